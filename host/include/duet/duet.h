@@ -1,0 +1,13 @@
+// Everything an application needs: #include "duet/duet.h" and link duet::duet.
+#ifndef DUET_DUET_H_
+#define DUET_DUET_H_
+
+#include "duet/error.h"     // IWYU pragma: export
+#include "duet/host.h"      // IWYU pragma: export
+#include "duet/json.h"      // IWYU pragma: export
+#include "duet/language.h"  // IWYU pragma: export
+#include "duet/manifest.h"  // IWYU pragma: export
+#include "duet/runtime.h"   // IWYU pragma: export
+#include "duet/value.h"     // IWYU pragma: export
+
+#endif  // DUET_DUET_H_

@@ -1,0 +1,150 @@
+// duet::Host — loads plugins, calls their functions, switches implementations.
+//
+//   absl::StatusOr<std::unique_ptr<duet::Host>> host = duet::Host::Create();
+//   (*host)->RegisterFunction("now", [](absl::Span<const duet::Value>)
+//       -> absl::StatusOr<duet::Value> { return 42; });
+//   (*host)->LoadPlugins("plugins");
+//   auto greeting = (*host)->Call("greeter", "greet", {"world"});
+//   (*host)->Use("greeter", duet::Language::kJavaScript);
+//   greeting = (*host)->Call("greeter", "greet", {"world"});  // now from JS
+//
+// Thread safety: every method may be called from any thread, concurrently.
+// A Host must outlive the calls made on it; destroying it while a call is in
+// flight on another thread is a programming error.
+#ifndef DUET_HOST_H_
+#define DUET_HOST_H_
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "duet/error.h"
+#include "duet/language.h"
+#include "duet/manifest.h"
+#include "duet/runtime.h"
+#include "duet/value.h"
+
+namespace duet {
+
+// A C++ function that scripts call as duet.host.NAME(...). Runs on the
+// calling thread with no engine lock held; must be thread-safe.
+using HostFunction =
+    std::function<absl::StatusOr<Value>(absl::Span<const Value> args)>;
+
+struct HostOptions {
+  // Where host warnings and plugin output go. Default: stderr, one line each
+  // as "[level] source: message", debug lines dropped.
+  LogSink log_sink;
+  // Engines to start. Default (empty): every engine built into the library.
+  std::vector<Language> languages;
+};
+
+struct ImplementationInfo {
+  Language language = Language::kPython;
+  std::filesystem::path file;
+  std::vector<std::string> exports;  // sorted
+};
+
+struct ModuleInfo {
+  std::string name;
+  std::string version;      // from plugin.toml; empty for single files
+  std::string description;  // likewise
+  std::filesystem::path location;  // the plugin directory or file
+  Language active = Language::kPython;
+  std::vector<ImplementationInfo> implementations;  // in kAllLanguages order
+  // The manifest, for directory plugins (examples, declared exports).
+  std::optional<Manifest> manifest;
+};
+
+// A plugin that did not load, and why (the status message names file:line).
+struct PluginProblem {
+  std::filesystem::path location;
+  absl::Status status;
+};
+
+struct LoadReport {
+  std::vector<std::string> loaded;  // module names, in load order
+  std::vector<PluginProblem> problems;
+  std::vector<std::string> warnings;  // also sent to the log sink
+};
+
+class Host {
+ public:
+  // A host with the engines built into duet::duet (Python and JavaScript).
+  // kFailedPrecondition when an engine cannot start.
+  static absl::StatusOr<std::unique_ptr<Host>> Create(HostOptions options = {});
+  // A host with exactly these engines (tests use a fake one).
+  static absl::StatusOr<std::unique_ptr<Host>> CreateWithRuntimes(
+      HostOptions options, std::vector<RuntimeFactory> runtimes);
+
+  Host(const Host&) = delete;
+  Host& operator=(const Host&) = delete;
+  ~Host();
+
+  // Loads every plugin in `dir`: subdirectories with a plugin.toml and
+  // single files whose extension an engine claims (hello.py, shout.js).
+  // Broken plugins are reported in LoadReport::problems (and logged) while
+  // the rest load. A module name already loaded keeps its first plugin and
+  // draws a warning naming both locations. Fails only when `dir` cannot be
+  // read.
+  absl::StatusOr<LoadReport> LoadPlugins(const std::filesystem::path& dir);
+  // Loads one plugin: a directory with plugin.toml, or a single file.
+  // Returns the module name.
+  absl::StatusOr<std::string> LoadPlugin(const std::filesystem::path& location);
+
+  std::vector<ModuleInfo> ListModules() const;  // sorted by name
+  absl::StatusOr<ModuleInfo> GetModule(std::string_view module) const;
+
+  // Calls `function` on the module's active implementation. kNotFound for an
+  // unknown module or function; kInvalidArgument when the arguments do not
+  // match declared [exports] params; otherwise whatever the script did.
+  absl::StatusOr<Value> Call(std::string_view module, std::string_view function,
+                             absl::Span<const Value> args);
+  // "module.function" form, as duet.call() and the command line take it.
+  absl::StatusOr<Value> Call(std::string_view qualified_name,
+                             absl::Span<const Value> args);
+  // Calls one implementation regardless of which is active (for check and
+  // bench). kFailedPrecondition when the module lacks that language.
+  absl::StatusOr<Value> CallImplementation(std::string_view module,
+                                           Language language,
+                                           std::string_view function,
+                                           absl::Span<const Value> args);
+
+  // Makes `language` the module's active implementation for calls that
+  // start after this returns; calls in flight finish where they started.
+  // kNotFound for an unknown module, kFailedPrecondition when it has no
+  // implementation in that language (the active one is left as it was).
+  absl::Status Use(std::string_view module, Language language);
+
+  // Registers duet.host.NAME. kAlreadyExists when taken; kInvalidArgument
+  // for a name that is not an identifier.
+  absl::Status RegisterFunction(std::string name, HostFunction function);
+
+  // Evaluates REPL input in one language's interactive namespace, where each
+  // module is a global. Returns the rendered result ("" for nothing).
+  // kFailedPrecondition when that engine is not running.
+  absl::StatusOr<std::string> Evaluate(Language language, std::string_view code);
+
+  // Engines this host runs.
+  std::vector<Language> languages() const;
+
+  // Sends a line to the log sink.
+  void Log(LogLevel level, std::string_view source,
+           std::string_view message) const;
+
+ private:
+  class Impl;
+  explicit Host(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace duet
+
+#endif  // DUET_HOST_H_

@@ -1,0 +1,29 @@
+// JSON <-> duet::Value, for the command line and for tools.
+//
+// Integers without a fraction or exponent parse as int (kInvalidArgument
+// when they do not fit in int64), other numbers as float. NaN, Infinity and
+// -Infinity are read and written as Python's json module does. Bytes are
+// written as {"$bytes": "<base64>"} and that one-key object reads back as
+// bytes.
+#ifndef DUET_JSON_H_
+#define DUET_JSON_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "duet/value.h"
+
+namespace duet {
+
+// kInvalidArgument naming the offset and what was expected on bad input.
+absl::StatusOr<Value> ParseJson(std::string_view text);
+
+struct JsonOptions {
+  int indent = 0;  // 0: compact, one line
+};
+std::string ToJson(const Value& value, const JsonOptions& options = {});
+
+}  // namespace duet
+
+#endif  // DUET_JSON_H_

@@ -1,0 +1,23 @@
+// The script languages duet embeds.
+#ifndef DUET_LANGUAGE_H_
+#define DUET_LANGUAGE_H_
+
+#include <optional>
+#include <string_view>
+
+namespace duet {
+
+enum class Language { kPython, kJavaScript };
+
+inline constexpr Language kAllLanguages[] = {Language::kPython,
+                                             Language::kJavaScript};
+
+// "python" or "javascript".
+std::string_view LanguageName(Language language);
+
+// Accepts "python", "py", "javascript", "js" (case-insensitive).
+std::optional<Language> ParseLanguage(std::string_view name);
+
+}  // namespace duet
+
+#endif  // DUET_LANGUAGE_H_

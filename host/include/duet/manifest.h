@@ -1,0 +1,112 @@
+// plugin.toml: a directory plugin's manifest (see DESIGN.md, "Plugins on disk").
+//
+//   absl::StatusOr<duet::ParsedManifest> parsed =
+//       duet::ParseManifestFile("plugins/greeter/plugin.toml");
+//   // parsed->warnings: unknown keys, each naming file:line.
+//   // parsed->manifest.implementations: {python: "greeter.py", ...}
+#ifndef DUET_MANIFEST_H_
+#define DUET_MANIFEST_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "duet/language.h"
+#include "duet/value.h"
+
+namespace duet {
+
+// A declared parameter or return type:
+//   any | null | bool | int | float | number | string | bytes
+//   | list | list[T] | map | map[T] | T?          (T? also accepts null)
+class TypeSpec {
+ public:
+  enum class Kind {
+    kAny, kNull, kBool, kInt, kFloat, kNumber, kString, kBytes, kList, kMap
+  };
+
+  // kInvalidArgument naming the text on a bad spec.
+  static absl::StatusOr<TypeSpec> Parse(std::string_view text);
+
+  Kind kind() const { return kind_; }
+  bool nullable() const { return nullable_; }
+  // Element type of list[T] / map[T]; nullptr for a bare list or map.
+  const TypeSpec* element() const { return element_.get(); }
+
+  // Whether `value` has this type. An int is accepted where a float is
+  // declared (JavaScript returns 3.0 as 3).
+  bool Accepts(const Value& value) const;
+  std::string ToString() const;
+
+  TypeSpec() = default;
+  TypeSpec(const TypeSpec& other);
+  TypeSpec& operator=(const TypeSpec& other);
+  TypeSpec(TypeSpec&&) = default;
+  TypeSpec& operator=(TypeSpec&&) = default;
+
+ private:
+  Kind kind_ = Kind::kAny;
+  bool nullable_ = false;
+  std::unique_ptr<TypeSpec> element_;
+};
+
+// [exports.NAME]
+struct ExportSpec {
+  std::string name;
+  std::vector<TypeSpec> params;  // empty: parameters not declared
+  bool params_declared = false;
+  std::optional<TypeSpec> returns;
+  int line = 0;  // where the table starts in plugin.toml
+};
+
+// [[examples]]
+struct Example {
+  std::string call;  // function name in this module
+  Value::List args;
+  Value expect;
+  int line = 0;
+};
+
+// [limits]
+struct Limits {
+  int64_t timeout_ms = 0;  // 0: the host's default
+  int64_t memory_mb = 0;   // 0: the host's default
+};
+
+struct Manifest {
+  std::filesystem::path file;  // plugin.toml itself
+  std::string name;
+  std::string version;
+  std::string description;
+  std::optional<Language> default_language;
+  // Implementation file per language, relative to the plugin directory.
+  std::map<Language, std::string> implementations;
+  std::vector<ExportSpec> exports;  // in file order
+  std::vector<Example> examples;
+  Limits limits;
+};
+
+struct ParsedManifest {
+  Manifest manifest;
+  // Unknown keys and other non-fatal findings, each "file:line: ...".
+  std::vector<std::string> warnings;
+};
+
+// Parses and validates a manifest. kInvalidArgument with "file:line: reason"
+// for malformed TOML, a missing or mistyped field, or an unknown language;
+// kNotFound when the file cannot be read. Does not check that the
+// implementation files exist (loading does).
+absl::StatusOr<ParsedManifest> ParseManifest(std::string_view toml_text,
+                                             const std::filesystem::path& file);
+absl::StatusOr<ParsedManifest> ParseManifestFile(
+    const std::filesystem::path& file);
+
+}  // namespace duet
+
+#endif  // DUET_MANIFEST_H_

@@ -1,0 +1,128 @@
+// The Runtime interface: what an engine (CPython, V8, or a fake in tests)
+// provides to the host. Applications normally never touch it; it is public so
+// a test or an embedder can plug in an engine of its own.
+//
+//   Runtime          one engine in this process, owned by a Host.
+//   Implementation   one plugin module loaded into that engine.
+//   ReplSession      an interactive namespace for the `duet repl` prompt.
+//   HostServices     what scripts reach through the in-script `duet` API.
+//
+// Lifetimes: a Host owns its runtimes and destroys every Implementation and
+// ReplSession before the Runtime that made them; HostServices outlives all.
+#ifndef DUET_RUNTIME_H_
+#define DUET_RUNTIME_H_
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "duet/language.h"
+#include "duet/value.h"
+
+namespace duet {
+
+enum class LogLevel { kDebug, kInfo, kWarning, kError };
+
+// "debug", "info", "warning", "error".
+std::string_view LogLevelName(LogLevel level);
+
+// Receives every log line: the host's own warnings (source "duet"), and what
+// plugins print through duet.log / console.* (source = module name). Called on
+// whichever thread logged; must be thread-safe.
+using LogSink = std::function<void(LogLevel level, std::string_view source,
+                                   std::string_view message)>;
+
+// The host, as seen by a runtime. Thread-safe. A runtime must release its
+// engine lock (GIL / v8::Locker) before calling any of these, since they may
+// re-enter any engine.
+class HostServices {
+ public:
+  virtual ~HostServices() = default;
+
+  // duet.modules.<module>.<function>(args...) / duet.call("module.function").
+  virtual absl::StatusOr<Value> CallModule(std::string_view module,
+                                           std::string_view function,
+                                           absl::Span<const Value> args) = 0;
+  // duet.host.<name>(args...).
+  virtual absl::StatusOr<Value> CallHostFunction(
+      std::string_view name, absl::Span<const Value> args) = 0;
+
+  // Names for proxies, dir() and completion.
+  virtual std::vector<std::string> ModuleNames() const = 0;
+  // kNotFound for an unknown module. The active implementation's exports.
+  virtual absl::StatusOr<std::vector<std::string>> ModuleFunctions(
+      std::string_view module) const = 0;
+  virtual std::vector<std::string> HostFunctionNames() const = 0;
+
+  virtual void Log(LogLevel level, std::string_view source,
+                   std::string_view message) = 0;
+};
+
+// Where an implementation lives on disk.
+struct ImplementationSpec {
+  std::string module;           // the module's name, e.g. "greeter"
+  std::filesystem::path entry;  // the implementation file (absolute)
+  // The plugin's directory. Relative imports resolve inside it; for a
+  // single-file plugin it is the file's directory and `single_file` is set.
+  std::filesystem::path root;
+  bool single_file = false;
+};
+
+// One plugin module loaded into one engine. Call is thread-safe; the
+// implementation serialises or parallelises as its engine allows.
+class Implementation {
+ public:
+  virtual ~Implementation() = default;
+
+  virtual Language language() const = 0;
+  // Exported function names, sorted. Fixed after loading.
+  virtual const std::vector<std::string>& exports() const = 0;
+  // kNotFound for a function not in exports(); kInvalidArgument for
+  // unconvertible arguments or results (naming the path: args[1].key);
+  // kUnknown with a ScriptError for a script exception.
+  virtual absl::StatusOr<Value> Call(std::string_view function,
+                                     absl::Span<const Value> args) = 0;
+};
+
+// An interactive namespace in one engine: persistent globals, and every
+// loaded module bound as a global of its name (when it is an identifier).
+class ReplSession {
+ public:
+  virtual ~ReplSession() = default;
+
+  // Evaluates one input. Returns the result rendered in the language's own
+  // style (repr() for Python; a node-like inspection for JavaScript), or ""
+  // when there is nothing to show (None / undefined, or a statement).
+  virtual absl::StatusOr<std::string> Evaluate(std::string_view code) = 0;
+};
+
+class Runtime {
+ public:
+  virtual ~Runtime() = default;
+
+  virtual Language language() const = 0;
+  // File extensions of single-file plugins this runtime loads (".py").
+  virtual std::vector<std::string> file_extensions() const = 0;
+
+  // Loads (imports / evaluates) the implementation. kInvalidArgument for a
+  // syntax error or a bad file (naming file:line), kUnknown with a
+  // ScriptError when the module raises while loading.
+  virtual absl::StatusOr<std::unique_ptr<Implementation>> Load(
+      const ImplementationSpec& spec) = 0;
+
+  virtual absl::StatusOr<std::unique_ptr<ReplSession>> NewReplSession() = 0;
+};
+
+// Makes a runtime for a host. `services` outlives the runtime.
+using RuntimeFactory = std::function<absl::StatusOr<std::unique_ptr<Runtime>>(
+    HostServices& services)>;
+
+}  // namespace duet
+
+#endif  // DUET_RUNTIME_H_

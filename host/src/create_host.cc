@@ -1,0 +1,31 @@
+// Host::Create for duet::duet: the host with every engine built in. Kept out
+// of duet_core so the core builds and tests without any engine.
+#include <utility>
+#include <vector>
+
+#include "duet/host.h"
+#include "javascript/javascript_runtime.h"
+#include "python/python_runtime.h"
+
+namespace duet {
+
+absl::StatusOr<std::unique_ptr<Host>> Host::Create(HostOptions options) {
+  std::vector<Language> languages = options.languages;
+  if (languages.empty()) {
+    languages.assign(std::begin(kAllLanguages), std::end(kAllLanguages));
+  }
+  std::vector<RuntimeFactory> factories;
+  for (Language language : languages) {
+    switch (language) {
+      case Language::kPython:
+        factories.push_back(CreatePythonRuntime);
+        break;
+      case Language::kJavaScript:
+        factories.push_back(CreateJavaScriptRuntime);
+        break;
+    }
+  }
+  return CreateWithRuntimes(std::move(options), std::move(factories));
+}
+
+}  // namespace duet

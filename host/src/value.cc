@@ -1,0 +1,266 @@
+#include "duet/value.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "duet/internal/strings.h"
+
+namespace duet {
+
+// Small maps are searched linearly; past this size a hash index pays off.
+static constexpr size_t kIndexThreshold = 16;
+
+struct ValueMap::Index {
+  absl::flat_hash_map<std::string, size_t> positions;
+};
+
+ValueMap::ValueMap() = default;
+ValueMap::ValueMap(std::initializer_list<Entry> entries) {
+  entries_.reserve(entries.size());
+  for (const Entry& entry : entries) Set(entry.first, entry.second);
+}
+ValueMap::ValueMap(const ValueMap& other) : entries_(other.entries_) {}
+ValueMap::ValueMap(ValueMap&& other) noexcept
+    : entries_(std::move(other.entries_)), index_(std::move(other.index_)) {}
+ValueMap& ValueMap::operator=(const ValueMap& other) {
+  if (this != &other) {
+    entries_ = other.entries_;
+    index_.reset();
+  }
+  return *this;
+}
+ValueMap& ValueMap::operator=(ValueMap&& other) noexcept {
+  entries_ = std::move(other.entries_);
+  index_ = std::move(other.index_);
+  return *this;
+}
+ValueMap::~ValueMap() = default;
+
+size_t ValueMap::FindIndex(std::string_view key) const {
+  if (entries_.size() < kIndexThreshold) {
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      if (entries_[i].first == key) return i;
+    }
+    return entries_.size();
+  }
+  if (index_ == nullptr) {
+    index_ = std::make_unique<Index>();
+    index_->positions.reserve(entries_.size());
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      index_->positions.emplace(entries_[i].first, i);
+    }
+  }
+  auto it = index_->positions.find(internal::ToAbsl(key));
+  return it == index_->positions.end() ? entries_.size() : it->second;
+}
+
+void ValueMap::Set(std::string key, Value value) {
+  size_t at = FindIndex(key);
+  if (at < entries_.size()) {
+    entries_[at].second = std::move(value);
+    return;
+  }
+  if (index_ != nullptr) index_->positions.emplace(key, entries_.size());
+  entries_.emplace_back(std::move(key), std::move(value));
+}
+
+const Value* ValueMap::Find(std::string_view key) const {
+  size_t at = FindIndex(key);
+  return at < entries_.size() ? &entries_[at].second : nullptr;
+}
+
+Value* ValueMap::Find(std::string_view key) {
+  size_t at = FindIndex(key);
+  return at < entries_.size() ? &entries_[at].second : nullptr;
+}
+
+bool operator==(const ValueMap& a, const ValueMap& b) {
+  return a.entries_ == b.entries_;
+}
+
+double Value::as_number() const {
+  return is_int() ? static_cast<double>(as_int()) : as_float();
+}
+
+std::string_view KindName(Value::Kind kind) {
+  switch (kind) {
+    case Value::Kind::kNull:
+      return "null";
+    case Value::Kind::kBool:
+      return "bool";
+    case Value::Kind::kInt:
+      return "int";
+    case Value::Kind::kFloat:
+      return "float";
+    case Value::Kind::kString:
+      return "string";
+    case Value::Kind::kBytes:
+      return "bytes";
+    case Value::Kind::kList:
+      return "list";
+    case Value::Kind::kMap:
+      return "map";
+  }
+  return "unknown";
+}
+
+namespace {
+
+bool NumbersEquivalent(const Value& a, const Value& b) {
+  if (a.is_int() && b.is_int()) return a.as_int() == b.as_int();
+  double x = a.as_number();
+  double y = b.as_number();
+  if (std::isnan(x) && std::isnan(y)) return true;
+  if (a.is_int() != b.is_int()) {
+    // Compare an int with a float exactly: the float must be integral and
+    // convert back to the same int64.
+    const Value& i = a.is_int() ? a : b;
+    double f = a.is_int() ? y : x;
+    if (!std::isfinite(f) || std::trunc(f) != f) return false;
+    if (f < -9223372036854775808.0 || f >= 9223372036854775808.0) return false;
+    return static_cast<int64_t>(f) == i.as_int();
+  }
+  return x == y;
+}
+
+void AppendQuoted(std::string* out, std::string_view text) {
+  out->push_back('"');
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      default:
+        if (c < 0x20) {
+          char buffer[8];
+          std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
+          out->append(buffer);
+        } else {
+          out->push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+void AppendDebug(std::string* out, const Value& value) {
+  switch (value.kind()) {
+    case Value::Kind::kNull:
+      out->append("null");
+      return;
+    case Value::Kind::kBool:
+      out->append(value.as_bool() ? "true" : "false");
+      return;
+    case Value::Kind::kInt:
+      absl::StrAppend(out, value.as_int());
+      return;
+    case Value::Kind::kFloat: {
+      double d = value.as_float();
+      if (std::isnan(d)) {
+        out->append("NaN");
+      } else if (std::isinf(d)) {
+        out->append(d > 0 ? "Infinity" : "-Infinity");
+      } else {
+        char buffer[32];
+        std::snprintf(buffer, sizeof(buffer), "%.17g", d);
+        std::string text = buffer;
+        if (text.find_first_of(".eE") == std::string::npos) text += ".0";
+        out->append(text);
+      }
+      return;
+    }
+    case Value::Kind::kString:
+      AppendQuoted(out, value.as_string());
+      return;
+    case Value::Kind::kBytes: {
+      out->append("b\"");
+      for (unsigned char c : value.as_bytes().data()) {
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+          out->push_back(static_cast<char>(c));
+        } else {
+          char buffer[8];
+          std::snprintf(buffer, sizeof(buffer), "\\x%02x", c);
+          out->append(buffer);
+        }
+      }
+      out->push_back('"');
+      return;
+    }
+    case Value::Kind::kList: {
+      out->push_back('[');
+      bool first = true;
+      for (const Value& item : value.as_list()) {
+        if (!first) out->append(", ");
+        first = false;
+        AppendDebug(out, item);
+      }
+      out->push_back(']');
+      return;
+    }
+    case Value::Kind::kMap: {
+      out->push_back('{');
+      bool first = true;
+      for (const auto& [key, item] : value.as_map()) {
+        if (!first) out->append(", ");
+        first = false;
+        AppendQuoted(out, key);
+        out->append(": ");
+        AppendDebug(out, item);
+      }
+      out->push_back('}');
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+bool EquivalentByValue(const Value& a, const Value& b) {
+  if (a.is_number() && b.is_number()) return NumbersEquivalent(a, b);
+  if (a.kind() != b.kind()) return false;
+  switch (a.kind()) {
+    case Value::Kind::kList: {
+      const Value::List& x = a.as_list();
+      const Value::List& y = b.as_list();
+      if (x.size() != y.size()) return false;
+      for (size_t i = 0; i < x.size(); ++i) {
+        if (!EquivalentByValue(x[i], y[i])) return false;
+      }
+      return true;
+    }
+    case Value::Kind::kMap: {
+      const Value::Map& x = a.as_map();
+      const Value::Map& y = b.as_map();
+      if (x.size() != y.size()) return false;
+      for (const auto& [key, item] : x) {
+        const Value* other = y.Find(key);
+        if (other == nullptr || !EquivalentByValue(item, *other)) return false;
+      }
+      return true;
+    }
+    default:
+      return a == b;
+  }
+}
+
+std::string DebugString(const Value& value) {
+  std::string out;
+  AppendDebug(&out, value);
+  return out;
+}
+
+}  // namespace duet
