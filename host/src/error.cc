@@ -89,7 +89,8 @@ std::string Headline(const ScriptError& error) {
 
 absl::Status MakeScriptError(ScriptError error, absl::StatusCode code) {
   absl::Status status(code, Headline(error));
-  status.SetPayload(ToAbsl(kScriptErrorPayloadUrl), absl::Cord(Serialize(error)));
+  status.SetPayload(ToAbsl(kScriptErrorPayloadUrl),
+                    absl::Cord(Serialize(error)));
   return status;
 }
 

@@ -1,25 +1,10 @@
 #include "duet/internal/value_path.h"
 
-#include <cctype>
-
 #include "absl/strings/str_cat.h"
+#include "duet/internal/identifier.h"
 #include "duet/internal/strings.h"
 
 namespace duet::internal {
-namespace {
-
-bool IsIdentifier(std::string_view key) {
-  if (key.empty() || std::isdigit(static_cast<unsigned char>(key[0]))) {
-    return false;
-  }
-  for (char c : key) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 void ValuePath::PushIndex(size_t index) {
   elements_.push_back({true, index, {}});
 }

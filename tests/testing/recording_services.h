@@ -16,7 +16,8 @@ namespace duet::testing {
 
 class RecordingServices : public HostServices {
  public:
-  using Function = std::function<absl::StatusOr<Value>(absl::Span<const Value>)>;
+  using Function =
+      std::function<absl::StatusOr<Value>(absl::Span<const Value>)>;
 
   struct LogLine {
     LogLevel level;
@@ -49,26 +50,28 @@ class RecordingServices : public HostServices {
       absl::MutexLock lock(&mutex_);
       auto m = modules_.find(std::string(module));
       if (m == modules_.end()) {
-        return absl::NotFoundError(absl::StrCat("no module named '", module, "'"));
+        return absl::NotFoundError(
+            absl::StrCat("no module named '", module, "'"));
       }
       auto f = m->second.find(std::string(function));
       if (f == m->second.end()) {
-        return absl::NotFoundError(absl::StrCat("module '", module,
-                                                "' has no function '", function, "'"));
+        return absl::NotFoundError(absl::StrCat(
+            "module '", module, "' has no function '", function, "'"));
       }
       fn = f->second;
     }
     return fn(args);
   }
 
-  absl::StatusOr<Value> CallHostFunction(std::string_view name,
-                                         absl::Span<const Value> args) override {
+  absl::StatusOr<Value> CallHostFunction(
+      std::string_view name, absl::Span<const Value> args) override {
     Function fn;
     {
       absl::MutexLock lock(&mutex_);
       auto it = host_functions_.find(std::string(name));
       if (it == host_functions_.end()) {
-        return absl::NotFoundError(absl::StrCat("no host function named '", name, "'"));
+        return absl::NotFoundError(
+            absl::StrCat("no host function named '", name, "'"));
       }
       fn = it->second;
     }
@@ -87,7 +90,8 @@ class RecordingServices : public HostServices {
     absl::MutexLock lock(&mutex_);
     auto m = modules_.find(std::string(module));
     if (m == modules_.end()) {
-      return absl::NotFoundError(absl::StrCat("no module named '", module, "'"));
+      return absl::NotFoundError(
+          absl::StrCat("no module named '", module, "'"));
     }
     std::vector<std::string> names;
     for (const auto& [name, fn] : m->second) names.push_back(name);

@@ -61,8 +61,8 @@ inline constexpr std::string_view kScriptErrorPayloadUrl =
 
 // An absl::Status with code `code` (kUnknown for a script exception), the
 // message "Type: message", and `error` attached as payload.
-absl::Status MakeScriptError(ScriptError error,
-                             absl::StatusCode code = absl::StatusCode::kUnknown);
+absl::Status MakeScriptError(
+    ScriptError error, absl::StatusCode code = absl::StatusCode::kUnknown);
 
 // The ScriptError carried by `status`, if any.
 std::optional<ScriptError> GetScriptError(const absl::Status& status);

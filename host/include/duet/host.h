@@ -54,8 +54,8 @@ struct ImplementationInfo {
 
 struct ModuleInfo {
   std::string name;
-  std::string version;      // from plugin.toml; empty for single files
-  std::string description;  // likewise
+  std::string version;             // from plugin.toml; empty for single files
+  std::string description;         // likewise
   std::filesystem::path location;  // the plugin directory or file
   Language active = Language::kPython;
   std::vector<ImplementationInfo> implementations;  // in kAllLanguages order
@@ -130,7 +130,8 @@ class Host {
   // Evaluates REPL input in one language's interactive namespace, where each
   // module is a global. Returns the rendered result ("" for nothing).
   // kFailedPrecondition when that engine is not running.
-  absl::StatusOr<std::string> Evaluate(Language language, std::string_view code);
+  absl::StatusOr<std::string> Evaluate(Language language,
+                                       std::string_view code);
 
   // Engines this host runs.
   std::vector<Language> languages() const;

@@ -1,4 +1,5 @@
-// plugin.toml: a directory plugin's manifest (see DESIGN.md, "Plugins on disk").
+// plugin.toml: a directory plugin's manifest (see DESIGN.md, "Plugins on
+// disk").
 //
 //   absl::StatusOr<duet::ParsedManifest> parsed =
 //       duet::ParseManifestFile("plugins/greeter/plugin.toml");
@@ -28,7 +29,16 @@ namespace duet {
 class TypeSpec {
  public:
   enum class Kind {
-    kAny, kNull, kBool, kInt, kFloat, kNumber, kString, kBytes, kList, kMap
+    kAny,
+    kNull,
+    kBool,
+    kInt,
+    kFloat,
+    kNumber,
+    kString,
+    kBytes,
+    kList,
+    kMap
   };
 
   // kInvalidArgument naming the text on a bad spec.

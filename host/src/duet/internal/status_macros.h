@@ -7,12 +7,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-#define DUET_RETURN_IF_ERROR(expr)                  \
-  do {                                              \
-    if (absl::Status duet_status_ = (expr);         \
-        !duet_status_.ok()) {                       \
-      return duet_status_;                          \
-    }                                               \
+#define DUET_RETURN_IF_ERROR(expr)                                \
+  do {                                                            \
+    if (absl::Status duet_status_ = (expr); !duet_status_.ok()) { \
+      return duet_status_;                                        \
+    }                                                             \
   } while (false)
 
 #define DUET_INTERNAL_CONCAT_INNER(a, b) a##b

@@ -1,0 +1,495 @@
+#include "duet/manifest.h"
+
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "duet/internal/identifier.h"
+#include "duet/internal/status_macros.h"
+#include "duet/internal/strings.h"
+#include "toml++/toml.h"
+
+namespace duet {
+namespace {
+
+using internal::ToAbsl;
+
+// Every manifest message starts with "file:line:column: " so editors and
+// people can jump to it.
+class Reporter {
+ public:
+  explicit Reporter(const std::filesystem::path& file) : file_(file.string()) {}
+
+  std::string Where(const toml::source_region& region) const {
+    if (region.begin.line == 0) return file_;
+    return absl::StrCat(file_, ":", region.begin.line, ":",
+                        region.begin.column);
+  }
+  absl::Status Error(const toml::node& node, std::string_view what) const {
+    return absl::InvalidArgumentError(
+        absl::StrCat(Where(node.source()), ": ", ToAbsl(what)));
+  }
+  absl::Status Error(const toml::key& key, std::string_view what) const {
+    return absl::InvalidArgumentError(
+        absl::StrCat(Where(key.source()), ": ", ToAbsl(what)));
+  }
+  absl::Status ErrorAtFile(std::string_view what) const {
+    return absl::InvalidArgumentError(absl::StrCat(file_, ": ", ToAbsl(what)));
+  }
+  void Warn(const toml::key& key, std::string_view section) {
+    std::string where = section.empty()
+                            ? std::string("at the top level")
+                            : absl::StrCat("in [", ToAbsl(section), "]");
+    warnings_.push_back(absl::StrCat(Where(key.source()), ": unknown key '",
+                                     ToAbsl(key.str()), "' ", where,
+                                     " (ignored; is it a typo?)"));
+  }
+  std::vector<std::string> TakeWarnings() { return std::move(warnings_); }
+
+ private:
+  std::string file_;
+  std::vector<std::string> warnings_;
+};
+
+std::string_view TypeName(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    default:
+      return "nothing";
+  }
+}
+
+absl::StatusOr<std::string> GetString(Reporter& reporter,
+                                      const toml::node& node,
+                                      std::string_view key) {
+  if (const toml::value<std::string>* s = node.as_string()) return s->get();
+  return reporter.Error(
+      node, absl::StrCat("'", ToAbsl(key), "' must be a string, not ",
+                         ToAbsl(TypeName(node))));
+}
+
+// TOML values map onto duet values one to one, except dates and times.
+absl::StatusOr<Value> ToValue(Reporter& reporter, const toml::node& node,
+                              std::string_view what) {
+  switch (node.type()) {
+    case toml::node_type::string:
+      return Value(node.as_string()->get());
+    case toml::node_type::integer:
+      return Value(node.as_integer()->get());
+    case toml::node_type::floating_point:
+      return Value(node.as_floating_point()->get());
+    case toml::node_type::boolean:
+      return Value(node.as_boolean()->get());
+    case toml::node_type::array: {
+      Value::List list;
+      for (const toml::node& item : *node.as_array()) {
+        DUET_ASSIGN_OR_RETURN(Value v, ToValue(reporter, item, what));
+        list.push_back(std::move(v));
+      }
+      return Value(std::move(list));
+    }
+    case toml::node_type::table: {
+      Value::Map map;
+      for (const auto& [key, item] : *node.as_table()) {
+        DUET_ASSIGN_OR_RETURN(Value v, ToValue(reporter, item, what));
+        map.Set(std::string(key.str()), std::move(v));
+      }
+      return Value(std::move(map));
+    }
+    default:
+      return reporter.Error(
+          node, absl::StrCat(ToAbsl(what), ": ", ToAbsl(TypeName(node)),
+                             " has no duet value (use a string)"));
+  }
+}
+
+absl::Status ParseImplementations(Reporter& reporter, const toml::node& node,
+                                  Manifest& manifest) {
+  const toml::table* table = node.as_table();
+  if (table == nullptr) {
+    return reporter.Error(node,
+                          "[implementations] must be a table, e.g. "
+                          "python = \"greeter.py\"");
+  }
+  for (const auto& [key, value] : *table) {
+    std::optional<Language> language = ParseLanguage(key.str());
+    if (!language) {
+      return reporter.Error(
+          key, absl::StrCat("unknown language '", ToAbsl(key.str()),
+                            "' in [implementations] (expected python or "
+                            "javascript)"));
+    }
+    DUET_ASSIGN_OR_RETURN(std::string file,
+                          GetString(reporter, value, key.str()));
+    std::filesystem::path path(file);
+    if (file.empty() || path.is_absolute() ||
+        path.lexically_normal().string().rfind("..", 0) == 0) {
+      return reporter.Error(
+          value, absl::StrCat("implementation file '", file,
+                              "' must be a relative path inside the plugin"));
+    }
+    if (!manifest.implementations.emplace(*language, file).second) {
+      return reporter.Error(
+          key, absl::StrCat("a second ", ToAbsl(LanguageName(*language)),
+                            " implementation"));
+    }
+  }
+  if (manifest.implementations.empty()) {
+    return reporter.Error(node, "[implementations] names no implementation");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseExports(Reporter& reporter, const toml::node& node,
+                          Manifest& manifest) {
+  const toml::table* table = node.as_table();
+  if (table == nullptr) {
+    return reporter.Error(node, "[exports] must be a table of [exports.NAME]");
+  }
+  for (const auto& [name, spec_node] : *table) {
+    if (!internal::IsIdentifier(name.str())) {
+      return reporter.Error(name,
+                            absl::StrCat("export name '", ToAbsl(name.str()),
+                                         "' is not an identifier"));
+    }
+    const toml::table* spec = spec_node.as_table();
+    if (spec == nullptr) {
+      return reporter.Error(spec_node,
+                            absl::StrCat("[exports.", ToAbsl(name.str()),
+                                         "] must be a table with params and "
+                                         "returns"));
+    }
+    ExportSpec export_spec;
+    export_spec.name = std::string(name.str());
+    export_spec.line = static_cast<int>(name.source().begin.line);
+    for (const auto& [key, value] : *spec) {
+      if (key.str() == "params") {
+        const toml::array* params = value.as_array();
+        if (params == nullptr) {
+          return reporter.Error(value,
+                                "'params' must be an array of type "
+                                "names, e.g. [\"string\", \"int\"]");
+        }
+        export_spec.params_declared = true;
+        for (const toml::node& param : *params) {
+          DUET_ASSIGN_OR_RETURN(std::string text,
+                                GetString(reporter, param, "params"));
+          absl::StatusOr<TypeSpec> type = TypeSpec::Parse(text);
+          if (!type.ok())
+            return reporter.Error(param,
+                                  internal::ToStd(type.status().message()));
+          export_spec.params.push_back(*std::move(type));
+        }
+      } else if (key.str() == "returns") {
+        DUET_ASSIGN_OR_RETURN(std::string text,
+                              GetString(reporter, value, "returns"));
+        absl::StatusOr<TypeSpec> type = TypeSpec::Parse(text);
+        if (!type.ok())
+          return reporter.Error(value,
+                                internal::ToStd(type.status().message()));
+        export_spec.returns = *std::move(type);
+      } else {
+        reporter.Warn(key, absl::StrCat("exports.", ToAbsl(name.str())));
+      }
+    }
+    manifest.exports.push_back(std::move(export_spec));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseExamples(Reporter& reporter, const toml::node& node,
+                           Manifest& manifest) {
+  const toml::array* array = node.as_array();
+  if (array == nullptr || !array->is_array_of_tables()) {
+    return reporter.Error(node,
+                          "examples must be an array of tables: "
+                          "[[examples]]");
+  }
+  for (const toml::node& item : *array) {
+    const toml::table& table = *item.as_table();
+    Example example;
+    example.line = static_cast<int>(table.source().begin.line);
+    bool has_expect = false;
+    for (const auto& [key, value] : table) {
+      if (key.str() == "call") {
+        DUET_ASSIGN_OR_RETURN(example.call, GetString(reporter, value, "call"));
+      } else if (key.str() == "args") {
+        if (!value.is_array()) {
+          return reporter.Error(value, "'args' must be an array");
+        }
+        DUET_ASSIGN_OR_RETURN(Value args, ToValue(reporter, value, "args"));
+        example.args = std::move(args.as_list());
+      } else if (key.str() == "expect") {
+        DUET_ASSIGN_OR_RETURN(example.expect,
+                              ToValue(reporter, value, "expect"));
+        has_expect = true;
+      } else {
+        reporter.Warn(key, "[examples]");
+      }
+    }
+    if (example.call.empty()) {
+      return reporter.Error(item,
+                            "an [[examples]] entry needs 'call', the "
+                            "function to call");
+    }
+    if (!has_expect) {
+      return reporter.Error(item,
+                            "an [[examples]] entry needs 'expect', the "
+                            "value the call must return");
+    }
+    manifest.examples.push_back(std::move(example));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseLimits(Reporter& reporter, const toml::node& node,
+                         Manifest& manifest) {
+  const toml::table* table = node.as_table();
+  if (table == nullptr) return reporter.Error(node, "[limits] must be a table");
+  for (const auto& [key, value] : *table) {
+    int64_t* field = nullptr;
+    if (key.str() == "timeout_ms") field = &manifest.limits.timeout_ms;
+    if (key.str() == "memory_mb") field = &manifest.limits.memory_mb;
+    if (field == nullptr) {
+      reporter.Warn(key, "limits");
+      continue;
+    }
+    const toml::value<int64_t>* number = value.as_integer();
+    if (number == nullptr || number->get() <= 0) {
+      return reporter.Error(
+          value,
+          absl::StrCat("'", ToAbsl(key.str()), "' must be a positive integer"));
+    }
+    *field = number->get();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// TypeSpec
+
+TypeSpec::TypeSpec(const TypeSpec& other)
+    : kind_(other.kind_),
+      nullable_(other.nullable_),
+      element_(other.element_ ? std::make_unique<TypeSpec>(*other.element_)
+                              : nullptr) {}
+
+TypeSpec& TypeSpec::operator=(const TypeSpec& other) {
+  if (this != &other) {
+    kind_ = other.kind_;
+    nullable_ = other.nullable_;
+    element_ =
+        other.element_ ? std::make_unique<TypeSpec>(*other.element_) : nullptr;
+  }
+  return *this;
+}
+
+absl::StatusOr<TypeSpec> TypeSpec::Parse(std::string_view text) {
+  static constexpr std::pair<std::string_view, Kind> kNames[] = {
+      {"any", Kind::kAny},       {"null", Kind::kNull},
+      {"bool", Kind::kBool},     {"int", Kind::kInt},
+      {"float", Kind::kFloat},   {"number", Kind::kNumber},
+      {"string", Kind::kString}, {"bytes", Kind::kBytes},
+      {"list", Kind::kList},     {"map", Kind::kMap},
+  };
+  auto invalid = [&](std::string_view why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("type '", ToAbsl(text), "' ", ToAbsl(why),
+                     " (types: any, null, bool, int, float, number, string, "
+                     "bytes, list, list[T], map, map[T], and T? for "
+                     "nullable)"));
+  };
+  std::string_view rest = text;
+  TypeSpec spec;
+  if (!rest.empty() && rest.back() == '?') {
+    spec.nullable_ = true;
+    rest.remove_suffix(1);
+  }
+  std::string_view element_text;
+  if (size_t open = rest.find('['); open != std::string_view::npos) {
+    if (rest.back() != ']') return invalid("has an unclosed '['");
+    element_text = rest.substr(open + 1, rest.size() - open - 2);
+    rest = rest.substr(0, open);
+  }
+  bool known = false;
+  for (const auto& [name, kind] : kNames) {
+    if (rest == name) {
+      spec.kind_ = kind;
+      known = true;
+    }
+  }
+  if (!known) return invalid("is not a known type");
+  if (!element_text.empty() || text.find('[') != std::string_view::npos) {
+    if (spec.kind_ != Kind::kList && spec.kind_ != Kind::kMap) {
+      return invalid("takes no element type");
+    }
+    absl::StatusOr<TypeSpec> element = Parse(element_text);
+    if (!element.ok()) return element.status();
+    spec.element_ = std::make_unique<TypeSpec>(*std::move(element));
+  }
+  return spec;
+}
+
+bool TypeSpec::Accepts(const Value& value) const {
+  if (value.is_null() && (nullable_ || kind_ == Kind::kNull)) return true;
+  switch (kind_) {
+    case Kind::kAny:
+      return true;
+    case Kind::kNull:
+      return value.is_null();
+    case Kind::kBool:
+      return value.is_bool();
+    case Kind::kInt:
+      return value.is_int();
+    case Kind::kFloat:
+    case Kind::kNumber:
+      return value.is_number();
+    case Kind::kString:
+      return value.is_string();
+    case Kind::kBytes:
+      return value.is_bytes();
+    case Kind::kList:
+      if (!value.is_list()) return false;
+      if (element_ != nullptr) {
+        for (const Value& item : value.as_list()) {
+          if (!element_->Accepts(item)) return false;
+        }
+      }
+      return true;
+    case Kind::kMap:
+      if (!value.is_map()) return false;
+      if (element_ != nullptr) {
+        for (const auto& [key, item] : value.as_map()) {
+          if (!element_->Accepts(item)) return false;
+        }
+      }
+      return true;
+  }
+  return false;
+}
+
+std::string TypeSpec::ToString() const {
+  static constexpr std::string_view kNames[] = {
+      "any",    "null",   "bool",  "int",  "float",
+      "number", "string", "bytes", "list", "map"};
+  std::string out(kNames[static_cast<int>(kind_)]);
+  if (element_ != nullptr)
+    absl::StrAppend(&out, "[", element_->ToString(), "]");
+  if (nullable_) out += "?";
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Manifest
+
+absl::StatusOr<ParsedManifest> ParseManifest(
+    std::string_view toml_text, const std::filesystem::path& file) {
+  Reporter reporter(file);
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, file.string());
+  } catch (const toml::parse_error& error) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(reporter.Where(error.source()),
+                     ": malformed TOML: ", ToAbsl(error.description())));
+  }
+
+  ParsedManifest parsed;
+  Manifest& manifest = parsed.manifest;
+  manifest.file = file;
+  bool has_name = false;
+  bool has_implementations = false;
+  const toml::node* default_node = nullptr;
+  for (const auto& [key, value] : root) {
+    std::string_view k = key.str();
+    if (k == "name") {
+      DUET_ASSIGN_OR_RETURN(manifest.name, GetString(reporter, value, k));
+      if (!internal::IsIdentifier(manifest.name)) {
+        return reporter.Error(
+            value, absl::StrCat("name '", manifest.name,
+                                "' must be an identifier (letters, digits, "
+                                "_; not starting with a digit)"));
+      }
+      has_name = true;
+    } else if (k == "version") {
+      DUET_ASSIGN_OR_RETURN(manifest.version, GetString(reporter, value, k));
+    } else if (k == "description") {
+      DUET_ASSIGN_OR_RETURN(manifest.description,
+                            GetString(reporter, value, k));
+    } else if (k == "default") {
+      DUET_ASSIGN_OR_RETURN(std::string text, GetString(reporter, value, k));
+      manifest.default_language = ParseLanguage(text);
+      if (!manifest.default_language) {
+        return reporter.Error(
+            value, absl::StrCat("unknown language '", text,
+                                "' for 'default' (expected python or "
+                                "javascript)"));
+      }
+      default_node = &value;
+    } else if (k == "implementations") {
+      DUET_RETURN_IF_ERROR(ParseImplementations(reporter, value, manifest));
+      has_implementations = true;
+    } else if (k == "exports") {
+      DUET_RETURN_IF_ERROR(ParseExports(reporter, value, manifest));
+    } else if (k == "examples") {
+      DUET_RETURN_IF_ERROR(ParseExamples(reporter, value, manifest));
+    } else if (k == "limits") {
+      DUET_RETURN_IF_ERROR(ParseLimits(reporter, value, manifest));
+    } else {
+      reporter.Warn(key, "");
+    }
+  }
+  if (!has_name) {
+    return reporter.ErrorAtFile("missing required key 'name'");
+  }
+  if (!has_implementations) {
+    return reporter.ErrorAtFile(
+        "missing required table [implementations] (e.g. python = "
+        "\"plugin.py\")");
+  }
+  if (manifest.default_language &&
+      manifest.implementations.count(*manifest.default_language) == 0) {
+    return reporter.Error(
+        *default_node,
+        absl::StrCat("default language ",
+                     ToAbsl(LanguageName(*manifest.default_language)),
+                     " has no entry in [implementations]"));
+  }
+  parsed.warnings = reporter.TakeWarnings();
+  return parsed;
+}
+
+absl::StatusOr<ParsedManifest> ParseManifestFile(
+    const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat(file.string(), ": cannot read the manifest"));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParseManifest(text.str(), file);
+}
+
+}  // namespace duet

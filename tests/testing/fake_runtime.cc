@@ -1,0 +1,219 @@
+#include "testing/fake_runtime.h"
+
+#include <atomic>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
+#include "duet/error.h"
+#include "duet/json.h"
+
+namespace duet::testing {
+namespace {
+
+absl::Mutex hooks_mutex;
+std::map<std::string, FakeHook>& Hooks() {
+  static auto* hooks = new std::map<std::string, FakeHook>();
+  return *hooks;
+}
+
+struct Function {
+  std::string action;    // "return", "echo", ...
+  std::string argument;  // the rest of the line
+  int line = 0;
+};
+
+class FakeImplementation : public Implementation {
+ public:
+  FakeImplementation(Language language, HostServices& services,
+                     std::string file,
+                     std::map<std::string, Function> functions)
+      : language_(language),
+        services_(services),
+        file_(std::move(file)),
+        functions_(std::move(functions)) {
+    for (const auto& [name, function] : functions_) exports_.push_back(name);
+  }
+
+  Language language() const override { return language_; }
+  const std::vector<std::string>& exports() const override { return exports_; }
+
+  absl::StatusOr<Value> Call(std::string_view name,
+                             absl::Span<const Value> args) override {
+    auto it = functions_.find(std::string(name));
+    if (it == functions_.end()) {
+      return absl::NotFoundError(
+          absl::StrCat("no function ", std::string(name)));
+    }
+    const Function& f = it->second;
+    if (f.action == "return") return ParseJson(f.argument);
+    if (f.action == "echo") return Value(Value::List(args.begin(), args.end()));
+    if (f.action == "language")
+      return Value(std::string(LanguageName(language_)));
+    if (f.action == "count") return Value(static_cast<int64_t>(++count_));
+    if (f.action == "format") {
+      if (args.size() != 1 || !args[0].is_string()) {
+        return absl::InvalidArgumentError("format takes one string");
+      }
+      return Value(
+          absl::StrReplaceAll(f.argument, {{"{0}", args[0].as_string()}}));
+    }
+    if (f.action == "raise") {
+      std::pair<std::string, std::string> parts =
+          absl::StrSplit(f.argument, absl::MaxSplits(' ', 1));
+      ScriptError error;
+      error.language = language_;
+      error.type = parts.first;
+      error.message = parts.second;
+      error.stack.push_back({language_, file_, f.line, 1, std::string(name)});
+      return MakeScriptError(std::move(error));
+    }
+    if (f.action == "call") {
+      std::pair<std::string, std::string> target =
+          absl::StrSplit(f.argument, absl::MaxSplits('.', 1));
+      absl::StatusOr<Value> result =
+          services_.CallModule(target.first, target.second, args);
+      if (!result.ok()) {
+        return AppendStackFrames(result.status(), {{language_, file_, f.line, 1,
+                                                    std::string(name)}});
+      }
+      return result;
+    }
+    if (f.action == "host") return services_.CallHostFunction(f.argument, args);
+    if (f.action == "hook") {
+      FakeHook hook;
+      {
+        absl::MutexLock lock(&hooks_mutex);
+        auto h = Hooks().find(f.argument);
+        if (h == Hooks().end()) {
+          return absl::NotFoundError(absl::StrCat("no hook ", f.argument));
+        }
+        hook = h->second;
+      }
+      return hook(args);
+    }
+    return absl::InternalError(absl::StrCat("unknown fake action ", f.action));
+  }
+
+ private:
+  Language language_;
+  HostServices& services_;
+  std::string file_;
+  std::map<std::string, Function> functions_;
+  std::vector<std::string> exports_;
+  std::atomic<int64_t> count_{0};
+};
+
+class FakeSession : public ReplSession {
+ public:
+  FakeSession(Language language, HostServices& services)
+      : language_(language), services_(services) {}
+
+  // "MOD.FN" calls a function without arguments; anything else echoes.
+  absl::StatusOr<std::string> Evaluate(std::string_view code) override {
+    std::string text(code);
+    if (absl::StrContains(text, ".")) {
+      std::pair<std::string, std::string> target =
+          absl::StrSplit(text, absl::MaxSplits('.', 1));
+      absl::StatusOr<Value> result =
+          services_.CallModule(target.first, target.second, {});
+      if (!result.ok()) return result.status();
+      return ToJson(*result);
+    }
+    return absl::StrCat(std::string(LanguageName(language_)), ": ", text);
+  }
+
+ private:
+  Language language_;
+  HostServices& services_;
+};
+
+class FakeRuntime : public Runtime {
+ public:
+  FakeRuntime(Language language, HostServices& services)
+      : language_(language), services_(services) {}
+
+  Language language() const override { return language_; }
+  std::vector<std::string> file_extensions() const override {
+    return {language_ == Language::kPython ? ".py" : ".js"};
+  }
+
+  absl::StatusOr<std::unique_ptr<Implementation>> Load(
+      const ImplementationSpec& spec) override {
+    std::ifstream in(spec.entry);
+    if (!in)
+      return absl::NotFoundError(
+          absl::StrCat("cannot read ", spec.entry.string()));
+    std::map<std::string, Function> functions;
+    std::string line;
+    int number = 0;
+    while (std::getline(in, line)) {
+      ++number;
+      absl::string_view text = absl::StripAsciiWhitespace(line);
+      if (text.empty() || absl::StartsWith(text, "#")) continue;
+      if (absl::ConsumePrefix(&text, "raise ")) {
+        std::pair<std::string, std::string> parts =
+            absl::StrSplit(text, absl::MaxSplits(' ', 1));
+        ScriptError error;
+        error.language = language_;
+        error.type = parts.first;
+        error.message = parts.second;
+        error.stack.push_back({language_, spec.entry.string(), number, 1, ""});
+        return MakeScriptError(std::move(error));
+      }
+      if (text == "syntax error") {
+        return absl::InvalidArgumentError(absl::StrCat(
+            spec.entry.string(), ":", number, ": SyntaxError: invalid syntax"));
+      }
+      if (!absl::ConsumePrefix(&text, "def ")) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            spec.entry.string(), ":", number, ": not a fake line"));
+      }
+      std::pair<std::string, std::string> def =
+          absl::StrSplit(text, absl::MaxSplits(':', 1));
+      std::string body(absl::StripAsciiWhitespace(def.second));
+      std::pair<std::string, std::string> action =
+          absl::StrSplit(body, absl::MaxSplits(' ', 1));
+      functions[std::string(absl::StripAsciiWhitespace(def.first))] = {
+          action.first, action.second, number};
+    }
+    return std::make_unique<FakeImplementation>(
+        language_, services_, spec.entry.string(), std::move(functions));
+  }
+
+  absl::StatusOr<std::unique_ptr<ReplSession>> NewReplSession() override {
+    return std::make_unique<FakeSession>(language_, services_);
+  }
+
+ private:
+  Language language_;
+  HostServices& services_;
+};
+
+}  // namespace
+
+void SetFakeHook(const std::string& key, FakeHook hook) {
+  absl::MutexLock lock(&hooks_mutex);
+  Hooks()[key] = std::move(hook);
+}
+
+void ClearFakeHooks() {
+  absl::MutexLock lock(&hooks_mutex);
+  Hooks().clear();
+}
+
+RuntimeFactory FakeRuntimeFactory(Language language) {
+  return
+      [language](
+          HostServices& services) -> absl::StatusOr<std::unique_ptr<Runtime>> {
+        return std::make_unique<FakeRuntime>(language, services);
+      };
+}
+
+}  // namespace duet::testing
