@@ -1,0 +1,270 @@
+#include "output.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace duet::cli {
+namespace {
+
+std::string Flatten(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+    text.pop_back();
+  }
+  for (char& c : text) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return text;
+}
+
+// Cuts at a code point boundary so the result stays valid UTF-8.
+std::string Cut(std::string text, size_t max_width) {
+  if (max_width == 0 || CodePoints(text) <= max_width) return text;
+  size_t keep = max_width > 3 ? max_width - 3 : max_width;
+  size_t i = 0;
+  for (size_t points = 0; i < text.size() && points < keep; ++points) {
+    ++i;
+    while (i < text.size() &&
+           (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) {
+      ++i;
+    }
+  }
+  text.resize(i);
+  return text + "...";
+}
+
+std::string PathString(const std::filesystem::path& path) {
+  return path.string();
+}
+
+}  // namespace
+
+std::string OneLine(const absl::Status& status) {
+  if (std::optional<ScriptError> error = GetScriptError(status)) {
+    std::string line = absl::StrCat(error->type, ": ", error->message);
+    for (const StackFrame& frame : error->stack) {
+      if (frame.file.empty()) continue;
+      absl::StrAppend(&line, " (", frame.file, ":", frame.line, ")");
+      break;
+    }
+    return Flatten(std::move(line));
+  }
+  return Flatten(std::string(status.message()));
+}
+
+std::string ProblemLine(const PluginProblem& problem) {
+  std::string reason = OneLine(problem.status);
+  std::string location = PathString(problem.location);
+  // Most reasons already start with the file (plugin.toml:3: ...); name the
+  // plugin only when they do not mention it.
+  std::string name = problem.location.filename().string();
+  if (!name.empty() && reason.find(name) != std::string::npos) {
+    return absl::StrCat("plugin not loaded: ", reason);
+  }
+  return absl::StrCat("plugin not loaded: ", location, ": ", reason);
+}
+
+std::string ShortJson(const Value& value, size_t max_width) {
+  return Cut(ToJson(value), max_width);
+}
+
+std::string CallLabel(std::string_view function, absl::Span<const Value> args,
+                      size_t max_width) {
+  std::vector<std::string> parts;
+  parts.reserve(args.size());
+  for (const Value& arg : args) parts.push_back(ToJson(arg));
+  std::string label =
+      absl::StrCat(std::string(function), "(", absl::StrJoin(parts, ", "));
+  size_t limit = max_width > 1 ? max_width - 1 : 0;
+  return Cut(std::move(label), limit) + ")";
+}
+
+std::string Table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    if (widths.size() < row.size()) widths.resize(row.size(), 0);
+    for (size_t i = 0; i < row.size(); ++i) {
+      widths[i] = std::max(widths[i], CodePoints(row[i]));
+    }
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) {
+        line.append(widths[i] - CodePoints(row[i]) + 2, ' ');
+      }
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    absl::StrAppend(&out, line, "\n");
+  }
+  return out;
+}
+
+namespace {
+
+// Functions every implementation exports, then "name (python only)" for the
+// rest, so a gap between the two shows in the listing.
+std::vector<std::string> ExportSummary(const ModuleInfo& module) {
+  std::set<std::string> all;
+  for (const ImplementationInfo& impl : module.implementations) {
+    all.insert(impl.exports.begin(), impl.exports.end());
+  }
+  std::vector<std::string> shared, partial;
+  for (const std::string& name : all) {
+    std::vector<std::string> in;
+    for (const ImplementationInfo& impl : module.implementations) {
+      if (std::find(impl.exports.begin(), impl.exports.end(), name) !=
+          impl.exports.end()) {
+        in.emplace_back(NameOf(impl.language));
+      }
+    }
+    if (in.size() == module.implementations.size()) {
+      shared.push_back(name);
+    } else {
+      partial.push_back(
+          absl::StrCat(name, " (", absl::StrJoin(in, ", "), " only)"));
+    }
+  }
+  shared.insert(shared.end(), partial.begin(), partial.end());
+  return shared;
+}
+
+}  // namespace
+
+std::string ModulesTable(const std::vector<ModuleInfo>& modules) {
+  if (modules.empty()) return "no modules loaded\n";
+  std::vector<std::vector<std::string>> rows = {
+      {"MODULE", "ACTIVE", "IMPLEMENTATIONS", "EXPORTS"}};
+  for (const ModuleInfo& module : modules) {
+    std::vector<std::string> languages;
+    for (const ImplementationInfo& impl : module.implementations) {
+      languages.emplace_back(NameOf(impl.language));
+    }
+    rows.push_back({module.name, std::string(NameOf(module.active)),
+                    absl::StrJoin(languages, ", "),
+                    absl::StrJoin(ExportSummary(module), ", ")});
+  }
+  return Table(rows);
+}
+
+Value ModulesJson(const std::vector<ModuleInfo>& modules,
+                  const std::vector<std::string>& plugin_dirs,
+                  const std::vector<PluginProblem>& problems) {
+  Value::List module_list;
+  for (const ModuleInfo& module : modules) {
+    Value::List impls;
+    std::set<std::string> all_exports;
+    for (const ImplementationInfo& impl : module.implementations) {
+      Value::List exports(impl.exports.begin(), impl.exports.end());
+      all_exports.insert(impl.exports.begin(), impl.exports.end());
+      impls.push_back(Value::Map{{"language", NameOf(impl.language)},
+                                 {"file", PathString(impl.file)},
+                                 {"exports", std::move(exports)}});
+    }
+    Value::Map entry{
+        {"name", module.name},
+        {"version", module.version},
+        {"description", module.description},
+        {"location", PathString(module.location)},
+        {"active", NameOf(module.active)},
+        {"implementations", std::move(impls)},
+        {"exports", Value::List(all_exports.begin(), all_exports.end())},
+    };
+    int64_t examples = 0;
+    if (module.manifest) {
+      examples = static_cast<int64_t>(module.manifest->examples.size());
+      if (module.manifest->default_language) {
+        entry.Set("default", NameOf(*module.manifest->default_language));
+      }
+    }
+    entry.Set("examples", examples);
+    module_list.push_back(std::move(entry));
+  }
+  Value::List problem_list;
+  for (const PluginProblem& problem : problems) {
+    problem_list.push_back(
+        Value::Map{{"location", PathString(problem.location)},
+                   {"message", OneLine(problem.status)}});
+  }
+  return Value::Map{
+      {"plugin_dirs", Value::List(plugin_dirs.begin(), plugin_dirs.end())},
+      {"modules", std::move(module_list)},
+      {"problems", std::move(problem_list)},
+  };
+}
+
+std::string GroupThousands(int64_t n) {
+  std::string digits = std::to_string(n < 0 ? -n : n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return n < 0 ? "-" + out : out;
+}
+
+std::string FormatSeconds(double seconds) {
+  static constexpr struct {
+    double scale;
+    const char* unit;
+  } kUnits[] = {{1e-9, "ns"}, {1e-6, "us"}, {1e-3, "ms"}, {1, "s"}};
+  size_t u = 0;
+  while (u + 1 < std::size(kUnits) && seconds >= kUnits[u + 1].scale) ++u;
+  double value = seconds / kUnits[u].scale;
+  int decimals = value >= 100 ? 0 : value >= 10 ? 1 : 2;
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f %s", decimals, value,
+                kUnits[u].unit);
+  return buffer;
+}
+
+size_t CodePoints(std::string_view text) {
+  size_t n = 0;
+  for (char c : text) {
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
+  }
+  return n;
+}
+
+bool IsValidUtf8(std::string_view text) {
+  size_t i = 0;
+  const auto byte = [&](size_t k) {
+    return static_cast<unsigned char>(text[k]);
+  };
+  while (i < text.size()) {
+    unsigned char c = byte(i);
+    size_t length;
+    uint32_t min;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      length = 2, min = 0x80, cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      length = 3, min = 0x800, cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      length = 4, min = 0x10000, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + length > text.size()) return false;
+    for (size_t k = 1; k < length; ++k) {
+      if ((byte(i + k) & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (byte(i + k) & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
+}  // namespace duet::cli

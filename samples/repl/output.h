@@ -1,0 +1,60 @@
+// Rendering for the `duet` command: one-line errors, tables, module
+// listings, durations. Pure functions over public duet types.
+#ifndef DUET_SAMPLES_REPL_OUTPUT_H_
+#define DUET_SAMPLES_REPL_OUTPUT_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+#include "duet/duet.h"
+
+namespace duet::cli {
+
+// LanguageName as a std::string (abseil's StrCat takes absl::string_view,
+// which is not std::string_view in Debian's build).
+inline std::string NameOf(Language language) {
+  return std::string(LanguageName(language));
+}
+
+// A status as one line: "Type: message (file:line)" for a script error,
+// else the status message; newlines become spaces.
+std::string OneLine(const absl::Status& status);
+
+// A plugin that failed to load, as one line naming file:line and the reason.
+std::string ProblemLine(const PluginProblem& problem);
+
+// A call as people write it: greet("world", 3). Long renderings are cut to
+// about `max_width` characters with "...".
+std::string CallLabel(std::string_view function, absl::Span<const Value> args,
+                      size_t max_width = 48);
+
+// JSON, cut to about `max_width` characters with "..." (0: never cut).
+std::string ShortJson(const Value& value, size_t max_width = 0);
+
+// Columns padded to the widest cell (width counted in code points), two
+// spaces apart, the last column unpadded.
+std::string Table(const std::vector<std::vector<std::string>>& rows);
+
+// The human table of `duet list` and `:list`.
+std::string ModulesTable(const std::vector<ModuleInfo>& modules);
+// The object `duet list --json` prints.
+Value ModulesJson(const std::vector<ModuleInfo>& modules,
+                  const std::vector<std::string>& plugin_dirs,
+                  const std::vector<PluginProblem>& problems);
+
+// 1234567 -> "1,234,567".
+std::string GroupThousands(int64_t n);
+// 0.0000123 -> "12.3 us" (ns, us, ms, s; three significant digits).
+std::string FormatSeconds(double seconds);
+
+// Code points in `text` (its width, roughly, on a terminal).
+size_t CodePoints(std::string_view text);
+// Whether `text` is well-formed UTF-8.
+bool IsValidUtf8(std::string_view text);
+
+}  // namespace duet::cli
+
+#endif  // DUET_SAMPLES_REPL_OUTPUT_H_

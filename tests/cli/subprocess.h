@@ -1,0 +1,37 @@
+// Runs a program the way a shell would, for tests of the built binaries:
+// stdin from a string, stdout and stderr captured apart, the exit code kept.
+#ifndef DUET_TESTS_CLI_SUBPROCESS_H_
+#define DUET_TESTS_CLI_SUBPROCESS_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace duet::testing {
+
+struct ProcessResult {
+  int exit_code = -1;  // 128 + N when killed by signal N; -1 on timeout
+  std::string out;
+  std::string err;
+};
+
+struct ProcessOptions {
+  std::string stdin_text;         // fed through a file, so never a pipe stall
+  std::string working_directory;  // empty: the test's own
+  // Variables to set (a value) or remove (nullopt) in the child.
+  std::map<std::string, std::optional<std::string>> environment;
+  int timeout_seconds = 120;
+};
+
+// Runs argv[0] (a path) with argv. Never throws; a failure to start shows as
+// exit code 127 with the reason in `err`.
+ProcessResult RunProcess(const std::vector<std::string>& argv,
+                         const ProcessOptions& options = {});
+
+// Splits text into lines without their '\n' (no empty last line).
+std::vector<std::string> Lines(const std::string& text);
+
+}  // namespace duet::testing
+
+#endif  // DUET_TESTS_CLI_SUBPROCESS_H_
