@@ -320,7 +320,7 @@ int RunBench(const CommandLine& command_line) {
                      FormatSeconds(row.median), GroupThousands(row.calls),
                      relative});
   }
-  WriteOut(Table(table));
+  WriteOut(Table(table, {1, 2, 3, 4}));
   for (size_t i = 1; i < rows.size(); ++i) {
     if (!EquivalentByValue(rows[0].result, rows[i].result)) {
       WriteOut(absl::StrCat(

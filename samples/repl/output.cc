@@ -83,7 +83,8 @@ std::string CallLabel(std::string_view function, absl::Span<const Value> args,
   return Cut(std::move(label), limit) + ")";
 }
 
-std::string Table(const std::vector<std::vector<std::string>>& rows) {
+std::string Table(const std::vector<std::vector<std::string>>& rows,
+                  const std::vector<size_t>& right_aligned) {
   std::vector<size_t> widths;
   for (const auto& row : rows) {
     if (widths.size() < row.size()) widths.resize(row.size(), 0);
@@ -95,10 +96,13 @@ std::string Table(const std::vector<std::vector<std::string>>& rows) {
   for (const auto& row : rows) {
     std::string line;
     for (size_t i = 0; i < row.size(); ++i) {
+      const size_t padding = widths[i] - CodePoints(row[i]);
+      const bool right = std::find(right_aligned.begin(), right_aligned.end(),
+                                   i) != right_aligned.end();
+      if (right) line.append(padding, ' ');
       line += row[i];
-      if (i + 1 < row.size()) {
-        line.append(widths[i] - CodePoints(row[i]) + 2, ' ');
-      }
+      if (!right && i + 1 < row.size()) line.append(padding, ' ');
+      if (i + 1 < row.size()) line += "  ";
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     absl::StrAppend(&out, line, "\n");

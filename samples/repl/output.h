@@ -35,8 +35,10 @@ std::string CallLabel(std::string_view function, absl::Span<const Value> args,
 std::string ShortJson(const Value& value, size_t max_width = 0);
 
 // Columns padded to the widest cell (width counted in code points), two
-// spaces apart, the last column unpadded.
-std::string Table(const std::vector<std::vector<std::string>>& rows);
+// spaces apart. Columns listed in `right_aligned` (by index) are padded on
+// the left, for numbers.
+std::string Table(const std::vector<std::vector<std::string>>& rows,
+                  const std::vector<size_t>& right_aligned = {});
 
 // The human table of `duet list` and `:list`.
 std::string ModulesTable(const std::vector<ModuleInfo>& modules);
