@@ -1,5 +1,6 @@
 #include "duet/manifest.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -52,6 +53,21 @@ class Reporter {
   std::string file_;
   std::vector<std::string> warnings_;
 };
+
+// toml++ iterates a table in key order; manifests are read in file order
+// (warnings, [exports], and the maps in examples keep the author's order).
+std::vector<std::pair<const toml::key*, const toml::node*>> InFileOrder(
+    const toml::table& table) {
+  std::vector<std::pair<const toml::key*, const toml::node*>> entries;
+  for (const auto& [key, node] : table) entries.emplace_back(&key, &node);
+  std::stable_sort(
+      entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+        const toml::source_position& x = a.first->source().begin;
+        const toml::source_position& y = b.first->source().begin;
+        return x.line != y.line ? x.line < y.line : x.column < y.column;
+      });
+  return entries;
+}
 
 std::string_view TypeName(const toml::node& node) {
   switch (node.type()) {
@@ -109,9 +125,9 @@ absl::StatusOr<Value> ToValue(Reporter& reporter, const toml::node& node,
     }
     case toml::node_type::table: {
       Value::Map map;
-      for (const auto& [key, item] : *node.as_table()) {
-        DUET_ASSIGN_OR_RETURN(Value v, ToValue(reporter, item, what));
-        map.Set(std::string(key.str()), std::move(v));
+      for (const auto& [key, item] : InFileOrder(*node.as_table())) {
+        DUET_ASSIGN_OR_RETURN(Value v, ToValue(reporter, *item, what));
+        map.Set(std::string(key->str()), std::move(v));
       }
       return Value(std::move(map));
     }
@@ -130,7 +146,9 @@ absl::Status ParseImplementations(Reporter& reporter, const toml::node& node,
                           "[implementations] must be a table, e.g. "
                           "python = \"greeter.py\"");
   }
-  for (const auto& [key, value] : *table) {
+  for (const auto& [key_ptr, value_ptr] : InFileOrder(*table)) {
+    const toml::key& key = *key_ptr;
+    const toml::node& value = *value_ptr;
     std::optional<Language> language = ParseLanguage(key.str());
     if (!language) {
       return reporter.Error(
@@ -165,7 +183,9 @@ absl::Status ParseExports(Reporter& reporter, const toml::node& node,
   if (table == nullptr) {
     return reporter.Error(node, "[exports] must be a table of [exports.NAME]");
   }
-  for (const auto& [name, spec_node] : *table) {
+  for (const auto& [name_ptr, spec_ptr] : InFileOrder(*table)) {
+    const toml::key& name = *name_ptr;
+    const toml::node& spec_node = *spec_ptr;
     if (!internal::IsIdentifier(name.str())) {
       return reporter.Error(name,
                             absl::StrCat("export name '", ToAbsl(name.str()),
@@ -181,7 +201,9 @@ absl::Status ParseExports(Reporter& reporter, const toml::node& node,
     ExportSpec export_spec;
     export_spec.name = std::string(name.str());
     export_spec.line = static_cast<int>(name.source().begin.line);
-    for (const auto& [key, value] : *spec) {
+    for (const auto& [key_ptr, value_ptr] : InFileOrder(*spec)) {
+      const toml::key& key = *key_ptr;
+      const toml::node& value = *value_ptr;
       if (key.str() == "params") {
         const toml::array* params = value.as_array();
         if (params == nullptr) {
@@ -229,7 +251,9 @@ absl::Status ParseExamples(Reporter& reporter, const toml::node& node,
     Example example;
     example.line = static_cast<int>(table.source().begin.line);
     bool has_expect = false;
-    for (const auto& [key, value] : table) {
+    for (const auto& [key_ptr, value_ptr] : InFileOrder(table)) {
+      const toml::key& key = *key_ptr;
+      const toml::node& value = *value_ptr;
       if (key.str() == "call") {
         DUET_ASSIGN_OR_RETURN(example.call, GetString(reporter, value, "call"));
       } else if (key.str() == "args") {
@@ -243,7 +267,7 @@ absl::Status ParseExamples(Reporter& reporter, const toml::node& node,
                               ToValue(reporter, value, "expect"));
         has_expect = true;
       } else {
-        reporter.Warn(key, "[examples]");
+        reporter.Warn(key, "examples");
       }
     }
     if (example.call.empty()) {
@@ -265,7 +289,9 @@ absl::Status ParseLimits(Reporter& reporter, const toml::node& node,
                          Manifest& manifest) {
   const toml::table* table = node.as_table();
   if (table == nullptr) return reporter.Error(node, "[limits] must be a table");
-  for (const auto& [key, value] : *table) {
+  for (const auto& [key_ptr, value_ptr] : InFileOrder(*table)) {
+    const toml::key& key = *key_ptr;
+    const toml::node& value = *value_ptr;
     int64_t* field = nullptr;
     if (key.str() == "timeout_ms") field = &manifest.limits.timeout_ms;
     if (key.str() == "memory_mb") field = &manifest.limits.memory_mb;
@@ -421,7 +447,9 @@ absl::StatusOr<ParsedManifest> ParseManifest(
   bool has_name = false;
   bool has_implementations = false;
   const toml::node* default_node = nullptr;
-  for (const auto& [key, value] : root) {
+  for (const auto& [key_ptr, value_ptr] : InFileOrder(root)) {
+    const toml::key& key = *key_ptr;
+    const toml::node& value = *value_ptr;
     std::string_view k = key.str();
     if (k == "name") {
       DUET_ASSIGN_OR_RETURN(manifest.name, GetString(reporter, value, k));

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <ostream>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -261,6 +262,10 @@ std::string DebugString(const Value& value) {
   std::string out;
   AppendDebug(&out, value);
   return out;
+}
+
+std::ostream& operator<<(std::ostream& out, const Value& value) {
+  return out << DebugString(value);
 }
 
 }  // namespace duet

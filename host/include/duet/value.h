@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <iosfwd>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -159,6 +160,9 @@ bool EquivalentByValue(const Value& a, const Value& b);
 // A readable, JSON-like rendering for messages and logs (not parseable JSON:
 // bytes print as b"..."); see duet/json.h for JSON.
 std::string DebugString(const Value& value);
+
+// Writes DebugString(value); also how GoogleTest prints values.
+std::ostream& operator<<(std::ostream& out, const Value& value);
 
 }  // namespace duet
 

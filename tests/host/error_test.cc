@@ -1,0 +1,113 @@
+#include "duet/error.h"
+
+#include "duet/internal/utf8.h"
+#include "duet/internal/value_path.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace duet {
+namespace {
+
+using ::testing::HasSubstr;
+
+ScriptError SampleError() {
+  ScriptError error;
+  error.language = Language::kJavaScript;
+  error.type = "TypeError";
+  error.message = "x is not a function: 3:4 with \"quotes\"";
+  error.source_line = "  x();";
+  error.stack = {{Language::kJavaScript, "/p/relay.js", 12, 5, "relay"},
+                 {Language::kJavaScript, "/p/relay.js", 3, 1, ""}};
+  return error;
+}
+
+TEST(ScriptErrorTest, TravelsInsideAStatus) {
+  absl::Status status = MakeScriptError(SampleError());
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnknown);
+  EXPECT_EQ(status.message(),
+            "TypeError: x is not a function: 3:4 with \"quotes\"");
+  std::optional<ScriptError> back = GetScriptError(status);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->language, Language::kJavaScript);
+  EXPECT_EQ(back->type, "TypeError");
+  EXPECT_EQ(back->message, SampleError().message);
+  EXPECT_EQ(back->source_line, "  x();");
+  EXPECT_EQ(back->stack, SampleError().stack);
+}
+
+TEST(ScriptErrorTest, PlainStatusesHaveNone) {
+  EXPECT_FALSE(GetScriptError(absl::NotFoundError("x")).has_value());
+  EXPECT_FALSE(GetScriptError(absl::OkStatus()).has_value());
+}
+
+TEST(ScriptErrorTest, AppendingFramesKeepsCodeAndOrigin) {
+  absl::Status status =
+      MakeScriptError(SampleError(), absl::StatusCode::kDeadlineExceeded);
+  absl::Status grown = AppendStackFrames(
+      status, {{Language::kPython, "/p/caller.py", 7, 0, "main"}});
+  EXPECT_EQ(grown.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(grown.message(), status.message());
+  std::optional<ScriptError> error = GetScriptError(grown);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->language, Language::kJavaScript);
+  ASSERT_EQ(error->stack.size(), 3u);
+  EXPECT_EQ(error->stack[2].file, "/p/caller.py");
+  EXPECT_EQ(error->stack[2].language, Language::kPython);
+  // Statuses without a script error pass through unchanged.
+  absl::Status plain = absl::NotFoundError("x");
+  EXPECT_EQ(AppendStackFrames(plain, {{}}), plain);
+}
+
+TEST(ScriptErrorTest, FormatsForPeople) {
+  std::string text = FormatError(MakeScriptError(SampleError()));
+  EXPECT_THAT(text, HasSubstr("TypeError: x is not a function"));
+  EXPECT_THAT(text, HasSubstr("\n  at relay (/p/relay.js:12:5) [javascript]"));
+  EXPECT_THAT(text, HasSubstr("\n  at /p/relay.js:3:1 [javascript]"));
+  EXPECT_EQ(FormatError(absl::NotFoundError("no module")), "no module");
+}
+
+TEST(LanguageTest, NamesAndAliases) {
+  EXPECT_EQ(ParseLanguage("py"), Language::kPython);
+  EXPECT_EQ(ParseLanguage("JavaScript"), Language::kJavaScript);
+  EXPECT_EQ(ParseLanguage("js"), Language::kJavaScript);
+  EXPECT_FALSE(ParseLanguage("ruby").has_value());
+  EXPECT_EQ(LanguageName(Language::kJavaScript), "javascript");
+}
+
+TEST(ValuePathTest, RendersIndexesAndKeys) {
+  internal::ValuePath path("args");
+  path.PushIndex(0);
+  path.PushKey("items");
+  path.PushIndex(3);
+  EXPECT_EQ(path.ToString(), "args[0].items[3]");
+  path.PushKey("a \"b\"");
+  EXPECT_EQ(path.ToString(), "args[0].items[3][\"a \\\"b\\\"\"]");
+  EXPECT_EQ(path.Error("a set cannot be converted").message(),
+            "a set cannot be converted at args[0].items[3][\"a \\\"b\\\"\"]");
+}
+
+TEST(Utf8Test, FindsInvalidSequences) {
+  using internal::FindInvalidUtf8;
+  EXPECT_FALSE(FindInvalidUtf8("plain \xc3\xa9 \xf0\x9f\x98\x80").has_value());
+  EXPECT_EQ(FindInvalidUtf8("ab\xff"), 2u);
+  EXPECT_EQ(FindInvalidUtf8("\xed\xa0\x80"), 0u);      // encoded surrogate
+  EXPECT_EQ(FindInvalidUtf8("\xc0\xaf"), 0u);          // overlong
+  EXPECT_EQ(FindInvalidUtf8("\xf4\x90\x80\x80"), 0u);  // past U+10FFFF
+  EXPECT_EQ(FindInvalidUtf8("x\xe2\x82"), 1u);         // truncated
+}
+
+TEST(Utf8Test, Utf16RefusesLoneSurrogates) {
+  std::string out;
+  size_t bad = 0;
+  const uint16_t pair[] = {'a', 0xD83D, 0xDE00};
+  ASSERT_TRUE(internal::Utf16ToUtf8(pair, 3, &out, &bad));
+  EXPECT_EQ(out, "a\xf0\x9f\x98\x80");
+  const uint16_t lone[] = {'a', 0xD800, 'b'};
+  EXPECT_FALSE(internal::Utf16ToUtf8(lone, 3, &out, &bad));
+  EXPECT_EQ(bad, 1u);
+  const uint16_t trailing[] = {0xDC00};
+  EXPECT_FALSE(internal::Utf16ToUtf8(trailing, 1, &out, &bad));
+}
+
+}  // namespace
+}  // namespace duet

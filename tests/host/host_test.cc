@@ -1,0 +1,406 @@
+#include "duet/host.h"
+
+#include <atomic>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/fake_runtime.h"
+#include "testing/status_matchers.h"
+#include "testing/temp_dir.h"
+
+namespace duet {
+namespace {
+
+using ::duet::testing::FakeRuntimeFactory;
+using ::duet::testing::StatusIs;
+using ::duet::testing::TempDir;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+constexpr char kGreeterToml[] = R"(name = "greeter"
+version = "1.2.3"
+description = "Greets"
+default = "python"
+
+[implementations]
+python = "greeter.py"
+javascript = "greeter.js"
+
+[exports.greet]
+params = ["string"]
+returns = "string"
+)";
+
+struct LogLine {
+  LogLevel level;
+  std::string source;
+  std::string message;
+};
+
+class HostTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    HostOptions options;
+    options.log_sink = [this](LogLevel level, std::string_view source,
+                              std::string_view message) {
+      absl::MutexLock lock(&log_mutex_);
+      logs_.push_back({level, std::string(source), std::string(message)});
+    };
+    host_ = *Host::CreateWithRuntimes(
+        std::move(options), {FakeRuntimeFactory(Language::kPython),
+                             FakeRuntimeFactory(Language::kJavaScript)});
+  }
+  void TearDown() override { testing::ClearFakeHooks(); }
+
+  void WriteGreeter(const TempDir& dir, const std::string& folder = "greeter") {
+    dir.Write(folder + "/plugin.toml", kGreeterToml);
+    dir.Write(folder + "/greeter.py",
+              "def greet: format Hello, {0}!\ndef which: language\n"
+              "def count: count\n");
+    dir.Write(folder + "/greeter.js",
+              "def greet: format Hello from JS, {0}!\ndef which: language\n"
+              "def count: count\n");
+  }
+
+  std::vector<LogLine> logs() {
+    absl::MutexLock lock(&log_mutex_);
+    return logs_;
+  }
+
+  std::unique_ptr<Host> host_;
+  absl::Mutex log_mutex_;
+  std::vector<LogLine> logs_;
+};
+
+TEST_F(HostTest, LoadsDirectoryAndSingleFilePlugins) {
+  TempDir dir;
+  WriteGreeter(dir);
+  dir.Write("hello.py", "def hi: return \"hi\"\n");
+  dir.Write("shout.js", "def up: return \"UP\"\n");
+  dir.Write("README.md", "not a plugin");
+  dir.Write("helpers/util.py", "not a plugin: no plugin.toml here");
+  dir.Write("_private.py", "def x: return 1\n");
+  ASSERT_OK_AND_ASSIGN(LoadReport report, host_->LoadPlugins(dir.path()));
+  EXPECT_THAT(report.loaded, ElementsAre("greeter", "hello", "shout"));
+  EXPECT_THAT(report.problems, IsEmpty());
+
+  std::vector<ModuleInfo> modules = host_->ListModules();
+  ASSERT_EQ(modules.size(), 3u);
+  const ModuleInfo& greeter = modules[0];
+  EXPECT_EQ(greeter.name, "greeter");
+  EXPECT_EQ(greeter.version, "1.2.3");
+  EXPECT_EQ(greeter.description, "Greets");
+  EXPECT_EQ(greeter.active, Language::kPython);
+  ASSERT_EQ(greeter.implementations.size(), 2u);
+  EXPECT_EQ(greeter.implementations[0].language, Language::kPython);
+  EXPECT_THAT(greeter.implementations[0].exports,
+              ElementsAre("count", "greet", "which"));
+  EXPECT_EQ(greeter.implementations[1].file.filename(), "greeter.js");
+  ASSERT_TRUE(greeter.manifest.has_value());
+  EXPECT_EQ(modules[1].active, Language::kPython);
+  EXPECT_EQ(modules[2].active, Language::kJavaScript);
+  EXPECT_FALSE(modules[2].manifest.has_value());
+
+  EXPECT_EQ(*host_->Call("greeter", "greet", {"world"}),
+            Value("Hello, world!"));
+  EXPECT_EQ(*host_->Call("greeter.greet", {"you"}), Value("Hello, you!"));
+  EXPECT_EQ(*host_->Call("shout", "up", {}), Value("UP"));
+}
+
+TEST_F(HostTest, UseSwitchesTheNextCall) {
+  TempDir dir;
+  WriteGreeter(dir);
+  ASSERT_OK(host_->LoadPlugins(dir.path()));
+  EXPECT_EQ(*host_->Call("greeter", "which", {}), Value("python"));
+  ASSERT_OK(host_->Use("greeter", Language::kJavaScript));
+  EXPECT_EQ(*host_->Call("greeter", "which", {}), Value("javascript"));
+  EXPECT_EQ(*host_->Call("greeter", "greet", {"x"}),
+            Value("Hello from JS, x!"));
+  EXPECT_EQ(host_->GetModule("greeter")->active, Language::kJavaScript);
+}
+
+TEST_F(HostTest, EachImplementationKeepsItsOwnState) {
+  TempDir dir;
+  WriteGreeter(dir);
+  ASSERT_OK(host_->LoadPlugins(dir.path()));
+  EXPECT_EQ(*host_->Call("greeter", "count", {}), Value(1));
+  EXPECT_EQ(*host_->Call("greeter", "count", {}), Value(2));
+  ASSERT_OK(host_->Use("greeter", Language::kJavaScript));
+  EXPECT_EQ(*host_->Call("greeter", "count", {}), Value(1));
+  ASSERT_OK(host_->Use("greeter", Language::kPython));
+  EXPECT_EQ(*host_->Call("greeter", "count", {}), Value(3));
+}
+
+TEST_F(HostTest, SwitchingToAMissingLanguageKeepsTheActiveOne) {
+  TempDir dir;
+  dir.Write("hello.py", "def which: language\n");
+  ASSERT_OK(host_->LoadPlugins(dir.path()));
+  EXPECT_THAT(host_->Use("hello", Language::kJavaScript),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("module 'hello' has no javascript "
+                                 "implementation (it has: python)")));
+  EXPECT_EQ(*host_->Call("hello", "which", {}), Value("python"));
+  EXPECT_THAT(host_->Use("nope", Language::kPython),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("'nope'")));
+}
+
+TEST_F(HostTest, CallInFlightFinishesWhereItStarted) {
+  TempDir dir;
+  dir.Write("slow/plugin.toml",
+            "name = \"slow\"\n[implementations]\npython = \"s.py\"\n"
+            "javascript = \"s.js\"\n");
+  dir.Write("slow/s.py", "def run: hook slow\ndef which: language\n");
+  dir.Write("slow/s.js", "def run: language\ndef which: language\n");
+  absl::Notification entered, release;
+  testing::SetFakeHook("slow",
+                       [&](absl::Span<const Value>) -> absl::StatusOr<Value> {
+                         entered.Notify();
+                         release.WaitForNotification();
+                         return Value("python finished");
+                       });
+  ASSERT_OK(host_->LoadPlugins(dir.path()));
+  absl::StatusOr<Value> in_flight;
+  std::thread caller([&] { in_flight = host_->Call("slow", "run", {}); });
+  entered.WaitForNotification();
+  ASSERT_OK(host_->Use("slow", Language::kJavaScript));
+  EXPECT_EQ(*host_->Call("slow", "which", {}), Value("javascript"));
+  release.Notify();
+  caller.join();
+  EXPECT_EQ(*in_flight, Value("python finished"));
+}
+
+TEST_F(HostTest, UnknownModuleAndFunctionAreNotFound) {
+  TempDir dir;
+  WriteGreeter(dir);
+  ASSERT_OK(host_->LoadPlugins(dir.path()));
+  EXPECT_THAT(host_->Call("nope", "f", {}),
+              StatusIs(absl::StatusCode::kNotFound,
+                       "no module named 'nope' (loaded: greeter)"));
+  EXPECT_THAT(host_->Call("greeter", "nope", {}),
+              StatusIs(absl::StatusCode::kNotFound,
+                       "module 'greeter' (python) has no function 'nope'; it "
+                       "exports: count, greet, which"));
+  EXPECT_THAT(host_->Call("greeter", {}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("is not MODULE.FUNCTION")));
+  EXPECT_THAT(
+      host_->CallImplementation("greeter", Language::kJavaScript, "which", {}),
+      ::testing::Not(StatusIs(absl::StatusCode::kNotFound, "")));
+}
+
+TEST_F(HostTest, DeclaredParamsAndReturnsAreChecked) {
+  TempDir dir;
+  WriteGreeter(dir);
+  dir.Write("greeter/greeter.js",
+            "def greet: return 42\ndef which: language\ndef count: count\n");
+  ASSERT_OK(host_->LoadPlugins(dir.path()));
+  EXPECT_THAT(host_->Call("greeter", "greet", {}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "greeter.greet(string) takes 1 argument, got 0"));
+  EXPECT_THAT(host_->Call("greeter", "greet", {7}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "greeter.greet(string): args[0] must be string, got "
+                       "int 7"));
+  EXPECT_THAT(host_->CallImplementation("greeter", Language::kJavaScript,
+                                        "greet", {"x"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "greeter.greet (javascript) returned int where "
+                       "plugin.toml declares string: 42"));
+}
+
+TEST_F(HostTest, OneBrokenPluginDoesNotStopTheOthers) {
+  TempDir dir;
+  WriteGreeter(dir);
+  dir.Write("bad_toml/plugin.toml", "name = \"bad\"\nversion = \n");
+  dir.Write("missing_file/plugin.toml",
+            "name = \"missing\"\n[implementations]\npython = \"gone.py\"\n");
+  dir.Write("missing_export/plugin.toml",
+            "name = \"partial\"\n[implementations]\npython = \"p.py\"\n"
+            "javascript = \"p.js\"\n[exports.f]\n[exports.g]\n");
+  dir.Write("missing_export/p.py", "def f: return 1\ndef g: return 2\n");
+  dir.Write("missing_export/p.js", "def f: return 1\n");
+  dir.Write("raises.py", "raise RuntimeError boom at import\n");
+  dir.Write("syntax.js", "\nsyntax error\n");
+  ASSERT_OK_AND_ASSIGN(LoadReport report, host_->LoadPlugins(dir.path()));
+  EXPECT_THAT(report.loaded, ElementsAre("greeter"));
+  ASSERT_EQ(report.problems.size(), 5u);
+  auto problem = [&](size_t i) {
+    return std::string(report.problems[i].status.message());
+  };
+  EXPECT_THAT(problem(0), AllOf(HasSubstr("bad_toml/plugin.toml:2:"),
+                                HasSubstr("malformed TOML")));
+  EXPECT_THAT(problem(1), HasSubstr("declared exports are missing: 'g' in "
+                                    "p.js (javascript)"));
+  EXPECT_THAT(problem(2),
+              AllOf(HasSubstr("missing_file/plugin.toml: the python "
+                              "implementation 'gone.py' does not exist")));
+  EXPECT_THAT(problem(3), HasSubstr("RuntimeError: boom at import"));
+  EXPECT_TRUE(GetScriptError(report.problems[3].status).has_value());
+  EXPECT_THAT(problem(4), HasSubstr("syntax.js:2: SyntaxError"));
+  // Each problem was logged as an error too.
+  int errors = 0;
+  for (const LogLine& line : logs()) errors += line.level == LogLevel::kError;
+  EXPECT_EQ(errors, 5);
+}
+
+TEST_F(HostTest, FirstPluginWithANameWinsAndTheSecondDrawsAWarning) {
+  TempDir first, second;
+  WriteGreeter(first);
+  WriteGreeter(second, "other_greeter");
+  second.Write("other_greeter/greeter.py",
+               "raise Error must not be imported\n");
+  ASSERT_OK(host_->LoadPlugins(first.path()));
+  ASSERT_OK_AND_ASSIGN(LoadReport report, host_->LoadPlugins(second.path()));
+  EXPECT_THAT(report.loaded, IsEmpty());
+  EXPECT_THAT(report.problems, IsEmpty());
+  ASSERT_EQ(report.warnings.size(), 1u);
+  EXPECT_THAT(report.warnings[0],
+              AllOf(HasSubstr("other_greeter: module 'greeter' is already "
+                              "loaded from "),
+                    HasSubstr("this one is ignored")));
+  EXPECT_EQ(host_->GetModule("greeter")->location, first.path() / "greeter");
+}
+
+TEST_F(HostTest, ManifestWarningsReachTheLogSink) {
+  TempDir dir;
+  dir.Write("p/plugin.toml",
+            "name = \"p\"\nverison = \"1\"\n[implementations]\npython = "
+            "\"p.py\"\n");
+  dir.Write("p/p.py", "def f: return 1\n");
+  ASSERT_OK_AND_ASSIGN(LoadReport report, host_->LoadPlugins(dir.path()));
+  ASSERT_EQ(report.warnings.size(), 1u);
+  EXPECT_THAT(report.warnings[0], HasSubstr("plugin.toml:2:1: unknown key "
+                                            "'verison'"));
+  bool logged = false;
+  for (const LogLine& line : logs()) {
+    logged |= line.level == LogLevel::kWarning && line.source == "duet" &&
+              line.message == report.warnings[0];
+  }
+  EXPECT_TRUE(logged);
+}
+
+TEST_F(HostTest, LoadPluginsOnAMissingDirectoryFails) {
+  EXPECT_THAT(
+      host_->LoadPlugins("/nonexistent/duet/plugins"),
+      StatusIs(absl::StatusCode::kNotFound, HasSubstr("not a directory")));
+  EXPECT_THAT(host_->LoadPlugin("/nonexistent/duet/x.py"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("x.py")));
+}
+
+TEST_F(HostTest, ScriptsReachHostFunctionsAndOtherModules) {
+  ASSERT_OK(host_->RegisterFunction(
+      "twice", [](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+        return Value(args[0].as_int() * 2);
+      }));
+  EXPECT_THAT(host_->RegisterFunction("twice",
+                                      [](absl::Span<const Value>) {
+                                        return absl::StatusOr<Value>(Value());
+                                      }),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("twice")));
+  EXPECT_THAT(host_->RegisterFunction("bad name",
+                                      [](absl::Span<const Value>) {
+                                        return absl::StatusOr<Value>(Value());
+                                      }),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("must be an identifier")));
+  TempDir dir;
+  WriteGreeter(dir);
+  dir.Write("relay.js",
+            "def double: host twice\ndef greet: call greeter.greet\n"
+            "def missing: host nope\ndef boom: call thrower.boom\n");
+  dir.Write("thrower.py", "def boom: raise ValueError bad value\n");
+  ASSERT_OK(host_->LoadPlugins(dir.path()));
+  EXPECT_EQ(*host_->Call("relay", "double", {21}), Value(42));
+  EXPECT_EQ(*host_->Call("relay", "greet", {"x"}), Value("Hello, x!"));
+  EXPECT_THAT(host_->Call("relay", "missing", {}),
+              StatusIs(absl::StatusCode::kNotFound,
+                       "no host function named 'nope' (registered: twice)"));
+  // The original error keeps its language and type, and gains the frames of
+  // the module it passed through.
+  absl::StatusOr<Value> boom = host_->Call("relay", "boom", {});
+  EXPECT_THAT(boom,
+              StatusIs(absl::StatusCode::kUnknown, "ValueError: bad value"));
+  std::optional<ScriptError> error = GetScriptError(boom.status());
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->language, Language::kPython);
+  ASSERT_EQ(error->stack.size(), 2u);
+  EXPECT_EQ(error->stack[0].language, Language::kPython);
+  EXPECT_EQ(error->stack[1].language, Language::kJavaScript);
+  EXPECT_EQ(error->stack[1].function, "boom");
+}
+
+TEST_F(HostTest, EvaluateUsesOneSessionPerLanguage) {
+  TempDir dir;
+  WriteGreeter(dir);
+  ASSERT_OK(host_->LoadPlugins(dir.path()));
+  EXPECT_EQ(*host_->Evaluate(Language::kPython, "1 + 1"), "python: 1 + 1");
+  EXPECT_EQ(*host_->Evaluate(Language::kJavaScript, "greeter.which"),
+            "\"python\"");
+}
+
+TEST(HostLanguagesTest, PluginsLoadWithTheEnginesAHostRuns) {
+  std::vector<std::string> messages;
+  HostOptions options;
+  options.log_sink = [&](LogLevel, std::string_view, std::string_view m) {
+    messages.emplace_back(m);
+  };
+  auto host = *Host::CreateWithRuntimes(
+      std::move(options), {FakeRuntimeFactory(Language::kPython)});
+  EXPECT_THAT(host->languages(), ElementsAre(Language::kPython));
+  TempDir dir;
+  dir.Write("both/plugin.toml",
+            "name = \"both\"\ndefault = \"js\"\n[implementations]\npython = "
+            "\"b.py\"\njavascript = \"b.js\"\n");
+  dir.Write("both/b.py", "def which: language\n");
+  dir.Write("both/b.js", "def which: language\n");
+  dir.Write("js_only/plugin.toml",
+            "name = \"js_only\"\n[implementations]\njavascript = \"j.js\"\n");
+  dir.Write("js_only/j.js", "def which: language\n");
+  dir.Write("single.js", "def which: language\n");
+  ASSERT_OK_AND_ASSIGN(LoadReport report, host->LoadPlugins(dir.path()));
+  EXPECT_THAT(report.loaded, ElementsAre("both"));
+  ASSERT_EQ(report.problems.size(), 1u);
+  EXPECT_THAT(std::string(report.problems[0].status.message()),
+              HasSubstr("no implementation can run in this host"));
+  EXPECT_EQ(*host->Call("both", "which", {}), Value("python"));
+  EXPECT_THAT(host->Evaluate(Language::kJavaScript, "1"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("runs no javascript engine")));
+}
+
+TEST_F(HostTest, ConcurrentCallsAndSwitchesStayConsistent) {
+  TempDir dir;
+  WriteGreeter(dir);
+  ASSERT_OK(host_->LoadPlugins(dir.path()));
+  std::atomic<bool> stop{false};
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 4; ++t) {
+    callers.emplace_back([&] {
+      for (int i = 0; i < 2000; ++i) {
+        absl::StatusOr<Value> which = host_->Call("greeter", "which", {});
+        if (!which.ok() || (which->as_string() != "python" &&
+                            which->as_string() != "javascript")) {
+          ++wrong;
+        }
+      }
+    });
+  }
+  std::thread switcher([&] {
+    for (int i = 0; !stop; ++i) {
+      (void)host_->Use("greeter",
+                       i % 2 ? Language::kPython : Language::kJavaScript);
+    }
+  });
+  for (auto& caller : callers) caller.join();
+  stop = true;
+  switcher.join();
+  EXPECT_EQ(wrong, 0);
+}
+
+}  // namespace
+}  // namespace duet

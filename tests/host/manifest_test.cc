@@ -1,0 +1,198 @@
+#include "duet/manifest.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/status_matchers.h"
+#include "testing/temp_dir.h"
+
+namespace duet {
+namespace {
+
+using ::duet::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+constexpr char kGreeter[] = R"(name = "greeter"
+version = "0.1.0"
+description = "Greets people"
+default = "javascript"
+
+[implementations]
+python = "greeter.py"
+js = "greeter.js"
+
+[exports.greet]
+params = ["string"]
+returns = "string"
+
+[exports.pair]
+params = ["list[int]", "map[string]?"]
+
+[[examples]]
+call = "greet"
+args = ["world"]
+expect = "Hello, world!"
+
+[[examples]]
+call = "pair"
+args = [[1, 2], { a = "b" }]
+expect = { sum = 3, keys = ["a"], ratio = 0.5 }
+
+[limits]
+timeout_ms = 2000
+memory_mb = 128
+)";
+
+absl::StatusOr<ParsedManifest> Parse(std::string_view text) {
+  return ParseManifest(text, "plugins/p/plugin.toml");
+}
+
+TEST(ManifestTest, ParsesEverySection) {
+  ASSERT_OK_AND_ASSIGN(ParsedManifest parsed, Parse(kGreeter));
+  const Manifest& m = parsed.manifest;
+  EXPECT_THAT(parsed.warnings, IsEmpty());
+  EXPECT_EQ(m.name, "greeter");
+  EXPECT_EQ(m.version, "0.1.0");
+  EXPECT_EQ(m.description, "Greets people");
+  EXPECT_EQ(m.default_language, Language::kJavaScript);
+  EXPECT_EQ(m.implementations.at(Language::kPython), "greeter.py");
+  EXPECT_EQ(m.implementations.at(Language::kJavaScript), "greeter.js");
+  ASSERT_EQ(m.exports.size(), 2u);
+  EXPECT_EQ(m.exports[0].name, "greet");
+  EXPECT_EQ(m.exports[0].line, 10);
+  EXPECT_EQ(m.exports[0].params[0].ToString(), "string");
+  EXPECT_EQ(m.exports[0].returns->ToString(), "string");
+  EXPECT_EQ(m.exports[1].params[1].ToString(), "map[string]?");
+  EXPECT_FALSE(m.exports[1].returns.has_value());
+  ASSERT_EQ(m.examples.size(), 2u);
+  EXPECT_EQ(m.examples[0].args, Value::List{"world"});
+  EXPECT_EQ(m.examples[0].expect, Value("Hello, world!"));
+  EXPECT_EQ(m.examples[1].expect,
+            Value(Value::Map{
+                {"sum", 3}, {"keys", Value::List{"a"}}, {"ratio", 0.5}}));
+  EXPECT_EQ(m.limits.timeout_ms, 2000);
+  EXPECT_EQ(m.limits.memory_mb, 128);
+}
+
+TEST(ManifestTest, UnknownKeysWarnWithFileAndLine) {
+  ASSERT_OK_AND_ASSIGN(ParsedManifest parsed, Parse(R"(name = "x"
+descripton = "typo"
+[implementations]
+python = "x.py"
+[exports.f]
+parms = ["int"]
+[[examples]]
+call = "f"
+expect = 1
+note = "hm"
+[limits]
+cpu = 3
+)"));
+  EXPECT_THAT(
+      parsed.warnings,
+      ElementsAre(
+          "plugins/p/plugin.toml:2:1: unknown key 'descripton' at the top "
+          "level (ignored; is it a typo?)",
+          "plugins/p/plugin.toml:6:1: unknown key 'parms' in [exports.f] "
+          "(ignored; is it a typo?)",
+          "plugins/p/plugin.toml:10:1: unknown key 'note' in [examples] "
+          "(ignored; is it a typo?)",
+          "plugins/p/plugin.toml:12:1: unknown key 'cpu' in [limits] "
+          "(ignored; is it a typo?)"));
+}
+
+struct BadManifest {
+  const char* name;
+  const char* text;
+  const char* error;
+};
+
+class BadManifestTest : public ::testing::TestWithParam<BadManifest> {};
+
+TEST_P(BadManifestTest, NamesFileLineAndReason) {
+  EXPECT_THAT(Parse(GetParam().text),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr(GetParam().error)));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Manifests, BadManifestTest,
+    ::testing::Values(
+        BadManifest{"MalformedToml", "name = \"x\"\nversion = \n",
+                    "plugins/p/plugin.toml:2:"},
+        BadManifest{"MissingName", "[implementations]\npython = \"a.py\"\n",
+                    "plugins/p/plugin.toml: missing required key 'name'"},
+        BadManifest{"MissingImplementations", "name = \"x\"\n",
+                    "missing required table [implementations]"},
+        BadManifest{"NameNotString", "name = 3\n",
+                    "plugins/p/plugin.toml:1:8: 'name' must be a string, not "
+                    "an integer"},
+        BadManifest{"NameNotIdentifier",
+                    "name = \"my-plugin\"\n[implementations]\npython = "
+                    "\"a.py\"\n",
+                    "plugins/p/plugin.toml:1:8: name 'my-plugin' must be an "
+                    "identifier"},
+        BadManifest{"UnknownLanguage",
+                    "name = \"x\"\n[implementations]\nruby = \"a.rb\"\n",
+                    "plugins/p/plugin.toml:3:1: unknown language 'ruby'"},
+        BadManifest{"ImplementationOutsidePlugin",
+                    "name = \"x\"\n[implementations]\npython = \"../a.py\"\n",
+                    "must be a relative path inside the plugin"},
+        BadManifest{"EmptyImplementations", "name = \"x\"\n[implementations]\n",
+                    "names no implementation"},
+        BadManifest{"DefaultNotImplemented",
+                    "name = \"x\"\ndefault = \"js\"\n[implementations]\npython "
+                    "= \"a.py\"\n",
+                    "plugins/p/plugin.toml:2:11: default language javascript "
+                    "has no entry in [implementations]"},
+        BadManifest{"DefaultUnknown",
+                    "name = \"x\"\ndefault = \"perl\"\n[implementations]\n"
+                    "python = \"a.py\"\n",
+                    "unknown language 'perl' for 'default'"},
+        BadManifest{"BadType",
+                    "name = \"x\"\n[implementations]\npython = \"a.py\"\n"
+                    "[exports.f]\nparams = [\"strng\"]\n",
+                    "plugins/p/plugin.toml:5:11: type 'strng' is not a known "
+                    "type"},
+        BadManifest{"ExampleWithoutExpect",
+                    "name = \"x\"\n[implementations]\npython = \"a.py\"\n"
+                    "[[examples]]\ncall = \"f\"\n",
+                    "needs 'expect'"},
+        BadManifest{"ExampleWithDate",
+                    "name = \"x\"\n[implementations]\npython = \"a.py\"\n"
+                    "[[examples]]\ncall = \"f\"\nexpect = 1979-05-27\n",
+                    "plugins/p/plugin.toml:6:10: expect: a date has no duet "
+                    "value"},
+        BadManifest{"NegativeLimit",
+                    "name = \"x\"\n[implementations]\npython = \"a.py\"\n"
+                    "[limits]\ntimeout_ms = -5\n",
+                    "'timeout_ms' must be a positive integer"}),
+    [](const ::testing::TestParamInfo<BadManifest>& info) {
+      return info.param.name;
+    });
+
+TEST(ManifestTest, MissingFileIsNotFound) {
+  EXPECT_THAT(ParseManifestFile("/nonexistent/plugin.toml"),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("/nonexistent/plugin.toml")));
+}
+
+TEST(TypeSpecTest, AcceptsByKind) {
+  auto type = [](const char* text) { return *TypeSpec::Parse(text); };
+  EXPECT_TRUE(type("float").Accepts(Value(3)));  // JS returns 3.0 as 3
+  EXPECT_FALSE(type("int").Accepts(Value(3.5)));
+  EXPECT_TRUE(type("string?").Accepts(Value()));
+  EXPECT_FALSE(type("string").Accepts(Value()));
+  EXPECT_TRUE(type("list[int]").Accepts(Value(Value::List{1, 2})));
+  EXPECT_FALSE(type("list[int]").Accepts(Value(Value::List{1, "x"})));
+  EXPECT_TRUE(type("map[list[string]]")
+                  .Accepts(Value(Value::Map{{"a", Value::List{"x"}}})));
+  EXPECT_TRUE(type("any").Accepts(Value(Bytes("x"))));
+  EXPECT_EQ(type("map[list[string]?]").ToString(), "map[list[string]?]");
+  EXPECT_FALSE(TypeSpec::Parse("int[string]").ok());
+  EXPECT_FALSE(TypeSpec::Parse("list[").ok());
+}
+
+}  // namespace
+}  // namespace duet
