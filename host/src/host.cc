@@ -1,5 +1,7 @@
 #include "duet/host.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -69,6 +71,57 @@ struct Module {
       if (Get(language) != nullptr) out.push_back(language);
     }
     return out;
+  }
+};
+
+// Calls nest when scripts call modules (JS -> Python -> JS ...), and every
+// hop spends native stack in both engines. Nested calls are refused, with an
+// error the script can catch, before the thread's stack runs out.
+constexpr int kMaxCallDepth = 200;
+constexpr uintptr_t kNestedCallStackReserve = uintptr_t{1} << 20;
+
+thread_local int call_depth = 0;
+
+uintptr_t StackRemaining() {
+  thread_local uintptr_t stack_low = [] {
+    pthread_attr_t attributes;
+    void* address = nullptr;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &attributes) != 0) {
+      return uintptr_t{0};
+    }
+    pthread_attr_getstack(&attributes, &address, &size);
+    pthread_attr_destroy(&attributes);
+    return reinterpret_cast<uintptr_t>(address);
+  }();
+  char marker;
+  uintptr_t here = reinterpret_cast<uintptr_t>(&marker);
+  return stack_low == 0 || here < stack_low ? UINTPTR_MAX : here - stack_low;
+}
+
+class CallDepthScope {
+ public:
+  CallDepthScope() { ++call_depth; }
+  ~CallDepthScope() { --call_depth; }
+  CallDepthScope(const CallDepthScope&) = delete;
+  CallDepthScope& operator=(const CallDepthScope&) = delete;
+
+  // Checked after entering, so call_depth counts this call.
+  static absl::Status Check(std::string_view module,
+                            std::string_view function) {
+    if (call_depth > kMaxCallDepth) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "calling ", ToAbsl(module), ".", ToAbsl(function), " would nest ",
+          call_depth, " module calls deep (the limit is ", kMaxCallDepth,
+          "): is there a recursion without end across modules?"));
+    }
+    if (call_depth > 1 && StackRemaining() < kNestedCallStackReserve) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "calling ", ToAbsl(module), ".", ToAbsl(function), " at ", call_depth,
+          " nested module calls would overflow this thread's "
+          "stack: is there a recursion without end across modules?"));
+    }
+    return absl::OkStatus();
   }
 };
 
@@ -377,6 +430,8 @@ class Host::Impl : public HostServices {
   absl::StatusOr<Value> CallOn(const Module& module, Language language,
                                std::string_view function,
                                absl::Span<const Value> args) {
+    CallDepthScope depth;
+    DUET_RETURN_IF_ERROR(CallDepthScope::Check(module.name, function));
     Implementation* implementation = module.Get(language);
     const std::vector<std::string>& exports = implementation->exports();
     if (!std::binary_search(exports.begin(), exports.end(), function)) {

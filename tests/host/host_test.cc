@@ -333,6 +333,21 @@ TEST_F(HostTest, ScriptsReachHostFunctionsAndOtherModules) {
   EXPECT_EQ(error->stack[1].function, "boom");
 }
 
+TEST_F(HostTest, EndlessRecursionAcrossModulesIsACatchableError) {
+  TempDir dir;
+  dir.Write("ping.js", "def f: call pong.f\n");
+  dir.Write("pong.py", "def f: call ping.f\n");
+  ASSERT_OK(host_->LoadPlugins(dir.path()));
+  absl::StatusOr<Value> result = host_->Call("ping", "f", {});
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kResourceExhausted,
+                               AllOf(HasSubstr("the limit is 200"),
+                                     HasSubstr("recursion without end"))));
+  // The thread is fine afterwards.
+  dir.Write("ok.py", "def f: return 1\n");
+  ASSERT_OK(host_->LoadPlugin(dir.path() / "ok.py"));
+  EXPECT_EQ(*host_->Call("ok", "f", {}), Value(1));
+}
+
 TEST_F(HostTest, EvaluateUsesOneSessionPerLanguage) {
   TempDir dir;
   WriteGreeter(dir);
