@@ -1,0 +1,51 @@
+// Which HostServices the in-script `duet` API talks to. Several hosts may
+// share the one interpreter, so every entry into Python (Load, Call,
+// Evaluate) pushes a context on a thread-local stack and pops it on return;
+// `duet.*` and print() use the innermost one.
+#ifndef DUET_BINDINGS_PYTHON_CALL_CONTEXT_H_
+#define DUET_BINDINGS_PYTHON_CALL_CONTEXT_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "duet/runtime.h"
+
+namespace duet::python {
+
+enum class OutputStream { kStdout = 0, kStderr = 1 };
+
+class CallContext {
+ public:
+  // `source` names the module in log lines; both must outlive the context.
+  // Construct and destroy WITHOUT holding the GIL: the destructor forwards
+  // any partial output line to the log sink.
+  CallContext(HostServices& services, std::string_view source);
+  ~CallContext();
+  CallContext(const CallContext&) = delete;
+  CallContext& operator=(const CallContext&) = delete;
+
+  // The innermost context on this thread, or nullptr outside any entry.
+  static CallContext* Current();
+
+  HostServices& services() const { return services_; }
+  std::string_view source() const { return source_; }
+
+  // Buffers `text` written to sys.stdout / sys.stderr and moves each
+  // completed line into *lines.
+  void Write(OutputStream stream, std::string_view text,
+             std::vector<std::string>* lines);
+
+ private:
+  HostServices& services_;
+  std::string_view source_;
+  std::string pending_[2];
+  CallContext* previous_;
+};
+
+// stdout lines are info, stderr lines warnings.
+LogLevel LevelFor(OutputStream stream);
+
+}  // namespace duet::python
+
+#endif  // DUET_BINDINGS_PYTHON_CALL_CONTEXT_H_

@@ -1,0 +1,309 @@
+#include "convert.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "duet/internal/status_macros.h"
+#include "duet/internal/strings.h"
+#include "duet/internal/utf8.h"
+
+namespace duet::python {
+namespace {
+
+using internal::kMaxValueDepth;
+using internal::ScopedPathElement;
+using internal::ValuePath;
+
+constexpr char kTooDeep[] = "value nested deeper than 1000 levels";
+static_assert(kMaxValueDepth == 1000, "update kTooDeep");
+
+PyObject* StringToPython(const std::string& s, const ValuePath& path,
+                         absl::Status* error) {
+  PyObject* out = PyUnicode_DecodeUTF8(
+      s.data(), static_cast<Py_ssize_t>(s.size()), nullptr);
+  if (out == nullptr) {
+    PyErr_Clear();
+    std::optional<size_t> bad = internal::FindInvalidUtf8(s);
+    *error = path.Error(
+        absl::StrCat("string is not valid UTF-8 (byte ", bad ? *bad : 0, ")"));
+  }
+  return out;
+}
+
+PyObject* ToPythonAt(const Value& value, ValuePath& path, int depth,
+                     absl::Status* error) {
+  switch (value.kind()) {
+    case Value::Kind::kNull:
+      return Py_NewRef(Py_None);
+    case Value::Kind::kBool:
+      return Py_NewRef(value.as_bool() ? Py_True : Py_False);
+    case Value::Kind::kInt:
+      return PyLong_FromLongLong(value.as_int());
+    case Value::Kind::kFloat:
+      return PyFloat_FromDouble(value.as_float());
+    case Value::Kind::kString:
+      return StringToPython(value.as_string(), path, error);
+    case Value::Kind::kBytes: {
+      const std::string& data = value.as_bytes().data();
+      return PyBytes_FromStringAndSize(data.data(),
+                                       static_cast<Py_ssize_t>(data.size()));
+    }
+    case Value::Kind::kList: {
+      if (depth >= kMaxValueDepth) {
+        *error = path.Error(kTooDeep);
+        return nullptr;
+      }
+      const Value::List& items = value.as_list();
+      PyObject* list = PyList_New(static_cast<Py_ssize_t>(items.size()));
+      if (list == nullptr) return nullptr;
+      for (size_t i = 0; i < items.size(); ++i) {
+        ScopedPathElement element(path, i);
+        PyObject* item = ToPythonAt(items[i], path, depth + 1, error);
+        if (item == nullptr) {
+          Py_DECREF(list);
+          return nullptr;
+        }
+        PyList_SET_ITEM(list, static_cast<Py_ssize_t>(i), item);
+      }
+      return list;
+    }
+    case Value::Kind::kMap: {
+      if (depth >= kMaxValueDepth) {
+        *error = path.Error(kTooDeep);
+        return nullptr;
+      }
+      PyObject* dict = PyDict_New();
+      if (dict == nullptr) return nullptr;
+      for (const auto& [key, item] : value.as_map()) {
+        ScopedPathElement element(path, key);
+        PyObject* py_key = StringToPython(key, path, error);
+        if (py_key == nullptr) {
+          Py_DECREF(dict);
+          return nullptr;
+        }
+        PyObject* py_item = ToPythonAt(item, path, depth + 1, error);
+        if (py_item == nullptr) {
+          Py_DECREF(py_key);
+          Py_DECREF(dict);
+          return nullptr;
+        }
+        int rc = PyDict_SetItem(dict, py_key, py_item);
+        Py_DECREF(py_key);
+        Py_DECREF(py_item);
+        if (rc != 0) {
+          Py_DECREF(dict);
+          return nullptr;
+        }
+      }
+      return dict;
+    }
+  }
+  return Py_NewRef(Py_None);
+}
+
+// Python -> duet. Containers on the current branch are kept in `active_` so
+// a cycle is reported instead of recursing until the depth limit.
+class FromPythonConverter {
+ public:
+  explicit FromPythonConverter(ValuePath& path) : path_(path) {}
+
+  absl::Status Convert(PyObject* object, Value* out, int depth) {
+    if (object == Py_None) {
+      *out = Value();
+      return absl::OkStatus();
+    }
+    if (object == Py_True || object == Py_False) {  // before int: bool is one
+      *out = Value(object == Py_True);
+      return absl::OkStatus();
+    }
+    if (PyLong_Check(object)) {
+      int overflow = 0;
+      long long n = PyLong_AsLongLongAndOverflow(object, &overflow);
+      if (overflow != 0) return path_.Error("int does not fit in 64 bits");
+      if (n == -1 && PyErr_Occurred()) return TakeError("int");
+      *out = Value(static_cast<int64_t>(n));
+      return absl::OkStatus();
+    }
+    if (PyFloat_Check(object)) {
+      *out = Value(PyFloat_AS_DOUBLE(object));
+      return absl::OkStatus();
+    }
+    if (PyUnicode_Check(object)) return ConvertString(object, out);
+    if (PyList_Check(object) || PyTuple_Check(object)) {
+      return ConvertSequence(object, out, depth);
+    }
+    if (PyDict_Check(object)) return ConvertDict(object, out, depth);
+    if (PyBytes_Check(object)) {
+      *out = Value(Bytes(PyBytes_AS_STRING(object),
+                         static_cast<size_t>(PyBytes_GET_SIZE(object))));
+      return absl::OkStatus();
+    }
+    if (PyByteArray_Check(object)) {
+      *out = Value(Bytes(PyByteArray_AS_STRING(object),
+                         static_cast<size_t>(PyByteArray_GET_SIZE(object))));
+      return absl::OkStatus();
+    }
+    if (PyMemoryView_Check(object)) return ConvertBuffer(object, out);
+    return path_.Error(absl::StrCat("unsupported Python type '",
+                                    Py_TYPE(object)->tp_name, "'"));
+  }
+
+ private:
+  absl::Status ConvertString(PyObject* object, Value* out) {
+    Py_ssize_t size = 0;
+    const char* data = PyUnicode_AsUTF8AndSize(object, &size);
+    if (data != nullptr) {
+      *out = Value(std::string(data, static_cast<size_t>(size)));
+      return absl::OkStatus();
+    }
+    PyErr_Clear();
+    // Only a surrogate code point makes a str unencodable as UTF-8.
+    Py_ssize_t length = PyUnicode_GetLength(object);
+    for (Py_ssize_t i = 0; i < length; ++i) {
+      Py_UCS4 c = PyUnicode_ReadChar(object, i);
+      if (c >= 0xD800 && c <= 0xDFFF) {
+        char hex[8];
+        std::snprintf(hex, sizeof(hex), "%04X", static_cast<unsigned>(c));
+        return path_.Error(absl::StrCat("str contains a lone surrogate U+", hex,
+                                        " (index ", i, ")"));
+      }
+    }
+    PyErr_Clear();
+    return path_.Error("str is not encodable as UTF-8");
+  }
+
+  absl::Status ConvertSequence(PyObject* object, Value* out, int depth) {
+    DUET_RETURN_IF_ERROR(Enter(object, depth));
+    const bool is_list = PyList_Check(object);
+    Value::List items;
+    // No Python code runs while converting, so the size cannot change.
+    const Py_ssize_t size =
+        is_list ? PyList_GET_SIZE(object) : PyTuple_GET_SIZE(object);
+    items.resize(static_cast<size_t>(size));
+    for (Py_ssize_t i = 0; i < size; ++i) {
+      PyObject* item =
+          is_list ? PyList_GET_ITEM(object, i) : PyTuple_GET_ITEM(object, i);
+      ScopedPathElement element(path_, static_cast<size_t>(i));
+      absl::Status status =
+          Convert(item, &items[static_cast<size_t>(i)], depth + 1);
+      if (!status.ok()) return status;
+    }
+    active_.pop_back();
+    *out = Value(std::move(items));
+    return absl::OkStatus();
+  }
+
+  absl::Status ConvertDict(PyObject* object, Value* out, int depth) {
+    DUET_RETURN_IF_ERROR(Enter(object, depth));
+    Value::Map map;
+    map.reserve(static_cast<size_t>(PyDict_GET_SIZE(object)));
+    Py_ssize_t position = 0;
+    PyObject* key;
+    PyObject* item;
+    while (PyDict_Next(object, &position, &key, &item)) {
+      if (!PyUnicode_Check(key)) {
+        return path_.Error(absl::StrCat("dict key of type '",
+                                        Py_TYPE(key)->tp_name,
+                                        "' (keys must be str)"));
+      }
+      Value key_value;
+      absl::Status status = ConvertString(key, &key_value);
+      if (!status.ok()) {
+        return path_.Error(absl::StrCat("dict key: ", status.message()));
+      }
+      std::string& key_string = key_value.as_string();
+      ScopedPathElement element(path_, key_string);
+      Value converted;
+      status = Convert(item, &converted, depth + 1);
+      if (!status.ok()) return status;
+      map.Set(std::move(key_string), std::move(converted));
+    }
+    active_.pop_back();
+    *out = Value(std::move(map));
+    return absl::OkStatus();
+  }
+
+  absl::Status ConvertBuffer(PyObject* object, Value* out) {
+    Py_buffer view;
+    if (PyObject_GetBuffer(object, &view, PyBUF_FULL_RO) != 0) {
+      return TakeError("memoryview");
+    }
+    std::string data(static_cast<size_t>(view.len), '\0');
+    int rc = PyBuffer_ToContiguous(data.data(), &view, view.len, 'C');
+    PyBuffer_Release(&view);
+    if (rc != 0) return TakeError("memoryview");
+    *out = Value(Bytes(std::move(data)));
+    return absl::OkStatus();
+  }
+
+  absl::Status Enter(PyObject* object, int depth) {
+    if (depth >= kMaxValueDepth) return path_.Error(kTooDeep);
+    if (std::find(active_.begin(), active_.end(), object) != active_.end()) {
+      return path_.Error("cyclic structure");
+    }
+    active_.push_back(object);
+    return absl::OkStatus();
+  }
+
+  // A Python error raised while reading a value, as InvalidArgument.
+  absl::Status TakeError(std::string_view what) {
+    PyObject *type, *value, *traceback;
+    PyErr_Fetch(&type, &value, &traceback);
+    std::string message = value ? PythonToText(value) : "unknown error";
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(traceback);
+    return path_.Error(
+        absl::StrCat("cannot read ", internal::ToAbsl(what), ": ", message));
+  }
+
+  ValuePath& path_;
+  std::vector<PyObject*> active_;
+};
+
+}  // namespace
+
+PyObject* ToPython(const Value& value, ValuePath& path, absl::Status* error) {
+  PyObject* out = ToPythonAt(value, path, 0, error);
+  if (out == nullptr && error->ok()) {
+    // A Python failure (memory): report it as a status, not a pending error.
+    *error = absl::ResourceExhaustedError(
+        absl::StrCat("converting to Python failed at ", path.ToString()));
+    PyErr_Clear();
+  }
+  return out;
+}
+
+absl::Status FromPython(PyObject* object, ValuePath& path, Value* out) {
+  return FromPythonConverter(path).Convert(object, out, 0);
+}
+
+PyObject* TextToPython(std::string_view text) {
+  return PyUnicode_DecodeUTF8(text.data(), static_cast<Py_ssize_t>(text.size()),
+                              "replace");
+}
+
+std::string PythonToText(PyObject* object) {
+  PyObject* str =
+      PyUnicode_Check(object) ? Py_NewRef(object) : PyObject_Str(object);
+  if (str == nullptr) {
+    PyErr_Clear();
+    return absl::StrCat("<unprintable ", Py_TYPE(object)->tp_name, ">");
+  }
+  PyObject* bytes = PyUnicode_AsEncodedString(str, "utf-8", "backslashreplace");
+  Py_DECREF(str);
+  if (bytes == nullptr) {
+    PyErr_Clear();
+    return "<unprintable>";
+  }
+  std::string out(PyBytes_AS_STRING(bytes),
+                  static_cast<size_t>(PyBytes_GET_SIZE(bytes)));
+  Py_DECREF(bytes);
+  return out;
+}
+
+}  // namespace duet::python

@@ -1,0 +1,42 @@
+// duet::Value <-> Python objects, per the table in DESIGN.md. The hot path of
+// every call, so it speaks the raw CPython API. Both directions need the GIL.
+//
+//   internal::ValuePath path("args");
+//   Value value;
+//   absl::Status status = FromPython(object, path, &value);
+//   // InvalidArgument "unsupported Python type 'set' at args[0].items[3]"
+#ifndef DUET_BINDINGS_PYTHON_CONVERT_H_
+#define DUET_BINDINGS_PYTHON_CONVERT_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "duet/internal/value_path.h"
+#include "duet/value.h"
+#include "pybind11/pybind11.h"
+
+namespace duet::python {
+
+// A new reference, or nullptr with *error set (InvalidArgument naming the
+// path) and no Python exception pending.
+PyObject* ToPython(const Value& value, internal::ValuePath& path,
+                   absl::Status* error);
+
+// Converts `object` (borrowed) into *out. InvalidArgument naming the type and
+// the path for anything unconvertible; no Python exception is left pending.
+absl::Status FromPython(PyObject* object, internal::ValuePath& path,
+                        Value* out);
+
+// A Python str for UTF-8 text, undecodable bytes replaced (for messages,
+// names and other text that is not data). A new reference; nullptr only on
+// memory exhaustion, with a Python exception set.
+PyObject* TextToPython(std::string_view text);
+
+// str(object) as UTF-8 with unencodable characters escaped (for messages).
+// Never fails; clears any Python error it meets.
+std::string PythonToText(PyObject* object);
+
+}  // namespace duet::python
+
+#endif  // DUET_BINDINGS_PYTHON_CONVERT_H_

@@ -1,0 +1,193 @@
+#include "duet_module.h"
+
+#include <unistd.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "call_context.h"
+#include "convert.h"
+#include "duet/internal/value_path.h"
+#include "errors.h"
+
+namespace duet::python {
+namespace {
+
+namespace py = pybind11;
+using internal::ScopedPathElement;
+using internal::ValuePath;
+
+CallContext& RequireContext() {
+  CallContext* context = CallContext::Current();
+  if (context == nullptr) {
+    RaiseStatus(absl::FailedPreconditionError(
+        "the duet API is only available while duet runs Python code on this "
+        "thread (not from threads a plugin starts itself)"));
+  }
+  return *context;
+}
+
+std::string NameArgument(py::handle name, const char* what) {
+  if (!PyUnicode_Check(name.ptr())) {
+    PyErr_Format(PyExc_TypeError, "%s must be str, not %s", what,
+                 Py_TYPE(name.ptr())->tp_name);
+    throw py::error_already_set();
+  }
+  Py_ssize_t size = 0;
+  const char* data = PyUnicode_AsUTF8AndSize(name.ptr(), &size);
+  if (data == nullptr) throw py::error_already_set();
+  return std::string(data, static_cast<size_t>(size));
+}
+
+std::vector<Value> ArgumentsToValues(const py::tuple& args) {
+  std::vector<Value> values(args.size());
+  ValuePath path("args");
+  for (size_t i = 0; i < values.size(); ++i) {
+    ScopedPathElement element(path, i);
+    absl::Status status =
+        FromPython(PyTuple_GET_ITEM(args.ptr(), i), path, &values[i]);
+    if (!status.ok()) RaiseStatus(status);
+  }
+  return values;
+}
+
+py::object ResultToPython(const absl::StatusOr<Value>& result) {
+  if (!result.ok()) RaiseStatus(result.status());
+  ValuePath path("result");
+  absl::Status error;
+  PyObject* object = ToPython(*result, path, &error);
+  if (object == nullptr) RaiseStatus(error);
+  return py::reinterpret_steal<py::object>(object);
+}
+
+py::list NamesToPython(const std::vector<std::string>& names) {
+  py::list list(names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    PyObject* name = TextToPython(names[i]);
+    if (name == nullptr) throw py::error_already_set();
+    PyList_SET_ITEM(list.ptr(), static_cast<Py_ssize_t>(i), name);
+  }
+  return list;
+}
+
+LogLevel LevelFromIndex(int level) {
+  switch (level) {
+    case 0:
+      return LogLevel::kDebug;
+    case 2:
+      return LogLevel::kWarning;
+    case 3:
+      return LogLevel::kError;
+    default:
+      return LogLevel::kInfo;
+  }
+}
+
+py::object CallModule(py::handle module, py::handle function,
+                      const py::tuple& args) {
+  CallContext& context = RequireContext();
+  std::string module_name = NameArgument(module, "module name");
+  std::string function_name = NameArgument(function, "function name");
+  std::vector<Value> values = ArgumentsToValues(args);
+  absl::StatusOr<Value> result;
+  {
+    py::gil_scoped_release release;
+    result = context.services().CallModule(module_name, function_name, values);
+  }
+  return ResultToPython(result);
+}
+
+py::object CallHost(py::handle name, const py::tuple& args) {
+  CallContext& context = RequireContext();
+  std::string function_name = NameArgument(name, "host function name");
+  std::vector<Value> values = ArgumentsToValues(args);
+  absl::StatusOr<Value> result;
+  {
+    py::gil_scoped_release release;
+    result = context.services().CallHostFunction(function_name, values);
+  }
+  return ResultToPython(result);
+}
+
+py::list ModuleNames() {
+  CallContext& context = RequireContext();
+  std::vector<std::string> names;
+  {
+    py::gil_scoped_release release;
+    names = context.services().ModuleNames();
+  }
+  return NamesToPython(names);
+}
+
+py::list ModuleFunctions(py::handle module) {
+  CallContext& context = RequireContext();
+  std::string module_name = NameArgument(module, "module name");
+  absl::StatusOr<std::vector<std::string>> names;
+  {
+    py::gil_scoped_release release;
+    names = context.services().ModuleFunctions(module_name);
+  }
+  if (!names.ok()) RaiseStatus(names.status());
+  return NamesToPython(*names);
+}
+
+py::list HostFunctionNames() {
+  CallContext& context = RequireContext();
+  std::vector<std::string> names;
+  {
+    py::gil_scoped_release release;
+    names = context.services().HostFunctionNames();
+  }
+  return NamesToPython(names);
+}
+
+void Log(int level, py::handle message) {
+  CallContext& context = RequireContext();
+  std::string text = PythonToText(message.ptr());
+  py::gil_scoped_release release;
+  context.services().Log(LevelFromIndex(level), context.source(), text);
+}
+
+// sys.stdout / sys.stderr. Outside any duet entry (a thread the plugin
+// started, or interpreter shutdown) the text goes to the process's stderr:
+// never to stdout, which belongs to the application.
+void Write(int stream, py::handle text) {
+  std::string utf8 = PythonToText(text.ptr());
+  CallContext* context = CallContext::Current();
+  if (context == nullptr) {
+    py::gil_scoped_release release;
+    size_t written = 0;
+    while (written < utf8.size()) {
+      ssize_t n = ::write(2, utf8.data() + written, utf8.size() - written);
+      if (n <= 0) break;
+      written += static_cast<size_t>(n);
+    }
+    return;
+  }
+  OutputStream output =
+      stream == 1 ? OutputStream::kStderr : OutputStream::kStdout;
+  std::vector<std::string> lines;
+  context->Write(output, utf8, &lines);
+  if (lines.empty()) return;
+  py::gil_scoped_release release;
+  for (const std::string& line : lines) {
+    context->services().Log(LevelFor(output), context->source(), line);
+  }
+}
+
+}  // namespace
+
+void DefineNativeFunctions(py::module_& native) {
+  native.def("call_module", &CallModule);
+  native.def("call_host", &CallHost);
+  native.def("module_names", &ModuleNames);
+  native.def("module_functions", &ModuleFunctions);
+  native.def("host_function_names", &HostFunctionNames);
+  native.def("log", &Log);
+  native.def("write", &Write);
+}
+
+}  // namespace duet::python

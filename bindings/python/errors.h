@@ -1,0 +1,34 @@
+// Python exceptions <-> absl::Status.
+//
+// A Python exception becomes MakeScriptError(language python, type, message,
+// stack innermost first); duet's own frames are left out. An exception that
+// carries a status (duet.Error raised by a failed HostServices call) gives
+// that original status back, with the Python frames it crossed appended.
+// The other way, a failed status is raised in Python as duet.ScriptError
+// (when it has a ScriptError payload) or duet.Error, the status attached.
+#ifndef DUET_BINDINGS_PYTHON_ERRORS_H_
+#define DUET_BINDINGS_PYTHON_ERRORS_H_
+
+#include "absl/status/status.h"
+#include "pybind11/pybind11.h"
+
+namespace duet::python {
+
+enum class ErrorContext {
+  kRun,      // running code: every exception is kUnknown
+  kCompile,  // loading / compiling source: SyntaxError is kInvalidArgument
+};
+
+// Takes (and clears) the pending Python exception. Needs the GIL.
+absl::Status TakePythonError(ErrorContext context);
+
+// Sets duet.Error / duet.ScriptError for `status` as the pending Python
+// exception. Needs the GIL and a live interpreter lease.
+void SetPythonError(const absl::Status& status);
+
+// SetPythonError, then throws py::error_already_set for pybind11 to restore.
+[[noreturn]] void RaiseStatus(const absl::Status& status);
+
+}  // namespace duet::python
+
+#endif  // DUET_BINDINGS_PYTHON_ERRORS_H_

@@ -1,0 +1,148 @@
+#include "interpreter.h"
+
+#include <exception>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "duet_module.h"
+#include "pybind11/embed.h"
+#include "python_sources.h"
+
+namespace duet::python {
+namespace {
+
+// Guards starting and finalising; calls into Python never take it.
+absl::Mutex interpreter_mutex;
+int lease_count ABSL_GUARDED_BY(interpreter_mutex) = 0;
+// The thread state Py_Initialize made, parked while the GIL is released.
+PyThreadState* main_thread_state ABSL_GUARDED_BY(interpreter_mutex) = nullptr;
+// Owned; created at start and destroyed (under the GIL) before finalising.
+Globals* globals = nullptr;
+
+py::module_ ExecModule(const char* name, const char* source, const char* file,
+                       const py::module_& native) {
+  py::module_ module = py::reinterpret_steal<py::module_>(PyModule_New(name));
+  if (!module) throw py::error_already_set();
+  py::dict namespace_dict =
+      py::reinterpret_borrow<py::dict>(PyModule_GetDict(module.ptr()));
+  namespace_dict["_native"] = native;
+  namespace_dict["__builtins__"] = py::handle(PyEval_GetBuiltins());
+  py::object code = py::reinterpret_steal<py::object>(
+      Py_CompileString(source, file, Py_file_input));
+  if (!code) throw py::error_already_set();
+  py::object result = py::reinterpret_steal<py::object>(
+      PyEval_EvalCode(code.ptr(), namespace_dict.ptr(), namespace_dict.ptr()));
+  if (!result) throw py::error_already_set();
+  return module;
+}
+
+// Builds the duet modules in a freshly started interpreter (GIL held).
+std::unique_ptr<Globals> InstallModules() {
+  py::module_ sys = py::module_::import("sys");
+  // Plugin directories may be read-only, and are not ours to write to.
+  sys.attr("dont_write_bytecode") = true;
+  py::dict modules = sys.attr("modules");
+
+  py::module_ native =
+      py::reinterpret_steal<py::module_>(PyModule_New("_duet_native"));
+  if (!native) throw py::error_already_set();
+  DefineNativeFunctions(native);
+
+  auto out = std::make_unique<Globals>();
+  out->duet = ExecModule("duet", kDuetModuleSource, kDuetModuleFile, native);
+  modules["duet"] = out->duet;
+  out->internal = ExecModule("_duet_internal", kInternalModuleSource,
+                             kInternalModuleFile, native);
+  out->error_class = out->duet.attr("Error");
+  out->script_error_class = out->duet.attr("ScriptError");
+  out->frame_class = out->duet.attr("Frame");
+  out->load = out->internal.attr("load");
+  out->unload = out->internal.attr("unload");
+  out->exports = out->internal.attr("exports");
+  out->describe = out->internal.attr("describe");
+  out->repl_namespace = out->internal.attr("repl_namespace");
+  out->repl_refresh = out->internal.attr("repl_refresh");
+  out->repl_compile = out->internal.attr("repl_compile");
+  out->repl_run = out->internal.attr("repl_run");
+
+  // Every plugin is imported as a package under this one.
+  py::module_ plugins =
+      py::reinterpret_steal<py::module_>(PyModule_New("_duet_plugins"));
+  if (!plugins) throw py::error_already_set();
+  plugins.attr("__path__") = py::list();
+  modules["_duet_plugins"] = plugins;
+
+  out->internal.attr("install_streams")();
+  return out;
+}
+
+absl::Status Start() ABSL_EXCLUSIVE_LOCKS_REQUIRED(interpreter_mutex) {
+  if (Py_IsInitialized()) {
+    return absl::FailedPreconditionError(
+        "a Python interpreter is already running in this process; duet's "
+        "Python runtime must start it itself");
+  }
+  try {
+    // No signal handlers: SIGINT stays the application's. No program
+    // directory (or current directory) on sys.path.
+    py::initialize_interpreter(/*init_signal_handlers=*/false, 0, nullptr,
+                               /*add_program_dir_to_path=*/false);
+  } catch (const std::exception& e) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot start the Python interpreter: ", e.what()));
+  }
+  std::string error;
+  try {
+    globals = InstallModules().release();
+  } catch (py::error_already_set& e) {
+    error = e.what();
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  if (globals == nullptr) {
+    py::finalize_interpreter();
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot set up the duet module in Python: ", error));
+  }
+  main_thread_state = PyEval_SaveThread();
+  return absl::OkStatus();
+}
+
+void Finalize() ABSL_EXCLUSIVE_LOCKS_REQUIRED(interpreter_mutex) {
+  PyEval_RestoreThread(main_thread_state);
+  main_thread_state = nullptr;
+  try {
+    globals->internal.attr("restore_streams")();
+  } catch (py::error_already_set& e) {
+    // Shutting down anyway; the streams only matter for stray output.
+  }
+  delete globals;
+  globals = nullptr;
+  py::finalize_interpreter();
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<Interpreter>> Interpreter::Acquire() {
+  absl::MutexLock lock(&interpreter_mutex);
+  if (lease_count == 0) {
+    absl::Status started = Start();
+    if (!started.ok()) return started;
+  }
+  ++lease_count;
+  return std::shared_ptr<Interpreter>(new Interpreter());
+}
+
+Interpreter::~Interpreter() {
+  absl::MutexLock lock(&interpreter_mutex);
+  if (--lease_count == 0) Finalize();
+}
+
+Globals& GetGlobals() { return *globals; }
+
+}  // namespace duet::python

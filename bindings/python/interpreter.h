@@ -1,0 +1,61 @@
+// The process's one CPython interpreter, shared by every Python runtime.
+//
+// The first Interpreter::Acquire() starts it without signal handlers (so
+// SIGINT stays the application's and sys.exit() is an ordinary SystemExit)
+// and releases the GIL; any thread may then enter with py::gil_scoped_acquire.
+// Each runtime holds a lease, and so does each Implementation and ReplSession
+// it made; when the last lease goes, the interpreter is finalised on that
+// thread. A later Acquire() starts a fresh interpreter: modules imported
+// before are gone, and C extension modules may not all survive a restart
+// (a CPython limitation).
+#ifndef DUET_BINDINGS_PYTHON_INTERPRETER_H_
+#define DUET_BINDINGS_PYTHON_INTERPRETER_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "pybind11/pybind11.h"
+
+namespace duet::python {
+
+namespace py = pybind11;
+
+// Python objects the engine keeps for the interpreter's lifetime. Released
+// under the GIL just before finalisation.
+struct Globals {
+  py::module_ duet;      // `import duet`
+  py::module_ internal;  // python_sources.h, kInternalModuleSource
+  py::object error_class;
+  py::object script_error_class;
+  py::object frame_class;
+  py::object load;
+  py::object unload;
+  py::object exports;
+  py::object describe;
+  py::object repl_namespace;
+  py::object repl_refresh;
+  py::object repl_compile;
+  py::object repl_run;
+};
+
+class Interpreter {
+ public:
+  // A lease on the running interpreter, starting it if needed.
+  // kFailedPrecondition when it cannot start, or when Python was already
+  // initialised by someone else in this process.
+  static absl::StatusOr<std::shared_ptr<Interpreter>> Acquire();
+  ~Interpreter();
+
+  Interpreter(const Interpreter&) = delete;
+  Interpreter& operator=(const Interpreter&) = delete;
+
+ private:
+  Interpreter() = default;
+};
+
+// Valid while a lease is held; use under the GIL.
+Globals& GetGlobals();
+
+}  // namespace duet::python
+
+#endif  // DUET_BINDINGS_PYTHON_INTERPRETER_H_

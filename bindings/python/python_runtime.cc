@@ -1,0 +1,308 @@
+// The CPython engine: Runtime, Implementation and ReplSession over the one
+// shared interpreter (interpreter.h).
+//
+// Each implementation is imported as its own package,
+// `_duet_plugins.<module>_<serial>`, whose __path__ is the plugin's root, so
+// `from . import util` works and two plugins' util.py never meet; the entry
+// file is the submodule named after its stem. The plugin directory is never
+// put on sys.path. Every entry (Load, Call, Evaluate) pushes a CallContext
+// for the `duet` API, then takes the GIL with py::gil_scoped_acquire.
+#include "python_runtime.h"
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "call_context.h"
+#include "convert.h"
+#include "duet/internal/status_macros.h"
+#include "duet/internal/strings.h"
+#include "duet/internal/utf8.h"
+#include "duet/internal/value_path.h"
+#include "errors.h"
+#include "interpreter.h"
+
+namespace duet {
+namespace python {
+namespace {
+
+using internal::ScopedPathElement;
+using internal::ToAbsl;
+using internal::ValuePath;
+
+constexpr char kReplLogSource[] = "repl";
+
+// Unique per load, so a plugin reloaded later gets a fresh package.
+std::atomic<uint64_t> next_package_serial{1};
+
+// `name` made a Python identifier ("my-plugin" -> "my_plugin").
+std::string Identifier(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '_';
+    out += ok ? c : '_';
+  }
+  if (out.empty() || (out[0] >= '0' && out[0] <= '9')) out.insert(0, "_");
+  return out;
+}
+
+py::object PathToPython(const std::filesystem::path& path) {
+  const std::string& native = path.native();
+  return py::reinterpret_steal<py::object>(PyUnicode_DecodeFSDefaultAndSize(
+      native.data(), static_cast<Py_ssize_t>(native.size())));
+}
+
+py::object Text(std::string_view text) {
+  return py::reinterpret_steal<py::object>(TextToPython(text));
+}
+
+// Calls `function` with owned arguments; nullptr (Python error set) on
+// failure.
+template <typename... Args>
+py::object CallPython(const py::object& function, const Args&... args) {
+  return py::reinterpret_steal<py::object>(PyObject_CallFunctionObjArgs(
+      function.ptr(), args.ptr()..., static_cast<PyObject*>(nullptr)));
+}
+
+class PythonImplementation : public Implementation {
+ public:
+  using FunctionMap = absl::flat_hash_map<std::string, py::object>;
+
+  PythonImplementation(std::shared_ptr<Interpreter> interpreter,
+                       HostServices& services, std::string module_name,
+                       std::string package, py::object module,
+                       std::vector<std::string> exports, FunctionMap functions)
+      : interpreter_(std::move(interpreter)),
+        services_(services),
+        module_name_(std::move(module_name)),
+        package_(std::move(package)),
+        module_(std::move(module)),
+        exports_(std::move(exports)),
+        functions_(std::move(functions)) {}
+
+  ~PythonImplementation() override {
+    CallContext context(services_, module_name_);
+    py::gil_scoped_acquire gil;
+    functions_.clear();
+    module_ = py::object();
+    py::object done = CallPython(GetGlobals().unload, Text(package_));
+    if (!done) PyErr_Clear();
+  }
+
+  Language language() const override { return Language::kPython; }
+  const std::vector<std::string>& exports() const override { return exports_; }
+
+  absl::StatusOr<Value> Call(std::string_view function,
+                             absl::Span<const Value> args) override {
+    CallContext context(services_, module_name_);
+    py::gil_scoped_acquire gil;
+    auto it = functions_.find(ToAbsl(function));
+    if (it == functions_.end()) {
+      return absl::NotFoundError(
+          absl::StrCat("module '", module_name_, "' has no function '",
+                       ToAbsl(function), "' in its Python implementation"));
+    }
+    // Vectorcall with one spare slot in front (PY_VECTORCALL_ARGUMENTS_OFFSET)
+    // saves building a tuple.
+    absl::InlinedVector<PyObject*, 8> argv(args.size() + 1, nullptr);
+    ValuePath path("args");
+    absl::Status error;
+    size_t converted = 0;
+    for (; converted < args.size(); ++converted) {
+      ScopedPathElement element(path, converted);
+      PyObject* arg = ToPython(args[converted], path, &error);
+      if (arg == nullptr) break;
+      argv[converted + 1] = arg;
+    }
+    PyObject* result = nullptr;
+    if (error.ok()) {
+      result = PyObject_Vectorcall(it->second.ptr(), argv.data() + 1,
+                                   args.size() | PY_VECTORCALL_ARGUMENTS_OFFSET,
+                                   nullptr);
+    }
+    for (size_t i = 0; i < converted; ++i) Py_DECREF(argv[i + 1]);
+    if (!error.ok()) return error;
+    if (result == nullptr) return TakePythonError(ErrorContext::kRun);
+
+    Value out;
+    ValuePath result_path("result");
+    absl::Status status = FromPython(result, result_path, &out);
+    Py_DECREF(result);
+    if (!status.ok()) return status;
+    return out;
+  }
+
+ private:
+  std::shared_ptr<Interpreter> interpreter_;  // outlives the objects below
+  HostServices& services_;
+  const std::string module_name_;
+  const std::string package_;
+  py::object module_;
+  const std::vector<std::string> exports_;
+  FunctionMap functions_;  // cached, so Call is a hash lookup
+};
+
+class PythonReplSession : public ReplSession {
+ public:
+  PythonReplSession(std::shared_ptr<Interpreter> interpreter,
+                    HostServices& services, py::object namespace_dict)
+      : interpreter_(std::move(interpreter)),
+        services_(services),
+        namespace_(std::move(namespace_dict)),
+        bound_(py::dict()) {}
+
+  ~PythonReplSession() override {
+    CallContext context(services_, kReplLogSource);
+    py::gil_scoped_acquire gil;
+    namespace_ = py::object();
+    bound_ = py::object();
+  }
+
+  absl::StatusOr<std::string> Evaluate(std::string_view code) override {
+    if (std::optional<size_t> bad = internal::FindInvalidUtf8(code)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("input is not valid UTF-8 (byte ", *bad, ")"));
+    }
+    // Asked before taking the GIL: HostServices may enter any engine.
+    std::vector<std::string> names = services_.ModuleNames();
+    CallContext context(services_, kReplLogSource);
+    py::gil_scoped_acquire gil;
+    Globals& globals = GetGlobals();
+
+    py::list py_names;
+    for (const std::string& name : names) py_names.append(Text(name));
+    if (!CallPython(globals.repl_refresh, namespace_, py_names, bound_)) {
+      return TakePythonError(ErrorContext::kRun);
+    }
+    py::object compiled = CallPython(globals.repl_compile, Text(code));
+    if (!compiled) return TakePythonError(ErrorContext::kCompile);
+    py::object result = CallPython(
+        globals.repl_run, namespace_,
+        py::reinterpret_borrow<py::object>(PyTuple_GET_ITEM(compiled.ptr(), 0)),
+        py::reinterpret_borrow<py::object>(
+            PyTuple_GET_ITEM(compiled.ptr(), 1)));
+    if (!result) return TakePythonError(ErrorContext::kRun);
+    return PythonToText(result.ptr());
+  }
+
+ private:
+  std::shared_ptr<Interpreter> interpreter_;
+  HostServices& services_;
+  py::object namespace_;
+  py::object bound_;  // name -> proxy this session bound as a global
+};
+
+class PythonRuntime : public Runtime {
+ public:
+  PythonRuntime(std::shared_ptr<Interpreter> interpreter,
+                HostServices& services)
+      : interpreter_(std::move(interpreter)), services_(services) {}
+
+  Language language() const override { return Language::kPython; }
+  std::vector<std::string> file_extensions() const override { return {".py"}; }
+
+  absl::StatusOr<std::unique_ptr<Implementation>> Load(
+      const ImplementationSpec& spec) override {
+    std::error_code ec;
+    std::filesystem::path entry = std::filesystem::absolute(spec.entry, ec);
+    if (ec) entry = spec.entry;
+    std::filesystem::path root = spec.root.empty()
+                                     ? entry.parent_path()
+                                     : std::filesystem::absolute(spec.root, ec);
+    if (ec) root = spec.root;
+    entry = entry.lexically_normal();
+    root = root.lexically_normal();
+    DUET_RETURN_IF_ERROR(CheckSource(entry));
+
+    std::string package =
+        absl::StrCat("_duet_plugins.", Identifier(spec.module), "_",
+                     next_package_serial.fetch_add(1));
+    std::string submodule = Identifier(entry.stem().string());
+
+    CallContext context(services_, spec.module);
+    py::gil_scoped_acquire gil;
+    Globals& globals = GetGlobals();
+    py::object module =
+        CallPython(globals.load, Text(package), PathToPython(root),
+                   PathToPython(entry), Text(submodule));
+    if (!module) return TakePythonError(ErrorContext::kCompile);
+
+    py::object listed =
+        CallPython(globals.exports, module, PathToPython(entry));
+    if (!listed || !PyList_Check(listed.ptr())) {
+      absl::Status status =
+          listed ? absl::InvalidArgumentError(PythonToText(listed.ptr()))
+                 : TakePythonError(ErrorContext::kRun);
+      if (!CallPython(globals.unload, Text(package))) PyErr_Clear();
+      return status;
+    }
+    std::vector<std::string> exports;
+    PythonImplementation::FunctionMap functions;
+    for (py::handle item : listed) {
+      std::string name = PythonToText(PyTuple_GET_ITEM(item.ptr(), 0));
+      exports.push_back(name);
+      functions.emplace(std::move(name), py::reinterpret_borrow<py::object>(
+                                             PyTuple_GET_ITEM(item.ptr(), 1)));
+    }
+    return std::unique_ptr<Implementation>(new PythonImplementation(
+        interpreter_, services_, spec.module, std::move(package),
+        std::move(module), std::move(exports), std::move(functions)));
+  }
+
+  absl::StatusOr<std::unique_ptr<ReplSession>> NewReplSession() override {
+    py::gil_scoped_acquire gil;
+    py::object namespace_dict = CallPython(GetGlobals().repl_namespace);
+    if (!namespace_dict) return TakePythonError(ErrorContext::kRun);
+    return std::unique_ptr<ReplSession>(new PythonReplSession(
+        interpreter_, services_, std::move(namespace_dict)));
+  }
+
+ private:
+  // Python would decode a non-UTF-8 file by its coding cookie or fail with
+  // a puzzling SyntaxError; duet's sources are UTF-8, said plainly.
+  static absl::Status CheckSource(const std::filesystem::path& entry) {
+    std::ifstream in(entry, std::ios::binary);
+    if (!in) {
+      return absl::NotFoundError(
+          absl::StrCat("cannot read Python source ", entry.string()));
+    }
+    std::string source((std::istreambuf_iterator<char>(in)),
+                       std::istreambuf_iterator<char>());
+    if (std::optional<size_t> bad = internal::FindInvalidUtf8(source)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(entry.string(), ": not valid UTF-8 (byte ", *bad,
+                       "); Python plugin sources must be UTF-8"));
+    }
+    return absl::OkStatus();
+  }
+
+  std::shared_ptr<Interpreter> interpreter_;
+  HostServices& services_;
+};
+
+}  // namespace
+}  // namespace python
+
+absl::StatusOr<std::unique_ptr<Runtime>> CreatePythonRuntime(
+    HostServices& services) {
+  DUET_ASSIGN_OR_RETURN(std::shared_ptr<python::Interpreter> interpreter,
+                        python::Interpreter::Acquire());
+  return std::unique_ptr<Runtime>(
+      new python::PythonRuntime(std::move(interpreter), services));
+}
+
+}  // namespace duet

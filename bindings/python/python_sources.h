@@ -1,0 +1,422 @@
+// The Python half of the engine, embedded as source so the library ships as
+// one binary. Both modules are executed at interpreter start with `_native`
+// (the pybind11 half, see duet_module.cc) already in their globals.
+//
+//   kDuetModuleSource      the public `duet` module plugins import.
+//   kInternalModuleSource  helpers the engine calls: plugin loading, exports,
+//                          exception description, the REPL, stdout capture.
+//
+// Their code objects are compiled with file names starting "<duet", which the
+// traceback walker drops, so a script's stack shows only the script's frames.
+#ifndef DUET_BINDINGS_PYTHON_PYTHON_SOURCES_H_
+#define DUET_BINDINGS_PYTHON_PYTHON_SOURCES_H_
+
+namespace duet::python {
+
+inline constexpr char kDuetModuleFile[] = "<duet>";
+inline constexpr char kInternalModuleFile[] = "<duet-internal>";
+
+inline constexpr char kDuetModuleSource[] = R"PY(
+"""duet: call other plugin modules and the host application.
+
+    import duet
+    duet.modules.greeter.greet("world")     # any loaded module, any language
+    duet.modules["greeter"].greet("world")
+    duet.call("greeter.greet", "world")
+    duet.host.now()                         # functions the application registered
+    duet.log("hello", 42)                   # to the host's log sink
+
+A failed call raises duet.Error (.code, e.g. "NOT_FOUND"), or duet.ScriptError
+when a script raised: .language, .type, .message and .stack say where.
+"""
+
+from collections import namedtuple as _namedtuple
+
+__all__ = ["modules", "host", "call", "log", "Error", "ScriptError", "Frame"]
+
+Frame = _namedtuple("Frame", "language file line column function")
+
+
+class Error(Exception):
+    """A duet call failed; .code is the status code name ("NOT_FOUND")."""
+
+    def __init__(self, message="", code="UNKNOWN"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+    def __str__(self):
+        return self.message
+
+
+class ScriptError(Error):
+    """A script raised or threw, in Python or JavaScript."""
+
+    def __init__(self, message="", type="Error", language="python", stack=(),
+                 code="UNKNOWN", source_line=""):
+        super().__init__(message, code)
+        self.type = type
+        self.language = language
+        self.stack = list(stack)
+        self.source_line = source_line
+
+    def __str__(self):
+        head = f"{self.type}: {self.message}" if self.message else self.type
+        return f"{head} ({self.language})"
+
+
+def _is_dunder(name):
+    return name.startswith("__") and name.endswith("__")
+
+
+def _make_function(module, function):
+    call_module = _native.call_module
+
+    def fn(*args):
+        return call_module(module, function, args)
+
+    fn.__name__ = function
+    fn.__qualname__ = f"{module}.{function}"
+    return fn
+
+
+class _ModuleProxy:
+    """duet.modules.<name>: attribute access yields callables."""
+
+    __slots__ = ("_name", "_functions")
+
+    def __init__(self, name):
+        object.__setattr__(self, "_name", name)
+        object.__setattr__(self, "_functions", {})
+
+    def __getattr__(self, function):
+        if _is_dunder(function):
+            raise AttributeError(function)
+        fn = self._functions.get(function)
+        if fn is None:
+            fn = self._functions[function] = _make_function(self._name, function)
+        return fn
+
+    def __getitem__(self, function):
+        return self.__getattr__(function)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("duet module proxies are read-only")
+
+    def __dir__(self):
+        return sorted(_native.module_functions(self._name))
+
+    def __repr__(self):
+        return f"<duet module {self._name!r}>"
+
+
+class _Modules:
+    """duet.modules: every module loaded in the host."""
+
+    __slots__ = ("_proxies",)
+
+    def __init__(self):
+        object.__setattr__(self, "_proxies", {})
+
+    def __getattr__(self, name):
+        if _is_dunder(name):
+            raise AttributeError(name)
+        return self[name]
+
+    def __getitem__(self, name):
+        if not isinstance(name, str):
+            raise TypeError(f"module names are str, not {type(name).__name__}")
+        proxy = self._proxies.get(name)
+        if proxy is None:
+            proxy = self._proxies[name] = _ModuleProxy(name)
+        return proxy
+
+    def __setattr__(self, name, value):
+        raise AttributeError("duet.modules is read-only")
+
+    def __contains__(self, name):
+        return name in _native.module_names()
+
+    def __iter__(self):
+        return iter(sorted(_native.module_names()))
+
+    def __dir__(self):
+        return sorted(_native.module_names())
+
+    def __repr__(self):
+        return "<duet modules " + ", ".join(sorted(_native.module_names())) + ">"
+
+
+class _Host:
+    """duet.host: functions the embedding application registered."""
+
+    __slots__ = ("_functions",)
+
+    def __init__(self):
+        object.__setattr__(self, "_functions", {})
+
+    def __getattr__(self, name):
+        if _is_dunder(name):
+            raise AttributeError(name)
+        fn = self._functions.get(name)
+        if fn is None:
+            call_host = _native.call_host
+
+            def fn(*args):
+                return call_host(name, args)
+
+            fn.__name__ = fn.__qualname__ = name
+            self._functions[name] = fn
+        return fn
+
+    def __setattr__(self, name, value):
+        raise AttributeError("duet.host is read-only")
+
+    def __dir__(self):
+        return sorted(_native.host_function_names())
+
+    def __repr__(self):
+        return "<duet host>"
+
+
+modules = _Modules()
+host = _Host()
+
+_LEVELS = {"debug": 0, "info": 1, "warning": 2, "error": 3}
+
+
+def call(name, *args):
+    """duet.call("module.function", *args)."""
+    if not isinstance(name, str):
+        raise TypeError(f"duet.call() name must be str, not {type(name).__name__}")
+    module, _, function = name.rpartition(".")
+    if not module or not function:
+        raise ValueError(f"duet.call() expects 'module.function', got {name!r}")
+    return _native.call_module(module, function, args)
+
+
+def log(*args, level="info"):
+    """Logs str() of the arguments, joined by spaces, to the host's sink."""
+    try:
+        index = _LEVELS[level]
+    except (KeyError, TypeError):
+        raise ValueError(f"level must be one of {', '.join(_LEVELS)}") from None
+    _native.log(index, " ".join(str(arg) for arg in args))
+)PY";
+
+inline constexpr char kInternalModuleSource[] = R"PY(
+import builtins
+import importlib
+import importlib.machinery
+import importlib.util
+import inspect
+import io
+import keyword
+import sys
+import types
+
+duet = sys.modules["duet"]
+
+
+class _LogStream(io.TextIOBase):
+    """sys.stdout / sys.stderr: lines go to the host's log sink."""
+
+    def __init__(self, stream, name):
+        self._stream = stream
+        self._name = name
+
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def encoding(self):
+        return "utf-8"
+
+    @property
+    def errors(self):
+        return "strict"
+
+    def writable(self):
+        return True
+
+    def isatty(self):
+        return False
+
+    def write(self, text):
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        _native.write(self._stream, text)
+        return len(text)
+
+    def flush(self):
+        # Lines are forwarded as they complete; a partial line is forwarded
+        # when the call into Python returns.
+        pass
+
+
+def install_streams():
+    sys.stdout = _LogStream(0, "<duet stdout>")
+    sys.stderr = _LogStream(1, "<duet stderr>")
+
+
+def restore_streams():
+    sys.stdout = sys.__stdout__
+    sys.stderr = sys.__stderr__
+
+
+# --- plugins ----------------------------------------------------------------
+
+def load(package, root, entry, submodule):
+    """Imports `entry` as `package.submodule`, `package` having __path__ [root]."""
+    importlib.invalidate_caches()
+    spec = importlib.machinery.ModuleSpec(package, None, is_package=True)
+    spec.submodule_search_locations = [root]
+    pkg = importlib.util.module_from_spec(spec)
+    sys.modules[package] = pkg
+    name = package + "." + submodule
+    try:
+        loader = importlib.machinery.SourceFileLoader(name, entry)
+        mod_spec = importlib.util.spec_from_file_location(name, entry, loader=loader)
+        mod = importlib.util.module_from_spec(mod_spec)
+        sys.modules[name] = mod
+        setattr(pkg, submodule, mod)
+        loader.exec_module(mod)
+    except BaseException:
+        unload(package)
+        raise
+    return mod
+
+
+def unload(package):
+    prefix = package + "."
+    for name in [n for n in sys.modules if n == package or n.startswith(prefix)]:
+        del sys.modules[name]
+
+
+def exports(mod, file):
+    """Sorted [(name, callable)], or a str saying what is wrong."""
+    namespace = vars(mod)
+    names = namespace.get("__all__")
+    if names is None:
+        found = {
+            name: obj for name, obj in namespace.items()
+            if not name.startswith("_") and inspect.isfunction(obj)
+            and obj.__module__ == mod.__name__
+        }
+        return sorted(found.items())
+    if isinstance(names, str) or not hasattr(names, "__iter__"):
+        return f"{file}: __all__ must be a list of names, not {type(names).__name__}"
+    found = {}
+    for name in names:
+        if not isinstance(name, str):
+            return f"{file}: __all__ contains {name!r}, which is not a str"
+        if name not in namespace:
+            return f"{file}: __all__ names '{name}', which the module does not define"
+        obj = namespace[name]
+        if not callable(obj):
+            return (f"{file}: __all__ names '{name}', which is not callable "
+                    f"(it is {type(obj).__name__})")
+        found[name] = obj
+    return sorted(found.items())
+
+
+# --- exceptions -------------------------------------------------------------
+
+def _is_internal(file):
+    return file.startswith("<duet") or file.startswith("<frozen importlib")
+
+
+def _frames(tb):
+    """[(file, line, column, function)] innermost first, duet frames dropped."""
+    frames = []
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        file = code.co_filename
+        if not _is_internal(file):
+            column = 0
+            try:
+                for i, position in enumerate(code.co_positions()):
+                    if i == tb.tb_lasti // 2:
+                        if position[2] is not None:
+                            column = position[2] + 1
+                        break
+            except Exception:
+                pass
+            name = code.co_name
+            frames.append((file, tb.tb_lineno or 0, column,
+                           "" if name == "<module>" else name))
+        tb = tb.tb_next
+    frames.reverse()
+    return frames
+
+
+def _safe_str(obj):
+    try:
+        return str(obj)
+    except BaseException:
+        return f"<unprintable {type(obj).__name__}>"
+
+
+def describe(exc):
+    """(type, message, frames, syntax); syntax = (file, line, column, text)."""
+    frames = _frames(exc.__traceback__)
+    syntax = None
+    if isinstance(exc, SyntaxError):
+        message = _safe_str(exc.msg if exc.msg is not None else "")
+        text = exc.text if isinstance(exc.text, str) else ""
+        syntax = (exc.filename if isinstance(exc.filename, str) else "",
+                  exc.lineno if isinstance(exc.lineno, int) else 0,
+                  exc.offset if isinstance(exc.offset, int) else 0,
+                  text.rstrip("\r\n"))
+    else:
+        message = _safe_str(exc)
+    return type(exc).__name__, message, frames, syntax
+
+
+# --- REPL -------------------------------------------------------------------
+
+def repl_namespace():
+    return {"__name__": "__main__", "__builtins__": builtins, "duet": duet}
+
+
+def repl_refresh(namespace, names, bound):
+    """Binds each module as a global, leaving names the user reassigned."""
+    current = set()
+    for name in names:
+        if name.isidentifier() and not keyword.iskeyword(name):
+            current.add(name)
+            proxy = duet.modules[name]
+            if name not in namespace or namespace[name] is bound.get(name):
+                namespace[name] = proxy
+                bound[name] = proxy
+    for name in list(bound):
+        if name not in current:
+            if namespace.get(name) is bound[name]:
+                del namespace[name]
+            del bound[name]
+
+
+def repl_compile(code):
+    """(code object, is_expression)."""
+    try:
+        return compile(code, "<repl>", "eval"), True
+    except SyntaxError:
+        pass
+    return compile(code, "<repl>", "exec"), False
+
+
+def repl_run(namespace, code, is_expression):
+    if is_expression:
+        result = eval(code, namespace)
+        if result is None:
+            return ""
+        namespace["_"] = result
+        return repr(result)
+    exec(code, namespace)
+    return ""
+)PY";
+
+}  // namespace duet::python
+
+#endif  // DUET_BINDINGS_PYTHON_PYTHON_SOURCES_H_

@@ -1,0 +1,952 @@
+// The CPython engine against a RecordingServices host: loading, exports,
+// conversions, errors, the in-script duet API, threads and lifetimes.
+#include "python/python_runtime.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "duet/error.h"
+#include "duet/runtime.h"
+#include "duet/value.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/recording_services.h"
+#include "testing/status_matchers.h"
+
+namespace duet {
+
+void PrintTo(const Value& value, std::ostream* os) {
+  *os << DebugString(value);
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+using ::duet::testing::RecordingServices;
+using ::duet::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+MATCHER_P(IsOkAndHolds, expected,
+          "is OK and holds " + ::testing::PrintToString(expected)) {
+  if (!arg.ok()) {
+    *result_listener << "status is " << arg.status();
+    return false;
+  }
+  return ::testing::ExplainMatchResult(::testing::Eq(expected), *arg,
+                                       result_listener);
+}
+
+const fs::path kFixtures = fs::path(DUET_SOURCE_DIR) / "tests/python/fixtures";
+
+// Helpers any test plugin can use to inspect what crossed the boundary.
+constexpr char kProbeSource[] = R"PY(
+import math
+import sys
+
+import duet
+
+
+def echo(*args):
+    return args[0] if len(args) == 1 else list(args)
+
+
+def types(*args):
+    return [type(a).__name__ for a in args]
+
+
+def ev(source):
+    return eval(source)
+
+
+def is_negative_zero(x):
+    return x == 0.0 and math.copysign(1.0, x) < 0
+
+
+def add(a, b):
+    return a + b
+
+
+def nested(depth):
+    value = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+def cycle():
+    a = [1]
+    a.append(a)
+    return {"x": a}
+)PY";
+
+class PythonRuntimeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto runtime = CreatePythonRuntime(services_);
+    ASSERT_OK(runtime.status());
+    runtime_ = *std::move(runtime);
+    temp_ = fs::temp_directory_path() /
+            ("duet_python_test_" + std::to_string(::getpid()) + "_" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(temp_);
+    fs::create_directories(temp_);
+  }
+
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(temp_, ec);
+  }
+
+  // Writes <temp>/<module>/<file> and returns its path.
+  fs::path Write(const std::string& module, const std::string& file,
+                 const std::string& source) {
+    fs::path dir = temp_ / module;
+    fs::create_directories(dir);
+    std::ofstream(dir / file, std::ios::binary) << source;
+    return dir / file;
+  }
+
+  absl::StatusOr<std::unique_ptr<Implementation>> LoadSource(
+      const std::string& module, const std::string& source,
+      Runtime* runtime = nullptr) {
+    fs::path entry = Write(module, module + ".py", source);
+    return (runtime ? runtime : runtime_.get())
+        ->Load({module, entry, entry.parent_path(), false});
+  }
+
+  std::unique_ptr<Implementation> Probe() {
+    auto loaded = LoadSource("probe", kProbeSource);
+    EXPECT_OK(loaded.status());
+    return loaded.ok() ? *std::move(loaded) : nullptr;
+  }
+
+  RecordingServices services_;
+  std::unique_ptr<Runtime> runtime_;
+  fs::path temp_;
+};
+
+// --- loading ----------------------------------------------------------------
+
+TEST_F(PythonRuntimeTest, DescribesItself) {
+  EXPECT_EQ(runtime_->language(), Language::kPython);
+  EXPECT_THAT(runtime_->file_extensions(), ElementsAre(".py"));
+}
+
+TEST_F(PythonRuntimeTest, LoadsDirectoryPluginWithRelativeImports) {
+  ASSERT_OK_AND_ASSIGN(
+      auto greeter, runtime_->Load({"greeter", kFixtures / "greeter/greeter.py",
+                                    kFixtures / "greeter", false}));
+  EXPECT_EQ(greeter->language(), Language::kPython);
+  // `join` (imported) and `_upper` (private) are not exports.
+  EXPECT_THAT(greeter->exports(), ElementsAre("greet", "shout"));
+  EXPECT_THAT(greeter->Call("greet", {Value("world")}),
+              IsOkAndHolds(Value("Hello, world!")));
+  ASSERT_OK_AND_ASSIGN(Value shouted, greeter->Call("shout", {Value("hey")}));
+  EXPECT_EQ(shouted, Value("HEY!"));
+}
+
+TEST_F(PythonRuntimeTest, LoadsSingleFilePlugin) {
+  ASSERT_OK_AND_ASSIGN(
+      auto hello,
+      runtime_->Load({"hello", kFixtures / "hello.py", kFixtures, true}));
+  EXPECT_THAT(hello->exports(), ElementsAre("hello"));
+  ASSERT_OK_AND_ASSIGN(Value result, hello->Call("hello", {}));
+  EXPECT_EQ(result, Value("hello world"));
+}
+
+TEST_F(PythonRuntimeTest, TwoPluginsWithUtilDoNotCollide) {
+  ASSERT_OK_AND_ASSIGN(auto alpha,
+                       runtime_->Load({"alpha", kFixtures / "alpha/alpha.py",
+                                       kFixtures / "alpha", false}));
+  ASSERT_OK_AND_ASSIGN(auto beta,
+                       runtime_->Load({"beta", kFixtures / "beta/beta.py",
+                                       kFixtures / "beta", false}));
+  ASSERT_OK_AND_ASSIGN(Value a, alpha->Call("which", {}));
+  ASSERT_OK_AND_ASSIGN(Value b, beta->Call("which", {}));
+  EXPECT_EQ(a, Value("alpha util"));
+  EXPECT_EQ(b, Value("beta util"));
+}
+
+TEST_F(PythonRuntimeTest, PluginDirectoryIsNotOnSysPath) {
+  Write("lonely", "helper.py", "X = 1\n");
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("lonely", R"PY(
+import os
+import sys
+
+def on_path():
+    here = os.path.dirname(__file__)
+    return here in sys.path or "" in sys.path
+
+def absolute_import():
+    import helper
+)PY"));
+  ASSERT_OK_AND_ASSIGN(Value on_path, plugin->Call("on_path", {}));
+  EXPECT_EQ(on_path, Value(false));
+  auto imported = plugin->Call("absolute_import", {});
+  ASSERT_THAT(imported, StatusIs(absl::StatusCode::kUnknown,
+                                 HasSubstr("ModuleNotFoundError")));
+}
+
+TEST_F(PythonRuntimeTest, ReloadingSeesTheNewSource) {
+  ASSERT_OK_AND_ASSIGN(auto first,
+                       LoadSource("reload", "def version():\n    return 1\n"));
+  Write("reload", "util.py", "V = 2\n");
+  ASSERT_OK_AND_ASSIGN(auto second,
+                       LoadSource("reload",
+                                  "from . import util\n\ndef version():\n"
+                                  "    return util.V\n"));
+  ASSERT_OK_AND_ASSIGN(Value one, first->Call("version", {}));
+  ASSERT_OK_AND_ASSIGN(Value two, second->Call("version", {}));
+  EXPECT_EQ(one, Value(1));
+  EXPECT_EQ(two, Value(2));
+}
+
+TEST_F(PythonRuntimeTest, ExportsPublicFunctionsDefinedInTheModule) {
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("pub", R"PY(
+import json
+from os.path import join
+
+CONSTANT = 3
+
+class Thing:
+    pass
+
+def zeta():
+    pass
+
+def alpha():
+    pass
+
+def _private():
+    pass
+)PY"));
+  EXPECT_THAT(plugin->exports(), ElementsAre("alpha", "zeta"));
+}
+
+TEST_F(PythonRuntimeTest, AllOverridesPublicFunctions) {
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("listed", R"PY(
+from os.path import join
+
+__all__ = ["zeta", "_hidden", "join", "Maker"]
+
+class Maker:
+    pass
+
+def zeta():
+    return "z"
+
+def _hidden():
+    return "h"
+
+def unlisted():
+    pass
+)PY"));
+  EXPECT_THAT(plugin->exports(),
+              ElementsAre("Maker", "_hidden", "join", "zeta"));
+  ASSERT_OK_AND_ASSIGN(Value hidden, plugin->Call("_hidden", {}));
+  EXPECT_EQ(hidden, Value("h"));
+  EXPECT_THAT(plugin->Call("unlisted", {}),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("unlisted")));
+}
+
+TEST_F(PythonRuntimeTest, AllNamingANonCallableIsRefused) {
+  EXPECT_THAT(LoadSource("badall", "__all__ = ['VALUE']\nVALUE = 3\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("'VALUE'"), HasSubstr("not callable"),
+                             HasSubstr("badall.py"))));
+  EXPECT_THAT(
+      LoadSource("missing", "__all__ = ['ghost']\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("'ghost'")));
+}
+
+TEST_F(PythonRuntimeTest, UnknownFunctionIsNotFound) {
+  auto probe = Probe();
+  EXPECT_THAT(probe->Call("nope", {}),
+              StatusIs(absl::StatusCode::kNotFound,
+                       AllOf(HasSubstr("probe"), HasSubstr("nope"))));
+}
+
+// --- conversions
+// --------------------------------------------------------------
+
+TEST_F(PythonRuntimeTest, ScalarsRoundTrip) {
+  auto probe = Probe();
+  const int64_t kMax = std::numeric_limits<int64_t>::max();
+  const int64_t kMin = std::numeric_limits<int64_t>::min();
+  const int64_t k2p53 = int64_t{1} << 53;
+  std::vector<Value> values = {
+      Value(),
+      Value(true),
+      Value(false),
+      Value(0),
+      Value(-1),
+      Value(kMax),
+      Value(kMin),
+      Value(k2p53 - 1),
+      Value(k2p53 + 1),
+      Value(1.5),
+      Value(3.0),
+      Value(std::numeric_limits<double>::infinity()),
+      Value(-std::numeric_limits<double>::infinity()),
+      Value(std::numeric_limits<double>::max()),
+      Value(std::numeric_limits<double>::denorm_min()),
+      Value(""),
+      Value("héllo wörld"),
+      Value(std::string("nul\0inside", 10)),
+      Value("astral \U0001F600 \U00010348"),
+      Value(Bytes(std::string("\x00\xff\x80 bytes", 9))),
+      Value(Bytes()),
+  };
+  for (const Value& value : values) {
+    ASSERT_OK_AND_ASSIGN(Value back, probe->Call("echo", {value}));
+    EXPECT_EQ(back, value) << DebugString(value);
+  }
+}
+
+TEST_F(PythonRuntimeTest, SpecialFloatsRoundTrip) {
+  auto probe = Probe();
+  ASSERT_OK_AND_ASSIGN(Value nan, probe->Call("echo", {Value(std::nan(""))}));
+  ASSERT_TRUE(nan.is_float());
+  EXPECT_TRUE(std::isnan(nan.as_float()));
+
+  ASSERT_OK_AND_ASSIGN(Value zero, probe->Call("echo", {Value(-0.0)}));
+  ASSERT_TRUE(zero.is_float());
+  EXPECT_TRUE(std::signbit(zero.as_float()));
+  ASSERT_OK_AND_ASSIGN(Value negative,
+                       probe->Call("is_negative_zero", {Value(-0.0)}));
+  EXPECT_EQ(negative, Value(true));
+}
+
+TEST_F(PythonRuntimeTest, ContainersRoundTripKeepingOrder) {
+  auto probe = Probe();
+  Value::Map map{{"zebra", 1},
+                 {"apple", Value::List{1, "two", 3.0}},
+                 {"", Value()},
+                 {"a b", Value::Map{}}};
+  std::vector<Value> values = {
+      Value(Value::List{}),
+      Value(Value::Map{}),
+      Value(map),
+      Value(Value::List{Value::List{Value::List{}},
+                        Value::Map{{"k", Bytes("v")}}}),
+  };
+  for (const Value& value : values) {
+    ASSERT_OK_AND_ASSIGN(Value back, probe->Call("echo", {value}));
+    EXPECT_EQ(back, value) << DebugString(value);
+  }
+}
+
+TEST_F(PythonRuntimeTest, DuetValuesArriveAsPythonTypes) {
+  auto probe = Probe();
+  ASSERT_OK_AND_ASSIGN(
+      Value names,
+      probe->Call("types", {Value(), Value(true), Value(7), Value(1.5),
+                            Value("s"), Value(Bytes("b")), Value(Value::List{}),
+                            Value(Value::Map{})}));
+  EXPECT_EQ(names, Value(Value::List{"NoneType", "bool", "int", "float", "str",
+                                     "bytes", "list", "dict"}));
+}
+
+TEST_F(PythonRuntimeTest, PythonValuesArriveAsDuetKinds) {
+  auto probe = Probe();
+  struct Case {
+    const char* source;
+    Value expected;
+  };
+  const Case cases[] = {
+      {"None", Value()},
+      {"True", Value(true)},
+      {"False", Value(false)},
+      {"2**63 - 1", Value(std::numeric_limits<int64_t>::max())},
+      {"-2**63", Value(std::numeric_limits<int64_t>::min())},
+      {"2**53 + 1", Value((int64_t{1} << 53) + 1)},
+      {"0.1", Value(0.1)},
+      {"(1, 'two')", Value(Value::List{1, "two"})},
+      {"[True, 1]", Value(Value::List{true, 1})},
+      {"bytearray(b'ab')", Value(Bytes("ab"))},
+      {"memoryview(b'abc')", Value(Bytes("abc"))},
+      {"memoryview(b'abcde')[::2]", Value(Bytes("ace"))},
+      {"{'b': 1, 'a': 2}", Value(Value::Map{{"b", 1}, {"a", 2}})},
+      {"'a\\x00b'", Value(std::string("a\0b", 3))},
+      {"'\\U0001F600'", Value("\U0001F600")},
+  };
+  for (const Case& c : cases) {
+    ASSERT_OK_AND_ASSIGN(Value value, probe->Call("ev", {Value(c.source)}));
+    EXPECT_EQ(value, c.expected) << c.source;
+  }
+  ASSERT_OK_AND_ASSIGN(Value map,
+                       probe->Call("ev", {Value("{'b': 1, 'a': 2}")}));
+  EXPECT_EQ(map.as_map().entries()[0].first, "b");
+}
+
+TEST_F(PythonRuntimeTest, HundredLevelsOfNestingWork) {
+  auto probe = Probe();
+  Value value = Value::List{};
+  for (int i = 0; i < 99; ++i) value = Value::List{value};
+  ASSERT_OK_AND_ASSIGN(Value back, probe->Call("echo", {value}));
+  EXPECT_EQ(back, value);
+  ASSERT_OK_AND_ASSIGN(Value built, probe->Call("nested", {Value(100)}));
+  EXPECT_EQ(built, value);
+}
+
+TEST_F(PythonRuntimeTest, TooDeepNestingIsRefused) {
+  auto probe = Probe();
+  EXPECT_THAT(probe->Call("nested", {Value(1001)}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("deeper"), HasSubstr("result["))));
+  Value value = Value::List{};
+  for (int i = 0; i < 1001; ++i) value = Value::List{value};
+  EXPECT_THAT(probe->Call("echo", {value}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("deeper"), HasSubstr("args[0]"))));
+}
+
+TEST_F(PythonRuntimeTest, IntOverflowIsAnError) {
+  auto probe = Probe();
+  EXPECT_THAT(probe->Call("ev", {Value("2**63")}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("int does not fit in 64 bits at result")));
+  EXPECT_THAT(
+      probe->Call("ev", {Value("{'n': [0, -2**63 - 1]}")}),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("int does not fit in 64 bits at result.n[1]")));
+}
+
+TEST_F(PythonRuntimeTest, LoneSurrogateIsAnErrorNotAReplacement) {
+  auto probe = Probe();
+  EXPECT_THAT(probe->Call("ev", {Value("['ok', '\\ud800']")}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("surrogate"), HasSubstr("U+D800"),
+                             HasSubstr("at result[1]"))));
+  EXPECT_THAT(probe->Call("ev", {Value("{'\\udfff': 1}")}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("surrogate"), HasSubstr("at result"))));
+}
+
+TEST_F(PythonRuntimeTest, InvalidUtf8InADuetStringIsAnError) {
+  auto probe = Probe();
+  EXPECT_THAT(probe->Call("echo", {Value("ok"), Value(std::string("\xff"))}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("UTF-8"), HasSubstr("args[1]"))));
+  // A surrogate encoded as UTF-8 (CESU) is not UTF-8 either.
+  EXPECT_THAT(
+      probe->Call("echo",
+                  {Value(Value::Map{{"k", std::string("\xed\xa0\x80")}})}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("args[0].k")));
+}
+
+TEST_F(PythonRuntimeTest, UnconvertibleValuesNameTypeAndPath) {
+  auto probe = Probe();
+  EXPECT_THAT(probe->Call("ev", {Value("{1, 2}")}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("'set' at result")));
+  EXPECT_THAT(probe->Call("ev", {Value("{'items': [0, 1, 2, object()]}")}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("'object' at result.items[3]")));
+  EXPECT_THAT(probe->Call("ev", {Value("[frozenset()]")}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("'frozenset' at result[0]")));
+  EXPECT_THAT(
+      probe->Call("ev", {Value("[len]")}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("at result[0]")));
+  EXPECT_THAT(probe->Call("ev", {Value("(x for x in [])")}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("'generator' at result")));
+  EXPECT_THAT(probe->Call("ev", {Value("{'a': {1: 'x'}}")}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("key of type 'int'"),
+                             HasSubstr("at result.a"))));
+  EXPECT_THAT(probe->Call("cycle", {}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("cyclic structure at result.x[1]")));
+}
+
+// --- errors
+// -------------------------------------------------------------------
+
+TEST_F(PythonRuntimeTest, ExceptionBecomesScriptError) {
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("raiser", R"PY(
+def _inner(x):
+    raise ValueError(f"bad thing {x}")
+
+def boom(x):
+    return _inner(x)
+)PY"));
+  absl::StatusOr<Value> result = plugin->Call("boom", {Value(7)});
+  ASSERT_THAT(result, StatusIs(absl::StatusCode::kUnknown,
+                               HasSubstr("ValueError: bad thing 7")));
+  std::optional<ScriptError> error = GetScriptError(result.status());
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->language, Language::kPython);
+  EXPECT_EQ(error->type, "ValueError");
+  EXPECT_EQ(error->message, "bad thing 7");
+  ASSERT_EQ(error->stack.size(), 2u) << FormatError(result.status());
+  std::string file = (temp_ / "raiser/raiser.py").string();
+  EXPECT_EQ(error->stack[0].file, file);
+  EXPECT_EQ(error->stack[0].line, 3);
+  EXPECT_EQ(error->stack[0].function, "_inner");
+  EXPECT_GT(error->stack[0].column, 0);
+  EXPECT_EQ(error->stack[1].file, file);
+  EXPECT_EQ(error->stack[1].line, 6);
+  EXPECT_EQ(error->stack[1].function, "boom");
+}
+
+TEST_F(PythonRuntimeTest, SyntaxErrorNamesFileAndLine) {
+  auto loaded = LoadSource("broken", "x = 1\n\ndef f(:\n    pass\n");
+  std::string file = (temp_ / "broken/broken.py").string();
+  ASSERT_THAT(loaded, StatusIs(absl::StatusCode::kInvalidArgument,
+                               HasSubstr(file + ":3: SyntaxError: ")));
+  std::optional<ScriptError> error = GetScriptError(loaded.status());
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->type, "SyntaxError");
+  EXPECT_EQ(error->source_line, "def f(:");
+  ASSERT_FALSE(error->stack.empty());
+  EXPECT_EQ(error->stack[0].file, file);
+  EXPECT_EQ(error->stack[0].line, 3);
+}
+
+TEST_F(PythonRuntimeTest, SyntaxErrorInARelativeImportNamesThatFile) {
+  Write("importer", "util.py", "def ok(:\n");
+  auto loaded = LoadSource("importer", "from . import util\n");
+  EXPECT_THAT(loaded, StatusIs(absl::StatusCode::kInvalidArgument,
+                               HasSubstr((temp_ / "importer/util.py").string() +
+                                         ":1: SyntaxError")));
+}
+
+TEST_F(PythonRuntimeTest, NonUtf8SourceIsInvalidArgument) {
+  auto loaded = LoadSource("latin", "# caf\xe9\ndef f():\n    pass\n");
+  EXPECT_THAT(loaded,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("latin.py"), HasSubstr("UTF-8"))));
+}
+
+TEST_F(PythonRuntimeTest, MissingEntryIsNotFound) {
+  EXPECT_THAT(runtime_->Load({"ghost", temp_ / "ghost.py", temp_, true}),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("ghost.py")));
+}
+
+TEST_F(PythonRuntimeTest, RaiseAtImportIsUnknownWithScriptError) {
+  auto loaded = LoadSource("explodes", "X = 1\nraise RuntimeError('nope')\n");
+  ASSERT_THAT(loaded, StatusIs(absl::StatusCode::kUnknown,
+                               HasSubstr("RuntimeError: nope")));
+  std::optional<ScriptError> error = GetScriptError(loaded.status());
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->type, "RuntimeError");
+  ASSERT_EQ(error->stack.size(), 1u) << FormatError(loaded.status());
+  EXPECT_EQ(error->stack[0].file, (temp_ / "explodes/explodes.py").string());
+  EXPECT_EQ(error->stack[0].line, 2);
+  EXPECT_EQ(error->stack[0].function, "");
+}
+
+TEST_F(PythonRuntimeTest, SysExitIsAnOrdinaryException) {
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("quitter", R"PY(
+import sys
+
+def quit():
+    sys.exit(3)
+
+def still_here():
+    return "yes"
+)PY"));
+  auto result = plugin->Call("quit", {});
+  ASSERT_THAT(result,
+              StatusIs(absl::StatusCode::kUnknown, HasSubstr("SystemExit")));
+  EXPECT_EQ(GetScriptError(result.status())->type, "SystemExit");
+  ASSERT_OK_AND_ASSIGN(Value here, plugin->Call("still_here", {}));
+  EXPECT_EQ(here, Value("yes"));
+  EXPECT_THAT(LoadSource("exit_at_import", "import sys\nsys.exit(0)\n"),
+              StatusIs(absl::StatusCode::kUnknown, HasSubstr("SystemExit")));
+}
+
+// --- the duet API
+// -------------------------------------------------------------
+
+class DuetApiTest : public PythonRuntimeTest {
+ protected:
+  void SetUp() override {
+    PythonRuntimeTest::SetUp();
+    services_.AddModuleFunction(
+        "math", "add",
+        [](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+          return Value(args[0].as_int() + args[1].as_int());
+        });
+    services_.AddModuleFunction(
+        "math", "describe",
+        [](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+          return Value(
+              DebugString(Value(Value::List(args.begin(), args.end()))));
+        });
+    services_.AddHostFunction(
+        "now", [](absl::Span<const Value>) -> absl::StatusOr<Value> {
+          return Value(Value::Map{{"t", 42}});
+        });
+  }
+};
+
+TEST_F(DuetApiTest, CallsModulesAndHostFunctions) {
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("user", R"PY(
+import duet
+
+def by_attribute():
+    return duet.modules.math.add(1, 2)
+
+def by_item():
+    return duet.modules["math"].add(3, 4)
+
+def by_name():
+    return duet.call("math.add", 5, 6)
+
+def host():
+    return duet.host.now()["t"]
+
+def listing():
+    return [dir(duet.modules), dir(duet.modules.math), dir(duet.host),
+            "math" in duet.modules]
+
+def converted():
+    return duet.modules.math.describe(None, (1, 2.5), b"x", {"k": [True]})
+)PY"));
+  EXPECT_THAT(plugin->Call("by_attribute", {}), IsOkAndHolds(Value(3)));
+  EXPECT_THAT(plugin->Call("by_item", {}), IsOkAndHolds(Value(7)));
+  EXPECT_THAT(plugin->Call("by_name", {}), IsOkAndHolds(Value(11)));
+  EXPECT_THAT(plugin->Call("host", {}), IsOkAndHolds(Value(42)));
+  ASSERT_OK_AND_ASSIGN(Value listing, plugin->Call("listing", {}));
+  EXPECT_EQ(listing, Value(Value::List{Value::List{"math"},
+                                       Value::List{"add", "describe"},
+                                       Value::List{"now"}, true}));
+  ASSERT_OK_AND_ASSIGN(Value converted, plugin->Call("converted", {}));
+  EXPECT_THAT(converted.as_string(), HasSubstr("2.5"));
+}
+
+TEST_F(DuetApiTest, LogAndPrintGoToTheSink) {
+  ::testing::internal::CaptureStdout();
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("talker", R"PY(
+import sys
+import duet
+
+print("loading")
+
+def talk():
+    duet.log("hi", 42, None)
+    print("to stdout")
+    print("two\nlines")
+    print("to stderr", file=sys.stderr)
+    print("partial", end="")
+)PY"));
+  ASSERT_OK(plugin->Call("talk", {}).status());
+  EXPECT_THAT(::testing::internal::GetCapturedStdout(), IsEmpty());
+  std::vector<std::string> lines;
+  for (const auto& line : services_.logs()) {
+    EXPECT_EQ(line.source, "talker");
+    lines.push_back(std::string(LogLevelName(line.level)) + " " + line.message);
+  }
+  EXPECT_THAT(lines, ElementsAre("info loading", "info hi 42 None",
+                                 "info to stdout", "info two", "info lines",
+                                 "warning to stderr", "info partial"));
+}
+
+TEST_F(DuetApiTest, ScriptErrorFromAnotherLanguageIsRaisedInPython) {
+  ScriptError js;
+  js.language = Language::kJavaScript;
+  js.type = "TypeError";
+  js.message = "boom";
+  js.stack.push_back(
+      {Language::kJavaScript, "/plugins/js/js.js", 3, 7, "explode"});
+  const absl::Status original = MakeScriptError(js);
+  services_.AddModuleFunction(
+      "js", "fail",
+      [original](absl::Span<const Value>) -> absl::StatusOr<Value> {
+        return original;
+      });
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("crosser", R"PY(
+import duet
+
+def catch():
+    try:
+        duet.modules.js.fail()
+    except duet.ScriptError as e:
+        return {"type": e.type, "language": e.language, "message": e.message,
+                "code": e.code, "str": str(e), "file": e.stack[0].file,
+                "line": e.stack[0].line, "is_error": isinstance(e, duet.Error),
+                "is_exception": isinstance(e, Exception)}
+
+def passthrough():
+    duet.modules.js.fail()
+
+def not_found():
+    try:
+        duet.modules.nope.f()
+    except duet.ScriptError:
+        return "wrong class"
+    except duet.Error as e:
+        return [e.code, str(e)]
+
+def not_found_uncaught():
+    duet.modules.math.nope()
+)PY"));
+  ASSERT_OK_AND_ASSIGN(Value caught, plugin->Call("catch", {}));
+  EXPECT_EQ(caught, Value(Value::Map{{"type", "TypeError"},
+                                     {"language", "javascript"},
+                                     {"message", "boom"},
+                                     {"code", "UNKNOWN"},
+                                     {"str", "TypeError: boom (javascript)"},
+                                     {"file", "/plugins/js/js.js"},
+                                     {"line", 3},
+                                     {"is_error", true},
+                                     {"is_exception", true}}));
+
+  // Uncaught, the original status comes back with the Python frames added.
+  absl::StatusOr<Value> passed = plugin->Call("passthrough", {});
+  ASSERT_THAT(passed, StatusIs(absl::StatusCode::kUnknown, "TypeError: boom"));
+  std::optional<ScriptError> error = GetScriptError(passed.status());
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->language, Language::kJavaScript);
+  EXPECT_EQ(error->type, "TypeError");
+  ASSERT_EQ(error->stack.size(), 2u) << FormatError(passed.status());
+  EXPECT_EQ(error->stack[0], js.stack[0]);
+  EXPECT_EQ(error->stack[1].language, Language::kPython);
+  EXPECT_EQ(error->stack[1].function, "passthrough");
+  EXPECT_EQ(error->stack[1].file, (temp_ / "crosser/crosser.py").string());
+
+  ASSERT_OK_AND_ASSIGN(Value not_found, plugin->Call("not_found", {}));
+  EXPECT_EQ(not_found,
+            Value(Value::List{"NOT_FOUND", "no module named 'nope'"}));
+  EXPECT_THAT(plugin->Call("not_found_uncaught", {}),
+              StatusIs(absl::StatusCode::kNotFound,
+                       "module 'math' has no function 'nope'"));
+}
+
+TEST_F(DuetApiTest, UnconvertibleArgumentToTheHostNamesThePath) {
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("sender", R"PY(
+import duet
+
+def send():
+    return duet.modules.math.add(1, {"a": {1, 2}})
+
+def surrogate():
+    return duet.modules.math.add("\ud800", 1)
+
+def caught():
+    try:
+        send()
+    except duet.Error as e:
+        return e.code
+)PY"));
+  EXPECT_THAT(plugin->Call("send", {}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("'set' at args[1].a")));
+  EXPECT_THAT(plugin->Call("surrogate", {}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("surrogate"), HasSubstr("args[0]"))));
+  EXPECT_THAT(plugin->Call("caught", {}),
+              IsOkAndHolds(Value("INVALID_ARGUMENT")));
+}
+
+TEST_F(DuetApiTest, ReentersTheSameImplementationOnOneThread) {
+  Implementation* self = nullptr;
+  services_.AddModuleFunction(
+      "loop", "back",
+      [&self](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+        return self->Call("inner", args);
+      });
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("reentrant", R"PY(
+import duet
+
+def outer(x):
+    return duet.modules.loop.back(x) + 1
+
+def inner(x):
+    if x > 0:
+        return duet.modules.loop.back(x - 1) * 2
+    return 1
+)PY"));
+  self = plugin.get();
+  // inner(3) = 2 * inner(2) = ... = 8, so outer(3) = 9.
+  EXPECT_THAT(plugin->Call("outer", {Value(3)}), IsOkAndHolds(Value(9)));
+}
+
+TEST_F(DuetApiTest, ConcurrentCallsFromManyThreads) {
+  Implementation* self = nullptr;
+  services_.AddModuleFunction(
+      "loop", "back",
+      [&self](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+        return self->Call("add", {args[0], Value(1)});
+      });
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("worker", R"PY(
+import duet
+
+def add(a, b):
+    return a + b
+
+def via_host(a):
+    return duet.modules.loop.back(a)
+)PY"));
+  self = plugin.get();
+  constexpr int kThreads = 4;
+  constexpr int kCalls = 500;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCalls; ++i) {
+        absl::StatusOr<Value> result =
+            (i % 5 == 0) ? plugin->Call("via_host", {Value(i * 10 + t)})
+                         : plugin->Call("add", {Value(i), Value(t * 1000)});
+        Value expected =
+            (i % 5 == 0) ? Value(i * 10 + t + 1) : Value(i + t * 1000);
+        if (!result.ok() || *result != expected) ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+// --- lifetimes
+// ----------------------------------------------------------------
+
+TEST_F(PythonRuntimeTest, TwoRuntimesShareTheInterpreterAndTheirServices) {
+  RecordingServices other_services;
+  ASSERT_OK_AND_ASSIGN(auto other_runtime, CreatePythonRuntime(other_services));
+  const char* source = "import duet\n\ndef hi(who):\n    duet.log('hi', who)\n";
+  ASSERT_OK_AND_ASSIGN(auto mine, LoadSource("hi", source));
+  ASSERT_OK_AND_ASSIGN(auto theirs,
+                       LoadSource("hi", source, other_runtime.get()));
+  ASSERT_OK(mine->Call("hi", {Value("mine")}).status());
+  ASSERT_OK(theirs->Call("hi", {Value("theirs")}).status());
+  ASSERT_EQ(services_.logs().size(), 1u);
+  EXPECT_EQ(services_.logs()[0].message, "hi mine");
+  ASSERT_EQ(other_services.logs().size(), 1u);
+  EXPECT_EQ(other_services.logs()[0].message, "hi theirs");
+
+  // The first runtime going away leaves the interpreter to the second.
+  mine.reset();
+  runtime_.reset();
+  ASSERT_OK(theirs->Call("hi", {Value("again")}).status());
+  EXPECT_EQ(other_services.logs().size(), 2u);
+}
+
+TEST_F(PythonRuntimeTest, RuntimeCanBeRecreatedAfterTheLastOneIsDestroyed) {
+  const char* source =
+      "COUNT = [0]\n\ndef bump():\n    COUNT[0] += 1\n"
+      "    return COUNT[0]\n";
+  {
+    ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("counter", source));
+    EXPECT_THAT(plugin->Call("bump", {}), IsOkAndHolds(Value(1)));
+    EXPECT_THAT(plugin->Call("bump", {}), IsOkAndHolds(Value(2)));
+  }
+  runtime_.reset();  // the last runtime: the interpreter is finalised
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_OK_AND_ASSIGN(runtime_, CreatePythonRuntime(services_));
+    ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("counter", source));
+    EXPECT_THAT(plugin->Call("bump", {}), IsOkAndHolds(Value(1)));
+    ASSERT_OK_AND_ASSIGN(auto probe, LoadSource("probe", kProbeSource));
+    EXPECT_THAT(probe->Call("ev", {Value("[1, 'x', b'y', {'k': None}]")}),
+                IsOkAndHolds(Value(Value::List{1, "x", Bytes("y"),
+                                               Value::Map{{"k", Value()}}})));
+    plugin.reset();
+    probe.reset();
+    runtime_.reset();
+  }
+}
+
+TEST_F(PythonRuntimeTest, ImplementationKeepsTheInterpreterAlive) {
+  ASSERT_OK_AND_ASSIGN(
+      auto plugin, LoadSource("survivor", "def f():\n    return 'alive'\n"));
+  runtime_.reset();
+  EXPECT_THAT(plugin->Call("f", {}), IsOkAndHolds(Value("alive")));
+}
+
+// --- REPL
+// -----------------------------------------------------------------------
+
+TEST_F(DuetApiTest, ReplEvaluatesAndKeepsState) {
+  ASSERT_OK_AND_ASSIGN(auto repl, runtime_->NewReplSession());
+  EXPECT_THAT(repl->Evaluate("1 + 2"), IsOkAndHolds(std::string("3")));
+  EXPECT_THAT(repl->Evaluate("x = 5"), IsOkAndHolds(std::string("")));
+  EXPECT_THAT(repl->Evaluate("x * 2"), IsOkAndHolds(std::string("10")));
+  EXPECT_THAT(repl->Evaluate("None"), IsOkAndHolds(std::string("")));
+  EXPECT_THAT(repl->Evaluate("'a' + \"b\""), IsOkAndHolds(std::string("'ab'")));
+  EXPECT_THAT(repl->Evaluate("def f(n):\n    return n + 1\n"),
+              IsOkAndHolds(std::string("")));
+  EXPECT_THAT(repl->Evaluate("f(x)"), IsOkAndHolds(std::string("6")));
+  EXPECT_THAT(repl->Evaluate("_"), IsOkAndHolds(std::string("6")));
+  EXPECT_THAT(repl->Evaluate("[b'\\x00', {'k': (1,)}]"),
+              IsOkAndHolds(std::string("[b'\\x00', {'k': (1,)}]")));
+}
+
+TEST_F(DuetApiTest, ReplBindsModulesAsGlobals) {
+  ASSERT_OK_AND_ASSIGN(auto repl, runtime_->NewReplSession());
+  EXPECT_THAT(repl->Evaluate("math.add(2, 3)"), IsOkAndHolds(std::string("5")));
+  EXPECT_THAT(repl->Evaluate("duet.call('math.add', 1, 1)"),
+              IsOkAndHolds(std::string("2")));
+  // A module loaded later appears at the next input.
+  services_.AddModuleFunction(
+      "late", "f", [](absl::Span<const Value>) -> absl::StatusOr<Value> {
+        return Value("late");
+      });
+  EXPECT_THAT(repl->Evaluate("late.f()"), IsOkAndHolds(std::string("'late'")));
+  // A name the user rebinds stays theirs.
+  EXPECT_THAT(repl->Evaluate("math = 3"), IsOkAndHolds(std::string("")));
+  EXPECT_THAT(repl->Evaluate("math"), IsOkAndHolds(std::string("3")));
+  // print() goes to the log sink.
+  EXPECT_THAT(repl->Evaluate("print('shown')"), IsOkAndHolds(std::string("")));
+  ASSERT_FALSE(services_.logs().empty());
+  EXPECT_EQ(services_.logs().back().message, "shown");
+  EXPECT_EQ(services_.logs().back().source, "repl");
+}
+
+TEST_F(PythonRuntimeTest, ReplErrors) {
+  ASSERT_OK_AND_ASSIGN(auto repl, runtime_->NewReplSession());
+  absl::StatusOr<std::string> divided = repl->Evaluate("1 / 0");
+  ASSERT_THAT(divided, StatusIs(absl::StatusCode::kUnknown,
+                                HasSubstr("ZeroDivisionError")));
+  std::optional<ScriptError> error = GetScriptError(divided.status());
+  ASSERT_TRUE(error.has_value());
+  ASSERT_FALSE(error->stack.empty());
+  EXPECT_EQ(error->stack[0].file, "<repl>");
+  EXPECT_EQ(error->stack[0].line, 1);
+
+  EXPECT_THAT(repl->Evaluate("1 +"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("<repl>:1: SyntaxError")));
+  EXPECT_THAT(repl->Evaluate("raise SystemExit(1)"),
+              StatusIs(absl::StatusCode::kUnknown, HasSubstr("SystemExit")));
+  EXPECT_THAT(repl->Evaluate("'still' + ' here'"),
+              IsOkAndHolds(std::string("'still here'")));
+}
+
+// Not a check: prints the raw cost of one call for the report.
+TEST_F(PythonRuntimeTest, MeasuresPerCallCost) {
+  auto probe = Probe();
+  constexpr int kCalls = 20000;
+  std::vector<Value> args = {Value(1), Value(2)};
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kCalls; ++i) {
+    ASSERT_OK(probe->Call("add", args).status());
+  }
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  double ns =
+      std::chrono::duration<double, std::nano>(elapsed).count() / kCalls;
+  std::cout << "python add(1, 2): " << ns << " ns/call\n";
+  RecordProperty("ns_per_call", static_cast<int>(ns));
+}
+
+}  // namespace
+}  // namespace duet
