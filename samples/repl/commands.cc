@@ -162,13 +162,13 @@ int RunCheck(const CommandLine& command_line) {
   for (const ModuleInfo& module : modules) {
     if (!module.manifest) continue;
     for (const Example& example : module.manifest->examples) {
-      module_width = std::max(module_width, CodePoints(module.name));
-      label_width = std::max(label_width,
-                             CodePoints(CallLabel(example.call, example.args)));
+      module_width = std::max(module_width, DisplayWidth(module.name));
+      label_width = std::max(
+          label_width, DisplayWidth(CallLabel(example.call, example.args)));
     }
   }
   auto pad = [](std::string text, size_t width) {
-    size_t n = CodePoints(text);
+    size_t n = DisplayWidth(text);
     if (n < width) text.append(width - n, ' ');
     return text;
   };

@@ -89,14 +89,14 @@ std::string Table(const std::vector<std::vector<std::string>>& rows,
   for (const auto& row : rows) {
     if (widths.size() < row.size()) widths.resize(row.size(), 0);
     for (size_t i = 0; i < row.size(); ++i) {
-      widths[i] = std::max(widths[i], CodePoints(row[i]));
+      widths[i] = std::max(widths[i], DisplayWidth(row[i]));
     }
   }
   std::string out;
   for (const auto& row : rows) {
     std::string line;
     for (size_t i = 0; i < row.size(); ++i) {
-      const size_t padding = widths[i] - CodePoints(row[i]);
+      const size_t padding = widths[i] - DisplayWidth(row[i]);
       const bool right = std::find(right_aligned.begin(), right_aligned.end(),
                                    i) != right_aligned.end();
       if (right) line.append(padding, ' ');
@@ -234,6 +234,65 @@ size_t CodePoints(std::string_view text) {
     if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
   }
   return n;
+}
+
+namespace {
+
+// Decodes the code point at text[*i] and advances *i; U+FFFD for a bad byte.
+uint32_t NextCodePoint(std::string_view text, size_t* i) {
+  const auto byte = [&](size_t k) {
+    return static_cast<unsigned char>(text[k]);
+  };
+  unsigned char c = byte(*i);
+  size_t length = c < 0x80             ? 1
+                  : (c & 0xE0) == 0xC0 ? 2
+                  : (c & 0xF0) == 0xE0 ? 3
+                  : (c & 0xF8) == 0xF0 ? 4
+                                       : 0;
+  if (length == 0 || *i + length > text.size()) {
+    ++*i;
+    return 0xFFFD;
+  }
+  uint32_t cp = length == 1 ? c : c & (0x7F >> length);
+  for (size_t k = 1; k < length; ++k) cp = (cp << 6) | (byte(*i + k) & 0x3F);
+  *i += length;
+  return cp;
+}
+
+int CodePointWidth(uint32_t cp) {
+  struct Range {
+    uint32_t first, last;
+  };
+  static constexpr Range kZero[] = {
+      {0x0300, 0x036F},   {0x0483, 0x0489},   {0x0591, 0x05BD},
+      {0x0610, 0x061A},   {0x064B, 0x065F},   {0x200B, 0x200F},
+      {0x20D0, 0x20FF},   {0xFE00, 0xFE0F},   {0xFE20, 0xFE2F},
+      {0x1F3FB, 0x1F3FF}, {0xE0100, 0xE01EF},
+  };
+  static constexpr Range kWide[] = {
+      {0x1100, 0x115F},   {0x2E80, 0x303E},   {0x3041, 0x33FF},
+      {0x3400, 0x4DBF},   {0x4E00, 0x9FFF},   {0xA000, 0xA4CF},
+      {0xAC00, 0xD7A3},   {0xF900, 0xFAFF},   {0xFE30, 0xFE4F},
+      {0xFF00, 0xFF60},   {0xFFE0, 0xFFE6},   {0x1F300, 0x1F64F},
+      {0x1F900, 0x1F9FF}, {0x20000, 0x3FFFD},
+  };
+  for (const Range& r : kZero) {
+    if (cp >= r.first && cp <= r.last) return 0;
+  }
+  for (const Range& r : kWide) {
+    if (cp >= r.first && cp <= r.last) return 2;
+  }
+  return 1;
+}
+
+}  // namespace
+
+size_t DisplayWidth(std::string_view text) {
+  size_t width = 0;
+  for (size_t i = 0; i < text.size();) {
+    width += CodePointWidth(NextCodePoint(text, &i));
+  }
+  return width;
 }
 
 bool IsValidUtf8(std::string_view text) {

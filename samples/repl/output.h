@@ -34,7 +34,7 @@ std::string CallLabel(std::string_view function, absl::Span<const Value> args,
 // JSON, cut to about `max_width` characters with "..." (0: never cut).
 std::string ShortJson(const Value& value, size_t max_width = 0);
 
-// Columns padded to the widest cell (width counted in code points), two
+// Columns padded to the widest cell (by DisplayWidth), two
 // spaces apart. Columns listed in `right_aligned` (by index) are padded on
 // the left, for numbers.
 std::string Table(const std::vector<std::vector<std::string>>& rows,
@@ -52,8 +52,11 @@ std::string GroupThousands(int64_t n);
 // 0.0000123 -> "12.3 us" (ns, us, ms, s; three significant digits).
 std::string FormatSeconds(double seconds);
 
-// Code points in `text` (its width, roughly, on a terminal).
+// Code points in `text`.
 size_t CodePoints(std::string_view text);
+// Columns `text` takes on a terminal, near enough for aligning tables: CJK
+// and emoji count 2, combining marks and joiners 0, the rest 1.
+size_t DisplayWidth(std::string_view text);
 // Whether `text` is well-formed UTF-8.
 bool IsValidUtf8(std::string_view text);
 

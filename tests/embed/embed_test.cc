@@ -24,7 +24,8 @@ TEST(EmbedExample, GreetsFromBothLanguages) {
   EXPECT_THAT(r.out, HasSubstr("javascript: Hello, world!\n")) << Explain(r);
   // relay.banner calls duet.host.app_name(), registered in C++.
   EXPECT_THAT(r.out, HasSubstr("relay:      [embed-example] hi from C++\n"));
-  EXPECT_THAT(r.out, HasSubstr("\"word_counts\":{\"hello\":1,\"world\":1}"));
+  EXPECT_THAT(r.out,
+              HasSubstr("\"word_counts\": {\"hello\": 1, \"world\": 1}"));
 }
 
 TEST(EmbedExample, DefaultsToTheSourceTreePlugins) {
