@@ -1,0 +1,409 @@
+// The JavaScript half of the in-script `duet` API, console and the REPL's
+// node-like inspect(). Compiled once per isolate as a function of `native`
+// (the C++ callbacks, see engine.cc) under the resource name "duet:bootstrap",
+// whose frames are dropped from stack traces.
+#ifndef DUET_BINDINGS_JAVASCRIPT_BOOTSTRAP_H_
+#define DUET_BINDINGS_JAVASCRIPT_BOOTSTRAP_H_
+
+namespace duet::js {
+
+inline constexpr char kBootstrapResourceName[] = "duet:bootstrap";
+
+// Returns {duet, console, inspect, format, moduleProxy}.
+inline constexpr char kBootstrapSource[] = R"JS(
+'use strict';
+const ObjectPrototype = Object.prototype;
+const proxyNames = new WeakMap();  // module proxy -> module name
+
+function hiddenKey(key) {
+  // Keys a module proxy never forwards: await/JSON/inspection probes.
+  return typeof key !== 'string' || key === 'then' || key === 'toJSON';
+}
+
+const moduleProxies = new Map();
+function moduleProxy(name) {
+  let proxy = moduleProxies.get(name);
+  if (proxy !== undefined) return proxy;
+  const functions = new Map();
+  const lookup = (key) => {
+    let fn = functions.get(key);
+    if (fn === undefined) {
+      fn = native.moduleFunction(name, key);
+      functions.set(key, fn);
+    }
+    return fn;
+  };
+  proxy = new Proxy(Object.create(null), {
+    get(target, key) { return hiddenKey(key) ? undefined : lookup(key); },
+    has(target, key) {
+      return typeof key === 'string' && native.moduleFunctions(name).includes(key);
+    },
+    ownKeys() { return native.moduleFunctions(name); },
+    getOwnPropertyDescriptor(target, key) {
+      if (typeof key !== 'string' || !native.moduleFunctions(name).includes(key)) {
+        return undefined;
+      }
+      return { value: lookup(key), writable: false, enumerable: true, configurable: true };
+    },
+    set() { return false; },
+    defineProperty() { return false; },
+    deleteProperty() { return false; },
+  });
+  proxyNames.set(proxy, name);
+  moduleProxies.set(name, proxy);
+  return proxy;
+}
+
+const modules = new Proxy(Object.create(null), {
+  get(target, key) { return hiddenKey(key) ? undefined : moduleProxy(key); },
+  has(target, key) { return typeof key === 'string' && native.moduleNames().includes(key); },
+  ownKeys() { return native.moduleNames(); },
+  getOwnPropertyDescriptor(target, key) {
+    if (typeof key !== 'string' || !native.moduleNames().includes(key)) return undefined;
+    return { value: moduleProxy(key), writable: false, enumerable: true, configurable: true };
+  },
+  set() { return false; },
+  defineProperty() { return false; },
+  deleteProperty() { return false; },
+});
+proxyNames.set(modules, '');
+
+const hostFunctions = new Map();
+const host = new Proxy(Object.create(null), {
+  get(target, key) {
+    if (hiddenKey(key)) return undefined;
+    let fn = hostFunctions.get(key);
+    if (fn === undefined) {
+      fn = native.hostFunction(key);
+      hostFunctions.set(key, fn);
+    }
+    return fn;
+  },
+  has(target, key) { return typeof key === 'string' && native.hostFunctionNames().includes(key); },
+  ownKeys() { return native.hostFunctionNames(); },
+  getOwnPropertyDescriptor(target, key) {
+    if (typeof key !== 'string' || !native.hostFunctionNames().includes(key)) return undefined;
+    return { value: this.get(target, key), writable: false, enumerable: true, configurable: true };
+  },
+  set() { return false; },
+  defineProperty() { return false; },
+  deleteProperty() { return false; },
+});
+proxyNames.set(host, '<host>');
+
+// ---- inspect: a small node-like util.inspect ----
+
+const kBreakLength = 80;
+const kMaxItems = 100;
+
+function quote(s) {
+  let q = "'";
+  if (s.includes("'")) {
+    if (!s.includes('"')) q = '"';
+    else if (!s.includes('`') && !s.includes('${')) q = '`';
+  }
+  let out = '';
+  for (const ch of s) {
+    const c = ch.codePointAt(0);
+    if (ch === q || ch === '\\') out += '\\' + ch;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\b') out += '\\b';
+    else if (ch === '\f') out += '\\f';
+    else if (ch === '\v') out += '\\v';
+    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).toUpperCase().padStart(2, '0');
+    else if (c >= 0xd800 && c <= 0xdfff) out += '\\u' + c.toString(16).toUpperCase();
+    else out += ch;
+  }
+  return q + out + q;
+}
+
+function formatKey(key) {
+  if (typeof key === 'symbol') return '[' + key.toString() + ']';
+  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? key : quote(key);
+}
+
+function brand(fn, value) {
+  try { fn.call(value); return true; } catch { return false; }
+}
+const mapSize = Object.getOwnPropertyDescriptor(Map.prototype, 'size').get;
+const setSize = Object.getOwnPropertyDescriptor(Set.prototype, 'size').get;
+const abByteLength = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength').get;
+const typedArrayProto = Object.getPrototypeOf(Uint8Array.prototype);
+const taToStringTag = Object.getOwnPropertyDescriptor(typedArrayProto, Symbol.toStringTag).get;
+
+function constructorName(value) {
+  let obj = value;
+  while (obj !== null) {
+    const desc = Object.getOwnPropertyDescriptor(obj, 'constructor');
+    if (desc !== undefined && typeof desc.value === 'function' && desc.value.name !== '') {
+      return desc.value.name;
+    }
+    obj = Object.getPrototypeOf(obj);
+  }
+  return null;
+}
+
+function functionBase(fn) {
+  let source = '';
+  try { source = Function.prototype.toString.call(fn); } catch {}
+  const name = fn.name;
+  if (source.startsWith('class') && /^class\s*[A-Za-z_${]/.test(source)) {
+    let base = name ? `[class ${name}` : '[class (anonymous)';
+    const parent = Object.getPrototypeOf(fn);
+    if (typeof parent === 'function' && parent.name) base += ` extends ${parent.name}`;
+    return base + ']';
+  }
+  let kind = 'Function';
+  const ctor = constructorName(fn);
+  if (ctor === 'AsyncFunction' || ctor === 'GeneratorFunction' || ctor === 'AsyncGeneratorFunction') {
+    kind = ctor;
+  }
+  return name ? `[${kind}: ${name}]` : `[${kind} (anonymous)]`;
+}
+
+function ownKeys(value, skipIndices) {
+  const keys = Object.keys(value);
+  const out = skipIndices ? keys.filter((k) => !/^(0|[1-9][0-9]*)$/.test(k)) : keys;
+  for (const sym of Object.getOwnPropertySymbols(value)) {
+    if (Object.prototype.propertyIsEnumerable.call(value, sym)) out.push(sym);
+  }
+  return out;
+}
+
+function formatProperty(ctx, value, key, level) {
+  const desc = Object.getOwnPropertyDescriptor(value, key);
+  let shown;
+  if (desc === undefined) shown = formatValue(ctx, value[key], level + 1);
+  else if (desc.get !== undefined) shown = desc.set !== undefined ? '[Getter/Setter]' : '[Getter]';
+  else if (desc.set !== undefined) shown = '[Setter]';
+  else shown = formatValue(ctx, desc.value, level + 1);
+  return `${formatKey(key)}: ${shown}`;
+}
+
+function formatList(ctx, items, level, render) {
+  const out = [];
+  const n = Math.min(items.length, kMaxItems);
+  let holes = 0;
+  for (let i = 0; i < n; i++) {
+    if (!(i in items)) { holes++; continue; }
+    if (holes > 0) {
+      out.push(`<${holes} empty item${holes > 1 ? 's' : ''}>`);
+      holes = 0;
+    }
+    out.push(render(items[i]));
+  }
+  if (holes > 0) out.push(`<${holes} empty item${holes > 1 ? 's' : ''}>`);
+  if (items.length > n) {
+    const more = items.length - n;
+    out.push(`... ${more} more item${more > 1 ? 's' : ''}`);
+  }
+  return out;
+}
+
+function join(ctx, entries, open, close, level) {
+  if (entries.length === 0) return `${open}${close}`;
+  const indent = '  '.repeat(level);
+  let length = open.length + close.length + indent.length + entries.length * 2;
+  for (const e of entries) length += e.length;
+  if (length <= kBreakLength && !entries.some((e) => e.includes('\n'))) {
+    return `${open} ${entries.join(', ')} ${close}`;
+  }
+  return `${open}\n${indent}  ${entries.join(`,\n${indent}  `)}\n${indent}${close}`;
+}
+
+function formatValue(ctx, value, level) {
+  switch (typeof value) {
+    case 'string': return quote(value);
+    case 'number': return Object.is(value, -0) ? '-0' : String(value);
+    case 'bigint': return `${value}n`;
+    case 'boolean': return String(value);
+    case 'undefined': return 'undefined';
+    case 'symbol': return value.toString();
+  }
+  if (value === null) return 'null';
+  if (proxyNames.has(value)) {
+    const name = proxyNames.get(value);
+    if (name === '') return '[duet modules]';
+    if (name === '<host>') return '[duet host functions]';
+    return `[duet module ${name}]`;
+  }
+  if (ctx.seen.includes(value)) {
+    let index = ctx.circular.get(value);
+    if (index === undefined) {
+      index = ctx.circular.size + 1;
+      ctx.circular.set(value, index);
+    }
+    return `[Circular *${index}]`;
+  }
+  ctx.seen.push(value);
+  let out;
+  try {
+    out = formatObject(ctx, value, level);
+  } finally {
+    ctx.seen.pop();
+  }
+  const index = ctx.circular.get(value);
+  return index === undefined ? out : `<ref *${index}> ${out}`;
+}
+
+function formatObject(ctx, value, level) {
+  const deep = level > ctx.depth;
+  const ctor = constructorName(value);
+  const tag = (base) => (ctor === base ? '' : `${ctor === null ? '[' + base + ': null prototype]' : ctor} `);
+  const each = (v) => formatValue(ctx, v, level + 1);
+  let keys;
+  let open;
+  let close = '}';
+  let entries = [];
+  if (typeof value === 'function') {
+    const base = functionBase(value);
+    keys = ownKeys(value, false);
+    if (keys.length === 0) return base;
+    if (deep) return base;
+    open = `${base} {`;
+  } else if (Array.isArray(value)) {
+    const prefix = ctor === 'Array' ? '' : `${tag('Array')}(${value.length}) `;
+    keys = ownKeys(value, true);
+    if (value.length === 0 && keys.length === 0) return `${prefix}[]`;
+    if (deep) return '[Array]';
+    open = `${prefix}[`;
+    close = ']';
+    entries = formatList(ctx, value, level, each);
+  } else if (brand(mapSize, value)) {
+    keys = ownKeys(value, false);
+    const size = mapSize.call(value);
+    open = `${ctor || 'Map'}(${size}) {`;
+    if (size === 0 && keys.length === 0) return `${open}}`;
+    if (deep) return `[${ctor || 'Map'}]`;
+    let i = 0;
+    for (const [k, v] of Map.prototype.entries.call(value)) {
+      if (i++ >= kMaxItems) { entries.push(`... ${size - kMaxItems} more items`); break; }
+      entries.push(`${each(k)} => ${each(v)}`);
+    }
+  } else if (brand(setSize, value)) {
+    keys = ownKeys(value, false);
+    const size = setSize.call(value);
+    open = `${ctor || 'Set'}(${size}) {`;
+    if (size === 0 && keys.length === 0) return `${open}}`;
+    if (deep) return `[${ctor || 'Set'}]`;
+    let i = 0;
+    for (const v of Set.prototype.values.call(value)) {
+      if (i++ >= kMaxItems) { entries.push(`... ${size - kMaxItems} more items`); break; }
+      entries.push(each(v));
+    }
+  } else if (taToStringTag.call(value) !== undefined) {
+    keys = ownKeys(value, true);
+    open = `${ctor || taToStringTag.call(value)}(${value.length}) [`;
+    close = ']';
+    if (value.length === 0 && keys.length === 0) return `${open}]`;
+    if (deep) return `[${ctor || 'TypedArray'}]`;
+    entries = formatList(ctx, value, level, each);
+  } else if (brand(abByteLength, value)) {
+    const bytes = new Uint8Array(value);
+    let hex = Array.from(bytes.subarray(0, 50), (b) => b.toString(16).padStart(2, '0')).join(' ');
+    if (bytes.length > 50) hex += ` ... ${bytes.length - 50} more bytes`;
+    return `${ctor || 'ArrayBuffer'} { [Uint8Contents]: <${hex}>, byteLength: ${bytes.length} }`;
+  } else if (native.isDate(value)) {
+    const time = Date.prototype.getTime.call(value);
+    return Number.isNaN(time) ? 'Invalid Date' : Date.prototype.toISOString.call(value);
+  } else if (native.isRegExp(value)) {
+    return RegExp.prototype.toString.call(value);
+  } else if (native.isError(value)) {
+    const base = typeof value.stack === 'string' && value.stack !== ''
+        ? value.stack : Error.prototype.toString.call(value);
+    keys = ownKeys(value, false).filter((k) => k !== 'stack' && k !== 'message');
+    if (keys.length === 0 || deep) return level > 0 ? `[${base}]` : base;
+    open = `${base} {`;
+  } else if (native.isPromise(value)) {
+    const [state, result] = native.promiseState(value);
+    open = `${tag('Promise') || 'Promise '}{`;
+    if (deep) return '[Promise]';
+    entries.push(state === 'pending' ? '<pending>'
+        : state === 'rejected' ? `<rejected> ${each(result)}` : each(result));
+    keys = ownKeys(value, false);
+  } else {
+    keys = ownKeys(value, false);
+    const prefix = ctor === 'Object' ? '' : tag('Object');
+    if (keys.length === 0) return `${prefix}{}`;
+    if (deep) return `[${ctor === null ? 'Object: null prototype' : ctor}]`;
+    open = `${prefix}{`;
+  }
+  for (const key of keys) entries.push(formatProperty(ctx, value, key, level));
+  return join(ctx, entries, open, close, level);
+}
+
+function inspect(value, options) {
+  const depth = options !== undefined && typeof options.depth === 'number' ? options.depth : 2;
+  return formatValue({ depth, seen: [], circular: new Map() }, value, 0);
+}
+
+// ---- console / duet.log formatting (node's util.format, simplified) ----
+
+function format(args) {
+  const parts = [];
+  let i = 0;
+  if (typeof args[0] === 'string') {
+    i = 1;
+    if (args.length > 1 && args[0].includes('%')) {
+      parts.push(args[0].replace(/%([sdifjoOc%])/g, (match, c) => {
+        if (c === '%') return '%';
+        if (i >= args.length) return match;
+        const a = args[i++];
+        switch (c) {
+          case 's':
+            if (typeof a === 'string') return a;
+            if (typeof a === 'bigint') return `${a}n`;
+            if (typeof a === 'object' && a !== null) return inspect(a, { depth: 1 });
+            return Object.is(a, -0) ? '-0' : String(a);
+          case 'd':
+          case 'i':
+            if (typeof a === 'bigint') return `${a}n`;
+            if (typeof a === 'symbol') return 'NaN';
+            return String(c === 'i' ? parseInt(a) : Number(a));
+          case 'f': return typeof a === 'symbol' ? 'NaN' : String(parseFloat(a));
+          case 'j':
+            try { return JSON.stringify(a); } catch { return '[Circular]'; }
+          case 'o':
+          case 'O': return inspect(a, { depth: c === 'o' ? 4 : 2 });
+          default: return '';  // %c: CSS, ignored
+        }
+      }));
+    } else {
+      parts.push(args[0]);
+    }
+  }
+  for (; i < args.length; i++) {
+    parts.push(typeof args[i] === 'string' ? args[i] : inspect(args[i]));
+  }
+  return parts.join(' ');
+}
+
+const kDebug = 0, kInfo = 1, kWarning = 2, kError = 3;
+const console = {
+  log(...args) { native.log(kInfo, format(args)); },
+  info(...args) { native.log(kInfo, format(args)); },
+  debug(...args) { native.log(kDebug, format(args)); },
+  warn(...args) { native.log(kWarning, format(args)); },
+  error(...args) { native.log(kError, format(args)); },
+  trace(...args) {
+    const stack = new Error().stack.split('\n').slice(2).join('\n');
+    native.log(kDebug, `Trace${args.length ? ': ' + format(args) : ''}\n${stack}`);
+  },
+  dir(value, options) { native.log(kInfo, inspect(value, options)); },
+};
+
+const duet = Object.freeze({
+  modules,
+  host,
+  call: native.call,
+  log(...args) { native.log(kInfo, format(args)); },
+});
+
+return { duet, console, inspect, moduleProxy };
+)JS";
+
+}  // namespace duet::js
+
+#endif  // DUET_BINDINGS_JAVASCRIPT_BOOTSTRAP_H_

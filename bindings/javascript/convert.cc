@@ -1,0 +1,374 @@
+#include "javascript/convert.h"
+
+#include <cmath>
+#include <cstring>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "duet/internal/status_macros.h"
+#include "duet/internal/strings.h"
+#include "duet/internal/utf8.h"
+
+namespace duet::js {
+namespace {
+
+using internal::ScopedPathElement;
+using internal::ValuePath;
+
+constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1
+constexpr int64_t kMaxSafeInt64 = 9007199254740991;
+
+Value NumberToValue(double d) {
+  if (std::isfinite(d) && std::trunc(d) == d &&
+      std::fabs(d) <= kMaxSafeInteger && !(d == 0 && std::signbit(d))) {
+    return Value(static_cast<int64_t>(d));
+  }
+  return Value(d);
+}
+
+absl::Status DepthError(const ValuePath& path) {
+  return path.Error(absl::StrCat("value nested deeper than ",
+                                 internal::kMaxValueDepth, " levels"));
+}
+
+class FromJs {
+ public:
+  FromJs(v8::Local<v8::Context> context, ValuePath& path)
+      : context_(context), isolate_(context->GetIsolate()), path_(path) {}
+
+  absl::Status Convert(v8::Local<v8::Value> v, Value* out) {
+    if (v->IsNullOrUndefined()) {
+      *out = Value();
+      return absl::OkStatus();
+    }
+    if (v->IsBoolean()) {
+      *out = Value(v->IsTrue());
+      return absl::OkStatus();
+    }
+    if (v->IsInt32()) {
+      *out = Value(static_cast<int64_t>(v.As<v8::Int32>()->Value()));
+      return absl::OkStatus();
+    }
+    if (v->IsNumber()) {
+      *out = NumberToValue(v.As<v8::Number>()->Value());
+      return absl::OkStatus();
+    }
+    if (v->IsString()) {
+      std::string s;
+      DUET_RETURN_IF_ERROR(
+          StringToUtf8(isolate_, v.As<v8::String>(), &s, path_));
+      *out = Value(std::move(s));
+      return absl::OkStatus();
+    }
+    if (v->IsBigInt()) {
+      bool lossless = false;
+      int64_t n = v.As<v8::BigInt>()->Int64Value(&lossless);
+      if (!lossless) {
+        return path_.Error(absl::StrCat("BigInt ", Utf8Lossy(isolate_, v),
+                                        "n does not fit in a 64-bit integer"));
+      }
+      *out = Value(n);
+      return absl::OkStatus();
+    }
+    if (v->IsSymbol()) {
+      return path_.Error(absl::StrCat("cannot convert a Symbol (",
+                                      Utf8Lossy(isolate_, v), ")"));
+    }
+    if (v->IsFunction()) {
+      std::string name =
+          Utf8Lossy(isolate_, v.As<v8::Function>()->GetDebugName());
+      return path_.Error(absl::StrCat("cannot convert a function",
+                                      name.empty() ? "" : " '", name,
+                                      name.empty() ? "" : "'"));
+    }
+    if (!v->IsObject()) {
+      return path_.Error("cannot convert this JavaScript value");
+    }
+    if (v->IsProxy()) return path_.Error("cannot convert a Proxy");
+    if (v->IsArrayBufferView()) {
+      v8::Local<v8::ArrayBufferView> view = v.As<v8::ArrayBufferView>();
+      std::string data(view->ByteLength(), '\0');
+      if (!data.empty()) view->CopyContents(data.data(), data.size());
+      *out = Value(Bytes(std::move(data)));
+      return absl::OkStatus();
+    }
+    if (v->IsArrayBuffer()) {
+      v8::Local<v8::ArrayBuffer> buffer = v.As<v8::ArrayBuffer>();
+      size_t size = buffer->ByteLength();
+      *out = Value(size == 0 ? Bytes() : Bytes(buffer->Data(), size));
+      return absl::OkStatus();
+    }
+    v8::Local<v8::Object> object = v.As<v8::Object>();
+    if (path_.depth() >= internal::kMaxValueDepth) return DepthError(path_);
+    for (const v8::Local<v8::Object>& ancestor : stack_) {
+      if (ancestor == object)
+        return path_.Error("cannot convert a cyclic structure");
+    }
+    stack_.push_back(object);
+    absl::Status status = ConvertObject(object, out);
+    stack_.pop_back();
+    return status;
+  }
+
+ private:
+  absl::Status ConvertObject(v8::Local<v8::Object> object, Value* out) {
+    if (object->IsArray()) {
+      v8::Local<v8::Array> array = object.As<v8::Array>();
+      uint32_t length = array->Length();
+      Value::List list(length);
+      for (uint32_t i = 0; i < length; ++i) {
+        v8::HandleScope scope(isolate_);
+        ScopedPathElement element(path_, i);
+        v8::Local<v8::Value> item;
+        if (!array->Get(context_, i).ToLocal(&item)) return Thrown();
+        DUET_RETURN_IF_ERROR(Convert(item, &list[i]));
+      }
+      *out = Value(std::move(list));
+      return absl::OkStatus();
+    }
+    if (object->IsMap()) {
+      v8::Local<v8::Array> pairs = object.As<v8::Map>()->AsArray();
+      uint32_t length = pairs->Length();
+      Value::Map map;
+      map.reserve(length / 2);
+      for (uint32_t i = 0; i + 1 < length; i += 2) {
+        v8::HandleScope scope(isolate_);
+        v8::Local<v8::Value> key;
+        v8::Local<v8::Value> item;
+        if (!pairs->Get(context_, i).ToLocal(&key) ||
+            !pairs->Get(context_, i + 1).ToLocal(&item)) {
+          return Thrown();
+        }
+        if (!key->IsString()) {
+          return path_.Error(
+              absl::StrCat("cannot convert a Map with a non-string key (",
+                           Utf8Lossy(isolate_, key), ")"));
+        }
+        std::string key_utf8;
+        DUET_RETURN_IF_ERROR(
+            StringToUtf8(isolate_, key.As<v8::String>(), &key_utf8, path_));
+        ScopedPathElement element(path_, key_utf8);
+        Value converted;
+        DUET_RETURN_IF_ERROR(Convert(item, &converted));
+        map.Set(std::move(key_utf8), std::move(converted));
+      }
+      *out = Value(std::move(map));
+      return absl::OkStatus();
+    }
+    v8::Local<v8::Value> proto = object->GetPrototype();
+    if (!proto->IsNull() && !IsObjectPrototype(proto)) {
+      std::string name = Utf8Lossy(isolate_, object->GetConstructorName());
+      return path_.Error(absl::StrCat(
+          "cannot convert a ", name.empty() ? "class instance" : name,
+          " object (only plain objects, arrays, Maps with string keys and "
+          "Uint8Arrays convert)"));
+    }
+    v8::Local<v8::Array> keys;
+    if (!object
+             ->GetOwnPropertyNames(context_,
+                                   static_cast<v8::PropertyFilter>(
+                                       v8::ONLY_ENUMERABLE | v8::SKIP_SYMBOLS),
+                                   v8::KeyConversionMode::kConvertToString)
+             .ToLocal(&keys)) {
+      return Thrown();
+    }
+    uint32_t length = keys->Length();
+    Value::Map map;
+    map.reserve(length);
+    for (uint32_t i = 0; i < length; ++i) {
+      v8::HandleScope scope(isolate_);
+      v8::Local<v8::Value> key;
+      v8::Local<v8::Value> item;
+      if (!keys->Get(context_, i).ToLocal(&key)) return Thrown();
+      std::string key_utf8;
+      DUET_RETURN_IF_ERROR(
+          StringToUtf8(isolate_, key.As<v8::String>(), &key_utf8, path_));
+      ScopedPathElement element(path_, key_utf8);
+      if (!object->Get(context_, key).ToLocal(&item)) return Thrown();
+      Value converted;
+      DUET_RETURN_IF_ERROR(Convert(item, &converted));
+      map.Set(std::move(key_utf8), std::move(converted));
+    }
+    *out = Value(std::move(map));
+    return absl::OkStatus();
+  }
+
+  bool IsObjectPrototype(v8::Local<v8::Value> proto) {
+    if (object_prototype_.IsEmpty()) {
+      object_prototype_ = v8::Object::New(isolate_)->GetPrototype();
+    }
+    return proto == object_prototype_;
+  }
+
+  absl::Status Thrown() {
+    return path_.Error("a JavaScript exception was thrown while reading");
+  }
+
+  v8::Local<v8::Context> context_;
+  v8::Isolate* isolate_;
+  ValuePath& path_;
+  std::vector<v8::Local<v8::Object>> stack_;  // ancestors, for cycles
+  v8::Local<v8::Value> object_prototype_;
+};
+
+absl::Status ToV8Impl(v8::Local<v8::Context> context, const Value& value,
+                      ValuePath& path, v8::Local<v8::Value>* out) {
+  v8::Isolate* isolate = context->GetIsolate();
+  switch (value.kind()) {
+    case Value::Kind::kNull:
+      *out = v8::Null(isolate);
+      return absl::OkStatus();
+    case Value::Kind::kBool:
+      *out = v8::Boolean::New(isolate, value.as_bool());
+      return absl::OkStatus();
+    case Value::Kind::kInt: {
+      int64_t n = value.as_int();
+      if (n >= -kMaxSafeInt64 && n <= kMaxSafeInt64) {
+        *out = v8::Number::New(isolate, static_cast<double>(n));
+      } else {
+        *out = v8::BigInt::New(isolate, n);
+      }
+      return absl::OkStatus();
+    }
+    case Value::Kind::kFloat:
+      *out = v8::Number::New(isolate, value.as_float());
+      return absl::OkStatus();
+    case Value::Kind::kString: {
+      const std::string& s = value.as_string();
+      if (std::optional<size_t> bad = internal::FindInvalidUtf8(s)) {
+        return path.Error(
+            absl::StrCat("string is not valid UTF-8 (byte ", *bad, ")"));
+      }
+      v8::Local<v8::String> string;
+      if (!NewString(isolate, s).ToLocal(&string)) {
+        return path.Error("string too long for JavaScript");
+      }
+      *out = string;
+      return absl::OkStatus();
+    }
+    case Value::Kind::kBytes: {
+      const std::string& data = value.as_bytes().data();
+      v8::Local<v8::ArrayBuffer> buffer =
+          v8::ArrayBuffer::New(isolate, data.size());
+      if (!data.empty()) std::memcpy(buffer->Data(), data.data(), data.size());
+      *out = v8::Uint8Array::New(buffer, 0, data.size());
+      return absl::OkStatus();
+    }
+    case Value::Kind::kList: {
+      if (path.depth() >= internal::kMaxValueDepth) return DepthError(path);
+      const Value::List& list = value.as_list();
+      std::vector<v8::Local<v8::Value>> items(list.size());
+      for (size_t i = 0; i < list.size(); ++i) {
+        ScopedPathElement element(path, i);
+        DUET_RETURN_IF_ERROR(ToV8Impl(context, list[i], path, &items[i]));
+      }
+      *out = v8::Array::New(isolate, items.data(), items.size());
+      return absl::OkStatus();
+    }
+    case Value::Kind::kMap: {
+      if (path.depth() >= internal::kMaxValueDepth) return DepthError(path);
+      v8::Local<v8::Object> object = v8::Object::New(isolate);
+      for (const auto& [key, item] : value.as_map()) {
+        ScopedPathElement element(path, key);
+        if (internal::FindInvalidUtf8(key)) {
+          return path.Error("map key is not valid UTF-8");
+        }
+        v8::Local<v8::String> name;
+        if (!NewString(isolate, key).ToLocal(&name)) {
+          return path.Error("map key too long for JavaScript");
+        }
+        v8::Local<v8::Value> converted;
+        DUET_RETURN_IF_ERROR(ToV8Impl(context, item, path, &converted));
+        // CreateDataProperty defines an own property even for "__proto__".
+        if (object->CreateDataProperty(context, name, converted).IsNothing()) {
+          return path.Error("could not set a property");
+        }
+      }
+      *out = object;
+      return absl::OkStatus();
+    }
+  }
+  return path.Error("unknown value kind");
+}
+
+}  // namespace
+
+absl::StatusOr<Value> ToValue(v8::Local<v8::Context> context,
+                              v8::Local<v8::Value> value, ValuePath& path) {
+  Value out;
+  FromJs converter(context, path);
+  DUET_RETURN_IF_ERROR(converter.Convert(value, &out));
+  return out;
+}
+
+absl::StatusOr<v8::Local<v8::Value>> ToV8(v8::Local<v8::Context> context,
+                                          const Value& value, ValuePath& path) {
+  v8::Local<v8::Value> out;
+  DUET_RETURN_IF_ERROR(ToV8Impl(context, value, path, &out));
+  return out;
+}
+
+absl::Status StringToUtf8(v8::Isolate* isolate, v8::Local<v8::String> string,
+                          std::string* out, const ValuePath& path) {
+  const int length = string->Length();
+  if (string->IsOneByte()) {
+    // Latin-1: common ASCII strings take the short path.
+    uint8_t stack_buffer[256];
+    std::vector<uint8_t> heap_buffer;
+    uint8_t* buffer = stack_buffer;
+    if (length > static_cast<int>(sizeof(stack_buffer))) {
+      heap_buffer.resize(length);
+      buffer = heap_buffer.data();
+    }
+    string->WriteOneByte(isolate, buffer, 0, length,
+                         v8::String::NO_NULL_TERMINATION);
+    internal::Latin1ToUtf8(buffer, length, out);
+    return absl::OkStatus();
+  }
+  std::vector<uint16_t> buffer(length);
+  string->Write(isolate, buffer.data(), 0, length,
+                v8::String::NO_NULL_TERMINATION);
+  size_t bad = 0;
+  if (!internal::Utf16ToUtf8(buffer.data(), buffer.size(), out, &bad)) {
+    return path.Error(absl::StrFormat(
+        "string has a lone surrogate (U+%04X at index %d)", buffer[bad], bad));
+  }
+  return absl::OkStatus();
+}
+
+std::string Utf8Lossy(v8::Isolate* isolate, v8::Local<v8::Value> value) {
+  if (value.IsEmpty()) return "";
+  v8::Local<v8::String> string;
+  if (value->IsString()) {
+    string = value.As<v8::String>();
+  } else {
+    // ToDetailString also describes Symbols, where ToString throws.
+    v8::TryCatch try_catch(isolate);
+    if (!value->ToDetailString(isolate->GetCurrentContext()).ToLocal(&string)) {
+      return "";
+    }
+  }
+  v8::String::Utf8Value utf8(isolate, string);
+  if (*utf8 == nullptr) return "";
+  return std::string(*utf8, utf8.length());
+}
+
+v8::MaybeLocal<v8::String> NewString(v8::Isolate* isolate,
+                                     std::string_view utf8) {
+  if (utf8.size() > static_cast<size_t>(v8::String::kMaxLength)) return {};
+  return v8::String::NewFromUtf8(isolate, utf8.data(),
+                                 v8::NewStringType::kNormal,
+                                 static_cast<int>(utf8.size()));
+}
+
+v8::Local<v8::String> Str(v8::Isolate* isolate, std::string_view utf8) {
+  v8::Local<v8::String> out;
+  if (!NewString(isolate, utf8).ToLocal(&out))
+    return v8::String::Empty(isolate);
+  return out;
+}
+
+}  // namespace duet::js

@@ -1,0 +1,51 @@
+// duet::Value <-> V8 values, following the table in DESIGN.md.
+//
+// Both directions name the path inside the value on failure (args[0].x) and
+// never leave a JavaScript exception pending of their own; a getter or Proxy
+// trap that throws while a value is read does, and the conversion then
+// returns kInvalidArgument too: callers check their TryCatch first.
+#ifndef DUET_BINDINGS_JAVASCRIPT_CONVERT_H_
+#define DUET_BINDINGS_JAVASCRIPT_CONVERT_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "duet/internal/value_path.h"
+#include "duet/value.h"
+#include "v8.h"
+
+namespace duet::js {
+
+// JavaScript -> duet. Must run inside a HandleScope and `context`.
+absl::StatusOr<Value> ToValue(v8::Local<v8::Context> context,
+                              v8::Local<v8::Value> value,
+                              internal::ValuePath& path);
+
+// duet -> JavaScript. Must run inside a HandleScope and `context`.
+absl::StatusOr<v8::Local<v8::Value>> ToV8(v8::Local<v8::Context> context,
+                                          const Value& value,
+                                          internal::ValuePath& path);
+
+// A JS string as UTF-8; kInvalidArgument at `path` for a lone surrogate.
+absl::Status StringToUtf8(v8::Isolate* isolate, v8::Local<v8::String> string,
+                          std::string* out, const internal::ValuePath& path);
+
+// For messages and names: lone surrogates become U+FFFD. Empty handle -> "".
+std::string Utf8Lossy(v8::Isolate* isolate, v8::Local<v8::Value> value);
+
+// A JS string from UTF-8 the caller knows to be valid (V8 replaces invalid
+// sequences). Empty on allocation failure (too long).
+v8::MaybeLocal<v8::String> NewString(v8::Isolate* isolate,
+                                     std::string_view utf8);
+// Same, for a string that must exist (short literals, names).
+v8::Local<v8::String> Str(v8::Isolate* isolate, std::string_view utf8);
+
+// For calls whose failure needs no handling (best-effort property sets).
+template <typename T>
+void IgnoreResult(const v8::Maybe<T>&) {}
+
+}  // namespace duet::js
+
+#endif  // DUET_BINDINGS_JAVASCRIPT_CONVERT_H_

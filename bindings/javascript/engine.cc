@@ -1,0 +1,654 @@
+#include "javascript/engine.h"
+
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <utility>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "duet/internal/status_macros.h"
+#include "duet/internal/strings.h"
+#include "duet/internal/value_path.h"
+#include "javascript/bootstrap.h"
+#include "javascript/convert.h"
+#include "libplatform/libplatform.h"
+
+namespace duet::js {
+namespace {
+
+using internal::ToAbsl;
+
+constexpr char kPendingExceptionMessage[] =
+    "duet: JavaScript exception pending";
+
+v8::ArrayBuffer::Allocator* Allocator() {
+  static v8::ArrayBuffer::Allocator* allocator =
+      v8::ArrayBuffer::Allocator::NewDefaultAllocator();
+  return allocator;
+}
+
+// ---- the original absl::Status, hidden inside a JS Error ----
+
+void PutString(std::string* out, std::string_view s) {
+  uint64_t size = s.size();
+  out->append(reinterpret_cast<const char*>(&size), sizeof(size));
+  out->append(s.data(), s.size());
+}
+
+bool GetString(std::string_view* in, std::string* out) {
+  uint64_t size;
+  if (in->size() < sizeof(size)) return false;
+  std::memcpy(&size, in->data(), sizeof(size));
+  in->remove_prefix(sizeof(size));
+  if (in->size() < size) return false;
+  out->assign(in->data(), size);
+  in->remove_prefix(size);
+  return true;
+}
+
+std::string SerializeStatus(const absl::Status& status) {
+  std::string out;
+  PutString(&out, std::to_string(static_cast<int>(status.code())));
+  PutString(&out, internal::ToStd(status.message()));
+  status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
+    PutString(&out, internal::ToStd(url));
+    PutString(&out, std::string(payload));
+  });
+  return out;
+}
+
+std::optional<absl::Status> DeserializeStatus(std::string_view in) {
+  std::string code;
+  std::string message;
+  if (!GetString(&in, &code) || !GetString(&in, &message)) return std::nullopt;
+  absl::Status status(static_cast<absl::StatusCode>(std::atoi(code.c_str())),
+                      message);
+  while (!in.empty()) {
+    std::string url;
+    std::string payload;
+    if (!GetString(&in, &url) || !GetString(&in, &payload)) return std::nullopt;
+    status.SetPayload(url, absl::Cord(payload));
+  }
+  return status;
+}
+
+bool IsInternalScript(std::string_view name) {
+  return name.rfind("duet:", 0) == 0;
+}
+
+}  // namespace
+
+void EnsureV8Initialized() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // Never disposed: V8 cannot be initialised twice in one process.
+    static std::unique_ptr<v8::Platform> platform =
+        v8::platform::NewDefaultPlatform();
+    v8::V8::InitializePlatform(platform.get());
+    v8::V8::Initialize();
+  });
+}
+
+absl::Status PendingException() {
+  return absl::CancelledError(kPendingExceptionMessage);
+}
+
+bool IsPendingException(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kCancelled &&
+         status.message() == kPendingExceptionMessage;
+}
+
+// ---- lifetime ----
+
+Engine::Engine(HostServices& services, std::string log_source,
+               std::filesystem::path root)
+    : services_(services), log_source_(std::move(log_source)) {
+  std::error_code error;
+  if (!root.empty()) root_ = std::filesystem::weakly_canonical(root, error);
+  if (error) root_ = root.lexically_normal();
+}
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
+    HostServices& services, std::string log_source, std::filesystem::path root,
+    bool repl) {
+  EnsureV8Initialized();
+  std::unique_ptr<Engine> engine(
+      new Engine(services, std::move(log_source), std::move(root)));
+  v8::Isolate::CreateParams params;
+  params.array_buffer_allocator = Allocator();
+  engine->isolate_ = v8::Isolate::New(params);
+  if (engine->isolate_ == nullptr) {
+    return absl::ResourceExhaustedError("could not create a V8 isolate");
+  }
+  engine->isolate_->SetData(0, engine.get());
+  DUET_RETURN_IF_ERROR(engine->Init(repl));
+  return engine;
+}
+
+Engine* Engine::From(v8::Isolate* isolate) {
+  return static_cast<Engine*>(isolate->GetData(0));
+}
+
+absl::Status Engine::Init(bool repl) {
+  v8::Locker locker(isolate_);
+  v8::Isolate::Scope isolate_scope(isolate_);
+  v8::HandleScope handles(isolate_);
+  isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
+  isolate_->SetCaptureStackTraceForUncaughtExceptions(
+      true, 32, v8::StackTrace::kDetailed);
+  isolate_->SetHostImportModuleDynamicallyCallback(&Engine::ImportDynamically);
+  isolate_->SetHostInitializeImportMetaObjectCallback(
+      &Engine::InitializeImportMeta);
+
+  v8::Local<v8::Context> context = v8::Context::New(isolate_);
+  context_.Reset(isolate_, context);
+  v8::Context::Scope context_scope(context);
+  v8::TryCatch try_catch(isolate_);
+  status_key_.Reset(isolate_,
+                    v8::Private::New(isolate_, Str(isolate_, "duet::status")));
+
+  v8::Local<v8::Object> native = v8::Object::New(isolate_);
+  auto add = [&](const char* name, v8::FunctionCallback callback) {
+    v8::Local<v8::Function> function;
+    if (!v8::Function::New(context, callback).ToLocal(&function)) return false;
+    function->SetName(Str(isolate_, name));
+    return native->Set(context, Str(isolate_, name), function).FromMaybe(false);
+  };
+  bool ok = add("moduleFunction", &Engine::MakeModuleFunction) &&
+            add("hostFunction", &Engine::MakeHostFunction) &&
+            add("call", &Engine::CallCallback) &&
+            add("moduleNames", &Engine::ModuleNamesCallback) &&
+            add("moduleFunctions", &Engine::ModuleFunctionsCallback) &&
+            add("hostFunctionNames", &Engine::HostFunctionNamesCallback) &&
+            add("log", &Engine::LogCallback) &&
+            add("promiseState", &Engine::PromiseStateCallback) &&
+            add("isPromise",
+                [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+                  info.GetReturnValue().Set(info[0]->IsPromise());
+                }) &&
+            add("isDate",
+                [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+                  info.GetReturnValue().Set(info[0]->IsDate());
+                }) &&
+            add("isRegExp",
+                [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+                  info.GetReturnValue().Set(info[0]->IsRegExp());
+                }) &&
+            add("isError", [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+              info.GetReturnValue().Set(info[0]->IsNativeError());
+            });
+  if (!ok) return absl::InternalError("could not set up the duet bindings");
+
+  v8::ScriptOrigin origin(isolate_, Str(isolate_, kBootstrapResourceName));
+  v8::ScriptCompiler::Source source(Str(isolate_, kBootstrapSource), origin);
+  v8::Local<v8::String> params[] = {Str(isolate_, "native")};
+  v8::Local<v8::Function> bootstrap;
+  v8::Local<v8::Value> native_value = native;
+  v8::Local<v8::Value> result;
+  if (!v8::ScriptCompiler::CompileFunction(context, &source, 1, params)
+           .ToLocal(&bootstrap) ||
+      !bootstrap->Call(context, v8::Undefined(isolate_), 1, &native_value)
+           .ToLocal(&result) ||
+      !result->IsObject()) {
+    return absl::InternalError(
+        absl::StrCat("the duet bootstrap failed: ",
+                     FormatError(StatusFromTryCatch(try_catch))));
+  }
+  v8::Local<v8::Object> api = result.As<v8::Object>();
+  v8::Local<v8::Value> duet, console, inspect, module_proxy;
+  if (!api->Get(context, Str(isolate_, "duet")).ToLocal(&duet) ||
+      !api->Get(context, Str(isolate_, "console")).ToLocal(&console) ||
+      !api->Get(context, Str(isolate_, "inspect")).ToLocal(&inspect) ||
+      !api->Get(context, Str(isolate_, "moduleProxy")).ToLocal(&module_proxy)) {
+    return absl::InternalError("the duet bootstrap returned no API");
+  }
+  duet_.Reset(isolate_, duet.As<v8::Object>());
+  inspect_.Reset(isolate_, inspect.As<v8::Function>());
+  module_proxy_.Reset(isolate_, module_proxy.As<v8::Function>());
+
+  v8::Local<v8::Object> global = context->Global();
+  if (global->Set(context, Str(isolate_, "console"), console).IsNothing() ||
+      (repl && global->Set(context, Str(isolate_, "duet"), duet).IsNothing())) {
+    return absl::InternalError("could not install duet globals");
+  }
+  return absl::OkStatus();
+}
+
+Engine::~Engine() {
+  if (isolate_ == nullptr) return;
+  {
+    v8::Locker locker(isolate_);
+    v8::Isolate::Scope isolate_scope(isolate_);
+    v8::HandleScope handles(isolate_);
+    links_.clear();
+    by_hash_.clear();
+    records_.clear();
+    duet_.Reset();
+    inspect_.Reset();
+    module_proxy_.Reset();
+    status_key_.Reset();
+    context_.Reset();
+  }
+  isolate_->Dispose();
+}
+
+// ---- errors ----
+
+std::vector<StackFrame> Engine::FramesOf(v8::Local<v8::Value> exception,
+                                         v8::Local<v8::Message> message) {
+  std::vector<StackFrame> frames;
+  v8::Local<v8::StackTrace> trace;
+  if (!exception.IsEmpty() && exception->IsObject()) {
+    trace = v8::Exception::GetStackTrace(exception);
+  }
+  if (trace.IsEmpty() && !message.IsEmpty()) trace = message->GetStackTrace();
+  if (!trace.IsEmpty()) {
+    int count = trace->GetFrameCount();
+    for (int i = 0; i < count; ++i) {
+      v8::Local<v8::StackFrame> frame = trace->GetFrame(isolate_, i);
+      std::string file = Utf8Lossy(isolate_, frame->GetScriptName());
+      if (file.empty() || IsInternalScript(file)) continue;
+      StackFrame out;
+      out.language = Language::kJavaScript;
+      out.file = std::move(file);
+      out.line = frame->GetLineNumber();
+      out.column = frame->GetColumn();
+      out.function = Utf8Lossy(isolate_, frame->GetFunctionName());
+      frames.push_back(std::move(out));
+    }
+  }
+  if (frames.empty() && !message.IsEmpty()) {
+    std::string file = Utf8Lossy(isolate_, message->GetScriptResourceName());
+    if (!file.empty() && !IsInternalScript(file)) {
+      v8::Local<v8::Context> context = this->context();
+      StackFrame out;
+      out.language = Language::kJavaScript;
+      out.file = std::move(file);
+      out.line = message->GetLineNumber(context).FromMaybe(0);
+      out.column = message->GetStartColumn(context).FromMaybe(-1) + 1;
+      frames.push_back(std::move(out));
+    }
+  }
+  return frames;
+}
+
+absl::Status Engine::StatusFromTryCatch(v8::TryCatch& try_catch,
+                                        absl::StatusCode code) {
+  if (try_catch.HasTerminated()) {
+    isolate_->CancelTerminateExecution();
+    return absl::DeadlineExceededError("JavaScript execution was terminated");
+  }
+  if (!try_catch.HasCaught()) {
+    return absl::UnknownError("JavaScript failed without an exception");
+  }
+  return StatusFromException(try_catch.Exception(), try_catch.Message(), code);
+}
+
+absl::Status Engine::StatusFromException(v8::Local<v8::Value> exception,
+                                         v8::Local<v8::Message> message,
+                                         absl::StatusCode code) {
+  v8::HandleScope handles(isolate_);
+  v8::Local<v8::Context> context = this->context();
+  v8::TryCatch inner(isolate_);
+  if (exception->IsObject()) {
+    v8::Local<v8::Value> hidden;
+    if (exception.As<v8::Object>()
+            ->GetPrivate(context, status_key_.Get(isolate_))
+            .ToLocal(&hidden) &&
+        hidden->IsArrayBuffer()) {
+      v8::Local<v8::ArrayBuffer> buffer = hidden.As<v8::ArrayBuffer>();
+      std::optional<absl::Status> original = DeserializeStatus(std::string_view(
+          static_cast<const char*>(buffer->Data()), buffer->ByteLength()));
+      if (original) {
+        return AppendStackFrames(*original, FramesOf(exception, message));
+      }
+    }
+  }
+  ScriptError error;
+  error.language = Language::kJavaScript;
+  if (exception->IsNativeError()) {
+    v8::Local<v8::Object> object = exception.As<v8::Object>();
+    v8::Local<v8::Value> name;
+    v8::Local<v8::Value> text;
+    if (object->Get(context, Str(isolate_, "name")).ToLocal(&name)) {
+      error.type = Utf8Lossy(isolate_, name);
+    }
+    if (object->Get(context, Str(isolate_, "message")).ToLocal(&text)) {
+      error.message = Utf8Lossy(isolate_, text);
+    }
+    if (error.type.empty()) error.type = "Error";
+  } else {
+    error.type = "Uncaught";
+    error.message = exception->IsObject() ? Inspect(exception)
+                                          : Utf8Lossy(isolate_, exception);
+  }
+  error.stack = FramesOf(exception, message);
+  return MakeScriptError(std::move(error), code);
+}
+
+absl::Status Engine::SyntaxErrorStatus(v8::TryCatch& try_catch) {
+  if (!try_catch.HasCaught() || try_catch.HasTerminated()) {
+    return StatusFromTryCatch(try_catch);
+  }
+  v8::Local<v8::Context> context = this->context();
+  absl::Status thrown =
+      StatusFromException(try_catch.Exception(), try_catch.Message(),
+                          absl::StatusCode::kInvalidArgument);
+  std::optional<ScriptError> error = GetScriptError(thrown);
+  v8::Local<v8::Message> message = try_catch.Message();
+  if (!error || message.IsEmpty()) return thrown;
+  std::string file = Utf8Lossy(isolate_, message->GetScriptResourceName());
+  int line = message->GetLineNumber(context).FromMaybe(0);
+  int column = message->GetStartColumn(context).FromMaybe(-1) + 1;
+  v8::Local<v8::String> source_line;
+  if (message->GetSourceLine(context).ToLocal(&source_line)) {
+    error->source_line = Utf8Lossy(isolate_, source_line);
+  }
+  StackFrame frame;
+  frame.language = Language::kJavaScript;
+  frame.file = file;
+  frame.line = line;
+  frame.column = column;
+  error->stack = {frame};
+  std::string headline = absl::StrCat(file, ":", line, ":", column, ": ",
+                                      error->type, ": ", error->message);
+  absl::Status made =
+      MakeScriptError(std::move(*error), absl::StatusCode::kInvalidArgument);
+  absl::Status out(absl::StatusCode::kInvalidArgument, headline);
+  made.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
+    out.SetPayload(url, payload);
+  });
+  return out;
+}
+
+void Engine::ThrowStatus(const absl::Status& status) {
+  if (IsPendingException(status)) return;
+  v8::HandleScope handles(isolate_);
+  v8::Local<v8::Context> context = this->context();
+  std::optional<ScriptError> error = GetScriptError(status);
+  std::string message =
+      error ? error->message : std::string(internal::ToStd(status.message()));
+  std::string name = error && !error->type.empty() ? error->type : "DuetError";
+  v8::Local<v8::Value> exception = v8::Exception::Error(Str(isolate_, message));
+  v8::Local<v8::Object> object = exception.As<v8::Object>();
+  auto define = [&](const char* key, std::string_view value, bool enumerable) {
+    IgnoreResult(object->DefineOwnProperty(
+        context, Str(isolate_, key), Str(isolate_, value),
+        enumerable ? v8::None : v8::DontEnum));
+  };
+  define("name", name, false);
+  define("code", internal::ToStd(absl::StatusCodeToString(status.code())),
+         true);
+  if (error) define("language", LanguageName(error->language), true);
+  std::string serialized = SerializeStatus(status);
+  v8::Local<v8::ArrayBuffer> buffer =
+      v8::ArrayBuffer::New(isolate_, serialized.size());
+  if (!serialized.empty()) {
+    std::memcpy(buffer->Data(), serialized.data(), serialized.size());
+  }
+  IgnoreResult(object->SetPrivate(context, status_key_.Get(isolate_), buffer));
+  isolate_->ThrowException(exception);
+}
+
+absl::Status Engine::Settle(v8::Local<v8::Value>* value,
+                            std::string_view what) {
+  isolate_->PerformMicrotaskCheckpoint();
+  if (!(*value)->IsPromise()) return absl::OkStatus();
+  v8::Local<v8::Promise> promise = value->As<v8::Promise>();
+  switch (promise->State()) {
+    case v8::Promise::kFulfilled:
+      *value = promise->Result();
+      return absl::OkStatus();
+    case v8::Promise::kRejected:
+      promise->MarkAsHandled();
+      return StatusFromException(promise->Result(), v8::Local<v8::Message>());
+    case v8::Promise::kPending:
+      break;
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      ToAbsl(what),
+      " returned a Promise that did not settle; duet plugins have no event "
+      "loop (no timers or I/O)"));
+}
+
+// ---- calls out of the engine ----
+
+namespace {
+
+std::string ArgString(const v8::FunctionCallbackInfo<v8::Value>& info,
+                      int index) {
+  return Utf8Lossy(info.GetIsolate(), info[index]);
+}
+
+}  // namespace
+
+void Engine::CallOut(
+    const v8::FunctionCallbackInfo<v8::Value>& info, int first_arg,
+    const std::function<absl::StatusOr<Value>(absl::Span<const Value>)>& fn) {
+  v8::Local<v8::Context> context = isolate_->GetCurrentContext();
+  std::vector<Value> args;
+  absl::Status conversion;
+  {
+    v8::TryCatch try_catch(isolate_);
+    internal::ValuePath path("args");
+    int count = info.Length() > first_arg ? info.Length() - first_arg : 0;
+    args.reserve(count);
+    for (int i = 0; i < count && conversion.ok(); ++i) {
+      internal::ScopedPathElement element(path, static_cast<size_t>(i));
+      absl::StatusOr<Value> value = ToValue(context, info[first_arg + i], path);
+      if (value.ok()) {
+        args.push_back(*std::move(value));
+      } else if (try_catch.HasCaught()) {
+        try_catch.ReThrow();  // a getter threw: let its exception through
+        return;
+      } else {
+        conversion = value.status();
+      }
+    }
+  }
+  if (!conversion.ok()) {
+    ThrowStatus(conversion);  // outside the TryCatch above
+    return;
+  }
+  absl::StatusOr<Value> result;
+  {
+    v8::Unlocker unlocker(isolate_);
+    result = fn(args);
+  }
+  if (!result.ok()) {
+    ThrowStatus(result.status());
+    return;
+  }
+  internal::ValuePath path("result");
+  absl::StatusOr<v8::Local<v8::Value>> converted = ToV8(context, *result, path);
+  if (!converted.ok()) {
+    ThrowStatus(converted.status());
+    return;
+  }
+  info.GetReturnValue().Set(*converted);
+}
+
+void Engine::MakeModuleFunction(
+    const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  BoundName* bound = &From(isolate)->bound_names_.emplace_back(
+      BoundName{ArgString(info, 0), ArgString(info, 1)});
+  v8::Local<v8::Function> function;
+  if (!v8::Function::New(isolate->GetCurrentContext(),
+                         &Engine::ModuleFunctionCallback,
+                         v8::External::New(isolate, bound))
+           .ToLocal(&function)) {
+    return;
+  }
+  function->SetName(Str(isolate, bound->function));
+  info.GetReturnValue().Set(function);
+}
+
+void Engine::MakeHostFunction(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  BoundName* bound = &From(isolate)->bound_names_.emplace_back(
+      BoundName{"", ArgString(info, 0)});
+  v8::Local<v8::Function> function;
+  if (!v8::Function::New(isolate->GetCurrentContext(),
+                         &Engine::HostFunctionCallback,
+                         v8::External::New(isolate, bound))
+           .ToLocal(&function)) {
+    return;
+  }
+  function->SetName(Str(isolate, bound->function));
+  info.GetReturnValue().Set(function);
+}
+
+void Engine::ModuleFunctionCallback(
+    const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Engine* engine = From(info.GetIsolate());
+  const BoundName* bound =
+      static_cast<const BoundName*>(info.Data().As<v8::External>()->Value());
+  engine->CallOut(info, 0, [engine, bound](absl::Span<const Value> args) {
+    return engine->services_.CallModule(bound->module, bound->function, args);
+  });
+}
+
+void Engine::HostFunctionCallback(
+    const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Engine* engine = From(info.GetIsolate());
+  const BoundName* bound =
+      static_cast<const BoundName*>(info.Data().As<v8::External>()->Value());
+  engine->CallOut(info, 0, [engine, bound](absl::Span<const Value> args) {
+    return engine->services_.CallHostFunction(bound->function, args);
+  });
+}
+
+void Engine::CallCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Engine* engine = From(info.GetIsolate());
+  std::string name = info.Length() > 0 && info[0]->IsString()
+                         ? ArgString(info, 0)
+                         : std::string();
+  size_t dot = name.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == name.size()) {
+    engine->ThrowStatus(absl::InvalidArgumentError(absl::StrCat(
+        "duet.call expects \"module.function\" as its first argument, got ",
+        info.Length() > 0 ? Utf8Lossy(info.GetIsolate(), info[0])
+                          : "nothing")));
+    return;
+  }
+  std::string module = name.substr(0, dot);
+  std::string function = name.substr(dot + 1);
+  engine->CallOut(info, 1, [&](absl::Span<const Value> args) {
+    return engine->services_.CallModule(module, function, args);
+  });
+}
+
+namespace {
+
+void ReturnNames(const v8::FunctionCallbackInfo<v8::Value>& info,
+                 const std::vector<std::string>& names) {
+  v8::Isolate* isolate = info.GetIsolate();
+  std::vector<v8::Local<v8::Value>> items;
+  items.reserve(names.size());
+  for (const std::string& name : names) items.push_back(Str(isolate, name));
+  info.GetReturnValue().Set(
+      v8::Array::New(isolate, items.data(), items.size()));
+}
+
+}  // namespace
+
+void Engine::ModuleNamesCallback(
+    const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Engine* engine = From(info.GetIsolate());
+  std::vector<std::string> names;
+  {
+    v8::Unlocker unlocker(engine->isolate_);
+    names = engine->services_.ModuleNames();
+  }
+  ReturnNames(info, names);
+}
+
+void Engine::ModuleFunctionsCallback(
+    const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Engine* engine = From(info.GetIsolate());
+  std::string module = ArgString(info, 0);
+  absl::StatusOr<std::vector<std::string>> names;
+  {
+    v8::Unlocker unlocker(engine->isolate_);
+    names = engine->services_.ModuleFunctions(module);
+  }
+  if (!names.ok()) {
+    engine->ThrowStatus(names.status());
+    return;
+  }
+  ReturnNames(info, *names);
+}
+
+void Engine::HostFunctionNamesCallback(
+    const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Engine* engine = From(info.GetIsolate());
+  std::vector<std::string> names;
+  {
+    v8::Unlocker unlocker(engine->isolate_);
+    names = engine->services_.HostFunctionNames();
+  }
+  ReturnNames(info, names);
+}
+
+void Engine::LogCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Engine* engine = From(info.GetIsolate());
+  int level = info[0]->IsInt32() ? info[0].As<v8::Int32>()->Value() : 1;
+  if (level < 0 || level > 3) level = 1;
+  std::string message = ArgString(info, 1);
+  v8::Unlocker unlocker(engine->isolate_);
+  engine->services_.Log(static_cast<LogLevel>(level), engine->log_source_,
+                        message);
+}
+
+void Engine::PromiseStateCallback(
+    const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  if (!info[0]->IsPromise()) return;
+  v8::Local<v8::Promise> promise = info[0].As<v8::Promise>();
+  v8::Local<v8::Value> items[2];
+  switch (promise->State()) {
+    case v8::Promise::kPending:
+      items[0] = Str(isolate, "pending");
+      items[1] = v8::Undefined(isolate);
+      break;
+    case v8::Promise::kFulfilled:
+      items[0] = Str(isolate, "fulfilled");
+      items[1] = promise->Result();
+      break;
+    case v8::Promise::kRejected:
+      items[0] = Str(isolate, "rejected");
+      items[1] = promise->Result();
+      break;
+  }
+  info.GetReturnValue().Set(v8::Array::New(isolate, items, 2));
+}
+
+// ---- REPL helpers ----
+
+v8::Local<v8::Value> Engine::ModuleProxy(std::string_view name) {
+  v8::EscapableHandleScope scope(isolate_);
+  v8::Local<v8::Value> arg = Str(isolate_, name);
+  v8::Local<v8::Value> proxy;
+  if (!module_proxy_.Get(isolate_)
+           ->Call(context(), v8::Undefined(isolate_), 1, &arg)
+           .ToLocal(&proxy)) {
+    return scope.Escape(v8::Undefined(isolate_).As<v8::Value>());
+  }
+  return scope.Escape(proxy);
+}
+
+std::string Engine::Inspect(v8::Local<v8::Value> value) {
+  v8::HandleScope scope(isolate_);
+  v8::TryCatch try_catch(isolate_);
+  v8::Local<v8::Value> text;
+  if (!inspect_.Get(isolate_)
+           ->Call(context(), v8::Undefined(isolate_), 1, &value)
+           .ToLocal(&text)) {
+    return Utf8Lossy(isolate_, value);
+  }
+  return Utf8Lossy(isolate_, text);
+}
+
+}  // namespace duet::js

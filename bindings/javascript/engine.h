@@ -1,0 +1,242 @@
+// One V8 isolate with its context, the in-script `duet` API, a module loader
+// (ES modules + CommonJS) and error conversion. Each Implementation and each
+// REPL session owns one Engine, so a plugin can be stopped alone.
+//
+// Locking: every entry takes an EngineScope (v8::Locker first). Every call
+// from JavaScript out to HostServices runs under a v8::Unlocker, after its
+// arguments are converted and before its result is.
+#ifndef DUET_BINDINGS_JAVASCRIPT_ENGINE_H_
+#define DUET_BINDINGS_JAVASCRIPT_ENGINE_H_
+
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "duet/error.h"
+#include "duet/runtime.h"
+#include "v8.h"
+
+namespace duet::js {
+
+// Initialises V8 once per process; later calls are no-ops.
+void EnsureV8Initialized();
+
+// Returned by loader steps when a JavaScript exception is pending (not
+// caught): the caller either lets it propagate into JS or converts it from
+// its TryCatch.
+absl::Status PendingException();
+bool IsPendingException(const absl::Status& status);
+
+class Engine {
+ public:
+  // `root` bounds module resolution; empty for the REPL (no file modules).
+  // `log_source` names the plugin in log lines.
+  static absl::StatusOr<std::unique_ptr<Engine>> Create(
+      HostServices& services, std::string log_source,
+      std::filesystem::path root, bool repl);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  static Engine* From(v8::Isolate* isolate);
+
+  v8::Isolate* isolate() const { return isolate_; }
+  v8::Local<v8::Context> context() const { return context_.Get(isolate_); }
+  HostServices& services() const { return services_; }
+  const std::string& log_source() const { return log_source_; }
+
+  // ---- errors ----
+
+  // The exception caught by `try_catch` as a status: the original status
+  // for an error that came from HostServices (JS frames appended), else a
+  // ScriptError with `code`. kDeadlineExceeded when execution was terminated.
+  absl::Status StatusFromTryCatch(
+      v8::TryCatch& try_catch,
+      absl::StatusCode code = absl::StatusCode::kUnknown);
+  // Same for an exception value without a TryCatch (a rejected Promise).
+  absl::Status StatusFromException(
+      v8::Local<v8::Value> exception, v8::Local<v8::Message> message,
+      absl::StatusCode code = absl::StatusCode::kUnknown);
+  // A compile/link failure: kInvalidArgument "file:line:col: Type: message"
+  // with a ScriptError payload carrying the source line.
+  absl::Status SyntaxErrorStatus(v8::TryCatch& try_catch);
+  // Throws `status` into JavaScript as an Error (name = ScriptError type or
+  // "DuetError"; .code; .language) that remembers the original status.
+  void ThrowStatus(const absl::Status& status);
+
+  // Runs microtasks, then unwraps `*value` when it is a Promise: fulfilled
+  // -> its value; rejected -> the rejection as a status; pending ->
+  // kFailedPrecondition naming `what`.
+  absl::Status Settle(v8::Local<v8::Value>* value, std::string_view what);
+
+  // ---- modules ----
+
+  struct Loaded {
+    bool esm = false;
+    // ESM: the namespace; CommonJS: module.exports.
+    v8::Local<v8::Value> exports;
+  };
+  // Loads the implementation's entry file. The status is ready to return
+  // from Runtime::Load.
+  absl::StatusOr<Loaded> LoadEntry(const std::filesystem::path& entry);
+
+  // ---- REPL ----
+
+  // The module proxy duet.modules.NAME.
+  v8::Local<v8::Value> ModuleProxy(std::string_view name);
+  // node-like util.inspect(value).
+  std::string Inspect(v8::Local<v8::Value> value);
+
+ private:
+  enum class Format { kEsm, kCommonJs, kJson, kDetect, kDuet };
+  // One file (or the "duet" module) in the per-isolate module cache.
+  struct Record {
+    Format format = Format::kEsm;
+    std::filesystem::path path;
+    std::string key;                    // path string; "duet" for the API
+    v8::Global<v8::Module> module;      // ESM, or a synthetic wrapper
+    v8::Global<v8::Function> compiled;  // CommonJS body, until run
+    v8::Global<v8::Object> cjs_module;  // CommonJS `module`, once run
+    v8::Global<v8::Value> value;        // JSON value / the duet object
+    std::vector<std::string> synthetic_names;
+    bool linked = false;
+    bool started = false;
+  };
+
+  Engine(HostServices& services, std::string log_source,
+         std::filesystem::path root);
+  absl::Status Init(bool repl);
+
+  // Loader (module_loader.cc).
+  struct Resolved {
+    bool duet = false;
+    std::filesystem::path path;
+  };
+  absl::StatusOr<Resolved> Resolve(std::string_view specifier,
+                                   const std::filesystem::path& from_file,
+                                   bool esm);
+  absl::StatusOr<std::filesystem::path> ResolvePackage(
+      const std::filesystem::path& package_dir, const std::string& subpath,
+      bool esm, std::string_view specifier);
+  std::optional<std::filesystem::path> ResolveFileOrDirectory(
+      const std::filesystem::path& path, int depth = 0);
+  absl::StatusOr<v8::Local<v8::Value>> ReadJson(
+      const std::filesystem::path& file);
+  Format FormatOf(const std::filesystem::path& file);
+  bool InsideRoot(const std::filesystem::path& path) const;
+
+  absl::StatusOr<Record*> GetRecord(const std::filesystem::path& file);
+  absl::StatusOr<Record*> DuetRecord();
+  absl::Status CompileEsm(Record* record, v8::Local<v8::String> source);
+  absl::Status RunCommonJs(Record* record);
+  absl::Status Link(Record* record);
+  absl::Status InstantiateAndEvaluate(Record* record);
+  absl::StatusOr<v8::Local<v8::Module>> ModuleFor(Record* record);
+  // require() semantics: the value a require of `record` returns.
+  absl::StatusOr<v8::Local<v8::Value>> RequireRecord(Record* record);
+  void Register(Record* record, v8::Local<v8::Module> module);
+  Record* RecordForModule(v8::Local<v8::Module> module);
+
+  static v8::MaybeLocal<v8::Module> ResolveModuleCallback(
+      v8::Local<v8::Context> context, v8::Local<v8::String> specifier,
+      v8::Local<v8::FixedArray> import_assertions,
+      v8::Local<v8::Module> referrer);
+  static v8::MaybeLocal<v8::Value> SyntheticEvaluationSteps(
+      v8::Local<v8::Context> context, v8::Local<v8::Module> module);
+  static v8::MaybeLocal<v8::Promise> ImportDynamically(
+      v8::Local<v8::Context> context, v8::Local<v8::Data> host_defined_options,
+      v8::Local<v8::Value> resource_name, v8::Local<v8::String> specifier,
+      v8::Local<v8::FixedArray> import_assertions);
+  static void InitializeImportMeta(v8::Local<v8::Context> context,
+                                   v8::Local<v8::Module> module,
+                                   v8::Local<v8::Object> meta);
+  static void RequireCallback(const v8::FunctionCallbackInfo<v8::Value>& info);
+  static void RequireResolveCallback(
+      const v8::FunctionCallbackInfo<v8::Value>& info);
+  v8::Local<v8::Function> MakeRequire(const std::filesystem::path& file);
+
+  // Native callbacks for the bootstrap (engine.cc).
+  static void ModuleFunctionCallback(
+      const v8::FunctionCallbackInfo<v8::Value>& info);
+  static void HostFunctionCallback(
+      const v8::FunctionCallbackInfo<v8::Value>& info);
+  static void CallCallback(const v8::FunctionCallbackInfo<v8::Value>& info);
+  static void MakeModuleFunction(
+      const v8::FunctionCallbackInfo<v8::Value>& info);
+  static void MakeHostFunction(const v8::FunctionCallbackInfo<v8::Value>& info);
+  static void ModuleNamesCallback(
+      const v8::FunctionCallbackInfo<v8::Value>& info);
+  static void ModuleFunctionsCallback(
+      const v8::FunctionCallbackInfo<v8::Value>& info);
+  static void HostFunctionNamesCallback(
+      const v8::FunctionCallbackInfo<v8::Value>& info);
+  static void LogCallback(const v8::FunctionCallbackInfo<v8::Value>& info);
+  static void PromiseStateCallback(
+      const v8::FunctionCallbackInfo<v8::Value>& info);
+
+  // Converts JS arguments, calls `fn` with the isolate unlocked, converts
+  // the result (or throws).
+  void CallOut(
+      const v8::FunctionCallbackInfo<v8::Value>& info, int first_arg,
+      const std::function<absl::StatusOr<Value>(absl::Span<const Value>)>& fn);
+  std::vector<StackFrame> FramesOf(v8::Local<v8::Value> exception,
+                                   v8::Local<v8::Message> message);
+
+  // What a function bound to duet.modules.M.F / duet.host.F calls; the
+  // proxies cache those functions, so this grows with distinct names only.
+  struct BoundName {
+    std::string module;  // empty for host functions
+    std::string function;
+  };
+
+  HostServices& services_;
+  std::string log_source_;
+  std::filesystem::path root_;
+  v8::Isolate* isolate_ = nullptr;
+  v8::Global<v8::Context> context_;
+  v8::Global<v8::Private> status_key_;
+  v8::Global<v8::Object> duet_;
+  v8::Global<v8::Function> inspect_;
+  v8::Global<v8::Function> module_proxy_;
+
+  std::map<std::string, std::unique_ptr<Record>> records_;  // by path
+  std::unordered_multimap<int, Record*> by_hash_;  // module identity hash
+  // (referrer path, specifier) -> resolved module, filled by Link().
+  std::map<std::pair<std::string, std::string>, v8::Global<v8::Module>> links_;
+  std::map<std::string, std::optional<std::string>> package_types_;  // by dir
+  std::deque<BoundName> bound_names_;
+};
+
+// Enters an engine: Locker, Isolate::Scope, HandleScope, Context::Scope.
+class EngineScope {
+ public:
+  explicit EngineScope(Engine& engine)
+      : locker_(engine.isolate()),
+        isolate_scope_(engine.isolate()),
+        handles_(engine.isolate()),
+        context_(engine.context()),
+        context_scope_(context_) {}
+  v8::Local<v8::Context> context() const { return context_; }
+
+ private:
+  v8::Locker locker_;
+  v8::Isolate::Scope isolate_scope_;
+  v8::HandleScope handles_;
+  v8::Local<v8::Context> context_;
+  v8::Context::Scope context_scope_;
+};
+
+}  // namespace duet::js
+
+#endif  // DUET_BINDINGS_JAVASCRIPT_ENGINE_H_

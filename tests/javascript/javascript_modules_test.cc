@@ -1,0 +1,341 @@
+// Loading: ES modules, CommonJS, format detection, relative files,
+// node_modules packages, built-ins refused, caching, exports rules.
+#include <string>
+#include <vector>
+
+#include "js_test_util.h"
+
+namespace duet::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+TEST_F(JsTest, EsmExportsFunctionsSorted) {
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("greeter.mjs", R"JS(
+export function greet(name) { return `Hello, ${name}!`; }
+export const shout = (s) => s.toUpperCase();
+export const version = 3;
+export async function later() { return 1; }
+)JS"));
+  EXPECT_EQ(impl->language(), Language::kJavaScript);
+  EXPECT_THAT(impl->exports(), ElementsAre("greet", "later", "shout"));
+  ASSERT_OK_AND_ASSIGN(Value out, impl->Call("greet", {Value("world")}));
+  EXPECT_EQ(out, Value("Hello, world!"));
+  ASSERT_OK_AND_ASSIGN(Value loud, impl->Call("shout", {Value("hi")}));
+  EXPECT_EQ(loud, Value("HI"));
+}
+
+TEST_F(JsTest, EsmDefaultObjectContributesFunctions) {
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("m.mjs", R"JS(
+export function named() { return 'named'; }
+export default { extra() { return this.tag; }, named() { return 'default'; }, tag: 't' };
+)JS"));
+  EXPECT_THAT(impl->exports(), ElementsAre("extra", "named"));
+  EXPECT_EQ(*impl->Call("named", {}), Value("named"));  // named export wins
+  EXPECT_EQ(*impl->Call("extra", {}), Value("t"));      // this = the object
+}
+
+TEST_F(JsTest, EsmDefaultFunction) {
+  ASSERT_OK_AND_ASSIGN(
+      auto impl,
+      LoadSource("m.mjs", "export default function (x) { return x + 1; }\n"));
+  EXPECT_THAT(impl->exports(), ElementsAre("default"));
+  EXPECT_EQ(*impl->Call("default", {Value(1)}), Value(2));
+}
+
+TEST_F(JsTest, CommonJsExports) {
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("counter.js", R"JS(
+let count = 0;
+module.exports = {
+  increment(by) { count += by; return this.current(); },
+  current() { return count; },
+  label: 'not a function',
+};
+)JS"));
+  EXPECT_THAT(impl->exports(), ElementsAre("current", "increment"));
+  EXPECT_EQ(*impl->Call("increment", {Value(2)}), Value(2));
+  EXPECT_EQ(*impl->Call("increment", {Value(3)}), Value(5));
+}
+
+TEST_F(JsTest, CommonJsExportsShorthandAndFunction) {
+  ASSERT_OK_AND_ASSIGN(auto impl,
+                       LoadSource("a.cjs", "exports.add = (a, b) => a + b;\n"));
+  EXPECT_THAT(impl->exports(), ElementsAre("add"));
+  ASSERT_OK_AND_ASSIGN(auto fn, LoadSource("b.cjs", R"JS(
+module.exports = function main(x) { return x * 2; };
+module.exports.helper = () => 'h';
+)JS"));
+  EXPECT_THAT(fn->exports(), ElementsAre("default", "helper"));
+  EXPECT_EQ(*fn->Call("default", {Value(21)}), Value(42));
+}
+
+TEST_F(JsTest, UnknownFunctionIsNotFound) {
+  ASSERT_OK_AND_ASSIGN(
+      auto impl, LoadSource("m.mjs", "export function f() {}\n", "mymod"));
+  EXPECT_THAT(
+      impl->Call("nope", {}),
+      StatusIs(absl::StatusCode::kNotFound,
+               ::testing::AllOf(HasSubstr("mymod"), HasSubstr("nope"))));
+}
+
+TEST_F(JsTest, RelativeImportsEsm) {
+  Write("lib/util.js", "export function twice(x) { return 2 * x; }\n");
+  Write("lib/data.json", R"({"factor": 10})");
+  Write("lib/legacy.cjs",
+        "module.exports = { plus(a, b) { return a + b; } };\n");
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("main.mjs", R"JS(
+import { twice } from './lib/util.js';
+import data from './lib/data.json';
+import legacy, { plus } from './lib/legacy.cjs';
+export function run(x) { return plus(twice(x), data.factor) + legacy.plus(0, 1); }
+export function meta() { return import.meta.url; }
+)JS"));
+  EXPECT_EQ(*impl->Call("run", {Value(4)}), Value(19));
+  EXPECT_EQ(*impl->Call("meta", {}),
+            Value("file://" + (root_ / "main.mjs").string()));
+}
+
+TEST_F(JsTest, RelativeRequireCommonJs) {
+  Write("util.js", "exports.twice = (x) => 2 * x;\n");
+  Write("config.json", R"({"offset": 1})");
+  Write("esm.mjs", "export const three = 3;\n");
+  Write("sub/dir/index.js", "module.exports = { name: 'dir-index' };\n");
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("main.js", R"JS(
+const { twice } = require('./util');
+const config = require('./config.json');
+const esm = require('./esm.mjs');
+const dir = require('./sub/dir');
+exports.run = (x) => twice(x) + config.offset + esm.three;
+exports.dir = () => dir.name;
+exports.paths = () => [__filename, __dirname];
+)JS"));
+  EXPECT_EQ(*impl->Call("run", {Value(1)}), Value(6));
+  EXPECT_EQ(*impl->Call("dir", {}), Value("dir-index"));
+  EXPECT_EQ(*impl->Call("paths", {}),
+            Value(Value::List{(root_ / "main.js").string(), root_.string()}));
+}
+
+TEST_F(JsTest, ModulesEvaluateOnce) {
+  Write("counter.js",
+        "globalThis.loads = (globalThis.loads || 0) + 1;\nexports.n = 1;\n");
+  Write("a.js", "require('./counter'); exports.a = 1;\n");
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("main.js", R"JS(
+require('./a'); require('./counter.js'); require('./a.js');
+exports.loads = () => globalThis.loads;
+)JS"));
+  EXPECT_EQ(*impl->Call("loads", {}), Value(1));
+}
+
+TEST_F(JsTest, FormatDetection) {
+  // No package.json: CommonJS first, ESM when the file needs it.
+  ASSERT_OK_AND_ASSIGN(
+      auto esm,
+      LoadSource("esm.js", "export function f() { return 'esm'; }\n"));
+  EXPECT_EQ(*esm->Call("f", {}), Value("esm"));
+  ASSERT_OK_AND_ASSIGN(auto tla,
+                       LoadSource("tla.js",
+                                  "const v = await Promise.resolve(7);\n"
+                                  "export function f() { return v; }\n"));
+  EXPECT_EQ(*tla->Call("f", {}), Value(7));
+  ASSERT_OK_AND_ASSIGN(
+      auto cjs, LoadSource("cjs.js", "exports.f = () => typeof require;\n"));
+  EXPECT_EQ(*cjs->Call("f", {}), Value("function"));
+  // package.json "type" decides for .js files below it.
+  Write("typed/package.json", R"({"type": "commonjs"})");
+  EXPECT_THAT(LoadSource("typed/x.js", "export function f() {}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("typed/x.js:1:1: SyntaxError")));
+  Write("modern/package.json", R"({"type": "module"})");
+  ASSERT_OK_AND_ASSIGN(
+      auto typed_esm,
+      LoadSource("modern/y.js", "export const f = () => typeof require;\n"));
+  EXPECT_EQ(*typed_esm->Call("f", {}), Value("undefined"));
+}
+
+TEST_F(JsTest, NoNodeGlobals) {
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("m.mjs", R"JS(
+export function globals() {
+  return [typeof process, typeof setTimeout, typeof require, typeof module,
+          typeof Buffer, typeof console, typeof duet];
+}
+)JS"));
+  EXPECT_EQ(
+      *impl->Call("globals", {}),
+      Value(Value::List{"undefined", "undefined", "undefined", "undefined",
+                        "undefined", "object", "undefined"}));
+}
+
+TEST_F(JsTest, BuiltinsAreRefused) {
+  absl::StatusOr<std::unique_ptr<Implementation>> cjs =
+      LoadSource("a.js", "const fs = require('fs');\nexports.f = () => 1;\n");
+  EXPECT_THAT(cjs,
+              StatusIs(absl::StatusCode::kUnknown,
+                       HasSubstr("Cannot find module 'fs': Node.js built-in "
+                                 "modules are not available to duet plugins")));
+  EXPECT_THAT(
+      LoadSource("b.mjs",
+                 "import path from 'node:path';\nexport function f() {}\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("b.mjs:1:18: Cannot find module 'node:path': "
+                         "Node.js built-in modules")));
+  ASSERT_OK_AND_ASSIGN(auto caught, LoadSource("c.js", R"JS(
+let code = null;
+try { require('node:crypto'); } catch (e) { code = e.code; }
+exports.code = () => code;
+)JS"));
+  EXPECT_EQ(*caught->Call("code", {}), Value("MODULE_NOT_FOUND"));
+}
+
+TEST_F(JsTest, ResolutionStaysInsideThePlugin) {
+  Write("outside.js", "exports.secret = 1;\n");
+  Write("plugin/package.json", "{}");
+  ImplementationSpec spec;
+  spec.module = "p";
+  spec.entry = Write("plugin/main.js", "require('../outside.js');\n");
+  spec.root = root_ / "plugin";
+  EXPECT_THAT(runtime_->Load(spec),
+              StatusIs(absl::StatusCode::kUnknown,
+                       HasSubstr("outside the plugin directory")));
+}
+
+TEST_F(JsTest, PackagesFromNodeModules) {
+  // node_modules/ is git-ignored, so the packages are written here.
+  Write("node_modules/cond/package.json", R"({
+    "name": "cond",
+    "exports": {
+      ".": { "import": "./esm.mjs", "require": "./cjs.js" },
+      "./sub": { "node": "./nope.js", "default": "./sub.js" },
+      "./features/*": "./features/*.js",
+      "./hidden": null
+    }
+  })");
+  Write("node_modules/cond/esm.mjs", "export const kind = 'import';\n");
+  Write("node_modules/cond/cjs.js", "exports.kind = 'require';\n");
+  Write("node_modules/cond/sub.js", "exports.kind = 'sub';\n");
+  Write("node_modules/cond/features/a.js", "exports.kind = 'feature a';\n");
+  Write("node_modules/mainpkg/package.json", R"({"main": "lib/entry"})");
+  Write("node_modules/mainpkg/lib/entry.js",
+        "exports.kind = 'main:' + require('./helper').h;\n");
+  Write("node_modules/mainpkg/lib/helper.js", "exports.h = 'helper';\n");
+  Write("node_modules/plain/index.js", "exports.kind = 'index';\n");
+  Write("node_modules/plain/extra/thing.js", "exports.kind = 'deep';\n");
+  Write("node_modules/@scope/pkg/package.json", R"({"exports": "./main.js"})");
+  Write("node_modules/@scope/pkg/main.js", "exports.kind = 'scoped';\n");
+  Write("lib/nested.js", "exports.kind = require('plain').kind;\n");
+
+  ASSERT_OK_AND_ASSIGN(auto cjs, LoadSource("main.js", R"JS(
+exports.kinds = () => [
+  require('cond').kind,
+  require('cond/sub').kind,
+  require('cond/features/a').kind,
+  require('mainpkg').kind,
+  require('plain').kind,
+  require('plain/extra/thing').kind,
+  require('@scope/pkg').kind,
+  require('./lib/nested').kind,
+];
+exports.hidden = () => { try { require('cond/hidden'); } catch (e) { return e.message; } };
+)JS"));
+  EXPECT_EQ(*cjs->Call("kinds", {}),
+            Value(Value::List{"require", "sub", "feature a", "main:helper",
+                              "index", "deep", "scoped", "index"}));
+  ASSERT_OK_AND_ASSIGN(Value hidden, cjs->Call("hidden", {}));
+  EXPECT_THAT(hidden.as_string(), HasSubstr("not defined by \"exports\""));
+
+  ASSERT_OK_AND_ASSIGN(auto esm, LoadSource("main.mjs", R"JS(
+import { kind } from 'cond';
+import plain from 'plain';
+export function kinds() { return [kind, plain.kind]; }
+)JS"));
+  EXPECT_EQ(*esm->Call("kinds", {}), Value(Value::List{"import", "index"}));
+}
+
+TEST_F(JsTest, DynamicImport) {
+  Write("later.mjs", "export const v = 'later';\n");
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("m.mjs", R"JS(
+export async function load() { return (await import('./later.mjs')).v; }
+export async function fail() {
+  try { await import('fs'); } catch (e) { return e.message; }
+}
+)JS"));
+  EXPECT_EQ(*impl->Call("load", {}), Value("later"));
+  ASSERT_OK_AND_ASSIGN(Value failed, impl->Call("fail", {}));
+  EXPECT_THAT(failed.as_string(),
+              HasSubstr("built-in modules are not available"));
+}
+
+TEST_F(JsTest, SyntaxErrorAtLoad) {
+  absl::StatusOr<std::unique_ptr<Implementation>> impl =
+      LoadSource("bad.mjs", R"JS(
+export function ok() {}
+
+export function broken() { return 1 +; }
+)JS");
+  EXPECT_THAT(impl, StatusIs(absl::StatusCode::kInvalidArgument,
+                             HasSubstr((root_ / "bad.mjs").string() + ":4:")));
+  EXPECT_THAT(impl, StatusIs(absl::StatusCode::kInvalidArgument,
+                             HasSubstr("SyntaxError")));
+  std::optional<ScriptError> error = GetScriptError(impl.status());
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->type, "SyntaxError");
+  EXPECT_EQ(error->source_line, "export function broken() { return 1 +; }");
+  ASSERT_FALSE(error->stack.empty());
+  EXPECT_EQ(error->stack[0].line, 4);
+
+  // A syntax error in a required file keeps its own file:line.
+  Write("broken.js", "exports.x = ;\n");
+  EXPECT_THAT(LoadSource("user.js", "require('./broken');\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr((root_ / "broken.js").string() +
+                                 ":1:13: SyntaxError")));
+  EXPECT_THAT(
+      LoadSource("missing.mjs", "import { x } from './nothing.js';\n"),
+      StatusIs(
+          absl::StatusCode::kInvalidArgument,
+          HasSubstr("missing.mjs:1:19: Cannot find module './nothing.js'")));
+  Write("exporter.mjs", "export const a = 1;\n");
+  EXPECT_THAT(LoadSource("link.mjs", "import { b } from './exporter.mjs';\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("link.mjs:1:10: SyntaxError")));
+}
+
+TEST_F(JsTest, ThrowAtLoad) {
+  absl::StatusOr<std::unique_ptr<Implementation>> esm =
+      LoadSource("boom.mjs", "\n\nthrow new RangeError('too big');\n");
+  EXPECT_THAT(esm, StatusIs(absl::StatusCode::kUnknown, "RangeError: too big"));
+  std::optional<ScriptError> error = GetScriptError(esm.status());
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->language, Language::kJavaScript);
+  ASSERT_FALSE(error->stack.empty());
+  EXPECT_EQ(error->stack[0].file, (root_ / "boom.mjs").string());
+  EXPECT_EQ(error->stack[0].line, 3);
+
+  absl::StatusOr<std::unique_ptr<Implementation>> cjs =
+      LoadSource("boom.js", "exports.a = 1;\nnull.x;\n");
+  EXPECT_THAT(cjs,
+              StatusIs(absl::StatusCode::kUnknown, HasSubstr("TypeError")));
+  error = GetScriptError(cjs.status());
+  ASSERT_TRUE(error.has_value());
+  ASSERT_FALSE(error->stack.empty());
+  EXPECT_EQ(error->stack[0].file, (root_ / "boom.js").string());
+  EXPECT_EQ(error->stack[0].line, 2);
+}
+
+TEST_F(JsTest, TopLevelAwaitThatNeverSettles) {
+  EXPECT_THAT(
+      LoadSource("wait.mjs", "await new Promise(() => {});\n"),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               HasSubstr("did not settle; duet plugins have no event loop")));
+}
+
+TEST_F(JsTest, ManyIsolatesComeAndGo) {
+  Write("m.mjs", "export function f(x) { return x + 1; }\n");
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_OK_AND_ASSIGN(auto impl, Load("m.mjs"));
+    EXPECT_EQ(*impl->Call("f", {Value(i)}), Value(i + 1));
+  }
+}
+
+}  // namespace
+}  // namespace duet::testing

@@ -1,0 +1,388 @@
+// Calls, errors, the in-script duet API, locking, promises and the REPL.
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "js_test_util.h"
+
+namespace duet::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+TEST_F(JsTest, ScriptErrorsCarryTypeMessageAndFrames) {
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("errors.mjs", R"JS(
+function inner(x) {
+  throw new TypeError(`bad ${x}`);
+}
+export function outer(x) {
+  return inner(x);
+}
+export function throwString() { throw 'just a string'; }
+export function throwObject() { throw { code: 7 }; }
+class MyError extends Error { constructor(m) { super(m); this.name = 'MyError'; } }
+export function custom() { throw new MyError('mine'); }
+)JS"));
+  absl::StatusOr<Value> out = impl->Call("outer", {Value(1)});
+  EXPECT_THAT(out, StatusIs(absl::StatusCode::kUnknown, "TypeError: bad 1"));
+  std::optional<ScriptError> error = GetScriptError(out.status());
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->language, Language::kJavaScript);
+  EXPECT_EQ(error->type, "TypeError");
+  EXPECT_EQ(error->message, "bad 1");
+  ASSERT_GE(error->stack.size(), 2u);
+  std::string file = (root_ / "errors.mjs").string();
+  EXPECT_EQ(error->stack[0],
+            (StackFrame{Language::kJavaScript, file, 3, 9, "inner"}));
+  EXPECT_EQ(error->stack[1],
+            (StackFrame{Language::kJavaScript, file, 6, 10, "outer"}));
+
+  out = impl->Call("throwString", {});
+  error = GetScriptError(out.status());
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->type, "Uncaught");
+  EXPECT_EQ(error->message, "just a string");
+  ASSERT_FALSE(error->stack.empty());
+  EXPECT_EQ(error->stack[0].line, 8);
+
+  error = GetScriptError(impl->Call("throwObject", {}).status());
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->message, "{ code: 7 }");
+
+  EXPECT_THAT(impl->Call("custom", {}),
+              StatusIs(absl::StatusCode::kUnknown, "MyError: mine"));
+}
+
+TEST_F(JsTest, DuetApiFromEsm) {
+  services_.AddModuleFunction(
+      "math", "add", [](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+        return args[0].as_int() + args[1].as_int();
+      });
+  services_.AddHostFunction(
+      "now", [](absl::Span<const Value>) -> absl::StatusOr<Value> {
+        return Value(1234);
+      });
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("api.mjs", R"JS(
+import duet, { modules, call, host, log } from 'duet';
+export function viaProxy(a, b) { return duet.modules.math.add(a, b); }
+export function viaNamed(a, b) { return modules.math.add(a, b); }
+export function viaCall(a, b) { return call('math.add', a, b); }
+export function now() { return host.now(); }
+export function names() {
+  return [Object.keys(duet.modules), Object.keys(duet.modules.math), 'math' in duet.modules,
+          Object.keys(duet.host)];
+}
+export function logs() {
+  log('plain', 1, { a: [1, 2] });
+  console.log('%s is %d', 'x', 42);
+  console.info('info');
+  console.debug('debug');
+  console.warn('warn', null);
+  console.error(new Map([['k', 1]]));
+}
+export function missing() {
+  try { duet.modules.nope.f(1); } catch (e) {
+    return [e.name, e.code, e instanceof Error, e.message];
+  }
+}
+export function badArg() {
+  try { duet.modules.math.add(Symbol('s'), 1); } catch (e) { return [e.code, e.message]; }
+}
+)JS",
+                                             "apimod"));
+  EXPECT_EQ(*impl->Call("viaProxy", {Value(1), Value(2)}), Value(3));
+  EXPECT_EQ(*impl->Call("viaNamed", {Value(2), Value(2)}), Value(4));
+  EXPECT_EQ(*impl->Call("viaCall", {Value(3), Value(4)}), Value(7));
+  EXPECT_EQ(*impl->Call("now", {}), Value(1234));
+  EXPECT_EQ(*impl->Call("names", {}),
+            Value(Value::List{Value::List{"math"}, Value::List{"add"}, true,
+                              Value::List{"now"}}));
+  ASSERT_OK(impl->Call("logs", {}).status());
+  std::vector<RecordingServices::LogLine> logs = services_.logs();
+  ASSERT_EQ(logs.size(), 6u);
+  EXPECT_EQ(logs[0].level, LogLevel::kInfo);
+  EXPECT_EQ(logs[0].source, "apimod");
+  EXPECT_EQ(logs[0].message, "plain 1 { a: [ 1, 2 ] }");
+  EXPECT_EQ(logs[1].message, "x is 42");
+  EXPECT_EQ(logs[2].level, LogLevel::kInfo);
+  EXPECT_EQ(logs[3].level, LogLevel::kDebug);
+  EXPECT_EQ(logs[4].level, LogLevel::kWarning);
+  EXPECT_EQ(logs[4].message, "warn null");
+  EXPECT_EQ(logs[5].level, LogLevel::kError);
+  EXPECT_EQ(logs[5].message, "Map(1) { 'k' => 1 }");
+  ASSERT_OK_AND_ASSIGN(Value missing, impl->Call("missing", {}));
+  EXPECT_EQ(missing, Value(Value::List{"DuetError", "NOT_FOUND", true,
+                                       "no module named 'nope'"}));
+  ASSERT_OK_AND_ASSIGN(Value bad, impl->Call("badArg", {}));
+  EXPECT_EQ(bad.as_list()[0], Value("INVALID_ARGUMENT"));
+  EXPECT_THAT(bad.as_list()[1].as_string(), HasSubstr("Symbol(s)) at args[0]"));
+}
+
+TEST_F(JsTest, DuetApiFromCommonJs) {
+  services_.AddModuleFunction(
+      "text", "upper",
+      [](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+        std::string s = args[0].as_string();
+        for (char& c : s) c = static_cast<char>(std::toupper(c));
+        return Value(s);
+      });
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("api.js", R"JS(
+const duet = require('duet');
+exports.shout = (s) => duet.modules.text.upper(s) + '!';
+exports.call = (s) => duet.call('text.upper', s);
+exports.badName = () => { try { duet.call('nodot'); } catch (e) { return e.code; } };
+)JS"));
+  EXPECT_EQ(*impl->Call("shout", {Value("hi")}), Value("HI!"));
+  EXPECT_EQ(*impl->Call("call", {Value("yo")}), Value("YO"));
+  EXPECT_EQ(*impl->Call("badName", {}), Value("INVALID_ARGUMENT"));
+}
+
+absl::Status PythonValueError() {
+  ScriptError error;
+  error.language = Language::kPython;
+  error.type = "ValueError";
+  error.message = "bad value";
+  error.stack = {
+      StackFrame{Language::kPython, "/plugins/py/mod.py", 12, 5, "check"}};
+  return MakeScriptError(error);
+}
+
+TEST_F(JsTest, ErrorsCrossFromOtherLanguages) {
+  services_.AddModuleFunction(
+      "py", "check", [](absl::Span<const Value>) -> absl::StatusOr<Value> {
+        return PythonValueError();
+      });
+  services_.AddModuleFunction(
+      "py", "missing", [](absl::Span<const Value>) -> absl::StatusOr<Value> {
+        return absl::NotFoundError("no such thing");
+      });
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("cross.mjs", R"JS(
+import duet from 'duet';
+export function caught() {
+  try {
+    duet.modules.py.check();
+  } catch (e) {
+    return [e.name, e.message, e.language, e.code, e instanceof Error,
+            e.stack.split('\n')[0], String(e)];
+  }
+}
+export function uncaught() {
+  duet.modules.py.check();
+}
+export function rethrown() {
+  try { duet.modules.py.missing(); } catch (e) { throw e; }
+}
+export function replaced() {
+  try { duet.modules.py.check(); } catch (e) { throw new Error('wrapped: ' + e.message); }
+}
+)JS"));
+  ASSERT_OK_AND_ASSIGN(Value caught, impl->Call("caught", {}));
+  EXPECT_EQ(caught, Value(Value::List{"ValueError", "bad value", "python",
+                                      "UNKNOWN", true, "ValueError: bad value",
+                                      "ValueError: bad value"}));
+
+  absl::StatusOr<Value> uncaught = impl->Call("uncaught", {});
+  absl::Status original = PythonValueError();
+  EXPECT_EQ(uncaught.status().code(), original.code());
+  EXPECT_EQ(uncaught.status().message(), original.message());
+  std::optional<ScriptError> error = GetScriptError(uncaught.status());
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->language, Language::kPython);
+  EXPECT_EQ(error->type, "ValueError");
+  ASSERT_GE(error->stack.size(), 2u);
+  EXPECT_EQ(error->stack[0].file, "/plugins/py/mod.py");
+  EXPECT_EQ(error->stack[1],
+            (StackFrame{Language::kJavaScript, (root_ / "cross.mjs").string(),
+                        12, 19, "uncaught"}));
+
+  EXPECT_THAT(impl->Call("rethrown", {}),
+              StatusIs(absl::StatusCode::kNotFound, "no such thing"));
+  EXPECT_THAT(
+      impl->Call("replaced", {}),
+      StatusIs(absl::StatusCode::kUnknown, "Error: wrapped: bad value"));
+}
+
+TEST_F(JsTest, ReentrantCallsOnOneThread) {
+  Implementation* self = nullptr;
+  services_.AddModuleFunction(
+      "self", "inner",
+      [&](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+        return self->Call("inner", args);
+      });
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("re.mjs", R"JS(
+import duet from 'duet';
+let depth = 0;
+export function inner(x) { return x + 1; }
+export function outer(x) {
+  depth++;
+  const y = duet.modules.self.inner(x);  // back into this isolate
+  depth--;
+  return [y, depth];
+}
+)JS"));
+  self = impl.get();
+  EXPECT_EQ(*impl->Call("outer", {Value(1)}), Value(Value::List{2, 0}));
+}
+
+TEST_F(JsTest, ManyThreadsShareOneImplementation) {
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("add.mjs", R"JS(
+export function add(a, b) { return a + b; }
+)JS"));
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 500; ++i) {
+        absl::StatusOr<Value> out =
+            impl->Call("add", {Value(i), Value(t * 1000)});
+        if (!out.ok() || *out != Value(i + t * 1000)) ++failures;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+TEST_F(JsTest, ThreadsCrossingInOppositeDirectionsDoNotDeadlock) {
+  Implementation* a = nullptr;
+  Implementation* b = nullptr;
+  services_.AddModuleFunction(
+      "a", "leaf", [&](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+        return a->Call("leaf", args);
+      });
+  services_.AddModuleFunction(
+      "b", "leaf", [&](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+        return b->Call("leaf", args);
+      });
+  const char* kSource = R"JS(
+import duet from 'duet';
+export function leaf(x) { return x + 1; }
+export function across(other, x) { return duet.modules[other].leaf(x); }
+)JS";
+  Write("a.mjs", kSource);
+  Write("b.mjs", kSource);
+  ASSERT_OK_AND_ASSIGN(auto impl_a, Load("a.mjs", "a"));
+  ASSERT_OK_AND_ASSIGN(auto impl_b, Load("b.mjs", "b"));
+  a = impl_a.get();
+  b = impl_b.get();
+  std::atomic<int> failures{0};
+  std::thread one([&] {
+    for (int i = 0; i < 300; ++i) {
+      if (*a->Call("across", {Value("b"), Value(i)}) != Value(i + 1))
+        ++failures;
+    }
+  });
+  std::thread two([&] {
+    for (int i = 0; i < 300; ++i) {
+      if (*b->Call("across", {Value("a"), Value(i)}) != Value(i + 1))
+        ++failures;
+    }
+  });
+  one.join();
+  two.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+TEST_F(JsTest, AsyncFunctions) {
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("async.mjs", R"JS(
+export async function twice(x) { await null; return 2 * (await Promise.resolve(x)); }
+export async function fails() { await null; throw new SyntaxError('later'); }
+export function never() { return new Promise(() => {}); }
+)JS",
+                                             "asyncmod"));
+  EXPECT_EQ(*impl->Call("twice", {Value(21)}), Value(42));
+  EXPECT_THAT(impl->Call("fails", {}),
+              StatusIs(absl::StatusCode::kUnknown, "SyntaxError: later"));
+  EXPECT_THAT(
+      impl->Call("never", {}),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               HasSubstr("'asyncmod.never' returned a Promise that did not "
+                         "settle; duet plugins have no event loop")));
+}
+
+TEST_F(JsTest, ReplSession) {
+  services_.AddModuleFunction(
+      "math", "add", [](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+        return args[0].as_int() + args[1].as_int();
+      });
+  ASSERT_OK_AND_ASSIGN(auto repl, runtime_->NewReplSession());
+  auto eval = [&](std::string_view code) -> std::string {
+    absl::StatusOr<std::string> out = repl->Evaluate(code);
+    EXPECT_TRUE(out.ok()) << code << ": " << out.status();
+    return out.ok() ? *out : "<error>";
+  };
+  EXPECT_EQ(eval("1 + 1"), "2");
+  EXPECT_EQ(eval("let x = 5"), "");
+  EXPECT_EQ(eval("x * 2"), "10");
+  EXPECT_EQ(eval("const greeting = 'hello'; greeting"), "'hello'");
+  EXPECT_EQ(eval("\"it's\""), "\"it's\"");
+  EXPECT_EQ(eval("({ a: 1, b: [1, 2] })"), "{ a: 1, b: [ 1, 2 ] }");
+  EXPECT_EQ(eval("function f() {}; f"), "[Function: f]");
+  EXPECT_EQ(eval("class Point { constructor() { this.x = 1; } }; new Point()"),
+            "Point { x: 1 }");
+  EXPECT_EQ(eval("new Map([['a', 1]])"), "Map(1) { 'a' => 1 }");
+  EXPECT_EQ(eval("new Set([1, 'two'])"), "Set(2) { 1, 'two' }");
+  EXPECT_EQ(eval("10n ** 20n"), "100000000000000000000n");
+  EXPECT_EQ(eval("[undefined, null, -0, NaN, 1.5, true]"),
+            "[ undefined, null, -0, NaN, 1.5, true ]");
+  EXPECT_EQ(eval("({ a: { b: { c: { d: 1 } } } })"),
+            "{ a: { b: { c: [Object] } } }");
+  EXPECT_EQ(eval("[[], {}, new Uint8Array([1, 2])]"),
+            "[ [], {}, Uint8Array(2) [ 1, 2 ] ]");
+  EXPECT_EQ(eval("Promise.resolve(3)"), "Promise { 3 }");
+  EXPECT_EQ(eval("const o = { name: 'loop' }; o.self = o; o"),
+            "<ref *1> { name: 'loop', self: [Circular *1] }");
+  EXPECT_EQ(eval("undefined"), "");
+  EXPECT_EQ(eval("math.add(2, 3)"), "5");
+  EXPECT_EQ(eval("duet.call('math.add', 1, 1)"), "2");
+  EXPECT_EQ(eval("math"), "[duet module math]");
+  // A module loaded later shows up on the next input.
+  EXPECT_EQ(eval("typeof later"), "'undefined'");
+  services_.AddModuleFunction(
+      "later", "f", [](absl::Span<const Value>) -> absl::StatusOr<Value> {
+        return Value("late");
+      });
+  EXPECT_EQ(eval("later.f()"), "'late'");
+  EXPECT_EQ(eval("console.log('from repl')"), "");
+  EXPECT_EQ(services_.logs().back().message, "from repl");
+
+  absl::StatusOr<std::string> thrown =
+      repl->Evaluate("\nthrow new Error('nope')");
+  EXPECT_THAT(thrown, StatusIs(absl::StatusCode::kUnknown, "Error: nope"));
+  std::optional<ScriptError> error = GetScriptError(thrown.status());
+  ASSERT_TRUE(error.has_value());
+  ASSERT_FALSE(error->stack.empty());
+  EXPECT_EQ(error->stack[0].file, "<repl>");
+  EXPECT_EQ(error->stack[0].line, 2);
+  EXPECT_THAT(
+      repl->Evaluate("let = ;"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("<repl>:1:")));
+  EXPECT_THAT(
+      repl->Evaluate("function ("),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("SyntaxError")));
+  EXPECT_EQ(eval("x"), "5");  // still there after errors
+}
+
+TEST_F(JsTest, PerCallCost) {
+  ASSERT_OK_AND_ASSIGN(
+      auto impl,
+      LoadSource("fast.mjs", "export function add(a, b) { return a + b; }\n"));
+  constexpr int kCalls = 100000;
+  Value args[] = {Value(1), Value(2)};
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kCalls; ++i) {
+    absl::StatusOr<Value> out = impl->Call("add", args);
+    if (!out.ok()) FAIL() << out.status();
+  }
+  double ns = std::chrono::duration<double, std::nano>(
+                  std::chrono::steady_clock::now() - start)
+                  .count() /
+              kCalls;
+  std::printf("[ perf ] Implementation::Call(add, 2 ints): %.0f ns/call\n", ns);
+  EXPECT_LT(ns, 100000.0);
+}
+
+}  // namespace
+}  // namespace duet::testing
