@@ -51,12 +51,13 @@ class RecordingServices : public HostServices {
       auto m = modules_.find(std::string(module));
       if (m == modules_.end()) {
         return absl::NotFoundError(
-            absl::StrCat("no module named '", module, "'"));
+            absl::StrCat("no module named '", std::string(module), "'"));
       }
       auto f = m->second.find(std::string(function));
       if (f == m->second.end()) {
         return absl::NotFoundError(absl::StrCat(
-            "module '", module, "' has no function '", function, "'"));
+            "module '", std::string(module), "' has no function '",
+            std::string(function), "'"));
       }
       fn = f->second;
     }
@@ -71,7 +72,7 @@ class RecordingServices : public HostServices {
       auto it = host_functions_.find(std::string(name));
       if (it == host_functions_.end()) {
         return absl::NotFoundError(
-            absl::StrCat("no host function named '", name, "'"));
+            absl::StrCat("no host function named '", std::string(name), "'"));
       }
       fn = it->second;
     }
@@ -91,7 +92,7 @@ class RecordingServices : public HostServices {
     auto m = modules_.find(std::string(module));
     if (m == modules_.end()) {
       return absl::NotFoundError(
-          absl::StrCat("no module named '", module, "'"));
+          absl::StrCat("no module named '", std::string(module), "'"));
     }
     std::vector<std::string> names;
     for (const auto& [name, fn] : m->second) names.push_back(name);
