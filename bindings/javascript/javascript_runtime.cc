@@ -118,8 +118,11 @@ class JsImplementation : public Implementation {
              .ToLocal(&result)) {
       return engine_->StatusFromTryCatch(try_catch);
     }
-    DUET_RETURN_IF_ERROR(engine_->Settle(
-        &result, absl::StrCat("function '", module_, ".", it->first, "'")));
+    isolate->PerformMicrotaskCheckpoint();
+    if (result->IsPromise()) {  // an async function: settle it now
+      DUET_RETURN_IF_ERROR(engine_->Settle(
+          &result, absl::StrCat("function '", module_, ".", it->first, "'")));
+    }
     internal::ValuePath result_path("result");
     absl::StatusOr<Value> value = js::ToValue(context, result, result_path);
     if (!value.ok() && try_catch.HasCaught()) {

@@ -1,4 +1,33 @@
 // The V8 engine. Declares only the factory: v8.h stays inside.
+//
+// Behaviour in brief (details beside the code that does it):
+//  * One isolate per loaded Implementation and per ReplSession; every entry
+//    takes a v8::Locker, and every call out to HostServices (duet.modules,
+//    duet.call, duet.host, duet.log, console.*) runs under a v8::Unlocker,
+//    so re-entering the same isolate and crossing threads work.
+//  * Modules (module_loader.cc): .mjs ESM, .cjs CommonJS, .js by the nearest
+//    package.json "type" inside the plugin, else CommonJS first and ESM when
+//    that fails with an ESM-only syntax error. require() of JSON, relative
+//    files and packages in the plugin's node_modules ("exports" with
+//    import/require/default conditions and subpaths, else "main", else
+//    index.js). Node built-ins are refused; nothing resolves outside the
+//    plugin root. Each file is evaluated once per isolate.
+//  * Exports (javascript_runtime.cc): ESM function exports (a plain-object
+//    default export adds its functions, named exports win); CommonJS
+//    function properties of module.exports, and "default" when
+//    module.exports is itself a function.
+//  * Errors: a throw becomes kUnknown + ScriptError (type = error.name, or
+//    "Uncaught" for a non-Error); syntax and link errors at load are
+//    kInvalidArgument "file:line:column: SyntaxError: ...". A failed
+//    HostServices call is thrown into JS as an Error named after the
+//    ScriptError type (else "DuetError") with .code and .language; if it
+//    escapes, the original status returns with the JS frames appended.
+//  * duet.modules.NAME is a proxy created without asking the host, so an
+//    unknown module fails (DuetError, code NOT_FOUND) when one of its
+//    functions is called, not when it is named.
+//  * Promises from exported functions (and top-level await) are settled by
+//    a microtask checkpoint; one still pending is kFailedPrecondition (no
+//    event loop, no timers).
 #ifndef DUET_BINDINGS_JAVASCRIPT_JAVASCRIPT_RUNTIME_H_
 #define DUET_BINDINGS_JAVASCRIPT_JAVASCRIPT_RUNTIME_H_
 
