@@ -1,5 +1,7 @@
 #include "interpreter.h"
 
+#include <atomic>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <string>
@@ -23,6 +25,26 @@ int lease_count ABSL_GUARDED_BY(interpreter_mutex) = 0;
 PyThreadState* main_thread_state ABSL_GUARDED_BY(interpreter_mutex) = nullptr;
 // Owned; created at start and destroyed (under the GIL) before finalising.
 Globals* globals = nullptr;
+// Counts interpreter starts, so a thread state kept from an earlier
+// interpreter (freed by its finalisation) is never touched again.
+uint64_t interpreter_generation ABSL_GUARDED_BY(interpreter_mutex) = 0;
+std::atomic<uint64_t> current_generation{0};
+
+// This thread's kept Python thread state (see ScopedGil).
+struct KeptThreadState {
+  PyThreadState* state = nullptr;
+  uint64_t generation = 0;
+
+  ~KeptThreadState() {
+    if (state == nullptr) return;
+    absl::MutexLock lock(&interpreter_mutex);
+    if (lease_count == 0 || generation != interpreter_generation) return;
+    PyEval_RestoreThread(state);
+    PyThreadState_Clear(state);
+    PyThreadState_DeleteCurrent();  // releases the GIL
+  }
+};
+thread_local KeptThreadState kept_thread_state;
 
 py::module_ ExecModule(const char* name, const char* source, const char* file,
                        const py::module_& native) {
@@ -109,6 +131,8 @@ absl::Status Start() ABSL_EXCLUSIVE_LOCKS_REQUIRED(interpreter_mutex) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot set up the duet module in Python: ", error));
   }
+  ++interpreter_generation;
+  current_generation.store(interpreter_generation, std::memory_order_release);
   main_thread_state = PyEval_SaveThread();
   return absl::OkStatus();
 }
@@ -144,5 +168,20 @@ Interpreter::~Interpreter() {
 }
 
 Globals& GetGlobals() { return *globals; }
+
+ScopedGil::ScopedGil() {
+  PyThreadState* state = PyThreadState_Get();
+  uint64_t now = current_generation.load(std::memory_order_acquire);
+  KeptThreadState& kept = kept_thread_state;
+  if (kept.state == state && kept.generation == now) return;
+  // Keep only states pybind11 made for this thread: the main thread's and
+  // those of threads Python started belong to Python.
+  if (PYBIND11_TLS_GET_VALUE(py::detail::get_internals().tstate) != state) {
+    return;
+  }
+  gil_.inc_ref();  // never reaches zero, so the state outlives this scope
+  kept.state = state;
+  kept.generation = now;
+}
 
 }  // namespace duet::python

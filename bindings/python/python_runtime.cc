@@ -6,7 +6,8 @@
 // `from . import util` works and two plugins' util.py never meet; the entry
 // file is the submodule named after its stem. The plugin directory is never
 // put on sys.path. Every entry (Load, Call, Evaluate) pushes a CallContext
-// for the `duet` API, then takes the GIL with py::gil_scoped_acquire.
+// for the `duet` API, then takes the GIL (ScopedGil, a
+// py::gil_scoped_acquire that keeps the thread state between calls).
 #include "python_runtime.h"
 
 #include <atomic>
@@ -96,7 +97,7 @@ class PythonImplementation : public Implementation {
 
   ~PythonImplementation() override {
     CallContext context(services_, module_name_);
-    py::gil_scoped_acquire gil;
+    ScopedGil gil;
     functions_.clear();
     module_ = py::object();
     py::object done = CallPython(GetGlobals().unload, Text(package_));
@@ -109,7 +110,7 @@ class PythonImplementation : public Implementation {
   absl::StatusOr<Value> Call(std::string_view function,
                              absl::Span<const Value> args) override {
     CallContext context(services_, module_name_);
-    py::gil_scoped_acquire gil;
+    ScopedGil gil;
     auto it = functions_.find(ToAbsl(function));
     if (it == functions_.end()) {
       return absl::NotFoundError(
@@ -167,7 +168,7 @@ class PythonReplSession : public ReplSession {
 
   ~PythonReplSession() override {
     CallContext context(services_, kReplLogSource);
-    py::gil_scoped_acquire gil;
+    ScopedGil gil;
     namespace_ = py::object();
     bound_ = py::object();
   }
@@ -180,7 +181,7 @@ class PythonReplSession : public ReplSession {
     // Asked before taking the GIL: HostServices may enter any engine.
     std::vector<std::string> names = services_.ModuleNames();
     CallContext context(services_, kReplLogSource);
-    py::gil_scoped_acquire gil;
+    ScopedGil gil;
     Globals& globals = GetGlobals();
 
     py::list py_names;
@@ -234,7 +235,7 @@ class PythonRuntime : public Runtime {
     std::string submodule = Identifier(entry.stem().string());
 
     CallContext context(services_, spec.module);
-    py::gil_scoped_acquire gil;
+    ScopedGil gil;
     Globals& globals = GetGlobals();
     py::object module =
         CallPython(globals.load, Text(package), PathToPython(root),
@@ -264,7 +265,7 @@ class PythonRuntime : public Runtime {
   }
 
   absl::StatusOr<std::unique_ptr<ReplSession>> NewReplSession() override {
-    py::gil_scoped_acquire gil;
+    ScopedGil gil;
     py::object namespace_dict = CallPython(GetGlobals().repl_namespace);
     if (!namespace_dict) return TakePythonError(ErrorContext::kRun);
     return std::unique_ptr<ReplSession>(new PythonReplSession(
