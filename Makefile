@@ -9,7 +9,13 @@ CTEST_ARGS ?=
 CONFIGURE = cmake -S . -B $(BUILD_DIR) -G Ninja \
 	-DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DPython_EXECUTABLE=$(PYTHON)
 
-.PHONY: all bootstrap configure build test repl bench format clean
+FUZZ_SECONDS ?= 30
+SANITIZER_ENV = \
+	ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=0 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp:print_suppressions=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:suppressions=$(CURDIR)/tests/sanitizers/ubsan.supp
+
+.PHONY: all bootstrap configure build test repl bench format clean fuzz test-asan
 
 all: build
 
@@ -33,6 +39,22 @@ repl: build
 
 bench: build
 	$(BUILD_DIR)/bench/call_benchmark
+
+# libFuzzer targets, built with clang + ASan/UBSan, each run FUZZ_SECONDS.
+fuzz:
+	@bash third_party/bootstrap.sh --fuzz
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DDUET_FUZZ=ON \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DPython_EXECUTABLE=$(PYTHON)
+	cmake --build build-fuzz
+	bash tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
+# The whole suite under AddressSanitizer + UBSan (gcc).
+test-asan: bootstrap
+	cmake -S . -B build-asan -G Ninja -DDUET_SANITIZE=ON \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DPython_EXECUTABLE=$(PYTHON) \
+		-DDUET_BUILD_BENCHMARKS=OFF
+	cmake --build build-asan
+	$(SANITIZER_ENV) ctest --test-dir build-asan --output-on-failure -j2 $(CTEST_ARGS)
 
 format:
 	git ls-files '*.h' '*.cc' | xargs clang-format -i

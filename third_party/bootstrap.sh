@@ -18,6 +18,10 @@ packages=(
   libabsl-dev libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev
   libedit-dev clang-format
 )
+# `bootstrap.sh --fuzz`: also clang and its libFuzzer/sanitizer runtimes.
+if [ "${1:-}" = "--fuzz" ]; then
+  packages+=(clang libclang-rt-14-dev)
+fi
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -1,0 +1,62 @@
+// libFuzzer: a JSON-shaped value sent into each engine and back is the same
+// value (JavaScript may turn an integral float into an int, which DESIGN.md
+// allows), or a clean InvalidArgument error — never a crash.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <string_view>
+
+#include "duet/host.h"
+#include "duet/json.h"
+
+namespace {
+
+duet::Host* SharedHost() {
+  static duet::Host* host = [] {
+    duet::HostOptions options;
+    options.log_sink = [](duet::LogLevel, std::string_view, std::string_view) {};
+    absl::StatusOr<std::unique_ptr<duet::Host>> made =
+        duet::Host::Create(std::move(options));
+    if (!made.ok()) {
+      std::cerr << made.status() << "\n";
+      std::abort();
+    }
+    absl::StatusOr<std::string> loaded = (*made)->LoadPlugin(DUET_PROBE_DIR);
+    if (!loaded.ok()) {
+      std::cerr << loaded.status() << "\n";
+      std::abort();
+    }
+    return made->release();
+  }();
+  return host;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  absl::StatusOr<duet::Value> value = duet::ParseJson(text);
+  if (!value.ok()) return 0;
+  for (duet::Language language : duet::kAllLanguages) {
+    absl::StatusOr<duet::Value> back = SharedHost()->CallImplementation(
+        "probe", language, "echo", {*value});
+    if (!back.ok()) {
+      if (back.status().code() != absl::StatusCode::kInvalidArgument) {
+        std::cerr << back.status() << "\n";
+        std::abort();
+      }
+      continue;
+    }
+    bool same = language == duet::Language::kPython
+                    ? duet::ToJson(*back) == duet::ToJson(*value)
+                    : duet::EquivalentByValue(*back, *value);
+    if (!same) {
+      std::cerr << duet::LanguageName(language) << ": " << *value
+                << " came back as " << *back << "\n";
+      std::abort();
+    }
+  }
+  return 0;
+}
