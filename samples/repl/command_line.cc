@@ -41,6 +41,8 @@ const std::vector<CommandSpec>& Commands() {
        "continues\non the next line; a blank line ends a Python block.\n"
        "Plugin output (print, console.log, duet.log) is shown on stdout.\n"
        "\n"
+       "Ctrl-C drops the line being typed; while code runs it ends duet.\n"
+       "\n"
        "On a terminal: line editing and history through libedit. History "
        "lives in\n$DUET_HISTORY, else $XDG_STATE_HOME/duet/history, else\n"
        "~/.local/state/duet/history; DUET_HISTORY= (empty) disables it.\n"

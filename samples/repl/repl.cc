@@ -2,9 +2,11 @@
 
 // libedit's readline emulation (never GNU readline).
 #include <editline/readline.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <clocale>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -52,7 +54,26 @@ class LineReader {
   // nullopt at end of input.
   virtual std::optional<std::string> Read(const std::string& prompt) = 0;
   virtual void Remember(const std::string& line) {}
+  // Whether the last Read was cut short by Ctrl-C (it then returned "").
+  virtual bool interrupted() const { return false; }
 };
+
+// Ctrl-C at the prompt abandons the line, as in Python's and node's REPLs.
+// While code runs it ends duet: the public API has no way to interrupt an
+// engine, so this is the way out of a runaway loop.
+volatile std::sig_atomic_t at_prompt = 0;
+volatile std::sig_atomic_t interrupted_at_prompt = 0;
+
+extern "C" void OnInterrupt(int signal_number) {
+  if (at_prompt) {
+    interrupted_at_prompt = 1;
+    return;
+  }
+  static constexpr char kMessage[] = "\nduet: interrupted\n";
+  (void)!write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+  std::signal(signal_number, SIG_DFL);
+  std::raise(signal_number);
+}
 
 class PipeReader : public LineReader {
  public:
@@ -91,6 +112,11 @@ class EditLineReader : public LineReader {
  public:
   explicit EditLineReader(std::string history_path)
       : history_path_(std::move(history_path)) {
+    struct sigaction action = {};
+    action.sa_handler = OnInterrupt;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0;  // no SA_RESTART: Ctrl-C must end the read
+    sigaction(SIGINT, &action, nullptr);
     rl_readline_name = "duet";
     rl_attempted_completion_function = Complete;
     using_history();
@@ -104,12 +130,23 @@ class EditLineReader : public LineReader {
   }
 
   std::optional<std::string> Read(const std::string& prompt) override {
+    interrupted_at_prompt = 0;
+    at_prompt = 1;
     char* raw = readline(prompt.c_str());
+    at_prompt = 0;
+    interrupted_ = interrupted_at_prompt != 0;
+    if (interrupted_) {
+      std::free(raw);
+      WriteOut("\n");
+      return std::string();
+    }
     if (raw == nullptr) return std::nullopt;
     std::string line(raw);
     std::free(raw);
     return line;
   }
+
+  bool interrupted() const override { return interrupted_; }
 
   void Remember(const std::string& line) override {
     if (Trim(line).empty() || line == last_) return;
@@ -122,6 +159,7 @@ class EditLineReader : public LineReader {
  private:
   std::string history_path_;
   std::string last_;
+  bool interrupted_ = false;
 };
 
 // $DUET_HISTORY (empty: none), else $XDG_STATE_HOME/duet/history, else
@@ -196,6 +234,11 @@ class Repl {
         if (!buffer.empty()) Evaluate(buffer);
         if (interactive_) WriteOut("\n");
         break;
+      }
+      if (reader.interrupted()) {  // Ctrl-C: drop the unfinished input
+        buffer.clear();
+        block = false;
+        continue;
       }
       reader.Remember(*line);
       if (buffer.empty()) {
