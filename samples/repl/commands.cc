@@ -287,7 +287,9 @@ int RunBench(const CommandLine& command_line) {
     std::vector<double> times;
     const auto start = Clock::now();
     auto now = start;
-    while (now - start < budget) {
+    // The sample count is capped so a long run of fast calls stays small.
+    constexpr size_t kMaxSamples = 5'000'000;
+    while (now - start < budget && times.size() < kMaxSamples) {
       const auto before = Clock::now();
       absl::StatusOr<Value> r = call();
       now = Clock::now();

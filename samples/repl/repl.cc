@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <clocale>
 #include <csignal>
 #include <cstdio>
@@ -19,7 +20,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "duet/duet.h"
 #include "output.h"
 #include "session.h"
@@ -64,7 +64,7 @@ class LineReader {
 volatile std::sig_atomic_t at_prompt = 0;
 volatile std::sig_atomic_t interrupted_at_prompt = 0;
 
-extern "C" void OnInterrupt(int signal_number) {
+void OnInterrupt(int signal_number) {
   if (at_prompt) {
     interrupted_at_prompt = 1;
     return;
