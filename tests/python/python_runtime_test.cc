@@ -894,11 +894,14 @@ TEST_F(PythonRuntimeTest, WorkerThreadOutlivesAnInterpreterRestart) {
   EXPECT_THAT(loaded->Call("f", {Value(3)}), IsOkAndHolds(Value(4)));
 }
 
-TEST_F(PythonRuntimeTest, ImplementationKeepsTheInterpreterAlive) {
+TEST_F(PythonRuntimeTest, ImplementationsAndSessionsKeepTheInterpreterAlive) {
   ASSERT_OK_AND_ASSIGN(
       auto plugin, LoadSource("survivor", "def f():\n    return 'alive'\n"));
+  ASSERT_OK_AND_ASSIGN(auto repl, runtime_->NewReplSession());
   runtime_.reset();
   EXPECT_THAT(plugin->Call("f", {}), IsOkAndHolds(Value("alive")));
+  plugin.reset();
+  EXPECT_THAT(repl->Evaluate("6 * 7"), IsOkAndHolds(std::string("42")));
 }
 
 // --- REPL
