@@ -55,9 +55,9 @@ class RecordingServices : public HostServices {
       }
       auto f = m->second.find(std::string(function));
       if (f == m->second.end()) {
-        return absl::NotFoundError(absl::StrCat(
-            "module '", std::string(module), "' has no function '",
-            std::string(function), "'"));
+        return absl::NotFoundError(absl::StrCat("module '", std::string(module),
+                                                "' has no function '",
+                                                std::string(function), "'"));
       }
       fn = f->second;
     }
