@@ -26,10 +26,10 @@ Host& SharedHost() {
   static Host* host = [] {
     HostOptions options;
     options.log_sink = [](LogLevel, std::string_view, std::string_view) {};
-    Host* made = Host::CreateWithRuntimes(
-                     std::move(options),
-                     {CreatePythonRuntime, CreateJavaScriptRuntime})
-                     ->release();
+    Host* made =
+        Host::CreateWithRuntimes(std::move(options),
+                                 {CreatePythonRuntime, CreateJavaScriptRuntime})
+            ->release();
     absl::StatusOr<std::string> loaded = made->LoadPlugin(DUET_PROBE_DIR);
     EXPECT_TRUE(loaded.ok()) << loaded.status();
     return made;
@@ -43,8 +43,7 @@ class ConformanceTest : public ::testing::TestWithParam<Language> {
 
   absl::StatusOr<Value> Probe(std::string_view function,
                               std::vector<Value> args) {
-    return SharedHost().CallImplementation("probe", GetParam(), function,
-                                           args);
+    return SharedHost().CallImplementation("probe", GetParam(), function, args);
   }
   absl::StatusOr<Value> Eval(std::string_view code) {
     return Probe("evaluate", {std::string(code)});
@@ -112,12 +111,11 @@ TEST_P(ConformanceTest, IntegralFloatsComeBackFromJavaScriptAsInts) {
 TEST_P(ConformanceTest, StringsAndBytesRoundTrip) {
   std::string all_bytes;
   for (int i = 0; i < 256; ++i) all_bytes.push_back(static_cast<char>(i));
-  for (const Value& value :
-       {Value(""), Value("h\xc3\xa9llo w\xc3\xb6rld"),
-        Value(std::string("nul\0inside", 10)),
-        Value("astral \xf0\x9f\x98\x80 \xf0\x9d\x84\x9e"),
-        Value("\xe4\xb8\xad\xe6\x96\x87"), Value(Bytes()),
-        Value(Bytes(all_bytes))}) {
+  for (const Value& value : {Value(""), Value("h\xc3\xa9llo w\xc3\xb6rld"),
+                             Value(std::string("nul\0inside", 10)),
+                             Value("astral \xf0\x9f\x98\x80 \xf0\x9d\x84\x9e"),
+                             Value("\xe4\xb8\xad\xe6\x96\x87"), Value(Bytes()),
+                             Value(Bytes(all_bytes))}) {
     ExpectRoundTrip(value);
   }
 }
@@ -187,46 +185,45 @@ TEST_P(ConformanceTest, EngineValuesArriveAsDuetValues) {
 }
 
 TEST_P(ConformanceTest, UnconvertibleResultsNameThePath) {
-  EXPECT_THAT(Eval("{1, 2}", "Symbol('s')"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr(" at result")));
+  EXPECT_THAT(
+      Eval("{1, 2}", "Symbol('s')"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(" at result")));
   EXPECT_THAT(Eval("{'a': [1, {2}]}", "({a: [1, Symbol('s')]})"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr(" at result.a[1]")));
-  EXPECT_THAT(Eval("[object()]", "[new Date(0)]"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr(" at result[0]")));
-  EXPECT_THAT(Eval("{'f': len}", "({f: function f() {}})"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr(" at result.f")));
-  EXPECT_THAT(Eval("(lambda l: (l.append(l), l)[1])([])",
-                   "(() => { const a = []; a.push(a); return a; })()"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("cyclic")));
-  EXPECT_THAT(Eval("{1: 'x'}", "new Map([[1, 'x']])"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr(" at result")));
-  EXPECT_THAT(Eval("2**64", "2n**64n"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr(" at result")));
+  EXPECT_THAT(
+      Eval("[object()]", "[new Date(0)]"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(" at result[0]")));
+  EXPECT_THAT(
+      Eval("{'f': len}", "({f: function f() {}})"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(" at result.f")));
+  EXPECT_THAT(
+      Eval("(lambda l: (l.append(l), l)[1])([])",
+           "(() => { const a = []; a.push(a); return a; })()"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("cyclic")));
+  EXPECT_THAT(
+      Eval("{1: 'x'}", "new Map([[1, 'x']])"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(" at result")));
+  EXPECT_THAT(
+      Eval("2**64", "2n**64n"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(" at result")));
 }
 
 TEST_P(ConformanceTest, LoneSurrogatesAreErrorsNeverReplacements) {
-  EXPECT_THAT(Eval("'ok \\ud800'", "'ok \\ud800'"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr(" at result")));
-  EXPECT_THAT(Eval("['\\udc00']", "['\\udc00']"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr(" at result[0]")));
+  EXPECT_THAT(
+      Eval("'ok \\ud800'", "'ok \\ud800'"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(" at result")));
+  EXPECT_THAT(
+      Eval("['\\udc00']", "['\\udc00']"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(" at result[0]")));
   // Bytes that are not UTF-8 cannot be a string on the way in either.
-  EXPECT_THAT(Probe("echo", {Value::Map{{"s", "bad \xff"}}}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr(" at args[0].s")));
+  EXPECT_THAT(
+      Probe("echo", {Value::Map{{"s", "bad \xff"}}}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(" at args[0].s")));
 }
 
 TEST_P(ConformanceTest, ScriptExceptionsCarryTypeMessageAndStack) {
-  absl::StatusOr<Value> result =
-      Eval("int('not a number')", "null.property");
+  absl::StatusOr<Value> result = Eval("int('not a number')", "null.property");
   ASSERT_THAT(result, StatusIs(absl::StatusCode::kUnknown, HasSubstr("")));
   std::optional<ScriptError> error = GetScriptError(result.status());
   ASSERT_TRUE(error.has_value()) << result.status();
@@ -246,9 +243,8 @@ TEST_P(ConformanceTest, ScriptExceptionsCarryTypeMessageAndStack) {
 
 TEST_P(ConformanceTest, CallsAcrossLanguagesKeepValues) {
   // The probe in this language calls the probe in its active language.
-  Value payload = Value::Map{{"n", kMaxSafe + 1},
-                             {"b", Bytes("\x01")},
-                             {"l", Value::List{1.5, "x"}}};
+  Value payload = Value::Map{
+      {"n", kMaxSafe + 1}, {"b", Bytes("\x01")}, {"l", Value::List{1.5, "x"}}};
   absl::StatusOr<Value> result =
       Probe("call", {"probe.echo", Value::List{payload}});
   ASSERT_OK(result);

@@ -16,7 +16,8 @@ namespace {
 duet::Host* SharedHost() {
   static duet::Host* host = [] {
     duet::HostOptions options;
-    options.log_sink = [](duet::LogLevel, std::string_view, std::string_view) {};
+    options.log_sink = [](duet::LogLevel, std::string_view, std::string_view) {
+    };
     absl::StatusOr<std::unique_ptr<duet::Host>> made =
         duet::Host::Create(std::move(options));
     if (!made.ok()) {
@@ -40,8 +41,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   absl::StatusOr<duet::Value> value = duet::ParseJson(text);
   if (!value.ok()) return 0;
   for (duet::Language language : duet::kAllLanguages) {
-    absl::StatusOr<duet::Value> back = SharedHost()->CallImplementation(
-        "probe", language, "echo", {*value});
+    absl::StatusOr<duet::Value> back =
+        SharedHost()->CallImplementation("probe", language, "echo", {*value});
     if (!back.ok()) {
       if (back.status().code() != absl::StatusCode::kInvalidArgument) {
         std::cerr << back.status() << "\n";
