@@ -533,5 +533,51 @@ TEST(CliRepl, NeverCrashesOnOddInput) {
   EXPECT_THAT(r.out, HasSubstr("42\n")) << Explain(r);
 }
 
+// ---- duet repl (on a terminal) ---------------------------------------------
+
+TEST(CliTerminal, PromptsEditsAndSurvivesCtrlC) {
+  ProcessOptions options;
+  options.working_directory = DUET_SOURCE_DIR;
+  options.environment["DUET_PLUGINS"] = std::nullopt;
+  options.environment["DUET_HISTORY"] = "";
+  options.environment["TERM"] = "dumb";
+  options.timeout_seconds = 60;
+  ProcessResult r = RunInTerminal(
+      {DUET_CLI_PATH, "repl", "--plugins", "plugins"},
+      {
+          {"py> ", "40 + 2\r"},
+          {"42", ""},
+          // Ctrl-C at the prompt drops the line and prompts again.
+          {"py> ", "\x03"},
+          {"py> ", ":use greeter js\r"},
+          {"greeter now uses javascript", ""},
+          {"py> ", ":lang js\r"},
+          {"js> ", "greeter.language()\r"},
+          {"'javascript'", ""},
+          {"js> ", "\x04"},  // Ctrl-D leaves
+      },
+      options);
+  EXPECT_EQ(r.exit_code, 0) << Explain(r);
+  EXPECT_EQ(r.err, "") << Explain(r);
+}
+
+TEST(CliTerminal, NoCommandStartsTheRepl) {
+  ProcessOptions options;
+  options.working_directory = DUET_SOURCE_DIR;  // ./plugins is the default
+  options.environment["DUET_PLUGINS"] = std::nullopt;
+  options.environment["DUET_HISTORY"] = "";
+  options.environment["TERM"] = "dumb";
+  options.timeout_seconds = 60;
+  ProcessResult r = RunInTerminal({DUET_CLI_PATH},
+                                  {
+                                      {"py> ", "greeter.greet('tty')\r"},
+                                      {"'Hello, tty!'", ""},
+                                      {"py> ", ":quit\r"},
+                                  },
+                                  options);
+  EXPECT_EQ(r.exit_code, 0) << Explain(r);
+  EXPECT_EQ(r.err, "") << Explain(r);
+}
+
 }  // namespace
 }  // namespace duet::testing

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 namespace duet::testing {
 namespace {
@@ -29,6 +31,11 @@ int StdinFile(const std::string& text) {
   lseek(fd, 0, SEEK_SET);
   return fd;
 }
+
+// Sets up the environment and working directory, then execs argv; never
+// returns.
+[[noreturn]] void StartChild(const std::vector<std::string>& argv,
+                             const ProcessOptions& options);
 
 }  // namespace
 
@@ -52,26 +59,7 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
     close(out_pipe[1]);
     close(err_pipe[0]);
     close(err_pipe[1]);
-    if (!options.working_directory.empty() &&
-        chdir(options.working_directory.c_str()) != 0) {
-      std::perror("chdir");
-      _exit(127);
-    }
-    for (const auto& [name, value] : options.environment) {
-      if (value) {
-        setenv(name.c_str(), value->c_str(), 1);
-      } else {
-        unsetenv(name.c_str());
-      }
-    }
-    std::vector<char*> args;
-    for (const std::string& arg : argv) {
-      args.push_back(const_cast<char*>(arg.c_str()));
-    }
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
-    _exit(127);
+    StartChild(argv, options);
   }
   close(in_fd);
   close(out_pipe[1]);
@@ -118,6 +106,114 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
   for (pollfd& fd : fds) {
     if (fd.fd >= 0) close(fd.fd);
   }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (timed_out) {
+    result.exit_code = -1;
+  } else if (WIFEXITED(status)) {
+    result.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    result.exit_code = 128 + WTERMSIG(status);
+  }
+  return result;
+}
+
+namespace {
+
+[[noreturn]] void StartChild(const std::vector<std::string>& argv,
+                             const ProcessOptions& options) {
+  if (!options.working_directory.empty() &&
+      chdir(options.working_directory.c_str()) != 0) {
+    std::perror("chdir");
+    _exit(127);
+  }
+  for (const auto& [name, value] : options.environment) {
+    if (value) {
+      setenv(name.c_str(), value->c_str(), 1);
+    } else {
+      unsetenv(name.c_str());
+    }
+  }
+  std::vector<char*> args;
+  for (const std::string& arg : argv) {
+    args.push_back(const_cast<char*>(arg.c_str()));
+  }
+  args.push_back(nullptr);
+  execv(args[0], args.data());
+  std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
+  _exit(127);
+}
+
+// Reads from `fd` into `out` until `done` says so, the fd closes, or the
+// deadline passes. Returns false on timeout.
+template <typename Done>
+bool ReadUntil(int fd, std::string& out,
+               std::chrono::steady_clock::time_point deadline, Done done) {
+  while (!done()) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd p = {fd, POLLIN, 0};
+    int ready = poll(&p, 1, static_cast<int>(left.count()));
+    if (ready <= 0) continue;
+    char buffer[4096];
+    ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n > 0) {
+      out.append(buffer, static_cast<size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      return true;  // the child closed the terminal (EIO on Linux)
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+ProcessResult RunInTerminal(const std::vector<std::string>& argv,
+                            const std::vector<TerminalStep>& steps,
+                            const ProcessOptions& options) {
+  ProcessResult result;
+  int master = -1;
+  pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid == 0) StartChild(argv, options);
+  if (pid < 0) {
+    result.exit_code = 127;
+    result.err = "forkpty failed";
+    return result;
+  }
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::seconds(options.timeout_seconds);
+  size_t seen = 0;  // output before this was matched by earlier steps
+  bool timed_out = false;
+  for (size_t i = 0; i < steps.size() && !timed_out; ++i) {
+    const TerminalStep& step = steps[i];
+    size_t found = std::string::npos;
+    bool ok = ReadUntil(master, result.out, deadline, [&] {
+      found = result.out.find(step.wait_for, seen);
+      return found != std::string::npos;
+    });
+    if (!ok || found == std::string::npos) {
+      timed_out = !ok;
+      result.err =
+          "step " + std::to_string(i) + ": never saw '" + step.wait_for + "'";
+      break;
+    }
+    seen = found + step.wait_for.size();
+    if (!step.send.empty()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    if (!step.send.empty() &&
+        write(master, step.send.data(), step.send.size()) < 0) {
+      result.err = "cannot write to the terminal";
+      break;
+    }
+  }
+  if (!ReadUntil(master, result.out, deadline, [] { return false; })) {
+    timed_out = true;
+  }
+  if (timed_out) kill(pid, SIGKILL);
+  close(master);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }

@@ -29,6 +29,22 @@ struct ProcessOptions {
 ProcessResult RunProcess(const std::vector<std::string>& argv,
                          const ProcessOptions& options = {});
 
+// One step of a terminal session: wait until the screen shows `wait_for`
+// (after what earlier steps waited for), then type `send` a moment later, as
+// a person would (a line editor switches the terminal to raw mode around
+// its prompt; keys typed ahead of that are echoed twice).
+struct TerminalStep {
+  std::string wait_for;
+  std::string send;
+};
+
+// Runs argv in a pseudo-terminal, so the program sees a terminal on stdin
+// and stdout, and plays `steps`. `out` holds everything the terminal showed
+// (with "\r\n" line ends); `err` says which step timed out, if one did.
+ProcessResult RunInTerminal(const std::vector<std::string>& argv,
+                            const std::vector<TerminalStep>& steps,
+                            const ProcessOptions& options = {});
+
 // Splits text into lines without their '\n' (no empty last line).
 std::vector<std::string> Lines(const std::string& text);
 
