@@ -113,6 +113,60 @@ void BM_RawV8Call(benchmark::State& state) {
 }
 BENCHMARK(BM_RawV8Call)->Name("BM_RawV8Call/add");
 
+// The same call taking the V8 lock and scopes on every call, as any embedder
+// must when several threads share an isolate: the floor for Host::Call.
+void BM_RawV8CallLockedPerCall(benchmark::State& state) {
+  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator(
+      v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+  v8::Isolate::CreateParams params;
+  params.array_buffer_allocator = allocator.get();
+  v8::Isolate* isolate = v8::Isolate::New(params);
+  v8::Global<v8::Context> global_context;
+  v8::Global<v8::Function> global_add;
+  {
+    v8::Locker locker(isolate);
+    v8::Isolate::Scope isolate_scope(isolate);
+    v8::HandleScope handle_scope(isolate);
+    v8::Local<v8::Context> context = v8::Context::New(isolate);
+    v8::Context::Scope context_scope(context);
+    v8::Local<v8::Script> script;
+    v8::Local<v8::Value> compiled;
+    if (v8::Script::Compile(
+            context, v8::String::NewFromUtf8Literal(
+                         isolate, "(function add(a, b) { return a + b; })"))
+            .ToLocal(&script) &&
+        script->Run(context).ToLocal(&compiled)) {
+      global_context.Reset(isolate, context);
+      global_add.Reset(isolate, compiled.As<v8::Function>());
+    }
+  }
+  for (auto _ : state) {
+    v8::Locker locker(isolate);
+    v8::Isolate::Scope isolate_scope(isolate);
+    v8::HandleScope handle_scope(isolate);
+    v8::Local<v8::Context> context = global_context.Get(isolate);
+    v8::Context::Scope context_scope(context);
+    v8::TryCatch try_catch(isolate);
+    v8::Local<v8::Value> argv[] = {v8::Integer::New(isolate, 1),
+                                   v8::Integer::New(isolate, 2)};
+    v8::Local<v8::Value> result;
+    if (!global_add.Get(isolate)
+             ->Call(context, v8::Undefined(isolate), 2, argv)
+             .ToLocal(&result)) {
+      break;
+    }
+    int64_t sum = result->IntegerValue(context).FromMaybe(0);
+    benchmark::DoNotOptimize(sum);
+  }
+  {
+    v8::Locker locker(isolate);
+    global_add.Reset();
+    global_context.Reset();
+  }
+  isolate->Dispose();
+}
+BENCHMARK(BM_RawV8CallLockedPerCall)->Name("BM_RawV8CallLockedPerCall/add");
+
 }  // namespace
 
 int main(int argc, char** argv) {
