@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "duet/internal/identifier.h"
 #include "duet/internal/status_macros.h"
 #include "duet/internal/strings.h"
@@ -47,20 +48,25 @@ bool IsSkippedEntry(const std::filesystem::path& path) {
          name == "node_modules";
 }
 
-// A module as callers see it: one implementation per language, one active.
-// Implementations are fixed once the module is published, so a call may use
-// the raw pointer for as long as it holds the Module.
-struct Module {
-  std::string name;
+// What one version of a module's files produced: its implementations and
+// the resolved function table. Immutable once published; Reload publishes a
+// new one and calls in flight keep the old one alive until they return.
+struct ModuleState {
+  struct Function {
+    const ExportSpec* declared = nullptr;  // from [exports], when declared
+    // Position in each implementation's exports(), -1 where it is missing.
+    std::array<int, kLanguageCount> index;
+  };
+
   std::string version;
   std::string description;
   std::filesystem::path location;
   std::optional<Manifest> manifest;
   std::array<std::unique_ptr<Implementation>, kLanguageCount> implementations;
   std::array<std::filesystem::path, kLanguageCount> files;
-  std::atomic<Language> active{Language::kPython};
-  // Declared [exports], by name, for argument and result checks.
-  absl::flat_hash_map<std::string, const ExportSpec*> declared;
+  Language default_language = Language::kPython;
+  std::optional<absl::Duration> timeout;  // [limits] timeout_ms
+  absl::flat_hash_map<std::string, Function> functions;
 
   Implementation* Get(Language language) const {
     return implementations[LanguageIndex(language)].get();
@@ -72,7 +78,74 @@ struct Module {
     }
     return out;
   }
+  // Resolves every exported name once, so a call is one hash lookup.
+  void IndexFunctions() {
+    for (Language language : Languages()) {
+      const std::vector<std::string>& exports = Get(language)->exports();
+      for (size_t i = 0; i < exports.size(); ++i) {
+        auto [it, inserted] = functions.try_emplace(exports[i]);
+        if (inserted) it->second.index.fill(-1);
+        it->second.index[LanguageIndex(language)] = static_cast<int>(i);
+      }
+    }
+    if (!manifest) return;
+    for (const ExportSpec& spec : manifest->exports) {
+      auto it = functions.find(spec.name);
+      if (it != functions.end()) it->second.declared = &spec;
+    }
+  }
 };
+
+// A module as callers see it: a name, the active language, and the current
+// state. Modules are never removed, so the table may hand out raw pointers.
+class Module {
+ public:
+  explicit Module(std::string name) : name_(std::move(name)) {}
+
+  const std::string& name() const { return name_; }
+  Language active() const { return active_.load(std::memory_order_acquire); }
+  void set_active(Language language) {
+    active_.store(language, std::memory_order_release);
+  }
+
+  std::shared_ptr<const ModuleState> state() const {
+    SpinGuard guard(state_lock_);
+    return state_;
+  }
+  // Returns the replaced state so the caller destroys it outside the lock.
+  std::shared_ptr<const ModuleState> Publish(
+      std::shared_ptr<const ModuleState> state) {
+    SpinGuard guard(state_lock_);
+    std::swap(state_, state);
+    return state;
+  }
+
+ private:
+  // Held for a pointer copy only; cheaper than a mutex on the call path.
+  class SpinGuard {
+   public:
+    explicit SpinGuard(std::atomic<bool>& lock) : lock_(lock) {
+      while (lock_.exchange(true, std::memory_order_acquire)) {
+        while (lock_.load(std::memory_order_relaxed)) {
+        }
+      }
+    }
+    ~SpinGuard() { lock_.store(false, std::memory_order_release); }
+
+   private:
+    std::atomic<bool>& lock_;
+  };
+
+  const std::string name_;
+  std::atomic<Language> active_{Language::kPython};
+  mutable std::atomic<bool> state_lock_{false};
+  std::shared_ptr<const ModuleState> state_;
+};
+
+using ModuleTable = absl::flat_hash_map<std::string, Module*>;
+
+// The deadline of the call this thread is running, for nested calls.
+thread_local absl::Time current_deadline = absl::InfiniteFuture();
 
 // Calls nest when scripts call modules (JS -> Python -> JS ...), and every
 // hop spends native stack in both engines. Nested calls are refused, with an
@@ -137,14 +210,30 @@ class Host::Impl : public HostServices {
  public:
   explicit Impl(HostOptions options) : options_(std::move(options)) {
     if (!options_.log_sink) options_.log_sink = DefaultLogSink;
+    absl::MutexLock lock(&load_mutex_);
+    tables_.push_back(std::make_unique<const ModuleTable>());
+    table_.store(tables_.back().get());
   }
 
   ~Impl() override {
+    // Stop what is running and let it return before anything goes away:
+    // the calls hold module states, and the states hold engine objects.
+    closing_.store(true, std::memory_order_seq_cst);
+    for (int round = 0; in_flight_.load(std::memory_order_seq_cst) > 0;
+         ++round) {
+      InterruptRuntimes();
+      absl::SleepFor(absl::Milliseconds(1));
+      if (round == 5000) {
+        Log(LogLevel::kWarning, "duet",
+            "the host is waiting for calls that do not stop (a Python call "
+            "blocked in native code cannot be interrupted)");
+      }
+    }
     // Implementations and sessions hold engine resources: release them
     // before the engines that made them.
     {
-      absl::MutexLock lock(&modules_mutex_);
-      modules_.clear();
+      absl::MutexLock lock(&load_mutex_);
+      for (auto& module : modules_) module->Publish(nullptr);
     }
     {
       absl::MutexLock lock(&sessions_mutex_);
@@ -166,9 +255,41 @@ class Host::Impl : public HostServices {
     return absl::OkStatus();
   }
 
+  // ---- calls in flight ----------------------------------------------------
+
+  // Counts a call for the destructor to wait on; refuses it once the host
+  // is closing.
+  class InFlight {
+   public:
+    explicit InFlight(Impl& host) : host_(host) {
+      host_.in_flight_.fetch_add(1, std::memory_order_seq_cst);
+    }
+    ~InFlight() { host_.in_flight_.fetch_sub(1, std::memory_order_seq_cst); }
+    InFlight(const InFlight&) = delete;
+    InFlight& operator=(const InFlight&) = delete;
+
+    absl::Status Check() const {
+      if (host_.closing_.load(std::memory_order_seq_cst)) {
+        return absl::CancelledError("the host is shutting down");
+      }
+      return absl::OkStatus();
+    }
+
+   private:
+    Impl& host_;
+  };
+
+  void InterruptRuntimes() {
+    for (auto& runtime : runtimes_) {
+      if (runtime != nullptr) runtime->Interrupt();
+    }
+  }
+
   // ---- loading ------------------------------------------------------------
 
   absl::StatusOr<LoadReport> LoadPlugins(const std::filesystem::path& dir) {
+    InFlight in_flight(*this);
+    DUET_RETURN_IF_ERROR(in_flight.Check());
     std::error_code error;
     if (!std::filesystem::is_directory(dir, error)) {
       return absl::NotFoundError(absl::StrCat(
@@ -192,7 +313,7 @@ class Host::Impl : public HostServices {
       if (is_dir && !std::filesystem::exists(entry / "plugin.toml", error)) {
         continue;  // a helper folder, not a plugin
       }
-      if (!is_dir && !ClaimedExtension(entry)) continue;
+      if (!is_dir && RuntimeForFile(entry) == nullptr) continue;
       absl::StatusOr<std::string> name = LoadPlugin(entry, &report.warnings);
       if (name.ok()) {
         report.loaded.push_back(*name);
@@ -211,61 +332,110 @@ class Host::Impl : public HostServices {
 
   absl::StatusOr<std::string> LoadPlugin(const std::filesystem::path& location,
                                          std::vector<std::string>* warnings) {
-    std::error_code error;
-    std::unique_ptr<Module> module;
-    if (std::filesystem::is_directory(location, error)) {
-      DUET_ASSIGN_OR_RETURN(module, LoadDirectoryPlugin(location, warnings));
-    } else if (std::filesystem::is_regular_file(location, error)) {
-      DUET_ASSIGN_OR_RETURN(module, LoadSingleFilePlugin(location));
-    } else {
-      return absl::NotFoundError(
-          absl::StrCat(location.string(), ": no such plugin file or folder"));
-    }
-    std::string name = module->name;
-    absl::MutexLock lock(&modules_mutex_);
-    auto [it, inserted] = modules_.try_emplace(name, nullptr);
-    if (!inserted) return NameTaken(location, *it->second);
-    it->second = std::shared_ptr<Module>(std::move(module));
+    InFlight in_flight(*this);
+    DUET_RETURN_IF_ERROR(in_flight.Check());
+    // Loading runs plugin code, which may call modules (lock-free) but never
+    // loads plugins itself, so one load at a time is no deadlock risk.
+    absl::MutexLock lock(&load_mutex_);
+    std::string name;
+    DUET_ASSIGN_OR_RETURN(
+        std::unique_ptr<ModuleState> state,
+        ReadPlugin(location, /*reloading=*/nullptr, &name, warnings));
+    auto module = std::make_unique<Module>(name);
+    module->set_active(state->default_language);
+    module->Publish(std::move(state));
+    auto table = std::make_unique<ModuleTable>(*table_.load());
+    table->emplace(name, module.get());
+    table_.store(table.get(), std::memory_order_release);
+    tables_.push_back(std::move(table));
+    modules_.push_back(std::move(module));
     return name;
+  }
+
+  absl::Status Reload(std::string_view name) {
+    InFlight in_flight(*this);
+    DUET_RETURN_IF_ERROR(in_flight.Check());
+    absl::MutexLock lock(&load_mutex_);
+    DUET_ASSIGN_OR_RETURN(Module * module, GetModule(name));
+    std::filesystem::path location = module->state()->location;
+    std::string new_name;
+    std::vector<std::string> warnings;
+    DUET_ASSIGN_OR_RETURN(std::unique_ptr<ModuleState> state,
+                          ReadPlugin(location, module, &new_name, &warnings));
+    Language active = module->active();
+    if (state->Get(active) == nullptr) active = state->default_language;
+    // The old state goes when the last call using it returns.
+    std::shared_ptr<const ModuleState> old = module->Publish(std::move(state));
+    module->set_active(active);
+    return absl::OkStatus();
   }
 
   // First come, first served: a later plugin cannot take over a name that
   // callers may already be using.
-  static absl::Status NameTaken(const std::filesystem::path& location,
-                                const Module& loaded) {
-    return absl::AlreadyExistsError(
-        absl::StrCat(location.string(), ": module '", loaded.name,
-                     "' is already loaded from ", loaded.location.string(),
-                     "; this one is ignored"));
-  }
-
-  // Checked before any plugin code runs; LoadPlugin checks again when it
-  // publishes the module, in case another thread won the race.
   absl::Status CheckNameFree(std::string_view name,
                              const std::filesystem::path& location) const {
-    std::shared_ptr<Module> loaded = FindModule(name);
-    return loaded == nullptr ? absl::OkStatus() : NameTaken(location, *loaded);
+    Module* loaded = FindModule(name);
+    if (loaded == nullptr) return absl::OkStatus();
+    return absl::AlreadyExistsError(absl::StrCat(
+        location.string(), ": module '", loaded->name(),
+        "' is already loaded from ", loaded->state()->location.string(),
+        "; this one is ignored"));
   }
 
-  absl::StatusOr<std::unique_ptr<Module>> LoadDirectoryPlugin(
-      const std::filesystem::path& dir, std::vector<std::string>* warnings) {
-    DUET_ASSIGN_OR_RETURN(ParsedManifest parsed,
-                          ParseManifestFile(dir / "plugin.toml"));
-    for (const std::string& warning : parsed.warnings) {
-      Log(LogLevel::kWarning, "duet", warning);
-      if (warnings != nullptr) warnings->push_back(warning);
+  // Reads a plugin from disk and loads its implementations. `reloading` is
+  // the module being reloaded (its name must not change), or null for a new
+  // module, whose name must be free. Sets *name.
+  absl::StatusOr<std::unique_ptr<ModuleState>> ReadPlugin(
+      const std::filesystem::path& location, const Module* reloading,
+      std::string* name, std::vector<std::string>* warnings) {
+    std::error_code error;
+    auto state = std::make_unique<ModuleState>();
+    state->location = location;
+    if (std::filesystem::is_directory(location, error)) {
+      DUET_ASSIGN_OR_RETURN(ParsedManifest parsed,
+                            ParseManifestFile(location / "plugin.toml"));
+      for (const std::string& warning : parsed.warnings) {
+        Log(LogLevel::kWarning, "duet", warning);
+        if (warnings != nullptr) warnings->push_back(warning);
+      }
+      *name = parsed.manifest.name;
+      DUET_RETURN_IF_ERROR(CheckName(*name, location, reloading));
+      state->manifest = std::move(parsed.manifest);
+      DUET_RETURN_IF_ERROR(LoadDirectoryImplementations(*state));
+    } else if (std::filesystem::is_regular_file(location, error)) {
+      *name = location.stem().string();
+      DUET_RETURN_IF_ERROR(CheckName(*name, location, reloading));
+      DUET_RETURN_IF_ERROR(LoadSingleFileImplementation(*name, *state));
+    } else {
+      return absl::NotFoundError(
+          absl::StrCat(location.string(), ": no such plugin file or folder"));
     }
-    DUET_RETURN_IF_ERROR(CheckNameFree(parsed.manifest.name, dir));
-    auto module = std::make_unique<Module>();
-    module->manifest = std::move(parsed.manifest);
-    const Manifest& manifest = *module->manifest;
-    module->name = manifest.name;
-    module->version = manifest.version;
-    module->description = manifest.description;
-    module->location = dir;
+    state->IndexFunctions();
+    return state;
+  }
 
+  absl::Status CheckName(const std::string& name,
+                         const std::filesystem::path& location,
+                         const Module* reloading) const {
+    if (reloading == nullptr) return CheckNameFree(name, location);
+    if (name != reloading->name()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(location.string(), ": the plugin is now named '", name,
+                       "', not '", reloading->name(),
+                       "'; load it as a new plugin instead of reloading"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status LoadDirectoryImplementations(ModuleState& state) {
+    const Manifest& manifest = *state.manifest;
+    state.version = manifest.version;
+    state.description = manifest.description;
+    if (manifest.limits.timeout_ms > 0) {
+      state.timeout = absl::Milliseconds(manifest.limits.timeout_ms);
+    }
     std::filesystem::path root =
-        std::filesystem::absolute(dir).lexically_normal();
+        std::filesystem::absolute(state.location).lexically_normal();
     for (const auto& [language, file] : manifest.implementations) {
       Runtime* runtime = runtimes_[LanguageIndex(language)].get();
       if (runtime == nullptr) {
@@ -286,14 +456,15 @@ class Host::Impl : public HostServices {
                          LanguageString(language), " implementation '", file,
                          "' does not exist (looked for ", entry.string(), ")"));
       }
-      ImplementationSpec spec{manifest.name, entry, root, false};
+      ImplementationSpec spec{manifest.name, entry, root, false,
+                              MemoryLimit(manifest.limits)};
       DUET_ASSIGN_OR_RETURN(std::unique_ptr<Implementation> implementation,
                             runtime->Load(spec));
-      module->files[LanguageIndex(language)] = entry;
-      module->implementations[LanguageIndex(language)] =
+      state.files[LanguageIndex(language)] = entry;
+      state.implementations[LanguageIndex(language)] =
           std::move(implementation);
     }
-    std::vector<Language> languages = module->Languages();
+    std::vector<Language> languages = state.Languages();
     if (languages.empty()) {
       return absl::FailedPreconditionError(absl::StrCat(
           manifest.file.string(), ": no implementation can run in this host"));
@@ -302,14 +473,13 @@ class Host::Impl : public HostServices {
     // Each implementation must provide every declared export.
     std::vector<std::string> missing;
     for (const ExportSpec& spec : manifest.exports) {
-      module->declared[spec.name] = &spec;
       for (Language language : languages) {
         const std::vector<std::string>& exports =
-            module->Get(language)->exports();
+            state.Get(language)->exports();
         if (!std::binary_search(exports.begin(), exports.end(), spec.name)) {
           missing.push_back(absl::StrCat(
               "'", spec.name, "' in ",
-              module->files[LanguageIndex(language)].filename().string(), " (",
+              state.files[LanguageIndex(language)].filename().string(), " (",
               LanguageString(language), ")"));
         }
       }
@@ -319,42 +489,43 @@ class Host::Impl : public HostServices {
           manifest.file.string(),
           ": declared exports are missing: ", absl::StrJoin(missing, ", ")));
     }
-
-    Language active = manifest.default_language.value_or(languages.front());
-    if (module->Get(active) == nullptr) active = languages.front();
-    module->active.store(active);
-    return module;
+    state.default_language =
+        manifest.default_language.value_or(languages.front());
+    if (state.Get(state.default_language) == nullptr) {
+      state.default_language = languages.front();
+    }
+    return absl::OkStatus();
   }
 
-  absl::StatusOr<std::unique_ptr<Module>> LoadSingleFilePlugin(
-      const std::filesystem::path& file) {
+  absl::Status LoadSingleFileImplementation(const std::string& name,
+                                            ModuleState& state) {
+    const std::filesystem::path& file = state.location;
     Runtime* runtime = RuntimeForFile(file);
     if (runtime == nullptr) {
       return absl::InvalidArgumentError(
           absl::StrCat(file.string(), ": no engine in this host loads '",
                        file.extension().string(), "' files"));
     }
-    std::string name = file.stem().string();
     if (!internal::IsIdentifier(name)) {
       return absl::InvalidArgumentError(absl::StrCat(
           file.string(), ": '", name,
           "' cannot be a module name (use letters, digits and _)"));
     }
-    DUET_RETURN_IF_ERROR(CheckNameFree(name, file));
     std::filesystem::path entry =
         std::filesystem::absolute(file).lexically_normal();
-    ImplementationSpec spec{name, entry, entry.parent_path(), true};
+    ImplementationSpec spec{name, entry, entry.parent_path(), true,
+                            MemoryLimit(Limits())};
     DUET_ASSIGN_OR_RETURN(std::unique_ptr<Implementation> implementation,
                           runtime->Load(spec));
-    auto module = std::make_unique<Module>();
-    module->name = name;
-    module->location = file;
     Language language = runtime->language();
-    module->files[LanguageIndex(language)] = entry;
-    module->implementations[LanguageIndex(language)] =
-        std::move(implementation);
-    module->active.store(language);
-    return module;
+    state.files[LanguageIndex(language)] = entry;
+    state.implementations[LanguageIndex(language)] = std::move(implementation);
+    state.default_language = language;
+    return absl::OkStatus();
+  }
+
+  int64_t MemoryLimit(const Limits& limits) const {
+    return limits.memory_mb > 0 ? limits.memory_mb : options_.default_memory_mb;
   }
 
   Runtime* RuntimeForFile(const std::filesystem::path& file) const {
@@ -368,16 +539,12 @@ class Host::Impl : public HostServices {
     return nullptr;
   }
 
-  bool ClaimedExtension(const std::filesystem::path& file) const {
-    return RuntimeForFile(file) != nullptr;
-  }
-
   // ---- modules ------------------------------------------------------------
 
-  std::shared_ptr<Module> FindModule(std::string_view name) const {
-    absl::ReaderMutexLock lock(&modules_mutex_);
-    auto it = modules_.find(ToAbsl(name));
-    return it == modules_.end() ? nullptr : it->second;
+  Module* FindModule(std::string_view name) const {
+    const ModuleTable& table = *table_.load(std::memory_order_acquire);
+    auto it = table.find(ToAbsl(name));
+    return it == table.end() ? nullptr : it->second;
   }
 
   absl::Status UnknownModule(std::string_view name) const {
@@ -389,37 +556,34 @@ class Host::Impl : public HostServices {
             : absl::StrCat(" (loaded: ", absl::StrJoin(names, ", "), ")")));
   }
 
-  absl::StatusOr<std::shared_ptr<Module>> GetModule(
-      std::string_view name) const {
-    std::shared_ptr<Module> module = FindModule(name);
+  absl::StatusOr<Module*> GetModule(std::string_view name) const {
+    Module* module = FindModule(name);
     if (module == nullptr) return UnknownModule(name);
     return module;
   }
 
   ModuleInfo Describe(const Module& module) const {
+    std::shared_ptr<const ModuleState> state = module.state();
     ModuleInfo info;
-    info.name = module.name;
-    info.version = module.version;
-    info.description = module.description;
-    info.location = module.location;
-    info.active = module.active.load();
-    info.manifest = module.manifest;
-    for (Language language : module.Languages()) {
+    info.name = module.name();
+    info.version = state->version;
+    info.description = state->description;
+    info.location = state->location;
+    info.active = module.active();
+    info.manifest = state->manifest;
+    for (Language language : state->Languages()) {
       info.implementations.push_back({language,
-                                      module.files[LanguageIndex(language)],
-                                      module.Get(language)->exports()});
+                                      state->files[LanguageIndex(language)],
+                                      state->Get(language)->exports()});
     }
     return info;
   }
 
   std::vector<ModuleInfo> ListModules() const {
-    std::vector<std::shared_ptr<Module>> modules;
-    {
-      absl::ReaderMutexLock lock(&modules_mutex_);
-      for (const auto& [name, module] : modules_) modules.push_back(module);
-    }
     std::vector<ModuleInfo> out;
-    for (const auto& module : modules) out.push_back(Describe(*module));
+    for (const auto& [name, module] : *table_.load(std::memory_order_acquire)) {
+      out.push_back(Describe(*module));
+    }
     std::sort(out.begin(), out.end(),
               [](const ModuleInfo& a, const ModuleInfo& b) {
                 return a.name < b.name;
@@ -427,39 +591,112 @@ class Host::Impl : public HostServices {
     return out;
   }
 
-  absl::StatusOr<Value> CallOn(const Module& module, Language language,
-                               std::string_view function,
-                               absl::Span<const Value> args) {
+  absl::StatusOr<ModuleInfo> GetModuleInfo(std::string_view name) const {
+    DUET_ASSIGN_OR_RETURN(Module * module, GetModule(name));
+    return Describe(*module);
+  }
+
+  // ---- calls --------------------------------------------------------------
+
+  absl::StatusOr<Value> Call(std::string_view module_name,
+                             std::string_view function,
+                             absl::Span<const Value> args,
+                             const CallOptions& options) {
+    InFlight in_flight(*this);
+    DUET_RETURN_IF_ERROR(in_flight.Check());
+    Module* module = FindModule(module_name);
+    if (module == nullptr) return UnknownModule(module_name);
+    // Read the active language once: a concurrent Use() affects later calls.
+    Language language = module->active();
+    return CallOn(*module, module->state(), language, function, args, options);
+  }
+
+  absl::StatusOr<Value> CallImplementation(std::string_view module_name,
+                                           Language language,
+                                           std::string_view function,
+                                           absl::Span<const Value> args,
+                                           const CallOptions& options) {
+    InFlight in_flight(*this);
+    DUET_RETURN_IF_ERROR(in_flight.Check());
+    DUET_ASSIGN_OR_RETURN(Module * module, GetModule(module_name));
+    std::shared_ptr<const ModuleState> state = module->state();
+    if (state->Get(language) == nullptr) {
+      return NoImplementation(*module, *state, language);
+    }
+    return CallOn(*module, std::move(state), language, function, args, options);
+  }
+
+  absl::StatusOr<Value> CallOn(const Module& module,
+                               std::shared_ptr<const ModuleState> state,
+                               Language language, std::string_view function,
+                               absl::Span<const Value> args,
+                               const CallOptions& options) {
     CallDepthScope depth;
-    DUET_RETURN_IF_ERROR(CallDepthScope::Check(module.name, function));
-    Implementation* implementation = module.Get(language);
-    const std::vector<std::string>& exports = implementation->exports();
-    if (!std::binary_search(exports.begin(), exports.end(), function)) {
-      return absl::NotFoundError(absl::StrCat(
-          "module '", module.name, "' (", LanguageString(language),
-          ") has no function '", ToAbsl(function), "'",
-          exports.empty()
-              ? std::string("; it exports nothing")
-              : absl::StrCat("; it exports: ", absl::StrJoin(exports, ", "))));
-    }
-    const ExportSpec* declared = nullptr;
-    if (!module.declared.empty()) {
-      auto it = module.declared.find(ToAbsl(function));
-      if (it != module.declared.end()) declared = it->second;
-    }
+    DUET_RETURN_IF_ERROR(CallDepthScope::Check(module.name(), function));
+    auto it = state->functions.find(ToAbsl(function));
+    int index = it == state->functions.end()
+                    ? -1
+                    : it->second.index[LanguageIndex(language)];
+    if (index < 0) return UnknownFunction(module, *state, language, function);
+    const ExportSpec* declared = it->second.declared;
     if (declared != nullptr) {
       DUET_RETURN_IF_ERROR(CheckArguments(module, *declared, args));
     }
-    absl::StatusOr<Value> result = implementation->Call(function, args);
-    if (result.ok() && declared != nullptr && declared->returns &&
+
+    // A nested call never outlives the call that made it.
+    absl::Time outer = current_deadline;
+    std::optional<absl::Duration> timeout =
+        options.timeout ? options.timeout : state->timeout;
+    if (!timeout && options_.default_timeout != absl::InfiniteDuration()) {
+      timeout = options_.default_timeout;
+    }
+    absl::Time deadline = outer;
+    bool own_deadline = false;
+    if (timeout) {
+      absl::Time own = absl::Now() + *timeout;
+      if (own < outer) {
+        deadline = own;
+        own_deadline = true;
+      }
+    }
+    current_deadline = deadline;
+    absl::StatusOr<Value> result =
+        state->Get(language)->Call(index, args, deadline);
+    current_deadline = outer;
+
+    if (!result.ok()) {
+      if (own_deadline && absl::IsDeadlineExceeded(result.status()) &&
+          absl::Now() >= deadline) {
+        return absl::DeadlineExceededError(
+            absl::StrCat(module.name(), ".", ToAbsl(function), " (",
+                         LanguageString(language),
+                         ") did not finish within its time limit "
+                         "of ",
+                         absl::FormatDuration(*timeout)));
+      }
+      return result;
+    }
+    if (declared != nullptr && declared->returns &&
         !declared->returns->Accepts(*result)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          module.name, ".", declared->name, " (", LanguageString(language),
+          module.name(), ".", declared->name, " (", LanguageString(language),
           ") returned ", ToAbsl(KindName(result->kind())),
           " where plugin.toml declares ", declared->returns->ToString(), ": ",
           DebugString(*result)));
     }
     return result;
+  }
+
+  absl::Status UnknownFunction(const Module& module, const ModuleState& state,
+                               Language language,
+                               std::string_view function) const {
+    const std::vector<std::string>& exports = state.Get(language)->exports();
+    return absl::NotFoundError(absl::StrCat(
+        "module '", module.name(), "' (", LanguageString(language),
+        ") has no function '", ToAbsl(function), "'",
+        exports.empty()
+            ? std::string("; it exports nothing")
+            : absl::StrCat("; it exports: ", absl::StrJoin(exports, ", "))));
   }
 
   absl::Status CheckArguments(const Module& module, const ExportSpec& declared,
@@ -470,7 +707,7 @@ class Host::Impl : public HostServices {
       for (const TypeSpec& param : declared.params) {
         params.push_back(param.ToString());
       }
-      return absl::StrCat(module.name, ".", declared.name, "(",
+      return absl::StrCat(module.name(), ".", declared.name, "(",
                           absl::StrJoin(params, ", "), ")");
     };
     if (args.size() != declared.params.size()) {
@@ -490,41 +727,20 @@ class Host::Impl : public HostServices {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<Value> Call(std::string_view module_name,
-                             std::string_view function,
-                             absl::Span<const Value> args) {
-    std::shared_ptr<Module> module = FindModule(module_name);
-    if (module == nullptr) return UnknownModule(module_name);
-    // Read the active language once: a concurrent Use() affects later calls.
-    return CallOn(*module, module->active.load(std::memory_order_acquire),
-                  function, args);
-  }
-
-  absl::StatusOr<Value> CallImplementation(std::string_view module_name,
-                                           Language language,
-                                           std::string_view function,
-                                           absl::Span<const Value> args) {
-    DUET_ASSIGN_OR_RETURN(std::shared_ptr<Module> module,
-                          GetModule(module_name));
-    if (module->Get(language) == nullptr) {
-      return NoImplementation(*module, language);
-    }
-    return CallOn(*module, language, function, args);
-  }
-
-  absl::Status NoImplementation(const Module& module, Language language) const {
+  absl::Status NoImplementation(const Module& module, const ModuleState& state,
+                                Language language) const {
     return absl::FailedPreconditionError(absl::StrCat(
-        "module '", module.name, "' has no ", LanguageString(language),
-        " implementation (it has: ", LanguageList(module.Languages()), ")"));
+        "module '", module.name(), "' has no ", LanguageString(language),
+        " implementation (it has: ", LanguageList(state.Languages()), ")"));
   }
 
-  absl::Status Use(std::string_view module_name, Language language) {
-    DUET_ASSIGN_OR_RETURN(std::shared_ptr<Module> module,
-                          GetModule(module_name));
-    if (module->Get(language) == nullptr) {
-      return NoImplementation(*module, language);
+  absl::Status Use(std::string_view name, Language language) {
+    DUET_ASSIGN_OR_RETURN(Module * module, GetModule(name));
+    std::shared_ptr<const ModuleState> state = module->state();
+    if (state->Get(language) == nullptr) {
+      return NoImplementation(*module, *state, language);
     }
-    module->active.store(language, std::memory_order_release);
+    module->set_active(language);
     return absl::OkStatus();
   }
 
@@ -552,30 +768,48 @@ class Host::Impl : public HostServices {
 
   // ---- REPL ---------------------------------------------------------------
 
+  absl::StatusOr<ReplSession*> Session(Language language) {
+    absl::MutexLock lock(&sessions_mutex_);
+    std::unique_ptr<ReplSession>& slot = sessions_[LanguageIndex(language)];
+    if (slot == nullptr) {
+      Runtime* runtime = runtimes_[LanguageIndex(language)].get();
+      if (runtime == nullptr) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "this host runs no ", LanguageString(language), " engine"));
+      }
+      DUET_ASSIGN_OR_RETURN(slot, runtime->NewReplSession());
+    }
+    return slot.get();
+  }
+
   absl::StatusOr<std::string> Evaluate(Language language,
                                        std::string_view code) {
-    ReplSession* session = nullptr;
-    {
-      absl::MutexLock lock(&sessions_mutex_);
-      std::unique_ptr<ReplSession>& slot = sessions_[LanguageIndex(language)];
-      if (slot == nullptr) {
-        Runtime* runtime = runtimes_[LanguageIndex(language)].get();
-        if (runtime == nullptr) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "this host runs no ", LanguageString(language), " engine"));
-        }
-        DUET_ASSIGN_OR_RETURN(slot, runtime->NewReplSession());
-      }
-      session = slot.get();
-    }
+    InFlight in_flight(*this);
+    DUET_RETURN_IF_ERROR(in_flight.Check());
+    DUET_ASSIGN_OR_RETURN(ReplSession * session, Session(language));
     return session->Evaluate(code);
+  }
+
+  bool IsIncomplete(Language language, std::string_view code) {
+    InFlight in_flight(*this);
+    absl::StatusOr<ReplSession*> session = Session(language);
+    return in_flight.Check().ok() && session.ok() &&
+           (*session)->IsIncomplete(code);
+  }
+
+  std::vector<std::string> Complete(Language language, std::string_view line) {
+    InFlight in_flight(*this);
+    absl::StatusOr<ReplSession*> session = Session(language);
+    if (!in_flight.Check().ok() || !session.ok()) return {};
+    return (*session)->Complete(line);
   }
 
   std::vector<Language> Languages() const {
     std::vector<Language> out;
     for (Language language : kAllLanguages) {
-      if (runtimes_[LanguageIndex(language)] != nullptr)
+      if (runtimes_[LanguageIndex(language)] != nullptr) {
         out.push_back(language);
+      }
     }
     return out;
   }
@@ -585,11 +819,13 @@ class Host::Impl : public HostServices {
   absl::StatusOr<Value> CallModule(std::string_view module,
                                    std::string_view function,
                                    absl::Span<const Value> args) override {
-    return Call(module, function, args);
+    return Call(module, function, args, CallOptions());
   }
 
   absl::StatusOr<Value> CallHostFunction(
       std::string_view name, absl::Span<const Value> args) override {
+    InFlight in_flight(*this);
+    DUET_RETURN_IF_ERROR(in_flight.Check());
     std::shared_ptr<HostFunction> function;
     {
       absl::ReaderMutexLock lock(&functions_mutex_);
@@ -609,9 +845,8 @@ class Host::Impl : public HostServices {
 
   std::vector<std::string> ModuleNames() const override {
     std::vector<std::string> names;
-    {
-      absl::ReaderMutexLock lock(&modules_mutex_);
-      for (const auto& [name, module] : modules_) names.push_back(name);
+    for (const auto& [name, module] : *table_.load(std::memory_order_acquire)) {
+      names.push_back(name);
     }
     std::sort(names.begin(), names.end());
     return names;
@@ -619,8 +854,8 @@ class Host::Impl : public HostServices {
 
   absl::StatusOr<std::vector<std::string>> ModuleFunctions(
       std::string_view name) const override {
-    DUET_ASSIGN_OR_RETURN(std::shared_ptr<Module> module, GetModule(name));
-    return module->Get(module->active.load())->exports();
+    DUET_ASSIGN_OR_RETURN(Module * module, GetModule(name));
+    return module->state()->Get(module->active())->exports();
   }
 
   std::vector<std::string> HostFunctionNames() const override {
@@ -642,9 +877,17 @@ class Host::Impl : public HostServices {
   HostOptions options_;
   std::array<std::unique_ptr<Runtime>, kLanguageCount> runtimes_;
 
-  mutable absl::Mutex modules_mutex_;
-  absl::flat_hash_map<std::string, std::shared_ptr<Module>> modules_
-      ABSL_GUARDED_BY(modules_mutex_);
+  std::atomic<int64_t> in_flight_{0};
+  std::atomic<bool> closing_{false};
+
+  // Loading and reloading, one at a time. Calls read table_ without locks:
+  // a table is never changed once published, only replaced, and every
+  // table stays alive until the host goes (they are small).
+  absl::Mutex load_mutex_;
+  std::atomic<const ModuleTable*> table_;
+  std::vector<std::unique_ptr<const ModuleTable>> tables_
+      ABSL_GUARDED_BY(load_mutex_);
+  std::vector<std::unique_ptr<Module>> modules_ ABSL_GUARDED_BY(load_mutex_);
 
   mutable absl::Mutex functions_mutex_;
   absl::flat_hash_map<std::string, std::shared_ptr<HostFunction>> functions_
@@ -681,15 +924,14 @@ std::vector<ModuleInfo> Host::ListModules() const {
 }
 
 absl::StatusOr<ModuleInfo> Host::GetModule(std::string_view module) const {
-  DUET_ASSIGN_OR_RETURN(std::shared_ptr<Module> found,
-                        impl_->GetModule(module));
-  return impl_->Describe(*found);
+  return impl_->GetModuleInfo(module);
 }
 
 absl::StatusOr<Value> Host::Call(std::string_view module,
                                  std::string_view function,
-                                 absl::Span<const Value> args) {
-  return impl_->Call(module, function, args);
+                                 absl::Span<const Value> args,
+                                 const CallOptions& options) {
+  return impl_->Call(module, function, args, options);
 }
 
 absl::StatusOr<Value> Host::Call(std::string_view qualified_name,
@@ -702,19 +944,26 @@ absl::StatusOr<Value> Host::Call(std::string_view qualified_name,
                      "' is not MODULE.FUNCTION (e.g. greeter.greet)"));
   }
   return impl_->Call(qualified_name.substr(0, dot),
-                     qualified_name.substr(dot + 1), args);
+                     qualified_name.substr(dot + 1), args, CallOptions());
 }
 
 absl::StatusOr<Value> Host::CallImplementation(std::string_view module,
                                                Language language,
                                                std::string_view function,
-                                               absl::Span<const Value> args) {
-  return impl_->CallImplementation(module, language, function, args);
+                                               absl::Span<const Value> args,
+                                               const CallOptions& options) {
+  return impl_->CallImplementation(module, language, function, args, options);
 }
 
 absl::Status Host::Use(std::string_view module, Language language) {
   return impl_->Use(module, language);
 }
+
+absl::Status Host::Reload(std::string_view module) {
+  return impl_->Reload(module);
+}
+
+void Host::Interrupt() { impl_->InterruptRuntimes(); }
 
 absl::Status Host::RegisterFunction(std::string name, HostFunction function) {
   return impl_->RegisterFunction(std::move(name), std::move(function));
@@ -723,6 +972,15 @@ absl::Status Host::RegisterFunction(std::string name, HostFunction function) {
 absl::StatusOr<std::string> Host::Evaluate(Language language,
                                            std::string_view code) {
   return impl_->Evaluate(language, code);
+}
+
+bool Host::IsIncomplete(Language language, std::string_view code) {
+  return impl_->IsIncomplete(language, code);
+}
+
+std::vector<std::string> Host::Complete(Language language,
+                                        std::string_view line) {
+  return impl_->Complete(language, line);
 }
 
 std::vector<Language> Host::languages() const { return impl_->Languages(); }

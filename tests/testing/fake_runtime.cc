@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "duet/error.h"
 #include "duet/json.h"
 
@@ -29,29 +30,43 @@ struct Function {
   int line = 0;
 };
 
+// Bumped by FakeRuntime::Interrupt; a sleeping call stops when it changes.
+std::atomic<int> interrupt_epoch{0};
+
 class FakeImplementation : public Implementation {
  public:
   FakeImplementation(Language language, HostServices& services,
                      std::string file,
-                     std::map<std::string, Function> functions)
-      : language_(language),
-        services_(services),
-        file_(std::move(file)),
-        functions_(std::move(functions)) {
-    for (const auto& [name, function] : functions_) exports_.push_back(name);
+                     const std::map<std::string, Function>& functions)
+      : language_(language), services_(services), file_(std::move(file)) {
+    for (const auto& [name, function] : functions) {
+      exports_.push_back(name);
+      functions_.push_back(function);
+    }
   }
 
   Language language() const override { return language_; }
   const std::vector<std::string>& exports() const override { return exports_; }
 
-  absl::StatusOr<Value> Call(std::string_view name,
-                             absl::Span<const Value> args) override {
-    auto it = functions_.find(std::string(name));
-    if (it == functions_.end()) {
-      return absl::NotFoundError(
-          absl::StrCat("no function ", std::string(name)));
+  absl::StatusOr<Value> Call(size_t index, absl::Span<const Value> args,
+                             absl::Time deadline) override {
+    const std::string& name = exports_[index];
+    const Function& f = functions_[index];
+    if (f.action == "sleep") {
+      // Sleeps in small steps, as an engine would check for termination.
+      int epoch = interrupt_epoch.load();
+      absl::Time end = absl::Now() + absl::Milliseconds(std::stoi(f.argument));
+      while (absl::Now() < end) {
+        if (absl::Now() >= deadline) {
+          return absl::DeadlineExceededError("fake call stopped at deadline");
+        }
+        if (interrupt_epoch.load() != epoch) {
+          return absl::CancelledError("fake call interrupted");
+        }
+        absl::SleepFor(absl::Milliseconds(1));
+      }
+      return Value("slept");
     }
-    const Function& f = it->second;
     if (f.action == "return") return ParseJson(f.argument);
     if (f.action == "echo") return Value(Value::List(args.begin(), args.end()));
     if (f.action == "language")
@@ -105,8 +120,8 @@ class FakeImplementation : public Implementation {
   Language language_;
   HostServices& services_;
   std::string file_;
-  std::map<std::string, Function> functions_;
   std::vector<std::string> exports_;
+  std::vector<Function> functions_;  // parallel to exports_
   std::atomic<int64_t> count_{0};
 };
 
@@ -127,6 +142,33 @@ class FakeSession : public ReplSession {
       return ToJson(*result);
     }
     return absl::StrCat(std::string(LanguageName(language_)), ": ", text);
+  }
+
+  // Unfinished while a '(' is open.
+  bool IsIncomplete(std::string_view code) override {
+    int depth = 0;
+    for (char c : code) depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+    return depth > 0;
+  }
+
+  // Module names, then "module.function" for the module before the dot.
+  std::vector<std::string> Complete(std::string_view line) override {
+    std::vector<std::string> out;
+    std::string text(line);
+    for (const std::string& module : services_.ModuleNames()) {
+      if (absl::StartsWith(module, text)) out.push_back(module);
+      absl::StatusOr<std::vector<std::string>> functions =
+          services_.ModuleFunctions(module);
+      if (!functions.ok()) continue;
+      for (const std::string& function : *functions) {
+        std::string dotted = absl::StrCat(module, ".", function);
+        if (absl::StartsWith(dotted, text) &&
+            text.find('.') != std::string::npos) {
+          out.push_back(dotted);
+        }
+      }
+    }
+    return out;
   }
 
  private:
@@ -183,13 +225,15 @@ class FakeRuntime : public Runtime {
       functions[std::string(absl::StripAsciiWhitespace(def.first))] = {
           action.first, action.second, number};
     }
-    return std::make_unique<FakeImplementation>(
-        language_, services_, spec.entry.string(), std::move(functions));
+    return std::make_unique<FakeImplementation>(language_, services_,
+                                                spec.entry.string(), functions);
   }
 
   absl::StatusOr<std::unique_ptr<ReplSession>> NewReplSession() override {
     return std::make_unique<FakeSession>(language_, services_);
   }
+
+  void Interrupt() override { ++interrupt_epoch; }
 
  private:
   Language language_;

@@ -11,6 +11,9 @@
 //   def NAME: call MOD.FN        forwards the arguments to another module
 //   def NAME: host FN            forwards the arguments to duet.host.FN
 //   def NAME: hook KEY           runs the hook a test registered under KEY
+//   def NAME: sleep MS           sleeps, stopping at the deadline (returns
+//                                kDeadlineExceeded) or on Interrupt
+//                                (kCancelled)
 //   raise TYPE MSG               fails while loading (a ScriptError)
 //   syntax error                 fails to load with kInvalidArgument file:line
 // The fake "python" runtime claims .py files and the "javascript" one .js.

@@ -9,8 +9,10 @@
 //   greeting = (*host)->Call("greeter", "greet", {"world"});  // now from JS
 //
 // Thread safety: every method may be called from any thread, concurrently.
-// A Host must outlive the calls made on it; destroying it while a call is in
-// flight on another thread is a programming error.
+// Destroying a Host interrupts the calls in flight on other threads (they
+// return kCancelled) and waits for them to return before tearing down the
+// engines; the Host object itself must stay valid until its destructor
+// returns, so no call may start after that.
 #ifndef DUET_HOST_H_
 #define DUET_HOST_H_
 
@@ -24,6 +26,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "duet/error.h"
 #include "duet/language.h"
@@ -44,6 +47,20 @@ struct HostOptions {
   LogSink log_sink;
   // Engines to start. Default (empty): every engine built into the library.
   std::vector<Language> languages;
+  // Time limit of a call when neither the call (CallOptions) nor the
+  // plugin's [limits] timeout_ms sets one. Infinite: no limit.
+  absl::Duration default_timeout = absl::InfiniteDuration();
+  // JavaScript heap limit per implementation, in MB, when the plugin's
+  // [limits] memory_mb sets none. A plugin over its limit gets
+  // kResourceExhausted and a fresh isolate; the process lives on.
+  int64_t default_memory_mb = 512;
+};
+
+struct CallOptions {
+  // Overrides plugin.toml's [limits] timeout_ms and the host default for
+  // this call. A call made from inside another call never outlives the
+  // outer call's deadline.
+  std::optional<absl::Duration> timeout;
 };
 
 struct ImplementationInfo {
@@ -105,8 +122,11 @@ class Host {
   // Calls `function` on the module's active implementation. kNotFound for an
   // unknown module or function; kInvalidArgument when the arguments do not
   // match declared [exports] params; otherwise whatever the script did.
+  // kDeadlineExceeded past the time limit, kResourceExhausted past the
+  // memory limit or when calls nest too deep, kCancelled when interrupted.
   absl::StatusOr<Value> Call(std::string_view module, std::string_view function,
-                             absl::Span<const Value> args);
+                             absl::Span<const Value> args,
+                             const CallOptions& options = {});
   // "module.function" form, as duet.call() and the command line take it.
   absl::StatusOr<Value> Call(std::string_view qualified_name,
                              absl::Span<const Value> args);
@@ -115,13 +135,26 @@ class Host {
   absl::StatusOr<Value> CallImplementation(std::string_view module,
                                            Language language,
                                            std::string_view function,
-                                           absl::Span<const Value> args);
+                                           absl::Span<const Value> args,
+                                           const CallOptions& options = {});
 
   // Makes `language` the module's active implementation for calls that
   // start after this returns; calls in flight finish where they started.
   // kNotFound for an unknown module, kFailedPrecondition when it has no
   // implementation in that language (the active one is left as it was).
   absl::Status Use(std::string_view module, Language language);
+
+  // Re-reads a module's plugin files (plugin.toml and every
+  // implementation) and swaps them in for calls that start afterwards;
+  // calls in flight finish on the old code. The active language is kept
+  // when the new version still has it. State held by the old
+  // implementations is lost. On any error the old version stays.
+  absl::Status Reload(std::string_view module);
+
+  // Stops every call and evaluation running in this host now, on any thread
+  // (JavaScript is terminated, Python gets KeyboardInterrupt); they return
+  // kCancelled. Safe to call from a signal-handling thread.
+  void Interrupt();
 
   // Registers duet.host.NAME. kAlreadyExists when taken; kInvalidArgument
   // for a name that is not an identifier.
@@ -132,6 +165,10 @@ class Host {
   // kFailedPrecondition when that engine is not running.
   absl::StatusOr<std::string> Evaluate(Language language,
                                        std::string_view code);
+  // Whether REPL input is unfinished in that language (see ReplSession).
+  bool IsIncomplete(Language language, std::string_view code);
+  // Completions of the dotted name ending `line` (see ReplSession).
+  std::vector<std::string> Complete(Language language, std::string_view line);
 
   // Engines this host runs.
   std::vector<Language> languages() const;

@@ -21,6 +21,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "duet/language.h"
 #include "duet/value.h"
@@ -72,6 +73,10 @@ struct ImplementationSpec {
   // single-file plugin it is the file's directory and `single_file` is set.
   std::filesystem::path root;
   bool single_file = false;
+  // Heap limit for engines that can enforce one per implementation (V8), in
+  // MB; 0 for the engine's default. The host fills in plugin.toml's
+  // [limits] memory_mb or HostOptions::default_memory_mb.
+  int64_t memory_mb = 0;
 };
 
 // One plugin module loaded into one engine. Call is thread-safe; the
@@ -83,11 +88,15 @@ class Implementation {
   virtual Language language() const = 0;
   // Exported function names, sorted. Fixed after loading.
   virtual const std::vector<std::string>& exports() const = 0;
-  // kNotFound for a function not in exports(); kInvalidArgument for
-  // unconvertible arguments or results (naming the path: args[1].key);
-  // kUnknown with a ScriptError for a script exception.
-  virtual absl::StatusOr<Value> Call(std::string_view function,
-                                     absl::Span<const Value> args) = 0;
+  // Calls exports()[function] (the host resolves names once, so engines do
+  // no lookup). kInvalidArgument for unconvertible arguments or results
+  // (naming the path: args[1].key); kUnknown with a ScriptError for a script
+  // exception. The engine stops the call once `deadline` passes and returns
+  // kDeadlineExceeded; kResourceExhausted when it ran out of memory;
+  // kCancelled when Runtime::Interrupt stopped it.
+  virtual absl::StatusOr<Value> Call(size_t function,
+                                     absl::Span<const Value> args,
+                                     absl::Time deadline) = 0;
 };
 
 // An interactive namespace in one engine: persistent globals, and every
@@ -99,7 +108,20 @@ class ReplSession {
   // Evaluates one input. Returns the result rendered in the language's own
   // style (repr() for Python; a node-like inspection for JavaScript), or ""
   // when there is nothing to show (None / undefined, or a statement).
+  // kCancelled when Runtime::Interrupt stopped it.
   virtual absl::StatusOr<std::string> Evaluate(std::string_view code) = 0;
+
+  // Whether `code` is an unfinished input that continues on the next line
+  // (an open bracket or string, a Python block header), as the engine's own
+  // parser sees it. Complete-but-wrong input is not incomplete: Evaluate
+  // reports its error.
+  virtual bool IsIncomplete(std::string_view code) = 0;
+
+  // Completions for the dotted name that ends `line` ("gree" -> "greeter",
+  // "greeter.gr" -> "greeter.greet", "Math.fl" -> "Math.floor"), each the
+  // whole dotted name, sorted, from the session's globals and their
+  // attributes. Never runs user code with side effects (no getters).
+  virtual std::vector<std::string> Complete(std::string_view line) = 0;
 };
 
 class Runtime {
@@ -117,6 +139,11 @@ class Runtime {
       const ImplementationSpec& spec) = 0;
 
   virtual absl::StatusOr<std::unique_ptr<ReplSession>> NewReplSession() = 0;
+
+  // Stops every call and evaluation running in this runtime right now, on
+  // any thread; they return kCancelled. Later calls run normally. Callable
+  // from any thread, including a signal-handling one, while calls run.
+  virtual void Interrupt() = 0;
 };
 
 // Makes a runtime for a host. `services` outlives the runtime.
