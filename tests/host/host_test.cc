@@ -348,6 +348,170 @@ TEST_F(HostTest, EndlessRecursionAcrossModulesIsACatchableError) {
   EXPECT_EQ(*host_->Call("ok", "f", {}), Value(1));
 }
 
+TEST_F(HostTest, TimeLimitsComeFromTheCallThePluginOrTheHost) {
+  TempDir dir;
+  dir.Write("limited/plugin.toml",
+            "name = \"limited\"\n[implementations]\npython = \"l.py\"\n"
+            "[limits]\ntimeout_ms = 50\n");
+  dir.Write("limited/l.py", "def slow: sleep 60000\ndef quick: sleep 1\n");
+  dir.Write("free.py", "def slow: sleep 60000\ndef quick: sleep 1\n");
+  ASSERT_OK(host_->LoadPlugins(dir.path()));
+  EXPECT_THAT(host_->Call("limited", "slow", {}),
+              StatusIs(absl::StatusCode::kDeadlineExceeded,
+                       "limited.slow (python) did not finish within its time "
+                       "limit of 50ms"));
+  EXPECT_EQ(*host_->Call("limited", "quick", {}), Value("slept"));
+  CallOptions options;
+  options.timeout = absl::Milliseconds(30);
+  EXPECT_THAT(host_->Call("free", "slow", {}, options),
+              StatusIs(absl::StatusCode::kDeadlineExceeded,
+                       HasSubstr("time limit of 30ms")));
+  EXPECT_THAT(host_->CallImplementation("limited", Language::kPython, "slow",
+                                        {}, options),
+              StatusIs(absl::StatusCode::kDeadlineExceeded,
+                       HasSubstr("time limit of 30ms")));
+}
+
+TEST(HostLimitsTest, TheHostDefaultAppliesWhenNothingElseDoes) {
+  HostOptions options;
+  options.default_timeout = absl::Milliseconds(40);
+  auto host = *Host::CreateWithRuntimes(
+      std::move(options), {FakeRuntimeFactory(Language::kPython)});
+  TempDir dir;
+  dir.Write("free.py", "def slow: sleep 60000\n");
+  ASSERT_OK(host->LoadPlugins(dir.path()));
+  EXPECT_THAT(host->Call("free", "slow", {}),
+              StatusIs(absl::StatusCode::kDeadlineExceeded,
+                       HasSubstr("time limit of 40ms")));
+}
+
+TEST_F(HostTest, ANestedCallNeverOutlivesItsCaller) {
+  TempDir dir;
+  dir.Write("outer/plugin.toml",
+            "name = \"outer\"\n[implementations]\njavascript = \"o.js\"\n"
+            "[limits]\ntimeout_ms = 50\n");
+  dir.Write("outer/o.js", "def run: call inner.slow\n");
+  dir.Write("inner.py", "def slow: sleep 60000\n");
+  ASSERT_OK(host_->LoadPlugins(dir.path()));
+  // The inner call has no limit of its own but stops at the outer deadline;
+  // the outer call reports its own limit.
+  EXPECT_THAT(host_->Call("outer", "run", {}),
+              StatusIs(absl::StatusCode::kDeadlineExceeded,
+                       "outer.run (javascript) did not finish within its "
+                       "time limit of 50ms"));
+}
+
+TEST_F(HostTest, InterruptStopsRunningCallsAndLaterCallsRun) {
+  TempDir dir;
+  dir.Write("free.py", "def slow: sleep 60000\ndef quick: return 1\n");
+  ASSERT_OK(host_->LoadPlugins(dir.path()));
+  absl::StatusOr<Value> result;
+  std::thread caller([&] { result = host_->Call("free", "slow", {}); });
+  // Interrupt until the call has returned: it may not have started yet.
+  absl::Notification done;
+  std::thread interrupter([&] {
+    while (!done.HasBeenNotified()) {
+      host_->Interrupt();
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+  });
+  caller.join();
+  done.Notify();
+  interrupter.join();
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kCancelled, HasSubstr("")));
+  EXPECT_EQ(*host_->Call("free", "quick", {}), Value(1));
+}
+
+TEST(HostLifetimeTest, DestroyingTheHostStopsAndWaitsForCallsInFlight) {
+  auto host =
+      *Host::CreateWithRuntimes({}, {FakeRuntimeFactory(Language::kPython)});
+  TempDir dir;
+  dir.Write("free.py", "def slow: hook entered\n");
+  dir.Write("sleeper.py", "def slow: sleep 60000\n");
+  absl::Notification entered;
+  testing::SetFakeHook("entered",
+                       [&](absl::Span<const Value>) -> absl::StatusOr<Value> {
+                         entered.Notify();
+                         return Value();
+                       });
+  ASSERT_OK(host->LoadPlugins(dir.path()));
+  std::vector<absl::StatusOr<Value>> results(3);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 3; ++i) {
+    callers.emplace_back([&, i] {
+      if (i == 0) (void)host->Call("free", "slow", {});
+      results[i] = host->Call("sleeper", "slow", {});
+    });
+  }
+  entered.WaitForNotification();
+  absl::SleepFor(absl::Milliseconds(20));  // let the sleepers start
+  host.reset();  // must return although the calls would run for a minute
+  for (auto& caller : callers) caller.join();
+  for (const auto& result : results) {
+    EXPECT_THAT(result, StatusIs(absl::StatusCode::kCancelled, HasSubstr("")));
+  }
+  testing::ClearFakeHooks();
+}
+
+TEST_F(HostTest, ReloadSwapsInTheNewFilesAndKeepsTheActiveLanguage) {
+  TempDir dir;
+  WriteGreeter(dir);
+  ASSERT_OK(host_->LoadPlugins(dir.path()));
+  ASSERT_OK(host_->Use("greeter", Language::kJavaScript));
+  EXPECT_EQ(*host_->Call("greeter", "count", {}), Value(1));
+  dir.Write("greeter/greeter.js",
+            "def greet: format Hi from the new JS, {0}!\ndef which: language\n"
+            "def count: count\ndef added: return true\n");
+  ASSERT_OK(host_->Reload("greeter"));
+  EXPECT_EQ(host_->GetModule("greeter")->active, Language::kJavaScript);
+  EXPECT_EQ(*host_->Call("greeter", "greet", {"x"}),
+            Value("Hi from the new JS, x!"));
+  EXPECT_EQ(*host_->Call("greeter", "added", {}), Value(true));
+  EXPECT_EQ(*host_->Call("greeter", "count", {}), Value(1));  // state is new
+
+  // A broken edit leaves the loaded version in place.
+  dir.Write("greeter/greeter.py", "syntax error\n");
+  EXPECT_THAT(host_->Reload("greeter"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("greeter.py:1: SyntaxError")));
+  EXPECT_EQ(*host_->Call("greeter", "added", {}), Value(true));
+  EXPECT_THAT(host_->Reload("nope"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("'nope'")));
+}
+
+TEST_F(HostTest, ReloadLetsCallsInFlightFinishOnTheOldCode) {
+  TempDir dir;
+  dir.Write("slow.py", "def run: hook slow\n");
+  absl::Notification entered, release;
+  testing::SetFakeHook("slow",
+                       [&](absl::Span<const Value>) -> absl::StatusOr<Value> {
+                         entered.Notify();
+                         release.WaitForNotification();
+                         return Value("old code");
+                       });
+  ASSERT_OK(host_->LoadPlugins(dir.path()));
+  absl::StatusOr<Value> in_flight;
+  std::thread caller([&] { in_flight = host_->Call("slow", "run", {}); });
+  entered.WaitForNotification();
+  dir.Write("slow.py", "def run: return \"new code\"\n");
+  ASSERT_OK(host_->Reload("slow"));
+  EXPECT_EQ(*host_->Call("slow", "run", {}), Value("new code"));
+  release.Notify();
+  caller.join();
+  EXPECT_EQ(*in_flight, Value("old code"));
+}
+
+TEST_F(HostTest, ReplQuestionsGoToTheLanguagesSession) {
+  TempDir dir;
+  WriteGreeter(dir);
+  ASSERT_OK(host_->LoadPlugins(dir.path()));
+  EXPECT_TRUE(host_->IsIncomplete(Language::kPython, "f(1,"));
+  EXPECT_FALSE(host_->IsIncomplete(Language::kJavaScript, "f(1)"));
+  EXPECT_THAT(host_->Complete(Language::kPython, "gr"), ElementsAre("greeter"));
+  EXPECT_THAT(host_->Complete(Language::kJavaScript, "greeter.c"),
+              ElementsAre("greeter.count"));
+}
+
 TEST_F(HostTest, EvaluateUsesOneSessionPerLanguage) {
   TempDir dir;
   WriteGreeter(dir);
