@@ -11,6 +11,7 @@
 #include "call_context.h"
 #include "convert.h"
 #include "duet/internal/value_path.h"
+#include "entry.h"
 #include "errors.h"
 
 namespace duet::python {
@@ -97,6 +98,8 @@ py::object CallModule(py::handle module, py::handle function,
     py::gil_scoped_release release;
     result = context.services().CallModule(module_name, function_name, values);
   }
+  // Stopped while the host ran the call: stop here, whatever it returned.
+  if (SetErrorIfStopped()) throw py::error_already_set();
   return ResultToPython(result);
 }
 
@@ -109,6 +112,8 @@ py::object CallHost(py::handle name, const py::tuple& args) {
     py::gil_scoped_release release;
     result = context.services().CallHostFunction(function_name, values);
   }
+  // Stopped while the host ran the call: stop here, whatever it returned.
+  if (SetErrorIfStopped()) throw py::error_already_set();
   return ResultToPython(result);
 }
 

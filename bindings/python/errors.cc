@@ -146,6 +146,14 @@ absl::Status TakePythonError(ErrorContext context) {
       std::move(headline));
 }
 
+absl::Status TakePythonErrorAs(absl::StatusCode code, std::string message) {
+  absl::Status taken = TakePythonError(ErrorContext::kRun);
+  std::optional<ScriptError> error = GetScriptError(taken);
+  if (!error) return absl::Status(code, message);
+  return WithMessage(MakeScriptError(*std::move(error), code),
+                     std::move(message));
+}
+
 void SetPythonError(const absl::Status& status) {
   Globals& globals = GetGlobals();
   auto text = [](std::string_view s) {

@@ -9,6 +9,8 @@
 #ifndef DUET_BINDINGS_PYTHON_ERRORS_H_
 #define DUET_BINDINGS_PYTHON_ERRORS_H_
 
+#include <string>
+
 #include "absl/status/status.h"
 #include "pybind11/pybind11.h"
 
@@ -21,6 +23,11 @@ enum class ErrorContext {
 
 // Takes (and clears) the pending Python exception. Needs the GIL.
 absl::Status TakePythonError(ErrorContext context);
+
+// TakePythonError(kRun) restated as `code` with `message`: the ScriptError
+// payload (type, message, the stack where the script was) is kept. For
+// exceptions duet gives its own meaning (a stop, MemoryError).
+absl::Status TakePythonErrorAs(absl::StatusCode code, std::string message);
 
 // Sets duet.Error / duet.ScriptError for `status` as the pending Python
 // exception. Needs the GIL and a live interpreter lease.

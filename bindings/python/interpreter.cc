@@ -83,6 +83,8 @@ std::unique_ptr<Globals> InstallModules() {
   out->error_class = out->duet.attr("Error");
   out->script_error_class = out->duet.attr("ScriptError");
   out->frame_class = out->duet.attr("Frame");
+  out->deadline_class = out->duet.attr("DeadlineExceeded");
+  out->drain = out->internal.attr("drain");
   out->load = out->internal.attr("load");
   out->unload = out->internal.attr("unload");
   out->exports = out->internal.attr("exports");
@@ -91,6 +93,8 @@ std::unique_ptr<Globals> InstallModules() {
   out->repl_refresh = out->internal.attr("repl_refresh");
   out->repl_compile = out->internal.attr("repl_compile");
   out->repl_run = out->internal.attr("repl_run");
+  out->repl_incomplete = out->internal.attr("repl_incomplete");
+  out->repl_complete = out->internal.attr("repl_complete");
 
   // Every plugin is imported as a package under this one.
   py::module_ plugins =

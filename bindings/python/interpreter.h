@@ -28,6 +28,8 @@ struct Globals {
   py::object error_class;
   py::object script_error_class;
   py::object frame_class;
+  py::object deadline_class;  // duet.DeadlineExceeded
+  py::object drain;           // a no-op, run to take a pending async exception
   py::object load;
   py::object unload;
   py::object exports;
@@ -36,6 +38,8 @@ struct Globals {
   py::object repl_refresh;
   py::object repl_compile;
   py::object repl_run;
+  py::object repl_incomplete;
+  py::object repl_complete;
 };
 
 class Interpreter {

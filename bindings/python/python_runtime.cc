@@ -5,11 +5,13 @@
 // `_duet_plugins.<module>_<serial>`, whose __path__ is the plugin's root, so
 // `from . import util` works and two plugins' util.py never meet; the entry
 // file is the submodule named after its stem. The plugin directory is never
-// put on sys.path. Every entry (Load, Call, Evaluate) pushes a CallContext
-// for the `duet` API, then takes the GIL (ScopedGil, a
-// py::gil_scoped_acquire that keeps the thread state between calls).
+// put on sys.path. Every entry (Load, Call, Evaluate) is an Entry
+// (entry.h): it pushes a CallContext for the `duet` API, takes the GIL
+// (ScopedGil, a py::gil_scoped_acquire that keeps the thread state between
+// calls) and registers itself so a deadline or Interrupt() can stop it.
 #include "python_runtime.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -22,7 +24,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -33,6 +34,7 @@
 #include "duet/internal/strings.h"
 #include "duet/internal/utf8.h"
 #include "duet/internal/value_path.h"
+#include "entry.h"
 #include "errors.h"
 #include "interpreter.h"
 
@@ -81,15 +83,17 @@ py::object CallPython(const py::object& function, const Args&... args) {
 
 class PythonImplementation : public Implementation {
  public:
-  using FunctionMap = absl::flat_hash_map<std::string, py::object>;
-
   PythonImplementation(std::shared_ptr<Interpreter> interpreter,
-                       HostServices& services, std::string module_name,
-                       std::string package, py::object module,
-                       std::vector<std::string> exports, FunctionMap functions)
+                       HostServices& services,
+                       std::shared_ptr<RunningEntries> running,
+                       std::string module_name, std::string package,
+                       py::object module, std::vector<std::string> exports,
+                       std::vector<py::object> functions)
       : interpreter_(std::move(interpreter)),
         services_(services),
+        running_(std::move(running)),
         module_name_(std::move(module_name)),
+        described_(absl::StrCat("module '", module_name_, "'")),
         package_(std::move(package)),
         module_(std::move(module)),
         exports_(std::move(exports)),
@@ -107,16 +111,14 @@ class PythonImplementation : public Implementation {
   Language language() const override { return Language::kPython; }
   const std::vector<std::string>& exports() const override { return exports_; }
 
-  absl::StatusOr<Value> Call(std::string_view function,
-                             absl::Span<const Value> args) override {
-    CallContext context(services_, module_name_);
-    ScopedGil gil;
-    auto it = functions_.find(ToAbsl(function));
-    if (it == functions_.end()) {
-      return absl::NotFoundError(
-          absl::StrCat("module '", module_name_, "' has no function '",
-                       ToAbsl(function), "' in its Python implementation"));
+  absl::StatusOr<Value> Call(size_t function, absl::Span<const Value> args,
+                             absl::Time deadline) override {
+    if (function >= functions_.size()) {
+      return absl::NotFoundError(absl::StrCat(
+          "module '", module_name_, "' has no function #", function,
+          " in its Python implementation (it exports ", exports_.size(), ")"));
     }
+    Entry entry(services_, module_name_, *running_, deadline);
     // Vectorcall with one spare slot in front (PY_VECTORCALL_ARGUMENTS_OFFSET)
     // saves building a tuple.
     absl::InlinedVector<PyObject*, 8> argv(args.size() + 1, nullptr);
@@ -131,13 +133,20 @@ class PythonImplementation : public Implementation {
     }
     PyObject* result = nullptr;
     if (error.ok()) {
-      result = PyObject_Vectorcall(it->second.ptr(), argv.data() + 1,
+      result = PyObject_Vectorcall(functions_[function].ptr(), argv.data() + 1,
                                    args.size() | PY_VECTORCALL_ARGUMENTS_OFFSET,
                                    nullptr);
     }
     for (size_t i = 0; i < converted; ++i) Py_DECREF(argv[i + 1]);
     if (!error.ok()) return error;
-    if (result == nullptr) return TakePythonError(ErrorContext::kRun);
+    if (result == nullptr)
+      return entry.TakeError(ErrorContext::kRun, described_);
+    // Stopped, yet it returned (say, it caught the exception): it still
+    // overran, and says so.
+    if (StopReason stop = entry.Finish(); stop != StopReason::kNone) {
+      Py_DECREF(result);
+      return StopStatus(stop);
+    }
 
     Value out;
     ValuePath result_path("result");
@@ -150,19 +159,24 @@ class PythonImplementation : public Implementation {
  private:
   std::shared_ptr<Interpreter> interpreter_;  // outlives the objects below
   HostServices& services_;
+  const std::shared_ptr<RunningEntries> running_;
   const std::string module_name_;
+  const std::string described_;  // "module 'greeter'", for messages
   const std::string package_;
   py::object module_;
   const std::vector<std::string> exports_;
-  FunctionMap functions_;  // cached, so Call is a hash lookup
+  std::vector<py::object> functions_;  // parallel to exports_
 };
 
 class PythonReplSession : public ReplSession {
  public:
   PythonReplSession(std::shared_ptr<Interpreter> interpreter,
-                    HostServices& services, py::object namespace_dict)
+                    HostServices& services,
+                    std::shared_ptr<RunningEntries> running,
+                    py::object namespace_dict)
       : interpreter_(std::move(interpreter)),
         services_(services),
+        running_(std::move(running)),
         namespace_(std::move(namespace_dict)),
         bound_(py::dict()) {}
 
@@ -180,29 +194,75 @@ class PythonReplSession : public ReplSession {
     }
     // Asked before taking the GIL: HostServices may enter any engine.
     std::vector<std::string> names = services_.ModuleNames();
-    CallContext context(services_, kReplLogSource);
-    ScopedGil gil;
+    Entry entry(services_, kReplLogSource, *running_);
     Globals& globals = GetGlobals();
-
-    py::list py_names;
-    for (const std::string& name : names) py_names.append(Text(name));
-    if (!CallPython(globals.repl_refresh, namespace_, py_names, bound_)) {
-      return TakePythonError(ErrorContext::kRun);
-    }
+    if (!Refresh(names)) return entry.TakeError(ErrorContext::kRun, kWhat);
     py::object compiled = CallPython(globals.repl_compile, Text(code));
-    if (!compiled) return TakePythonError(ErrorContext::kCompile);
+    if (!compiled) return entry.TakeError(ErrorContext::kCompile, kWhat);
     py::object result = CallPython(
         globals.repl_run, namespace_,
         py::reinterpret_borrow<py::object>(PyTuple_GET_ITEM(compiled.ptr(), 0)),
         py::reinterpret_borrow<py::object>(
             PyTuple_GET_ITEM(compiled.ptr(), 1)));
-    if (!result) return TakePythonError(ErrorContext::kRun);
+    if (!result) return entry.TakeError(ErrorContext::kRun, kWhat);
+    if (StopReason stop = entry.Finish(); stop != StopReason::kNone) {
+      return StopStatus(stop);
+    }
     return PythonToText(result.ptr());
   }
 
+  bool IsIncomplete(std::string_view code) override {
+    if (internal::FindInvalidUtf8(code)) return false;  // Evaluate says why
+    CallContext context(services_, kReplLogSource);
+    ScopedGil gil;
+    py::object incomplete =
+        CallPython(GetGlobals().repl_incomplete, Text(code));
+    if (!incomplete) {
+      PyErr_Clear();
+      return false;
+    }
+    return incomplete.ptr() == Py_True;
+  }
+
+  std::vector<std::string> Complete(std::string_view line) override {
+    std::vector<std::string> out;
+    if (internal::FindInvalidUtf8(line)) return out;
+    std::vector<std::string> names = services_.ModuleNames();
+    // Module proxies list their functions through the duet API, which
+    // releases the GIL around HostServices.
+    CallContext context(services_, kReplLogSource);
+    ScopedGil gil;
+    if (!Refresh(names)) {
+      PyErr_Clear();
+      return out;
+    }
+    py::object found =
+        CallPython(GetGlobals().repl_complete, namespace_, Text(line));
+    if (!found || !PyList_Check(found.ptr())) {
+      PyErr_Clear();
+      return out;
+    }
+    out.reserve(static_cast<size_t>(PyList_GET_SIZE(found.ptr())));
+    for (py::handle item : found) out.push_back(PythonToText(item.ptr()));
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  }
+
  private:
+  static constexpr char kWhat[] = "REPL input";
+
+  // Binds every loaded module as a global (GIL held). False with a Python
+  // error pending on failure.
+  bool Refresh(const std::vector<std::string>& names) {
+    py::list py_names;
+    for (const std::string& name : names) py_names.append(Text(name));
+    return static_cast<bool>(
+        CallPython(GetGlobals().repl_refresh, namespace_, py_names, bound_));
+  }
+
   std::shared_ptr<Interpreter> interpreter_;
   HostServices& services_;
+  const std::shared_ptr<RunningEntries> running_;
   py::object namespace_;
   py::object bound_;  // name -> proxy this session bound as a global
 };
@@ -211,7 +271,9 @@ class PythonRuntime : public Runtime {
  public:
   PythonRuntime(std::shared_ptr<Interpreter> interpreter,
                 HostServices& services)
-      : interpreter_(std::move(interpreter)), services_(services) {}
+      : interpreter_(std::move(interpreter)),
+        services_(services),
+        running_(std::make_shared<RunningEntries>()) {}
 
   Language language() const override { return Language::kPython; }
   std::vector<std::string> file_extensions() const override { return {".py"}; }
@@ -234,33 +296,36 @@ class PythonRuntime : public Runtime {
                      next_package_serial.fetch_add(1));
     std::string submodule = Identifier(entry.stem().string());
 
-    CallContext context(services_, spec.module);
-    ScopedGil gil;
+    std::string described = absl::StrCat("module '", spec.module, "'");
+    Entry running(services_, spec.module, *running_);
     Globals& globals = GetGlobals();
     py::object module =
         CallPython(globals.load, Text(package), PathToPython(root),
                    PathToPython(entry), Text(submodule));
-    if (!module) return TakePythonError(ErrorContext::kCompile);
+    if (!module) return running.TakeError(ErrorContext::kCompile, described);
 
     py::object listed =
         CallPython(globals.exports, module, PathToPython(entry));
     if (!listed || !PyList_Check(listed.ptr())) {
       absl::Status status =
           listed ? absl::InvalidArgumentError(PythonToText(listed.ptr()))
-                 : TakePythonError(ErrorContext::kRun);
+                 : running.TakeError(ErrorContext::kRun, described);
       if (!CallPython(globals.unload, Text(package))) PyErr_Clear();
       return status;
     }
+    if (StopReason stop = running.Finish(); stop != StopReason::kNone) {
+      if (!CallPython(globals.unload, Text(package))) PyErr_Clear();
+      return StopStatus(stop);
+    }
     std::vector<std::string> exports;
-    PythonImplementation::FunctionMap functions;
+    std::vector<py::object> functions;
     for (py::handle item : listed) {
-      std::string name = PythonToText(PyTuple_GET_ITEM(item.ptr(), 0));
-      exports.push_back(name);
-      functions.emplace(std::move(name), py::reinterpret_borrow<py::object>(
-                                             PyTuple_GET_ITEM(item.ptr(), 1)));
+      exports.push_back(PythonToText(PyTuple_GET_ITEM(item.ptr(), 0)));
+      functions.push_back(
+          py::reinterpret_borrow<py::object>(PyTuple_GET_ITEM(item.ptr(), 1)));
     }
     return std::unique_ptr<Implementation>(new PythonImplementation(
-        interpreter_, services_, spec.module, std::move(package),
+        interpreter_, services_, running_, spec.module, std::move(package),
         std::move(module), std::move(exports), std::move(functions)));
   }
 
@@ -269,8 +334,10 @@ class PythonRuntime : public Runtime {
     py::object namespace_dict = CallPython(GetGlobals().repl_namespace);
     if (!namespace_dict) return TakePythonError(ErrorContext::kRun);
     return std::unique_ptr<ReplSession>(new PythonReplSession(
-        interpreter_, services_, std::move(namespace_dict)));
+        interpreter_, services_, running_, std::move(namespace_dict)));
   }
+
+  void Interrupt() override { running_->Interrupt(); }
 
  private:
   // Python would decode a non-UTF-8 file by its coding cookie or fail with
@@ -293,6 +360,7 @@ class PythonRuntime : public Runtime {
 
   std::shared_ptr<Interpreter> interpreter_;
   HostServices& services_;
+  const std::shared_ptr<RunningEntries> running_;
 };
 
 }  // namespace

@@ -28,11 +28,16 @@ inline constexpr char kDuetModuleSource[] = R"PY(
 
 A failed call raises duet.Error (.code, e.g. "NOT_FOUND"), or duet.ScriptError
 when a script raised: .language, .type, .message and .stack say where.
+
+A call that runs past its time limit gets duet.DeadlineExceeded, and one the
+host interrupts gets KeyboardInterrupt; both are BaseExceptions, which
+`except Exception` does not catch.
 """
 
 from collections import namedtuple as _namedtuple
 
-__all__ = ["modules", "host", "call", "log", "Error", "ScriptError", "Frame"]
+__all__ = ["modules", "host", "call", "log", "Error", "ScriptError", "Frame",
+           "DeadlineExceeded"]
 
 Frame = _namedtuple("Frame", "language file line column function")
 
@@ -63,6 +68,14 @@ class ScriptError(Error):
     def __str__(self):
         head = f"{self.type}: {self.message}" if self.message else self.type
         return f"{head} ({self.language})"
+
+
+class DeadlineExceeded(BaseException):
+    """Raised in a call that ran past its time limit, to stop it.
+
+    A BaseException (like KeyboardInterrupt), so `except Exception` lets it
+    pass; a plugin may catch it to clean up, but the call still fails.
+    """
 
 
 def _is_dunder(name):
@@ -206,12 +219,14 @@ def log(*args, level="info"):
 
 inline constexpr char kInternalModuleSource[] = R"PY(
 import builtins
+import codeop
 import importlib
 import importlib.machinery
 import importlib.util
 import inspect
 import io
 import keyword
+import re
 import sys
 import types
 
@@ -254,6 +269,15 @@ class _LogStream(io.TextIOBase):
         # when the call into Python returns.
         pass
 
+    def close(self):
+        # Shared by every plugin and the REPL: one plugin closing "its"
+        # stdout must not silence the others.
+        pass
+
+    @property
+    def closed(self):
+        return False
+
 
 def install_streams():
     sys.stdout = _LogStream(0, "<duet stdout>")
@@ -263,6 +287,10 @@ def install_streams():
 def restore_streams():
     sys.stdout = sys.__stdout__
     sys.stderr = sys.__stderr__
+
+
+def drain():
+    """Does nothing; running it lets the eval loop take a pending async exception."""
 
 
 # --- plugins ----------------------------------------------------------------
@@ -415,6 +443,114 @@ def repl_run(namespace, code, is_expression):
         return repr(result)
     exec(code, namespace)
     return ""
+
+
+def repl_incomplete(code):
+    """Whether Python's own parser wants more lines (as its REPL does)."""
+    try:
+        return codeop.compile_command(code, "<repl>", "single") is None
+    except (SyntaxError, ValueError, OverflowError, MemoryError):
+        return False
+
+
+# A dotted name at the end of a line: "x = greeter.gr" -> "greeter.gr".
+_DOTTED_NAME_AT_END = re.compile(r"(?:[^\W\d]\w*\.)*(?:[^\W\d]\w*)?\Z")
+_mro_of = type.__dict__["__mro__"].__get__
+_dict_of = type.__dict__["__dict__"].__get__
+_BUILTIN_DESCRIPTORS = (types.GetSetDescriptorType, types.MemberDescriptorType)
+_PLAIN_CALLABLES = (types.FunctionType, types.BuiltinFunctionType,
+                    types.MethodDescriptorType, types.WrapperDescriptorType,
+                    types.ClassMethodDescriptorType, types.MethodWrapperType)
+
+
+def _defines(klass, name):
+    return any(name in _dict_of(c) for c in _mro_of(klass))
+
+
+def _static_attribute(obj, name):
+    """obj.name found without running code, or LookupError."""
+    kind = type(obj)
+    if kind is duet._Modules:
+        if name not in _native.module_names():
+            raise LookupError(name)
+        return duet.modules[name]
+    if kind is duet._ModuleProxy or kind is duet._Host:
+        raise LookupError(name)  # functions: nothing worth completing below
+    try:
+        value = inspect.getattr_static(obj, name)
+    except AttributeError:
+        raise LookupError(name) from None
+    if isinstance(value, (staticmethod, classmethod)):
+        return value.__func__
+    if isinstance(value, _PLAIN_CALLABLES):
+        return value
+    if _defines(type(value), "__get__"):
+        raise LookupError(name)  # a property or other descriptor: code to run
+    return value
+
+
+def _static_names(obj):
+    """Attribute names of obj, found without running code."""
+    kind = type(obj)
+    if kind is duet._ModuleProxy:
+        return set(_native.module_functions(object.__getattribute__(obj, "_name")))
+    if kind is duet._Modules:
+        return set(_native.module_names())
+    if kind is duet._Host:
+        return set(_native.host_function_names())
+    names = set()
+    for klass in _mro_of(kind):
+        names.update(_dict_of(klass))
+    if isinstance(obj, type):
+        for klass in _mro_of(obj):
+            names.update(_dict_of(klass))
+    for klass in _mro_of(kind):
+        entry = _dict_of(klass).get("__dict__")
+        if entry is not None:
+            if type(entry) in _BUILTIN_DESCRIPTORS:
+                try:
+                    names.update(entry.__get__(obj, kind))
+                except Exception:
+                    pass
+            break
+    return names
+
+
+def repl_complete(namespace, line):
+    """Sorted whole dotted names completing the one that ends `line`."""
+    match = _DOTTED_NAME_AT_END.search(line)
+    text = match.group() if match else ""
+    start = match.start() if match else 0
+    if not text or (start > 0 and (line[start - 1] == "." or
+                                   line[start - 1].isidentifier() or
+                                   line[start - 1].isdigit())):
+        return []
+    *head, prefix = text.split(".")
+    try:
+        if not head:
+            names = set(namespace) | set(vars(builtins)) | set(keyword.kwlist)
+        else:
+            if head[0] in namespace:
+                obj = namespace[head[0]]
+            elif head[0] in vars(builtins):
+                obj = vars(builtins)[head[0]]
+            else:
+                return []
+            for part in head[1:]:
+                obj = _static_attribute(obj, part)
+            names = _static_names(obj)
+    except Exception:
+        return []
+    # Like rlcompleter: private names only when asked for.
+    hidden = None
+    if head and prefix == "":
+        hidden = "_"
+    elif head and prefix == "_":
+        hidden = "__"
+    base = ".".join(head) + "." if head else ""
+    return sorted(base + name for name in names
+                  if isinstance(name, str) and name.startswith(prefix)
+                  and (hidden is None or not name.startswith(hidden)))
 )PY";
 
 }  // namespace duet::python

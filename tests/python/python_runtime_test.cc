@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -17,7 +18,10 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "duet/error.h"
 #include "duet/runtime.h"
 #include "duet/value.h"
@@ -51,6 +55,19 @@ MATCHER_P(IsOkAndHolds, expected,
   }
   return ::testing::ExplainMatchResult(::testing::Eq(expected), *arg,
                                        result_listener);
+}
+
+// Calls an export by name, as the host does: it resolves the index once.
+absl::StatusOr<Value> CallByName(Implementation& impl, std::string_view name,
+                                 absl::Span<const Value> args,
+                                 absl::Time deadline = absl::InfiniteFuture()) {
+  const std::vector<std::string>& exports = impl.exports();
+  auto it = std::find(exports.begin(), exports.end(), name);
+  if (it == exports.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("no export '", std::string(name), "'"));
+  }
+  return impl.Call(static_cast<size_t>(it - exports.begin()), args, deadline);
 }
 
 const fs::path kFixtures = fs::path(DUET_SOURCE_DIR) / "tests/python/fixtures";
@@ -156,9 +173,10 @@ TEST_F(PythonRuntimeTest, LoadsDirectoryPluginWithRelativeImports) {
   EXPECT_EQ(greeter->language(), Language::kPython);
   // `join` (imported) and `_upper` (private) are not exports.
   EXPECT_THAT(greeter->exports(), ElementsAre("greet", "shout"));
-  EXPECT_THAT(greeter->Call("greet", {Value("world")}),
+  EXPECT_THAT(CallByName(*greeter, "greet", {Value("world")}),
               IsOkAndHolds(Value("Hello, world!")));
-  ASSERT_OK_AND_ASSIGN(Value shouted, greeter->Call("shout", {Value("hey")}));
+  ASSERT_OK_AND_ASSIGN(Value shouted,
+                       CallByName(*greeter, "shout", {Value("hey")}));
   EXPECT_EQ(shouted, Value("HEY!"));
 }
 
@@ -167,7 +185,7 @@ TEST_F(PythonRuntimeTest, LoadsSingleFilePlugin) {
       auto hello,
       runtime_->Load({"hello", kFixtures / "hello.py", kFixtures, true}));
   EXPECT_THAT(hello->exports(), ElementsAre("hello"));
-  ASSERT_OK_AND_ASSIGN(Value result, hello->Call("hello", {}));
+  ASSERT_OK_AND_ASSIGN(Value result, CallByName(*hello, "hello", {}));
   EXPECT_EQ(result, Value("hello world"));
 }
 
@@ -178,8 +196,8 @@ TEST_F(PythonRuntimeTest, TwoPluginsWithUtilDoNotCollide) {
   ASSERT_OK_AND_ASSIGN(auto beta,
                        runtime_->Load({"beta", kFixtures / "beta/beta.py",
                                        kFixtures / "beta", false}));
-  ASSERT_OK_AND_ASSIGN(Value a, alpha->Call("which", {}));
-  ASSERT_OK_AND_ASSIGN(Value b, beta->Call("which", {}));
+  ASSERT_OK_AND_ASSIGN(Value a, CallByName(*alpha, "which", {}));
+  ASSERT_OK_AND_ASSIGN(Value b, CallByName(*beta, "which", {}));
   EXPECT_EQ(a, Value("alpha util"));
   EXPECT_EQ(b, Value("beta util"));
 }
@@ -197,9 +215,9 @@ def on_path():
 def absolute_import():
     import helper
 )PY"));
-  ASSERT_OK_AND_ASSIGN(Value on_path, plugin->Call("on_path", {}));
+  ASSERT_OK_AND_ASSIGN(Value on_path, CallByName(*plugin, "on_path", {}));
   EXPECT_EQ(on_path, Value(false));
-  auto imported = plugin->Call("absolute_import", {});
+  auto imported = CallByName(*plugin, "absolute_import", {});
   ASSERT_THAT(imported, StatusIs(absl::StatusCode::kUnknown,
                                  HasSubstr("ModuleNotFoundError")));
 }
@@ -212,8 +230,8 @@ TEST_F(PythonRuntimeTest, ReloadingSeesTheNewSource) {
                        LoadSource("reload",
                                   "from . import util\n\ndef version():\n"
                                   "    return util.V\n"));
-  ASSERT_OK_AND_ASSIGN(Value one, first->Call("version", {}));
-  ASSERT_OK_AND_ASSIGN(Value two, second->Call("version", {}));
+  ASSERT_OK_AND_ASSIGN(Value one, CallByName(*first, "version", {}));
+  ASSERT_OK_AND_ASSIGN(Value two, CallByName(*second, "version", {}));
   EXPECT_EQ(one, Value(1));
   EXPECT_EQ(two, Value(2));
 }
@@ -260,9 +278,9 @@ def unlisted():
 )PY"));
   EXPECT_THAT(plugin->exports(),
               ElementsAre("Maker", "_hidden", "join", "zeta"));
-  ASSERT_OK_AND_ASSIGN(Value hidden, plugin->Call("_hidden", {}));
+  ASSERT_OK_AND_ASSIGN(Value hidden, CallByName(*plugin, "_hidden", {}));
   EXPECT_EQ(hidden, Value("h"));
-  EXPECT_THAT(plugin->Call("unlisted", {}),
+  EXPECT_THAT(CallByName(*plugin, "unlisted", {}),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("unlisted")));
 }
 
@@ -276,11 +294,10 @@ TEST_F(PythonRuntimeTest, AllNamingANonCallableIsRefused) {
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("'ghost'")));
 }
 
-TEST_F(PythonRuntimeTest, UnknownFunctionIsNotFound) {
+TEST_F(PythonRuntimeTest, FunctionIndexPastTheExportsIsNotFound) {
   auto probe = Probe();
-  EXPECT_THAT(probe->Call("nope", {}),
-              StatusIs(absl::StatusCode::kNotFound,
-                       AllOf(HasSubstr("probe"), HasSubstr("nope"))));
+  EXPECT_THAT(probe->Call(probe->exports().size(), {}, absl::InfiniteFuture()),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("probe")));
 }
 
 // --- conversions
@@ -315,22 +332,23 @@ TEST_F(PythonRuntimeTest, ScalarsRoundTrip) {
       Value(Bytes()),
   };
   for (const Value& value : values) {
-    ASSERT_OK_AND_ASSIGN(Value back, probe->Call("echo", {value}));
+    ASSERT_OK_AND_ASSIGN(Value back, CallByName(*probe, "echo", {value}));
     EXPECT_EQ(back, value) << DebugString(value);
   }
 }
 
 TEST_F(PythonRuntimeTest, SpecialFloatsRoundTrip) {
   auto probe = Probe();
-  ASSERT_OK_AND_ASSIGN(Value nan, probe->Call("echo", {Value(std::nan(""))}));
+  ASSERT_OK_AND_ASSIGN(Value nan,
+                       CallByName(*probe, "echo", {Value(std::nan(""))}));
   ASSERT_TRUE(nan.is_float());
   EXPECT_TRUE(std::isnan(nan.as_float()));
 
-  ASSERT_OK_AND_ASSIGN(Value zero, probe->Call("echo", {Value(-0.0)}));
+  ASSERT_OK_AND_ASSIGN(Value zero, CallByName(*probe, "echo", {Value(-0.0)}));
   ASSERT_TRUE(zero.is_float());
   EXPECT_TRUE(std::signbit(zero.as_float()));
   ASSERT_OK_AND_ASSIGN(Value negative,
-                       probe->Call("is_negative_zero", {Value(-0.0)}));
+                       CallByName(*probe, "is_negative_zero", {Value(-0.0)}));
   EXPECT_EQ(negative, Value(true));
 }
 
@@ -348,18 +366,18 @@ TEST_F(PythonRuntimeTest, ContainersRoundTripKeepingOrder) {
                         Value::Map{{"k", Bytes("v")}}}),
   };
   for (const Value& value : values) {
-    ASSERT_OK_AND_ASSIGN(Value back, probe->Call("echo", {value}));
+    ASSERT_OK_AND_ASSIGN(Value back, CallByName(*probe, "echo", {value}));
     EXPECT_EQ(back, value) << DebugString(value);
   }
 }
 
 TEST_F(PythonRuntimeTest, DuetValuesArriveAsPythonTypes) {
   auto probe = Probe();
-  ASSERT_OK_AND_ASSIGN(
-      Value names,
-      probe->Call("types", {Value(), Value(true), Value(7), Value(1.5),
-                            Value("s"), Value(Bytes("b")), Value(Value::List{}),
-                            Value(Value::Map{})}));
+  ASSERT_OK_AND_ASSIGN(Value names,
+                       CallByName(*probe, "types",
+                                  {Value(), Value(true), Value(7), Value(1.5),
+                                   Value("s"), Value(Bytes("b")),
+                                   Value(Value::List{}), Value(Value::Map{})}));
   EXPECT_EQ(names, Value(Value::List{"NoneType", "bool", "int", "float", "str",
                                      "bytes", "list", "dict"}));
 }
@@ -388,11 +406,12 @@ TEST_F(PythonRuntimeTest, PythonValuesArriveAsDuetKinds) {
       {"'\\U0001F600'", Value("\U0001F600")},
   };
   for (const Case& c : cases) {
-    ASSERT_OK_AND_ASSIGN(Value value, probe->Call("ev", {Value(c.source)}));
+    ASSERT_OK_AND_ASSIGN(Value value,
+                         CallByName(*probe, "ev", {Value(c.source)}));
     EXPECT_EQ(value, c.expected) << c.source;
   }
   ASSERT_OK_AND_ASSIGN(Value map,
-                       probe->Call("ev", {Value("{'b': 1, 'a': 2}")}));
+                       CallByName(*probe, "ev", {Value("{'b': 1, 'a': 2}")}));
   EXPECT_EQ(map.as_map().entries()[0].first, "b");
 }
 
@@ -400,80 +419,82 @@ TEST_F(PythonRuntimeTest, HundredLevelsOfNestingWork) {
   auto probe = Probe();
   Value value = Value::List{};
   for (int i = 0; i < 99; ++i) value = Value::List{value};
-  ASSERT_OK_AND_ASSIGN(Value back, probe->Call("echo", {value}));
+  ASSERT_OK_AND_ASSIGN(Value back, CallByName(*probe, "echo", {value}));
   EXPECT_EQ(back, value);
-  ASSERT_OK_AND_ASSIGN(Value built, probe->Call("nested", {Value(100)}));
+  ASSERT_OK_AND_ASSIGN(Value built, CallByName(*probe, "nested", {Value(100)}));
   EXPECT_EQ(built, value);
 }
 
 TEST_F(PythonRuntimeTest, TooDeepNestingIsRefused) {
   auto probe = Probe();
-  EXPECT_THAT(probe->Call("nested", {Value(1001)}),
+  EXPECT_THAT(CallByName(*probe, "nested", {Value(1001)}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        AllOf(HasSubstr("deeper"), HasSubstr("result["))));
   Value value = Value::List{};
   for (int i = 0; i < 1001; ++i) value = Value::List{value};
-  EXPECT_THAT(probe->Call("echo", {value}),
+  EXPECT_THAT(CallByName(*probe, "echo", {value}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        AllOf(HasSubstr("deeper"), HasSubstr("args[0]"))));
 }
 
 TEST_F(PythonRuntimeTest, IntOverflowIsAnError) {
   auto probe = Probe();
-  EXPECT_THAT(probe->Call("ev", {Value("2**63")}),
+  EXPECT_THAT(CallByName(*probe, "ev", {Value("2**63")}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("int does not fit in 64 bits at result")));
   EXPECT_THAT(
-      probe->Call("ev", {Value("{'n': [0, -2**63 - 1]}")}),
+      CallByName(*probe, "ev", {Value("{'n': [0, -2**63 - 1]}")}),
       StatusIs(absl::StatusCode::kInvalidArgument,
                HasSubstr("int does not fit in 64 bits at result.n[1]")));
 }
 
 TEST_F(PythonRuntimeTest, LoneSurrogateIsAnErrorNotAReplacement) {
   auto probe = Probe();
-  EXPECT_THAT(probe->Call("ev", {Value("['ok', '\\ud800']")}),
+  EXPECT_THAT(CallByName(*probe, "ev", {Value("['ok', '\\ud800']")}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        AllOf(HasSubstr("surrogate"), HasSubstr("U+D800"),
                              HasSubstr("at result[1]"))));
-  EXPECT_THAT(probe->Call("ev", {Value("{'\\udfff': 1}")}),
+  EXPECT_THAT(CallByName(*probe, "ev", {Value("{'\\udfff': 1}")}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        AllOf(HasSubstr("surrogate"), HasSubstr("at result"))));
 }
 
 TEST_F(PythonRuntimeTest, InvalidUtf8InADuetStringIsAnError) {
   auto probe = Probe();
-  EXPECT_THAT(probe->Call("echo", {Value("ok"), Value(std::string("\xff"))}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(HasSubstr("UTF-8"), HasSubstr("args[1]"))));
+  EXPECT_THAT(
+      CallByName(*probe, "echo", {Value("ok"), Value(std::string("\xff"))}),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               AllOf(HasSubstr("UTF-8"), HasSubstr("args[1]"))));
   // A surrogate encoded as UTF-8 (CESU) is not UTF-8 either.
   EXPECT_THAT(
-      probe->Call("echo",
-                  {Value(Value::Map{{"k", std::string("\xed\xa0\x80")}})}),
+      CallByName(*probe, "echo",
+                 {Value(Value::Map{{"k", std::string("\xed\xa0\x80")}})}),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("args[0].k")));
 }
 
 TEST_F(PythonRuntimeTest, UnconvertibleValuesNameTypeAndPath) {
   auto probe = Probe();
-  EXPECT_THAT(probe->Call("ev", {Value("{1, 2}")}),
+  EXPECT_THAT(CallByName(*probe, "ev", {Value("{1, 2}")}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("'set' at result")));
-  EXPECT_THAT(probe->Call("ev", {Value("{'items': [0, 1, 2, object()]}")}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("'object' at result.items[3]")));
-  EXPECT_THAT(probe->Call("ev", {Value("[frozenset()]")}),
+  EXPECT_THAT(
+      CallByName(*probe, "ev", {Value("{'items': [0, 1, 2, object()]}")}),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("'object' at result.items[3]")));
+  EXPECT_THAT(CallByName(*probe, "ev", {Value("[frozenset()]")}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("'frozenset' at result[0]")));
   EXPECT_THAT(
-      probe->Call("ev", {Value("[len]")}),
+      CallByName(*probe, "ev", {Value("[len]")}),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("at result[0]")));
-  EXPECT_THAT(probe->Call("ev", {Value("(x for x in [])")}),
+  EXPECT_THAT(CallByName(*probe, "ev", {Value("(x for x in [])")}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("'generator' at result")));
-  EXPECT_THAT(probe->Call("ev", {Value("{'a': {1: 'x'}}")}),
+  EXPECT_THAT(CallByName(*probe, "ev", {Value("{'a': {1: 'x'}}")}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        AllOf(HasSubstr("key of type 'int'"),
                              HasSubstr("at result.a"))));
-  EXPECT_THAT(probe->Call("cycle", {}),
+  EXPECT_THAT(CallByName(*probe, "cycle", {}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("cyclic structure at result.x[1]")));
 }
@@ -489,7 +510,7 @@ def _inner(x):
 def boom(x):
     return _inner(x)
 )PY"));
-  absl::StatusOr<Value> result = plugin->Call("boom", {Value(7)});
+  absl::StatusOr<Value> result = CallByName(*plugin, "boom", {Value(7)});
   ASSERT_THAT(result, StatusIs(absl::StatusCode::kUnknown,
                                HasSubstr("ValueError: bad thing 7")));
   std::optional<ScriptError> error = GetScriptError(result.status());
@@ -565,11 +586,11 @@ def quit():
 def still_here():
     return "yes"
 )PY"));
-  auto result = plugin->Call("quit", {});
+  auto result = CallByName(*plugin, "quit", {});
   ASSERT_THAT(result,
               StatusIs(absl::StatusCode::kUnknown, HasSubstr("SystemExit")));
   EXPECT_EQ(GetScriptError(result.status())->type, "SystemExit");
-  ASSERT_OK_AND_ASSIGN(Value here, plugin->Call("still_here", {}));
+  ASSERT_OK_AND_ASSIGN(Value here, CallByName(*plugin, "still_here", {}));
   EXPECT_EQ(here, Value("yes"));
   EXPECT_THAT(LoadSource("exit_at_import", "import sys\nsys.exit(0)\n"),
               StatusIs(absl::StatusCode::kUnknown, HasSubstr("SystemExit")));
@@ -623,15 +644,15 @@ def listing():
 def converted():
     return duet.modules.math.describe(None, (1, 2.5), b"x", {"k": [True]})
 )PY"));
-  EXPECT_THAT(plugin->Call("by_attribute", {}), IsOkAndHolds(Value(3)));
-  EXPECT_THAT(plugin->Call("by_item", {}), IsOkAndHolds(Value(7)));
-  EXPECT_THAT(plugin->Call("by_name", {}), IsOkAndHolds(Value(11)));
-  EXPECT_THAT(plugin->Call("host", {}), IsOkAndHolds(Value(42)));
-  ASSERT_OK_AND_ASSIGN(Value listing, plugin->Call("listing", {}));
+  EXPECT_THAT(CallByName(*plugin, "by_attribute", {}), IsOkAndHolds(Value(3)));
+  EXPECT_THAT(CallByName(*plugin, "by_item", {}), IsOkAndHolds(Value(7)));
+  EXPECT_THAT(CallByName(*plugin, "by_name", {}), IsOkAndHolds(Value(11)));
+  EXPECT_THAT(CallByName(*plugin, "host", {}), IsOkAndHolds(Value(42)));
+  ASSERT_OK_AND_ASSIGN(Value listing, CallByName(*plugin, "listing", {}));
   EXPECT_EQ(listing, Value(Value::List{Value::List{"math"},
                                        Value::List{"add", "describe"},
                                        Value::List{"now"}, true}));
-  ASSERT_OK_AND_ASSIGN(Value converted, plugin->Call("converted", {}));
+  ASSERT_OK_AND_ASSIGN(Value converted, CallByName(*plugin, "converted", {}));
   EXPECT_THAT(converted.as_string(), HasSubstr("2.5"));
 }
 
@@ -650,7 +671,7 @@ def talk():
     print("to stderr", file=sys.stderr)
     print("partial", end="")
 )PY"));
-  ASSERT_OK(plugin->Call("talk", {}).status());
+  ASSERT_OK(CallByName(*plugin, "talk", {}).status());
   EXPECT_THAT(::testing::internal::GetCapturedStdout(), IsEmpty());
   std::vector<std::string> lines;
   for (const auto& line : services_.logs()) {
@@ -701,7 +722,7 @@ def not_found():
 def not_found_uncaught():
     duet.modules.math.nope()
 )PY"));
-  ASSERT_OK_AND_ASSIGN(Value caught, plugin->Call("catch", {}));
+  ASSERT_OK_AND_ASSIGN(Value caught, CallByName(*plugin, "catch", {}));
   EXPECT_EQ(caught, Value(Value::Map{{"type", "TypeError"},
                                      {"language", "javascript"},
                                      {"message", "boom"},
@@ -713,7 +734,7 @@ def not_found_uncaught():
                                      {"is_exception", true}}));
 
   // Uncaught, the original status comes back with the Python frames added.
-  absl::StatusOr<Value> passed = plugin->Call("passthrough", {});
+  absl::StatusOr<Value> passed = CallByName(*plugin, "passthrough", {});
   ASSERT_THAT(passed, StatusIs(absl::StatusCode::kUnknown, "TypeError: boom"));
   std::optional<ScriptError> error = GetScriptError(passed.status());
   ASSERT_TRUE(error.has_value());
@@ -725,10 +746,10 @@ def not_found_uncaught():
   EXPECT_EQ(error->stack[1].function, "passthrough");
   EXPECT_EQ(error->stack[1].file, (temp_ / "crosser/crosser.py").string());
 
-  ASSERT_OK_AND_ASSIGN(Value not_found, plugin->Call("not_found", {}));
+  ASSERT_OK_AND_ASSIGN(Value not_found, CallByName(*plugin, "not_found", {}));
   EXPECT_EQ(not_found,
             Value(Value::List{"NOT_FOUND", "no module named 'nope'"}));
-  EXPECT_THAT(plugin->Call("not_found_uncaught", {}),
+  EXPECT_THAT(CallByName(*plugin, "not_found_uncaught", {}),
               StatusIs(absl::StatusCode::kNotFound,
                        "module 'math' has no function 'nope'"));
 }
@@ -749,13 +770,13 @@ def caught():
     except duet.Error as e:
         return e.code
 )PY"));
-  EXPECT_THAT(plugin->Call("send", {}),
+  EXPECT_THAT(CallByName(*plugin, "send", {}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("'set' at args[1].a")));
-  EXPECT_THAT(plugin->Call("surrogate", {}),
+  EXPECT_THAT(CallByName(*plugin, "surrogate", {}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        AllOf(HasSubstr("surrogate"), HasSubstr("args[0]"))));
-  EXPECT_THAT(plugin->Call("caught", {}),
+  EXPECT_THAT(CallByName(*plugin, "caught", {}),
               IsOkAndHolds(Value("INVALID_ARGUMENT")));
 }
 
@@ -764,7 +785,7 @@ TEST_F(DuetApiTest, ReentersTheSameImplementationOnOneThread) {
   services_.AddModuleFunction(
       "loop", "back",
       [&self](absl::Span<const Value> args) -> absl::StatusOr<Value> {
-        return self->Call("inner", args);
+        return CallByName(*self, "inner", args);
       });
   ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("reentrant", R"PY(
 import duet
@@ -779,7 +800,7 @@ def inner(x):
 )PY"));
   self = plugin.get();
   // inner(3) = 2 * inner(2) = ... = 8, so outer(3) = 9.
-  EXPECT_THAT(plugin->Call("outer", {Value(3)}), IsOkAndHolds(Value(9)));
+  EXPECT_THAT(CallByName(*plugin, "outer", {Value(3)}), IsOkAndHolds(Value(9)));
 }
 
 TEST_F(DuetApiTest, ConcurrentCallsFromManyThreads) {
@@ -787,7 +808,7 @@ TEST_F(DuetApiTest, ConcurrentCallsFromManyThreads) {
   services_.AddModuleFunction(
       "loop", "back",
       [&self](absl::Span<const Value> args) -> absl::StatusOr<Value> {
-        return self->Call("add", {args[0], Value(1)});
+        return CallByName(*self, "add", {args[0], Value(1)});
       });
   ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("worker", R"PY(
 import duet
@@ -807,8 +828,9 @@ def via_host(a):
     threads.emplace_back([&, t] {
       for (int i = 0; i < kCalls; ++i) {
         absl::StatusOr<Value> result =
-            (i % 5 == 0) ? plugin->Call("via_host", {Value(i * 10 + t)})
-                         : plugin->Call("add", {Value(i), Value(t * 1000)});
+            (i % 5 == 0)
+                ? CallByName(*plugin, "via_host", {Value(i * 10 + t)})
+                : CallByName(*plugin, "add", {Value(i), Value(t * 1000)});
         Value expected =
             (i % 5 == 0) ? Value(i * 10 + t + 1) : Value(i + t * 1000);
         if (!result.ok() || *result != expected) ++failures;
@@ -829,8 +851,8 @@ TEST_F(PythonRuntimeTest, TwoRuntimesShareTheInterpreterAndTheirServices) {
   ASSERT_OK_AND_ASSIGN(auto mine, LoadSource("hi", source));
   ASSERT_OK_AND_ASSIGN(auto theirs,
                        LoadSource("hi", source, other_runtime.get()));
-  ASSERT_OK(mine->Call("hi", {Value("mine")}).status());
-  ASSERT_OK(theirs->Call("hi", {Value("theirs")}).status());
+  ASSERT_OK(CallByName(*mine, "hi", {Value("mine")}).status());
+  ASSERT_OK(CallByName(*theirs, "hi", {Value("theirs")}).status());
   ASSERT_EQ(services_.logs().size(), 1u);
   EXPECT_EQ(services_.logs()[0].message, "hi mine");
   ASSERT_EQ(other_services.logs().size(), 1u);
@@ -839,7 +861,7 @@ TEST_F(PythonRuntimeTest, TwoRuntimesShareTheInterpreterAndTheirServices) {
   // The first runtime going away leaves the interpreter to the second.
   mine.reset();
   runtime_.reset();
-  ASSERT_OK(theirs->Call("hi", {Value("again")}).status());
+  ASSERT_OK(CallByName(*theirs, "hi", {Value("again")}).status());
   EXPECT_EQ(other_services.logs().size(), 2u);
 }
 
@@ -849,18 +871,19 @@ TEST_F(PythonRuntimeTest, RuntimeCanBeRecreatedAfterTheLastOneIsDestroyed) {
       "    return COUNT[0]\n";
   {
     ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("counter", source));
-    EXPECT_THAT(plugin->Call("bump", {}), IsOkAndHolds(Value(1)));
-    EXPECT_THAT(plugin->Call("bump", {}), IsOkAndHolds(Value(2)));
+    EXPECT_THAT(CallByName(*plugin, "bump", {}), IsOkAndHolds(Value(1)));
+    EXPECT_THAT(CallByName(*plugin, "bump", {}), IsOkAndHolds(Value(2)));
   }
   runtime_.reset();  // the last runtime: the interpreter is finalised
   for (int round = 0; round < 2; ++round) {
     ASSERT_OK_AND_ASSIGN(runtime_, CreatePythonRuntime(services_));
     ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("counter", source));
-    EXPECT_THAT(plugin->Call("bump", {}), IsOkAndHolds(Value(1)));
+    EXPECT_THAT(CallByName(*plugin, "bump", {}), IsOkAndHolds(Value(1)));
     ASSERT_OK_AND_ASSIGN(auto probe, LoadSource("probe", kProbeSource));
-    EXPECT_THAT(probe->Call("ev", {Value("[1, 'x', b'y', {'k': None}]")}),
-                IsOkAndHolds(Value(Value::List{1, "x", Bytes("y"),
-                                               Value::Map{{"k", Value()}}})));
+    EXPECT_THAT(
+        CallByName(*probe, "ev", {Value("[1, 'x', b'y', {'k': None}]")}),
+        IsOkAndHolds(Value(
+            Value::List{1, "x", Bytes("y"), Value::Map{{"k", Value()}}})));
     plugin.reset();
     probe.reset();
     runtime_.reset();
@@ -876,10 +899,10 @@ TEST_F(PythonRuntimeTest, WorkerThreadOutlivesAnInterpreterRestart) {
   Implementation* plugin = loaded.get();
   absl::StatusOr<Value> first, second;
   std::thread worker([&] {
-    first = plugin->Call("f", {Value(1)});
+    first = CallByName(*plugin, "f", {Value(1)});
     first_done.Notify();
     restarted.WaitForNotification();
-    second = plugin->Call("f", {Value(2)});
+    second = CallByName(*plugin, "f", {Value(2)});
   });
   first_done.WaitForNotification();
   loaded.reset();
@@ -891,7 +914,7 @@ TEST_F(PythonRuntimeTest, WorkerThreadOutlivesAnInterpreterRestart) {
   worker.join();  // exits holding a state of the current interpreter
   EXPECT_THAT(first, IsOkAndHolds(Value(2)));
   EXPECT_THAT(second, IsOkAndHolds(Value(3)));
-  EXPECT_THAT(loaded->Call("f", {Value(3)}), IsOkAndHolds(Value(4)));
+  EXPECT_THAT(CallByName(*loaded, "f", {Value(3)}), IsOkAndHolds(Value(4)));
 }
 
 TEST_F(PythonRuntimeTest, ImplementationsAndSessionsKeepTheInterpreterAlive) {
@@ -899,7 +922,7 @@ TEST_F(PythonRuntimeTest, ImplementationsAndSessionsKeepTheInterpreterAlive) {
       auto plugin, LoadSource("survivor", "def f():\n    return 'alive'\n"));
   ASSERT_OK_AND_ASSIGN(auto repl, runtime_->NewReplSession());
   runtime_.reset();
-  EXPECT_THAT(plugin->Call("f", {}), IsOkAndHolds(Value("alive")));
+  EXPECT_THAT(CallByName(*plugin, "f", {}), IsOkAndHolds(Value("alive")));
   plugin.reset();
   EXPECT_THAT(repl->Evaluate("6 * 7"), IsOkAndHolds(std::string("42")));
 }
@@ -970,7 +993,7 @@ TEST_F(PythonRuntimeTest, MeasuresPerCallCost) {
   std::vector<Value> args = {Value(1), Value(2)};
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < kCalls; ++i) {
-    ASSERT_OK(probe->Call("add", args).status());
+    ASSERT_OK(CallByName(*probe, "add", args).status());
   }
   auto elapsed = std::chrono::steady_clock::now() - start;
   double ns =
@@ -982,7 +1005,8 @@ TEST_F(PythonRuntimeTest, MeasuresPerCallCost) {
   double thread_ns = 0;
   std::thread([&] {
     auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < kCalls; ++i) probe->Call("add", args).IgnoreError();
+    for (int i = 0; i < kCalls; ++i)
+      CallByName(*probe, "add", args).IgnoreError();
     auto elapsed = std::chrono::steady_clock::now() - start;
     thread_ns =
         std::chrono::duration<double, std::nano>(elapsed).count() / kCalls;
