@@ -986,6 +986,538 @@ TEST_F(PythonRuntimeTest, ReplErrors) {
               IsOkAndHolds(std::string("'still here'")));
 }
 
+// --- time limits
+// --------------------------------------------------------------
+
+// Generous: a loaded two-core machine may take a while to deliver the stop;
+// the tests check status codes, never durations.
+absl::Time Soon() { return absl::Now() + absl::Milliseconds(200); }
+
+constexpr char kSpinnerSource[] = R"PY(
+import time
+import duet
+
+def spin():
+    while True:
+        pass
+
+def spin_swallowing():
+    try:
+        while True:
+            pass
+    except Exception:
+        return "swallowed"
+
+def spin_catching_all():
+    try:
+        while True:
+            pass
+    except BaseException:
+        return "caught"
+
+def spin_after_log(tag):
+    duet.log("started", tag)
+    while True:
+        pass
+
+def sleep_then_log(seconds):
+    time.sleep(seconds)
+    duet.log("after sleep")
+    return "slept"
+
+def work(n):
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+
+def switch_interval(seconds):
+    import sys
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(seconds)
+    return old
+
+def ok():
+    return "ok"
+)PY";
+
+TEST_F(PythonRuntimeTest, EndlessLoopStopsAtItsDeadlineAndTheNextCallWorks) {
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("spinner", kSpinnerSource));
+  for (int round = 0; round < 2; ++round) {
+    absl::StatusOr<Value> spun = CallByName(*plugin, "spin", {}, Soon());
+    ASSERT_THAT(spun, StatusIs(absl::StatusCode::kDeadlineExceeded,
+                               "Python execution stopped at its deadline"));
+    // Where it was stopped travels along, for the report.
+    std::optional<ScriptError> error = GetScriptError(spun.status());
+    ASSERT_TRUE(error.has_value());
+    EXPECT_EQ(error->type, "DeadlineExceeded");
+    ASSERT_FALSE(error->stack.empty());
+    EXPECT_EQ(error->stack[0].function, "spin");
+    EXPECT_THAT(CallByName(*plugin, "ok", {}), IsOkAndHolds(Value("ok")));
+  }
+}
+
+TEST_F(PythonRuntimeTest, ExceptExceptionDoesNotSwallowTheDeadline) {
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("spinner", kSpinnerSource));
+  EXPECT_THAT(CallByName(*plugin, "spin_swallowing", {}, Soon()),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, ::testing::_));
+  // Catching it anyway (BaseException) cleans up, but the call overran.
+  EXPECT_THAT(CallByName(*plugin, "spin_catching_all", {}, Soon()),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, ::testing::_));
+  EXPECT_THAT(CallByName(*plugin, "ok", {}), IsOkAndHolds(Value("ok")));
+}
+
+TEST_F(PythonRuntimeTest, DeadlineExceptionIsABaseException) {
+  auto probe = Probe();
+  EXPECT_THAT(
+      CallByName(*probe, "ev",
+                 {Value("[issubclass(duet.DeadlineExceeded, BaseException), "
+                        "issubclass(duet.DeadlineExceeded, Exception)]")}),
+      IsOkAndHolds(Value(Value::List{true, false})));
+}
+
+// A watchdog that fires as a call returns must never hit the thread's next
+// call: every call here either finishes or is stopped, and each call
+// without a deadline right after it succeeds. (A short GIL switch interval
+// lets the watchdog in within microseconds, so the races really happen.)
+TEST_F(PythonRuntimeTest, LateWatchdogNeverHitsTheNextCall) {
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("spinner", kSpinnerSource));
+  ASSERT_OK_AND_ASSIGN(Value interval,
+                       CallByName(*plugin, "switch_interval", {Value(1e-5)}));
+  int stopped = 0;
+  for (int i = 0; i < 200; ++i) {
+    absl::StatusOr<Value> raced =
+        CallByName(*plugin, "work", {Value(20000)},
+                   absl::Now() + absl::Microseconds(50 * (i % 20)));
+    if (!raced.ok()) {
+      ASSERT_THAT(raced,
+                  StatusIs(absl::StatusCode::kDeadlineExceeded, ::testing::_));
+      ++stopped;
+    }
+    ASSERT_THAT(CallByName(*plugin, "work", {Value(20000)}),
+                IsOkAndHolds(Value(199990000)))
+        << "after call " << i;
+  }
+  std::cout << stopped << " of 200 racing calls were stopped\n";
+  ASSERT_OK(CallByName(*plugin, "switch_interval", {interval}).status());
+}
+
+TEST_F(PythonRuntimeTest, CallsWithinTheirDeadlineAreUnaffected) {
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("spinner", kSpinnerSource));
+  absl::Time far = absl::Now() + absl::Seconds(60);
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_THAT(CallByName(*plugin, "work", {Value(100)}, far),
+                IsOkAndHolds(Value(4950)));
+  }
+}
+
+// Python waiting on a nested host call (JavaScript, say) cannot be stopped
+// until that call returns; then it is, whatever the call returned.
+TEST_F(PythonRuntimeTest, CallWaitingOnTheHostStopsWhenItResumes) {
+  services_.AddModuleFunction(
+      "slow", "wait", [](absl::Span<const Value>) -> absl::StatusOr<Value> {
+        absl::SleepFor(absl::Milliseconds(600));
+        return Value("done");
+      });
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("waiter", R"PY(
+import duet
+
+def wait():
+    result = duet.modules.slow.wait()
+    duet.log("resumed with", result)
+    return result
+
+def wait_swallowing():
+    try:
+        duet.modules.slow.wait()
+    except Exception:
+        pass
+    duet.log("resumed")
+    return "swallowed"
+)PY"));
+  EXPECT_THAT(CallByName(*plugin, "wait", {}, Soon()),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, ::testing::_));
+  EXPECT_THAT(CallByName(*plugin, "wait_swallowing", {}, Soon()),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, ::testing::_));
+  EXPECT_THAT(services_.logs(), IsEmpty());
+}
+
+// Python -> host -> the same Python plugin, on one thread, both bound by the
+// outer deadline: the inner call is stopped, and so is the outer one, even
+// though it catches the inner call's failure and carries on.
+TEST_F(PythonRuntimeTest, NestedPythonCallsAreAllStopped) {
+  Implementation* self = nullptr;
+  absl::Time deadline;
+  services_.AddModuleFunction(
+      "loop", "spin", [&](absl::Span<const Value>) -> absl::StatusOr<Value> {
+        absl::StatusOr<Value> inner = CallByName(*self, "spin", {}, deadline);
+        EXPECT_THAT(
+            inner, StatusIs(absl::StatusCode::kDeadlineExceeded, ::testing::_));
+        return inner;
+      });
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("nest", R"PY(
+import duet
+
+def spin():
+    while True:
+        pass
+
+def outer():
+    try:
+        duet.modules.loop.spin()
+    except Exception:
+        pass
+    while True:
+        pass
+)PY"));
+  self = plugin.get();
+  deadline = Soon();
+  EXPECT_THAT(CallByName(*plugin, "outer", {}, deadline),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, ::testing::_));
+  EXPECT_THAT(CallByName(*plugin, "spin", {}, Soon()),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, ::testing::_));
+}
+
+// Async exceptions arrive between bytecodes: time.sleep (C code) runs to its
+// end, and the call stops right after it, before the next line.
+TEST_F(PythonRuntimeTest, TimeSleepIsNotCutShortButTheCallStopsAfterIt) {
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("spinner", kSpinnerSource));
+  absl::Time start = absl::Now();
+  EXPECT_THAT(CallByName(*plugin, "sleep_then_log", {Value(1.0)},
+                         absl::Now() + absl::Milliseconds(100)),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, ::testing::_));
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(900));
+  EXPECT_THAT(services_.logs(), IsEmpty());
+}
+
+// --- Interrupt
+// ------------------------------------------------------------------
+
+// Waits until `count` log lines arrived (the plugins say "started").
+void WaitForLogs(const RecordingServices& services, size_t count) {
+  while (services.logs().size() < count) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+}
+
+TEST_F(PythonRuntimeTest, InterruptStopsEveryRunningCallAndEvaluation) {
+  runtime_->Interrupt();  // nothing running: nothing happens
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("spinner", kSpinnerSource));
+  ASSERT_OK_AND_ASSIGN(auto repl, runtime_->NewReplSession());
+  absl::StatusOr<Value> first, second;
+  absl::StatusOr<std::string> evaluated;
+  std::thread a(
+      [&] { first = CallByName(*plugin, "spin_after_log", {Value("a")}); });
+  std::thread b([&] {
+    second = CallByName(*plugin, "spin_after_log", {Value("b")},
+                        absl::Now() + absl::Hours(1));
+  });
+  std::thread c([&] {
+    evaluated =
+        repl->Evaluate("duet.log('started', 'repl')\nwhile True:\n    pass\n");
+  });
+  WaitForLogs(services_, 3);
+  runtime_->Interrupt();
+  a.join();
+  b.join();
+  c.join();
+  EXPECT_THAT(first, StatusIs(absl::StatusCode::kCancelled,
+                              "Python execution interrupted"));
+  EXPECT_THAT(second, StatusIs(absl::StatusCode::kCancelled, ::testing::_));
+  EXPECT_THAT(evaluated, StatusIs(absl::StatusCode::kCancelled, ::testing::_));
+  std::optional<ScriptError> error = GetScriptError(first.status());
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->type, "KeyboardInterrupt");
+  // Later calls run normally.
+  EXPECT_THAT(CallByName(*plugin, "ok", {}), IsOkAndHolds(Value("ok")));
+  EXPECT_THAT(repl->Evaluate("1 + 1"), IsOkAndHolds(std::string("2")));
+}
+
+TEST_F(PythonRuntimeTest, InterruptReachesACallWaitingOnTheHost) {
+  absl::Notification entered;
+  services_.AddModuleFunction(
+      "slow", "wait", [&](absl::Span<const Value>) -> absl::StatusOr<Value> {
+        entered.Notify();
+        absl::SleepFor(absl::Milliseconds(300));
+        return Value("done");
+      });
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("waiter", R"PY(
+import duet
+
+def wait():
+    try:
+        duet.modules.slow.wait()
+    except Exception:
+        pass
+    while True:
+        pass
+)PY"));
+  absl::StatusOr<Value> result;
+  std::thread caller([&] { result = CallByName(*plugin, "wait", {}); });
+  entered.WaitForNotification();
+  runtime_->Interrupt();
+  caller.join();
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kCancelled, ::testing::_));
+}
+
+// Only this runtime's calls: another runtime sharing the interpreter keeps
+// running.
+TEST_F(PythonRuntimeTest, InterruptLeavesOtherRuntimesAlone) {
+  RecordingServices other_services;
+  ASSERT_OK_AND_ASSIGN(auto other_runtime, CreatePythonRuntime(other_services));
+  ASSERT_OK_AND_ASSIGN(auto mine, LoadSource("spinner", kSpinnerSource));
+  ASSERT_OK_AND_ASSIGN(
+      auto theirs, LoadSource("spinner", kSpinnerSource, other_runtime.get()));
+  absl::StatusOr<Value> my_result, their_result;
+  std::thread a(
+      [&] { my_result = CallByName(*mine, "spin_after_log", {Value("a")}); });
+  std::thread b([&] {
+    their_result = CallByName(*theirs, "spin_after_log", {Value("b")},
+                              absl::Now() + absl::Seconds(2));
+  });
+  WaitForLogs(services_, 1);
+  WaitForLogs(other_services, 1);
+  runtime_->Interrupt();
+  a.join();
+  b.join();
+  EXPECT_THAT(my_result, StatusIs(absl::StatusCode::kCancelled, ::testing::_));
+  EXPECT_THAT(their_result,
+              StatusIs(absl::StatusCode::kDeadlineExceeded, ::testing::_));
+}
+
+// --- memory
+// -----------------------------------------------------------------------
+
+TEST_F(PythonRuntimeTest, MemoryErrorIsResourceExhaustedNamingTheModule) {
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("hog", R"PY(
+def hog():
+    return len(bytearray(1 << 60))
+
+def ok():
+    return "ok"
+)PY"));
+  absl::StatusOr<Value> hogged = CallByName(*plugin, "hog", {});
+  EXPECT_THAT(
+      hogged,
+      StatusIs(absl::StatusCode::kResourceExhausted,
+               AllOf(HasSubstr("module 'hog'"), HasSubstr("MemoryError"),
+                     HasSubstr("cannot be limited per plugin"))));
+  std::optional<ScriptError> error = GetScriptError(hogged.status());
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->type, "MemoryError");
+  EXPECT_THAT(CallByName(*plugin, "ok", {}), IsOkAndHolds(Value("ok")));
+
+  ASSERT_OK_AND_ASSIGN(auto repl, runtime_->NewReplSession());
+  EXPECT_THAT(repl->Evaluate("bytearray(1 << 60)"),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("REPL input ran out of memory")));
+  EXPECT_THAT(LoadSource("hog_at_import", "X = bytearray(1 << 60)\n"),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("module 'hog_at_import'")));
+}
+
+// --- bad input
+// ----------------------------------------------------------------------
+
+TEST_F(PythonRuntimeTest, ClosingStdoutOrStderrDoesNotSilenceLaterPrints) {
+  ASSERT_OK_AND_ASSIGN(auto closer, LoadSource("closer", R"PY(
+import sys
+
+def close():
+    sys.stdout.close()
+    sys.stderr.close()
+    print("still printing")
+    print("to stderr", file=sys.stderr)
+    return [sys.stdout.closed, sys.stderr.closed]
+)PY"));
+  ASSERT_OK_AND_ASSIGN(auto other,
+                       LoadSource("other", "def hi():\n    print('hi')\n"));
+  EXPECT_THAT(CallByName(*closer, "close", {}),
+              IsOkAndHolds(Value(Value::List{false, false})));
+  ASSERT_OK(CallByName(*other, "hi", {}).status());
+  std::vector<std::string> lines;
+  for (const auto& line : services_.logs()) lines.push_back(line.message);
+  EXPECT_THAT(lines, ElementsAre("still printing", "to stderr", "hi"));
+}
+
+// print() never reaches the process's file descriptors, so a plugin closing
+// them (it can: plugins are trusted code) breaks only the application's own
+// output, not the log sink.
+TEST_F(PythonRuntimeTest, ClosingFileDescriptorsDoesNotBreakPrint) {
+  int saved_out = ::dup(1);
+  int saved_err = ::dup(2);
+  ASSERT_GE(saved_out, 0);
+  ASSERT_GE(saved_err, 0);
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("fdcloser", R"PY(
+import os
+import sys
+
+def close():
+    os.close(1)
+    os.close(2)
+    print("after closing fd 1")
+    print("after closing fd 2", file=sys.stderr)
+)PY"));
+  absl::StatusOr<Value> result = CallByName(*plugin, "close", {});
+  ::dup2(saved_out, 1);
+  ::dup2(saved_err, 2);
+  ::close(saved_out);
+  ::close(saved_err);
+  ASSERT_OK(result.status());
+  ASSERT_EQ(services_.logs().size(), 2u);
+  EXPECT_EQ(services_.logs()[0].message, "after closing fd 1");
+  EXPECT_EQ(services_.logs()[1].message, "after closing fd 2");
+}
+
+TEST_F(PythonRuntimeTest, ExitAndQuitAreOrdinaryExceptions) {
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("quitters", R"PY(
+def builtin_exit():
+    exit(2)
+
+def builtin_quit():
+    quit()
+
+def raised():
+    raise SystemExit("bye")
+
+def ok():
+    return "ok"
+)PY"));
+  for (const char* name : {"builtin_exit", "builtin_quit", "raised"}) {
+    absl::StatusOr<Value> result = CallByName(*plugin, name, {});
+    ASSERT_THAT(result, StatusIs(absl::StatusCode::kUnknown, ::testing::_))
+        << name;
+    EXPECT_EQ(GetScriptError(result.status())->type, "SystemExit") << name;
+    EXPECT_THAT(CallByName(*plugin, "ok", {}), IsOkAndHolds(Value("ok")));
+  }
+}
+
+TEST_F(PythonRuntimeTest, EndlessRecursionIsARecursionErrorAndPythonRecovers) {
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("recurse", R"PY(
+def forever():
+    return forever()
+
+def deep(n):
+    return 0 if n == 0 else 1 + deep(n - 1)
+)PY"));
+  for (int round = 0; round < 2; ++round) {
+    absl::StatusOr<Value> result = CallByName(*plugin, "forever", {});
+    ASSERT_THAT(result, StatusIs(absl::StatusCode::kUnknown,
+                                 HasSubstr("RecursionError")));
+    std::optional<ScriptError> error = GetScriptError(result.status());
+    ASSERT_TRUE(error.has_value());
+    EXPECT_EQ(error->type, "RecursionError");
+    EXPECT_THAT(CallByName(*plugin, "deep", {Value(500)}),
+                IsOkAndHolds(Value(500)));
+  }
+}
+
+TEST_F(PythonRuntimeTest, HundredMegabyteStringRoundTrips) {
+  auto probe = Probe();
+  std::string big(100 << 20, 'x');
+  big[12345] = 'y';
+  ASSERT_OK_AND_ASSIGN(Value echoed, CallByName(*probe, "echo", {Value(big)}));
+  ASSERT_TRUE(echoed.is_string());
+  EXPECT_TRUE(echoed.as_string() == big);
+  EXPECT_THAT(CallByName(*probe, "ev", {Value("len('x' * (100 << 20))")}),
+              IsOkAndHolds(Value(int64_t{100} << 20)));
+}
+
+// --- REPL: incomplete input and completion
+// ------------------------------------------
+
+TEST_F(PythonRuntimeTest, IncompleteInputIsWhatPythonsParserSays) {
+  ASSERT_OK_AND_ASSIGN(auto repl, runtime_->NewReplSession());
+  for (const char* code :
+       {"def f():", "def f():\n    return 1", "for x in y:\n", "(1,",
+        "x = [1,\n 2", "'''abc", "print('a'", "\\"}) {
+    EXPECT_TRUE(repl->IsIncomplete(code)) << code;
+  }
+  // A blank line ends a block, as in Python's REPL; wrong input is complete
+  // (Evaluate reports the SyntaxError).
+  for (const char* code : {"def f():\n    return 1\n", "x = 1", "", "# note",
+                           "1 +", "1 + )", "if x:\n    pass\n\n"}) {
+    EXPECT_FALSE(repl->IsIncomplete(code)) << code;
+  }
+  EXPECT_FALSE(repl->IsIncomplete("\xff("));
+}
+
+TEST_F(DuetApiTest, CompletesNamesFromTheSession) {
+  services_.AddModuleFunction(
+      "greeter", "greet",
+      [](absl::Span<const Value>) -> absl::StatusOr<Value> { return Value(); });
+  services_.AddModuleFunction(
+      "greeter", "grumble",
+      [](absl::Span<const Value>) -> absl::StatusOr<Value> { return Value(); });
+  ASSERT_OK_AND_ASSIGN(auto repl, runtime_->NewReplSession());
+  // Modules are bound before the first Evaluate.
+  EXPECT_THAT(repl->Complete("gree"), ElementsAre("greeter"));
+  EXPECT_THAT(repl->Complete("x = greeter.gr"),
+              ElementsAre("greeter.greet", "greeter.grumble"));
+  EXPECT_THAT(repl->Complete("math."),
+              ElementsAre("math.add", "math.describe"));
+  EXPECT_THAT(repl->Complete("duet.modules.gr"),
+              ElementsAre("duet.modules.greeter"));
+  EXPECT_THAT(repl->Complete("duet.host.n"), ElementsAre("duet.host.now"));
+  EXPECT_THAT(repl->Complete("pri"), ElementsAre("print"));
+  EXPECT_THAT(repl->Complete("whi"), ElementsAre("while"));
+  EXPECT_THAT(repl->Complete("print(len"), ElementsAre("len"));
+  ASSERT_OK(repl->Evaluate("import os\nvalue = 3\nvalues = [1]\n").status());
+  EXPECT_THAT(repl->Complete("val"), ElementsAre("value", "values"));
+  EXPECT_THAT(repl->Complete("os.path.jo"), ElementsAre("os.path.join"));
+  EXPECT_THAT(repl->Complete("values.ap"), ElementsAre("values.append"));
+  // Nothing to complete: not a name, or an expression's attribute.
+  EXPECT_THAT(repl->Complete(""), IsEmpty());
+  EXPECT_THAT(repl->Complete("3.fo"), IsEmpty());
+  EXPECT_THAT(repl->Complete("f().x"), IsEmpty());
+  EXPECT_THAT(repl->Complete("nosuch.x"), IsEmpty());
+  EXPECT_THAT(repl->Complete("greeter.greet.x"), IsEmpty());
+}
+
+TEST_F(PythonRuntimeTest, CompletionRunsNoUserCode) {
+  ASSERT_OK_AND_ASSIGN(auto repl, runtime_->NewReplSession());
+  ASSERT_OK(repl->Evaluate(R"PY(
+calls = []
+
+class Tricky:
+    plain = 1
+
+    def method(self):
+        pass
+
+    @property
+    def prop(self):
+        calls.append("prop")
+        return self
+
+    def __getattr__(self, name):
+        calls.append("getattr " + name)
+        return self
+
+    def __dir__(self):
+        calls.append("dir")
+        return ["fake"]
+
+tricky = Tricky()
+tricky.own = 2
+)PY")
+                .status());
+  EXPECT_THAT(repl->Complete("tricky.p"),
+              ElementsAre("tricky.plain", "tricky.prop"));
+  EXPECT_THAT(repl->Complete("tricky.o"), ElementsAre("tricky.own"));
+  EXPECT_THAT(repl->Complete("tricky.m"), ElementsAre("tricky.method"));
+  EXPECT_THAT(repl->Complete("tricky.prop.p"), IsEmpty());
+  EXPECT_THAT(repl->Complete("tricky.missing.p"), IsEmpty());
+  EXPECT_THAT(repl->Complete("Tricky.pl"), ElementsAre("Tricky.plain"));
+  EXPECT_THAT(repl->Evaluate("calls"), IsOkAndHolds(std::string("[]")));
+  // Private names only when asked for.
+  EXPECT_THAT(repl->Complete("tricky."),
+              ElementsAre("tricky.method", "tricky.own", "tricky.plain",
+                          "tricky.prop"));
+  EXPECT_THAT(repl->Complete("tricky.__di"),
+              ElementsAre("tricky.__dict__", "tricky.__dir__"));
+}
+
 // Not a check: prints the raw cost of one call for the report.
 TEST_F(PythonRuntimeTest, MeasuresPerCallCost) {
   auto probe = Probe();
