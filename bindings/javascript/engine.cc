@@ -1,5 +1,8 @@
 #include "javascript/engine.h"
 
+#include <pthread.h>
+
+#include <algorithm>
 #include <cstring>
 #include <deque>
 #include <mutex>
@@ -82,10 +85,11 @@ bool IsInternalScript(std::string_view name) {
 void EnsureV8Initialized() {
   static std::once_flag once;
   std::call_once(once, [] {
-    // Never disposed: V8 cannot be initialised twice in one process.
-    static std::unique_ptr<v8::Platform> platform =
-        v8::platform::NewDefaultPlatform();
-    v8::V8::InitializePlatform(platform.get());
+    // Leaked on purpose: V8 cannot be initialised twice in one process, and
+    // destroying the platform during static destruction trips UBSan
+    // ("invalid vptr" on v8::Platform inside libnode).
+    v8::Platform* platform = v8::platform::NewDefaultPlatform().release();
+    v8::V8::InitializePlatform(platform);
     v8::V8::Initialize();
   });
 }
@@ -111,17 +115,31 @@ Engine::Engine(HostServices& services, std::string log_source,
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
     HostServices& services, std::string log_source, std::filesystem::path root,
-    bool repl) {
+    bool repl, int64_t memory_mb, std::shared_ptr<EngineRegistry> registry) {
   EnsureV8Initialized();
   std::unique_ptr<Engine> engine(
       new Engine(services, std::move(log_source), std::move(root)));
+  engine->memory_mb_ = memory_mb;
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = Allocator();
+  if (memory_mb > 0) {
+    params.constraints.ConfigureDefaultsFromHeapSize(
+        0, static_cast<size_t>(memory_mb) << 20);
+  }
   engine->isolate_ = v8::Isolate::New(params);
   if (engine->isolate_ == nullptr) {
     return absl::ResourceExhaustedError("could not create a V8 isolate");
   }
   engine->isolate_->SetData(0, engine.get());
+  // Always installed, with or without a configured limit: V8's default on
+  // running out of heap is to abort the whole process.
+  engine->isolate_->AddNearHeapLimitCallback(&Engine::NearHeapLimit,
+                                             engine.get());
+  engine->parked_ = std::make_shared<ParkedThreads>();
+  if (registry != nullptr) {
+    engine->registry_ = std::move(registry);
+    engine->registry_->Add(engine.get());
+  }
   DUET_RETURN_IF_ERROR(engine->Init(repl));
   return engine;
 }
@@ -216,11 +234,16 @@ absl::Status Engine::Init(bool repl) {
 }
 
 Engine::~Engine() {
+  if (registry_ != nullptr) registry_->Remove(this);
   if (isolate_ == nullptr) return;
+  // Other threads' parked V8 thread state is left alone (they skip it on
+  // exit); this thread's is released properly before disposal.
+  ReleaseThreadStates(parked_);
   {
     v8::Locker locker(isolate_);
     v8::Isolate::Scope isolate_scope(isolate_);
     v8::HandleScope handles(isolate_);
+    exports_.clear();
     links_.clear();
     by_hash_.clear();
     records_.clear();
@@ -231,6 +254,190 @@ Engine::~Engine() {
     context_.Reset();
   }
   isolate_->Dispose();
+}
+
+// ---- stopping ----
+
+namespace {
+thread_local Engine::Frame* current_frame = nullptr;
+}  // namespace
+
+void EngineRegistry::Add(Engine* engine) {
+  absl::MutexLock lock(&mutex_);
+  engines_.push_back(engine);
+}
+
+void EngineRegistry::Remove(Engine* engine) {
+  absl::MutexLock lock(&mutex_);
+  engines_.erase(std::remove(engines_.begin(), engines_.end(), engine),
+                 engines_.end());
+}
+
+void EngineRegistry::InterruptAll() {
+  absl::MutexLock lock(&mutex_);
+  for (Engine* engine : engines_) engine->Interrupt();
+}
+
+Engine::Frame* Engine::CurrentFrame() const {
+  for (Frame* frame = current_frame; frame != nullptr; frame = frame->outer) {
+    if (frame->engine == this) return frame;
+  }
+  return nullptr;
+}
+
+void Engine::Terminate(Frame* frame) {
+  frame->terminated = true;
+  isolate_->TerminateExecution();
+}
+
+void Engine::Stop(Frame* frame, StopReason reason) {
+  absl::MutexLock lock(&stop_mutex_);
+  if (frame->stop == StopReason::kNone) frame->stop = reason;
+  // Only the frame holding the lock is running JavaScript; a waiting frame
+  // is terminated when it takes the lock back (HostCallScope).
+  if (frame->in_js && !frame->terminated) Terminate(frame);
+}
+
+void Engine::Interrupt() {
+  absl::MutexLock lock(&stop_mutex_);
+  for (Frame* frame = frames_; frame != nullptr; frame = frame->next) {
+    if (frame->stop == StopReason::kNone) frame->stop = StopReason::kInterrupt;
+    if (frame->in_js && !frame->terminated) Terminate(frame);
+  }
+}
+
+absl::Status Engine::StopStatus(StopReason reason) const {
+  switch (reason) {
+    case StopReason::kDeadline:
+      return absl::DeadlineExceededError(
+          "JavaScript execution stopped at its deadline");
+    case StopReason::kMemory:
+      if (memory_mb_ > 0) {
+        return absl::ResourceExhaustedError(absl::StrCat(
+            "JavaScript module '", log_source_,
+            "' exceeded its JavaScript heap limit of ", memory_mb_,
+            " MB (its isolate is discarded; the module is loaded afresh, "
+            "losing its state, on the next call)"));
+      }
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "JavaScript module '", log_source_,
+          "' ran out of JavaScript heap (its isolate is discarded)"));
+    case StopReason::kInterrupt:
+    case StopReason::kNone:
+      break;
+  }
+  return absl::CancelledError("JavaScript execution interrupted");
+}
+
+size_t Engine::NearHeapLimit(void* data, size_t current_heap_limit,
+                             size_t initial_heap_limit) {
+  // Runs on the allocating thread, inside a GC. Stop everything in this
+  // isolate and grant headroom so the allocation in progress and the
+  // unwinding succeed: returning the current limit would abort the process.
+  Engine* engine = static_cast<Engine*>(data);
+  engine->exhausted_.store(true, std::memory_order_release);
+  {
+    absl::MutexLock lock(&engine->stop_mutex_);
+    for (Frame* frame = engine->frames_; frame != nullptr;
+         frame = frame->next) {
+      if (frame->stop == StopReason::kNone) frame->stop = StopReason::kMemory;
+      if (frame->in_js && !frame->terminated) engine->Terminate(frame);
+    }
+  }
+  engine->isolate_->TerminateExecution();  // also outside any frame
+  return current_heap_limit +
+         std::max<size_t>(initial_heap_limit / 2, size_t{32} << 20);
+}
+
+void Engine::EnterFrame(Frame* frame) {
+  frame->engine = this;
+  frame->outer = current_frame;
+  current_frame = frame;
+  absl::MutexLock lock(&stop_mutex_);
+  frame->next = frames_;
+  if (frames_ != nullptr) frames_->prev = frame;
+  frames_ = frame;
+  if (exhausted()) {
+    frame->stop = StopReason::kMemory;
+    Terminate(frame);
+  }
+}
+
+void Engine::LeaveFrame(Frame* frame) {
+  {
+    absl::MutexLock lock(&stop_mutex_);
+    if (frame->prev != nullptr) {
+      frame->prev->next = frame->next;
+    } else {
+      frames_ = frame->next;
+    }
+    if (frame->next != nullptr) frame->next->prev = frame->prev;
+    // Only this frame received this termination: clear it so it never
+    // reaches a later call (also when it arrived after the code finished).
+    if (frame->terminated) isolate_->CancelTerminateExecution();
+  }
+  current_frame = frame->outer;
+}
+
+v8::Isolate* EngineScope::Prepare(Engine& engine, ThreadRecord** record) {
+  *record = EnterThread(engine.isolate(), engine.parked_);
+  return engine.isolate();
+}
+
+EngineScope::EngineScope(Engine& engine, absl::Time deadline)
+    : engine_(engine),
+      locker_(Prepare(engine, &record_)),
+      isolate_scope_(engine.isolate()),
+      handles_(engine.isolate()),
+      context_(engine.context()),
+      context_scope_(context_) {
+  // V8 derives the stack limit from where the thread first entered the
+  // isolate; an entry from deep inside a JS -> Python -> JS chain (or a
+  // thread with a small stack) needs it from here and the real stack end.
+  uintptr_t limit =
+      StackLimitFor(reinterpret_cast<uintptr_t>(__builtin_frame_address(0)));
+  uintptr_t last = record_->stack_limit;
+  if (last == 0 || (last > limit ? last - limit : limit - last) > 64 * 1024) {
+    engine.isolate()->SetStackLimit(limit);
+    record_->stack_limit = limit;
+  }
+  engine.EnterFrame(&frame_);
+  if (deadline != absl::InfiniteFuture()) {
+    Engine* target = &engine;
+    Engine::Frame* frame = &frame_;
+    ticket_ = internal::Watchdog::Shared().Arm(deadline, [target, frame] {
+      target->Stop(frame, StopReason::kDeadline);
+    });
+  }
+}
+
+EngineScope::~EngineScope() {
+  ticket_.Disarm();  // waits for a running callback: the frame is still live
+  engine_.LeaveFrame(&frame_);
+}
+
+StopReason EngineScope::stop_reason() const {
+  absl::MutexLock lock(&engine_.stop_mutex_);
+  return frame_.stop;
+}
+
+HostCallScope::HostCallScope(Engine& engine)
+    : engine_(engine), frame_(engine.CurrentFrame()) {
+  if (frame_ != nullptr) {
+    absl::MutexLock lock(&engine.stop_mutex_);
+    frame_->in_js = false;
+  }
+  unlocker_.emplace(engine.isolate());
+}
+
+HostCallScope::~HostCallScope() {
+  unlocker_.reset();
+  if (frame_ == nullptr) return;
+  absl::MutexLock lock(&engine_.stop_mutex_);
+  frame_->in_js = true;
+  if (frame_->stop != StopReason::kNone && !frame_->terminated) {
+    engine_.Terminate(frame_);
+  }
 }
 
 // ---- errors ----
@@ -276,8 +483,16 @@ std::vector<StackFrame> Engine::FramesOf(v8::Local<v8::Value> exception,
 absl::Status Engine::StatusFromTryCatch(v8::TryCatch& try_catch,
                                         absl::StatusCode code) {
   if (try_catch.HasTerminated()) {
-    isolate_->CancelTerminateExecution();
-    return absl::DeadlineExceededError("JavaScript execution was terminated");
+    // The frame that received the termination cancels it when it ends.
+    StopReason reason = StopReason::kNone;
+    if (Frame* frame = CurrentFrame()) {
+      absl::MutexLock lock(&stop_mutex_);
+      reason = frame->stop;
+    }
+    if (reason == StopReason::kNone) {
+      reason = exhausted() ? StopReason::kMemory : StopReason::kInterrupt;
+    }
+    return StopStatus(reason);
   }
   if (!try_catch.HasCaught()) {
     return absl::UnknownError("JavaScript failed without an exception");
@@ -453,7 +668,7 @@ void Engine::CallOut(
   }
   absl::StatusOr<Value> result;
   {
-    v8::Unlocker unlocker(isolate_);
+    HostCallScope unlocked(*this);
     result = fn(args);
   }
   if (!result.ok()) {
@@ -559,7 +774,7 @@ void Engine::ModuleNamesCallback(
   Engine* engine = From(info.GetIsolate());
   std::vector<std::string> names;
   {
-    v8::Unlocker unlocker(engine->isolate_);
+    HostCallScope unlocked(*engine);
     names = engine->services_.ModuleNames();
   }
   ReturnNames(info, names);
@@ -571,7 +786,7 @@ void Engine::ModuleFunctionsCallback(
   std::string module = ArgString(info, 0);
   absl::StatusOr<std::vector<std::string>> names;
   {
-    v8::Unlocker unlocker(engine->isolate_);
+    HostCallScope unlocked(*engine);
     names = engine->services_.ModuleFunctions(module);
   }
   if (!names.ok()) {
@@ -586,7 +801,7 @@ void Engine::HostFunctionNamesCallback(
   Engine* engine = From(info.GetIsolate());
   std::vector<std::string> names;
   {
-    v8::Unlocker unlocker(engine->isolate_);
+    HostCallScope unlocked(*engine);
     names = engine->services_.HostFunctionNames();
   }
   ReturnNames(info, names);
@@ -597,7 +812,7 @@ void Engine::LogCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
   int level = info[0]->IsInt32() ? info[0].As<v8::Int32>()->Value() : 1;
   if (level < 0 || level > 3) level = 1;
   std::string message = ArgString(info, 1);
-  v8::Unlocker unlocker(engine->isolate_);
+  HostCallScope unlocked(*engine);
   engine->services_.Log(static_cast<LogLevel>(level), engine->log_source_,
                         message);
 }

@@ -5,9 +5,18 @@
 // Locking: every entry takes an EngineScope (v8::Locker first). Every call
 // from JavaScript out to HostServices runs under a v8::Unlocker, after its
 // arguments are converted and before its result is.
+//
+// Stopping: each EngineScope is a Frame registered with its engine. A stop
+// request (deadline, Runtime::Interrupt, heap limit) marks frames; the frame
+// that is running JavaScript (holds the lock) is terminated at once, a frame
+// waiting in a host call is terminated when it takes the lock back. A frame
+// cancels the termination it received before it ends, so a stop never leaks
+// into a later call.
 #ifndef DUET_BINDINGS_JAVASCRIPT_ENGINE_H_
 #define DUET_BINDINGS_JAVASCRIPT_ENGINE_H_
 
+#include <atomic>
+#include <cstdint>
 #include <deque>
 #include <filesystem>
 #include <functional>
@@ -22,9 +31,13 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "duet/error.h"
+#include "duet/internal/watchdog.h"
 #include "duet/runtime.h"
+#include "javascript/thread_state.h"
 #include "v8.h"
 
 namespace duet::js {
@@ -38,13 +51,35 @@ void EnsureV8Initialized();
 absl::Status PendingException();
 bool IsPendingException(const absl::Status& status);
 
+class Engine;
+
+// Why an engine stopped a frame.
+enum class StopReason { kNone, kDeadline, kInterrupt, kMemory };
+
+// The live engines of one runtime, for Runtime::Interrupt. Shared by the
+// runtime and its engines, so either may go first.
+class EngineRegistry {
+ public:
+  void Add(Engine* engine);
+  void Remove(Engine* engine);
+  // Interrupts every frame running in any engine now.
+  void InterruptAll();
+
+ private:
+  absl::Mutex mutex_;
+  std::vector<Engine*> engines_ ABSL_GUARDED_BY(mutex_);
+};
+
 class Engine {
  public:
   // `root` bounds module resolution; empty for the REPL (no file modules).
-  // `log_source` names the plugin in log lines.
+  // `log_source` names the plugin in log lines. `memory_mb` caps the heap
+  // (0: V8's default); running over any limit terminates the running code
+  // and marks the engine exhausted() instead of aborting the process.
   static absl::StatusOr<std::unique_ptr<Engine>> Create(
       HostServices& services, std::string log_source,
-      std::filesystem::path root, bool repl);
+      std::filesystem::path root, bool repl, int64_t memory_mb = 0,
+      std::shared_ptr<EngineRegistry> registry = nullptr);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -55,6 +90,38 @@ class Engine {
   v8::Local<v8::Context> context() const { return context_.Get(isolate_); }
   HostServices& services() const { return services_; }
   const std::string& log_source() const { return log_source_; }
+
+  // ---- stopping ----
+
+  // One entry into the isolate on one thread (see EngineScope). Frames of
+  // one thread chain through `outer`; an engine lists its live frames.
+  struct Frame {
+    Engine* engine = nullptr;
+    Frame* outer = nullptr;  // the thread's enclosing frame, any engine
+    Frame* prev = nullptr;   // the engine's list (guarded by stop_mutex_)
+    Frame* next = nullptr;
+    StopReason stop = StopReason::kNone;
+    bool in_js = true;        // holds the lock (not in a host call)
+    bool terminated = false;  // TerminateExecution was requested for it
+  };
+  // The innermost frame of this engine on the calling thread, or null.
+  Frame* CurrentFrame() const;
+  // Stops `frame` (first reason wins). Any thread; `frame` must be live.
+  void Stop(Frame* frame, StopReason reason);
+  // Stops every live frame with kInterrupt. Any thread.
+  void Interrupt();
+  // The heap limit was reached: the isolate must not run code again.
+  bool exhausted() const { return exhausted_.load(std::memory_order_acquire); }
+  // The status a frame stopped for `reason` returns.
+  absl::Status StopStatus(StopReason reason) const;
+
+  // ---- exported functions (owned here so they die with the isolate) ----
+
+  struct Export {
+    v8::Global<v8::Function> function;
+    v8::Global<v8::Value> receiver;
+  };
+  std::vector<Export>& exports() { return exports_; }
 
   // ---- errors ----
 
@@ -117,6 +184,14 @@ class Engine {
   Engine(HostServices& services, std::string log_source,
          std::filesystem::path root);
   absl::Status Init(bool repl);
+
+  friend class EngineScope;
+  friend class HostCallScope;
+  void EnterFrame(Frame* frame);
+  void LeaveFrame(Frame* frame);
+  void Terminate(Frame* frame) ABSL_EXCLUSIVE_LOCKS_REQUIRED(stop_mutex_);
+  static size_t NearHeapLimit(void* data, size_t current_heap_limit,
+                              size_t initial_heap_limit);
 
   // Loader (module_loader.cc).
   struct Resolved {
@@ -216,25 +291,59 @@ class Engine {
   std::map<std::pair<std::string, std::string>, v8::Global<v8::Module>> links_;
   std::map<std::string, std::optional<std::string>> package_types_;  // by dir
   std::deque<BoundName> bound_names_;
+  std::vector<Export> exports_;
+
+  int64_t memory_mb_ = 0;
+  std::shared_ptr<EngineRegistry> registry_;
+  std::shared_ptr<ParkedThreads> parked_;
+  std::atomic<bool> exhausted_{false};
+  absl::Mutex stop_mutex_;
+  Frame* frames_ ABSL_GUARDED_BY(stop_mutex_) = nullptr;
 };
 
-// Enters an engine: Locker, Isolate::Scope, HandleScope, Context::Scope.
-class EngineScope {
+// Leaves the engine for a host call: marks the thread's frame as waiting and
+// unlocks; on destruction takes the lock back and, when the frame was
+// stopped meanwhile, terminates it before JavaScript resumes.
+class HostCallScope {
  public:
-  explicit EngineScope(Engine& engine)
-      : locker_(engine.isolate()),
-        isolate_scope_(engine.isolate()),
-        handles_(engine.isolate()),
-        context_(engine.context()),
-        context_scope_(context_) {}
-  v8::Local<v8::Context> context() const { return context_; }
+  explicit HostCallScope(Engine& engine);
+  ~HostCallScope();
+  HostCallScope(const HostCallScope&) = delete;
+  HostCallScope& operator=(const HostCallScope&) = delete;
 
  private:
+  Engine& engine_;
+  Engine::Frame* frame_;
+  std::optional<v8::Unlocker> unlocker_;
+};
+
+// Enters an engine: Locker, Isolate::Scope, HandleScope, Context::Scope, and
+// a Frame that can be stopped; arms the watchdog for `deadline`. Sets the
+// thread's JavaScript stack limit from the real remaining thread stack.
+class EngineScope {
+ public:
+  explicit EngineScope(Engine& engine,
+                       absl::Time deadline = absl::InfiniteFuture());
+  ~EngineScope();
+  EngineScope(const EngineScope&) = delete;
+  EngineScope& operator=(const EngineScope&) = delete;
+
+  v8::Local<v8::Context> context() const { return context_; }
+  // Why this entry was stopped, if it was.
+  StopReason stop_reason() const;
+
+ private:
+  static v8::Isolate* Prepare(Engine& engine, ThreadRecord** record);
+
+  Engine& engine_;
+  ThreadRecord* record_ = nullptr;
   v8::Locker locker_;
   v8::Isolate::Scope isolate_scope_;
   v8::HandleScope handles_;
   v8::Local<v8::Context> context_;
   v8::Context::Scope context_scope_;
+  Engine::Frame frame_;
+  internal::Watchdog::Ticket ticket_;
 };
 
 }  // namespace duet::js

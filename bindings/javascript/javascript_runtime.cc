@@ -12,12 +12,17 @@
 //    itself, when it is a function, is exported as "default".
 #include "javascript/javascript_runtime.h"
 
+#include <algorithm>
+#include <atomic>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "duet/internal/status_macros.h"
 #include "duet/internal/strings.h"
 #include "duet/internal/utf8.h"
@@ -62,39 +67,77 @@ std::vector<v8::Local<v8::Value>> OwnEnumerableKeys(
   return keys;
 }
 
+// Exports are fixed at the first load; each engine keeps its functions in a
+// vector parallel to exports_. After the heap limit is hit, the engine is
+// retired and the next call loads the module afresh in a new isolate (its
+// state is lost). Retired engines are destroyed once no call is in flight.
 class JsImplementation : public Implementation {
  public:
   static absl::StatusOr<std::unique_ptr<Implementation>> Load(
-      HostServices& services, const ImplementationSpec& spec) {
-    std::unique_ptr<JsImplementation> impl(new JsImplementation(spec.module));
-    DUET_ASSIGN_OR_RETURN(impl->engine_,
-                          Engine::Create(services, spec.module, spec.root,
-                                         /*repl=*/false));
-    DUET_RETURN_IF_ERROR(impl->LoadEntry(spec));
+      HostServices& services, std::shared_ptr<js::EngineRegistry> registry,
+      const ImplementationSpec& spec) {
+    std::unique_ptr<JsImplementation> impl(
+        new JsImplementation(services, std::move(registry), spec));
+    absl::MutexLock lock(&impl->mutex_);
+    DUET_ASSIGN_OR_RETURN(impl->current_, impl->NewEngine(/*first=*/true));
+    impl->engine_.store(impl->current_.get(), std::memory_order_release);
     return std::unique_ptr<Implementation>(std::move(impl));
   }
 
-  ~JsImplementation() override {
-    if (engine_ == nullptr) return;
-    v8::Locker locker(engine_->isolate());
-    v8::Isolate::Scope isolate_scope(engine_->isolate());
-    functions_.clear();  // Globals go before the isolate does.
-  }
+  ~JsImplementation() override = default;
 
   Language language() const override { return Language::kJavaScript; }
   const std::vector<std::string>& exports() const override { return exports_; }
 
-  absl::StatusOr<Value> Call(std::string_view function,
-                             absl::Span<const Value> args) override {
-    auto it = functions_.find(function);
-    if (it == functions_.end()) {
-      return absl::NotFoundError(absl::StrCat("JavaScript module '", module_,
-                                              "' has no exported function '",
-                                              ToAbsl(function), "'"));
+  absl::StatusOr<Value> Call(size_t function, absl::Span<const Value> args,
+                             absl::Time deadline) override {
+    if (function >= exports_.size()) {
+      return absl::NotFoundError(
+          absl::StrCat("JavaScript module '", spec_.module,
+                       "' has no export number ", function));
     }
-    const Export& target = it->second;
-    EngineScope scope(*engine_);
-    v8::Isolate* isolate = engine_->isolate();
+    in_flight_.fetch_add(1, std::memory_order_seq_cst);
+    absl::StatusOr<Value> out;
+    Engine* engine = engine_.load(std::memory_order_seq_cst);
+    if (engine == nullptr || engine->exhausted()) {
+      absl::StatusOr<Engine*> renewed = Renew();
+      if (renewed.ok()) {
+        engine = *renewed;
+      } else {
+        out = renewed.status();
+        engine = nullptr;
+      }
+    }
+    if (engine != nullptr) {
+      out = CallIn(*engine, function, args, deadline);
+      if (engine->exhausted()) Retire(engine);
+    }
+    if (in_flight_.fetch_sub(1, std::memory_order_seq_cst) == 1 &&
+        has_retired_.load(std::memory_order_acquire)) {
+      CollectRetired();
+    }
+    return out;
+  }
+
+ private:
+  JsImplementation(HostServices& services,
+                   std::shared_ptr<js::EngineRegistry> registry,
+                   ImplementationSpec spec)
+      : services_(services),
+        registry_(std::move(registry)),
+        spec_(std::move(spec)) {}
+
+  absl::StatusOr<Value> CallIn(Engine& engine, size_t function,
+                               absl::Span<const Value> args,
+                               absl::Time deadline) {
+    const Engine::Export& target = engine.exports()[function];
+    if (target.function.IsEmpty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "JavaScript module '", spec_.module, "' no longer exports '",
+          exports_[function], "' after it was reloaded"));
+    }
+    EngineScope scope(engine, deadline);
+    v8::Isolate* isolate = engine.isolate();
     v8::Local<v8::Context> context = scope.context();
     v8::TryCatch try_catch(isolate);
 
@@ -116,42 +159,108 @@ class JsImplementation : public Implementation {
              ->Call(context, target.receiver.Get(isolate),
                     static_cast<int>(args.size()), argv)
              .ToLocal(&result)) {
-      return engine_->StatusFromTryCatch(try_catch);
+      return engine.StatusFromTryCatch(try_catch);
     }
     isolate->PerformMicrotaskCheckpoint();
     if (result->IsPromise()) {  // an async function: settle it now
-      DUET_RETURN_IF_ERROR(engine_->Settle(
-          &result, absl::StrCat("function '", module_, ".", it->first, "'")));
+      absl::Status settled =
+          engine.Settle(&result, absl::StrCat("function '", spec_.module, ".",
+                                              exports_[function], "'"));
+      if (!settled.ok()) return Stopped(engine, scope, settled);
     }
     internal::ValuePath result_path("result");
     absl::StatusOr<Value> value = js::ToValue(context, result, result_path);
     if (!value.ok() && try_catch.HasCaught()) {
-      return engine_->StatusFromTryCatch(try_catch);
+      return engine.StatusFromTryCatch(try_catch);
     }
+    if (!value.ok()) return Stopped(engine, scope, value.status());
     return value;
   }
 
- private:
-  struct Export {
-    v8::Global<v8::Function> function;
-    v8::Global<v8::Value> receiver;
-  };
+  // A failure seen after the code was stopped is reported as the stop.
+  static absl::Status Stopped(const Engine& engine, const EngineScope& scope,
+                              absl::Status status) {
+    js::StopReason reason = scope.stop_reason();
+    if (reason == js::StopReason::kNone) return status;
+    return engine.StopStatus(reason);
+  }
 
-  explicit JsImplementation(std::string module) : module_(std::move(module)) {}
+  // Creates an engine and loads the entry file into it. The first load fixes
+  // exports_; later ones map their functions onto it by name.
+  absl::StatusOr<std::unique_ptr<Engine>> NewEngine(bool first)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    DUET_ASSIGN_OR_RETURN(
+        std::unique_ptr<Engine> engine,
+        Engine::Create(services_, spec_.module, spec_.root, /*repl=*/false,
+                       spec_.memory_mb, registry_));
+    {
+      EngineScope scope(*engine);
+      std::map<std::string,
+               std::pair<v8::Local<v8::Value>, v8::Local<v8::Value>>>
+          functions;
+      absl::Status loaded = LoadEntry(*engine, scope.context(), &functions);
+      if (!loaded.ok()) return Stopped(*engine, scope, loaded);
+      v8::Isolate* isolate = engine->isolate();
+      if (first) {
+        for (const auto& entry : functions) exports_.push_back(entry.first);
+      }
+      std::vector<Engine::Export>& slots = engine->exports();
+      slots.resize(exports_.size());
+      for (size_t i = 0; i < exports_.size(); ++i) {
+        auto it = functions.find(exports_[i]);
+        if (it == functions.end()) continue;
+        slots[i].function.Reset(isolate, it->second.first.As<v8::Function>());
+        slots[i].receiver.Reset(isolate, it->second.second);
+      }
+    }
+    return engine;
+  }
 
-  absl::Status LoadEntry(const ImplementationSpec& spec) {
-    EngineScope scope(*engine_);
-    v8::Isolate* isolate = engine_->isolate();
-    v8::Local<v8::Context> context = scope.context();
-    DUET_ASSIGN_OR_RETURN(Engine::Loaded loaded,
-                          engine_->LoadEntry(spec.entry));
+  absl::StatusOr<Engine*> Renew() {
+    absl::MutexLock lock(&mutex_);
+    if (current_ != nullptr && !current_->exhausted()) return current_.get();
+    if (current_ != nullptr) RetireLocked();
+    DUET_ASSIGN_OR_RETURN(current_, NewEngine(/*first=*/false));
+    engine_.store(current_.get(), std::memory_order_seq_cst);
+    return current_.get();
+  }
+
+  void Retire(Engine* engine) {
+    absl::MutexLock lock(&mutex_);
+    if (current_.get() == engine) RetireLocked();
+  }
+
+  void RetireLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    engine_.store(nullptr, std::memory_order_seq_cst);
+    retired_.push_back(std::move(current_));
+    has_retired_.store(true, std::memory_order_release);
+  }
+
+  // Destroys retired engines when no call is in flight: a call that could
+  // still hold a retired engine is counted in in_flight_ until it returns.
+  void CollectRetired() {
+    std::vector<std::unique_ptr<Engine>> doomed;
+    {
+      absl::MutexLock lock(&mutex_);
+      if (in_flight_.load(std::memory_order_seq_cst) != 0) return;
+      doomed.swap(retired_);
+      has_retired_.store(false, std::memory_order_release);
+    }
+  }
+
+  using FunctionMap =
+      std::map<std::string,
+               std::pair<v8::Local<v8::Value>, v8::Local<v8::Value>>>;
+
+  absl::Status LoadEntry(Engine& engine, v8::Local<v8::Context> context,
+                         FunctionMap* functions) {
+    v8::Isolate* isolate = engine.isolate();
+    DUET_ASSIGN_OR_RETURN(Engine::Loaded loaded, engine.LoadEntry(spec_.entry));
     v8::TryCatch try_catch(isolate);
     auto add = [&](const std::string& name, v8::Local<v8::Value> value,
                    v8::Local<v8::Value> receiver) {
-      if (!value->IsFunction() || functions_.count(name) > 0) return;
-      Export& slot = functions_[name];
-      slot.function.Reset(isolate, value.As<v8::Function>());
-      slot.receiver.Reset(isolate, receiver);
+      if (!value->IsFunction() || functions->count(name) > 0) return;
+      (*functions)[name] = {value, receiver};
     };
     auto add_functions_of = [&](v8::Local<v8::Object> object,
                                 v8::Local<v8::Value> receiver,
@@ -159,6 +268,7 @@ class JsImplementation : public Implementation {
       for (v8::Local<v8::Value> key : OwnEnumerableKeys(context, object)) {
         v8::Local<v8::Value> value;
         if (!object->Get(context, key).ToLocal(&value)) {
+          if (try_catch.HasTerminated()) return;
           try_catch.Reset();  // e.g. an export still in its TDZ
           continue;
         }
@@ -191,25 +301,104 @@ class JsImplementation : public Implementation {
         add_functions_of(exports.As<v8::Object>(), exports, nullptr);
       }
     }
-    for (const auto& [name, slot] : functions_) exports_.push_back(name);
+    if (try_catch.HasTerminated()) return engine.StatusFromTryCatch(try_catch);
     return absl::OkStatus();
   }
 
-  std::string module_;
-  std::unique_ptr<Engine> engine_;
-  std::map<std::string, Export, std::less<>> functions_;
-  std::vector<std::string> exports_;  // sorted (the map's order)
+  HostServices& services_;
+  std::shared_ptr<js::EngineRegistry> registry_;
+  const ImplementationSpec spec_;
+  std::vector<std::string> exports_;  // sorted; fixed by the first load
+
+  std::atomic<Engine*> engine_{nullptr};  // current_, or null: renew
+  std::atomic<int> in_flight_{0};
+  std::atomic<bool> has_retired_{false};
+  absl::Mutex mutex_;
+  std::unique_ptr<Engine> current_ ABSL_GUARDED_BY(mutex_);
+  std::vector<std::unique_ptr<Engine>> retired_ ABSL_GUARDED_BY(mutex_);
 };
+
+// The trailing dotted name of a REPL line: "x = Math.fl" -> {"Math"}, "fl".
+struct DottedName {
+  std::vector<std::string> path;
+  std::string prefix;
+};
+
+bool IsNameChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '_' || c == '$' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+
+std::optional<DottedName> TrailingDottedName(std::string_view line) {
+  size_t start = line.size();
+  while (start > 0 && (IsNameChar(line[start - 1]) || line[start - 1] == '.')) {
+    --start;
+  }
+  std::string_view text = line.substr(start);
+  DottedName out;
+  size_t dot;
+  while ((dot = text.find('.')) != std::string_view::npos) {
+    std::string_view part = text.substr(0, dot);
+    if (!IsIdentifier(part)) return std::nullopt;  // "1.5", "a..b"
+    out.path.emplace_back(part);
+    text.remove_prefix(dot + 1);
+  }
+  if (!text.empty() && !IsIdentifier(text)) return std::nullopt;
+  out.prefix = std::string(text);
+  return out;
+}
+
+// Names declared at the top level of REPL input by let/const/class, which
+// live in the script scope rather than on the global object.
+std::vector<std::string> DeclaredNames(std::string_view code) {
+  std::vector<std::string> names;
+  size_t i = 0;
+  while (i < code.size()) {
+    if (!IsNameChar(code[i])) {
+      ++i;
+      continue;
+    }
+    size_t start = i;
+    while (i < code.size() && IsNameChar(code[i])) ++i;
+    std::string_view word = code.substr(start, i - start);
+    if (word != "let" && word != "const" && word != "class") continue;
+    for (;;) {  // let a = 1, b = 2 -> a, b (only the simple forms)
+      while (i < code.size() && (code[i] == ' ' || code[i] == '\t')) ++i;
+      size_t name_start = i;
+      while (i < code.size() && IsNameChar(code[i])) ++i;
+      std::string_view name = code.substr(name_start, i - name_start);
+      if (!IsIdentifier(name)) break;
+      names.emplace_back(name);
+      if (word == "class") break;
+      size_t comma = code.find_first_of(",;\n", i);
+      if (comma == std::string_view::npos || code[comma] != ',') break;
+      i = comma + 1;
+    }
+  }
+  return names;
+}
 
 class JsReplSession : public ReplSession {
  public:
-  JsReplSession(HostServices& services, std::unique_ptr<Engine> engine)
-      : services_(services), engine_(std::move(engine)) {}
+  JsReplSession(HostServices& services,
+                std::shared_ptr<js::EngineRegistry> registry,
+                std::unique_ptr<Engine> engine)
+      : services_(services),
+        registry_(std::move(registry)),
+        engine_(std::move(engine)) {}
 
   absl::StatusOr<std::string> Evaluate(std::string_view code) override {
     if (std::optional<size_t> bad = internal::FindInvalidUtf8(code)) {
       return absl::InvalidArgumentError(
           absl::StrCat("input is not valid UTF-8 (byte ", *bad, ")"));
+    }
+    if (engine_->exhausted()) {
+      // The heap limit was hit by an earlier input: start afresh.
+      DUET_ASSIGN_OR_RETURN(engine_,
+                            Engine::Create(services_, "repl", {},
+                                           /*repl=*/true, 0, registry_));
+      declared_.clear();
     }
     // Asked before taking the lock: HostServices may enter any engine.
     std::vector<std::string> modules = services_.ModuleNames();
@@ -217,14 +406,7 @@ class JsReplSession : public ReplSession {
     v8::Isolate* isolate = engine_->isolate();
     v8::Local<v8::Context> context = scope.context();
     v8::TryCatch try_catch(isolate);
-    v8::Local<v8::Object> global = context->Global();
-    for (const std::string& name : modules) {
-      if (!IsIdentifier(name)) continue;
-      v8::Local<v8::String> key = js::Str(isolate, name);
-      // A name the user defined, or one bound before, stays as it is.
-      if (global->HasOwnProperty(context, key).FromMaybe(true)) continue;
-      js::IgnoreResult(global->Set(context, key, engine_->ModuleProxy(name)));
-    }
+    BindModules(context, modules);
     try_catch.Reset();
     v8::Local<v8::String> source;
     if (!js::NewString(isolate, code).ToLocal(&source)) {
@@ -235,18 +417,229 @@ class JsReplSession : public ReplSession {
     if (!v8::Script::Compile(context, source, &origin).ToLocal(&script)) {
       return engine_->SyntaxErrorStatus(try_catch);
     }
+    for (std::string& name : DeclaredNames(code)) {
+      declared_.insert(std::move(name));
+    }
     v8::Local<v8::Value> result;
     if (!script->Run(context).ToLocal(&result)) {
       return engine_->StatusFromTryCatch(try_catch);
     }
     isolate->PerformMicrotaskCheckpoint();
+    if (scope.stop_reason() != js::StopReason::kNone) {
+      return engine_->StopStatus(scope.stop_reason());
+    }
     if (result->IsUndefined()) return std::string();
     return engine_->Inspect(result);
   }
 
+  // Compiles without running: a SyntaxError at the very end of the input
+  // ("Unexpected end of input", an unterminated template literal, a missing
+  // closing bracket) means more lines are coming.
+  bool IsIncomplete(std::string_view code) override {
+    if (engine_->exhausted() || internal::FindInvalidUtf8(code)) return false;
+    size_t end = code.find_last_not_of(" \t\r\n");
+    if (end == std::string_view::npos) return false;
+    EngineScope scope(*engine_);
+    v8::Isolate* isolate = engine_->isolate();
+    v8::Local<v8::Context> context = scope.context();
+    v8::TryCatch try_catch(isolate);
+    v8::Local<v8::String> source;
+    if (!js::NewString(isolate, code).ToLocal(&source)) return false;
+    v8::ScriptOrigin origin(isolate, js::Str(isolate, "<repl>"));
+    v8::ScriptCompiler::Source script_source(source, origin);
+    v8::Local<v8::UnboundScript> script;
+    if (v8::ScriptCompiler::CompileUnboundScript(isolate, &script_source)
+            .ToLocal(&script)) {
+      return false;
+    }
+    v8::Local<v8::Message> message = try_catch.Message();
+    if (!try_catch.HasCaught() || message.IsEmpty()) return false;
+    std::string text = js::Utf8Lossy(isolate, message->Get());
+    if (text.find("Unexpected end of input") != std::string::npos ||
+        text.find("Unterminated template literal") != std::string::npos) {
+      return true;
+    }
+    // V8 positions count UTF-16 units; so does `trimmed`.
+    int trimmed = source->Length() - static_cast<int>(code.size() - 1 - end);
+    if (text.find("missing ) after argument list") != std::string::npos) {
+      // Reported at the last token when the input simply stops.
+      return message->GetEndPosition() >= trimmed;
+    }
+    if (text.find("Invalid or unexpected token") != std::string::npos) {
+      // A string continued with a trailing backslash, or an open comment.
+      if (code[end] == '\\') return true;
+      int start = message->GetStartPosition();
+      v8::String::Value units(isolate, source);
+      if (start >= 0 && start + 1 < units.length() && (*units)[start] == '/' &&
+          (*units)[start + 1] == '*') {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  std::vector<std::string> Complete(std::string_view line) override {
+    std::optional<DottedName> name = TrailingDottedName(line);
+    if (!name || engine_->exhausted()) return {};
+    // Host lists, fetched before taking the lock.
+    std::vector<std::string> modules = services_.ModuleNames();
+    std::vector<std::string> module_functions;
+    if (name->path.size() == 1 && std::find(modules.begin(), modules.end(),
+                                            name->path[0]) != modules.end()) {
+      absl::StatusOr<std::vector<std::string>> functions =
+          services_.ModuleFunctions(name->path[0]);
+      if (functions.ok()) module_functions = *std::move(functions);
+    }
+    EngineScope scope(*engine_);
+    v8::Isolate* isolate = engine_->isolate();
+    v8::Local<v8::Context> context = scope.context();
+    v8::TryCatch try_catch(isolate);
+    BindModules(context, modules);
+    try_catch.Reset();
+    std::set<std::string> names;
+    if (name->path.empty()) {
+      CollectNames(context, context->Global(), &names);
+      for (const std::string& declared : declared_) {
+        if (Lookup(context, declared).has_value()) names.insert(declared);
+      }
+    } else {
+      std::optional<v8::Local<v8::Value>> value =
+          Lookup(context, name->path[0]);
+      for (size_t i = 1; value && i < name->path.size(); ++i) {
+        value = DataProperty(context, *value, name->path[i]);
+      }
+      if (!value) return {};
+      if ((*value)->IsProxy()) {
+        // Only duet's module proxies are read (from the host's list); a
+        // user Proxy's traps are user code.
+        if (name->path.size() == 1 &&
+            *value == engine_->ModuleProxy(name->path[0])) {
+          names.insert(module_functions.begin(), module_functions.end());
+        }
+      } else {
+        CollectNames(context, *value, &names);
+      }
+    }
+    std::string base;
+    for (const std::string& part : name->path)
+      absl::StrAppend(&base, part, ".");
+    std::vector<std::string> out;
+    for (const std::string& candidate : names) {
+      if (candidate.compare(0, name->prefix.size(), name->prefix) == 0 &&
+          IsIdentifier(candidate)) {
+        out.push_back(base + candidate);
+      }
+    }
+    return out;  // std::set order: sorted, unique
+  }
+
  private:
+  void BindModules(v8::Local<v8::Context> context,
+                   const std::vector<std::string>& modules) {
+    v8::Isolate* isolate = context->GetIsolate();
+    v8::Local<v8::Object> global = context->Global();
+    for (const std::string& name : modules) {
+      if (!IsIdentifier(name)) continue;
+      v8::Local<v8::String> key = js::Str(isolate, name);
+      // A name the user defined, or one bound before, stays as it is.
+      if (global->HasOwnProperty(context, key).FromMaybe(true)) continue;
+      js::IgnoreResult(global->Set(context, key, engine_->ModuleProxy(name)));
+    }
+  }
+
+  // A global's value without running a getter: a data property of the
+  // global object (or its prototypes), else a script-scope binding
+  // (let/const/class), read by evaluating the bare identifier.
+  std::optional<v8::Local<v8::Value>> Lookup(v8::Local<v8::Context> context,
+                                             const std::string& name) {
+    v8::Isolate* isolate = context->GetIsolate();
+    if (!IsIdentifier(name)) return std::nullopt;
+    bool accessor = false;
+    if (std::optional<v8::Local<v8::Value>> value =
+            DataProperty(context, context->Global(), name, &accessor)) {
+      return value;
+    }
+    if (accessor) return std::nullopt;
+    v8::TryCatch try_catch(isolate);
+    v8::Local<v8::Script> script;
+    v8::Local<v8::Value> value;
+    v8::ScriptOrigin origin(isolate, js::Str(isolate, "duet:complete"));
+    if (!v8::Script::Compile(context, js::Str(isolate, name), &origin)
+             .ToLocal(&script) ||
+        !script->Run(context).ToLocal(&value)) {
+      return std::nullopt;  // not defined, or still in its TDZ
+    }
+    return value;
+  }
+
+  // `object[name]` when it is a data property found on the object or its
+  // prototype chain (stopping at proxies); never runs getters or traps.
+  static std::optional<v8::Local<v8::Value>> DataProperty(
+      v8::Local<v8::Context> context, v8::Local<v8::Value> value,
+      const std::string& name, bool* accessor = nullptr) {
+    v8::Isolate* isolate = context->GetIsolate();
+    if (value->IsNullOrUndefined()) return std::nullopt;
+    v8::Local<v8::Object> object;
+    if (!value->ToObject(context).ToLocal(&object)) return std::nullopt;
+    v8::Local<v8::String> key = js::Str(isolate, name);
+    for (int depth = 0; depth < 64 && !object->IsProxy(); ++depth) {
+      v8::Local<v8::Value> descriptor;
+      if (!object->GetOwnPropertyDescriptor(context, key)
+               .ToLocal(&descriptor)) {
+        return std::nullopt;
+      }
+      if (descriptor->IsObject()) {
+        v8::Local<v8::Object> d = descriptor.As<v8::Object>();
+        v8::Local<v8::String> value_key = js::Str(isolate, "value");
+        if (!d->HasOwnProperty(context, value_key).FromMaybe(false)) {
+          if (accessor != nullptr) *accessor = true;
+          return std::nullopt;
+        }
+        v8::Local<v8::Value> out;
+        if (!d->Get(context, value_key).ToLocal(&out)) return std::nullopt;
+        return out;
+      }
+      v8::Local<v8::Value> proto = object->GetPrototype();
+      if (!proto->IsObject()) return std::nullopt;
+      object = proto.As<v8::Object>();
+    }
+    return std::nullopt;
+  }
+
+  // Own and inherited string-keyed property names, accessors included (by
+  // name only), stopping at proxies.
+  static void CollectNames(v8::Local<v8::Context> context,
+                           v8::Local<v8::Value> value,
+                           std::set<std::string>* names) {
+    v8::Isolate* isolate = context->GetIsolate();
+    if (value->IsNullOrUndefined()) return;
+    v8::Local<v8::Object> object;
+    if (!value->ToObject(context).ToLocal(&object)) return;
+    for (int depth = 0; depth < 64 && !object->IsProxy(); ++depth) {
+      v8::Local<v8::Array> keys;
+      if (object
+              ->GetOwnPropertyNames(context,
+                                    static_cast<v8::PropertyFilter>(
+                                        v8::ALL_PROPERTIES | v8::SKIP_SYMBOLS),
+                                    v8::KeyConversionMode::kConvertToString)
+              .ToLocal(&keys)) {
+        for (uint32_t i = 0; i < keys->Length(); ++i) {
+          v8::Local<v8::Value> key;
+          if (keys->Get(context, i).ToLocal(&key)) {
+            names->insert(js::Utf8Lossy(isolate, key));
+          }
+        }
+      }
+      v8::Local<v8::Value> proto = object->GetPrototype();
+      if (!proto->IsObject()) return;
+      object = proto.As<v8::Object>();
+    }
+  }
+
   HostServices& services_;
+  std::shared_ptr<js::EngineRegistry> registry_;
   std::unique_ptr<Engine> engine_;
+  std::set<std::string> declared_;  // let/const/class names seen
 };
 
 class JavaScriptRuntime : public Runtime {
@@ -260,18 +653,23 @@ class JavaScriptRuntime : public Runtime {
 
   absl::StatusOr<std::unique_ptr<Implementation>> Load(
       const ImplementationSpec& spec) override {
-    return JsImplementation::Load(services_, spec);
+    return JsImplementation::Load(services_, registry_, spec);
   }
 
   absl::StatusOr<std::unique_ptr<ReplSession>> NewReplSession() override {
-    DUET_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine,
-                          Engine::Create(services_, "repl", {}, /*repl=*/true));
+    DUET_ASSIGN_OR_RETURN(
+        std::unique_ptr<Engine> engine,
+        Engine::Create(services_, "repl", {}, /*repl=*/true, 0, registry_));
     return std::unique_ptr<ReplSession>(
-        new JsReplSession(services_, std::move(engine)));
+        new JsReplSession(services_, registry_, std::move(engine)));
   }
+
+  void Interrupt() override { registry_->InterruptAll(); }
 
  private:
   HostServices& services_;
+  std::shared_ptr<js::EngineRegistry> registry_ =
+      std::make_shared<js::EngineRegistry>();
 };
 
 }  // namespace

@@ -77,14 +77,16 @@ class ConversionTest : public JsTest {
     ASSERT_TRUE(impl.ok()) << impl.status();
     impl_ = *std::move(impl);
   }
-  absl::StatusOr<Value> Echo(Value v) { return impl_->Call("echo", {v}); }
+  absl::StatusOr<Value> Echo(Value v) {
+    return CallByName(*impl_, "echo", {v});
+  }
   std::string Describe(Value v) {
-    auto out = impl_->Call("describe", {v});
+    auto out = CallByName(*impl_, "describe", {v});
     EXPECT_TRUE(out.ok()) << out.status();
     return out.ok() && out->is_string() ? out->as_string() : "";
   }
   absl::StatusOr<Value> Make(const char* what) {
-    return impl_->Call("make", {Value(what)});
+    return CallByName(*impl_, "make", {Value(what)});
   }
   std::unique_ptr<Implementation> impl_;
 };
@@ -153,11 +155,12 @@ TEST_F(ConversionTest, Strings) {
     ASSERT_OK_AND_ASSIGN(Value out, Echo(Value(s)));
     EXPECT_EQ(out, Value(s));
   }
-  ASSERT_OK_AND_ASSIGN(Value len,
-                       impl_->Call("length", {Value(std::string("a\0b", 3))}));
+  ASSERT_OK_AND_ASSIGN(
+      Value len, CallByName(*impl_, "length", {Value(std::string("a\0b", 3))}));
   EXPECT_EQ(len, Value(3));
-  ASSERT_OK_AND_ASSIGN(Value astral_len,
-                       impl_->Call("length", {Value("\xF0\x9F\x98\x80")}));
+  ASSERT_OK_AND_ASSIGN(
+      Value astral_len,
+      CallByName(*impl_, "length", {Value("\xF0\x9F\x98\x80")}));
   EXPECT_EQ(astral_len, Value(2));  // one surrogate pair
   ASSERT_OK_AND_ASSIGN(Value astral, Make("astral"));
   EXPECT_EQ(astral, Value("\xF0\x9F\x98\x80x"));
@@ -176,7 +179,7 @@ TEST_F(ConversionTest, LoneSurrogatesAreErrors) {
 
 TEST_F(ConversionTest, InvalidUtf8ArgumentsAreErrors) {
   Value arg = Value::Map{{"items", Value::List{1, 2, 3, Value("a\xFF")}}};
-  EXPECT_THAT(impl_->Call("echo", {Value(1), arg}),
+  EXPECT_THAT(CallByName(*impl_, "echo", {Value(1), arg}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("args[1].items[3]")));
   EXPECT_THAT(

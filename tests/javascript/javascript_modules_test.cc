@@ -20,9 +20,9 @@ export async function later() { return 1; }
 )JS"));
   EXPECT_EQ(impl->language(), Language::kJavaScript);
   EXPECT_THAT(impl->exports(), ElementsAre("greet", "later", "shout"));
-  ASSERT_OK_AND_ASSIGN(Value out, impl->Call("greet", {Value("world")}));
+  ASSERT_OK_AND_ASSIGN(Value out, CallByName(*impl, "greet", {Value("world")}));
   EXPECT_EQ(out, Value("Hello, world!"));
-  ASSERT_OK_AND_ASSIGN(Value loud, impl->Call("shout", {Value("hi")}));
+  ASSERT_OK_AND_ASSIGN(Value loud, CallByName(*impl, "shout", {Value("hi")}));
   EXPECT_EQ(loud, Value("HI"));
 }
 
@@ -32,8 +32,9 @@ export function named() { return 'named'; }
 export default { extra() { return this.tag; }, named() { return 'default'; }, tag: 't' };
 )JS"));
   EXPECT_THAT(impl->exports(), ElementsAre("extra", "named"));
-  EXPECT_EQ(*impl->Call("named", {}), Value("named"));  // named export wins
-  EXPECT_EQ(*impl->Call("extra", {}), Value("t"));      // this = the object
+  EXPECT_EQ(*CallByName(*impl, "named", {}),
+            Value("named"));                               // named export wins
+  EXPECT_EQ(*CallByName(*impl, "extra", {}), Value("t"));  // this = the object
 }
 
 TEST_F(JsTest, EsmDefaultFunction) {
@@ -41,7 +42,7 @@ TEST_F(JsTest, EsmDefaultFunction) {
       auto impl,
       LoadSource("m.mjs", "export default function (x) { return x + 1; }\n"));
   EXPECT_THAT(impl->exports(), ElementsAre("default"));
-  EXPECT_EQ(*impl->Call("default", {Value(1)}), Value(2));
+  EXPECT_EQ(*CallByName(*impl, "default", {Value(1)}), Value(2));
 }
 
 TEST_F(JsTest, CommonJsExports) {
@@ -54,8 +55,8 @@ module.exports = {
 };
 )JS"));
   EXPECT_THAT(impl->exports(), ElementsAre("current", "increment"));
-  EXPECT_EQ(*impl->Call("increment", {Value(2)}), Value(2));
-  EXPECT_EQ(*impl->Call("increment", {Value(3)}), Value(5));
+  EXPECT_EQ(*CallByName(*impl, "increment", {Value(2)}), Value(2));
+  EXPECT_EQ(*CallByName(*impl, "increment", {Value(3)}), Value(5));
 }
 
 TEST_F(JsTest, CommonJsExportsShorthandAndFunction) {
@@ -67,16 +68,15 @@ module.exports = function main(x) { return x * 2; };
 module.exports.helper = () => 'h';
 )JS"));
   EXPECT_THAT(fn->exports(), ElementsAre("default", "helper"));
-  EXPECT_EQ(*fn->Call("default", {Value(21)}), Value(42));
+  EXPECT_EQ(*CallByName(*fn, "default", {Value(21)}), Value(42));
 }
 
-TEST_F(JsTest, UnknownFunctionIsNotFound) {
+TEST_F(JsTest, ExportIndexOutOfRangeIsNotFound) {
   ASSERT_OK_AND_ASSIGN(
       auto impl, LoadSource("m.mjs", "export function f() {}\n", "mymod"));
-  EXPECT_THAT(
-      impl->Call("nope", {}),
-      StatusIs(absl::StatusCode::kNotFound,
-               ::testing::AllOf(HasSubstr("mymod"), HasSubstr("nope"))));
+  ASSERT_EQ(impl->exports().size(), 1u);
+  EXPECT_THAT(impl->Call(1, {}, absl::InfiniteFuture()),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("mymod")));
 }
 
 TEST_F(JsTest, RelativeImportsEsm) {
@@ -91,8 +91,8 @@ import legacy, { plus } from './lib/legacy.cjs';
 export function run(x) { return plus(twice(x), data.factor) + legacy.plus(0, 1); }
 export function meta() { return import.meta.url; }
 )JS"));
-  EXPECT_EQ(*impl->Call("run", {Value(4)}), Value(19));
-  EXPECT_EQ(*impl->Call("meta", {}),
+  EXPECT_EQ(*CallByName(*impl, "run", {Value(4)}), Value(19));
+  EXPECT_EQ(*CallByName(*impl, "meta", {}),
             Value("file://" + (root_ / "main.mjs").string()));
 }
 
@@ -110,9 +110,9 @@ exports.run = (x) => twice(x) + config.offset + esm.three;
 exports.dir = () => dir.name;
 exports.paths = () => [__filename, __dirname];
 )JS"));
-  EXPECT_EQ(*impl->Call("run", {Value(1)}), Value(6));
-  EXPECT_EQ(*impl->Call("dir", {}), Value("dir-index"));
-  EXPECT_EQ(*impl->Call("paths", {}),
+  EXPECT_EQ(*CallByName(*impl, "run", {Value(1)}), Value(6));
+  EXPECT_EQ(*CallByName(*impl, "dir", {}), Value("dir-index"));
+  EXPECT_EQ(*CallByName(*impl, "paths", {}),
             Value(Value::List{(root_ / "main.js").string(), root_.string()}));
 }
 
@@ -124,7 +124,7 @@ TEST_F(JsTest, ModulesEvaluateOnce) {
 require('./a'); require('./counter.js'); require('./a.js');
 exports.loads = () => globalThis.loads;
 )JS"));
-  EXPECT_EQ(*impl->Call("loads", {}), Value(1));
+  EXPECT_EQ(*CallByName(*impl, "loads", {}), Value(1));
 }
 
 TEST_F(JsTest, FormatDetection) {
@@ -132,15 +132,15 @@ TEST_F(JsTest, FormatDetection) {
   ASSERT_OK_AND_ASSIGN(
       auto esm,
       LoadSource("esm.js", "export function f() { return 'esm'; }\n"));
-  EXPECT_EQ(*esm->Call("f", {}), Value("esm"));
+  EXPECT_EQ(*CallByName(*esm, "f", {}), Value("esm"));
   ASSERT_OK_AND_ASSIGN(auto tla,
                        LoadSource("tla.js",
                                   "const v = await Promise.resolve(7);\n"
                                   "export function f() { return v; }\n"));
-  EXPECT_EQ(*tla->Call("f", {}), Value(7));
+  EXPECT_EQ(*CallByName(*tla, "f", {}), Value(7));
   ASSERT_OK_AND_ASSIGN(
       auto cjs, LoadSource("cjs.js", "exports.f = () => typeof require;\n"));
-  EXPECT_EQ(*cjs->Call("f", {}), Value("function"));
+  EXPECT_EQ(*CallByName(*cjs, "f", {}), Value("function"));
   // package.json "type" decides for .js files below it.
   Write("typed/package.json", R"({"type": "commonjs"})");
   EXPECT_THAT(LoadSource("typed/x.js", "export function f() {}\n"),
@@ -150,7 +150,7 @@ TEST_F(JsTest, FormatDetection) {
   ASSERT_OK_AND_ASSIGN(
       auto typed_esm,
       LoadSource("modern/y.js", "export const f = () => typeof require;\n"));
-  EXPECT_EQ(*typed_esm->Call("f", {}), Value("undefined"));
+  EXPECT_EQ(*CallByName(*typed_esm, "f", {}), Value("undefined"));
 }
 
 TEST_F(JsTest, NoNodeGlobals) {
@@ -161,7 +161,7 @@ export function globals() {
 }
 )JS"));
   EXPECT_EQ(
-      *impl->Call("globals", {}),
+      *CallByName(*impl, "globals", {}),
       Value(Value::List{"undefined", "undefined", "undefined", "undefined",
                         "undefined", "object", "undefined"}));
 }
@@ -184,7 +184,7 @@ let code = null;
 try { require('node:crypto'); } catch (e) { code = e.code; }
 exports.code = () => code;
 )JS"));
-  EXPECT_EQ(*caught->Call("code", {}), Value("MODULE_NOT_FOUND"));
+  EXPECT_EQ(*CallByName(*caught, "code", {}), Value("MODULE_NOT_FOUND"));
 }
 
 TEST_F(JsTest, ResolutionStaysInsideThePlugin) {
@@ -237,10 +237,10 @@ exports.kinds = () => [
 ];
 exports.hidden = () => { try { require('cond/hidden'); } catch (e) { return e.message; } };
 )JS"));
-  EXPECT_EQ(*cjs->Call("kinds", {}),
+  EXPECT_EQ(*CallByName(*cjs, "kinds", {}),
             Value(Value::List{"require", "sub", "feature a", "main:helper",
                               "index", "deep", "scoped", "index"}));
-  ASSERT_OK_AND_ASSIGN(Value hidden, cjs->Call("hidden", {}));
+  ASSERT_OK_AND_ASSIGN(Value hidden, CallByName(*cjs, "hidden", {}));
   EXPECT_THAT(hidden.as_string(), HasSubstr("not defined by \"exports\""));
 
   ASSERT_OK_AND_ASSIGN(auto esm, LoadSource("main.mjs", R"JS(
@@ -248,7 +248,8 @@ import { kind } from 'cond';
 import plain from 'plain';
 export function kinds() { return [kind, plain.kind]; }
 )JS"));
-  EXPECT_EQ(*esm->Call("kinds", {}), Value(Value::List{"import", "index"}));
+  EXPECT_EQ(*CallByName(*esm, "kinds", {}),
+            Value(Value::List{"import", "index"}));
 }
 
 TEST_F(JsTest, DynamicImport) {
@@ -259,8 +260,8 @@ export async function fail() {
   try { await import('fs'); } catch (e) { return e.message; }
 }
 )JS"));
-  EXPECT_EQ(*impl->Call("load", {}), Value("later"));
-  ASSERT_OK_AND_ASSIGN(Value failed, impl->Call("fail", {}));
+  EXPECT_EQ(*CallByName(*impl, "load", {}), Value("later"));
+  ASSERT_OK_AND_ASSIGN(Value failed, CallByName(*impl, "fail", {}));
   EXPECT_THAT(failed.as_string(),
               HasSubstr("built-in modules are not available"));
 }
@@ -333,7 +334,7 @@ TEST_F(JsTest, ManyIsolatesComeAndGo) {
   Write("m.mjs", "export function f(x) { return x + 1; }\n");
   for (int i = 0; i < 20; ++i) {
     ASSERT_OK_AND_ASSIGN(auto impl, Load("m.mjs"));
-    EXPECT_EQ(*impl->Call("f", {Value(i)}), Value(i + 1));
+    EXPECT_EQ(*CallByName(*impl, "f", {Value(i)}), Value(i + 1));
   }
 }
 

@@ -25,7 +25,7 @@ export function throwObject() { throw { code: 7 }; }
 class MyError extends Error { constructor(m) { super(m); this.name = 'MyError'; } }
 export function custom() { throw new MyError('mine'); }
 )JS"));
-  absl::StatusOr<Value> out = impl->Call("outer", {Value(1)});
+  absl::StatusOr<Value> out = CallByName(*impl, "outer", {Value(1)});
   EXPECT_THAT(out, StatusIs(absl::StatusCode::kUnknown, "TypeError: bad 1"));
   std::optional<ScriptError> error = GetScriptError(out.status());
   ASSERT_TRUE(error.has_value());
@@ -39,7 +39,7 @@ export function custom() { throw new MyError('mine'); }
   EXPECT_EQ(error->stack[1],
             (StackFrame{Language::kJavaScript, file, 6, 10, "outer"}));
 
-  out = impl->Call("throwString", {});
+  out = CallByName(*impl, "throwString", {});
   error = GetScriptError(out.status());
   ASSERT_TRUE(error.has_value());
   EXPECT_EQ(error->type, "Uncaught");
@@ -47,11 +47,11 @@ export function custom() { throw new MyError('mine'); }
   ASSERT_FALSE(error->stack.empty());
   EXPECT_EQ(error->stack[0].line, 8);
 
-  error = GetScriptError(impl->Call("throwObject", {}).status());
+  error = GetScriptError(CallByName(*impl, "throwObject", {}).status());
   ASSERT_TRUE(error.has_value());
   EXPECT_EQ(error->message, "{ code: 7 }");
 
-  EXPECT_THAT(impl->Call("custom", {}),
+  EXPECT_THAT(CallByName(*impl, "custom", {}),
               StatusIs(absl::StatusCode::kUnknown, "MyError: mine"));
 }
 
@@ -92,14 +92,14 @@ export function badArg() {
 }
 )JS",
                                              "apimod"));
-  EXPECT_EQ(*impl->Call("viaProxy", {Value(1), Value(2)}), Value(3));
-  EXPECT_EQ(*impl->Call("viaNamed", {Value(2), Value(2)}), Value(4));
-  EXPECT_EQ(*impl->Call("viaCall", {Value(3), Value(4)}), Value(7));
-  EXPECT_EQ(*impl->Call("now", {}), Value(1234));
-  EXPECT_EQ(*impl->Call("names", {}),
+  EXPECT_EQ(*CallByName(*impl, "viaProxy", {Value(1), Value(2)}), Value(3));
+  EXPECT_EQ(*CallByName(*impl, "viaNamed", {Value(2), Value(2)}), Value(4));
+  EXPECT_EQ(*CallByName(*impl, "viaCall", {Value(3), Value(4)}), Value(7));
+  EXPECT_EQ(*CallByName(*impl, "now", {}), Value(1234));
+  EXPECT_EQ(*CallByName(*impl, "names", {}),
             Value(Value::List{Value::List{"math"}, Value::List{"add"}, true,
                               Value::List{"now"}}));
-  ASSERT_OK(impl->Call("logs", {}).status());
+  ASSERT_OK(CallByName(*impl, "logs", {}).status());
   std::vector<RecordingServices::LogLine> logs = services_.logs();
   ASSERT_EQ(logs.size(), 6u);
   EXPECT_EQ(logs[0].level, LogLevel::kInfo);
@@ -112,10 +112,10 @@ export function badArg() {
   EXPECT_EQ(logs[4].message, "warn null");
   EXPECT_EQ(logs[5].level, LogLevel::kError);
   EXPECT_EQ(logs[5].message, "Map(1) { 'k' => 1 }");
-  ASSERT_OK_AND_ASSIGN(Value missing, impl->Call("missing", {}));
+  ASSERT_OK_AND_ASSIGN(Value missing, CallByName(*impl, "missing", {}));
   EXPECT_EQ(missing, Value(Value::List{"DuetError", "NOT_FOUND", true,
                                        "no module named 'nope'"}));
-  ASSERT_OK_AND_ASSIGN(Value bad, impl->Call("badArg", {}));
+  ASSERT_OK_AND_ASSIGN(Value bad, CallByName(*impl, "badArg", {}));
   EXPECT_EQ(bad.as_list()[0], Value("INVALID_ARGUMENT"));
   EXPECT_THAT(bad.as_list()[1].as_string(), HasSubstr("Symbol(s)) at args[0]"));
 }
@@ -134,9 +134,9 @@ exports.shout = (s) => duet.modules.text.upper(s) + '!';
 exports.call = (s) => duet.call('text.upper', s);
 exports.badName = () => { try { duet.call('nodot'); } catch (e) { return e.code; } };
 )JS"));
-  EXPECT_EQ(*impl->Call("shout", {Value("hi")}), Value("HI!"));
-  EXPECT_EQ(*impl->Call("call", {Value("yo")}), Value("YO"));
-  EXPECT_EQ(*impl->Call("badName", {}), Value("INVALID_ARGUMENT"));
+  EXPECT_EQ(*CallByName(*impl, "shout", {Value("hi")}), Value("HI!"));
+  EXPECT_EQ(*CallByName(*impl, "call", {Value("yo")}), Value("YO"));
+  EXPECT_EQ(*CallByName(*impl, "badName", {}), Value("INVALID_ARGUMENT"));
 }
 
 absl::Status PythonValueError() {
@@ -178,12 +178,12 @@ export function replaced() {
   try { duet.modules.py.check(); } catch (e) { throw new Error('wrapped: ' + e.message); }
 }
 )JS"));
-  ASSERT_OK_AND_ASSIGN(Value caught, impl->Call("caught", {}));
+  ASSERT_OK_AND_ASSIGN(Value caught, CallByName(*impl, "caught", {}));
   EXPECT_EQ(caught, Value(Value::List{"ValueError", "bad value", "python",
                                       "UNKNOWN", true, "ValueError: bad value",
                                       "ValueError: bad value"}));
 
-  absl::StatusOr<Value> uncaught = impl->Call("uncaught", {});
+  absl::StatusOr<Value> uncaught = CallByName(*impl, "uncaught", {});
   absl::Status original = PythonValueError();
   EXPECT_EQ(uncaught.status().code(), original.code());
   EXPECT_EQ(uncaught.status().message(), original.message());
@@ -197,10 +197,10 @@ export function replaced() {
             (StackFrame{Language::kJavaScript, (root_ / "cross.mjs").string(),
                         12, 19, "uncaught"}));
 
-  EXPECT_THAT(impl->Call("rethrown", {}),
+  EXPECT_THAT(CallByName(*impl, "rethrown", {}),
               StatusIs(absl::StatusCode::kNotFound, "no such thing"));
   EXPECT_THAT(
-      impl->Call("replaced", {}),
+      CallByName(*impl, "replaced", {}),
       StatusIs(absl::StatusCode::kUnknown, "Error: wrapped: bad value"));
 }
 
@@ -209,7 +209,7 @@ TEST_F(JsTest, ReentrantCallsOnOneThread) {
   services_.AddModuleFunction(
       "self", "inner",
       [&](absl::Span<const Value> args) -> absl::StatusOr<Value> {
-        return self->Call("inner", args);
+        return CallByName(*self, "inner", args);
       });
   ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("re.mjs", R"JS(
 import duet from 'duet';
@@ -223,7 +223,7 @@ export function outer(x) {
 }
 )JS"));
   self = impl.get();
-  EXPECT_EQ(*impl->Call("outer", {Value(1)}), Value(Value::List{2, 0}));
+  EXPECT_EQ(*CallByName(*impl, "outer", {Value(1)}), Value(Value::List{2, 0}));
 }
 
 TEST_F(JsTest, ManyThreadsShareOneImplementation) {
@@ -236,7 +236,7 @@ export function add(a, b) { return a + b; }
     threads.emplace_back([&, t] {
       for (int i = 0; i < 500; ++i) {
         absl::StatusOr<Value> out =
-            impl->Call("add", {Value(i), Value(t * 1000)});
+            CallByName(*impl, "add", {Value(i), Value(t * 1000)});
         if (!out.ok() || *out != Value(i + t * 1000)) ++failures;
       }
     });
@@ -250,11 +250,11 @@ TEST_F(JsTest, ThreadsCrossingInOppositeDirectionsDoNotDeadlock) {
   Implementation* b = nullptr;
   services_.AddModuleFunction(
       "a", "leaf", [&](absl::Span<const Value> args) -> absl::StatusOr<Value> {
-        return a->Call("leaf", args);
+        return CallByName(*a, "leaf", args);
       });
   services_.AddModuleFunction(
       "b", "leaf", [&](absl::Span<const Value> args) -> absl::StatusOr<Value> {
-        return b->Call("leaf", args);
+        return CallByName(*b, "leaf", args);
       });
   const char* kSource = R"JS(
 import duet from 'duet';
@@ -270,13 +270,13 @@ export function across(other, x) { return duet.modules[other].leaf(x); }
   std::atomic<int> failures{0};
   std::thread one([&] {
     for (int i = 0; i < 300; ++i) {
-      if (*a->Call("across", {Value("b"), Value(i)}) != Value(i + 1))
+      if (*CallByName(*a, "across", {Value("b"), Value(i)}) != Value(i + 1))
         ++failures;
     }
   });
   std::thread two([&] {
     for (int i = 0; i < 300; ++i) {
-      if (*b->Call("across", {Value("a"), Value(i)}) != Value(i + 1))
+      if (*CallByName(*b, "across", {Value("a"), Value(i)}) != Value(i + 1))
         ++failures;
     }
   });
@@ -292,11 +292,11 @@ export async function fails() { await null; throw new SyntaxError('later'); }
 export function never() { return new Promise(() => {}); }
 )JS",
                                              "asyncmod"));
-  EXPECT_EQ(*impl->Call("twice", {Value(21)}), Value(42));
-  EXPECT_THAT(impl->Call("fails", {}),
+  EXPECT_EQ(*CallByName(*impl, "twice", {Value(21)}), Value(42));
+  EXPECT_THAT(CallByName(*impl, "fails", {}),
               StatusIs(absl::StatusCode::kUnknown, "SyntaxError: later"));
   EXPECT_THAT(
-      impl->Call("never", {}),
+      CallByName(*impl, "never", {}),
       StatusIs(absl::StatusCode::kFailedPrecondition,
                HasSubstr("'asyncmod.never' returned a Promise that did not "
                          "settle; duet plugins have no event loop")));
@@ -373,7 +373,7 @@ TEST_F(JsTest, PerCallCost) {
   Value args[] = {Value(1), Value(2)};
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < kCalls; ++i) {
-    absl::StatusOr<Value> out = impl->Call("add", args);
+    absl::StatusOr<Value> out = CallByName(*impl, "add", args);
     if (!out.ok()) FAIL() << out.status();
   }
   double ns = std::chrono::duration<double, std::nano>(

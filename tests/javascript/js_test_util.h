@@ -5,12 +5,16 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "duet/error.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -19,6 +23,35 @@
 #include "testing/status_matchers.h"
 
 namespace duet::testing {
+
+// A StatusOr<T> that is OK with a value matching `matcher`.
+MATCHER_P(IsOkAndHolds, matcher, "") {
+  if (!arg.ok()) {
+    *result_listener << "status is " << arg.status();
+    return false;
+  }
+  return ::testing::ExplainMatchResult(matcher, *arg, result_listener);
+}
+
+// A string Value whose text matches `matcher`.
+MATCHER_P(StringValue, matcher, "") {
+  if (!arg.is_string()) return false;
+  return ::testing::ExplainMatchResult(matcher, arg.as_string(),
+                                       result_listener);
+}
+
+// Implementation::Call by export name, as the host resolves it.
+inline absl::StatusOr<Value> CallByName(
+    Implementation& impl, std::string_view name, absl::Span<const Value> args,
+    absl::Time deadline = absl::InfiniteFuture()) {
+  const std::vector<std::string>& names = impl.exports();
+  auto it = std::find(names.begin(), names.end(), name);
+  if (it == names.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("no exported function '", std::string(name), "'"));
+  }
+  return impl.Call(static_cast<size_t>(it - names.begin()), args, deadline);
+}
 
 class JsTest : public ::testing::Test {
  protected:

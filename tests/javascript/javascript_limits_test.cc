@@ -1,0 +1,359 @@
+// Reliability: deadlines, heap limits, Runtime::Interrupt, stack overflow
+// and the absence of ambient authority. Timing is never asserted: deadlines
+// are generous and only status codes are checked.
+#include <pthread.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "js_test_util.h"
+
+namespace duet::testing {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+absl::Time In(absl::Duration d) { return absl::Now() + d; }
+
+void SleepMs(int ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
+
+class JsLimitsTest : public JsTest {
+ protected:
+  absl::StatusOr<std::unique_ptr<Implementation>> LoadLimited(
+      std::string_view relative, std::string_view source, std::string module,
+      int64_t memory_mb) {
+    Write(relative, source);
+    ImplementationSpec spec;
+    spec.module = std::move(module);
+    spec.entry = root_ / relative;
+    spec.root = root_;
+    spec.memory_mb = memory_mb;
+    return runtime_->Load(spec);
+  }
+};
+
+constexpr char kSpin[] = R"JS(
+import duet from 'duet';
+export function spin() { while (true) {} }
+export function add(a, b) { return a + b; }
+export function hostThenSpin() { duet.host.slow(); while (true) {} }
+export function startedThenSpin() { duet.host.started(); while (true) {} }
+export function blockThenSpin() { duet.host.block(); while (true) {} }
+export function quick() { let s = 0; for (let i = 0; i < 1000; ++i) s += i; return s; }
+)JS";
+
+TEST_F(JsLimitsTest, DeadlineStopsAnInfiniteLoopAndTheIsolateStaysUsable) {
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("spin.mjs", kSpin));
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_THAT(CallByName(*impl, "spin", {}, In(absl::Milliseconds(200))),
+                StatusIs(absl::StatusCode::kDeadlineExceeded,
+                         "JavaScript execution stopped at its deadline"));
+    EXPECT_THAT(CallByName(*impl, "add", {Value(1), Value(2)}),
+                IsOkAndHolds(Value(3)));
+  }
+  // A deadline already in the past stops the call as well.
+  EXPECT_THAT(CallByName(*impl, "spin", {}, absl::Now()),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, ::testing::_));
+  EXPECT_THAT(
+      CallByName(*impl, "add", {Value(1), Value(2)}, In(absl::Seconds(30))),
+      IsOkAndHolds(Value(3)));
+}
+
+TEST_F(JsLimitsTest, DeadlinePassingDuringAHostCallStopsWhenJsResumes) {
+  services_.AddHostFunction(
+      "slow", [](absl::Span<const Value>) -> absl::StatusOr<Value> {
+        SleepMs(400);
+        return Value();
+      });
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("spin.mjs", kSpin));
+  EXPECT_THAT(CallByName(*impl, "hostThenSpin", {}, In(absl::Milliseconds(50))),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, ::testing::_));
+  EXPECT_THAT(CallByName(*impl, "add", {Value(2), Value(2)}),
+              IsOkAndHolds(Value(4)));
+}
+
+TEST_F(JsLimitsTest, StopsNeverLeakIntoLaterCalls) {
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("spin.mjs", kSpin));
+  // Deadlines that expire around the end of the call: some calls may be
+  // stopped, but a call without a deadline afterwards never is.
+  for (int i = 0; i < 300; ++i) {
+    absl::StatusOr<Value> racy =
+        CallByName(*impl, "quick", {}, In(absl::Microseconds(i % 50)));
+    if (!racy.ok()) {
+      EXPECT_EQ(racy.status().code(), absl::StatusCode::kDeadlineExceeded);
+    }
+    ASSERT_THAT(CallByName(*impl, "quick", {}), IsOkAndHolds(Value(499500)))
+        << "iteration " << i;
+  }
+  for (int i = 0; i < 20; ++i) {
+    runtime_->Interrupt();  // nothing runs: no effect
+    ASSERT_THAT(CallByName(*impl, "quick", {}), IsOkAndHolds(Value(499500)));
+  }
+}
+
+TEST_F(JsLimitsTest, InterruptStopsRunningCallsOnOtherThreads) {
+  std::atomic<int> started{0};
+  services_.AddHostFunction(
+      "started", [&](absl::Span<const Value>) -> absl::StatusOr<Value> {
+        started.fetch_add(1);
+        return Value();
+      });
+  ASSERT_OK_AND_ASSIGN(auto a, LoadSource("a.mjs", kSpin, "a"));
+  ASSERT_OK_AND_ASSIGN(auto b, LoadSource("b.mjs", kSpin, "b"));
+  absl::StatusOr<Value> out_a, out_b;
+  std::thread ta([&] { out_a = CallByName(*a, "startedThenSpin", {}); });
+  std::thread tb([&] { out_b = CallByName(*b, "startedThenSpin", {}); });
+  while (started.load() < 2) SleepMs(1);
+  SleepMs(20);
+  runtime_->Interrupt();
+  ta.join();
+  tb.join();
+  EXPECT_THAT(out_a, StatusIs(absl::StatusCode::kCancelled,
+                              "JavaScript execution interrupted"));
+  EXPECT_THAT(out_b, StatusIs(absl::StatusCode::kCancelled, ::testing::_));
+  EXPECT_THAT(CallByName(*a, "add", {Value(1), Value(1)}),
+              IsOkAndHolds(Value(2)));
+  EXPECT_THAT(CallByName(*b, "add", {Value(1), Value(2)}),
+              IsOkAndHolds(Value(3)));
+}
+
+TEST_F(JsLimitsTest, InterruptDuringAHostCallStopsWhenJsResumes) {
+  std::atomic<bool> blocked{false};
+  std::atomic<bool> release{false};
+  services_.AddHostFunction(
+      "block", [&](absl::Span<const Value>) -> absl::StatusOr<Value> {
+        blocked = true;
+        while (!release.load()) SleepMs(1);
+        return Value();
+      });
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("spin.mjs", kSpin));
+  absl::StatusOr<Value> out;
+  std::thread t([&] { out = CallByName(*impl, "blockThenSpin", {}); });
+  while (!blocked.load()) SleepMs(1);
+  runtime_->Interrupt();
+  release = true;
+  t.join();
+  EXPECT_THAT(out, StatusIs(absl::StatusCode::kCancelled, ::testing::_));
+  EXPECT_THAT(CallByName(*impl, "add", {Value(1), Value(1)}),
+              IsOkAndHolds(Value(2)));
+}
+
+TEST_F(JsLimitsTest, InterruptStopsAReplEvaluation) {
+  std::atomic<bool> started{false};
+  services_.AddHostFunction(
+      "started", [&](absl::Span<const Value>) -> absl::StatusOr<Value> {
+        started = true;
+        return Value();
+      });
+  ASSERT_OK_AND_ASSIGN(auto repl, runtime_->NewReplSession());
+  absl::StatusOr<std::string> out;
+  std::thread t([&] {
+    out = repl->Evaluate("let kept = 7; duet.host.started(); while (true) {}");
+  });
+  while (!started.load()) SleepMs(1);
+  runtime_->Interrupt();
+  t.join();
+  EXPECT_THAT(out, StatusIs(absl::StatusCode::kCancelled, ::testing::_));
+  EXPECT_THAT(repl->Evaluate("kept * 6"), IsOkAndHolds("42"));
+}
+
+constexpr char kBomb[] = R"JS(
+let count = 0;
+export function inc() { return ++count; }
+export function bomb() {
+  const a = [];
+  while (true) a.push(new Array(1e6).fill(1));
+}
+)JS";
+
+TEST_F(JsLimitsTest, HeapLimitIsResourceExhaustedAndTheModuleReloads) {
+  ASSERT_OK_AND_ASSIGN(auto other, LoadSource("other.mjs", kSpin, "other"));
+  ASSERT_OK_AND_ASSIGN(auto impl,
+                       LoadLimited("bomb.mjs", kBomb, "bomber", /*mb=*/64));
+  EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(1)));
+  EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(2)));
+  EXPECT_THAT(
+      CallByName(*impl, "bomb", {}),
+      StatusIs(
+          absl::StatusCode::kResourceExhausted,
+          AllOf(HasSubstr("'bomber'"),
+                HasSubstr("exceeded its JavaScript heap limit of 64 MB"))));
+  // A fresh isolate: the module's state starts over.
+  EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(1)));
+  EXPECT_THAT(CallByName(*other, "add", {Value(20), Value(22)}),
+              IsOkAndHolds(Value(42)));
+  // And again, to show the rebuilt isolate has the limit too.
+  EXPECT_THAT(CallByName(*impl, "bomb", {}),
+              StatusIs(absl::StatusCode::kResourceExhausted, ::testing::_));
+  EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(1)));
+}
+
+TEST_F(JsLimitsTest, HeapLimitDuringModuleLoad) {
+  EXPECT_THAT(LoadLimited("load_bomb.js", R"JS(
+const a = [];
+while (true) a.push(new Array(1e6).fill(1));
+)JS",
+                          "loadbomb", 64),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("heap limit of 64 MB")));
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("spin.mjs", kSpin));
+  EXPECT_THAT(CallByName(*impl, "add", {Value(1), Value(2)}),
+              IsOkAndHolds(Value(3)));
+}
+
+TEST_F(JsLimitsTest, DeepRecursionIsARangeError) {
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("rec.mjs", R"JS(
+export function recurse() { function f() { return f() + 1; } return f(); }
+export function add(a, b) { return a + b; }
+)JS"));
+  absl::StatusOr<Value> out = CallByName(*impl, "recurse", {});
+  EXPECT_THAT(out, StatusIs(absl::StatusCode::kUnknown,
+                            HasSubstr("RangeError: Maximum call stack size")));
+  EXPECT_THAT(CallByName(*impl, "add", {Value(1), Value(2)}),
+              IsOkAndHolds(Value(3)));
+}
+
+// Runs `fn` on a thread with a stack of `bytes`.
+void RunOnSmallStack(size_t bytes, std::function<void()> fn) {
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, bytes);
+  pthread_t thread;
+  auto trampoline = [](void* arg) -> void* {
+    (*static_cast<std::function<void()>*>(arg))();
+    return nullptr;
+  };
+  ASSERT_EQ(pthread_create(&thread, &attr, trampoline, &fn), 0);
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attr);
+}
+
+TEST_F(JsLimitsTest, DeepRecursionOnASmallThreadStackIsARangeError) {
+  // V8 alone would allow ~1 MB of stack below the entry point: more than
+  // this thread has.
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("rec.mjs", R"JS(
+export function recurse() { function f(a, b, c) { return f(a, b, c) + 1; } return f(1, 2, 3); }
+)JS"));
+  absl::StatusOr<Value> out;
+  RunOnSmallStack(512 * 1024, [&] { out = CallByName(*impl, "recurse", {}); });
+  EXPECT_THAT(out,
+              StatusIs(absl::StatusCode::kUnknown, HasSubstr("RangeError")));
+}
+
+TEST_F(JsLimitsTest, DeepRecursionInsideANestedChainIsARangeError) {
+  // JS -> host -> JS -> ... 20 deep, then runaway recursion at the bottom,
+  // on a thread whose first entry into the isolate is already deep.
+  std::unique_ptr<Implementation> impl;
+  services_.AddHostFunction(
+      "down", [&](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+        return CallByName(*impl, "deep", args);
+      });
+  ASSERT_OK_AND_ASSIGN(impl, LoadSource("deep.mjs", R"JS(
+import duet from 'duet';
+export function deep(n) {
+  if (n > 0) return duet.host.down(n - 1);
+  function f() { return f() + 1; }
+  return f();
+}
+)JS"));
+  absl::StatusOr<Value> out;
+  RunOnSmallStack(4 << 20, [&] {
+    // Burn most of the stack in C++ before the first entry.
+    std::function<void(int)> burn = [&](int depth) {
+      volatile char pad[16 * 1024];
+      pad[0] = static_cast<char>(depth);
+      if (depth > 0) {
+        burn(depth - 1);
+      } else {
+        out = CallByName(*impl, "deep", {Value(20)});
+      }
+      pad[1] = pad[0];
+    };
+    burn(150);  // ~2.4 MB
+  });
+  EXPECT_THAT(out,
+              StatusIs(absl::StatusCode::kUnknown, HasSubstr("RangeError")));
+  EXPECT_THAT(CallByName(*impl, "deep", {Value(3)}),
+              StatusIs(absl::StatusCode::kUnknown, HasSubstr("RangeError")));
+}
+
+TEST_F(JsLimitsTest, NoAmbientAuthority) {
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("probe.mjs", R"JS(
+const kStandard = new Set([
+  // ECMAScript (V8 10.2)
+  'Object', 'Function', 'Array', 'Number', 'parseFloat', 'parseInt',
+  'Infinity', 'NaN', 'undefined', 'Boolean', 'String', 'Symbol', 'Date',
+  'Promise', 'RegExp', 'Error', 'AggregateError', 'EvalError', 'RangeError',
+  'ReferenceError', 'SyntaxError', 'TypeError', 'URIError', 'globalThis',
+  'JSON', 'Math', 'Intl', 'ArrayBuffer', 'Uint8Array', 'Int8Array',
+  'Uint16Array', 'Int16Array', 'Uint32Array', 'Int32Array', 'Float32Array',
+  'Float64Array', 'Uint8ClampedArray', 'BigUint64Array', 'BigInt64Array',
+  'DataView', 'Map', 'BigInt', 'Set', 'WeakMap', 'WeakSet', 'Proxy',
+  'Reflect', 'FinalizationRegistry', 'WeakRef', 'decodeURI',
+  'decodeURIComponent', 'encodeURI', 'encodeURIComponent', 'escape',
+  'unescape', 'eval', 'isFinite', 'isNaN', 'SharedArrayBuffer', 'Atomics',
+  'WebAssembly',
+  // duet
+  'console',
+]);
+export function extraGlobals() {
+  return Object.getOwnPropertyNames(globalThis).filter((n) => !kStandard.has(n));
+}
+export function probe(code) {
+  try { return String((0, eval)(code)); } catch (e) { return e.name + ': ' + e.message; }
+}
+export async function importFs() {
+  try { await import('fs'); return 'imported'; } catch (e) { return e.message; }
+}
+export function exit() { process.exit(1); }
+export function viaFunction() { return Function('return typeof process')(); }
+)JS"));
+  EXPECT_THAT(CallByName(*impl, "extraGlobals", {}),
+              IsOkAndHolds(Value(Value::List{})));
+  for (const char* name :
+       {"process", "require", "fetch", "XMLHttpRequest", "Deno", "Bun",
+        "setTimeout", "queueMicrotask", "Buffer", "module", "global",
+        "WebSocket", "importScripts"}) {
+    EXPECT_THAT(
+        CallByName(*impl, "probe", {Value(absl::StrCat("typeof ", name))}),
+        IsOkAndHolds(Value("undefined")))
+        << name;
+  }
+  // WebAssembly stays (pure computation, no imports are provided), but a
+  // module can only reach what its importer passes in: nothing of the host.
+  EXPECT_THAT(CallByName(*impl, "probe", {Value("typeof WebAssembly.Module")}),
+              IsOkAndHolds(Value("function")));
+  EXPECT_THAT(
+      CallByName(*impl, "importFs", {}),
+      IsOkAndHolds(StringValue(HasSubstr("Node.js built-in modules are not "
+                                         "available"))));
+  EXPECT_THAT(CallByName(*impl, "viaFunction", {}),
+              IsOkAndHolds(Value("undefined")));
+  absl::StatusOr<Value> exited = CallByName(*impl, "exit", {});
+  EXPECT_THAT(exited, StatusIs(absl::StatusCode::kUnknown,
+                               "ReferenceError: process is not defined"));
+  // CommonJS: require of Node built-ins is refused.
+  ASSERT_OK_AND_ASSIGN(auto cjs, LoadSource("probe.cjs", R"JS(
+exports.load = (name) => {
+  try { require(name); return 'loaded'; } catch (e) { return e.code + ': ' + e.message; }
+};
+)JS",
+                                            "cjsprobe"));
+  for (const char* name : {"fs", "child_process", "net", "node:fs", "http",
+                           "os", "worker_threads", "vm"}) {
+    EXPECT_THAT(CallByName(*cjs, "load", {Value(name)}),
+                IsOkAndHolds(StringValue(
+                    AllOf(HasSubstr("MODULE_NOT_FOUND"),
+                          HasSubstr("built-in modules are not available")))))
+        << name;
+  }
+}
+
+}  // namespace
+}  // namespace duet::testing
