@@ -371,4 +371,46 @@ v8::Local<v8::String> Str(v8::Isolate* isolate, std::string_view utf8) {
   return out;
 }
 
+bool ScalarToV8(v8::Isolate* isolate, const Value& value,
+                v8::Local<v8::Value>* out) {
+  switch (value.kind()) {
+    case Value::Kind::kNull:
+      *out = v8::Null(isolate);
+      return true;
+    case Value::Kind::kBool:
+      *out = v8::Boolean::New(isolate, value.as_bool());
+      return true;
+    case Value::Kind::kInt: {
+      int64_t n = value.as_int();
+      if (n >= INT32_MIN && n <= INT32_MAX) {
+        *out = v8::Integer::New(isolate, static_cast<int32_t>(n));
+        return true;
+      }
+      if (n < -kMaxSafeInt64 || n > kMaxSafeInt64) return false;  // BigInt
+      *out = v8::Number::New(isolate, static_cast<double>(n));
+      return true;
+    }
+    case Value::Kind::kFloat:
+      *out = v8::Number::New(isolate, value.as_float());
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool ScalarToValue(v8::Local<v8::Value> value, Value* out) {
+  if (value->IsInt32()) {
+    *out = Value(static_cast<int64_t>(value.As<v8::Int32>()->Value()));
+  } else if (value->IsNumber()) {
+    *out = NumberToValue(value.As<v8::Number>()->Value());
+  } else if (value->IsNullOrUndefined()) {
+    *out = Value();
+  } else if (value->IsBoolean()) {
+    *out = Value(value->IsTrue());
+  } else {
+    return false;
+  }
+  return true;
+}
+
 }  // namespace duet::js

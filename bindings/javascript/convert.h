@@ -28,6 +28,13 @@ absl::StatusOr<v8::Local<v8::Value>> ToV8(v8::Local<v8::Context> context,
                                           const Value& value,
                                           internal::ValuePath& path);
 
+// Fast paths for the call path: null, bool, int and float only (the same
+// mapping as ToValue / ToV8, without building a ValuePath). False for any
+// other kind, which then takes the general conversion.
+bool ScalarToV8(v8::Isolate* isolate, const Value& value,
+                v8::Local<v8::Value>* out);
+bool ScalarToValue(v8::Local<v8::Value> value, Value* out);
+
 // A JS string as UTF-8; kInvalidArgument at `path` for a lone surrogate.
 absl::Status StringToUtf8(v8::Isolate* isolate, v8::Local<v8::String> string,
                           std::string* out, const internal::ValuePath& path);

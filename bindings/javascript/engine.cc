@@ -291,7 +291,7 @@ void Engine::Terminate(Frame* frame) {
 }
 
 void Engine::Stop(Frame* frame, StopReason reason) {
-  absl::MutexLock lock(&stop_mutex_);
+  SpinLockHolder lock(&stop_mutex_);
   if (frame->stop == StopReason::kNone) frame->stop = reason;
   // Only the frame holding the lock is running JavaScript; a waiting frame
   // is terminated when it takes the lock back (HostCallScope).
@@ -299,7 +299,7 @@ void Engine::Stop(Frame* frame, StopReason reason) {
 }
 
 void Engine::Interrupt() {
-  absl::MutexLock lock(&stop_mutex_);
+  SpinLockHolder lock(&stop_mutex_);
   for (Frame* frame = frames_; frame != nullptr; frame = frame->next) {
     if (frame->stop == StopReason::kNone) frame->stop = StopReason::kInterrupt;
     if (frame->in_js && !frame->terminated) Terminate(frame);
@@ -337,7 +337,7 @@ size_t Engine::NearHeapLimit(void* data, size_t current_heap_limit,
   Engine* engine = static_cast<Engine*>(data);
   engine->exhausted_.store(true, std::memory_order_release);
   {
-    absl::MutexLock lock(&engine->stop_mutex_);
+    SpinLockHolder lock(&engine->stop_mutex_);
     for (Frame* frame = engine->frames_; frame != nullptr;
          frame = frame->next) {
       if (frame->stop == StopReason::kNone) frame->stop = StopReason::kMemory;
@@ -353,7 +353,7 @@ void Engine::EnterFrame(Frame* frame) {
   frame->engine = this;
   frame->outer = current_frame;
   current_frame = frame;
-  absl::MutexLock lock(&stop_mutex_);
+  SpinLockHolder lock(&stop_mutex_);
   frame->next = frames_;
   if (frames_ != nullptr) frames_->prev = frame;
   frames_ = frame;
@@ -365,7 +365,7 @@ void Engine::EnterFrame(Frame* frame) {
 
 void Engine::LeaveFrame(Frame* frame) {
   {
-    absl::MutexLock lock(&stop_mutex_);
+    SpinLockHolder lock(&stop_mutex_);
     if (frame->prev != nullptr) {
       frame->prev->next = frame->next;
     } else {
@@ -417,14 +417,14 @@ EngineScope::~EngineScope() {
 }
 
 StopReason EngineScope::stop_reason() const {
-  absl::MutexLock lock(&engine_.stop_mutex_);
+  SpinLockHolder lock(&engine_.stop_mutex_);
   return frame_.stop;
 }
 
 HostCallScope::HostCallScope(Engine& engine)
     : engine_(engine), frame_(engine.CurrentFrame()) {
   if (frame_ != nullptr) {
-    absl::MutexLock lock(&engine.stop_mutex_);
+    SpinLockHolder lock(&engine.stop_mutex_);
     frame_->in_js = false;
   }
   unlocker_.emplace(engine.isolate());
@@ -433,7 +433,7 @@ HostCallScope::HostCallScope(Engine& engine)
 HostCallScope::~HostCallScope() {
   unlocker_.reset();
   if (frame_ == nullptr) return;
-  absl::MutexLock lock(&engine_.stop_mutex_);
+  SpinLockHolder lock(&engine_.stop_mutex_);
   frame_->in_js = true;
   if (frame_->stop != StopReason::kNone && !frame_->terminated) {
     engine_.Terminate(frame_);
@@ -486,7 +486,7 @@ absl::Status Engine::StatusFromTryCatch(v8::TryCatch& try_catch,
     // The frame that received the termination cancels it when it ends.
     StopReason reason = StopReason::kNone;
     if (Frame* frame = CurrentFrame()) {
-      absl::MutexLock lock(&stop_mutex_);
+      SpinLockHolder lock(&stop_mutex_);
       reason = frame->stop;
     }
     if (reason == StopReason::kNone) {

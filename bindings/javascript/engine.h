@@ -25,6 +25,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -52,6 +53,38 @@ absl::Status PendingException();
 bool IsPendingException(const absl::Status& status);
 
 class Engine;
+
+// A lock for the few instructions that update a frame's stop state: taken
+// twice per call, where absl::Mutex (deadlock detection in Debian's build)
+// costs far more. Contended only by the watchdog or Interrupt.
+class ABSL_LOCKABLE SpinLock {
+ public:
+  void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() {
+    while (locked_.exchange(true, std::memory_order_acquire)) {
+      while (locked_.load(std::memory_order_relaxed)) std::this_thread::yield();
+    }
+  }
+  void Unlock() ABSL_UNLOCK_FUNCTION() {
+    locked_.store(false, std::memory_order_release);
+  }
+
+ private:
+  std::atomic<bool> locked_{false};
+};
+
+class ABSL_SCOPED_LOCKABLE SpinLockHolder {
+ public:
+  explicit SpinLockHolder(SpinLock* lock) ABSL_EXCLUSIVE_LOCK_FUNCTION(lock)
+      : lock_(lock) {
+    lock_->Lock();
+  }
+  ~SpinLockHolder() ABSL_UNLOCK_FUNCTION() { lock_->Unlock(); }
+  SpinLockHolder(const SpinLockHolder&) = delete;
+  SpinLockHolder& operator=(const SpinLockHolder&) = delete;
+
+ private:
+  SpinLock* lock_;
+};
 
 // Why an engine stopped a frame.
 enum class StopReason { kNone, kDeadline, kInterrupt, kMemory };
@@ -297,7 +330,7 @@ class Engine {
   std::shared_ptr<EngineRegistry> registry_;
   std::shared_ptr<ParkedThreads> parked_;
   std::atomic<bool> exhausted_{false};
-  absl::Mutex stop_mutex_;
+  SpinLock stop_mutex_;
   Frame* frames_ ABSL_GUARDED_BY(stop_mutex_) = nullptr;
 };
 

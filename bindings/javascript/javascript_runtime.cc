@@ -149,8 +149,9 @@ class JsImplementation : public Implementation {
       heap_argv.resize(args.size());
       argv = heap_argv.data();
     }
-    internal::ValuePath path("args");
     for (size_t i = 0; i < args.size(); ++i) {
+      if (js::ScalarToV8(isolate, args[i], &argv[i])) continue;
+      internal::ValuePath path("args");
       internal::ScopedPathElement element(path, i);
       DUET_ASSIGN_OR_RETURN(argv[i], js::ToV8(context, args[i], path));
     }
@@ -168,6 +169,8 @@ class JsImplementation : public Implementation {
                                               exports_[function], "'"));
       if (!settled.ok()) return Stopped(engine, scope, settled);
     }
+    Value scalar;
+    if (js::ScalarToValue(result, &scalar)) return scalar;
     internal::ValuePath result_path("result");
     absl::StatusOr<Value> value = js::ToValue(context, result, result_path);
     if (!value.ok() && try_catch.HasCaught()) {
