@@ -21,20 +21,45 @@ using internal::ValuePath;
 constexpr char kTooDeep[] = "value nested deeper than 1000 levels";
 static_assert(kMaxValueDepth == 1000, "update kTooDeep");
 
-PyObject* StringToPython(const std::string& s, const ValuePath& path,
+// Paths are tracked only to word an error: conversions run first without
+// one (nullptr), and again with one only after failing.
+class PathElement {
+ public:
+  PathElement(ValuePath* path, size_t index) : path_(path) {
+    if (path_ != nullptr) path_->PushIndex(index);
+  }
+  PathElement(ValuePath* path, std::string_view key) : path_(path) {
+    if (path_ != nullptr) path_->PushKey(key);
+  }
+  ~PathElement() {
+    if (path_ != nullptr) path_->Pop();
+  }
+  PathElement(const PathElement&) = delete;
+  PathElement& operator=(const PathElement&) = delete;
+
+ private:
+  ValuePath* path_;
+};
+
+absl::Status PathError(const ValuePath* path, std::string_view what) {
+  return path != nullptr ? path->Error(what)
+                         : absl::InvalidArgumentError(internal::ToAbsl(what));
+}
+
+PyObject* StringToPython(const std::string& s, const ValuePath* path,
                          absl::Status* error) {
   PyObject* out = PyUnicode_DecodeUTF8(
       s.data(), static_cast<Py_ssize_t>(s.size()), nullptr);
   if (out == nullptr) {
     PyErr_Clear();
     std::optional<size_t> bad = internal::FindInvalidUtf8(s);
-    *error = path.Error(
-        absl::StrCat("string is not valid UTF-8 (byte ", bad ? *bad : 0, ")"));
+    *error = PathError(path, absl::StrCat("string is not valid UTF-8 (byte ",
+                                          bad ? *bad : 0, ")"));
   }
   return out;
 }
 
-PyObject* ToPythonAt(const Value& value, ValuePath& path, int depth,
+PyObject* ToPythonAt(const Value& value, ValuePath* path, int depth,
                      absl::Status* error) {
   switch (value.kind()) {
     case Value::Kind::kNull:
@@ -54,14 +79,14 @@ PyObject* ToPythonAt(const Value& value, ValuePath& path, int depth,
     }
     case Value::Kind::kList: {
       if (depth >= kMaxValueDepth) {
-        *error = path.Error(kTooDeep);
+        *error = PathError(path, kTooDeep);
         return nullptr;
       }
       const Value::List& items = value.as_list();
       PyObject* list = PyList_New(static_cast<Py_ssize_t>(items.size()));
       if (list == nullptr) return nullptr;
       for (size_t i = 0; i < items.size(); ++i) {
-        ScopedPathElement element(path, i);
+        PathElement element(path, i);
         PyObject* item = ToPythonAt(items[i], path, depth + 1, error);
         if (item == nullptr) {
           Py_DECREF(list);
@@ -73,13 +98,13 @@ PyObject* ToPythonAt(const Value& value, ValuePath& path, int depth,
     }
     case Value::Kind::kMap: {
       if (depth >= kMaxValueDepth) {
-        *error = path.Error(kTooDeep);
+        *error = PathError(path, kTooDeep);
         return nullptr;
       }
       PyObject* dict = PyDict_New();
       if (dict == nullptr) return nullptr;
       for (const auto& [key, item] : value.as_map()) {
-        ScopedPathElement element(path, key);
+        PathElement element(path, key);
         PyObject* py_key = StringToPython(key, path, error);
         if (py_key == nullptr) {
           Py_DECREF(dict);
@@ -109,7 +134,7 @@ PyObject* ToPythonAt(const Value& value, ValuePath& path, int depth,
 // a cycle is reported instead of recursing until the depth limit.
 class FromPythonConverter {
  public:
-  explicit FromPythonConverter(ValuePath& path) : path_(path) {}
+  explicit FromPythonConverter(ValuePath* path) : path_(path) {}
 
   absl::Status Convert(PyObject* object, Value* out, int depth) {
     if (object == Py_None) {
@@ -123,7 +148,7 @@ class FromPythonConverter {
     if (PyLong_Check(object)) {
       int overflow = 0;
       long long n = PyLong_AsLongLongAndOverflow(object, &overflow);
-      if (overflow != 0) return path_.Error("int does not fit in 64 bits");
+      if (overflow != 0) return PathError(path_, "int does not fit in 64 bits");
       if (n == -1 && PyErr_Occurred()) return TakeError("int");
       *out = Value(static_cast<int64_t>(n));
       return absl::OkStatus();
@@ -148,8 +173,8 @@ class FromPythonConverter {
       return absl::OkStatus();
     }
     if (PyMemoryView_Check(object)) return ConvertBuffer(object, out);
-    return path_.Error(absl::StrCat("unsupported Python type '",
-                                    Py_TYPE(object)->tp_name, "'"));
+    return PathError(path_, absl::StrCat("unsupported Python type '",
+                                         Py_TYPE(object)->tp_name, "'"));
   }
 
  private:
@@ -168,12 +193,12 @@ class FromPythonConverter {
       if (c >= 0xD800 && c <= 0xDFFF) {
         char hex[8];
         std::snprintf(hex, sizeof(hex), "%04X", static_cast<unsigned>(c));
-        return path_.Error(absl::StrCat("str contains a lone surrogate U+", hex,
-                                        " (index ", i, ")"));
+        return PathError(path_, absl::StrCat("str contains a lone surrogate U+",
+                                             hex, " (index ", i, ")"));
       }
     }
     PyErr_Clear();
-    return path_.Error("str is not encodable as UTF-8");
+    return PathError(path_, "str is not encodable as UTF-8");
   }
 
   absl::Status ConvertSequence(PyObject* object, Value* out, int depth) {
@@ -187,7 +212,7 @@ class FromPythonConverter {
     for (Py_ssize_t i = 0; i < size; ++i) {
       PyObject* item =
           is_list ? PyList_GET_ITEM(object, i) : PyTuple_GET_ITEM(object, i);
-      ScopedPathElement element(path_, static_cast<size_t>(i));
+      PathElement element(path_, static_cast<size_t>(i));
       absl::Status status =
           Convert(item, &items[static_cast<size_t>(i)], depth + 1);
       if (!status.ok()) return status;
@@ -206,17 +231,17 @@ class FromPythonConverter {
     PyObject* item;
     while (PyDict_Next(object, &position, &key, &item)) {
       if (!PyUnicode_Check(key)) {
-        return path_.Error(absl::StrCat("dict key of type '",
-                                        Py_TYPE(key)->tp_name,
-                                        "' (keys must be str)"));
+        return PathError(
+            path_, absl::StrCat("dict key of type '", Py_TYPE(key)->tp_name,
+                                "' (keys must be str)"));
       }
       Value key_value;
       absl::Status status = ConvertString(key, &key_value);
       if (!status.ok()) {
-        return path_.Error(absl::StrCat("dict key: ", status.message()));
+        return PathError(path_, absl::StrCat("dict key: ", status.message()));
       }
       std::string& key_string = key_value.as_string();
-      ScopedPathElement element(path_, key_string);
+      PathElement element(path_, key_string);
       Value converted;
       status = Convert(item, &converted, depth + 1);
       if (!status.ok()) return status;
@@ -241,9 +266,9 @@ class FromPythonConverter {
   }
 
   absl::Status Enter(PyObject* object, int depth) {
-    if (depth >= kMaxValueDepth) return path_.Error(kTooDeep);
+    if (depth >= kMaxValueDepth) return PathError(path_, kTooDeep);
     if (std::find(active_.begin(), active_.end(), object) != active_.end()) {
-      return path_.Error("cyclic structure");
+      return PathError(path_, "cyclic structure");
     }
     active_.push_back(object);
     return absl::OkStatus();
@@ -257,18 +282,23 @@ class FromPythonConverter {
     Py_XDECREF(type);
     Py_XDECREF(value);
     Py_XDECREF(traceback);
-    return path_.Error(
-        absl::StrCat("cannot read ", internal::ToAbsl(what), ": ", message));
+    return PathError(path_, absl::StrCat("cannot read ", internal::ToAbsl(what),
+                                         ": ", message));
   }
 
-  ValuePath& path_;
+  ValuePath* path_;  // nullptr: not tracked
   std::vector<PyObject*> active_;
 };
 
 }  // namespace
 
 PyObject* ToPython(const Value& value, ValuePath& path, absl::Status* error) {
-  PyObject* out = ToPythonAt(value, path, 0, error);
+  PyObject* out = ToPythonAt(value, nullptr, 0, error);
+  if (out == nullptr && !error->ok()) {
+    // Again, to say where.
+    *error = absl::OkStatus();
+    out = ToPythonAt(value, &path, 0, error);
+  }
   if (out == nullptr && error->ok()) {
     // A Python failure (memory): report it as a status, not a pending error.
     *error = absl::ResourceExhaustedError(
@@ -278,8 +308,37 @@ PyObject* ToPython(const Value& value, ValuePath& path, absl::Status* error) {
   return out;
 }
 
+PyObject* ToPython(const Value& value, const char* root, size_t index,
+                   absl::Status* error) {
+  PyObject* out = ToPythonAt(value, nullptr, 0, error);
+  if (out != nullptr) return out;
+  *error = absl::OkStatus();
+  PyErr_Clear();
+  ValuePath path(root);
+  ScopedPathElement element(path, index);
+  return ToPython(value, path, error);
+}
+
 absl::Status FromPython(PyObject* object, ValuePath& path, Value* out) {
-  return FromPythonConverter(path).Convert(object, out, 0);
+  absl::Status status = FromPythonConverter(nullptr).Convert(object, out, 0);
+  if (status.ok()) return status;
+  return FromPythonConverter(&path).Convert(object, out, 0);
+}
+
+absl::Status FromPython(PyObject* object, const char* root, Value* out) {
+  absl::Status status = FromPythonConverter(nullptr).Convert(object, out, 0);
+  if (status.ok()) return status;
+  ValuePath path(root);
+  return FromPythonConverter(&path).Convert(object, out, 0);
+}
+
+absl::Status FromPython(PyObject* object, const char* root, size_t index,
+                        Value* out) {
+  absl::Status status = FromPythonConverter(nullptr).Convert(object, out, 0);
+  if (status.ok()) return status;
+  ValuePath path(root);
+  ScopedPathElement element(path, index);
+  return FromPythonConverter(&path).Convert(object, out, 0);
 }
 
 PyObject* TextToPython(std::string_view text) {

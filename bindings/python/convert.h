@@ -19,13 +19,23 @@
 namespace duet::python {
 
 // A new reference, or nullptr with *error set (InvalidArgument naming the
-// path) and no Python exception pending.
+// path) and no Python exception pending. Paths are built only on failure:
+// the value is converted again, tracking where.
 PyObject* ToPython(const Value& value, internal::ValuePath& path,
+                   absl::Status* error);
+
+// The same for element `index` under `root` ("args" -> args[2]). The path
+// is built only to word an error, so the call path allocates nothing.
+PyObject* ToPython(const Value& value, const char* root, size_t index,
                    absl::Status* error);
 
 // Converts `object` (borrowed) into *out. InvalidArgument naming the type and
 // the path for anything unconvertible; no Python exception is left pending.
 absl::Status FromPython(PyObject* object, internal::ValuePath& path,
+                        Value* out);
+// The same at `root` ("result"), or at element `index` under it.
+absl::Status FromPython(PyObject* object, const char* root, Value* out);
+absl::Status FromPython(PyObject* object, const char* root, size_t index,
                         Value* out);
 
 // A Python str for UTF-8 text, undecodable bytes replaced (for messages,

@@ -18,7 +18,6 @@ namespace duet::python {
 namespace {
 
 namespace py = pybind11;
-using internal::ScopedPathElement;
 using internal::ValuePath;
 
 CallContext& RequireContext() {
@@ -45,11 +44,9 @@ std::string NameArgument(py::handle name, const char* what) {
 
 std::vector<Value> ArgumentsToValues(const py::tuple& args) {
   std::vector<Value> values(args.size());
-  ValuePath path("args");
   for (size_t i = 0; i < values.size(); ++i) {
-    ScopedPathElement element(path, i);
     absl::Status status =
-        FromPython(PyTuple_GET_ITEM(args.ptr(), i), path, &values[i]);
+        FromPython(PyTuple_GET_ITEM(args.ptr(), i), "args", i, &values[i]);
     if (!status.ok()) RaiseStatus(status);
   }
   return values;

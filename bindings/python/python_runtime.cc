@@ -42,7 +42,6 @@ namespace duet {
 namespace python {
 namespace {
 
-using internal::ScopedPathElement;
 using internal::ToAbsl;
 using internal::ValuePath;
 
@@ -122,12 +121,10 @@ class PythonImplementation : public Implementation {
     // Vectorcall with one spare slot in front (PY_VECTORCALL_ARGUMENTS_OFFSET)
     // saves building a tuple.
     absl::InlinedVector<PyObject*, 8> argv(args.size() + 1, nullptr);
-    ValuePath path("args");
     absl::Status error;
     size_t converted = 0;
     for (; converted < args.size(); ++converted) {
-      ScopedPathElement element(path, converted);
-      PyObject* arg = ToPython(args[converted], path, &error);
+      PyObject* arg = ToPython(args[converted], "args", converted, &error);
       if (arg == nullptr) break;
       argv[converted + 1] = arg;
     }
@@ -149,8 +146,7 @@ class PythonImplementation : public Implementation {
     }
 
     Value out;
-    ValuePath result_path("result");
-    absl::Status status = FromPython(result, result_path, &out);
+    absl::Status status = FromPython(result, "result", &out);
     Py_DECREF(result);
     if (!status.ok()) return status;
     return out;
