@@ -251,10 +251,7 @@ absl::Status ToV8Impl(v8::Local<v8::Context> context, const Value& value,
     }
     case Value::Kind::kBytes: {
       const std::string& data = value.as_bytes().data();
-      v8::Local<v8::ArrayBuffer> buffer =
-          v8::ArrayBuffer::New(isolate, data.size());
-      if (!data.empty()) std::memcpy(buffer->Data(), data.data(), data.size());
-      *out = v8::Uint8Array::New(buffer, 0, data.size());
+      *out = v8::Uint8Array::New(NewArrayBuffer(isolate, data), 0, data.size());
       return absl::OkStatus();
     }
     case Value::Kind::kList: {
@@ -369,6 +366,18 @@ v8::Local<v8::String> Str(v8::Isolate* isolate, std::string_view utf8) {
   if (!NewString(isolate, utf8).ToLocal(&out))
     return v8::String::Empty(isolate);
   return out;
+}
+
+v8::Local<v8::ArrayBuffer> NewArrayBuffer(v8::Isolate* isolate,
+                                          std::string_view data) {
+  if (data.empty()) return v8::ArrayBuffer::New(isolate, 0);
+  char* copy = new char[data.size()];
+  std::memcpy(copy, data.data(), data.size());
+  std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(
+      copy, data.size(),
+      [](void* bytes, size_t, void*) { delete[] static_cast<char*>(bytes); },
+      nullptr);
+  return v8::ArrayBuffer::New(isolate, std::move(store));
 }
 
 bool ScalarToV8(v8::Isolate* isolate, const Value& value,

@@ -49,6 +49,12 @@ v8::MaybeLocal<v8::String> NewString(v8::Isolate* isolate,
 // Same, for a string that must exist (short literals, names).
 v8::Local<v8::String> Str(v8::Isolate* isolate, std::string_view utf8);
 
+// An ArrayBuffer holding a copy of `data`, in memory of its own rather than
+// from the isolate's allocator: v8::ArrayBuffer::New aborts the process when
+// the allocator refuses (as an isolate over its budget does).
+v8::Local<v8::ArrayBuffer> NewArrayBuffer(v8::Isolate* isolate,
+                                          std::string_view data);
+
 // For calls whose failure needs no handling (best-effort property sets).
 template <typename T>
 void IgnoreResult(const v8::Maybe<T>&) {}

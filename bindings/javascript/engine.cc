@@ -25,7 +25,7 @@ using internal::ToAbsl;
 constexpr char kPendingExceptionMessage[] =
     "duet: JavaScript exception pending";
 
-v8::ArrayBuffer::Allocator* Allocator() {
+v8::ArrayBuffer::Allocator* DefaultAllocator() {
   static v8::ArrayBuffer::Allocator* allocator =
       v8::ArrayBuffer::Allocator::NewDefaultAllocator();
   return allocator;
@@ -121,8 +121,12 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
       new Engine(services, std::move(log_source), std::move(root)));
   engine->memory_mb_ = memory_mb;
   v8::Isolate::CreateParams params;
-  params.array_buffer_allocator = Allocator();
+  params.array_buffer_allocator = DefaultAllocator();
   if (memory_mb > 0) {
+    // ArrayBuffer contents get the same budget again (budget_allocator.h).
+    engine->allocator_ =
+        NewBudgetAllocator(static_cast<size_t>(memory_mb) << 20);
+    params.array_buffer_allocator = engine->allocator_.get();
     params.constraints.ConfigureDefaultsFromHeapSize(
         0, static_cast<size_t>(memory_mb) << 20);
   }
@@ -597,11 +601,7 @@ void Engine::ThrowStatus(const absl::Status& status) {
          true);
   if (error) define("language", LanguageName(error->language), true);
   std::string serialized = SerializeStatus(status);
-  v8::Local<v8::ArrayBuffer> buffer =
-      v8::ArrayBuffer::New(isolate_, serialized.size());
-  if (!serialized.empty()) {
-    std::memcpy(buffer->Data(), serialized.data(), serialized.size());
-  }
+  v8::Local<v8::ArrayBuffer> buffer = NewArrayBuffer(isolate_, serialized);
   IgnoreResult(object->SetPrivate(context, status_key_.Get(isolate_), buffer));
   isolate_->ThrowException(exception);
 }

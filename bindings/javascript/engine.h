@@ -38,6 +38,7 @@
 #include "duet/error.h"
 #include "duet/internal/watchdog.h"
 #include "duet/runtime.h"
+#include "javascript/budget_allocator.h"
 #include "javascript/thread_state.h"
 #include "v8.h"
 
@@ -327,6 +328,8 @@ class Engine {
   std::vector<Export> exports_;
 
   int64_t memory_mb_ = 0;
+  // Outlives the isolate: ~Engine disposes it in its body.
+  BudgetAllocatorPtr allocator_;
   std::shared_ptr<EngineRegistry> registry_;
   std::shared_ptr<ParkedThreads> parked_;
   std::atomic<bool> exhausted_{false};

@@ -207,6 +207,22 @@ while (true) a.push(new Array(1e6).fill(1));
               IsOkAndHolds(Value(3)));
 }
 
+TEST_F(JsLimitsTest, ArrayBufferContentsCountAgainstTheLimit) {
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadLimited("buffers.mjs", R"JS(
+export function big(mb) { return new Uint8Array(mb * 1024 * 1024).length; }
+export function echo(b) { return b; }
+)JS",
+                                              "buffers", 64));
+  EXPECT_THAT(
+      CallByName(*impl, "big", {Value(200)}),
+      StatusIs(absl::StatusCode::kUnknown,
+               HasSubstr("RangeError: Array buffer allocation failed")));
+  EXPECT_THAT(CallByName(*impl, "big", {Value(8)}),
+              IsOkAndHolds(Value(8 << 20)));
+  Value bytes(Bytes(std::string(1 << 20, 'x')));
+  EXPECT_THAT(CallByName(*impl, "echo", {bytes}), IsOkAndHolds(bytes));
+}
+
 TEST_F(JsLimitsTest, DeepRecursionIsARangeError) {
   ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("rec.mjs", R"JS(
 export function recurse() { function f() { return f() + 1; } return f(); }

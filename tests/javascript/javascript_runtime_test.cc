@@ -365,6 +365,68 @@ TEST_F(JsTest, ReplSession) {
   EXPECT_EQ(eval("x"), "5");  // still there after errors
 }
 
+// Each thread keeps its V8 thread state parked per isolate (thread_state.h):
+// released at thread exit, or left alone when the isolate went first.
+TEST_F(JsTest, ParkedThreadStateLifetimes) {
+  constexpr char kSource[] = "export function add(a, b) { return a + b; }\n";
+  // A thread that exits while the isolate lives.
+  ASSERT_OK_AND_ASSIGN(auto first, LoadSource("first.mjs", kSource));
+  std::thread([&] {
+    EXPECT_THAT(CallByName(*first, "add", {Value(1), Value(2)}),
+                IsOkAndHolds(Value(3)));
+  }).join();
+  EXPECT_THAT(CallByName(*first, "add", {Value(2), Value(2)}),
+              IsOkAndHolds(Value(4)));
+  // An isolate disposed while another thread still has state parked in it.
+  ASSERT_OK_AND_ASSIGN(auto second, LoadSource("second.mjs", kSource));
+  std::atomic<int> step{0};
+  std::thread waiter([&] {
+    EXPECT_THAT(CallByName(*second, "add", {Value(1), Value(1)}),
+                IsOkAndHolds(Value(2)));
+    step = 1;
+    while (step.load() != 2) std::this_thread::yield();
+    // The isolate is gone; this thread's state for it is never touched.
+    EXPECT_THAT(CallByName(*first, "add", {Value(3), Value(3)}),
+                IsOkAndHolds(Value(6)));
+  });
+  while (step.load() != 1) std::this_thread::yield();
+  second.reset();
+  step = 2;
+  waiter.join();
+  // Many short-lived isolates used from one long-lived thread.
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("many.mjs", kSource));
+    std::thread([&] {
+      EXPECT_THAT(CallByName(*impl, "add", {Value(i), Value(1)}),
+                  IsOkAndHolds(Value(i + 1)));
+    }).join();
+    EXPECT_THAT(CallByName(*impl, "add", {Value(i), Value(2)}),
+                IsOkAndHolds(Value(i + 2)));
+  }
+}
+
+TEST_F(JsTest, ThreadsTakeTurnsInOneIsolate) {
+  ASSERT_OK_AND_ASSIGN(
+      auto impl,
+      LoadSource("turns.mjs",
+                 "let n = 0;\nexport function next() { return ++n; }\n"));
+  constexpr int kThreads = 4;
+  constexpr int kCalls = 2000;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kCalls; ++i) {
+        if (!CallByName(*impl, "next", {}).ok()) failures.fetch_add(1);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_THAT(CallByName(*impl, "next", {}),
+              IsOkAndHolds(Value(kThreads * kCalls + 1)));
+}
+
 TEST_F(JsTest, PerCallCost) {
   ASSERT_OK_AND_ASSIGN(
       auto impl,
