@@ -446,7 +446,16 @@ def repl_run(namespace, code, is_expression):
 
 
 def repl_incomplete(code):
-    """Whether Python's own parser wants more lines (as its REPL does)."""
+    """Whether Python's own parser wants more lines (as its REPL does).
+
+    A final newline only ends the last line: as in Python's REPL, a block
+    ends at a blank line, so "def f():\n    return 1\n" is incomplete and
+    "def f():\n    return 1\n\n" is not.
+    """
+    if code.endswith("\r\n"):
+        code = code[:-2]
+    elif code.endswith("\n"):
+        code = code[:-1]
     try:
         return codeop.compile_command(code, "<repl>", "single") is None
     except (SyntaxError, ValueError, OverflowError, MemoryError):

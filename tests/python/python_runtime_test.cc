@@ -1429,17 +1429,24 @@ TEST_F(PythonRuntimeTest, HundredMegabyteStringRoundTrips) {
 TEST_F(PythonRuntimeTest, IncompleteInputIsWhatPythonsParserSays) {
   ASSERT_OK_AND_ASSIGN(auto repl, runtime_->NewReplSession());
   for (const char* code :
-       {"def f():", "def f():\n    return 1", "for x in y:\n", "(1,",
-        "x = [1,\n 2", "'''abc", "print('a'", "\\"}) {
+       {"def f():", "def f():\n", "def f():\n    return 1",
+        "def f():\n    return 1\n", "for x in y:\n", "(1,", "x = [1,\n 2\n",
+        "'''abc", "'''abc\n", "print('a'", "\\"}) {
     EXPECT_TRUE(repl->IsIncomplete(code)) << code;
   }
   // A blank line ends a block, as in Python's REPL; wrong input is complete
   // (Evaluate reports the SyntaxError).
-  for (const char* code : {"def f():\n    return 1\n", "x = 1", "", "# note",
-                           "1 +", "1 + )", "if x:\n    pass\n\n"}) {
+  for (const char* code :
+       {"def f():\n    return 1\n\n", "def f():\r\n    return 1\r\n\r\n",
+        "x = 1", "x = 1\n", "", "# note", "1 +", "1 +\n", "1 + )",
+        "if x:\n    pass\n\n"}) {
     EXPECT_FALSE(repl->IsIncomplete(code)) << code;
   }
   EXPECT_FALSE(repl->IsIncomplete("\xff("));
+  // What the duet command sends once a block is complete evaluates.
+  EXPECT_THAT(repl->Evaluate("def twice(x):\n    y = x * 2\n    return y\n\n"),
+              IsOkAndHolds(std::string("")));
+  EXPECT_THAT(repl->Evaluate("twice(21)\n"), IsOkAndHolds(std::string("42")));
 }
 
 TEST_F(DuetApiTest, CompletesNamesFromTheSession) {
