@@ -2,8 +2,10 @@
 //
 //   BM_HostCall/python/add        Host::Call("arith", "add", {1, 2})
 //   BM_RawPybind11Call/add        add(1, 2) through pybind11, GIL held
+//   BM_RawPybind11CallGilPerCall  the same, taking the GIL per call
 //   BM_HostCall/javascript/add    the same in JavaScript
 //   BM_RawV8Call/add              v8::Function::Call, isolate entered
+//   BM_RawV8CallLockedPerCall     the same, taking v8::Locker per call
 //
 // The raw calls keep their lock and scopes across the loop, as a hand-rolled
 // embedding would; Host::Call takes them on every call because it may be
@@ -75,6 +77,27 @@ void BM_RawPybind11Call(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_RawPybind11Call)->Name("BM_RawPybind11Call/add");
+
+// The same call taking the GIL on every call, as any embedding callable from
+// several threads must: the floor for Host::Call in Python.
+void BM_RawPybind11CallGilPerCall(benchmark::State& state) {
+  py::object add;
+  {
+    py::gil_scoped_acquire gil;
+    py::dict scope;
+    py::exec("def add(a, b):\n    return a + b\n", scope);
+    add = scope["add"];
+  }
+  for (auto _ : state) {
+    py::gil_scoped_acquire gil;
+    int64_t result = add(1, 2).cast<int64_t>();
+    benchmark::DoNotOptimize(result);
+  }
+  py::gil_scoped_acquire gil;
+  add = py::object();
+}
+BENCHMARK(BM_RawPybind11CallGilPerCall)
+    ->Name("BM_RawPybind11CallGilPerCall/add");
 
 void BM_RawV8Call(benchmark::State& state) {
   std::unique_ptr<v8::ArrayBuffer::Allocator> allocator(
