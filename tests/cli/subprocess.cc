@@ -5,12 +5,17 @@
 #include <pty.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 namespace duet::testing {
@@ -146,7 +151,8 @@ namespace {
 }
 
 // Reads from `fd` into `out` until `done` says so, the fd closes, or the
-// deadline passes. Returns false on timeout.
+// deadline passes. Returns false on timeout. `done` is asked again at least
+// every 10 ms, so it may watch things other than the output.
 template <typename Done>
 bool ReadUntil(int fd, std::string& out,
                std::chrono::steady_clock::time_point deadline, Done done) {
@@ -155,7 +161,8 @@ bool ReadUntil(int fd, std::string& out,
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
     pollfd p = {fd, POLLIN, 0};
-    int ready = poll(&p, 1, static_cast<int>(left.count()));
+    int ready =
+        poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 10)));
     if (ready <= 0) continue;
     char buffer[4096];
     ssize_t n = read(fd, buffer, sizeof buffer);
@@ -170,12 +177,66 @@ bool ReadUntil(int fd, std::string& out,
 
 }  // namespace
 
+namespace {
+
+// Whether the terminal is in canonical (line) mode. On Linux the master side
+// of a pseudo-terminal reports the slave's settings.
+bool Canonical(int master) {
+  termios mode = {};
+  if (tcgetattr(master, &mode) != 0) return true;
+  return (mode.c_lflag & ICANON) != 0;
+}
+
+bool KeysWelcome(int master, TerminalStep::Keys keys) {
+  switch (keys) {
+    case TerminalStep::Keys::kEditor:
+      return !Canonical(master);
+    case TerminalStep::Keys::kProgram:
+      return Canonical(master);
+    default:
+      return true;
+  }
+}
+
+// For a step that timed out: the terminal mode, and each thread of the
+// child with its state and where the kernel has it waiting.
+std::string Diagnose(pid_t pid, int master) {
+  std::ostringstream out;
+  out << "terminal: " << (Canonical(master) ? "canonical" : "raw (editing)")
+      << "\n";
+  std::error_code error;
+  const std::string task = "/proc/" + std::to_string(pid) + "/task";
+  for (std::filesystem::directory_iterator it(task, error), end;
+       !error && it != end; it.increment(error)) {
+    auto read = [&](const char* name) {
+      std::ifstream in(it->path() / name);
+      std::string text;
+      std::getline(in, text);
+      return text;
+    };
+    std::string stat = read("stat");
+    // "tid (comm) S ...": the state is the field after the name.
+    size_t close = stat.rfind(')');
+    std::string state = close != std::string::npos && close + 2 < stat.size()
+                            ? stat.substr(close + 2, 1)
+                            : "?";
+    out << "thread " << it->path().filename().string() << " " << read("comm")
+        << ": " << state << " in " << read("wchan") << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace
+
 ProcessResult RunInTerminal(const std::vector<std::string>& argv,
                             const std::vector<TerminalStep>& steps,
                             const ProcessOptions& options) {
   ProcessResult result;
   int master = -1;
-  pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+  winsize size = {};
+  size.ws_row = 40;
+  size.ws_col = 120;
+  pid_t pid = forkpty(&master, nullptr, nullptr, &size);
   if (pid == 0) StartChild(argv, options);
   if (pid < 0) {
     result.exit_code = 127;
@@ -193,24 +254,31 @@ ProcessResult RunInTerminal(const std::vector<std::string>& argv,
       found = result.out.find(step.wait_for, seen);
       return found != std::string::npos;
     });
+    if (ok && found != std::string::npos && !step.send.empty()) {
+      // Output keeps being collected while the terminal settles.
+      ok = ReadUntil(master, result.out, deadline,
+                     [&] { return KeysWelcome(master, step.keys_for); });
+      ok = ok && KeysWelcome(master, step.keys_for);
+    }
     if (!ok || found == std::string::npos) {
-      timed_out = !ok;
+      timed_out = true;
       result.err =
-          "step " + std::to_string(i) + ": never saw '" + step.wait_for + "'";
+          "step " + std::to_string(i) + ": never saw '" + step.wait_for + "'" +
+          (found != std::string::npos ? " in the right terminal mode" : "") +
+          "\n" + Diagnose(pid, master);
       break;
     }
     seen = found + step.wait_for.size();
-    if (!step.send.empty()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
     if (!step.send.empty() &&
         write(master, step.send.data(), step.send.size()) < 0) {
       result.err = "cannot write to the terminal";
       break;
     }
   }
-  if (!ReadUntil(master, result.out, deadline, [] { return false; })) {
+  if (!timed_out &&
+      !ReadUntil(master, result.out, deadline, [] { return false; })) {
     timed_out = true;
+    result.err = "the program did not end\n" + Diagnose(pid, master);
   }
   if (timed_out) kill(pid, SIGKILL);
   close(master);

@@ -30,17 +30,29 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
                          const ProcessOptions& options = {});
 
 // One step of a terminal session: wait until the screen shows `wait_for`
-// (after what earlier steps waited for), then type `send` a moment later, as
-// a person would (a line editor switches the terminal to raw mode around
-// its prompt; keys typed ahead of that are echoed twice).
+// (after what earlier steps waited for) and the terminal is in the state
+// `keys_for` names, then type `send`.
+//
+// The terminal state is the synchronisation that matters: a line editor
+// switches the terminal out of canonical mode while it reads a line and back
+// while the program runs. Keys typed at the wrong moment are echoed twice,
+// lost, or (Ctrl-C, Ctrl-D) mean something else. No step sleeps.
 struct TerminalStep {
+  enum class Keys {
+    kEditor,   // a line editor is reading (canonical mode off): typing
+    kProgram,  // the program has the terminal in canonical mode: Ctrl-C
+               // as a signal while code runs
+    kAny,
+  };
   std::string wait_for;
   std::string send;
+  Keys keys_for = Keys::kEditor;
 };
 
 // Runs argv in a pseudo-terminal, so the program sees a terminal on stdin
 // and stdout, and plays `steps`. `out` holds everything the terminal showed
-// (with "\r\n" line ends); `err` says which step timed out, if one did.
+// (with "\r\n" line ends); `err` says which step timed out, if one did,
+// with the terminal mode and the state of each of the program's threads.
 ProcessResult RunInTerminal(const std::vector<std::string>& argv,
                             const std::vector<TerminalStep>& steps,
                             const ProcessOptions& options = {});
