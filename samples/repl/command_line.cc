@@ -29,27 +29,38 @@ const std::vector<CommandSpec>& Commands() {
        {"--lang"},
        "usage: duet repl [--plugins DIR]... [--lang python|javascript]\n"
        "\n"
-       "Evaluates each line in the current language; every loaded module is a\n"
-       "global there (greeter.greet(\"x\")). Meta-commands:\n"
-       "  :help                  this list\n"
-       "  :list                  modules, implementations, the active one\n"
-       "  :use MODULE LANGUAGE   switch a module's active implementation\n"
-       "  :lang LANGUAGE         evaluate in another language\n"
-       "  :quit                  leave (also Ctrl-D)\n"
+       "Evaluates each input in the current language; every loaded module is "
+       "a\nglobal there (greeter.greet(\"x\")). Meta-commands (:help COMMAND "
+       "for more):\n"
+       "  :help [COMMAND]          this list, or one command in detail\n"
+       "  :list                    modules, implementations, the active one\n"
+       "  :use MODULE [LANGUAGE]   show or switch a module's implementation\n"
+       "  :lang [LANGUAGE]         show or switch the evaluation language\n"
+       "  :load DIR                load more plugins\n"
+       "  :reload MODULE           re-read a module's files\n"
+       "  :time EXPR               evaluate and show how long it took\n"
+       "  :compare MODULE.FN(ARGS) run in every implementation, side by side\n"
+       "  :bench MODULE.FN(ARGS)   time every implementation\n"
+       "  :check [MODULE]          run the [[examples]] of plugin.toml\n"
+       "  :quit                    leave (also Ctrl-D)\n"
        "\n"
-       "An input that is not finished (an open bracket, a Python block) "
-       "continues\non the next line; a blank line ends a Python block.\n"
-       "Plugin output (print, console.log, duet.log) is shown on stdout.\n"
+       "An unfinished input (an open bracket or string, a Python block) "
+       "continues\non the next line, as the language's own parser decides; "
+       "a blank line\nends a Python block. Tab completes meta-commands, "
+       "module and function\nnames and the language's globals.\n"
        "\n"
-       "Ctrl-C drops the line being typed; while code runs it ends duet.\n"
+       "Ctrl-C while something runs stops it (JavaScript is terminated, "
+       "Python\ngets KeyboardInterrupt) and keeps the session; at the prompt "
+       "it drops the\nline. Ctrl-D on an empty line leaves.\n"
        "\n"
-       "On a terminal: line editing and history through libedit. History "
-       "lives in\n$DUET_HISTORY, else $XDG_STATE_HOME/duet/history, else\n"
-       "~/.local/state/duet/history; DUET_HISTORY= (empty) disables it.\n"
+       "On a terminal: line editing (libedit; ~/.editrc applies), colour "
+       "unless\nNO_COLOR is set, and history in $DUET_HISTORY, else\n"
+       "$XDG_STATE_HOME/duet/history, else ~/.local/state/duet/history;\n"
+       "DUET_HISTORY= (empty) turns history off.\n"
        "\n"
        "Piped (stdin not a terminal): reads lines with no prompt, prints "
        "results\non stdout and errors on stderr, and goes on after an error. "
-       "The exit\ncode is 0 when every line succeeded, 1 otherwise.\n"},
+       "The exit\ncode is 0 when every input succeeded, 1 otherwise.\n"},
       {"list",
        "modules, implementations, the active one, exports",
        {"--json"},
@@ -72,23 +83,47 @@ const std::vector<CommandSpec>& Commands() {
        "\n"
        "example: duet call greeter.greet '\"world\"'\n"},
       {"check",
-       "run every [[examples]] entry against every implementation",
-       {},
-       "usage: duet check [--plugins DIR]... [MODULE...]\n"
+       "do the implementations agree? examples, or random inputs (--fuzz)",
+       {"--json", "--fuzz", "--seed"},
+       "usage: duet check [--plugins DIR]... [--json] [MODULE...]\n"
+       "       duet check [--plugins DIR]... --fuzz N [--seed S] [--json] "
+       "[MODULE...]\n"
        "\n"
-       "Calls each example in the modules' plugin.toml with every "
-       "implementation\nand compares the result with `expect` by value "
-       "(3 equals 3.0). Prints\none line per module, example and language. "
-       "Exit code 1 on any\nmismatch, error, or plugin that failed to load.\n"},
+       "Calls each [[examples]] entry of the modules' plugin.toml with every\n"
+       "implementation and compares the result with `expect` by value (3 "
+       "equals\n3.0). Prints a row per module, example and language: pass or "
+       "FAIL and\nwhat came back. Exit code 1 on any mismatch, error, or "
+       "plugin that\nfailed to load.\n"
+       "\n"
+       "--fuzz N sends N random inputs, made from each function's declared\n"
+       "[exports.NAME] params, to every implementation, and reports the "
+       "first\ninput on which they disagree, shrunk to a small one. Both "
+       "raising an\nerror counts as agreeing; one raising while the other "
+       "returns does not.\nThe run is deterministic: the seed is printed, "
+       "and --seed S picks another.\nExit code 1 when any function "
+       "disagrees.\n"
+       "\n"
+       "--json prints one JSON object instead of the table.\n"},
       {"bench",
        "time each implementation on the same input",
-       {"--seconds"},
-       "usage: duet bench [--plugins DIR]... [--seconds S] MODULE.FUNCTION "
-       "[JSON_ARG...]\n"
+       {"--seconds", "--json", "--svg"},
+       "usage: duet bench [--plugins DIR]... [--seconds S] [--json] "
+       "[--svg FILE]\n"
+       "                  MODULE.FUNCTION [JSON_ARG...]\n"
        "\n"
-       "For each implementation: warms up, then calls the function for S "
-       "seconds\n(default 0.5) and prints calls per second and the median "
-       "time per call\nside by side.\n"},
+       "For each implementation: one call, a warm-up, then calls for S "
+       "seconds\n(default 0.5); prints calls per second, the median, p10 and "
+       "p90 time per\ncall and how the languages compare. It also times a "
+       "no-op function,\ncalled through duet in each language with the same "
+       "arguments (a tiny\nplugin built into duet, _duet_baseline), to show "
+       "whether the function\nor the call itself dominates.\n"
+       "\n"
+       "--json prints the numbers as one JSON object; --svg FILE also draws "
+       "them\nas a chart (median bars, p10-p90 whiskers, the no-op "
+       "baseline).\n"
+       "\n"
+       "example: duet bench textstats.word_counts '\"the cat and the "
+       "hat\"'\n"},
       {"help", "help for a command", {}, "usage: duet help [COMMAND]\n"},
   };
   return *commands;
@@ -221,7 +256,34 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, char** argv) {
                          *value, "'"));
       }
       out.seconds = seconds;
+    } else if (name == "--svg") {
+      absl::StatusOr<std::string> value = take_value();
+      if (!value.ok()) return value.status();
+      if (value->empty()) return UsageError("--svg wants a file name");
+      out.svg = *value;
+    } else if (name == "--fuzz") {
+      absl::StatusOr<std::string> value = take_value();
+      if (!value.ok()) return value.status();
+      int64_t n = 0;
+      if (!absl::SimpleAtoi(*value, &n) || n < 1 || n > 100'000'000) {
+        return UsageError(absl::StrCat(
+            "--fuzz wants a number of inputs (1 or more), not '", *value, "'"));
+      }
+      out.fuzz = n;
+    } else if (name == "--seed") {
+      absl::StatusOr<std::string> value = take_value();
+      if (!value.ok()) return value.status();
+      uint64_t seed = 0;
+      if (!absl::SimpleAtoi(*value, &seed)) {
+        return UsageError(absl::StrCat(
+            "--seed wants a non-negative integer, not '", *value, "'"));
+      }
+      out.seed = seed;
     }
+  }
+
+  if (out.seed && out.fuzz == 0) {
+    return UsageError("--seed goes with --fuzz N");
   }
 
   if (out.command == "help") {

@@ -8,6 +8,7 @@
 #ifndef DUET_SAMPLES_REPL_COMMAND_LINE_H_
 #define DUET_SAMPLES_REPL_COMMAND_LINE_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,10 +30,13 @@ struct CommandLine {
   bool help = false;     // --help / -h, or `duet help [COMMAND]`
   bool version = false;  // --version
 
-  bool json = false;                // list --json
+  bool json = false;                // list, check, bench --json
   std::optional<Language> runtime;  // call --runtime
   std::optional<Language> lang;     // repl --lang
   double seconds = 0.5;             // bench --seconds
+  std::string svg;                  // bench --svg FILE
+  int64_t fuzz = 0;                 // check --fuzz N (0: examples only)
+  std::optional<uint64_t> seed;     // check --seed S
 
   std::vector<std::string> args;  // positional arguments after the command
 };

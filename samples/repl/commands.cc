@@ -1,14 +1,19 @@
 #include "commands.h"
 
+#include <unistd.h>
+
 #include <algorithm>
-#include <chrono>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "bench.h"
+#include "check.h"
 #include "duet/duet.h"
+#include "fuzz.h"
 #include "output.h"
 #include "session.h"
 
@@ -143,83 +148,79 @@ int RunCheck(const CommandLine& command_line) {
   if (!session) return exit_code;
   Host& host = *session->host;
 
-  std::vector<ModuleInfo> modules;
-  if (command_line.args.empty()) {
-    modules = host.ListModules();
-  } else {
-    for (const std::string& name : command_line.args) {
-      absl::StatusOr<ModuleInfo> module = host.GetModule(name);
-      if (!module.ok()) {
-        PrintError(OneLine(module.status()) + NoPluginsHint(*session));
-        return kExitFailure;
-      }
-      modules.push_back(*std::move(module));
-    }
+  absl::StatusOr<std::vector<ModuleInfo>> modules =
+      SelectModules(host, command_line.args);
+  if (!modules.ok()) {
+    PrintError(OneLine(modules.status()) + NoPluginsHint(*session));
+    return kExitFailure;
   }
+  const bool colour = !command_line.json && ColourWanted(STDOUT_FILENO);
 
-  // Labels first, so the columns line up while results stream in.
-  size_t module_width = 0, label_width = 0;
-  for (const ModuleInfo& module : modules) {
-    if (!module.manifest) continue;
-    for (const Example& example : module.manifest->examples) {
-      module_width = std::max(module_width, DisplayWidth(module.name));
-      label_width = std::max(
-          label_width, DisplayWidth(CallLabel(example.call, example.args)));
-    }
-  }
-  auto pad = [](std::string text, size_t width) {
-    size_t n = DisplayWidth(text);
-    if (n < width) text.append(width - n, ' ');
-    return text;
-  };
-
-  int passed = 0, failed = 0;
-  std::vector<std::string> without_examples;
-  for (const ModuleInfo& module : modules) {
-    if (!module.manifest || module.manifest->examples.empty()) {
-      without_examples.push_back(module.name);
-      continue;
-    }
-    const std::string toml = module.manifest->file.filename().string();
-    for (const Example& example : module.manifest->examples) {
-      const std::string label = CallLabel(example.call, example.args);
+  if (command_line.fuzz > 0) {
+    FuzzOptions options;
+    options.inputs = command_line.fuzz;
+    options.seed = command_line.seed.value_or(kDefaultFuzzSeed);
+    size_t name_width = 0;
+    for (const ModuleInfo& module : *modules) {
       for (const ImplementationInfo& impl : module.implementations) {
-        const std::string language(NameOf(impl.language));
-        std::string line = absl::StrCat(pad(module.name, module_width), "  ",
-                                        pad(label, label_width), "  ",
-                                        pad(language, 10), "  ");
-        absl::StatusOr<Value> got = host.CallImplementation(
-            module.name, impl.language, example.call, example.args);
-        if (got.ok() && EquivalentByValue(*got, example.expect)) {
-          ++passed;
-          WriteOut(line + "pass\n");
-          continue;
+        for (const std::string& function : impl.exports) {
+          name_width = std::max(name_width, DisplayWidth(module.name) + 1 +
+                                                DisplayWidth(function));
         }
-        ++failed;
-        if (got.ok()) {
-          absl::StrAppend(&line, "FAIL  expected ",
-                          ShortJson(example.expect, 60), ", got ",
-                          ShortJson(*got, 60));
-        } else {
-          absl::StrAppend(&line, "FAIL  error: ", OneLine(got.status()));
-        }
-        absl::StrAppend(&line, "  (", toml, ":", example.line, ")\n");
-        WriteOut(line);
       }
     }
+    if (!command_line.json) {
+      WriteOut(absl::StrCat("fuzzing with seed ", options.seed, " (--seed ",
+                            options.seed, " repeats this run), up to ",
+                            options.inputs, " inputs per function\n"));
+    }
+    std::vector<FuzzFunctionReport> reports =
+        Fuzz(host, *modules, options, [&](const FuzzFunctionReport& report) {
+          if (!command_line.json) {
+            WriteOut(FuzzReportText(report, name_width, colour));
+          }
+        });
+    int disagree = 0, agree = 0, skipped = 0;
+    for (const FuzzFunctionReport& report : reports) {
+      if (!report.skipped.empty()) {
+        ++skipped;
+      } else {
+        ++(report.finding ? disagree : agree);
+      }
+    }
+    if (command_line.json) {
+      JsonOptions json;
+      json.indent = 2;
+      WriteOut(ToJson(FuzzJson(reports, options), json) + "\n");
+    } else {
+      std::string summary = absl::StrCat(
+          disagree,
+          disagree == 1 ? " function disagrees, " : " functions disagree, ",
+          agree, " agree");
+      if (skipped > 0) absl::StrAppend(&summary, ", ", skipped, " skipped");
+      if (reports.empty()) {
+        summary = "nothing to fuzz: no module has two implementations";
+      }
+      WriteOut(summary + "\n");
+    }
+    return disagree == 0 && session->problems.empty() ? kExitOk : kExitFailure;
   }
 
-  std::string summary = absl::StrCat(passed, " passed, ", failed, " failed");
-  if (!without_examples.empty()) {
-    absl::StrAppend(&summary,
-                    "; no examples: ", absl::StrJoin(without_examples, ", "));
+  CheckTable table(*modules, colour);
+  if (!command_line.json) WriteOut(table.Header());
+  CheckReport report =
+      RunExamples(host, *modules, [&](const ExampleOutcome& outcome) {
+        if (!command_line.json) WriteOut(table.Row(outcome));
+      });
+  if (command_line.json) {
+    JsonOptions json;
+    json.indent = 2;
+    WriteOut(ToJson(CheckJson(report, session->problems), json) + "\n");
+  } else {
+    WriteOut(CheckTable::Summary(report, session->problems));
   }
-  if (!session->problems.empty()) {
-    absl::StrAppend(&summary, "; ", session->problems.size(),
-                    " plugin(s) failed to load");
-  }
-  WriteOut(summary + "\n");
-  return failed == 0 && session->problems.empty() ? kExitOk : kExitFailure;
+  return report.failed == 0 && session->problems.empty() ? kExitOk
+                                                         : kExitFailure;
 }
 
 int RunBench(const CommandLine& command_line) {
@@ -240,95 +241,37 @@ int RunBench(const CommandLine& command_line) {
       OpenSession(command_line, PluginOutput::kStderr, &exit_code);
   if (!session) return exit_code;
   Host& host = *session->host;
-  absl::StatusOr<ModuleInfo> module = host.GetModule(target->module);
-  if (!module.ok()) {
+  if (absl::StatusOr<ModuleInfo> module = host.GetModule(target->module);
+      !module.ok()) {
     PrintError(OneLine(module.status()) + NoPluginsHint(*session));
     return kExitFailure;
   }
 
-  using Clock = std::chrono::steady_clock;
-  const double seconds = command_line.seconds;
-  const auto budget = std::chrono::duration<double>(seconds);
-  const auto warmup = std::chrono::duration<double>(std::min(0.2, seconds / 5));
-
-  struct Row {
-    Language language;
-    int64_t calls = 0;
-    double calls_per_second = 0;
-    double median = 0;
-    Value result;
-  };
-  std::vector<Row> rows;
-  WriteOut(absl::StrCat(target->module, ".",
-                        CallLabel(target->function, *args, 60), ": ",
-                        FormatSeconds(seconds), " per implementation\n"));
-  for (const ImplementationInfo& impl : module->implementations) {
-    Row row;
-    row.language = impl.language;
-    auto call = [&]() {
-      return host.CallImplementation(target->module, impl.language,
-                                     target->function, *args);
-    };
-    // One call first: an error stops the bench before any timing.
-    absl::StatusOr<Value> first = call();
-    if (!first.ok()) {
-      PrintError(absl::StrCat(NameOf(impl.language), ": ",
-                              FormatError(first.status())));
+  BenchOptions options;
+  options.seconds = command_line.seconds;
+  absl::StatusOr<BenchReport> report =
+      RunBenchmark(host, target->module, target->function, *args, options);
+  if (!report.ok()) {
+    PrintError(std::string(report.status().message()));
+    return kExitFailure;
+  }
+  if (!command_line.svg.empty()) {
+    std::ofstream out(command_line.svg, std::ios::binary);
+    out << BenchSvg(*report);
+    out.close();
+    if (!out) {
+      PrintError(absl::StrCat("cannot write ", command_line.svg));
       return kExitFailure;
     }
-    row.result = *std::move(first);
-    for (auto start = Clock::now(); Clock::now() - start < warmup;) {
-      if (absl::StatusOr<Value> r = call(); !r.ok()) {
-        PrintError(
-            absl::StrCat(NameOf(impl.language), ": ", FormatError(r.status())));
-        return kExitFailure;
-      }
-    }
-    std::vector<double> times;
-    const auto start = Clock::now();
-    auto now = start;
-    // The sample count is capped so a long run of fast calls stays small.
-    constexpr size_t kMaxSamples = 5'000'000;
-    while (now - start < budget && times.size() < kMaxSamples) {
-      const auto before = Clock::now();
-      absl::StatusOr<Value> r = call();
-      now = Clock::now();
-      if (!r.ok()) {
-        PrintError(
-            absl::StrCat(NameOf(impl.language), ": ", FormatError(r.status())));
-        return kExitFailure;
-      }
-      times.push_back(std::chrono::duration<double>(now - before).count());
-    }
-    const double total = std::chrono::duration<double>(now - start).count();
-    row.calls = static_cast<int64_t>(times.size());
-    row.calls_per_second = total > 0 ? row.calls / total : 0;
-    std::nth_element(times.begin(), times.begin() + times.size() / 2,
-                     times.end());
-    row.median = times.empty() ? 0 : times[times.size() / 2];
-    rows.push_back(std::move(row));
   }
-
-  std::vector<std::vector<std::string>> table = {
-      {"LANGUAGE", "CALLS/S", "MEDIAN", "CALLS", "RELATIVE"}};
-  double best = 0;
-  for (const Row& row : rows) best = std::max(best, row.calls_per_second);
-  for (const Row& row : rows) {
-    char relative[32];
-    std::snprintf(relative, sizeof relative, "%.2fx",
-                  best > 0 ? row.calls_per_second / best : 0.0);
-    table.push_back({std::string(NameOf(row.language)),
-                     GroupThousands(static_cast<int64_t>(row.calls_per_second)),
-                     FormatSeconds(row.median), GroupThousands(row.calls),
-                     relative});
-  }
-  WriteOut(Table(table, {1, 2, 3, 4}));
-  for (size_t i = 1; i < rows.size(); ++i) {
-    if (!EquivalentByValue(rows[0].result, rows[i].result)) {
-      WriteOut(absl::StrCat(
-          "note: the results differ: ", NameOf(rows[0].language), " returned ",
-          ShortJson(rows[0].result, 60), ", ", NameOf(rows[i].language),
-          " returned ", ShortJson(rows[i].result, 60), "\n"));
+  if (command_line.json) {
+    JsonOptions json;
+    json.indent = 2;
+    WriteOut(ToJson(BenchJson(*report), json) + "\n");
+  } else {
+    WriteOut(BenchText(*report, ColourWanted(STDOUT_FILENO)));
+    if (!command_line.svg.empty()) {
+      WriteOut(absl::StrCat("chart: ", command_line.svg, "\n"));
     }
   }
   return kExitOk;

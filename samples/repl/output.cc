@@ -1,8 +1,13 @@
 #include "output.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -328,6 +333,147 @@ bool IsValidUtf8(std::string_view text) {
     i += length;
   }
   return true;
+}
+
+bool ColourWanted(int fd) {
+  if (isatty(fd) != 1) return false;
+  if (const char* no_color = std::getenv("NO_COLOR"); no_color && *no_color) {
+    return false;
+  }
+  const char* term = std::getenv("TERM");
+  return term == nullptr || std::strcmp(term, "dumb") != 0;
+}
+
+std::string Paint(std::string_view text, Style style, bool colour) {
+  if (!colour || text.empty()) return std::string(text);
+  static constexpr const char* kCodes[] = {"1",  "2",  "31", "32",
+                                           "33", "34", "35"};
+  return absl::StrCat("\x1b[", kCodes[static_cast<int>(style)], "m",
+                      std::string(text), "\x1b[0m");
+}
+
+std::string HighlightResult(std::string_view text, bool colour) {
+  if (!colour) return std::string(text);
+  auto word_char = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+           c == '$' || (static_cast<unsigned char>(c) & 0x80);
+  };
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    const char c = text[i];
+    if (c == '\'' || c == '"' || c == '`') {  // a string literal
+      size_t end = i + 1;
+      while (end < text.size() && text[end] != c) {
+        end += text[end] == '\\' ? 2 : 1;
+      }
+      end = std::min(end + 1, text.size());
+      // b'...' (Python bytes) keeps its prefix inside the colour.
+      out += Paint(text.substr(i, end - i), Style::kGreen, true);
+      i = end;
+      continue;
+    }
+    if (word_char(c)) {
+      size_t end = i;
+      while (end < text.size() && word_char(text[end])) ++end;
+      // A number may carry a fraction and an exponent (1.5e-07).
+      if (std::isdigit(static_cast<unsigned char>(c))) {
+        while (end < text.size() &&
+               (word_char(text[end]) || text[end] == '.' ||
+                ((text[end] == '-' || text[end] == '+') &&
+                 (text[end - 1] == 'e' || text[end - 1] == 'E')))) {
+          ++end;
+        }
+      }
+      std::string_view word = text.substr(i, end - i);
+      // b'..' / f'..': a prefix glued to a string.
+      if (end < text.size() && (text[end] == '\'' || text[end] == '"') &&
+          word.size() <= 2) {
+        size_t close = end + 1;
+        while (close < text.size() && text[close] != text[end]) {
+          close += text[close] == '\\' ? 2 : 1;
+        }
+        close = std::min(close + 1, text.size());
+        out += Paint(text.substr(i, close - i), Style::kGreen, true);
+        i = close;
+        continue;
+      }
+      const bool number = std::isdigit(static_cast<unsigned char>(c)) ||
+                          word == "NaN" || word == "Infinity" ||
+                          word == "inf" || word == "nan";
+      if (number || word == "True" || word == "False" || word == "true" ||
+          word == "false") {
+        out += Paint(word, Style::kYellow, true);
+      } else if (word == "None" || word == "null") {
+        out += Paint(word, Style::kBold, true);
+      } else if (word == "undefined") {
+        out += Paint(word, Style::kDim, true);
+      } else {
+        out += std::string(word);
+      }
+      i = end;
+      continue;
+    }
+    if (c == '-' && i + 1 < text.size() &&
+        std::isdigit(static_cast<unsigned char>(text[i + 1])) &&
+        (out.empty() || !word_char(out.back()))) {
+      // A negative number: the sign joins the digits that follow.
+      size_t end = i + 1;
+      while (end < text.size() && (word_char(text[end]) || text[end] == '.')) {
+        ++end;
+      }
+      out += Paint(text.substr(i, end - i), Style::kYellow, true);
+      i = end;
+      continue;
+    }
+    out += c;
+    ++i;
+  }
+  return out;
+}
+
+namespace {
+
+// Frames the REPL or an engine made up, as opposed to a file of a plugin.
+bool IsPluginFrame(const StackFrame& frame) {
+  if (frame.file.empty() || frame.file[0] == '<') return false;
+  if (frame.file.rfind("node:", 0) == 0) return false;
+  return frame.file.find('/') != std::string::npos ||
+         frame.file.find('.') != std::string::npos;
+}
+
+std::string FrameLine(const StackFrame& frame) {
+  std::string out = "  at ";
+  if (!frame.function.empty()) absl::StrAppend(&out, frame.function, " (");
+  absl::StrAppend(&out, frame.file.empty() ? "<unknown>" : frame.file);
+  if (frame.line > 0) absl::StrAppend(&out, ":", frame.line);
+  if (frame.column > 0) absl::StrAppend(&out, ":", frame.column);
+  if (!frame.function.empty()) out += ")";
+  absl::StrAppend(&out, " [", NameOf(frame.language), "]");
+  return out;
+}
+
+}  // namespace
+
+std::string FormatScriptError(const absl::Status& status, bool colour) {
+  std::optional<ScriptError> error = GetScriptError(status);
+  if (!error) return std::string(status.message());
+  std::string out =
+      absl::StrCat(Paint(error->type, Style::kRed, colour),
+                   error->message.empty() ? "" : ": ", error->message);
+  if (!error->source_line.empty()) {
+    absl::StrAppend(&out, "\n    ", error->source_line);
+  }
+  // Innermost first within each group, as the engines report them.
+  std::vector<StackFrame> frames = error->stack;
+  std::stable_partition(frames.begin(), frames.end(), IsPluginFrame);
+  for (const StackFrame& frame : frames) {
+    absl::StrAppend(&out, "\n",
+                    IsPluginFrame(frame)
+                        ? FrameLine(frame)
+                        : Paint(FrameLine(frame), Style::kDim, colour));
+  }
+  return out;
 }
 
 }  // namespace duet::cli

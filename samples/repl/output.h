@@ -60,6 +60,24 @@ size_t DisplayWidth(std::string_view text);
 // Whether `text` is well-formed UTF-8.
 bool IsValidUtf8(std::string_view text);
 
+// Whether to colour what goes to `fd`: it is a terminal, TERM is not "dumb"
+// and NO_COLOR is unset or empty (https://no-color.org).
+bool ColourWanted(int fd);
+
+enum class Style { kBold, kDim, kRed, kGreen, kYellow, kBlue, kMagenta };
+// `text` wrapped in the style's ANSI codes when `colour`, else unchanged.
+std::string Paint(std::string_view text, Style style, bool colour);
+
+// Colours a result as the engines render it (repr() / node-like): strings
+// green, numbers and booleans yellow, None / null / undefined bold, as node
+// does. Unchanged when `colour` is false.
+std::string HighlightResult(std::string_view text, bool colour);
+
+// A script error for people: "Type: message", the source line, then the
+// stack with the frames in plugin files first (where the fault usually is)
+// and the REPL's own frames last. Other statuses print as their message.
+std::string FormatScriptError(const absl::Status& status, bool colour);
+
 }  // namespace duet::cli
 
 #endif  // DUET_SAMPLES_REPL_OUTPUT_H_

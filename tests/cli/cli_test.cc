@@ -1,5 +1,8 @@
 // Runs the built `duet` command as a user would, from the source tree, and
 // checks stdout, stderr and the exit code.
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -276,13 +279,50 @@ TEST(CliCheck, BundledPluginsPass) {
   ProcessResult r = Duet({"check", "--plugins", "plugins"});
   EXPECT_EQ(r.exit_code, 0) << Explain(r);
   EXPECT_THAT(r.out, Not(HasSubstr("FAIL"))) << Explain(r);
-  EXPECT_THAT(r.out,
-              ContainsRegex("greeter +greet\\(\"world\"\\) +python +pass"));
+  EXPECT_THAT(r.out, ContainsRegex("MODULE +EXAMPLE +LANGUAGE +RESULT +"
+                                   "RETURNED"));
+  // Each row says what came back.
+  EXPECT_THAT(r.out, ContainsRegex("greeter +greet\\(\"world\"\\) +python +"
+                                   "pass +\"Hello, world!\""));
   EXPECT_THAT(r.out,
               ContainsRegex("greeter +greet\\(\"world\"\\) +javascript +pass"));
   EXPECT_THAT(r.out, ContainsRegex("relay +loud_hello\\(\"world\"\\) +"
                                    "javascript +pass"));
   EXPECT_THAT(r.out, HasSubstr(" 0 failed"));
+}
+
+TEST(CliCheck, NumbersCompareByValue) {
+  // double(1.5) expects 3.0; JavaScript answers 3 (an int) and passes.
+  ProcessResult r =
+      Duet({"check", "--plugins", kFixtures + "/disagree", "twins"});
+  EXPECT_EQ(r.exit_code, 0) << Explain(r);
+  EXPECT_THAT(r.out,
+              ContainsRegex("twins +double\\(1.5\\) +python +pass +3.0"));
+  EXPECT_THAT(r.out,
+              ContainsRegex("twins +double\\(1.5\\) +javascript +pass +3\n"));
+}
+
+TEST(CliCheck, Json) {
+  ProcessResult r =
+      Duet({"check", "--json", "--plugins", kFixtures + "/wrong_example"});
+  EXPECT_EQ(r.exit_code, 1) << Explain(r);
+  absl::StatusOr<Value> parsed = ParseJson(r.out);
+  ASSERT_TRUE(parsed.ok()) << parsed.status() << "\n" << r.out;
+  const ValueMap& top = parsed->as_map();
+  EXPECT_EQ(*top.Find("passed"), Value(2));
+  EXPECT_EQ(*top.Find("failed"), Value(2));
+  EXPECT_EQ(*top.Find("ok"), Value(false));
+  const Value::List& results = top.Find("results")->as_list();
+  ASSERT_THAT(results, SizeIs(4));
+  const ValueMap& failed = results[2].as_map();
+  EXPECT_EQ(*failed.Find("module"), Value("mathy"));
+  EXPECT_EQ(*failed.Find("call"), Value("add"));
+  EXPECT_EQ(*failed.Find("args"), Value(Value::List{2, 2}));
+  EXPECT_EQ(*failed.Find("language"), Value("python"));
+  EXPECT_EQ(*failed.Find("passed"), Value(false));
+  EXPECT_EQ(*failed.Find("expect"), Value(5));
+  EXPECT_EQ(*failed.Find("got"), Value(4));
+  EXPECT_EQ(*failed.Find("line"), Value(15));
 }
 
 TEST(CliCheck, SelectedModulesOnly) {
@@ -295,9 +335,9 @@ TEST(CliCheck, SelectedModulesOnly) {
 TEST(CliCheck, WrongExampleFailsAndIsNamed) {
   ProcessResult r = Duet({"check", "--plugins", kFixtures + "/wrong_example"});
   EXPECT_EQ(r.exit_code, 1) << Explain(r);
-  EXPECT_THAT(r.out, ContainsRegex("mathy +add\\(1, 2\\) +python +pass"));
+  EXPECT_THAT(r.out, ContainsRegex("mathy +add\\(1, 2\\) +python +pass +3"));
   EXPECT_THAT(r.out, ContainsRegex("mathy +add\\(2, 2\\) +python +FAIL +"
-                                   "expected 5, got 4 +\\(plugin.toml:15\\)"))
+                                   "4, expected 5 +\\(plugin.toml:15\\)"))
       << Explain(r);
   EXPECT_THAT(r.out, ContainsRegex("mathy +add\\(2, 2\\) +javascript +FAIL"));
   EXPECT_THAT(r.out, HasSubstr("2 passed, 2 failed"));
@@ -309,15 +349,149 @@ TEST(CliCheck, UnknownModule) {
   EXPECT_THAT(Lines(r.err), SizeIs(1)) << Explain(r);
 }
 
+// ---- duet check --fuzz -----------------------------------------------------
+
+// The twins fixture disagrees on purpose: count_items stops counting at 3 in
+// JavaScript, initial takes half an emoji there, and double breaks on a
+// BigInt past 2^53; size agrees.
+TEST(CliFuzz, CatchesAndShrinksDisagreements) {
+  ProcessResult r =
+      Duet({"check", "--fuzz", "200", "--plugins", kFixtures + "/disagree"});
+  EXPECT_EQ(r.exit_code, 1) << Explain(r);
+  EXPECT_THAT(r.out, HasSubstr("seed 20240229 (--seed 20240229 repeats"));
+  // Shrunk to the smallest list JavaScript miscounts.
+  EXPECT_THAT(r.out, ContainsRegex("twins.count_items +DISAGREE +on input "
+                                   "[0-9]+, shrunk in [0-9]+ steps? to:\n"
+                                   " +count_items\\(\\[0, 0, 0, 0\\]\\)\n"
+                                   " +python +4\n"
+                                   " +javascript +3\n"))
+      << Explain(r);
+  // Shrunk to one character beyond the BMP; JavaScript's half of it is a
+  // lone surrogate, which duet refuses.
+  EXPECT_THAT(r.out, ContainsRegex("initial\\(\"[^\"a]{1,4}\"\\)\n"
+                                   " +python +\"[^\"a]{1,4}\"\n"
+                                   " +javascript +error: .*surrogate"))
+      << Explain(r);
+  // The smallest number that becomes a BigInt in JavaScript.
+  EXPECT_THAT(r.out, HasSubstr("double(9007199254740992)")) << Explain(r);
+  EXPECT_THAT(r.out, ContainsRegex("twins.size +agree +200 inputs"));
+  EXPECT_THAT(r.out, HasSubstr("3 functions disagree, 1 agree"));
+
+  // Deterministic: the same seed finds the same thing.
+  ProcessResult again =
+      Duet({"check", "--fuzz", "200", "--plugins", kFixtures + "/disagree"});
+  EXPECT_EQ(again.out, r.out);
+}
+
+TEST(CliFuzz, SeedAndJson) {
+  ProcessResult r = Duet({"check", "--fuzz", "50", "--seed", "7", "--json",
+                          "--plugins", kFixtures + "/disagree", "twins"});
+  EXPECT_EQ(r.exit_code, 1) << Explain(r);
+  absl::StatusOr<Value> parsed = ParseJson(r.out);
+  ASSERT_TRUE(parsed.ok()) << parsed.status() << "\n" << r.out;
+  const ValueMap& top = parsed->as_map();
+  EXPECT_EQ(*top.Find("seed"), Value(7));
+  EXPECT_EQ(*top.Find("ok"), Value(false));
+  bool found = false;
+  for (const Value& function : top.Find("functions")->as_list()) {
+    const ValueMap& f = function.as_map();
+    if (*f.Find("function") != Value("count_items")) continue;
+    found = true;
+    EXPECT_EQ(*f.Find("agree"), Value(false));
+    const ValueMap& counter = f.Find("counterexample")->as_map();
+    EXPECT_EQ(*counter.Find("args"),
+              Value(Value::List{Value::List{0, 0, 0, 0}}));
+    const Value::List& results = counter.Find("results")->as_list();
+    ASSERT_THAT(results, SizeIs(2));
+    EXPECT_EQ(*results[0].as_map().Find("value"), Value(4));
+    EXPECT_EQ(*results[1].as_map().Find("value"), Value(3));
+  }
+  EXPECT_TRUE(found) << r.out;
+}
+
+TEST(CliFuzz, AgreeingModulesPass) {
+  ProcessResult r = Duet({"check", "--fuzz", "30", "--plugins", "plugins",
+                          "greeter", "textstats"});
+  // greeter.language() answers its language by design; everything else
+  // agrees except top_words past 2^53.
+  EXPECT_THAT(r.out, ContainsRegex("greeter.greet +agree +30 inputs"))
+      << Explain(r);
+  EXPECT_THAT(r.out, ContainsRegex("textstats.word_counts +agree +30 inputs"))
+      << Explain(r);
+}
+
 // ---- duet bench -------------------------------------------------------------
+
+TEST(CliBench, JsonHasBothLanguagesAndTheBaseline) {
+  ProcessResult r = Duet({"bench", "--plugins", "plugins", "--seconds", "0.05",
+                          "--json", "greeter.greet", "\"world\""});
+  ASSERT_EQ(r.exit_code, 0) << Explain(r);
+  absl::StatusOr<Value> parsed = ParseJson(r.out);
+  ASSERT_TRUE(parsed.ok()) << parsed.status() << "\n" << r.out;
+  const ValueMap& top = parsed->as_map();
+  EXPECT_EQ(*top.Find("module"), Value("greeter"));
+  EXPECT_EQ(*top.Find("function"), Value("greet"));
+  EXPECT_EQ(*top.Find("args"), Value(Value::List{"world"}));
+  EXPECT_EQ(*top.Find("results_agree"), Value(true));
+  EXPECT_GE(top.Find("ratio")->as_number(), 1.0);
+  const Value::List& rows = top.Find("implementations")->as_list();
+  ASSERT_THAT(rows, SizeIs(2));
+  std::vector<std::string> languages;
+  for (const Value& row : rows) {
+    const ValueMap& m = row.as_map();
+    languages.push_back(m.Find("language")->as_string());
+    EXPECT_GT(m.Find("calls")->as_int(), 0);
+    EXPECT_GT(m.Find("calls_per_second")->as_number(), 0);
+    const double p10 = m.Find("p10_s")->as_number();
+    const double median = m.Find("median_s")->as_number();
+    const double p90 = m.Find("p90_s")->as_number();
+    EXPECT_GT(median, 0);
+    EXPECT_LE(p10, median);
+    EXPECT_LE(median, p90);
+    EXPECT_EQ(*m.Find("result"), Value("Hello, world!"));
+    const Value* baseline = m.Find("baseline");
+    ASSERT_NE(baseline, nullptr) << r.out;
+    EXPECT_GT(baseline->as_map().Find("median_s")->as_number(), 0);
+  }
+  EXPECT_THAT(languages, ::testing::ElementsAre("python", "javascript"));
+  EXPECT_THAT(top.Find("fastest")->as_string(),
+              ::testing::AnyOf("python", "javascript"));
+}
+
+TEST(CliBench, DrawsAnSvgChart) {
+  const std::string svg = ::testing::TempDir() + "/duet_bench_chart.svg";
+  ProcessResult r =
+      Duet({"bench", "--plugins", "plugins", "--seconds", "0.05", "--svg", svg,
+            "textstats.word_counts", "\"the cat & the <hat>\""});
+  ASSERT_EQ(r.exit_code, 0) << Explain(r);
+  EXPECT_THAT(r.out, HasSubstr("chart: " + svg));
+  std::ifstream in(svg);
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  EXPECT_THAT(text, ::testing::StartsWith("<svg xmlns="));
+  EXPECT_THAT(text, HasSubstr("</svg>"));
+  EXPECT_THAT(text, HasSubstr("textstats.word_counts(&quot;the cat &amp; the "
+                              "&lt;hat&gt;&quot;)"));
+  EXPECT_THAT(text, HasSubstr(">Python</text>"));
+  EXPECT_THAT(text, HasSubstr(">JavaScript</text>"));
+  EXPECT_THAT(text, HasSubstr("faster than"));
+  EXPECT_THAT(text, HasSubstr("duet no-op"));
+  EXPECT_THAT(text, HasSubstr("time per call ("));
+}
 
 TEST(CliBench, PrintsBothLanguages) {
   ProcessResult r = Duet({"bench", "--plugins", "plugins", "--seconds", "0.05",
                           "greeter.greet", "\"world\""});
   EXPECT_EQ(r.exit_code, 0) << Explain(r);
-  EXPECT_THAT(r.out, HasSubstr("CALLS/S"));
-  EXPECT_THAT(r.out, ContainsRegex("\npython +[0-9,]+ +[0-9.]+ [nmu]?s"));
-  EXPECT_THAT(r.out, ContainsRegex("\njavascript +[0-9,]+ +[0-9.]+ [nmu]?s"));
+  EXPECT_THAT(r.out, ContainsRegex("CALLS/S +MEDIAN +P10 +P90 +DUET NO-OP"));
+  const std::string number = " +[0-9.]+ [nmu]?s";
+  EXPECT_THAT(r.out, ContainsRegex("\npython +[0-9,]+" + number + number +
+                                   number + number));
+  EXPECT_THAT(r.out, ContainsRegex("\njavascript +[0-9,]+" + number + number +
+                                   number + number));
+  EXPECT_THAT(r.out, ContainsRegex("(python|javascript) is [0-9.]+x faster "
+                                   "than (python|javascript)"));
+  EXPECT_THAT(r.out, HasSubstr("A call through duet that does nothing costs"));
 }
 
 TEST(CliBench, ScriptErrorStopsIt) {
@@ -353,6 +527,9 @@ TEST(CliUsage, UnknownCommandOrOption) {
         {"call"},
         {"call", "greeter"},
         {"bench", "--seconds", "-1", "greeter.greet"},
+        {"check", "--fuzz", "many"},
+        {"check", "--seed", "3"},
+        {"list", "--svg", "x.svg"},
         {"help", "frobnicate"}}) {
     ProcessResult r = Duet(args);
     EXPECT_EQ(r.exit_code, 2) << args[0] << "\n" << Explain(r);
@@ -509,14 +686,16 @@ TEST(CliRepl, MetaCommandMistakesAreReported) {
   EXPECT_THAT(r.err, HasSubstr("hello"));
   EXPECT_THAT(r.out, HasSubstr("evaluating python"));
   EXPECT_THAT(r.out, HasSubstr("greeter uses python"));
-  EXPECT_THAT(r.out, HasSubstr(":use MODULE LANGUAGE"));
+  EXPECT_THAT(r.out, HasSubstr(":use MODULE [LANGUAGE]"));
   EXPECT_THAT(r.out, ContainsRegex("greeter +python"));
 }
 
 TEST(CliRepl, NeverCrashesOnOddInput) {
   ProcessResult r = Duet({"repl", "--plugins", "plugins"},
+                         // An open triple-quoted string swallows lines, as
+                         // in Python's REPL; two blank lines give it up.
                          std::string(":\n\n   \n\xff\xfe\n}\n))))\n"
-                                     "\"unterminated\n'''\n\n") +
+                                     "\"unterminated\n'''\n\n\n") +
                              "import sys; sys.exit(3)\n"
                              "raise SystemExit\n"
                              "greeter.greet()\n"
@@ -526,57 +705,264 @@ TEST(CliRepl, NeverCrashesOnOddInput) {
                              ":lang js\n"
                              "}\n"
                              "throw 42\n"
-                             "`unterminated\n\n"
+                             "`unterminated\n\n\n"
                              "greeter.greet({a: 1})\n"
                              "6 * 7\n");
   EXPECT_EQ(r.exit_code, 1) << Explain(r);
   EXPECT_THAT(r.out, HasSubstr("42\n")) << Explain(r);
 }
 
+TEST(CliRepl, CompareTimeCheckAndMore) {
+  ProcessResult r = Duet({"repl", "--plugins", "plugins"},
+                         ":compare textstats.top_words('b a b', 1)\n"
+                         ":compare greeter.greet(\"x\")\n"
+                         ":compare hello.hello('y')\n"
+                         ":time 6 * 7\n"
+                         ":check counter\n"
+                         ":reload greeter\n"
+                         ":load " +
+                             kFixtures +
+                             "/errors\n"
+                             "thrower.ok()\n"
+                             ":help compare\n"
+                             ":bench greeter.greet('z')\n");
+  EXPECT_EQ(r.exit_code, 0) << Explain(r);
+  EXPECT_THAT(r.out,
+              ContainsRegex("LANGUAGE +RESULT +TIME\n"
+                            "python +\\[\\[\"b\", 2\\]\\] +[0-9.]+ [nmu]?s\n"
+                            "javascript +\\[\\[\"b\", 2\\]\\] +[0-9.]+ "
+                            "[nmu]?s\nagree"))
+      << Explain(r);
+  EXPECT_THAT(r.out, HasSubstr("hello has one implementation"));
+  EXPECT_THAT(r.out, ContainsRegex("42\ntime: [0-9.]+ [nmu]?s\n"));
+  EXPECT_THAT(r.out, HasSubstr("8 passed, 0 failed"));
+  EXPECT_THAT(r.out, HasSubstr("reloaded greeter (python active)"));
+  EXPECT_THAT(r.out, HasSubstr("loaded thrower\n1\n"));
+  EXPECT_THAT(r.out, HasSubstr("usage: :compare MODULE.FN(ARGS...)"));
+  EXPECT_THAT(r.out, HasSubstr("greeter.greet(\"z\"): 300 ms per "
+                               "implementation"));
+  // The bench's baseline plugin stays out of sight.
+  EXPECT_THAT(r.out, Not(HasSubstr("_duet_baseline")));
+}
+
+TEST(CliRepl, CompareShowsADisagreement) {
+  ProcessResult r = Duet({"repl", "--plugins", kFixtures + "/disagree"},
+                         ":compare twins.count_items([1, 2, 3, 4, 5])\n"
+                         ":list\n");
+  EXPECT_EQ(r.exit_code, 1) << Explain(r);
+  EXPECT_THAT(r.out, ContainsRegex("python +5 +[0-9.]+ [nmu]?s\n"
+                                   "javascript +3 +[0-9.]+ [nmu]?s\n"
+                                   "DISAGREE"))
+      << Explain(r);
+}
+
+TEST(CliRepl, MetaCommandArgumentMistakes) {
+  ProcessResult r = Duet({"repl", "--plugins", "plugins"},
+                         ":compare\n"
+                         ":compare greeter\n"
+                         ":compare greeter.greet(nope)\n"
+                         ":bench nope.greet()\n"
+                         ":reload nope\n"
+                         ":load /no/such/dir\n"
+                         ":help frob\n"
+                         ":time\n");
+  EXPECT_EQ(r.exit_code, 1) << Explain(r);
+  EXPECT_THAT(r.err, HasSubstr("usage: :compare"));
+  EXPECT_THAT(r.err, HasSubstr("expected module.function(arguments...)"));
+  EXPECT_THAT(r.err, HasSubstr("'nope' is not a literal"));
+  EXPECT_THAT(r.err, HasSubstr("no module named 'nope'"));
+  EXPECT_THAT(r.err, HasSubstr("/no/such/dir"));
+  EXPECT_THAT(r.err, HasSubstr("no command 'frob'"));
+  EXPECT_THAT(r.err, HasSubstr("usage: :time EXPR"));
+}
+
 // ---- duet repl (on a terminal) ---------------------------------------------
 
-TEST(CliTerminal, PromptsEditsAndSurvivesCtrlC) {
+using Keys = TerminalStep::Keys;
+
+// Options for a REPL in a pseudo-terminal: no history, no colour, a dumb
+// terminal (no cursor movement in the output), unless a test says otherwise.
+ProcessOptions TerminalOptions() {
   ProcessOptions options;
   options.working_directory = DUET_SOURCE_DIR;
   options.environment["DUET_PLUGINS"] = std::nullopt;
   options.environment["DUET_HISTORY"] = "";
+  options.environment["NO_COLOR"] = "1";
   options.environment["TERM"] = "dumb";
-  options.timeout_seconds = 60;
-  ProcessResult r = RunInTerminal(
-      {DUET_CLI_PATH, "repl", "--plugins", "plugins"},
+  options.timeout_seconds = 40;
+  return options;
+}
+
+ProcessResult Terminal(const std::vector<TerminalStep>& steps,
+                       const ProcessOptions& options = TerminalOptions(),
+                       std::vector<std::string> args = {"repl", "--plugins",
+                                                        "plugins"}) {
+  args.insert(args.begin(), DUET_CLI_PATH);
+  return RunInTerminal(args, steps, options);
+}
+
+TEST(CliTerminal, PromptsEditsAndSurvivesCtrlC) {
+  ProcessResult r = Terminal({
+      {"py> ", "40 + 2\r"},
+      {"42", ""},
+      // Ctrl-C at the prompt drops the line and prompts again.
+      {"py> ", "oops\x03"},
+      {"py> ", ":use greeter js\r"},
+      {"greeter now uses javascript", ""},
+      {"py> ", ":lang js\r"},
+      {"js> ", "greeter.language()\r"},
+      {"'javascript'", ""},
+      {"js> ", "\x04"},  // Ctrl-D leaves
+  });
+  EXPECT_EQ(r.exit_code, 0) << Explain(r);
+  EXPECT_EQ(r.err, "") << Explain(r);
+  EXPECT_THAT(r.out, Not(HasSubstr("NameError")));  // "oops" never ran
+}
+
+TEST(CliTerminal, NoCommandStartsTheRepl) {
+  ProcessResult r = Terminal(
       {
-          {"py> ", "40 + 2\r"},
-          {"42", ""},
-          // Ctrl-C at the prompt drops the line and prompts again.
-          {"py> ", "\x03"},
-          {"py> ", ":use greeter js\r"},
-          {"greeter now uses javascript", ""},
-          {"py> ", ":lang js\r"},
-          {"js> ", "greeter.language()\r"},
-          {"'javascript'", ""},
-          {"js> ", "\x04"},  // Ctrl-D leaves
+          {"py> ", "greeter.greet('tty')\r"},
+          {"'Hello, tty!'", ""},
+          {"py> ", ":quit\r"},
       },
-      options);
+      TerminalOptions(), {});
   EXPECT_EQ(r.exit_code, 0) << Explain(r);
   EXPECT_EQ(r.err, "") << Explain(r);
 }
 
-TEST(CliTerminal, NoCommandStartsTheRepl) {
-  ProcessOptions options;
-  options.working_directory = DUET_SOURCE_DIR;  // ./plugins is the default
-  options.environment["DUET_PLUGINS"] = std::nullopt;
-  options.environment["DUET_HISTORY"] = "";
-  options.environment["TERM"] = "dumb";
-  options.timeout_seconds = 60;
-  ProcessResult r = RunInTerminal({DUET_CLI_PATH},
-                                  {
-                                      {"py> ", "greeter.greet('tty')\r"},
-                                      {"'Hello, tty!'", ""},
-                                      {"py> ", ":quit\r"},
-                                  },
-                                  options);
+TEST(CliTerminal, CtrlCOnAnEmptyLineSaysHowToLeave) {
+  ProcessResult r = Terminal({
+      {"py> ", "\x03"},
+      {"(To leave, press Ctrl-D or type :quit)", ""},
+      {"py> ", "\x04"},
+  });
+  EXPECT_EQ(r.exit_code, 0) << Explain(r);
+}
+
+TEST(CliTerminal, TabCompletes) {
+  ProcessResult r = Terminal({
+      // A module name, then one of its functions.
+      {"py> ", "gree\t"},
+      {"greeter", ".gre\t"},
+      {"greeter.greet", "('tab')\r"},
+      {"'Hello, tab!'", ""},
+      // Meta-commands, module names after :use, then its languages.
+      {"py> ", ":us\t"},
+      {":use ", "cou\t"},
+      {":use counter ", "\t"},
+      {"javascript  python", "j\t\r"},
+      {"counter now uses javascript", ""},
+      // The language's own globals, from the engine.
+      {"py> ", ":lang js\r"},
+      {"js> ", "Math.fl\t"},
+      {"Math.floor", "(2.5)\r"},
+      {"\r\n2\r\n", ""},
+      {"js> ", ":quit\r"},
+  });
   EXPECT_EQ(r.exit_code, 0) << Explain(r);
   EXPECT_EQ(r.err, "") << Explain(r);
+}
+
+TEST(CliTerminal, MultiLineInput) {
+  ProcessResult r = Terminal({
+      // A Python block continues until a blank line.
+      {"py> ", "def triple(x):\r"},
+      {"... ", "    return x * 3\r"},
+      {"... ", "\r"},
+      {"py> ", "triple(14)\r"},
+      {"42", ""},
+      // An open bracket continues in JavaScript.
+      {"py> ", ":lang js\r"},
+      {"js> ", "[1,\r"},
+      {"... ", "2].map(x => x * 10)\r"},
+      {"[ 10, 20 ]", ""},
+      {"js> ", "\x04"},
+  });
+  EXPECT_EQ(r.exit_code, 0) << Explain(r);
+  EXPECT_EQ(r.err, "") << Explain(r);
+}
+
+// The loop announces itself (on a line of its own, unlike the echo of the
+// input), so Ctrl-C is sent while it surely runs.
+TEST(CliTerminal, CtrlCStopsARunawayPythonLoop) {
+  ProcessResult r = Terminal({
+      {"py> ", "counter.increment(5)\r"},
+      {"5", ""},
+      {"py> ", "[print('spinning'), exec('while True: pass')]\r"},
+      {"\nspinning", "\x03", Keys::kProgram},
+      {"KeyboardInterrupt", ""},
+      // The session and its plugins, state included, are still there.
+      {"py> ", "counter.get()\r"},
+      {"5", ""},
+      {"py> ", "\x04"},
+  });
+  EXPECT_EQ(r.exit_code, 0) << Explain(r);
+}
+
+TEST(CliTerminal, CtrlCStopsARunawayJavaScriptLoop) {
+  ProcessResult r = Terminal(
+      {
+          {"js> ", "console.log('spinning'); while (true) {}\r"},
+          {"\nspinning", "\x03", Keys::kProgram},
+          {"Interrupted", ""},
+          {"js> ", "greeter.greet('again')\r"},
+          {"'Hello, again!'", ""},
+          {"js> ", "\x04"},
+      },
+      TerminalOptions(), {"repl", "--plugins", "plugins", "--lang", "js"});
+  EXPECT_EQ(r.exit_code, 0) << Explain(r);
+}
+
+TEST(CliTerminal, HistorySurvivesARestart) {
+  const std::string state = ::testing::TempDir() + "/duet_history_state";
+  std::filesystem::remove_all(state);
+  ProcessOptions options = TerminalOptions();
+  options.environment["DUET_HISTORY"] = std::nullopt;
+  options.environment["XDG_STATE_HOME"] = state;
+  ProcessResult first = Terminal(
+      {
+          {"py> ", "6 * 7\r"},
+          {"42", ""},
+          {"py> ", "\x04"},
+      },
+      options);
+  ASSERT_EQ(first.exit_code, 0) << Explain(first);
+  std::ifstream file(state + "/duet/history");
+  std::string history((std::istreambuf_iterator<char>(file)),
+                      std::istreambuf_iterator<char>());
+  EXPECT_THAT(history, HasSubstr("6"));
+
+  // Ctrl-P recalls the line from the last session.
+  ProcessResult second = Terminal(
+      {
+          {"py> ", "\x10"},
+          {"6 * 7", "\r"},
+          {"42", ""},
+          {"py> ", "\x04"},
+      },
+      options);
+  EXPECT_EQ(second.exit_code, 0) << Explain(second);
+}
+
+TEST(CliTerminal, ColourOnATerminalUnlessNoColor) {
+  ProcessOptions options = TerminalOptions();
+  options.environment["TERM"] = "xterm-256color";
+  options.environment["NO_COLOR"] = std::nullopt;
+  const std::vector<TerminalStep> steps = {
+      {"py> ", "greeter.greet('c')\r"}, {"Hello, c!", ""}, {"py> ", "1 / 0\r"},
+      {"ZeroDivisionError", ""},        {"py> ", "\x04"},
+  };
+  ProcessResult colour = Terminal(steps, options);
+  EXPECT_EQ(colour.exit_code, 0) << Explain(colour);
+  EXPECT_THAT(colour.out, HasSubstr("\x1b[32m'Hello, c!'\x1b[0m"));
+  EXPECT_THAT(colour.out, HasSubstr("\x1b[31mZeroDivisionError\x1b[0m"));
+
+  options.environment["NO_COLOR"] = "1";
+  ProcessResult plain = Terminal(steps, options);
+  EXPECT_EQ(plain.exit_code, 0) << Explain(plain);
+  EXPECT_THAT(plain.out, HasSubstr("'Hello, c!'"));
+  EXPECT_THAT(plain.out, Not(ContainsRegex("\x1b\\[[0-9;]*m")));
 }
 
 }  // namespace

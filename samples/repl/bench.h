@@ -1,0 +1,85 @@
+// Timing a function in every implementation on the same input (`duet
+// bench`, `:bench`), next to what a call through duet costs by itself.
+//
+// The baseline is a no-op function in each language that takes the same
+// arguments and returns null: the time of a call minus the time of the
+// no-op is what the function itself costs. It is a tiny plugin built into
+// the `duet` command (module _duet_baseline), written to a temporary
+// directory, loaded, and the directory removed again; commands that list
+// modules leave it out.
+#ifndef DUET_SAMPLES_REPL_BENCH_H_
+#define DUET_SAMPLES_REPL_BENCH_H_
+
+#include <atomic>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "duet/duet.h"
+
+namespace duet::cli {
+
+inline constexpr char kBaselineModule[] = "_duet_baseline";
+
+// Per-call times of one function in one language.
+struct Timing {
+  int64_t calls = 0;
+  double calls_per_second = 0;
+  double median = 0;  // seconds per call
+  double p10 = 0;
+  double p90 = 0;
+};
+
+struct BenchRow {
+  Language language = Language::kPython;
+  Timing function;
+  std::optional<Timing> baseline;  // the no-op, same language and arguments
+  Value result;                    // what the function returned
+};
+
+struct BenchReport {
+  std::string module;
+  std::string function;
+  Value::List args;
+  double seconds = 0;            // per implementation
+  std::vector<BenchRow> rows;    // in kAllLanguages order
+  std::string baseline_problem;  // why there is no baseline, if none
+
+  // The row with the smallest median, and how many times faster it is than
+  // the slowest (1 with a single implementation).
+  const BenchRow* fastest() const;
+  const BenchRow* slowest() const;
+  double ratio() const;
+};
+
+struct BenchOptions {
+  double seconds = 0.5;  // of timed calls per implementation
+  bool baseline = true;
+  // Polled between calls: set it to stop (the result is kCancelled).
+  const std::atomic<bool>* stop = nullptr;
+};
+
+// Loads the no-op plugin into `host` unless it is there already.
+absl::Status EnsureBaseline(Host& host);
+
+// For each implementation: one call (an error ends the bench with that
+// error, prefixed by the language), a warm-up, then calls for
+// options.seconds; then the same for the baseline.
+absl::StatusOr<BenchReport> RunBenchmark(Host& host, const std::string& module,
+                                         const std::string& function,
+                                         const Value::List& args,
+                                         const BenchOptions& options);
+
+// The heading, the table, which language is faster by how much, and
+// whether the function or the call through duet dominates.
+std::string BenchText(const BenchReport& report, bool colour);
+// The object `duet bench --json` prints.
+Value BenchJson(const BenchReport& report);
+// A self-contained SVG chart of the report (chart.cc).
+std::string BenchSvg(const BenchReport& report);
+
+}  // namespace duet::cli
+
+#endif  // DUET_SAMPLES_REPL_BENCH_H_
