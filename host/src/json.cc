@@ -167,24 +167,6 @@ class Parser {
     return absl::OkStatus();
   }
 
-  static void AppendUtf8(std::string* out, uint32_t c) {
-    if (c < 0x80) {
-      out->push_back(static_cast<char>(c));
-    } else if (c < 0x800) {
-      out->push_back(static_cast<char>(0xC0 | (c >> 6)));
-      out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    } else if (c < 0x10000) {
-      out->push_back(static_cast<char>(0xE0 | (c >> 12)));
-      out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    } else {
-      out->push_back(static_cast<char>(0xF0 | (c >> 18)));
-      out->push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    }
-  }
-
   absl::Status ParseString(std::string* out) {
     ++pos_;  // opening quote
     while (true) {
@@ -227,13 +209,13 @@ class Parser {
           out->push_back('\t');
           break;
         case 'u': {
-          uint32_t c1;
+          uint32_t c1 = 0;
           if (absl::Status st = ParseHex4(&c1); !st.ok()) return st;
           if (c1 >= 0xDC00 && c1 <= 0xDFFF) {
             return Error("lone surrogate escape in a string");
           }
           if (c1 >= 0xD800 && c1 <= 0xDBFF) {
-            uint32_t c2;
+            uint32_t c2 = 0;
             if (!Consume("\\u"))
               return Error("lone surrogate escape in a string");
             if (absl::Status st = ParseHex4(&c2); !st.ok()) return st;
@@ -242,7 +224,7 @@ class Parser {
             }
             c1 = 0x10000 + ((c1 - 0xD800) << 10) + (c2 - 0xDC00);
           }
-          AppendUtf8(out, c1);
+          internal::AppendUtf8(out, c1);
           break;
         }
         default:
@@ -330,9 +312,82 @@ class Parser {
   size_t pos_ = 0;
 };
 
-void AppendString(std::string* out, std::string_view s) {
+void AppendNewline(std::string* out, const JsonOptions& options, int level) {
+  if (options.indent <= 0) return;
+  out->push_back('\n');
+  out->append(static_cast<size_t>(options.indent * level), ' ');
+}
+
+void AppendJson(std::string* out, const Value& value,
+                const JsonOptions& options, int level) {
+  switch (value.kind()) {
+    case Value::Kind::kNull:
+      out->append("null");
+      return;
+    case Value::Kind::kBool:
+      out->append(value.as_bool() ? "true" : "false");
+      return;
+    case Value::Kind::kInt:
+      absl::StrAppend(out, value.as_int());
+      return;
+    case Value::Kind::kFloat:
+      out->append(internal::FormatDouble(value.as_float()));
+      return;
+    case Value::Kind::kString:
+      internal::AppendJsonQuoted(out, value.as_string());
+      return;
+    case Value::Kind::kBytes:
+      out->append("{\"$bytes\": ");
+      internal::AppendJsonQuoted(out,
+                                 absl::Base64Escape(value.as_bytes().data()));
+      out->push_back('}');
+      return;
+    case Value::Kind::kList: {
+      const Value::List& list = value.as_list();
+      if (list.empty()) {
+        out->append("[]");
+        return;
+      }
+      out->push_back('[');
+      for (size_t i = 0; i < list.size(); ++i) {
+        if (i > 0) out->append(options.indent > 0 ? "," : ", ");
+        AppendNewline(out, options, level + 1);
+        AppendJson(out, list[i], options, level + 1);
+      }
+      AppendNewline(out, options, level);
+      out->push_back(']');
+      return;
+    }
+    case Value::Kind::kMap: {
+      const Value::Map& map = value.as_map();
+      if (map.empty()) {
+        out->append("{}");
+        return;
+      }
+      out->push_back('{');
+      bool first = true;
+      for (const auto& [key, item] : map) {
+        if (!first) out->append(options.indent > 0 ? "," : ", ");
+        first = false;
+        AppendNewline(out, options, level + 1);
+        internal::AppendJsonQuoted(out, key);
+        out->append(": ");
+        AppendJson(out, item, options, level + 1);
+      }
+      AppendNewline(out, options, level);
+      out->push_back('}');
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+namespace internal {
+
+void AppendJsonQuoted(std::string* out, std::string_view text) {
   out->push_back('"');
-  for (unsigned char c : s) {
+  for (unsigned char c : text) {
     switch (c) {
       case '"':
         out->append("\\\"");
@@ -368,92 +423,20 @@ void AppendString(std::string* out, std::string_view s) {
   out->push_back('"');
 }
 
-void AppendNewline(std::string* out, const JsonOptions& options, int level) {
-  if (options.indent <= 0) return;
-  out->push_back('\n');
-  out->append(static_cast<size_t>(options.indent * level), ' ');
-}
-
-void AppendJson(std::string* out, const Value& value,
-                const JsonOptions& options, int level) {
-  switch (value.kind()) {
-    case Value::Kind::kNull:
-      out->append("null");
-      return;
-    case Value::Kind::kBool:
-      out->append(value.as_bool() ? "true" : "false");
-      return;
-    case Value::Kind::kInt:
-      absl::StrAppend(out, value.as_int());
-      return;
-    case Value::Kind::kFloat: {
-      double d = value.as_float();
-      if (std::isnan(d)) {
-        out->append("NaN");
-      } else if (std::isinf(d)) {
-        out->append(d > 0 ? "Infinity" : "-Infinity");
-      } else {
-        // Shortest text that reads back to the same double.
-        char buffer[32];
-        for (int precision = 15; precision <= 17; ++precision) {
-          std::snprintf(buffer, sizeof(buffer), "%.*g", precision, d);
-          if (std::strtod(buffer, nullptr) == d) break;
-        }
-        std::string text = buffer;
-        // Keep floats floats: 3.0 must not read back as the int 3.
-        if (text.find_first_of(".eEn") == std::string::npos) text += ".0";
-        out->append(text);
-      }
-      return;
-    }
-    case Value::Kind::kString:
-      AppendString(out, value.as_string());
-      return;
-    case Value::Kind::kBytes:
-      out->append("{\"$bytes\": ");
-      AppendString(out, absl::Base64Escape(value.as_bytes().data()));
-      out->push_back('}');
-      return;
-    case Value::Kind::kList: {
-      const Value::List& list = value.as_list();
-      if (list.empty()) {
-        out->append("[]");
-        return;
-      }
-      out->push_back('[');
-      for (size_t i = 0; i < list.size(); ++i) {
-        if (i > 0) out->append(options.indent > 0 ? "," : ", ");
-        AppendNewline(out, options, level + 1);
-        AppendJson(out, list[i], options, level + 1);
-      }
-      AppendNewline(out, options, level);
-      out->push_back(']');
-      return;
-    }
-    case Value::Kind::kMap: {
-      const Value::Map& map = value.as_map();
-      if (map.empty()) {
-        out->append("{}");
-        return;
-      }
-      out->push_back('{');
-      bool first = true;
-      for (const auto& [key, item] : map) {
-        if (!first) out->append(options.indent > 0 ? "," : ", ");
-        first = false;
-        AppendNewline(out, options, level + 1);
-        AppendString(out, key);
-        out->append(": ");
-        AppendJson(out, item, options, level + 1);
-      }
-      AppendNewline(out, options, level);
-      out->push_back('}');
-      return;
-    }
+std::string FormatDouble(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
+  char buffer[32];
+  for (int precision = 15; precision <= 17; ++precision) {
+    std::snprintf(buffer, sizeof(buffer), "%.*g", precision, value);
+    if (std::strtod(buffer, nullptr) == value) break;
   }
+  std::string text = buffer;
+  if (text.find_first_of(".eEn") == std::string::npos) text += ".0";
+  return text;
 }
 
-}  // namespace
+}  // namespace internal
 
 absl::StatusOr<Value> ParseJson(std::string_view text) {
   return Parser(text).ParseDocument();

@@ -126,38 +126,6 @@ bool NumbersEquivalent(const Value& a, const Value& b) {
   return x == y;
 }
 
-void AppendQuoted(std::string* out, std::string_view text) {
-  out->push_back('"');
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      default:
-        if (c < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
-          out->append(buffer);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out->push_back('"');
-}
-
 void AppendDebug(std::string* out, const Value& value) {
   switch (value.kind()) {
     case Value::Kind::kNull:
@@ -169,23 +137,11 @@ void AppendDebug(std::string* out, const Value& value) {
     case Value::Kind::kInt:
       absl::StrAppend(out, value.as_int());
       return;
-    case Value::Kind::kFloat: {
-      double d = value.as_float();
-      if (std::isnan(d)) {
-        out->append("NaN");
-      } else if (std::isinf(d)) {
-        out->append(d > 0 ? "Infinity" : "-Infinity");
-      } else {
-        char buffer[32];
-        std::snprintf(buffer, sizeof(buffer), "%.17g", d);
-        std::string text = buffer;
-        if (text.find_first_of(".eE") == std::string::npos) text += ".0";
-        out->append(text);
-      }
+    case Value::Kind::kFloat:
+      out->append(internal::FormatDouble(value.as_float()));
       return;
-    }
     case Value::Kind::kString:
-      AppendQuoted(out, value.as_string());
+      internal::AppendJsonQuoted(out, value.as_string());
       return;
     case Value::Kind::kBytes: {
       out->append("b\"");
@@ -218,7 +174,7 @@ void AppendDebug(std::string* out, const Value& value) {
       for (const auto& [key, item] : value.as_map()) {
         if (!first) out->append(", ");
         first = false;
-        AppendQuoted(out, key);
+        internal::AppendJsonQuoted(out, key);
         out->append(": ");
         AppendDebug(out, item);
       }

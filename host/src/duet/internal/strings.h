@@ -4,6 +4,7 @@
 #ifndef DUET_INTERNAL_STRINGS_H_
 #define DUET_INTERNAL_STRINGS_H_
 
+#include <string>
 #include <string_view>
 
 #include "absl/strings/string_view.h"
@@ -16,6 +17,15 @@ inline absl::string_view ToAbsl(std::string_view s) {
 inline std::string_view ToStd(absl::string_view s) {
   return std::string_view(s.data(), s.size());
 }
+
+// Appends `text` as a JSON string literal: quotes, backslash escapes, and
+// \u00XX for other control characters. UTF-8 passes through unchanged.
+void AppendJsonQuoted(std::string* out, std::string_view text);
+
+// A double as JSON-like text that reads back to the same double: the
+// shortest of %.15g..%.17g, "NaN", "Infinity", "-Infinity", and ".0" added to
+// integral values so a float never reads back as an int.
+std::string FormatDouble(double value);
 
 }  // namespace duet::internal
 

@@ -20,6 +20,9 @@ std::optional<size_t> FindInvalidUtf8(std::string_view text);
 bool Utf16ToUtf8(const uint16_t* data, size_t length, std::string* out,
                  size_t* bad_index);
 
+// Appends one code point (at most U+10FFFF) as UTF-8.
+void AppendUtf8(std::string* out, uint32_t code_point);
+
 // Latin-1 (one-byte engine strings) to UTF-8; cannot fail.
 void Latin1ToUtf8(const uint8_t* data, size_t length, std::string* out);
 
