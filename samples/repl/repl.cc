@@ -163,8 +163,7 @@ class Repl {
  public:
   Repl(Session& session, Language language, bool interactive,
        InterruptWatcher* watcher)
-      : session_(session),
-        host_(*session.host),
+      : host_(*session.host),
         language_(language),
         interactive_(interactive),
         watcher_(watcher),
@@ -696,7 +695,6 @@ class Repl {
     return out;
   }
 
-  Session& session_;
   Host& host_;
   Language language_;
   const bool interactive_;
