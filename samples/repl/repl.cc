@@ -244,7 +244,11 @@ class Repl {
       return false;
     }
     work();
-    if (watcher_ != nullptr) watcher_->EndRun();
+    if (watcher_ != nullptr) {
+      watcher_->EndRun();
+      // Ctrl-C leaves the terminal's "^C" at the end of the line.
+      if (watcher_->interrupted()) WriteErr("\n");
+    }
     return true;
   }
 
@@ -277,8 +281,6 @@ class Repl {
       report = FormatScriptError(status, error_colour_);
     }
     if (report.empty() || report.back() != '\n') report += '\n';
-    // Ctrl-C leaves the terminal's "^C" at the end of the line.
-    if (interactive_ && absl::IsCancelled(status)) report = "\n" + report;
     WriteErr(report);
   }
 
