@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <new>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -295,10 +296,18 @@ absl::Status ToV8Impl(v8::Local<v8::Context> context, const Value& value,
 
 absl::StatusOr<Value> ToValue(v8::Local<v8::Context> context,
                               v8::Local<v8::Value> value, ValuePath& path) {
-  Value out;
-  FromJs converter(context, path);
-  DUET_RETURN_IF_ERROR(converter.Convert(value, &out));
-  return out;
+  // A value too large for memory is an error, not a std::bad_alloc leaving
+  // through V8's frames (this may run inside a V8 callback).
+  try {
+    Value out;
+    FromJs converter(context, path);
+    DUET_RETURN_IF_ERROR(converter.Convert(value, &out));
+    return out;
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the value at ", path.ToString(),
+                     " is too large to convert (out of memory)"));
+  }
 }
 
 absl::StatusOr<v8::Local<v8::Value>> ToV8(v8::Local<v8::Context> context,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <new>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -319,26 +320,36 @@ PyObject* ToPython(const Value& value, const char* root, size_t index,
   return ToPython(value, path, error);
 }
 
+// Converts without a path first (no allocation per value) and again with
+// one only to word an error. A value too large for memory (a list of 10**9
+// items) is an error, never a std::bad_alloc abort.
+absl::Status ConvertFromPython(PyObject* object, ValuePath& path, Value* out) {
+  try {
+    absl::Status status = FromPythonConverter(nullptr).Convert(object, out, 0);
+    if (status.ok()) return status;
+    return FromPythonConverter(&path).Convert(object, out, 0);
+  } catch (const std::bad_alloc&) {
+    *out = Value();  // give back what was built
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the value at ", path.ToString(),
+                     " is too large to convert (out of memory)"));
+  }
+}
+
 absl::Status FromPython(PyObject* object, ValuePath& path, Value* out) {
-  absl::Status status = FromPythonConverter(nullptr).Convert(object, out, 0);
-  if (status.ok()) return status;
-  return FromPythonConverter(&path).Convert(object, out, 0);
+  return ConvertFromPython(object, path, out);
 }
 
 absl::Status FromPython(PyObject* object, const char* root, Value* out) {
-  absl::Status status = FromPythonConverter(nullptr).Convert(object, out, 0);
-  if (status.ok()) return status;
   ValuePath path(root);
-  return FromPythonConverter(&path).Convert(object, out, 0);
+  return ConvertFromPython(object, path, out);
 }
 
 absl::Status FromPython(PyObject* object, const char* root, size_t index,
                         Value* out) {
-  absl::Status status = FromPythonConverter(nullptr).Convert(object, out, 0);
-  if (status.ok()) return status;
   ValuePath path(root);
   ScopedPathElement element(path, index);
-  return FromPythonConverter(&path).Convert(object, out, 0);
+  return ConvertFromPython(object, path, out);
 }
 
 PyObject* TextToPython(std::string_view text) {

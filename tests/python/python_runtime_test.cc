@@ -2,6 +2,7 @@
 // conversions, errors, the in-script duet API, threads and lifetimes.
 #include "python/python_runtime.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -1314,6 +1315,33 @@ def ok():
   EXPECT_THAT(LoadSource("hog_at_import", "X = bytearray(1 << 60)\n"),
               StatusIs(absl::StatusCode::kResourceExhausted,
                        HasSubstr("module 'hog_at_import'")));
+}
+
+TEST_F(PythonRuntimeTest, AResultTooLargeToConvertIsAnErrorNotAnAbort) {
+  // 10**8 references to one int cost Python 800 MB but need 4 GB as duet
+  // values: with 2 GB more address space allowed than the process uses now,
+  // the conversion runs out of memory.
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("big", R"PY(
+def big():
+    return [0] * 10**8
+
+def ok():
+    return "ok"
+)PY"));
+  rlimit saved;
+  ASSERT_EQ(getrlimit(RLIMIT_AS, &saved), 0);
+  std::ifstream statm("/proc/self/statm");
+  rlim_t pages = 0;
+  statm >> pages;
+  ASSERT_GT(pages, 0u);
+  rlimit capped = saved;
+  capped.rlim_cur = pages * sysconf(_SC_PAGESIZE) + (rlim_t{2} << 30);
+  ASSERT_EQ(setrlimit(RLIMIT_AS, &capped), 0);
+  absl::StatusOr<Value> result = CallByName(*plugin, "big", {});
+  ASSERT_EQ(setrlimit(RLIMIT_AS, &saved), 0);
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kResourceExhausted,
+                               HasSubstr("too large to convert")));
+  EXPECT_THAT(CallByName(*plugin, "ok", {}), IsOkAndHolds(Value("ok")));
 }
 
 // --- bad input
