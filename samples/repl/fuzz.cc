@@ -636,6 +636,8 @@ std::string FuzzReportText(const FuzzFunctionReport& report, size_t name_width,
       finding.state_diverged
           ? " (not shrunk: an input they agreed on earlier now disagrees, "
             "so the implementations keep state that has drifted apart):\n    "
+      : finding.shrink_steps == 0
+          ? ":\n    "
           : absl::StrCat(", shrunk in ", finding.shrink_steps,
                          finding.shrink_steps == 1 ? " step" : " steps",
                          " to:\n    "),
