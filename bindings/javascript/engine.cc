@@ -22,6 +22,9 @@ namespace {
 
 using internal::ToAbsl;
 
+// Frames kept per exception. A trace this long may have been cut short.
+constexpr int kStackFramesCaptured = 32;
+
 constexpr char kPendingExceptionMessage[] =
     "duet: JavaScript exception pending";
 
@@ -158,7 +161,7 @@ absl::Status Engine::Init(bool repl) {
   v8::HandleScope handles(isolate_);
   isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
   isolate_->SetCaptureStackTraceForUncaughtExceptions(
-      true, 32, v8::StackTrace::kDetailed);
+      true, kStackFramesCaptured, v8::StackTrace::kDetailed);
   isolate_->SetHostImportModuleDynamicallyCallback(&Engine::ImportDynamically);
   isolate_->SetHostInitializeImportMetaObjectCallback(
       &Engine::InitializeImportMeta);
@@ -456,6 +459,16 @@ std::vector<StackFrame> Engine::FramesOf(v8::Local<v8::Value> exception,
   if (trace.IsEmpty() && !message.IsEmpty()) trace = message->GetStackTrace();
   if (!trace.IsEmpty()) {
     int count = trace->GetFrameCount();
+    // In a nested entry (JS -> host -> this isolate again) the trace also
+    // holds the frames of the outer entries, still below us on this stack;
+    // they are reported by the outer entry, so drop them here. This runs
+    // after the call unwound, so the current stack is exactly those frames.
+    if (count < kStackFramesCaptured) {
+      int outer =
+          v8::StackTrace::CurrentStackTrace(isolate_, kStackFramesCaptured)
+              ->GetFrameCount();
+      count = std::max(0, count - outer);
+    }
     for (int i = 0; i < count; ++i) {
       v8::Local<v8::StackFrame> frame = trace->GetFrame(isolate_, i);
       std::string file = Utf8Lossy(isolate_, frame->GetScriptName());
@@ -599,7 +612,28 @@ void Engine::ThrowStatus(const absl::Status& status) {
   define("name", name, false);
   define("code", internal::ToStd(absl::StatusCodeToString(status.code())),
          true);
-  if (error) define("language", LanguageName(error->language), true);
+  if (error) {
+    define("language", LanguageName(error->language), true);
+    // e.stack shows where the error really began (another module, maybe
+    // another language) above the JavaScript frames that called it.
+    std::string stack = absl::StrCat(name, ": ", message);
+    for (const StackFrame& frame : error->stack) {
+      absl::StrAppend(&stack, "\n    at ",
+                      frame.function.empty() ? "<module>" : frame.function,
+                      " (", frame.file, ":", frame.line);
+      if (frame.column > 0) absl::StrAppend(&stack, ":", frame.column);
+      absl::StrAppend(&stack, ") [", ToAbsl(LanguageName(frame.language)), "]");
+    }
+    v8::Local<v8::Value> js_stack;
+    if (object->Get(context, Str(isolate_, "stack")).ToLocal(&js_stack) &&
+        js_stack->IsString()) {
+      // V8's text is "Error: message\n    at ...": keep its frames.
+      std::string text = Utf8Lossy(isolate_, js_stack);
+      size_t frames = text.find("\n    at ");
+      if (frames != std::string::npos) stack += text.substr(frames);
+    }
+    define("stack", stack, false);
+  }
   std::string serialized = SerializeStatus(status);
   v8::Local<v8::ArrayBuffer> buffer = NewArrayBuffer(isolate_, serialized);
   IgnoreResult(object->SetPrivate(context, status_key_.Get(isolate_), buffer));

@@ -226,6 +226,54 @@ export function outer(x) {
   EXPECT_EQ(*CallByName(*impl, "outer", {Value(1)}), Value(Value::List{2, 0}));
 }
 
+TEST_F(JsTest, AReentrantErrorListsEachFrameOnce) {
+  // JS outer -> host -> the same isolate's fail(): V8's trace of the error
+  // also holds outer's frame, which the outer entry adds itself.
+  Implementation* self = nullptr;
+  services_.AddModuleFunction(
+      "self", "fail",
+      [&](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+        return CallByName(*self, "fail", args);
+      });
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("twice.mjs", R"JS(
+import duet from 'duet';
+export function fail() { throw new RangeError('deep'); }
+export function outer() { return duet.modules.self.fail(); }
+)JS"));
+  self = impl.get();
+  absl::StatusOr<Value> result = CallByName(*impl, "outer", {});
+  std::optional<ScriptError> error = GetScriptError(result.status());
+  ASSERT_TRUE(error.has_value()) << result.status();
+  std::vector<std::string> functions;
+  for (const StackFrame& frame : error->stack) {
+    functions.push_back(frame.function);
+  }
+  EXPECT_THAT(functions, ::testing::ElementsAre("fail", "outer"));
+}
+
+TEST_F(JsTest, AnErrorFromAnotherLanguageShowsItsOwnStackInEStack) {
+  services_.AddModuleFunction(
+      "py", "fail", [](absl::Span<const Value>) -> absl::StatusOr<Value> {
+        ScriptError error;
+        error.language = Language::kPython;
+        error.type = "KeyError";
+        error.message = "'missing'";
+        error.stack = {{Language::kPython, "/plugins/py.py", 4, 5, "fail"}};
+        return MakeScriptError(std::move(error));
+      });
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("catcher.mjs", R"JS(
+import duet from 'duet';
+export function caught() {
+  try { duet.modules.py.fail(); } catch (e) { return e.stack; }
+}
+)JS"));
+  EXPECT_THAT(CallByName(*impl, "caught", {}),
+              IsOkAndHolds(StringValue(::testing::AllOf(
+                  ::testing::StartsWith("KeyError: 'missing'\n    at fail "
+                                        "(/plugins/py.py:4:5) [python]"),
+                  ::testing::HasSubstr("catcher.mjs:4")))));
+}
+
 TEST_F(JsTest, ManyThreadsShareOneImplementation) {
   ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("add.mjs", R"JS(
 export function add(a, b) { return a + b; }
