@@ -338,9 +338,17 @@ class Host::Impl : public HostServices {
     // loads plugins itself, so one load at a time is no deadlock risk.
     absl::MutexLock lock(&load_mutex_);
     std::string name;
-    DUET_ASSIGN_OR_RETURN(
-        std::unique_ptr<ModuleState> state,
-        ReadPlugin(location, /*reloading=*/nullptr, &name, warnings));
+    absl::StatusOr<std::unique_ptr<ModuleState>> read =
+        ReadPlugin(location, /*reloading=*/nullptr, &name, warnings);
+    if (!read.ok()) {
+      // Remembered so that calling the module later says why it is missing.
+      if (!name.empty() && !absl::IsAlreadyExists(read.status())) {
+        absl::MutexLock failed_lock(&failed_mutex_);
+        failed_[name] = std::string(read.status().message());
+      }
+      return read.status();
+    }
+    std::unique_ptr<ModuleState> state = *std::move(read);
     auto module = std::make_unique<Module>(name);
     module->set_active(state->default_language);
     module->Publish(std::move(state));
@@ -349,6 +357,8 @@ class Host::Impl : public HostServices {
     table_.store(table.get(), std::memory_order_release);
     tables_.push_back(std::move(table));
     modules_.push_back(std::move(module));
+    absl::MutexLock failed_lock(&failed_mutex_);
+    failed_.erase(name);
     return name;
   }
 
@@ -451,10 +461,10 @@ class Host::Impl : public HostServices {
       std::filesystem::path entry = root / file;
       std::error_code error;
       if (!std::filesystem::is_regular_file(entry, error)) {
-        return absl::NotFoundError(
-            absl::StrCat(manifest.file.string(), ": the ",
-                         LanguageString(language), " implementation '", file,
-                         "' does not exist (looked for ", entry.string(), ")"));
+        return absl::NotFoundError(absl::StrCat(
+            ManifestLine(manifest, manifest.implementation_lines.at(language)),
+            ": the ", LanguageString(language), " implementation '", file,
+            "' does not exist (looked for ", entry.string(), ")"));
       }
       ImplementationSpec spec{manifest.name, entry, root, false,
                               MemoryLimit(manifest.limits)};
@@ -478,16 +488,15 @@ class Host::Impl : public HostServices {
             state.Get(language)->exports();
         if (!std::binary_search(exports.begin(), exports.end(), spec.name)) {
           missing.push_back(absl::StrCat(
-              "'", spec.name, "' in ",
+              ManifestLine(manifest, spec.line), ": declared export '",
+              spec.name, "' is missing from ",
               state.files[LanguageIndex(language)].filename().string(), " (",
               LanguageString(language), ")"));
         }
       }
     }
     if (!missing.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          manifest.file.string(),
-          ": declared exports are missing: ", absl::StrJoin(missing, ", ")));
+      return absl::InvalidArgumentError(absl::StrJoin(missing, "; "));
     }
     state.default_language =
         manifest.default_language.value_or(languages.front());
@@ -524,6 +533,11 @@ class Host::Impl : public HostServices {
     return absl::OkStatus();
   }
 
+  static std::string ManifestLine(const Manifest& manifest, int line) {
+    return line > 0 ? absl::StrCat(manifest.file.string(), ":", line)
+                    : manifest.file.string();
+  }
+
   int64_t MemoryLimit(const Limits& limits) const {
     return limits.memory_mb > 0 ? limits.memory_mb : options_.default_memory_mb;
   }
@@ -548,6 +562,14 @@ class Host::Impl : public HostServices {
   }
 
   absl::Status UnknownModule(std::string_view name) const {
+    {
+      absl::MutexLock lock(&failed_mutex_);
+      auto it = failed_.find(ToAbsl(name));
+      if (it != failed_.end()) {
+        return absl::NotFoundError(absl::StrCat(
+            "module '", ToAbsl(name), "' failed to load: ", it->second));
+      }
+    }
     std::vector<std::string> names = ModuleNames();
     return absl::NotFoundError(absl::StrCat(
         "no module named '", ToAbsl(name), "'",
@@ -888,6 +910,11 @@ class Host::Impl : public HostServices {
   std::vector<std::unique_ptr<const ModuleTable>> tables_
       ABSL_GUARDED_BY(load_mutex_);
   std::vector<std::unique_ptr<Module>> modules_ ABSL_GUARDED_BY(load_mutex_);
+
+  // Modules whose plugins failed to load, and why (for UnknownModule).
+  mutable absl::Mutex failed_mutex_;
+  absl::flat_hash_map<std::string, std::string> failed_
+      ABSL_GUARDED_BY(failed_mutex_);
 
   mutable absl::Mutex functions_mutex_;
   absl::flat_hash_map<std::string, std::shared_ptr<HostFunction>> functions_

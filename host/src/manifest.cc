@@ -39,15 +39,17 @@ class Reporter {
   absl::Status ErrorAtFile(std::string_view what) const {
     return absl::InvalidArgumentError(absl::StrCat(file_, ": ", ToAbsl(what)));
   }
-  void Warn(const toml::key& key, std::string_view section) {
-    std::string where = section.empty()
-                            ? std::string("at the top level")
-                            : absl::StrCat("in [", ToAbsl(section), "]");
+  // `table` as the author wrote it ("[limits]", "[[examples]]"), or "" for
+  // the top level.
+  void Warn(const toml::key& key, std::string_view table) {
+    std::string where = table.empty() ? std::string("at the top level")
+                                      : absl::StrCat("in ", ToAbsl(table));
     warnings_.push_back(absl::StrCat(Where(key.source()), ": unknown key '",
                                      ToAbsl(key.str()), "' ", where,
                                      " (ignored; is it a typo?)"));
   }
   std::vector<std::string> TakeWarnings() { return std::move(warnings_); }
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
  private:
   std::string file_;
@@ -165,6 +167,8 @@ absl::Status ParseImplementations(Reporter& reporter, const toml::node& node,
           value, absl::StrCat("implementation file '", file,
                               "' must be a relative path inside the plugin"));
     }
+    manifest.implementation_lines[*language] =
+        static_cast<int>(key.source().begin.line);
     if (!manifest.implementations.emplace(*language, file).second) {
       return reporter.Error(
           key, absl::StrCat("a second ", ToAbsl(LanguageName(*language)),
@@ -230,7 +234,7 @@ absl::Status ParseExports(Reporter& reporter, const toml::node& node,
                                 internal::ToStd(type.status().message()));
         export_spec.returns = *std::move(type);
       } else {
-        reporter.Warn(key, absl::StrCat("exports.", ToAbsl(name.str())));
+        reporter.Warn(key, absl::StrCat("[exports.", ToAbsl(name.str()), "]"));
       }
     }
     manifest.exports.push_back(std::move(export_spec));
@@ -267,7 +271,7 @@ absl::Status ParseExamples(Reporter& reporter, const toml::node& node,
                               ToValue(reporter, value, "expect"));
         has_expect = true;
       } else {
-        reporter.Warn(key, "examples");
+        reporter.Warn(key, "[[examples]]");
       }
     }
     if (example.call.empty()) {
@@ -296,7 +300,7 @@ absl::Status ParseLimits(Reporter& reporter, const toml::node& node,
     if (key.str() == "timeout_ms") field = &manifest.limits.timeout_ms;
     if (key.str() == "memory_mb") field = &manifest.limits.memory_mb;
     if (field == nullptr) {
-      reporter.Warn(key, "limits");
+      reporter.Warn(key, "[limits]");
       continue;
     }
     const toml::value<int64_t>* number = value.as_integer();
@@ -429,9 +433,11 @@ std::string TypeSpec::ToString() const {
 // ---------------------------------------------------------------------------
 // Manifest
 
-absl::StatusOr<ParsedManifest> ParseManifest(
-    std::string_view toml_text, const std::filesystem::path& file) {
-  Reporter reporter(file);
+namespace {
+
+absl::StatusOr<ParsedManifest> ParseManifestWith(
+    Reporter& reporter, std::string_view toml_text,
+    const std::filesystem::path& file) {
   toml::table root;
   try {
     root = toml::parse(toml_text, file.string());
@@ -506,6 +512,22 @@ absl::StatusOr<ParsedManifest> ParseManifest(
   }
   parsed.warnings = reporter.TakeWarnings();
   return parsed;
+}
+
+}  // namespace
+
+absl::StatusOr<ParsedManifest> ParseManifest(
+    std::string_view toml_text, const std::filesystem::path& file) {
+  Reporter reporter(file);
+  absl::StatusOr<ParsedManifest> parsed =
+      ParseManifestWith(reporter, toml_text, file);
+  if (parsed.ok() || reporter.warnings().empty()) return parsed;
+  // A typo often causes the error ("exepct" leaves 'expect' missing): the
+  // warnings name it, and would be lost with the manifest.
+  return absl::Status(
+      parsed.status().code(),
+      absl::StrCat(parsed.status().message(), " (also ",
+                   absl::StrJoin(reporter.warnings(), "; "), ")"));
 }
 
 absl::StatusOr<ParsedManifest> ParseManifestFile(

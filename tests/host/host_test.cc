@@ -233,14 +233,19 @@ TEST_F(HostTest, OneBrokenPluginDoesNotStopTheOthers) {
   };
   EXPECT_THAT(problem(0), AllOf(HasSubstr("bad_toml/plugin.toml:2:"),
                                 HasSubstr("malformed TOML")));
-  EXPECT_THAT(problem(1), HasSubstr("declared exports are missing: 'g' in "
-                                    "p.js (javascript)"));
+  EXPECT_THAT(problem(1), HasSubstr("missing_export/plugin.toml:6: declared "
+                                    "export 'g' is missing from p.js "
+                                    "(javascript)"));
   EXPECT_THAT(problem(2),
-              AllOf(HasSubstr("missing_file/plugin.toml: the python "
+              AllOf(HasSubstr("missing_file/plugin.toml:3: the python "
                               "implementation 'gone.py' does not exist")));
   EXPECT_THAT(problem(3), HasSubstr("RuntimeError: boom at import"));
   EXPECT_TRUE(GetScriptError(report.problems[3].status).has_value());
   EXPECT_THAT(problem(4), HasSubstr("syntax.js:2: SyntaxError"));
+  // Calling a module whose plugin failed says why, not just "no module".
+  EXPECT_THAT(host_->Call("partial", "f", {}),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("module 'partial' failed to load: ")));
   // Each problem was logged as an error too.
   int errors = 0;
   for (const LogLine& line : logs()) errors += line.level == LogLevel::kError;

@@ -9,6 +9,7 @@ namespace duet {
 namespace {
 
 using ::duet::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -96,10 +97,31 @@ cpu = 3
           "level (ignored; is it a typo?)",
           "plugins/p/plugin.toml:6:1: unknown key 'parms' in [exports.f] "
           "(ignored; is it a typo?)",
-          "plugins/p/plugin.toml:10:1: unknown key 'note' in [examples] "
+          "plugins/p/plugin.toml:10:1: unknown key 'note' in [[examples]] "
           "(ignored; is it a typo?)",
           "plugins/p/plugin.toml:12:1: unknown key 'cpu' in [limits] "
           "(ignored; is it a typo?)"));
+}
+
+TEST(ManifestTest, AnErrorCausedByATypoStillNamesTheTypo) {
+  EXPECT_THAT(
+      Parse(R"(name = "x"
+[implementations]
+python = "x.py"
+[[examples]]
+call = "f"
+exepct = 1
+)"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               AllOf(HasSubstr("needs 'expect'"),
+                     HasSubstr("(also plugins/p/plugin.toml:6:1: "
+                               "unknown key 'exepct' in [[examples]]"))));
+}
+
+TEST(ManifestTest, RemembersWhereEachImplementationIsDeclared) {
+  ASSERT_OK_AND_ASSIGN(ParsedManifest parsed, Parse(kGreeter));
+  EXPECT_EQ(parsed.manifest.implementation_lines.at(Language::kPython), 7);
+  EXPECT_EQ(parsed.manifest.implementation_lines.at(Language::kJavaScript), 8);
 }
 
 struct BadManifest {

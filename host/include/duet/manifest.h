@@ -97,6 +97,8 @@ struct Manifest {
   std::optional<Language> default_language;
   // Implementation file per language, relative to the plugin directory.
   std::map<Language, std::string> implementations;
+  // Where each [implementations] entry is, for messages.
+  std::map<Language, int> implementation_lines;
   std::vector<ExportSpec> exports;  // in file order
   std::vector<Example> examples;
   Limits limits;
