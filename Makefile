@@ -11,7 +11,7 @@ CONFIGURE = cmake -S . -B $(BUILD_DIR) -G Ninja \
 
 FUZZ_SECONDS ?= 30
 SANITIZER_ENV = \
-	ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=0 \
+	ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=0:allocator_may_return_null=1 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp:print_suppressions=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:suppressions=$(CURDIR)/tests/sanitizers/ubsan.supp
 
