@@ -320,22 +320,8 @@ void AppendNewline(std::string* out, const JsonOptions& options, int level) {
 
 void AppendJson(std::string* out, const Value& value,
                 const JsonOptions& options, int level) {
+  if (internal::AppendJsonScalar(out, value)) return;
   switch (value.kind()) {
-    case Value::Kind::kNull:
-      out->append("null");
-      return;
-    case Value::Kind::kBool:
-      out->append(value.as_bool() ? "true" : "false");
-      return;
-    case Value::Kind::kInt:
-      absl::StrAppend(out, value.as_int());
-      return;
-    case Value::Kind::kFloat:
-      out->append(internal::FormatDouble(value.as_float()));
-      return;
-    case Value::Kind::kString:
-      internal::AppendJsonQuoted(out, value.as_string());
-      return;
     case Value::Kind::kBytes:
       out->append("{\"$bytes\": ");
       internal::AppendJsonQuoted(out,
@@ -378,6 +364,8 @@ void AppendJson(std::string* out, const Value& value,
       out->push_back('}');
       return;
     }
+    default:  // the scalars, written above
+      return;
   }
 }
 
@@ -421,6 +409,28 @@ void AppendJsonQuoted(std::string* out, std::string_view text) {
     }
   }
   out->push_back('"');
+}
+
+bool AppendJsonScalar(std::string* out, const Value& value) {
+  switch (value.kind()) {
+    case Value::Kind::kNull:
+      out->append("null");
+      return true;
+    case Value::Kind::kBool:
+      out->append(value.as_bool() ? "true" : "false");
+      return true;
+    case Value::Kind::kInt:
+      absl::StrAppend(out, value.as_int());
+      return true;
+    case Value::Kind::kFloat:
+      out->append(FormatDouble(value.as_float()));
+      return true;
+    case Value::Kind::kString:
+      AppendJsonQuoted(out, value.as_string());
+      return true;
+    default:
+      return false;
+  }
 }
 
 std::string FormatDouble(double value) {

@@ -127,22 +127,8 @@ bool NumbersEquivalent(const Value& a, const Value& b) {
 }
 
 void AppendDebug(std::string* out, const Value& value) {
+  if (internal::AppendJsonScalar(out, value)) return;
   switch (value.kind()) {
-    case Value::Kind::kNull:
-      out->append("null");
-      return;
-    case Value::Kind::kBool:
-      out->append(value.as_bool() ? "true" : "false");
-      return;
-    case Value::Kind::kInt:
-      absl::StrAppend(out, value.as_int());
-      return;
-    case Value::Kind::kFloat:
-      out->append(internal::FormatDouble(value.as_float()));
-      return;
-    case Value::Kind::kString:
-      internal::AppendJsonQuoted(out, value.as_string());
-      return;
     case Value::Kind::kBytes: {
       out->append("b\"");
       for (unsigned char c : value.as_bytes().data()) {
@@ -181,6 +167,8 @@ void AppendDebug(std::string* out, const Value& value) {
       out->push_back('}');
       return;
     }
+    default:  // the scalars, written above
+      return;
   }
 }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "absl/strings/string_view.h"
+#include "duet/value.h"
 
 namespace duet::internal {
 
@@ -21,6 +22,11 @@ inline std::string_view ToStd(absl::string_view s) {
 // Appends `text` as a JSON string literal: quotes, backslash escapes, and
 // \u00XX for other control characters. UTF-8 passes through unchanged.
 void AppendJsonQuoted(std::string* out, std::string_view text);
+
+// Appends null, bool, int, float or string `value` as JSON (floats as
+// FormatDouble writes them) and returns true; returns false for the other
+// kinds, appending nothing.
+bool AppendJsonScalar(std::string* out, const Value& value);
 
 // A double as JSON-like text that reads back to the same double: the
 // shortest of %.15g..%.17g, "NaN", "Infinity", "-Infinity", and ".0" added to
