@@ -110,23 +110,49 @@ int RunList(const CommandLine& command_line) {
   return kExitOk;
 }
 
-int RunCall(const CommandLine& command_line) {
+// What `call` and `bench` take: MODULE.FUNCTION [JSON_ARG...], and a
+// session with the plugins loaded. On a problem, prints it and sets
+// *exit_code.
+struct TargetedCommand {
+  Target target;
+  Value::List args;
+  Session session;
+};
+
+std::optional<TargetedCommand> OpenTargetedCommand(
+    const CommandLine& command_line, const std::string& command,
+    int* exit_code) {
   if (command_line.args.empty()) {
-    return UsageError("call needs MODULE.FUNCTION", "call");
+    *exit_code = UsageError(command + " needs MODULE.FUNCTION", command);
+    return std::nullopt;
   }
   std::optional<Target> target = ParseTarget(command_line.args[0]);
   if (!target) {
-    return UsageError(
+    *exit_code = UsageError(
         absl::StrCat("'", command_line.args[0], "' is not MODULE.FUNCTION"),
-        "call");
+        command);
+    return std::nullopt;
   }
   std::optional<Value::List> args = ParseJsonArgs(command_line.args, 1);
-  if (!args) return kExitUsage;
-
-  int exit_code = kExitOk;
+  if (!args) {
+    *exit_code = kExitUsage;
+    return std::nullopt;
+  }
   std::optional<Session> session =
-      OpenSession(command_line, PluginOutput::kStderr, &exit_code);
-  if (!session) return exit_code;
+      OpenSession(command_line, PluginOutput::kStderr, exit_code);
+  if (!session) return std::nullopt;
+  return TargetedCommand{*std::move(target), *std::move(args),
+                         *std::move(session)};
+}
+
+int RunCall(const CommandLine& command_line) {
+  int exit_code = kExitOk;
+  std::optional<TargetedCommand> opened =
+      OpenTargetedCommand(command_line, "call", &exit_code);
+  if (!opened) return exit_code;
+  const Target* target = &opened->target;
+  const Value::List* args = &opened->args;
+  Session* session = &opened->session;
 
   absl::StatusOr<Value> result =
       command_line.runtime
@@ -224,22 +250,13 @@ int RunCheck(const CommandLine& command_line) {
 }
 
 int RunBench(const CommandLine& command_line) {
-  if (command_line.args.empty()) {
-    return UsageError("bench needs MODULE.FUNCTION", "bench");
-  }
-  std::optional<Target> target = ParseTarget(command_line.args[0]);
-  if (!target) {
-    return UsageError(
-        absl::StrCat("'", command_line.args[0], "' is not MODULE.FUNCTION"),
-        "bench");
-  }
-  std::optional<Value::List> args = ParseJsonArgs(command_line.args, 1);
-  if (!args) return kExitUsage;
-
   int exit_code = kExitOk;
-  std::optional<Session> session =
-      OpenSession(command_line, PluginOutput::kStderr, &exit_code);
-  if (!session) return exit_code;
+  std::optional<TargetedCommand> opened =
+      OpenTargetedCommand(command_line, "bench", &exit_code);
+  if (!opened) return exit_code;
+  const Target* target = &opened->target;
+  const Value::List* args = &opened->args;
+  Session* session = &opened->session;
   Host& host = *session->host;
   if (absl::StatusOr<ModuleInfo> module = host.GetModule(target->module);
       !module.ok()) {
