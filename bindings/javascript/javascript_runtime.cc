@@ -444,7 +444,6 @@ class JsReplSession : public ReplSession {
     if (end == std::string_view::npos) return false;
     EngineScope scope(*engine_);
     v8::Isolate* isolate = engine_->isolate();
-    v8::Local<v8::Context> context = scope.context();
     v8::TryCatch try_catch(isolate);
     v8::Local<v8::String> source;
     if (!js::NewString(isolate, code).ToLocal(&source)) return false;
