@@ -42,6 +42,10 @@ absl::Status StringToUtf8(v8::Isolate* isolate, v8::Local<v8::String> string,
 // For messages and names: lone surrogates become U+FFFD. Empty handle -> "".
 std::string Utf8Lossy(v8::Isolate* isolate, v8::Local<v8::Value> value);
 
+// An ASCII JavaScript identifier (letters, digits, '_' and '$'; no leading
+// digit): a name usable after a dot.
+bool IsJsIdentifier(std::string_view name);
+
 // A JS string from UTF-8 the caller knows to be valid (V8 replaces invalid
 // sequences). Empty on allocation failure (too long).
 v8::MaybeLocal<v8::String> NewString(v8::Isolate* isolate,

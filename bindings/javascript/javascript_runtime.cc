@@ -37,17 +37,6 @@ using internal::ToAbsl;
 using js::Engine;
 using js::EngineScope;
 
-bool IsIdentifier(std::string_view s) {
-  if (s.empty()) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-              c == '$' || (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
-}
-
 std::vector<v8::Local<v8::Value>> OwnEnumerableKeys(
     v8::Local<v8::Context> context, v8::Local<v8::Object> object) {
   std::vector<v8::Local<v8::Value>> keys;
@@ -343,11 +332,11 @@ std::optional<DottedName> TrailingDottedName(std::string_view line) {
   size_t dot;
   while ((dot = text.find('.')) != std::string_view::npos) {
     std::string_view part = text.substr(0, dot);
-    if (!IsIdentifier(part)) return std::nullopt;  // "1.5", "a..b"
+    if (!js::IsJsIdentifier(part)) return std::nullopt;  // "1.5", "a..b"
     out.path.emplace_back(part);
     text.remove_prefix(dot + 1);
   }
-  if (!text.empty() && !IsIdentifier(text)) return std::nullopt;
+  if (!text.empty() && !js::IsJsIdentifier(text)) return std::nullopt;
   out.prefix = std::string(text);
   return out;
 }
@@ -371,7 +360,7 @@ std::vector<std::string> DeclaredNames(std::string_view code) {
       size_t name_start = i;
       while (i < code.size() && IsNameChar(code[i])) ++i;
       std::string_view name = code.substr(name_start, i - name_start);
-      if (!IsIdentifier(name)) break;
+      if (!js::IsJsIdentifier(name)) break;
       names.emplace_back(name);
       if (word == "class") break;
       size_t comma = code.find_first_of(",;\n", i);
@@ -528,7 +517,7 @@ class JsReplSession : public ReplSession {
     std::vector<std::string> out;
     for (const std::string& candidate : names) {
       if (candidate.compare(0, name->prefix.size(), name->prefix) == 0 &&
-          IsIdentifier(candidate)) {
+          js::IsJsIdentifier(candidate)) {
         out.push_back(base + candidate);
       }
     }
@@ -541,7 +530,7 @@ class JsReplSession : public ReplSession {
     v8::Isolate* isolate = context->GetIsolate();
     v8::Local<v8::Object> global = context->Global();
     for (const std::string& name : modules) {
-      if (!IsIdentifier(name)) continue;
+      if (!js::IsJsIdentifier(name)) continue;
       v8::Local<v8::String> key = js::Str(isolate, name);
       // A name the user defined, or one bound before, stays as it is.
       if (global->HasOwnProperty(context, key).FromMaybe(true)) continue;
@@ -555,7 +544,7 @@ class JsReplSession : public ReplSession {
   std::optional<v8::Local<v8::Value>> Lookup(v8::Local<v8::Context> context,
                                              const std::string& name) {
     v8::Isolate* isolate = context->GetIsolate();
-    if (!IsIdentifier(name)) return std::nullopt;
+    if (!js::IsJsIdentifier(name)) return std::nullopt;
     bool accessor = false;
     if (std::optional<v8::Local<v8::Value>> value =
             DataProperty(context, context->Global(), name, &accessor)) {

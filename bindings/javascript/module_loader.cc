@@ -95,17 +95,6 @@ std::string BuiltinError(std::string_view specifier) {
                       "plugins");
 }
 
-bool IsIdentifier(std::string_view s) {
-  if (s.empty()) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-              c == '$' || (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
-}
-
 bool IsEsmOnlySyntaxError(std::string_view message) {
   for (const char* hint :
        {"Cannot use import statement outside a module",
@@ -602,7 +591,7 @@ absl::StatusOr<v8::Local<v8::Module>> Engine::ModuleFor(Record* record) {
     v8::Local<v8::Value> exports =
         GetProperty(context, record->cjs_module.Get(isolate_), "exports");
     for (const std::string& key : OwnKeys(context, exports)) {
-      if (key != "default" && IsIdentifier(key)) names.push_back(key);
+      if (key != "default" && IsJsIdentifier(key)) names.push_back(key);
     }
   }
   record->synthetic_names = names;
