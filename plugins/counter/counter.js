@@ -5,11 +5,13 @@
 // calls then see counter.py's own count, and switching back finds this one
 // where it was left.
 
-let count = 0;
+// A BigInt, so the count stays exact past 2**53 as Python's int does (duet
+// hands large ints to JavaScript as BigInt and takes BigInts back as ints).
+let count = 0n;
 
 // Adds `by` and returns the new count.
 function increment(by) {
-  count += by;
+  count += BigInt(by);
   return count;
 }
 
@@ -20,7 +22,7 @@ function get() {
 // Sets the count to 0 and returns it.
 function reset() {
   console.log(`counter reset (was ${count})`);
-  count = 0;
+  count = 0n;
   return count;
 }
 

@@ -22,7 +22,8 @@ export function top_words(text, n = null) {
   const ranked = Array.from(word_counts(text).entries()).sort(
     (a, b) => b[1] - a[1] || compareCodePoints(a[0], b[0]),
   );
-  return n === null ? ranked : ranked.slice(0, n);
+  // n may be a BigInt (past 2**53); any such n keeps every word.
+  return n === null ? ranked : ranked.slice(0, Number(n));
 }
 
 // Counts of characters (code points), words, distinct words and lines, and
