@@ -431,6 +431,25 @@ bool ScalarToValue(v8::Local<v8::Value> value, Value* out) {
   return true;
 }
 
+std::vector<v8::Local<v8::Value>> OwnEnumerableKeys(
+    v8::Local<v8::Context> context, v8::Local<v8::Object> object) {
+  std::vector<v8::Local<v8::Value>> keys;
+  v8::Local<v8::Array> names;
+  if (!object
+           ->GetOwnPropertyNames(context,
+                                 static_cast<v8::PropertyFilter>(
+                                     v8::ONLY_ENUMERABLE | v8::SKIP_SYMBOLS),
+                                 v8::KeyConversionMode::kConvertToString)
+           .ToLocal(&names)) {
+    return keys;
+  }
+  for (uint32_t i = 0; i < names->Length(); ++i) {
+    v8::Local<v8::Value> name;
+    if (names->Get(context, i).ToLocal(&name)) keys.push_back(name);
+  }
+  return keys;
+}
+
 bool IsJsIdentifier(std::string_view name) {
   if (name.empty()) return false;
   for (size_t i = 0; i < name.size(); ++i) {

@@ -9,6 +9,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -41,6 +42,11 @@ absl::Status StringToUtf8(v8::Isolate* isolate, v8::Local<v8::String> string,
 
 // For messages and names: lone surrogates become U+FFFD. Empty handle -> "".
 std::string Utf8Lossy(v8::Isolate* isolate, v8::Local<v8::Value> value);
+
+// The object's own enumerable string keys (no symbols), in property order;
+// empty when listing them throws.
+std::vector<v8::Local<v8::Value>> OwnEnumerableKeys(
+    v8::Local<v8::Context> context, v8::Local<v8::Object> object);
 
 // An ASCII JavaScript identifier (letters, digits, '_' and '$'; no leading
 // digit): a name usable after a dot.

@@ -37,25 +37,6 @@ using internal::ToAbsl;
 using js::Engine;
 using js::EngineScope;
 
-std::vector<v8::Local<v8::Value>> OwnEnumerableKeys(
-    v8::Local<v8::Context> context, v8::Local<v8::Object> object) {
-  std::vector<v8::Local<v8::Value>> keys;
-  v8::Local<v8::Array> names;
-  if (!object
-           ->GetOwnPropertyNames(context,
-                                 static_cast<v8::PropertyFilter>(
-                                     v8::ONLY_ENUMERABLE | v8::SKIP_SYMBOLS),
-                                 v8::KeyConversionMode::kConvertToString)
-           .ToLocal(&names)) {
-    return keys;
-  }
-  for (uint32_t i = 0; i < names->Length(); ++i) {
-    v8::Local<v8::Value> name;
-    if (names->Get(context, i).ToLocal(&name)) keys.push_back(name);
-  }
-  return keys;
-}
-
 // Exports are fixed at the first load; each engine keeps its functions in a
 // vector parallel to exports_. After the heap limit is hit, the engine is
 // retired and the next call loads the module afresh in a new isolate (its
@@ -257,7 +238,7 @@ class JsImplementation : public Implementation {
     auto add_functions_of = [&](v8::Local<v8::Object> object,
                                 v8::Local<v8::Value> receiver,
                                 v8::Local<v8::Value>* default_export) {
-      for (v8::Local<v8::Value> key : OwnEnumerableKeys(context, object)) {
+      for (v8::Local<v8::Value> key : js::OwnEnumerableKeys(context, object)) {
         v8::Local<v8::Value> value;
         if (!object->Get(context, key).ToLocal(&value)) {
           if (try_catch.HasTerminated()) return;

@@ -147,21 +147,10 @@ v8::Local<v8::Value> GetProperty(v8::Local<v8::Context> context,
 std::vector<std::string> OwnKeys(v8::Local<v8::Context> context,
                                  v8::Local<v8::Value> object) {
   std::vector<std::string> keys;
-  v8::Local<v8::Array> names;
-  if (!object->IsObject() ||
-      !object.As<v8::Object>()
-           ->GetOwnPropertyNames(context,
-                                 static_cast<v8::PropertyFilter>(
-                                     v8::ONLY_ENUMERABLE | v8::SKIP_SYMBOLS),
-                                 v8::KeyConversionMode::kConvertToString)
-           .ToLocal(&names)) {
-    return keys;
-  }
-  for (uint32_t i = 0; i < names->Length(); ++i) {
-    v8::Local<v8::Value> name;
-    if (names->Get(context, i).ToLocal(&name)) {
-      keys.push_back(Utf8Lossy(context->GetIsolate(), name));
-    }
+  if (!object->IsObject()) return keys;
+  for (v8::Local<v8::Value> name :
+       OwnEnumerableKeys(context, object.As<v8::Object>())) {
+    keys.push_back(Utf8Lossy(context->GetIsolate(), name));
   }
   return keys;
 }
