@@ -21,6 +21,18 @@
 namespace duet::testing {
 namespace {
 
+// Reaps the child: its exit code, 128 + signal when killed by one, or -1
+// when the caller killed it for running past its time.
+int WaitForExit(pid_t pid, bool timed_out) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (timed_out) return -1;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
 // A temporary file holding `text`, opened for reading; -1 on failure.
 int StdinFile(const std::string& text) {
   char path[] = "/tmp/duet_stdin_XXXXXX";
@@ -111,16 +123,7 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
   for (pollfd& fd : fds) {
     if (fd.fd >= 0) close(fd.fd);
   }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (timed_out) {
-    result.exit_code = -1;
-  } else if (WIFEXITED(status)) {
-    result.exit_code = WEXITSTATUS(status);
-  } else if (WIFSIGNALED(status)) {
-    result.exit_code = 128 + WTERMSIG(status);
-  }
+  result.exit_code = WaitForExit(pid, timed_out);
   return result;
 }
 
@@ -282,16 +285,7 @@ ProcessResult RunInTerminal(const std::vector<std::string>& argv,
   }
   if (timed_out) kill(pid, SIGKILL);
   close(master);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (timed_out) {
-    result.exit_code = -1;
-  } else if (WIFEXITED(status)) {
-    result.exit_code = WEXITSTATUS(status);
-  } else if (WIFSIGNALED(status)) {
-    result.exit_code = 128 + WTERMSIG(status);
-  }
+  result.exit_code = WaitForExit(pid, timed_out);
   return result;
 }
 
