@@ -466,8 +466,9 @@ class Host::Impl : public HostServices {
             ": the ", LanguageString(language), " implementation '", file,
             "' does not exist (looked for ", entry.string(), ")"));
       }
-      ImplementationSpec spec{manifest.name, entry, root, false,
-                              MemoryLimit(manifest.limits)};
+      ImplementationSpec spec = MakeSpec(manifest.name, entry, root,
+                                         /*single_file=*/false,
+                                         manifest.limits);
       DUET_ASSIGN_OR_RETURN(std::unique_ptr<Implementation> implementation,
                             runtime->Load(spec));
       state.files[LanguageIndex(language)] = entry;
@@ -522,8 +523,8 @@ class Host::Impl : public HostServices {
     }
     std::filesystem::path entry =
         std::filesystem::absolute(file).lexically_normal();
-    ImplementationSpec spec{name, entry, entry.parent_path(), true,
-                            MemoryLimit(Limits())};
+    ImplementationSpec spec = MakeSpec(name, entry, entry.parent_path(),
+                                       /*single_file=*/true, Limits());
     DUET_ASSIGN_OR_RETURN(std::unique_ptr<Implementation> implementation,
                           runtime->Load(spec));
     Language language = runtime->language();
@@ -540,6 +541,28 @@ class Host::Impl : public HostServices {
 
   int64_t MemoryLimit(const Limits& limits) const {
     return limits.memory_mb > 0 ? limits.memory_mb : options_.default_memory_mb;
+  }
+
+  // What an engine needs to load one implementation within the plugin's
+  // limits (or the host's defaults).
+  ImplementationSpec MakeSpec(const std::string& module,
+                              const std::filesystem::path& entry,
+                              const std::filesystem::path& root,
+                              bool single_file, const Limits& limits) const {
+    ImplementationSpec spec;
+    spec.module = module;
+    spec.entry = entry;
+    spec.root = root;
+    spec.single_file = single_file;
+    spec.memory_mb = MemoryLimit(limits);
+    spec.load_timeout = limits.timeout_ms > 0
+                            ? absl::Milliseconds(limits.timeout_ms)
+                            : options_.default_timeout;
+    // A value as large as the plugin's whole memory allowance is already
+    // far past anything a call should return.
+    spec.value_budget_bytes =
+        spec.memory_mb > 0 ? static_cast<size_t>(spec.memory_mb) << 20 : 0;
+    return spec;
   }
 
   Runtime* RuntimeForFile(const std::filesystem::path& file) const {

@@ -77,6 +77,18 @@ struct ImplementationSpec {
   // MB; 0 for the engine's default. The host fills in plugin.toml's
   // [limits] memory_mb or HostOptions::default_memory_mb.
   int64_t memory_mb = 0;
+  // Time limit for the implementation's top-level code: Load itself, and
+  // any re-load the engine does on its own (V8 rebuilding an isolate after
+  // a heap-limit hit). plugin.toml's [limits] timeout_ms, else
+  // HostOptions::default_timeout; infinite for none. Past it Load returns
+  // kDeadlineExceeded naming the file.
+  absl::Duration load_timeout = absl::InfiniteDuration();
+  // Most bytes one value converted out of the engine (a call's result, the
+  // arguments of a call the script makes) may occupy as duet::Values, so a
+  // plugin cannot make the host build gigabytes; past it the conversion
+  // fails with kResourceExhausted. 0: no limit. The host derives it from
+  // memory_mb.
+  size_t value_budget_bytes = 0;
 };
 
 // One plugin module loaded into one engine. Call is thread-safe; the
