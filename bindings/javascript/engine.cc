@@ -640,9 +640,20 @@ void Engine::ThrowStatus(const absl::Status& status) {
   isolate_->ThrowException(exception);
 }
 
+absl::Status Engine::RunMicrotasks() {
+  isolate_->PerformMicrotaskCheckpoint();
+  StopReason reason = StopReason::kNone;
+  if (Frame* frame = CurrentFrame()) {
+    SpinLockHolder lock(&stop_mutex_);
+    reason = frame->stop;
+  }
+  if (reason != StopReason::kNone) return StopStatus(reason);
+  return absl::OkStatus();
+}
+
 absl::Status Engine::Settle(v8::Local<v8::Value>* value,
                             std::string_view what) {
-  isolate_->PerformMicrotaskCheckpoint();
+  DUET_RETURN_IF_ERROR(RunMicrotasks());
   if (!(*value)->IsPromise()) return absl::OkStatus();
   v8::Local<v8::Promise> promise = value->As<v8::Promise>();
   switch (promise->State()) {
