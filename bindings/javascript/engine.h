@@ -333,7 +333,7 @@ class Engine {
   std::vector<Export> exports_;
 
   int64_t memory_mb_ = 0;
-  // Outlives the isolate: ~Engine disposes it in its body.
+  // Outlives the isolate (handed over with it, see thread_state.h).
   BudgetAllocatorPtr allocator_;
   std::shared_ptr<EngineRegistry> registry_;
   std::shared_ptr<ParkedThreads> parked_;
