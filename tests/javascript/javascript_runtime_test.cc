@@ -533,6 +533,43 @@ TEST_F(JsTest, ReloadingWhileThreadsCallLeavesNothingBehind) {
   EXPECT_LT(grown_mb, 3.0);
 }
 
+// A thread releases the state it parked in a destroyed engine's isolate at
+// its next entry into any isolate, here one nested inside another engine's
+// host call, and the isolate is disposed there.
+TEST_F(JsTest, StateParkedInADestroyedEngineIsReleasedAtANestedEntry) {
+  constexpr char kAdd[] = "export function add(a, b) { return a + b; }\n";
+  ASSERT_OK_AND_ASSIGN(auto inner, LoadSource("inner.mjs", kAdd, "inner"));
+  ASSERT_OK_AND_ASSIGN(auto outer, LoadSource("outer.mjs", R"JS(
+import duet from 'duet';
+export function viaHost(n) { return duet.host.viaInner(n) + 1; }
+)JS",
+                                              "outer"));
+  ASSERT_OK_AND_ASSIGN(auto doomed, LoadSource("doomed.mjs", kAdd, "doomed"));
+  std::atomic<int> step{0};
+  services_.AddHostFunction(
+      "viaInner", [&](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+        if (step.load() == 0) {  // the engine goes while `outer` waits here
+          step = 1;
+          while (step.load() != 2) std::this_thread::yield();
+        }
+        return CallByName(*inner, "add", {args[0], Value(10)});
+      });
+  std::thread caller([&] {
+    EXPECT_THAT(CallByName(*doomed, "add", {Value(1), Value(1)}),
+                IsOkAndHolds(Value(2)));
+    EXPECT_THAT(CallByName(*outer, "viaHost", {Value(1)}),
+                IsOkAndHolds(Value(12)));
+    EXPECT_THAT(CallByName(*outer, "viaHost", {Value(2)}),
+                IsOkAndHolds(Value(13)));
+  });
+  while (step.load() != 1) std::this_thread::yield();
+  doomed.reset();  // `caller` still has state parked in its isolate
+  step = 2;
+  caller.join();
+  EXPECT_THAT(CallByName(*outer, "viaHost", {Value(3)}),
+              IsOkAndHolds(Value(14)));
+}
+
 TEST_F(JsTest, ThreadsTakeTurnsInOneIsolate) {
   ASSERT_OK_AND_ASSIGN(
       auto impl,
