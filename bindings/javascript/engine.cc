@@ -243,8 +243,8 @@ absl::Status Engine::Init(bool repl) {
 Engine::~Engine() {
   if (registry_ != nullptr) registry_->Remove(this);
   if (isolate_ == nullptr) return;
-  // Other threads' parked V8 thread state is left alone (they skip it on
-  // exit); this thread's is released properly before disposal.
+  // This thread's parked V8 thread state is released first; other threads
+  // release theirs on their next entry or at exit (thread_state.h).
   ReleaseThreadStates(parked_);
   {
     v8::Locker locker(isolate_);
@@ -259,8 +259,16 @@ Engine::~Engine() {
     module_proxy_.Reset();
     status_key_.Reset();
     context_.Reset();
+    // The isolate may outlive this engine until other threads release
+    // their state: nothing may reach the engine, and a handed-over isolate
+    // keeps as little heap as it can.
+    isolate_->RemoveNearHeapLimitCallback(&Engine::NearHeapLimit, 0);
+    isolate_->SetData(0, nullptr);
+    if (parked_->parked_hint.load(std::memory_order_relaxed) > 0) {
+      isolate_->LowMemoryNotification();
+    }
   }
-  isolate_->Dispose();
+  DisposeWhenUnparked(parked_, isolate_, std::move(allocator_));
 }
 
 // ---- stopping ----
@@ -640,9 +648,20 @@ void Engine::ThrowStatus(const absl::Status& status) {
   isolate_->ThrowException(exception);
 }
 
+absl::Status Engine::RunMicrotasks() {
+  isolate_->PerformMicrotaskCheckpoint();
+  StopReason reason = StopReason::kNone;
+  if (Frame* frame = CurrentFrame()) {
+    SpinLockHolder lock(&stop_mutex_);
+    reason = frame->stop;
+  }
+  if (reason != StopReason::kNone) return StopStatus(reason);
+  return absl::OkStatus();
+}
+
 absl::Status Engine::Settle(v8::Local<v8::Value>* value,
                             std::string_view what) {
-  isolate_->PerformMicrotaskCheckpoint();
+  DUET_RETURN_IF_ERROR(RunMicrotasks());
   if (!(*value)->IsPromise()) return absl::OkStatus();
   v8::Local<v8::Promise> promise = value->As<v8::Promise>();
   switch (promise->State()) {

@@ -176,6 +176,11 @@ class Engine {
   // "DuetError"; .code; .language) that remembers the original status.
   void ThrowStatus(const absl::Status& status);
 
+  // Runs the microtask queue. When the calling thread's frame was stopped
+  // meanwhile (a deadline, an interrupt or the heap limit terminated an
+  // endless chain), returns the stop's status: the work did not complete.
+  absl::Status RunMicrotasks();
+
   // Runs microtasks, then unwraps `*value` when it is a Promise: fulfilled
   // -> its value; rejected -> the rejection as a status; pending ->
   // kFailedPrecondition naming `what`.
@@ -328,7 +333,7 @@ class Engine {
   std::vector<Export> exports_;
 
   int64_t memory_mb_ = 0;
-  // Outlives the isolate: ~Engine disposes it in its body.
+  // Outlives the isolate (handed over with it, see thread_state.h).
   BudgetAllocatorPtr allocator_;
   std::shared_ptr<EngineRegistry> registry_;
   std::shared_ptr<ParkedThreads> parked_;

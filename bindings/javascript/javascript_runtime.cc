@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <set>
@@ -132,7 +133,10 @@ class JsImplementation : public Implementation {
              .ToLocal(&result)) {
       return engine.StatusFromTryCatch(try_catch);
     }
-    isolate->PerformMicrotaskCheckpoint();
+    // An endless microtask chain is stopped like an endless loop: the call
+    // did not finish, whatever it returned.
+    absl::Status drained = engine.RunMicrotasks();
+    if (!drained.ok()) return drained;
     if (result->IsPromise()) {  // an async function: settle it now
       absl::Status settled =
           engine.Settle(&result, absl::StrCat("function '", spec_.module, ".",
@@ -158,6 +162,21 @@ class JsImplementation : public Implementation {
     return engine.StopStatus(reason);
   }
 
+  // A load's failure; a deadline stop names the file and its limit.
+  absl::Status LoadFailed(const Engine& engine, const EngineScope& scope,
+                          absl::Status status) const {
+    if (scope.stop_reason() != js::StopReason::kDeadline) {
+      return Stopped(engine, scope, std::move(status));
+    }
+    std::filesystem::path file = spec_.entry.lexically_relative(spec_.root);
+    if (file.empty() || *file.begin() == "..") file = spec_.entry;
+    return absl::DeadlineExceededError(
+        absl::StrCat(file.string(),
+                     ": top-level code did not finish within its time "
+                     "limit of ",
+                     absl::FormatDuration(spec_.load_timeout)));
+  }
+
   // Creates an engine and loads the entry file into it. The first load fixes
   // exports_; later ones map their functions onto it by name.
   absl::StatusOr<std::unique_ptr<Engine>> NewEngine(bool first)
@@ -167,12 +186,22 @@ class JsImplementation : public Implementation {
         Engine::Create(services_, spec_.module, spec_.root, /*repl=*/false,
                        spec_.memory_mb, registry_));
     {
-      EngineScope scope(*engine);
+      // The top-level code runs under the load time limit, at the first
+      // load and at every renewal alike.
+      absl::Time deadline = spec_.load_timeout == absl::InfiniteDuration()
+                                ? absl::InfiniteFuture()
+                                : absl::Now() + spec_.load_timeout;
+      EngineScope scope(*engine, deadline);
       std::map<std::string,
                std::pair<v8::Local<v8::Value>, v8::Local<v8::Value>>>
           functions;
       absl::Status loaded = LoadEntry(*engine, scope.context(), &functions);
-      if (!loaded.ok()) return Stopped(*engine, scope, loaded);
+      // A stop that arrived after the last JavaScript ran still means the
+      // load did not finish in time.
+      if (loaded.ok() && scope.stop_reason() != js::StopReason::kNone) {
+        loaded = engine->StopStatus(scope.stop_reason());
+      }
+      if (!loaded.ok()) return LoadFailed(*engine, scope, loaded);
       v8::Isolate* isolate = engine->isolate();
       if (first) {
         for (const auto& entry : functions) exports_.push_back(entry.first);
@@ -397,10 +426,7 @@ class JsReplSession : public ReplSession {
     if (!script->Run(context).ToLocal(&result)) {
       return engine_->StatusFromTryCatch(try_catch);
     }
-    isolate->PerformMicrotaskCheckpoint();
-    if (scope.stop_reason() != js::StopReason::kNone) {
-      return engine_->StopStatus(scope.stop_reason());
-    }
+    DUET_RETURN_IF_ERROR(engine_->RunMicrotasks());
     if (result->IsUndefined()) return std::string();
     return engine_->Inspect(result);
   }

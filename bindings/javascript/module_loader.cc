@@ -736,7 +736,7 @@ absl::StatusOr<Engine::Loaded> Engine::LoadEntry(const fs::path& entry) {
   if ((*record)->format == Format::kCommonJs) {
     absl::Status status = RunCommonJs(*record);
     if (!status.ok()) return pending(status);
-    isolate_->PerformMicrotaskCheckpoint();
+    DUET_RETURN_IF_ERROR(RunMicrotasks());
     loaded.exports =
         GetProperty(context(), (*record)->cjs_module.Get(isolate_), "exports");
   } else if ((*record)->format == Format::kEsm) {

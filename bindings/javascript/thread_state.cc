@@ -3,7 +3,9 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <atomic>
 #include <new>
+#include <utility>
 #include <vector>
 
 namespace duet::js {
@@ -14,10 +16,17 @@ namespace {
 constexpr uintptr_t kJsStackBudget = 984 * 1024;
 constexpr uintptr_t kStackReserve = 192 * 1024;
 
+// Bumped whenever an engine hands its isolate over to parked threads: each
+// thread then looks through its records at its next entry into any isolate.
+std::atomic<uint64_t> handovers{0};
+
 class ThreadRecords {
  public:
   ~ThreadRecords() {
-    for (ThreadRecord* record : records_) Discard(record);
+    for (ThreadRecord* record : records_) {
+      record->Unpark();
+      delete record;
+    }
   }
 
   ThreadRecord* Find(const ParkedThreads* control) {
@@ -26,6 +35,15 @@ class ThreadRecords {
       if (record->control.get() == control) return last_ = record;
     }
     return nullptr;
+  }
+
+  // Releases the pairs parked in isolates whose engines are gone, when any
+  // engine went since the last look: one relaxed load per entry otherwise.
+  void ReleaseHandedOver() {
+    uint64_t now = handovers.load(std::memory_order_relaxed);
+    if (now == seen_handovers_) return;
+    seen_handovers_ = now;
+    Prune();
   }
 
   ThreadRecord* Add(v8::Isolate* isolate,
@@ -46,16 +64,7 @@ class ThreadRecords {
   }
 
  private:
-  // Releases the record's pair if its isolate still lives, then frees it.
-  static void Discard(ThreadRecord* record) {
-    {
-      absl::MutexLock lock(&record->control->mutex);
-      if (record->control->alive) record->Unpark();
-    }
-    delete record;
-  }
-
-  // Drops records of disposed isolates (their pairs are never touched).
+  // Drops the records of engines that are gone, releasing their pairs.
   void Prune() {
     std::vector<ThreadRecord*> kept;
     for (ThreadRecord* record : records_) {
@@ -68,6 +77,7 @@ class ThreadRecords {
         kept.push_back(record);
       } else {
         if (last_ == record) last_ = nullptr;
+        record->Unpark();
         delete record;
       }
     }
@@ -78,6 +88,7 @@ class ThreadRecords {
   std::vector<ThreadRecord*> records_;
   ThreadRecord* last_ = nullptr;
   size_t prune_at_ = 16;
+  uint64_t seen_handovers_ = 0;
 };
 
 ThreadRecords& Records() {
@@ -106,38 +117,66 @@ ThreadStack CurrentThreadStack() {
 
 }  // namespace
 
-ThreadRecord::~ThreadRecord() = default;  // never runs the pair's destructors
+ThreadRecord::~ThreadRecord() = default;  // Unpark() releases the pair
 
 void ThreadRecord::Unpark() {
-  if (!parked) return;
-  parked = false;
-  std::launder(reinterpret_cast<v8::Unlocker*>(unlocker))->~Unlocker();
-  std::launder(reinterpret_cast<v8::Locker*>(locker))->~Locker();
+  v8::Isolate* doomed = nullptr;
+  BudgetAllocatorPtr allocator;  // destroyed after the isolate it serves
+  {
+    absl::MutexLock lock(&control->mutex);
+    if (!parked) return;
+    parked = false;
+    // The isolate is not disposed while a pair is parked in it (counted in
+    // control->parked), whether its engine lives or not.
+    std::launder(reinterpret_cast<v8::Unlocker*>(unlocker))->~Unlocker();
+    std::launder(reinterpret_cast<v8::Locker*>(locker))->~Locker();
+    int left = --control->parked;
+    control->parked_hint.store(left, std::memory_order_relaxed);
+    if (left == 0 && !control->alive) {
+      doomed = std::exchange(control->isolate, nullptr);
+      allocator = std::move(control->allocator);
+    }
+  }
+  if (doomed != nullptr) doomed->Dispose();
 }
 
 ThreadRecord* EnterThread(v8::Isolate* isolate,
                           const std::shared_ptr<ParkedThreads>& control) {
   ThreadRecords& records = Records();
+  records.ReleaseHandedOver();
   if (ThreadRecord* record = records.Find(control.get())) return record;
   ThreadRecord* record = records.Add(isolate, control);
   if (!v8::Locker::IsLocked(isolate)) {
     new (record->locker) v8::Locker(isolate);
     new (record->unlocker) v8::Unlocker(isolate);
+    absl::MutexLock lock(&control->mutex);
     record->parked = true;
+    control->parked_hint.store(++control->parked, std::memory_order_relaxed);
   }
   return record;
 }
 
 void ReleaseThreadStates(const std::shared_ptr<ParkedThreads>& control) {
-  {
-    absl::MutexLock lock(&control->mutex);
-    control->alive = false;
-  }
   ThreadRecords& records = Records();
   if (ThreadRecord* record = records.Find(control.get())) {
     record->Unpark();
     records.Remove(record);
   }
+}
+
+void DisposeWhenUnparked(const std::shared_ptr<ParkedThreads>& control,
+                         v8::Isolate* isolate, BudgetAllocatorPtr allocator) {
+  {
+    absl::MutexLock lock(&control->mutex);
+    control->alive = false;
+    if (control->parked > 0) {
+      control->isolate = isolate;
+      control->allocator = std::move(allocator);
+      handovers.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+  }
+  isolate->Dispose();
 }
 
 uintptr_t StackLimitFor(uintptr_t sp) {

@@ -10,21 +10,27 @@
 // it. A parked Unlocker holds no lock, so other threads and Dispose proceed.
 //
 // Lifetime rules:
-//  * A parked pair is destroyed only on its own thread: at thread exit, or
-//    on that thread when the isolate is disposed there.
-//  * Once an isolate is disposed (ParkedThreads::alive false), other
-//    threads' pairs are never touched again: their storage is freed without
-//    running the destructors (V8 frees the archived state with the isolate).
+//  * A parked pair is destroyed only on its own thread: at thread exit, on
+//    that thread's next entry into any isolate after its isolate's engine
+//    was destroyed, or on that thread when the engine is destroyed there.
+//  * An engine destroyed while other threads still have pairs parked in
+//    its isolate hands the isolate over (DisposeWhenUnparked) instead of
+//    disposing it: V8 frees an archived thread state with the isolate but
+//    not what it points to (the thread's handle blocks, about 8 KB), so
+//    every such pair must be destroyed first. The last thread to release
+//    its pair disposes the isolate.
 //
 // The same record caches the JavaScript stack limit last set for the
 // thread, so SetStackLimit runs only when the entry point moved.
 #ifndef DUET_BINDINGS_JAVASCRIPT_THREAD_STATE_H_
 #define DUET_BINDINGS_JAVASCRIPT_THREAD_STATE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 
 #include "absl/synchronization/mutex.h"
+#include "javascript/budget_allocator.h"
 #include "v8.h"
 
 namespace duet::js {
@@ -32,13 +38,23 @@ namespace duet::js {
 // Shared by an engine and every thread that parked state in its isolate.
 struct ParkedThreads {
   absl::Mutex mutex;
+  // False once the engine is gone; then `isolate` is the handed-over
+  // isolate while pairs remain, else null (already disposed).
   bool alive ABSL_GUARDED_BY(mutex) = true;
+  int parked ABSL_GUARDED_BY(mutex) = 0;  // pairs parked in the isolate
+  v8::Isolate* isolate ABSL_GUARDED_BY(mutex) = nullptr;
+  // Outlives the isolate it serves (may be null).
+  BudgetAllocatorPtr allocator ABSL_GUARDED_BY(mutex);
+  // Lock-free hint of `parked`, read by the engine under the V8 lock.
+  std::atomic<int> parked_hint{0};
 };
 
 // This thread's record for one isolate.
 struct ThreadRecord {
   ~ThreadRecord();
-  // Destroys the parked pair (on this thread, isolate alive, unlocked).
+  // Destroys the parked pair (on this thread, isolate not disposed, not
+  // holding its lock). Disposes a handed-over isolate whose last pair this
+  // was. Takes control->mutex.
   void Unpark();
 
   std::shared_ptr<ParkedThreads> control;
@@ -55,9 +71,15 @@ struct ThreadRecord {
 ThreadRecord* EnterThread(v8::Isolate* isolate,
                           const std::shared_ptr<ParkedThreads>& control);
 
-// Before disposing the isolate (not holding its lock): marks it dead for
-// every thread and releases the calling thread's parked state.
+// At the start of an engine's destruction (not holding its lock): releases
+// the calling thread's parked state for it.
 void ReleaseThreadStates(const std::shared_ptr<ParkedThreads>& control);
+
+// At the end of an engine's destruction (not holding the isolate's lock):
+// disposes `isolate` now when no thread has state parked in it, else hands
+// it (and its allocator) to the last thread that releases its pair.
+void DisposeWhenUnparked(const std::shared_ptr<ParkedThreads>& control,
+                         v8::Isolate* isolate, BudgetAllocatorPtr allocator);
 
 // The JavaScript stack limit for an entry whose stack pointer is `sp`:
 // V8's usual budget below the entry point, but never closer than a reserve

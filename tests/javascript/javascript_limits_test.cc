@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/notification.h"
 #include "js_test_util.h"
 
 namespace duet::testing {
@@ -27,14 +28,32 @@ class JsLimitsTest : public JsTest {
  protected:
   absl::StatusOr<std::unique_ptr<Implementation>> LoadLimited(
       std::string_view relative, std::string_view source, std::string module,
-      int64_t memory_mb) {
+      int64_t memory_mb,
+      absl::Duration load_timeout = absl::InfiniteDuration()) {
     Write(relative, source);
     ImplementationSpec spec;
     spec.module = std::move(module);
     spec.entry = root_ / relative;
     spec.root = root_;
     spec.memory_mb = memory_mb;
+    spec.load_timeout = load_timeout;
     return runtime_->Load(spec);
+  }
+
+  // Runs `fn` on its own thread and waits for it at most 30 s: a hang fails
+  // the test, and Runtime::Interrupt then ends it so the binary goes on.
+  void RunBounded(const std::function<void()>& fn) {
+    absl::Notification done;
+    std::thread thread([&] {
+      fn();
+      done.Notify();
+    });
+    EXPECT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(30)))
+        << "still running after 30 s";
+    while (!done.WaitForNotificationWithTimeout(absl::Milliseconds(10))) {
+      runtime_->Interrupt();
+    }
+    thread.join();
   }
 };
 
@@ -203,6 +222,111 @@ while (true) a.push(new Array(1e6).fill(1));
               StatusIs(absl::StatusCode::kResourceExhausted,
                        HasSubstr("heap limit of 64 MB")));
   ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("spin.mjs", kSpin));
+  EXPECT_THAT(CallByName(*impl, "add", {Value(1), Value(2)}),
+              IsOkAndHolds(Value(3)));
+}
+
+TEST_F(JsLimitsTest, TopLevelCodeStopsAtTheLoadTimeLimit) {
+  // An endless loop, and an endless microtask chain, in CommonJS and ESM.
+  const char* kLoop = "for (;;) {}\n";
+  const char* kChain =
+      "const loop = () => Promise.resolve().then(loop);\nloop();\n";
+  for (const auto& [file, source] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"loop.js", kLoop},
+           {"loop.mjs", kLoop},
+           {"chain.js", kChain},
+           {"chain.mjs", kChain}}) {
+    absl::StatusOr<std::unique_ptr<Implementation>> impl;
+    RunBounded([&] {
+      impl = LoadLimited(file, source, "looper", 0, absl::Milliseconds(200));
+    });
+    EXPECT_THAT(impl, StatusIs(absl::StatusCode::kDeadlineExceeded,
+                               absl::StrCat(file,
+                                            ": top-level code did not finish "
+                                            "within its time limit of 200ms")));
+  }
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadLimited("spin.mjs", kSpin, "plugin", 0,
+                                              absl::Milliseconds(200)));
+  EXPECT_THAT(CallByName(*impl, "add", {Value(1), Value(2)}),
+              IsOkAndHolds(Value(3)));
+}
+
+TEST_F(JsLimitsTest, ReloadAfterTheHeapLimitStopsAtTheLoadTimeLimit) {
+  std::atomic<bool> spin_on_load{false};
+  services_.AddHostFunction(
+      "spinOnLoad", [&](absl::Span<const Value>) -> absl::StatusOr<Value> {
+        return Value(spin_on_load.load());
+      });
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadLimited("bomb.mjs",
+                                              absl::StrCat(R"JS(
+import duet from 'duet';
+if (duet.host.spinOnLoad()) for (;;) {}
+)JS",
+                                                           kBomb),
+                                              "bomber", /*memory_mb=*/64,
+                                              absl::Milliseconds(300)));
+  EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(1)));
+  EXPECT_THAT(CallByName(*impl, "bomb", {}),
+              StatusIs(absl::StatusCode::kResourceExhausted, ::testing::_));
+  // The renewal's top-level code hangs: that call fails ...
+  spin_on_load = true;
+  absl::StatusOr<Value> out;
+  RunBounded([&] { out = CallByName(*impl, "inc", {}); });
+  EXPECT_THAT(out, StatusIs(absl::StatusCode::kDeadlineExceeded,
+                            "bomb.mjs: top-level code did not finish within "
+                            "its time limit of 300ms"));
+  // ... and the next call loads the module again.
+  spin_on_load = false;
+  EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(1)));
+}
+
+constexpr char kChains[] = R"JS(
+import duet from 'duet';
+const loop = () => Promise.resolve().then(loop);
+export function chain() { loop(); return 1; }
+export async function asyncChain() { loop(); return 1; }
+export function startedChain() {
+  Promise.resolve().then(() => duet.host.started()).then(loop);
+  return 1;
+}
+export function add(a, b) { return a + b; }
+)JS";
+
+TEST_F(JsLimitsTest, DeadlineStopsAnEndlessMicrotaskChain) {
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("chains.mjs", kChains));
+  for (const char* name : {"chain", "asyncChain"}) {
+    absl::StatusOr<Value> out;
+    RunBounded([&] {
+      out = CallByName(*impl, name, {}, In(absl::Milliseconds(200)));
+    });
+    EXPECT_THAT(out, StatusIs(absl::StatusCode::kDeadlineExceeded,
+                              "JavaScript execution stopped at its deadline"))
+        << name;
+    EXPECT_THAT(CallByName(*impl, "add", {Value(1), Value(2)}),
+                IsOkAndHolds(Value(3)));
+  }
+}
+
+TEST_F(JsLimitsTest, InterruptStopsAnEndlessMicrotaskChain) {
+  absl::Notification started;
+  services_.AddHostFunction(
+      "started", [&](absl::Span<const Value>) -> absl::StatusOr<Value> {
+        if (!started.HasBeenNotified()) started.Notify();
+        return Value();
+      });
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("chains.mjs", kChains));
+  absl::StatusOr<Value> out;
+  RunBounded([&] {
+    std::thread interrupter([&] {
+      started.WaitForNotification();
+      runtime_->Interrupt();
+    });
+    out = CallByName(*impl, "startedChain", {});
+    if (!started.HasBeenNotified()) started.Notify();
+    interrupter.join();
+  });
+  EXPECT_THAT(out, StatusIs(absl::StatusCode::kCancelled, ::testing::_));
   EXPECT_THAT(CallByName(*impl, "add", {Value(1), Value(2)}),
               IsOkAndHolds(Value(3)));
 }
