@@ -229,7 +229,7 @@ std::string BigAllocation(const fs::path& dir, const std::string& module) {
   LoadPlugin(*host, dir / module);
   // new Array(1e8) is a dictionary-mode array: filling it up to the 512 MB
   // default cap takes V8 tens of seconds on a loaded machine.
-  auto blown = CallBounded(*host, module, "blow", {}, {}, absl::Seconds(45));
+  auto blown = CallBounded(*host, module, "blow", {}, {}, absl::Seconds(75));
   ExpectCode(blown, {absl::StatusCode::kResourceExhausted},
              absl::StrCat(module, ".blow()"));
   auto after = CallBounded(*host, module, "ping");
@@ -545,6 +545,8 @@ std::string HeapHitsUnderLoad(const fs::path& dir) {
 
 // --- Finding 12: reloading a JS module while threads call it leaks -----------
 std::string ReloadLeak(const fs::path& dir) {
+  // Measured on the leaking code: 8.4 to 10.2 MB (6 to 8 KB per calling
+  // thread and reload); the same run without reloads grows by about 45 KB.
   constexpr size_t kGrowthBoundBytes = 3 << 20;
   constexpr int kReloads = 150;
   // One full cycle first, so one-time set-up (engines, caches) is not

@@ -78,7 +78,7 @@ TEST(HostileTest, Finding01ArrayFillUnder16Mb) {
 }
 TEST(HostileTest, Finding01ArrayFillUnderDefaultCap) {
   ExpectProbeHolds("01_array_fill_default_cap", Plugins("01_js_big_allocation"),
-                   90);
+                   100);
 }
 TEST(HostileTest, Finding01ArrayFromUnder64Mb) {
   ExpectProbeHolds("01_array_from_64mb", Plugins("01_js_big_allocation"));
