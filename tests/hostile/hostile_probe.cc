@@ -490,8 +490,8 @@ std::string HeapHitsUnderLoad(const fs::path& dir) {
   std::atomic<bool> stop{false};
   std::atomic<int> fills{0}, cheap_calls{0};
   absl::Mutex mutex;
-  std::string
-      unexpected;  // the first status that was neither OK nor a heap hit
+  // The first status that was neither OK nor a heap hit.
+  std::string unexpected;
   auto caller = [&](const char* function, std::atomic<int>& count) {
     while (!stop) {
       absl::Status status = host->Call("hog", function, {}).status();
@@ -518,7 +518,7 @@ std::string HeapHitsUnderLoad(const fs::path& dir) {
   }
   // Counted in heap hits, not seconds, so a loaded machine does the same
   // work; the bound only turns no progress into a failure.
-  absl::Time give_up = absl::Now() + 4 * kHangBound;
+  absl::Time give_up = absl::Now() + 2 * kHangBound;
   while (fills < kHeapHits && absl::Now() < give_up) {
     absl::SleepFor(absl::Milliseconds(20));
   }
@@ -538,7 +538,7 @@ std::string HeapHitsUnderLoad(const fs::path& dir) {
                      " heap hits"));
   Check(fills >= kHeapHits,
         absl::StrCat("only ", fills.load(), " fill() calls returned in ",
-                     absl::FormatDuration(4 * kHangBound)));
+                     absl::FormatDuration(2 * kHangBound)));
   return absl::StrCat(fills.load(), " fill() and ", cheap_calls.load(),
                       " cheap() calls; peak RSS ", peak_kb / 1024, " MB");
 }
