@@ -1,0 +1,3 @@
+# The plugin that must still be listed next to the deep plugin.toml.
+def ping():
+    return "pong"

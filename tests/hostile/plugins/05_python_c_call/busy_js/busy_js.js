@@ -1,0 +1,4 @@
+// Runs until its deadline stops it.
+export function spin() {
+  for (;;) {}
+}

@@ -1,0 +1,4 @@
+// The test copies this plugin into a folder whose name is not UTF-8.
+export function ping() {
+  return "pong";
+}
