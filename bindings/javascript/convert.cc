@@ -16,6 +16,7 @@
 namespace duet::js {
 namespace {
 
+using internal::ConversionGuard;
 using internal::ScopedPathElement;
 using internal::ValuePath;
 
@@ -35,10 +36,22 @@ absl::Status DepthError(const ValuePath& path) {
                                  internal::kMaxValueDepth, " levels"));
 }
 
+// The guard's error: the stack names where the conversion was, the budget
+// and the deadline the whole value (the path as the conversion began).
+absl::Status GuardError(const ConversionGuard& guard, const ValuePath& path,
+                        int value_depth) {
+  return guard.Error(path.ToString(), path.ToString(value_depth));
+}
+
 class FromJs {
  public:
-  FromJs(v8::Local<v8::Context> context, ValuePath& path)
-      : context_(context), isolate_(context->GetIsolate()), path_(path) {}
+  FromJs(v8::Local<v8::Context> context, ValuePath& path,
+         ConversionGuard& guard)
+      : context_(context),
+        isolate_(context->GetIsolate()),
+        path_(path),
+        value_depth_(path.depth()),
+        guard_(guard) {}
 
   absl::Status Convert(v8::Local<v8::Value> v, Value* out) {
     if (v->IsNullOrUndefined()) {
@@ -59,8 +72,7 @@ class FromJs {
     }
     if (v->IsString()) {
       std::string s;
-      DUET_RETURN_IF_ERROR(
-          StringToUtf8(isolate_, v.As<v8::String>(), &s, path_));
+      DUET_RETURN_IF_ERROR(ConvertString(v.As<v8::String>(), &s));
       *out = Value(std::move(s));
       return absl::OkStatus();
     }
@@ -91,6 +103,7 @@ class FromJs {
     if (v->IsProxy()) return path_.Error("cannot convert a Proxy");
     if (v->IsArrayBufferView()) {
       v8::Local<v8::ArrayBufferView> view = v.As<v8::ArrayBufferView>();
+      if (!guard_.ChargePayload(view->ByteLength())) return Exceeded();
       std::string data(view->ByteLength(), '\0');
       if (!data.empty()) view->CopyContents(data.data(), data.size());
       *out = Value(Bytes(std::move(data)));
@@ -99,6 +112,7 @@ class FromJs {
     if (v->IsArrayBuffer()) {
       v8::Local<v8::ArrayBuffer> buffer = v.As<v8::ArrayBuffer>();
       size_t size = buffer->ByteLength();
+      if (!guard_.ChargePayload(size)) return Exceeded();
       *out = Value(size == 0 ? Bytes() : Bytes(buffer->Data(), size));
       return absl::OkStatus();
     }
@@ -119,10 +133,12 @@ class FromJs {
     if (object->IsArray()) {
       v8::Local<v8::Array> array = object.As<v8::Array>();
       uint32_t length = array->Length();
+      if (!guard_.EnterContainer(length, sizeof(Value))) return Exceeded();
       Value::List list(length);
       for (uint32_t i = 0; i < length; ++i) {
         v8::HandleScope scope(isolate_);
         ScopedPathElement element(path_, i);
+        if (!guard_.CountNode()) return Exceeded();
         v8::Local<v8::Value> item;
         if (!array->Get(context_, i).ToLocal(&item)) return Thrown();
         DUET_RETURN_IF_ERROR(Convert(item, &list[i]));
@@ -133,10 +149,14 @@ class FromJs {
     if (object->IsMap()) {
       v8::Local<v8::Array> pairs = object.As<v8::Map>()->AsArray();
       uint32_t length = pairs->Length();
+      if (!guard_.EnterContainer(length / 2, sizeof(Value::Map::Entry))) {
+        return Exceeded();
+      }
       Value::Map map;
       map.reserve(length / 2);
       for (uint32_t i = 0; i + 1 < length; i += 2) {
         v8::HandleScope scope(isolate_);
+        if (!guard_.CountNode()) return Exceeded();
         v8::Local<v8::Value> key;
         v8::Local<v8::Value> item;
         if (!pairs->Get(context_, i).ToLocal(&key) ||
@@ -149,8 +169,7 @@ class FromJs {
                            Utf8Lossy(isolate_, key), ")"));
         }
         std::string key_utf8;
-        DUET_RETURN_IF_ERROR(
-            StringToUtf8(isolate_, key.As<v8::String>(), &key_utf8, path_));
+        DUET_RETURN_IF_ERROR(ConvertString(key.As<v8::String>(), &key_utf8));
         ScopedPathElement element(path_, key_utf8);
         Value converted;
         DUET_RETURN_IF_ERROR(Convert(item, &converted));
@@ -177,16 +196,19 @@ class FromJs {
       return Thrown();
     }
     uint32_t length = keys->Length();
+    if (!guard_.EnterContainer(length, sizeof(Value::Map::Entry))) {
+      return Exceeded();
+    }
     Value::Map map;
     map.reserve(length);
     for (uint32_t i = 0; i < length; ++i) {
       v8::HandleScope scope(isolate_);
+      if (!guard_.CountNode()) return Exceeded();
       v8::Local<v8::Value> key;
       v8::Local<v8::Value> item;
       if (!keys->Get(context_, i).ToLocal(&key)) return Thrown();
       std::string key_utf8;
-      DUET_RETURN_IF_ERROR(
-          StringToUtf8(isolate_, key.As<v8::String>(), &key_utf8, path_));
+      DUET_RETURN_IF_ERROR(ConvertString(key.As<v8::String>(), &key_utf8));
       ScopedPathElement element(path_, key_utf8);
       if (!object->Get(context_, key).ToLocal(&item)) return Thrown();
       Value converted;
@@ -208,15 +230,32 @@ class FromJs {
     return path_.Error("a JavaScript exception was thrown while reading");
   }
 
+  absl::Status Exceeded() { return GuardError(guard_, path_, value_depth_); }
+
+  // Charged before the copy at one byte per UTF-16 unit (a lower bound on
+  // its UTF-8 size), the rest once its size is known.
+  absl::Status ConvertString(v8::Local<v8::String> string, std::string* out) {
+    const size_t length = static_cast<size_t>(string->Length());
+    if (!guard_.ChargePayload(length)) return Exceeded();
+    DUET_RETURN_IF_ERROR(StringToUtf8(isolate_, string, out, path_));
+    if (out->size() > length && !guard_.ChargePayload(out->size() - length)) {
+      return Exceeded();
+    }
+    return absl::OkStatus();
+  }
+
   v8::Local<v8::Context> context_;
   v8::Isolate* isolate_;
   ValuePath& path_;
+  const int value_depth_;  // the path's depth at the value being converted
+  ConversionGuard& guard_;
   std::vector<v8::Local<v8::Object>> stack_;  // ancestors, for cycles
   v8::Local<v8::Value> object_prototype_;
 };
 
 absl::Status ToV8Impl(v8::Local<v8::Context> context, const Value& value,
-                      ValuePath& path, v8::Local<v8::Value>* out) {
+                      ValuePath& path, int value_depth, ConversionGuard& guard,
+                      v8::Local<v8::Value>* out) {
   v8::Isolate* isolate = context->GetIsolate();
   switch (value.kind()) {
     case Value::Kind::kNull:
@@ -258,19 +297,28 @@ absl::Status ToV8Impl(v8::Local<v8::Context> context, const Value& value,
     case Value::Kind::kList: {
       if (path.depth() >= internal::kMaxValueDepth) return DepthError(path);
       const Value::List& list = value.as_list();
+      if (!guard.EnterContainer(list.size(), 0)) {
+        return GuardError(guard, path, value_depth);
+      }
       std::vector<v8::Local<v8::Value>> items(list.size());
       for (size_t i = 0; i < list.size(); ++i) {
         ScopedPathElement element(path, i);
-        DUET_RETURN_IF_ERROR(ToV8Impl(context, list[i], path, &items[i]));
+        if (!guard.CountNode()) return GuardError(guard, path, value_depth);
+        DUET_RETURN_IF_ERROR(
+            ToV8Impl(context, list[i], path, value_depth, guard, &items[i]));
       }
       *out = v8::Array::New(isolate, items.data(), items.size());
       return absl::OkStatus();
     }
     case Value::Kind::kMap: {
       if (path.depth() >= internal::kMaxValueDepth) return DepthError(path);
+      if (!guard.EnterContainer(value.as_map().size(), 0)) {
+        return GuardError(guard, path, value_depth);
+      }
       v8::Local<v8::Object> object = v8::Object::New(isolate);
       for (const auto& [key, item] : value.as_map()) {
         ScopedPathElement element(path, key);
+        if (!guard.CountNode()) return GuardError(guard, path, value_depth);
         if (internal::FindInvalidUtf8(key)) {
           return path.Error("map key is not valid UTF-8");
         }
@@ -279,7 +327,8 @@ absl::Status ToV8Impl(v8::Local<v8::Context> context, const Value& value,
           return path.Error("map key too long for JavaScript");
         }
         v8::Local<v8::Value> converted;
-        DUET_RETURN_IF_ERROR(ToV8Impl(context, item, path, &converted));
+        DUET_RETURN_IF_ERROR(
+            ToV8Impl(context, item, path, value_depth, guard, &converted));
         // CreateDataProperty defines an own property even for "__proto__".
         if (object->CreateDataProperty(context, name, converted).IsNothing()) {
           return path.Error("could not set a property");
@@ -295,12 +344,13 @@ absl::Status ToV8Impl(v8::Local<v8::Context> context, const Value& value,
 }  // namespace
 
 absl::StatusOr<Value> ToValue(v8::Local<v8::Context> context,
-                              v8::Local<v8::Value> value, ValuePath& path) {
+                              v8::Local<v8::Value> value, ValuePath& path,
+                              ConversionGuard& guard) {
   // A value too large for memory is an error, not a std::bad_alloc leaving
   // through V8's frames (this may run inside a V8 callback).
   try {
     Value out;
-    FromJs converter(context, path);
+    FromJs converter(context, path, guard);
     DUET_RETURN_IF_ERROR(converter.Convert(value, &out));
     return out;
   } catch (const std::bad_alloc&) {
@@ -311,9 +361,11 @@ absl::StatusOr<Value> ToValue(v8::Local<v8::Context> context,
 }
 
 absl::StatusOr<v8::Local<v8::Value>> ToV8(v8::Local<v8::Context> context,
-                                          const Value& value, ValuePath& path) {
+                                          const Value& value, ValuePath& path,
+                                          ConversionGuard& guard) {
   v8::Local<v8::Value> out;
-  DUET_RETURN_IF_ERROR(ToV8Impl(context, value, path, &out));
+  DUET_RETURN_IF_ERROR(
+      ToV8Impl(context, value, path, path.depth(), guard, &out));
   return out;
 }
 

@@ -13,21 +13,27 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "duet/internal/conversion_guard.h"
 #include "duet/internal/value_path.h"
 #include "duet/value.h"
 #include "v8.h"
 
 namespace duet::js {
 
-// JavaScript -> duet. Must run inside a HandleScope and `context`.
+// JavaScript -> duet. Must run inside a HandleScope and `context`. Obeys
+// `guard` (stack, size budget, deadline; see conversion_guard.h):
+// kResourceExhausted or kDeadlineExceeded past one of its limits.
 absl::StatusOr<Value> ToValue(v8::Local<v8::Context> context,
                               v8::Local<v8::Value> value,
-                              internal::ValuePath& path);
+                              internal::ValuePath& path,
+                              internal::ConversionGuard& guard);
 
-// duet -> JavaScript. Must run inside a HandleScope and `context`.
+// duet -> JavaScript. Must run inside a HandleScope and `context`. Obeys
+// `guard`'s stack and deadline checks.
 absl::StatusOr<v8::Local<v8::Value>> ToV8(v8::Local<v8::Context> context,
                                           const Value& value,
-                                          internal::ValuePath& path);
+                                          internal::ValuePath& path,
+                                          internal::ConversionGuard& guard);
 
 // Fast paths for the call path: null, bool, int and float only (the same
 // mapping as ToValue / ToV8, without building a ValuePath). False for any

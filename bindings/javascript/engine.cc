@@ -10,6 +10,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "duet/internal/conversion_guard.h"
 #include "duet/internal/status_macros.h"
 #include "duet/internal/strings.h"
 #include "duet/internal/value_path.h"
@@ -118,11 +119,13 @@ Engine::Engine(HostServices& services, std::string log_source,
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
     HostServices& services, std::string log_source, std::filesystem::path root,
-    bool repl, int64_t memory_mb, std::shared_ptr<EngineRegistry> registry) {
+    bool repl, int64_t memory_mb, size_t value_budget_bytes,
+    std::shared_ptr<EngineRegistry> registry) {
   EnsureV8Initialized();
   std::unique_ptr<Engine> engine(
       new Engine(services, std::move(log_source), std::move(root)));
   engine->memory_mb_ = memory_mb;
+  engine->value_budget_bytes_ = value_budget_bytes;
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = DefaultAllocator();
   if (memory_mb > 0) {
@@ -416,6 +419,7 @@ EngineScope::EngineScope(Engine& engine, absl::Time deadline)
     engine.isolate()->SetStackLimit(limit);
     record_->stack_limit = limit;
   }
+  frame_.deadline = deadline;
   engine.EnterFrame(&frame_);
   if (deadline != absl::InfiniteFuture()) {
     Engine* target = &engine;
@@ -695,16 +699,23 @@ void Engine::CallOut(
     const v8::FunctionCallbackInfo<v8::Value>& info, int first_arg,
     const std::function<absl::StatusOr<Value>(absl::Span<const Value>)>& fn) {
   v8::Local<v8::Context> context = isolate_->GetCurrentContext();
+  const Frame* frame = CurrentFrame();
+  const absl::Time deadline =
+      frame != nullptr ? frame->deadline : absl::InfiniteFuture();
   std::vector<Value> args;
   absl::Status conversion;
   {
     v8::TryCatch try_catch(isolate_);
     internal::ValuePath path("args");
+    // One budget for all the arguments: together they are what the host
+    // builds.
+    internal::ConversionGuard guard(deadline, value_budget_bytes_);
     int count = info.Length() > first_arg ? info.Length() - first_arg : 0;
     args.reserve(count);
     for (int i = 0; i < count && conversion.ok(); ++i) {
       internal::ScopedPathElement element(path, static_cast<size_t>(i));
-      absl::StatusOr<Value> value = ToValue(context, info[first_arg + i], path);
+      absl::StatusOr<Value> value =
+          ToValue(context, info[first_arg + i], path, guard);
       if (value.ok()) {
         args.push_back(*std::move(value));
       } else if (try_catch.HasCaught()) {
@@ -729,7 +740,9 @@ void Engine::CallOut(
     return;
   }
   internal::ValuePath path("result");
-  absl::StatusOr<v8::Local<v8::Value>> converted = ToV8(context, *result, path);
+  internal::ConversionGuard guard(deadline, 0);
+  absl::StatusOr<v8::Local<v8::Value>> converted =
+      ToV8(context, *result, path, guard);
   if (!converted.ok()) {
     ThrowStatus(converted.status());
     return;

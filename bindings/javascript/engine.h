@@ -110,9 +110,12 @@ class Engine {
   // `log_source` names the plugin in log lines. `memory_mb` caps the heap
   // (0: V8's default); running over any limit terminates the running code
   // and marks the engine exhausted() instead of aborting the process.
+  // `value_budget_bytes` caps each value converted out of the engine
+  // (ImplementationSpec::value_budget_bytes; 0: none).
   static absl::StatusOr<std::unique_ptr<Engine>> Create(
       HostServices& services, std::string log_source,
       std::filesystem::path root, bool repl, int64_t memory_mb = 0,
+      size_t value_budget_bytes = 0,
       std::shared_ptr<EngineRegistry> registry = nullptr);
   ~Engine();
   Engine(const Engine&) = delete;
@@ -137,6 +140,8 @@ class Engine {
     StopReason stop = StopReason::kNone;
     bool in_js = true;        // holds the lock (not in a host call)
     bool terminated = false;  // TerminateExecution was requested for it
+    // The entry's deadline, which conversions for calls it makes obey too.
+    absl::Time deadline = absl::InfiniteFuture();
   };
   // The innermost frame of this engine on the calling thread, or null.
   Frame* CurrentFrame() const;
@@ -333,6 +338,7 @@ class Engine {
   std::vector<Export> exports_;
 
   int64_t memory_mb_ = 0;
+  size_t value_budget_bytes_ = 0;
   // Outlives the isolate (handed over with it, see thread_state.h).
   BudgetAllocatorPtr allocator_;
   std::shared_ptr<EngineRegistry> registry_;

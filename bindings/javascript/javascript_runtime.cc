@@ -24,6 +24,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "duet/internal/conversion_guard.h"
 #include "duet/internal/status_macros.h"
 #include "duet/internal/strings.h"
 #include "duet/internal/utf8.h"
@@ -120,11 +121,13 @@ class JsImplementation : public Implementation {
       heap_argv.resize(args.size());
       argv = heap_argv.data();
     }
+    internal::ConversionGuard args_guard(deadline, 0);
     for (size_t i = 0; i < args.size(); ++i) {
       if (js::ScalarToV8(isolate, args[i], &argv[i])) continue;
       internal::ValuePath path("args");
       internal::ScopedPathElement element(path, i);
-      DUET_ASSIGN_OR_RETURN(argv[i], js::ToV8(context, args[i], path));
+      DUET_ASSIGN_OR_RETURN(argv[i],
+                            js::ToV8(context, args[i], path, args_guard));
     }
     v8::Local<v8::Value> result;
     if (!target.function.Get(isolate)
@@ -146,7 +149,9 @@ class JsImplementation : public Implementation {
     Value scalar;
     if (js::ScalarToValue(result, &scalar)) return scalar;
     internal::ValuePath result_path("result");
-    absl::StatusOr<Value> value = js::ToValue(context, result, result_path);
+    internal::ConversionGuard guard(deadline, spec_.value_budget_bytes);
+    absl::StatusOr<Value> value =
+        js::ToValue(context, result, result_path, guard);
     if (!value.ok() && try_catch.HasCaught()) {
       return engine.StatusFromTryCatch(try_catch);
     }
@@ -184,7 +189,7 @@ class JsImplementation : public Implementation {
     DUET_ASSIGN_OR_RETURN(
         std::unique_ptr<Engine> engine,
         Engine::Create(services_, spec_.module, spec_.root, /*repl=*/false,
-                       spec_.memory_mb, registry_));
+                       spec_.memory_mb, spec_.value_budget_bytes, registry_));
     {
       // The top-level code runs under the load time limit, at the first
       // load and at every renewal alike.
@@ -399,7 +404,7 @@ class JsReplSession : public ReplSession {
       // The heap limit was hit by an earlier input: start afresh.
       DUET_ASSIGN_OR_RETURN(engine_,
                             Engine::Create(services_, "repl", {},
-                                           /*repl=*/true, 0, registry_));
+                                           /*repl=*/true, 0, 0, registry_));
       declared_.clear();
     }
     // Asked before taking the lock: HostServices may enter any engine.
@@ -657,7 +662,7 @@ class JavaScriptRuntime : public Runtime {
   absl::StatusOr<std::unique_ptr<ReplSession>> NewReplSession() override {
     DUET_ASSIGN_OR_RETURN(
         std::unique_ptr<Engine> engine,
-        Engine::Create(services_, "repl", {}, /*repl=*/true, 0, registry_));
+        Engine::Create(services_, "repl", {}, /*repl=*/true, 0, 0, registry_));
     return std::unique_ptr<ReplSession>(
         new JsReplSession(services_, registry_, std::move(engine)));
   }

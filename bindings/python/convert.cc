@@ -15,6 +15,7 @@
 namespace duet::python {
 namespace {
 
+using internal::ConversionGuard;
 using internal::kMaxValueDepth;
 using internal::ScopedPathElement;
 using internal::ValuePath;
@@ -60,8 +61,16 @@ PyObject* StringToPython(const std::string& s, const ValuePath* path,
   return out;
 }
 
+// A failed check of `guard`, at `depth` levels below the converted value.
+// Without a path the status is a placeholder: the caller words it.
+absl::Status GuardError(const ConversionGuard& guard, const ValuePath* path,
+                        int depth) {
+  if (path == nullptr) return guard.Error("", "");
+  return guard.Error(path->ToString(), path->ToString(path->depth() - depth));
+}
+
 PyObject* ToPythonAt(const Value& value, ValuePath* path, int depth,
-                     absl::Status* error) {
+                     ConversionGuard& guard, absl::Status* error) {
   switch (value.kind()) {
     case Value::Kind::kNull:
       return Py_NewRef(Py_None);
@@ -84,11 +93,20 @@ PyObject* ToPythonAt(const Value& value, ValuePath* path, int depth,
         return nullptr;
       }
       const Value::List& items = value.as_list();
+      if (!guard.EnterContainer(items.size(), 0)) {
+        *error = GuardError(guard, path, depth);
+        return nullptr;
+      }
       PyObject* list = PyList_New(static_cast<Py_ssize_t>(items.size()));
       if (list == nullptr) return nullptr;
       for (size_t i = 0; i < items.size(); ++i) {
         PathElement element(path, i);
-        PyObject* item = ToPythonAt(items[i], path, depth + 1, error);
+        PyObject* item = nullptr;
+        if (guard.CountNode()) {
+          item = ToPythonAt(items[i], path, depth + 1, guard, error);
+        } else {
+          *error = GuardError(guard, path, depth + 1);
+        }
         if (item == nullptr) {
           Py_DECREF(list);
           return nullptr;
@@ -102,16 +120,25 @@ PyObject* ToPythonAt(const Value& value, ValuePath* path, int depth,
         *error = PathError(path, kTooDeep);
         return nullptr;
       }
+      if (!guard.EnterContainer(value.as_map().size(), 0)) {
+        *error = GuardError(guard, path, depth);
+        return nullptr;
+      }
       PyObject* dict = PyDict_New();
       if (dict == nullptr) return nullptr;
       for (const auto& [key, item] : value.as_map()) {
         PathElement element(path, key);
+        if (!guard.CountNode()) {
+          *error = GuardError(guard, path, depth + 1);
+          Py_DECREF(dict);
+          return nullptr;
+        }
         PyObject* py_key = StringToPython(key, path, error);
         if (py_key == nullptr) {
           Py_DECREF(dict);
           return nullptr;
         }
-        PyObject* py_item = ToPythonAt(item, path, depth + 1, error);
+        PyObject* py_item = ToPythonAt(item, path, depth + 1, guard, error);
         if (py_item == nullptr) {
           Py_DECREF(py_key);
           Py_DECREF(dict);
@@ -135,7 +162,8 @@ PyObject* ToPythonAt(const Value& value, ValuePath* path, int depth,
 // a cycle is reported instead of recursing until the depth limit.
 class FromPythonConverter {
  public:
-  explicit FromPythonConverter(ValuePath* path) : path_(path) {}
+  FromPythonConverter(ValuePath* path, ConversionGuard& guard)
+      : path_(path), guard_(guard) {}
 
   absl::Status Convert(PyObject* object, Value* out, int depth) {
     if (object == Py_None) {
@@ -158,31 +186,42 @@ class FromPythonConverter {
       *out = Value(PyFloat_AS_DOUBLE(object));
       return absl::OkStatus();
     }
-    if (PyUnicode_Check(object)) return ConvertString(object, out);
+    if (PyUnicode_Check(object)) return ConvertString(object, out, depth);
     if (PyList_Check(object) || PyTuple_Check(object)) {
       return ConvertSequence(object, out, depth);
     }
     if (PyDict_Check(object)) return ConvertDict(object, out, depth);
     if (PyBytes_Check(object)) {
+      if (!guard_.ChargePayload(
+              static_cast<size_t>(PyBytes_GET_SIZE(object)))) {
+        return Exceeded(depth);
+      }
       *out = Value(Bytes(PyBytes_AS_STRING(object),
                          static_cast<size_t>(PyBytes_GET_SIZE(object))));
       return absl::OkStatus();
     }
     if (PyByteArray_Check(object)) {
+      if (!guard_.ChargePayload(
+              static_cast<size_t>(PyByteArray_GET_SIZE(object)))) {
+        return Exceeded(depth);
+      }
       *out = Value(Bytes(PyByteArray_AS_STRING(object),
                          static_cast<size_t>(PyByteArray_GET_SIZE(object))));
       return absl::OkStatus();
     }
-    if (PyMemoryView_Check(object)) return ConvertBuffer(object, out);
+    if (PyMemoryView_Check(object)) return ConvertBuffer(object, out, depth);
     return PathError(path_, absl::StrCat("unsupported Python type '",
                                          Py_TYPE(object)->tp_name, "'"));
   }
 
  private:
-  absl::Status ConvertString(PyObject* object, Value* out) {
+  absl::Status ConvertString(PyObject* object, Value* out, int depth) {
     Py_ssize_t size = 0;
     const char* data = PyUnicode_AsUTF8AndSize(object, &size);
     if (data != nullptr) {
+      if (!guard_.ChargePayload(static_cast<size_t>(size))) {
+        return Exceeded(depth);
+      }
       *out = Value(std::string(data, static_cast<size_t>(size)));
       return absl::OkStatus();
     }
@@ -209,11 +248,15 @@ class FromPythonConverter {
     // No Python code runs while converting, so the size cannot change.
     const Py_ssize_t size =
         is_list ? PyList_GET_SIZE(object) : PyTuple_GET_SIZE(object);
+    if (!guard_.EnterContainer(static_cast<size_t>(size), sizeof(Value))) {
+      return Exceeded(depth);
+    }
     items.resize(static_cast<size_t>(size));
     for (Py_ssize_t i = 0; i < size; ++i) {
       PyObject* item =
           is_list ? PyList_GET_ITEM(object, i) : PyTuple_GET_ITEM(object, i);
       PathElement element(path_, static_cast<size_t>(i));
+      if (!guard_.CountNode()) return Exceeded(depth + 1);
       absl::Status status =
           Convert(item, &items[static_cast<size_t>(i)], depth + 1);
       if (!status.ok()) return status;
@@ -225,19 +268,25 @@ class FromPythonConverter {
 
   absl::Status ConvertDict(PyObject* object, Value* out, int depth) {
     DUET_RETURN_IF_ERROR(Enter(object, depth));
+    const size_t size = static_cast<size_t>(PyDict_GET_SIZE(object));
+    if (!guard_.EnterContainer(size, sizeof(Value::Map::Entry))) {
+      return Exceeded(depth);
+    }
     Value::Map map;
-    map.reserve(static_cast<size_t>(PyDict_GET_SIZE(object)));
+    map.reserve(size);
     Py_ssize_t position = 0;
     PyObject* key;
     PyObject* item;
     while (PyDict_Next(object, &position, &key, &item)) {
+      if (!guard_.CountNode()) return Exceeded(depth);
       if (!PyUnicode_Check(key)) {
         return PathError(
             path_, absl::StrCat("dict key of type '", Py_TYPE(key)->tp_name,
                                 "' (keys must be str)"));
       }
       Value key_value;
-      absl::Status status = ConvertString(key, &key_value);
+      absl::Status status = ConvertString(key, &key_value, depth);
+      if (guard_.exceeded() != ConversionGuard::Limit::kNone) return status;
       if (!status.ok()) {
         return PathError(path_, absl::StrCat("dict key: ", status.message()));
       }
@@ -253,10 +302,14 @@ class FromPythonConverter {
     return absl::OkStatus();
   }
 
-  absl::Status ConvertBuffer(PyObject* object, Value* out) {
+  absl::Status ConvertBuffer(PyObject* object, Value* out, int depth) {
     Py_buffer view;
     if (PyObject_GetBuffer(object, &view, PyBUF_FULL_RO) != 0) {
       return TakeError("memoryview");
+    }
+    if (!guard_.ChargePayload(static_cast<size_t>(view.len))) {
+      PyBuffer_Release(&view);
+      return Exceeded(depth);
     }
     std::string data(static_cast<size_t>(view.len), '\0');
     int rc = PyBuffer_ToContiguous(data.data(), &view, view.len, 'C');
@@ -287,47 +340,77 @@ class FromPythonConverter {
                                          ": ", message));
   }
 
+  // A failed check of the guard, `depth` levels below the value.
+  absl::Status Exceeded(int depth) const {
+    return GuardError(guard_, path_, depth);
+  }
+
   ValuePath* path_;  // nullptr: not tracked
+  ConversionGuard& guard_;
   std::vector<PyObject*> active_;
 };
 
 }  // namespace
 
-PyObject* ToPython(const Value& value, ValuePath& path, absl::Status* error) {
-  PyObject* out = ToPythonAt(value, nullptr, 0, error);
-  if (out == nullptr && !error->ok()) {
-    // Again, to say where.
+// After a conversion without a path failed: words *error with `path`,
+// converting again with it when the failure can be found again.
+PyObject* ToPythonWithPath(const Value& value, ValuePath& path,
+                           const ConversionGuard& guard, absl::Status* error) {
+  if (guard.exceeded() == ConversionGuard::Limit::kDeadline) {
+    // Converting again would only pass the deadline further.
+    *error = guard.Error(path.ToString(), path.ToString());
+    PyErr_Clear();
+    return nullptr;
+  }
+  PyObject* out = nullptr;
+  if (!error->ok()) {
+    // Again, to say where: an invalid value or the stack fails again there.
     *error = absl::OkStatus();
-    out = ToPythonAt(value, &path, 0, error);
+    ConversionGuard again(guard.deadline(), 0);
+    out = ToPythonAt(value, &path, 0, again, error);
   }
   if (out == nullptr && error->ok()) {
     // A Python failure (memory): report it as a status, not a pending error.
     *error = absl::ResourceExhaustedError(
         absl::StrCat("converting to Python failed at ", path.ToString()));
-    PyErr_Clear();
   }
+  if (out == nullptr) PyErr_Clear();
   return out;
 }
 
-PyObject* ToPython(const Value& value, const char* root, size_t index,
+PyObject* ToPython(const Value& value, ValuePath& path, ConversionGuard& guard,
                    absl::Status* error) {
-  PyObject* out = ToPythonAt(value, nullptr, 0, error);
+  PyObject* out = ToPythonAt(value, nullptr, 0, guard, error);
   if (out != nullptr) return out;
-  *error = absl::OkStatus();
-  PyErr_Clear();
+  return ToPythonWithPath(value, path, guard, error);
+}
+
+PyObject* ToPython(const Value& value, const char* root, size_t index,
+                   ConversionGuard& guard, absl::Status* error) {
+  PyObject* out = ToPythonAt(value, nullptr, 0, guard, error);
+  if (out != nullptr) return out;
   ValuePath path(root);
   ScopedPathElement element(path, index);
-  return ToPython(value, path, error);
+  return ToPythonWithPath(value, path, guard, error);
 }
 
 // Converts without a path first (no allocation per value) and again with
 // one only to word an error. A value too large for memory (a list of 10**9
 // items) is an error, never a std::bad_alloc abort.
-absl::Status ConvertFromPython(PyObject* object, ValuePath& path, Value* out) {
+// A budget or deadline failure is about the whole value and is reported
+// without converting again.
+absl::Status ConvertFromPython(PyObject* object, ValuePath& path,
+                               ConversionGuard& guard, Value* out) {
   try {
-    absl::Status status = FromPythonConverter(nullptr).Convert(object, out, 0);
+    absl::Status status =
+        FromPythonConverter(nullptr, guard).Convert(object, out, 0);
     if (status.ok()) return status;
-    return FromPythonConverter(&path).Convert(object, out, 0);
+    if (guard.exceeded() == ConversionGuard::Limit::kBudget ||
+        guard.exceeded() == ConversionGuard::Limit::kDeadline) {
+      return guard.Error(path.ToString(), path.ToString());
+    }
+    ConversionGuard again(guard.deadline(), 0);
+    return FromPythonConverter(&path, again).Convert(object, out, 0);
   } catch (const std::bad_alloc&) {
     *out = Value();  // give back what was built
     return absl::ResourceExhaustedError(
@@ -336,20 +419,22 @@ absl::Status ConvertFromPython(PyObject* object, ValuePath& path, Value* out) {
   }
 }
 
-absl::Status FromPython(PyObject* object, ValuePath& path, Value* out) {
-  return ConvertFromPython(object, path, out);
+absl::Status FromPython(PyObject* object, ValuePath& path,
+                        ConversionGuard& guard, Value* out) {
+  return ConvertFromPython(object, path, guard, out);
 }
 
-absl::Status FromPython(PyObject* object, const char* root, Value* out) {
+absl::Status FromPython(PyObject* object, const char* root,
+                        ConversionGuard& guard, Value* out) {
   ValuePath path(root);
-  return ConvertFromPython(object, path, out);
+  return ConvertFromPython(object, path, guard, out);
 }
 
 absl::Status FromPython(PyObject* object, const char* root, size_t index,
-                        Value* out) {
+                        ConversionGuard& guard, Value* out) {
   ValuePath path(root);
   ScopedPathElement element(path, index);
-  return ConvertFromPython(object, path, out);
+  return ConvertFromPython(object, path, guard, out);
 }
 
 PyObject* TextToPython(std::string_view text) {

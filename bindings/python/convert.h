@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "duet/internal/conversion_guard.h"
 #include "duet/internal/value_path.h"
 #include "duet/value.h"
 #include "pybind11/pybind11.h"
@@ -19,24 +20,29 @@
 namespace duet::python {
 
 // A new reference, or nullptr with *error set (InvalidArgument naming the
-// path) and no Python exception pending. Paths are built only on failure:
-// the value is converted again, tracking where.
+// path; kResourceExhausted / kDeadlineExceeded past a limit of `guard`,
+// whose stack and deadline checks apply) and no Python exception pending.
+// Paths are built only on failure: the value is converted again, tracking
+// where.
 PyObject* ToPython(const Value& value, internal::ValuePath& path,
-                   absl::Status* error);
+                   internal::ConversionGuard& guard, absl::Status* error);
 
 // The same for element `index` under `root` ("args" -> args[2]). The path
 // is built only to word an error, so the call path allocates nothing.
 PyObject* ToPython(const Value& value, const char* root, size_t index,
-                   absl::Status* error);
+                   internal::ConversionGuard& guard, absl::Status* error);
 
 // Converts `object` (borrowed) into *out. InvalidArgument naming the type and
-// the path for anything unconvertible; no Python exception is left pending.
+// the path for anything unconvertible; kResourceExhausted past the stack or
+// the size budget of `guard` (shared by the values converted with it),
+// kDeadlineExceeded past its deadline. No Python exception is left pending.
 absl::Status FromPython(PyObject* object, internal::ValuePath& path,
-                        Value* out);
+                        internal::ConversionGuard& guard, Value* out);
 // The same at `root` ("result"), or at element `index` under it.
-absl::Status FromPython(PyObject* object, const char* root, Value* out);
+absl::Status FromPython(PyObject* object, const char* root,
+                        internal::ConversionGuard& guard, Value* out);
 absl::Status FromPython(PyObject* object, const char* root, size_t index,
-                        Value* out);
+                        internal::ConversionGuard& guard, Value* out);
 
 // A Python str for UTF-8 text, undecodable bytes replaced (for messages,
 // names and other text that is not data). A new reference; nullptr only on

@@ -42,11 +42,23 @@ std::string NameArgument(py::handle name, const char* what) {
   return std::string(data, static_cast<size_t>(size));
 }
 
+// The deadline and size budget of the entry the script runs in.
+internal::ConversionGuard GuardForCurrentEntry(bool with_budget) {
+  const Entry* entry = Entry::Current();
+  if (entry == nullptr)
+    return internal::ConversionGuard(absl::InfiniteFuture(), 0);
+  return internal::ConversionGuard(
+      entry->deadline(), with_budget ? entry->value_budget_bytes() : 0);
+}
+
 std::vector<Value> ArgumentsToValues(const py::tuple& args) {
   std::vector<Value> values(args.size());
+  // One budget for all the arguments: together they are what the host
+  // builds.
+  internal::ConversionGuard guard = GuardForCurrentEntry(/*with_budget=*/true);
   for (size_t i = 0; i < values.size(); ++i) {
-    absl::Status status =
-        FromPython(PyTuple_GET_ITEM(args.ptr(), i), "args", i, &values[i]);
+    absl::Status status = FromPython(PyTuple_GET_ITEM(args.ptr(), i), "args", i,
+                                     guard, &values[i]);
     if (!status.ok()) RaiseStatus(status);
   }
   return values;
@@ -56,7 +68,8 @@ py::object ResultToPython(const absl::StatusOr<Value>& result) {
   if (!result.ok()) RaiseStatus(result.status());
   ValuePath path("result");
   absl::Status error;
-  PyObject* object = ToPython(*result, path, &error);
+  internal::ConversionGuard guard = GuardForCurrentEntry(/*with_budget=*/false);
+  PyObject* object = ToPython(*result, path, guard, &error);
   if (object == nullptr) RaiseStatus(error);
   return py::reinterpret_steal<py::object>(object);
 }

@@ -44,8 +44,12 @@ void RunningEntries::Interrupt() {
 }
 
 Entry::Entry(HostServices& services, std::string_view source,
-             RunningEntries& running, absl::Time deadline)
-    : context_(services, source), running_(running) {
+             RunningEntries& running, absl::Time deadline,
+             size_t value_budget_bytes)
+    : context_(services, source),
+      running_(running),
+      deadline_(deadline),
+      value_budget_bytes_(value_budget_bytes) {
   thread_id_ = PyThreadState_Get()->thread_id;
   enclosing_ = current_entry;
   current_entry = this;

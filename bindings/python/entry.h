@@ -57,9 +57,11 @@ class Entry {
   // Pushes a CallContext for the duet API, takes the GIL (ScopedGil) and
   // registers in `running`; arms the shared watchdog when `deadline` is
   // finite (nothing is armed for an infinite one). `source` and `running`
-  // outlive the entry.
+  // outlive the entry. Calls the script makes convert their arguments
+  // within `deadline` and `value_budget_bytes` (0: no budget).
   Entry(HostServices& services, std::string_view source,
-        RunningEntries& running, absl::Time deadline = absl::InfiniteFuture());
+        RunningEntries& running, absl::Time deadline = absl::InfiniteFuture(),
+        size_t value_budget_bytes = 0);
   ~Entry() = default;  // Finish(), release the GIL, disarm, pop the context
   Entry(const Entry&) = delete;
   Entry& operator=(const Entry&) = delete;
@@ -78,6 +80,9 @@ class Entry {
 
   // The innermost entry on this thread (nullptr outside any); GIL held.
   static Entry* Current();
+
+  absl::Time deadline() const { return deadline_; }
+  size_t value_budget_bytes() const { return value_budget_bytes_; }
   // Why this entry, or the nearest one enclosing it on this thread, was
   // stopped; GIL held.
   StopReason Stopped() const;
@@ -102,6 +107,8 @@ class Entry {
   Entry* prev_ = nullptr;       // links in running_
   Entry* next_ = nullptr;
   unsigned long thread_id_ = 0;
+  const absl::Time deadline_;
+  const size_t value_budget_bytes_;
   bool registered_ = false;
   StopReason stop_ = StopReason::kNone;
   internal::Watchdog::Ticket ticket_;

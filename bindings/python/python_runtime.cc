@@ -30,6 +30,7 @@
 #include "absl/strings/str_cat.h"
 #include "call_context.h"
 #include "convert.h"
+#include "duet/internal/conversion_guard.h"
 #include "duet/internal/status_macros.h"
 #include "duet/internal/strings.h"
 #include "duet/internal/utf8.h"
@@ -85,13 +86,15 @@ class PythonImplementation : public Implementation {
   PythonImplementation(std::shared_ptr<Interpreter> interpreter,
                        HostServices& services,
                        std::shared_ptr<RunningEntries> running,
-                       std::string module_name, std::string package,
-                       py::object module, std::vector<std::string> exports,
+                       std::string module_name, size_t value_budget_bytes,
+                       std::string package, py::object module,
+                       std::vector<std::string> exports,
                        std::vector<py::object> functions)
       : interpreter_(std::move(interpreter)),
         services_(services),
         running_(std::move(running)),
         module_name_(std::move(module_name)),
+        value_budget_bytes_(value_budget_bytes),
         described_(absl::StrCat("module '", module_name_, "'")),
         package_(std::move(package)),
         module_(std::move(module)),
@@ -117,14 +120,17 @@ class PythonImplementation : public Implementation {
           "module '", module_name_, "' has no function #", function,
           " in its Python implementation (it exports ", exports_.size(), ")"));
     }
-    Entry entry(services_, module_name_, *running_, deadline);
+    Entry entry(services_, module_name_, *running_, deadline,
+                value_budget_bytes_);
     // Vectorcall with one spare slot in front (PY_VECTORCALL_ARGUMENTS_OFFSET)
     // saves building a tuple.
     absl::InlinedVector<PyObject*, 8> argv(args.size() + 1, nullptr);
     absl::Status error;
+    internal::ConversionGuard args_guard(deadline, 0);
     size_t converted = 0;
     for (; converted < args.size(); ++converted) {
-      PyObject* arg = ToPython(args[converted], "args", converted, &error);
+      PyObject* arg =
+          ToPython(args[converted], "args", converted, args_guard, &error);
       if (arg == nullptr) break;
       argv[converted + 1] = arg;
     }
@@ -146,7 +152,8 @@ class PythonImplementation : public Implementation {
     }
 
     Value out;
-    absl::Status status = FromPython(result, "result", &out);
+    internal::ConversionGuard result_guard(deadline, value_budget_bytes_);
+    absl::Status status = FromPython(result, "result", result_guard, &out);
     Py_DECREF(result);
     if (!status.ok()) return status;
     return out;
@@ -157,7 +164,8 @@ class PythonImplementation : public Implementation {
   HostServices& services_;
   const std::shared_ptr<RunningEntries> running_;
   const std::string module_name_;
-  const std::string described_;  // "module 'greeter'", for messages
+  const size_t value_budget_bytes_;  // for results and calls the script makes
+  const std::string described_;      // "module 'greeter'", for messages
   const std::string package_;
   py::object module_;
   const std::vector<std::string> exports_;
@@ -321,8 +329,9 @@ class PythonRuntime : public Runtime {
           py::reinterpret_borrow<py::object>(PyTuple_GET_ITEM(item.ptr(), 1)));
     }
     return std::unique_ptr<Implementation>(new PythonImplementation(
-        interpreter_, services_, running_, spec.module, std::move(package),
-        std::move(module), std::move(exports), std::move(functions)));
+        interpreter_, services_, running_, spec.module, spec.value_budget_bytes,
+        std::move(package), std::move(module), std::move(exports),
+        std::move(functions)));
   }
 
   absl::StatusOr<std::unique_ptr<ReplSession>> NewReplSession() override {

@@ -1,7 +1,5 @@
 #include "duet/host.h"
 
-#include <pthread.h>
-
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -14,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "duet/internal/conversion_guard.h"
 #include "duet/internal/identifier.h"
 #include "duet/internal/status_macros.h"
 #include "duet/internal/strings.h"
@@ -155,23 +154,6 @@ constexpr uintptr_t kNestedCallStackReserve = uintptr_t{1} << 20;
 
 thread_local int call_depth = 0;
 
-uintptr_t StackRemaining() {
-  thread_local uintptr_t stack_low = [] {
-    pthread_attr_t attributes;
-    void* address = nullptr;
-    size_t size = 0;
-    if (pthread_getattr_np(pthread_self(), &attributes) != 0) {
-      return uintptr_t{0};
-    }
-    pthread_attr_getstack(&attributes, &address, &size);
-    pthread_attr_destroy(&attributes);
-    return reinterpret_cast<uintptr_t>(address);
-  }();
-  char marker;
-  uintptr_t here = reinterpret_cast<uintptr_t>(&marker);
-  return stack_low == 0 || here < stack_low ? UINTPTR_MAX : here - stack_low;
-}
-
 class CallDepthScope {
  public:
   CallDepthScope() { ++call_depth; }
@@ -188,7 +170,8 @@ class CallDepthScope {
           call_depth, " module calls deep (the limit is ", kMaxCallDepth,
           "): is there a recursion without end across modules?"));
     }
-    if (call_depth > 1 && StackRemaining() < kNestedCallStackReserve) {
+    if (call_depth > 1 &&
+        internal::StackRemaining() < kNestedCallStackReserve) {
       return absl::ResourceExhaustedError(absl::StrCat(
           "calling ", ToAbsl(module), ".", ToAbsl(function), " at ", call_depth,
           " nested module calls would overflow this thread's "

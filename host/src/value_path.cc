@@ -15,9 +15,12 @@ void ValuePath::PushKey(std::string_view key) {
 
 void ValuePath::Pop() { elements_.pop_back(); }
 
-std::string ValuePath::ToString() const {
+std::string ValuePath::ToString() const { return ToString(depth()); }
+
+std::string ValuePath::ToString(int depth) const {
   std::string out = root_;
-  for (const Element& element : elements_) {
+  for (int i = 0; i < depth && i < this->depth(); ++i) {
+    const Element& element = elements_[i];
     if (element.is_index) {
       absl::StrAppend(&out, "[", element.index, "]");
     } else if (IsIdentifier(element.key)) {

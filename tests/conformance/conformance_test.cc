@@ -4,7 +4,10 @@
 // ExpectEval(code, value) evaluates `code` in the engine under test (through
 // the probe plugin's evaluate()) and compares what arrives in C++;
 // ExpectRoundTrip(value) sends a value through echo() and back.
+#include <pthread.h>
+
 #include <cmath>
+#include <functional>
 #include <limits>
 
 #include "duet/host.h"
@@ -18,6 +21,8 @@ namespace duet {
 namespace {
 
 using ::duet::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::AnyOf;
 using ::testing::HasSubstr;
 
 constexpr int64_t kMaxSafe = (int64_t{1} << 53) - 1;
@@ -30,11 +35,39 @@ Host& SharedHost() {
         Host::CreateWithRuntimes(std::move(options),
                                  {CreatePythonRuntime, CreateJavaScriptRuntime})
             ->release();
-    absl::StatusOr<std::string> loaded = made->LoadPlugin(DUET_PROBE_DIR);
-    EXPECT_TRUE(loaded.ok()) << loaded.status();
+    for (const char* plugin : {DUET_PROBE_DIR, DUET_SMALL_DIR}) {
+      absl::StatusOr<std::string> loaded = made->LoadPlugin(plugin);
+      EXPECT_TRUE(loaded.ok()) << loaded.status();
+    }
     return made;
   }();
   return *host;
+}
+
+// Runs `body` on a thread whose whole stack is `stack_bytes`, as an
+// embedder's worker thread may be.
+void RunOnThreadWithStack(size_t stack_bytes, std::function<void()> body) {
+  pthread_attr_t attributes;
+  ASSERT_EQ(pthread_attr_init(&attributes), 0);
+  ASSERT_EQ(pthread_attr_setstacksize(&attributes, stack_bytes), 0);
+  pthread_t thread;
+  ASSERT_EQ(pthread_create(
+                &thread, &attributes,
+                [](void* argument) -> void* {
+                  (*static_cast<std::function<void()>*>(argument))();
+                  return nullptr;
+                },
+                &body),
+            0);
+  pthread_attr_destroy(&attributes);
+  pthread_join(thread, nullptr);
+}
+
+// [[[...]]] nested `depth` lists deep, built without recursion.
+Value NestedLists(int depth) {
+  Value value = Value::List{};
+  for (int i = 1; i < depth; ++i) value = Value::List{std::move(value)};
+  return value;
 }
 
 class ConformanceTest : public ::testing::TestWithParam<Language> {
@@ -249,6 +282,68 @@ TEST_P(ConformanceTest, CallsAcrossLanguagesKeepValues) {
       Probe("call", {"probe.echo", Value::List{payload}});
   ASSERT_OK(result);
   EXPECT_EQ(*result, payload);
+}
+
+TEST_P(ConformanceTest, DeepValuesOnASmallStackAreErrorsNotCrashes) {
+  // 999 levels is within kMaxValueDepth, but converting them needs more
+  // stack than a 256 KB thread has; either direction must say so.
+  Value deep = NestedLists(999);
+  // The engines start on this thread, which outlives the small one.
+  ASSERT_OK(Probe("echo", {1}));
+  absl::StatusOr<Value> returned;
+  absl::StatusOr<Value> sent;
+  RunOnThreadWithStack(256 * 1024, [&] {
+    returned =
+        Eval("__import__('functools').reduce(lambda a, _: [a], range(998), [])",
+             "(() => { let a = []; for (let i = 0; i < 998; i++) a = [a]; "
+             "return a; })()");
+    sent = Probe("echo", {deep});
+  });
+  EXPECT_THAT(returned,
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("value nested too deeply for this thread's "
+                                 "stack at result[0][0]")));
+  // Arguments may fit where the engine's own frames do not: then its
+  // result, the same value, is refused.
+  EXPECT_THAT(sent,
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       AnyOf(HasSubstr("value nested too deeply for this "
+                                       "thread's stack at args[0][0]"),
+                             HasSubstr("value nested too deeply for this "
+                                       "thread's stack at result[0][0]"))));
+  // On an ordinary stack the same value converts.
+  ExpectRoundTrip(deep);
+}
+
+TEST_P(ConformanceTest, ValuesOverTheBudgetAreRefusedBeforeTheyAreBuilt) {
+  // 10**8 items are 4 GB as duet values; the 16 MB plugin's budget is 16 MB.
+  absl::StatusOr<Value> result =
+      SharedHost().CallImplementation("small", GetParam(), "return_huge", {});
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kResourceExhausted,
+                               AllOf(HasSubstr("result is too large"),
+                                     HasSubstr("16 MB value budget"),
+                                     HasSubstr("[limits] memory_mb"))));
+  // The same value as the argument of a call the script makes.
+  absl::StatusOr<Value> message = SharedHost().CallImplementation(
+      "small", GetParam(), "send_huge", {"probe.echo"});
+  ASSERT_OK(message);
+  EXPECT_THAT(message->as_string(), AllOf(HasSubstr("args[0] is too large"),
+                                          HasSubstr("[limits] memory_mb")));
+}
+
+TEST_P(ConformanceTest, ConversionsStopAtTheCallsDeadline) {
+  // 3 million cheap nodes, built beforehand: returning them is quick for
+  // the script and slow only to convert.
+  ASSERT_OK(Eval("kept.__setitem__('wide', [[0] * 1000] * 3000)",
+                 "(kept.wide = Array(3000).fill(Array(1000).fill(0)), null)"));
+  CallOptions options;
+  options.timeout = absl::Milliseconds(1);
+  Value code = is_js() ? "kept.wide" : "kept['wide']";
+  absl::StatusOr<Value> result = SharedHost().CallImplementation(
+      "probe", GetParam(), "evaluate", {code}, options);
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kDeadlineExceeded,
+                               HasSubstr("probe.evaluate")));
+  ASSERT_OK(Eval("kept.clear()", "(kept = {}, null)"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, ConformanceTest,

@@ -27,6 +27,9 @@ class ValuePath {
   int depth() const { return static_cast<int>(elements_.size()); }
 
   std::string ToString() const;
+  // The path as it was at `depth` elements (the value a conversion began
+  // at), for errors about that whole value.
+  std::string ToString(int depth) const;
 
   // kInvalidArgument "<what> at <path>".
   absl::Status Error(std::string_view what) const;
