@@ -115,6 +115,8 @@ Engine::Engine(HostServices& services, std::string log_source,
   std::error_code error;
   if (!root.empty()) root_ = std::filesystem::weakly_canonical(root, error);
   if (error) root_ = root.lexically_normal();
+  root_is_file_ =
+      !root_.empty() && std::filesystem::is_regular_file(root_, error);
 }
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(

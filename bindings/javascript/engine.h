@@ -106,7 +106,9 @@ class EngineRegistry {
 
 class Engine {
  public:
-  // `root` bounds module resolution; empty for the REPL (no file modules).
+  // `root` bounds module resolution: the plugin's directory, or a
+  // single-file plugin's file (it imports nothing but "duet"); empty for the
+  // REPL (no file modules).
   // `log_source` names the plugin in log lines. `memory_mb` caps the heap
   // (0: V8's default); running over any limit terminates the running code
   // and marks the engine exhausted() instead of aborting the process.
@@ -253,7 +255,15 @@ class Engine {
   absl::StatusOr<v8::Local<v8::Value>> ReadJson(
       const std::filesystem::path& file);
   Format FormatOf(const std::filesystem::path& file);
+  // Whether `path`, symlinks resolved, is the root or below it.
   bool InsideRoot(const std::filesystem::path& path) const;
+  // The same by the path's text alone, without touching the file system.
+  bool LexicallyInsideRoot(const std::filesystem::path& path) const;
+  // Whether `path` is a file (a directory) inside the root. Nothing outside
+  // the root is looked at, and a symlink out of it counts as missing, so a
+  // plugin cannot learn what exists outside.
+  bool FileInRoot(const std::filesystem::path& path) const;
+  bool DirectoryInRoot(const std::filesystem::path& path) const;
 
   absl::StatusOr<Record*> GetRecord(const std::filesystem::path& file);
   absl::StatusOr<Record*> DuetRecord();
@@ -322,6 +332,8 @@ class Engine {
   HostServices& services_;
   std::string log_source_;
   std::filesystem::path root_;
+  // A single-file plugin: root_ is the file, which imports nothing but duet.
+  bool root_is_file_ = false;
   v8::Isolate* isolate_ = nullptr;
   v8::Global<v8::Context> context_;
   v8::Global<v8::Private> status_key_;

@@ -25,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "duet/internal/conversion_guard.h"
+#include "duet/internal/identifier.h"
 #include "duet/internal/status_macros.h"
 #include "duet/internal/strings.h"
 #include "duet/internal/utf8.h"
@@ -542,11 +543,18 @@ class JsReplSession : public ReplSession {
     v8::Isolate* isolate = context->GetIsolate();
     v8::Local<v8::Object> global = context->Global();
     for (const std::string& name : modules) {
-      if (!js::IsJsIdentifier(name)) continue;
+      // The host refuses reserved names at load; checked again because a
+      // global named __proto__ would replace the global's prototype.
+      if (!js::IsJsIdentifier(name) || internal::IsReservedModuleName(name)) {
+        continue;
+      }
       v8::Local<v8::String> key = js::Str(isolate, name);
       // A name the user defined, or one bound before, stays as it is.
       if (global->HasOwnProperty(context, key).FromMaybe(true)) continue;
-      js::IgnoreResult(global->Set(context, key, engine_->ModuleProxy(name)));
+      // An own data property: Set would run a setter found on the
+      // prototype chain (user code, or __proto__'s).
+      js::IgnoreResult(
+          global->CreateDataProperty(context, key, engine_->ModuleProxy(name)));
     }
   }
 

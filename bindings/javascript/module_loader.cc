@@ -8,7 +8,10 @@
 //    CommonJS first and retried as ESM when that fails with an ESM-only
 //    syntax error (import/export, import.meta, top-level await).
 //  * Node.js built-ins are refused with a clear message; resolution never
-//    leaves the plugin root.
+//    leaves the plugin root, and never looks at a file outside it (a path
+//    outside is refused by its text, a symlink out of the root counts as
+//    missing), so a plugin learns nothing about files outside. A
+//    single-file plugin's root is the file: it imports only "duet".
 //  * A CommonJS or JSON file imported from ESM becomes a synthetic module:
 //    default = module.exports, plus its identifier-named own enumerable
 //    properties as named exports. It runs when the importing graph is linked
@@ -246,15 +249,27 @@ std::optional<std::string> ResolveExports(v8::Local<v8::Context> context,
 
 // ---- resolution ----
 
-bool Engine::InsideRoot(const fs::path& path) const {
+bool Engine::LexicallyInsideRoot(const fs::path& path) const {
   if (root_.empty()) return false;
-  fs::path canonical = Canonical(path);
-  auto p = canonical.begin();
+  fs::path normal = path.lexically_normal();
+  auto p = normal.begin();
   for (auto r = root_.begin(); r != root_.end(); ++r, ++p) {
     if (r->empty()) continue;  // trailing separator
-    if (p == canonical.end() || *r != *p) return false;
+    if (p == normal.end() || *r != *p) return false;
   }
   return true;
+}
+
+bool Engine::InsideRoot(const fs::path& path) const {
+  return LexicallyInsideRoot(Canonical(path));
+}
+
+bool Engine::FileInRoot(const fs::path& path) const {
+  return LexicallyInsideRoot(path) && IsFile(path) && InsideRoot(path);
+}
+
+bool Engine::DirectoryInRoot(const fs::path& path) const {
+  return LexicallyInsideRoot(path) && IsDirectory(path) && InsideRoot(path);
 }
 
 absl::StatusOr<v8::Local<v8::Value>> Engine::ReadJson(const fs::path& file) {
@@ -274,15 +289,15 @@ absl::StatusOr<v8::Local<v8::Value>> Engine::ReadJson(const fs::path& file) {
 
 std::optional<fs::path> Engine::ResolveFileOrDirectory(const fs::path& path,
                                                        int depth) {
-  if (IsFile(path)) return path;
+  if (FileInRoot(path)) return path;
   for (const char* extension : {".js", ".mjs", ".cjs", ".json"}) {
     fs::path candidate = path;
     candidate += extension;
-    if (IsFile(candidate)) return candidate;
+    if (FileInRoot(candidate)) return candidate;
   }
-  if (!IsDirectory(path)) return std::nullopt;
+  if (!DirectoryInRoot(path)) return std::nullopt;
   fs::path package_json = path / "package.json";
-  if (depth == 0 && IsFile(package_json)) {
+  if (depth == 0 && FileInRoot(package_json)) {
     absl::StatusOr<v8::Local<v8::Value>> json = ReadJson(package_json);
     if (json.ok()) {
       v8::Local<v8::Value> main = GetProperty(context(), *json, "main");
@@ -296,7 +311,7 @@ std::optional<fs::path> Engine::ResolveFileOrDirectory(const fs::path& path,
   }
   for (const char* index :
        {"index.js", "index.mjs", "index.cjs", "index.json"}) {
-    if (IsFile(path / index)) return path / index;
+    if (FileInRoot(path / index)) return path / index;
   }
   return std::nullopt;
 }
@@ -306,7 +321,7 @@ absl::StatusOr<fs::path> Engine::ResolvePackage(const fs::path& package_dir,
                                                 bool esm,
                                                 std::string_view specifier) {
   fs::path package_json = package_dir / "package.json";
-  if (IsFile(package_json)) {
+  if (FileInRoot(package_json)) {
     DUET_ASSIGN_OR_RETURN(v8::Local<v8::Value> json, ReadJson(package_json));
     v8::Local<v8::Value> exports = GetProperty(context(), json, "exports");
     if (!exports->IsUndefined() && !exports->IsNull()) {
@@ -321,7 +336,7 @@ absl::StatusOr<fs::path> Engine::ResolvePackage(const fs::path& package_dir,
                 : " (conditions: require, default)"));
       }
       fs::path file = (package_dir / *target).lexically_normal();
-      if (!IsFile(file)) {
+      if (!FileInRoot(file)) {
         return absl::NotFoundError(
             absl::StrCat("Cannot find module '", file.string(),
                          "' (\"exports\" of ", package_json.string(), ")"));
@@ -348,18 +363,32 @@ absl::StatusOr<Engine::Resolved> Engine::Resolve(std::string_view specifier,
     return absl::NotFoundError(BuiltinError(specifier));
   }
   const std::string spec(specifier);
-  const fs::path from_dir = from_file.parent_path();
   auto not_found = [&](std::string_view why) {
     return absl::NotFoundError(absl::StrCat("Cannot find module '", spec,
                                             "' from '", from_file.string(), "'",
                                             internal::ToAbsl(why)));
   };
   if (root_.empty()) return not_found(" (no plugin directory here)");
+  if (root_is_file_) {
+    if (IsBuiltin(spec)) return absl::NotFoundError(BuiltinError(spec));
+    return not_found(
+        ": a single-file plugin imports nothing but \"duet\" (make it a "
+        "folder with a plugin.toml to import files of its own)");
+  }
+  // The importing file is inside the root; its folder, symlinks resolved,
+  // is what relative specifiers are read against.
+  const fs::path from_dir = Canonical(from_file.parent_path());
   if (spec == "." || spec == ".." || StartsWith(spec, "./") ||
       StartsWith(spec, "../") || StartsWith(spec, "/")) {
-    fs::path target = StartsWith(spec, "/") ? fs::path(spec) : from_dir / spec;
-    std::optional<fs::path> found =
-        ResolveFileOrDirectory(target.lexically_normal());
+    fs::path target = (StartsWith(spec, "/") ? fs::path(spec) : from_dir / spec)
+                          .lexically_normal();
+    // Refused by its text, before any file is looked at: the answer is the
+    // same whether or not the file exists.
+    if (!LexicallyInsideRoot(target)) {
+      return not_found(absl::StrCat(": it is outside the plugin directory ",
+                                    root_.string()));
+    }
+    std::optional<fs::path> found = ResolveFileOrDirectory(target);
     if (!found) return not_found("");
     if (!InsideRoot(*found)) {
       return not_found(absl::StrCat(": it is outside the plugin directory ",

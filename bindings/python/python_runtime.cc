@@ -293,6 +293,8 @@ class PythonRuntime : public Runtime {
     if (ec) root = spec.root;
     entry = entry.lexically_normal();
     root = root.lexically_normal();
+    // A single-file plugin's root is the file: relative imports find nothing.
+    if (spec.single_file) root.clear();
     DUET_RETURN_IF_ERROR(CheckSource(entry));
 
     std::string package =

@@ -296,10 +296,11 @@ def drain():
 # --- plugins ----------------------------------------------------------------
 
 def load(package, root, entry, submodule):
-    """Imports `entry` as `package.submodule`, `package` having __path__ [root]."""
+    """Imports `entry` as `package.submodule`, `package` having __path__ [root] ([] for "")."""
     importlib.invalidate_caches()
     spec = importlib.machinery.ModuleSpec(package, None, is_package=True)
-    spec.submodule_search_locations = [root]
+    # A single-file plugin (root "") has no folder to import from.
+    spec.submodule_search_locations = [root] if root else []
     pkg = importlib.util.module_from_spec(spec)
     sys.modules[package] = pkg
     name = package + "." + submodule

@@ -181,6 +181,33 @@ class CallDepthScope {
   }
 };
 
+// Whether `path` is `dir` or below it; both canonical.
+bool IsWithin(const std::filesystem::path& path,
+              const std::filesystem::path& dir) {
+  auto p = path.begin();
+  for (auto d = dir.begin(); d != dir.end(); ++d, ++p) {
+    if (d->empty()) continue;  // trailing separator
+    if (p == path.end() || *d != *p) return false;
+  }
+  return true;
+}
+
+absl::Status CheckOptions(const HostOptions& options) {
+  if (options.default_memory_mb < 1 ||
+      options.default_memory_mb > Limits::kMaxMemoryMb) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "HostOptions::default_memory_mb is ", options.default_memory_mb,
+        "; it must be from 1 to ", Limits::kMaxMemoryMb, " (MB)"));
+  }
+  if (options.default_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "HostOptions::default_timeout is ",
+        absl::FormatDuration(options.default_timeout),
+        "; it must be positive (absl::InfiniteDuration() for no limit)"));
+  }
+  return absl::OkStatus();
+}
+
 std::string LanguageList(const std::vector<Language>& languages) {
   std::vector<std::string> names;
   for (Language language : languages) names.push_back(LanguageString(language));
@@ -449,6 +476,22 @@ class Host::Impl : public HostServices {
             ": the ", LanguageString(language), " implementation '", file,
             "' does not exist (looked for ", entry.string(), ")"));
       }
+      // A symlink (the file or a folder on its path) must not lead out of
+      // the plugin: imports through one are refused, and so is the entry.
+      std::filesystem::path real_root = std::filesystem::canonical(root, error);
+      std::filesystem::path real_entry =
+          error ? std::filesystem::path()
+                : std::filesystem::canonical(entry, error);
+      if (error || !IsWithin(real_entry, real_root)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            ManifestLine(manifest, manifest.implementation_lines.at(language)),
+            ": the ", LanguageString(language), " implementation '", file,
+            "' is ",
+            error ? absl::StrCat("unreadable: ", error.message())
+                  : absl::StrCat("a symlink to ", real_entry.string(),
+                                 ", outside the plugin directory ",
+                                 real_root.string())));
+      }
       ImplementationSpec spec =
           MakeSpec(manifest.name, entry, root,
                    /*single_file=*/false, manifest.limits);
@@ -504,10 +547,16 @@ class Host::Impl : public HostServices {
           file.string(), ": '", name,
           "' cannot be a module name (use letters, digits and _)"));
     }
+    if (internal::IsReservedModuleName(name)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          file.string(), ": module name '", name,
+          "' is reserved: ", ToAbsl(internal::kReservedModuleNameRule)));
+    }
     std::filesystem::path entry =
         std::filesystem::absolute(file).lexically_normal();
-    ImplementationSpec spec = MakeSpec(name, entry, entry.parent_path(),
-                                       /*single_file=*/true, Limits());
+    // The file is the whole plugin: it reaches no sibling file.
+    ImplementationSpec spec =
+        MakeSpec(name, entry, entry, /*single_file=*/true, Limits());
     DUET_ASSIGN_OR_RETURN(std::unique_ptr<Implementation> implementation,
                           runtime->Load(spec));
     Language language = runtime->language();
@@ -938,6 +987,7 @@ Host::~Host() = default;
 
 absl::StatusOr<std::unique_ptr<Host>> Host::CreateWithRuntimes(
     HostOptions options, std::vector<RuntimeFactory> runtimes) {
+  DUET_RETURN_IF_ERROR(CheckOptions(options));
   auto impl = std::make_unique<Impl>(std::move(options));
   DUET_RETURN_IF_ERROR(impl->StartRuntimes(std::move(runtimes)));
   return std::unique_ptr<Host>(new Host(std::move(impl)));

@@ -373,8 +373,10 @@ void AppendJson(std::string* out, const Value& value,
 
 namespace internal {
 
-void AppendJsonQuoted(std::string* out, std::string_view text) {
-  out->push_back('"');
+namespace {
+
+// `text` is valid UTF-8: only quotes, backslashes and controls change.
+void AppendJsonEscaped(std::string* out, std::string_view text) {
   for (unsigned char c : text) {
     switch (c) {
       case '"':
@@ -408,6 +410,20 @@ void AppendJsonQuoted(std::string* out, std::string_view text) {
         }
     }
   }
+}
+
+}  // namespace
+
+void AppendJsonQuoted(std::string* out, std::string_view text) {
+  out->push_back('"');
+  // Values are valid UTF-8, but file names need not be: each byte of an
+  // invalid sequence becomes U+FFFD, so the output is always valid JSON.
+  while (std::optional<size_t> bad = internal::FindInvalidUtf8(text)) {
+    AppendJsonEscaped(out, text.substr(0, *bad));
+    out->append("\xEF\xBF\xBD");  // U+FFFD
+    text.remove_prefix(*bad + 1);
+  }
+  AppendJsonEscaped(out, text);
   out->push_back('"');
 }
 

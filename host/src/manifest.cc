@@ -49,11 +49,187 @@ class Reporter {
                                      " (ignored; is it a typo?)"));
   }
   std::vector<std::string> TakeWarnings() { return std::move(warnings_); }
+  const std::string& file() const { return file_; }
   const std::vector<std::string>& warnings() const { return warnings_; }
 
  private:
   std::string file_;
   std::vector<std::string> warnings_;
+};
+
+// toml++ parses dotted keys, inline tables and arrays recursively, so a key
+// dotted 50,000 times overflows the stack. A manifest needs a few levels;
+// anything deeper, or larger than any real manifest, is refused before
+// toml++ sees it.
+constexpr size_t kMaxManifestBytes = size_t{1} << 20;
+constexpr int kMaxNesting = 64;
+
+// Measures how deep `text` nests without parsing it: strings and comments
+// are skipped, and every key segment, [table] header segment and open
+// bracket counts one level. Malformed text is left for toml++ to report.
+class NestingScan {
+ public:
+  NestingScan(const Reporter& reporter, std::string_view text)
+      : reporter_(reporter), text_(text) {}
+
+  absl::Status Run() {
+    if (text_.size() > kMaxManifestBytes) {
+      return reporter_.ErrorAtFile(
+          absl::StrCat("the manifest has ", text_.size(),
+                       " bytes; a plugin.toml may have at most ",
+                       kMaxManifestBytes, " (1 MiB)"));
+    }
+    while (pos_ < text_.size()) {
+      char c = text_[pos_];
+      if (c == '\n') {
+        ++line_;
+        ++pos_;
+        if (open_.empty()) StartKey();
+      } else if (c == '#') {
+        while (pos_ < text_.size() && text_[pos_] != '\n') ++pos_;
+      } else if (c == '"' || c == '\'') {
+        SkipString(c);
+        line_has_content_ = true;
+      } else {
+        DUET_RETURN_IF_ERROR(Punctuation(c));
+        if (c != ' ' && c != '\t' && c != '\r') line_has_content_ = true;
+        ++pos_;
+      }
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  struct Level {
+    int depth;   // of the array or inline table itself
+    bool table;  // '{' rather than '['
+  };
+
+  void StartKey() {
+    in_key_ = true;
+    dots_ = 0;
+    line_has_content_ = false;
+  }
+  // Depth of the table whose keys are being read.
+  int KeyBase() const {
+    return open_.empty() ? header_depth_ : open_.back().depth;
+  }
+
+  absl::Status Check(int depth) const {
+    if (depth <= kMaxNesting) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        absl::StrCat(reporter_.file(), ":", line_,
+                     ": keys, tables and arrays nest more than ", kMaxNesting,
+                     " levels deep here (a manifest needs a few)"));
+  }
+
+  absl::Status Punctuation(char c) {
+    if (in_header_) {
+      if (c == '.') return Check(header_depth_ = header_depth_ + 1);
+      if (c == ']') {
+        in_header_ = false;
+        in_key_ = false;  // the rest of the line can only be a comment
+      }
+      return absl::OkStatus();
+    }
+    if (in_key_) {
+      if (c == '[' && open_.empty() && !line_has_content_) {
+        // [table] or [[array.of.tables]]: its keys sit below the header's
+        // segments (one more level for the array).
+        in_header_ = true;
+        header_depth_ = 1;
+        if (pos_ + 1 < text_.size() && text_[pos_ + 1] == '[') {
+          header_depth_ = 2;
+          ++pos_;
+        }
+        return absl::OkStatus();
+      }
+      if (c == '.') return Check(KeyBase() + ++dots_ + 1);
+      if (c == '=') {
+        in_key_ = false;
+        value_depth_ = KeyBase() + dots_ + 1;
+        return Check(value_depth_);
+      }
+      if (c == '}' && !open_.empty() && open_.back().table) Close();
+      return absl::OkStatus();
+    }
+    switch (c) {
+      case '{':
+        open_.push_back({value_depth_, true});
+        StartKey();
+        line_has_content_ = true;
+        return Check(value_depth_);
+      case '[':
+        open_.push_back({value_depth_, false});
+        value_depth_ = open_.back().depth + 1;
+        return Check(value_depth_);
+      case ',':
+        if (!open_.empty() && open_.back().table) {
+          StartKey();
+          line_has_content_ = true;
+        } else if (!open_.empty()) {
+          value_depth_ = open_.back().depth + 1;
+        }
+        return absl::OkStatus();
+      case ']':
+      case '}':
+        if (!open_.empty()) Close();
+        return absl::OkStatus();
+      default:
+        return absl::OkStatus();
+    }
+  }
+
+  void Close() {
+    open_.pop_back();
+    in_key_ = false;
+    if (!open_.empty() && !open_.back().table) {
+      value_depth_ = open_.back().depth + 1;
+    }
+  }
+
+  // Skips a basic or literal string, single- or multi-line, counting lines.
+  void SkipString(char quote) {
+    bool multiline = text_.substr(pos_, 3) == std::string(3, quote);
+    pos_ += multiline ? 3 : 1;
+    while (pos_ < text_.size()) {
+      char c = text_[pos_];
+      if (c == '\\' && quote == '"') {
+        if (pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n') ++line_;
+        pos_ += 2;
+        continue;
+      }
+      if (c == '\n') {
+        if (!multiline) return;  // unterminated: toml++ reports it
+        ++line_;
+      }
+      if (c == quote) {
+        if (!multiline) {
+          ++pos_;
+          return;
+        }
+        if (text_.substr(pos_, 3) == std::string(3, quote)) {
+          pos_ += 3;
+          // Up to two more quotes may close a multi-line string.
+          while (pos_ < text_.size() && text_[pos_] == quote) ++pos_;
+          return;
+        }
+      }
+      ++pos_;
+    }
+  }
+
+  const Reporter& reporter_;
+  std::string_view text_;
+  size_t pos_ = 0;
+  int line_ = 1;
+  bool in_key_ = true;
+  bool in_header_ = false;
+  bool line_has_content_ = false;
+  int dots_ = 0;
+  int header_depth_ = 0;
+  int value_depth_ = 0;
+  std::vector<Level> open_;
 };
 
 // toml++ iterates a table in key order; manifests are read in file order
@@ -297,17 +473,29 @@ absl::Status ParseLimits(Reporter& reporter, const toml::node& node,
     const toml::key& key = *key_ptr;
     const toml::node& value = *value_ptr;
     int64_t* field = nullptr;
-    if (key.str() == "timeout_ms") field = &manifest.limits.timeout_ms;
-    if (key.str() == "memory_mb") field = &manifest.limits.memory_mb;
+    int64_t max = 0;
+    std::string_view unit;
+    if (key.str() == "timeout_ms") {
+      field = &manifest.limits.timeout_ms;
+      max = Limits::kMaxTimeoutMs;
+      unit = "milliseconds";
+    } else if (key.str() == "memory_mb") {
+      field = &manifest.limits.memory_mb;
+      max = Limits::kMaxMemoryMb;
+      unit = "MB";
+    }
     if (field == nullptr) {
       reporter.Warn(key, "[limits]");
       continue;
     }
     const toml::value<int64_t>* number = value.as_integer();
-    if (number == nullptr || number->get() <= 0) {
+    if (number == nullptr || number->get() < 1 || number->get() > max) {
+      std::string got = number != nullptr ? absl::StrCat(number->get())
+                                          : std::string(TypeName(value));
       return reporter.Error(
-          value,
-          absl::StrCat("'", ToAbsl(key.str()), "' must be a positive integer"));
+          value, absl::StrCat("'", ToAbsl(key.str()),
+                              "' must be an integer from 1 to ", max, " (",
+                              ToAbsl(unit), "), not ", got));
     }
     *field = number->get();
   }
@@ -318,6 +506,10 @@ absl::Status ParseLimits(Reporter& reporter, const toml::node& node,
 
 // ---------------------------------------------------------------------------
 // TypeSpec
+
+namespace {
+constexpr int kMaxTypeNesting = 16;
+}  // namespace
 
 TypeSpec::TypeSpec(const TypeSpec& other)
     : kind_(other.kind_),
@@ -350,6 +542,11 @@ absl::StatusOr<TypeSpec> TypeSpec::Parse(std::string_view text) {
                      "bytes, list, list[T], map, map[T], and T? for "
                      "nullable)"));
   };
+  // Parse, copies and Accepts recurse once per element type.
+  if (std::count(text.begin(), text.end(), '[') > kMaxTypeNesting) {
+    return invalid(
+        absl::StrCat("nests more than ", kMaxTypeNesting, " element types"));
+  }
   std::string_view rest = text;
   TypeSpec spec;
   if (!rest.empty() && rest.back() == '?') {
@@ -438,6 +635,7 @@ namespace {
 absl::StatusOr<ParsedManifest> ParseManifestWith(
     Reporter& reporter, std::string_view toml_text,
     const std::filesystem::path& file) {
+  DUET_RETURN_IF_ERROR(NestingScan(reporter, toml_text).Run());
   toml::table root;
   try {
     root = toml::parse(toml_text, file.string());
@@ -464,6 +662,11 @@ absl::StatusOr<ParsedManifest> ParseManifestWith(
             value, absl::StrCat("name '", manifest.name,
                                 "' must be an identifier (letters, digits, "
                                 "_; not starting with a digit)"));
+      }
+      if (internal::IsReservedModuleName(manifest.name)) {
+        return reporter.Error(
+            value, absl::StrCat("name '", manifest.name, "' is reserved: ",
+                                ToAbsl(internal::kReservedModuleNameRule)));
       }
       has_name = true;
     } else if (k == "version") {

@@ -11,10 +11,12 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "subprocess.h"
+#include "testing/temp_dir.h"
 
 namespace duet::testing {
 namespace {
 
+using ::duet::testing::TempDir;
 using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::ContainsRegex;
@@ -234,6 +236,36 @@ TEST(CliList, Json) {
   EXPECT_EQ(*s.Find("active"), Value("javascript"));
   EXPECT_THAT(s.Find("implementations")->as_list(), SizeIs(1));
   EXPECT_THAT(parsed->as_map().Find("problems")->as_list(), IsEmpty());
+}
+
+// File names need not be UTF-8; what duet prints as JSON always is.
+TEST(CliList, JsonIsValidWithANonUtf8DirectoryName) {
+  TempDir temp;
+  const std::string dir = (temp.path() / "caf\xe9").string();
+  temp.Write("caf\xe9/ping\xff.py", "def ping():\n    return 1\n");
+  temp.Write("caf\xe9/pong.py", "def pong():\n    return 2\n");
+  temp.Write("caf\xe9/broken\xfe/plugin.toml", "name = \n");
+  ProcessResult r = Duet({"list", "--json", "--plugins", dir});
+  absl::StatusOr<Value> parsed = ParseJson(r.out);
+  ASSERT_TRUE(parsed.ok()) << parsed.status() << "\n" << Explain(r);
+  const Value::List& modules = parsed->as_map().Find("modules")->as_list();
+  ASSERT_THAT(modules, SizeIs(1)) << Explain(r);
+  EXPECT_THAT(modules[0]
+                  .as_map()
+                  .Find("implementations")
+                  ->as_list()[0]
+                  .as_map()
+                  .Find("file")
+                  ->as_string(),
+              HasSubstr("caf\xef\xbf\xbd/pong.py"));
+  const Value::List& problems = parsed->as_map().Find("problems")->as_list();
+  ASSERT_THAT(problems, SizeIs(2)) << Explain(r);
+  EXPECT_THAT(problems[0].as_map().Find("location")->as_string(),
+              HasSubstr("caf\xef\xbf\xbd/broken\xef\xbf\xbd"));
+
+  r = Duet({"check", "--json", "--plugins", dir});
+  parsed = ParseJson(r.out);
+  EXPECT_TRUE(parsed.ok()) << parsed.status() << "\n" << Explain(r);
 }
 
 TEST(CliList, BrokenPluginIsReportedAndTheOthersLoad) {

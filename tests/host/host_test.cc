@@ -3,6 +3,7 @@
 #include <atomic>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -388,6 +389,102 @@ TEST(HostLimitsTest, TheHostDefaultAppliesWhenNothingElseDoes) {
   EXPECT_THAT(host->Call("free", "slow", {}),
               StatusIs(absl::StatusCode::kDeadlineExceeded,
                        HasSubstr("time limit of 40ms")));
+}
+
+TEST(HostOptionsTest, DefaultsOutOfRangeAreRefusedNamingTheField) {
+  for (int64_t memory_mb : {int64_t{0}, int64_t{-1}, int64_t{1048577},
+                            int64_t{17592186044416}, INT64_MAX}) {
+    HostOptions options;
+    options.default_memory_mb = memory_mb;
+    EXPECT_THAT(
+        Host::CreateWithRuntimes(std::move(options),
+                                 {FakeRuntimeFactory(Language::kPython)}),
+        StatusIs(absl::StatusCode::kInvalidArgument,
+                 HasSubstr(absl::StrCat("HostOptions::default_memory_mb is ",
+                                        memory_mb,
+                                        "; it must be from 1 to 1048576"))));
+  }
+  for (absl::Duration timeout : {absl::ZeroDuration(), absl::Milliseconds(-5),
+                                 -absl::InfiniteDuration()}) {
+    HostOptions options;
+    options.default_timeout = timeout;
+    EXPECT_THAT(
+        Host::CreateWithRuntimes(std::move(options),
+                                 {FakeRuntimeFactory(Language::kPython)}),
+        StatusIs(absl::StatusCode::kInvalidArgument,
+                 HasSubstr("HostOptions::default_timeout is ")));
+  }
+  HostOptions edges;
+  edges.default_memory_mb = 1048576;
+  edges.default_timeout = absl::Nanoseconds(1);
+  EXPECT_OK(Host::CreateWithRuntimes(std::move(edges),
+                                     {FakeRuntimeFactory(Language::kPython)})
+                .status());
+}
+
+TEST_F(HostTest, AnImplementationSymlinkedOutOfThePluginIsRefused) {
+  TempDir dir, outside;
+  std::filesystem::path secret =
+      outside.Write("evil.py", "def f: return \"outside code\"\n");
+  outside.Write("lib/evil.py", "def f: return \"outside code\"\n");
+  for (const char* folder : {"file_link", "folder_link"}) {
+    dir.Write(
+        absl::StrCat(folder, "/plugin.toml"),
+        absl::StrCat(
+            "name = \"", folder, "\"\n[implementations]\npython = \"",
+            std::string_view(folder) == "file_link" ? "p.py" : "lib/evil.py",
+            "\"\n"));
+  }
+  std::filesystem::create_symlink(secret, dir.path() / "file_link" / "p.py");
+  std::filesystem::create_directory_symlink(outside.path() / "lib",
+                                            dir.path() / "folder_link" / "lib");
+  // A symlink that stays inside the plugin is fine.
+  dir.Write("inner_link/plugin.toml",
+            "name = \"inner_link\"\n[implementations]\npython = \"p.py\"\n");
+  dir.Write("inner_link/real.py", "def f: return 1\n");
+  std::filesystem::create_symlink("real.py", dir.path() / "inner_link/p.py");
+
+  ASSERT_OK_AND_ASSIGN(LoadReport report, host_->LoadPlugins(dir.path()));
+  EXPECT_THAT(report.loaded, ElementsAre("inner_link"));
+  ASSERT_EQ(report.problems.size(), 2u);
+  EXPECT_THAT(report.problems[0].status,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("file_link/plugin.toml:3: the python "
+                                       "implementation 'p.py' is a symlink "
+                                       "to "),
+                             HasSubstr("evil.py, outside the plugin "
+                                       "directory "))));
+  EXPECT_THAT(report.problems[1].status,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("folder_link/plugin.toml:3: the python "
+                                 "implementation 'lib/evil.py' is a symlink "
+                                 "to ")));
+  EXPECT_THAT(
+      host_->Call("file_link", "f", {}),
+      StatusIs(absl::StatusCode::kNotFound, HasSubstr("failed to load")));
+}
+
+TEST_F(HostTest, ReservedModuleNamesAreRefusedAtLoad) {
+  TempDir dir;
+  for (const char* name : {"__proto__", "constructor", "toString", "valueOf",
+                           "__lookupSetter__", "__main__"}) {
+    std::filesystem::path file =
+        dir.Write(absl::StrCat(name, ".js"), "def f: return 1\n");
+    EXPECT_THAT(host_->LoadPlugin(file),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         AllOf(HasSubstr(file.string()),
+                               HasSubstr(absl::StrCat("module name '", name,
+                                                      "' is reserved")))));
+  }
+  dir.Write("proto/plugin.toml",
+            "name = \"hasOwnProperty\"\n[implementations]\npython = "
+            "\"p.py\"\n");
+  dir.Write("proto/p.py", "def f: return 1\n");
+  EXPECT_THAT(host_->LoadPlugin(dir.path() / "proto"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("proto/plugin.toml:1:8: name "
+                                 "'hasOwnProperty' is reserved")));
+  EXPECT_THAT(host_->ListModules(), IsEmpty());
 }
 
 TEST_F(HostTest, ANestedCallNeverOutlivesItsCaller) {

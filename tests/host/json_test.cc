@@ -62,6 +62,23 @@ TEST(JsonTest, RoundTripsNestedValues) {
   EXPECT_EQ(*ParseJson(ToJson(v, {.indent = 2})), v);
 }
 
+// A path from the file system need not be UTF-8; JSON output always is.
+TEST(JsonTest, InvalidUtf8BecomesReplacementCharacters) {
+  Value value(Value::Map{
+      {std::string("dir\xff"), std::string("plugins/caf\xe9/x\xf0\x9f\x98.js")},
+      {"ok", "caf\xc3\xa9 \xf0\x9f\x91\x8b"}});
+  std::string json = ToJson(value);
+  EXPECT_EQ(json,
+            "{\"dir\xef\xbf\xbd\": \"plugins/caf\xef\xbf\xbd/"
+            "x\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd.js\", "
+            "\"ok\": \"caf\xc3\xa9 \xf0\x9f\x91\x8b\"}");
+  ASSERT_OK_AND_ASSIGN(Value parsed, ParseJson(json));
+  EXPECT_EQ(
+      *parsed.as_map().Find("dir\xef\xbf\xbd"),
+      Value(
+          "plugins/caf\xef\xbf\xbd/x\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd.js"));
+}
+
 TEST(JsonTest, ErrorsSayWhatAndWhere) {
   EXPECT_THAT(ParseJson("world"), StatusIs(absl::StatusCode::kInvalidArgument,
                                            HasSubstr("at offset 0")));

@@ -1,5 +1,6 @@
 #include "duet/manifest.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/status_matchers.h"
@@ -189,10 +190,142 @@ INSTANTIATE_TEST_SUITE_P(
         BadManifest{"NegativeLimit",
                     "name = \"x\"\n[implementations]\npython = \"a.py\"\n"
                     "[limits]\ntimeout_ms = -5\n",
-                    "'timeout_ms' must be a positive integer"}),
+                    "'timeout_ms' must be an integer from 1 to "
+                    "2147483647"}),
     [](const ::testing::TestParamInfo<BadManifest>& info) {
       return info.param.name;
     });
+
+std::string Repeat(std::string_view part, int times) {
+  std::string out;
+  for (int i = 0; i < times; ++i) out += part;
+  return out;
+}
+
+constexpr char kMinimal[] =
+    "name = \"x\"\n[implementations]\npython = \"a.py\"\n";
+
+// toml++ recurses per level: each of these overflowed the stack before the
+// depth was bounded.
+TEST(ManifestTest, RefusesADeeplyDottedKeyNamingTheLine) {
+  std::string text =
+      absl::StrCat(kMinimal, "[limits]\nx", Repeat(".a", 50000), " = 1\n");
+  EXPECT_THAT(Parse(text),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("plugins/p/plugin.toml:5: keys, tables and "
+                                 "arrays nest more than 64 levels deep")));
+}
+
+TEST(ManifestTest, RefusesDeeplyNestedInlineTablesArraysAndHeaders) {
+  std::string inline_tables = absl::StrCat(
+      kMinimal, "[[examples]]\ncall = \"f\"\nexpect = ", Repeat("{a = ", 50000),
+      "1", Repeat("}", 50000), "\n");
+  std::string arrays =
+      absl::StrCat(kMinimal, "[[examples]]\ncall = \"f\"\nexpect = 1\nargs = ",
+                   Repeat("[", 50000), Repeat("]", 50000), "\n");
+  std::string header = absl::StrCat(kMinimal, "[a", Repeat(".a", 50000), "]\n");
+  std::string mixed =
+      absl::StrCat(kMinimal, "[[examples]]\ncall = \"f\"\nexpect = ",
+                   Repeat("{b.c.d = [", 20), "1", Repeat("]}", 20), "\n");
+  EXPECT_THAT(Parse(inline_tables), StatusIs(absl::StatusCode::kInvalidArgument,
+                                             HasSubstr("plugin.toml:6: ")));
+  EXPECT_THAT(Parse(arrays), StatusIs(absl::StatusCode::kInvalidArgument,
+                                      HasSubstr("plugin.toml:7: ")));
+  EXPECT_THAT(Parse(header), StatusIs(absl::StatusCode::kInvalidArgument,
+                                      HasSubstr("plugin.toml:4: ")));
+  EXPECT_THAT(Parse(mixed),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("nest more than 64 levels deep")));
+}
+
+TEST(ManifestTest, ShallowNestingAndBracketsInStringsAndCommentsParse) {
+  std::string text =
+      absl::StrCat(kMinimal,
+                   "# a comment with [[[ and {{{ and a.b.c.d\n"
+                   "[[examples]]\ncall = \"f\"  # ]]] }}}\n"
+                   "args = [\"[[[{{{\", 'a.b.c', \"\"\"\n[[[\n\"\"\", ",
+                   Repeat("[", 30), "1.5", Repeat("]", 30), "]\n",
+                   "expect = {a.b.c = {d = [1, {e = 2}]}}\n");
+  ASSERT_OK_AND_ASSIGN(ParsedManifest parsed, Parse(text));
+  ASSERT_EQ(parsed.manifest.examples.size(), 1u);
+  EXPECT_EQ(parsed.manifest.examples[0].args.size(), 4u);
+  EXPECT_EQ(parsed.manifest.examples[0].args[0], Value("[[[{{{"));
+}
+
+TEST(ManifestTest, RefusesAManifestOverOneMebibyte) {
+  std::string text =
+      absl::StrCat(kMinimal, "description = \"", Repeat("x", 1 << 20), "\"\n");
+  EXPECT_THAT(Parse(text), StatusIs(absl::StatusCode::kInvalidArgument,
+                                    HasSubstr("at most 1048576 (1 MiB)")));
+}
+
+TEST(ManifestTest, RefusesDeeplyNestedTypes) {
+  std::string text =
+      absl::StrCat(kMinimal, "[exports.f]\nreturns = \"",
+                   Repeat("list[", 50000), "int", Repeat("]", 50000), "\"\n");
+  EXPECT_THAT(Parse(text),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("nests more than 16 element types")));
+}
+
+struct LimitCase {
+  const char* name;
+  const char* line;
+  const char* error;  // empty: accepted
+};
+
+class LimitRangeTest : public ::testing::TestWithParam<LimitCase> {};
+
+TEST_P(LimitRangeTest, NamesFileLineAndRange) {
+  absl::StatusOr<ParsedManifest> parsed =
+      Parse(absl::StrCat(kMinimal, "[limits]\n", GetParam().line, "\n"));
+  if (std::string_view(GetParam().error).empty()) {
+    EXPECT_OK(parsed.status());
+  } else {
+    EXPECT_THAT(parsed, StatusIs(absl::StatusCode::kInvalidArgument,
+                                 HasSubstr(GetParam().error)));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Limits, LimitRangeTest,
+    ::testing::Values(
+        LimitCase{"MemoryInt64Max", "memory_mb = 9223372036854775807",
+                  "plugins/p/plugin.toml:5:13: 'memory_mb' must be an integer "
+                  "from 1 to 1048576 (MB), not 9223372036854775807"},
+        LimitCase{"MemoryWrapsToZeroAsBytes", "memory_mb = 17592186044416",
+                  "'memory_mb' must be an integer from 1 to 1048576"},
+        LimitCase{"MemoryJustOver", "memory_mb = 1048577",
+                  "from 1 to 1048576 (MB), not 1048577"},
+        LimitCase{"MemoryZero", "memory_mb = 0", "from 1 to 1048576 (MB)"},
+        LimitCase{"MemoryNotInteger", "memory_mb = 1.5", "(MB), not a float"},
+        LimitCase{"MemoryMax", "memory_mb = 1048576", ""},
+        LimitCase{"TimeoutJustOver", "timeout_ms = 2147483648",
+                  "plugins/p/plugin.toml:5:14: 'timeout_ms' must be an "
+                  "integer from 1 to 2147483647 (milliseconds), not "
+                  "2147483648"},
+        LimitCase{"TimeoutNegative", "timeout_ms = -1",
+                  "(milliseconds), not -1"},
+        LimitCase{"TimeoutZero", "timeout_ms = 0", "(milliseconds), not 0"},
+        LimitCase{"TimeoutMax", "timeout_ms = 2147483647", ""}),
+    [](const ::testing::TestParamInfo<LimitCase>& info) {
+      return info.param.name;
+    });
+
+TEST(ManifestTest, RefusesReservedModuleNames) {
+  for (const char* name : {"__proto__", "constructor", "toString", "valueOf",
+                           "hasOwnProperty", "__defineGetter__", "__main__"}) {
+    EXPECT_THAT(
+        Parse(absl::StrCat("\nname = \"", name,
+                           "\"\n[implementations]\npython = \"a.py\"\n")),
+        StatusIs(absl::StatusCode::kInvalidArgument,
+                 AllOf(HasSubstr("plugins/p/plugin.toml:2:8: name '"),
+                       HasSubstr("is reserved"))))
+        << name;
+  }
+  EXPECT_OK(
+      Parse("name = \"__x\"\n[implementations]\npython = \"a.py\"\n").status());
+}
 
 TEST(ManifestTest, MissingFileIsNotFound) {
   EXPECT_THAT(ParseManifestFile("/nonexistent/plugin.toml"),

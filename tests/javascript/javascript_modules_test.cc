@@ -199,6 +199,81 @@ TEST_F(JsTest, ResolutionStaysInsideThePlugin) {
                        HasSubstr("outside the plugin directory")));
 }
 
+TEST_F(JsTest, ASingleFilePluginImportsNothingButDuet) {
+  Write("victim/config.json", R"({"secret": "hunter2"})");
+  Write("helper.js", "exports.h = 1;\n");
+  ImplementationSpec spec;
+  spec.module = "spy";
+  spec.entry = Write("spy.js", R"JS(
+const duet = require('duet');
+const attempt = (f) => { try { return f(); } catch (e) { return e.message; } };
+exports.read = () => attempt(() => require('./victim/config.json').secret);
+exports.sibling = () => attempt(() => require.resolve('./helper'));
+exports.hasDuet = () => typeof duet.call;
+)JS");
+  spec.root = spec.entry;  // what the host passes for a single file
+  spec.single_file = true;
+  ASSERT_OK_AND_ASSIGN(auto impl, runtime_->Load(spec));
+  for (const char* function : {"read", "sibling"}) {
+    EXPECT_THAT(CallByName(*impl, function, {}),
+                IsOkAndHolds(StringValue(
+                    HasSubstr("a single-file plugin imports nothing but "
+                              "\"duet\""))))
+        << function;
+  }
+  EXPECT_THAT(CallByName(*impl, "hasDuet", {}),
+              IsOkAndHolds(Value("function")));
+}
+
+// require, require.resolve, import and import() answer a path outside the
+// plugin the same whether or not it exists: no probing the file system.
+TEST_F(JsTest, PathsOutsideThePluginGetOneAnswerWhetherOrNotTheyExist) {
+  Write("outside_here.js", "exports.secret = 1;\n");
+  Write("plugin/node_modules/pkg/index.js", "exports.p = 1;\n");
+  std::filesystem::create_directory_symlink(root_, root_ / "plugin" / "link");
+  ImplementationSpec spec;
+  spec.module = "p";
+  spec.root = root_ / "plugin";
+  spec.entry = Write("plugin/main.js", R"JS(
+const attempt = (f) => { try { f(); return 'found'; } catch (e) { return e.message; } };
+exports.resolve = (s) => attempt(() => require.resolve(s));
+exports.require = (s) => attempt(() => require(s));
+exports.dynamicImport = async (s) => {
+  try { await import(s); return 'found'; } catch (e) { return e.message; }
+};
+)JS");
+  ASSERT_OK_AND_ASSIGN(auto impl, runtime_->Load(spec));
+  std::string outside = root_.string();
+  for (const std::string& pattern :
+       {std::string("../outside_NAME.js"), outside + "/outside_NAME.js",
+        std::string("./link/outside_NAME.js"),
+        std::string("pkg/../../../outside_NAME.js"),
+        std::string("./../plugin/../outside_NAME")}) {
+    for (const char* how : {"resolve", "require", "dynamicImport"}) {
+      auto probe = [&](std::string_view name) {
+        std::string specifier = pattern;
+        specifier.replace(specifier.find("NAME"), 4, name);
+        absl::StatusOr<Value> answer =
+            CallByName(*impl, how, {Value(specifier)});
+        EXPECT_TRUE(answer.ok() && answer->is_string()) << answer.status();
+        std::string text = answer.ok() && answer->is_string()
+                               ? answer->as_string()
+                               : std::string();
+        // The specifier is quoted back; compare the rest.
+        size_t at = text.find(std::string(name));
+        while (at != std::string::npos) {
+          text.replace(at, name.size(), "NAME");
+          at = text.find(std::string(name));
+        }
+        return text;
+      };
+      std::string existing = probe("here");
+      EXPECT_NE(existing, "found") << pattern << " " << how;
+      EXPECT_EQ(existing, probe("missing")) << pattern << " " << how;
+    }
+  }
+}
+
 TEST_F(JsTest, PackagesFromNodeModules) {
   // node_modules/ is git-ignored, so the packages are written here.
   Write("node_modules/cond/package.json", R"({

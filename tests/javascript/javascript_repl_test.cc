@@ -101,5 +101,41 @@ calls = 0;  // (the value shown is 0, not the global object)
   EXPECT_EQ(*calls, "0");
 }
 
+TEST_F(JsReplTest, ModulesAreBoundAsOwnPropertiesNeverThroughSetters) {
+  ASSERT_OK(repl_->Evaluate(R"JS(
+Object.defineProperty(Object.prototype, 'late', {
+  set(v) { globalThis.setterRan = true; },
+  get() { return 'the getter'; },
+  configurable: true,
+});
+)JS"));
+  services_.AddModuleFunction(
+      "late", "f", [](absl::Span<const Value>) -> absl::StatusOr<Value> {
+        return Value(1);
+      });
+  EXPECT_THAT(repl_->Evaluate("[Object.getOwnPropertyNames(globalThis)"
+                              ".includes('late'), typeof late, "
+                              "typeof setterRan].join()"),
+              IsOkAndHolds("'true,object,undefined'"));
+}
+
+TEST_F(JsReplTest, NamesEveryObjectInheritsAreNeverBoundAsGlobals) {
+  ASSERT_OK(
+      repl_->Evaluate("globalThis.prototypeBefore = "
+                      "Object.getPrototypeOf(globalThis); "
+                      "globalThis.stringBefore = String(globalThis)"));
+  for (const char* name : {"__proto__", "constructor", "toString"}) {
+    services_.AddModuleFunction(
+        name, "f", [](absl::Span<const Value>) -> absl::StatusOr<Value> {
+          return Value(1);
+        });
+  }
+  EXPECT_THAT(
+      repl_->Evaluate("Object.getPrototypeOf(globalThis) === prototypeBefore "
+                      "&& globalThis.constructor === Object && "
+                      "String(globalThis) === stringBefore"),
+      IsOkAndHolds("true"));
+}
+
 }  // namespace
 }  // namespace duet::testing

@@ -190,6 +190,37 @@ TEST_F(PythonRuntimeTest, LoadsSingleFilePlugin) {
   EXPECT_EQ(result, Value("hello world"));
 }
 
+// A single file is the whole plugin: relative imports reach no sibling
+// (another plugin's files), whatever root the spec names.
+TEST_F(PythonRuntimeTest, ASingleFilePluginReachesNoSiblingFiles) {
+  Write("plugins", "helper.py", "SECRET = 'helper secret'\n");
+  Write("plugins/victim", "secret.py", "SECRET = 'victim secret'\n");
+  fs::path spy = Write("plugins", "spy.py", R"PY(
+def sibling():
+    try:
+        from . import helper
+        return helper.SECRET
+    except ImportError as e:
+        return "refused"
+
+
+def nested():
+    try:
+        from .victim import secret
+        return secret.SECRET
+    except ImportError as e:
+        return "refused"
+)PY");
+  for (const fs::path& root : {spy.parent_path(), spy}) {
+    ASSERT_OK_AND_ASSIGN(
+        auto impl, runtime_->Load({"spy", spy, root, /*single_file=*/true}));
+    EXPECT_THAT(CallByName(*impl, "sibling", {}),
+                IsOkAndHolds(Value("refused")));
+    EXPECT_THAT(CallByName(*impl, "nested", {}),
+                IsOkAndHolds(Value("refused")));
+  }
+}
+
 TEST_F(PythonRuntimeTest, TwoPluginsWithUtilDoNotCollide) {
   ASSERT_OK_AND_ASSIGN(auto alpha,
                        runtime_->Load({"alpha", kFixtures / "alpha/alpha.py",

@@ -48,11 +48,13 @@ struct HostOptions {
   // Engines to start. Default (empty): every engine built into the library.
   std::vector<Language> languages;
   // Time limit of a call when neither the call (CallOptions) nor the
-  // plugin's [limits] timeout_ms sets one. Infinite: no limit.
+  // plugin's [limits] timeout_ms sets one. Infinite: no limit. Must be
+  // positive (Create returns kInvalidArgument otherwise).
   absl::Duration default_timeout = absl::InfiniteDuration();
   // JavaScript heap limit per implementation, in MB, when the plugin's
   // [limits] memory_mb sets none. A plugin over its limit gets
-  // kResourceExhausted and a fresh isolate; the process lives on.
+  // kResourceExhausted and a fresh isolate; the process lives on. From 1 to
+  // Limits::kMaxMemoryMb (Create returns kInvalidArgument otherwise).
   int64_t default_memory_mb = 512;
 };
 

@@ -85,8 +85,13 @@ struct Example {
 
 // [limits]
 struct Limits {
-  int64_t timeout_ms = 0;  // 0: the host's default
-  int64_t memory_mb = 0;   // 0: the host's default
+  // The allowed ranges, for plugin.toml and HostOptions alike: a 1 TiB heap
+  // is past any machine duet runs on; 2^31-1 ms is about 24.8 days.
+  static constexpr int64_t kMaxMemoryMb = int64_t{1} << 20;
+  static constexpr int64_t kMaxTimeoutMs = 2147483647;
+
+  int64_t timeout_ms = 0;  // 1..kMaxTimeoutMs; 0: the host's default
+  int64_t memory_mb = 0;   // 1..kMaxMemoryMb; 0: the host's default
 };
 
 struct Manifest {
@@ -111,7 +116,9 @@ struct ParsedManifest {
 };
 
 // Parses and validates a manifest. kInvalidArgument with "file:line: reason"
-// for malformed TOML, a missing or mistyped field, or an unknown language;
+// for malformed TOML, a missing or mistyped field, an unknown language, a
+// [limits] value out of range, or nesting (dotted keys, tables, arrays)
+// deeper than 64 levels or a file over 1 MiB (refused before parsing);
 // kNotFound when the file cannot be read. Does not check that the
 // implementation files exist (loading does).
 absl::StatusOr<ParsedManifest> ParseManifest(std::string_view toml_text,

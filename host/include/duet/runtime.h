@@ -70,7 +70,8 @@ struct ImplementationSpec {
   std::string module;           // the module's name, e.g. "greeter"
   std::filesystem::path entry;  // the implementation file (absolute)
   // The plugin's directory. Relative imports resolve inside it; for a
-  // single-file plugin it is the file's directory and `single_file` is set.
+  // single-file plugin it is the file itself (`single_file` is set): such a
+  // plugin imports nothing but "duet".
   std::filesystem::path root;
   bool single_file = false;
   // Heap limit for engines that can enforce one per implementation (V8), in

@@ -20,7 +20,8 @@ inline std::string_view ToStd(absl::string_view s) {
 }
 
 // Appends `text` as a JSON string literal: quotes, backslash escapes, and
-// \u00XX for other control characters. UTF-8 passes through unchanged.
+// \u00XX for other control characters. UTF-8 passes through unchanged; each
+// byte of an invalid sequence (a file name's) becomes U+FFFD.
 void AppendJsonQuoted(std::string* out, std::string_view text);
 
 // Appends null, bool, int, float or string `value` as JSON (floats as
