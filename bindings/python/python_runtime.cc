@@ -87,7 +87,8 @@ class PythonImplementation : public Implementation {
                        std::shared_ptr<RunningEntries> running,
                        std::string module_name, std::string package,
                        py::object module, std::vector<std::string> exports,
-                       std::vector<py::object> functions)
+                       std::vector<py::object> functions,
+                       absl::Duration unload_timeout)
       : interpreter_(std::move(interpreter)),
         services_(services),
         running_(std::move(running)),
@@ -96,15 +97,23 @@ class PythonImplementation : public Implementation {
         package_(std::move(package)),
         module_(std::move(module)),
         exports_(std::move(exports)),
-        functions_(std::move(functions)) {}
+        functions_(std::move(functions)),
+        unload_timeout_(unload_timeout) {}
 
   ~PythonImplementation() override {
-    CallContext context(services_, module_name_);
-    ScopedGil gil;
+    // Dropping the module runs its objects' finalisers: an entry, so a
+    // finaliser that loops is stopped at the load time limit or by
+    // Interrupt().
+    Entry entry(services_, module_name_, running_,
+                absl::Now() + unload_timeout_);
     functions_.clear();
     module_ = py::object();
-    py::object done = CallPython(GetGlobals().unload, Text(package_));
-    if (!done) PyErr_Clear();
+    if (!CallPython(GetGlobals().unload, Text(package_))) PyErr_Clear();
+    // Stopped, the unload itself may have been cut short: finish it.
+    if (entry.Finish() != StopReason::kNone &&
+        !CallPython(GetGlobals().unload, Text(package_))) {
+      PyErr_Clear();
+    }
   }
 
   Language language() const override { return Language::kPython; }
@@ -117,7 +126,7 @@ class PythonImplementation : public Implementation {
           "module '", module_name_, "' has no function #", function,
           " in its Python implementation (it exports ", exports_.size(), ")"));
     }
-    Entry entry(services_, module_name_, *running_, deadline);
+    Entry entry(services_, module_name_, running_, deadline);
     // Vectorcall with one spare slot in front (PY_VECTORCALL_ARGUMENTS_OFFSET)
     // saves building a tuple.
     absl::InlinedVector<PyObject*, 8> argv(args.size() + 1, nullptr);
@@ -134,20 +143,19 @@ class PythonImplementation : public Implementation {
                                    args.size() | PY_VECTORCALL_ARGUMENTS_OFFSET,
                                    nullptr);
     }
+    // Finalisers of the arguments and the result run inside the entry.
     for (size_t i = 0; i < converted; ++i) Py_DECREF(argv[i + 1]);
     if (!error.ok()) return error;
     if (result == nullptr)
       return entry.TakeError(ErrorContext::kRun, described_);
-    // Stopped, yet it returned (say, it caught the exception): it still
-    // overran, and says so.
-    if (StopReason stop = entry.Finish(); stop != StopReason::kNone) {
-      Py_DECREF(result);
-      return StopStatus(stop);
-    }
-
     Value out;
     absl::Status status = FromPython(result, "result", &out);
     Py_DECREF(result);
+    // Stopped, yet it returned (say, it caught the exception): it still
+    // overran, and says so.
+    if (StopReason stop = entry.Finish(); stop != StopReason::kNone) {
+      return StopStatus(stop);
+    }
     if (!status.ok()) return status;
     return out;
   }
@@ -162,6 +170,7 @@ class PythonImplementation : public Implementation {
   py::object module_;
   const std::vector<std::string> exports_;
   std::vector<py::object> functions_;  // parallel to exports_
+  const absl::Duration unload_timeout_;
 };
 
 class PythonReplSession : public ReplSession {
@@ -190,7 +199,7 @@ class PythonReplSession : public ReplSession {
     }
     // Asked before taking the GIL: HostServices may enter any engine.
     std::vector<std::string> names = services_.ModuleNames();
-    Entry entry(services_, kReplLogSource, *running_);
+    Entry entry(services_, kReplLogSource, running_);
     Globals& globals = GetGlobals();
     if (!Refresh(names)) return entry.TakeError(ErrorContext::kRun, kWhat);
     py::object compiled = CallPython(globals.repl_compile, Text(code));
@@ -201,10 +210,12 @@ class PythonReplSession : public ReplSession {
         py::reinterpret_borrow<py::object>(
             PyTuple_GET_ITEM(compiled.ptr(), 1)));
     if (!result) return entry.TakeError(ErrorContext::kRun, kWhat);
+    std::string text = PythonToText(result.ptr());
+    result = py::object();  // its finalisers run inside the entry
     if (StopReason stop = entry.Finish(); stop != StopReason::kNone) {
       return StopStatus(stop);
     }
-    return PythonToText(result.ptr());
+    return text;
   }
 
   bool IsIncomplete(std::string_view code) override {
@@ -293,25 +304,38 @@ class PythonRuntime : public Runtime {
     std::string submodule = Identifier(entry.stem().string());
 
     std::string described = absl::StrCat("module '", spec.module, "'");
-    Entry running(services_, spec.module, *running_);
+    // The module's top-level code runs under the load time limit.
+    Entry running(services_, spec.module, running_,
+                  LoadDeadline(spec.load_timeout));
     Globals& globals = GetGlobals();
     py::object module =
         CallPython(globals.load, Text(package), PathToPython(root),
                    PathToPython(entry), Text(submodule));
-    if (!module) return running.TakeError(ErrorContext::kCompile, described);
+    if (!module) {
+      absl::Status status =
+          running.TakeError(ErrorContext::kCompile, described);
+      // load() unloads the package itself, unless it was stopped doing so.
+      if (running.Finish() != StopReason::kNone &&
+          !CallPython(globals.unload, Text(package))) {
+        PyErr_Clear();
+      }
+      return NameLoadLimit(status, entry, spec.load_timeout);
+    }
 
     py::object listed =
         CallPython(globals.exports, module, PathToPython(entry));
-    if (!listed || !PyList_Check(listed.ptr())) {
+    if (!listed || !PyList_Check(listed.ptr()) ||
+        running.Stopped() != StopReason::kNone) {
       absl::Status status =
-          listed ? absl::InvalidArgumentError(PythonToText(listed.ptr()))
-                 : running.TakeError(ErrorContext::kRun, described);
+          !listed ? running.TakeError(ErrorContext::kRun, described)
+          : running.Stopped() != StopReason::kNone
+              ? StopStatus(running.Stopped())
+              : absl::InvalidArgumentError(PythonToText(listed.ptr()));
+      listed = py::object();
+      module = py::object();
+      running.Finish();  // a stopped entry would cut the unload short
       if (!CallPython(globals.unload, Text(package))) PyErr_Clear();
-      return status;
-    }
-    if (StopReason stop = running.Finish(); stop != StopReason::kNone) {
-      if (!CallPython(globals.unload, Text(package))) PyErr_Clear();
-      return StopStatus(stop);
+      return NameLoadLimit(status, entry, spec.load_timeout);
     }
     std::vector<std::string> exports;
     std::vector<py::object> functions;
@@ -320,9 +344,11 @@ class PythonRuntime : public Runtime {
       functions.push_back(
           py::reinterpret_borrow<py::object>(PyTuple_GET_ITEM(item.ptr(), 1)));
     }
+    running.Finish();
     return std::unique_ptr<Implementation>(new PythonImplementation(
         interpreter_, services_, running_, spec.module, std::move(package),
-        std::move(module), std::move(exports), std::move(functions)));
+        std::move(module), std::move(exports), std::move(functions),
+        spec.load_timeout));
   }
 
   absl::StatusOr<std::unique_ptr<ReplSession>> NewReplSession() override {
@@ -336,6 +362,28 @@ class PythonRuntime : public Runtime {
   void Interrupt() override { running_->Interrupt(); }
 
  private:
+  static absl::Time LoadDeadline(absl::Duration load_timeout) {
+    return load_timeout == absl::InfiniteDuration()
+               ? absl::InfiniteFuture()
+               : absl::Now() + load_timeout;
+  }
+
+  // A load stopped at its deadline says which file overran which limit.
+  static absl::Status NameLoadLimit(absl::Status status,
+                                    const std::filesystem::path& entry,
+                                    absl::Duration load_timeout) {
+    if (status.code() != absl::StatusCode::kDeadlineExceeded) return status;
+    absl::Status named = absl::DeadlineExceededError(
+        absl::StrCat(entry.string(),
+                     ": top-level Python code ran past the load time limit (",
+                     absl::FormatDuration(load_timeout), ") and was stopped"));
+    status.ForEachPayload(
+        [&](absl::string_view url, const absl::Cord& payload) {
+          named.SetPayload(url, payload);
+        });
+    return named;
+  }
+
   // Python would decode a non-UTF-8 file by its coding cookie or fail with
   // a puzzling SyntaxError; duet's sources are UTF-8, said plainly.
   static absl::Status CheckSource(const std::filesystem::path& entry) {

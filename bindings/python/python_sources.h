@@ -289,6 +289,32 @@ def restore_streams():
     sys.stderr = sys.__stderr__
 
 
+def abandon_threads(timeout):
+    """Waits up to `timeout` s in all for non-daemon threads, then abandons them.
+
+    Finalisation (threading._shutdown) would wait for each thread in
+    threading._shutdown_locks forever; one left out is not waited for.
+    """
+    threading = sys.modules.get("threading")
+    if threading is None:
+        return
+    import time
+    deadline = time.monotonic() + timeout
+    current = threading.current_thread()
+    for thread in threading.enumerate():
+        if thread is current or thread is threading.main_thread() or thread.daemon:
+            continue
+        thread.join(max(0.0, deadline - time.monotonic()))
+        if not thread.is_alive():
+            continue
+        with threading._shutdown_locks_lock:
+            threading._shutdown_locks.discard(thread._tstate_lock)
+        sys.stderr.write(
+            f"duet: warning: Python thread {thread.name!r} (started by a plugin) "
+            f"is still running at interpreter shutdown after {timeout:g} s; "
+            "abandoning it\n")
+
+
 def drain():
     """Does nothing; running it lets the eval loop take a pending async exception."""
 
