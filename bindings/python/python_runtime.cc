@@ -108,7 +108,10 @@ class PythonImplementation : public Implementation {
                 absl::Now() + unload_timeout_);
     functions_.clear();
     module_ = py::object();
-    if (!CallPython(GetGlobals().unload, Text(package_))) PyErr_Clear();
+    py::object collect = py::reinterpret_borrow<py::object>(Py_True);
+    if (!CallPython(GetGlobals().unload, Text(package_), collect)) {
+      PyErr_Clear();
+    }
     // Stopped, the unload itself may have been cut short: finish it.
     if (entry.Finish() != StopReason::kNone &&
         !CallPython(GetGlobals().unload, Text(package_))) {

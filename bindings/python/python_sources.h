@@ -220,6 +220,7 @@ def log(*args, level="info"):
 inline constexpr char kInternalModuleSource[] = R"PY(
 import builtins
 import codeop
+import gc
 import importlib
 import importlib.machinery
 import importlib.util
@@ -342,10 +343,15 @@ def load(package, root, entry, submodule):
     return mod
 
 
-def unload(package):
+def unload(package, collect=False):
     prefix = package + "."
     for name in [n for n in sys.modules if n == package or n.startswith(prefix)]:
         del sys.modules[name]
+    if collect:
+        # A module's namespace is in a cycle with its functions: collect it
+        # now, while its finalisers can still be stopped, not in some later
+        # call or at interpreter shutdown.
+        gc.collect()
 
 
 def exports(mod, file):
