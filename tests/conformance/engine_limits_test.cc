@@ -1,7 +1,7 @@
 // Both engines in one host: a Python call that keeps the GIL in C code must
 // hold up neither JavaScript deadlines nor Host::Interrupt(), and a host
-// destroyed while a Python call swallows every stop exception still
-// finishes.
+// destroyed while a Python call swallows stop exceptions (in the finaliser
+// of its result) still finishes.
 //
 // The Python plugin keeps the GIL in read() on a pipe (ctypes.PyDLL keeps
 // the GIL across the C call) until the test writes to it: a long C call
@@ -67,9 +67,14 @@ def stubborn():
             continue
 
 
-def stubborn_after_log():
-    duet.log("started")
-    stubborn()
+class LoopsWhenDropped:
+    def __del__(self):
+        duet.log("started")
+        stubborn()
+
+
+def give_loops_when_dropped():
+    return LoopsWhenDropped()  # unconvertible: dropped by the engine
 )PY";
 
 constexpr char kSpinnerSource[] = R"JS(
@@ -197,10 +202,12 @@ TEST_F(EngineLimitsTest, InterruptReturnsWhilePythonKeepsTheGil) {
   EXPECT_THAT(held, StatusIs(absl::StatusCode::kCancelled, ::testing::_));
 }
 
+// The call's own code has returned; what loops is the finaliser of its
+// result, which still belongs to the call.
 TEST_F(EngineLimitsTest, DestroyingTheHostWithAStubbornPythonCallFinishes) {
   absl::StatusOr<Value> result;
   std::thread python(
-      [&] { result = host_->Call("holder", "stubborn_after_log", {}); });
+      [&] { result = host_->Call("holder", "give_loops_when_dropped", {}); });
   started_.WaitForNotification();
   RunBounded([&] { host_.reset(); });
   python.join();
