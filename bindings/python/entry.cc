@@ -65,9 +65,11 @@ class Stopper {
   void Start() {
     absl::MutexLock lock(&mutex_);
     ending_ = false;
-    // Made without the GIL, as PyGILState_Ensure does.
-    PyThreadState* state = PyThreadState_New(PyInterpreterState_Main());
-    thread_ = std::thread([this, state] { Run(state); });
+    thread_ = std::thread([this, interpreter = PyInterpreterState_Main()] {
+      // Made on this thread (it records the thread's id) and without the
+      // GIL, as PyGILState_Ensure does.
+      Run(PyThreadState_New(interpreter));
+    });
   }
 
   void End() {
