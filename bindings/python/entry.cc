@@ -1,6 +1,7 @@
 #include "entry.h"
 
 #include <algorithm>
+#include <atomic>
 #include <string>
 #include <thread>
 #include <utility>
@@ -83,24 +84,28 @@ class Stopper {
     requests_.clear();
   }
 
+  // Stops the entry numbered `serial`, or (serial 0) every entry numbered
+  // below `below`: those that had started when Interrupt() was called.
   void Request(std::shared_ptr<RunningEntries> running, uint64_t serial,
-               StopReason reason) {
+               uint64_t below, StopReason reason) {
     absl::MutexLock lock(&mutex_);
     if (!thread_.joinable()) return;
     // The host repeats Interrupt() while it waits: one queued is enough.
-    for (const StopRequest& queued : requests_) {
+    for (StopRequest& queued : requests_) {
       if (queued.running == running && queued.serial == serial &&
           queued.reason == reason) {
+        queued.below = std::max(queued.below, below);
         return;
       }
     }
-    requests_.push_back({std::move(running), serial, reason});
+    requests_.push_back({std::move(running), serial, below, reason});
   }
 
  private:
   struct StopRequest {
     std::shared_ptr<RunningEntries> running;
-    uint64_t serial;  // 0: every entry
+    uint64_t serial;  // 0: every entry numbered below `below`
+    uint64_t below;
     StopReason reason;
   };
 
@@ -124,7 +129,7 @@ class Stopper {
       mutex_.Unlock();
       PyEval_RestoreThread(state);
       for (StopRequest& request : batch) {
-        request.running->Stop(request.serial, request.reason);
+        request.running->Stop(request.serial, request.below, request.reason);
         if (std::find(stopping.begin(), stopping.end(), request.running) ==
             stopping.end()) {
           stopping.push_back(std::move(request.running));
@@ -157,12 +162,17 @@ void StartStopper() { Stopper::Get().Start(); }
 void EndStopper() { Stopper::Get().End(); }
 
 void RunningEntries::Interrupt() {
-  Stopper::Get().Request(shared_from_this(), 0, StopReason::kInterrupt);
+  // Entries that start after this returns are not stopped.
+  Stopper::Get().Request(shared_from_this(), 0,
+                         next_entry_serial.load(std::memory_order_seq_cst),
+                         StopReason::kInterrupt);
 }
 
-void RunningEntries::Stop(uint64_t serial, StopReason reason) {
+void RunningEntries::Stop(uint64_t serial, uint64_t below, StopReason reason) {
   for (Entry* entry = first_; entry != nullptr; entry = entry->next_) {
-    if (serial != 0 && entry->serial_ != serial) continue;
+    if (serial != 0 ? entry->serial_ != serial : entry->serial_ >= below) {
+      continue;
+    }
     // A deadline stops an entry once; an Interrupt overrides nothing either,
     // but is raised again for an entry already stopped.
     if (entry->stop_ == StopReason::kNone) entry->stop_ = reason;
@@ -185,7 +195,7 @@ Entry::Entry(HostServices& services, std::string_view source,
              absl::Time deadline)
     : context_(services, source),
       running_(running),
-      serial_(next_entry_serial.fetch_add(1, std::memory_order_relaxed)) {
+      serial_(next_entry_serial.fetch_add(1, std::memory_order_seq_cst)) {
   thread_state_ = PyThreadState_Get();
   enclosing_ = current_entry;
   current_entry = this;
@@ -198,7 +208,7 @@ Entry::Entry(HostServices& services, std::string_view source,
     // the GIL, so other engines' deadlines are not held up.
     ticket_ = internal::Watchdog::Shared().Arm(
         deadline, [running = running_, serial = serial_] {
-          Stopper::Get().Request(running, serial, StopReason::kDeadline);
+          Stopper::Get().Request(running, serial, 0, StopReason::kDeadline);
         });
   }
 }

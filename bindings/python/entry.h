@@ -75,8 +75,8 @@ class RunningEntries : public std::enable_shared_from_this<RunningEntries> {
   friend class Stopper;
 
   // GIL held, on the stopper thread. Stops the entry numbered `serial` (0:
-  // every entry) for `reason`.
-  void Stop(uint64_t serial, StopReason reason);
+  // every entry numbered below `below`) for `reason`.
+  void Stop(uint64_t serial, uint64_t below, StopReason reason);
   // GIL held, on the stopper thread. Raises again in every stopped entry
   // still running; returns whether there was one.
   bool RaiseAgain();
