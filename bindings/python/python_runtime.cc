@@ -30,6 +30,7 @@
 #include "absl/strings/str_cat.h"
 #include "call_context.h"
 #include "convert.h"
+#include "duet/error.h"
 #include "duet/internal/status_macros.h"
 #include "duet/internal/strings.h"
 #include "duet/internal/utf8.h"
@@ -317,11 +318,8 @@ class PythonRuntime : public Runtime {
     if (!module) {
       absl::Status status =
           running.TakeError(ErrorContext::kCompile, described);
-      // load() unloads the package itself, unless it was stopped doing so.
-      if (running.Finish() != StopReason::kNone &&
-          !CallPython(globals.unload, Text(package))) {
-        PyErr_Clear();
-      }
+      running.Finish();  // a stopped entry would cut the unload short
+      if (!CallPython(globals.unload, Text(package))) PyErr_Clear();
       return NameLoadLimit(status, entry, spec.load_timeout);
     }
 
@@ -371,20 +369,22 @@ class PythonRuntime : public Runtime {
                : absl::Now() + load_timeout;
   }
 
-  // A load stopped at its deadline says which file overran which limit.
+  // A load stopped at its deadline says which file overran which limit,
+  // also in its ScriptError (which is what reports show), keeping the stack.
   static absl::Status NameLoadLimit(absl::Status status,
                                     const std::filesystem::path& entry,
                                     absl::Duration load_timeout) {
     if (status.code() != absl::StatusCode::kDeadlineExceeded) return status;
-    absl::Status named = absl::DeadlineExceededError(
+    std::string message =
         absl::StrCat(entry.string(),
                      ": top-level Python code ran past the load time limit (",
-                     absl::FormatDuration(load_timeout), ") and was stopped"));
-    status.ForEachPayload(
-        [&](absl::string_view url, const absl::Cord& payload) {
-          named.SetPayload(url, payload);
-        });
-    return named;
+                     absl::FormatDuration(load_timeout), ") and was stopped");
+    if (std::optional<ScriptError> error = GetScriptError(status)) {
+      error->message = std::move(message);
+      return MakeScriptError(*std::move(error),
+                             absl::StatusCode::kDeadlineExceeded);
+    }
+    return absl::DeadlineExceededError(message);
   }
 
   // Python would decode a non-UTF-8 file by its coding cookie or fail with

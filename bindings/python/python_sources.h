@@ -330,16 +330,14 @@ def load(package, root, entry, submodule):
     pkg = importlib.util.module_from_spec(spec)
     sys.modules[package] = pkg
     name = package + "." + submodule
-    try:
-        loader = importlib.machinery.SourceFileLoader(name, entry)
-        mod_spec = importlib.util.spec_from_file_location(name, entry, loader=loader)
-        mod = importlib.util.module_from_spec(mod_spec)
-        sys.modules[name] = mod
-        setattr(pkg, submodule, mod)
-        loader.exec_module(mod)
-    except BaseException:
-        unload(package)
-        raise
+    # On failure the engine unloads the package: a handler here could be
+    # cut short by a stop exception, which would hide where the module was.
+    loader = importlib.machinery.SourceFileLoader(name, entry)
+    mod_spec = importlib.util.spec_from_file_location(name, entry, loader=loader)
+    mod = importlib.util.module_from_spec(mod_spec)
+    sys.modules[name] = mod
+    setattr(pkg, submodule, mod)
+    loader.exec_module(mod)
     return mod
 
 
