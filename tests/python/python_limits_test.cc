@@ -21,6 +21,7 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -30,6 +31,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "duet/error.h"
 #include "duet/internal/watchdog.h"
 #include "duet/runtime.h"
 #include "duet/value.h"
@@ -243,6 +245,11 @@ TEST_F(PythonLimitsTest, TopLevelLoopFailsToLoadAtTheLoadLimit) {
               StatusIs(absl::StatusCode::kDeadlineExceeded,
                        ::testing::AllOf(HasSubstr("looper.py"),
                                         HasSubstr("load time limit (200ms)"))));
+  // Where it was stopped travels along.
+  std::optional<ScriptError> error = GetScriptError(loaded.status());
+  ASSERT_TRUE(error.has_value());
+  ASSERT_FALSE(error->stack.empty());
+  EXPECT_THAT(error->stack[0].file, HasSubstr("looper.py"));
   ASSERT_OK_AND_ASSIGN(auto other, Load("stubborn", kStubbornSource));
   EXPECT_THAT(Call(*other, "ok"), IsOkAndHolds(Value("ok")));
 }
