@@ -194,20 +194,20 @@ Entry::Entry(HostServices& services, std::string_view source,
              const std::shared_ptr<RunningEntries>& running,
              absl::Time deadline)
     : context_(services, source),
-      running_(running),
+      running_(*running),
       serial_(next_entry_serial.fetch_add(1, std::memory_order_seq_cst)) {
   thread_state_ = PyThreadState_Get();
   enclosing_ = current_entry;
   current_entry = this;
-  next_ = running_->first_;
+  next_ = running_.first_;
   if (next_ != nullptr) next_->prev_ = this;
-  running_->first_ = this;
+  running_.first_ = this;
   registered_ = true;
   if (deadline != absl::InfiniteFuture()) {
     // Runs on the watchdog thread: only queues the stop, never waits for
     // the GIL, so other engines' deadlines are not held up.
-    ticket_ = internal::Watchdog::Shared().Arm(
-        deadline, [running = running_, serial = serial_] {
+    ticket_ =
+        internal::Watchdog::Shared().Arm(deadline, [running, serial = serial_] {
           Stopper::Get().Request(running, serial, 0, StopReason::kDeadline);
         });
   }
@@ -219,7 +219,7 @@ StopReason Entry::Finish() {
   if (prev_ != nullptr) {
     prev_->next_ = next_;
   } else {
-    running_->first_ = next_;
+    running_.first_ = next_;
   }
   if (next_ != nullptr) next_->prev_ = prev_;
   prev_ = next_ = nullptr;

@@ -135,7 +135,7 @@ class Entry {
   // Destroyed bottom-up: finish under the GIL, release it, then disarm,
   // then forward partial output lines.
   CallContext context_;
-  const std::shared_ptr<RunningEntries> running_;
+  RunningEntries& running_;     // a shared_ptr copy only when armed: cheaper
   const uint64_t serial_;       // names the entry in stop requests
   Entry* enclosing_ = nullptr;  // the thread's previous innermost entry
   Entry* prev_ = nullptr;       // links in running_
