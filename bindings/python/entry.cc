@@ -66,6 +66,7 @@ class Stopper {
   void Start() {
     absl::MutexLock lock(&mutex_);
     ending_ = false;
+    accepting_ = true;
     thread_ = std::thread([this, interpreter = PyInterpreterState_Main()] {
       // Made on this thread (it records the thread's id) and without the
       // GIL, as PyGILState_Ensure does.
@@ -76,7 +77,8 @@ class Stopper {
   void End() {
     {
       absl::MutexLock lock(&mutex_);
-      if (!thread_.joinable()) return;
+      if (!accepting_) return;
+      accepting_ = false;
       ending_ = true;
     }
     thread_.join();
@@ -89,7 +91,7 @@ class Stopper {
   void Request(std::shared_ptr<RunningEntries> running, uint64_t serial,
                uint64_t below, StopReason reason) {
     absl::MutexLock lock(&mutex_);
-    if (!thread_.joinable()) return;
+    if (!accepting_) return;
     // The host repeats Interrupt() while it waits: one queued is enough.
     for (StopRequest& queued : requests_) {
       if (queued.running == running && queued.serial == serial &&
@@ -155,6 +157,7 @@ class Stopper {
   absl::Mutex mutex_;
   std::vector<StopRequest> requests_ ABSL_GUARDED_BY(mutex_);
   bool ending_ ABSL_GUARDED_BY(mutex_) = false;
+  bool accepting_ ABSL_GUARDED_BY(mutex_) = false;  // thread_ is running
   std::thread thread_;  // started and joined under the interpreter's mutex
 };
 

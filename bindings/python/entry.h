@@ -24,7 +24,8 @@
 // again inside its handler, which no `except` of that same try covers.
 // Finalisers run on behalf of the entry (its arguments, its result, the
 // frames of its exception, a module dropped at unload) run inside the entry,
-// so they are stopped too.
+// so they are stopped too. (A trace function the plugin set in that thread
+// with sys.settrace is replaced once the entry is stopped.)
 //
 // Beyond reach: CPython runs Python code, and so checks for these
 // exceptions, only between bytecodes. C code that does not return to the
@@ -35,7 +36,11 @@
 // the GIL, so every other Python entry waits meanwhile; JavaScript calls
 // and their deadlines do not. An entry whose thread is in a nested host call
 // (Python waiting on JavaScript) is stopped when that call returns into
-// Python. Threads a plugin starts itself are never stopped.
+// Python. Threads a plugin starts itself are never stopped. Finalisers of
+// objects in reference cycles run whenever the cyclic GC collects them:
+// inside whichever entry is running then (under its limits), or at
+// interpreter shutdown with no limit (unloading a module collects at once,
+// inside its entry, so a module's own cycles do not end up there).
 #ifndef DUET_BINDINGS_PYTHON_ENTRY_H_
 #define DUET_BINDINGS_PYTHON_ENTRY_H_
 
