@@ -466,9 +466,9 @@ class Host::Impl : public HostServices {
             ": the ", LanguageString(language), " implementation '", file,
             "' does not exist (looked for ", entry.string(), ")"));
       }
-      ImplementationSpec spec = MakeSpec(manifest.name, entry, root,
-                                         /*single_file=*/false,
-                                         manifest.limits);
+      ImplementationSpec spec =
+          MakeSpec(manifest.name, entry, root,
+                   /*single_file=*/false, manifest.limits);
       DUET_ASSIGN_OR_RETURN(std::unique_ptr<Implementation> implementation,
                             runtime->Load(spec));
       state.files[LanguageIndex(language)] = entry;
