@@ -1,18 +1,38 @@
 #include "entry.h"
 
+#include <algorithm>
+#include <atomic>
 #include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "duet/internal/strings.h"
 
 namespace duet::python {
 namespace {
 
 thread_local Entry* current_entry = nullptr;
+std::atomic<uint64_t> next_entry_serial{1};
+
+// How often a stopped entry that has not returned yet gets its exception
+// again.
+constexpr absl::Duration kRaiseAgainEvery = absl::Milliseconds(5);
 
 PyObject* StopException(StopReason reason) {
   return reason == StopReason::kDeadline ? GetGlobals().deadline_class.ptr()
                                          : PyExc_KeyboardInterrupt;
+}
+
+// The trace function of a stopped entry's thread: raises `exception` at
+// every new line and every call, so no handler can run a line of its own.
+int RaiseAtEveryLine(PyObject* exception, PyFrameObject*, int what, PyObject*) {
+  if (what != PyTrace_LINE && what != PyTrace_CALL) return 0;
+  PyErr_SetNone(exception);
+  return -1;
 }
 
 // Delivers, and discards, an asynchronous exception still pending for this
@@ -34,23 +54,154 @@ void DropPendingStop() {
 
 }  // namespace
 
+// Stops entries on behalf of the watchdog and Interrupt(), which must never
+// wait for the GIL: they queue a request, and this thread takes the GIL.
+class Stopper {
+ public:
+  static Stopper& Get() {
+    static Stopper* stopper = new Stopper();  // leaked: see EndStopper
+    return *stopper;
+  }
+
+  void Start() {
+    absl::MutexLock lock(&mutex_);
+    ending_ = false;
+    accepting_ = true;
+    thread_ = std::thread([this, interpreter = PyInterpreterState_Main()] {
+      // Made on this thread (it records the thread's id) and without the
+      // GIL, as PyGILState_Ensure does.
+      Run(PyThreadState_New(interpreter));
+    });
+  }
+
+  void End() {
+    {
+      absl::MutexLock lock(&mutex_);
+      if (!accepting_) return;
+      accepting_ = false;
+      ending_ = true;
+    }
+    thread_.join();
+    absl::MutexLock lock(&mutex_);
+    requests_.clear();
+  }
+
+  // Stops the entry numbered `serial`, or (serial 0) every entry numbered
+  // below `below`: those that had started when Interrupt() was called.
+  void Request(std::shared_ptr<RunningEntries> running, uint64_t serial,
+               uint64_t below, StopReason reason) {
+    absl::MutexLock lock(&mutex_);
+    if (!accepting_) return;
+    // The host repeats Interrupt() while it waits: one queued is enough.
+    for (StopRequest& queued : requests_) {
+      if (queued.running == running && queued.serial == serial &&
+          queued.reason == reason) {
+        queued.below = std::max(queued.below, below);
+        return;
+      }
+    }
+    requests_.push_back({std::move(running), serial, below, reason});
+  }
+
+ private:
+  struct StopRequest {
+    std::shared_ptr<RunningEntries> running;
+    uint64_t serial;  // 0: every entry numbered below `below`
+    uint64_t below;
+    StopReason reason;
+  };
+
+  void Run(PyThreadState* state) {
+    // Runtimes with stopped entries still running; stopper thread only.
+    std::vector<std::shared_ptr<RunningEntries>> stopping;
+    absl::MutexLock lock(&mutex_);
+    while (true) {
+      auto has_work = [this] {
+        mutex_.AssertHeld();
+        return ending_ || !requests_.empty();
+      };
+      if (stopping.empty()) {
+        mutex_.Await(absl::Condition(&has_work));
+      } else {
+        mutex_.AwaitWithTimeout(absl::Condition(&has_work), kRaiseAgainEvery);
+      }
+      if (ending_) break;
+      std::vector<StopRequest> batch = std::move(requests_);
+      requests_.clear();
+      mutex_.Unlock();
+      PyEval_RestoreThread(state);
+      for (StopRequest& request : batch) {
+        request.running->Stop(request.serial, request.below, request.reason);
+        if (std::find(stopping.begin(), stopping.end(), request.running) ==
+            stopping.end()) {
+          stopping.push_back(std::move(request.running));
+        }
+      }
+      stopping.erase(std::remove_if(stopping.begin(), stopping.end(),
+                                    [](const auto& running) {
+                                      return !running->RaiseAgain();
+                                    }),
+                     stopping.end());
+      PyEval_SaveThread();
+      batch.clear();
+      mutex_.Lock();
+    }
+    mutex_.Unlock();
+    stopping.clear();
+    PyEval_RestoreThread(state);
+    PyThreadState_Clear(state);
+    PyThreadState_DeleteCurrent();
+    mutex_.Lock();
+  }
+
+  absl::Mutex mutex_;
+  std::vector<StopRequest> requests_ ABSL_GUARDED_BY(mutex_);
+  bool ending_ ABSL_GUARDED_BY(mutex_) = false;
+  bool accepting_ ABSL_GUARDED_BY(mutex_) = false;  // thread_ is running
+  std::thread thread_;  // started and joined under the interpreter's mutex
+};
+
+void StartStopper() { Stopper::Get().Start(); }
+void EndStopper() { Stopper::Get().End(); }
+
 void RunningEntries::Interrupt() {
-  ScopedGil gil;
+  // Entries that start after this returns are not stopped.
+  Stopper::Get().Request(shared_from_this(), 0,
+                         next_entry_serial.load(std::memory_order_seq_cst),
+                         StopReason::kInterrupt);
+}
+
+void RunningEntries::Stop(uint64_t serial, uint64_t below, StopReason reason) {
   for (Entry* entry = first_; entry != nullptr; entry = entry->next_) {
-    // Again for an entry already stopped: a plugin may have caught the
-    // first KeyboardInterrupt, and a second Ctrl-C should still reach it.
-    entry->Stop(StopReason::kInterrupt);
+    if (serial != 0 ? entry->serial_ != serial : entry->serial_ >= below) {
+      continue;
+    }
+    // A deadline stops an entry once; an Interrupt overrides nothing either,
+    // but is raised again for an entry already stopped.
+    if (entry->stop_ == StopReason::kNone) entry->stop_ = reason;
+    if (!entry->quiet_) entry->Raise();
   }
 }
 
+bool RunningEntries::RaiseAgain() {
+  bool any = false;
+  for (Entry* entry = first_; entry != nullptr; entry = entry->next_) {
+    if (entry->stop_ == StopReason::kNone) continue;
+    any = true;
+    if (!entry->quiet_) entry->Raise();
+  }
+  return any;
+}
+
 Entry::Entry(HostServices& services, std::string_view source,
-             RunningEntries& running, absl::Time deadline,
-             size_t value_budget_bytes)
+             const std::shared_ptr<RunningEntries>& running,
+             absl::Time deadline, size_t value_budget_bytes)
     : context_(services, source),
-      running_(running),
+      running_(*running),
+      serial_(next_entry_serial.fetch_add(1, std::memory_order_seq_cst)),
       deadline_(deadline),
       value_budget_bytes_(value_budget_bytes) {
-  thread_id_ = PyThreadState_Get()->thread_id;
+  thread_state_ = PyThreadState_Get();
   enclosing_ = current_entry;
   current_entry = this;
   next_ = running_.first_;
@@ -58,7 +209,12 @@ Entry::Entry(HostServices& services, std::string_view source,
   running_.first_ = this;
   registered_ = true;
   if (deadline != absl::InfiniteFuture()) {
-    ticket_ = internal::Watchdog::Shared().Arm(deadline, [this] { Expire(); });
+    // Runs on the watchdog thread: only queues the stop, never waits for
+    // the GIL, so other engines' deadlines are not held up.
+    ticket_ =
+        internal::Watchdog::Shared().Arm(deadline, [running, serial = serial_] {
+          Stopper::Get().Request(running, serial, 0, StopReason::kDeadline);
+        });
   }
 }
 
@@ -73,24 +229,29 @@ StopReason Entry::Finish() {
   if (next_ != nullptr) next_->prev_ = prev_;
   prev_ = next_ = nullptr;
   current_entry = enclosing_;
-  // An enclosing entry that was stopped too still wants its exception.
+  // An enclosing entry that was stopped too still wants its exception (the
+  // stopper raises it again).
   if (stop_ != StopReason::kNone &&
       (enclosing_ == nullptr || enclosing_->Stopped() == StopReason::kNone)) {
-    DropPendingStop();
+    Withdraw();
   }
   return stop_;
 }
 
-void Entry::Stop(StopReason reason) {
-  if (stop_ == StopReason::kNone) stop_ = reason;
-  PyThreadState_SetAsyncExc(thread_id_, StopException(reason));
+void Entry::Raise() {
+  PyObject* exception = StopException(stop_);
+  PyThreadState_SetAsyncExc(thread_state_->thread_id, exception);
+  if (thread_state_->c_tracefunc != RaiseAtEveryLine &&
+      _PyEval_SetTrace(thread_state_, RaiseAtEveryLine, exception) < 0) {
+    PyErr_Clear();  // an audit hook refused; the async exception remains
+  }
 }
 
-void Entry::Expire() {
-  ScopedGil gil;
-  // Finished already (it won the race for the GIL): nothing to stop, and
-  // the next call on that thread must not be hit.
-  if (registered_ && stop_ == StopReason::kNone) Stop(StopReason::kDeadline);
+void Entry::Withdraw() {
+  if (thread_state_->c_tracefunc == RaiseAtEveryLine) {
+    PyEval_SetTrace(nullptr, nullptr);
+  }
+  DropPendingStop();
 }
 
 Entry* Entry::Current() { return current_entry; }
@@ -104,6 +265,27 @@ StopReason Entry::Stopped() const {
 
 absl::Status Entry::TakeError(ErrorContext context, std::string_view what) {
   StopReason stop = Stopped();
+  // Describing the error runs the engine's own Python: no stop exception
+  // may hit it. The exception is kept until the entry may be stopped again,
+  // so finalisers of the frames it holds run under the deadline.
+  PyObject *type, *value, *traceback;
+  PyErr_Fetch(&type, &value, &traceback);
+  Py_XINCREF(type);
+  Py_XINCREF(value);
+  Py_XINCREF(traceback);
+  bool was_quiet = std::exchange(quiet_, true);
+  if (stop_ != StopReason::kNone) Withdraw();
+  PyErr_Restore(type, value, traceback);
+  absl::Status status = TakeErrorQuietly(stop, what, context);
+  quiet_ = was_quiet;
+  Py_XDECREF(type);
+  Py_XDECREF(value);
+  Py_XDECREF(traceback);
+  return status;
+}
+
+absl::Status Entry::TakeErrorQuietly(StopReason stop, std::string_view what,
+                                     ErrorContext context) {
   if (stop != StopReason::kNone) {
     absl::Status status = StopStatus(stop);
     return TakePythonErrorAs(status.code(),

@@ -1,23 +1,51 @@
-// One entry from the host into Python (Load, Call, Evaluate), and how it is
-// stopped from another thread: by its deadline (the shared watchdog) or by
-// Runtime::Interrupt.
+// One entry from the host into Python (Load, Call, Evaluate, unloading a
+// module), and how it is stopped from another thread: by its deadline (the
+// shared watchdog) or by Runtime::Interrupt.
 //
-//   Entry entry(services, "greeter", *running, deadline);  // GIL held now
+//   Entry entry(services, "greeter", running, deadline);  // GIL held now
 //   PyObject* result = PyObject_Vectorcall(...);
-//   if (result == nullptr) return entry.TakeError(ErrorContext::kRun);
+//   if (result == nullptr) return entry.TakeError(ErrorContext::kRun, what);
+//   ... convert and drop the result while the entry is still running ...
 //   if (StopReason stop = entry.Finish(); stop != StopReason::kNone) ...
 //
-// Stopping an entry marks it and raises an exception in its thread with
-// PyThreadState_SetAsyncExc: duet.DeadlineExceeded (a BaseException, so a
-// plugin's `except Exception` lets it pass) for a deadline, KeyboardInterrupt
-// for Interrupt. CPython delivers such an exception only between bytecodes:
-// code blocked in C (time.sleep, a blocking read, a C extension's loop) is
-// stopped when it returns to Python, not before. An entry whose thread is in a
-// nested host call (Python waiting on JavaScript) is stopped when that call
-// returns into Python, whatever it returned.
+// Who stops: neither the watchdog thread nor the thread calling Interrupt()
+// ever waits for the GIL. They hand a request to the stopper, one thread per
+// interpreter that takes the GIL (however long C code keeps it) and stops
+// the entry; Interrupt() returns at once. The stopper sleeps while no entry
+// is being stopped.
+//
+// How: the stopper raises the stop exception in the entry's thread with
+// PyThreadState_SetAsyncExc -- duet.DeadlineExceeded (a BaseException, so
+// `except Exception` lets it pass) for a deadline, KeyboardInterrupt for
+// Interrupt -- and installs a trace function in that thread that raises it
+// again at every new line and every function call. Until the entry finishes
+// it repeats both every few milliseconds, so a plugin that catches the
+// exception (`while True: try: ... except BaseException: continue`) gets it
+// again inside its handler, which no `except` of that same try covers.
+// Finalisers run on behalf of the entry (its arguments, its result, the
+// frames of its exception, a module dropped at unload) run inside the entry,
+// so they are stopped too. (A trace function the plugin set in that thread
+// with sys.settrace is replaced once the entry is stopped.)
+//
+// Beyond reach: CPython runs Python code, and so checks for these
+// exceptions, only between bytecodes. C code that does not return to the
+// interpreter -- sum(range(10**10)), time.sleep(1e9), a blocking read or
+// lock wait, a C extension's endless loop -- runs on until it returns, and
+// is stopped right after; if it never returns, the entry never returns
+// either (and a Host being destroyed waits for it). Such C code also keeps
+// the GIL, so every other Python entry waits meanwhile; JavaScript calls
+// and their deadlines do not. An entry whose thread is in a nested host call
+// (Python waiting on JavaScript) is stopped when that call returns into
+// Python. Threads a plugin starts itself are never stopped. Finalisers of
+// objects in reference cycles run whenever the cyclic GC collects them:
+// inside whichever entry is running then (under its limits), or at
+// interpreter shutdown with no limit (unloading a module collects at once,
+// inside its entry, so a module's own cycles do not end up there).
 #ifndef DUET_BINDINGS_PYTHON_ENTRY_H_
 #define DUET_BINDINGS_PYTHON_ENTRY_H_
 
+#include <cstdint>
+#include <memory>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -35,20 +63,29 @@ enum class StopReason { kNone, kDeadline, kInterrupt };
 class Entry;
 
 // The entries running in one runtime; its implementations and REPL sessions
-// share it (they may outlive the runtime). Guarded by the GIL.
-class RunningEntries {
+// share it (they may outlive the runtime). The list is guarded by the GIL.
+class RunningEntries : public std::enable_shared_from_this<RunningEntries> {
  public:
   RunningEntries() = default;
   RunningEntries(const RunningEntries&) = delete;
   RunningEntries& operator=(const RunningEntries&) = delete;
 
-  // Raises KeyboardInterrupt in the thread of every entry running now; they
-  // return kCancelled. Takes the GIL (so it waits while C code holds it);
-  // callable from any thread. Needs a live interpreter lease.
+  // Has the stopper raise KeyboardInterrupt in every entry running now, and
+  // keep raising it until each returns (kCancelled). Returns at once, from
+  // any thread, without the GIL. Needs a live interpreter lease.
   void Interrupt();
 
  private:
   friend class Entry;
+  friend class Stopper;
+
+  // GIL held, on the stopper thread. Stops the entry numbered `serial` (0:
+  // every entry numbered below `below`) for `reason`.
+  void Stop(uint64_t serial, uint64_t below, StopReason reason);
+  // GIL held, on the stopper thread. Raises again in every stopped entry
+  // still running; returns whether there was one.
+  bool RaiseAgain();
+
   Entry* first_ = nullptr;
 };
 
@@ -56,26 +93,28 @@ class Entry {
  public:
   // Pushes a CallContext for the duet API, takes the GIL (ScopedGil) and
   // registers in `running`; arms the shared watchdog when `deadline` is
-  // finite (nothing is armed for an infinite one). `source` and `running`
-  // outlive the entry. Calls the script makes convert their arguments
-  // within `deadline` and `value_budget_bytes` (0: no budget).
+  // finite (nothing is armed for an infinite one). `source` outlives the
+  // entry. Calls the script makes convert their arguments within `deadline`
+  // and `value_budget_bytes` (0: no budget).
   Entry(HostServices& services, std::string_view source,
-        RunningEntries& running, absl::Time deadline = absl::InfiniteFuture(),
+        const std::shared_ptr<RunningEntries>& running,
+        absl::Time deadline = absl::InfiniteFuture(),
         size_t value_budget_bytes = 0);
   ~Entry() = default;  // Finish(), release the GIL, disarm, pop the context
   Entry(const Entry&) = delete;
   Entry& operator=(const Entry&) = delete;
 
   // Ends the entry, still under the GIL: it can no longer be stopped, and a
-  // stop exception still pending for it is dropped. Returns why it was
-  // stopped (kNone when it was not). Idempotent.
+  // stop exception (or trace function) still pending for it is dropped.
+  // Returns why it was stopped (kNone when it was not). Idempotent.
   StopReason Finish();
 
   // Takes the pending Python exception as this entry's status:
   // kDeadlineExceeded / kCancelled when it (or an entry enclosing it on this
   // thread) was stopped, kResourceExhausted for MemoryError (naming `what`,
   // e.g. "module 'greeter'"), otherwise TakePythonError(context). The
-  // script's stack stays in the ScriptError payload.
+  // script's stack stays in the ScriptError payload. The exception (and the
+  // frames it holds) is dropped while the entry can still be stopped.
   absl::Status TakeError(ErrorContext context, std::string_view what);
 
   // The innermost entry on this thread (nullptr outside any); GIL held.
@@ -94,27 +133,41 @@ class Entry {
     ~Registration() { entry->Finish(); }
   };
 
-  void Stop(StopReason reason);  // GIL held
-  void Expire();                 // on the watchdog thread
+  absl::Status TakeErrorQuietly(StopReason stop, std::string_view what,
+                                ErrorContext context);
+  void Raise();  // GIL held: the stop exception now, and at every line
+  // GIL held, on the entry's thread: no stop exception or trace function
+  // pending for it any more.
+  void Withdraw();
 
   friend class RunningEntries;
 
-  // Destroyed bottom-up: finish under the GIL, release it, then disarm (the
-  // watchdog callback takes the GIL), then forward partial output lines.
+  // Destroyed bottom-up: finish under the GIL, release it, then disarm,
+  // then forward partial output lines.
   CallContext context_;
-  RunningEntries& running_;
+  RunningEntries& running_;     // a shared_ptr copy only when armed: cheaper
+  const uint64_t serial_;       // names the entry in stop requests
   Entry* enclosing_ = nullptr;  // the thread's previous innermost entry
   Entry* prev_ = nullptr;       // links in running_
   Entry* next_ = nullptr;
-  unsigned long thread_id_ = 0;
+  PyThreadState* thread_state_ = nullptr;
   const absl::Time deadline_;
   const size_t value_budget_bytes_;
   bool registered_ = false;
+  // Set while the engine itself runs Python for the entry (describing its
+  // error): a stop is recorded but not raised.
+  bool quiet_ = false;
   StopReason stop_ = StopReason::kNone;
   internal::Watchdog::Ticket ticket_;
   ScopedGil gil_;
   Registration registration_{this};
 };
+
+// Starts and ends the stopper thread (see above) with the interpreter:
+// after it started and released the GIL, and before finalising it (GIL not
+// held; no entry left).
+void StartStopper();
+void EndStopper();
 
 // The status a stopped call returns: kDeadlineExceeded "Python execution
 // stopped at its deadline" or kCancelled "Python execution interrupted".

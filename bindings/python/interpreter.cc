@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "duet_module.h"
+#include "entry.h"
 #include "pybind11/embed.h"
 #include "python_sources.h"
 
@@ -138,12 +139,26 @@ absl::Status Start() ABSL_EXCLUSIVE_LOCKS_REQUIRED(interpreter_mutex) {
   ++interpreter_generation;
   current_generation.store(interpreter_generation, std::memory_order_release);
   main_thread_state = PyEval_SaveThread();
+  StartStopper();
   return absl::OkStatus();
 }
 
+// Finalisation joins every non-daemon thread a plugin started
+// (threading._shutdown): give them kThreadGrace in all, then name and
+// abandon those still running, so finalisation goes on (CPython ends them
+// when they next want the GIL).
+constexpr double kThreadGraceSeconds = 1.0;
+
 void Finalize() ABSL_EXCLUSIVE_LOCKS_REQUIRED(interpreter_mutex) {
+  EndStopper();  // it takes the GIL; no entry is left to stop
   PyEval_RestoreThread(main_thread_state);
   main_thread_state = nullptr;
+  try {
+    // Outside any entry, the warning goes to the process's stderr.
+    globals->internal.attr("abandon_threads")(kThreadGraceSeconds);
+  } catch (py::error_already_set& e) {
+    // The threads then block finalisation, as they would without duet.
+  }
   try {
     globals->internal.attr("restore_streams")();
   } catch (py::error_already_set& e) {

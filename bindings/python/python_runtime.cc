@@ -30,6 +30,7 @@
 #include "absl/strings/str_cat.h"
 #include "call_context.h"
 #include "convert.h"
+#include "duet/error.h"
 #include "duet/internal/conversion_guard.h"
 #include "duet/internal/status_macros.h"
 #include "duet/internal/strings.h"
@@ -89,7 +90,8 @@ class PythonImplementation : public Implementation {
                        std::string module_name, size_t value_budget_bytes,
                        std::string package, py::object module,
                        std::vector<std::string> exports,
-                       std::vector<py::object> functions)
+                       std::vector<py::object> functions,
+                       absl::Duration unload_timeout)
       : interpreter_(std::move(interpreter)),
         services_(services),
         running_(std::move(running)),
@@ -99,15 +101,26 @@ class PythonImplementation : public Implementation {
         package_(std::move(package)),
         module_(std::move(module)),
         exports_(std::move(exports)),
-        functions_(std::move(functions)) {}
+        functions_(std::move(functions)),
+        unload_timeout_(unload_timeout) {}
 
   ~PythonImplementation() override {
-    CallContext context(services_, module_name_);
-    ScopedGil gil;
+    // Dropping the module runs its objects' finalisers: an entry, so a
+    // finaliser that loops is stopped at the load time limit or by
+    // Interrupt().
+    Entry entry(services_, module_name_, running_,
+                absl::Now() + unload_timeout_);
     functions_.clear();
     module_ = py::object();
-    py::object done = CallPython(GetGlobals().unload, Text(package_));
-    if (!done) PyErr_Clear();
+    py::object collect = py::reinterpret_borrow<py::object>(Py_True);
+    if (!CallPython(GetGlobals().unload, Text(package_), collect)) {
+      PyErr_Clear();
+    }
+    // Stopped, the unload itself may have been cut short: finish it.
+    if (entry.Finish() != StopReason::kNone &&
+        !CallPython(GetGlobals().unload, Text(package_))) {
+      PyErr_Clear();
+    }
   }
 
   Language language() const override { return Language::kPython; }
@@ -120,7 +133,7 @@ class PythonImplementation : public Implementation {
           "module '", module_name_, "' has no function #", function,
           " in its Python implementation (it exports ", exports_.size(), ")"));
     }
-    Entry entry(services_, module_name_, *running_, deadline,
+    Entry entry(services_, module_name_, running_, deadline,
                 value_budget_bytes_);
     // Vectorcall with one spare slot in front (PY_VECTORCALL_ARGUMENTS_OFFSET)
     // saves building a tuple.
@@ -140,21 +153,20 @@ class PythonImplementation : public Implementation {
                                    args.size() | PY_VECTORCALL_ARGUMENTS_OFFSET,
                                    nullptr);
     }
+    // Finalisers of the arguments and the result run inside the entry.
     for (size_t i = 0; i < converted; ++i) Py_DECREF(argv[i + 1]);
     if (!error.ok()) return error;
     if (result == nullptr)
       return entry.TakeError(ErrorContext::kRun, described_);
-    // Stopped, yet it returned (say, it caught the exception): it still
-    // overran, and says so.
-    if (StopReason stop = entry.Finish(); stop != StopReason::kNone) {
-      Py_DECREF(result);
-      return StopStatus(stop);
-    }
-
     Value out;
     internal::ConversionGuard result_guard(deadline, value_budget_bytes_);
     absl::Status status = FromPython(result, "result", result_guard, &out);
     Py_DECREF(result);
+    // Stopped, yet it returned (say, it caught the exception): it still
+    // overran, and says so.
+    if (StopReason stop = entry.Finish(); stop != StopReason::kNone) {
+      return StopStatus(stop);
+    }
     if (!status.ok()) return status;
     return out;
   }
@@ -170,6 +182,7 @@ class PythonImplementation : public Implementation {
   py::object module_;
   const std::vector<std::string> exports_;
   std::vector<py::object> functions_;  // parallel to exports_
+  const absl::Duration unload_timeout_;
 };
 
 class PythonReplSession : public ReplSession {
@@ -198,7 +211,7 @@ class PythonReplSession : public ReplSession {
     }
     // Asked before taking the GIL: HostServices may enter any engine.
     std::vector<std::string> names = services_.ModuleNames();
-    Entry entry(services_, kReplLogSource, *running_);
+    Entry entry(services_, kReplLogSource, running_);
     Globals& globals = GetGlobals();
     if (!Refresh(names)) return entry.TakeError(ErrorContext::kRun, kWhat);
     py::object compiled = CallPython(globals.repl_compile, Text(code));
@@ -209,10 +222,12 @@ class PythonReplSession : public ReplSession {
         py::reinterpret_borrow<py::object>(
             PyTuple_GET_ITEM(compiled.ptr(), 1)));
     if (!result) return entry.TakeError(ErrorContext::kRun, kWhat);
+    std::string text = PythonToText(result.ptr());
+    result = py::object();  // its finalisers run inside the entry
     if (StopReason stop = entry.Finish(); stop != StopReason::kNone) {
       return StopStatus(stop);
     }
-    return PythonToText(result.ptr());
+    return text;
   }
 
   bool IsIncomplete(std::string_view code) override {
@@ -303,25 +318,35 @@ class PythonRuntime : public Runtime {
     std::string submodule = Identifier(entry.stem().string());
 
     std::string described = absl::StrCat("module '", spec.module, "'");
-    Entry running(services_, spec.module, *running_);
+    // The module's top-level code runs under the load time limit.
+    Entry running(services_, spec.module, running_,
+                  LoadDeadline(spec.load_timeout), spec.value_budget_bytes);
     Globals& globals = GetGlobals();
     py::object module =
         CallPython(globals.load, Text(package), PathToPython(root),
                    PathToPython(entry), Text(submodule));
-    if (!module) return running.TakeError(ErrorContext::kCompile, described);
+    if (!module) {
+      absl::Status status =
+          running.TakeError(ErrorContext::kCompile, described);
+      running.Finish();  // a stopped entry would cut the unload short
+      if (!CallPython(globals.unload, Text(package))) PyErr_Clear();
+      return NameLoadLimit(status, entry, spec.load_timeout);
+    }
 
     py::object listed =
         CallPython(globals.exports, module, PathToPython(entry));
-    if (!listed || !PyList_Check(listed.ptr())) {
+    if (!listed || !PyList_Check(listed.ptr()) ||
+        running.Stopped() != StopReason::kNone) {
       absl::Status status =
-          listed ? absl::InvalidArgumentError(PythonToText(listed.ptr()))
-                 : running.TakeError(ErrorContext::kRun, described);
+          !listed ? running.TakeError(ErrorContext::kRun, described)
+          : running.Stopped() != StopReason::kNone
+              ? StopStatus(running.Stopped())
+              : absl::InvalidArgumentError(PythonToText(listed.ptr()));
+      listed = py::object();
+      module = py::object();
+      running.Finish();  // a stopped entry would cut the unload short
       if (!CallPython(globals.unload, Text(package))) PyErr_Clear();
-      return status;
-    }
-    if (StopReason stop = running.Finish(); stop != StopReason::kNone) {
-      if (!CallPython(globals.unload, Text(package))) PyErr_Clear();
-      return StopStatus(stop);
+      return NameLoadLimit(status, entry, spec.load_timeout);
     }
     std::vector<std::string> exports;
     std::vector<py::object> functions;
@@ -330,10 +355,11 @@ class PythonRuntime : public Runtime {
       functions.push_back(
           py::reinterpret_borrow<py::object>(PyTuple_GET_ITEM(item.ptr(), 1)));
     }
+    running.Finish();
     return std::unique_ptr<Implementation>(new PythonImplementation(
         interpreter_, services_, running_, spec.module, spec.value_budget_bytes,
         std::move(package), std::move(module), std::move(exports),
-        std::move(functions)));
+        std::move(functions), spec.load_timeout));
   }
 
   absl::StatusOr<std::unique_ptr<ReplSession>> NewReplSession() override {
@@ -347,6 +373,30 @@ class PythonRuntime : public Runtime {
   void Interrupt() override { running_->Interrupt(); }
 
  private:
+  static absl::Time LoadDeadline(absl::Duration load_timeout) {
+    return load_timeout == absl::InfiniteDuration()
+               ? absl::InfiniteFuture()
+               : absl::Now() + load_timeout;
+  }
+
+  // A load stopped at its deadline says which file overran which limit,
+  // also in its ScriptError (which is what reports show), keeping the stack.
+  static absl::Status NameLoadLimit(absl::Status status,
+                                    const std::filesystem::path& entry,
+                                    absl::Duration load_timeout) {
+    if (status.code() != absl::StatusCode::kDeadlineExceeded) return status;
+    std::string message =
+        absl::StrCat(entry.string(),
+                     ": top-level Python code ran past the load time limit (",
+                     absl::FormatDuration(load_timeout), ") and was stopped");
+    if (std::optional<ScriptError> error = GetScriptError(status)) {
+      error->message = std::move(message);
+      return MakeScriptError(*std::move(error),
+                             absl::StatusCode::kDeadlineExceeded);
+    }
+    return absl::DeadlineExceededError(message);
+  }
+
   // Python would decode a non-UTF-8 file by its coding cookie or fail with
   // a puzzling SyntaxError; duet's sources are UTF-8, said plainly.
   static absl::Status CheckSource(const std::filesystem::path& entry) {

@@ -26,18 +26,24 @@ namespace duet {
 // duet.DeadlineExceeded in its thread (a BaseException, so `except
 // Exception` does not catch it) and returns kDeadlineExceeded; Interrupt()
 // raises KeyboardInterrupt in every Load, Call and Evaluate of this runtime
-// running at that moment, which return kCancelled. The interpreter stays
-// usable, and a stop never leaks into a later call. An infinite deadline
-// arms nothing and costs nothing. What cannot be stopped promptly: CPython
-// delivers these exceptions only between bytecodes, so a call blocked in C
-// code -- time.sleep(100), a blocking socket or file read, a lock wait, a
-// C extension's long loop -- runs on until that C code returns, and is
-// stopped right after (the host waits meanwhile). A call waiting on a
-// nested host call (Python calling JavaScript) is stopped when that call
-// returns. Interrupt() takes the GIL, so it waits while C code holds it.
-// A plugin that catches DeadlineExceeded / KeyboardInterrupt still has its
-// call fail with that status, but what it does in its handler (even loop
-// forever) is its own business; threads a plugin starts are never stopped.
+// running at that moment, which return kCancelled. Load runs the module's
+// top-level code under ImplementationSpec::load_timeout (kDeadlineExceeded
+// naming the file and the limit), and dropping an implementation runs the
+// module's finalisers under it too. The exception is raised again, at every
+// line, until the entry returns, so a plugin that catches it cannot keep
+// running; finalisers of arguments and results run inside the call. The
+// interpreter stays usable, and a stop never leaks into a later call. An
+// infinite deadline arms nothing and costs nothing. Neither the watchdog
+// nor Interrupt() waits for the GIL (Interrupt() returns at once): a thread
+// per interpreter delivers the stop once the GIL is free. What cannot be
+// stopped promptly: C code that keeps running without returning to the
+// interpreter -- sum(range(10**10)), time.sleep(100), a blocking read or
+// lock wait, a C extension's long loop -- runs on until it returns and is
+// stopped right after (the host waits meanwhile); see entry.h. A call
+// waiting on a nested host call (Python calling JavaScript) is stopped when
+// that call returns. Threads a plugin starts are never stopped; at
+// interpreter shutdown non-daemon ones get 1 s in all, then each still
+// running is named in a warning on stderr and abandoned.
 //
 // Memory. CPython has one heap for every Python plugin: no per-plugin limit
 // (ImplementationSpec::memory_mb is ignored). A MemoryError becomes

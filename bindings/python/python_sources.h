@@ -220,6 +220,7 @@ def log(*args, level="info"):
 inline constexpr char kInternalModuleSource[] = R"PY(
 import builtins
 import codeop
+import gc
 import importlib
 import importlib.machinery
 import importlib.util
@@ -289,6 +290,32 @@ def restore_streams():
     sys.stderr = sys.__stderr__
 
 
+def abandon_threads(timeout):
+    """Waits up to `timeout` s in all for non-daemon threads, then abandons them.
+
+    Finalisation (threading._shutdown) would wait for each thread in
+    threading._shutdown_locks forever; one left out is not waited for.
+    """
+    threading = sys.modules.get("threading")
+    if threading is None:
+        return
+    import time
+    deadline = time.monotonic() + timeout
+    current = threading.current_thread()
+    for thread in threading.enumerate():
+        if thread is current or thread is threading.main_thread() or thread.daemon:
+            continue
+        thread.join(max(0.0, deadline - time.monotonic()))
+        if not thread.is_alive():
+            continue
+        with threading._shutdown_locks_lock:
+            threading._shutdown_locks.discard(thread._tstate_lock)
+        sys.stderr.write(
+            f"duet: warning: Python thread {thread.name!r} (started by a plugin) "
+            f"is still running at interpreter shutdown after {timeout:g} s; "
+            "abandoning it\n")
+
+
 def drain():
     """Does nothing; running it lets the eval loop take a pending async exception."""
 
@@ -304,23 +331,26 @@ def load(package, root, entry, submodule):
     pkg = importlib.util.module_from_spec(spec)
     sys.modules[package] = pkg
     name = package + "." + submodule
-    try:
-        loader = importlib.machinery.SourceFileLoader(name, entry)
-        mod_spec = importlib.util.spec_from_file_location(name, entry, loader=loader)
-        mod = importlib.util.module_from_spec(mod_spec)
-        sys.modules[name] = mod
-        setattr(pkg, submodule, mod)
-        loader.exec_module(mod)
-    except BaseException:
-        unload(package)
-        raise
+    # On failure the engine unloads the package: a handler here could be
+    # cut short by a stop exception, which would hide where the module was.
+    loader = importlib.machinery.SourceFileLoader(name, entry)
+    mod_spec = importlib.util.spec_from_file_location(name, entry, loader=loader)
+    mod = importlib.util.module_from_spec(mod_spec)
+    sys.modules[name] = mod
+    setattr(pkg, submodule, mod)
+    loader.exec_module(mod)
     return mod
 
 
-def unload(package):
+def unload(package, collect=False):
     prefix = package + "."
     for name in [n for n in sys.modules if n == package or n.startswith(prefix)]:
         del sys.modules[name]
+    if collect:
+        # A module's namespace is in a cycle with its functions: collect it
+        # now, while its finalisers can still be stopped, not in some later
+        # call or at interpreter shutdown.
+        gc.collect()
 
 
 def exports(mod, file):

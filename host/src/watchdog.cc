@@ -65,8 +65,8 @@ void Watchdog::Run() {
     armed_.erase(earliest);
     running_id_ = id;
     fired_[id] = true;
-    // Run without the lock: the callback may take an engine lock whose
-    // holder is about to disarm.
+    // Run without the lock, so arming and disarming never wait on a
+    // callback's work.
     mutex_.Unlock();
     on_expiry();
     mutex_.Lock();

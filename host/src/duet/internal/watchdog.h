@@ -1,6 +1,10 @@
 // One thread per process that runs a callback when a deadline passes: the
-// engines use it to stop a call that overran its time limit (V8's
-// TerminateExecution, CPython's PyThreadState_SetAsyncExc).
+// engines use it to stop a call that overran its time limit. Callbacks run
+// one after another on that thread, so a callback must never wait for an
+// engine lock: one engine's busy lock would delay every other engine's
+// deadlines. V8's TerminateExecution needs no lock; Python's callback only
+// queues the stop for a thread of its own that takes the GIL
+// (bindings/python/entry.h). Nothing armed, nothing runs.
 //
 //   Watchdog::Ticket ticket = Watchdog::Shared().Arm(
 //       absl::Now() + absl::Seconds(2), [&] { isolate->TerminateExecution();
@@ -31,6 +35,7 @@ class Watchdog {
 
   // Runs `on_expiry` on the watchdog thread once `deadline` passes, unless
   // the ticket is disarmed first. An infinite deadline arms nothing.
+  // `on_expiry` must return promptly and take no engine lock (see above).
   Ticket Arm(absl::Time deadline, std::function<void()> on_expiry);
 
   class Ticket {

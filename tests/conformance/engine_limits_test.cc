@@ -1,0 +1,218 @@
+// Both engines in one host: a Python call that keeps the GIL in C code must
+// hold up neither JavaScript deadlines nor Host::Interrupt(), and a host
+// destroyed while a Python call swallows stop exceptions (in the finaliser
+// of its result) still finishes.
+//
+// The Python plugin keeps the GIL in read() on a pipe (ctypes.PyDLL keeps
+// the GIL across the C call) until the test writes to it: a long C call
+// that ends exactly when the test says. Anything that would hang without
+// the fix runs with a generous bound, so a hang is a failure.
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "duet/host.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "javascript/javascript_runtime.h"
+#include "python/python_runtime.h"
+#include "testing/status_matchers.h"
+#include "testing/temp_dir.h"
+
+namespace duet {
+namespace {
+
+using ::duet::testing::StatusIs;
+using ::duet::testing::TempDir;
+
+// Far past anything the fixed code needs; only turns a hang into a failure.
+constexpr absl::Duration kHangBound = absl::Seconds(30);
+
+constexpr char kHolderSource[] = R"PY(
+import ctypes
+
+import duet
+
+
+def _block_holding_the_gil(fd):
+    duet.log("holding")
+    ctypes.PyDLL(None).read(fd, ctypes.create_string_buffer(1), 1)
+
+
+def hold_then_return(fd):
+    _block_holding_the_gil(fd)
+    return "released"
+
+
+def hold_then_loop(fd):
+    _block_holding_the_gil(fd)
+    stubborn()
+
+
+def stubborn():
+    while True:
+        try:
+            while True:
+                pass
+        except BaseException:
+            continue
+
+
+class LoopsWhenDropped:
+    def __del__(self):
+        duet.log("started")
+        stubborn()
+
+
+def give_loops_when_dropped():
+    return LoopsWhenDropped()  # unconvertible: dropped by the engine
+)PY";
+
+constexpr char kSpinnerSource[] = R"JS(
+export function spin() {
+  for (;;) {}
+}
+)JS";
+
+// Runs `body` on its own thread; if it is still running after kHangBound a
+// thread is stuck inside an engine, so the test fails by ending the process.
+void RunBounded(const std::function<void()>& body) {
+  auto done = std::make_shared<absl::Notification>();
+  std::thread runner([body, done] {
+    body();
+    done->Notify();
+  });
+  if (!done->WaitForNotificationWithTimeout(kHangBound)) {
+    std::cerr << "[  FAILED  ] "
+              << ::testing::UnitTest::GetInstance()->current_test_info()->name()
+              << ": still running after " << kHangBound << std::endl;
+    std::_Exit(1);
+  }
+  runner.join();
+}
+
+// A pipe whose read end a plugin blocks on; Release() lets it go.
+class Gate {
+ public:
+  Gate() { EXPECT_EQ(::pipe(fds_), 0); }
+  ~Gate() {
+    Release();
+    ::close(fds_[0]);
+  }
+  Value read_fd() const { return Value(int64_t{fds_[0]}); }
+  void Release() {
+    if (fds_[1] < 0) return;
+    EXPECT_EQ(::write(fds_[1], "x", 1), 1);
+    ::close(fds_[1]);
+    fds_[1] = -1;
+  }
+
+ private:
+  int fds_[2] = {-1, -1};
+};
+
+class EngineLimitsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    HostOptions options;
+    options.log_sink = [this](LogLevel, std::string_view,
+                              std::string_view message) {
+      if (message == "holding") holding_.Notify();
+      if (message == "started") started_.Notify();
+    };
+    auto host = Host::CreateWithRuntimes(
+        std::move(options), {CreatePythonRuntime, CreateJavaScriptRuntime});
+    ASSERT_OK(host.status());
+    host_ = *std::move(host);
+    dir_.Write("holder.py", kHolderSource);
+    dir_.Write("spinner.js", kSpinnerSource);
+    ASSERT_OK(host_->LoadPlugins(dir_.path()));
+  }
+
+  TempDir dir_;
+  absl::Notification holding_, started_;
+  std::unique_ptr<Host> host_;
+};
+
+TEST_F(EngineLimitsTest, JavaScriptDeadlineHoldsWhilePythonKeepsTheGil) {
+  Gate gate;
+  std::atomic<bool> python_returned{false};
+  absl::StatusOr<Value> held;
+  std::thread python([&] {
+    // Its own deadline passes too, and must not hold up the watchdog.
+    held = host_->Call("holder", "hold_then_return", {gate.read_fd()},
+                       {absl::Milliseconds(50)});
+    python_returned = true;
+  });
+  holding_.WaitForNotification();
+  absl::SleepFor(absl::Milliseconds(100));  // into read(), GIL held
+  absl::StatusOr<Value> spun;
+  std::thread javascript([&] {
+    spun = host_->Call("spinner", "spin", {}, {absl::Milliseconds(200)});
+  });
+  absl::Notification joined;
+  std::thread joiner([&] {
+    javascript.join();
+    joined.Notify();
+  });
+  EXPECT_TRUE(joined.WaitForNotificationWithTimeout(kHangBound))
+      << "the JavaScript deadline waited for the GIL";
+  EXPECT_FALSE(python_returned);  // JavaScript was stopped first
+  gate.Release();
+  joiner.join();
+  RunBounded([&] { python.join(); });
+  EXPECT_THAT(spun,
+              StatusIs(absl::StatusCode::kDeadlineExceeded, ::testing::_));
+  EXPECT_THAT(held,
+              StatusIs(absl::StatusCode::kDeadlineExceeded, ::testing::_));
+}
+
+TEST_F(EngineLimitsTest, InterruptReturnsWhilePythonKeepsTheGil) {
+  Gate gate;
+  std::atomic<bool> python_returned{false};
+  absl::StatusOr<Value> held;
+  std::thread python([&] {
+    held = host_->Call("holder", "hold_then_loop", {gate.read_fd()});
+    python_returned = true;
+  });
+  holding_.WaitForNotification();
+  absl::SleepFor(absl::Milliseconds(100));  // into read(), GIL held
+  absl::Notification interrupted;
+  std::thread interrupter([&] {
+    host_->Interrupt();
+    interrupted.Notify();
+  });
+  EXPECT_TRUE(interrupted.WaitForNotificationWithTimeout(kHangBound))
+      << "Host::Interrupt() waited for the GIL";
+  EXPECT_FALSE(python_returned);
+  gate.Release();
+  interrupter.join();
+  // The stop was delivered once the GIL was free, and held although the
+  // plugin catches BaseException.
+  RunBounded([&] { python.join(); });
+  EXPECT_THAT(held, StatusIs(absl::StatusCode::kCancelled, ::testing::_));
+}
+
+// The call's own code has returned; what loops is the finaliser of its
+// result, which still belongs to the call.
+TEST_F(EngineLimitsTest, DestroyingTheHostWithAStubbornPythonCallFinishes) {
+  absl::StatusOr<Value> result;
+  std::thread python(
+      [&] { result = host_->Call("holder", "give_loops_when_dropped", {}); });
+  started_.WaitForNotification();
+  RunBounded([&] { host_.reset(); });
+  python.join();
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kCancelled, ::testing::_));
+}
+
+}  // namespace
+}  // namespace duet

@@ -1,0 +1,388 @@
+// Stopping Python: deadlines and Interrupt() that reach code which catches
+// BaseException, finalisers and top-level code, never wait for the GIL
+// themselves, and threads that cannot hold up interpreter shutdown.
+//
+// A call that holds the GIL in C code is made with ctypes.PyDLL (which keeps
+// the GIL) blocking in read() on a pipe the test writes to when it is done
+// checking: a deterministic "long C call". Anything that would hang without
+// the fix runs with a generous bound, so a hang is a failure, not a stuck
+// suite.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "duet/error.h"
+#include "duet/internal/watchdog.h"
+#include "duet/runtime.h"
+#include "duet/value.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "python/python_runtime.h"
+#include "testing/recording_services.h"
+#include "testing/status_matchers.h"
+#include "testing/temp_dir.h"
+
+extern char** environ;
+
+namespace duet {
+namespace {
+
+namespace fs = std::filesystem;
+using ::duet::testing::RecordingServices;
+using ::duet::testing::StatusIs;
+using ::duet::testing::TempDir;
+using ::testing::HasSubstr;
+
+MATCHER_P(IsOkAndHolds, expected,
+          "is OK and holds " + ::testing::PrintToString(expected)) {
+  if (!arg.ok()) {
+    *result_listener << "status is " << arg.status();
+    return false;
+  }
+  return ::testing::ExplainMatchResult(::testing::Eq(expected), *arg,
+                                       result_listener);
+}
+
+// Far past anything the fixed code needs; only turns a hang into a failure.
+constexpr absl::Duration kHangBound = absl::Seconds(30);
+
+constexpr char kStubbornSource[] = R"PY(
+import ctypes
+
+import duet
+
+
+def stubborn():
+    while True:
+        try:
+            while True:
+                pass
+        except BaseException:
+            continue
+
+
+def stubborn_after_log():
+    duet.log("started")
+    stubborn()
+
+
+class Stubborn:
+    def __del__(self):
+        stubborn()
+
+
+def give_stubborn():
+    return Stubborn()
+
+
+def hold_gil(fd):
+    duet.log("holding")
+    # ctypes.PyDLL keeps the GIL across the C call: read() blocks with it.
+    ctypes.PyDLL(None).read(fd, ctypes.create_string_buffer(1), 1)
+    stubborn()
+
+
+def ok():
+    return "ok"
+)PY";
+
+// Runs `body` on its own thread; when it has not finished within
+// kHangBound the process cannot be cleaned up (a thread is stuck in
+// Python), so the test fails by ending the process.
+void RunBounded(const std::function<void()>& body) {
+  auto done = std::make_shared<absl::Notification>();
+  std::thread runner([body, done] {
+    body();
+    done->Notify();
+  });
+  if (!done->WaitForNotificationWithTimeout(kHangBound)) {
+    std::cerr << "[  FAILED  ] "
+              << ::testing::UnitTest::GetInstance()->current_test_info()->name()
+              << ": still running after " << kHangBound << std::endl;
+    std::_Exit(1);
+  }
+  runner.join();
+}
+
+// A pipe whose read end a plugin blocks on; Release() lets it go.
+class Gate {
+ public:
+  Gate() { EXPECT_EQ(::pipe(fds_), 0); }
+  ~Gate() {
+    Release();
+    ::close(fds_[0]);
+  }
+  int read_fd() const { return fds_[0]; }
+  void Release() {
+    if (fds_[1] < 0) return;
+    EXPECT_EQ(::write(fds_[1], "x", 1), 1);
+    ::close(fds_[1]);
+    fds_[1] = -1;
+  }
+
+ private:
+  int fds_[2] = {-1, -1};
+};
+
+class PythonLimitsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto runtime = CreatePythonRuntime(services_);
+    ASSERT_OK(runtime.status());
+    runtime_ = *std::move(runtime);
+  }
+
+  absl::StatusOr<std::unique_ptr<Implementation>> Load(
+      const std::string& module, const std::string& source,
+      absl::Duration load_timeout = absl::InfiniteDuration()) {
+    fs::path entry = dir_.Write(module + "/" + module + ".py", source);
+    ImplementationSpec spec{module, entry, entry.parent_path(), false};
+    spec.load_timeout = load_timeout;
+    return runtime_->Load(spec);
+  }
+
+  static absl::StatusOr<Value> Call(
+      Implementation& impl, std::string_view name, std::vector<Value> args = {},
+      absl::Time deadline = absl::InfiniteFuture()) {
+    const std::vector<std::string>& exports = impl.exports();
+    auto it = std::find(exports.begin(), exports.end(), name);
+    if (it == exports.end()) return absl::NotFoundError(std::string(name));
+    return impl.Call(static_cast<size_t>(it - exports.begin()), args, deadline);
+  }
+
+  void WaitForLog(std::string_view text) {
+    for (;;) {
+      for (const auto& line : services_.logs()) {
+        if (line.message == text) return;
+      }
+      absl::SleepFor(absl::Milliseconds(2));
+    }
+  }
+
+  TempDir dir_;
+  RecordingServices services_;
+  std::unique_ptr<Runtime> runtime_;
+};
+
+TEST_F(PythonLimitsTest, DeadlineStopsALoopThatCatchesBaseException) {
+  ASSERT_OK_AND_ASSIGN(auto plugin, Load("stubborn", kStubbornSource));
+  absl::StatusOr<Value> result;
+  RunBounded([&] {
+    result =
+        Call(*plugin, "stubborn", {}, absl::Now() + absl::Milliseconds(200));
+  });
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kDeadlineExceeded,
+                               "Python execution stopped at its deadline"));
+  // Nothing is left raising in this thread.
+  EXPECT_THAT(Call(*plugin, "ok"), IsOkAndHolds(Value("ok")));
+}
+
+TEST_F(PythonLimitsTest, InterruptStopsALoopThatCatchesBaseException) {
+  ASSERT_OK_AND_ASSIGN(auto plugin, Load("stubborn", kStubbornSource));
+  absl::StatusOr<Value> result;
+  RunBounded([&] {
+    std::thread call([&] { result = Call(*plugin, "stubborn_after_log"); });
+    WaitForLog("started");
+    runtime_->Interrupt();
+    call.join();
+  });
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kCancelled,
+                               "Python execution interrupted"));
+  EXPECT_THAT(Call(*plugin, "ok"), IsOkAndHolds(Value("ok")));
+}
+
+TEST_F(PythonLimitsTest, LoopingFinaliserOfTheResultIsStoppedAtTheDeadline) {
+  ASSERT_OK_AND_ASSIGN(auto plugin, Load("stubborn", kStubbornSource));
+  absl::StatusOr<Value> result;
+  RunBounded([&] {
+    result = Call(*plugin, "give_stubborn", {},
+                  absl::Now() + absl::Milliseconds(200));
+  });
+  EXPECT_THAT(result,
+              StatusIs(absl::StatusCode::kDeadlineExceeded, ::testing::_));
+  EXPECT_THAT(Call(*plugin, "ok"), IsOkAndHolds(Value("ok")));
+}
+
+TEST_F(PythonLimitsTest, LoopingFinaliserAtUnloadIsStoppedAtTheLoadLimit) {
+  ASSERT_OK_AND_ASSIGN(
+      auto plugin,
+      Load("keeper", absl::StrCat(kStubbornSource, "\nkept = Stubborn()\n"),
+           absl::Milliseconds(200)));
+  // Unloading, and then finalising the interpreter (where garbage left
+  // uncollected would run the finaliser outside any entry), both finish.
+  RunBounded([&] {
+    plugin.reset();
+    runtime_.reset();
+  });
+}
+
+TEST_F(PythonLimitsTest, TopLevelLoopFailsToLoadAtTheLoadLimit) {
+  absl::StatusOr<std::unique_ptr<Implementation>> loaded;
+  RunBounded([&] {
+    loaded = Load("looper", "while True:\n    pass\n", absl::Milliseconds(200));
+  });
+  EXPECT_THAT(loaded,
+              StatusIs(absl::StatusCode::kDeadlineExceeded,
+                       ::testing::AllOf(HasSubstr("looper.py"),
+                                        HasSubstr("load time limit (200ms)"))));
+  // Where it was stopped travels along.
+  std::optional<ScriptError> error = GetScriptError(loaded.status());
+  ASSERT_TRUE(error.has_value());
+  ASSERT_FALSE(error->stack.empty());
+  EXPECT_THAT(error->stack[0].file, HasSubstr("looper.py"));
+  ASSERT_OK_AND_ASSIGN(auto other, Load("stubborn", kStubbornSource));
+  EXPECT_THAT(Call(*other, "ok"), IsOkAndHolds(Value("ok")));
+}
+
+TEST_F(PythonLimitsTest, InterruptReturnsWhileACallHoldsTheGilInC) {
+  ASSERT_OK_AND_ASSIGN(auto plugin, Load("stubborn", kStubbornSource));
+  Gate gate;
+  std::atomic<bool> call_returned{false};
+  absl::StatusOr<Value> result;
+  std::thread call([&] {
+    result = Call(*plugin, "hold_gil", {Value(int64_t{gate.read_fd()})});
+    call_returned = true;
+  });
+  WaitForLog("holding");
+  absl::SleepFor(absl::Milliseconds(100));  // into read(), GIL held
+  absl::Notification interrupted;
+  std::thread interrupter([&] {
+    runtime_->Interrupt();
+    interrupted.Notify();
+  });
+  EXPECT_TRUE(interrupted.WaitForNotificationWithTimeout(kHangBound))
+      << "Interrupt() waited for the GIL";
+  EXPECT_FALSE(call_returned);  // Interrupt() returned first
+  gate.Release();
+  interrupter.join();
+  RunBounded([&] { call.join(); });
+  // Delivered once the GIL was free, even though the call catches it.
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kCancelled, ::testing::_));
+}
+
+TEST_F(PythonLimitsTest, WatchdogRunsOtherDeadlinesWhileACallHoldsTheGilInC) {
+  ASSERT_OK_AND_ASSIGN(auto plugin, Load("stubborn", kStubbornSource));
+  Gate gate;
+  std::atomic<bool> call_returned{false};
+  absl::StatusOr<Value> result;
+  std::thread call([&] {
+    result = Call(*plugin, "hold_gil", {Value(int64_t{gate.read_fd()})},
+                  absl::Now() + absl::Milliseconds(50));
+    call_returned = true;
+  });
+  WaitForLog("holding");
+  absl::SleepFor(absl::Milliseconds(150));  // past the Python deadline
+  // Another engine's deadline, armed after the Python one passed.
+  absl::Notification fired;
+  internal::Watchdog::Ticket other = internal::Watchdog::Shared().Arm(
+      absl::Now() + absl::Milliseconds(10), [&] { fired.Notify(); });
+  EXPECT_TRUE(fired.WaitForNotificationWithTimeout(kHangBound))
+      << "the watchdog was stuck waiting for the GIL";
+  EXPECT_FALSE(call_returned);
+  gate.Release();
+  RunBounded([&] { call.join(); });
+  other.Disarm();
+  EXPECT_THAT(result,
+              StatusIs(absl::StatusCode::kDeadlineExceeded, ::testing::_));
+}
+
+// --- interpreter shutdown, in a child process --------------------------------
+
+constexpr char kChildEnv[] = "DUET_PYTHON_LIMITS_CHILD";
+
+constexpr char kThreadSource[] = R"PY(
+import threading
+import time
+
+
+def _forever():
+    while True:
+        time.sleep(0.05)
+
+
+def start():
+    threading.Thread(target=_forever, name="plugin-forever").start()
+    return "started"
+)PY";
+
+// Only does something in the child that the next test starts.
+TEST(PythonShutdownChild, StartsAThreadAndFinalises) {
+  const char* dir = std::getenv(kChildEnv);
+  if (dir == nullptr) GTEST_SKIP() << "runs only as a child process";
+  RecordingServices services;
+  {
+    ASSERT_OK_AND_ASSIGN(auto runtime, CreatePythonRuntime(services));
+    fs::path entry = fs::path(dir) / "threads" / "threads.py";
+    ASSERT_OK_AND_ASSIGN(
+        auto plugin,
+        runtime->Load({"threads", entry, entry.parent_path(), false}));
+    ASSERT_THAT(plugin->Call(0, {}, absl::InfiniteFuture()),
+                IsOkAndHolds(Value("started")));
+  }  // the last lease: the interpreter is finalised here
+  std::cout << "finalised" << std::endl;
+}
+
+TEST(PythonShutdownTest, ANonDaemonPluginThreadDoesNotBlockFinalisation) {
+  TempDir dir;
+  dir.Write("threads/threads.py", kThreadSource);
+  fs::path output = dir.path() / "child.out";
+  std::string self = fs::read_symlink("/proc/self/exe").string();
+  std::string filter = "--gtest_filter=PythonShutdownChild.*";
+  std::vector<char*> argv = {self.data(), filter.data(), nullptr};
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) env_strings.push_back(*e);
+  env_strings.push_back(absl::StrCat(kChildEnv, "=", dir.path().string()));
+  std::vector<char*> envp;
+  for (std::string& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, output.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t child = 0;
+  ASSERT_EQ(posix_spawn(&child, self.c_str(), &actions, nullptr, argv.data(),
+                        envp.data()),
+            0);
+  posix_spawn_file_actions_destroy(&actions);
+  int status = 0;
+  absl::Time give_up = absl::Now() + kHangBound;
+  while (::waitpid(child, &status, WNOHANG) == 0) {
+    if (absl::Now() > give_up) {
+      ::kill(child, SIGKILL);
+      ::waitpid(child, &status, 0);
+      FAIL() << "the child hung at interpreter shutdown";
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  std::ifstream in(output);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text.str();
+  EXPECT_THAT(text.str(), HasSubstr("finalised"));
+  EXPECT_THAT(text.str(), HasSubstr("'plugin-forever'"));
+  EXPECT_THAT(text.str(), HasSubstr("abandoning it"));
+}
+
+}  // namespace
+}  // namespace duet
