@@ -44,6 +44,9 @@
 
 namespace duet::js {
 
+// Isolates created by Engine::Create and not yet disposed, process-wide.
+int64_t LiveIsolates();
+
 // Initialises V8 once per process; later calls are no-ops.
 void EnsureV8Initialized();
 
@@ -146,6 +149,13 @@ class Engine {
   void Interrupt();
   // The heap limit was reached: the isolate must not run code again.
   bool exhausted() const { return exhausted_.load(std::memory_order_acquire); }
+  // When V8 started marking with the heap over the cap, runs a full GC now
+  // (which marks the engine exhausted if the cap is still exceeded). Costs
+  // one atomic load otherwise. Call with the isolate entered.
+  void CheckHeapIfSuspect();
+  bool over_cap_suspect() const {
+    return over_cap_suspect_.load(std::memory_order_relaxed);
+  }
   // The status a frame stopped for `reason` returns.
   absl::Status StopStatus(StopReason reason) const;
 
@@ -224,6 +234,12 @@ class Engine {
   void EnterFrame(Frame* frame);
   void LeaveFrame(Frame* frame);
   void Terminate(Frame* frame) ABSL_EXCLUSIVE_LOCKS_REQUIRED(stop_mutex_);
+  // Stops every frame and marks the engine exhausted (heap over the cap).
+  void MarkExhausted();
+  static void GcEpilogue(v8::Isolate* isolate, v8::GCType type,
+                         v8::GCCallbackFlags flags, void* data);
+  static void MarkingStarts(v8::Isolate* isolate, v8::GCType type,
+                            v8::GCCallbackFlags flags, void* data);
   static size_t NearHeapLimit(void* data, size_t current_heap_limit,
                               size_t initial_heap_limit);
 
@@ -328,6 +344,12 @@ class Engine {
   std::vector<Export> exports_;
 
   int64_t memory_mb_ = 0;
+  // The heap may hold this much after a full GC (memory_mb, clamped, or
+  // V8's default); V8's own limit is higher (engine.cc kHeadroomBytes).
+  size_t cap_bytes_ = 0;
+  int extra_headrooms_ = 0;
+  std::atomic<bool> over_cap_suspect_{
+      false};  // only touched by NearHeapLimit (isolate lock)
   // Outlives the isolate: ~Engine disposes it in its body.
   BudgetAllocatorPtr allocator_;
   std::shared_ptr<EngineRegistry> registry_;

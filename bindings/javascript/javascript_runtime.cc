@@ -107,6 +107,21 @@ class JsImplementation : public Implementation {
           exports_[function], "' after it was reloaded"));
     }
     EngineScope scope(engine, deadline);
+    absl::StatusOr<Value> out =
+        CallInScope(engine, scope, target, function, args);
+    // A large object may have taken the heap over the cap without a full GC
+    // since (engine.h CheckHeapIfSuspect).
+    if (engine.over_cap_suspect()) {
+      engine.CheckHeapIfSuspect();
+      if (engine.exhausted()) return engine.StopStatus(js::StopReason::kMemory);
+    }
+    return out;
+  }
+
+  absl::StatusOr<Value> CallInScope(Engine& engine, EngineScope& scope,
+                                    const Engine::Export& target,
+                                    size_t function,
+                                    absl::Span<const Value> args) {
     v8::Isolate* isolate = engine.isolate();
     v8::Local<v8::Context> context = scope.context();
     v8::TryCatch try_catch(isolate);
@@ -172,6 +187,10 @@ class JsImplementation : public Implementation {
                std::pair<v8::Local<v8::Value>, v8::Local<v8::Value>>>
           functions;
       absl::Status loaded = LoadEntry(*engine, scope.context(), &functions);
+      if (engine->over_cap_suspect()) engine->CheckHeapIfSuspect();
+      if (loaded.ok() && engine->exhausted()) {
+        loaded = engine->StopStatus(js::StopReason::kMemory);
+      }
       if (!loaded.ok()) return Stopped(*engine, scope, loaded);
       v8::Isolate* isolate = engine->isolate();
       if (first) {
@@ -645,6 +664,8 @@ class JavaScriptRuntime : public Runtime {
 };
 
 }  // namespace
+
+int64_t LiveJavaScriptIsolatesForTesting() { return js::LiveIsolates(); }
 
 absl::StatusOr<std::unique_ptr<Runtime>> CreateJavaScriptRuntime(
     HostServices& services) {

@@ -64,6 +64,7 @@
 #ifndef DUET_BINDINGS_JAVASCRIPT_JAVASCRIPT_RUNTIME_H_
 #define DUET_BINDINGS_JAVASCRIPT_JAVASCRIPT_RUNTIME_H_
 
+#include <cstdint>
 #include <memory>
 
 #include "absl/status/statusor.h"
@@ -76,6 +77,10 @@ namespace duet {
 // isolate.
 absl::StatusOr<std::unique_ptr<Runtime>> CreateJavaScriptRuntime(
     HostServices& services);
+
+// How many V8 isolates this process holds now (every runtime's engines,
+// current and retired), for tests that check retired isolates are freed.
+int64_t LiveJavaScriptIsolatesForTesting();
 
 }  // namespace duet
 

@@ -5,10 +5,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <functional>
+#include <limits>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "js_test_util.h"
 
 namespace duet::testing {
@@ -25,6 +29,11 @@ void SleepMs(int ms) {
 
 class JsLimitsTest : public JsTest {
  protected:
+  void SetUp() override {
+    JsTest::SetUp();
+    baseline_isolates_ = LiveJavaScriptIsolatesForTesting();
+  }
+
   absl::StatusOr<std::unique_ptr<Implementation>> LoadLimited(
       std::string_view relative, std::string_view source, std::string module,
       int64_t memory_mb) {
@@ -36,6 +45,8 @@ class JsLimitsTest : public JsTest {
     spec.memory_mb = memory_mb;
     return runtime_->Load(spec);
   }
+
+  int64_t baseline_isolates_ = 0;
 };
 
 constexpr char kSpin[] = R"JS(
@@ -205,6 +216,189 @@ while (true) a.push(new Array(1e6).fill(1));
   ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("spin.mjs", kSpin));
   EXPECT_THAT(CallByName(*impl, "add", {Value(1), Value(2)}),
               IsOkAndHolds(Value(3)));
+}
+
+// Single allocations that do not fit under the cap, and loops inside
+// builtins that do not look for termination: each is kResourceExhausted for
+// its call (never a process abort), and the next call gets a fresh isolate.
+constexpr char kBigAllocations[] = R"JS(
+let count = 0;
+export function inc() { return ++count; }
+export function doubles(n) { return new Array(n).fill(0.5).length; }
+export function arrayFrom(n) { return Array.from({length: n}).length; }
+export function objects(mb) {
+  const keep = [];
+  for (let i = 0; i < mb * 1024; ++i) keep.push({a: i, b: [i, i + 1, i + 2]});
+  return keep.length;
+}
+export function buffer(n) { return new ArrayBuffer(n).byteLength; }
+)JS";
+
+TEST_F(JsLimitsTest, OneLargeAllocationOverTheCapIsResourceExhausted) {
+  for (int64_t memory_mb : {16, 64}) {
+    ASSERT_OK_AND_ASSIGN(
+        auto impl, LoadLimited("big.mjs", kBigAllocations, "big", memory_mb));
+    EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(1)));
+    // Twice the cap in one FixedDoubleArray.
+    EXPECT_THAT(CallByName(*impl, "doubles", {Value(memory_mb << 18)}),
+                StatusIs(absl::StatusCode::kResourceExhausted,
+                         HasSubstr("exceeded its JavaScript heap limit")))
+        << memory_mb << " MB";
+    EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(1)));
+    EXPECT_THAT(CallByName(*impl, "doubles", {Value(1e5)}),
+                IsOkAndHolds(Value(100000)));
+  }
+}
+
+TEST_F(JsLimitsTest, LargeAllocationsUnderTheHostDefaultCap) {
+  ASSERT_OK_AND_ASSIGN(auto impl,
+                       LoadLimited("big.mjs", kBigAllocations, "big", 512));
+  EXPECT_THAT(CallByName(*impl, "doubles", {Value(1e8)}),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("heap limit of 512 MB")));
+  EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(1)));
+  EXPECT_THAT(CallByName(*impl, "arrayFrom", {Value(1e8)}),
+              StatusIs(absl::StatusCode::kResourceExhausted, ::testing::_));
+  EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(1)));
+}
+
+TEST_F(JsLimitsTest, BuiltinLoopThatIgnoresTerminationIsResourceExhausted) {
+  ASSERT_OK_AND_ASSIGN(auto impl,
+                       LoadLimited("big.mjs", kBigAllocations, "big", 64));
+  EXPECT_THAT(CallByName(*impl, "arrayFrom", {Value(1e8)}),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("heap limit of 64 MB")));
+  EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(1)));
+  EXPECT_THAT(CallByName(*impl, "arrayFrom", {Value(1000)}),
+              IsOkAndHolds(Value(1000)));
+}
+
+TEST_F(JsLimitsTest, AnyMemoryLimitIsUsable) {
+  // Limits whose byte count overflows 64 bits are clamped, never wrapped.
+  for (int64_t memory_mb : {int64_t{1}, int64_t{1} << 44, int64_t{1} << 53,
+                            std::numeric_limits<int64_t>::max(), int64_t{-1},
+                            std::numeric_limits<int64_t>::min()}) {
+    ASSERT_OK_AND_ASSIGN(
+        auto impl, LoadLimited("big.mjs", kBigAllocations, "big", memory_mb));
+    EXPECT_THAT(CallByName(*impl, "buffer", {Value(1024)}),
+                IsOkAndHolds(Value(1024)))
+        << memory_mb;
+    absl::StatusOr<Value> objects = CallByName(*impl, "objects", {Value(40)});
+    if (memory_mb == 1) {
+      EXPECT_THAT(objects,
+                  StatusIs(absl::StatusCode::kResourceExhausted, ::testing::_));
+    } else {
+      EXPECT_THAT(objects, IsOkAndHolds(Value(40 * 1024))) << memory_mb;
+    }
+    EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(1)))
+        << memory_mb;
+  }
+}
+
+// Peak resident memory of this process so far, in MB.
+int64_t PeakRssMb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6)) / 1024;
+  }
+  return -1;
+}
+
+TEST_F(JsLimitsTest, ManyThreadsHittingTheCapKeepMemoryBounded) {
+  ASSERT_OK_AND_ASSIGN(auto impl,
+                       LoadLimited("bomb.mjs", kBomb, "bomber", /*mb=*/64));
+  std::atomic<int> exhausted{0};
+  std::atomic<int> ok{0};
+  std::atomic<int> unexpected{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < (t < 2 ? 6 : 300); ++i) {
+        absl::StatusOr<Value> out =
+            CallByName(*impl, t < 2 ? "bomb" : "inc", {});
+        if (out.ok()) {
+          ok.fetch_add(1);
+        } else if (out.status().code() ==
+                   absl::StatusCode::kResourceExhausted) {
+          exhausted.fetch_add(1);
+        } else {
+          unexpected.fetch_add(1);
+          ADD_FAILURE() << out.status();
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(unexpected.load(), 0);
+  EXPECT_GE(exhausted.load(), 12);  // every bomb, maybe some incs
+  EXPECT_GT(ok.load(), 0);
+  EXPECT_LT(PeakRssMb(), 2048);
+  EXPECT_EQ(LiveJavaScriptIsolatesForTesting(), 1 + baseline_isolates_);
+}
+
+TEST_F(JsLimitsTest, RetiredIsolateIsFreedWhenItsOwnCallsEnd) {
+  // `wait` parks a call in a host function until the test releases it.
+  absl::Mutex mutex;
+  int parked = 0;
+  bool release_first = false;
+  bool release_second = false;
+  services_.AddHostFunction(
+      "wait", [&](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+        absl::MutexLock lock(&mutex);
+        ++parked;
+        bool* release =
+            args[0].as_int() == 1 ? &release_first : &release_second;
+        mutex.Await(absl::Condition(release));
+        return Value();
+      });
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadLimited("wait.mjs", R"JS(
+import duet from 'duet';
+export function wait(which) { duet.host.wait(which); return which; }
+export function bomb() {
+  const a = [];
+  while (true) a.push(new Array(1e6).fill(1));
+}
+export function add(a, b) { return a + b; }
+)JS",
+                                              "waiter", 64));
+  EXPECT_EQ(LiveJavaScriptIsolatesForTesting(), baseline_isolates_ + 1);
+  // The first call waits inside the first isolate, which then hits the cap.
+  absl::StatusOr<Value> first;
+  std::thread first_thread(
+      [&] { first = CallByName(*impl, "wait", {Value(1)}); });
+  {
+    absl::MutexLock lock(&mutex);
+    mutex.Await(absl::Condition(
+        +[](int* n) { return *n == 1; }, &parked));
+  }
+  EXPECT_THAT(CallByName(*impl, "bomb", {}),
+              StatusIs(absl::StatusCode::kResourceExhausted, ::testing::_));
+  EXPECT_THAT(CallByName(*impl, "add", {Value(1), Value(2)}),
+              IsOkAndHolds(Value(3)));
+  EXPECT_EQ(LiveJavaScriptIsolatesForTesting(), baseline_isolates_ + 2);
+  // A second call waits in the new isolate while the first one ends: the
+  // retired isolate goes with its own last call.
+  absl::StatusOr<Value> second;
+  std::thread second_thread(
+      [&] { second = CallByName(*impl, "wait", {Value(2)}); });
+  {
+    absl::MutexLock lock(&mutex);
+    mutex.Await(absl::Condition(
+        +[](int* n) { return *n == 2; }, &parked));
+    release_first = true;
+  }
+  first_thread.join();
+  EXPECT_THAT(first,
+              StatusIs(absl::StatusCode::kResourceExhausted, ::testing::_));
+  EXPECT_EQ(LiveJavaScriptIsolatesForTesting(), baseline_isolates_ + 1);
+  {
+    absl::MutexLock lock(&mutex);
+    release_second = true;
+  }
+  second_thread.join();
+  EXPECT_THAT(second, IsOkAndHolds(Value(2)));
+  EXPECT_EQ(LiveJavaScriptIsolatesForTesting(), baseline_isolates_ + 1);
 }
 
 TEST_F(JsLimitsTest, ArrayBufferContentsCountAgainstTheLimit) {
