@@ -111,8 +111,9 @@ class Engine {
  public:
   // `root` bounds module resolution; empty for the REPL (no file modules).
   // `log_source` names the plugin in log lines. `memory_mb` caps the heap
-  // (0: V8's default); running over any limit terminates the running code
-  // and marks the engine exhausted() instead of aborting the process.
+  // (clamped to 16 TiB; 0 or less: V8's default); running over it
+  // terminates the running code and marks the engine exhausted() instead of
+  // aborting the process (javascript_runtime.h "Memory" for the limits).
   static absl::StatusOr<std::unique_ptr<Engine>> Create(
       HostServices& services, std::string log_source,
       std::filesystem::path root, bool repl, int64_t memory_mb = 0,

@@ -232,6 +232,11 @@ export function objects(mb) {
   return keep.length;
 }
 export function buffer(n) { return new ArrayBuffer(n).byteLength; }
+export function keepDoubles(n, times) {
+  const keep = [];
+  for (let i = 0; i < times; ++i) keep.push(new Array(n).fill(0.5));
+  return keep.length;
+}
 )JS";
 
 TEST_F(JsLimitsTest, OneLargeAllocationOverTheCapIsResourceExhausted) {
@@ -253,15 +258,18 @@ TEST_F(JsLimitsTest, OneLargeAllocationOverTheCapIsResourceExhausted) {
 TEST_F(JsLimitsTest, LargeAllocationsUnderTheHostDefaultCap) {
   ASSERT_OK_AND_ASSIGN(auto impl,
                        LoadLimited("big.mjs", kBigAllocations, "big", 512));
-  EXPECT_THAT(CallByName(*impl, "doubles", {Value(1e8)}),
+  // 240 MB at once fits; three of them kept do not.
+  EXPECT_THAT(CallByName(*impl, "doubles", {Value(3e7)}),
+              IsOkAndHolds(Value(30000000)));
+  EXPECT_THAT(CallByName(*impl, "keepDoubles", {Value(3e7), Value(3)}),
               StatusIs(absl::StatusCode::kResourceExhausted,
                        HasSubstr("heap limit of 512 MB")));
   EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(1)));
-  EXPECT_THAT(CallByName(*impl, "arrayFrom", {Value(1e8)}),
-              StatusIs(absl::StatusCode::kResourceExhausted, ::testing::_));
-  EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(1)));
 }
 
+// Array.from on an array-like of 1e8 elements loops in a builtin that never
+// looks for termination; it runs to its end (~17 s, ~1.5 GB here) inside
+// the headroom and is then stopped.
 TEST_F(JsLimitsTest, BuiltinLoopThatIgnoresTerminationIsResourceExhausted) {
   ASSERT_OK_AND_ASSIGN(auto impl,
                        LoadLimited("big.mjs", kBigAllocations, "big", 64));
