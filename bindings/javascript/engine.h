@@ -348,7 +348,6 @@ class Engine {
   // The heap may hold this much after a full GC (memory_mb, clamped, or
   // V8's default); V8's own limit is higher (engine.cc kHeadroomBytes).
   size_t cap_bytes_ = 0;
-  int extra_headrooms_ = 0;
   std::atomic<bool> over_cap_suspect_{
       false};  // only touched by NearHeapLimit (isolate lock)
   // Outlives the isolate: ~Engine disposes it in its body.
