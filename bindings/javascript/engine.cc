@@ -167,8 +167,10 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
   // near-heap-limit callback. So V8's own limit leaves room for the largest
   // object it can allocate, and the cap is enforced after each full GC
   // (GcEpilogue); the young generation stays sized from the cap.
-  // V8 would start with an allocation limit of half its maximum: start at
-  // the cap instead, so marking (MarkingStarts) begins around it.
+  // V8 would start with an allocation limit of half its maximum, past the
+  // cap: start at the cap, so an allocation beyond it fails into a full GC
+  // (GcEpilogue) and marking (MarkingStarts) begins there. Half the cap, as
+  // V8 does by default, let 720 MB of kept arrays pass a 512 MB cap.
   size_t max_old = params.constraints.max_old_generation_size_in_bytes();
   params.constraints.set_initial_old_generation_size_in_bytes(max_old);
   params.constraints.set_max_old_generation_size_in_bytes(max_old +
