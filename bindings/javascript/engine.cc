@@ -1,6 +1,7 @@
 #include "javascript/engine.h"
 
 #include <pthread.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -109,6 +110,29 @@ bool IsPendingException(const absl::Status& status) {
 
 // ---- lifetime ----
 
+namespace {
+
+std::atomic<int64_t> live_isolates{0};
+
+// Larger limits are clamped, so the byte counts below never overflow; V8
+// reserves nothing up front, so the clamp only has to be beyond any RAM.
+constexpr int64_t kMaxMemoryMb = int64_t{1} << 24;  // 16 TiB
+// The largest single object V8 10.2 allocates on this 64-bit build (a
+// FixedArray or FixedDoubleArray of 1 GB, or a two-byte string of 2^29
+// characters) with its header and some pages to spare.
+constexpr size_t kHeadroomBytes = (size_t{1} << 30) + (size_t{64} << 20);
+
+uint64_t PhysicalMemoryBytes() {
+  long pages = sysconf(_SC_PHYS_PAGES);
+  long page_size = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page_size <= 0) return uint64_t{4} << 30;
+  return static_cast<uint64_t>(pages) * static_cast<uint64_t>(page_size);
+}
+
+}  // namespace
+
+int64_t LiveIsolates() { return live_isolates.load(); }
+
 Engine::Engine(HostServices& services, std::string log_source,
                std::filesystem::path root)
     : services_(services), log_source_(std::move(log_source)) {
@@ -131,22 +155,44 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = DefaultAllocator();
   if (memory_mb > 0) {
+    engine->cap_bytes_ =
+        static_cast<size_t>(std::min<int64_t>(memory_mb, kMaxMemoryMb)) << 20;
     // ArrayBuffer contents get the same budget again (budget_allocator.h).
-    engine->allocator_ =
-        NewBudgetAllocator(static_cast<size_t>(memory_mb) << 20);
+    engine->allocator_ = NewBudgetAllocator(engine->cap_bytes_);
     params.array_buffer_allocator = engine->allocator_.get();
-    params.constraints.ConfigureDefaultsFromHeapSize(
-        0, static_cast<size_t>(memory_mb) << 20);
+    params.constraints.ConfigureDefaultsFromHeapSize(0, engine->cap_bytes_);
+  } else {
+    params.constraints.ConfigureDefaults(PhysicalMemoryBytes(), 0);
+    engine->cap_bytes_ =
+        params.constraints.max_old_generation_size_in_bytes() +
+        params.constraints.max_young_generation_size_in_bytes();
   }
+  // V8 aborts the process when one allocation does not fit under its limit
+  // and no GC makes room (CALL_AND_RETRY_LAST), without asking the
+  // near-heap-limit callback. So V8's own limit leaves room for the largest
+  // object it can allocate, and the cap is enforced after each full GC
+  // (GcEpilogue); the young generation stays sized from the cap.
+  // V8 would start with an allocation limit of half its maximum, past the
+  // cap: start at the cap, so an allocation beyond it fails into a full GC
+  // (GcEpilogue) and marking (MarkingStarts) begins there. Half the cap, as
+  // V8 does by default, let 720 MB of kept arrays pass a 512 MB cap.
+  size_t max_old = params.constraints.max_old_generation_size_in_bytes();
+  params.constraints.set_initial_old_generation_size_in_bytes(max_old);
+  params.constraints.set_max_old_generation_size_in_bytes(max_old +
+                                                          kHeadroomBytes);
   engine->isolate_ = v8::Isolate::New(params);
   if (engine->isolate_ == nullptr) {
     return absl::ResourceExhaustedError("could not create a V8 isolate");
   }
+  live_isolates.fetch_add(1);
   engine->isolate_->SetData(0, engine.get());
-  // Always installed, with or without a configured limit: V8's default on
-  // running out of heap is to abort the whole process.
+  // Backstop for code that keeps allocating after it was told to stop.
   engine->isolate_->AddNearHeapLimitCallback(&Engine::NearHeapLimit,
                                              engine.get());
+  engine->isolate_->AddGCEpilogueCallback(&Engine::GcEpilogue, engine.get(),
+                                          v8::kGCTypeMarkSweepCompact);
+  engine->isolate_->AddGCPrologueCallback(&Engine::MarkingStarts, engine.get(),
+                                          v8::kGCTypeIncrementalMarking);
   engine->parked_ = std::make_shared<ParkedThreads>();
   if (registry != nullptr) {
     engine->registry_ = std::move(registry);
@@ -268,12 +314,15 @@ Engine::~Engine() {
     // their state: nothing may reach the engine, and a handed-over isolate
     // keeps as little heap as it can.
     isolate_->RemoveNearHeapLimitCallback(&Engine::NearHeapLimit, 0);
+    isolate_->RemoveGCEpilogueCallback(&Engine::GcEpilogue, this);
+    isolate_->RemoveGCPrologueCallback(&Engine::MarkingStarts, this);
     isolate_->SetData(0, nullptr);
     if (parked_->parked_hint.load(std::memory_order_relaxed) > 0) {
       isolate_->LowMemoryNotification();
     }
   }
   DisposeWhenUnparked(parked_, isolate_, std::move(allocator_));
+  live_isolates.fetch_sub(1);
 }
 
 // ---- stopping ----
@@ -349,24 +398,69 @@ absl::Status Engine::StopStatus(StopReason reason) const {
   return absl::CancelledError("JavaScript execution interrupted");
 }
 
-size_t Engine::NearHeapLimit(void* data, size_t current_heap_limit,
-                             size_t initial_heap_limit) {
-  // Runs on the allocating thread, inside a GC. Stop everything in this
-  // isolate and grant headroom so the allocation in progress and the
-  // unwinding succeed: returning the current limit would abort the process.
-  Engine* engine = static_cast<Engine*>(data);
-  engine->exhausted_.store(true, std::memory_order_release);
+void Engine::MarkExhausted() {
+  exhausted_.store(true, std::memory_order_release);
   {
-    SpinLockHolder lock(&engine->stop_mutex_);
-    for (Frame* frame = engine->frames_; frame != nullptr;
-         frame = frame->next) {
+    SpinLockHolder lock(&stop_mutex_);
+    for (Frame* frame = frames_; frame != nullptr; frame = frame->next) {
       if (frame->stop == StopReason::kNone) frame->stop = StopReason::kMemory;
-      if (frame->in_js && !frame->terminated) engine->Terminate(frame);
+      if (frame->in_js && !frame->terminated) Terminate(frame);
     }
   }
-  engine->isolate_->TerminateExecution();  // also outside any frame
-  return current_heap_limit +
-         std::max<size_t>(initial_heap_limit / 2, size_t{32} << 20);
+  isolate_->TerminateExecution();  // also outside any frame
+}
+
+void Engine::GcEpilogue(v8::Isolate* isolate, v8::GCType type,
+                        v8::GCCallbackFlags flags, void* data) {
+  // Runs after every full GC on the thread that ran it: what is left is
+  // live, so over the cap the isolate is done.
+  Engine* engine = static_cast<Engine*>(data);
+  if (engine->exhausted()) return;
+  v8::HeapStatistics stats;
+  isolate->GetHeapStatistics(&stats);
+  if (stats.used_heap_size() > engine->cap_bytes_) engine->MarkExhausted();
+}
+
+void Engine::MarkingStarts(v8::Isolate* isolate, v8::GCType type,
+                           v8::GCCallbackFlags flags, void* data) {
+  // V8 starts marking when the heap grew past its allocation limit, e.g.
+  // right after a large object. The heap may hold garbage, so only a full
+  // GC can tell; it runs at the next interrupt check in JavaScript or when
+  // the entry ends (CheckHeapIfSuspect), whichever comes first.
+  Engine* engine = static_cast<Engine*>(data);
+  if (engine->exhausted()) return;
+  v8::HeapStatistics stats;
+  isolate->GetHeapStatistics(&stats);
+  if (stats.used_heap_size() <= engine->cap_bytes_) return;
+  if (engine->over_cap_suspect_.exchange(true, std::memory_order_relaxed)) {
+    return;
+  }
+  isolate->RequestInterrupt(
+      [](v8::Isolate* isolate, void* data) {
+        static_cast<Engine*>(data)->CheckHeapIfSuspect();
+      },
+      engine);
+}
+
+void Engine::CheckHeapIfSuspect() {
+  if (!over_cap_suspect_.exchange(false, std::memory_order_relaxed)) return;
+  if (exhausted()) return;
+  // A full GC; GcEpilogue decides on what survives it.
+  isolate_->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
+  isolate_->MemoryPressureNotification(v8::MemoryPressureLevel::kNone);
+}
+
+size_t Engine::NearHeapLimit(void* data, size_t current_heap_limit,
+                             size_t initial_heap_limit) {
+  // Runs inside a GC when even the headroom above the cap is used up: a
+  // builtin that loops without looking for termination kept allocating
+  // after it was stopped. V8 aborts the process when the limit stays. It
+  // stays: extending it let Array.prototype.fill on new Array(1e8) (512 MB
+  // cap) reach 7.6 GB RSS in 2 minutes and still run, where keeping it
+  // aborts after 8.5 s at 2.0 GB. Stopping everything still helps when V8
+  // calls this for ineffective GCs short of the limit.
+  static_cast<Engine*>(data)->MarkExhausted();
+  return current_heap_limit;
 }
 
 void Engine::EnterFrame(Frame* frame) {

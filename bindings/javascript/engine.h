@@ -44,6 +44,9 @@
 
 namespace duet::js {
 
+// Isolates created by Engine::Create and not yet disposed, process-wide.
+int64_t LiveIsolates();
+
 // Initialises V8 once per process; later calls are no-ops.
 void EnsureV8Initialized();
 
@@ -110,8 +113,9 @@ class Engine {
   // single-file plugin's file (it imports nothing but "duet"); empty for the
   // REPL (no file modules).
   // `log_source` names the plugin in log lines. `memory_mb` caps the heap
-  // (0: V8's default); running over any limit terminates the running code
-  // and marks the engine exhausted() instead of aborting the process.
+  // (clamped to 16 TiB; 0 or less: V8's default); running over it
+  // terminates the running code and marks the engine exhausted() instead of
+  // aborting the process (javascript_runtime.h "Memory" for the limits).
   // `value_budget_bytes` caps each value converted out of the engine
   // (ImplementationSpec::value_budget_bytes; 0: none).
   static absl::StatusOr<std::unique_ptr<Engine>> Create(
@@ -153,6 +157,13 @@ class Engine {
   void Interrupt();
   // The heap limit was reached: the isolate must not run code again.
   bool exhausted() const { return exhausted_.load(std::memory_order_acquire); }
+  // When V8 started marking with the heap over the cap, runs a full GC now
+  // (which marks the engine exhausted if the cap is still exceeded). Costs
+  // one atomic load otherwise. Call with the isolate entered.
+  void CheckHeapIfSuspect();
+  bool over_cap_suspect() const {
+    return over_cap_suspect_.load(std::memory_order_relaxed);
+  }
   // The status a frame stopped for `reason` returns.
   absl::Status StopStatus(StopReason reason) const;
 
@@ -236,6 +247,12 @@ class Engine {
   void EnterFrame(Frame* frame);
   void LeaveFrame(Frame* frame);
   void Terminate(Frame* frame) ABSL_EXCLUSIVE_LOCKS_REQUIRED(stop_mutex_);
+  // Stops every frame and marks the engine exhausted (heap over the cap).
+  void MarkExhausted();
+  static void GcEpilogue(v8::Isolate* isolate, v8::GCType type,
+                         v8::GCCallbackFlags flags, void* data);
+  static void MarkingStarts(v8::Isolate* isolate, v8::GCType type,
+                            v8::GCCallbackFlags flags, void* data);
   static size_t NearHeapLimit(void* data, size_t current_heap_limit,
                               size_t initial_heap_limit);
 
@@ -351,6 +368,11 @@ class Engine {
 
   int64_t memory_mb_ = 0;
   size_t value_budget_bytes_ = 0;
+  // The heap may hold this much after a full GC (memory_mb, clamped, or
+  // V8's default); V8's own limit is higher (engine.cc kHeadroomBytes).
+  size_t cap_bytes_ = 0;
+  // Set when marking starts over the cap; a full GC then decides.
+  std::atomic<bool> over_cap_suspect_{false};
   // Outlives the isolate (handed over with it, see thread_state.h).
   BudgetAllocatorPtr allocator_;
   std::shared_ptr<EngineRegistry> registry_;

@@ -43,7 +43,16 @@ using js::EngineScope;
 // Exports are fixed at the first load; each engine keeps its functions in a
 // vector parallel to exports_. After the heap limit is hit, the engine is
 // retired and the next call loads the module afresh in a new isolate (its
-// state is lost). Retired engines are destroyed once no call is in flight.
+// state is lost). A retired engine is destroyed when the last call that
+// entered it returns, whatever other calls of the module are running.
+//
+// Calls are counted per engine with a split count, so a call costs two
+// atomic read-modify-writes as before (and one atomic load): entering adds
+// one to the count packed beside the current engine's slot in word_;
+// leaving subtracts one from that Generation's balance. Retiring swaps word_
+// and moves the entries it counted into the balance: whoever brings the balance
+// to zero afterwards destroys the engine. Before that the balance is negative,
+// so it can only reach zero once.
 class JsImplementation : public Implementation {
  public:
   static absl::StatusOr<std::unique_ptr<Implementation>> Load(
@@ -52,12 +61,14 @@ class JsImplementation : public Implementation {
     std::unique_ptr<JsImplementation> impl(
         new JsImplementation(services, std::move(registry), spec));
     absl::MutexLock lock(&impl->mutex_);
-    DUET_ASSIGN_OR_RETURN(impl->current_, impl->NewEngine(/*first=*/true));
-    impl->engine_.store(impl->current_.get(), std::memory_order_release);
+    DUET_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine,
+                          impl->NewEngine(/*first=*/true));
+    DUET_RETURN_IF_ERROR(impl->Publish(std::move(engine)));
     return std::unique_ptr<Implementation>(std::move(impl));
   }
 
-  ~JsImplementation() override = default;
+  // No call is running: only the current generation is left.
+  ~JsImplementation() override { delete At(word_.load()); }
 
   Language language() const override { return Language::kJavaScript; }
   const std::vector<std::string>& exports() const override { return exports_; }
@@ -69,26 +80,25 @@ class JsImplementation : public Implementation {
           absl::StrCat("JavaScript module '", spec_.module,
                        "' has no export number ", function));
     }
-    in_flight_.fetch_add(1, std::memory_order_seq_cst);
-    absl::StatusOr<Value> out;
-    Engine* engine = engine_.load(std::memory_order_seq_cst);
-    if (engine == nullptr || engine->exhausted()) {
-      absl::StatusOr<Engine*> renewed = Renew();
-      if (renewed.ok()) {
-        engine = *renewed;
-      } else {
-        out = renewed.status();
-        engine = nullptr;
+    Generation* generation = nullptr;
+    for (int attempt = 0;; ++attempt) {
+      uint64_t entered = word_.fetch_add(kOneCall, std::memory_order_acq_rel);
+      generation = At(entered);
+      // An exhausted engine still stops the call (kResourceExhausted) when
+      // other calls keep exhausting each fresh one.
+      if (generation != nullptr &&
+          (!generation->engine->exhausted() || attempt >= 2)) {
+        break;
       }
+      // Counted on no or an exhausted generation: renew, then count again.
+      Leave(generation);
+      absl::Status renewed = Renew();
+      if (!renewed.ok()) return renewed;
     }
-    if (engine != nullptr) {
-      out = CallIn(*engine, function, args, deadline);
-      if (engine->exhausted()) Retire(engine);
-    }
-    if (in_flight_.fetch_sub(1, std::memory_order_seq_cst) == 1 &&
-        has_retired_.load(std::memory_order_acquire)) {
-      CollectRetired();
-    }
+    Engine& engine = *generation->engine;
+    absl::StatusOr<Value> out = CallIn(engine, function, args, deadline);
+    if (engine.exhausted()) Retire(generation);
+    Leave(generation);
     return out;
   }
 
@@ -110,6 +120,21 @@ class JsImplementation : public Implementation {
           exports_[function], "' after it was reloaded"));
     }
     EngineScope scope(engine, deadline);
+    absl::StatusOr<Value> out =
+        CallInScope(engine, scope, target, function, args);
+    // A large object may have taken the heap over the cap without a full GC
+    // since (engine.h CheckHeapIfSuspect).
+    if (engine.over_cap_suspect()) {
+      engine.CheckHeapIfSuspect();
+      if (engine.exhausted()) return engine.StopStatus(js::StopReason::kMemory);
+    }
+    return out;
+  }
+
+  absl::StatusOr<Value> CallInScope(Engine& engine, EngineScope& scope,
+                                    const Engine::Export& target,
+                                    size_t function,
+                                    absl::Span<const Value> args) {
     v8::Isolate* isolate = engine.isolate();
     v8::Local<v8::Context> context = scope.context();
     v8::TryCatch try_catch(isolate);
@@ -202,10 +227,14 @@ class JsImplementation : public Implementation {
                std::pair<v8::Local<v8::Value>, v8::Local<v8::Value>>>
           functions;
       absl::Status loaded = LoadEntry(*engine, scope.context(), &functions);
+      if (engine->over_cap_suspect()) engine->CheckHeapIfSuspect();
       // A stop that arrived after the last JavaScript ran still means the
-      // load did not finish in time.
+      // load did not finish in time (or within its memory).
       if (loaded.ok() && scope.stop_reason() != js::StopReason::kNone) {
         loaded = engine->StopStatus(scope.stop_reason());
+      }
+      if (loaded.ok() && engine->exhausted()) {
+        loaded = engine->StopStatus(js::StopReason::kMemory);
       }
       if (!loaded.ok()) return LoadFailed(*engine, scope, loaded);
       v8::Isolate* isolate = engine->isolate();
@@ -224,36 +253,95 @@ class JsImplementation : public Implementation {
     return engine;
   }
 
-  absl::StatusOr<Engine*> Renew() {
-    absl::MutexLock lock(&mutex_);
-    if (current_ != nullptr && !current_->exhausted()) return current_.get();
-    if (current_ != nullptr) RetireLocked();
-    DUET_ASSIGN_OR_RETURN(current_, NewEngine(/*first=*/false));
-    engine_.store(current_.get(), std::memory_order_seq_cst);
-    return current_.get();
+  // One engine and the calls that entered it.
+  struct Generation {
+    Generation(std::unique_ptr<Engine> e, JsImplementation* o, int s)
+        : engine(std::move(e)), owner(o), slot(s) {}
+    std::unique_ptr<Engine> engine;
+    JsImplementation* owner;
+    int slot;
+    // Minus the calls that left; plus the calls that entered, once retired.
+    std::atomic<int64_t> balance{0};
+  };
+  // word_: slot number + 1 (0: none) in the low 8 bits, calls that entered
+  // that slot's generation above them (2^56 calls: never wraps).
+  static constexpr int kSlotBits = 8;
+  static constexpr int kSlots = (1 << kSlotBits) - 1;
+  static constexpr uint64_t kOneCall = uint64_t{1} << kSlotBits;
+  Generation* At(uint64_t word) const {
+    uint64_t slot = word & (kOneCall - 1);
+    if (slot == 0) return nullptr;
+    return slots_[slot - 1].load(std::memory_order_acquire);
   }
 
-  void Retire(Engine* engine) {
-    absl::MutexLock lock(&mutex_);
-    if (current_.get() == engine) RetireLocked();
-  }
-
-  void RetireLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
-    engine_.store(nullptr, std::memory_order_seq_cst);
-    retired_.push_back(std::move(current_));
-    has_retired_.store(true, std::memory_order_release);
-  }
-
-  // Destroys retired engines when no call is in flight: a call that could
-  // still hold a retired engine is counted in in_flight_ until it returns.
-  void CollectRetired() {
-    std::vector<std::unique_ptr<Engine>> doomed;
-    {
-      absl::MutexLock lock(&mutex_);
-      if (in_flight_.load(std::memory_order_seq_cst) != 0) return;
-      doomed.swap(retired_);
-      has_retired_.store(false, std::memory_order_release);
+  // Makes `engine` current, retiring the current one.
+  absl::Status Publish(std::unique_ptr<Engine> engine)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    Settle(word_.exchange(0, std::memory_order_acq_rel));
+    int slot = 0;
+    while (slot < kSlots &&
+           slots_[slot].load(std::memory_order_acquire) != nullptr) {
+      ++slot;
     }
+    if (slot == kSlots) {
+      // Every retired isolate still has a call running (in a host call):
+      // more would only add memory.
+      return absl::ResourceExhaustedError(
+          absl::StrCat("JavaScript module '", spec_.module, "' has ", kSlots,
+                       " discarded isolates still finishing calls"));
+    }
+    slots_[slot].store(new Generation(std::move(engine), this, slot),
+                       std::memory_order_release);
+    word_.store(static_cast<uint64_t>(slot) + 1, std::memory_order_release);
+    return absl::OkStatus();
+  }
+
+  // Retires the generation `old_word` pointed to: moves its entry count into
+  // its balance, destroying it when all its calls already left.
+  void Settle(uint64_t old_word) {
+    Generation* old = At(old_word);
+    if (old == nullptr) return;
+    int64_t entered = static_cast<int64_t>(old_word >> kSlotBits);
+    if (old->balance.fetch_add(entered, std::memory_order_acq_rel) + entered ==
+        0) {
+      Destroy(old);
+    }
+  }
+
+  static void Leave(Generation* generation) {
+    if (generation == nullptr) return;
+    if (generation->balance.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      Destroy(generation);  // retired, and this was its last call
+    }
+  }
+
+  static void Destroy(Generation* generation) {
+    std::atomic<Generation*>& slot =
+        generation->owner->slots_[generation->slot];
+    delete generation;
+    slot.store(nullptr, std::memory_order_release);
+  }
+
+  // Replaces a missing or exhausted current engine with a fresh one, unless
+  // another call did so already.
+  absl::Status Renew() {
+    absl::MutexLock lock(&mutex_);
+    Generation* current = At(word_.load(std::memory_order_acquire));
+    if (current != nullptr && !current->engine->exhausted()) {
+      return absl::OkStatus();
+    }
+    // Retire first: the exhausted isolate can go while the new one loads.
+    Settle(word_.exchange(0, std::memory_order_acq_rel));
+    DUET_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine,
+                          NewEngine(/*first=*/false));
+    return Publish(std::move(engine));
+  }
+
+  void Retire(Generation* generation) {
+    absl::MutexLock lock(&mutex_);
+    uint64_t word = word_.load(std::memory_order_acquire);
+    if (At(word) != generation) return;  // retired already
+    Settle(word_.exchange(0, std::memory_order_acq_rel));
   }
 
   using FunctionMap =
@@ -318,12 +406,13 @@ class JsImplementation : public Implementation {
   const ImplementationSpec spec_;
   std::vector<std::string> exports_;  // sorted; fixed by the first load
 
-  std::atomic<Engine*> engine_{nullptr};  // current_, or null: renew
-  std::atomic<int> in_flight_{0};
-  std::atomic<bool> has_retired_{false};
-  absl::Mutex mutex_;
-  std::unique_ptr<Engine> current_ ABSL_GUARDED_BY(mutex_);
-  std::vector<std::unique_ptr<Engine>> retired_ ABSL_GUARDED_BY(mutex_);
+  // The current Generation and the calls that entered it; 0: renew on the
+  // next call. Changed only under mutex_.
+  std::atomic<uint64_t> word_{0};
+  absl::Mutex mutex_;  // serialises Renew, Retire and filling slots_
+  // The current and the retired generations; a slot is emptied by whoever
+  // destroys its generation.
+  std::atomic<Generation*> slots_[kSlots] = {};
 };
 
 // The trailing dotted name of a REPL line: "x = Math.fl" -> {"Math"}, "fl".
@@ -684,6 +773,8 @@ class JavaScriptRuntime : public Runtime {
 };
 
 }  // namespace
+
+int64_t LiveJavaScriptIsolatesForTesting() { return js::LiveIsolates(); }
 
 absl::StatusOr<std::unique_ptr<Runtime>> CreateJavaScriptRuntime(
     HostServices& services) {

@@ -34,15 +34,34 @@
 //    of the runtime's isolates (including ones waiting in a host call, when
 //    they resume): kCancelled. A termination is always cancelled by the
 //    entry that received it, so the isolate serves the next call.
-//  * Memory: ImplementationSpec::memory_mb caps the isolate's heap
-//    (ResourceConstraints) and, separately, its ArrayBuffer contents (over
-//    that: RangeError "Array buffer allocation failed"). Reaching the heap
-//    limit never aborts the process: a near-heap-limit callback terminates
-//    the isolate's code with some headroom and marks it exhausted; the call
-//    returns kResourceExhausted, the isolate is disposed, and the next call
-//    loads the module afresh from its files in a new isolate -- the
-//    module's state (globals, caches) is lost. Exports stay those of the
-//    first load. WebAssembly memories are not counted.
+//  * Memory: ImplementationSpec::memory_mb (clamped to 16 TiB; 0 or less:
+//    V8's default for this machine) caps the isolate's heap and, separately,
+//    its ArrayBuffer contents (over that: RangeError "Array buffer
+//    allocation failed"). V8's own limit is the cap plus 1 GB + 64 MB, room
+//    for the largest single object V8 allocates, because an allocation that
+//    does not fit under V8's limit aborts the process without asking any
+//    callback. The cap itself is enforced here: after every full GC (and a
+//    full GC is forced at the next interrupt check or at the end of the
+//    call when V8 starts marking with the heap over the cap) a heap still
+//    over the cap stops the isolate's code and marks it exhausted; the call
+//    returns kResourceExhausted, the isolate is discarded (destroyed when
+//    its own last call returns), and the next call loads the module afresh
+//    from its files in a new isolate -- the module's state (globals,
+//    caches) is lost. Exports stay those of the first load. WebAssembly
+//    memories are not counted.
+//    What remains (measured on this build):
+//     - Between full GCs the heap may exceed the cap by up to the headroom.
+//       V8 posts the start of marking as a foreground task that nothing
+//       runs, so one large object that leaves the heap over the cap is seen
+//       only at the next full GC, often a later call: Array.from({length:
+//       3.3e7}) under a 16 MB cap returns OK (284 MB peak RSS).
+//     - A builtin that loops without checking for termination keeps
+//       allocating after it was stopped; past cap + headroom V8 aborts the
+//       process ("Fatal javascript OOM"), as it did before at the cap:
+//       new Array(1e8).fill(0.5) under 512 MB (Array.prototype.fill on a
+//       dictionary-mode array) aborts after 8.5 s at 2.0 GB RSS.
+//       Array.from({length: 1e8}) under 64 MB stays inside the headroom:
+//       kResourceExhausted after ~17 s at 1.5 GB RSS.
 //  * Stack: every entry sets the isolate's stack limit from the real
 //    thread stack (pthread_getattr_np), ~1 MB below the entry point but
 //    never within 192 KB of the stack's end, so runaway recursion is a
@@ -64,6 +83,7 @@
 #ifndef DUET_BINDINGS_JAVASCRIPT_JAVASCRIPT_RUNTIME_H_
 #define DUET_BINDINGS_JAVASCRIPT_JAVASCRIPT_RUNTIME_H_
 
+#include <cstdint>
 #include <memory>
 
 #include "absl/status/statusor.h"
@@ -76,6 +96,10 @@ namespace duet {
 // isolate.
 absl::StatusOr<std::unique_ptr<Runtime>> CreateJavaScriptRuntime(
     HostServices& services);
+
+// How many V8 isolates this process holds now (every runtime's engines,
+// current and retired), for tests that check retired isolates are freed.
+int64_t LiveJavaScriptIsolatesForTesting();
 
 }  // namespace duet
 
