@@ -121,7 +121,7 @@ class JsImplementation : public Implementation {
     }
     EngineScope scope(engine, deadline);
     absl::StatusOr<Value> out =
-        CallInScope(engine, scope, target, function, args);
+        CallInScope(engine, scope, target, function, args, deadline);
     // A large object may have taken the heap over the cap without a full GC
     // since (engine.h CheckHeapIfSuspect).
     if (engine.over_cap_suspect()) {
@@ -134,7 +134,8 @@ class JsImplementation : public Implementation {
   absl::StatusOr<Value> CallInScope(Engine& engine, EngineScope& scope,
                                     const Engine::Export& target,
                                     size_t function,
-                                    absl::Span<const Value> args) {
+                                    absl::Span<const Value> args,
+                                    absl::Time deadline) {
     v8::Isolate* isolate = engine.isolate();
     v8::Local<v8::Context> context = scope.context();
     v8::TryCatch try_catch(isolate);

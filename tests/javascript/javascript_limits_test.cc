@@ -64,6 +64,7 @@ class JsLimitsTest : public JsTest {
     }
     thread.join();
   }
+
   int64_t baseline_isolates_ = 0;
 };
 
@@ -339,10 +340,12 @@ TEST_F(JsLimitsTest, InterruptStopsAnEndlessMicrotaskChain) {
   EXPECT_THAT(out, StatusIs(absl::StatusCode::kCancelled, ::testing::_));
   EXPECT_THAT(CallByName(*impl, "add", {Value(1), Value(2)}),
               IsOkAndHolds(Value(3)));
-  // Single allocations that do not fit under the cap, and loops inside
-  // builtins that do not look for termination: each is kResourceExhausted for
-  // its call (never a process abort), and the next call gets a fresh isolate.
-  constexpr char kBigAllocations[] = R"JS(
+}
+
+// Single allocations that do not fit under the cap, and loops inside
+// builtins that do not look for termination: each is kResourceExhausted for
+// its call (never a process abort), and the next call gets a fresh isolate.
+constexpr char kBigAllocations[] = R"JS(
 let count = 0;
 export function inc() { return ++count; }
 export function doubles(n) { return new Array(n).fill(0.5).length; }
@@ -360,147 +363,144 @@ export function keepDoubles(n, times) {
 }
 )JS";
 
-  TEST_F(JsLimitsTest, OneLargeAllocationOverTheCapIsResourceExhausted) {
-    for (int64_t memory_mb : {16, 64}) {
-      ASSERT_OK_AND_ASSIGN(
-          auto impl, LoadLimited("big.mjs", kBigAllocations, "big", memory_mb));
-      EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(1)));
-      // Twice the cap in one FixedDoubleArray.
-      EXPECT_THAT(CallByName(*impl, "doubles", {Value(memory_mb << 18)}),
-                  StatusIs(absl::StatusCode::kResourceExhausted,
-                           HasSubstr("exceeded its JavaScript heap limit")))
-          << memory_mb << " MB";
-      EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(1)));
-      EXPECT_THAT(CallByName(*impl, "doubles", {Value(1e5)}),
-                  IsOkAndHolds(Value(100000)));
-    }
-  }
-
-  TEST_F(JsLimitsTest, LargeAllocationsUnderTheHostDefaultCap) {
-    ASSERT_OK_AND_ASSIGN(auto impl,
-                         LoadLimited("big.mjs", kBigAllocations, "big", 512));
-    // 240 MB at once fits; three of them kept do not.
-    EXPECT_THAT(CallByName(*impl, "doubles", {Value(3e7)}),
-                IsOkAndHolds(Value(30000000)));
-    EXPECT_THAT(CallByName(*impl, "keepDoubles", {Value(3e7), Value(3)}),
-                StatusIs(absl::StatusCode::kResourceExhausted,
-                         HasSubstr("heap limit of 512 MB")));
+TEST_F(JsLimitsTest, OneLargeAllocationOverTheCapIsResourceExhausted) {
+  for (int64_t memory_mb : {16, 64}) {
+    ASSERT_OK_AND_ASSIGN(
+        auto impl, LoadLimited("big.mjs", kBigAllocations, "big", memory_mb));
     EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(1)));
-  }
-
-  // Array.from on an array-like of 1e8 elements loops in a builtin that never
-  // looks for termination; it runs to its end (~17 s, ~1.5 GB here) inside
-  // the headroom and is then stopped.
-  TEST_F(JsLimitsTest, BuiltinLoopThatIgnoresTerminationIsResourceExhausted) {
-    ASSERT_OK_AND_ASSIGN(auto impl,
-                         LoadLimited("big.mjs", kBigAllocations, "big", 64));
-    EXPECT_THAT(CallByName(*impl, "arrayFrom", {Value(1e8)}),
+    // Twice the cap in one FixedDoubleArray.
+    EXPECT_THAT(CallByName(*impl, "doubles", {Value(memory_mb << 18)}),
                 StatusIs(absl::StatusCode::kResourceExhausted,
-                         HasSubstr("heap limit of 64 MB")));
+                         HasSubstr("exceeded its JavaScript heap limit")))
+        << memory_mb << " MB";
     EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(1)));
-    EXPECT_THAT(CallByName(*impl, "arrayFrom", {Value(1000)}),
-                IsOkAndHolds(Value(1000)));
+    EXPECT_THAT(CallByName(*impl, "doubles", {Value(1e5)}),
+                IsOkAndHolds(Value(100000)));
   }
+}
 
-  TEST_F(JsLimitsTest, AnyMemoryLimitIsUsable) {
-    // Limits whose byte count overflows 64 bits are clamped, never wrapped.
-    for (int64_t memory_mb : {int64_t{1}, int64_t{1} << 44, int64_t{1} << 53,
-                              std::numeric_limits<int64_t>::max(), int64_t{-1},
-                              std::numeric_limits<int64_t>::min()}) {
-      ASSERT_OK_AND_ASSIGN(
-          auto impl, LoadLimited("big.mjs", kBigAllocations, "big", memory_mb));
-      EXPECT_THAT(CallByName(*impl, "buffer", {Value(1024)}),
-                  IsOkAndHolds(Value(1024)))
-          << memory_mb;
-      absl::StatusOr<Value> objects = CallByName(*impl, "objects", {Value(40)});
-      if (memory_mb == 1) {
-        EXPECT_THAT(objects, StatusIs(absl::StatusCode::kResourceExhausted,
-                                      ::testing::_));
-      } else {
-        EXPECT_THAT(objects, IsOkAndHolds(Value(40 * 1024))) << memory_mb;
-      }
-      EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(1)))
-          << memory_mb;
+TEST_F(JsLimitsTest, LargeAllocationsUnderTheHostDefaultCap) {
+  ASSERT_OK_AND_ASSIGN(auto impl,
+                       LoadLimited("big.mjs", kBigAllocations, "big", 512));
+  // 240 MB at once fits; three of them kept do not.
+  EXPECT_THAT(CallByName(*impl, "doubles", {Value(3e7)}),
+              IsOkAndHolds(Value(30000000)));
+  EXPECT_THAT(CallByName(*impl, "keepDoubles", {Value(3e7), Value(3)}),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("heap limit of 512 MB")));
+  EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(1)));
+}
+
+// Array.from on an array-like of 1e8 elements loops in a builtin that never
+// looks for termination; it runs to its end (~17 s, ~1.5 GB here) inside
+// the headroom and is then stopped.
+TEST_F(JsLimitsTest, BuiltinLoopThatIgnoresTerminationIsResourceExhausted) {
+  ASSERT_OK_AND_ASSIGN(auto impl,
+                       LoadLimited("big.mjs", kBigAllocations, "big", 64));
+  EXPECT_THAT(CallByName(*impl, "arrayFrom", {Value(1e8)}),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("heap limit of 64 MB")));
+  EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(1)));
+  EXPECT_THAT(CallByName(*impl, "arrayFrom", {Value(1000)}),
+              IsOkAndHolds(Value(1000)));
+}
+
+TEST_F(JsLimitsTest, AnyMemoryLimitIsUsable) {
+  // Limits whose byte count overflows 64 bits are clamped, never wrapped.
+  for (int64_t memory_mb : {int64_t{1}, int64_t{1} << 44, int64_t{1} << 53,
+                            std::numeric_limits<int64_t>::max(), int64_t{-1},
+                            std::numeric_limits<int64_t>::min()}) {
+    ASSERT_OK_AND_ASSIGN(
+        auto impl, LoadLimited("big.mjs", kBigAllocations, "big", memory_mb));
+    EXPECT_THAT(CallByName(*impl, "buffer", {Value(1024)}),
+                IsOkAndHolds(Value(1024)))
+        << memory_mb;
+    absl::StatusOr<Value> objects = CallByName(*impl, "objects", {Value(40)});
+    if (memory_mb == 1) {
+      EXPECT_THAT(objects,
+                  StatusIs(absl::StatusCode::kResourceExhausted, ::testing::_));
+    } else {
+      EXPECT_THAT(objects, IsOkAndHolds(Value(40 * 1024))) << memory_mb;
     }
+    EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(1)))
+        << memory_mb;
   }
+}
 
-  // Peak resident memory of this process so far, in MB.
-  int64_t PeakRssMb() {
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line)) {
-      if (line.rfind("VmHWM:", 0) == 0)
-        return std::stoll(line.substr(6)) / 1024;
-    }
-    return -1;
+// Peak resident memory of this process so far, in MB.
+int64_t PeakRssMb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6)) / 1024;
   }
+  return -1;
+}
 
-  TEST_F(JsLimitsTest, ManyThreadsHittingTheCapKeepMemoryBounded) {
-    ASSERT_OK_AND_ASSIGN(auto impl,
-                         LoadLimited("bomb.mjs", kBomb, "bomber", /*mb=*/64));
-    constexpr int kThreads = 8;
-    constexpr int kBombers = 2;
-    constexpr int kBombsEach = 15;
-    std::atomic<int> exhausted{0};
-    std::atomic<int> ok{0};
-    std::atomic<int> unexpected{0};
-    std::atomic<int> bombers_left{kBombers};
-    std::vector<std::thread> threads;
-    for (int t = 0; t < kThreads; ++t) {
-      threads.emplace_back([&, t] {
-        bool bomber = t < kBombers;
-        // Callers keep calling while the bombers run, so some call of the
-        // module is always in flight.
-        for (int i = 0; bomber ? i < kBombsEach : bombers_left.load() > 0;
-             ++i) {
-          absl::StatusOr<Value> out =
-              CallByName(*impl, bomber ? "bomb" : "inc", {});
-          if (out.ok()) {
-            ok.fetch_add(1);
-          } else if (out.status().code() ==
-                     absl::StatusCode::kResourceExhausted) {
-            exhausted.fetch_add(1);
-          } else {
-            unexpected.fetch_add(1);
-            ADD_FAILURE() << out.status();
-          }
+TEST_F(JsLimitsTest, ManyThreadsHittingTheCapKeepMemoryBounded) {
+  ASSERT_OK_AND_ASSIGN(auto impl,
+                       LoadLimited("bomb.mjs", kBomb, "bomber", /*mb=*/64));
+  constexpr int kThreads = 8;
+  constexpr int kBombers = 2;
+  constexpr int kBombsEach = 15;
+  std::atomic<int> exhausted{0};
+  std::atomic<int> ok{0};
+  std::atomic<int> unexpected{0};
+  std::atomic<int> bombers_left{kBombers};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      bool bomber = t < kBombers;
+      // Callers keep calling while the bombers run, so some call of the
+      // module is always in flight.
+      for (int i = 0; bomber ? i < kBombsEach : bombers_left.load() > 0; ++i) {
+        absl::StatusOr<Value> out =
+            CallByName(*impl, bomber ? "bomb" : "inc", {});
+        if (out.ok()) {
+          ok.fetch_add(1);
+        } else if (out.status().code() ==
+                   absl::StatusCode::kResourceExhausted) {
+          exhausted.fetch_add(1);
+        } else {
+          unexpected.fetch_add(1);
+          ADD_FAILURE() << out.status();
         }
-        if (bomber) bombers_left.fetch_sub(1);
-      });
-    }
-    // A retired isolate lives only while a call that entered it unwinds: at
-    // most one per thread, plus the current one.
-    int64_t most_isolates = 0;
-    while (bombers_left.load() > 0) {
-      most_isolates =
-          std::max(most_isolates, LiveJavaScriptIsolatesForTesting());
-      SleepMs(1);
-    }
-    for (std::thread& thread : threads) thread.join();
-    EXPECT_EQ(unexpected.load(), 0);
-    EXPECT_GE(exhausted.load(), kBombers * kBombsEach);
-    EXPECT_GT(ok.load(), 0);
-    EXPECT_LE(most_isolates, baseline_isolates_ + kThreads + 1);
-    EXPECT_LT(PeakRssMb(), 2048);
-    EXPECT_LE(LiveJavaScriptIsolatesForTesting(), baseline_isolates_ + 1);
+      }
+      if (bomber) bombers_left.fetch_sub(1);
+    });
   }
+  // A retired isolate lives only while a call that entered it unwinds: at
+  // most one per thread, plus the current one.
+  int64_t most_isolates = 0;
+  while (bombers_left.load() > 0) {
+    most_isolates = std::max(most_isolates, LiveJavaScriptIsolatesForTesting());
+    SleepMs(1);
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(unexpected.load(), 0);
+  EXPECT_GE(exhausted.load(), kBombers * kBombsEach);
+  EXPECT_GT(ok.load(), 0);
+  EXPECT_LE(most_isolates, baseline_isolates_ + kThreads + 1);
+  EXPECT_LT(PeakRssMb(), 2048);
+  EXPECT_LE(LiveJavaScriptIsolatesForTesting(), baseline_isolates_ + 1);
+}
 
-  TEST_F(JsLimitsTest, RetiredIsolateIsFreedWhenItsOwnCallsEnd) {
-    // `wait` parks a call in a host function until the test releases it.
-    absl::Mutex mutex;
-    int parked = 0;
-    bool release_first = false;
-    bool release_second = false;
-    services_.AddHostFunction(
-        "wait", [&](absl::Span<const Value> args) -> absl::StatusOr<Value> {
-          absl::MutexLock lock(&mutex);
-          ++parked;
-          bool* release =
-              args[0].as_int() == 1 ? &release_first : &release_second;
-          mutex.Await(absl::Condition(release));
-          return Value();
-        });
-    ASSERT_OK_AND_ASSIGN(auto impl, LoadLimited("wait.mjs", R"JS(
+TEST_F(JsLimitsTest, RetiredIsolateIsFreedWhenItsOwnCallsEnd) {
+  // `wait` parks a call in a host function until the test releases it.
+  absl::Mutex mutex;
+  int parked = 0;
+  bool release_first = false;
+  bool release_second = false;
+  services_.AddHostFunction(
+      "wait", [&](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+        absl::MutexLock lock(&mutex);
+        ++parked;
+        bool* release =
+            args[0].as_int() == 1 ? &release_first : &release_second;
+        mutex.Await(absl::Condition(release));
+        return Value();
+      });
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadLimited("wait.mjs", R"JS(
 import duet from 'duet';
 export function wait(which) { duet.host.wait(which); return which; }
 export function bomb() {
@@ -509,115 +509,113 @@ export function bomb() {
 }
 export function add(a, b) { return a + b; }
 )JS",
-                                                "waiter", 64));
-    EXPECT_EQ(LiveJavaScriptIsolatesForTesting(), baseline_isolates_ + 1);
-    // The first call waits inside the first isolate, which then hits the cap.
-    absl::StatusOr<Value> first;
-    std::thread first_thread(
-        [&] { first = CallByName(*impl, "wait", {Value(1)}); });
-    {
-      absl::MutexLock lock(&mutex);
-      mutex.Await(absl::Condition(
-          +[](int* n) { return *n == 1; }, &parked));
-    }
-    EXPECT_THAT(CallByName(*impl, "bomb", {}),
-                StatusIs(absl::StatusCode::kResourceExhausted, ::testing::_));
-    EXPECT_THAT(CallByName(*impl, "add", {Value(1), Value(2)}),
-                IsOkAndHolds(Value(3)));
-    EXPECT_EQ(LiveJavaScriptIsolatesForTesting(), baseline_isolates_ + 2);
-    // A second call waits in the new isolate while the first one ends: the
-    // retired isolate goes with its own last call.
-    absl::StatusOr<Value> second;
-    std::thread second_thread(
-        [&] { second = CallByName(*impl, "wait", {Value(2)}); });
-    {
-      absl::MutexLock lock(&mutex);
-      mutex.Await(absl::Condition(
-          +[](int* n) { return *n == 2; }, &parked));
-      release_first = true;
-    }
-    first_thread.join();
-    // It either finished before JavaScript checked for the stop or was
-    // stopped.
-    if (!first.ok()) {
-      EXPECT_EQ(first.status().code(), absl::StatusCode::kResourceExhausted);
-    }
-    EXPECT_EQ(LiveJavaScriptIsolatesForTesting(), baseline_isolates_ + 1);
-    {
-      absl::MutexLock lock(&mutex);
-      release_second = true;
-    }
-    second_thread.join();
-    EXPECT_THAT(second, IsOkAndHolds(Value(2)));
-    EXPECT_EQ(LiveJavaScriptIsolatesForTesting(), baseline_isolates_ + 1);
+                                              "waiter", 64));
+  EXPECT_EQ(LiveJavaScriptIsolatesForTesting(), baseline_isolates_ + 1);
+  // The first call waits inside the first isolate, which then hits the cap.
+  absl::StatusOr<Value> first;
+  std::thread first_thread(
+      [&] { first = CallByName(*impl, "wait", {Value(1)}); });
+  {
+    absl::MutexLock lock(&mutex);
+    mutex.Await(absl::Condition(
+        +[](int* n) { return *n == 1; }, &parked));
   }
+  EXPECT_THAT(CallByName(*impl, "bomb", {}),
+              StatusIs(absl::StatusCode::kResourceExhausted, ::testing::_));
+  EXPECT_THAT(CallByName(*impl, "add", {Value(1), Value(2)}),
+              IsOkAndHolds(Value(3)));
+  EXPECT_EQ(LiveJavaScriptIsolatesForTesting(), baseline_isolates_ + 2);
+  // A second call waits in the new isolate while the first one ends: the
+  // retired isolate goes with its own last call.
+  absl::StatusOr<Value> second;
+  std::thread second_thread(
+      [&] { second = CallByName(*impl, "wait", {Value(2)}); });
+  {
+    absl::MutexLock lock(&mutex);
+    mutex.Await(absl::Condition(
+        +[](int* n) { return *n == 2; }, &parked));
+    release_first = true;
+  }
+  first_thread.join();
+  // It either finished before JavaScript checked for the stop or was
+  // stopped.
+  if (!first.ok()) {
+    EXPECT_EQ(first.status().code(), absl::StatusCode::kResourceExhausted);
+  }
+  EXPECT_EQ(LiveJavaScriptIsolatesForTesting(), baseline_isolates_ + 1);
+  {
+    absl::MutexLock lock(&mutex);
+    release_second = true;
+  }
+  second_thread.join();
+  EXPECT_THAT(second, IsOkAndHolds(Value(2)));
+  EXPECT_EQ(LiveJavaScriptIsolatesForTesting(), baseline_isolates_ + 1);
+}
 
-  TEST_F(JsLimitsTest, ArrayBufferContentsCountAgainstTheLimit) {
-    ASSERT_OK_AND_ASSIGN(auto impl, LoadLimited("buffers.mjs", R"JS(
+TEST_F(JsLimitsTest, ArrayBufferContentsCountAgainstTheLimit) {
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadLimited("buffers.mjs", R"JS(
 export function big(mb) { return new Uint8Array(mb * 1024 * 1024).length; }
 export function echo(b) { return b; }
 )JS",
-                                                "buffers", 64));
-    EXPECT_THAT(
-        CallByName(*impl, "big", {Value(200)}),
-        StatusIs(absl::StatusCode::kUnknown,
-                 HasSubstr("RangeError: Array buffer allocation failed")));
-    EXPECT_THAT(CallByName(*impl, "big", {Value(8)}),
-                IsOkAndHolds(Value(8 << 20)));
-    Value bytes(Bytes(std::string(1 << 20, 'x')));
-    EXPECT_THAT(CallByName(*impl, "echo", {bytes}), IsOkAndHolds(bytes));
-  }
+                                              "buffers", 64));
+  EXPECT_THAT(
+      CallByName(*impl, "big", {Value(200)}),
+      StatusIs(absl::StatusCode::kUnknown,
+               HasSubstr("RangeError: Array buffer allocation failed")));
+  EXPECT_THAT(CallByName(*impl, "big", {Value(8)}),
+              IsOkAndHolds(Value(8 << 20)));
+  Value bytes(Bytes(std::string(1 << 20, 'x')));
+  EXPECT_THAT(CallByName(*impl, "echo", {bytes}), IsOkAndHolds(bytes));
+}
 
-  TEST_F(JsLimitsTest, DeepRecursionIsARangeError) {
-    ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("rec.mjs", R"JS(
+TEST_F(JsLimitsTest, DeepRecursionIsARangeError) {
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("rec.mjs", R"JS(
 export function recurse() { function f() { return f() + 1; } return f(); }
 export function add(a, b) { return a + b; }
 )JS"));
-    absl::StatusOr<Value> out = CallByName(*impl, "recurse", {});
-    EXPECT_THAT(out,
-                StatusIs(absl::StatusCode::kUnknown,
-                         HasSubstr("RangeError: Maximum call stack size")));
-    EXPECT_THAT(CallByName(*impl, "add", {Value(1), Value(2)}),
-                IsOkAndHolds(Value(3)));
-  }
+  absl::StatusOr<Value> out = CallByName(*impl, "recurse", {});
+  EXPECT_THAT(out, StatusIs(absl::StatusCode::kUnknown,
+                            HasSubstr("RangeError: Maximum call stack size")));
+  EXPECT_THAT(CallByName(*impl, "add", {Value(1), Value(2)}),
+              IsOkAndHolds(Value(3)));
+}
 
-  // Runs `fn` on a thread with a stack of `bytes`.
-  void RunOnSmallStack(size_t bytes, std::function<void()> fn) {
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, bytes);
-    pthread_t thread;
-    auto trampoline = [](void* arg) -> void* {
-      (*static_cast<std::function<void()>*>(arg))();
-      return nullptr;
-    };
-    ASSERT_EQ(pthread_create(&thread, &attr, trampoline, &fn), 0);
-    pthread_join(thread, nullptr);
-    pthread_attr_destroy(&attr);
-  }
+// Runs `fn` on a thread with a stack of `bytes`.
+void RunOnSmallStack(size_t bytes, std::function<void()> fn) {
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, bytes);
+  pthread_t thread;
+  auto trampoline = [](void* arg) -> void* {
+    (*static_cast<std::function<void()>*>(arg))();
+    return nullptr;
+  };
+  ASSERT_EQ(pthread_create(&thread, &attr, trampoline, &fn), 0);
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attr);
+}
 
-  TEST_F(JsLimitsTest, DeepRecursionOnASmallThreadStackIsARangeError) {
-    // V8 alone would allow ~1 MB of stack below the entry point: more than
-    // this thread has.
-    ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("rec.mjs", R"JS(
+TEST_F(JsLimitsTest, DeepRecursionOnASmallThreadStackIsARangeError) {
+  // V8 alone would allow ~1 MB of stack below the entry point: more than
+  // this thread has.
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("rec.mjs", R"JS(
 export function recurse() { function f(a, b, c) { return f(a, b, c) + 1; } return f(1, 2, 3); }
 )JS"));
-    absl::StatusOr<Value> out;
-    RunOnSmallStack(512 * 1024,
-                    [&] { out = CallByName(*impl, "recurse", {}); });
-    EXPECT_THAT(out,
-                StatusIs(absl::StatusCode::kUnknown, HasSubstr("RangeError")));
-  }
+  absl::StatusOr<Value> out;
+  RunOnSmallStack(512 * 1024, [&] { out = CallByName(*impl, "recurse", {}); });
+  EXPECT_THAT(out,
+              StatusIs(absl::StatusCode::kUnknown, HasSubstr("RangeError")));
+}
 
-  TEST_F(JsLimitsTest, DeepRecursionInsideANestedChainIsARangeError) {
-    // JS -> host -> JS -> ... 20 deep, then runaway recursion at the bottom,
-    // on a thread whose first entry into the isolate is already deep.
-    std::unique_ptr<Implementation> impl;
-    services_.AddHostFunction(
-        "down", [&](absl::Span<const Value> args) -> absl::StatusOr<Value> {
-          return CallByName(*impl, "deep", args);
-        });
-    ASSERT_OK_AND_ASSIGN(impl, LoadSource("deep.mjs", R"JS(
+TEST_F(JsLimitsTest, DeepRecursionInsideANestedChainIsARangeError) {
+  // JS -> host -> JS -> ... 20 deep, then runaway recursion at the bottom,
+  // on a thread whose first entry into the isolate is already deep.
+  std::unique_ptr<Implementation> impl;
+  services_.AddHostFunction(
+      "down", [&](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+        return CallByName(*impl, "deep", args);
+      });
+  ASSERT_OK_AND_ASSIGN(impl, LoadSource("deep.mjs", R"JS(
 import duet from 'duet';
 export function deep(n) {
   if (n > 0) return duet.host.down(n - 1);
@@ -625,29 +623,29 @@ export function deep(n) {
   return f();
 }
 )JS"));
-    absl::StatusOr<Value> out;
-    RunOnSmallStack(4 << 20, [&] {
-      // Burn most of the stack in C++ before the first entry.
-      std::function<void(int)> burn = [&](int depth) {
-        volatile char pad[16 * 1024];
-        pad[0] = static_cast<char>(depth);
-        if (depth > 0) {
-          burn(depth - 1);
-        } else {
-          out = CallByName(*impl, "deep", {Value(20)});
-        }
-        pad[1] = pad[0];
-      };
-      burn(150);  // ~2.4 MB
-    });
-    EXPECT_THAT(out,
-                StatusIs(absl::StatusCode::kUnknown, HasSubstr("RangeError")));
-    EXPECT_THAT(CallByName(*impl, "deep", {Value(3)}),
-                StatusIs(absl::StatusCode::kUnknown, HasSubstr("RangeError")));
-  }
+  absl::StatusOr<Value> out;
+  RunOnSmallStack(4 << 20, [&] {
+    // Burn most of the stack in C++ before the first entry.
+    std::function<void(int)> burn = [&](int depth) {
+      volatile char pad[16 * 1024];
+      pad[0] = static_cast<char>(depth);
+      if (depth > 0) {
+        burn(depth - 1);
+      } else {
+        out = CallByName(*impl, "deep", {Value(20)});
+      }
+      pad[1] = pad[0];
+    };
+    burn(150);  // ~2.4 MB
+  });
+  EXPECT_THAT(out,
+              StatusIs(absl::StatusCode::kUnknown, HasSubstr("RangeError")));
+  EXPECT_THAT(CallByName(*impl, "deep", {Value(3)}),
+              StatusIs(absl::StatusCode::kUnknown, HasSubstr("RangeError")));
+}
 
-  TEST_F(JsLimitsTest, NoAmbientAuthority) {
-    ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("probe.mjs", R"JS(
+TEST_F(JsLimitsTest, NoAmbientAuthority) {
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("probe.mjs", R"JS(
 const kStandard = new Set([
   // ECMAScript (V8 10.2)
   'Object', 'Function', 'Array', 'Number', 'parseFloat', 'parseInt',
@@ -677,47 +675,46 @@ export async function importFs() {
 export function exit() { process.exit(1); }
 export function viaFunction() { return Function('return typeof process')(); }
 )JS"));
-    EXPECT_THAT(CallByName(*impl, "extraGlobals", {}),
-                IsOkAndHolds(Value(Value::List{})));
-    for (const char* name :
-         {"process", "require", "fetch", "XMLHttpRequest", "Deno", "Bun",
-          "setTimeout", "queueMicrotask", "Buffer", "module", "global",
-          "WebSocket", "importScripts"}) {
-      EXPECT_THAT(
-          CallByName(*impl, "probe", {Value(absl::StrCat("typeof ", name))}),
-          IsOkAndHolds(Value("undefined")))
-          << name;
-    }
-    // WebAssembly stays (pure computation, no imports are provided), but a
-    // module can only reach what its importer passes in: nothing of the host.
+  EXPECT_THAT(CallByName(*impl, "extraGlobals", {}),
+              IsOkAndHolds(Value(Value::List{})));
+  for (const char* name :
+       {"process", "require", "fetch", "XMLHttpRequest", "Deno", "Bun",
+        "setTimeout", "queueMicrotask", "Buffer", "module", "global",
+        "WebSocket", "importScripts"}) {
     EXPECT_THAT(
-        CallByName(*impl, "probe", {Value("typeof WebAssembly.Module")}),
-        IsOkAndHolds(Value("function")));
-    EXPECT_THAT(
-        CallByName(*impl, "importFs", {}),
-        IsOkAndHolds(StringValue(HasSubstr("Node.js built-in modules are not "
-                                           "available"))));
-    EXPECT_THAT(CallByName(*impl, "viaFunction", {}),
-                IsOkAndHolds(Value("undefined")));
-    absl::StatusOr<Value> exited = CallByName(*impl, "exit", {});
-    EXPECT_THAT(exited, StatusIs(absl::StatusCode::kUnknown,
-                                 "ReferenceError: process is not defined"));
-    // CommonJS: require of Node built-ins is refused.
-    ASSERT_OK_AND_ASSIGN(auto cjs, LoadSource("probe.cjs", R"JS(
+        CallByName(*impl, "probe", {Value(absl::StrCat("typeof ", name))}),
+        IsOkAndHolds(Value("undefined")))
+        << name;
+  }
+  // WebAssembly stays (pure computation, no imports are provided), but a
+  // module can only reach what its importer passes in: nothing of the host.
+  EXPECT_THAT(CallByName(*impl, "probe", {Value("typeof WebAssembly.Module")}),
+              IsOkAndHolds(Value("function")));
+  EXPECT_THAT(
+      CallByName(*impl, "importFs", {}),
+      IsOkAndHolds(StringValue(HasSubstr("Node.js built-in modules are not "
+                                         "available"))));
+  EXPECT_THAT(CallByName(*impl, "viaFunction", {}),
+              IsOkAndHolds(Value("undefined")));
+  absl::StatusOr<Value> exited = CallByName(*impl, "exit", {});
+  EXPECT_THAT(exited, StatusIs(absl::StatusCode::kUnknown,
+                               "ReferenceError: process is not defined"));
+  // CommonJS: require of Node built-ins is refused.
+  ASSERT_OK_AND_ASSIGN(auto cjs, LoadSource("probe.cjs", R"JS(
 exports.load = (name) => {
   try { require(name); return 'loaded'; } catch (e) { return e.code + ': ' + e.message; }
 };
 )JS",
-                                              "cjsprobe"));
-    for (const char* name : {"fs", "child_process", "net", "node:fs", "http",
-                             "os", "worker_threads", "vm"}) {
-      EXPECT_THAT(CallByName(*cjs, "load", {Value(name)}),
-                  IsOkAndHolds(StringValue(
-                      AllOf(HasSubstr("MODULE_NOT_FOUND"),
-                            HasSubstr("built-in modules are not available")))))
-          << name;
-    }
+                                            "cjsprobe"));
+  for (const char* name : {"fs", "child_process", "net", "node:fs", "http",
+                           "os", "worker_threads", "vm"}) {
+    EXPECT_THAT(CallByName(*cjs, "load", {Value(name)}),
+                IsOkAndHolds(StringValue(
+                    AllOf(HasSubstr("MODULE_NOT_FOUND"),
+                          HasSubstr("built-in modules are not available")))))
+        << name;
   }
+}
 
 }  // namespace
 }  // namespace duet::testing
