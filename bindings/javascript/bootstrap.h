@@ -394,6 +394,124 @@ const console = {
   dir(value, options) { native.log(kInfo, inspect(value, options)); },
 };
 
+// ---- allocation guards ----
+// Array.prototype.fill and Array.from add one element per index in a C++
+// loop that never looks for termination when the array is sparse (or an
+// array-like): asked for 1e8 elements they allocate gigabytes after the
+// memory limit stopped them, and V8 then aborts the whole process. A call
+// that would create more elements than the heap cap can hold at 8 bytes
+// each is refused before it starts, as the heap limit would refuse it
+// later. Other large calls take the spec's steps here, in a loop that the
+// memory and time limits can stop; up to 2**23 elements (at most ~600 MB
+// even as a growing dictionary, inside V8's headroom over the cap) stay
+// with the builtin.
+{
+  const kBuiltinElements = 2 ** 23;
+  const capElements = native.heapCapElements;
+  const outOfMemory = native.outOfMemory;
+  const isProxy = native.isProxy;
+  const ArrayCtor = Array;
+  const ArrayIsArray = Array.isArray;
+  const ReflectApply = Reflect.apply;
+  const ObjectCtor = Object;
+  const ObjectDefineProperty = Object.defineProperty;
+  const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+  const ObjectHasOwn = Object.hasOwn;
+  const NumberIsNaN = Number.isNaN;
+  const NumberIsFinite = Number.isFinite;
+  const MathMin = Math.min;
+  const MathMax = Math.max;
+  const MathTrunc = Math.trunc;
+  const RangeErrorCtor = RangeError;
+  const TypeErrorCtor = TypeError;
+  const SymbolIterator = Symbol.iterator;
+
+  const toIntegerOrInfinity = (value) => {
+    const n = +value;
+    if (NumberIsNaN(n) || n === 0) return 0;
+    return NumberIsFinite(n) ? MathTrunc(n) : n;
+  };
+  const toLength = (value) =>
+      MathMin(MathMax(toIntegerOrInfinity(value), 0), 2 ** 53 - 1);
+  const clampIndex = (n, length) =>
+      n < 0 ? MathMax(length + n, 0) : MathMin(n, length);
+  const checkCount = (what, count) => {
+    if (count <= capElements) return;
+    outOfMemory();
+    throw new RangeErrorCtor(
+        `${what} would create ${count} elements, past the memory limit`);
+  };
+  const install = (object, name, guarded, original) => {
+    ObjectDefineProperty(guarded, 'name', {__proto__: null, value: name});
+    ObjectDefineProperty(guarded, 'length',
+                         {__proto__: null, value: original.length});
+    ObjectDefineProperty(object, name, {
+      __proto__: null, value: guarded, writable: true, enumerable: false,
+      configurable: true,
+    });
+  };
+
+  const fill = ArrayCtor.prototype.fill;
+  const plainIndex = (value) =>
+      value === undefined || typeof value === 'number';
+  install(ArrayCtor.prototype, 'fill', function(value, start, end) {
+    // A real array's length and numeric indices read without running code,
+    // so the builtin may read them again.
+    const plain = ArrayIsArray(this) && !isProxy(this) && plainIndex(start) &&
+        plainIndex(end);
+    if (!plain && (this === null || this === undefined)) {
+      throw new TypeErrorCtor('Array.prototype.fill called on null or undefined');
+    }
+    const object = ObjectCtor(this);
+    const length = toLength(object.length);
+    let k = clampIndex(toIntegerOrInfinity(start), length);
+    const final = end === undefined ?
+        length : clampIndex(toIntegerOrInfinity(end), length);
+    checkCount('Array.prototype.fill', final - k);
+    if (plain && final - k <= kBuiltinElements) {
+      return ReflectApply(fill, this, [value, start, end]);
+    }
+    for (; k < final; k++) object[k] = value;  // strict: a failed set throws
+    return object;
+  }, fill);
+
+  const from = ArrayCtor.from;
+  install(ArrayCtor, 'from', function(items, mapfn, thisArg) {
+    const arrayLike = items !== null && items !== undefined &&
+        (typeof items === 'object' || typeof items === 'function') &&
+        !isProxy(items) && !(SymbolIterator in items);
+    // Iterables run JavaScript for every element, where the limits apply.
+    if (!arrayLike) return ReflectApply(from, this, arguments);
+    const described = ObjectGetOwnPropertyDescriptor(items, 'length');
+    if (described !== undefined && ObjectHasOwn(described, 'value') &&
+        typeof described.value === 'number') {
+      const length = toLength(described.value);
+      checkCount('Array.from', length);
+      if (length <= kBuiltinElements) {
+        return ReflectApply(from, this, arguments);
+      }
+    }
+    // A subclass constructs its own result.
+    if (this !== ArrayCtor) return ReflectApply(from, this, arguments);
+    if (mapfn !== undefined && typeof mapfn !== 'function') {
+      throw new TypeErrorCtor(`${typeof mapfn} is not a function`);
+    }
+    const length = toLength(items.length);
+    checkCount('Array.from', length);
+    const out = new ArrayCtor(length);
+    for (let k = 0; k < length; k++) {
+      const value = mapfn === undefined ?
+          items[k] : ReflectApply(mapfn, thisArg, [items[k], k]);
+      ObjectDefineProperty(out, k, {
+        __proto__: null, value, writable: true, enumerable: true,
+        configurable: true,
+      });
+    }
+    out.length = length;
+    return out;
+  }, from);
+}
+
 const duet = Object.freeze({
   modules,
   host,

@@ -231,29 +231,47 @@ absl::Status Engine::Init(bool repl) {
     function->SetName(Str(isolate_, name));
     return native->Set(context, Str(isolate_, name), function).FromMaybe(false);
   };
-  bool ok = add("moduleFunction", &Engine::MakeModuleFunction) &&
-            add("hostFunction", &Engine::MakeHostFunction) &&
-            add("call", &Engine::CallCallback) &&
-            add("moduleNames", &Engine::ModuleNamesCallback) &&
-            add("moduleFunctions", &Engine::ModuleFunctionsCallback) &&
-            add("hostFunctionNames", &Engine::HostFunctionNamesCallback) &&
-            add("log", &Engine::LogCallback) &&
-            add("promiseState", &Engine::PromiseStateCallback) &&
-            add("isPromise",
-                [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-                  info.GetReturnValue().Set(info[0]->IsPromise());
-                }) &&
-            add("isDate",
-                [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-                  info.GetReturnValue().Set(info[0]->IsDate());
-                }) &&
-            add("isRegExp",
-                [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-                  info.GetReturnValue().Set(info[0]->IsRegExp());
-                }) &&
-            add("isError", [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-              info.GetReturnValue().Set(info[0]->IsNativeError());
-            });
+  bool ok =
+      add("moduleFunction", &Engine::MakeModuleFunction) &&
+      add("hostFunction", &Engine::MakeHostFunction) &&
+      add("call", &Engine::CallCallback) &&
+      add("moduleNames", &Engine::ModuleNamesCallback) &&
+      add("moduleFunctions", &Engine::ModuleFunctionsCallback) &&
+      add("hostFunctionNames", &Engine::HostFunctionNamesCallback) &&
+      add("log", &Engine::LogCallback) &&
+      add("promiseState", &Engine::PromiseStateCallback) &&
+      add("isPromise",
+          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+            info.GetReturnValue().Set(info[0]->IsPromise());
+          }) &&
+      add("isDate",
+          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+            info.GetReturnValue().Set(info[0]->IsDate());
+          }) &&
+      add("isRegExp",
+          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+            info.GetReturnValue().Set(info[0]->IsRegExp());
+          }) &&
+      add("isError",
+          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+            info.GetReturnValue().Set(info[0]->IsNativeError());
+          }) &&
+      add("isProxy",
+          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+            info.GetReturnValue().Set(info[0]->IsProxy());
+          }) &&
+      // The allocation guards (bootstrap.h) refuse a builtin call
+      // that would pass the heap cap: stopped like a heap-limit hit.
+      add("outOfMemory", [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+        From(info.GetIsolate())->MarkExhausted();
+      });
+  // At 8 bytes an element (a pointer or a double), more elements than this
+  // cannot fit under the cap.
+  ok = ok &&
+       native
+           ->Set(context, Str(isolate_, "heapCapElements"),
+                 v8::Number::New(isolate_, static_cast<double>(cap_bytes_ / 8)))
+           .FromMaybe(false);
   if (!ok) return absl::InternalError("could not set up the duet bindings");
 
   v8::ScriptOrigin origin(isolate_, Str(isolate_, kBootstrapResourceName));

@@ -161,7 +161,8 @@ class JsImplementation : public Implementation {
              ->Call(context, target.receiver.Get(isolate),
                     static_cast<int>(args.size()), argv)
              .ToLocal(&result)) {
-      return engine.StatusFromTryCatch(try_catch);
+      // A guard that refused an allocation stops the call and throws.
+      return Stopped(engine, scope, engine.StatusFromTryCatch(try_catch));
     }
     // An endless microtask chain is stopped like an endless loop: the call
     // did not finish, whatever it returned.

@@ -363,6 +363,74 @@ export function keepDoubles(n, times) {
 }
 )JS";
 
+constexpr char kSparseBuiltins[] = R"JS(
+export function fillSparse(n) { new Array(n).fill(0.5); return 1; }
+export function fillArrayLike(n) {
+  return Array.prototype.fill.call({length: n}, 1).length;
+}
+export function fromArrayLike(n) { return Array.from({length: n}).length; }
+export function fromGetter(n) {
+  return Array.from({get length() { return n; }}).length;
+}
+export function subclassFrom(n) {
+  class Sub extends Array {}
+  return Sub.from({length: n}).length;
+}
+export function ordinary() {
+  const big = new Array(1e7).fill(7);
+  const range = Array.from({length: 5}, (_, i) => i * i);
+  let reads = 0;
+  const counted = Array.from({get length() { reads++; return 3; }});
+  return [big.length, big[9999999], range, [1, 2, 3, 4].fill(0, 1, -1),
+          Array.prototype.fill.call({length: 2}, 'x'), counted.length, reads,
+          Array.prototype.fill.name, Array.prototype.fill.length,
+          Array.from.name, Array.from.length,
+          Object.keys(Array.prototype).length];
+}
+export function inc() { globalThis.count = (globalThis.count || 0) + 1; return globalThis.count; }
+)JS";
+
+// Array.prototype.fill and Array.from loop in C++ without looking for
+// termination on sparse arrays and array-likes; past V8's headroom that
+// aborted the process ("Fatal javascript OOM"). They are refused up front
+// (more elements than the cap holds) or run as a stoppable loop.
+TEST_F(JsLimitsTest, BuiltinsThatIgnoreTerminationStopAtTheCap) {
+  ASSERT_OK_AND_ASSIGN(
+      auto impl, LoadLimited("sparse.mjs", kSparseBuiltins, "sparse", 16));
+  for (const char* function : {"fillSparse", "fillArrayLike", "fromArrayLike",
+                               "fromGetter", "subclassFrom"}) {
+    EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(1)));
+    EXPECT_THAT(CallByName(*impl, function, {Value(40'000'000)}),
+                StatusIs(absl::StatusCode::kResourceExhausted,
+                         HasSubstr("heap limit of 16 MB")))
+        << function;
+  }
+  // The default cap (512 MB): 1e8 elements, which aborted after 8 s.
+  ASSERT_OK_AND_ASSIGN(
+      auto roomy, LoadLimited("sparse.mjs", kSparseBuiltins, "sparse", 512));
+  EXPECT_THAT(CallByName(*roomy, "fillSparse", {Value(100'000'000)}),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("heap limit of 512 MB")));
+  EXPECT_THAT(CallByName(*roomy, "fromArrayLike", {Value(4'294'967'295)}),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("heap limit of 512 MB")));
+}
+
+TEST_F(JsLimitsTest, GuardedBuiltinsBehaveAsTheSpecSays) {
+  ASSERT_OK_AND_ASSIGN(
+      auto impl, LoadLimited("sparse.mjs", kSparseBuiltins, "sparse", 512));
+  Value::Map array_like{
+      {"0", Value("x")}, {"1", Value("x")}, {"length", Value(2)}};
+  EXPECT_THAT(
+      CallByName(*impl, "ordinary", {}),
+      IsOkAndHolds(Value(Value::List{
+          Value(10'000'000), Value(7),
+          Value(Value::List{Value(0), Value(1), Value(4), Value(9), Value(16)}),
+          Value(Value::List{Value(1), Value(0), Value(0), Value(4)}),
+          Value(std::move(array_like)), Value(3), Value(1), Value("fill"),
+          Value(1), Value("from"), Value(1), Value(0)})));
+}
+
 TEST_F(JsLimitsTest, OneLargeAllocationOverTheCapIsResourceExhausted) {
   for (int64_t memory_mb : {16, 64}) {
     ASSERT_OK_AND_ASSIGN(
