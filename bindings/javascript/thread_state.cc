@@ -1,12 +1,12 @@
 #include "javascript/thread_state.h"
 
-#include <pthread.h>
-
 #include <algorithm>
 #include <atomic>
 #include <new>
 #include <utility>
 #include <vector>
+
+#include "duet/internal/stack.h"
 
 namespace duet::js {
 namespace {
@@ -96,25 +96,6 @@ ThreadRecords& Records() {
   return records;
 }
 
-struct ThreadStack {
-  uintptr_t low = 0;  // lowest usable address (the stack grows down)
-};
-
-ThreadStack CurrentThreadStack() {
-  ThreadStack stack;
-  pthread_attr_t attr;
-  if (pthread_getattr_np(pthread_self(), &attr) != 0) return stack;
-  void* address = nullptr;
-  size_t size = 0;
-  size_t guard = 0;
-  if (pthread_attr_getstack(&attr, &address, &size) == 0) {
-    pthread_attr_getguardsize(&attr, &guard);
-    stack.low = reinterpret_cast<uintptr_t>(address) + guard;
-  }
-  pthread_attr_destroy(&attr);
-  return stack;
-}
-
 }  // namespace
 
 ThreadRecord::~ThreadRecord() = default;  // Unpark() releases the pair
@@ -180,9 +161,9 @@ void DisposeWhenUnparked(const std::shared_ptr<ParkedThreads>& control,
 }
 
 uintptr_t StackLimitFor(uintptr_t sp) {
-  static thread_local ThreadStack stack = CurrentThreadStack();
+  uintptr_t low = internal::StackLow();
   uintptr_t limit = sp > kJsStackBudget ? sp - kJsStackBudget : 0;
-  if (stack.low != 0) limit = std::max(limit, stack.low + kStackReserve);
+  if (low != 0) limit = std::max(limit, low + kStackReserve);
   return limit;
 }
 

@@ -1,7 +1,5 @@
 #include "duet/internal/conversion_guard.h"
 
-#include <pthread.h>
-
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -9,25 +7,6 @@
 
 namespace duet::internal {
 namespace {
-
-struct StackBounds {
-  uintptr_t low = 0;  // lowest usable address; 0 when unknown
-};
-
-StackBounds CurrentStackBounds() {
-  StackBounds bounds;
-  pthread_attr_t attributes;
-  if (pthread_getattr_np(pthread_self(), &attributes) != 0) return bounds;
-  void* address = nullptr;
-  size_t size = 0;
-  size_t guard = 0;
-  if (pthread_attr_getstack(&attributes, &address, &size) == 0) {
-    pthread_attr_getguardsize(&attributes, &guard);
-    bounds.low = reinterpret_cast<uintptr_t>(address) + guard;
-  }
-  pthread_attr_destroy(&attributes);
-  return bounds;
-}
 
 // A path shortened for a message: a 900-level path says no more than its
 // first levels do. Cut on a UTF-8 character boundary.
@@ -50,14 +29,6 @@ std::string Megabytes(size_t bytes) {
 }
 
 }  // namespace
-
-uintptr_t StackRemaining() {
-  thread_local const StackBounds bounds = CurrentStackBounds();
-  char marker;
-  uintptr_t here = reinterpret_cast<uintptr_t>(&marker);
-  if (bounds.low == 0 || here < bounds.low) return UINTPTR_MAX;
-  return here - bounds.low;
-}
 
 absl::Status ConversionGuard::Error(std::string_view path,
                                     std::string_view value) const {

@@ -12,8 +12,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "duet/internal/conversion_guard.h"
 #include "duet/internal/identifier.h"
+#include "duet/internal/stack.h"
 #include "duet/internal/status_macros.h"
 #include "duet/internal/strings.h"
 

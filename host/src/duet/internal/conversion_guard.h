@@ -30,6 +30,7 @@
 #include "absl/status/status.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "duet/internal/stack.h"
 
 namespace duet::internal {
 
@@ -40,10 +41,6 @@ inline constexpr uintptr_t kConversionStackReserve = 64 * 1024;
 
 // Nodes converted between two reads of the clock.
 inline constexpr uint32_t kNodesPerClockRead = 4096;
-
-// Bytes left on this thread's stack below the caller's frame (the guard
-// page excluded); UINTPTR_MAX when the stack's bounds are unknown.
-uintptr_t StackRemaining();
 
 class ConversionGuard {
  public:
