@@ -25,17 +25,20 @@
 #include "gtest/gtest.h"
 #include "javascript/javascript_runtime.h"
 #include "python/python_runtime.h"
+#include "testing/bounded.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 
 namespace duet {
 namespace {
 
+using ::duet::testing::kHangBound;
+using ::duet::testing::PipeGate;
+using ::duet::testing::RunBounded;
 using ::duet::testing::StatusIs;
 using ::duet::testing::TempDir;
 
 // Far past anything the fixed code needs; only turns a hang into a failure.
-constexpr absl::Duration kHangBound = absl::Seconds(30);
 
 constexpr char kHolderSource[] = R"PY(
 import ctypes
@@ -83,43 +86,6 @@ export function spin() {
 }
 )JS";
 
-// Runs `body` on its own thread; if it is still running after kHangBound a
-// thread is stuck inside an engine, so the test fails by ending the process.
-void RunBounded(const std::function<void()>& body) {
-  auto done = std::make_shared<absl::Notification>();
-  std::thread runner([body, done] {
-    body();
-    done->Notify();
-  });
-  if (!done->WaitForNotificationWithTimeout(kHangBound)) {
-    std::cerr << "[  FAILED  ] "
-              << ::testing::UnitTest::GetInstance()->current_test_info()->name()
-              << ": still running after " << kHangBound << std::endl;
-    std::_Exit(1);
-  }
-  runner.join();
-}
-
-// A pipe whose read end a plugin blocks on; Release() lets it go.
-class Gate {
- public:
-  Gate() { EXPECT_EQ(::pipe(fds_), 0); }
-  ~Gate() {
-    Release();
-    ::close(fds_[0]);
-  }
-  Value read_fd() const { return Value(int64_t{fds_[0]}); }
-  void Release() {
-    if (fds_[1] < 0) return;
-    EXPECT_EQ(::write(fds_[1], "x", 1), 1);
-    ::close(fds_[1]);
-    fds_[1] = -1;
-  }
-
- private:
-  int fds_[2] = {-1, -1};
-};
-
 class EngineLimitsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -144,13 +110,14 @@ class EngineLimitsTest : public ::testing::Test {
 };
 
 TEST_F(EngineLimitsTest, JavaScriptDeadlineHoldsWhilePythonKeepsTheGil) {
-  Gate gate;
+  PipeGate gate;
   std::atomic<bool> python_returned{false};
   absl::StatusOr<Value> held;
   std::thread python([&] {
     // Its own deadline passes too, and must not hold up the watchdog.
-    held = host_->Call("holder", "hold_then_return", {gate.read_fd()},
-                       {absl::Milliseconds(50)});
+    held =
+        host_->Call("holder", "hold_then_return",
+                    {Value(int64_t{gate.read_fd()})}, {absl::Milliseconds(50)});
     python_returned = true;
   });
   holding_.WaitForNotification();
@@ -177,11 +144,12 @@ TEST_F(EngineLimitsTest, JavaScriptDeadlineHoldsWhilePythonKeepsTheGil) {
 }
 
 TEST_F(EngineLimitsTest, InterruptReturnsWhilePythonKeepsTheGil) {
-  Gate gate;
+  PipeGate gate;
   std::atomic<bool> python_returned{false};
   absl::StatusOr<Value> held;
   std::thread python([&] {
-    held = host_->Call("holder", "hold_then_loop", {gate.read_fd()});
+    held = host_->Call("holder", "hold_then_loop",
+                       {Value(int64_t{gate.read_fd()})});
     python_returned = true;
   });
   holding_.WaitForNotification();

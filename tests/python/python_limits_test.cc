@@ -38,6 +38,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "python/python_runtime.h"
+#include "testing/bounded.h"
 #include "testing/recording_services.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
@@ -48,7 +49,10 @@ namespace duet {
 namespace {
 
 namespace fs = std::filesystem;
+using ::duet::testing::kHangBound;
+using ::duet::testing::PipeGate;
 using ::duet::testing::RecordingServices;
+using ::duet::testing::RunBounded;
 using ::duet::testing::StatusIs;
 using ::duet::testing::TempDir;
 using ::testing::HasSubstr;
@@ -64,7 +68,6 @@ MATCHER_P(IsOkAndHolds, expected,
 }
 
 // Far past anything the fixed code needs; only turns a hang into a failure.
-constexpr absl::Duration kHangBound = absl::Seconds(30);
 
 constexpr char kStubbornSource[] = R"PY(
 import ctypes
@@ -105,44 +108,6 @@ def hold_gil(fd):
 def ok():
     return "ok"
 )PY";
-
-// Runs `body` on its own thread; when it has not finished within
-// kHangBound the process cannot be cleaned up (a thread is stuck in
-// Python), so the test fails by ending the process.
-void RunBounded(const std::function<void()>& body) {
-  auto done = std::make_shared<absl::Notification>();
-  std::thread runner([body, done] {
-    body();
-    done->Notify();
-  });
-  if (!done->WaitForNotificationWithTimeout(kHangBound)) {
-    std::cerr << "[  FAILED  ] "
-              << ::testing::UnitTest::GetInstance()->current_test_info()->name()
-              << ": still running after " << kHangBound << std::endl;
-    std::_Exit(1);
-  }
-  runner.join();
-}
-
-// A pipe whose read end a plugin blocks on; Release() lets it go.
-class Gate {
- public:
-  Gate() { EXPECT_EQ(::pipe(fds_), 0); }
-  ~Gate() {
-    Release();
-    ::close(fds_[0]);
-  }
-  int read_fd() const { return fds_[0]; }
-  void Release() {
-    if (fds_[1] < 0) return;
-    EXPECT_EQ(::write(fds_[1], "x", 1), 1);
-    ::close(fds_[1]);
-    fds_[1] = -1;
-  }
-
- private:
-  int fds_[2] = {-1, -1};
-};
 
 class PythonLimitsTest : public ::testing::Test {
  protected:
@@ -256,7 +221,7 @@ TEST_F(PythonLimitsTest, TopLevelLoopFailsToLoadAtTheLoadLimit) {
 
 TEST_F(PythonLimitsTest, InterruptReturnsWhileACallHoldsTheGilInC) {
   ASSERT_OK_AND_ASSIGN(auto plugin, Load("stubborn", kStubbornSource));
-  Gate gate;
+  PipeGate gate;
   std::atomic<bool> call_returned{false};
   absl::StatusOr<Value> result;
   std::thread call([&] {
@@ -282,7 +247,7 @@ TEST_F(PythonLimitsTest, InterruptReturnsWhileACallHoldsTheGilInC) {
 
 TEST_F(PythonLimitsTest, WatchdogRunsOtherDeadlinesWhileACallHoldsTheGilInC) {
   ASSERT_OK_AND_ASSIGN(auto plugin, Load("stubborn", kStubbornSource));
-  Gate gate;
+  PipeGate gate;
   std::atomic<bool> call_returned{false};
   absl::StatusOr<Value> result;
   std::thread call([&] {
