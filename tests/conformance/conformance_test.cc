@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "javascript/javascript_runtime.h"
 #include "python/python_runtime.h"
+#include "testing/sanitizers.h"
 #include "testing/status_matchers.h"
 
 namespace duet {
@@ -292,7 +293,7 @@ TEST_P(ConformanceTest, DeepValuesOnASmallStackAreErrorsNotCrashes) {
   ASSERT_OK(Probe("echo", {1}));
   absl::StatusOr<Value> returned;
   absl::StatusOr<Value> sent;
-  RunOnThreadWithStack(256 * 1024, [&] {
+  RunOnThreadWithStack(256 * 1024 * testing::kStackScale, [&] {
     returned =
         Eval("__import__('functools').reduce(lambda a, _: [a], range(998), [])",
              "(() => { let a = []; for (let i = 0; i < 998; i++) a = [a]; "

@@ -31,6 +31,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "duet/duet.h"
+#include "testing/sanitizers.h"
 
 namespace {
 
@@ -304,7 +305,7 @@ std::string DeepResultOnSmallStack(const fs::path& dir, size_t stack_kb) {
   std::unique_ptr<Host> host = NewHost();
   LoadPlugin(*host, dir / "nested");
   absl::Status on_small_stack;
-  RunOnStack(stack_kb * 1024, [&] {
+  RunOnStack(stack_kb * 1024 * duet::testing::kStackScale, [&] {
     // Only the status leaves this thread: a value this deep is dropped
     // here too, which must not overflow the stack either.
     on_small_stack = host->Call("nested", "deep", {}).status();
