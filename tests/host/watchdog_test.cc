@@ -70,7 +70,13 @@ TEST(WatchdogTest, DisarmWaitsForARunningCallback) {
 TEST(WatchdogTest, InfiniteDeadlinesArmNothing) {
   Watchdog::Ticket ticket =
       Watchdog::Shared().Arm(absl::InfiniteFuture(), [] { FAIL(); });
+  EXPECT_FALSE(ticket.armed());
   EXPECT_FALSE(ticket.Disarm());
+  Watchdog::Ticket finite =
+      Watchdog::Shared().Arm(absl::Now() + absl::Hours(1), [] { FAIL(); });
+  EXPECT_TRUE(finite.armed());
+  EXPECT_FALSE(finite.Disarm());
+  EXPECT_FALSE(finite.armed());
 }
 
 }  // namespace

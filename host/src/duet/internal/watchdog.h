@@ -45,6 +45,9 @@ class Watchdog {
     Ticket& operator=(Ticket&& other) noexcept;
     ~Ticket() { Disarm(); }
 
+    // Whether a callback is armed (and not yet disarmed) for this ticket.
+    bool armed() const { return watchdog_ != nullptr; }
+
     // Cancels the callback, waiting for it to finish if it is running now,
     // so it must not be called while holding a lock the callback needs.
     // Returns whether the callback ran (the deadline passed).
