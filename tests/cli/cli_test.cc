@@ -757,7 +757,8 @@ TEST(CliRepl, CompareTimeCheckAndMore) {
                              "/errors\n"
                              "thrower.ok()\n"
                              ":help compare\n"
-                             ":bench greeter.greet('z')\n");
+                             ":bench greeter.greet('z')\n"
+                             ":list\n");
   EXPECT_EQ(r.exit_code, 0) << Explain(r);
   EXPECT_THAT(r.out,
               ContainsRegex("LANGUAGE +RESULT +TIME\n"
@@ -773,7 +774,9 @@ TEST(CliRepl, CompareTimeCheckAndMore) {
   EXPECT_THAT(r.out, HasSubstr("usage: :compare MODULE.FN(ARGS...)"));
   EXPECT_THAT(r.out, HasSubstr("greeter.greet(\"z\"): 300 ms per "
                                "implementation"));
-  // The bench's baseline plugin stays out of sight.
+  // The bench's baseline plugin stays out of sight, also in :list after it.
+  EXPECT_THAT(r.out, ContainsRegex("MODULE +ACTIVE +IMPLEMENTATIONS"))
+      << Explain(r);
   EXPECT_THAT(r.out, Not(HasSubstr("_duet_baseline")));
 }
 
