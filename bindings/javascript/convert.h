@@ -1,4 +1,4 @@
-// duet::Value <-> V8 values, following the table in DESIGN.md.
+// duet::Value <-> V8 values, following the table in docs/values.md.
 //
 // Both directions name the path inside the value on failure (args[0].x) and
 // never leave a JavaScript exception pending of their own; a getter or Proxy

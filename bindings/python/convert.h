@@ -1,5 +1,6 @@
-// duet::Value <-> Python objects, per the table in DESIGN.md. The hot path of
-// every call, so it speaks the raw CPython API. Both directions need the GIL.
+// duet::Value <-> Python objects, per the table in docs/values.md. The hot path
+// of every call, so it speaks the raw CPython API. Both directions need the
+// GIL.
 //
 //   internal::ValuePath path("args");
 //   Value value;

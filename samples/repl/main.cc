@@ -6,7 +6,7 @@
 //   duet bench textstats.summary '"a b c"'
 //   duet repl --lang js                interactive prompt
 //
-// See `duet --help` and DESIGN.md, "The duet command".
+// See `duet --help` and README.md, "The duet command".
 #include <unistd.h>
 
 #include <string>

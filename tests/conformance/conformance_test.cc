@@ -1,5 +1,5 @@
 // One body of tests, run against both engines: the value mapping of
-// DESIGN.md, conversion errors with paths, and script errors.
+// docs/values.md, conversion errors with paths, and script errors.
 //
 // ExpectEval(code, value) evaluates `code` in the engine under test (through
 // the probe plugin's evaluate()) and compares what arrives in C++;
@@ -137,7 +137,7 @@ TEST_P(ConformanceTest, FloatEdgesStayFloats) {
 TEST_P(ConformanceTest, IntegralFloatsComeBackFromJavaScriptAsInts) {
   absl::StatusOr<Value> three = Probe("echo", {3.0});
   ASSERT_OK(three);
-  // The one lossy row of DESIGN.md: JavaScript has a single number type.
+  // The one lossy row of docs/values.md: JavaScript has a single number type.
   EXPECT_EQ(*three, is_js() ? Value(3) : Value(3.0));
   EXPECT_TRUE(EquivalentByValue(*three, Value(3.0)));
 }

@@ -1,6 +1,6 @@
 // libFuzzer: a JSON-shaped value sent into each engine and back is the same
-// value (JavaScript may turn an integral float into an int, which DESIGN.md
-// allows), or a clean InvalidArgument error — never a crash.
+// value (JavaScript may turn an integral float into an int, which
+// docs/values.md allows), or a clean InvalidArgument error — never a crash.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

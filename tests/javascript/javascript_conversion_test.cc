@@ -1,4 +1,4 @@
-// duet::Value <-> JavaScript, both ways, per DESIGN.md's table.
+// duet::Value <-> JavaScript, both ways, per the table in docs/values.md.
 #include <cmath>
 #include <cstdint>
 #include <limits>

@@ -1,15 +1,21 @@
 // Errors: every fallible duet call returns absl::Status or absl::StatusOr<T>.
 //
-// Codes (DESIGN.md):
+// Codes (docs/errors.md says when each is used):
 //   kUnknown            a script raised or threw; a ScriptError payload says
 //                       which language, exception type, message and stack.
 //   kNotFound           unknown module, function, implementation or plugin.
 //   kInvalidArgument    bad arguments, an unconvertible value (the message
 //                       names the path inside it, e.g. args[0].items[3]), a
-//                       bad manifest (the message names file and line).
+//                       bad manifest (the message names file and line), a
+//                       syntax error at load.
 //   kFailedPrecondition a language the module has no implementation for.
 //   kDeadlineExceeded   a call ran past its time limit.
-//   kResourceExhausted  a call ran past its memory limit.
+//   kResourceExhausted  a call ran past its memory limit or value budget,
+//                       or nested too deep.
+//   kCancelled          Host::Interrupt stopped the call, or the host is
+//                       shutting down.
+// A ScriptError payload may ride on other codes too (a syntax error, a
+// stopped Python call): ask GetScriptError rather than testing the code.
 //
 //   absl::StatusOr<duet::Value> result = host->Call("greeter", "greet", {1});
 //   if (auto error = duet::GetScriptError(result.status())) {

@@ -1,5 +1,5 @@
-// plugin.toml: a directory plugin's manifest (see DESIGN.md, "Plugins on
-// disk").
+// plugin.toml: a directory plugin's manifest (docs/plugins.md describes
+// every key).
 //
 //   absl::StatusOr<duet::ParsedManifest> parsed =
 //       duet::ParseManifestFile("plugins/greeter/plugin.toml");

@@ -2,7 +2,7 @@
 //
 // A Value is a deep-copied tree: null, bool, int (int64), float (double),
 // string (UTF-8), bytes, list, or map (string keys, insertion order kept).
-// DESIGN.md holds the mapping to each engine's types.
+// docs/values.md holds the mapping to each engine's types.
 //
 //   duet::Value point = duet::Value::Map{{"x", 1}, {"y", 2.5}};
 //   point.as_map().Set("label", "origin");
