@@ -5,9 +5,12 @@
 #include <atomic>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
@@ -190,6 +193,36 @@ bool IsWithin(const std::filesystem::path& path,
     if (p == path.end() || *d != *p) return false;
   }
   return true;
+}
+
+// A script exception raised while a plugin loads, reworded to start with
+// where it was raised in the plugin's own files ("greeter.py:3: ValueError:
+// ..."), as a load failure's message does for every other cause. The code
+// and the ScriptError payload stay.
+absl::Status WhereLoadFailed(absl::Status status,
+                             const ImplementationSpec& spec) {
+  std::optional<ScriptError> error = GetScriptError(status);
+  if (!error) return status;  // already names its file (syntax, missing...)
+  const StackFrame* where = nullptr;
+  for (const StackFrame& frame : error->stack) {
+    std::error_code ignored;
+    std::filesystem::path file =
+        std::filesystem::weakly_canonical(frame.file, ignored);
+    std::filesystem::path root = std::filesystem::weakly_canonical(
+        spec.single_file ? spec.entry.parent_path() : spec.root, ignored);
+    if (frame.line > 0 && IsWithin(file, root)) {
+      where = &frame;
+      break;
+    }
+  }
+  if (where == nullptr) return status;
+  std::string prefix = absl::StrCat(where->file, ":", where->line, ": ");
+  if (absl::StartsWith(status.message(), prefix)) return status;
+  absl::Status out(status.code(), absl::StrCat(prefix, status.message()));
+  status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
+    out.SetPayload(url, payload);
+  });
+  return out;
 }
 
 absl::Status CheckOptions(const HostOptions& options) {
@@ -495,11 +528,14 @@ class Host::Impl : public HostServices {
       ImplementationSpec spec =
           MakeSpec(manifest.name, entry, root,
                    /*single_file=*/false, manifest.limits);
-      DUET_ASSIGN_OR_RETURN(std::unique_ptr<Implementation> implementation,
-                            runtime->Load(spec));
+      absl::StatusOr<std::unique_ptr<Implementation>> implementation =
+          runtime->Load(spec);
+      if (!implementation.ok()) {
+        return WhereLoadFailed(implementation.status(), spec);
+      }
       state.files[LanguageIndex(language)] = entry;
       state.implementations[LanguageIndex(language)] =
-          std::move(implementation);
+          *std::move(implementation);
     }
     std::vector<Language> languages = state.Languages();
     if (languages.empty()) {
@@ -557,11 +593,14 @@ class Host::Impl : public HostServices {
     // The file is the whole plugin: it reaches no sibling file.
     ImplementationSpec spec =
         MakeSpec(name, entry, entry, /*single_file=*/true, Limits());
-    DUET_ASSIGN_OR_RETURN(std::unique_ptr<Implementation> implementation,
-                          runtime->Load(spec));
+    absl::StatusOr<std::unique_ptr<Implementation>> implementation =
+        runtime->Load(spec);
+    if (!implementation.ok()) {
+      return WhereLoadFailed(implementation.status(), spec);
+    }
     Language language = runtime->language();
     state.files[LanguageIndex(language)] = entry;
-    state.implementations[LanguageIndex(language)] = std::move(implementation);
+    state.implementations[LanguageIndex(language)] = *std::move(implementation);
     state.default_language = language;
     return absl::OkStatus();
   }

@@ -242,13 +242,26 @@ TEST_F(HostTest, OneBrokenPluginDoesNotStopTheOthers) {
   EXPECT_THAT(problem(2),
               AllOf(HasSubstr("missing_file/plugin.toml:3: the python "
                               "implementation 'gone.py' does not exist")));
-  EXPECT_THAT(problem(3), HasSubstr("RuntimeError: boom at import"));
+  // An exception at import names where it was raised.
+  EXPECT_THAT(problem(3),
+              HasSubstr("raises.py:1: RuntimeError: boom at import"));
   EXPECT_TRUE(GetScriptError(report.problems[3].status).has_value());
   EXPECT_THAT(problem(4), HasSubstr("syntax.js:2: SyntaxError"));
-  // Calling a module whose plugin failed says why, not just "no module".
+  // Calling a module whose plugin failed says why and where, not just "no
+  // module".
   EXPECT_THAT(host_->Call("partial", "f", {}),
               StatusIs(absl::StatusCode::kNotFound,
                        HasSubstr("module 'partial' failed to load: ")));
+  EXPECT_THAT(host_->Call("partial", "f", {}),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("missing_export/plugin.toml:6: declared "
+                                 "export 'g' is missing")));
+  EXPECT_THAT(host_->Call("raises", "f", {}),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("module 'raises' failed to load: ")));
+  EXPECT_THAT(host_->Call("raises", "f", {}),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("raises.py:1: RuntimeError: boom at import")));
   // Each problem was logged as an error too.
   int errors = 0;
   for (const LogLine& line : logs()) errors += line.level == LogLevel::kError;
