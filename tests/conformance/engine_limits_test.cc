@@ -182,5 +182,44 @@ TEST_F(EngineLimitsTest, DestroyingTheHostWithAStubbornPythonCallFinishes) {
   EXPECT_THAT(result, StatusIs(absl::StatusCode::kCancelled, ::testing::_));
 }
 
+// The memory limits reach the engine through the Host: a plugin's own
+// [limits] memory_mb, else HostOptions::default_memory_mb.
+TEST(HostMemoryLimitsTest, ManifestAndHostDefaultCapTheHeap) {
+  TempDir dir;
+  constexpr char kGrower[] = R"JS(
+export function grow(mb) {
+  const kept = [];
+  for (let i = 0; i < mb; i++) kept.push(new Array(1 << 17).fill(i + 0.5));
+  return kept.length;
+}
+)JS";
+  dir.Write("capped/plugin.toml",
+            "name = \"capped\"\n[implementations]\njavascript = "
+            "\"grower.js\"\n[limits]\nmemory_mb = 24\n");
+  dir.Write("capped/grower.js", kGrower);
+  dir.Write("uncapped/plugin.toml",
+            "name = \"uncapped\"\n[implementations]\njavascript = "
+            "\"grower.js\"\n");
+  dir.Write("uncapped/grower.js", kGrower);
+  HostOptions options;
+  options.log_sink = [](LogLevel, std::string_view, std::string_view) {};
+  options.default_memory_mb = 40;
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<Host> host,
+      Host::CreateWithRuntimes(std::move(options), {CreateJavaScriptRuntime}));
+  ASSERT_OK(host->LoadPlugins(dir.path()));
+  // 1 MB of doubles per step: 8 fit under 24 MB, 64 fit under neither cap.
+  EXPECT_THAT(host->Call("capped", "grow", {Value(8)}),
+              ::testing::Eq(absl::StatusOr<Value>(Value(8))));
+  EXPECT_THAT(host->Call("capped", "grow", {Value(64)}),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       ::testing::HasSubstr("heap limit of 24 MB")));
+  EXPECT_THAT(host->Call("uncapped", "grow", {Value(16)}),
+              ::testing::Eq(absl::StatusOr<Value>(Value(16))));
+  EXPECT_THAT(host->Call("uncapped", "grow", {Value(64)}),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       ::testing::HasSubstr("heap limit of 40 MB")));
+}
+
 }  // namespace
 }  // namespace duet
