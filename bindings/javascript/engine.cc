@@ -11,6 +11,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "duet/host.h"
 #include "duet/internal/conversion_guard.h"
 #include "duet/internal/status_macros.h"
 #include "duet/internal/strings.h"
@@ -917,21 +918,16 @@ void Engine::HostFunctionCallback(
 
 void Engine::CallCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Engine* engine = From(info.GetIsolate());
-  std::string name = info.Length() > 0 && info[0]->IsString()
+  std::string text = info.Length() > 0 && info[0]->IsString()
                          ? ArgString(info, 0)
                          : std::string();
-  size_t dot = name.find('.');
-  if (dot == std::string::npos || dot == 0 || dot + 1 == name.size()) {
-    engine->ThrowStatus(absl::InvalidArgumentError(absl::StrCat(
-        "duet.call expects \"module.function\" as its first argument, got ",
-        info.Length() > 0 ? Utf8Lossy(info.GetIsolate(), info[0])
-                          : "nothing")));
+  absl::StatusOr<QualifiedName> name = SplitQualifiedName(text);
+  if (!name.ok()) {
+    engine->ThrowStatus(name.status());
     return;
   }
-  std::string module = name.substr(0, dot);
-  std::string function = name.substr(dot + 1);
   engine->CallOut(info, 1, [&](absl::Span<const Value> args) {
-    return engine->services_.CallModule(module, function, args);
+    return engine->services_.CallModule(name->module, name->function, args);
   });
 }
 

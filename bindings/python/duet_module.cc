@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "call_context.h"
 #include "convert.h"
+#include "duet/host.h"
 #include "duet/internal/value_path.h"
 #include "entry.h"
 #include "errors.h"
@@ -97,11 +98,10 @@ LogLevel LevelFromIndex(int level) {
   }
 }
 
-py::object CallModule(py::handle module, py::handle function,
-                      const py::tuple& args) {
+py::object CallModuleFunction(std::string_view module_name,
+                              std::string_view function_name,
+                              const py::tuple& args) {
   CallContext& context = RequireContext();
-  std::string module_name = NameArgument(module, "module name");
-  std::string function_name = NameArgument(function, "function name");
   std::vector<Value> values = ArgumentsToValues(args);
   absl::StatusOr<Value> result;
   {
@@ -111,6 +111,22 @@ py::object CallModule(py::handle module, py::handle function,
   // Stopped while the host ran the call: stop here, whatever it returned.
   if (SetErrorIfStopped()) throw py::error_already_set();
   return ResultToPython(result);
+}
+
+// duet.modules.<module>.<function>(...).
+py::object CallModule(py::handle module, py::handle function,
+                      const py::tuple& args) {
+  std::string module_name = NameArgument(module, "module name");
+  std::string function_name = NameArgument(function, "function name");
+  return CallModuleFunction(module_name, function_name, args);
+}
+
+// duet.call("module.function", ...), split as the host splits it.
+py::object CallQualified(py::handle qualified, const py::tuple& args) {
+  std::string text = NameArgument(qualified, "duet.call() name");
+  absl::StatusOr<QualifiedName> name = SplitQualifiedName(text);
+  if (!name.ok()) return ResultToPython(name.status());
+  return CallModuleFunction(name->module, name->function, args);
 }
 
 py::object CallHost(py::handle name, const py::tuple& args) {
@@ -197,6 +213,7 @@ void Write(int stream, py::handle text) {
 
 void DefineNativeFunctions(py::module_& native) {
   native.def("call_module", &CallModule);
+  native.def("call_qualified", &CallQualified);
   native.def("call_host", &CallHost);
   native.def("module_names", &ModuleNames);
   native.def("module_functions", &ModuleFunctions);

@@ -202,10 +202,7 @@ def call(name, *args):
     """duet.call("module.function", *args)."""
     if not isinstance(name, str):
         raise TypeError(f"duet.call() name must be str, not {type(name).__name__}")
-    module, _, function = name.rpartition(".")
-    if not module or not function:
-        raise ValueError(f"duet.call() expects 'module.function', got {name!r}")
-    return _native.call_module(module, function, args)
+    return _native.call_qualified(name, args)
 
 
 def log(*args, level="info"):

@@ -1056,17 +1056,23 @@ absl::StatusOr<Value> Host::Call(std::string_view module,
   return impl_->Call(module, function, args, options);
 }
 
-absl::StatusOr<Value> Host::Call(std::string_view qualified_name,
-                                 absl::Span<const Value> args) {
-  size_t dot = qualified_name.rfind('.');
+absl::StatusOr<QualifiedName> SplitQualifiedName(
+    std::string_view qualified_name) {
+  size_t dot = qualified_name.find('.');
   if (dot == std::string_view::npos || dot == 0 ||
       dot + 1 == qualified_name.size()) {
     return absl::InvalidArgumentError(
         absl::StrCat("'", ToAbsl(qualified_name),
                      "' is not MODULE.FUNCTION (e.g. greeter.greet)"));
   }
-  return impl_->Call(qualified_name.substr(0, dot),
-                     qualified_name.substr(dot + 1), args, CallOptions());
+  return QualifiedName{qualified_name.substr(0, dot),
+                       qualified_name.substr(dot + 1)};
+}
+
+absl::StatusOr<Value> Host::Call(std::string_view qualified_name,
+                                 absl::Span<const Value> args) {
+  DUET_ASSIGN_OR_RETURN(QualifiedName name, SplitQualifiedName(qualified_name));
+  return impl_->Call(name.module, name.function, args, CallOptions());
 }
 
 absl::StatusOr<Value> Host::CallImplementation(std::string_view module,

@@ -32,11 +32,9 @@ struct Target {
 };
 
 std::optional<Target> ParseTarget(const std::string& text) {
-  size_t dot = text.find('.');
-  if (dot == std::string::npos || dot == 0 || dot + 1 == text.size()) {
-    return std::nullopt;
-  }
-  return Target{text.substr(0, dot), text.substr(dot + 1)};
+  absl::StatusOr<QualifiedName> name = SplitQualifiedName(text);
+  if (!name.ok()) return std::nullopt;
+  return Target{std::string(name->module), std::string(name->function)};
 }
 
 // Parses JSON_ARG... (args[first..]); on an error prints one line and

@@ -347,6 +347,20 @@ TEST_P(ConformanceTest, ConversionsStopAtTheCallsDeadline) {
   ASSERT_OK(Eval("kept.clear()", "(kept = {}, null)"));
 }
 
+// duet.call splits "module.function" as the host does, in both languages:
+// at the first dot, with one message for a name that has none.
+TEST_P(ConformanceTest, DuetCallSplitsNamesLikeTheHost) {
+  EXPECT_THAT(
+      Probe("call", {Value("probe.echo"), Value(Value::List{Value(7)})}),
+      ::testing::Eq(absl::StatusOr<Value>(Value(7))));
+  EXPECT_THAT(Probe("call", {Value("probe"), Value(Value::List{})}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("'probe' is not MODULE.FUNCTION")));
+  EXPECT_THAT(Probe("call", {Value("probe.echo.x"), Value(Value::List{})}),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("has no function 'echo.x'")));
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, ConformanceTest,
                          ::testing::Values(Language::kPython,
                                            Language::kJavaScript),

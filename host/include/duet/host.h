@@ -94,6 +94,17 @@ struct LoadReport {
   std::vector<std::string> warnings;  // also sent to the log sink
 };
 
+// A function's name as duet.call(), Host::Call(qualified_name) and the
+// command line take it: "module.function", split at the first dot (module
+// names never contain one). kInvalidArgument naming the text when there is
+// no dot or either side is empty. The views point into `qualified_name`.
+struct QualifiedName {
+  std::string_view module;
+  std::string_view function;
+};
+absl::StatusOr<QualifiedName> SplitQualifiedName(
+    std::string_view qualified_name);
+
 class Host {
  public:
   // A host with the engines built into duet::duet (Python and JavaScript).
