@@ -36,6 +36,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "duet/error.h"
+#include "duet/internal/spin_lock.h"
 #include "duet/internal/watchdog.h"
 #include "duet/runtime.h"
 #include "javascript/budget_allocator.h"
@@ -58,37 +59,8 @@ bool IsPendingException(const absl::Status& status);
 
 class Engine;
 
-// A lock for the few instructions that update a frame's stop state: taken
-// twice per call, where absl::Mutex (deadlock detection in Debian's build)
-// costs far more. Contended only by the watchdog or Interrupt.
-class ABSL_LOCKABLE SpinLock {
- public:
-  void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() {
-    while (locked_.exchange(true, std::memory_order_acquire)) {
-      while (locked_.load(std::memory_order_relaxed)) std::this_thread::yield();
-    }
-  }
-  void Unlock() ABSL_UNLOCK_FUNCTION() {
-    locked_.store(false, std::memory_order_release);
-  }
-
- private:
-  std::atomic<bool> locked_{false};
-};
-
-class ABSL_SCOPED_LOCKABLE SpinLockHolder {
- public:
-  explicit SpinLockHolder(SpinLock* lock) ABSL_EXCLUSIVE_LOCK_FUNCTION(lock)
-      : lock_(lock) {
-    lock_->Lock();
-  }
-  ~SpinLockHolder() ABSL_UNLOCK_FUNCTION() { lock_->Unlock(); }
-  SpinLockHolder(const SpinLockHolder&) = delete;
-  SpinLockHolder& operator=(const SpinLockHolder&) = delete;
-
- private:
-  SpinLock* lock_;
-};
+using internal::SpinLock;
+using internal::SpinLockHolder;
 
 // Why an engine stopped a frame.
 enum class StopReason { kNone, kDeadline, kInterrupt, kMemory };

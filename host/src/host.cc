@@ -16,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "duet/internal/identifier.h"
+#include "duet/internal/spin_lock.h"
 #include "duet/internal/stack.h"
 #include "duet/internal/status_macros.h"
 #include "duet/internal/strings.h"
@@ -111,37 +112,23 @@ class Module {
   }
 
   std::shared_ptr<const ModuleState> state() const {
-    SpinGuard guard(state_lock_);
+    internal::SpinLockHolder guard(&state_lock_);
     return state_;
   }
   // Returns the replaced state so the caller destroys it outside the lock.
   std::shared_ptr<const ModuleState> Publish(
       std::shared_ptr<const ModuleState> state) {
-    SpinGuard guard(state_lock_);
+    internal::SpinLockHolder guard(&state_lock_);
     std::swap(state_, state);
     return state;
   }
 
  private:
-  // Held for a pointer copy only; cheaper than a mutex on the call path.
-  class SpinGuard {
-   public:
-    explicit SpinGuard(std::atomic<bool>& lock) : lock_(lock) {
-      while (lock_.exchange(true, std::memory_order_acquire)) {
-        while (lock_.load(std::memory_order_relaxed)) {
-        }
-      }
-    }
-    ~SpinGuard() { lock_.store(false, std::memory_order_release); }
-
-   private:
-    std::atomic<bool>& lock_;
-  };
-
   const std::string name_;
   std::atomic<Language> active_{Language::kPython};
-  mutable std::atomic<bool> state_lock_{false};
-  std::shared_ptr<const ModuleState> state_;
+  // Held for a pointer copy only.
+  mutable internal::SpinLock state_lock_;
+  std::shared_ptr<const ModuleState> state_ ABSL_GUARDED_BY(state_lock_);
 };
 
 using ModuleTable = absl::flat_hash_map<std::string, Module*>;
