@@ -171,6 +171,8 @@ TEST(PythonThreadChild, FirstUseOnAThreadThatExited) {
 
 // Started on thread A, which exits; the last lease goes on thread B, which
 // finalises; then the main thread starts a fresh interpreter and uses it.
+// The main thread, which imported threading in that interpreter, is still
+// running when it is finalised (at the end of this test).
 TEST(PythonThreadChild, FinalisedOnAnotherThreadThenRestarted) {
   SKIP_UNLESS_CHILD();
   RecordingServices services;
