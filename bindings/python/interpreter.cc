@@ -5,12 +5,15 @@
 #include <exception>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "duet/internal/status_macros.h"
 #include "duet_module.h"
 #include "entry.h"
 #include "pybind11/embed.h"
@@ -23,6 +26,7 @@ namespace {
 absl::Mutex interpreter_mutex;
 int lease_count ABSL_GUARDED_BY(interpreter_mutex) = 0;
 // The thread state Py_Initialize made, parked while the GIL is released.
+// It belongs to the interpreter's own thread (see InterpreterThread).
 PyThreadState* main_thread_state ABSL_GUARDED_BY(interpreter_mutex) = nullptr;
 // Owned; created at start and destroyed (under the GIL) before finalising.
 Globals* globals = nullptr;
@@ -169,13 +173,69 @@ void Finalize() ABSL_EXCLUSIVE_LOCKS_REQUIRED(interpreter_mutex) {
   py::finalize_interpreter();
 }
 
+// Starts the interpreter, and later finalises it, on a thread of its own
+// that lives exactly as long as the interpreter. The thread state
+// Py_Initialize makes belongs to the thread that called it (its thread id,
+// and pybind11's and PyGILState's per-thread records of it): made on a
+// caller's thread, it would be kept and deleted when that thread exits
+// (ScopedGil), or outlive it, leaving finalisation to a state of a dead
+// thread whose id a new thread may reuse. Here no caller's thread ever owns
+// it, so any thread may start, call and finalise, in any order; each gets
+// its own thread state. Only starting and finalising cross threads: calls
+// do not.
+class InterpreterThread {
+ public:
+  // Runs Start() on the new thread and waits for it; on failure the thread
+  // has ended.
+  static absl::StatusOr<std::unique_ptr<InterpreterThread>> Launch()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(interpreter_mutex) {
+    std::unique_ptr<InterpreterThread> owner(new InterpreterThread());
+    owner->thread_ = std::thread([owner = owner.get()] {
+      // The launching thread holds interpreter_mutex until Launch() and
+      // FinalizeAndJoin() return, which is what Start() and Finalize() need.
+      interpreter_mutex.AssertHeld();
+      owner->start_status_ = Start();
+      owner->started_.Notify();
+      if (!owner->start_status_.ok()) return;
+      owner->finalise_.WaitForNotification();
+      interpreter_mutex.AssertHeld();
+      Finalize();
+    });
+    owner->started_.WaitForNotification();
+    if (!owner->start_status_.ok()) {
+      owner->thread_.join();
+      return owner->start_status_;
+    }
+    return owner;
+  }
+
+  // Finalises the interpreter on its thread and waits until it has.
+  void FinalizeAndJoin() ABSL_EXCLUSIVE_LOCKS_REQUIRED(interpreter_mutex) {
+    finalise_.Notify();
+    thread_.join();
+  }
+
+ private:
+  InterpreterThread() = default;
+
+  absl::Notification started_;
+  absl::Status start_status_;  // written before started_ is notified
+  absl::Notification finalise_;
+  std::thread thread_;
+};
+
+// Running while lease_count > 0.
+InterpreterThread* interpreter_thread ABSL_GUARDED_BY(interpreter_mutex) =
+    nullptr;
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<Interpreter>> Interpreter::Acquire() {
   absl::MutexLock lock(&interpreter_mutex);
   if (lease_count == 0) {
-    absl::Status started = Start();
-    if (!started.ok()) return started;
+    DUET_ASSIGN_OR_RETURN(std::unique_ptr<InterpreterThread> started,
+                          InterpreterThread::Launch());
+    interpreter_thread = started.release();
   }
   ++lease_count;
   return std::shared_ptr<Interpreter>(new Interpreter());
@@ -183,7 +243,10 @@ absl::StatusOr<std::shared_ptr<Interpreter>> Interpreter::Acquire() {
 
 Interpreter::~Interpreter() {
   absl::MutexLock lock(&interpreter_mutex);
-  if (--lease_count == 0) Finalize();
+  if (--lease_count > 0) return;
+  interpreter_thread->FinalizeAndJoin();
+  delete interpreter_thread;
+  interpreter_thread = nullptr;
 }
 
 Globals& GetGlobals() { return *globals; }

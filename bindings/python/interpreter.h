@@ -4,10 +4,12 @@
 // SIGINT stays the application's and sys.exit() is an ordinary SystemExit)
 // and releases the GIL; any thread may then enter with py::gil_scoped_acquire.
 // Each runtime holds a lease, and so does each Implementation and ReplSession
-// it made; when the last lease goes, the interpreter is finalised on that
-// thread. A later Acquire() starts a fresh interpreter: modules imported
-// before are gone, and C extension modules may not all survive a restart
-// (a CPython limitation).
+// it made; when the last lease goes, the interpreter is finalised. Starting
+// and finalising run on the interpreter's own thread (the caller waits), so
+// the thread that acquires, calls or drops the last lease may be any thread,
+// including one that exits while the interpreter runs on. A later Acquire()
+// starts a fresh interpreter: modules imported before are gone, and C
+// extension modules may not all survive a restart (a CPython limitation).
 #ifndef DUET_BINDINGS_PYTHON_INTERPRETER_H_
 #define DUET_BINDINGS_PYTHON_INTERPRETER_H_
 

@@ -299,6 +299,14 @@ def abandon_threads(timeout):
     import time
     deadline = time.monotonic() + timeout
     current = threading.current_thread()
+    # threading takes the thread that first imported it (a host thread that
+    # called a plugin) for the main thread, and finalisation waits for that
+    # thread's end unless it is the finalising one: the interpreter's own
+    # thread, never a caller's, which may run on for as long as it likes.
+    main = threading.main_thread()
+    if main is not current and main._tstate_lock is not None:
+        with threading._shutdown_locks_lock:
+            threading._shutdown_locks.discard(main._tstate_lock)
     for thread in threading.enumerate():
         if thread is current or thread is threading.main_thread() or thread.daemon:
             continue

@@ -1,0 +1,258 @@
+// The Python interpreter started, used and finalised from any thread, in any
+// order: in particular from threads that have exited since (a Host created,
+// or first called, on a worker thread of the embedding application).
+//
+// Each scenario starts the interpreter itself, so it runs in a child process
+// of this test binary (PythonThreadChild.*, selected by an environment
+// variable): the interpreter is process-wide, and a failure there used to be
+// a fatal error that ends the process.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "duet/runtime.h"
+#include "duet/value.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "python/python_runtime.h"
+#include "testing/bounded.h"
+#include "testing/recording_services.h"
+#include "testing/status_matchers.h"
+#include "testing/temp_dir.h"
+
+extern char** environ;
+
+namespace duet {
+namespace {
+
+namespace fs = std::filesystem;
+using ::duet::testing::kHangBound;
+using ::duet::testing::RecordingServices;
+using ::duet::testing::TempDir;
+using ::testing::HasSubstr;
+
+MATCHER_P(IsOkAndHolds, expected,
+          "is OK and holds " + ::testing::PrintToString(expected)) {
+  if (!arg.ok()) {
+    *result_listener << "status is " << arg.status();
+    return false;
+  }
+  return ::testing::ExplainMatchResult(::testing::Eq(expected), *arg,
+                                       result_listener);
+}
+
+constexpr char kChildEnv[] = "DUET_PYTHON_THREAD_CHILD";
+
+// Imports threading on the thread that loads it: the thread CPython's
+// threading module then takes for the main thread, whose end finalisation
+// waits for.
+constexpr char kAdderSource[] = R"PY(
+import threading
+
+
+def add(a, b):
+    return a + b
+)PY";
+
+// In a child: the plugin directory the parent wrote. Null in the parent.
+const char* ChildDir() { return std::getenv(kChildEnv); }
+
+std::unique_ptr<Implementation> LoadAdder(Runtime& runtime) {
+  fs::path entry = fs::path(ChildDir()) / "adder" / "adder.py";
+  auto loaded = runtime.Load({"adder", entry, entry.parent_path(), false});
+  EXPECT_OK(loaded.status());
+  return loaded.ok() ? *std::move(loaded) : nullptr;
+}
+
+// Calls add(a, b) and checks the sum; a null plugin (its load failed) fails.
+void ExpectAdds(Implementation* adder, int64_t a, int64_t b) {
+  ASSERT_NE(adder, nullptr);
+  EXPECT_THAT(adder->Call(0, {Value(a), Value(b)}, absl::InfiniteFuture()),
+              IsOkAndHolds(Value(a + b)));
+}
+
+// Runs the test PythonThreadChild.<name> in a child process of this binary
+// and expects it to pass (a crash or a hang is a failure).
+void ExpectChildPasses(const std::string& name) {
+  TempDir dir;
+  dir.Write("adder/adder.py", kAdderSource);
+  fs::path output = dir.path() / "child.out";
+  std::string self = fs::read_symlink("/proc/self/exe").string();
+  std::string filter = absl::StrCat("--gtest_filter=PythonThreadChild.", name);
+  std::vector<char*> argv = {self.data(), filter.data(), nullptr};
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) env_strings.push_back(*e);
+  env_strings.push_back(absl::StrCat(kChildEnv, "=", dir.path().string()));
+  std::vector<char*> envp;
+  for (std::string& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, output.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t child = 0;
+  ASSERT_EQ(posix_spawn(&child, self.c_str(), &actions, nullptr, argv.data(),
+                        envp.data()),
+            0);
+  posix_spawn_file_actions_destroy(&actions);
+  int status = 0;
+  absl::Time give_up = absl::Now() + kHangBound;
+  bool hung = false;
+  while (::waitpid(child, &status, WNOHANG) == 0) {
+    if (absl::Now() > give_up) {
+      ::kill(child, SIGKILL);
+      ::waitpid(child, &status, 0);
+      hung = true;
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  std::ifstream in(output);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_FALSE(hung) << "the child hung:\n" << text.str();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << (WIFSIGNALED(status)
+              ? absl::StrCat("killed by signal ", WTERMSIG(status))
+              : absl::StrCat("exit status ", WEXITSTATUS(status)))
+      << ":\n"
+      << text.str();
+  // The child really ran its scenario (and did not skip it).
+  EXPECT_THAT(text.str(), HasSubstr("[  PASSED  ] 1 test"));
+  EXPECT_THAT(text.str(), ::testing::Not(HasSubstr("SKIPPED")));
+}
+
+// --- the scenarios, each run only as a child --------------------------------
+
+#define SKIP_UNLESS_CHILD()                                     \
+  if (ChildDir() == nullptr) {                                  \
+    GTEST_SKIP() << "runs only as a child process (see below)"; \
+  }
+
+// The interpreter starts, and makes its first call, on a thread that then
+// exits; later calls come from the main thread and from a new thread.
+TEST(PythonThreadChild, FirstUseOnAThreadThatExited) {
+  SKIP_UNLESS_CHILD();
+  RecordingServices services;
+  std::unique_ptr<Runtime> runtime;
+  std::unique_ptr<Implementation> adder;
+  std::thread first([&] {
+    auto created = CreatePythonRuntime(services);
+    ASSERT_OK(created.status());
+    runtime = *std::move(created);
+    adder = LoadAdder(*runtime);
+    ExpectAdds(adder.get(), 1, 2);
+  });
+  first.join();
+  ASSERT_NE(adder, nullptr);
+  ExpectAdds(adder.get(), 3, 4);
+  std::thread later([&] { ExpectAdds(adder.get(), 5, 6); });
+  later.join();
+  ExpectAdds(adder.get(), 7, 8);
+  adder.reset();
+  runtime.reset();  // finalised on the main thread
+}
+
+// Started on thread A, which exits; the last lease goes on thread B, which
+// finalises; then the main thread starts a fresh interpreter and uses it.
+// The main thread, which imported threading in that interpreter, is still
+// running when it is finalised (at the end of this test).
+TEST(PythonThreadChild, FinalisedOnAnotherThreadThenRestarted) {
+  SKIP_UNLESS_CHILD();
+  RecordingServices services;
+  std::unique_ptr<Runtime> runtime;
+  std::unique_ptr<Implementation> adder;
+  std::thread starter([&] {
+    auto created = CreatePythonRuntime(services);
+    ASSERT_OK(created.status());
+    runtime = *std::move(created);
+    adder = LoadAdder(*runtime);
+    ExpectAdds(adder.get(), 1, 2);
+  });
+  starter.join();
+  std::thread finaliser([&] {
+    ExpectAdds(adder.get(), 2, 3);
+    adder.reset();
+    runtime.reset();
+  });
+  finaliser.join();
+
+  auto again = CreatePythonRuntime(services);
+  ASSERT_OK(again.status());
+  std::unique_ptr<Implementation> adder_again = LoadAdder(**again);
+  ExpectAdds(adder_again.get(), 4, 5);
+  std::thread other([&] { ExpectAdds(adder_again.get(), 6, 7); });
+  other.join();
+}
+
+// Started on a thread that exits while other threads keep calling, and
+// threads that call once and exit meanwhile.
+TEST(PythonThreadChild, ThreadsCallOnceAndExitWhileOthersKeepCalling) {
+  SKIP_UNLESS_CHILD();
+  RecordingServices services;
+  std::unique_ptr<Runtime> runtime;
+  std::unique_ptr<Implementation> adder;
+  std::thread starter([&] {
+    auto created = CreatePythonRuntime(services);
+    ASSERT_OK(created.status());
+    runtime = *std::move(created);
+    adder = LoadAdder(*runtime);
+    ExpectAdds(adder.get(), 0, 0);
+  });
+  starter.join();
+  ASSERT_NE(adder, nullptr);
+
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> steady;
+  for (int i = 0; i < 2; ++i) {
+    steady.emplace_back([&, i] {
+      for (int64_t n = 0; !stop.load(); ++n) ExpectAdds(adder.get(), i, n);
+    });
+  }
+  for (int round = 0; round < 50; ++round) {
+    std::thread once([&] { ExpectAdds(adder.get(), round, 1); });
+    once.join();
+    ExpectAdds(adder.get(), round, 2);  // the main thread, between them
+  }
+  stop.store(true);
+  for (std::thread& thread : steady) thread.join();
+  // The last lease goes on a thread that exits right after.
+  std::thread finaliser([&] {
+    adder.reset();
+    runtime.reset();
+  });
+  finaliser.join();
+}
+
+// --- the parent tests --------------------------------------------------------
+
+TEST(PythonThreadTest, FirstUseOnAThreadThatExited) {
+  ExpectChildPasses("FirstUseOnAThreadThatExited");
+}
+
+TEST(PythonThreadTest, FinalisedOnAnotherThreadThenRestarted) {
+  ExpectChildPasses("FinalisedOnAnotherThreadThenRestarted");
+}
+
+TEST(PythonThreadTest, ThreadsCallOnceAndExitWhileOthersKeepCalling) {
+  ExpectChildPasses("ThreadsCallOnceAndExitWhileOthersKeepCalling");
+}
+
+}  // namespace
+}  // namespace duet
