@@ -24,15 +24,6 @@
 
 namespace duet::testing {
 
-// A StatusOr<T> that is OK with a value matching `matcher`.
-MATCHER_P(IsOkAndHolds, matcher, "") {
-  if (!arg.ok()) {
-    *result_listener << "status is " << arg.status();
-    return false;
-  }
-  return ::testing::ExplainMatchResult(matcher, *arg, result_listener);
-}
-
 // A string Value whose text matches `matcher`.
 MATCHER_P(StringValue, matcher, "") {
   if (!arg.is_string()) return false;

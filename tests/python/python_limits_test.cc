@@ -39,33 +39,26 @@
 #include "gtest/gtest.h"
 #include "python/python_runtime.h"
 #include "testing/bounded.h"
+#include "testing/child_process.h"
 #include "testing/recording_services.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
-
-extern char** environ;
 
 namespace duet {
 namespace {
 
 namespace fs = std::filesystem;
+using ::duet::testing::ChildRun;
 using ::duet::testing::kHangBound;
 using ::duet::testing::PipeGate;
 using ::duet::testing::RecordingServices;
 using ::duet::testing::RunBounded;
+using ::duet::testing::RunTestsInChild;
 using ::duet::testing::StatusIs;
 using ::duet::testing::TempDir;
 using ::testing::HasSubstr;
 
-MATCHER_P(IsOkAndHolds, expected,
-          "is OK and holds " + ::testing::PrintToString(expected)) {
-  if (!arg.ok()) {
-    *result_listener << "status is " << arg.status();
-    return false;
-  }
-  return ::testing::ExplainMatchResult(::testing::Eq(expected), *arg,
-                                       result_listener);
-}
+using ::duet::testing::IsOkAndHolds;
 
 // Far past anything the fixed code needs; only turns a hang into a failure.
 
@@ -310,43 +303,15 @@ TEST(PythonShutdownChild, StartsAThreadAndFinalises) {
 TEST(PythonShutdownTest, ANonDaemonPluginThreadDoesNotBlockFinalisation) {
   TempDir dir;
   dir.Write("threads/threads.py", kThreadSource);
-  fs::path output = dir.path() / "child.out";
-  std::string self = fs::read_symlink("/proc/self/exe").string();
-  std::string filter = "--gtest_filter=PythonShutdownChild.*";
-  std::vector<char*> argv = {self.data(), filter.data(), nullptr};
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) env_strings.push_back(*e);
-  env_strings.push_back(absl::StrCat(kChildEnv, "=", dir.path().string()));
-  std::vector<char*> envp;
-  for (std::string& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, output.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  pid_t child = 0;
-  ASSERT_EQ(posix_spawn(&child, self.c_str(), &actions, nullptr, argv.data(),
-                        envp.data()),
-            0);
-  posix_spawn_file_actions_destroy(&actions);
-  int status = 0;
-  absl::Time give_up = absl::Now() + kHangBound;
-  while (::waitpid(child, &status, WNOHANG) == 0) {
-    if (absl::Now() > give_up) {
-      ::kill(child, SIGKILL);
-      ::waitpid(child, &status, 0);
-      FAIL() << "the child hung at interpreter shutdown";
-    }
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  std::ifstream in(output);
-  std::stringstream text;
-  text << in.rdbuf();
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text.str();
-  EXPECT_THAT(text.str(), HasSubstr("finalised"));
-  EXPECT_THAT(text.str(), HasSubstr("'plugin-forever'"));
-  EXPECT_THAT(text.str(), HasSubstr("abandoning it"));
+  ChildRun run = RunTestsInChild("PythonShutdownChild.*", kChildEnv,
+                                 dir.path().string(), dir.path());
+  ASSERT_FALSE(run.hung) << "the child hung at interpreter shutdown:\n"
+                         << run.output;
+  EXPECT_TRUE(run.passed()) << run.Describe();
+  const std::string& text = run.output;
+  EXPECT_THAT(text, HasSubstr("finalised"));
+  EXPECT_THAT(text, HasSubstr("'plugin-forever'"));
+  EXPECT_THAT(text, HasSubstr("abandoning it"));
 }
 
 }  // namespace

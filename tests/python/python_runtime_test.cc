@@ -48,15 +48,7 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
-MATCHER_P(IsOkAndHolds, expected,
-          "is OK and holds " + ::testing::PrintToString(expected)) {
-  if (!arg.ok()) {
-    *result_listener << "status is " << arg.status();
-    return false;
-  }
-  return ::testing::ExplainMatchResult(::testing::Eq(expected), *arg,
-                                       result_listener);
-}
+using ::duet::testing::IsOkAndHolds;
 
 // Calls an export by name, as the host does: it resolves the index once.
 absl::StatusOr<Value> CallByName(Implementation& impl, std::string_view name,

@@ -31,30 +31,22 @@
 #include "gtest/gtest.h"
 #include "python/python_runtime.h"
 #include "testing/bounded.h"
+#include "testing/child_process.h"
 #include "testing/recording_services.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
-
-extern char** environ;
 
 namespace duet {
 namespace {
 
 namespace fs = std::filesystem;
-using ::duet::testing::kHangBound;
+using ::duet::testing::ChildRun;
 using ::duet::testing::RecordingServices;
+using ::duet::testing::RunTestsInChild;
 using ::duet::testing::TempDir;
 using ::testing::HasSubstr;
 
-MATCHER_P(IsOkAndHolds, expected,
-          "is OK and holds " + ::testing::PrintToString(expected)) {
-  if (!arg.ok()) {
-    *result_listener << "status is " << arg.status();
-    return false;
-  }
-  return ::testing::ExplainMatchResult(::testing::Eq(expected), *arg,
-                                       result_listener);
-}
+using ::duet::testing::IsOkAndHolds;
 
 constexpr char kChildEnv[] = "DUET_PYTHON_THREAD_CHILD";
 
@@ -91,51 +83,11 @@ void ExpectAdds(Implementation* adder, int64_t a, int64_t b) {
 void ExpectChildPasses(const std::string& name) {
   TempDir dir;
   dir.Write("adder/adder.py", kAdderSource);
-  fs::path output = dir.path() / "child.out";
-  std::string self = fs::read_symlink("/proc/self/exe").string();
-  std::string filter = absl::StrCat("--gtest_filter=PythonThreadChild.", name);
-  std::vector<char*> argv = {self.data(), filter.data(), nullptr};
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) env_strings.push_back(*e);
-  env_strings.push_back(absl::StrCat(kChildEnv, "=", dir.path().string()));
-  std::vector<char*> envp;
-  for (std::string& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, output.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  pid_t child = 0;
-  ASSERT_EQ(posix_spawn(&child, self.c_str(), &actions, nullptr, argv.data(),
-                        envp.data()),
-            0);
-  posix_spawn_file_actions_destroy(&actions);
-  int status = 0;
-  absl::Time give_up = absl::Now() + kHangBound;
-  bool hung = false;
-  while (::waitpid(child, &status, WNOHANG) == 0) {
-    if (absl::Now() > give_up) {
-      ::kill(child, SIGKILL);
-      ::waitpid(child, &status, 0);
-      hung = true;
-      break;
-    }
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  std::ifstream in(output);
-  std::stringstream text;
-  text << in.rdbuf();
-  EXPECT_FALSE(hung) << "the child hung:\n" << text.str();
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-      << (WIFSIGNALED(status)
-              ? absl::StrCat("killed by signal ", WTERMSIG(status))
-              : absl::StrCat("exit status ", WEXITSTATUS(status)))
-      << ":\n"
-      << text.str();
-  // The child really ran its scenario (and did not skip it).
-  EXPECT_THAT(text.str(), HasSubstr("[  PASSED  ] 1 test"));
-  EXPECT_THAT(text.str(), ::testing::Not(HasSubstr("SKIPPED")));
+  ChildRun run = RunTestsInChild(absl::StrCat("PythonThreadChild.", name),
+                                 kChildEnv, dir.path().string(), dir.path());
+  // It ran its scenario (not skipped it) and passed, without crashing or
+  // hanging.
+  EXPECT_TRUE(run.passed()) << run.Describe();
 }
 
 // --- the scenarios, each run only as a child --------------------------------

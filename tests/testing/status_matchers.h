@@ -33,6 +33,16 @@ MATCHER_P2(StatusIs, code, message_matcher,
              message_matcher, std::string(status.message()), result_listener);
 }
 
+// A StatusOr<T> that is OK with a value matching `matcher` (a matcher, or a
+// value to compare with ==).
+MATCHER_P(IsOkAndHolds, matcher, "is OK and holds a matching value") {
+  if (!arg.ok()) {
+    *result_listener << "status is " << arg.status();
+    return false;
+  }
+  return ::testing::ExplainMatchResult(matcher, *arg, result_listener);
+}
+
 MATCHER(IsOk, "is OK") {
   const absl::Status& status = GetStatus(arg);
   *result_listener << "status is " << status;
