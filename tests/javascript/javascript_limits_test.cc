@@ -552,7 +552,9 @@ TEST_F(JsLimitsTest, ManyThreadsHittingTheCapKeepMemoryBounded) {
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(unexpected.load(), 0);
   EXPECT_GE(exhausted.load(), kBombers * kBombsEach);
-  EXPECT_GT(ok.load(), 0);
+  // How many calls got through during the storm depends on scheduling; the
+  // module must serve again once it is over.
+  EXPECT_TRUE(CallByName(*impl, "inc", {}).ok());
   EXPECT_LE(most_isolates, baseline_isolates_ + kThreads + 1);
   EXPECT_LT(PeakRssMb(), 2048);
   EXPECT_LE(LiveJavaScriptIsolatesForTesting(), baseline_isolates_ + 1);
