@@ -220,11 +220,9 @@ class JsImplementation : public Implementation {
                        spec_.memory_mb, spec_.value_budget_bytes, registry_));
     {
       // The top-level code runs under the load time limit, at the first
-      // load and at every renewal alike.
-      absl::Time deadline = spec_.load_timeout == absl::InfiniteDuration()
-                                ? absl::InfiniteFuture()
-                                : absl::Now() + spec_.load_timeout;
-      EngineScope scope(*engine, deadline);
+      // load and at every renewal alike (an infinite limit adds up to
+      // InfiniteFuture, which arms nothing).
+      EngineScope scope(*engine, absl::Now() + spec_.load_timeout);
       std::map<std::string,
                std::pair<v8::Local<v8::Value>, v8::Local<v8::Value>>>
           functions;

@@ -320,7 +320,7 @@ class PythonRuntime : public Runtime {
     std::string described = absl::StrCat("module '", spec.module, "'");
     // The module's top-level code runs under the load time limit.
     Entry running(services_, spec.module, running_,
-                  LoadDeadline(spec.load_timeout), spec.value_budget_bytes);
+                  absl::Now() + spec.load_timeout, spec.value_budget_bytes);
     Globals& globals = GetGlobals();
     py::object module =
         CallPython(globals.load, Text(package), PathToPython(root),
@@ -373,12 +373,6 @@ class PythonRuntime : public Runtime {
   void Interrupt() override { running_->Interrupt(); }
 
  private:
-  static absl::Time LoadDeadline(absl::Duration load_timeout) {
-    return load_timeout == absl::InfiniteDuration()
-               ? absl::InfiniteFuture()
-               : absl::Now() + load_timeout;
-  }
-
   // A load stopped at its deadline says which file overran which limit,
   // also in its ScriptError (which is what reports show), keeping the stack.
   static absl::Status NameLoadLimit(absl::Status status,

@@ -190,13 +190,14 @@ absl::Status WhereLoadFailed(absl::Status status,
                              const ImplementationSpec& spec) {
   std::optional<ScriptError> error = GetScriptError(status);
   if (!error) return status;  // already names its file (syntax, missing...)
+  // A single file's root is the file itself, which IsWithin accepts.
+  std::error_code ignored;
+  const std::filesystem::path root =
+      std::filesystem::weakly_canonical(spec.root, ignored);
   const StackFrame* where = nullptr;
   for (const StackFrame& frame : error->stack) {
-    std::error_code ignored;
     std::filesystem::path file =
         std::filesystem::weakly_canonical(frame.file, ignored);
-    std::filesystem::path root = std::filesystem::weakly_canonical(
-        spec.single_file ? spec.entry.parent_path() : spec.root, ignored);
     if (frame.line > 0 && IsWithin(file, root)) {
       where = &frame;
       break;
