@@ -20,6 +20,8 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -78,6 +80,23 @@ void ExpectAdds(Implementation* adder, int64_t a, int64_t b) {
               IsOkAndHolds(Value(a + b)));
 }
 
+// Starts the interpreter, loads the adder and checks add(a, b), all on a
+// thread that then exits (a null plugin when that failed).
+std::pair<std::unique_ptr<Runtime>, std::unique_ptr<Implementation>>
+StartOnAThreadThatExits(RecordingServices& services, int64_t a, int64_t b) {
+  std::unique_ptr<Runtime> runtime;
+  std::unique_ptr<Implementation> adder;
+  std::thread starter([&] {
+    auto created = CreatePythonRuntime(services);
+    ASSERT_OK(created.status());
+    runtime = *std::move(created);
+    adder = LoadAdder(*runtime);
+    ExpectAdds(adder.get(), a, b);
+  });
+  starter.join();
+  return {std::move(runtime), std::move(adder)};
+}
+
 // Runs the test PythonThreadChild.<name> in a child process of this binary
 // and expects it to pass (a crash or a hang is a failure).
 void ExpectChildPasses(const std::string& name) {
@@ -104,14 +123,7 @@ TEST(PythonThreadChild, FirstUseOnAThreadThatExited) {
   RecordingServices services;
   std::unique_ptr<Runtime> runtime;
   std::unique_ptr<Implementation> adder;
-  std::thread first([&] {
-    auto created = CreatePythonRuntime(services);
-    ASSERT_OK(created.status());
-    runtime = *std::move(created);
-    adder = LoadAdder(*runtime);
-    ExpectAdds(adder.get(), 1, 2);
-  });
-  first.join();
+  std::tie(runtime, adder) = StartOnAThreadThatExits(services, 1, 2);
   ASSERT_NE(adder, nullptr);
   ExpectAdds(adder.get(), 3, 4);
   std::thread later([&] { ExpectAdds(adder.get(), 5, 6); });
@@ -130,14 +142,7 @@ TEST(PythonThreadChild, FinalisedOnAnotherThreadThenRestarted) {
   RecordingServices services;
   std::unique_ptr<Runtime> runtime;
   std::unique_ptr<Implementation> adder;
-  std::thread starter([&] {
-    auto created = CreatePythonRuntime(services);
-    ASSERT_OK(created.status());
-    runtime = *std::move(created);
-    adder = LoadAdder(*runtime);
-    ExpectAdds(adder.get(), 1, 2);
-  });
-  starter.join();
+  std::tie(runtime, adder) = StartOnAThreadThatExits(services, 1, 2);
   std::thread finaliser([&] {
     ExpectAdds(adder.get(), 2, 3);
     adder.reset();
@@ -160,14 +165,7 @@ TEST(PythonThreadChild, ThreadsCallOnceAndExitWhileOthersKeepCalling) {
   RecordingServices services;
   std::unique_ptr<Runtime> runtime;
   std::unique_ptr<Implementation> adder;
-  std::thread starter([&] {
-    auto created = CreatePythonRuntime(services);
-    ASSERT_OK(created.status());
-    runtime = *std::move(created);
-    adder = LoadAdder(*runtime);
-    ExpectAdds(adder.get(), 0, 0);
-  });
-  starter.join();
+  std::tie(runtime, adder) = StartOnAThreadThatExits(services, 0, 0);
   ASSERT_NE(adder, nullptr);
 
   std::atomic<bool> stop{false};
