@@ -74,6 +74,12 @@ struct ImplementationSpec {
   // plugin imports nothing but "duet".
   std::filesystem::path root;
   bool single_file = false;
+  // The implementation's source text, for a plugin given in memory rather
+  // than on disk. When non-empty the engine compiles this instead of reading
+  // `entry`, which then only names the code in stacks and messages; such a
+  // plugin is a single file (`single_file` is set) and imports nothing but
+  // "duet".
+  std::string source;
   // Heap limit for engines that can enforce one per implementation (V8), in
   // MB; 0 for the engine's default. The host fills in plugin.toml's
   // [limits] memory_mb or HostOptions::default_memory_mb.
