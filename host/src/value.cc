@@ -3,10 +3,13 @@
 #include <cmath>
 #include <cstdio>
 #include <ostream>
+#include <stdexcept>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "duet/internal/strings.h"
+#include "duet/internal/value_path.h"
 
 namespace duet {
 
@@ -80,6 +83,50 @@ Value* ValueMap::Find(std::string_view key) {
 bool operator==(const ValueMap& a, const ValueMap& b) {
   return a.entries_ == b.entries_;
 }
+
+absl::Status Value::OutOfRangeError(const std::string& number) {
+  return absl::OutOfRangeError(
+      absl::StrCat(number, " does not fit a duet::Value int (int64)"));
+}
+
+void Value::ThrowOutOfRange(const std::string& number) {
+  throw std::out_of_range(std::string(OutOfRangeError(number).message()));
+}
+
+namespace value_internal {
+namespace {
+
+std::string PathText(const PathStep* at) {
+  std::vector<const PathStep*> steps;
+  for (; at != nullptr; at = at->parent) steps.push_back(at);
+  internal::ValuePath path("value");
+  for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
+    const PathStep& step = **it;
+    if (step.is_key) {
+      path.PushKey(step.key);
+    } else {
+      path.PushIndex(step.index);
+    }
+  }
+  return path.ToString();
+}
+
+}  // namespace
+
+absl::Status KindMismatch(const PathStep* at, std::string_view expected,
+                          Value::Kind found) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(PathText(at), ": expected ", internal::ToAbsl(expected),
+                   ", got ", internal::ToAbsl(KindName(found))));
+}
+
+absl::Status IntOutOfRange(const PathStep* at, int64_t value,
+                           std::string_view type) {
+  return absl::OutOfRangeError(absl::StrCat(
+      PathText(at), ": ", value, " does not fit ", internal::ToAbsl(type)));
+}
+
+}  // namespace value_internal
 
 double Value::as_number() const {
   return is_int() ? static_cast<double>(as_int()) : as_float();

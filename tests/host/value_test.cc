@@ -1,12 +1,25 @@
 #include "duet/value.h"
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <unordered_map>
+#include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/status_matchers.h"
 
 namespace duet {
 namespace {
+
+using ::duet::testing::IsOkAndHolds;
+using ::duet::testing::StatusIs;
 
 TEST(ValueTest, KindsAndAccessors) {
   EXPECT_TRUE(Value().is_null());
@@ -22,6 +35,106 @@ TEST(ValueTest, KindsAndAccessors) {
   EXPECT_TRUE(Value(Value::Map{{"a", 1}}).is_map());
   EXPECT_EQ(KindName(Value(1.0).kind()), "float");
   EXPECT_EQ(Value(3).as_number(), 3.0);
+}
+
+// A pointer used to become a bool; characters are neither clearly numbers nor
+// strings. Both are refused at compile time.
+static_assert(!std::is_constructible_v<Value, int*>);
+static_assert(!std::is_constructible_v<Value, const void*>);
+static_assert(!std::is_constructible_v<Value, char>);
+static_assert(!std::is_constructible_v<Value, char32_t>);
+static_assert(std::is_constructible_v<Value, char*>);
+static_assert(std::is_constructible_v<Value, const char*>);
+static_assert(!std::is_constructible_v<Value, std::vector<int*>>);
+static_assert(!std::is_constructible_v<Value, std::map<int, int>>);
+
+TEST(ValueTest, EveryIntegerTypeMakesAnInt) {
+  EXPECT_EQ(Value(int8_t{-8}).as_int(), -8);
+  EXPECT_EQ(Value(uint8_t{200}).as_int(), 200);
+  EXPECT_EQ(Value(int16_t{-300}).as_int(), -300);
+  EXPECT_EQ(Value(uint16_t{60000}).as_int(), 60000);
+  EXPECT_EQ(Value(4000000000u).as_int(), 4000000000);
+  EXPECT_EQ(Value(-5L).as_int(), -5);
+  EXPECT_EQ(Value(size_t{7}).as_int(), 7);
+  EXPECT_EQ(Value(uint64_t{9223372036854775807u}).as_int(),
+            std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(Value(1.5f).as_float(), 1.5);
+  char text[] = "mutable";
+  EXPECT_EQ(Value(text).as_string(), "mutable");
+}
+
+TEST(ValueTest, AnIntegerBeyondInt64IsAVisibleError) {
+  uint64_t too_big = uint64_t{1} << 63;
+  EXPECT_THROW(Value{too_big}, std::out_of_range);
+  EXPECT_THAT(Value::FromInteger(too_big),
+              StatusIs(absl::StatusCode::kOutOfRange,
+                       ::testing::HasSubstr("9223372036854775808")));
+  EXPECT_THAT(Value::FromInteger(size_t{3}), IsOkAndHolds(Value(3)));
+  EXPECT_THAT(Value::FromInteger(int8_t{-1}), IsOkAndHolds(Value(-1)));
+}
+
+TEST(ValueTest, StandardContainersConvert) {
+  EXPECT_EQ(Value(std::vector<int>{1, 2}), Value(Value::List{1, 2}));
+  EXPECT_EQ(Value(std::vector<std::string>{"a"}), Value(Value::List{"a"}));
+  EXPECT_EQ(Value(std::vector<bool>{true, false}),
+            Value(Value::List{true, false}));
+  EXPECT_EQ(Value(std::map<std::string, double>{{"b", 2}, {"a", 1}}),
+            Value(Value::Map{{"a", 1.0}, {"b", 2.0}}));
+  // An unordered_map's keys come out sorted, independent of hashing.
+  std::unordered_map<std::string, int> counts;
+  for (int i = 0; i < 50; ++i) counts["k" + std::to_string(i)] = i;
+  Value map = counts;
+  ASSERT_EQ(map.as_map().size(), 50u);
+  EXPECT_EQ(map.as_map().entries().front().first, "k0");
+  EXPECT_EQ(map.as_map().entries().back().first, "k9");
+  EXPECT_EQ(Value(std::optional<int>()), Value());
+  EXPECT_EQ(Value(std::optional<int>(4)), Value(4));
+  EXPECT_EQ(Value(std::vector<std::optional<std::string>>{std::nullopt, "x"}),
+            Value(Value::List{nullptr, "x"}));
+  EXPECT_EQ(Value(std::map<std::string, std::vector<int>>{{"a", {1}}}),
+            Value(Value::Map{{"a", Value::List{1}}}));
+}
+
+TEST(ValueGetTest, ReadsBackWhatConvertedIn) {
+  std::map<std::string, std::vector<int>> scores{{"ann", {3, 4}}, {"bo", {}}};
+  EXPECT_THAT(Value(scores).Get<decltype(scores)>(), IsOkAndHolds(scores));
+  std::unordered_map<std::string, std::optional<double>> maybe{
+      {"x", 1.5}, {"y", std::nullopt}};
+  EXPECT_THAT(Value(maybe).Get<decltype(maybe)>(), IsOkAndHolds(maybe));
+  EXPECT_THAT(Value(true).Get<bool>(), IsOkAndHolds(true));
+  EXPECT_THAT(Value("s").Get<std::string>(), IsOkAndHolds("s"));
+  EXPECT_THAT(Value(Bytes("b")).Get<Bytes>(), IsOkAndHolds(Bytes("b")));
+  EXPECT_THAT(Value(Value::List{1, "x"}).Get<Value::List>(),
+              IsOkAndHolds(Value::List{1, "x"}));
+  EXPECT_THAT(Value(2).Get<double>(), IsOkAndHolds(2.0));  // ints widen
+  EXPECT_THAT(Value(-2).Get<int16_t>(), IsOkAndHolds(int16_t{-2}));
+  EXPECT_THAT(Value(nullptr).Get<std::optional<int>>(),
+              IsOkAndHolds(std::nullopt));
+}
+
+TEST(ValueGetTest, ErrorsNameThePlaceAndBothKinds) {
+  Value value = Value::Map{{"people", Value::List{Value::Map{{"age", 3}},
+                                                  Value::Map{{"age", "x"}}}}};
+  using People = std::map<std::string, std::vector<std::map<std::string, int>>>;
+  EXPECT_THAT(value.Get<People>(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "value.people[1].age: expected int, got string"));
+  EXPECT_THAT(Value(1.5).Get<int>(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "value: expected int, got float"));
+  using Flags = std::map<std::string, bool>;
+  EXPECT_THAT(Value(Value::Map{{"a b", 1}}).Get<Flags>(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::HasSubstr("expected bool, got int")));
+  EXPECT_THAT(Value(Value::List{300}).Get<std::vector<uint8_t>>(),
+              StatusIs(absl::StatusCode::kOutOfRange,
+                       "value[0]: 300 does not fit uint8"));
+  EXPECT_THAT(
+      Value(-1).Get<unsigned>(),
+      StatusIs(absl::StatusCode::kOutOfRange, "value: -1 does not fit uint32"));
+  EXPECT_THAT(Value(int64_t{1} << 40).Get<int32_t>(),
+              StatusIs(absl::StatusCode::kOutOfRange,
+                       "value: 1099511627776 does not fit int32"));
 }
 
 TEST(ValueTest, StructuralEqualityKeepsKinds) {

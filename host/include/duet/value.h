@@ -8,20 +8,33 @@
 //   point.as_map().Set("label", "origin");
 //   int64_t x = point.as_map().Find("x")->as_int();
 //
+//   duet::Value scores = std::map<std::string, std::vector<int>>{{"ann", {3}}};
+//   absl::StatusOr<std::map<std::string, std::vector<int>>> back =
+//       scores.Get<std::map<std::string, std::vector<int>>>();
+//
 // Values are plain data: copyable, movable, and safe to share read-only
 // between threads. They hold no engine resources.
 #ifndef DUET_VALUE_H_
 #define DUET_VALUE_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <iosfwd>
+#include <limits>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace duet {
 
@@ -68,12 +81,14 @@ class ValueMap {
   Value* Find(std::string_view key);
   bool Contains(std::string_view key) const { return Find(key) != nullptr; }
 
-  size_t size() const { return entries_.size(); }
-  bool empty() const { return entries_.empty(); }
-  void reserve(size_t n) { entries_.reserve(n); }
+  size_t size() const;
+  bool empty() const;
+  // Defined after Value: they need it complete (C++20 library headers
+  // instantiate std::pair<std::string, Value> eagerly).
+  void reserve(size_t n);
   const std::vector<Entry>& entries() const { return entries_; }
-  std::vector<Entry>::const_iterator begin() const { return entries_.begin(); }
-  std::vector<Entry>::const_iterator end() const { return entries_.end(); }
+  std::vector<Entry>::const_iterator begin() const;
+  std::vector<Entry>::const_iterator end() const;
 
   // Order-sensitive equality (as the entries were inserted).
   friend bool operator==(const ValueMap& a, const ValueMap& b);
@@ -89,6 +104,34 @@ class ValueMap {
   mutable std::unique_ptr<Index> index_;  // built on demand for large maps
 };
 
+namespace value_internal {
+
+template <typename T>
+inline constexpr bool kIsCharacter =
+    std::is_same_v<T, char> || std::is_same_v<T, wchar_t> ||
+#if defined(__cpp_char8_t)
+    std::is_same_v<T, char8_t> ||
+#endif
+    std::is_same_v<T, char16_t> || std::is_same_v<T, char32_t>;
+
+// Integer types a Value is made from: every one but bool and the character
+// types (a char is neither clearly a number nor a one-letter string).
+template <typename T>
+inline constexpr bool kIsInteger =
+    std::is_integral_v<T> && !std::is_same_v<T, bool> && !kIsCharacter<T>;
+
+// Whether every value of T fits in int64_t.
+template <typename T>
+inline constexpr bool kFitsInt64 =
+    std::numeric_limits<T>::max() <= static_cast<std::make_unsigned_t<int64_t>>(
+                                         std::numeric_limits<int64_t>::max()) &&
+    (std::is_unsigned_v<T> || sizeof(T) <= sizeof(int64_t));
+
+template <typename T>
+struct Reader;  // Value::Get<T>, defined below
+
+}  // namespace value_internal
+
 class Value {
  public:
   enum class Kind { kNull, kBool, kInt, kFloat, kString, kBytes, kList, kMap };
@@ -98,16 +141,83 @@ class Value {
   Value() = default;  // null
   Value(std::nullptr_t) {}
   Value(bool b) : data_(b) {}
-  Value(int i) : data_(static_cast<int64_t>(i)) {}
-  Value(int64_t i) : data_(i) {}
-  Value(long long i) : data_(static_cast<int64_t>(i)) {}
-  Value(double d) : data_(d) {}
+  // Every integer type (int8_t ... uint64_t, size_t, long long). A value
+  // beyond int64_t (a uint64_t over 2^63-1) cannot be represented: the
+  // constructor throws std::out_of_range, the same kind of programming error
+  // as as_int() on a string. FromInteger checks without throwing.
+  template <typename T,
+            std::enable_if_t<value_internal::kIsInteger<T>, int> = 0>
+  Value(T i) : data_(ToInt64(i)) {}
+  template <typename T, std::enable_if_t<std::is_floating_point_v<T>, int> = 0>
+  Value(T d) : data_(static_cast<double>(d)) {}
   Value(const char* s) : data_(std::string(s)) {}
+  Value(char* s) : data_(std::string(s)) {}
   Value(std::string_view s) : data_(std::string(s)) {}
   Value(std::string s) : data_(std::move(s)) {}
   Value(Bytes b) : data_(std::move(b)) {}
   Value(List l) : data_(std::move(l)) {}
   Value(Map m) : data_(std::move(m)) {}
+  // Standard containers of anything a Value is made from: a vector becomes a
+  // list, a map with string keys a map (an unordered_map's keys sorted, so
+  // the result does not depend on hashing), an optional its value or null.
+  template <
+      typename T, typename A,
+      typename = std::enable_if_t<std::is_constructible_v<Value, const T&>>>
+  Value(const std::vector<T, A>& items) : data_(List()) {
+    List& list = std::get<List>(data_);
+    list.reserve(items.size());
+    for (const auto& item : items) list.emplace_back(item);
+  }
+  template <typename K, typename T, typename C, typename A,
+            typename = std::enable_if_t<
+                std::is_convertible_v<const K&, std::string_view> &&
+                std::is_constructible_v<Value, const T&>>>
+  Value(const std::map<K, T, C, A>& entries) : data_(Map()) {
+    Map& map = std::get<Map>(data_);
+    map.reserve(entries.size());
+    for (const auto& [key, item] : entries) {
+      map.Set(std::string(std::string_view(key)), Value(item));
+    }
+  }
+  template <typename K, typename T, typename H, typename E, typename A,
+            typename = std::enable_if_t<
+                std::is_convertible_v<const K&, std::string_view> &&
+                std::is_constructible_v<Value, const T&>>>
+  Value(const std::unordered_map<K, T, H, E, A>& entries) : data_(Map()) {
+    std::vector<const std::pair<const K, T>*> sorted;
+    sorted.reserve(entries.size());
+    for (const auto& entry : entries) sorted.push_back(&entry);
+    std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) {
+      return std::string_view(a->first) < std::string_view(b->first);
+    });
+    Map& map = std::get<Map>(data_);
+    map.reserve(sorted.size());
+    for (const auto* entry : sorted) {
+      map.Set(std::string(std::string_view(entry->first)),
+              Value(entry->second));
+    }
+  }
+  template <typename T, typename = std::enable_if_t<
+                            std::is_constructible_v<Value, const T&>>>
+  Value(const std::optional<T>& value) {
+    if (value.has_value()) *this = Value(*value);
+  }
+  // Any other pointer would silently become a bool.
+  template <typename T>
+  Value(T*) = delete;
+  template <typename T,
+            std::enable_if_t<value_internal::kIsCharacter<T>, int> = 0>
+  Value(T) = delete;
+
+  // An int Value from any integer, kOutOfRange when it does not fit int64_t.
+  template <typename T,
+            std::enable_if_t<value_internal::kIsInteger<T>, int> = 0>
+  static absl::StatusOr<Value> FromInteger(T i) {
+    if constexpr (!value_internal::kFitsInt64<T>) {
+      if (!InInt64Range(i)) return OutOfRangeError(ToString(i));
+    }
+    return Value(static_cast<int64_t>(i));
+  }
 
   Kind kind() const { return static_cast<Kind>(data_.index()); }
   bool is_null() const { return kind() == Kind::kNull; }
@@ -121,7 +231,8 @@ class Value {
   bool is_map() const { return kind() == Kind::kMap; }
 
   // Accessors require the matching kind (checked by std::get; a mismatch
-  // throws std::bad_variant_access, a programming error).
+  // throws std::bad_variant_access, a programming error). Get<T> checks and
+  // reports instead.
   bool as_bool() const { return std::get<bool>(data_); }
   int64_t as_int() const { return std::get<int64_t>(data_); }
   double as_float() const { return std::get<double>(data_); }
@@ -136,6 +247,16 @@ class Value {
   const Map& as_map() const { return std::get<Map>(data_); }
   Map& as_map() { return std::get<Map>(data_); }
 
+  // The value as T, checked. T is bool, any integer type, float or double
+  // (an int converts), std::string, Bytes, List, Map, Value, or a
+  // std::vector, std::map / std::unordered_map with std::string keys, or
+  // std::optional (null -> nullopt) of those. kInvalidArgument names the
+  // place and both kinds ("value[2].name: expected int, got string");
+  // kOutOfRange when an int does not fit T ("value[0]: 300 does not fit
+  // uint8").
+  template <typename T>
+  absl::StatusOr<T> Get() const;
+
   // Structural equality: kinds must match exactly (1 != 1.0), floats compare
   // with ==, so NaN != NaN. See EquivalentByValue for the relaxed comparison.
   friend bool operator==(const Value& a, const Value& b) {
@@ -144,10 +265,48 @@ class Value {
   friend bool operator!=(const Value& a, const Value& b) { return !(a == b); }
 
  private:
+  template <typename T>
+  static bool InInt64Range(T i) {
+    if constexpr (std::is_unsigned_v<T>) {
+      return i <= static_cast<std::make_unsigned_t<int64_t>>(
+                      std::numeric_limits<int64_t>::max());
+    } else {
+      return i >= std::numeric_limits<int64_t>::min() &&
+             i <= std::numeric_limits<int64_t>::max();
+    }
+  }
+  template <typename T>
+  static std::string ToString(T i) {
+    if constexpr (std::is_unsigned_v<T>) {
+      return std::to_string(static_cast<unsigned long long>(i));
+    } else {
+      return std::to_string(static_cast<long long>(i));
+    }
+  }
+  template <typename T>
+  static int64_t ToInt64(T i) {
+    if constexpr (!value_internal::kFitsInt64<T>) {
+      if (!InInt64Range(i)) ThrowOutOfRange(ToString(i));
+    }
+    return static_cast<int64_t>(i);
+  }
+  static absl::Status OutOfRangeError(const std::string& number);
+  [[noreturn]] static void ThrowOutOfRange(const std::string& number);
+
   std::variant<std::monostate, bool, int64_t, double, std::string, Bytes, List,
                Map>
       data_;
 };
+
+inline size_t ValueMap::size() const { return entries_.size(); }
+inline bool ValueMap::empty() const { return entries_.empty(); }
+inline void ValueMap::reserve(size_t n) { entries_.reserve(n); }
+inline std::vector<ValueMap::Entry>::const_iterator ValueMap::begin() const {
+  return entries_.begin();
+}
+inline std::vector<ValueMap::Entry>::const_iterator ValueMap::end() const {
+  return entries_.end();
+}
 
 // "null", "bool", "int", "float", "string", "bytes", "list", "map".
 std::string_view KindName(Value::Kind kind);
@@ -163,6 +322,188 @@ std::string DebugString(const Value& value);
 
 // Writes DebugString(value); also how GoogleTest prints values.
 std::ostream& operator<<(std::ostream& out, const Value& value);
+
+namespace value_internal {
+
+// Where a value sits inside the one Get<T> was called on; built into text
+// only when reading fails.
+struct PathStep {
+  const PathStep* parent;
+  bool is_key;  // a map key, else a list index
+  std::string_view key;
+  size_t index;
+};
+
+absl::Status KindMismatch(const PathStep* at, std::string_view expected,
+                          Value::Kind found);
+absl::Status IntOutOfRange(const PathStep* at, int64_t value,
+                           std::string_view type);
+
+template <typename T>
+std::string_view IntegerTypeName() {
+  if constexpr (std::is_signed_v<T>) {
+    if constexpr (sizeof(T) == 1) return "int8";
+    if constexpr (sizeof(T) == 2) return "int16";
+    if constexpr (sizeof(T) == 4) return "int32";
+    return "int64";
+  } else {
+    if constexpr (sizeof(T) == 1) return "uint8";
+    if constexpr (sizeof(T) == 2) return "uint16";
+    if constexpr (sizeof(T) == 4) return "uint32";
+    return "uint64";
+  }
+}
+
+template <typename T>
+struct Reader {
+  static_assert(kIsInteger<T> || std::is_floating_point_v<T>,
+                "Value::Get<T>: T is not a type a Value converts to");
+  static absl::Status Read(const Value& value, const PathStep* at, T* out) {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (!value.is_number()) return KindMismatch(at, "float", value.kind());
+      *out = static_cast<T>(value.as_number());
+    } else {
+      if (!value.is_int()) return KindMismatch(at, "int", value.kind());
+      int64_t i = value.as_int();
+      bool fits;
+      if constexpr (std::is_unsigned_v<T>) {
+        fits =
+            i >= 0 && static_cast<uint64_t>(i) <=
+                          static_cast<uint64_t>(std::numeric_limits<T>::max());
+      } else {
+        fits = i >= std::numeric_limits<T>::min() &&
+               i <= std::numeric_limits<T>::max();
+      }
+      if (!fits) return IntOutOfRange(at, i, IntegerTypeName<T>());
+      *out = static_cast<T>(i);
+    }
+    return absl::OkStatus();
+  }
+};
+
+template <>
+struct Reader<Value> {
+  static absl::Status Read(const Value& value, const PathStep*, Value* out) {
+    *out = value;
+    return absl::OkStatus();
+  }
+};
+
+template <>
+struct Reader<bool> {
+  static absl::Status Read(const Value& value, const PathStep* at, bool* out) {
+    if (!value.is_bool()) return KindMismatch(at, "bool", value.kind());
+    *out = value.as_bool();
+    return absl::OkStatus();
+  }
+};
+
+template <>
+struct Reader<std::string> {
+  static absl::Status Read(const Value& value, const PathStep* at,
+                           std::string* out) {
+    if (!value.is_string()) return KindMismatch(at, "string", value.kind());
+    *out = value.as_string();
+    return absl::OkStatus();
+  }
+};
+
+template <>
+struct Reader<Bytes> {
+  static absl::Status Read(const Value& value, const PathStep* at, Bytes* out) {
+    if (!value.is_bytes()) return KindMismatch(at, "bytes", value.kind());
+    *out = value.as_bytes();
+    return absl::OkStatus();
+  }
+};
+
+template <>
+struct Reader<ValueMap> {
+  static absl::Status Read(const Value& value, const PathStep* at,
+                           ValueMap* out) {
+    if (!value.is_map()) return KindMismatch(at, "map", value.kind());
+    *out = value.as_map();
+    return absl::OkStatus();
+  }
+};
+
+template <typename T, typename A>
+struct Reader<std::vector<T, A>> {
+  static absl::Status Read(const Value& value, const PathStep* at,
+                           std::vector<T, A>* out) {
+    if (!value.is_list()) return KindMismatch(at, "list", value.kind());
+    const Value::List& items = value.as_list();
+    out->clear();
+    out->reserve(items.size());
+    for (size_t i = 0; i < items.size(); ++i) {
+      PathStep step{at, false, {}, i};
+      T item{};
+      absl::Status status = Reader<T>::Read(items[i], &step, &item);
+      if (!status.ok()) return status;
+      out->push_back(std::move(item));
+    }
+    return absl::OkStatus();
+  }
+};
+
+template <typename Container>
+absl::Status ReadEntries(const Value& value, const PathStep* at,
+                         Container* out) {
+  if (!value.is_map()) return KindMismatch(at, "map", value.kind());
+  out->clear();
+  for (const auto& [key, item] : value.as_map()) {
+    PathStep step{at, true, key, 0};
+    typename Container::mapped_type read{};
+    absl::Status status =
+        Reader<typename Container::mapped_type>::Read(item, &step, &read);
+    if (!status.ok()) return status;
+    out->emplace(key, std::move(read));
+  }
+  return absl::OkStatus();
+}
+
+template <typename T, typename C, typename A>
+struct Reader<std::map<std::string, T, C, A>> {
+  static absl::Status Read(const Value& value, const PathStep* at,
+                           std::map<std::string, T, C, A>* out) {
+    return ReadEntries(value, at, out);
+  }
+};
+
+template <typename T, typename H, typename E, typename A>
+struct Reader<std::unordered_map<std::string, T, H, E, A>> {
+  static absl::Status Read(const Value& value, const PathStep* at,
+                           std::unordered_map<std::string, T, H, E, A>* out) {
+    return ReadEntries(value, at, out);
+  }
+};
+
+template <typename T>
+struct Reader<std::optional<T>> {
+  static absl::Status Read(const Value& value, const PathStep* at,
+                           std::optional<T>* out) {
+    if (value.is_null()) {
+      out->reset();
+      return absl::OkStatus();
+    }
+    T item{};
+    absl::Status status = Reader<T>::Read(value, at, &item);
+    if (!status.ok()) return status;
+    *out = std::move(item);
+    return absl::OkStatus();
+  }
+};
+
+}  // namespace value_internal
+
+template <typename T>
+absl::StatusOr<T> Value::Get() const {
+  T out{};
+  absl::Status status =
+      value_internal::Reader<T>::Read(*this, /*at=*/nullptr, &out);
+  if (!status.ok()) return status;
+  return out;
+}
 
 }  // namespace duet
 
