@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/status/status_payload_printer.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -85,9 +86,49 @@ std::string Headline(const ScriptError& error) {
   return absl::StrCat(error.type, ": ", error.message);
 }
 
+std::string OneLineStack(const ScriptError& error) {
+  std::string out(LanguageName(error.language));
+  for (const StackFrame& frame : error.stack) {
+    absl::StrAppend(&out, "; at ");
+    if (!frame.function.empty()) absl::StrAppend(&out, frame.function, " (");
+    absl::StrAppend(&out, frame.file.empty() ? "<unknown>" : frame.file);
+    if (frame.line > 0) absl::StrAppend(&out, ":", frame.line);
+    if (frame.column > 0) absl::StrAppend(&out, ":", frame.column);
+    if (!frame.function.empty()) out += ")";
+  }
+  return out;
+}
+
+// Whatever printer the application had installed before duet's; duet's
+// hands every other payload to it.
+absl::status_internal::StatusPayloadPrinter previous_printer = nullptr;
+
+absl::optional<std::string> PrintPayload(absl::string_view type_url,
+                                         const absl::Cord& payload) {
+  if (type_url == ToAbsl(kScriptErrorPayloadUrl)) {
+    std::optional<ScriptError> error = Deserialize(std::string(payload));
+    if (error) return OneLineStack(*error);
+  }
+  if (previous_printer != nullptr) return previous_printer(type_url, payload);
+  return absl::nullopt;
+}
+
+// So `std::cout << status` and Status::ToString() show a script error's
+// stack instead of its serialised bytes. Installed the first time duet
+// attaches a ScriptError, which is before any could be printed.
+void InstallPayloadPrinter() {
+  static const bool installed = [] {
+    previous_printer = absl::status_internal::GetStatusPayloadPrinter();
+    absl::status_internal::SetStatusPayloadPrinter(&PrintPayload);
+    return true;
+  }();
+  (void)installed;
+}
+
 }  // namespace
 
 absl::Status MakeScriptError(ScriptError error, absl::StatusCode code) {
+  InstallPayloadPrinter();
   absl::Status status(code, Headline(error));
   status.SetPayload(ToAbsl(kScriptErrorPayloadUrl),
                     absl::Cord(Serialize(error)));

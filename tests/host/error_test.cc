@@ -1,5 +1,8 @@
 #include "duet/error.h"
 
+#include <sstream>
+
+#include "absl/strings/cord.h"
 #include "duet/internal/utf8.h"
 #include "duet/internal/value_path.h"
 #include "gmock/gmock.h"
@@ -33,6 +36,19 @@ TEST(ScriptErrorTest, TravelsInsideAStatus) {
   EXPECT_EQ(back->message, SampleError().message);
   EXPECT_EQ(back->source_line, "  x();");
   EXPECT_EQ(back->stack, SampleError().stack);
+}
+
+TEST(ScriptErrorTest, StreamsReadably) {
+  std::ostringstream out;
+  out << MakeScriptError(SampleError());
+  EXPECT_EQ(out.str(),
+            "UNKNOWN: TypeError: x is not a function: 3:4 with \"quotes\" "
+            "[type.duet.dev/duet.ScriptError='javascript; at relay "
+            "(/p/relay.js:12:5); at /p/relay.js:3:1']");
+  // Other payloads keep abseil's own rendering.
+  absl::Status other = absl::InternalError("x");
+  other.SetPayload("type.example/other", absl::Cord("raw"));
+  EXPECT_THAT(other.ToString(), HasSubstr("raw"));
 }
 
 TEST(ScriptErrorTest, PlainStatusesHaveNone) {

@@ -78,6 +78,10 @@ std::optional<ScriptError> GetScriptError(const absl::Status& status);
 absl::Status AppendStackFrames(const absl::Status& status,
                                const std::vector<StackFrame>& frames);
 
+// Streaming a status (`std::cerr << status`, Status::ToString) shows a
+// ScriptError on one line, after the message: "[type.duet.dev/duet.ScriptError=
+// 'javascript; at relay (/p/relay.js:12:5); at /p/relay.js:3:1']".
+//
 // A multi-line report for people: "Type: message", then the source line and
 // "  at function (file:line:column)" per frame. Statuses without a
 // ScriptError print as their message.
