@@ -14,10 +14,10 @@
 #define DUET_VERSION_STRING "0.1.0"
 
 // Whether these headers are version major.minor.patch or later.
-#define DUET_VERSION_AT_LEAST(major, minor, patch)                        \
-  (DUET_VERSION_MAJOR > (major) ||                                        \
-   (DUET_VERSION_MAJOR == (major) &&                                      \
-    (DUET_VERSION_MINOR > (minor) ||                                      \
+#define DUET_VERSION_AT_LEAST(major, minor, patch) \
+  (DUET_VERSION_MAJOR > (major) ||                 \
+   (DUET_VERSION_MAJOR == (major) &&               \
+    (DUET_VERSION_MINOR > (minor) ||               \
      (DUET_VERSION_MINOR == (minor) && DUET_VERSION_PATCH >= (patch)))))
 
 #endif  // DUET_VERSION_H_
