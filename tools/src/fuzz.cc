@@ -1,13 +1,13 @@
-#include "fuzz.h"
+#include "duet/tools/fuzz.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
-#include "output.h"
+#include "duet/tools/text.h"
 
-namespace duet::cli {
+namespace duet::tools {
 namespace {
 
 // Pieces strings are made of: mostly plain ASCII, and the characters that
@@ -615,6 +615,51 @@ Value ResultJson(const ImplementationResult& result) {
 
 }  // namespace
 
+FuzzTally TallyFuzz(const std::vector<FuzzFunctionReport>& reports) {
+  FuzzTally tally;
+  for (const FuzzFunctionReport& report : reports) {
+    if (!report.skipped.empty()) {
+      ++tally.skipped;
+    } else {
+      ++(report.finding ? tally.disagree : tally.agree);
+    }
+  }
+  return tally;
+}
+
+size_t FuzzNameWidth(const std::vector<ModuleInfo>& modules) {
+  size_t name_width = 0;
+  for (const ModuleInfo& module : modules) {
+    for (const ImplementationInfo& impl : module.implementations) {
+      for (const std::string& function : impl.exports) {
+        name_width = std::max(
+            name_width, DisplayWidth(module.name) + 1 + DisplayWidth(function));
+      }
+    }
+  }
+  return name_width;
+}
+
+std::string FuzzHeading(const FuzzOptions& options) {
+  return absl::StrCat("fuzzing with seed ", options.seed, " (--seed ",
+                      options.seed, " repeats this run), up to ",
+                      options.inputs, " inputs per function\n");
+}
+
+std::string FuzzSummaryText(const std::vector<FuzzFunctionReport>& reports) {
+  if (reports.empty()) {
+    return "nothing to fuzz: no module has two implementations\n";
+  }
+  const FuzzTally tally = TallyFuzz(reports);
+  std::string summary = absl::StrCat(
+      tally.disagree,
+      tally.disagree == 1 ? " function disagrees, " : " functions disagree, ",
+      tally.agree, " agree");
+  if (tally.skipped > 0)
+    absl::StrAppend(&summary, ", ", tally.skipped, " skipped");
+  return summary + "\n";
+}
+
 std::string FuzzReportText(const FuzzFunctionReport& report, size_t name_width,
                            bool colour) {
   std::string name = absl::StrCat(report.module, ".", report.function);
@@ -693,4 +738,4 @@ Value FuzzJson(const std::vector<FuzzFunctionReport>& reports,
   };
 }
 
-}  // namespace duet::cli
+}  // namespace duet::tools
