@@ -23,6 +23,7 @@
 #include "duet/duet.h"
 #include "duet/tools/bench.h"
 #include "duet/tools/check.h"
+#include "duet/tools/fuzz.h"
 #include "interrupt.h"
 #include "line_editor.h"
 #include "literal.h"
@@ -490,10 +491,8 @@ class Repl {
     }
     bool agree = true;
     for (size_t i = 1; i < outcomes.size(); ++i) {
-      const auto& a = outcomes[0].result;
-      const auto& b = outcomes[i].result;
       agree =
-          agree && a.ok() == b.ok() && (!a.ok() || EquivalentByValue(*a, *b));
+          agree && tools::ResultsAgree(outcomes[0].result, outcomes[i].result);
     }
     const Outcome* fast = &outcomes[0];
     const Outcome* slow = &outcomes[0];

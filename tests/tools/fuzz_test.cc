@@ -135,6 +135,15 @@ TEST_F(FuzzTest, NothingToFuzzWithoutTwoImplementations) {
             "per function\n");
 }
 
+TEST(ResultsAgreeTest, EqualByValueOrBothFailed) {
+  EXPECT_TRUE(ResultsAgree(Value(3), Value(3.0)));
+  EXPECT_FALSE(ResultsAgree(Value(3), Value(4)));
+  EXPECT_TRUE(ResultsAgree(absl::UnknownError("TypeError"),
+                           absl::InvalidArgumentError("other")));
+  EXPECT_FALSE(ResultsAgree(Value(), absl::UnknownError("TypeError")));
+  EXPECT_FALSE(ResultsAgree(absl::UnknownError("TypeError"), Value()));
+}
+
 TEST(ValueGeneratorTest, OneSeedOneSequence) {
   ASSERT_OK_AND_ASSIGN(TypeSpec type, TypeSpec::Parse("list[any]"));
   ValueGenerator first(42), again(42), other(43);

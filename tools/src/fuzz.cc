@@ -431,6 +431,12 @@ std::vector<Value> ShrinkCandidates(const TypeSpec& type, const Value& value) {
 // ---------------------------------------------------------------------------
 // Running.
 
+bool ResultsAgree(const absl::StatusOr<Value>& a,
+                  const absl::StatusOr<Value>& b) {
+  if (a.ok() != b.ok()) return false;
+  return !a.ok() || EquivalentByValue(*a, *b);
+}
+
 namespace {
 
 class Differ {
@@ -463,10 +469,7 @@ class Differ {
 
   static bool Disagree(const std::vector<ImplementationResult>& results) {
     for (size_t i = 1; i < results.size(); ++i) {
-      const auto& a = results[0].result;
-      const auto& b = results[i].result;
-      if (a.ok() != b.ok()) return true;
-      if (a.ok() && !EquivalentByValue(*a, *b)) return true;
+      if (!ResultsAgree(results[0].result, results[i].result)) return true;
     }
     return false;
   }

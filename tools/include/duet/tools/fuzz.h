@@ -60,6 +60,11 @@ class ValueGenerator {
 // smaller numbers, each element shrunk in turn.
 std::vector<Value> ShrinkCandidates(const TypeSpec& type, const Value& value);
 
+// The agreement rule above, for two results of the same call (the REPL's
+// :compare uses it too).
+bool ResultsAgree(const absl::StatusOr<Value>& a,
+                  const absl::StatusOr<Value>& b);
+
 struct ImplementationResult {
   Language language = Language::kPython;
   absl::StatusOr<Value> result;
