@@ -10,10 +10,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "bench.h"
-#include "check.h"
 #include "duet/duet.h"
-#include "fuzz.h"
+#include "duet/tools/bench.h"
+#include "duet/tools/chart.h"
+#include "duet/tools/check.h"
+#include "duet/tools/fuzz.h"
 #include "output.h"
 #include "session.h"
 
@@ -173,7 +174,7 @@ int RunCheck(const CommandLine& command_line) {
   Host& host = *session->host;
 
   absl::StatusOr<std::vector<ModuleInfo>> modules =
-      SelectModules(host, command_line.args);
+      tools::SelectModules(host, command_line.args);
   if (!modules.ok()) {
     PrintError(OneLine(modules.status()) + NoPluginsHint(*session));
     return kExitFailure;
@@ -181,67 +182,40 @@ int RunCheck(const CommandLine& command_line) {
   const bool colour = !command_line.json && ColourWanted(STDOUT_FILENO);
 
   if (command_line.fuzz > 0) {
-    FuzzOptions options;
+    tools::FuzzOptions options;
     options.inputs = command_line.fuzz;
-    options.seed = command_line.seed.value_or(kDefaultFuzzSeed);
-    size_t name_width = 0;
-    for (const ModuleInfo& module : *modules) {
-      for (const ImplementationInfo& impl : module.implementations) {
-        for (const std::string& function : impl.exports) {
-          name_width = std::max(name_width, DisplayWidth(module.name) + 1 +
-                                                DisplayWidth(function));
-        }
-      }
-    }
-    if (!command_line.json) {
-      WriteOut(absl::StrCat("fuzzing with seed ", options.seed, " (--seed ",
-                            options.seed, " repeats this run), up to ",
-                            options.inputs, " inputs per function\n"));
-    }
-    std::vector<FuzzFunctionReport> reports =
-        Fuzz(host, *modules, options, [&](const FuzzFunctionReport& report) {
+    options.seed = command_line.seed.value_or(tools::kDefaultFuzzSeed);
+    const size_t name_width = tools::FuzzNameWidth(*modules);
+    if (!command_line.json) WriteOut(tools::FuzzHeading(options));
+    std::vector<tools::FuzzFunctionReport> reports = tools::Fuzz(
+        host, *modules, options, [&](const tools::FuzzFunctionReport& report) {
           if (!command_line.json) {
-            WriteOut(FuzzReportText(report, name_width, colour));
+            WriteOut(tools::FuzzReportText(report, name_width, colour));
           }
         });
-    int disagree = 0, agree = 0, skipped = 0;
-    for (const FuzzFunctionReport& report : reports) {
-      if (!report.skipped.empty()) {
-        ++skipped;
-      } else {
-        ++(report.finding ? disagree : agree);
-      }
-    }
     if (command_line.json) {
       JsonOptions json;
       json.indent = 2;
-      WriteOut(ToJson(FuzzJson(reports, options), json) + "\n");
+      WriteOut(ToJson(tools::FuzzJson(reports, options), json) + "\n");
     } else {
-      std::string summary = absl::StrCat(
-          disagree,
-          disagree == 1 ? " function disagrees, " : " functions disagree, ",
-          agree, " agree");
-      if (skipped > 0) absl::StrAppend(&summary, ", ", skipped, " skipped");
-      if (reports.empty()) {
-        summary = "nothing to fuzz: no module has two implementations";
-      }
-      WriteOut(summary + "\n");
+      WriteOut(tools::FuzzSummaryText(reports));
     }
-    return disagree == 0 && session->problems.empty() ? kExitOk : kExitFailure;
+    const bool disagree = tools::TallyFuzz(reports).disagree > 0;
+    return !disagree && session->problems.empty() ? kExitOk : kExitFailure;
   }
 
-  CheckTable table(*modules, colour);
+  tools::CheckTable table(*modules, colour);
   if (!command_line.json) WriteOut(table.Header());
-  CheckReport report =
-      RunExamples(host, *modules, [&](const ExampleOutcome& outcome) {
+  tools::CheckReport report = tools::RunExamples(
+      host, *modules, [&](const tools::ExampleOutcome& outcome) {
         if (!command_line.json) WriteOut(table.Row(outcome));
       });
   if (command_line.json) {
     JsonOptions json;
     json.indent = 2;
-    WriteOut(ToJson(CheckJson(report, session->problems), json) + "\n");
+    WriteOut(ToJson(tools::CheckJson(report, session->problems), json) + "\n");
   } else {
-    WriteOut(CheckTable::Summary(report, session->problems));
+    WriteOut(tools::CheckTable::Summary(report, session->problems));
   }
   return report.failed == 0 && session->problems.empty() ? kExitOk
                                                          : kExitFailure;
@@ -262,17 +236,17 @@ int RunBench(const CommandLine& command_line) {
     return kExitFailure;
   }
 
-  BenchOptions options;
+  tools::BenchOptions options;
   options.seconds = command_line.seconds;
-  absl::StatusOr<BenchReport> report =
-      RunBenchmark(host, target->module, target->function, *args, options);
+  absl::StatusOr<tools::BenchReport> report = tools::RunBenchmark(
+      host, target->module, target->function, *args, options);
   if (!report.ok()) {
     PrintError(std::string(report.status().message()));
     return kExitFailure;
   }
   if (!command_line.svg.empty()) {
     std::ofstream out(command_line.svg, std::ios::binary);
-    out << BenchSvg(*report);
+    out << tools::BenchSvg(*report);
     out.close();
     if (!out) {
       PrintError(absl::StrCat("cannot write ", command_line.svg));
@@ -282,9 +256,9 @@ int RunBench(const CommandLine& command_line) {
   if (command_line.json) {
     JsonOptions json;
     json.indent = 2;
-    WriteOut(ToJson(BenchJson(*report), json) + "\n");
+    WriteOut(ToJson(tools::BenchJson(*report), json) + "\n");
   } else {
-    WriteOut(BenchText(*report, ColourWanted(STDOUT_FILENO)));
+    WriteOut(tools::BenchText(*report, ColourWanted(STDOUT_FILENO)));
     if (!command_line.svg.empty()) {
       WriteOut(absl::StrCat("chart: ", command_line.svg, "\n"));
     }

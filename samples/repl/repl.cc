@@ -20,9 +20,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "bench.h"
-#include "check.h"
 #include "duet/duet.h"
+#include "duet/tools/bench.h"
+#include "duet/tools/check.h"
+#include "duet/tools/fuzz.h"
 #include "interrupt.h"
 #include "line_editor.h"
 #include "literal.h"
@@ -312,7 +313,7 @@ class Repl {
     } else if (command == ":list") {
       std::vector<ModuleInfo> modules;
       for (ModuleInfo& module : host_.ListModules()) {
-        if (!IsInternalModule(module.name)) modules.push_back(module);
+        if (!tools::IsInternalModule(module.name)) modules.push_back(module);
       }
       WriteOut(ModulesTable(modules));
     } else if (command == ":lang") {
@@ -490,10 +491,8 @@ class Repl {
     }
     bool agree = true;
     for (size_t i = 1; i < outcomes.size(); ++i) {
-      const auto& a = outcomes[0].result;
-      const auto& b = outcomes[i].result;
       agree =
-          agree && a.ok() == b.ok() && (!a.ok() || EquivalentByValue(*a, *b));
+          agree && tools::ResultsAgree(outcomes[0].result, outcomes[i].result);
     }
     const Outcome* fast = &outcomes[0];
     const Outcome* slow = &outcomes[0];
@@ -519,13 +518,13 @@ class Repl {
     absl::StatusOr<CallExpression> call =
         ParseCall(text, ":bench MODULE.FN(ARGS...)");
     if (!call.ok()) return Fail(std::string(call.status().message()));
-    BenchOptions options;
+    tools::BenchOptions options;
     options.seconds = 0.3;
     options.stop = StopFlag();
-    absl::StatusOr<BenchReport> report;
+    absl::StatusOr<tools::BenchReport> report;
     Running([&] {
-      report = RunBenchmark(host_, call->module, call->function, call->args,
-                            options);
+      report = tools::RunBenchmark(host_, call->module, call->function,
+                                   call->args, options);
     });
     if (!report.ok()) {
       if (absl::IsCancelled(report.status())) {
@@ -533,23 +532,25 @@ class Repl {
       }
       return Fail(std::string(report.status().message()));
     }
-    WriteOut(BenchText(*report, colour_));
+    WriteOut(tools::BenchText(*report, colour_));
   }
 
   void Check(const std::vector<std::string>& names) {
     absl::StatusOr<std::vector<ModuleInfo>> modules =
-        SelectModules(host_, names);
+        tools::SelectModules(host_, names);
     if (!modules.ok()) return Fail(OneLine(modules.status()));
-    CheckTable table(*modules, colour_);
+    tools::CheckTable table(*modules, colour_);
     WriteOut(table.Header());
-    CheckReport report;
+    tools::CheckReport report;
     Running([&] {
-      report = RunExamples(
+      report = tools::RunExamples(
           host_, *modules,
-          [&](const ExampleOutcome& outcome) { WriteOut(table.Row(outcome)); },
+          [&](const tools::ExampleOutcome& outcome) {
+            WriteOut(table.Row(outcome));
+          },
           StopFlag());
     });
-    WriteOut(CheckTable::Summary(report, {}));
+    WriteOut(tools::CheckTable::Summary(report, {}));
     if (report.failed > 0) had_error_ = true;
   }
 
@@ -558,7 +559,7 @@ class Repl {
   std::vector<std::string> ModuleNames() const {
     std::vector<std::string> names;
     for (const ModuleInfo& module : host_.ListModules()) {
-      if (!IsInternalModule(module.name)) names.push_back(module.name);
+      if (!tools::IsInternalModule(module.name)) names.push_back(module.name);
     }
     return names;
   }

@@ -1,13 +1,13 @@
-#include "fuzz.h"
+#include "duet/tools/fuzz.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
-#include "output.h"
+#include "duet/tools/text.h"
 
-namespace duet::cli {
+namespace duet::tools {
 namespace {
 
 // Pieces strings are made of: mostly plain ASCII, and the characters that
@@ -431,6 +431,12 @@ std::vector<Value> ShrinkCandidates(const TypeSpec& type, const Value& value) {
 // ---------------------------------------------------------------------------
 // Running.
 
+bool ResultsAgree(const absl::StatusOr<Value>& a,
+                  const absl::StatusOr<Value>& b) {
+  if (a.ok() != b.ok()) return false;
+  return !a.ok() || EquivalentByValue(*a, *b);
+}
+
 namespace {
 
 class Differ {
@@ -463,10 +469,7 @@ class Differ {
 
   static bool Disagree(const std::vector<ImplementationResult>& results) {
     for (size_t i = 1; i < results.size(); ++i) {
-      const auto& a = results[0].result;
-      const auto& b = results[i].result;
-      if (a.ok() != b.ok()) return true;
-      if (a.ok() && !EquivalentByValue(*a, *b)) return true;
+      if (!ResultsAgree(results[0].result, results[i].result)) return true;
     }
     return false;
   }
@@ -615,6 +618,51 @@ Value ResultJson(const ImplementationResult& result) {
 
 }  // namespace
 
+FuzzTally TallyFuzz(const std::vector<FuzzFunctionReport>& reports) {
+  FuzzTally tally;
+  for (const FuzzFunctionReport& report : reports) {
+    if (!report.skipped.empty()) {
+      ++tally.skipped;
+    } else {
+      ++(report.finding ? tally.disagree : tally.agree);
+    }
+  }
+  return tally;
+}
+
+size_t FuzzNameWidth(const std::vector<ModuleInfo>& modules) {
+  size_t name_width = 0;
+  for (const ModuleInfo& module : modules) {
+    for (const ImplementationInfo& impl : module.implementations) {
+      for (const std::string& function : impl.exports) {
+        name_width = std::max(
+            name_width, DisplayWidth(module.name) + 1 + DisplayWidth(function));
+      }
+    }
+  }
+  return name_width;
+}
+
+std::string FuzzHeading(const FuzzOptions& options) {
+  return absl::StrCat("fuzzing with seed ", options.seed, " (--seed ",
+                      options.seed, " repeats this run), up to ",
+                      options.inputs, " inputs per function\n");
+}
+
+std::string FuzzSummaryText(const std::vector<FuzzFunctionReport>& reports) {
+  if (reports.empty()) {
+    return "nothing to fuzz: no module has two implementations\n";
+  }
+  const FuzzTally tally = TallyFuzz(reports);
+  std::string summary = absl::StrCat(
+      tally.disagree,
+      tally.disagree == 1 ? " function disagrees, " : " functions disagree, ",
+      tally.agree, " agree");
+  if (tally.skipped > 0)
+    absl::StrAppend(&summary, ", ", tally.skipped, " skipped");
+  return summary + "\n";
+}
+
 std::string FuzzReportText(const FuzzFunctionReport& report, size_t name_width,
                            bool colour) {
   std::string name = absl::StrCat(report.module, ".", report.function);
@@ -693,4 +741,4 @@ Value FuzzJson(const std::vector<FuzzFunctionReport>& reports,
   };
 }
 
-}  // namespace duet::cli
+}  // namespace duet::tools

@@ -1,14 +1,21 @@
-// Timing a function in every implementation on the same input (`duet
-// bench`, `:bench`), next to what a call through duet costs by itself.
+// Timing a function in every implementation on the same input, next to what
+// a call through duet costs by itself: what `duet bench` and `:bench` run.
+//
+//   absl::StatusOr<duet::tools::BenchReport> report =
+//       duet::tools::RunBenchmark(host, "strings", "shout", {"hi"}, {});
+//   if (report.ok()) std::cout << duet::tools::BenchText(*report, false);
 //
 // The baseline is a no-op function in each language that takes the same
 // arguments and returns null: the time of a call minus the time of the
 // no-op is what the function itself costs. It is a tiny plugin built into
-// the `duet` command (module _duet_baseline), written to a temporary
-// directory, loaded, and the directory removed again; commands that list
-// modules leave it out.
-#ifndef DUET_SAMPLES_REPL_BENCH_H_
-#define DUET_SAMPLES_REPL_BENCH_H_
+// this library (module _duet_baseline), written to a temporary directory,
+// loaded into the host once, and the directory removed again;
+// SelectModules (check.h) leaves it out.
+//
+// Every function here runs on the calling thread; the Host may serve other
+// threads meanwhile (their calls share the engines and skew the timings).
+#ifndef DUET_TOOLS_BENCH_H_
+#define DUET_TOOLS_BENCH_H_
 
 #include <atomic>
 #include <functional>
@@ -17,9 +24,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "duet/duet.h"
+#include "duet/host.h"
+#include "duet/value.h"
 
-namespace duet::cli {
+namespace duet::tools {
 
 inline constexpr char kBaselineModule[] = "_duet_baseline";
 
@@ -77,9 +85,7 @@ absl::StatusOr<BenchReport> RunBenchmark(Host& host, const std::string& module,
 std::string BenchText(const BenchReport& report, bool colour);
 // The object `duet bench --json` prints.
 Value BenchJson(const BenchReport& report);
-// A self-contained SVG chart of the report (chart.cc).
-std::string BenchSvg(const BenchReport& report);
 
-}  // namespace duet::cli
+}  // namespace duet::tools
 
-#endif  // DUET_SAMPLES_REPL_BENCH_H_
+#endif  // DUET_TOOLS_BENCH_H_

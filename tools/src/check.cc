@@ -1,12 +1,13 @@
-#include "check.h"
+#include "duet/tools/check.h"
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "output.h"
+#include "duet/error.h"
+#include "duet/tools/text.h"
 
-namespace duet::cli {
+namespace duet::tools {
 namespace {
 
 std::string Pad(std::string text, size_t width) {
@@ -172,4 +173,4 @@ Value CheckJson(const CheckReport& report,
   };
 }
 
-}  // namespace duet::cli
+}  // namespace duet::tools

@@ -6,8 +6,15 @@
 // fail (any error). One failing while the other returns is a disagreement.
 // Generation is deterministic for a seed (a 64-bit Mersenne Twister, used
 // only through its raw output, whose sequence the C++ standard fixes).
-#ifndef DUET_SAMPLES_REPL_FUZZ_H_
-#define DUET_SAMPLES_REPL_FUZZ_H_
+// `duet check --fuzz N` runs this.
+//
+//   std::vector<duet::tools::FuzzFunctionReport> reports =
+//       duet::tools::Fuzz(host, modules, {}, nullptr);
+//   for (const auto& report : reports) {
+//     if (report.finding) ...  // report.finding->shrunk disagrees
+//   }
+#ifndef DUET_TOOLS_FUZZ_H_
+#define DUET_TOOLS_FUZZ_H_
 
 #include <atomic>
 #include <cstdint>
@@ -18,9 +25,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "duet/duet.h"
+#include "duet/host.h"
+#include "duet/manifest.h"
+#include "duet/value.h"
 
-namespace duet::cli {
+namespace duet::tools {
 
 inline constexpr uint64_t kDefaultFuzzSeed = 20240229;
 
@@ -50,6 +59,11 @@ class ValueGenerator {
 // nullable), "", [], {}, 0; then shorter strings and lists, fewer keys,
 // smaller numbers, each element shrunk in turn.
 std::vector<Value> ShrinkCandidates(const TypeSpec& type, const Value& value);
+
+// The agreement rule above, for two results of the same call (the REPL's
+// :compare uses it too).
+bool ResultsAgree(const absl::StatusOr<Value>& a,
+                  const absl::StatusOr<Value>& b);
 
 struct ImplementationResult {
   Language language = Language::kPython;
@@ -88,12 +102,29 @@ std::vector<FuzzFunctionReport> Fuzz(
     const std::function<void(const FuzzFunctionReport&)>& on_report,
     const std::atomic<bool>* stop = nullptr);
 
-// Human report lines for one function, and the JSON of the whole run.
+// How many functions of a run disagreed, agreed and were skipped.
+struct FuzzTally {
+  int disagree = 0;
+  int agree = 0;
+  int skipped = 0;
+};
+FuzzTally TallyFuzz(const std::vector<FuzzFunctionReport>& reports);
+
+// The widest "module.function" a run over `modules` can report, in
+// terminal columns: the `name_width` that aligns FuzzReportText.
+size_t FuzzNameWidth(const std::vector<ModuleInfo>& modules);
+
+// The human report: a heading naming the seed, lines for each function as
+// it is done, and a summary ("1 function disagrees, 3 agree").
+std::string FuzzHeading(const FuzzOptions& options);
 std::string FuzzReportText(const FuzzFunctionReport& report, size_t name_width,
                            bool colour);
+std::string FuzzSummaryText(const std::vector<FuzzFunctionReport>& reports);
+
+// The JSON of the whole run.
 Value FuzzJson(const std::vector<FuzzFunctionReport>& reports,
                const FuzzOptions& options);
 
-}  // namespace duet::cli
+}  // namespace duet::tools
 
-#endif  // DUET_SAMPLES_REPL_FUZZ_H_
+#endif  // DUET_TOOLS_FUZZ_H_

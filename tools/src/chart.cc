@@ -2,6 +2,8 @@
 // the median time per call with a whisker from p10 to p90, and under it a
 // thinner bar for the no-op call through duet (the baseline), on a shared
 // time axis that starts at zero, so lengths compare honestly.
+#include "duet/tools/chart.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -9,10 +11,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "bench.h"
-#include "output.h"
+#include "duet/tools/text.h"
 
-namespace duet::cli {
+namespace duet::tools {
 namespace {
 
 struct Palette {
@@ -289,4 +290,4 @@ std::string BenchSvg(const BenchReport& report) {
   return svg;
 }
 
-}  // namespace duet::cli
+}  // namespace duet::tools

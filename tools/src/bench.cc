@@ -1,4 +1,4 @@
-#include "bench.h"
+#include "duet/tools/bench.h"
 
 #include <stdlib.h>
 
@@ -10,9 +10,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "output.h"
+#include "duet/error.h"
+#include "duet/tools/text.h"
 
-namespace duet::cli {
+namespace duet::tools {
 namespace {
 
 constexpr char kBaselineToml[] =
@@ -325,4 +326,4 @@ Value BenchJson(const BenchReport& report) {
   return Value(std::move(out));
 }
 
-}  // namespace duet::cli
+}  // namespace duet::tools

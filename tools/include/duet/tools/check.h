@@ -1,8 +1,15 @@
 // Checking that a module's implementations agree: its [[examples]] run
-// against every implementation (`duet check`, `:check`), and random inputs
-// from its declared parameter types (`duet check --fuzz`, in fuzz.h).
-#ifndef DUET_SAMPLES_REPL_CHECK_H_
-#define DUET_SAMPLES_REPL_CHECK_H_
+// against every implementation (what `duet check` and `:check` run), and
+// random inputs from its declared parameter types (`duet check --fuzz`, in
+// fuzz.h).
+//
+//   absl::StatusOr<std::vector<duet::ModuleInfo>> modules =
+//       duet::tools::SelectModules(host, {});
+//   duet::tools::CheckReport report =
+//       duet::tools::RunExamples(host, *modules, nullptr);
+//   if (report.failed > 0) ...  // report.outcomes says which, and why
+#ifndef DUET_TOOLS_CHECK_H_
+#define DUET_TOOLS_CHECK_H_
 
 #include <atomic>
 #include <functional>
@@ -10,9 +17,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "duet/duet.h"
+#include "duet/host.h"
+#include "duet/manifest.h"
+#include "duet/value.h"
 
-namespace duet::cli {
+namespace duet::tools {
 
 // One example run on one implementation.
 struct ExampleOutcome {
@@ -68,6 +77,6 @@ absl::StatusOr<std::vector<ModuleInfo>> SelectModules(
 // Whether `name` is a module duet loads for itself (the bench baseline).
 bool IsInternalModule(std::string_view name);
 
-}  // namespace duet::cli
+}  // namespace duet::tools
 
-#endif  // DUET_SAMPLES_REPL_CHECK_H_
+#endif  // DUET_TOOLS_CHECK_H_

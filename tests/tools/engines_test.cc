@@ -1,0 +1,112 @@
+// The tools library on a Host with the real engines (duet::duet) and the
+// `duet` command's fixture plugins: what the command prints is tested in
+// tests/cli; these check the structured reports an embedder gets.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "duet/host.h"
+#include "duet/tools/bench.h"
+#include "duet/tools/check.h"
+#include "duet/tools/fuzz.h"
+#include "duet/tools/text.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/status_matchers.h"
+
+namespace duet::tools {
+namespace {
+
+using ::testing::IsEmpty;
+
+const std::string kFixtures = DUET_CLI_FIXTURES;
+
+class ToolsOnEnginesTest : public ::testing::Test {
+ protected:
+  // One host for the suite: the engines start once.
+  static void SetUpTestSuite() {
+    HostOptions options;
+    options.log_sink = [](LogLevel, std::string_view, std::string_view) {};
+    absl::StatusOr<std::unique_ptr<Host>> host = Host::Create(options);
+    ASSERT_TRUE(host.ok()) << host.status();
+    host_ = host->release();
+    for (const char* dir : {"/wrong_example", "/disagree"}) {
+      absl::StatusOr<LoadReport> report = host_->LoadPlugins(kFixtures + dir);
+      ASSERT_TRUE(report.ok()) << report.status();
+      ASSERT_THAT(report->problems, IsEmpty());
+    }
+  }
+  static void TearDownTestSuite() {
+    delete host_;
+    host_ = nullptr;
+  }
+
+  static Host* host_;
+};
+
+Host* ToolsOnEnginesTest::host_ = nullptr;
+
+TEST_F(ToolsOnEnginesTest, CheckFindsTheWrongExampleInBothLanguages) {
+  ASSERT_OK_AND_ASSIGN(std::vector<ModuleInfo> modules,
+                       SelectModules(*host_, {"mathy"}));
+  CheckReport report = RunExamples(*host_, modules, nullptr);
+  EXPECT_EQ(report.passed, 2);
+  EXPECT_EQ(report.failed, 2);
+  for (const ExampleOutcome& outcome : report.outcomes) {
+    // The second example (plugin.toml:15) expects 2 + 2 to be 5.
+    EXPECT_EQ(outcome.passed, outcome.example.line != 15)
+        << NameOf(outcome.language) << " line " << outcome.example.line;
+    ASSERT_TRUE(outcome.got.ok()) << outcome.got.status();
+  }
+}
+
+TEST_F(ToolsOnEnginesTest, BenchTimesBothLanguagesAgainstTheHiddenBaseline) {
+  BenchOptions options;
+  options.seconds = 0.01;
+  ASSERT_OK_AND_ASSIGN(BenchReport report,
+                       RunBenchmark(*host_, "mathy", "add", {1, 2}, options));
+  EXPECT_THAT(report.baseline_problem, IsEmpty());
+  ASSERT_EQ(report.rows.size(), 2u);
+  for (const BenchRow& row : report.rows) {
+    EXPECT_EQ(row.result, Value(3)) << NameOf(row.language);
+    EXPECT_GT(row.function.calls, 0);
+    ASSERT_TRUE(row.baseline.has_value()) << NameOf(row.language);
+    EXPECT_GT(row.baseline->calls, 0);
+  }
+  EXPECT_GE(report.ratio(), 1.0);
+  // The no-op plugin is loaded once and never listed as a user's module.
+  EXPECT_OK(host_->GetModule(kBaselineModule).status());
+  EXPECT_OK(EnsureBaseline(*host_));
+  ASSERT_OK_AND_ASSIGN(std::vector<ModuleInfo> modules,
+                       SelectModules(*host_, {}));
+  for (const ModuleInfo& module : modules) {
+    EXPECT_NE(module.name, kBaselineModule);
+  }
+}
+
+TEST_F(ToolsOnEnginesTest, EveryFuzzFindingStillDisagreesWhenCalledAgain) {
+  ASSERT_OK_AND_ASSIGN(std::vector<ModuleInfo> modules,
+                       SelectModules(*host_, {"twins"}));
+  FuzzOptions options;
+  options.inputs = 200;
+  std::vector<FuzzFunctionReport> reports =
+      Fuzz(*host_, modules, options, nullptr);
+  FuzzTally tally = TallyFuzz(reports);
+  EXPECT_EQ(tally.disagree, 3);
+  EXPECT_EQ(tally.agree, 1);
+  for (const FuzzFunctionReport& report : reports) {
+    if (!report.finding) continue;
+    absl::StatusOr<Value> python = host_->CallImplementation(
+        "twins", Language::kPython, report.function, report.finding->shrunk);
+    absl::StatusOr<Value> javascript =
+        host_->CallImplementation("twins", Language::kJavaScript,
+                                  report.function, report.finding->shrunk);
+    const bool agree =
+        python.ok() == javascript.ok() &&
+        (!python.ok() || EquivalentByValue(*python, *javascript));
+    EXPECT_FALSE(agree) << report.function;
+  }
+}
+
+}  // namespace
+}  // namespace duet::tools
