@@ -740,7 +740,7 @@ TEST_F(HostTest, CallOptionsImplementationPicksOneRegardlessOfTheActive) {
                        HasSubstr("no module named 'nope'")));
 }
 
-TEST_F(HostTest, ReplConsolesHaveTheirOwnSessions) {
+TEST_F(HostTest, ClosingOneReplConsoleLeavesTheOthersWorking) {
   TempDir dir;
   WriteGreeter(dir);
   ASSERT_OK(host_->LoadPlugins(dir.path()));
