@@ -99,15 +99,17 @@ struct PluginSource {
 
 struct ImplementationInfo {
   Language language = Language::kPython;
+  // The implementation file; for a plugin given in memory, its display name.
   std::filesystem::path file;
   std::vector<std::string> exports;  // sorted
 };
 
 struct ModuleInfo {
   std::string name;
-  std::string version;             // from plugin.toml; empty for single files
-  std::string description;         // likewise
-  std::filesystem::path location;  // the plugin directory or file
+  std::string version;      // from plugin.toml; empty for single files
+  std::string description;  // likewise
+  // The plugin directory or file; empty for a plugin given in memory.
+  std::filesystem::path location;
   Language active = Language::kPython;
   std::vector<ImplementationInfo> implementations;  // in kAllLanguages order
   // The manifest, for directory plugins (examples, declared exports).
