@@ -2,7 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "duet/internal/strings.h"
-#include "duet/runtime.h"
+#include "duet/log.h"
 
 namespace duet {
 

@@ -4,8 +4,9 @@
 //
 // The program starts Python and JavaScript, gives scripts one C++ function
 // to call, loads the plugins, calls greeter.greet in Python, switches greeter
-// to JavaScript and calls it again, then calls a plugin that uses the C++
-// function. Any error ends it with exit code 1.
+// to JavaScript and calls it again, calls a plugin that uses the C++
+// function, and makes one call to a chosen implementation. Any error ends it
+// with exit code 1.
 #include <iostream>
 #include <memory>
 #include <string>
@@ -101,6 +102,17 @@ int main(int argc, char** argv) {
       host.Call("relay", "greet_and_count", {name});
   if (!counted.ok()) return Fail("relay.greet_and_count", counted.status());
   std::cout << "counted:    " << duet::ToJson(*counted) << "\n";
+
+  // Step 9: one call to a chosen implementation. CallOptions picks Python
+  // for this call only (and could set its time limit); greeter stays
+  // switched to JavaScript for everyone else.
+  duet::CallOptions in_python;
+  in_python.implementation = duet::Language::kPython;
+  in_python.timeout = absl::Seconds(5);
+  absl::StatusOr<duet::Value> language =
+      host.Call("greeter", "language", {}, in_python);
+  if (!language.ok()) return Fail("greeter.language", language.status());
+  std::cout << "chosen:     " << language->as_string() << "\n";
 
   // The host shuts the engines down when it goes out of scope.
   return 0;

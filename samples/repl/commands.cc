@@ -153,11 +153,10 @@ int RunCall(const CommandLine& command_line) {
   const Value::List* args = &opened->args;
   Session* session = &opened->session;
 
+  CallOptions options;
+  options.implementation = command_line.runtime;
   absl::StatusOr<Value> result =
-      command_line.runtime
-          ? session->host->CallImplementation(
-                target->module, *command_line.runtime, target->function, *args)
-          : session->host->Call(target->module, target->function, *args);
+      session->host->Call(target->module, target->function, *args, options);
   if (!result.ok()) {
     PrintCallError(*session, result.status());
     return kExitFailure;

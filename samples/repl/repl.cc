@@ -215,7 +215,7 @@ class Repl {
       blank_lines = blank ? blank_lines + 1 : 0;
       // The engine's parser decides; two blank lines in a row give up on
       // an input that would otherwise never end (an open string).
-      if (blank_lines < 2 && host_.IsIncomplete(language_, buffer)) continue;
+      if (blank_lines < 2 && IsIncomplete(buffer)) continue;
       Evaluate(buffer);
       buffer.clear();
       blank_lines = 0;
@@ -229,11 +229,35 @@ class Repl {
     if (first != std::string_view::npos && before[first] == ':') {
       return CompleteMeta(before, first, start);
     }
-    return CompleteExpression(before, start, language_);
+    return CompleteExpression(before, start);
   }
 
  private:
   // ---- evaluating -----------------------------------------------------------
+
+  // The console of the language being evaluated, opened on first use and
+  // kept, so switching languages and back keeps each one's globals.
+  absl::StatusOr<ReplConsole*> Console() {
+    std::unique_ptr<ReplConsole>& console = consoles_[language_];
+    if (console == nullptr) {
+      absl::StatusOr<std::unique_ptr<ReplConsole>> opened =
+          host_.OpenRepl(language_);
+      if (!opened.ok()) return opened.status();
+      console = *std::move(opened);
+    }
+    return console.get();
+  }
+
+  absl::StatusOr<std::string> EvaluateInConsole(const std::string& code) {
+    absl::StatusOr<ReplConsole*> console = Console();
+    if (!console.ok()) return console.status();
+    return (*console)->Evaluate(code);
+  }
+
+  bool IsIncomplete(const std::string& code) {
+    absl::StatusOr<ReplConsole*> console = Console();
+    return console.ok() && (*console)->IsIncomplete(code);
+  }
 
   // Runs `work` as code the user may stop with Ctrl-C.
   template <typename Work>
@@ -260,7 +284,7 @@ class Repl {
   void Evaluate(const std::string& input) {
     if (!IsValidUtf8(input)) return Fail("input is not valid UTF-8");
     absl::StatusOr<std::string> result;
-    Running([&] { result = host_.Evaluate(language_, input); });
+    Running([&] { result = EvaluateInConsole(input); });
     Report(result);
   }
 
@@ -424,7 +448,7 @@ class Repl {
     double seconds = 0;
     Running([&] {
       const auto start = std::chrono::steady_clock::now();
-      result = host_.Evaluate(language_, code);
+      result = EvaluateInConsole(code);
       seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                               start)
                     .count();
@@ -463,8 +487,9 @@ class Repl {
       for (const ImplementationInfo& impl : module->implementations) {
         if (watcher_ != nullptr && watcher_->interrupted()) break;
         const auto start = std::chrono::steady_clock::now();
-        absl::StatusOr<Value> result = host_.CallImplementation(
-            call->module, impl.language, call->function, call->args);
+        absl::StatusOr<Value> result =
+            host_.Call(call->module, call->function, call->args,
+                       {std::nullopt, impl.language});
         const double seconds = std::chrono::duration<double>(
                                    std::chrono::steady_clock::now() - start)
                                    .count();
@@ -635,7 +660,7 @@ class Repl {
     } else if ((command == ":compare" || command == ":bench") && done.empty()) {
       out = CompleteCallName(word);
     } else if (command == ":time") {
-      return CompleteExpression(before, start, language_);
+      return CompleteExpression(before, start);
     } else if (command == ":load") {
       out = CompleteDirectory(word);
     }
@@ -666,8 +691,7 @@ class Repl {
   }
 
   std::vector<std::string> CompleteExpression(std::string_view before,
-                                              size_t* start,
-                                              Language language) {
+                                              size_t* start) {
     size_t word_start = before.size();
     while (word_start > 0 && (IsNameChar(before[word_start - 1]) ||
                               before[word_start - 1] == '.')) {
@@ -675,31 +699,24 @@ class Repl {
     }
     *start = word_start;
     const std::string_view word = before.substr(word_start);
+    // An empty word: every module, which the engine does not offer.
+    if (word.empty()) return ModuleNames();
+    // The engine's completions cover modules and their functions (they are
+    // its globals) as well as the language's own names.
+    absl::StatusOr<ReplConsole*> console = Console();
+    if (!console.ok()) return {};
     std::vector<std::string> out;
-    const size_t dot = word.find('.');
-    if (dot == std::string_view::npos) {
-      out = ModuleNames();
-    } else if (word.find('.', dot + 1) == std::string_view::npos) {
-      const std::string module(word.substr(0, dot));
-      absl::StatusOr<ModuleInfo> info = host_.GetModule(module);
-      if (info.ok()) {
-        for (const ImplementationInfo& impl : info->implementations) {
-          if (impl.language != info->active) continue;
-          for (const std::string& function : impl.exports) {
-            out.push_back(absl::StrCat(module, ".", function));
-          }
-        }
-      }
-    }
-    // The language's own globals and attributes.
-    for (std::string& name : host_.Complete(language, before)) {
-      out.push_back(std::move(name));
+    for (std::string& name : (*console)->Complete(before)) {
+      const std::string_view first = std::string_view(name).substr(
+          0, std::min(name.find('.'), name.size()));
+      if (!IsInternalModule(first)) out.push_back(std::move(name));
     }
     return out;
   }
 
   Host& host_;
   Language language_;
+  std::map<Language, std::unique_ptr<ReplConsole>> consoles_;
   const bool interactive_;
   InterruptWatcher* watcher_;  // null when piped
   const bool colour_;

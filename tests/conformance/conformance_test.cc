@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "duet/host.h"
+#include "duet/runtime.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "javascript/javascript_runtime.h"
@@ -33,8 +34,8 @@ Host& SharedHost() {
     HostOptions options;
     options.log_sink = [](LogLevel, std::string_view, std::string_view) {};
     Host* made =
-        Host::CreateWithRuntimes(std::move(options),
-                                 {CreatePythonRuntime, CreateJavaScriptRuntime})
+        CreateHostWithRuntimes(std::move(options),
+                               {CreatePythonRuntime, CreateJavaScriptRuntime})
             ->release();
     for (const char* plugin : {DUET_PROBE_DIR, DUET_SMALL_DIR}) {
       absl::StatusOr<std::string> loaded = made->LoadPlugin(plugin);
@@ -77,7 +78,8 @@ class ConformanceTest : public ::testing::TestWithParam<Language> {
 
   absl::StatusOr<Value> Probe(std::string_view function,
                               std::vector<Value> args) {
-    return SharedHost().CallImplementation("probe", GetParam(), function, args);
+    return SharedHost().Call("probe", function, args,
+                             {std::nullopt, GetParam()});
   }
   absl::StatusOr<Value> Eval(std::string_view code) {
     return Probe("evaluate", {std::string(code)});
@@ -319,14 +321,14 @@ TEST_P(ConformanceTest, DeepValuesOnASmallStackAreErrorsNotCrashes) {
 TEST_P(ConformanceTest, ValuesOverTheBudgetAreRefusedBeforeTheyAreBuilt) {
   // 10**8 items are 4 GB as duet values; the 16 MB plugin's budget is 16 MB.
   absl::StatusOr<Value> result =
-      SharedHost().CallImplementation("small", GetParam(), "return_huge", {});
+      SharedHost().Call("small", "return_huge", {}, {std::nullopt, GetParam()});
   EXPECT_THAT(result, StatusIs(absl::StatusCode::kResourceExhausted,
                                AllOf(HasSubstr("result is too large"),
                                      HasSubstr("16 MB value budget"),
                                      HasSubstr("[limits] memory_mb"))));
   // The same value as the argument of a call the script makes.
-  absl::StatusOr<Value> message = SharedHost().CallImplementation(
-      "small", GetParam(), "send_huge", {"probe.echo"});
+  absl::StatusOr<Value> message = SharedHost().Call(
+      "small", "send_huge", {"probe.echo"}, {std::nullopt, GetParam()});
   ASSERT_OK(message);
   EXPECT_THAT(message->as_string(), AllOf(HasSubstr("args[0] is too large"),
                                           HasSubstr("[limits] memory_mb")));
@@ -340,8 +342,9 @@ TEST_P(ConformanceTest, ConversionsStopAtTheCallsDeadline) {
   CallOptions options;
   options.timeout = absl::Milliseconds(1);
   Value code = is_js() ? "kept.wide" : "kept['wide']";
-  absl::StatusOr<Value> result = SharedHost().CallImplementation(
-      "probe", GetParam(), "evaluate", {code}, options);
+  options.implementation = GetParam();
+  absl::StatusOr<Value> result =
+      SharedHost().Call("probe", "evaluate", {code}, options);
   EXPECT_THAT(result, StatusIs(absl::StatusCode::kDeadlineExceeded,
                                HasSubstr("probe.evaluate")));
   ASSERT_OK(Eval("kept.clear()", "(kept = {}, null)"));

@@ -21,6 +21,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "duet/host.h"
+#include "duet/runtime.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "javascript/javascript_runtime.h"
@@ -95,7 +96,7 @@ class EngineLimitsTest : public ::testing::Test {
       if (message == "holding") holding_.Notify();
       if (message == "started") started_.Notify();
     };
-    auto host = Host::CreateWithRuntimes(
+    auto host = CreateHostWithRuntimes(
         std::move(options), {CreatePythonRuntime, CreateJavaScriptRuntime});
     ASSERT_OK(host.status());
     host_ = *std::move(host);
@@ -206,7 +207,7 @@ export function grow(mb) {
   options.default_memory_mb = 40;
   ASSERT_OK_AND_ASSIGN(
       std::unique_ptr<Host> host,
-      Host::CreateWithRuntimes(std::move(options), {CreateJavaScriptRuntime}));
+      CreateHostWithRuntimes(std::move(options), {CreateJavaScriptRuntime}));
   ASSERT_OK(host->LoadPlugins(dir.path()));
   // 1 MB of doubles per step: 8 fit under 24 MB and 16 under 40 MB; 4096
   // fit under neither. (The cap is enforced at full GCs, which V8 schedules

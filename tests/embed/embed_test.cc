@@ -22,6 +22,7 @@ TEST(EmbedExample, GreetsFromBothLanguages) {
   EXPECT_EQ(r.exit_code, 0) << Explain(r);
   EXPECT_THAT(r.out, HasSubstr("python:     Hello, world!\n")) << Explain(r);
   EXPECT_THAT(r.out, HasSubstr("javascript: Hello, world!\n")) << Explain(r);
+  EXPECT_THAT(r.out, HasSubstr("chosen:     python\n")) << Explain(r);
   // relay.banner calls duet.host.app_name(), registered in C++.
   EXPECT_THAT(r.out, HasSubstr("relay:      [embed-example] hi from C++\n"));
   EXPECT_THAT(r.out,

@@ -42,7 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!value.ok()) return 0;
   for (duet::Language language : duet::kAllLanguages) {
     absl::StatusOr<duet::Value> back =
-        SharedHost()->CallImplementation("probe", language, "echo", {*value});
+        SharedHost()->Call("probe", "echo", {*value}, {std::nullopt, language});
     if (!back.ok()) {
       if (back.status().code() != absl::StatusCode::kInvalidArgument) {
         std::cerr << back.status() << "\n";

@@ -5,6 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "duet/internal/identifier.h"
+#include "duet/runtime.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/fake_runtime.h"
@@ -15,6 +17,7 @@ namespace duet {
 namespace {
 
 using ::duet::testing::FakeRuntimeFactory;
+using ::duet::testing::IsOkAndHolds;
 using ::duet::testing::StatusIs;
 using ::duet::testing::TempDir;
 using ::testing::AllOf;
@@ -51,7 +54,7 @@ class HostTest : public ::testing::Test {
       absl::MutexLock lock(&log_mutex_);
       logs_.push_back({level, std::string(source), std::string(message)});
     };
-    host_ = *Host::CreateWithRuntimes(
+    host_ = *CreateHostWithRuntimes(
         std::move(options), {FakeRuntimeFactory(Language::kPython),
                              FakeRuntimeFactory(Language::kJavaScript)});
   }
@@ -188,9 +191,10 @@ TEST_F(HostTest, UnknownModuleAndFunctionAreNotFound) {
   EXPECT_THAT(host_->Call("greeter", {}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("is not MODULE.FUNCTION")));
-  // CallImplementation reaches the inactive implementation.
-  absl::StatusOr<Value> which =
-      host_->CallImplementation("greeter", Language::kJavaScript, "which", {});
+  // CallOptions::implementation reaches the inactive implementation.
+  CallOptions javascript;
+  javascript.implementation = Language::kJavaScript;
+  absl::StatusOr<Value> which = host_->Call("greeter", "which", {}, javascript);
   ASSERT_TRUE(which.ok()) << which.status();
   EXPECT_EQ(*which, Value("javascript"));
 }
@@ -208,8 +212,9 @@ TEST_F(HostTest, DeclaredParamsAndReturnsAreChecked) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "greeter.greet(string): args[0] must be string, got "
                        "int 7"));
-  EXPECT_THAT(host_->CallImplementation("greeter", Language::kJavaScript,
-                                        "greet", {"x"}),
+  CallOptions javascript;
+  javascript.implementation = Language::kJavaScript;
+  EXPECT_THAT(host_->Call("greeter", "greet", {"x"}, javascript),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "greeter.greet (javascript) returned int where "
                        "plugin.toml declares string: 42"));
@@ -387,8 +392,8 @@ TEST_F(HostTest, TimeLimitsComeFromTheCallThePluginOrTheHost) {
   EXPECT_THAT(host_->Call("free", "slow", {}, options),
               StatusIs(absl::StatusCode::kDeadlineExceeded,
                        HasSubstr("time limit of 30ms")));
-  EXPECT_THAT(host_->CallImplementation("limited", Language::kPython, "slow",
-                                        {}, options),
+  options.implementation = Language::kPython;
+  EXPECT_THAT(host_->Call("limited", "slow", {}, options),
               StatusIs(absl::StatusCode::kDeadlineExceeded,
                        HasSubstr("time limit of 30ms")));
 }
@@ -396,8 +401,8 @@ TEST_F(HostTest, TimeLimitsComeFromTheCallThePluginOrTheHost) {
 TEST(HostLimitsTest, TheHostDefaultAppliesWhenNothingElseDoes) {
   HostOptions options;
   options.default_timeout = absl::Milliseconds(40);
-  auto host = *Host::CreateWithRuntimes(
-      std::move(options), {FakeRuntimeFactory(Language::kPython)});
+  auto host = *CreateHostWithRuntimes(std::move(options),
+                                      {FakeRuntimeFactory(Language::kPython)});
   TempDir dir;
   dir.Write("free.py", "def slow: sleep 60000\n");
   ASSERT_OK(host->LoadPlugins(dir.path()));
@@ -411,29 +416,27 @@ TEST(HostOptionsTest, DefaultsOutOfRangeAreRefusedNamingTheField) {
                             int64_t{17592186044416}, INT64_MAX}) {
     HostOptions options;
     options.default_memory_mb = memory_mb;
-    EXPECT_THAT(
-        Host::CreateWithRuntimes(std::move(options),
-                                 {FakeRuntimeFactory(Language::kPython)}),
-        StatusIs(absl::StatusCode::kInvalidArgument,
-                 HasSubstr(absl::StrCat("HostOptions::default_memory_mb is ",
-                                        memory_mb,
-                                        "; it must be from 1 to 1048576"))));
+    EXPECT_THAT(CreateHostWithRuntimes(std::move(options),
+                                       {FakeRuntimeFactory(Language::kPython)}),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr(absl::StrCat(
+                             "HostOptions::default_memory_mb is ", memory_mb,
+                             "; it must be from 1 to 1048576"))));
   }
   for (absl::Duration timeout : {absl::ZeroDuration(), absl::Milliseconds(-5),
                                  -absl::InfiniteDuration()}) {
     HostOptions options;
     options.default_timeout = timeout;
-    EXPECT_THAT(
-        Host::CreateWithRuntimes(std::move(options),
-                                 {FakeRuntimeFactory(Language::kPython)}),
-        StatusIs(absl::StatusCode::kInvalidArgument,
-                 HasSubstr("HostOptions::default_timeout is ")));
+    EXPECT_THAT(CreateHostWithRuntimes(std::move(options),
+                                       {FakeRuntimeFactory(Language::kPython)}),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("HostOptions::default_timeout is ")));
   }
   HostOptions edges;
   edges.default_memory_mb = 1048576;
   edges.default_timeout = absl::Nanoseconds(1);
-  EXPECT_OK(Host::CreateWithRuntimes(std::move(edges),
-                                     {FakeRuntimeFactory(Language::kPython)})
+  EXPECT_OK(CreateHostWithRuntimes(std::move(edges),
+                                   {FakeRuntimeFactory(Language::kPython)})
                 .status());
 }
 
@@ -541,7 +544,7 @@ TEST_F(HostTest, InterruptStopsRunningCallsAndLaterCallsRun) {
 
 TEST(HostLifetimeTest, DestroyingTheHostStopsAndWaitsForCallsInFlight) {
   auto host =
-      *Host::CreateWithRuntimes({}, {FakeRuntimeFactory(Language::kPython)});
+      *CreateHostWithRuntimes({}, {FakeRuntimeFactory(Language::kPython)});
   TempDir dir;
   dir.Write("free.py", "def slow: hook entered\n");
   dir.Write("sleeper.py", "def slow: sleep 60000\n");
@@ -622,20 +625,30 @@ TEST_F(HostTest, ReplQuestionsGoToTheLanguagesSession) {
   TempDir dir;
   WriteGreeter(dir);
   ASSERT_OK(host_->LoadPlugins(dir.path()));
-  EXPECT_TRUE(host_->IsIncomplete(Language::kPython, "f(1,"));
-  EXPECT_FALSE(host_->IsIncomplete(Language::kJavaScript, "f(1)"));
-  EXPECT_THAT(host_->Complete(Language::kPython, "gr"), ElementsAre("greeter"));
-  EXPECT_THAT(host_->Complete(Language::kJavaScript, "greeter.c"),
-              ElementsAre("greeter.count"));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ReplConsole> python,
+                       host_->OpenRepl(Language::kPython));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ReplConsole> javascript,
+                       host_->OpenRepl(Language::kJavaScript));
+  EXPECT_EQ(python->language(), Language::kPython);
+  EXPECT_EQ(javascript->language(), Language::kJavaScript);
+  EXPECT_TRUE(python->IsIncomplete("f(1,"));
+  EXPECT_FALSE(javascript->IsIncomplete("f(1)"));
+  EXPECT_THAT(python->Complete("gr"), ElementsAre("greeter"));
+  EXPECT_THAT(javascript->Complete("greeter.c"), ElementsAre("greeter.count"));
 }
 
-TEST_F(HostTest, EvaluateUsesOneSessionPerLanguage) {
+TEST_F(HostTest, EvaluateUsesTheConsolesLanguage) {
   TempDir dir;
   WriteGreeter(dir);
   ASSERT_OK(host_->LoadPlugins(dir.path()));
-  EXPECT_EQ(*host_->Evaluate(Language::kPython, "1 + 1"), "python: 1 + 1");
-  EXPECT_EQ(*host_->Evaluate(Language::kJavaScript, "greeter.which"),
-            "\"python\"");
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ReplConsole> python,
+                       host_->OpenRepl(Language::kPython));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ReplConsole> javascript,
+                       host_->OpenRepl(Language::kJavaScript));
+  EXPECT_THAT(python->Evaluate("1 + 1"), IsOkAndHolds("python: 1 + 1"));
+  EXPECT_THAT(javascript->Evaluate("1 + 1"), IsOkAndHolds("javascript: 1 + 1"));
+  EXPECT_THAT(javascript->Evaluate("greeter.which"),
+              IsOkAndHolds("\"python\""));
 }
 
 TEST(HostLanguagesTest, PluginsLoadWithTheEnginesAHostRuns) {
@@ -644,8 +657,8 @@ TEST(HostLanguagesTest, PluginsLoadWithTheEnginesAHostRuns) {
   options.log_sink = [&](LogLevel, std::string_view, std::string_view m) {
     messages.emplace_back(m);
   };
-  auto host = *Host::CreateWithRuntimes(
-      std::move(options), {FakeRuntimeFactory(Language::kPython)});
+  auto host = *CreateHostWithRuntimes(std::move(options),
+                                      {FakeRuntimeFactory(Language::kPython)});
   EXPECT_THAT(host->languages(), ElementsAre(Language::kPython));
   TempDir dir;
   dir.Write("both/plugin.toml",
@@ -663,7 +676,7 @@ TEST(HostLanguagesTest, PluginsLoadWithTheEnginesAHostRuns) {
   EXPECT_THAT(std::string(report.problems[0].status.message()),
               HasSubstr("no implementation can run in this host"));
   EXPECT_EQ(*host->Call("both", "which", {}), Value("python"));
-  EXPECT_THAT(host->Evaluate(Language::kJavaScript, "1"),
+  EXPECT_THAT(host->OpenRepl(Language::kJavaScript),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("runs no javascript engine")));
 }
@@ -696,6 +709,232 @@ TEST_F(HostTest, ConcurrentCallsAndSwitchesStayConsistent) {
   stop = true;
   switcher.join();
   EXPECT_EQ(wrong, 0);
+}
+
+TEST_F(HostTest, CallOptionsImplementationPicksOneRegardlessOfTheActive) {
+  TempDir dir;
+  WriteGreeter(dir);
+  dir.Write("solo.py", "def which: language\n");
+  ASSERT_OK(host_->LoadPlugins(dir.path()));
+  CallOptions javascript;
+  javascript.implementation = Language::kJavaScript;
+  CallOptions python;
+  python.implementation = Language::kPython;
+  ASSERT_OK(host_->Use("greeter", Language::kPython));
+  EXPECT_THAT(host_->Call("greeter", "which", {}, javascript),
+              IsOkAndHolds(Value("javascript")));
+  EXPECT_THAT(host_->Call("greeter.which", {}, javascript),
+              IsOkAndHolds(Value("javascript")));
+  ASSERT_OK(host_->Use("greeter", Language::kJavaScript));
+  EXPECT_THAT(host_->Call("greeter.which", {}, python),
+              IsOkAndHolds(Value("python")));
+  // The active implementation is untouched by the option.
+  EXPECT_THAT(host_->Call("greeter", "which", {}),
+              IsOkAndHolds(Value("javascript")));
+  EXPECT_THAT(host_->Call("solo", "which", {}, javascript),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "module 'solo' has no javascript implementation (it "
+                       "has: python)"));
+  EXPECT_THAT(host_->Call("nope", "which", {}, javascript),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("no module named 'nope'")));
+}
+
+TEST_F(HostTest, ClosingOneReplConsoleLeavesTheOthersWorking) {
+  TempDir dir;
+  WriteGreeter(dir);
+  ASSERT_OK(host_->LoadPlugins(dir.path()));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ReplConsole> first,
+                       host_->OpenRepl(Language::kPython));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ReplConsole> second,
+                       host_->OpenRepl(Language::kPython));
+  EXPECT_THAT(first->Evaluate("greeter.count"), IsOkAndHolds("1"));
+  second.reset();  // closing one leaves the other working
+  EXPECT_THAT(first->Evaluate("greeter.count"), IsOkAndHolds("2"));
+  // A module loaded after the console opened is reachable from it.
+  dir.Write("late.py", "def which: language\n");
+  ASSERT_OK(host_->LoadPlugin(dir.path() / "late.py"));
+  EXPECT_THAT(first->Complete("la"), ElementsAre("late"));
+}
+
+TEST(HostReplTest, AConsoleOutlivingItsHostSaysSoAndDoesNothing) {
+  auto host =
+      *CreateHostWithRuntimes({}, {FakeRuntimeFactory(Language::kPython)});
+  TempDir dir;
+  dir.Write("solo.py", "def which: language\n");
+  ASSERT_OK(host->LoadPlugins(dir.path()));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ReplConsole> console,
+                       host->OpenRepl(Language::kPython));
+  EXPECT_THAT(console->Complete("so"), ElementsAre("solo"));
+  host.reset();
+  EXPECT_THAT(console->Evaluate("1"),
+              StatusIs(absl::StatusCode::kCancelled,
+                       HasSubstr("host has been destroyed")));
+  EXPECT_FALSE(console->IsIncomplete("f(1,"));
+  EXPECT_THAT(console->Complete("so"), IsEmpty());
+  EXPECT_EQ(console->language(), Language::kPython);
+}
+
+TEST(HostReplTest, InterruptStopsAnEvaluation) {
+  auto host =
+      *CreateHostWithRuntimes({}, {FakeRuntimeFactory(Language::kPython)});
+  TempDir dir;
+  dir.Write("slow.py", "def sleep: sleep 60000\n");
+  ASSERT_OK(host->LoadPlugins(dir.path()));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ReplConsole> console,
+                       host->OpenRepl(Language::kPython));
+  std::atomic<bool> done{false};
+  absl::StatusOr<std::string> result;
+  std::thread evaluator([&] {
+    result = console->Evaluate("slow.sleep");
+    done = true;
+  });
+  // An interrupt before the evaluation starts is missed: repeat until done.
+  while (!done) {
+    host->Interrupt();
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  evaluator.join();
+  EXPECT_THAT(result,
+              StatusIs(absl::StatusCode::kCancelled, "fake call interrupted"));
+}
+
+// ---- plugins given in memory ----------------------------------------------
+
+PluginSource Source(std::string module, std::vector<SourceText> texts) {
+  PluginSource source;
+  source.module = std::move(module);
+  source.implementations = std::move(texts);
+  return source;
+}
+
+TEST_F(HostTest, APluginGivenInMemoryLoadsAndCalls) {
+  PluginSource source =
+      Source("memo", {{Language::kJavaScript, "def which: language\n", ""},
+                      {Language::kPython,
+                       "def which: language\n"
+                       "def count: count\n",
+                       "shown/memo_py.py"}});
+  ASSERT_THAT(host_->LoadPlugin(source), IsOkAndHolds("memo"));
+  // The first listed is active unless a default is given.
+  EXPECT_THAT(host_->Call("memo", "which", {}),
+              IsOkAndHolds(Value("javascript")));
+  ASSERT_OK_AND_ASSIGN(ModuleInfo info, host_->GetModule("memo"));
+  EXPECT_EQ(info.location, std::filesystem::path());
+  ASSERT_EQ(info.implementations.size(), 2u);
+  EXPECT_EQ(info.implementations[0].file, "shown/memo_py.py");
+  EXPECT_THAT(info.implementations[0].exports, ElementsAre("count", "which"));
+  EXPECT_EQ(info.implementations[1].file, "memo.js");
+
+  source.module = "memo_py";
+  source.default_language = Language::kPython;
+  ASSERT_OK(host_->LoadPlugin(source));
+  EXPECT_THAT(host_->Call("memo_py", "which", {}),
+              IsOkAndHolds(Value("python")));
+
+  // Reload runs the same text again: fresh state.
+  EXPECT_THAT(host_->Call("memo_py", "count", {}), IsOkAndHolds(Value(1)));
+  EXPECT_THAT(host_->Call("memo_py", "count", {}), IsOkAndHolds(Value(2)));
+  ASSERT_OK(host_->Reload("memo_py"));
+  EXPECT_THAT(host_->Call("memo_py", "count", {}), IsOkAndHolds(Value(1)));
+}
+
+TEST_F(HostTest, APluginGivenInMemoryIsCheckedBeforeItLoads) {
+  const SourceText python{Language::kPython, "def which: language\n", ""};
+  auto refused = [&](PluginSource source, std::string message) {
+    EXPECT_THAT(host_->LoadPlugin(source),
+                StatusIs(absl::StatusCode::kInvalidArgument, message))
+        << source.module;
+  };
+  refused(Source("two words", {python}),
+          "in-memory plugin 'two words': 'two words' cannot be a module name "
+          "(use letters, digits and _)");
+  refused(Source("", {python}),
+          "in-memory plugin '': '' cannot be a module name (use letters, "
+          "digits and _)");
+  refused(Source("__proto__", {python}),
+          absl::StrCat("in-memory plugin '__proto__': module name "
+                       "'__proto__' is reserved: ",
+                       std::string(internal::kReservedModuleNameRule)));
+  refused(Source("empty", {}),
+          "in-memory plugin 'empty': no implementation "
+          "given");
+  refused(Source("twice", {python, python}),
+          "in-memory plugin 'twice': two python implementations (one per "
+          "language)");
+  refused(Source("blank", {{Language::kPython, "", "blank.py"}}),
+          "in-memory plugin 'blank': the python implementation's text is "
+          "empty");
+  PluginSource wrong_default = Source("wrong_default", {python});
+  wrong_default.default_language = Language::kJavaScript;
+  refused(wrong_default,
+          "in-memory plugin 'wrong_default': the default language is "
+          "javascript but no implementation is in it");
+  PluginSource slow = Source("slow", {python});
+  slow.limits.timeout_ms = -1;
+  refused(slow,
+          "in-memory plugin 'slow': limits.timeout_ms is -1; it must be from "
+          "1 to 2147483647, or 0 for the host's default");
+  PluginSource big = Source("big", {python});
+  big.limits.memory_mb = Limits::kMaxMemoryMb + 1;
+  refused(big,
+          "in-memory plugin 'big': limits.memory_mb is 1048577; it must be "
+          "from 1 to 1048576, or 0 for the host's default");
+  EXPECT_THAT(host_->ListModules(), IsEmpty());
+
+  ASSERT_OK(host_->LoadPlugin(Source("taken", {python})));
+  EXPECT_THAT(host_->LoadPlugin(Source("taken", {python})),
+              StatusIs(absl::StatusCode::kAlreadyExists,
+                       "in-memory plugin 'taken': module 'taken' is already "
+                       "loaded from source given in memory; this one is "
+                       "ignored"));
+  TempDir dir;
+  dir.Write("taken.py", "def which: language\n");
+  EXPECT_THAT(host_->LoadPlugin(dir.path() / "taken.py"),
+              StatusIs(absl::StatusCode::kAlreadyExists,
+                       HasSubstr("already loaded from source given in "
+                                 "memory")));
+}
+
+TEST_F(HostTest, APluginGivenInMemoryReportsWhereItFailed) {
+  EXPECT_THAT(
+      host_->LoadPlugin(Source(
+          "broken",
+          {{Language::kPython, "def which: language\nraise ValueError bad\n",
+            "broken.py"}})),
+      StatusIs(absl::StatusCode::kUnknown, "broken.py:2: ValueError: bad"));
+  EXPECT_THAT(host_->Call("broken", "which", {}),
+              StatusIs(absl::StatusCode::kNotFound,
+                       "module 'broken' failed to load: broken.py:2: "
+                       "ValueError: bad"));
+  EXPECT_THAT(host_->LoadPlugin(Source(
+                  "unparsed", {{Language::kJavaScript, "syntax error\n", ""}})),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "unparsed.js:1: SyntaxError: invalid syntax"));
+}
+
+TEST(HostInMemoryTest, ASourceForAnEngineTheHostLacksIsSkipped) {
+  std::vector<std::string> messages;
+  HostOptions options;
+  options.log_sink = [&](LogLevel, std::string_view, std::string_view m) {
+    messages.emplace_back(m);
+  };
+  auto host = *CreateHostWithRuntimes(std::move(options),
+                                      {FakeRuntimeFactory(Language::kPython)});
+  PluginSource both =
+      Source("both", {{Language::kJavaScript, "def f: language\n", ""},
+                      {Language::kPython, "def f: language\n", ""}});
+  ASSERT_OK(host->LoadPlugin(both));
+  EXPECT_THAT(host->Call("both", "f", {}), IsOkAndHolds(Value("python")));
+  EXPECT_THAT(messages,
+              ::testing::Contains(
+                  "in-memory plugin 'both': skipping the javascript "
+                  "implementation: this host runs no javascript engine"));
+  EXPECT_THAT(host->LoadPlugin(Source("js_only", {{Language::kJavaScript,
+                                                   "def f: language\n", ""}})),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "in-memory plugin 'js_only': no implementation can run "
+                       "in this host"));
 }
 
 }  // namespace

@@ -666,7 +666,10 @@ std::string ProtoModule(const fs::path& dir) {
     return absl::StrCat("refused at load: ", problem->status.message());
   }
   auto shown = Bounded("Evaluate(String(globalThis))", kHangBound, [&] {
-    return host->Evaluate(duet::Language::kJavaScript, "String(globalThis)");
+    absl::StatusOr<std::unique_ptr<duet::ReplConsole>> console =
+        host->OpenRepl(duet::Language::kJavaScript);
+    if (!console.ok()) return absl::StatusOr<std::string>(console.status());
+    return (*console)->Evaluate("String(globalThis)");
   });
   Check(
       !marks.Has("plugin code ran"),

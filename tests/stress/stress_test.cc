@@ -82,7 +82,7 @@ TEST_F(StressTest, ThreadsCallSwitchAndLoadConcurrently) {
             Language language =
                 random() % 2 ? Language::kPython : Language::kJavaScript;
             result =
-                host_->CallImplementation("calc", language, "language", {});
+                host_->Call("calc", "language", {}, {std::nullopt, language});
             expected = std::string(LanguageName(language));
             break;
           }
@@ -162,8 +162,8 @@ TEST_F(StressTest, OppositeCrossLanguageChainsOnTwoThreadsDoNotDeadlock) {
   std::atomic<int> failures{0};
   auto run = [&](Language bridge_language) {
     for (int i = 0; i < 800; ++i) {
-      absl::StatusOr<Value> result = host_->CallImplementation(
-          "bridge", bridge_language, "round_trip", {i, 1});
+      absl::StatusOr<Value> result = host_->Call(
+          "bridge", "round_trip", {i, 1}, {std::nullopt, bridge_language});
       if (!result.ok() || !EquivalentByValue(*result, Value(i + 1))) {
         ++failures;
       }

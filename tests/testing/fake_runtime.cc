@@ -188,7 +188,12 @@ class FakeRuntime : public Runtime {
 
   absl::StatusOr<std::unique_ptr<Implementation>> Load(
       const ImplementationSpec& spec) override {
-    std::ifstream in(spec.entry);
+    // In-memory source wins over the file, as in the real engines.
+    std::ifstream file;
+    std::istringstream text(spec.source);
+    if (spec.source.empty()) file.open(spec.entry);
+    std::istream& in =
+        spec.source.empty() ? static_cast<std::istream&>(file) : text;
     if (!in)
       return absl::NotFoundError(
           absl::StrCat("cannot read ", spec.entry.string()));

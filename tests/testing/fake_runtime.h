@@ -34,7 +34,7 @@ using FakeHook =
 void SetFakeHook(const std::string& key, FakeHook hook);
 void ClearFakeHooks();
 
-// A factory for Host::CreateWithRuntimes.
+// A factory for CreateHostWithRuntimes.
 RuntimeFactory FakeRuntimeFactory(Language language);
 
 }  // namespace duet::testing

@@ -184,7 +184,7 @@ absl::StatusOr<BenchReport> RunBenchmark(Host& host, const std::string& module,
     BenchRow row;
     row.language = impl.language;
     auto call = [&]() {
-      return host.CallImplementation(module, impl.language, function, args);
+      return host.Call(module, function, args, {std::nullopt, impl.language});
     };
     auto failed = [&](const absl::Status& status) {
       if (absl::IsCancelled(status)) return status;
@@ -201,8 +201,8 @@ absl::StatusOr<BenchReport> RunBenchmark(Host& host, const std::string& module,
     row.function = *timing;
     if (baseline) {
       auto noop = [&]() {
-        return host.CallImplementation(kBaselineModule, impl.language, "noop",
-                                       args);
+        return host.Call(kBaselineModule, "noop", args,
+                         {std::nullopt, impl.language});
       };
       // The no-op is steadier; half the time is plenty.
       absl::StatusOr<Timing> base =

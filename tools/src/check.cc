@@ -70,8 +70,8 @@ CheckReport RunExamples(
         outcome.example = example;
         outcome.toml = module.manifest->file.filename().string();
         outcome.language = impl.language;
-        outcome.got = host.CallImplementation(module.name, impl.language,
-                                              example.call, example.args);
+        outcome.got = host.Call(module.name, example.call, example.args,
+                                {std::nullopt, impl.language});
         outcome.passed =
             outcome.got.ok() && EquivalentByValue(*outcome.got, example.expect);
         ++(outcome.passed ? report.passed : report.failed);

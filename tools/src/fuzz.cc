@@ -460,9 +460,10 @@ class Differ {
   std::vector<ImplementationResult> Run(const Value::List& args) {
     std::vector<ImplementationResult> results;
     for (const ImplementationInfo& impl : module_.implementations) {
+      CallOptions options = options_;
+      options.implementation = impl.language;
       results.push_back(
-          {impl.language, host_.CallImplementation(module_.name, impl.language,
-                                                   function_, args, options_)});
+          {impl.language, host_.Call(module_.name, function_, args, options)});
     }
     return results;
   }

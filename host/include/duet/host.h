@@ -8,6 +8,10 @@
 //   (*host)->Use("greeter", duet::Language::kJavaScript);
 //   greeting = (*host)->Call("greeter", "greet", {"world"});  // now from JS
 //
+// This header is the application API. Tools add duet/repl.h (an interactive
+// prompt, Host::OpenRepl); tests that plug in a fake engine use
+// duet/runtime.h (CreateHostWithRuntimes), which this header does not pull in.
+//
 // Thread safety: every method may be called from any thread, concurrently.
 // Destroying a Host interrupts the calls in flight on other threads (they
 // return kCancelled) and waits for them to return before tearing down the
@@ -30,11 +34,15 @@
 #include "absl/types/span.h"
 #include "duet/error.h"
 #include "duet/language.h"
+#include "duet/log.h"
 #include "duet/manifest.h"
-#include "duet/runtime.h"
+#include "duet/repl.h"
 #include "duet/value.h"
 
 namespace duet {
+namespace internal {
+struct HostAccess;
+}  // namespace internal
 
 // A C++ function that scripts call as duet.host.NAME(...). Runs on the
 // calling thread with no engine lock held; must be thread-safe.
@@ -63,19 +71,45 @@ struct CallOptions {
   // this call. A call made from inside another call never outlives the
   // outer call's deadline.
   std::optional<absl::Duration> timeout;
+  // Calls this implementation regardless of which one is active (Use), as
+  // the check and bench tools do to compare them. kFailedPrecondition when
+  // the module has none in that language.
+  std::optional<Language> implementation;
+};
+
+// One implementation of a plugin given in memory (PluginSource).
+struct SourceText {
+  Language language = Language::kPython;
+  std::string text;  // the whole module, as a file would hold it
+  // How stacks and messages name the code, e.g. "greeter.py". Empty: the
+  // module name with the engine's file extension.
+  std::string display_name;
+};
+
+// A plugin given as source text rather than files (Host::LoadPlugin), for
+// tools and tests that would otherwise write temporary files. Like a
+// single-file plugin it imports nothing but "duet".
+struct PluginSource {
+  std::string module;                       // an identifier, e.g. "greeter"
+  std::vector<SourceText> implementations;  // at most one per language
+  // The implementation active after loading; default: the first listed.
+  std::optional<Language> default_language;
+  Limits limits;  // as plugin.toml's [limits]; zero fields take the defaults
 };
 
 struct ImplementationInfo {
   Language language = Language::kPython;
+  // The implementation file; for a plugin given in memory, its display name.
   std::filesystem::path file;
   std::vector<std::string> exports;  // sorted
 };
 
 struct ModuleInfo {
   std::string name;
-  std::string version;             // from plugin.toml; empty for single files
-  std::string description;         // likewise
-  std::filesystem::path location;  // the plugin directory or file
+  std::string version;      // from plugin.toml; empty for single files
+  std::string description;  // likewise
+  // The plugin directory or file; empty for a plugin given in memory.
+  std::filesystem::path location;
   Language active = Language::kPython;
   std::vector<ImplementationInfo> implementations;  // in kAllLanguages order
   // The manifest, for directory plugins (examples, declared exports).
@@ -110,9 +144,6 @@ class Host {
   // A host with the engines built into duet::duet (Python and JavaScript).
   // kFailedPrecondition when an engine cannot start.
   static absl::StatusOr<std::unique_ptr<Host>> Create(HostOptions options = {});
-  // A host with exactly these engines (tests use a fake one).
-  static absl::StatusOr<std::unique_ptr<Host>> CreateWithRuntimes(
-      HostOptions options, std::vector<RuntimeFactory> runtimes);
 
   Host(const Host&) = delete;
   Host& operator=(const Host&) = delete;
@@ -128,28 +159,32 @@ class Host {
   // Loads one plugin: a directory with plugin.toml, or a single file.
   // Returns the module name.
   absl::StatusOr<std::string> LoadPlugin(const std::filesystem::path& location);
+  // Loads a plugin from source text. Returns the module name.
+  // kInvalidArgument for a module name that is not an identifier (or is
+  // reserved), no implementation, two in one language, or limits out of
+  // range; kAlreadyExists when the name is taken; kFailedPrecondition when no
+  // implementation's engine runs in this host (the others are skipped, as
+  // for plugin.toml); otherwise what the engine's load reported. Reload runs
+  // the same text again.
+  absl::StatusOr<std::string> LoadPlugin(const PluginSource& source);
 
   std::vector<ModuleInfo> ListModules() const;  // sorted by name
   absl::StatusOr<ModuleInfo> GetModule(std::string_view module) const;
 
-  // Calls `function` on the module's active implementation. kNotFound for an
-  // unknown module or function; kInvalidArgument when the arguments do not
+  // Calls `function` on the module's active implementation (or the one
+  // options.implementation names). kNotFound for an unknown module or
+  // function; kInvalidArgument when the arguments do not
   // match declared [exports] params; otherwise whatever the script did.
   // kDeadlineExceeded past the time limit, kResourceExhausted past the
   // memory limit or when calls nest too deep, kCancelled when interrupted.
   absl::StatusOr<Value> Call(std::string_view module, std::string_view function,
                              absl::Span<const Value> args,
                              const CallOptions& options = {});
-  // "module.function" form, as duet.call() and the command line take it.
+  // "module.function" form, as duet.call() and the command line take it;
+  // kInvalidArgument when `qualified_name` has no dot (SplitQualifiedName).
   absl::StatusOr<Value> Call(std::string_view qualified_name,
-                             absl::Span<const Value> args);
-  // Calls one implementation regardless of which is active (for check and
-  // bench). kFailedPrecondition when the module lacks that language.
-  absl::StatusOr<Value> CallImplementation(std::string_view module,
-                                           Language language,
-                                           std::string_view function,
-                                           absl::Span<const Value> args,
-                                           const CallOptions& options = {});
+                             absl::Span<const Value> args,
+                             const CallOptions& options = {});
 
   // Makes `language` the module's active implementation for calls that
   // start after this returns; calls in flight finish where they started.
@@ -173,15 +208,10 @@ class Host {
   // for a name that is not an identifier.
   absl::Status RegisterFunction(std::string name, HostFunction function);
 
-  // Evaluates REPL input in one language's interactive namespace, where each
-  // module is a global. Returns the rendered result ("" for nothing).
-  // kFailedPrecondition when that engine is not running.
-  absl::StatusOr<std::string> Evaluate(Language language,
-                                       std::string_view code);
-  // Whether REPL input is unfinished in that language (see ReplSession).
-  bool IsIncomplete(Language language, std::string_view code);
-  // Completions of the dotted name ending `line` (see ReplSession).
-  std::vector<std::string> Complete(Language language, std::string_view line);
+  // Opens an interactive namespace in one engine (see duet/repl.h), with a
+  // fresh set of globals. kFailedPrecondition when this host runs no engine
+  // for `language`; kCancelled once the host is shutting down.
+  absl::StatusOr<std::unique_ptr<ReplConsole>> OpenRepl(Language language);
 
   // Engines this host runs.
   std::vector<Language> languages() const;
@@ -192,6 +222,7 @@ class Host {
 
  private:
   class Impl;
+  friend struct internal::HostAccess;  // CreateHostWithRuntimes
   explicit Host(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -1,6 +1,8 @@
 // The Runtime interface: what an engine (CPython, V8, or a fake in tests)
-// provides to the host. Applications normally never touch it; it is public so
-// a test or an embedder can plug in an engine of its own.
+// provides to the host. Applications never touch it, and duet/duet.h does not
+// include it. The set of languages is closed (duet::Language): it is public
+// so a test can plug a fake runtime in for one of them
+// (CreateHostWithRuntimes), not to add a language.
 //
 //   Runtime          one engine in this process, owned by a Host.
 //   Implementation   one plugin module loaded into that engine.
@@ -23,21 +25,12 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "duet/host.h"
 #include "duet/language.h"
+#include "duet/log.h"
 #include "duet/value.h"
 
 namespace duet {
-
-enum class LogLevel { kDebug, kInfo, kWarning, kError };
-
-// "debug", "info", "warning", "error".
-std::string_view LogLevelName(LogLevel level);
-
-// Receives every log line: the host's own warnings (source "duet"), and what
-// plugins print through duet.log / console.* (source = module name). Called on
-// whichever thread logged; must be thread-safe.
-using LogSink = std::function<void(LogLevel level, std::string_view source,
-                                   std::string_view message)>;
 
 // The host, as seen by a runtime. Thread-safe. A runtime must release its
 // engine lock (GIL / v8::Locker) before calling any of these, since they may
@@ -168,6 +161,13 @@ class Runtime {
 // Makes a runtime for a host. `services` outlives the runtime.
 using RuntimeFactory = std::function<absl::StatusOr<std::unique_ptr<Runtime>>(
     HostServices& services)>;
+
+// A host with exactly these engines, at most one per language (tests plug in
+// a fake one); Host::Create passes the engines built into duet::duet.
+// kInvalidArgument for bad options or two runtimes for one language;
+// otherwise the first error a factory returns.
+absl::StatusOr<std::unique_ptr<Host>> CreateHostWithRuntimes(
+    HostOptions options, std::vector<RuntimeFactory> runtimes);
 
 }  // namespace duet
 

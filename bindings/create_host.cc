@@ -1,9 +1,11 @@
-// Host::Create for duet::duet: the host with every engine built in. Kept out
-// of duet_core so the core builds and tests without any engine.
+// Host::Create for duet::duet: the host with every engine built in. The one
+// place that knows both bindings; kept out of host/ so the core builds and
+// tests without any engine and never includes a binding.
 #include <utility>
 #include <vector>
 
 #include "duet/host.h"
+#include "duet/runtime.h"
 #include "javascript/javascript_runtime.h"
 #include "python/python_runtime.h"
 
@@ -25,7 +27,7 @@ absl::StatusOr<std::unique_ptr<Host>> Host::Create(HostOptions options) {
         break;
     }
   }
-  return CreateWithRuntimes(std::move(options), std::move(factories));
+  return CreateHostWithRuntimes(std::move(options), std::move(factories));
 }
 
 }  // namespace duet

@@ -1,0 +1,163 @@
+#include "call_dispatch.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "duet/internal/stack.h"
+#include "duet/internal/status_macros.h"
+#include "duet/internal/strings.h"
+
+namespace duet::internal {
+namespace {
+
+// The deadline of the call this thread is running, for nested calls.
+thread_local absl::Time current_deadline = absl::InfiniteFuture();
+
+// Calls nest when scripts call modules (JS -> Python -> JS ...), and every
+// hop spends native stack in both engines. Nested calls are refused, with an
+// error the script can catch, before the thread's stack runs out.
+constexpr int kMaxCallDepth = 200;
+constexpr uintptr_t kNestedCallStackReserve = uintptr_t{1} << 20;
+
+thread_local int call_depth = 0;
+
+class CallDepthScope {
+ public:
+  CallDepthScope() { ++call_depth; }
+  ~CallDepthScope() { --call_depth; }
+  CallDepthScope(const CallDepthScope&) = delete;
+  CallDepthScope& operator=(const CallDepthScope&) = delete;
+
+  // Checked after entering, so call_depth counts this call.
+  static absl::Status Check(std::string_view module,
+                            std::string_view function) {
+    if (call_depth > kMaxCallDepth) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "calling ", ToAbsl(module), ".", ToAbsl(function), " would nest ",
+          call_depth, " module calls deep (the limit is ", kMaxCallDepth,
+          "): is there a recursion without end across modules?"));
+    }
+    if (call_depth > 1 && StackRemaining() < kNestedCallStackReserve) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "calling ", ToAbsl(module), ".", ToAbsl(function), " at ", call_depth,
+          " nested module calls would overflow this thread's "
+          "stack: is there a recursion without end across modules?"));
+    }
+    return absl::OkStatus();
+  }
+};
+
+absl::Status UnknownFunction(const Module& module, const ModuleState& state,
+                             Language language, std::string_view function) {
+  const std::vector<std::string>& exports = state.Get(language)->exports();
+  return absl::NotFoundError(absl::StrCat(
+      "module '", module.name(), "' (", ToAbsl(LanguageName(language)),
+      ") has no function '", ToAbsl(function), "'",
+      exports.empty()
+          ? std::string("; it exports nothing")
+          : absl::StrCat("; it exports: ", absl::StrJoin(exports, ", "))));
+}
+
+absl::Status CheckArguments(const Module& module, const ExportSpec& declared,
+                            absl::Span<const Value> args) {
+  if (!declared.params_declared) return absl::OkStatus();
+  auto signature = [&] {
+    std::vector<std::string> params;
+    for (const TypeSpec& param : declared.params) {
+      params.push_back(param.ToString());
+    }
+    return absl::StrCat(module.name(), ".", declared.name, "(",
+                        absl::StrJoin(params, ", "), ")");
+  };
+  if (args.size() != declared.params.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(signature(), " takes ", declared.params.size(),
+                     declared.params.size() == 1 ? " argument" : " arguments",
+                     ", got ", args.size()));
+  }
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (!declared.params[i].Accepts(args[i])) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          signature(), ": args[", i, "] must be ",
+          declared.params[i].ToString(), ", got ",
+          ToAbsl(KindName(args[i].kind())), " ", DebugString(args[i])));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Value> CallDispatcher::Call(std::string_view module_name,
+                                           std::string_view function,
+                                           absl::Span<const Value> args,
+                                           const CallOptions& options) const {
+  DUET_ASSIGN_OR_RETURN(Module * module, modules_.Get(module_name));
+  std::shared_ptr<const ModuleState> state = module->state();
+  // Read the active language once: a concurrent Use() affects later calls.
+  const Language language = options.implementation.value_or(module->active());
+  if (state->Get(language) == nullptr) {
+    return NoImplementation(*module, *state, language);
+  }
+
+  CallDepthScope depth;
+  DUET_RETURN_IF_ERROR(CallDepthScope::Check(module->name(), function));
+  auto it = state->functions.find(ToAbsl(function));
+  int index = it == state->functions.end()
+                  ? -1
+                  : it->second.index[LanguageIndex(language)];
+  if (index < 0) return UnknownFunction(*module, *state, language, function);
+  const ExportSpec* declared = it->second.declared;
+  if (declared != nullptr) {
+    DUET_RETURN_IF_ERROR(CheckArguments(*module, *declared, args));
+  }
+
+  // A nested call never outlives the call that made it.
+  const absl::Time outer = current_deadline;
+  std::optional<absl::Duration> timeout =
+      options.timeout ? options.timeout : state->timeout;
+  if (!timeout && default_timeout_ != absl::InfiniteDuration()) {
+    timeout = default_timeout_;
+  }
+  absl::Time deadline = outer;
+  bool own_deadline = false;
+  if (timeout) {
+    absl::Time own = absl::Now() + *timeout;
+    if (own < outer) {
+      deadline = own;
+      own_deadline = true;
+    }
+  }
+  current_deadline = deadline;
+  absl::StatusOr<Value> result =
+      state->Get(language)->Call(index, args, deadline);
+  current_deadline = outer;
+
+  if (!result.ok()) {
+    if (own_deadline && absl::IsDeadlineExceeded(result.status()) &&
+        absl::Now() >= deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat(module->name(), ".", ToAbsl(function), " (",
+                       ToAbsl(LanguageName(language)),
+                       ") did not finish within its time limit of ",
+                       absl::FormatDuration(*timeout)));
+    }
+    return result;
+  }
+  if (declared != nullptr && declared->returns &&
+      !declared->returns->Accepts(*result)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        module->name(), ".", declared->name, " (",
+        ToAbsl(LanguageName(language)), ") returned ",
+        ToAbsl(KindName(result->kind())), " where plugin.toml declares ",
+        declared->returns->ToString(), ": ", DebugString(*result)));
+  }
+  return result;
+}
+
+}  // namespace duet::internal

@@ -1,0 +1,186 @@
+#include "module_registry.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "duet/internal/status_macros.h"
+#include "duet/internal/strings.h"
+
+namespace duet::internal {
+namespace {
+
+std::string LanguageList(const std::vector<Language>& languages) {
+  std::vector<std::string> names;
+  for (Language language : languages) {
+    names.emplace_back(LanguageName(language));
+  }
+  return absl::StrJoin(names, ", ");
+}
+
+// Where a loaded module came from, for messages.
+std::string Origin(const ModuleState& state) {
+  return state.location.empty() ? std::string("source given in memory")
+                                : state.location.string();
+}
+
+ModuleInfo DescribeModule(const Module& module) {
+  std::shared_ptr<const ModuleState> state = module.state();
+  ModuleInfo info;
+  info.name = module.name();
+  info.version = state->version;
+  info.description = state->description;
+  info.location = state->location;
+  info.active = module.active();
+  info.manifest = state->manifest;
+  for (Language language : state->Languages()) {
+    info.implementations.push_back({language,
+                                    state->files[LanguageIndex(language)],
+                                    state->Get(language)->exports()});
+  }
+  return info;
+}
+
+}  // namespace
+
+std::vector<Language> ModuleState::Languages() const {
+  std::vector<Language> out;
+  for (Language language : kAllLanguages) {
+    if (Get(language) != nullptr) out.push_back(language);
+  }
+  return out;
+}
+
+void ModuleState::IndexFunctions() {
+  for (Language language : Languages()) {
+    const std::vector<std::string>& exports = Get(language)->exports();
+    for (size_t i = 0; i < exports.size(); ++i) {
+      auto [it, inserted] = functions.try_emplace(exports[i]);
+      if (inserted) it->second.index.fill(-1);
+      it->second.index[LanguageIndex(language)] = static_cast<int>(i);
+    }
+  }
+  if (!manifest) return;
+  for (const ExportSpec& spec : manifest->exports) {
+    auto it = functions.find(spec.name);
+    if (it != functions.end()) it->second.declared = &spec;
+  }
+}
+
+absl::Status NoImplementation(const Module& module, const ModuleState& state,
+                              Language language) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "module '", module.name(), "' has no ", ToAbsl(LanguageName(language)),
+      " implementation (it has: ", LanguageList(state.Languages()), ")"));
+}
+
+ModuleRegistry::ModuleRegistry() {
+  absl::MutexLock lock(&mutex_);
+  tables_.push_back(std::make_unique<const Table>());
+  table_.store(tables_.back().get());
+}
+
+Module* ModuleRegistry::Find(std::string_view name) const {
+  const Table& table = *table_.load(std::memory_order_acquire);
+  auto it = table.modules.find(ToAbsl(name));
+  return it == table.modules.end() ? nullptr : it->second;
+}
+
+absl::StatusOr<Module*> ModuleRegistry::Get(std::string_view name) const {
+  if (Module* module = Find(name); module != nullptr) return module;
+  {
+    absl::MutexLock lock(&failed_mutex_);
+    auto it = failed_.find(ToAbsl(name));
+    if (it != failed_.end()) {
+      return absl::NotFoundError(absl::StrCat(
+          "module '", ToAbsl(name), "' failed to load: ", it->second));
+    }
+  }
+  std::vector<std::string> names = Names();
+  return absl::NotFoundError(absl::StrCat(
+      "no module named '", ToAbsl(name), "'",
+      names.empty()
+          ? std::string(" (no modules are loaded)")
+          : absl::StrCat(" (loaded: ", absl::StrJoin(names, ", "), ")")));
+}
+
+absl::Status ModuleRegistry::CheckNameFree(std::string_view name,
+                                           std::string_view location) const {
+  Module* loaded = Find(name);
+  if (loaded == nullptr) return absl::OkStatus();
+  return absl::AlreadyExistsError(
+      absl::StrCat(ToAbsl(location), ": module '", loaded->name(),
+                   "' is already loaded from ", Origin(*loaded->state()),
+                   "; this one is ignored"));
+}
+
+void ModuleRegistry::Add(const std::string& name,
+                         std::unique_ptr<ModuleState> state) {
+  auto module = std::make_unique<Module>(name);
+  module->set_active(state->default_language);
+  module->Publish(std::move(state));
+  {
+    absl::MutexLock lock(&mutex_);
+    auto table = std::make_unique<Table>(*table_.load());
+    table->modules.emplace(name, module.get());
+    table->sorted_names.insert(
+        std::upper_bound(table->sorted_names.begin(), table->sorted_names.end(),
+                         name),
+        name);
+    table_.store(table.get(), std::memory_order_release);
+    tables_.push_back(std::move(table));
+    modules_.push_back(std::move(module));
+  }
+  absl::MutexLock lock(&failed_mutex_);
+  failed_.erase(name);
+}
+
+void ModuleRegistry::RecordFailure(const std::string& name,
+                                   std::string_view why) {
+  absl::MutexLock lock(&failed_mutex_);
+  failed_[name] = std::string(why);
+}
+
+absl::Status ModuleRegistry::Use(std::string_view name, Language language) {
+  DUET_ASSIGN_OR_RETURN(Module * module, Get(name));
+  std::shared_ptr<const ModuleState> state = module->state();
+  if (state->Get(language) == nullptr) {
+    return NoImplementation(*module, *state, language);
+  }
+  module->set_active(language);
+  return absl::OkStatus();
+}
+
+std::vector<std::string> ModuleRegistry::Names() const {
+  return table_.load(std::memory_order_acquire)->sorted_names;
+}
+
+std::vector<ModuleInfo> ModuleRegistry::List() const {
+  const Table& table = *table_.load(std::memory_order_acquire);
+  std::vector<ModuleInfo> out;
+  out.reserve(table.sorted_names.size());
+  for (const std::string& name : table.sorted_names) {
+    out.push_back(DescribeModule(*table.modules.at(name)));
+  }
+  return out;
+}
+
+absl::StatusOr<ModuleInfo> ModuleRegistry::Describe(
+    std::string_view name) const {
+  DUET_ASSIGN_OR_RETURN(Module * module, Get(name));
+  return DescribeModule(*module);
+}
+
+absl::StatusOr<std::vector<std::string>> ModuleRegistry::ActiveExports(
+    std::string_view name) const {
+  DUET_ASSIGN_OR_RETURN(Module * module, Get(name));
+  return module->state()->Get(module->active())->exports();
+}
+
+void ModuleRegistry::ReleaseAll() {
+  absl::MutexLock lock(&mutex_);
+  for (auto& module : modules_) module->Publish(nullptr);
+}
+
+}  // namespace duet::internal

@@ -1,0 +1,153 @@
+// The modules a host has loaded: each module's current version (its
+// implementations and function table), the active implementation, and the
+// name table calls look modules up in without taking a lock.
+#ifndef DUET_HOST_SRC_MODULE_REGISTRY_H_
+#define DUET_HOST_SRC_MODULE_REGISTRY_H_
+
+#include <array>
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "duet/host.h"
+#include "duet/internal/spin_lock.h"
+#include "duet/manifest.h"
+#include "duet/runtime.h"
+#include "runtime_set.h"
+
+namespace duet::internal {
+
+// What one version of a module's files produced: its implementations and
+// the resolved function table. Immutable once published; Reload publishes a
+// new one and calls in flight keep the old one alive until they return.
+struct ModuleState {
+  struct Function {
+    const ExportSpec* declared = nullptr;  // from [exports], when declared
+    // Position in each implementation's exports(), -1 where it is missing.
+    std::array<int, kLanguageCount> index;
+  };
+
+  std::string version;
+  std::string description;
+  std::filesystem::path location;  // empty for a plugin given in memory
+  std::optional<Manifest> manifest;
+  std::optional<PluginSource> source;  // for a plugin given in memory
+  std::array<std::unique_ptr<Implementation>, kLanguageCount> implementations;
+  // Each implementation's file, or its display name when given in memory.
+  std::array<std::filesystem::path, kLanguageCount> files;
+  Language default_language = Language::kPython;
+  std::optional<absl::Duration> timeout;  // [limits] timeout_ms
+  absl::flat_hash_map<std::string, Function> functions;
+
+  Implementation* Get(Language language) const {
+    return implementations[LanguageIndex(language)].get();
+  }
+  // The languages it has an implementation in, in kAllLanguages order.
+  std::vector<Language> Languages() const;
+  // Resolves every exported name once, so a call is one hash lookup.
+  void IndexFunctions();
+};
+
+// A module as callers see it: a name, the active language, and the current
+// state. Modules are never removed, so the registry may hand out pointers.
+class Module {
+ public:
+  explicit Module(std::string name) : name_(std::move(name)) {}
+
+  const std::string& name() const { return name_; }
+  Language active() const { return active_.load(std::memory_order_acquire); }
+  void set_active(Language language) {
+    active_.store(language, std::memory_order_release);
+  }
+
+  std::shared_ptr<const ModuleState> state() const {
+    SpinLockHolder guard(&state_lock_);
+    return state_;
+  }
+  // Returns the replaced state so the caller destroys it outside the lock.
+  std::shared_ptr<const ModuleState> Publish(
+      std::shared_ptr<const ModuleState> state) {
+    SpinLockHolder guard(&state_lock_);
+    std::swap(state_, state);
+    return state;
+  }
+
+ private:
+  const std::string name_;
+  std::atomic<Language> active_{Language::kPython};
+  // Held for a pointer copy only.
+  mutable SpinLock state_lock_;
+  std::shared_ptr<const ModuleState> state_ ABSL_GUARDED_BY(state_lock_);
+};
+
+// "module 'X' has no LANGUAGE implementation (it has: ...)".
+absl::Status NoImplementation(const Module& module, const ModuleState& state,
+                              Language language);
+
+// Thread-safe. Lookups never block: a name table is never changed once
+// published, only replaced, and every table stays alive until the registry
+// goes (they are small).
+class ModuleRegistry {
+ public:
+  ModuleRegistry();
+
+  // Null for an unknown module.
+  Module* Find(std::string_view name) const;
+  // kNotFound for an unknown module, saying why it failed to load when it
+  // did (RecordFailure), else listing the loaded modules.
+  absl::StatusOr<Module*> Get(std::string_view name) const;
+  // kAlreadyExists naming both locations when `name` is taken: first come,
+  // first served, since callers may already be using the first one.
+  absl::Status CheckNameFree(std::string_view name,
+                             std::string_view location) const;
+
+  // Publishes a new module; its name must be free (CheckNameFree).
+  void Add(const std::string& name, std::unique_ptr<ModuleState> state);
+  // Remembers why `name` failed to load, for Get's message; Add forgets it.
+  void RecordFailure(const std::string& name, std::string_view why);
+
+  // Makes `language` the module's active implementation. kNotFound for an
+  // unknown module; kFailedPrecondition when it has no such implementation.
+  absl::Status Use(std::string_view name, Language language);
+
+  // Sorted. Cheap: each table keeps its sorted names, since engines ask for
+  // them on every REPL evaluation.
+  std::vector<std::string> Names() const;
+  std::vector<ModuleInfo> List() const;  // sorted by name
+  absl::StatusOr<ModuleInfo> Describe(std::string_view name) const;
+  // The active implementation's exports; kNotFound for an unknown module.
+  absl::StatusOr<std::vector<std::string>> ActiveExports(
+      std::string_view name) const;
+
+  // Drops every module's state (and so its implementations) at shutdown,
+  // before the engines go.
+  void ReleaseAll();
+
+ private:
+  struct Table {
+    absl::flat_hash_map<std::string, Module*> modules;
+    std::vector<std::string> sorted_names;
+  };
+
+  absl::Mutex mutex_;  // serialises Add and ReleaseAll
+  std::atomic<const Table*> table_;
+  std::vector<std::unique_ptr<const Table>> tables_ ABSL_GUARDED_BY(mutex_);
+  std::vector<std::unique_ptr<Module>> modules_ ABSL_GUARDED_BY(mutex_);
+
+  mutable absl::Mutex failed_mutex_;
+  absl::flat_hash_map<std::string, std::string> failed_
+      ABSL_GUARDED_BY(failed_mutex_);
+};
+
+}  // namespace duet::internal
+
+#endif  // DUET_HOST_SRC_MODULE_REGISTRY_H_

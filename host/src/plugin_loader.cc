@@ -1,0 +1,468 @@
+#include "plugin_loader.h"
+
+#include <algorithm>
+#include <optional>
+#include <system_error>
+#include <utility>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "duet/error.h"
+#include "duet/internal/identifier.h"
+#include "duet/internal/status_macros.h"
+#include "duet/internal/strings.h"
+
+namespace duet::internal {
+namespace {
+
+std::string LanguageString(Language language) {
+  return std::string(LanguageName(language));
+}
+
+bool IsSkippedEntry(const std::filesystem::path& path) {
+  std::string name = path.filename().string();
+  return name.empty() || name[0] == '.' || name[0] == '_' ||
+         name == "node_modules";
+}
+
+// Whether `path` is `dir` or below it; both canonical.
+bool IsWithin(const std::filesystem::path& path,
+              const std::filesystem::path& dir) {
+  auto p = path.begin();
+  for (auto d = dir.begin(); d != dir.end(); ++d, ++p) {
+    if (d->empty()) continue;  // trailing separator
+    if (p == path.end() || *d != *p) return false;
+  }
+  return true;
+}
+
+// A script exception raised while a plugin loads, reworded to start with
+// where it was raised in the plugin's own files ("greeter.py:3: ValueError:
+// ..."), as a load failure's message does for every other cause. The code
+// and the ScriptError payload stay.
+absl::Status WhereLoadFailed(absl::Status status,
+                             const ImplementationSpec& spec) {
+  std::optional<ScriptError> error = GetScriptError(status);
+  if (!error) return status;  // already names its file (syntax, missing...)
+  // A single file's root is the file itself, which IsWithin accepts.
+  std::error_code ignored;
+  const std::filesystem::path root =
+      std::filesystem::weakly_canonical(spec.root, ignored);
+  const StackFrame* where = nullptr;
+  for (const StackFrame& frame : error->stack) {
+    std::filesystem::path file =
+        std::filesystem::weakly_canonical(frame.file, ignored);
+    if (frame.line > 0 && IsWithin(file, root)) {
+      where = &frame;
+      break;
+    }
+  }
+  if (where == nullptr) return status;
+  std::string prefix = absl::StrCat(where->file, ":", where->line, ": ");
+  if (absl::StartsWith(status.message(), prefix)) return status;
+  absl::Status out(status.code(), absl::StrCat(prefix, status.message()));
+  status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
+    out.SetPayload(url, payload);
+  });
+  return out;
+}
+
+std::string ManifestLine(const Manifest& manifest, int line) {
+  return line > 0 ? absl::StrCat(manifest.file.string(), ":", line)
+                  : manifest.file.string();
+}
+
+// How messages name a plugin given in memory.
+std::string SourceLocation(const PluginSource& source) {
+  return absl::StrCat("in-memory plugin '", source.module, "'");
+}
+
+absl::Status CheckModuleName(const std::string& name,
+                             std::string_view location) {
+  if (!IsIdentifier(name)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(location), ": '", name,
+                     "' cannot be a module name (use letters, digits and _)"));
+  }
+  if (IsReservedModuleName(name)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(location), ": module name '", name,
+                     "' is reserved: ", ToAbsl(kReservedModuleNameRule)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckSource(const PluginSource& source) {
+  const std::string location = SourceLocation(source);
+  DUET_RETURN_IF_ERROR(CheckModuleName(source.module, location));
+  if (source.implementations.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(location, ": no implementation given"));
+  }
+  bool seen[kLanguageCount] = {};
+  for (const SourceText& implementation : source.implementations) {
+    const std::string language = LanguageString(implementation.language);
+    if (seen[LanguageIndex(implementation.language)]) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          location, ": two ", language, " implementations (one per language)"));
+    }
+    seen[LanguageIndex(implementation.language)] = true;
+    // Engines read the file when the text is empty; there is none here.
+    if (implementation.text.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(location, ": the ",
+                                                     language,
+                                                     " implementation's text "
+                                                     "is empty"));
+    }
+  }
+  if (source.default_language &&
+      !seen[LanguageIndex(*source.default_language)]) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(location, ": the default language is ",
+                     LanguageString(*source.default_language),
+                     " but no implementation is in it"));
+  }
+  const Limits& limits = source.limits;
+  if (limits.timeout_ms < 0 || limits.timeout_ms > Limits::kMaxTimeoutMs) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(location, ": limits.timeout_ms is ", limits.timeout_ms,
+                     "; it must be from 1 to ", Limits::kMaxTimeoutMs,
+                     ", or 0 for the host's default"));
+  }
+  if (limits.memory_mb < 0 || limits.memory_mb > Limits::kMaxMemoryMb) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(location, ": limits.memory_mb is ", limits.memory_mb,
+                     "; it must be from 1 to ", Limits::kMaxMemoryMb,
+                     ", or 0 for the host's default"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void PluginLoader::Log(LogLevel level, std::string_view message) const {
+  options_.log_sink(level, "duet", message);
+}
+
+absl::StatusOr<LoadReport> PluginLoader::LoadDirectory(
+    const std::filesystem::path& dir) {
+  std::error_code error;
+  if (!std::filesystem::is_directory(dir, error)) {
+    return absl::NotFoundError(absl::StrCat(
+        dir.string(), ": not a directory (expected a folder of plugins)"));
+  }
+  std::vector<std::filesystem::path> entries;
+  for (std::filesystem::directory_iterator it(dir, error), end;
+       !error && it != end; it.increment(error)) {
+    entries.push_back(it->path());
+  }
+  if (error) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        dir.string(), ": cannot list the directory: ", error.message()));
+  }
+  std::sort(entries.begin(), entries.end());
+
+  LoadReport report;
+  for (const std::filesystem::path& entry : entries) {
+    if (IsSkippedEntry(entry)) continue;
+    bool is_dir = std::filesystem::is_directory(entry, error);
+    if (is_dir && !std::filesystem::exists(entry / "plugin.toml", error)) {
+      continue;  // a helper folder, not a plugin
+    }
+    if (!is_dir && runtimes_.ForFile(entry) == nullptr) continue;
+    absl::StatusOr<std::string> name = Load(entry, &report.warnings);
+    if (name.ok()) {
+      report.loaded.push_back(*name);
+    } else if (absl::IsAlreadyExists(name.status())) {
+      // The documented rule (first plugin wins), not a broken plugin.
+      std::string warning(name.status().message());
+      Log(LogLevel::kWarning, warning);
+      report.warnings.push_back(std::move(warning));
+    } else {
+      Log(LogLevel::kError, ToStd(name.status().message()));
+      report.problems.push_back({entry, name.status()});
+    }
+  }
+  return report;
+}
+
+absl::StatusOr<std::string> PluginLoader::Publish(
+    const std::string& name,
+    absl::StatusOr<std::unique_ptr<ModuleState>> read) {
+  if (!read.ok()) {
+    // Remembered so that calling the module later says why it is missing.
+    if (!name.empty() && !absl::IsAlreadyExists(read.status())) {
+      modules_.RecordFailure(name, ToStd(read.status().message()));
+    }
+    return read.status();
+  }
+  modules_.Add(name, *std::move(read));
+  return name;
+}
+
+absl::StatusOr<std::string> PluginLoader::Load(
+    const std::filesystem::path& location, std::vector<std::string>* warnings) {
+  absl::MutexLock lock(&mutex_);
+  std::string name;
+  absl::StatusOr<std::unique_ptr<ModuleState>> read =
+      ReadPlugin(location, /*reloading=*/nullptr, &name, warnings);
+  return Publish(name, std::move(read));
+}
+
+absl::StatusOr<std::string> PluginLoader::Load(const PluginSource& source) {
+  DUET_RETURN_IF_ERROR(CheckSource(source));
+  absl::MutexLock lock(&mutex_);
+  return Publish(source.module, ReadSource(source, /*reloading=*/nullptr));
+}
+
+absl::Status PluginLoader::Reload(std::string_view name) {
+  absl::MutexLock lock(&mutex_);
+  DUET_ASSIGN_OR_RETURN(Module * module, modules_.Get(name));
+  std::shared_ptr<const ModuleState> current = module->state();
+  std::unique_ptr<ModuleState> state;
+  if (current->source) {
+    DUET_ASSIGN_OR_RETURN(state, ReadSource(*current->source, module));
+  } else {
+    std::string new_name;
+    std::vector<std::string> warnings;
+    DUET_ASSIGN_OR_RETURN(
+        state, ReadPlugin(current->location, module, &new_name, &warnings));
+  }
+  current.reset();
+  Language active = module->active();
+  if (state->Get(active) == nullptr) active = state->default_language;
+  // The old state goes when the last call using it returns.
+  std::shared_ptr<const ModuleState> old = module->Publish(std::move(state));
+  module->set_active(active);
+  return absl::OkStatus();
+}
+
+absl::Status PluginLoader::CheckName(const std::string& name,
+                                     std::string_view location,
+                                     const Module* reloading) const {
+  if (reloading == nullptr) return modules_.CheckNameFree(name, location);
+  if (name != reloading->name()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        ToAbsl(location), ": the plugin is now named '", name, "', not '",
+        reloading->name(), "'; load it as a new plugin instead of reloading"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<ModuleState>> PluginLoader::ReadPlugin(
+    const std::filesystem::path& location, const Module* reloading,
+    std::string* name, std::vector<std::string>* warnings) {
+  std::error_code error;
+  auto state = std::make_unique<ModuleState>();
+  state->location = location;
+  if (std::filesystem::is_directory(location, error)) {
+    DUET_ASSIGN_OR_RETURN(ParsedManifest parsed,
+                          ParseManifestFile(location / "plugin.toml"));
+    for (const std::string& warning : parsed.warnings) {
+      Log(LogLevel::kWarning, warning);
+      if (warnings != nullptr) warnings->push_back(warning);
+    }
+    *name = parsed.manifest.name;
+    DUET_RETURN_IF_ERROR(CheckName(*name, location.string(), reloading));
+    state->manifest = std::move(parsed.manifest);
+    DUET_RETURN_IF_ERROR(LoadDirectoryImplementations(*state));
+  } else if (std::filesystem::is_regular_file(location, error)) {
+    *name = location.stem().string();
+    DUET_RETURN_IF_ERROR(CheckName(*name, location.string(), reloading));
+    DUET_RETURN_IF_ERROR(LoadSingleFileImplementation(*name, *state));
+  } else {
+    return absl::NotFoundError(
+        absl::StrCat(location.string(), ": no such plugin file or folder"));
+  }
+  state->IndexFunctions();
+  return state;
+}
+
+absl::StatusOr<std::unique_ptr<ModuleState>> PluginLoader::ReadSource(
+    const PluginSource& source, const Module* reloading) {
+  const std::string location = SourceLocation(source);
+  DUET_RETURN_IF_ERROR(CheckName(source.module, location, reloading));
+  auto state = std::make_unique<ModuleState>();
+  if (source.limits.timeout_ms > 0) {
+    state->timeout = absl::Milliseconds(source.limits.timeout_ms);
+  }
+  for (const SourceText& implementation : source.implementations) {
+    const Language language = implementation.language;
+    Runtime* runtime = runtimes_.Get(language);
+    if (runtime == nullptr) {
+      Log(LogLevel::kInfo,
+          absl::StrCat(location, ": skipping the ", LanguageString(language),
+                       " implementation: this host runs no ",
+                       LanguageString(language), " engine"));
+      continue;
+    }
+    std::string display_name = implementation.display_name;
+    if (display_name.empty()) {
+      std::vector<std::string> extensions = runtime->file_extensions();
+      display_name = source.module +
+                     (extensions.empty() ? std::string() : extensions.front());
+    }
+    // The code is the whole plugin: it reaches no file.
+    ImplementationSpec spec =
+        MakeSpec(source.module, display_name, display_name,
+                 /*single_file=*/true, source.limits);
+    spec.source = implementation.text;
+    absl::StatusOr<std::unique_ptr<Implementation>> loaded =
+        runtime->Load(spec);
+    if (!loaded.ok()) return WhereLoadFailed(loaded.status(), spec);
+    state->files[LanguageIndex(language)] = display_name;
+    state->implementations[LanguageIndex(language)] = *std::move(loaded);
+  }
+  std::vector<Language> languages = state->Languages();
+  if (languages.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(location, ": no implementation can run in this host"));
+  }
+  state->default_language =
+      source.default_language.value_or(source.implementations.front().language);
+  if (state->Get(state->default_language) == nullptr) {
+    state->default_language = languages.front();
+  }
+  state->source = source;
+  state->IndexFunctions();
+  return state;
+}
+
+absl::Status PluginLoader::LoadDirectoryImplementations(ModuleState& state) {
+  const Manifest& manifest = *state.manifest;
+  state.version = manifest.version;
+  state.description = manifest.description;
+  if (manifest.limits.timeout_ms > 0) {
+    state.timeout = absl::Milliseconds(manifest.limits.timeout_ms);
+  }
+  std::filesystem::path root =
+      std::filesystem::absolute(state.location).lexically_normal();
+  for (const auto& [language, file] : manifest.implementations) {
+    Runtime* runtime = runtimes_.Get(language);
+    if (runtime == nullptr) {
+      // An engine left out of this host (HostOptions::languages): the
+      // plugin still loads with the implementations that can run.
+      Log(LogLevel::kInfo,
+          absl::StrCat(manifest.file.string(), ": skipping the ",
+                       LanguageString(language),
+                       " implementation: this host runs no ",
+                       LanguageString(language), " engine"));
+      continue;
+    }
+    std::filesystem::path entry = root / file;
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(entry, error)) {
+      return absl::NotFoundError(absl::StrCat(
+          ManifestLine(manifest, manifest.implementation_lines.at(language)),
+          ": the ", LanguageString(language), " implementation '", file,
+          "' does not exist (looked for ", entry.string(), ")"));
+    }
+    // A symlink (the file or a folder on its path) must not lead out of
+    // the plugin: imports through one are refused, and so is the entry.
+    std::filesystem::path real_root = std::filesystem::canonical(root, error);
+    std::filesystem::path real_entry =
+        error ? std::filesystem::path()
+              : std::filesystem::canonical(entry, error);
+    if (error || !IsWithin(real_entry, real_root)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          ManifestLine(manifest, manifest.implementation_lines.at(language)),
+          ": the ", LanguageString(language), " implementation '", file,
+          "' is ",
+          error ? absl::StrCat("unreadable: ", error.message())
+                : absl::StrCat("a symlink to ", real_entry.string(),
+                               ", outside the plugin directory ",
+                               real_root.string())));
+    }
+    ImplementationSpec spec = MakeSpec(manifest.name, entry, root,
+                                       /*single_file=*/false, manifest.limits);
+    absl::StatusOr<std::unique_ptr<Implementation>> implementation =
+        runtime->Load(spec);
+    if (!implementation.ok()) {
+      return WhereLoadFailed(implementation.status(), spec);
+    }
+    state.files[LanguageIndex(language)] = entry;
+    state.implementations[LanguageIndex(language)] = *std::move(implementation);
+  }
+  std::vector<Language> languages = state.Languages();
+  if (languages.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        manifest.file.string(), ": no implementation can run in this host"));
+  }
+
+  // Each implementation must provide every declared export.
+  std::vector<std::string> missing;
+  for (const ExportSpec& spec : manifest.exports) {
+    for (Language language : languages) {
+      const std::vector<std::string>& exports = state.Get(language)->exports();
+      if (!std::binary_search(exports.begin(), exports.end(), spec.name)) {
+        missing.push_back(absl::StrCat(
+            ManifestLine(manifest, spec.line), ": declared export '", spec.name,
+            "' is missing from ",
+            state.files[LanguageIndex(language)].filename().string(), " (",
+            LanguageString(language), ")"));
+      }
+    }
+  }
+  if (!missing.empty()) {
+    return absl::InvalidArgumentError(absl::StrJoin(missing, "; "));
+  }
+  state.default_language =
+      manifest.default_language.value_or(languages.front());
+  if (state.Get(state.default_language) == nullptr) {
+    state.default_language = languages.front();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PluginLoader::LoadSingleFileImplementation(const std::string& name,
+                                                        ModuleState& state) {
+  const std::filesystem::path& file = state.location;
+  Runtime* runtime = runtimes_.ForFile(file);
+  if (runtime == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(file.string(), ": no engine in this host loads '",
+                     file.extension().string(), "' files"));
+  }
+  DUET_RETURN_IF_ERROR(CheckModuleName(name, file.string()));
+  std::filesystem::path entry =
+      std::filesystem::absolute(file).lexically_normal();
+  // The file is the whole plugin: it reaches no sibling file.
+  ImplementationSpec spec =
+      MakeSpec(name, entry, entry, /*single_file=*/true, Limits());
+  absl::StatusOr<std::unique_ptr<Implementation>> implementation =
+      runtime->Load(spec);
+  if (!implementation.ok()) {
+    return WhereLoadFailed(implementation.status(), spec);
+  }
+  Language language = runtime->language();
+  state.files[LanguageIndex(language)] = entry;
+  state.implementations[LanguageIndex(language)] = *std::move(implementation);
+  state.default_language = language;
+  return absl::OkStatus();
+}
+
+ImplementationSpec PluginLoader::MakeSpec(const std::string& module,
+                                          const std::filesystem::path& entry,
+                                          const std::filesystem::path& root,
+                                          bool single_file,
+                                          const Limits& limits) const {
+  ImplementationSpec spec;
+  spec.module = module;
+  spec.entry = entry;
+  spec.root = root;
+  spec.single_file = single_file;
+  spec.memory_mb =
+      limits.memory_mb > 0 ? limits.memory_mb : options_.default_memory_mb;
+  spec.load_timeout = limits.timeout_ms > 0
+                          ? absl::Milliseconds(limits.timeout_ms)
+                          : options_.default_timeout;
+  // A value as large as the plugin's whole memory allowance is already
+  // far past anything a call should return.
+  spec.value_budget_bytes =
+      spec.memory_mb > 0 ? static_cast<size_t>(spec.memory_mb) << 20 : 0;
+  return spec;
+}
+
+}  // namespace duet::internal

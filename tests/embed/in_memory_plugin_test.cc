@@ -1,0 +1,69 @@
+// Plugins given as source text (Host::LoadPlugin(PluginSource)) in the real
+// engines: no file is written or read, stacks name the display name, and a
+// failure at load reports file:line like a plugin on disk.
+#include <memory>
+#include <string>
+
+#include "duet/duet.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/status_matchers.h"
+
+namespace duet {
+namespace {
+
+using ::duet::testing::IsOkAndHolds;
+using ::duet::testing::StatusIs;
+using ::testing::HasSubstr;
+
+class InMemoryPluginTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    HostOptions options;
+    options.log_sink = [](LogLevel, std::string_view, std::string_view) {};
+    absl::StatusOr<std::unique_ptr<Host>> host = Host::Create(options);
+    ASSERT_TRUE(host.ok()) << host.status();
+    host_ = *std::move(host);
+  }
+
+  std::unique_ptr<Host> host_;
+};
+
+TEST_F(InMemoryPluginTest, BothEnginesRunTheGivenText) {
+  PluginSource source;
+  source.module = "memo";
+  source.implementations = {
+      {Language::kPython, "def twice(x):\n    return x * 2\n", "memo.py"},
+      {Language::kJavaScript, "export function twice(x) { return x * 3; }\n",
+       "memo.js"}};
+  ASSERT_THAT(host_->LoadPlugin(source), IsOkAndHolds("memo"));
+  EXPECT_THAT(host_->Call("memo", "twice", {Value(21)}),
+              IsOkAndHolds(Value(42)));
+  CallOptions javascript;
+  javascript.implementation = Language::kJavaScript;
+  EXPECT_THAT(host_->Call("memo.twice", {Value(21)}, javascript),
+              IsOkAndHolds(Value(63)));
+  ASSERT_OK(host_->Reload("memo"));
+  EXPECT_THAT(host_->Call("memo", "twice", {Value(4)}), IsOkAndHolds(Value(8)));
+}
+
+TEST_F(InMemoryPluginTest, ALoadFailureNamesTheDisplayNameAndLine) {
+  PluginSource python;
+  python.module = "broken_py";
+  python.implementations = {
+      {Language::kPython, "x = 1\nraise ValueError('bad')\n", "broken.py"}};
+  EXPECT_THAT(host_->LoadPlugin(python),
+              StatusIs(absl::StatusCode::kUnknown,
+                       HasSubstr("broken.py:2: ValueError: bad")));
+  PluginSource javascript;
+  javascript.module = "broken_js";
+  javascript.implementations = {{Language::kJavaScript,
+                                 "const x = 1;\nthrow new Error('bad');\n",
+                                 "broken.js"}};
+  EXPECT_THAT(host_->LoadPlugin(javascript),
+              StatusIs(absl::StatusCode::kUnknown,
+                       HasSubstr("broken.js:2: Error: bad")));
+}
+
+}  // namespace
+}  // namespace duet
