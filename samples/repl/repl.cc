@@ -709,7 +709,7 @@ class Repl {
     for (std::string& name : (*console)->Complete(before)) {
       const std::string_view first = std::string_view(name).substr(
           0, std::min(name.find('.'), name.size()));
-      if (!IsInternalModule(first)) out.push_back(std::move(name));
+      if (!tools::IsInternalModule(first)) out.push_back(std::move(name));
     }
     return out;
   }

@@ -96,11 +96,14 @@ TEST_F(ToolsOnEnginesTest, EveryFuzzFindingStillDisagreesWhenCalledAgain) {
   EXPECT_EQ(tally.agree, 1);
   for (const FuzzFunctionReport& report : reports) {
     if (!report.finding) continue;
-    absl::StatusOr<Value> python = host_->CallImplementation(
-        "twins", Language::kPython, report.function, report.finding->shrunk);
-    absl::StatusOr<Value> javascript =
-        host_->CallImplementation("twins", Language::kJavaScript,
-                                  report.function, report.finding->shrunk);
+    CallOptions python_options;
+    python_options.implementation = Language::kPython;
+    CallOptions javascript_options;
+    javascript_options.implementation = Language::kJavaScript;
+    absl::StatusOr<Value> python = host_->Call(
+        "twins", report.function, report.finding->shrunk, python_options);
+    absl::StatusOr<Value> javascript = host_->Call(
+        "twins", report.function, report.finding->shrunk, javascript_options);
     const bool agree =
         python.ok() == javascript.ok() &&
         (!python.ok() || EquivalentByValue(*python, *javascript));

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "duet/host.h"
+#include "duet/runtime.h"
 #include "gtest/gtest.h"
 #include "testing/fake_runtime.h"
 #include "testing/temp_dir.h"
@@ -28,7 +29,7 @@ class FakePluginTest : public ::testing::Test {
   void SetUp() override {
     HostOptions options;
     options.log_sink = [](LogLevel, std::string_view, std::string_view) {};
-    absl::StatusOr<std::unique_ptr<Host>> host = Host::CreateWithRuntimes(
+    absl::StatusOr<std::unique_ptr<Host>> host = CreateHostWithRuntimes(
         std::move(options),
         {testing::FakeRuntimeFactory(Language::kPython),
          testing::FakeRuntimeFactory(Language::kJavaScript)});
