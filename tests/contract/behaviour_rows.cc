@@ -16,9 +16,7 @@ using Code = absl::StatusCode;
 
 // Sources that use the duet API start with its import.
 std::string Py(std::string body) { return "import duet\n" + body; }
-std::string Js(std::string body) {
-  return "import duet from 'duet';\n" + body;
-}
+std::string Js(std::string body) { return "import duet from 'duet';\n" + body; }
 
 // `ok()` returns "ok": the Then() of rows that check the engine stays usable.
 constexpr char kOkPython[] = "\ndef ok():\n    return 'ok'\n";
@@ -151,9 +149,9 @@ export function alpha() {}
 }
 
 std::vector<Row> DuetApiRows() {
-  const Value described = Value(DebugString(Value(Value::List{
-      Value(), Value::List{1, 2.5}, Bytes("x"),
-      Value::Map{{"k", Value::List{true}}}})));
+  const Value described = Value(
+      DebugString(Value(Value::List{Value(), Value::List{1, 2.5}, Bytes("x"),
+                                    Value::Map{{"k", Value::List{true}}}})));
   return {
       Row("module_function_by_attribute")
           .Sources(Py("def f():\n    return duet.modules.math.add(1, 2)\n"),
@@ -196,8 +194,8 @@ export function f() {
           .Returns(Value(Value::List{
               Value::List{"foreign", "math", "self"},
               Value::List{"add", "describe"},
-              Value::List{"now", "slow", "started", "wait_for_interrupt"},
-              true, false})),
+              Value::List{"now", "slow", "started", "wait_for_interrupt"}, true,
+              false})),
       Row("arguments_arrive_as_duet_values")
           .Sources(Py("def f():\n    return duet.modules.math.describe(None, "
                       "(1, 2.5), b'x', {'k': [True]})\n"),
@@ -224,8 +222,8 @@ export function f() {
 }
 )JS"))
           .Call("f")
-          .Returns(Value(
-              Value::List{"NOT_FOUND", "no module named 'nope'", true})),
+          .Returns(
+              Value(Value::List{"NOT_FOUND", "no module named 'nope'", true})),
       Row("unknown_function_uncaught_keeps_its_status")
           .Sources(Py("def f():\n    duet.modules.math.nope()\n"),
                    Js("export function f() { duet.modules.math.nope(); }\n"))
@@ -445,7 +443,8 @@ std::vector<Row> DeadlineRows() {
               kSpinJavaScript)
           .Call("spin")
           .Deadline(kSoon)
-          .Fails(Code::kDeadlineExceeded, {"execution stopped at its deadline"}),
+          .Fails(Code::kDeadlineExceeded,
+                 {"execution stopped at its deadline"}),
       // Where it stopped travels along, for the report.
       Stopper("deadline_error_names_the_frame_where_it_stopped", kSpinPython,
               kSpinJavaScript)
@@ -540,10 +539,9 @@ export function outer() {
           .Deadline(kSoon)
           .Fails(Code::kDeadlineExceeded),
       Row("calls_within_their_deadline_are_unaffected")
-          .Sources(
-              "def work(n):\n    return sum(range(n))\n",
-              "export function work(n) {\n  let s = 0;\n"
-              "  for (let i = 0; i < n; ++i) s += i;\n  return s;\n}\n")
+          .Sources("def work(n):\n    return sum(range(n))\n",
+                   "export function work(n) {\n  let s = 0;\n"
+                   "  for (let i = 0; i < n; ++i) s += i;\n  return s;\n}\n")
           .Call("work", {Value(100)})
           .Deadline(absl::Seconds(60))
           .Returns(Value(4950)),
@@ -625,10 +623,8 @@ export function wait() {
 std::vector<Row> ReplRows() {
   return {
       Row("evaluates_and_keeps_state")
-          .Repl({Evaluate("1 + 2", "3"),
-                 Evaluate({"x = 5", "let x = 5"}, ""),
-                 Evaluate("x * 2", "10"),
-                 Evaluate({"None", "undefined"}, ""),
+          .Repl({Evaluate("1 + 2", "3"), Evaluate({"x = 5", "let x = 5"}, ""),
+                 Evaluate("x * 2", "10"), Evaluate({"None", "undefined"}, ""),
                  Evaluate("'a' + \"b\"", "'ab'"),
                  Evaluate({"def f(n):\n    return n + 1\n",
                            "function f(n) { return n + 1; }"},
@@ -644,25 +640,24 @@ std::vector<Row> ReplRows() {
           .Logs({"info shown"}),
       Row("errors_name_the_repl_and_the_line_and_the_state_survives")
           .Repl({Evaluate({"x = 5", "let x = 5"}, ""),
-                 EvaluateFails({"1 / 0", "throw new Error('nope')"},
-                               Code::kUnknown,
-                               Fragments({"ZeroDivisionError"},
-                                         {"Error: nope"}),
-                               {{"*", 1, "<repl>"}}),
+                 EvaluateFails(
+                     {"1 / 0", "throw new Error('nope')"}, Code::kUnknown,
+                     Fragments({"ZeroDivisionError"}, {"Error: nope"}),
+                     {{"*", 1, "<repl>"}}),
                  EvaluateFails({"1 +", "let = ;"}, Code::kInvalidArgument,
-                               Fragments(std::vector<std::string>{"<repl>:1", "SyntaxError"})),
+                               Fragments(std::vector<std::string>{
+                                   "<repl>:1", "SyntaxError"})),
                  Evaluate("x", "5")}),
       // What each language's own parser says; a blank line ends a Python
       // block, as in Python's REPL.
       Row("incomplete_input_is_what_the_parser_says")
-          .Repl({Incomplete({"def f():", "def f():\n", "def f():\n    return 1",
-                             "def f():\n    return 1\n", "for x in y:\n",
-                             "(1,", "x = [1,\n 2\n", "'''abc", "'''abc\n",
-                             "print('a'", "\\"},
-                            {"function f() {", "[1, 2,", "foo(1,", "foo(1",
-                             "({ a: 1,", "`template ${1}", "`line one",
-                             "if (x) {\n  y();", "let x =",
-                             "const o = {\n a: 1,\n", "class A {", "1 +"}),
+          .Repl({Incomplete(
+                     {"def f():", "def f():\n", "def f():\n    return 1",
+                      "def f():\n    return 1\n", "for x in y:\n", "(1,",
+                      "x = [1,\n 2\n", "'''abc", "'''abc\n", "print('a'", "\\"},
+                     {"function f() {", "[1, 2,", "foo(1,", "foo(1", "({ a: 1,",
+                      "`template ${1}", "`line one", "if (x) {\n  y();",
+                      "let x =", "const o = {\n a: 1,\n", "class A {", "1 +"}),
                  Complete({"def f():\n    return 1\n\n",
                            "def f():\r\n    return 1\r\n\r\n", "x = 1",
                            "x = 1\n", "", "# note", "1 +", "1 +\n", "1 + )",

@@ -75,7 +75,7 @@ enum class Scenario {
   // `threads` threads make `calls_per_thread` calls each: function(n) must
   // return n + 1, n different for every call.
   kThreads,
-  kRepl,           // a REPL session runs `repl` steps
+  kRepl,  // a REPL session runs `repl` steps
 };
 
 // A stack frame the error must carry, innermost first.

@@ -1,11 +1,13 @@
 // Runs every row of contract.h against both engines:
 // <Kind>/Contract.Run/<engine>_<row>, e.g. Values/Contract.Run/python_nan.
+#include "contract/contract.h"
+
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <iostream>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -19,7 +21,6 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
-#include "contract/contract.h"
 #include "duet/error.h"
 #include "duet/runtime.h"
 #include "gtest/gtest.h"
@@ -175,8 +176,8 @@ Row& Row::Logs(std::vector<std::string> lines) {
 }
 Row& Row::Logs(std::vector<std::string> python,
                std::vector<std::string> javascript) {
-  logs = Both<std::vector<std::string>>(std::move(python),
-                                        std::move(javascript));
+  logs =
+      Both<std::vector<std::string>>(std::move(python), std::move(javascript));
   return *this;
 }
 Row& Row::Exports(std::vector<std::string> names) {
@@ -212,8 +213,8 @@ ScriptError ForeignError(Language language) {
   error.language = Other(language);
   error.type = "ForeignError";
   error.message = "boom";
-  error.stack.push_back({Other(language), "/plugins/other/other.src", 3, 7,
-                         "explode"});
+  error.stack.push_back(
+      {Other(language), "/plugins/other/other.src", 3, 7, "explode"});
   return error;
 }
 
@@ -275,19 +276,18 @@ class Contract : public ::testing::TestWithParam<Param> {
                                 [](Args) -> absl::StatusOr<Value> {
                                   return absl::NotFoundError("no such thing");
                                 });
-    services_.AddHostFunction("now", [](Args) -> absl::StatusOr<Value> {
-      return Value(42);
-    });
+    services_.AddHostFunction(
+        "now", [](Args) -> absl::StatusOr<Value> { return Value(42); });
     services_.AddHostFunction("started", [this](Args) -> absl::StatusOr<Value> {
       Started();
       return Value();
     });
-    services_.AddHostFunction(
-        "wait_for_interrupt", [this](Args) -> absl::StatusOr<Value> {
-          Started();
-          interrupted_.WaitForNotification();
-          return Value("resumed");
-        });
+    services_.AddHostFunction("wait_for_interrupt",
+                              [this](Args) -> absl::StatusOr<Value> {
+                                Started();
+                                interrupted_.WaitForNotification();
+                                return Value("resumed");
+                              });
     services_.AddHostFunction("slow", [](Args) -> absl::StatusOr<Value> {
       absl::SleepFor(absl::Milliseconds(600));
       return Value("done");
@@ -356,18 +356,17 @@ class Contract : public ::testing::TestWithParam<Param> {
     }
     std::optional<ScriptError> error = GetScriptError(status);
     if (row().error_type.has_value() && &frames == &row().frames) {
-      Check(error.has_value() &&
-                error->type == row().error_type->For(language()),
-            absl::StrCat("error type is ", error ? error->type : "(none)",
-                         ", expected ", row().error_type->For(language())));
+      Check(
+          error.has_value() && error->type == row().error_type->For(language()),
+          absl::StrCat("error type is ", error ? error->type : "(none)",
+                       ", expected ", row().error_type->For(language())));
     }
     if (row().source_line.has_value() && &frames == &row().frames) {
       Check(error.has_value() &&
                 error->source_line == row().source_line->For(language()),
-            absl::StrCat("source line is \"",
-                         error ? error->source_line : "(none)",
-                         "\", expected \"", row().source_line->For(language()),
-                         "\""));
+            absl::StrCat(
+                "source line is \"", error ? error->source_line : "(none)",
+                "\", expected \"", row().source_line->For(language()), "\""));
     }
     if (whole_stack && !frames.empty() && error.has_value()) {
       Check(error->stack.size() == frames.size(),
@@ -386,8 +385,7 @@ class Contract : public ::testing::TestWithParam<Param> {
       }
       const StackFrame& got = error->stack[i];
       Check((want.function == "*" || got.function == want.function) &&
-                got.line == want.line &&
-                got.file == file,
+                got.line == want.line && got.file == file,
             absl::StrCat("frame ", i, " is ", got.function, " at ", got.file,
                          ":", got.line, ", expected ", want.function, " at ",
                          file, ":", want.line));
@@ -400,21 +398,22 @@ class Contract : public ::testing::TestWithParam<Param> {
     for (const RecordingServices::LogLine& line : services_.logs()) {
       Check(line.source == kModule || line.source == "repl",
             absl::StrCat("log line from \"", line.source, "\""));
-      lines.push_back(absl::StrCat(std::string(LogLevelName(line.level)), " ", line.message));
+      lines.push_back(absl::StrCat(std::string(LogLevelName(line.level)), " ",
+                                   line.message));
     }
     const std::vector<std::string>& expected = row().logs->For(language());
     Check(lines == expected,
-          absl::StrCat("logged [", absl::StrJoin(lines, " | "),
-                       "], expected [", absl::StrJoin(expected, " | "), "]"));
+          absl::StrCat("logged [", absl::StrJoin(lines, " | "), "], expected [",
+                       absl::StrJoin(expected, " | "), "]"));
   }
 
   void CheckThen() {
     if (!row().then.has_value() || impl_ == nullptr) return;
     absl::StatusOr<Value> next = CallByName(*impl_, row().then->first, {});
     Check(next.ok() && *next == row().then->second,
-          absl::StrCat("the next call ", row().then->first, "() gave ",
-                       next.ok() ? DebugString(*next)
-                                 : next.status().ToString()));
+          absl::StrCat(
+              "the next call ", row().then->first, "() gave ",
+              next.ok() ? DebugString(*next) : next.status().ToString()));
   }
 
   absl::StatusOr<Value> CallRow(Implementation& impl) {
@@ -434,10 +433,9 @@ class Contract : public ::testing::TestWithParam<Param> {
                  row().frames, row().whole_stack);
     if (loaded.ok() && row().exports.has_value()) {
       Check((*loaded)->exports() == *row().exports,
-            absl::StrCat("exports are [",
-                         absl::StrJoin((*loaded)->exports(), ", "),
-                         "], expected [", absl::StrJoin(*row().exports, ", "),
-                         "]"));
+            absl::StrCat(
+                "exports are [", absl::StrJoin((*loaded)->exports(), ", "),
+                "], expected [", absl::StrJoin(*row().exports, ", "), "]"));
     }
     if (loaded.ok()) impl_ = *std::move(loaded);
   }
@@ -456,8 +454,8 @@ class Contract : public ::testing::TestWithParam<Param> {
   void RunCall() {
     if (!LoadForCall()) return;
     absl::StatusOr<Value> result = CallRow(*impl_);
-    CheckOutcome(result.status(), result.ok() ? &*result : nullptr,
-                 row().code, row().fragments, row().frames, row().whole_stack);
+    CheckOutcome(result.status(), result.ok() ? &*result : nullptr, row().code,
+                 row().fragments, row().frames, row().whole_stack);
   }
 
   void RunInterrupt() {
@@ -508,9 +506,8 @@ class Contract : public ::testing::TestWithParam<Param> {
     interrupted_.Notify();
     for (std::thread& thread : threads) thread.join();
     for (int i = 0; i < callers; ++i) {
-      CheckOutcome(statuses[i], results[i] ? &*results[i] : nullptr,
-                   row().code, row().fragments, row().frames,
-                   row().whole_stack);
+      CheckOutcome(statuses[i], results[i] ? &*results[i] : nullptr, row().code,
+                   row().fragments, row().frames, row().whole_stack);
     }
     if (repl != nullptr) {
       absl::StatusOr<std::string> after = repl->Evaluate("6 * 7");
@@ -647,11 +644,11 @@ std::string RowName(const ::testing::TestParamInfo<Param>& info) {
                       std::get<1>(info.param).name);
 }
 
-#define DUET_CONTRACT_ROWS(Kind, rows)                                      \
-  INSTANTIATE_TEST_SUITE_P(                                                 \
-      Kind, Contract,                                                       \
-      ::testing::Combine(::testing::ValuesIn(kAllLanguages),                \
-                         ::testing::ValuesIn(rows())),                      \
+#define DUET_CONTRACT_ROWS(Kind, rows)                       \
+  INSTANTIATE_TEST_SUITE_P(                                  \
+      Kind, Contract,                                        \
+      ::testing::Combine(::testing::ValuesIn(kAllLanguages), \
+                         ::testing::ValuesIn(rows())),       \
       RowName)
 
 DUET_CONTRACT_ROWS(Values, ValueRows);

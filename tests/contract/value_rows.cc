@@ -149,11 +149,12 @@ std::vector<Row> ValueRows() {
       Made("tuple_or_array_is_a_list", "(1, 'two', [True])",
            "[1, 'two', [true]]")
           .Returns(Value(Value::List{1, "two", Value::List{true}})),
-      Made("engine_map_keeps_insertion_order", "{'b': 1, 'a': 2, 'c': {'y': 1}}",
-           "{ b: 1, a: 2, c: { y: 1 } }")
-          .Returns(Value(Value::Map{
-              {"b", 1}, {"a", 2}, {"c", Value::Map{{"y", 1}}}})),
-      Made("dictionary_type_is_a_map", "__import__('collections').OrderedDict("
+      Made("engine_map_keeps_insertion_order",
+           "{'b': 1, 'a': 2, 'c': {'y': 1}}", "{ b: 1, a: 2, c: { y: 1 } }")
+          .Returns(Value(
+              Value::Map{{"b", 1}, {"a", 2}, {"c", Value::Map{{"y", 1}}}})),
+      Made("dictionary_type_is_a_map",
+           "__import__('collections').OrderedDict("
            "[('b', 1), ('a', [True])])",
            "new Map([['b', 1], ['a', [true]]])")
           .Returns(Value(Value::Map{{"b", 1}, {"a", Value::List{true}}})),
@@ -171,10 +172,10 @@ std::vector<Row> ValueRows() {
           .Returns(Value(std::string("a\0b", 3))),
       Made("engine_astral_string", "'\\U0001F600x'", "'\\u{1F600}x'")
           .Returns(Value("\xF0\x9F\x98\x80x")),
-      Made("shared_value_is_not_a_cycle",
-           "(lambda s: [s, s])({'v': 1})",
+      Made("shared_value_is_not_a_cycle", "(lambda s: [s, s])({'v': 1})",
            "(() => { const s = { v: 1 }; return [s, s]; })()")
-          .Returns(Value(Value::List{Value::Map{{"v", 1}}, Value::Map{{"v", 1}}})),
+          .Returns(
+              Value(Value::List{Value::Map{{"v", 1}}, Value::Map{{"v", 1}}})),
       Made("engine_builds_hundred_levels", WithDepth(kNestedPython, 99),
            WithDepth(kNestedJavaScript, 99))
           .Returns(NestedLists(100)),
@@ -220,15 +221,13 @@ std::vector<Row> ConversionErrorRows() {
       Made("set", "{'s': {1, 2}}", "{ s: new Set([1]) }")
           .Fails(Code::kInvalidArgument, {"'set' at result.s"},
                  {"a Set object", "at result.s"}),
-      Made("opaque_object_names_the_path",
-           "{'items': [0, 1, 2, object()]}",
+      Made("opaque_object_names_the_path", "{'items': [0, 1, 2, object()]}",
            "{ items: [0, 1, 2, Symbol('s')] }")
           .Fails(Code::kInvalidArgument, {"at result.items[3]"}),
       Made("function", "{'f': len}", "{ f: function named() {} }")
           .Fails(Code::kInvalidArgument, {"at result.f"},
                  {"function 'named' at result.f"}),
-      Made("class_instance",
-           "(lambda: {'pt': type('Point', (), {})()})()",
+      Made("class_instance", "(lambda: {'pt': type('Point', (), {})()})()",
            "(() => { class Point {} return { pt: new Point() }; })()")
           .Fails(Code::kInvalidArgument, {"'Point' at result.pt"},
                  {"a Point object", "at result.pt"}),
@@ -236,8 +235,7 @@ std::vector<Row> ConversionErrorRows() {
            "{ p: Promise.resolve(1) }")
           .Fails(Code::kInvalidArgument, {"'generator' at result.p"},
                  {"a Promise object", "at result.p"}),
-      Made("non_string_key", "{'a': {1: 'x'}}",
-           "{ a: new Map([[1, 'x']]) }")
+      Made("non_string_key", "{'a': {1: 'x'}}", "{ a: new Map([[1, 'x']]) }")
           .Fails(Code::kInvalidArgument, {"key of type 'int'", "at result.a"},
                  {"non-string key", "at result.a"}),
       Made("cycle", "(lambda a: (a.append(a), {'x': a})[1])([1])",
