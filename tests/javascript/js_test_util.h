@@ -5,7 +5,6 @@
 
 #include <stdlib.h>
 
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -20,29 +19,10 @@
 #include "gtest/gtest.h"
 #include "javascript/javascript_runtime.h"
 #include "testing/recording_services.h"
+#include "testing/runtime_testing.h"
 #include "testing/status_matchers.h"
 
 namespace duet::testing {
-
-// A string Value whose text matches `matcher`.
-MATCHER_P(StringValue, matcher, "") {
-  if (!arg.is_string()) return false;
-  return ::testing::ExplainMatchResult(matcher, arg.as_string(),
-                                       result_listener);
-}
-
-// Implementation::Call by export name, as the host resolves it.
-inline absl::StatusOr<Value> CallByName(
-    Implementation& impl, std::string_view name, absl::Span<const Value> args,
-    absl::Time deadline = absl::InfiniteFuture()) {
-  const std::vector<std::string>& names = impl.exports();
-  auto it = std::find(names.begin(), names.end(), name);
-  if (it == names.end()) {
-    return absl::NotFoundError(
-        absl::StrCat("no exported function '", std::string(name), "'"));
-  }
-  return impl.Call(static_cast<size_t>(it - names.begin()), args, deadline);
-}
 
 class JsTest : public ::testing::Test {
  protected:
