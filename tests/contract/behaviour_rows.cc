@@ -83,6 +83,13 @@ export function forever() {
           .Fails(Code::kUnknown)
           .ErrorType({"RecursionError", "RangeError"})
           .Then("ok", Value("ok")),
+      Row("error_raised_by_the_language_itself")
+          .Sources("\ndef f():\n    return int('not a number')\n",
+                   "\nexport function f() {\n  return null.property;\n}\n")
+          .Call("f")
+          .Fails(Code::kUnknown)
+          .ErrorType({"ValueError", "TypeError"})
+          .FramesStartWith({{"f", 3}}),
       Row("calling_past_the_exports_is_not_found")
           .Sources(python, javascript)
           .CallPastTheExports()
@@ -272,6 +279,7 @@ export function f() {
           .Call("f")
           .Fails(Code::kUnknown, {"ForeignError: boom"})
           .ErrorType("ForeignError")
+          .ErrorFromTheOtherEngine()
           .Frames({{"explode", 3, "/plugins/other/other.src"}, {"f", 5}}),
       Row("unconvertible_argument_to_the_host_names_the_path")
           .Sources(Py("def f():\n    return duet.modules.math.add(1, "

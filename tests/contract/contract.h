@@ -150,7 +150,10 @@ struct Row {
   Row& Fails(absl::StatusCode code, std::vector<std::string> fragments = {});
   Row& Fails(absl::StatusCode code, std::vector<std::string> python,
              std::vector<std::string> javascript);
+  // The ScriptError's type; raised by this engine unless
+  // ErrorFromTheOtherEngine.
   Row& ErrorType(Text type);
+  Row& ErrorFromTheOtherEngine();
   Row& SourceLine(Text line);
   // The error's whole stack; FramesStartWith: its innermost frames.
   Row& Frames(std::vector<Frame> frames);
@@ -185,6 +188,7 @@ struct Row {
   std::function<bool(const Value&)> predicate;
   Fragments fragments;
   std::optional<Text> error_type;
+  bool error_from_other_engine = false;
   std::optional<Text> source_line;
   std::vector<Frame> frames;
   bool whole_stack = true;

@@ -156,6 +156,10 @@ Row& Row::ErrorType(Text type) {
   error_type = std::move(type);
   return *this;
 }
+Row& Row::ErrorFromTheOtherEngine() {
+  error_from_other_engine = true;
+  return *this;
+}
 Row& Row::SourceLine(Text line) {
   source_line = std::move(line);
   return *this;
@@ -360,6 +364,11 @@ class Contract : public ::testing::TestWithParam<Param> {
           error.has_value() && error->type == row().error_type->For(language()),
           absl::StrCat("error type is ", error ? error->type : "(none)",
                        ", expected ", row().error_type->For(language())));
+      const Language raised_by =
+          row().error_from_other_engine ? Other(language()) : language();
+      Check(error.has_value() && error->language == raised_by,
+            absl::StrCat("the error is not from ",
+                         std::string(LanguageName(raised_by))));
     }
     if (row().source_line.has_value() && &frames == &row().frames) {
       Check(error.has_value() &&

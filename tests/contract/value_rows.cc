@@ -85,6 +85,18 @@ constexpr char kNestedJavaScript[] =
     "(() => { let a = []; for (let i = 0; i < DEPTH; i++) a = [a]; "
     "return a; })()";
 
+Value NestedMaps(int depth) {
+  Value value = 1;
+  for (int i = 0; i < depth; ++i) value = Value::Map{{"k", std::move(value)}};
+  return value;
+}
+
+std::string EveryByte() {
+  std::string bytes;
+  for (int i = 0; i < 256; ++i) bytes.push_back(static_cast<char>(i));
+  return bytes;
+}
+
 std::string WithDepth(const char* spelling, int depth) {
   std::string text = spelling;
   text.replace(text.find("DEPTH"), 5, std::to_string(depth));
@@ -102,7 +114,9 @@ std::vector<Row> ValueRows() {
       Echo("minus_one", Value(-1)),
       Echo("largest_safe_integer", Value(kMaxSafe)),
       Echo("smallest_safe_integer", Value(-kMaxSafe)),
+      Echo("first_integer_past_the_safe_ones", Value(kMaxSafe + 1)),
       Echo("past_the_safe_integers", Value(kMaxSafe + 2)),
+      Echo("below_the_safe_integers", Value(-kMaxSafe - 2)),
       Echo("int64_max", Value(kInt64Max)),
       Echo("int64_min", Value(kInt64Min)),
       Echo("float", Value(1.5)),
@@ -117,7 +131,9 @@ std::vector<Row> ValueRows() {
       Echo("unicode_string", Value("h\xC3\xA9llo w\xC3\xB6rld \xE2\x82\xAC")),
       Echo("string_with_nul", Value(std::string("nul\0inside", 10))),
       Echo("astral_string", Value("astral \xF0\x9F\x98\x80 \xF0\x90\x8D\x88")),
+      Echo("cjk_string", Value("\xe4\xb8\xad\xe6\x96\x87")),
       Echo("bytes", Value(Bytes(std::string("\x00\xff\x80 bytes", 9)))),
+      Echo("every_byte", Value(Bytes(EveryByte()))),
       Echo("empty_bytes", Value(Bytes())),
       Echo("empty_list", Value(Value::List{})),
       Echo("empty_map", Value(Value::Map{})),
@@ -137,10 +153,13 @@ std::vector<Row> ValueRows() {
       Echo("proto_key_is_an_ordinary_key",
            Value(Value::Map{{"__proto__", Value::Map{{"polluted", true}}}})),
       Echo("hundred_levels_of_nesting", NestedLists(100)),
+      Echo("hundred_levels_of_maps", NestedMaps(100)),
       Arrives("null", Value(), "NoneType", "null"),
       Arrives("bool", Value(true), "bool", "boolean"),
       Arrives("safe_int", Value(7), "int", "number"),
       Arrives("int_past_the_safe_range", Value(kMaxSafe + 1), "int", "bigint"),
+      Arrives("int_below_the_safe_range", Value(-kMaxSafe - 1), "int",
+              "bigint"),
       Arrives("float", Value(1.5), "float", "number"),
       Arrives("string", Value("s"), "str", "string"),
       Arrives("bytes", Value(Bytes("b")), "bytes", "Uint8Array"),
@@ -168,6 +187,16 @@ std::vector<Row> ValueRows() {
           .Returns(Value(kInt64Max)),
       Made("smallest_engine_int_is_int64_min", "-2**63", "-(2n ** 63n)")
           .Returns(Value(kInt64Min)),
+      Made("nothing_is_null", "None", "undefined").Returns(Value()),
+      Made("float_arithmetic", "0.1 + 0.2", "0.1 + 0.2")
+          .Returns(Value(0.1 + 0.2)),
+      Made("engine_int_past_the_safe_ones", "2**53 + 1", "2n ** 53n + 1n")
+          .Returns(Value(kMaxSafe + 2)),
+      Made("engine_bytes", "b'\\x00\\xff'", "new Uint8Array([0, 255])")
+          .Returns(Value(Bytes(std::string("\x00\xff", 2)))),
+      Made("engine_byte_buffer", "bytearray(b'ab')",
+           "new Uint8Array([97, 98]).buffer")
+          .Returns(Value(Bytes("ab"))),
       Made("engine_string_with_nul", "'a\\x00b'", "'a\\0b'")
           .Returns(Value(std::string("a\0b", 3))),
       Made("engine_astral_string", "'\\U0001F600x'", "'\\u{1F600}x'")
@@ -209,6 +238,8 @@ std::vector<Row> ConversionErrorRows() {
       Made("lone_surrogate", "['ok', '\\ud800']", "['ok', '\\uD800']")
           .Fails(Code::kInvalidArgument,
                  {"lone surrogate", "U+D800", "at result[1]"}),
+      Made("lone_low_surrogate", "['\\udc00']", "['\\uDC00']")
+          .Fails(Code::kInvalidArgument, {"lone surrogate", "at result[0]"}),
       Made("lone_surrogate_in_a_key", "{'\\udfff': 1}", "{ '\\uDFFF': 1 }")
           .Fails(Code::kInvalidArgument, {"lone surrogate", "at result"}),
       Echo("invalid_utf8_argument", Value("ok"), Value())
