@@ -641,6 +641,8 @@ std::vector<Row> ReplRows() {
       Row("modules_are_bound_as_globals")
           .Repl({Evaluate("math.add(2, 3)", "5"),
                  Evaluate("duet.call('math.add', 1, 1)", "2"),
+                 // A module loaded later is bound at the next input.
+                 LoadModule("later"), Evaluate("later.f()", "'late'"),
                  // A name the user rebinds stays theirs.
                  Evaluate("math = 3", {"", "3"}), Evaluate("math", "3")}),
       Row("print_reaches_the_log_service_as_repl")

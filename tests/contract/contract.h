@@ -92,7 +92,7 @@ struct Frame {
 
 // One REPL input and what it must give.
 struct ReplStep {
-  enum class Kind { kEvaluate, kIncomplete, kComplete };
+  enum class Kind { kEvaluate, kIncomplete, kComplete, kLoadModule };
   Kind kind = Kind::kEvaluate;
   Text input;
   // kEvaluate: the rendered result, or an error.
@@ -117,6 +117,9 @@ ReplStep Incomplete(std::vector<std::string> python,
                     std::vector<std::string> javascript);
 ReplStep Complete(std::vector<std::string> python,
                   std::vector<std::string> javascript);
+// The host loads module `name` (its f() returns "late") while the session
+// runs.
+ReplStep LoadModule(std::string name);
 ReplStep Completes(Text line, std::vector<std::string> completions);
 ReplStep Completes(Text line, std::vector<std::string> python,
                    std::vector<std::string> javascript);

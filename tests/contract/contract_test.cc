@@ -63,6 +63,12 @@ ReplStep Complete(std::vector<std::string> python,
   step.incomplete = false;
   return step;
 }
+ReplStep LoadModule(std::string name) {
+  ReplStep step;
+  step.kind = ReplStep::Kind::kLoadModule;
+  step.input = Text(std::move(name));
+  return step;
+}
 ReplStep Completes(Text line, std::vector<std::string> completions) {
   std::vector<std::string> copy = completions;
   return Completes(std::move(line), std::move(copy), std::move(completions));
@@ -579,6 +585,12 @@ class Contract : public ::testing::TestWithParam<Param> {
                   absl::StrCat("IsIncomplete(\"", code, "\") is not ",
                                step.incomplete));
           }
+          break;
+        case ReplStep::Kind::kLoadModule:
+          services_.AddModuleFunction(
+              input, "f", [](absl::Span<const Value>) -> absl::StatusOr<Value> {
+                return Value("late");
+              });
           break;
         case ReplStep::Kind::kComplete: {
           std::vector<std::string> got = repl.Complete(input);

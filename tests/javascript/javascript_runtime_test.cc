@@ -214,13 +214,6 @@ TEST_F(JsTest, ReplRendersLikeNode) {
   EXPECT_EQ(eval("const o = { name: 'loop' }; o.self = o; o"),
             "<ref *1> { name: 'loop', self: [Circular *1] }");
   EXPECT_EQ(eval("math"), "[duet module math]");
-  // A module loaded later shows up on the next input.
-  EXPECT_EQ(eval("typeof later"), "'undefined'");
-  services_.AddModuleFunction(
-      "later", "f", [](absl::Span<const Value>) -> absl::StatusOr<Value> {
-        return Value("late");
-      });
-  EXPECT_EQ(eval("later.f()"), "'late'");
   // A throw on the input's second line names that line.
   absl::StatusOr<std::string> thrown =
       repl->Evaluate("\nthrow new Error('nope')");

@@ -1,5 +1,5 @@
 // Python-only parts of the REPL session (the shared ones are contract rows):
-// repr() rendering and `_`, modules loaded later, SystemExit, and completion
+// repr() rendering and `_`, SystemExit, and completion
 // of keywords, imports and private names.
 #include <string>
 
@@ -18,16 +18,6 @@ TEST_F(PythonRuntimeTest, ReplRendersWithReprAndKeepsTheLastResult) {
   EXPECT_THAT(repl->Evaluate("_"), IsOkAndHolds(std::string("6")));
   EXPECT_THAT(repl->Evaluate("[b'\\x00', {'k': (1,)}]"),
               IsOkAndHolds(std::string("[b'\\x00', {'k': (1,)}]")));
-}
-
-TEST_F(PythonRuntimeTest, ReplBindsAModuleLoadedLaterAtTheNextInput) {
-  ASSERT_OK_AND_ASSIGN(auto repl, runtime_->NewReplSession());
-  EXPECT_THAT(repl->Evaluate("1"), IsOkAndHolds(std::string("1")));
-  services_.AddModuleFunction(
-      "late", "f", [](absl::Span<const Value>) -> absl::StatusOr<Value> {
-        return Value("late");
-      });
-  EXPECT_THAT(repl->Evaluate("late.f()"), IsOkAndHolds(std::string("'late'")));
 }
 
 TEST_F(PythonRuntimeTest, ReplSystemExitIsAnOrdinaryError) {
