@@ -258,20 +258,41 @@ def f():
         duet.modules.foreign.fail()
     except duet.ScriptError as e:
         return [e.type, e.message, e.language, e.code,
-                isinstance(e, duet.Error)]
+                isinstance(e, duet.Error), str(e)]
 )PY"),
                    Js(R"JS(
 export function f() {
   try { duet.modules.foreign.fail(); } catch (e) {
-    return [e.name, e.message, e.language, e.code, e instanceof Error];
+    return [e.name, e.message, e.language, e.code, e instanceof Error,
+            String(e)];
   }
 }
 )JS"))
           .Call("f")
           .Returns({Value(Value::List{"ForeignError", "boom", "javascript",
-                                      "UNKNOWN", true}),
+                                      "UNKNOWN", true,
+                                      "ForeignError: boom (javascript)"}),
                     Value(Value::List{"ForeignError", "boom", "python",
-                                      "UNKNOWN", true})}),
+                                      "UNKNOWN", true, "ForeignError: boom"})}),
+      Row("error_from_another_engine_wrapped_in_a_new_error")
+          .Sources(Py(R"PY(
+def f():
+    try:
+        duet.modules.foreign.fail()
+    except duet.ScriptError as e:
+        raise RuntimeError("wrapped: " + e.message)
+)PY"),
+                   Js(R"JS(
+export function f() {
+  try { duet.modules.foreign.fail(); } catch (e) {
+    throw new Error('wrapped: ' + e.message);
+  }
+}
+)JS"))
+          .Call("f")
+          .Fails(Code::kUnknown, {"RuntimeError: wrapped: boom"},
+                 {"Error: wrapped: boom"})
+          .ErrorType({"RuntimeError", "Error"}),
       Row("error_from_another_engine_uncaught_keeps_its_stack_and_adds_ours")
           .Sources(Py("\n\ndef f():\n    duet.modules.foreign.fail()\n"),
                    Js("\n\nexport function f() {\n"
@@ -572,6 +593,24 @@ export function spin() {
 )JS")
           .Interrupt("spin", /*callers=*/3)
           .Fails(Code::kCancelled, {"execution interrupted"}),
+      // Where it stopped travels along, for the report.
+      Stopper("interrupt_error_names_the_frame_where_it_stopped", R"PY(
+def spin():
+    duet.host.started()
+    while True: pass
+)PY",
+              R"JS(
+export function spin() {
+  duet.host.started();
+  while (true) {}
+}
+)JS")
+          .Interrupt("spin")
+          .Fails(Code::kCancelled)
+          .ErrorType({"KeyboardInterrupt", "*"})
+          .FramesStartWith({{"spin", 5}})
+          .KnownDrift(Language::kJavaScript,
+                      "a JavaScript interrupt error carries no stack"),
       Stopper("interrupt_stops_a_call_that_has_a_deadline", R"PY(
 def spin():
     duet.host.started()

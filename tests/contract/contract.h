@@ -153,7 +153,7 @@ struct Row {
   Row& Fails(absl::StatusCode code, std::vector<std::string> fragments = {});
   Row& Fails(absl::StatusCode code, std::vector<std::string> python,
              std::vector<std::string> javascript);
-  // The ScriptError's type; raised by this engine unless
+  // The ScriptError's type ("*": any); raised by this engine unless
   // ErrorFromTheOtherEngine.
   Row& ErrorType(Text type);
   Row& ErrorFromTheOtherEngine();

@@ -10,6 +10,7 @@ namespace duet::testing {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 TEST_F(PythonRuntimeTest, PythonOnlyValuesArriveAsDuetKinds) {
@@ -30,6 +31,12 @@ TEST_F(PythonRuntimeTest, PythonOnlyValuesArriveAsDuetKinds) {
                          CallByName(*probe, "ev", {Value(c.source)}));
     EXPECT_EQ(value, c.expected) << c.source;
   }
+  EXPECT_THAT(CallByName(*probe, "ev", {Value("[frozenset()]")}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("'frozenset' at result[0]")));
+  EXPECT_THAT(CallByName(*probe, "ev", {Value("2**63")}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("int does not fit in 64 bits at result")));
 }
 
 TEST_F(PythonRuntimeTest, PrintAndLogRenderLikePython) {
