@@ -567,6 +567,13 @@ export function outer() {
           .Call("outer")
           .Deadline(kSoon)
           .Fails(Code::kDeadlineExceeded),
+      Row("a_stop_never_leaks_into_a_later_call")
+          .Sources("def work(n):\n    return sum(range(n))\n",
+                   "export function work(n) {\n  let s = 0;\n"
+                   "  for (let i = 0; i < n; ++i) s += i;\n  return s;\n}\n")
+          .Call("work", {Value(20000)})
+          .RacingStops(200)
+          .Returns(Value(199990000)),
       Row("calls_within_their_deadline_are_unaffected")
           .Sources("def work(n):\n    return sum(range(n))\n",
                    "export function work(n) {\n  let s = 0;\n"

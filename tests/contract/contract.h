@@ -76,6 +76,11 @@ enum class Scenario {
   // return n + 1, n different for every call.
   kThreads,
   kRepl,  // a REPL session runs `repl` steps
+  // `threads` calls whose deadlines fall around their end, each followed by
+  // one without a deadline that must return `value`; then Interrupt with
+  // nothing running, each followed by such a call: no stop leaks into a
+  // later call.
+  kRacingStops,
 };
 
 // A stack frame the error must carry, innermost first.
@@ -143,6 +148,7 @@ struct Row {
   Row& InterruptRepl(Text input);
   Row& Threads(int thread_count, int calls_each);
   Row& Repl(std::vector<ReplStep> steps);
+  Row& RacingStops(int calls);
 
   // --- what it expects
   Row& Returns(Both<Value> value);

@@ -30,6 +30,15 @@
 #include "testing/runtime_testing.h"
 #include "testing/temp_dir.h"
 
+namespace duet {
+
+// gtest prints a case's parameter (in CTest's listing too): the engine's name.
+void PrintTo(Language language, std::ostream* out) {
+  *out << LanguageName(language);
+}
+
+}  // namespace duet
+
 namespace duet::contract {
 
 // --- row building -----------------------------------------------------------
@@ -136,6 +145,11 @@ Row& Row::Repl(std::vector<ReplStep> steps) {
   repl = std::move(steps);
   return *this;
 }
+Row& Row::RacingStops(int calls) {
+  scenario = Scenario::kRacingStops;
+  threads = calls;
+  return *this;
+}
 Row& Row::Returns(Both<Value> expected) {
   value = std::move(expected);
   return *this;
@@ -232,7 +246,7 @@ using Param = std::tuple<Language, Row>;
 
 }  // namespace
 
-// gtest prints a failing case's parameter: the row's name says it.
+// gtest prints a case's parameter: the row's name says it.
 void PrintTo(const Row& row, std::ostream* out) { *out << row.name; }
 
 namespace {
@@ -553,6 +567,32 @@ class Contract : public ::testing::TestWithParam<Param> {
                        " concurrent calls gave a wrong result"));
   }
 
+  void RunRacingStops() {
+    if (!LoadForCall()) return;
+    const Value& expected = row().value->For(language());
+    auto check_next_call = [&](std::string when) {
+      absl::StatusOr<Value> next =
+          CallByName(*impl_, row().function, row().args);
+      Check(next.ok() && *next == expected,
+            absl::StrCat(
+                "the call after ", when, " gave ",
+                next.ok() ? DebugString(*next) : next.status().ToString()));
+    };
+    for (int i = 0; i < row().threads; ++i) {
+      absl::StatusOr<Value> raced =
+          CallByName(*impl_, row().function, row().args,
+                     absl::Now() + absl::Microseconds(50 * (i % 20)));
+      Check(raced.ok() ||
+                raced.status().code() == absl::StatusCode::kDeadlineExceeded,
+            absl::StrCat("racing call ", i, ": ", raced.status().ToString()));
+      check_next_call(absl::StrCat("racing call ", i));
+    }
+    for (int i = 0; i < 20; ++i) {
+      runtime_->Interrupt();  // nothing runs: no effect
+      check_next_call("an Interrupt with nothing running");
+    }
+  }
+
   void RunRepl() {
     absl::StatusOr<std::unique_ptr<ReplSession>> made =
         runtime_->NewReplSession();
@@ -623,6 +663,9 @@ class Contract : public ::testing::TestWithParam<Param> {
         break;
       case Scenario::kRepl:
         RunRepl();
+        break;
+      case Scenario::kRacingStops:
+        RunRacingStops();
         break;
     }
     CheckLogs();
