@@ -3,10 +3,7 @@
 #ifndef DUET_TESTS_JAVASCRIPT_JS_TEST_UTIL_H_
 #define DUET_TESTS_JAVASCRIPT_JS_TEST_UTIL_H_
 
-#include <stdlib.h>
-
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -21,32 +18,25 @@
 #include "testing/recording_services.h"
 #include "testing/runtime_testing.h"
 #include "testing/status_matchers.h"
+#include "testing/temp_dir.h"
 
 namespace duet::testing {
 
 class JsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "duet_js_XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    root_ = std::filesystem::canonical(pattern);
+    // Canonical, as the module loader reports paths in stacks.
+    root_ = std::filesystem::canonical(dir_.path());
     auto runtime = CreateJavaScriptRuntime(services_);
     ASSERT_TRUE(runtime.ok()) << runtime.status();
     runtime_ = *std::move(runtime);
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(root_, ignored);
   }
 
   // Writes `content` to root/relative, creating folders; returns the path.
   std::filesystem::path Write(std::string_view relative,
                               std::string_view content) {
-    std::filesystem::path file = root_ / relative;
-    std::filesystem::create_directories(file.parent_path());
-    std::ofstream(file, std::ios::binary) << content;
-    return file;
+    dir_.Write(relative, content);
+    return root_ / relative;
   }
 
   absl::StatusOr<std::unique_ptr<Implementation>> Load(
@@ -66,6 +56,7 @@ class JsTest : public ::testing::Test {
     return Load(relative, std::move(module));
   }
 
+  TempDir dir_;
   RecordingServices services_;
   std::unique_ptr<Runtime> runtime_;
   std::filesystem::path root_;
