@@ -90,7 +90,7 @@ struct Frame {
         line(line_number),
         file(std::move(file_name)) {}
   std::string function;  // "" for top-level code; "*" for any name
-  int line = 0;
+  int line = 0;          // 0 for any line
   // The file: the row's entry file unless this says otherwise ("<repl>").
   std::string file;
 };
