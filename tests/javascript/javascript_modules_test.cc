@@ -71,14 +71,6 @@ module.exports.helper = () => 'h';
   EXPECT_EQ(*CallByName(*fn, "default", {Value(21)}), Value(42));
 }
 
-TEST_F(JsTest, ExportIndexOutOfRangeIsNotFound) {
-  ASSERT_OK_AND_ASSIGN(
-      auto impl, LoadSource("m.mjs", "export function f() {}\n", "mymod"));
-  ASSERT_EQ(impl->exports().size(), 1u);
-  EXPECT_THAT(impl->Call(1, {}, absl::InfiniteFuture()),
-              StatusIs(absl::StatusCode::kNotFound, HasSubstr("mymod")));
-}
-
 TEST_F(JsTest, RelativeImportsEsm) {
   Write("lib/util.js", "export function twice(x) { return 2 * x; }\n");
   Write("lib/data.json", R"({"factor": 10})");
@@ -341,25 +333,8 @@ export async function fail() {
               HasSubstr("built-in modules are not available"));
 }
 
-TEST_F(JsTest, SyntaxErrorAtLoad) {
-  absl::StatusOr<std::unique_ptr<Implementation>> impl =
-      LoadSource("bad.mjs", R"JS(
-export function ok() {}
-
-export function broken() { return 1 +; }
-)JS");
-  EXPECT_THAT(impl, StatusIs(absl::StatusCode::kInvalidArgument,
-                             HasSubstr((root_ / "bad.mjs").string() + ":4:")));
-  EXPECT_THAT(impl, StatusIs(absl::StatusCode::kInvalidArgument,
-                             HasSubstr("SyntaxError")));
-  std::optional<ScriptError> error = GetScriptError(impl.status());
-  ASSERT_TRUE(error.has_value());
-  EXPECT_EQ(error->type, "SyntaxError");
-  EXPECT_EQ(error->source_line, "export function broken() { return 1 +; }");
-  ASSERT_FALSE(error->stack.empty());
-  EXPECT_EQ(error->stack[0].line, 4);
-
-  // A syntax error in a required file keeps its own file:line.
+// A syntax error in a required or imported file keeps its own file:line.
+TEST_F(JsTest, SyntaxAndLinkErrorsInImportedFiles) {
   Write("broken.js", "exports.x = ;\n");
   EXPECT_THAT(LoadSource("user.js", "require('./broken');\n"),
               StatusIs(absl::StatusCode::kInvalidArgument,
@@ -376,22 +351,12 @@ export function broken() { return 1 +; }
                        HasSubstr("link.mjs:1:10: SyntaxError")));
 }
 
-TEST_F(JsTest, ThrowAtLoad) {
-  absl::StatusOr<std::unique_ptr<Implementation>> esm =
-      LoadSource("boom.mjs", "\n\nthrow new RangeError('too big');\n");
-  EXPECT_THAT(esm, StatusIs(absl::StatusCode::kUnknown, "RangeError: too big"));
-  std::optional<ScriptError> error = GetScriptError(esm.status());
-  ASSERT_TRUE(error.has_value());
-  EXPECT_EQ(error->language, Language::kJavaScript);
-  ASSERT_FALSE(error->stack.empty());
-  EXPECT_EQ(error->stack[0].file, (root_ / "boom.mjs").string());
-  EXPECT_EQ(error->stack[0].line, 3);
-
+TEST_F(JsTest, ThrowAtLoadOfACommonJsModule) {
   absl::StatusOr<std::unique_ptr<Implementation>> cjs =
       LoadSource("boom.js", "exports.a = 1;\nnull.x;\n");
   EXPECT_THAT(cjs,
               StatusIs(absl::StatusCode::kUnknown, HasSubstr("TypeError")));
-  error = GetScriptError(cjs.status());
+  std::optional<ScriptError> error = GetScriptError(cjs.status());
   ASSERT_TRUE(error.has_value());
   ASSERT_FALSE(error->stack.empty());
   EXPECT_EQ(error->stack[0].file, (root_ / "boom.js").string());

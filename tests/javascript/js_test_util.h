@@ -3,11 +3,7 @@
 #ifndef DUET_TESTS_JAVASCRIPT_JS_TEST_UTIL_H_
 #define DUET_TESTS_JAVASCRIPT_JS_TEST_UTIL_H_
 
-#include <stdlib.h>
-
-#include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -20,53 +16,27 @@
 #include "gtest/gtest.h"
 #include "javascript/javascript_runtime.h"
 #include "testing/recording_services.h"
+#include "testing/runtime_testing.h"
 #include "testing/status_matchers.h"
+#include "testing/temp_dir.h"
 
 namespace duet::testing {
-
-// A string Value whose text matches `matcher`.
-MATCHER_P(StringValue, matcher, "") {
-  if (!arg.is_string()) return false;
-  return ::testing::ExplainMatchResult(matcher, arg.as_string(),
-                                       result_listener);
-}
-
-// Implementation::Call by export name, as the host resolves it.
-inline absl::StatusOr<Value> CallByName(
-    Implementation& impl, std::string_view name, absl::Span<const Value> args,
-    absl::Time deadline = absl::InfiniteFuture()) {
-  const std::vector<std::string>& names = impl.exports();
-  auto it = std::find(names.begin(), names.end(), name);
-  if (it == names.end()) {
-    return absl::NotFoundError(
-        absl::StrCat("no exported function '", std::string(name), "'"));
-  }
-  return impl.Call(static_cast<size_t>(it - names.begin()), args, deadline);
-}
 
 class JsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "duet_js_XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    root_ = std::filesystem::canonical(pattern);
+    // Canonical, as the module loader reports paths in stacks.
+    root_ = std::filesystem::canonical(dir_.path());
     auto runtime = CreateJavaScriptRuntime(services_);
     ASSERT_TRUE(runtime.ok()) << runtime.status();
     runtime_ = *std::move(runtime);
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(root_, ignored);
   }
 
   // Writes `content` to root/relative, creating folders; returns the path.
   std::filesystem::path Write(std::string_view relative,
                               std::string_view content) {
-    std::filesystem::path file = root_ / relative;
-    std::filesystem::create_directories(file.parent_path());
-    std::ofstream(file, std::ios::binary) << content;
-    return file;
+    dir_.Write(relative, content);
+    return root_ / relative;
   }
 
   absl::StatusOr<std::unique_ptr<Implementation>> Load(
@@ -86,6 +56,7 @@ class JsTest : public ::testing::Test {
     return Load(relative, std::move(module));
   }
 
+  TempDir dir_;
   RecordingServices services_;
   std::unique_ptr<Runtime> runtime_;
   std::filesystem::path root_;

@@ -13,7 +13,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -41,6 +40,7 @@
 #include "testing/bounded.h"
 #include "testing/child_process.h"
 #include "testing/recording_services.h"
+#include "testing/runtime_testing.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 
@@ -122,10 +122,7 @@ class PythonLimitsTest : public ::testing::Test {
   static absl::StatusOr<Value> Call(
       Implementation& impl, std::string_view name, std::vector<Value> args = {},
       absl::Time deadline = absl::InfiniteFuture()) {
-    const std::vector<std::string>& exports = impl.exports();
-    auto it = std::find(exports.begin(), exports.end(), name);
-    if (it == exports.end()) return absl::NotFoundError(std::string(name));
-    return impl.Call(static_cast<size_t>(it - exports.begin()), args, deadline);
+    return ::duet::testing::CallByName(impl, name, args, deadline);
   }
 
   void WaitForLog(std::string_view text) {

@@ -1,0 +1,285 @@
+// Contract rows for what crosses the boundary: every Value kind both ways
+// (docs/values.md), and conversions that must fail naming the path. How to
+// add a row: see contract.h.
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "contract/contract.h"
+
+namespace duet::contract {
+namespace {
+
+using Code = absl::StatusCode;
+
+constexpr int64_t kMaxSafe = (int64_t{1} << 53) - 1;
+constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+constexpr int64_t kInt64Min = std::numeric_limits<int64_t>::min();
+
+// echo(x) returns x; echo(a, b, ...) returns [a, b, ...]. kind(x) names the
+// type x arrived as.
+constexpr char kProbePython[] = R"PY(
+def echo(*args):
+    return args[0] if len(args) == 1 else list(args)
+
+
+def kind(x):
+    return type(x).__name__
+)PY";
+constexpr char kProbeJavaScript[] = R"JS(
+export function echo(...args) { return args.length === 1 ? args[0] : args; }
+export function kind(x) {
+  if (x === null) return 'null';
+  if (x instanceof Uint8Array) return 'Uint8Array';
+  if (Array.isArray(x)) return 'Array';
+  if (typeof x === 'object') {
+    return Object.getPrototypeOf(x) === Object.prototype ? 'object' : 'other';
+  }
+  return typeof x;
+}
+)JS";
+
+// `value` goes in through echo() and must come back as `back`.
+Row Echo(std::string name, Value value, Both<Value> back) {
+  Row row(std::move(name));
+  row.Sources(kProbePython, kProbeJavaScript).Call("echo", {value});
+  row.Returns(std::move(back));
+  return row;
+}
+Row Echo(std::string name, Value value) {
+  Value back = value;
+  return Echo(std::move(name), std::move(value), std::move(back));
+}
+
+// `value` arrives in the script as the type each language names.
+Row Arrives(std::string name, Value value, std::string python_type,
+            std::string javascript_type) {
+  Row row(absl::StrCat(name, "_arrives_as_mapped_type"));
+  row.Sources(kProbePython, kProbeJavaScript).Call("kind", {std::move(value)});
+  row.Returns({Value(python_type), Value(javascript_type)});
+  return row;
+}
+
+// make() returns the expression each language spells.
+Row Made(std::string name, std::string python, std::string javascript) {
+  Row row(std::move(name));
+  row.Sources(absl::StrCat("\ndef make():\n    return ", python, "\n"),
+              absl::StrCat("\nexport function make() { return ", javascript,
+                           "; }\n"))
+      .Call("make");
+  return row;
+}
+
+Value NestedLists(int depth) {
+  Value value = Value::List{};
+  for (int i = 1; i < depth; ++i) value = Value::List{std::move(value)};
+  return value;
+}
+
+constexpr char kNestedPython[] =
+    "__import__('functools').reduce(lambda a, _: [a], range(DEPTH), [])";
+constexpr char kNestedJavaScript[] =
+    "(() => { let a = []; for (let i = 0; i < DEPTH; i++) a = [a]; "
+    "return a; })()";
+
+Value NestedMaps(int depth) {
+  Value value = 1;
+  for (int i = 0; i < depth; ++i) value = Value::Map{{"k", std::move(value)}};
+  return value;
+}
+
+std::string EveryByte() {
+  std::string bytes;
+  for (int i = 0; i < 256; ++i) bytes.push_back(static_cast<char>(i));
+  return bytes;
+}
+
+std::string WithDepth(const char* spelling, int depth) {
+  std::string text = spelling;
+  text.replace(text.find("DEPTH"), 5, std::to_string(depth));
+  return text;
+}
+
+}  // namespace
+
+std::vector<Row> ValueRows() {
+  std::vector<Row> rows = {
+      Echo("null", Value()),
+      Echo("true", Value(true)),
+      Echo("false", Value(false)),
+      Echo("zero", Value(0)),
+      Echo("minus_one", Value(-1)),
+      Echo("largest_safe_integer", Value(kMaxSafe)),
+      Echo("smallest_safe_integer", Value(-kMaxSafe)),
+      Echo("first_integer_past_the_safe_ones", Value(kMaxSafe + 1)),
+      Echo("past_the_safe_integers", Value(kMaxSafe + 2)),
+      Echo("below_the_safe_integers", Value(-kMaxSafe - 2)),
+      Echo("int64_max", Value(kInt64Max)),
+      Echo("int64_min", Value(kInt64Min)),
+      Echo("float", Value(1.5)),
+      Echo("negative_float", Value(-2.25)),
+      Echo("huge_float", Value(1e300)),
+      Echo("denormal_float", Value(std::numeric_limits<double>::denorm_min())),
+      // JavaScript has one number type: an integral float comes back an int.
+      Echo("integral_float", Value(3.0), {Value(3.0), Value(3)}),
+      Echo("infinity", Value(std::numeric_limits<double>::infinity())),
+      Echo("minus_infinity", Value(-std::numeric_limits<double>::infinity())),
+      Echo("empty_string", Value("")),
+      Echo("unicode_string", Value("h\xC3\xA9llo w\xC3\xB6rld \xE2\x82\xAC")),
+      Echo("string_with_nul", Value(std::string("nul\0inside", 10))),
+      Echo("astral_string", Value("astral \xF0\x9F\x98\x80 \xF0\x90\x8D\x88")),
+      Echo("cjk_string", Value("\xe4\xb8\xad\xe6\x96\x87")),
+      Echo("bytes", Value(Bytes(std::string("\x00\xff\x80 bytes", 9)))),
+      Echo("every_byte", Value(Bytes(EveryByte()))),
+      Echo("empty_bytes", Value(Bytes())),
+      Echo("empty_list", Value(Value::List{})),
+      Echo("empty_map", Value(Value::Map{})),
+      Echo("list_of_every_kind",
+           Value(Value::List{Value(), true, 1, 2.5, "two", Bytes("b"),
+                             Value::List{}, Value::Map{}})),
+      Echo("map_keeps_insertion_order",
+           Value(Value::Map{{"zebra", 1},
+                            {"apple", Value::List{1, "two", 2.5}},
+                            {"", Value()},
+                            {"a b", Value::Map{}}})),
+      Echo("nested_map",
+           Value(Value::Map{
+               {"outer", Value::Map{{"inner", Value::List{Value::Map{
+                                                  {"k", Bytes("v")}}}}}}})),
+      // "__proto__" is an ordinary key, never a prototype.
+      Echo("proto_key_is_an_ordinary_key",
+           Value(Value::Map{{"__proto__", Value::Map{{"polluted", true}}}})),
+      Echo("hundred_levels_of_nesting", NestedLists(100)),
+      Echo("hundred_levels_of_maps", NestedMaps(100)),
+      Arrives("null", Value(), "NoneType", "null"),
+      Arrives("bool", Value(true), "bool", "boolean"),
+      Arrives("safe_int", Value(7), "int", "number"),
+      Arrives("int_past_the_safe_range", Value(kMaxSafe + 1), "int", "bigint"),
+      Arrives("int_below_the_safe_range", Value(-kMaxSafe - 1), "int",
+              "bigint"),
+      Arrives("float", Value(1.5), "float", "number"),
+      Arrives("string", Value("s"), "str", "string"),
+      Arrives("bytes", Value(Bytes("b")), "bytes", "Uint8Array"),
+      Arrives("list", Value(Value::List{}), "list", "Array"),
+      Arrives("map", Value(Value::Map{}), "dict", "object"),
+      Made("tuple_or_array_is_a_list", "(1, 'two', [True])",
+           "[1, 'two', [true]]")
+          .Returns(Value(Value::List{1, "two", Value::List{true}})),
+      Made("engine_map_keeps_insertion_order",
+           "{'b': 1, 'a': 2, 'c': {'y': 1}}", "{ b: 1, a: 2, c: { y: 1 } }")
+          .Returns(Value(
+              Value::Map{{"b", 1}, {"a", 2}, {"c", Value::Map{{"y", 1}}}})),
+      Made("dictionary_type_is_a_map",
+           "__import__('collections').OrderedDict("
+           "[('b', 1), ('a', [True])])",
+           "new Map([['b', 1], ['a', [true]]])")
+          .Returns(Value(Value::Map{{"b", 1}, {"a", Value::List{true}}})),
+      Made("byte_buffer_is_bytes", "bytearray(b'\\x01\\x02\\x00\\xff')",
+           "new Uint8Array([1, 2, 0, 255])")
+          .Returns(Value(Bytes(std::string("\x01\x02\x00\xff", 4)))),
+      Made("byte_view_is_bytes", "memoryview(b'\\x07\\x08\\x09')[1:]",
+           "new DataView(new Uint8Array([7, 8, 9]).buffer, 1)")
+          .Returns(Value(Bytes(std::string("\x08\x09", 2)))),
+      Made("largest_engine_int_is_int64_max", "2**63 - 1", "2n ** 63n - 1n")
+          .Returns(Value(kInt64Max)),
+      Made("smallest_engine_int_is_int64_min", "-2**63", "-(2n ** 63n)")
+          .Returns(Value(kInt64Min)),
+      Made("nothing_is_null", "None", "undefined").Returns(Value()),
+      Made("float_arithmetic", "0.1 + 0.2", "0.1 + 0.2")
+          .Returns(Value(0.1 + 0.2)),
+      Made("engine_int_past_the_safe_ones", "2**53 + 1", "2n ** 53n + 1n")
+          .Returns(Value(kMaxSafe + 2)),
+      Made("engine_bytes", "b'\\x00\\xff'", "new Uint8Array([0, 255])")
+          .Returns(Value(Bytes(std::string("\x00\xff", 2)))),
+      Made("engine_byte_buffer", "bytearray(b'ab')",
+           "new Uint8Array([97, 98]).buffer")
+          .Returns(Value(Bytes("ab"))),
+      Made("engine_string_with_nul", "'a\\x00b'", "'a\\0b'")
+          .Returns(Value(std::string("a\0b", 3))),
+      Made("engine_astral_string", "'\\U0001F600x'", "'\\u{1F600}x'")
+          .Returns(Value("\xF0\x9F\x98\x80x")),
+      Made("shared_value_is_not_a_cycle", "(lambda s: [s, s])({'v': 1})",
+           "(() => { const s = { v: 1 }; return [s, s]; })()")
+          .Returns(
+              Value(Value::List{Value::Map{{"v", 1}}, Value::Map{{"v", 1}}})),
+      Made("engine_builds_hundred_levels", WithDepth(kNestedPython, 99),
+           WithDepth(kNestedJavaScript, 99))
+          .Returns(NestedLists(100)),
+  };
+  rows.push_back(Row("nan")
+                     .Sources(kProbePython, kProbeJavaScript)
+                     .Call("echo", {Value(std::nan(""))})
+                     .ReturnsMatching("is a NaN float", [](const Value& v) {
+                       return v.is_float() && std::isnan(v.as_float());
+                     }));
+  rows.push_back(Row("negative_zero")
+                     .Sources(kProbePython, kProbeJavaScript)
+                     .Call("echo", {Value(-0.0)})
+                     .ReturnsMatching("is -0.0", [](const Value& v) {
+                       return v.is_float() && v.as_float() == 0.0 &&
+                              std::signbit(v.as_float());
+                     }));
+  return rows;
+}
+
+std::vector<Row> ConversionErrorRows() {
+  return {
+      Made("result_nested_too_deep", WithDepth(kNestedPython, 1000),
+           WithDepth(kNestedJavaScript, 1000))
+          .Fails(Code::kInvalidArgument, {"nested deeper than", "at result["}),
+      Echo("argument_nested_too_deep", NestedLists(1002), Value())
+          .Fails(Code::kInvalidArgument, {"nested deeper than", "at args[0]"}),
+      Made("int_past_64_bits", "{'n': [0, -2**63 - 1]}",
+           "{ n: [0, -(2n ** 63n) - 1n] }")
+          .Fails(Code::kInvalidArgument, {"does not fit in", "at result.n[1]"}),
+      Made("lone_surrogate", "['ok', '\\ud800']", "['ok', '\\uD800']")
+          .Fails(Code::kInvalidArgument,
+                 {"lone surrogate", "U+D800", "at result[1]"}),
+      Made("lone_low_surrogate", "['\\udc00']", "['\\uDC00']")
+          .Fails(Code::kInvalidArgument, {"lone surrogate", "at result[0]"}),
+      Made("lone_surrogate_in_a_key", "{'\\udfff': 1}", "{ '\\uDFFF': 1 }")
+          .Fails(Code::kInvalidArgument, {"lone surrogate", "at result"}),
+      Echo("invalid_utf8_argument", Value("ok"), Value())
+          .Call("echo", {Value("ok"), Value(std::string("a\xff"))})
+          .Fails(Code::kInvalidArgument, {"UTF-8", "at args[1]"}),
+      // A surrogate encoded as UTF-8 (CESU) is not UTF-8 either.
+      Echo("encoded_surrogate_argument",
+           Value(Value::Map{{"k", std::string("\xed\xa0\x80")}}), Value())
+          .Fails(Code::kInvalidArgument, {"at args[0].k"}),
+      Made("set", "{'s': {1, 2}}", "{ s: new Set([1]) }")
+          .Fails(Code::kInvalidArgument, {"'set' at result.s"},
+                 {"a Set object", "at result.s"}),
+      Made("opaque_object_names_the_path", "{'items': [0, 1, 2, object()]}",
+           "{ items: [0, 1, 2, Symbol('s')] }")
+          .Fails(Code::kInvalidArgument, {"at result.items[3]"}),
+      Made("function", "{'f': len}", "{ f: function named() {} }")
+          .Fails(Code::kInvalidArgument, {"at result.f"},
+                 {"function 'named' at result.f"}),
+      Made("class_instance", "(lambda: {'pt': type('Point', (), {})()})()",
+           "(() => { class Point {} return { pt: new Point() }; })()")
+          .Fails(Code::kInvalidArgument, {"'Point' at result.pt"},
+                 {"a Point object", "at result.pt"}),
+      Made("pending_computation", "{'p': (x for x in [])}",
+           "{ p: Promise.resolve(1) }")
+          .Fails(Code::kInvalidArgument, {"'generator' at result.p"},
+                 {"a Promise object", "at result.p"}),
+      Made("non_string_key", "{'a': {1: 'x'}}", "{ a: new Map([[1, 'x']]) }")
+          .Fails(Code::kInvalidArgument, {"key of type 'int'", "at result.a"},
+                 {"non-string key", "at result.a"}),
+      Made("cycle", "(lambda a: (a.append(a), {'x': a})[1])([1])",
+           "(() => { const a = [1]; a.push(a); return { x: a }; })()")
+          .Fails(Code::kInvalidArgument, {"cyclic structure at result.x[1]"}),
+      Made("result_over_the_value_budget", "'x' * 100000", "'x'.repeat(100000)")
+          .ValueBudget(1000)
+          .Fails(Code::kResourceExhausted, {"result is too large"}),
+      Echo("echoed_argument_over_the_value_budget",
+           Value(std::string(100000, 'y')))
+          .ValueBudget(1000)
+          .Fails(Code::kResourceExhausted, {"result is too large"}),
+  };
+}
+
+}  // namespace duet::contract

@@ -1,0 +1,93 @@
+// Python-only parts of what crosses the boundary and of the duet module (the
+// shared ones are contract rows): Python's own container types, print's
+// rendering, and duet.ScriptError's Python attributes.
+#include <string>
+#include <vector>
+
+#include "python_test_fixture.h"
+
+namespace duet::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+TEST_F(PythonRuntimeTest, PythonOnlyValuesArriveAsDuetKinds) {
+  auto probe = Probe();
+  struct Case {
+    const char* source;
+    Value expected;
+  };
+  const Case cases[] = {
+      {"0.1", Value(0.1)},
+      {"[True, 1]", Value(Value::List{true, 1})},
+      {"2**53 + 1", Value((int64_t{1} << 53) + 1)},
+      {"memoryview(b'abcde')[::2]", Value(Bytes("ace"))},
+      {"frozenset() or (1,)", Value(Value::List{1})},
+  };
+  for (const Case& c : cases) {
+    ASSERT_OK_AND_ASSIGN(Value value,
+                         CallByName(*probe, "ev", {Value(c.source)}));
+    EXPECT_EQ(value, c.expected) << c.source;
+  }
+  EXPECT_THAT(CallByName(*probe, "ev", {Value("[frozenset()]")}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("'frozenset' at result[0]")));
+  EXPECT_THAT(CallByName(*probe, "ev", {Value("2**63")}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("int does not fit in 64 bits at result")));
+}
+
+TEST_F(PythonRuntimeTest, PrintAndLogRenderLikePython) {
+  ::testing::internal::CaptureStdout();
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("talker", R"PY(
+import duet
+
+def talk():
+    duet.log("hi", 42, None)
+    print("partial", end="")
+)PY"));
+  ASSERT_OK(CallByName(*plugin, "talk", {}).status());
+  EXPECT_THAT(::testing::internal::GetCapturedStdout(), IsEmpty());
+  std::vector<std::string> lines;
+  for (const auto& line : services_.logs()) {
+    EXPECT_EQ(line.source, "talker");
+    lines.push_back(std::string(LogLevelName(line.level)) + " " + line.message);
+  }
+  EXPECT_THAT(lines, ElementsAre("info hi 42 None", "info partial"));
+}
+
+TEST_F(PythonRuntimeTest, ScriptErrorFromAnotherLanguageHasPythonAttributes) {
+  ScriptError js;
+  js.language = Language::kJavaScript;
+  js.type = "TypeError";
+  js.message = "boom";
+  js.stack.push_back(
+      {Language::kJavaScript, "/plugins/js/js.js", 3, 7, "explode"});
+  const absl::Status original = MakeScriptError(js);
+  services_.AddModuleFunction(
+      "js", "fail",
+      [original](absl::Span<const Value>) -> absl::StatusOr<Value> {
+        return original;
+      });
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("crosser", R"PY(
+import duet
+
+def catch():
+    try:
+        duet.modules.js.fail()
+    except duet.ScriptError as e:
+        return {"str": str(e), "file": e.stack[0].file,
+                "line": e.stack[0].line,
+                "is_exception": isinstance(e, Exception)}
+)PY"));
+  ASSERT_OK_AND_ASSIGN(Value caught, CallByName(*plugin, "catch", {}));
+  EXPECT_EQ(caught, Value(Value::Map{{"str", "TypeError: boom (javascript)"},
+                                     {"file", "/plugins/js/js.js"},
+                                     {"line", 3},
+                                     {"is_exception", true}}));
+}
+
+}  // namespace
+}  // namespace duet::testing
