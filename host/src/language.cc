@@ -1,5 +1,7 @@
 #include "duet/language.h"
 
+#include <ostream>
+
 #include "absl/strings/ascii.h"
 #include "duet/internal/strings.h"
 #include "duet/log.h"
@@ -14,6 +16,10 @@ std::string_view LanguageName(Language language) {
       return "javascript";
   }
   return "unknown";
+}
+
+std::ostream& operator<<(std::ostream& out, Language language) {
+  return out << LanguageName(language);
 }
 
 std::optional<Language> ParseLanguage(std::string_view name) {

@@ -30,15 +30,6 @@
 #include "testing/runtime_testing.h"
 #include "testing/temp_dir.h"
 
-namespace duet {
-
-// gtest prints a case's parameter (in CTest's listing too): the engine's name.
-void PrintTo(Language language, std::ostream* out) {
-  *out << LanguageName(language);
-}
-
-}  // namespace duet
-
 namespace duet::contract {
 
 // --- row building -----------------------------------------------------------

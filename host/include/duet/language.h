@@ -2,6 +2,7 @@
 #ifndef DUET_LANGUAGE_H_
 #define DUET_LANGUAGE_H_
 
+#include <iosfwd>
 #include <optional>
 #include <string_view>
 
@@ -17,6 +18,9 @@ std::string_view LanguageName(Language language);
 
 // Accepts "python", "py", "javascript", "js" (case-insensitive).
 std::optional<Language> ParseLanguage(std::string_view name);
+
+// Writes LanguageName(language); also how GoogleTest prints a Language.
+std::ostream& operator<<(std::ostream& out, Language language);
 
 }  // namespace duet
 
