@@ -11,6 +11,8 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "duet/engine/call_out.h"
+#include "duet/engine/status_carrier.h"
 #include "duet/host.h"
 #include "duet/internal/conversion_guard.h"
 #include "duet/internal/status_macros.h"
@@ -28,58 +30,10 @@ using internal::ToAbsl;
 // Frames kept per exception. A trace this long may have been cut short.
 constexpr int kStackFramesCaptured = 32;
 
-constexpr char kPendingExceptionMessage[] =
-    "duet: JavaScript exception pending";
-
 v8::ArrayBuffer::Allocator* DefaultAllocator() {
   static v8::ArrayBuffer::Allocator* allocator =
       v8::ArrayBuffer::Allocator::NewDefaultAllocator();
   return allocator;
-}
-
-// ---- the original absl::Status, hidden inside a JS Error ----
-
-void PutString(std::string* out, std::string_view s) {
-  uint64_t size = s.size();
-  out->append(reinterpret_cast<const char*>(&size), sizeof(size));
-  out->append(s.data(), s.size());
-}
-
-bool GetString(std::string_view* in, std::string* out) {
-  uint64_t size;
-  if (in->size() < sizeof(size)) return false;
-  std::memcpy(&size, in->data(), sizeof(size));
-  in->remove_prefix(sizeof(size));
-  if (in->size() < size) return false;
-  out->assign(in->data(), size);
-  in->remove_prefix(size);
-  return true;
-}
-
-std::string SerializeStatus(const absl::Status& status) {
-  std::string out;
-  PutString(&out, std::to_string(static_cast<int>(status.code())));
-  PutString(&out, internal::ToStd(status.message()));
-  status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
-    PutString(&out, internal::ToStd(url));
-    PutString(&out, std::string(payload));
-  });
-  return out;
-}
-
-std::optional<absl::Status> DeserializeStatus(std::string_view in) {
-  std::string code;
-  std::string message;
-  if (!GetString(&in, &code) || !GetString(&in, &message)) return std::nullopt;
-  absl::Status status(static_cast<absl::StatusCode>(std::atoi(code.c_str())),
-                      message);
-  while (!in.empty()) {
-    std::string url;
-    std::string payload;
-    if (!GetString(&in, &url) || !GetString(&in, &payload)) return std::nullopt;
-    status.SetPayload(url, absl::Cord(payload));
-  }
-  return status;
 }
 
 bool IsInternalScript(std::string_view name) {
@@ -98,15 +52,6 @@ void EnsureV8Initialized() {
     v8::V8::InitializePlatform(platform);
     v8::V8::Initialize();
   });
-}
-
-absl::Status PendingException() {
-  return absl::CancelledError(kPendingExceptionMessage);
-}
-
-bool IsPendingException(const absl::Status& status) {
-  return status.code() == absl::StatusCode::kCancelled &&
-         status.message() == kPendingExceptionMessage;
 }
 
 // ---- lifetime ----
@@ -383,38 +328,77 @@ void Engine::Stop(Frame* frame, StopReason reason) {
   if (frame->stop == StopReason::kNone) frame->stop = reason;
   // Only the frame holding the lock is running JavaScript; a waiting frame
   // is terminated when it takes the lock back (HostCallScope).
-  if (frame->in_js && !frame->terminated) Terminate(frame);
+  if (frame->in_js && !frame->terminated) RequestStop(frame);
 }
 
 void Engine::Interrupt() {
   SpinLockHolder lock(&stop_mutex_);
   for (Frame* frame = frames_; frame != nullptr; frame = frame->next) {
     if (frame->stop == StopReason::kNone) frame->stop = StopReason::kInterrupt;
-    if (frame->in_js && !frame->terminated) Terminate(frame);
+    if (frame->in_js && !frame->terminated) RequestStop(frame);
   }
 }
 
-absl::Status Engine::StopStatus(StopReason reason) const {
-  switch (reason) {
-    case StopReason::kDeadline:
-      return absl::DeadlineExceededError(
-          "JavaScript execution stopped at its deadline");
-    case StopReason::kMemory:
-      if (memory_mb_ > 0) {
-        return absl::ResourceExhaustedError(absl::StrCat(
-            "JavaScript module '", log_source_,
-            "' exceeded its JavaScript heap limit of ", memory_mb_,
-            " MB (its isolate is discarded; the module is loaded afresh, "
-            "losing its state, on the next call)"));
-      }
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "JavaScript module '", log_source_,
-          "' ran out of JavaScript heap (its isolate is discarded)"));
-    case StopReason::kInterrupt:
-    case StopReason::kNone:
-      break;
+void Engine::RequestStop(Frame* frame) {
+  // V8 runs the callback at the frame's next interrupt check, on the thread
+  // running it, where the stack can be read; terminating from here would
+  // win over the callback. A callback that arrives after the frame ended
+  // finds no stopped frame and does nothing.
+  isolate_->RequestInterrupt(&Engine::TerminateAtInterrupt, nullptr);
+}
+
+void Engine::TerminateAtInterrupt(v8::Isolate* isolate, void*) {
+  Engine* engine = From(isolate);
+  if (engine == nullptr) return;
+  Frame* frame = engine->CurrentFrame();
+  if (frame == nullptr) return;
+  {
+    SpinLockHolder lock(&engine->stop_mutex_);
+    if (frame->stop == StopReason::kNone || frame->terminated) return;
   }
-  return absl::CancelledError("JavaScript execution interrupted");
+  engine->CaptureAndTerminate(frame);
+}
+
+void Engine::CaptureAndTerminate(Frame* frame) {
+  std::vector<StackFrame> stack = CurrentStack();
+  SpinLockHolder lock(&stop_mutex_);
+  if (frame->terminated) return;
+  frame->stopped_at = std::move(stack);
+  Terminate(frame);
+}
+
+std::vector<StackFrame> Engine::CurrentStack() {
+  v8::HandleScope handles(isolate_);
+  v8::Local<v8::StackTrace> trace = v8::StackTrace::CurrentStackTrace(
+      isolate_, kStackFramesCaptured, v8::StackTrace::kDetailed);
+  return FramesFromTrace(trace, trace->GetFrameCount());
+}
+
+absl::Status Engine::StopStatus(StopReason reason,
+                                std::vector<StackFrame> stopped_at) const {
+  engine::StopDetails details;
+  details.language = Language::kJavaScript;
+  details.engine_name = "JavaScript";
+  details.module = log_source_;
+  details.memory_mb = memory_mb_;
+  details.stack = std::move(stopped_at);
+  // An interrupt of code that was not running any more still reports as one.
+  if (reason == StopReason::kNone) reason = StopReason::kInterrupt;
+  return engine::StopStatus(reason, std::move(details));
+}
+
+absl::Status Engine::CurrentFrameStopStatus() {
+  Frame* frame = CurrentFrame();
+  if (frame == nullptr) return absl::OkStatus();
+  StopReason reason;
+  std::vector<StackFrame> stopped_at;
+  {
+    SpinLockHolder lock(&stop_mutex_);
+    reason = frame->stop;
+    stopped_at = frame->stopped_at;
+  }
+  if (reason == StopReason::kNone) return absl::OkStatus();
+  return StopStatus(reason, std::move(stopped_at));
 }
 
 void Engine::MarkExhausted() {
@@ -555,26 +539,69 @@ StopReason EngineScope::stop_reason() const {
   return frame_.stop;
 }
 
-HostCallScope::HostCallScope(Engine& engine)
-    : engine_(engine), frame_(engine.CurrentFrame()) {
-  if (frame_ != nullptr) {
-    SpinLockHolder lock(&engine.stop_mutex_);
-    frame_->in_js = false;
+absl::Status EngineScope::stop_status() const {
+  StopReason reason;
+  std::vector<StackFrame> stopped_at;
+  {
+    SpinLockHolder lock(&engine_.stop_mutex_);
+    reason = frame_.stop;
+    stopped_at = frame_.stopped_at;
   }
-  unlocker_.emplace(engine.isolate());
+  if (reason == StopReason::kNone) return absl::OkStatus();
+  return engine_.StopStatus(reason, std::move(stopped_at));
 }
 
-HostCallScope::~HostCallScope() {
-  unlocker_.reset();
-  if (frame_ == nullptr) return;
-  SpinLockHolder lock(&engine_.stop_mutex_);
-  frame_->in_js = true;
-  if (frame_->stop != StopReason::kNone && !frame_->terminated) {
-    engine_.Terminate(frame_);
+HostCallScope::HostCallScope(Engine& engine, bool release)
+    : engine_(engine), frame_(engine.CurrentFrame()) {
+  if (release) Release();
+}
+
+HostCallScope::~HostCallScope() { Reacquire(); }
+
+void HostCallScope::Release() {
+  if (frame_ != nullptr) {
+    SpinLockHolder lock(&engine_.stop_mutex_);
+    frame_->in_js = false;
   }
+  unlocker_.emplace(engine_.isolate());
+}
+
+StopReason HostCallScope::Reacquire() {
+  if (!unlocker_.has_value()) return StopReason::kNone;
+  unlocker_.reset();
+  if (frame_ == nullptr) return StopReason::kNone;
+  StopReason stop;
+  bool terminate;
+  {
+    SpinLockHolder lock(&engine_.stop_mutex_);
+    frame_->in_js = true;
+    stop = frame_->stop;
+    terminate = stop != StopReason::kNone && !frame_->terminated;
+  }
+  // Stopped while in the host call: it stops here, where it is.
+  if (terminate) engine_.CaptureAndTerminate(frame_);
+  return stop;
 }
 
 // ---- errors ----
+
+std::vector<StackFrame> Engine::FramesFromTrace(
+    v8::Local<v8::StackTrace> trace, int count) {
+  std::vector<StackFrame> frames;
+  for (int i = 0; i < count; ++i) {
+    v8::Local<v8::StackFrame> frame = trace->GetFrame(isolate_, i);
+    std::string file = Utf8Lossy(isolate_, frame->GetScriptName());
+    if (file.empty() || IsInternalScript(file)) continue;
+    StackFrame out;
+    out.language = Language::kJavaScript;
+    out.file = std::move(file);
+    out.line = frame->GetLineNumber();
+    out.column = frame->GetColumn();
+    out.function = Utf8Lossy(isolate_, frame->GetFunctionName());
+    frames.push_back(std::move(out));
+  }
+  return frames;
+}
 
 std::vector<StackFrame> Engine::FramesOf(v8::Local<v8::Value> exception,
                                          v8::Local<v8::Message> message) {
@@ -596,18 +623,7 @@ std::vector<StackFrame> Engine::FramesOf(v8::Local<v8::Value> exception,
               ->GetFrameCount();
       count = std::max(0, count - outer);
     }
-    for (int i = 0; i < count; ++i) {
-      v8::Local<v8::StackFrame> frame = trace->GetFrame(isolate_, i);
-      std::string file = Utf8Lossy(isolate_, frame->GetScriptName());
-      if (file.empty() || IsInternalScript(file)) continue;
-      StackFrame out;
-      out.language = Language::kJavaScript;
-      out.file = std::move(file);
-      out.line = frame->GetLineNumber();
-      out.column = frame->GetColumn();
-      out.function = Utf8Lossy(isolate_, frame->GetFunctionName());
-      frames.push_back(std::move(out));
-    }
+    frames = FramesFromTrace(trace, count);
   }
   if (frames.empty() && !message.IsEmpty()) {
     std::string file = Utf8Lossy(isolate_, message->GetScriptResourceName());
@@ -628,15 +644,10 @@ absl::Status Engine::StatusFromTryCatch(v8::TryCatch& try_catch,
                                         absl::StatusCode code) {
   if (try_catch.HasTerminated()) {
     // The frame that received the termination cancels it when it ends.
-    StopReason reason = StopReason::kNone;
-    if (Frame* frame = CurrentFrame()) {
-      SpinLockHolder lock(&stop_mutex_);
-      reason = frame->stop;
-    }
-    if (reason == StopReason::kNone) {
-      reason = exhausted() ? StopReason::kMemory : StopReason::kInterrupt;
-    }
-    return StopStatus(reason);
+    absl::Status stopped = CurrentFrameStopStatus();
+    if (!stopped.ok()) return stopped;
+    return StopStatus(exhausted() ? StopReason::kMemory
+                                  : StopReason::kInterrupt);
   }
   if (!try_catch.HasCaught()) {
     return absl::UnknownError("JavaScript failed without an exception");
@@ -657,8 +668,9 @@ absl::Status Engine::StatusFromException(v8::Local<v8::Value> exception,
             .ToLocal(&hidden) &&
         hidden->IsArrayBuffer()) {
       v8::Local<v8::ArrayBuffer> buffer = hidden.As<v8::ArrayBuffer>();
-      std::optional<absl::Status> original = DeserializeStatus(std::string_view(
-          static_cast<const char*>(buffer->Data()), buffer->ByteLength()));
+      std::optional<absl::Status> original =
+          engine::DecodeStatus(std::string_view(
+              static_cast<const char*>(buffer->Data()), buffer->ByteLength()));
       if (original) {
         return AppendStackFrames(*original, FramesOf(exception, message));
       }
@@ -722,7 +734,8 @@ absl::Status Engine::SyntaxErrorStatus(v8::TryCatch& try_catch) {
 }
 
 void Engine::ThrowStatus(const absl::Status& status) {
-  if (IsPendingException(status)) return;
+  // A terminating isolate takes no exception; the stop is what is reported.
+  if (isolate_->IsExecutionTerminating()) return;
   v8::HandleScope handles(isolate_);
   v8::Local<v8::Context> context = this->context();
   std::optional<ScriptError> error = GetScriptError(status);
@@ -761,7 +774,7 @@ void Engine::ThrowStatus(const absl::Status& status) {
     }
     define("stack", stack, false);
   }
-  std::string serialized = SerializeStatus(status);
+  std::string serialized = engine::EncodeStatus(status);
   v8::Local<v8::ArrayBuffer> buffer = NewArrayBuffer(isolate_, serialized);
   IgnoreResult(object->SetPrivate(context, status_key_.Get(isolate_), buffer));
   isolate_->ThrowException(exception);
@@ -769,13 +782,7 @@ void Engine::ThrowStatus(const absl::Status& status) {
 
 absl::Status Engine::RunMicrotasks() {
   isolate_->PerformMicrotaskCheckpoint();
-  StopReason reason = StopReason::kNone;
-  if (Frame* frame = CurrentFrame()) {
-    SpinLockHolder lock(&stop_mutex_);
-    reason = frame->stop;
-  }
-  if (reason != StopReason::kNone) return StopStatus(reason);
-  return absl::OkStatus();
+  return CurrentFrameStopStatus();
 }
 
 absl::Status Engine::Settle(v8::Local<v8::Value>* value,
@@ -815,16 +822,15 @@ void Engine::CallOut(
     const std::function<absl::StatusOr<Value>(absl::Span<const Value>)>& fn) {
   v8::Local<v8::Context> context = isolate_->GetCurrentContext();
   const Frame* frame = CurrentFrame();
-  const absl::Time deadline =
-      frame != nullptr ? frame->deadline : absl::InfiniteFuture();
+  engine::CallerLimits limits;
+  limits.deadline = frame != nullptr ? frame->deadline : absl::InfiniteFuture();
+  limits.value_budget_bytes = value_budget_bytes_;
   std::vector<Value> args;
   absl::Status conversion;
   {
     v8::TryCatch try_catch(isolate_);
     internal::ValuePath path("args");
-    // One budget for all the arguments: together they are what the host
-    // builds.
-    internal::ConversionGuard guard(deadline, value_budget_bytes_);
+    internal::ConversionGuard guard = engine::ArgumentGuard(limits);
     int count = info.Length() > first_arg ? info.Length() - first_arg : 0;
     args.reserve(count);
     for (int i = 0; i < count && conversion.ok(); ++i) {
@@ -845,19 +851,19 @@ void Engine::CallOut(
     ThrowStatus(conversion);  // outside the TryCatch above
     return;
   }
-  absl::StatusOr<Value> result;
-  {
-    HostCallScope unlocked(*this);
-    result = fn(args);
-  }
-  if (!result.ok()) {
-    ThrowStatus(result.status());
+  HostCallScope lock(*this, /*release=*/false);
+  engine::OutboundResult out =
+      engine::CallOut(lock, [&] { return fn(args); });
+  // Stopped meanwhile: the termination is pending, JavaScript won't resume.
+  if (out.stopped != StopReason::kNone) return;
+  if (!out.result.ok()) {
+    ThrowStatus(out.result.status());
     return;
   }
   internal::ValuePath path("result");
-  internal::ConversionGuard guard(deadline, 0);
+  internal::ConversionGuard guard = engine::ResultGuard(limits);
   absl::StatusOr<v8::Local<v8::Value>> converted =
-      ToV8(context, *result, path, guard);
+      ToV8(context, *out.result, path, guard);
   if (!converted.ok()) {
     ThrowStatus(converted.status());
     return;

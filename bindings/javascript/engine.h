@@ -35,6 +35,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "duet/engine/call_out.h"
+#include "duet/engine/stop.h"
 #include "duet/error.h"
 #include "duet/internal/spin_lock.h"
 #include "duet/internal/watchdog.h"
@@ -51,19 +53,11 @@ int64_t LiveIsolates();
 // Initialises V8 once per process; later calls are no-ops.
 void EnsureV8Initialized();
 
-// Returned by loader steps when a JavaScript exception is pending (not
-// caught): the caller either lets it propagate into JS or converts it from
-// its TryCatch.
-absl::Status PendingException();
-bool IsPendingException(const absl::Status& status);
-
 class Engine;
 
+using engine::StopReason;
 using internal::SpinLock;
 using internal::SpinLockHolder;
-
-// Why an engine stopped a frame.
-enum class StopReason { kNone, kDeadline, kInterrupt, kMemory };
 
 // The live engines of one runtime, for Runtime::Interrupt. Shared by the
 // runtime and its engines, so either may go first.
@@ -118,6 +112,8 @@ class Engine {
     StopReason stop = StopReason::kNone;
     bool in_js = true;        // holds the lock (not in a host call)
     bool terminated = false;  // TerminateExecution was requested for it
+    // Where the frame's JavaScript was when the stop reached it.
+    std::vector<StackFrame> stopped_at;
     // The entry's deadline, which conversions for calls it makes obey too.
     absl::Time deadline = absl::InfiniteFuture();
   };
@@ -136,8 +132,13 @@ class Engine {
   bool over_cap_suspect() const {
     return over_cap_suspect_.load(std::memory_order_relaxed);
   }
-  // The status a frame stopped for `reason` returns.
-  absl::Status StopStatus(StopReason reason) const;
+  // The status a frame stopped for `reason` returns (engine::StopStatus),
+  // with the stack where it stopped.
+  absl::Status StopStatus(StopReason reason,
+                          std::vector<StackFrame> stopped_at = {}) const;
+  // The status of the calling thread's frame when it was stopped (with its
+  // stack), else OK.
+  absl::Status CurrentFrameStopStatus();
 
   // ---- exported functions (owned here so they die with the isolate) ----
 
@@ -219,6 +220,17 @@ class Engine {
   void EnterFrame(Frame* frame);
   void LeaveFrame(Frame* frame);
   void Terminate(Frame* frame) ABSL_EXCLUSIVE_LOCKS_REQUIRED(stop_mutex_);
+  // Has `frame`, which runs JavaScript now, look where it is and terminate
+  // at its next interrupt check (TerminateAtInterrupt).
+  void RequestStop(Frame* frame) ABSL_EXCLUSIVE_LOCKS_REQUIRED(stop_mutex_);
+  static void TerminateAtInterrupt(v8::Isolate* isolate, void* data);
+  // Records where this thread's JavaScript is as the stop point of
+  // `frame`, then terminates it; the lock is held by this thread.
+  void CaptureAndTerminate(Frame* frame);
+  // This thread's JavaScript stack now, innermost first.
+  std::vector<StackFrame> CurrentStack();
+  std::vector<StackFrame> FramesFromTrace(v8::Local<v8::StackTrace> trace,
+                                          int count);
   // Stops every frame and marks the engine exhausted (heap over the cap).
   void MarkExhausted();
   static void GcEpilogue(v8::Isolate* isolate, v8::GCType type,
@@ -257,12 +269,18 @@ class Engine {
   absl::StatusOr<Record*> GetRecord(const std::filesystem::path& file);
   absl::StatusOr<Record*> DuetRecord();
   absl::Status CompileEsm(Record* record, v8::Local<v8::String> source);
-  absl::Status RunCommonJs(Record* record);
-  absl::Status Link(Record* record);
-  absl::Status InstantiateAndEvaluate(Record* record);
-  absl::StatusOr<v8::Local<v8::Module>> ModuleFor(Record* record);
+  // Loader steps follow V8's convention: Nothing / an empty MaybeLocal
+  // means a JavaScript exception is pending. A host-level failure on the way
+  // (a file that cannot be read, a bad import) is thrown as an exception
+  // carrying its status (Fail), which StatusFromTryCatch gives back as is.
+  v8::Maybe<bool> RunCommonJs(Record* record);
+  v8::Maybe<bool> Link(Record* record);
+  v8::Maybe<bool> InstantiateAndEvaluate(Record* record);
+  v8::MaybeLocal<v8::Module> ModuleFor(Record* record);
   // require() semantics: the value a require of `record` returns.
-  absl::StatusOr<v8::Local<v8::Value>> RequireRecord(Record* record);
+  v8::MaybeLocal<v8::Value> RequireRecord(Record* record);
+  // Throws `status` (ThrowStatus) and returns Nothing.
+  v8::Maybe<bool> Fail(const absl::Status& status);
   void Register(Record* record, v8::Local<v8::Module> module);
   Record* RecordForModule(v8::Local<v8::Module> module);
 
@@ -354,15 +372,20 @@ class Engine {
   Frame* frames_ ABSL_GUARDED_BY(stop_mutex_) = nullptr;
 };
 
-// Leaves the engine for a host call: marks the thread's frame as waiting and
-// unlocks; on destruction takes the lock back and, when the frame was
-// stopped meanwhile, terminates it before JavaScript resumes.
-class HostCallScope {
+// The engine lock for a host call (engine/call_out.h): Release marks the
+// thread's frame as waiting and unlocks; Reacquire (or the destructor) takes
+// the lock back and, when the frame was stopped meanwhile, terminates it
+// where it is before JavaScript resumes.
+class HostCallScope : public engine::EngineLock {
  public:
-  explicit HostCallScope(Engine& engine);
-  ~HostCallScope();
+  // `release`: release the lock now (for a scope around a host call).
+  explicit HostCallScope(Engine& engine, bool release = true);
+  ~HostCallScope() override;
   HostCallScope(const HostCallScope&) = delete;
   HostCallScope& operator=(const HostCallScope&) = delete;
+
+  void Release() override;
+  StopReason Reacquire() override;
 
  private:
   Engine& engine_;
@@ -384,6 +407,9 @@ class EngineScope {
   v8::Local<v8::Context> context() const { return context_; }
   // Why this entry was stopped, if it was.
   StopReason stop_reason() const;
+  // The status this entry returns for its stop (with where it stopped); OK
+  // when it was not stopped.
+  absl::Status stop_status() const;
 
  private:
   static v8::Isolate* Prepare(Engine& engine, ThreadRecord** record);

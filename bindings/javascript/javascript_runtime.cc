@@ -190,9 +190,8 @@ class JsImplementation : public Implementation {
   // A failure seen after the code was stopped is reported as the stop.
   static absl::Status Stopped(const Engine& engine, const EngineScope& scope,
                               absl::Status status) {
-    js::StopReason reason = scope.stop_reason();
-    if (reason == js::StopReason::kNone) return status;
-    return engine.StopStatus(reason);
+    absl::Status stopped = scope.stop_status();
+    return stopped.ok() ? status : stopped;
   }
 
   // A load's failure; a deadline stop names the file and its limit.
@@ -231,7 +230,7 @@ class JsImplementation : public Implementation {
       // A stop that arrived after the last JavaScript ran still means the
       // load did not finish in time (or within its memory).
       if (loaded.ok() && scope.stop_reason() != js::StopReason::kNone) {
-        loaded = engine->StopStatus(scope.stop_reason());
+        loaded = scope.stop_status();
       }
       if (loaded.ok() && engine->exhausted()) {
         loaded = engine->StopStatus(js::StopReason::kMemory);

@@ -567,8 +567,8 @@ absl::StatusOr<Engine::Record*> Engine::DuetRecord() {
   return raw;
 }
 
-absl::Status Engine::RunCommonJs(Record* record) {
-  if (record->started) return absl::OkStatus();
+v8::Maybe<bool> Engine::RunCommonJs(Record* record) {
+  if (record->started) return v8::Just(true);
   record->started = true;
   v8::Local<v8::Context> context = this->context();
   v8::Local<v8::Object> module = v8::Object::New(isolate_);
@@ -593,19 +593,19 @@ absl::Status Engine::RunCommonJs(Record* record) {
     // As Node does, a module that threw is not cached.
     std::string key = record->key;
     records_.erase(key);
-    return PendingException();
+    return v8::Nothing<bool>();
   }
   IgnoreResult(
       module->Set(context, Str(isolate_, "loaded"), v8::True(isolate_)));
-  return absl::OkStatus();
+  return v8::Just(true);
 }
 
-absl::StatusOr<v8::Local<v8::Module>> Engine::ModuleFor(Record* record) {
+v8::MaybeLocal<v8::Module> Engine::ModuleFor(Record* record) {
   if (!record->module.IsEmpty()) return record->module.Get(isolate_);
   v8::Local<v8::Context> context = this->context();
   std::vector<std::string> names = {"default"};
   if (record->format == Format::kCommonJs) {
-    DUET_RETURN_IF_ERROR(RunCommonJs(record));
+    if (RunCommonJs(record).IsNothing()) return {};
     v8::Local<v8::Value> exports =
         GetProperty(context, record->cjs_module.Get(isolate_), "exports");
     for (const std::string& key : OwnKeys(context, exports)) {
@@ -658,8 +658,8 @@ v8::MaybeLocal<v8::Value> Engine::SyntheticEvaluationSteps(
 
 // ---- ES modules ----
 
-absl::Status Engine::Link(Record* record) {
-  if (record->linked) return absl::OkStatus();
+v8::Maybe<bool> Engine::Link(Record* record) {
+  if (record->linked) return v8::Just(true);
   record->linked = true;
   v8::Local<v8::Context> context = this->context();
   v8::Local<v8::Module> module = record->module.Get(isolate_);
@@ -672,23 +672,27 @@ absl::Status Engine::Link(Record* record) {
     if (!resolved.ok()) {
       v8::Location location =
           module->SourceOffsetToLocation(request->GetSourceOffset());
-      return absl::InvalidArgumentError(absl::StrCat(
+      return Fail(absl::InvalidArgumentError(absl::StrCat(
           record->key, ":", location.GetLineNumber() + 1, ":",
-          location.GetColumnNumber() + 1, ": ", resolved.status().message()));
+          location.GetColumnNumber() + 1, ": ", resolved.status().message())));
     }
-    Record* dependency = nullptr;
-    if (resolved->duet) {
-      DUET_ASSIGN_OR_RETURN(dependency, DuetRecord());
-    } else {
-      DUET_ASSIGN_OR_RETURN(dependency, GetRecord(resolved->path));
+    absl::StatusOr<Record*> dependency =
+        resolved->duet ? DuetRecord() : GetRecord(resolved->path);
+    if (!dependency.ok()) return Fail(dependency.status());
+    if ((*dependency)->format == Format::kEsm &&
+        Link(*dependency).IsNothing()) {
+      return v8::Nothing<bool>();
     }
-    if (dependency->format == Format::kEsm) {
-      DUET_RETURN_IF_ERROR(Link(dependency));
-    }
-    DUET_ASSIGN_OR_RETURN(v8::Local<v8::Module> target, ModuleFor(dependency));
+    v8::Local<v8::Module> target;
+    if (!ModuleFor(*dependency).ToLocal(&target)) return v8::Nothing<bool>();
     links_[{record->key, specifier}].Reset(isolate_, target);
   }
-  return absl::OkStatus();
+  return v8::Just(true);
+}
+
+v8::Maybe<bool> Engine::Fail(const absl::Status& status) {
+  ThrowStatus(status);
+  return v8::Nothing<bool>();
 }
 
 v8::MaybeLocal<v8::Module> Engine::ResolveModuleCallback(
@@ -707,42 +711,51 @@ v8::MaybeLocal<v8::Module> Engine::ResolveModuleCallback(
   return {};
 }
 
-absl::Status Engine::InstantiateAndEvaluate(Record* record) {
+v8::Maybe<bool> Engine::InstantiateAndEvaluate(Record* record) {
   v8::Local<v8::Context> context = this->context();
-  DUET_ASSIGN_OR_RETURN(v8::Local<v8::Module> module, ModuleFor(record));
+  v8::Local<v8::Module> module;
+  if (!ModuleFor(record).ToLocal(&module)) return v8::Nothing<bool>();
   if (module->GetStatus() == v8::Module::kUninstantiated) {
-    if (record->format == Format::kEsm) DUET_RETURN_IF_ERROR(Link(record));
-    v8::TryCatch try_catch(isolate_);
-    if (module->InstantiateModule(context, &Engine::ResolveModuleCallback)
-            .IsNothing()) {
-      return SyntaxErrorStatus(try_catch);
+    if (record->format == Format::kEsm && Link(record).IsNothing()) {
+      return v8::Nothing<bool>();
     }
+    absl::Status failed;
+    {
+      v8::TryCatch try_catch(isolate_);
+      if (module->InstantiateModule(context, &Engine::ResolveModuleCallback)
+              .IsNothing()) {
+        failed = SyntaxErrorStatus(try_catch);
+      }
+    }
+    if (!failed.ok()) return Fail(failed);
   }
   switch (module->GetStatus()) {
     case v8::Module::kInstantiated: {
       v8::Local<v8::Value> result;
       if (!module->Evaluate(context).ToLocal(&result)) {
-        return PendingException();
+        return v8::Nothing<bool>();
       }
-      return Settle(&result,
-                    absl::StrCat("the top-level code of ", record->key));
+      absl::Status settled =
+          Settle(&result, absl::StrCat("the top-level code of ", record->key));
+      if (!settled.ok()) return Fail(settled);
+      return v8::Just(true);
     }
     case v8::Module::kErrored:
-      return StatusFromException(module->GetException(),
-                                 v8::Local<v8::Message>());
+      return Fail(StatusFromException(module->GetException(),
+                                      v8::Local<v8::Message>()));
     default:  // evaluating (a cycle) or evaluated
-      return absl::OkStatus();
+      return v8::Just(true);
   }
 }
 
-absl::StatusOr<v8::Local<v8::Value>> Engine::RequireRecord(Record* record) {
+v8::MaybeLocal<v8::Value> Engine::RequireRecord(Record* record) {
   switch (record->format) {
     case Format::kCommonJs:
-      DUET_RETURN_IF_ERROR(RunCommonJs(record));
+      if (RunCommonJs(record).IsNothing()) return {};
       return GetProperty(context(), record->cjs_module.Get(isolate_),
                          "exports");
     case Format::kEsm: {
-      DUET_RETURN_IF_ERROR(InstantiateAndEvaluate(record));
+      if (InstantiateAndEvaluate(record).IsNothing()) return {};
       return record->module.Get(isolate_)->GetModuleNamespace();
     }
     default:
@@ -756,21 +769,18 @@ absl::StatusOr<Engine::Loaded> Engine::LoadEntry(const fs::path& entry) {
     return absl::NotFoundError(absl::StrCat("no such file: ", entry.string()));
   }
   v8::TryCatch try_catch(isolate_);
-  auto pending = [&](const absl::Status& status) {
-    return IsPendingException(status) ? StatusFromTryCatch(try_catch) : status;
-  };
   absl::StatusOr<Record*> record = GetRecord(file);
-  if (!record.ok()) return pending(record.status());
+  if (!record.ok()) return record.status();
   Loaded loaded;
   if ((*record)->format == Format::kCommonJs) {
-    absl::Status status = RunCommonJs(*record);
-    if (!status.ok()) return pending(status);
+    if (RunCommonJs(*record).IsNothing()) return StatusFromTryCatch(try_catch);
     DUET_RETURN_IF_ERROR(RunMicrotasks());
     loaded.exports =
         GetProperty(context(), (*record)->cjs_module.Get(isolate_), "exports");
   } else if ((*record)->format == Format::kEsm) {
-    absl::Status status = InstantiateAndEvaluate(*record);
-    if (!status.ok()) return pending(status);
+    if (InstantiateAndEvaluate(*record).IsNothing()) {
+      return StatusFromTryCatch(try_catch);
+    }
     loaded.esm = true;
     loaded.exports = (*record)->module.Get(isolate_)->GetModuleNamespace();
   } else {
@@ -835,12 +845,9 @@ void Engine::RequireCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
     engine->ThrowStatus(record.status());
     return;
   }
-  absl::StatusOr<v8::Local<v8::Value>> value = engine->RequireRecord(*record);
-  if (!value.ok()) {
-    engine->ThrowStatus(value.status());
-    return;
-  }
-  info.GetReturnValue().Set(*value);
+  v8::Local<v8::Value> value;
+  if (!engine->RequireRecord(*record).ToLocal(&value)) return;
+  info.GetReturnValue().Set(value);
 }
 
 void Engine::RequireResolveCallback(
@@ -868,14 +875,8 @@ v8::MaybeLocal<v8::Promise> Engine::ImportDynamically(
   v8::Local<v8::Promise::Resolver> resolver;
   if (!v8::Promise::Resolver::New(context).ToLocal(&resolver)) return {};
   v8::TryCatch try_catch(isolate);
-  auto reject = [&](const absl::Status& status, bool not_found) {
-    if (!IsPendingException(status)) {
-      if (not_found) {
-        ThrowModuleNotFound(isolate, status);
-      } else {
-        engine->ThrowStatus(status);
-      }
-    }
+  // Rejects with the pending exception.
+  auto reject = [&] {
     v8::Local<v8::Value> exception = try_catch.Exception();
     try_catch.Reset();
     IgnoreResult(resolver->Reject(context, exception));
@@ -884,15 +885,15 @@ v8::MaybeLocal<v8::Promise> Engine::ImportDynamically(
   absl::StatusOr<Resolved> resolved =
       engine->Resolve(Utf8Lossy(isolate, specifier), from, true);
   if (!resolved.ok()) {
-    reject(resolved.status(), true);
+    ThrowModuleNotFound(isolate, resolved.status());
+    reject();
   } else {
     absl::StatusOr<Record*> record = resolved->duet
                                          ? engine->DuetRecord()
                                          : engine->GetRecord(resolved->path);
-    absl::Status status = record.status();
-    if (status.ok()) status = engine->InstantiateAndEvaluate(*record);
-    if (!status.ok()) {
-      reject(status, false);
+    if (!record.ok()) engine->ThrowStatus(record.status());
+    if (!record.ok() || engine->InstantiateAndEvaluate(*record).IsNothing()) {
+      reject();
     } else {
       IgnoreResult(resolver->Resolve(
           context, (*record)->module.Get(isolate)->GetModuleNamespace()));
