@@ -187,6 +187,10 @@ class Engine {
   // Loads the implementation's entry file. The status is ready to return
   // from Runtime::Load.
   absl::StatusOr<Loaded> LoadEntry(const std::filesystem::path& entry);
+  // A plugin given as text (ImplementationSpec::source): LoadEntry(`file`)
+  // compiles `source`, reading nothing from disk; `file` only names it, and
+  // is the root, so it imports nothing but "duet". Before LoadEntry.
+  void UseSourceFor(const std::filesystem::path& file, std::string source);
 
   // ---- REPL ----
 
@@ -341,6 +345,9 @@ class Engine {
   std::filesystem::path root_;
   // A single-file plugin: root_ is the file, which imports nothing but duet.
   bool root_is_file_ = false;
+  // UseSourceFor: the record key of the file given as text, and the text.
+  std::string in_memory_key_;
+  std::string in_memory_source_;
   v8::Isolate* isolate_ = nullptr;
   v8::Global<v8::Context> context_;
   v8::Global<v8::Private> status_key_;

@@ -217,6 +217,7 @@ class JsImplementation : public Implementation {
         std::unique_ptr<Engine> engine,
         Engine::Create(services_, spec_.module, spec_.root, /*repl=*/false,
                        spec_.memory_mb, spec_.value_budget_bytes, registry_));
+    if (!spec_.source.empty()) engine->UseSourceFor(spec_.entry, spec_.source);
     {
       // The top-level code runs under the load time limit, at the first
       // load and at every renewal alike (an infinite limit adds up to

@@ -488,7 +488,12 @@ absl::StatusOr<Engine::Record*> Engine::GetRecord(const fs::path& file) {
   if (auto it = records_.find(key); it != records_.end()) {
     return it->second.get();
   }
-  DUET_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
+  std::string text;
+  if (!in_memory_key_.empty() && key == in_memory_key_) {
+    text = in_memory_source_;
+  } else {
+    DUET_ASSIGN_OR_RETURN(text, ReadFile(file));
+  }
   if (StartsWith(text, "\xEF\xBB\xBF")) text.erase(0, 3);
   if (std::optional<size_t> bad = internal::FindInvalidUtf8(text)) {
     return absl::InvalidArgumentError(
@@ -765,7 +770,7 @@ v8::MaybeLocal<v8::Value> Engine::RequireRecord(Record* record) {
 
 absl::StatusOr<Engine::Loaded> Engine::LoadEntry(const fs::path& entry) {
   fs::path file = Canonical(entry);
-  if (!IsFile(file)) {
+  if (file.string() != in_memory_key_ && !IsFile(file)) {
     return absl::NotFoundError(absl::StrCat("no such file: ", entry.string()));
   }
   v8::TryCatch try_catch(isolate_);
@@ -789,6 +794,13 @@ absl::StatusOr<Engine::Loaded> Engine::LoadEntry(const fs::path& entry) {
   }
   if (try_catch.HasCaught()) return StatusFromTryCatch(try_catch);
   return loaded;
+}
+
+void Engine::UseSourceFor(const fs::path& file, std::string source) {
+  root_ = Canonical(file);
+  root_is_file_ = true;
+  in_memory_key_ = root_.string();
+  in_memory_source_ = std::move(source);
 }
 
 // ---- require() and import() ----

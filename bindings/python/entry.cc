@@ -287,9 +287,11 @@ absl::Status Entry::TakeError(ErrorContext context, std::string_view what) {
 absl::Status Entry::TakeErrorQuietly(StopReason stop, std::string_view what,
                                      ErrorContext context) {
   if (stop != StopReason::kNone) {
-    absl::Status status = StopStatus(stop);
-    return TakePythonErrorAs(status.code(),
-                             std::string(internal::ToStd(status.message())));
+    // The stop exception's traceback is where the entry stopped.
+    std::optional<ScriptError> raised =
+        GetScriptError(TakePythonError(ErrorContext::kRun));
+    return StopStatus(stop, raised ? std::move(raised->stack)
+                                   : std::vector<StackFrame>());
   }
   if (PyErr_ExceptionMatches(PyExc_MemoryError)) {
     return TakePythonErrorAs(
@@ -302,17 +304,14 @@ absl::Status Entry::TakeErrorQuietly(StopReason stop, std::string_view what,
   return TakePythonError(context);
 }
 
-absl::Status StopStatus(StopReason reason) {
-  switch (reason) {
-    case StopReason::kDeadline:
-      return absl::DeadlineExceededError(
-          "Python execution stopped at its deadline");
-    case StopReason::kInterrupt:
-      return absl::CancelledError("Python execution interrupted");
-    case StopReason::kNone:
-      break;
-  }
-  return absl::OkStatus();
+absl::Status StopStatus(StopReason reason, std::vector<StackFrame> stack) {
+  engine::StopDetails details;
+  details.language = Language::kPython;
+  details.engine_name = "Python";
+  details.type =
+      reason == StopReason::kDeadline ? "DeadlineExceeded" : "KeyboardInterrupt";
+  details.stack = std::move(stack);
+  return engine::StopStatus(reason, std::move(details));
 }
 
 bool SetErrorIfStopped() {

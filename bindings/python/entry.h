@@ -47,10 +47,12 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "call_context.h"
+#include "duet/engine/stop.h"
 #include "duet/internal/watchdog.h"
 #include "duet/runtime.h"
 #include "errors.h"
@@ -58,7 +60,9 @@
 
 namespace duet::python {
 
-enum class StopReason { kNone, kDeadline, kInterrupt };
+// kMemory never occurs: CPython's memory cannot be capped per plugin (a
+// MemoryError is reported as kResourceExhausted by TakeError instead).
+using engine::StopReason;
 
 class Entry;
 
@@ -169,9 +173,12 @@ class Entry {
 void StartStopper();
 void EndStopper();
 
-// The status a stopped call returns: kDeadlineExceeded "Python execution
-// stopped at its deadline" or kCancelled "Python execution interrupted".
-absl::Status StopStatus(StopReason reason);
+// The status a stopped call returns (engine::StopStatus): kDeadlineExceeded
+// "Python execution stopped at its deadline" or kCancelled "Python execution
+// interrupted", its ScriptError naming the exception the script saw
+// (DeadlineExceeded, KeyboardInterrupt) and the stack where it stopped
+// (`stack`; empty when the stop came after the code had finished).
+absl::Status StopStatus(StopReason reason, std::vector<StackFrame> stack = {});
 
 // In a duet API function that just re-took the GIL after a host call: when
 // the current entry was stopped meanwhile, sets its exception (see above) as

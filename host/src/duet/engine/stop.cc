@@ -72,7 +72,6 @@ absl::Status StopStatus(StopReason reason, StopDetails details) {
 
 internal::Watchdog::Ticket ArmDeadline(absl::Time deadline,
                                        std::function<void()> stop) {
-  if (deadline == absl::InfiniteFuture()) return {};
   return internal::Watchdog::Shared().Arm(deadline, std::move(stop));
 }
 
