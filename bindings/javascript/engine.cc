@@ -20,6 +20,8 @@
 #include "duet/internal/value_path.h"
 #include "javascript/bootstrap.h"
 #include "javascript/convert.h"
+#include "javascript/duet_api.h"
+#include "javascript/module_loader.h"
 #include "libplatform/libplatform.h"
 
 namespace duet::js {
@@ -79,23 +81,15 @@ uint64_t PhysicalMemoryBytes() {
 
 int64_t LiveIsolates() { return live_isolates.load(); }
 
-Engine::Engine(HostServices& services, std::string log_source,
-               std::filesystem::path root)
-    : services_(services), log_source_(std::move(log_source)) {
-  std::error_code error;
-  if (!root.empty()) root_ = std::filesystem::weakly_canonical(root, error);
-  if (error) root_ = root.lexically_normal();
-  root_is_file_ =
-      !root_.empty() && std::filesystem::is_regular_file(root_, error);
-}
+Engine::Engine(HostServices& services, std::string log_source)
+    : services_(services), log_source_(std::move(log_source)) {}
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
     HostServices& services, std::string log_source, std::filesystem::path root,
     bool repl, int64_t memory_mb, size_t value_budget_bytes,
     std::shared_ptr<EngineRegistry> registry) {
   EnsureV8Initialized();
-  std::unique_ptr<Engine> engine(
-      new Engine(services, std::move(log_source), std::move(root)));
+  std::unique_ptr<Engine> engine(new Engine(services, std::move(log_source)));
   engine->memory_mb_ = memory_mb;
   engine->value_budget_bytes_ = value_budget_bytes;
   v8::Isolate::CreateParams params;
@@ -144,6 +138,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
     engine->registry_ = std::move(registry);
     engine->registry_->Add(engine.get());
   }
+  engine->loader_ = std::make_unique<ModuleLoader>(*engine, root);
   DUET_RETURN_IF_ERROR(engine->Init(repl));
   return engine;
 }
@@ -159,9 +154,7 @@ absl::Status Engine::Init(bool repl) {
   isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
   isolate_->SetCaptureStackTraceForUncaughtExceptions(
       true, kStackFramesCaptured, v8::StackTrace::kDetailed);
-  isolate_->SetHostImportModuleDynamicallyCallback(&Engine::ImportDynamically);
-  isolate_->SetHostInitializeImportMetaObjectCallback(
-      &Engine::InitializeImportMeta);
+  ModuleLoader::Install(isolate_);
 
   v8::Local<v8::Context> context = v8::Context::New(isolate_);
   context_.Reset(isolate_, context);
@@ -171,53 +164,7 @@ absl::Status Engine::Init(bool repl) {
                     v8::Private::New(isolate_, Str(isolate_, "duet::status")));
 
   v8::Local<v8::Object> native = v8::Object::New(isolate_);
-  auto add = [&](const char* name, v8::FunctionCallback callback) {
-    v8::Local<v8::Function> function;
-    if (!v8::Function::New(context, callback).ToLocal(&function)) return false;
-    function->SetName(Str(isolate_, name));
-    return native->Set(context, Str(isolate_, name), function).FromMaybe(false);
-  };
-  bool ok =
-      add("moduleFunction", &Engine::MakeModuleFunction) &&
-      add("hostFunction", &Engine::MakeHostFunction) &&
-      add("call", &Engine::CallCallback) &&
-      add("moduleNames", &Engine::ModuleNamesCallback) &&
-      add("moduleFunctions", &Engine::ModuleFunctionsCallback) &&
-      add("hostFunctionNames", &Engine::HostFunctionNamesCallback) &&
-      add("log", &Engine::LogCallback) &&
-      add("promiseState", &Engine::PromiseStateCallback) &&
-      add("isPromise",
-          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-            info.GetReturnValue().Set(info[0]->IsPromise());
-          }) &&
-      add("isDate",
-          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-            info.GetReturnValue().Set(info[0]->IsDate());
-          }) &&
-      add("isRegExp",
-          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-            info.GetReturnValue().Set(info[0]->IsRegExp());
-          }) &&
-      add("isError",
-          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-            info.GetReturnValue().Set(info[0]->IsNativeError());
-          }) &&
-      add("isProxy",
-          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-            info.GetReturnValue().Set(info[0]->IsProxy());
-          }) &&
-      // The allocation guards (bootstrap.h) refuse a builtin call
-      // that would pass the heap cap: stopped like a heap-limit hit.
-      add("outOfMemory", [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-        From(info.GetIsolate())->MarkExhausted();
-      });
-  // At 8 bytes an element (a pointer or a double), more elements than this
-  // cannot fit under the cap.
-  ok = ok &&
-       native
-           ->Set(context, Str(isolate_, "heapCapElements"),
-                 v8::Number::New(isolate_, static_cast<double>(cap_bytes_ / 8)))
-           .FromMaybe(false);
+  bool ok = InstallNativeApi(context, native, cap_bytes_);
   if (!ok) return absl::InternalError("could not set up the duet bindings");
 
   v8::ScriptOrigin origin(isolate_, Str(isolate_, kBootstrapResourceName));
@@ -266,9 +213,7 @@ Engine::~Engine() {
     v8::Isolate::Scope isolate_scope(isolate_);
     v8::HandleScope handles(isolate_);
     exports_.clear();
-    links_.clear();
-    by_hash_.clear();
-    records_.clear();
+    loader_.reset();
     duet_.Reset();
     inspect_.Reset();
     module_proxy_.Reset();
@@ -585,8 +530,8 @@ StopReason HostCallScope::Reacquire() {
 
 // ---- errors ----
 
-std::vector<StackFrame> Engine::FramesFromTrace(
-    v8::Local<v8::StackTrace> trace, int count) {
+std::vector<StackFrame> Engine::FramesFromTrace(v8::Local<v8::StackTrace> trace,
+                                                int count) {
   std::vector<StackFrame> frames;
   for (int i = 0; i < count; ++i) {
     v8::Local<v8::StackFrame> frame = trace->GetFrame(isolate_, i);
@@ -808,15 +753,6 @@ absl::Status Engine::Settle(v8::Local<v8::Value>* value,
 
 // ---- calls out of the engine ----
 
-namespace {
-
-std::string ArgString(const v8::FunctionCallbackInfo<v8::Value>& info,
-                      int index) {
-  return Utf8Lossy(info.GetIsolate(), info[index]);
-}
-
-}  // namespace
-
 void Engine::CallOut(
     const v8::FunctionCallbackInfo<v8::Value>& info, int first_arg,
     const std::function<absl::StatusOr<Value>(absl::Span<const Value>)>& fn) {
@@ -852,8 +788,7 @@ void Engine::CallOut(
     return;
   }
   HostCallScope lock(*this, /*release=*/false);
-  engine::OutboundResult out =
-      engine::CallOut(lock, [&] { return fn(args); });
+  engine::OutboundResult out = engine::CallOut(lock, [&] { return fn(args); });
   // Stopped meanwhile: the termination is pending, JavaScript won't resume.
   if (out.stopped != StopReason::kNone) return;
   if (!out.result.ok()) {
@@ -871,155 +806,10 @@ void Engine::CallOut(
   info.GetReturnValue().Set(*converted);
 }
 
-void Engine::MakeModuleFunction(
-    const v8::FunctionCallbackInfo<v8::Value>& info) {
-  v8::Isolate* isolate = info.GetIsolate();
-  BoundName* bound = &From(isolate)->bound_names_.emplace_back(
-      BoundName{ArgString(info, 0), ArgString(info, 1)});
-  v8::Local<v8::Function> function;
-  if (!v8::Function::New(isolate->GetCurrentContext(),
-                         &Engine::ModuleFunctionCallback,
-                         v8::External::New(isolate, bound))
-           .ToLocal(&function)) {
-    return;
-  }
-  function->SetName(Str(isolate, bound->function));
-  info.GetReturnValue().Set(function);
-}
-
-void Engine::MakeHostFunction(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  v8::Isolate* isolate = info.GetIsolate();
-  BoundName* bound = &From(isolate)->bound_names_.emplace_back(
-      BoundName{"", ArgString(info, 0)});
-  v8::Local<v8::Function> function;
-  if (!v8::Function::New(isolate->GetCurrentContext(),
-                         &Engine::HostFunctionCallback,
-                         v8::External::New(isolate, bound))
-           .ToLocal(&function)) {
-    return;
-  }
-  function->SetName(Str(isolate, bound->function));
-  info.GetReturnValue().Set(function);
-}
-
-void Engine::ModuleFunctionCallback(
-    const v8::FunctionCallbackInfo<v8::Value>& info) {
-  Engine* engine = From(info.GetIsolate());
-  const BoundName* bound =
-      static_cast<const BoundName*>(info.Data().As<v8::External>()->Value());
-  engine->CallOut(info, 0, [engine, bound](absl::Span<const Value> args) {
-    return engine->services_.CallModule(bound->module, bound->function, args);
-  });
-}
-
-void Engine::HostFunctionCallback(
-    const v8::FunctionCallbackInfo<v8::Value>& info) {
-  Engine* engine = From(info.GetIsolate());
-  const BoundName* bound =
-      static_cast<const BoundName*>(info.Data().As<v8::External>()->Value());
-  engine->CallOut(info, 0, [engine, bound](absl::Span<const Value> args) {
-    return engine->services_.CallHostFunction(bound->function, args);
-  });
-}
-
-void Engine::CallCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  Engine* engine = From(info.GetIsolate());
-  std::string text = info.Length() > 0 && info[0]->IsString()
-                         ? ArgString(info, 0)
-                         : std::string();
-  absl::StatusOr<QualifiedName> name = SplitQualifiedName(text);
-  if (!name.ok()) {
-    engine->ThrowStatus(name.status());
-    return;
-  }
-  engine->CallOut(info, 1, [&](absl::Span<const Value> args) {
-    return engine->services_.CallModule(name->module, name->function, args);
-  });
-}
-
-namespace {
-
-void ReturnNames(const v8::FunctionCallbackInfo<v8::Value>& info,
-                 const std::vector<std::string>& names) {
-  v8::Isolate* isolate = info.GetIsolate();
-  std::vector<v8::Local<v8::Value>> items;
-  items.reserve(names.size());
-  for (const std::string& name : names) items.push_back(Str(isolate, name));
-  info.GetReturnValue().Set(
-      v8::Array::New(isolate, items.data(), items.size()));
-}
-
-}  // namespace
-
-void Engine::ModuleNamesCallback(
-    const v8::FunctionCallbackInfo<v8::Value>& info) {
-  Engine* engine = From(info.GetIsolate());
-  std::vector<std::string> names;
-  {
-    HostCallScope unlocked(*engine);
-    names = engine->services_.ModuleNames();
-  }
-  ReturnNames(info, names);
-}
-
-void Engine::ModuleFunctionsCallback(
-    const v8::FunctionCallbackInfo<v8::Value>& info) {
-  Engine* engine = From(info.GetIsolate());
-  std::string module = ArgString(info, 0);
-  absl::StatusOr<std::vector<std::string>> names;
-  {
-    HostCallScope unlocked(*engine);
-    names = engine->services_.ModuleFunctions(module);
-  }
-  if (!names.ok()) {
-    engine->ThrowStatus(names.status());
-    return;
-  }
-  ReturnNames(info, *names);
-}
-
-void Engine::HostFunctionNamesCallback(
-    const v8::FunctionCallbackInfo<v8::Value>& info) {
-  Engine* engine = From(info.GetIsolate());
-  std::vector<std::string> names;
-  {
-    HostCallScope unlocked(*engine);
-    names = engine->services_.HostFunctionNames();
-  }
-  ReturnNames(info, names);
-}
-
-void Engine::LogCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  Engine* engine = From(info.GetIsolate());
-  int level = info[0]->IsInt32() ? info[0].As<v8::Int32>()->Value() : 1;
-  if (level < 0 || level > 3) level = 1;
-  std::string message = ArgString(info, 1);
-  HostCallScope unlocked(*engine);
-  engine->services_.Log(static_cast<LogLevel>(level), engine->log_source_,
-                        message);
-}
-
-void Engine::PromiseStateCallback(
-    const v8::FunctionCallbackInfo<v8::Value>& info) {
-  v8::Isolate* isolate = info.GetIsolate();
-  if (!info[0]->IsPromise()) return;
-  v8::Local<v8::Promise> promise = info[0].As<v8::Promise>();
-  v8::Local<v8::Value> items[2];
-  switch (promise->State()) {
-    case v8::Promise::kPending:
-      items[0] = Str(isolate, "pending");
-      items[1] = v8::Undefined(isolate);
-      break;
-    case v8::Promise::kFulfilled:
-      items[0] = Str(isolate, "fulfilled");
-      items[1] = promise->Result();
-      break;
-    case v8::Promise::kRejected:
-      items[0] = Str(isolate, "rejected");
-      items[1] = promise->Result();
-      break;
-  }
-  info.GetReturnValue().Set(v8::Array::New(isolate, items, 2));
+const Engine::BoundName* Engine::BindName(std::string module,
+                                          std::string function) {
+  return &bound_names_.emplace_back(
+      BoundName{std::move(module), std::move(function)});
 }
 
 // ---- REPL helpers ----

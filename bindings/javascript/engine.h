@@ -42,6 +42,7 @@
 #include "duet/internal/watchdog.h"
 #include "duet/runtime.h"
 #include "javascript/budget_allocator.h"
+#include "javascript/module_loader.h"
 #include "javascript/thread_state.h"
 #include "v8.h"
 
@@ -54,6 +55,7 @@ int64_t LiveIsolates();
 void EnsureV8Initialized();
 
 class Engine;
+class ModuleLoader;
 
 using engine::StopReason;
 using internal::SpinLock;
@@ -179,18 +181,31 @@ class Engine {
 
   // ---- modules ----
 
-  struct Loaded {
-    bool esm = false;
-    // ESM: the namespace; CommonJS: module.exports.
-    v8::Local<v8::Value> exports;
+  // The implementation's modules (module_loader.h).
+  ModuleLoader& loader() { return *loader_; }
+  // The object the "duet" module exports.
+  v8::Local<v8::Object> duet_api() const { return duet_.Get(isolate_); }
+
+  // ---- calls out (the duet API, duet_api.h) ----
+
+  // Converts JS arguments, calls `fn` with the isolate unlocked
+  // (engine::CallOut), converts the result (or throws).
+  void CallOut(
+      const v8::FunctionCallbackInfo<v8::Value>& info, int first_arg,
+      const std::function<absl::StatusOr<Value>(absl::Span<const Value>)>& fn);
+
+  // What a function bound to duet.modules.M.F / duet.host.F calls; the
+  // proxies cache those functions, so this grows with distinct names only.
+  struct BoundName {
+    std::string module;  // empty for host functions
+    std::string function;
   };
-  // Loads the implementation's entry file. The status is ready to return
-  // from Runtime::Load.
-  absl::StatusOr<Loaded> LoadEntry(const std::filesystem::path& entry);
-  // A plugin given as text (ImplementationSpec::source): LoadEntry(`file`)
-  // compiles `source`, reading nothing from disk; `file` only names it, and
-  // is the root, so it imports nothing but "duet". Before LoadEntry.
-  void UseSourceFor(const std::filesystem::path& file, std::string source);
+
+  // A name for a bound function; lives as long as the engine.
+  const BoundName* BindName(std::string module, std::string function);
+
+  // Stops every frame and marks the engine exhausted (heap over the cap).
+  void MarkExhausted();
 
   // ---- REPL ----
 
@@ -200,23 +215,7 @@ class Engine {
   std::string Inspect(v8::Local<v8::Value> value);
 
  private:
-  enum class Format { kEsm, kCommonJs, kJson, kDetect, kDuet };
-  // One file (or the "duet" module) in the per-isolate module cache.
-  struct Record {
-    Format format = Format::kEsm;
-    std::filesystem::path path;
-    std::string key;                    // path string; "duet" for the API
-    v8::Global<v8::Module> module;      // ESM, or a synthetic wrapper
-    v8::Global<v8::Function> compiled;  // CommonJS body, until run
-    v8::Global<v8::Object> cjs_module;  // CommonJS `module`, once run
-    v8::Global<v8::Value> value;        // JSON value / the duet object
-    std::vector<std::string> synthetic_names;
-    bool linked = false;
-    bool started = false;
-  };
-
-  Engine(HostServices& services, std::string log_source,
-         std::filesystem::path root);
+  Engine(HostServices& services, std::string log_source);
   absl::Status Init(bool repl);
 
   friend class EngineScope;
@@ -235,8 +234,6 @@ class Engine {
   std::vector<StackFrame> CurrentStack();
   std::vector<StackFrame> FramesFromTrace(v8::Local<v8::StackTrace> trace,
                                           int count);
-  // Stops every frame and marks the engine exhausted (heap over the cap).
-  void MarkExhausted();
   static void GcEpilogue(v8::Isolate* isolate, v8::GCType type,
                          v8::GCCallbackFlags flags, void* data);
   static void MarkingStarts(v8::Isolate* isolate, v8::GCType type,
@@ -244,110 +241,11 @@ class Engine {
   static size_t NearHeapLimit(void* data, size_t current_heap_limit,
                               size_t initial_heap_limit);
 
-  // Loader (module_loader.cc).
-  struct Resolved {
-    bool duet = false;
-    std::filesystem::path path;
-  };
-  absl::StatusOr<Resolved> Resolve(std::string_view specifier,
-                                   const std::filesystem::path& from_file,
-                                   bool esm);
-  absl::StatusOr<std::filesystem::path> ResolvePackage(
-      const std::filesystem::path& package_dir, const std::string& subpath,
-      bool esm, std::string_view specifier);
-  std::optional<std::filesystem::path> ResolveFileOrDirectory(
-      const std::filesystem::path& path, int depth = 0);
-  absl::StatusOr<v8::Local<v8::Value>> ReadJson(
-      const std::filesystem::path& file);
-  Format FormatOf(const std::filesystem::path& file);
-  // Whether `path`, symlinks resolved, is the root or below it.
-  bool InsideRoot(const std::filesystem::path& path) const;
-  // The same by the path's text alone, without touching the file system.
-  bool LexicallyInsideRoot(const std::filesystem::path& path) const;
-  // Whether `path` is a file (a directory) inside the root. Nothing outside
-  // the root is looked at, and a symlink out of it counts as missing, so a
-  // plugin cannot learn what exists outside.
-  bool FileInRoot(const std::filesystem::path& path) const;
-  bool DirectoryInRoot(const std::filesystem::path& path) const;
-
-  absl::StatusOr<Record*> GetRecord(const std::filesystem::path& file);
-  absl::StatusOr<Record*> DuetRecord();
-  absl::Status CompileEsm(Record* record, v8::Local<v8::String> source);
-  // Loader steps follow V8's convention: Nothing / an empty MaybeLocal
-  // means a JavaScript exception is pending. A host-level failure on the way
-  // (a file that cannot be read, a bad import) is thrown as an exception
-  // carrying its status (Fail), which StatusFromTryCatch gives back as is.
-  v8::Maybe<bool> RunCommonJs(Record* record);
-  v8::Maybe<bool> Link(Record* record);
-  v8::Maybe<bool> InstantiateAndEvaluate(Record* record);
-  v8::MaybeLocal<v8::Module> ModuleFor(Record* record);
-  // require() semantics: the value a require of `record` returns.
-  v8::MaybeLocal<v8::Value> RequireRecord(Record* record);
-  // Throws `status` (ThrowStatus) and returns Nothing.
-  v8::Maybe<bool> Fail(const absl::Status& status);
-  void Register(Record* record, v8::Local<v8::Module> module);
-  Record* RecordForModule(v8::Local<v8::Module> module);
-
-  static v8::MaybeLocal<v8::Module> ResolveModuleCallback(
-      v8::Local<v8::Context> context, v8::Local<v8::String> specifier,
-      v8::Local<v8::FixedArray> import_assertions,
-      v8::Local<v8::Module> referrer);
-  static v8::MaybeLocal<v8::Value> SyntheticEvaluationSteps(
-      v8::Local<v8::Context> context, v8::Local<v8::Module> module);
-  static v8::MaybeLocal<v8::Promise> ImportDynamically(
-      v8::Local<v8::Context> context, v8::Local<v8::Data> host_defined_options,
-      v8::Local<v8::Value> resource_name, v8::Local<v8::String> specifier,
-      v8::Local<v8::FixedArray> import_assertions);
-  static void InitializeImportMeta(v8::Local<v8::Context> context,
-                                   v8::Local<v8::Module> module,
-                                   v8::Local<v8::Object> meta);
-  static void RequireCallback(const v8::FunctionCallbackInfo<v8::Value>& info);
-  static void RequireResolveCallback(
-      const v8::FunctionCallbackInfo<v8::Value>& info);
-  v8::Local<v8::Function> MakeRequire(const std::filesystem::path& file);
-
-  // Native callbacks for the bootstrap (engine.cc).
-  static void ModuleFunctionCallback(
-      const v8::FunctionCallbackInfo<v8::Value>& info);
-  static void HostFunctionCallback(
-      const v8::FunctionCallbackInfo<v8::Value>& info);
-  static void CallCallback(const v8::FunctionCallbackInfo<v8::Value>& info);
-  static void MakeModuleFunction(
-      const v8::FunctionCallbackInfo<v8::Value>& info);
-  static void MakeHostFunction(const v8::FunctionCallbackInfo<v8::Value>& info);
-  static void ModuleNamesCallback(
-      const v8::FunctionCallbackInfo<v8::Value>& info);
-  static void ModuleFunctionsCallback(
-      const v8::FunctionCallbackInfo<v8::Value>& info);
-  static void HostFunctionNamesCallback(
-      const v8::FunctionCallbackInfo<v8::Value>& info);
-  static void LogCallback(const v8::FunctionCallbackInfo<v8::Value>& info);
-  static void PromiseStateCallback(
-      const v8::FunctionCallbackInfo<v8::Value>& info);
-
-  // Converts JS arguments, calls `fn` with the isolate unlocked, converts
-  // the result (or throws).
-  void CallOut(
-      const v8::FunctionCallbackInfo<v8::Value>& info, int first_arg,
-      const std::function<absl::StatusOr<Value>(absl::Span<const Value>)>& fn);
   std::vector<StackFrame> FramesOf(v8::Local<v8::Value> exception,
                                    v8::Local<v8::Message> message);
 
-  // What a function bound to duet.modules.M.F / duet.host.F calls; the
-  // proxies cache those functions, so this grows with distinct names only.
-  struct BoundName {
-    std::string module;  // empty for host functions
-    std::string function;
-  };
-
   HostServices& services_;
   std::string log_source_;
-  std::filesystem::path root_;
-  // A single-file plugin: root_ is the file, which imports nothing but duet.
-  bool root_is_file_ = false;
-  // UseSourceFor: the record key of the file given as text, and the text.
-  std::string in_memory_key_;
-  std::string in_memory_source_;
   v8::Isolate* isolate_ = nullptr;
   v8::Global<v8::Context> context_;
   v8::Global<v8::Private> status_key_;
@@ -355,12 +253,8 @@ class Engine {
   v8::Global<v8::Function> inspect_;
   v8::Global<v8::Function> module_proxy_;
 
-  std::map<std::string, std::unique_ptr<Record>> records_;  // by path
-  std::unordered_multimap<int, Record*> by_hash_;  // module identity hash
-  // (referrer path, specifier) -> resolved module, filled by Link().
-  std::map<std::pair<std::string, std::string>, v8::Global<v8::Module>> links_;
-  std::map<std::string, std::optional<std::string>> package_types_;  // by dir
   std::deque<BoundName> bound_names_;
+  std::unique_ptr<ModuleLoader> loader_;
   std::vector<Export> exports_;
 
   int64_t memory_mb_ = 0;

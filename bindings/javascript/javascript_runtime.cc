@@ -217,7 +217,8 @@ class JsImplementation : public Implementation {
         std::unique_ptr<Engine> engine,
         Engine::Create(services_, spec_.module, spec_.root, /*repl=*/false,
                        spec_.memory_mb, spec_.value_budget_bytes, registry_));
-    if (!spec_.source.empty()) engine->UseSourceFor(spec_.entry, spec_.source);
+    if (!spec_.source.empty())
+      engine->loader().UseSourceFor(spec_.entry, spec_.source);
     {
       // The top-level code runs under the load time limit, at the first
       // load and at every renewal alike (an infinite limit adds up to
@@ -351,7 +352,8 @@ class JsImplementation : public Implementation {
   absl::Status LoadEntry(Engine& engine, v8::Local<v8::Context> context,
                          FunctionMap* functions) {
     v8::Isolate* isolate = engine.isolate();
-    DUET_ASSIGN_OR_RETURN(Engine::Loaded loaded, engine.LoadEntry(spec_.entry));
+    DUET_ASSIGN_OR_RETURN(js::ModuleLoader::Loaded loaded,
+                          engine.loader().LoadEntry(spec_.entry));
     v8::TryCatch try_catch(isolate);
     auto add = [&](const std::string& name, v8::Local<v8::Value> value,
                    v8::Local<v8::Value> receiver) {

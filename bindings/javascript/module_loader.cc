@@ -1,6 +1,6 @@
-// The module loader: resolution (relative files, the plugin's node_modules
-// with package.json "exports"/"main"), format detection, ES module linking,
-// CommonJS require, and the "duet" module.
+// ModuleLoader (module_loader.h): resolution (relative files, the plugin's
+// node_modules with package.json "exports"/"main"), format detection, ES module
+// linking, CommonJS require, and the "duet" module.
 //
 // Rules (see also the report in javascript_runtime.h):
 //  * .mjs is ESM, .cjs CommonJS, .json JSON. A .js file follows the nearest
@@ -16,6 +16,8 @@
 //    default = module.exports, plus its identifier-named own enumerable
 //    properties as named exports. It runs when the importing graph is linked
 //    (before any ES module body of that graph), not in graph order.
+#include "javascript/module_loader.h"
+
 #include <fstream>
 #include <sstream>
 
@@ -249,7 +251,7 @@ std::optional<std::string> ResolveExports(v8::Local<v8::Context> context,
 
 // ---- resolution ----
 
-bool Engine::LexicallyInsideRoot(const fs::path& path) const {
+bool ModuleLoader::LexicallyInsideRoot(const fs::path& path) const {
   if (root_.empty()) return false;
   fs::path normal = path.lexically_normal();
   auto p = normal.begin();
@@ -260,19 +262,20 @@ bool Engine::LexicallyInsideRoot(const fs::path& path) const {
   return true;
 }
 
-bool Engine::InsideRoot(const fs::path& path) const {
+bool ModuleLoader::InsideRoot(const fs::path& path) const {
   return LexicallyInsideRoot(Canonical(path));
 }
 
-bool Engine::FileInRoot(const fs::path& path) const {
+bool ModuleLoader::FileInRoot(const fs::path& path) const {
   return LexicallyInsideRoot(path) && IsFile(path) && InsideRoot(path);
 }
 
-bool Engine::DirectoryInRoot(const fs::path& path) const {
+bool ModuleLoader::DirectoryInRoot(const fs::path& path) const {
   return LexicallyInsideRoot(path) && IsDirectory(path) && InsideRoot(path);
 }
 
-absl::StatusOr<v8::Local<v8::Value>> Engine::ReadJson(const fs::path& file) {
+absl::StatusOr<v8::Local<v8::Value>> ModuleLoader::ReadJson(
+    const fs::path& file) {
   DUET_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
   v8::TryCatch try_catch(isolate_);
   v8::Local<v8::String> source;
@@ -287,8 +290,8 @@ absl::StatusOr<v8::Local<v8::Value>> Engine::ReadJson(const fs::path& file) {
   return value;
 }
 
-std::optional<fs::path> Engine::ResolveFileOrDirectory(const fs::path& path,
-                                                       int depth) {
+std::optional<fs::path> ModuleLoader::ResolveFileOrDirectory(
+    const fs::path& path, int depth) {
   if (FileInRoot(path)) return path;
   for (const char* extension : {".js", ".mjs", ".cjs", ".json"}) {
     fs::path candidate = path;
@@ -316,10 +319,9 @@ std::optional<fs::path> Engine::ResolveFileOrDirectory(const fs::path& path,
   return std::nullopt;
 }
 
-absl::StatusOr<fs::path> Engine::ResolvePackage(const fs::path& package_dir,
-                                                const std::string& subpath,
-                                                bool esm,
-                                                std::string_view specifier) {
+absl::StatusOr<fs::path> ModuleLoader::ResolvePackage(
+    const fs::path& package_dir, const std::string& subpath, bool esm,
+    std::string_view specifier) {
   fs::path package_json = package_dir / "package.json";
   if (FileInRoot(package_json)) {
     DUET_ASSIGN_OR_RETURN(v8::Local<v8::Value> json, ReadJson(package_json));
@@ -355,9 +357,8 @@ absl::StatusOr<fs::path> Engine::ResolvePackage(const fs::path& package_dir,
   return *found;
 }
 
-absl::StatusOr<Engine::Resolved> Engine::Resolve(std::string_view specifier,
-                                                 const fs::path& from_file,
-                                                 bool esm) {
+absl::StatusOr<ModuleLoader::Resolved> ModuleLoader::Resolve(
+    std::string_view specifier, const fs::path& from_file, bool esm) {
   if (specifier == "duet") return Resolved{true, {}};
   if (StartsWith(specifier, "node:")) {
     return absl::NotFoundError(BuiltinError(specifier));
@@ -422,7 +423,7 @@ absl::StatusOr<Engine::Resolved> Engine::Resolve(std::string_view specifier,
                                 " inside the plugin directory)"));
 }
 
-Engine::Format Engine::FormatOf(const fs::path& file) {
+ModuleLoader::Format ModuleLoader::FormatOf(const fs::path& file) {
   std::string extension = file.extension().string();
   if (extension == ".mjs") return Format::kEsm;
   if (extension == ".cjs") return Format::kCommonJs;
@@ -454,12 +455,13 @@ Engine::Format Engine::FormatOf(const fs::path& file) {
 
 // ---- records ----
 
-void Engine::Register(Record* record, v8::Local<v8::Module> module) {
+void ModuleLoader::Register(Record* record, v8::Local<v8::Module> module) {
   record->module.Reset(isolate_, module);
   by_hash_.emplace(module->GetIdentityHash(), record);
 }
 
-Engine::Record* Engine::RecordForModule(v8::Local<v8::Module> module) {
+ModuleLoader::Record* ModuleLoader::RecordForModule(
+    v8::Local<v8::Module> module) {
   auto range = by_hash_.equal_range(module->GetIdentityHash());
   for (auto it = range.first; it != range.second; ++it) {
     if (it->second->module.Get(isolate_) == module) return it->second;
@@ -467,7 +469,8 @@ Engine::Record* Engine::RecordForModule(v8::Local<v8::Module> module) {
   return nullptr;
 }
 
-absl::Status Engine::CompileEsm(Record* record, v8::Local<v8::String> source) {
+absl::Status ModuleLoader::CompileEsm(Record* record,
+                                      v8::Local<v8::String> source) {
   v8::TryCatch try_catch(isolate_);
   v8::ScriptOrigin origin(isolate_, Str(isolate_, record->key), 0, 0, false, -1,
                           v8::Local<v8::Value>(), false, false,
@@ -476,14 +479,15 @@ absl::Status Engine::CompileEsm(Record* record, v8::Local<v8::String> source) {
   v8::Local<v8::Module> module;
   if (!v8::ScriptCompiler::CompileModule(isolate_, &compiler_source)
            .ToLocal(&module)) {
-    return SyntaxErrorStatus(try_catch);
+    return engine_.SyntaxErrorStatus(try_catch);
   }
   record->format = Format::kEsm;
   record->module.Reset(isolate_, module);
   return absl::OkStatus();
 }
 
-absl::StatusOr<Engine::Record*> Engine::GetRecord(const fs::path& file) {
+absl::StatusOr<ModuleLoader::Record*> ModuleLoader::GetRecord(
+    const fs::path& file) {
   std::string key = file.string();
   if (auto it = records_.find(key); it != records_.end()) {
     return it->second.get();
@@ -539,7 +543,7 @@ absl::StatusOr<Engine::Record*> Engine::GetRecord(const fs::path& file) {
         esm_only = IsEsmOnlySyntaxError(
             Utf8Lossy(isolate_, try_catch.Message()->Get()));
       }
-      if (!esm_only) return SyntaxErrorStatus(try_catch);
+      if (!esm_only) return engine_.SyntaxErrorStatus(try_catch);
       try_catch.Reset();
       DUET_RETURN_IF_ERROR(CompileEsm(record.get(), source));
     }
@@ -550,29 +554,29 @@ absl::StatusOr<Engine::Record*> Engine::GetRecord(const fs::path& file) {
   return raw;
 }
 
-absl::StatusOr<Engine::Record*> Engine::DuetRecord() {
+absl::StatusOr<ModuleLoader::Record*> ModuleLoader::DuetRecord() {
   if (auto it = records_.find("duet"); it != records_.end()) {
     return it->second.get();
   }
   auto record = std::make_unique<Record>();
   record->format = Format::kDuet;
   record->key = "duet";
-  record->value.Reset(isolate_, duet_.Get(isolate_));
+  record->value.Reset(isolate_, engine_.duet_api());
   record->synthetic_names = {"default", "modules", "call", "host", "log"};
   std::vector<v8::Local<v8::String>> names;
   for (const std::string& name : record->synthetic_names) {
     names.push_back(Str(isolate_, name));
   }
-  v8::Local<v8::Module> module =
-      v8::Module::CreateSyntheticModule(isolate_, Str(isolate_, "duet"), names,
-                                        &Engine::SyntheticEvaluationSteps);
+  v8::Local<v8::Module> module = v8::Module::CreateSyntheticModule(
+      isolate_, Str(isolate_, "duet"), names,
+      &ModuleLoader::SyntheticEvaluationSteps);
   Record* raw = record.get();
   records_["duet"] = std::move(record);
   Register(raw, module);
   return raw;
 }
 
-v8::Maybe<bool> Engine::RunCommonJs(Record* record) {
+v8::Maybe<bool> ModuleLoader::RunCommonJs(Record* record) {
   if (record->started) return v8::Just(true);
   record->started = true;
   v8::Local<v8::Context> context = this->context();
@@ -605,7 +609,7 @@ v8::Maybe<bool> Engine::RunCommonJs(Record* record) {
   return v8::Just(true);
 }
 
-v8::MaybeLocal<v8::Module> Engine::ModuleFor(Record* record) {
+v8::MaybeLocal<v8::Module> ModuleLoader::ModuleFor(Record* record) {
   if (!record->module.IsEmpty()) return record->module.Get(isolate_);
   v8::Local<v8::Context> context = this->context();
   std::vector<std::string> names = {"default"};
@@ -624,16 +628,16 @@ v8::MaybeLocal<v8::Module> Engine::ModuleFor(Record* record) {
   }
   v8::Local<v8::Module> module = v8::Module::CreateSyntheticModule(
       isolate_, Str(isolate_, record->key), export_names,
-      &Engine::SyntheticEvaluationSteps);
+      &ModuleLoader::SyntheticEvaluationSteps);
   Register(record, module);
   return module;
 }
 
-v8::MaybeLocal<v8::Value> Engine::SyntheticEvaluationSteps(
+v8::MaybeLocal<v8::Value> ModuleLoader::SyntheticEvaluationSteps(
     v8::Local<v8::Context> context, v8::Local<v8::Module> module) {
   v8::Isolate* isolate = context->GetIsolate();
-  Engine* engine = From(isolate);
-  Record* record = engine->RecordForModule(module);
+  ModuleLoader* loader = &From(isolate);
+  Record* record = loader->RecordForModule(module);
   if (record == nullptr) {
     isolate->ThrowException(
         v8::Exception::Error(Str(isolate, "duet: unknown synthetic module")));
@@ -663,7 +667,7 @@ v8::MaybeLocal<v8::Value> Engine::SyntheticEvaluationSteps(
 
 // ---- ES modules ----
 
-v8::Maybe<bool> Engine::Link(Record* record) {
+v8::Maybe<bool> ModuleLoader::Link(Record* record) {
   if (record->linked) return v8::Just(true);
   record->linked = true;
   v8::Local<v8::Context> context = this->context();
@@ -695,28 +699,28 @@ v8::Maybe<bool> Engine::Link(Record* record) {
   return v8::Just(true);
 }
 
-v8::Maybe<bool> Engine::Fail(const absl::Status& status) {
-  ThrowStatus(status);
+v8::Maybe<bool> ModuleLoader::Fail(const absl::Status& status) {
+  engine_.ThrowStatus(status);
   return v8::Nothing<bool>();
 }
 
-v8::MaybeLocal<v8::Module> Engine::ResolveModuleCallback(
+v8::MaybeLocal<v8::Module> ModuleLoader::ResolveModuleCallback(
     v8::Local<v8::Context> context, v8::Local<v8::String> specifier,
     v8::Local<v8::FixedArray> import_assertions,
     v8::Local<v8::Module> referrer) {
   v8::Isolate* isolate = context->GetIsolate();
-  Engine* engine = From(isolate);
+  ModuleLoader* loader = &From(isolate);
   std::string name = Utf8Lossy(isolate, specifier);
-  if (Record* record = engine->RecordForModule(referrer)) {
-    auto it = engine->links_.find({record->key, name});
-    if (it != engine->links_.end()) return it->second.Get(isolate);
+  if (Record* record = loader->RecordForModule(referrer)) {
+    auto it = loader->links_.find({record->key, name});
+    if (it != loader->links_.end()) return it->second.Get(isolate);
   }
   isolate->ThrowException(v8::Exception::Error(
       Str(isolate, absl::StrCat("duet: module '", name, "' was not linked"))));
   return {};
 }
 
-v8::Maybe<bool> Engine::InstantiateAndEvaluate(Record* record) {
+v8::Maybe<bool> ModuleLoader::InstantiateAndEvaluate(Record* record) {
   v8::Local<v8::Context> context = this->context();
   v8::Local<v8::Module> module;
   if (!ModuleFor(record).ToLocal(&module)) return v8::Nothing<bool>();
@@ -727,9 +731,10 @@ v8::Maybe<bool> Engine::InstantiateAndEvaluate(Record* record) {
     absl::Status failed;
     {
       v8::TryCatch try_catch(isolate_);
-      if (module->InstantiateModule(context, &Engine::ResolveModuleCallback)
+      if (module
+              ->InstantiateModule(context, &ModuleLoader::ResolveModuleCallback)
               .IsNothing()) {
-        failed = SyntaxErrorStatus(try_catch);
+        failed = engine_.SyntaxErrorStatus(try_catch);
       }
     }
     if (!failed.ok()) return Fail(failed);
@@ -740,20 +745,20 @@ v8::Maybe<bool> Engine::InstantiateAndEvaluate(Record* record) {
       if (!module->Evaluate(context).ToLocal(&result)) {
         return v8::Nothing<bool>();
       }
-      absl::Status settled =
-          Settle(&result, absl::StrCat("the top-level code of ", record->key));
+      absl::Status settled = engine_.Settle(
+          &result, absl::StrCat("the top-level code of ", record->key));
       if (!settled.ok()) return Fail(settled);
       return v8::Just(true);
     }
     case v8::Module::kErrored:
-      return Fail(StatusFromException(module->GetException(),
-                                      v8::Local<v8::Message>()));
+      return Fail(engine_.StatusFromException(module->GetException(),
+                                              v8::Local<v8::Message>()));
     default:  // evaluating (a cycle) or evaluated
       return v8::Just(true);
   }
 }
 
-v8::MaybeLocal<v8::Value> Engine::RequireRecord(Record* record) {
+v8::MaybeLocal<v8::Value> ModuleLoader::RequireRecord(Record* record) {
   switch (record->format) {
     case Format::kCommonJs:
       if (RunCommonJs(record).IsNothing()) return {};
@@ -768,7 +773,8 @@ v8::MaybeLocal<v8::Value> Engine::RequireRecord(Record* record) {
   }
 }
 
-absl::StatusOr<Engine::Loaded> Engine::LoadEntry(const fs::path& entry) {
+absl::StatusOr<ModuleLoader::Loaded> ModuleLoader::LoadEntry(
+    const fs::path& entry) {
   fs::path file = Canonical(entry);
   if (file.string() != in_memory_key_ && !IsFile(file)) {
     return absl::NotFoundError(absl::StrCat("no such file: ", entry.string()));
@@ -778,13 +784,14 @@ absl::StatusOr<Engine::Loaded> Engine::LoadEntry(const fs::path& entry) {
   if (!record.ok()) return record.status();
   Loaded loaded;
   if ((*record)->format == Format::kCommonJs) {
-    if (RunCommonJs(*record).IsNothing()) return StatusFromTryCatch(try_catch);
-    DUET_RETURN_IF_ERROR(RunMicrotasks());
+    if (RunCommonJs(*record).IsNothing())
+      return engine_.StatusFromTryCatch(try_catch);
+    DUET_RETURN_IF_ERROR(engine_.RunMicrotasks());
     loaded.exports =
         GetProperty(context(), (*record)->cjs_module.Get(isolate_), "exports");
   } else if ((*record)->format == Format::kEsm) {
     if (InstantiateAndEvaluate(*record).IsNothing()) {
-      return StatusFromTryCatch(try_catch);
+      return engine_.StatusFromTryCatch(try_catch);
     }
     loaded.esm = true;
     loaded.exports = (*record)->module.Get(isolate_)->GetModuleNamespace();
@@ -792,11 +799,40 @@ absl::StatusOr<Engine::Loaded> Engine::LoadEntry(const fs::path& entry) {
     return absl::InvalidArgumentError(
         absl::StrCat(file.string(), ": not a JavaScript file"));
   }
-  if (try_catch.HasCaught()) return StatusFromTryCatch(try_catch);
+  if (try_catch.HasCaught()) return engine_.StatusFromTryCatch(try_catch);
   return loaded;
 }
 
-void Engine::UseSourceFor(const fs::path& file, std::string source) {
+ModuleLoader::ModuleLoader(Engine& engine, const fs::path& root)
+    : engine_(engine), isolate_(engine.isolate()) {
+  std::error_code error;
+  if (!root.empty()) root_ = fs::weakly_canonical(root, error);
+  if (error) root_ = root.lexically_normal();
+  root_is_file_ = !root_.empty() && fs::is_regular_file(root_, error);
+}
+
+ModuleLoader::~ModuleLoader() {
+  links_.clear();
+  by_hash_.clear();
+  records_.clear();
+}
+
+void ModuleLoader::Install(v8::Isolate* isolate) {
+  isolate->SetHostImportModuleDynamicallyCallback(
+      &ModuleLoader::ImportDynamically);
+  isolate->SetHostInitializeImportMetaObjectCallback(
+      &ModuleLoader::InitializeImportMeta);
+}
+
+ModuleLoader& ModuleLoader::From(v8::Isolate* isolate) {
+  return Engine::From(isolate)->loader();
+}
+
+v8::Local<v8::Context> ModuleLoader::context() const {
+  return engine_.context();
+}
+
+void ModuleLoader::UseSourceFor(const fs::path& file, std::string source) {
   root_ = Canonical(file);
   root_is_file_ = true;
   in_memory_key_ = root_.string();
@@ -805,18 +841,18 @@ void Engine::UseSourceFor(const fs::path& file, std::string source) {
 
 // ---- require() and import() ----
 
-v8::Local<v8::Function> Engine::MakeRequire(const fs::path& file) {
+v8::Local<v8::Function> ModuleLoader::MakeRequire(const fs::path& file) {
   v8::EscapableHandleScope scope(isolate_);
   v8::Local<v8::Context> context = this->context();
   v8::Local<v8::String> data = Str(isolate_, file.string());
   v8::Local<v8::Function> require;
   v8::Local<v8::Function> resolve;
-  if (!v8::Function::New(context, &Engine::RequireCallback, data)
+  if (!v8::Function::New(context, &ModuleLoader::RequireCallback, data)
            .ToLocal(&require)) {
     return {};
   }
   require->SetName(Str(isolate_, "require"));
-  if (v8::Function::New(context, &Engine::RequireResolveCallback, data)
+  if (v8::Function::New(context, &ModuleLoader::RequireResolveCallback, data)
           .ToLocal(&resolve)) {
     IgnoreResult(require->Set(context, Str(isolate_, "resolve"), resolve));
   }
@@ -836,9 +872,10 @@ void ThrowModuleNotFound(v8::Isolate* isolate, const absl::Status& status) {
 
 }  // namespace
 
-void Engine::RequireCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
+void ModuleLoader::RequireCallback(
+    const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
-  Engine* engine = From(isolate);
+  ModuleLoader* loader = &From(isolate);
   if (info.Length() < 1 || !info[0]->IsString()) {
     isolate->ThrowException(v8::Exception::TypeError(
         Str(isolate, "require() expects a module name (a string)")));
@@ -846,29 +883,29 @@ void Engine::RequireCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
   }
   fs::path from = Utf8Lossy(isolate, info.Data());
   absl::StatusOr<Resolved> resolved =
-      engine->Resolve(Utf8Lossy(isolate, info[0]), from, false);
+      loader->Resolve(Utf8Lossy(isolate, info[0]), from, false);
   if (!resolved.ok()) {
     ThrowModuleNotFound(isolate, resolved.status());
     return;
   }
   absl::StatusOr<Record*> record =
-      resolved->duet ? engine->DuetRecord() : engine->GetRecord(resolved->path);
+      resolved->duet ? loader->DuetRecord() : loader->GetRecord(resolved->path);
   if (!record.ok()) {
-    engine->ThrowStatus(record.status());
+    loader->engine_.ThrowStatus(record.status());
     return;
   }
   v8::Local<v8::Value> value;
-  if (!engine->RequireRecord(*record).ToLocal(&value)) return;
+  if (!loader->RequireRecord(*record).ToLocal(&value)) return;
   info.GetReturnValue().Set(value);
 }
 
-void Engine::RequireResolveCallback(
+void ModuleLoader::RequireResolveCallback(
     const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
-  Engine* engine = From(isolate);
+  ModuleLoader* loader = &From(isolate);
   fs::path from = Utf8Lossy(isolate, info.Data());
   absl::StatusOr<Resolved> resolved =
-      engine->Resolve(Utf8Lossy(isolate, info[0]), from, false);
+      loader->Resolve(Utf8Lossy(isolate, info[0]), from, false);
   if (!resolved.ok()) {
     ThrowModuleNotFound(isolate, resolved.status());
     return;
@@ -877,12 +914,12 @@ void Engine::RequireResolveCallback(
       Str(isolate, resolved->duet ? "duet" : resolved->path.string()));
 }
 
-v8::MaybeLocal<v8::Promise> Engine::ImportDynamically(
+v8::MaybeLocal<v8::Promise> ModuleLoader::ImportDynamically(
     v8::Local<v8::Context> context, v8::Local<v8::Data> host_defined_options,
     v8::Local<v8::Value> resource_name, v8::Local<v8::String> specifier,
     v8::Local<v8::FixedArray> import_assertions) {
   v8::Isolate* isolate = context->GetIsolate();
-  Engine* engine = From(isolate);
+  ModuleLoader* loader = &From(isolate);
   v8::EscapableHandleScope scope(isolate);
   v8::Local<v8::Promise::Resolver> resolver;
   if (!v8::Promise::Resolver::New(context).ToLocal(&resolver)) return {};
@@ -895,16 +932,16 @@ v8::MaybeLocal<v8::Promise> Engine::ImportDynamically(
   };
   fs::path from = Utf8Lossy(isolate, resource_name);
   absl::StatusOr<Resolved> resolved =
-      engine->Resolve(Utf8Lossy(isolate, specifier), from, true);
+      loader->Resolve(Utf8Lossy(isolate, specifier), from, true);
   if (!resolved.ok()) {
     ThrowModuleNotFound(isolate, resolved.status());
     reject();
   } else {
     absl::StatusOr<Record*> record = resolved->duet
-                                         ? engine->DuetRecord()
-                                         : engine->GetRecord(resolved->path);
-    if (!record.ok()) engine->ThrowStatus(record.status());
-    if (!record.ok() || engine->InstantiateAndEvaluate(*record).IsNothing()) {
+                                         ? loader->DuetRecord()
+                                         : loader->GetRecord(resolved->path);
+    if (!record.ok()) loader->engine_.ThrowStatus(record.status());
+    if (!record.ok() || loader->InstantiateAndEvaluate(*record).IsNothing()) {
       reject();
     } else {
       IgnoreResult(resolver->Resolve(
@@ -914,11 +951,11 @@ v8::MaybeLocal<v8::Promise> Engine::ImportDynamically(
   return scope.Escape(resolver->GetPromise());
 }
 
-void Engine::InitializeImportMeta(v8::Local<v8::Context> context,
-                                  v8::Local<v8::Module> module,
-                                  v8::Local<v8::Object> meta) {
+void ModuleLoader::InitializeImportMeta(v8::Local<v8::Context> context,
+                                        v8::Local<v8::Module> module,
+                                        v8::Local<v8::Object> meta) {
   v8::Isolate* isolate = context->GetIsolate();
-  Record* record = From(isolate)->RecordForModule(module);
+  Record* record = From(isolate).RecordForModule(module);
   if (record == nullptr || record->path.empty()) return;
   IgnoreResult(meta->Set(context, Str(isolate, "url"),
                          Str(isolate, "file://" + record->key)));

@@ -290,8 +290,8 @@ absl::Status Entry::TakeErrorQuietly(StopReason stop, std::string_view what,
     // The stop exception's traceback is where the entry stopped.
     std::optional<ScriptError> raised =
         GetScriptError(TakePythonError(ErrorContext::kRun));
-    return StopStatus(stop, raised ? std::move(raised->stack)
-                                   : std::vector<StackFrame>());
+    return StopStatus(
+        stop, raised ? std::move(raised->stack) : std::vector<StackFrame>());
   }
   if (PyErr_ExceptionMatches(PyExc_MemoryError)) {
     return TakePythonErrorAs(
@@ -308,8 +308,8 @@ absl::Status StopStatus(StopReason reason, std::vector<StackFrame> stack) {
   engine::StopDetails details;
   details.language = Language::kPython;
   details.engine_name = "Python";
-  details.type =
-      reason == StopReason::kDeadline ? "DeadlineExceeded" : "KeyboardInterrupt";
+  details.type = reason == StopReason::kDeadline ? "DeadlineExceeded"
+                                                 : "KeyboardInterrupt";
   details.stack = std::move(stack);
   return engine::StopStatus(reason, std::move(details));
 }

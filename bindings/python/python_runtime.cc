@@ -325,9 +325,8 @@ class PythonRuntime : public Runtime {
     Entry running(services_, spec.module, running_,
                   absl::Now() + spec.load_timeout, spec.value_budget_bytes);
     Globals& globals = GetGlobals();
-    py::object source = in_memory
-                            ? Text(spec.source)
-                            : py::reinterpret_borrow<py::object>(Py_None);
+    py::object source = in_memory ? Text(spec.source)
+                                  : py::reinterpret_borrow<py::object>(Py_None);
     py::object module =
         CallPython(globals.load, Text(package), PathToPython(root),
                    PathToPython(entry), Text(submodule), source);

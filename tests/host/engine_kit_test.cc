@@ -104,8 +104,8 @@ TEST(StatusCarrierTest, RoundTripsCodeMessageAndPayloads) {
 }
 
 TEST(StatusCarrierTest, RoundTripsAScriptError) {
-  absl::Status status = StopStatus(StopReason::kDeadline,
-                                   JavaScript({Frame("spin", 3)}));
+  absl::Status status =
+      StopStatus(StopReason::kDeadline, JavaScript({Frame("spin", 3)}));
   std::optional<absl::Status> decoded = DecodeStatus(EncodeStatus(status));
   ASSERT_TRUE(decoded.has_value());
   EXPECT_EQ(*decoded, status);

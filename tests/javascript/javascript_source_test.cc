@@ -17,11 +17,11 @@
 namespace duet {
 namespace {
 
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using testing::IsOkAndHolds;
 using testing::RecordingServices;
 using testing::StatusIs;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 
 constexpr char kGreeter[] = R"JS(
 export function greet(name) { return `Hello, ${name}!`; }
@@ -97,19 +97,20 @@ TEST_F(JsSourceTest, ADeadlineStopCarriesTheStackWhereItStopped) {
 }
 
 TEST_F(JsSourceTest, ASyntaxErrorNamesTheEntryAndLine) {
-  EXPECT_THAT(Load("export function broken( {\n}\n"),
+  EXPECT_THAT(Load("export const broken = ;\n"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr(kEntry.string() + ":1")));
 }
 
 TEST_F(JsSourceTest, ImportsNothingButDuet) {
-  EXPECT_THAT(Load("import { x } from './neighbour.mjs';\n"
-                   "export function f() { return x; }\n"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("neighbour.mjs")));
+  EXPECT_THAT(
+      Load("import { x } from './neighbour.mjs';\n"
+           "export function f() { return x; }\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("neighbour.mjs")));
   ASSERT_OK_AND_ASSIGN(
-      auto plugin, Load("import duet from 'duet';\n"
-                        "export function kind() { return typeof duet.call; }\n"));
+      auto plugin,
+      Load("import duet from 'duet';\n"
+           "export function kind() { return typeof duet.call; }\n"));
   EXPECT_THAT(plugin->Call(0, {}, absl::InfiniteFuture()),
               IsOkAndHolds(Value("function")));
 }

@@ -48,17 +48,16 @@ absl::Status StopStatus(StopReason reason, StopDetails details) {
             " MB (its isolate is discarded; the module is loaded afresh, "
             "losing its state, on the next call)");
       } else {
-        message = absl::StrCat(language, " module '",
-                               internal::ToAbsl(details.module),
-                               "' ran out of ", language,
-                               " heap (its isolate is discarded)");
+        message = absl::StrCat(
+            language, " module '", internal::ToAbsl(details.module),
+            "' ran out of ", language, " heap (its isolate is discarded)");
       }
       break;
   }
   ScriptError error;
   error.language = details.language;
-  error.type = std::string(details.type.empty() ? DefaultType(reason)
-                                                : details.type);
+  error.type =
+      std::string(details.type.empty() ? DefaultType(reason) : details.type);
   error.message = message;
   error.stack = std::move(details.stack);
   absl::Status made = MakeScriptError(std::move(error), code);
