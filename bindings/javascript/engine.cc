@@ -236,10 +236,6 @@ Engine::~Engine() {
 
 // ---- stopping ----
 
-namespace {
-thread_local Engine::Frame* current_frame = nullptr;
-}  // namespace
-
 void EngineRegistry::Add(Engine* engine) {
   absl::MutexLock lock(&mutex_);
   engines_.push_back(engine);
@@ -257,10 +253,8 @@ void EngineRegistry::InterruptAll() {
 }
 
 Engine::Frame* Engine::CurrentFrame() const {
-  for (Frame* frame = current_frame; frame != nullptr; frame = frame->outer) {
-    if (frame->engine == this) return frame;
-  }
-  return nullptr;
+  return engine::ThreadFrames<Frame>::Find(
+      [this](const Frame* frame) { return frame->engine == this; });
 }
 
 void Engine::Terminate(Frame* frame) {
@@ -270,7 +264,7 @@ void Engine::Terminate(Frame* frame) {
 
 void Engine::Stop(Frame* frame, StopReason reason) {
   SpinLockHolder lock(&stop_mutex_);
-  if (frame->stop == StopReason::kNone) frame->stop = reason;
+  engine::RecordStop(frame->stop, reason);
   // Only the frame holding the lock is running JavaScript; a waiting frame
   // is terminated when it takes the lock back (HostCallScope).
   if (frame->in_js && !frame->terminated) RequestStop(frame);
@@ -278,10 +272,10 @@ void Engine::Stop(Frame* frame, StopReason reason) {
 
 void Engine::Interrupt() {
   SpinLockHolder lock(&stop_mutex_);
-  for (Frame* frame = frames_; frame != nullptr; frame = frame->next) {
-    if (frame->stop == StopReason::kNone) frame->stop = StopReason::kInterrupt;
+  frames_.ForEach([this](Frame* frame) {
+    engine::RecordStop(frame->stop, StopReason::kInterrupt);
     if (frame->in_js && !frame->terminated) RequestStop(frame);
-  }
+  });
 }
 
 void Engine::RequestStop(Frame* frame) {
@@ -350,10 +344,10 @@ void Engine::MarkExhausted() {
   exhausted_.store(true, std::memory_order_release);
   {
     SpinLockHolder lock(&stop_mutex_);
-    for (Frame* frame = frames_; frame != nullptr; frame = frame->next) {
-      if (frame->stop == StopReason::kNone) frame->stop = StopReason::kMemory;
+    frames_.ForEach([this](Frame* frame) {
+      engine::RecordStop(frame->stop, StopReason::kMemory);
       if (frame->in_js && !frame->terminated) Terminate(frame);
-    }
+    });
   }
   isolate_->TerminateExecution();  // also outside any frame
 }
@@ -413,12 +407,9 @@ size_t Engine::NearHeapLimit(void* data, size_t current_heap_limit,
 
 void Engine::EnterFrame(Frame* frame) {
   frame->engine = this;
-  frame->outer = current_frame;
-  current_frame = frame;
+  engine::ThreadFrames<Frame>::Push(frame);
   SpinLockHolder lock(&stop_mutex_);
-  frame->next = frames_;
-  if (frames_ != nullptr) frames_->prev = frame;
-  frames_ = frame;
+  frames_.Add(frame);
   if (exhausted()) {
     frame->stop = StopReason::kMemory;
     Terminate(frame);
@@ -428,17 +419,12 @@ void Engine::EnterFrame(Frame* frame) {
 void Engine::LeaveFrame(Frame* frame) {
   {
     SpinLockHolder lock(&stop_mutex_);
-    if (frame->prev != nullptr) {
-      frame->prev->next = frame->next;
-    } else {
-      frames_ = frame->next;
-    }
-    if (frame->next != nullptr) frame->next->prev = frame->prev;
+    frames_.Remove(frame);
     // Only this frame received this termination: clear it so it never
     // reaches a later call (also when it arrived after the code finished).
     if (frame->terminated) isolate_->CancelTerminateExecution();
   }
-  current_frame = frame->outer;
+  engine::ThreadFrames<Frame>::Pop(frame);
 }
 
 v8::Isolate* EngineScope::Prepare(Engine& engine, ThreadRecord** record) {

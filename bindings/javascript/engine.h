@@ -36,6 +36,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "duet/engine/call_out.h"
+#include "duet/engine/frames.h"
 #include "duet/engine/stop.h"
 #include "duet/error.h"
 #include "duet/internal/spin_lock.h"
@@ -105,12 +106,12 @@ class Engine {
   // ---- stopping ----
 
   // One entry into the isolate on one thread (see EngineScope). Frames of
-  // one thread chain through `outer`; an engine lists its live frames.
+  // one thread chain through links.outer (engine::ThreadFrames, any
+  // engine); an engine lists its live frames (engine::FrameList, guarded by
+  // stop_mutex_).
   struct Frame {
     Engine* engine = nullptr;
-    Frame* outer = nullptr;  // the thread's enclosing frame, any engine
-    Frame* prev = nullptr;   // the engine's list (guarded by stop_mutex_)
-    Frame* next = nullptr;
+    engine::FrameLinks<Frame> links;
     StopReason stop = StopReason::kNone;
     bool in_js = true;        // holds the lock (not in a host call)
     bool terminated = false;  // TerminateExecution was requested for it
@@ -270,7 +271,7 @@ class Engine {
   std::shared_ptr<ParkedThreads> parked_;
   std::atomic<bool> exhausted_{false};
   SpinLock stop_mutex_;
-  Frame* frames_ ABSL_GUARDED_BY(stop_mutex_) = nullptr;
+  engine::FrameList<Frame> frames_ ABSL_GUARDED_BY(stop_mutex_);
 };
 
 // The engine lock for a host call (engine/call_out.h): Release marks the

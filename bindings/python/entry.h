@@ -52,6 +52,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "call_context.h"
+#include "duet/engine/frames.h"
 #include "duet/engine/stop.h"
 #include "duet/internal/watchdog.h"
 #include "duet/runtime.h"
@@ -90,7 +91,7 @@ class RunningEntries : public std::enable_shared_from_this<RunningEntries> {
   // still running; returns whether there was one.
   bool RaiseAgain();
 
-  Entry* first_ = nullptr;
+  engine::FrameList<Entry> entries_;
 };
 
 class Entry {
@@ -145,15 +146,17 @@ class Entry {
   void Withdraw();
 
   friend class RunningEntries;
+  friend class engine::FrameList<Entry>;
+  friend class engine::ThreadFrames<Entry>;
 
   // Destroyed bottom-up: finish under the GIL, release it, then disarm,
   // then forward partial output lines.
   CallContext context_;
-  RunningEntries& running_;     // a shared_ptr copy only when armed: cheaper
-  const uint64_t serial_;       // names the entry in stop requests
-  Entry* enclosing_ = nullptr;  // the thread's previous innermost entry
-  Entry* prev_ = nullptr;       // links in running_
-  Entry* next_ = nullptr;
+  RunningEntries& running_;  // a shared_ptr copy only when armed: cheaper
+  const uint64_t serial_;    // names the entry in stop requests
+  // The thread's previous innermost entry (links.outer), and the links in
+  // running_.
+  engine::FrameLinks<Entry> links;
   PyThreadState* thread_state_ = nullptr;
   const absl::Time deadline_;
   const size_t value_budget_bytes_;

@@ -1,11 +1,13 @@
 // The engine kit (host/src/duet/engine): what both engines share for
 // stopping, carrying a status through a script exception and calling out.
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/cord.h"
 #include "absl/synchronization/notification.h"
 #include "duet/engine/call_out.h"
+#include "duet/engine/frames.h"
 #include "duet/engine/status_carrier.h"
 #include "duet/engine/stop.h"
 #include "duet/error.h"
@@ -204,6 +206,65 @@ TEST(ArmDeadlineTest, RunsTheStopOnceTheDeadlinePasses) {
       absl::Now() + absl::Milliseconds(10), [&] { stopped.Notify(); });
   EXPECT_TRUE(ticket.armed());
   EXPECT_TRUE(stopped.WaitForNotificationWithTimeout(absl::Seconds(30)));
+}
+
+struct TestFrame {
+  int id = 0;
+  FrameLinks<TestFrame> links;
+};
+
+std::vector<int> Ids(const FrameList<TestFrame>& list) {
+  std::vector<int> ids;
+  list.ForEach([&](TestFrame* frame) { ids.push_back(frame->id); });
+  return ids;
+}
+
+TEST(FrameListTest, ListsTheRunningFramesNewestFirst) {
+  TestFrame a{1}, b{2}, c{3};
+  FrameList<TestFrame> list;
+  EXPECT_THAT(Ids(list), ElementsAre());
+  list.Add(&a);
+  list.Add(&b);
+  list.Add(&c);
+  EXPECT_THAT(Ids(list), ElementsAre(3, 2, 1));
+  list.Remove(&b);  // from the middle
+  EXPECT_THAT(Ids(list), ElementsAre(3, 1));
+  list.Remove(&c);  // the newest
+  EXPECT_THAT(Ids(list), ElementsAre(1));
+  list.Add(&b);
+  list.Remove(&a);  // the oldest
+  EXPECT_THAT(Ids(list), ElementsAre(2));
+  list.Remove(&b);
+  EXPECT_THAT(Ids(list), ElementsAre());
+}
+
+TEST(ThreadFramesTest, ChainsTheThreadsNestedFrames) {
+  using Frames = ThreadFrames<TestFrame>;
+  ASSERT_EQ(Frames::Innermost(), nullptr);
+  TestFrame outer{1}, inner{2};
+  Frames::Push(&outer);
+  Frames::Push(&inner);
+  EXPECT_EQ(Frames::Innermost(), &inner);
+  EXPECT_EQ(inner.links.outer, &outer);
+  EXPECT_EQ(Frames::Find([](const TestFrame* f) { return f->id == 1; }),
+            &outer);
+  EXPECT_EQ(Frames::Find([](const TestFrame* f) { return f->id == 7; }),
+            nullptr);
+  // Another thread has a chain of its own.
+  TestFrame* seen_elsewhere = &outer;
+  std::thread([&] { seen_elsewhere = Frames::Innermost(); }).join();
+  EXPECT_EQ(seen_elsewhere, nullptr);
+  Frames::Pop(&inner);
+  EXPECT_EQ(Frames::Innermost(), &outer);
+  Frames::Pop(&outer);
+  EXPECT_EQ(Frames::Innermost(), nullptr);
+}
+
+TEST(RecordStopTest, TheFirstReasonWins) {
+  StopReason stop = StopReason::kNone;
+  RecordStop(stop, StopReason::kInterrupt);
+  RecordStop(stop, StopReason::kDeadline);
+  EXPECT_EQ(stop, StopReason::kInterrupt);
 }
 
 }  // namespace

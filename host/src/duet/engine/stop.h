@@ -23,6 +23,13 @@ namespace duet::engine {
 // Why an engine stopped an entry. The first reason recorded wins.
 enum class StopReason { kNone, kDeadline, kInterrupt, kMemory };
 
+// Records `reason` as why an entry stopped, unless one is recorded already:
+// the first reason wins (a deadline that passes during an interrupt does not
+// turn it into a deadline stop).
+inline void RecordStop(StopReason& recorded, StopReason reason) {
+  if (recorded == StopReason::kNone) recorded = reason;
+}
+
 // What a stopped entry's status says about the engine and the plugin.
 struct StopDetails {
   Language language = Language::kPython;
