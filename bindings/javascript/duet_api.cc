@@ -4,6 +4,7 @@
 #include "javascript/duet_api.h"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "duet/host.h"
@@ -20,6 +21,16 @@ std::string ArgString(const v8::FunctionCallbackInfo<v8::Value>& info,
 
 void ModuleFunctionCallback(const v8::FunctionCallbackInfo<v8::Value>& info);
 void HostFunctionCallback(const v8::FunctionCallbackInfo<v8::Value>& info);
+
+// Runs `host_call` with the isolate unlocked (engine::WithoutEngineLock).
+// False when the entry was stopped meanwhile: its termination is pending,
+// so the callback returns without touching JavaScript.
+template <typename HostCall>
+bool WithoutLock(Engine& engine, HostCall&& host_call) {
+  HostCallScope lock(engine, /*release=*/false);
+  return engine::WithoutEngineLock(lock, std::forward<HostCall>(host_call)) ==
+         StopReason::kNone;
+}
 
 void MakeModuleFunction(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
@@ -97,20 +108,19 @@ void ReturnNames(const v8::FunctionCallbackInfo<v8::Value>& info,
 void ModuleNamesCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Engine* engine = Engine::From(info.GetIsolate());
   std::vector<std::string> names;
-  {
-    HostCallScope unlocked(*engine);
-    names = engine->services().ModuleNames();
+  if (WithoutLock(*engine, [&] { names = engine->services().ModuleNames(); })) {
+    ReturnNames(info, names);
   }
-  ReturnNames(info, names);
 }
 
 void ModuleFunctionsCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Engine* engine = Engine::From(info.GetIsolate());
   std::string module = ArgString(info, 0);
   absl::StatusOr<std::vector<std::string>> names;
-  {
-    HostCallScope unlocked(*engine);
-    names = engine->services().ModuleFunctions(module);
+  if (!WithoutLock(*engine, [&] {
+        names = engine->services().ModuleFunctions(module);
+      })) {
+    return;
   }
   if (!names.ok()) {
     engine->ThrowStatus(names.status());
@@ -123,11 +133,10 @@ void HostFunctionNamesCallback(
     const v8::FunctionCallbackInfo<v8::Value>& info) {
   Engine* engine = Engine::From(info.GetIsolate());
   std::vector<std::string> names;
-  {
-    HostCallScope unlocked(*engine);
-    names = engine->services().HostFunctionNames();
+  if (WithoutLock(*engine,
+                  [&] { names = engine->services().HostFunctionNames(); })) {
+    ReturnNames(info, names);
   }
-  ReturnNames(info, names);
 }
 
 void LogCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -135,9 +144,10 @@ void LogCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
   int level = info[0]->IsInt32() ? info[0].As<v8::Int32>()->Value() : 1;
   if (level < 0 || level > 3) level = 1;
   std::string message = ArgString(info, 1);
-  HostCallScope unlocked(*engine);
-  engine->services().Log(static_cast<LogLevel>(level), engine->log_source(),
-                         message);
+  WithoutLock(*engine, [&] {
+    engine->services().Log(static_cast<LogLevel>(level), engine->log_source(),
+                           message);
+  });
 }
 
 void PromiseStateCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {

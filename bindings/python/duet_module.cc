@@ -123,6 +123,18 @@ py::object CallOut(absl::FunctionRef<absl::StatusOr<Value>()> host_call) {
   return ResultToPython(out.result);
 }
 
+// Runs `host_call` with the GIL released (engine::WithoutEngineLock); an
+// entry stopped meanwhile stops here.
+template <typename HostCall>
+void WithoutGil(HostCall&& host_call) {
+  GilRelease gil;
+  if (engine::WithoutEngineLock(gil, std::forward<HostCall>(host_call)) !=
+          StopReason::kNone &&
+      SetErrorIfStopped()) {
+    throw py::error_already_set();
+  }
+}
+
 py::object CallModuleFunction(std::string_view module_name,
                               std::string_view function_name,
                               const py::tuple& args) {
@@ -161,10 +173,7 @@ py::object CallHost(py::handle name, const py::tuple& args) {
 py::list ModuleNames() {
   CallContext& context = RequireContext();
   std::vector<std::string> names;
-  {
-    py::gil_scoped_release release;
-    names = context.services().ModuleNames();
-  }
+  WithoutGil([&] { names = context.services().ModuleNames(); });
   return NamesToPython(names);
 }
 
@@ -172,10 +181,7 @@ py::list ModuleFunctions(py::handle module) {
   CallContext& context = RequireContext();
   std::string module_name = NameArgument(module, "module name");
   absl::StatusOr<std::vector<std::string>> names;
-  {
-    py::gil_scoped_release release;
-    names = context.services().ModuleFunctions(module_name);
-  }
+  WithoutGil([&] { names = context.services().ModuleFunctions(module_name); });
   if (!names.ok()) RaiseStatus(names.status());
   return NamesToPython(*names);
 }
@@ -183,18 +189,16 @@ py::list ModuleFunctions(py::handle module) {
 py::list HostFunctionNames() {
   CallContext& context = RequireContext();
   std::vector<std::string> names;
-  {
-    py::gil_scoped_release release;
-    names = context.services().HostFunctionNames();
-  }
+  WithoutGil([&] { names = context.services().HostFunctionNames(); });
   return NamesToPython(names);
 }
 
 void Log(int level, py::handle message) {
   CallContext& context = RequireContext();
   std::string text = PythonToText(message.ptr());
-  py::gil_scoped_release release;
-  context.services().Log(LevelFromIndex(level), context.source(), text);
+  WithoutGil([&] {
+    context.services().Log(LevelFromIndex(level), context.source(), text);
+  });
 }
 
 // sys.stdout / sys.stderr. Outside any duet entry (a thread the plugin

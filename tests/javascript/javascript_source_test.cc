@@ -5,7 +5,9 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 
+#include "absl/synchronization/notification.h"
 #include "duet/error.h"
 #include "duet/runtime.h"
 #include "gmock/gmock.h"
@@ -23,12 +25,16 @@ using testing::IsOkAndHolds;
 using testing::RecordingServices;
 using testing::StatusIs;
 
-constexpr char kGreeter[] = R"JS(
+constexpr char kGreeter[] = R"JS(import duet from "duet";
 export function greet(name) { return `Hello, ${name}!`; }
 export function fail() {
   throw new RangeError("no greeting today");
 }
 export function spin() {
+  for (;;) {}
+}
+export function startThenSpin() {
+  duet.host.started();
   for (;;) {}
 }
 )JS";
@@ -59,7 +65,8 @@ class JsSourceTest : public ::testing::Test {
 
 TEST_F(JsSourceTest, CallsWhatTheTextDefines) {
   ASSERT_OK_AND_ASSIGN(auto plugin, Load(kGreeter));
-  EXPECT_THAT(plugin->exports(), ElementsAre("fail", "greet", "spin"));
+  EXPECT_THAT(plugin->exports(),
+              ElementsAre("fail", "greet", "spin", "startThenSpin"));
   EXPECT_THAT(plugin->Call(1, {Value("Ann")}, absl::InfiniteFuture()),
               IsOkAndHolds(Value("Hello, Ann!")));
 }
@@ -94,6 +101,34 @@ TEST_F(JsSourceTest, ADeadlineStopCarriesTheStackWhereItStopped) {
   // The isolate is usable afterwards.
   EXPECT_THAT(plugin->Call(1, {Value("again")}, absl::InfiniteFuture()),
               IsOkAndHolds(Value("Hello, again!")));
+}
+
+TEST_F(JsSourceTest, AnInterruptCarriesTheStackWhereItStopped) {
+  absl::Notification started;
+  services_.AddHostFunction("started", [&](absl::Span<const Value>) {
+    started.Notify();
+    return absl::StatusOr<Value>(Value());
+  });
+  ASSERT_OK_AND_ASSIGN(auto plugin, Load(kGreeter));
+  absl::StatusOr<Value> spun;
+  std::thread call([&] {
+    spun = plugin->Call(3, {}, absl::InfiniteFuture());
+    // Failed before it called the host: the assertions below say why.
+    if (!started.HasBeenNotified()) started.Notify();
+  });
+  started.WaitForNotification();
+  // Stopped in the host call or in the loop after it: either way inside
+  // startThenSpin.
+  runtime_->Interrupt();
+  call.join();
+  ASSERT_THAT(spun, StatusIs(absl::StatusCode::kCancelled,
+                             "JavaScript execution interrupted"));
+  std::optional<ScriptError> error = GetScriptError(spun.status());
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->type, "Interrupted");
+  ASSERT_FALSE(error->stack.empty());
+  EXPECT_EQ(error->stack[0].file, kEntry.string());
+  EXPECT_EQ(error->stack[0].function, "startThenSpin");
 }
 
 TEST_F(JsSourceTest, ASyntaxErrorNamesTheEntryAndLine) {

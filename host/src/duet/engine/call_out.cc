@@ -15,7 +15,8 @@ OutboundResult CallOut(EngineLock& lock,
   OutboundResult out;
   lock.Release();
   out.result = host_call();
-  out.stopped = AfterHostCall(lock.Reacquire());
+  // An entry stopped while it waited stops now, whatever the host returned.
+  out.stopped = lock.Reacquire();
   return out;
 }
 

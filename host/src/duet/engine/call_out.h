@@ -68,7 +68,7 @@ template <typename Function>
 StopReason WithoutEngineLock(EngineLock& lock, Function&& host_call) {
   lock.Release();
   std::forward<Function>(host_call)();
-  return AfterHostCall(lock.Reacquire());
+  return lock.Reacquire();
 }
 
 }  // namespace duet::engine

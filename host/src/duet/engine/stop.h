@@ -58,13 +58,6 @@ struct StopDetails {
 // kNone: OK.
 absl::Status StopStatus(StopReason reason, StopDetails details);
 
-// The rule for an entry whose thread was in a host call when it was
-// stopped: the stop wins over whatever the host call returned, once the
-// engine lock is back. Returns the reason to stop with (kNone: carry on).
-inline StopReason AfterHostCall(StopReason stopped_meanwhile) {
-  return stopped_meanwhile;
-}
-
 // Arms the shared watchdog to run `stop` once `deadline` passes; an
 // infinite deadline arms nothing. `stop` runs on the watchdog thread: it
 // must never wait for an engine lock (watchdog.h).
