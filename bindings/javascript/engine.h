@@ -1,17 +1,22 @@
-// One V8 isolate with its context, the in-script `duet` API, a module loader
-// (ES modules + CommonJS) and error conversion. Each Implementation and each
-// REPL session owns one Engine, so a plugin can be stopped alone.
+// One V8 isolate with its context, stopping, the heap cap and error
+// conversion. It owns the isolate's ModuleLoader (module_loader.h: ES
+// modules + CommonJS); the native side of the in-script `duet` API is in
+// duet_api.h. Each Implementation and each REPL session owns one Engine, so
+// a plugin can be stopped alone.
 //
 // Locking: every entry takes an EngineScope (v8::Locker first). Every call
-// from JavaScript out to HostServices runs under a v8::Unlocker, after its
+// from JavaScript out to HostServices runs under a v8::Unlocker
+// (HostCallScope, the engine::EngineLock of engine::CallOut), after its
 // arguments are converted and before its result is.
 //
-// Stopping: each EngineScope is a Frame registered with its engine. A stop
-// request (deadline, Runtime::Interrupt, heap limit) marks frames; the frame
-// that is running JavaScript (holds the lock) is terminated at once, a frame
-// waiting in a host call is terminated when it takes the lock back. A frame
-// cancels the termination it received before it ends, so a stop never leaks
-// into a later call.
+// Stopping: each EngineScope is a Frame registered with its engine
+// (engine::FrameList). A stop request (deadline, Runtime::Interrupt) marks
+// frames; the frame that is running JavaScript (holds the lock) gets a V8
+// interrupt that records where it is and terminates it; a frame waiting in
+// a host call is terminated, its stack recorded, when it takes the lock
+// back. The heap limit terminates at once. A frame cancels the termination
+// it received before it ends, so a stop never leaks into a later call; its
+// status is engine::StopStatus with the recorded stack.
 #ifndef DUET_BINDINGS_JAVASCRIPT_ENGINE_H_
 #define DUET_BINDINGS_JAVASCRIPT_ENGINE_H_
 
@@ -20,13 +25,11 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
