@@ -334,9 +334,10 @@ absl::Status Engine::CurrentFrameStopStatus() {
   {
     SpinLockHolder lock(&stop_mutex_);
     reason = frame->stop;
+    // Every call asks, nearly always of a frame that was not stopped.
+    if (reason == StopReason::kNone) return absl::OkStatus();
     stopped_at = frame->stopped_at;
   }
-  if (reason == StopReason::kNone) return absl::OkStatus();
   return StopStatus(reason, std::move(stopped_at));
 }
 
