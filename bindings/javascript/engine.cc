@@ -11,6 +11,8 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "duet/engine/call_out.h"
+#include "duet/engine/status_carrier.h"
 #include "duet/host.h"
 #include "duet/internal/conversion_guard.h"
 #include "duet/internal/status_macros.h"
@@ -18,6 +20,8 @@
 #include "duet/internal/value_path.h"
 #include "javascript/bootstrap.h"
 #include "javascript/convert.h"
+#include "javascript/duet_api.h"
+#include "javascript/module_loader.h"
 #include "libplatform/libplatform.h"
 
 namespace duet::js {
@@ -28,58 +32,10 @@ using internal::ToAbsl;
 // Frames kept per exception. A trace this long may have been cut short.
 constexpr int kStackFramesCaptured = 32;
 
-constexpr char kPendingExceptionMessage[] =
-    "duet: JavaScript exception pending";
-
 v8::ArrayBuffer::Allocator* DefaultAllocator() {
   static v8::ArrayBuffer::Allocator* allocator =
       v8::ArrayBuffer::Allocator::NewDefaultAllocator();
   return allocator;
-}
-
-// ---- the original absl::Status, hidden inside a JS Error ----
-
-void PutString(std::string* out, std::string_view s) {
-  uint64_t size = s.size();
-  out->append(reinterpret_cast<const char*>(&size), sizeof(size));
-  out->append(s.data(), s.size());
-}
-
-bool GetString(std::string_view* in, std::string* out) {
-  uint64_t size;
-  if (in->size() < sizeof(size)) return false;
-  std::memcpy(&size, in->data(), sizeof(size));
-  in->remove_prefix(sizeof(size));
-  if (in->size() < size) return false;
-  out->assign(in->data(), size);
-  in->remove_prefix(size);
-  return true;
-}
-
-std::string SerializeStatus(const absl::Status& status) {
-  std::string out;
-  PutString(&out, std::to_string(static_cast<int>(status.code())));
-  PutString(&out, internal::ToStd(status.message()));
-  status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
-    PutString(&out, internal::ToStd(url));
-    PutString(&out, std::string(payload));
-  });
-  return out;
-}
-
-std::optional<absl::Status> DeserializeStatus(std::string_view in) {
-  std::string code;
-  std::string message;
-  if (!GetString(&in, &code) || !GetString(&in, &message)) return std::nullopt;
-  absl::Status status(static_cast<absl::StatusCode>(std::atoi(code.c_str())),
-                      message);
-  while (!in.empty()) {
-    std::string url;
-    std::string payload;
-    if (!GetString(&in, &url) || !GetString(&in, &payload)) return std::nullopt;
-    status.SetPayload(url, absl::Cord(payload));
-  }
-  return status;
 }
 
 bool IsInternalScript(std::string_view name) {
@@ -98,15 +54,6 @@ void EnsureV8Initialized() {
     v8::V8::InitializePlatform(platform);
     v8::V8::Initialize();
   });
-}
-
-absl::Status PendingException() {
-  return absl::CancelledError(kPendingExceptionMessage);
-}
-
-bool IsPendingException(const absl::Status& status) {
-  return status.code() == absl::StatusCode::kCancelled &&
-         status.message() == kPendingExceptionMessage;
 }
 
 // ---- lifetime ----
@@ -134,23 +81,15 @@ uint64_t PhysicalMemoryBytes() {
 
 int64_t LiveIsolates() { return live_isolates.load(); }
 
-Engine::Engine(HostServices& services, std::string log_source,
-               std::filesystem::path root)
-    : services_(services), log_source_(std::move(log_source)) {
-  std::error_code error;
-  if (!root.empty()) root_ = std::filesystem::weakly_canonical(root, error);
-  if (error) root_ = root.lexically_normal();
-  root_is_file_ =
-      !root_.empty() && std::filesystem::is_regular_file(root_, error);
-}
+Engine::Engine(HostServices& services, std::string log_source)
+    : services_(services), log_source_(std::move(log_source)) {}
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
     HostServices& services, std::string log_source, std::filesystem::path root,
     bool repl, int64_t memory_mb, size_t value_budget_bytes,
     std::shared_ptr<EngineRegistry> registry) {
   EnsureV8Initialized();
-  std::unique_ptr<Engine> engine(
-      new Engine(services, std::move(log_source), std::move(root)));
+  std::unique_ptr<Engine> engine(new Engine(services, std::move(log_source)));
   engine->memory_mb_ = memory_mb;
   engine->value_budget_bytes_ = value_budget_bytes;
   v8::Isolate::CreateParams params;
@@ -199,6 +138,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
     engine->registry_ = std::move(registry);
     engine->registry_->Add(engine.get());
   }
+  engine->loader_ = std::make_unique<ModuleLoader>(*engine, root);
   DUET_RETURN_IF_ERROR(engine->Init(repl));
   return engine;
 }
@@ -214,9 +154,7 @@ absl::Status Engine::Init(bool repl) {
   isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
   isolate_->SetCaptureStackTraceForUncaughtExceptions(
       true, kStackFramesCaptured, v8::StackTrace::kDetailed);
-  isolate_->SetHostImportModuleDynamicallyCallback(&Engine::ImportDynamically);
-  isolate_->SetHostInitializeImportMetaObjectCallback(
-      &Engine::InitializeImportMeta);
+  ModuleLoader::Install(isolate_);
 
   v8::Local<v8::Context> context = v8::Context::New(isolate_);
   context_.Reset(isolate_, context);
@@ -226,53 +164,7 @@ absl::Status Engine::Init(bool repl) {
                     v8::Private::New(isolate_, Str(isolate_, "duet::status")));
 
   v8::Local<v8::Object> native = v8::Object::New(isolate_);
-  auto add = [&](const char* name, v8::FunctionCallback callback) {
-    v8::Local<v8::Function> function;
-    if (!v8::Function::New(context, callback).ToLocal(&function)) return false;
-    function->SetName(Str(isolate_, name));
-    return native->Set(context, Str(isolate_, name), function).FromMaybe(false);
-  };
-  bool ok =
-      add("moduleFunction", &Engine::MakeModuleFunction) &&
-      add("hostFunction", &Engine::MakeHostFunction) &&
-      add("call", &Engine::CallCallback) &&
-      add("moduleNames", &Engine::ModuleNamesCallback) &&
-      add("moduleFunctions", &Engine::ModuleFunctionsCallback) &&
-      add("hostFunctionNames", &Engine::HostFunctionNamesCallback) &&
-      add("log", &Engine::LogCallback) &&
-      add("promiseState", &Engine::PromiseStateCallback) &&
-      add("isPromise",
-          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-            info.GetReturnValue().Set(info[0]->IsPromise());
-          }) &&
-      add("isDate",
-          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-            info.GetReturnValue().Set(info[0]->IsDate());
-          }) &&
-      add("isRegExp",
-          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-            info.GetReturnValue().Set(info[0]->IsRegExp());
-          }) &&
-      add("isError",
-          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-            info.GetReturnValue().Set(info[0]->IsNativeError());
-          }) &&
-      add("isProxy",
-          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-            info.GetReturnValue().Set(info[0]->IsProxy());
-          }) &&
-      // The allocation guards (bootstrap.h) refuse a builtin call
-      // that would pass the heap cap: stopped like a heap-limit hit.
-      add("outOfMemory", [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-        From(info.GetIsolate())->MarkExhausted();
-      });
-  // At 8 bytes an element (a pointer or a double), more elements than this
-  // cannot fit under the cap.
-  ok = ok &&
-       native
-           ->Set(context, Str(isolate_, "heapCapElements"),
-                 v8::Number::New(isolate_, static_cast<double>(cap_bytes_ / 8)))
-           .FromMaybe(false);
+  bool ok = InstallNativeApi(context, native, cap_bytes_);
   if (!ok) return absl::InternalError("could not set up the duet bindings");
 
   v8::ScriptOrigin origin(isolate_, Str(isolate_, kBootstrapResourceName));
@@ -321,9 +213,7 @@ Engine::~Engine() {
     v8::Isolate::Scope isolate_scope(isolate_);
     v8::HandleScope handles(isolate_);
     exports_.clear();
-    links_.clear();
-    by_hash_.clear();
-    records_.clear();
+    loader_.reset();
     duet_.Reset();
     inspect_.Reset();
     module_proxy_.Reset();
@@ -346,10 +236,6 @@ Engine::~Engine() {
 
 // ---- stopping ----
 
-namespace {
-thread_local Engine::Frame* current_frame = nullptr;
-}  // namespace
-
 void EngineRegistry::Add(Engine* engine) {
   absl::MutexLock lock(&mutex_);
   engines_.push_back(engine);
@@ -367,10 +253,8 @@ void EngineRegistry::InterruptAll() {
 }
 
 Engine::Frame* Engine::CurrentFrame() const {
-  for (Frame* frame = current_frame; frame != nullptr; frame = frame->outer) {
-    if (frame->engine == this) return frame;
-  }
-  return nullptr;
+  return engine::ThreadFrames<Frame>::Find(
+      [this](const Frame* frame) { return frame->engine == this; });
 }
 
 void Engine::Terminate(Frame* frame) {
@@ -380,51 +264,91 @@ void Engine::Terminate(Frame* frame) {
 
 void Engine::Stop(Frame* frame, StopReason reason) {
   SpinLockHolder lock(&stop_mutex_);
-  if (frame->stop == StopReason::kNone) frame->stop = reason;
+  engine::RecordStop(frame->stop, reason);
   // Only the frame holding the lock is running JavaScript; a waiting frame
   // is terminated when it takes the lock back (HostCallScope).
-  if (frame->in_js && !frame->terminated) Terminate(frame);
+  if (frame->in_js && !frame->terminated) RequestStop(frame);
 }
 
 void Engine::Interrupt() {
   SpinLockHolder lock(&stop_mutex_);
-  for (Frame* frame = frames_; frame != nullptr; frame = frame->next) {
-    if (frame->stop == StopReason::kNone) frame->stop = StopReason::kInterrupt;
-    if (frame->in_js && !frame->terminated) Terminate(frame);
-  }
+  frames_.ForEach([this](Frame* frame) {
+    engine::RecordStop(frame->stop, StopReason::kInterrupt);
+    if (frame->in_js && !frame->terminated) RequestStop(frame);
+  });
 }
 
-absl::Status Engine::StopStatus(StopReason reason) const {
-  switch (reason) {
-    case StopReason::kDeadline:
-      return absl::DeadlineExceededError(
-          "JavaScript execution stopped at its deadline");
-    case StopReason::kMemory:
-      if (memory_mb_ > 0) {
-        return absl::ResourceExhaustedError(absl::StrCat(
-            "JavaScript module '", log_source_,
-            "' exceeded its JavaScript heap limit of ", memory_mb_,
-            " MB (its isolate is discarded; the module is loaded afresh, "
-            "losing its state, on the next call)"));
-      }
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "JavaScript module '", log_source_,
-          "' ran out of JavaScript heap (its isolate is discarded)"));
-    case StopReason::kInterrupt:
-    case StopReason::kNone:
-      break;
+void Engine::RequestStop(Frame* frame) {
+  // V8 runs the callback at the frame's next interrupt check, on the thread
+  // running it, where the stack can be read; terminating from here would
+  // win over the callback. A callback that arrives after the frame ended
+  // finds no stopped frame and does nothing.
+  isolate_->RequestInterrupt(&Engine::TerminateAtInterrupt, nullptr);
+}
+
+void Engine::TerminateAtInterrupt(v8::Isolate* isolate, void*) {
+  Engine* engine = From(isolate);
+  if (engine == nullptr) return;
+  Frame* frame = engine->CurrentFrame();
+  if (frame == nullptr) return;
+  {
+    SpinLockHolder lock(&engine->stop_mutex_);
+    if (frame->stop == StopReason::kNone || frame->terminated) return;
   }
-  return absl::CancelledError("JavaScript execution interrupted");
+  engine->CaptureAndTerminate(frame);
+}
+
+void Engine::CaptureAndTerminate(Frame* frame) {
+  std::vector<StackFrame> stack = CurrentStack();
+  SpinLockHolder lock(&stop_mutex_);
+  if (frame->terminated) return;
+  frame->stopped_at = std::move(stack);
+  Terminate(frame);
+}
+
+std::vector<StackFrame> Engine::CurrentStack() {
+  v8::HandleScope handles(isolate_);
+  v8::Local<v8::StackTrace> trace = v8::StackTrace::CurrentStackTrace(
+      isolate_, kStackFramesCaptured, v8::StackTrace::kDetailed);
+  return FramesFromTrace(trace, trace->GetFrameCount());
+}
+
+absl::Status Engine::StopStatus(StopReason reason,
+                                std::vector<StackFrame> stopped_at) const {
+  engine::StopDetails details;
+  details.language = Language::kJavaScript;
+  details.engine_name = "JavaScript";
+  details.module = log_source_;
+  details.memory_mb = memory_mb_;
+  details.stack = std::move(stopped_at);
+  // An interrupt of code that was not running any more still reports as one.
+  if (reason == StopReason::kNone) reason = StopReason::kInterrupt;
+  return engine::StopStatus(reason, std::move(details));
+}
+
+absl::Status Engine::CurrentFrameStopStatus() {
+  Frame* frame = CurrentFrame();
+  if (frame == nullptr) return absl::OkStatus();
+  StopReason reason;
+  std::vector<StackFrame> stopped_at;
+  {
+    SpinLockHolder lock(&stop_mutex_);
+    reason = frame->stop;
+    // Every call asks, nearly always of a frame that was not stopped.
+    if (reason == StopReason::kNone) return absl::OkStatus();
+    stopped_at = frame->stopped_at;
+  }
+  return StopStatus(reason, std::move(stopped_at));
 }
 
 void Engine::MarkExhausted() {
   exhausted_.store(true, std::memory_order_release);
   {
     SpinLockHolder lock(&stop_mutex_);
-    for (Frame* frame = frames_; frame != nullptr; frame = frame->next) {
-      if (frame->stop == StopReason::kNone) frame->stop = StopReason::kMemory;
+    frames_.ForEach([this](Frame* frame) {
+      engine::RecordStop(frame->stop, StopReason::kMemory);
       if (frame->in_js && !frame->terminated) Terminate(frame);
-    }
+    });
   }
   isolate_->TerminateExecution();  // also outside any frame
 }
@@ -484,12 +408,9 @@ size_t Engine::NearHeapLimit(void* data, size_t current_heap_limit,
 
 void Engine::EnterFrame(Frame* frame) {
   frame->engine = this;
-  frame->outer = current_frame;
-  current_frame = frame;
+  engine::ThreadFrames<Frame>::Push(frame);
   SpinLockHolder lock(&stop_mutex_);
-  frame->next = frames_;
-  if (frames_ != nullptr) frames_->prev = frame;
-  frames_ = frame;
+  frames_.Add(frame);
   if (exhausted()) {
     frame->stop = StopReason::kMemory;
     Terminate(frame);
@@ -499,17 +420,12 @@ void Engine::EnterFrame(Frame* frame) {
 void Engine::LeaveFrame(Frame* frame) {
   {
     SpinLockHolder lock(&stop_mutex_);
-    if (frame->prev != nullptr) {
-      frame->prev->next = frame->next;
-    } else {
-      frames_ = frame->next;
-    }
-    if (frame->next != nullptr) frame->next->prev = frame->prev;
+    frames_.Remove(frame);
     // Only this frame received this termination: clear it so it never
     // reaches a later call (also when it arrived after the code finished).
     if (frame->terminated) isolate_->CancelTerminateExecution();
   }
-  current_frame = frame->outer;
+  engine::ThreadFrames<Frame>::Pop(frame);
 }
 
 v8::Isolate* EngineScope::Prepare(Engine& engine, ThreadRecord** record) {
@@ -555,26 +471,69 @@ StopReason EngineScope::stop_reason() const {
   return frame_.stop;
 }
 
-HostCallScope::HostCallScope(Engine& engine)
-    : engine_(engine), frame_(engine.CurrentFrame()) {
-  if (frame_ != nullptr) {
-    SpinLockHolder lock(&engine.stop_mutex_);
-    frame_->in_js = false;
+absl::Status EngineScope::stop_status() const {
+  StopReason reason;
+  std::vector<StackFrame> stopped_at;
+  {
+    SpinLockHolder lock(&engine_.stop_mutex_);
+    reason = frame_.stop;
+    stopped_at = frame_.stopped_at;
   }
-  unlocker_.emplace(engine.isolate());
+  if (reason == StopReason::kNone) return absl::OkStatus();
+  return engine_.StopStatus(reason, std::move(stopped_at));
 }
 
-HostCallScope::~HostCallScope() {
-  unlocker_.reset();
-  if (frame_ == nullptr) return;
-  SpinLockHolder lock(&engine_.stop_mutex_);
-  frame_->in_js = true;
-  if (frame_->stop != StopReason::kNone && !frame_->terminated) {
-    engine_.Terminate(frame_);
+HostCallScope::HostCallScope(Engine& engine, bool release)
+    : engine_(engine), frame_(engine.CurrentFrame()) {
+  if (release) Release();
+}
+
+HostCallScope::~HostCallScope() { Reacquire(); }
+
+void HostCallScope::Release() {
+  if (frame_ != nullptr) {
+    SpinLockHolder lock(&engine_.stop_mutex_);
+    frame_->in_js = false;
   }
+  unlocker_.emplace(engine_.isolate());
+}
+
+StopReason HostCallScope::Reacquire() {
+  if (!unlocker_.has_value()) return StopReason::kNone;
+  unlocker_.reset();
+  if (frame_ == nullptr) return StopReason::kNone;
+  StopReason stop;
+  bool terminate;
+  {
+    SpinLockHolder lock(&engine_.stop_mutex_);
+    frame_->in_js = true;
+    stop = frame_->stop;
+    terminate = stop != StopReason::kNone && !frame_->terminated;
+  }
+  // Stopped while in the host call: it stops here, where it is.
+  if (terminate) engine_.CaptureAndTerminate(frame_);
+  return stop;
 }
 
 // ---- errors ----
+
+std::vector<StackFrame> Engine::FramesFromTrace(v8::Local<v8::StackTrace> trace,
+                                                int count) {
+  std::vector<StackFrame> frames;
+  for (int i = 0; i < count; ++i) {
+    v8::Local<v8::StackFrame> frame = trace->GetFrame(isolate_, i);
+    std::string file = Utf8Lossy(isolate_, frame->GetScriptName());
+    if (file.empty() || IsInternalScript(file)) continue;
+    StackFrame out;
+    out.language = Language::kJavaScript;
+    out.file = std::move(file);
+    out.line = frame->GetLineNumber();
+    out.column = frame->GetColumn();
+    out.function = Utf8Lossy(isolate_, frame->GetFunctionName());
+    frames.push_back(std::move(out));
+  }
+  return frames;
+}
 
 std::vector<StackFrame> Engine::FramesOf(v8::Local<v8::Value> exception,
                                          v8::Local<v8::Message> message) {
@@ -596,18 +555,7 @@ std::vector<StackFrame> Engine::FramesOf(v8::Local<v8::Value> exception,
               ->GetFrameCount();
       count = std::max(0, count - outer);
     }
-    for (int i = 0; i < count; ++i) {
-      v8::Local<v8::StackFrame> frame = trace->GetFrame(isolate_, i);
-      std::string file = Utf8Lossy(isolate_, frame->GetScriptName());
-      if (file.empty() || IsInternalScript(file)) continue;
-      StackFrame out;
-      out.language = Language::kJavaScript;
-      out.file = std::move(file);
-      out.line = frame->GetLineNumber();
-      out.column = frame->GetColumn();
-      out.function = Utf8Lossy(isolate_, frame->GetFunctionName());
-      frames.push_back(std::move(out));
-    }
+    frames = FramesFromTrace(trace, count);
   }
   if (frames.empty() && !message.IsEmpty()) {
     std::string file = Utf8Lossy(isolate_, message->GetScriptResourceName());
@@ -628,15 +576,10 @@ absl::Status Engine::StatusFromTryCatch(v8::TryCatch& try_catch,
                                         absl::StatusCode code) {
   if (try_catch.HasTerminated()) {
     // The frame that received the termination cancels it when it ends.
-    StopReason reason = StopReason::kNone;
-    if (Frame* frame = CurrentFrame()) {
-      SpinLockHolder lock(&stop_mutex_);
-      reason = frame->stop;
-    }
-    if (reason == StopReason::kNone) {
-      reason = exhausted() ? StopReason::kMemory : StopReason::kInterrupt;
-    }
-    return StopStatus(reason);
+    absl::Status stopped = CurrentFrameStopStatus();
+    if (!stopped.ok()) return stopped;
+    return StopStatus(exhausted() ? StopReason::kMemory
+                                  : StopReason::kInterrupt);
   }
   if (!try_catch.HasCaught()) {
     return absl::UnknownError("JavaScript failed without an exception");
@@ -657,8 +600,9 @@ absl::Status Engine::StatusFromException(v8::Local<v8::Value> exception,
             .ToLocal(&hidden) &&
         hidden->IsArrayBuffer()) {
       v8::Local<v8::ArrayBuffer> buffer = hidden.As<v8::ArrayBuffer>();
-      std::optional<absl::Status> original = DeserializeStatus(std::string_view(
-          static_cast<const char*>(buffer->Data()), buffer->ByteLength()));
+      std::optional<absl::Status> original =
+          engine::DecodeStatus(std::string_view(
+              static_cast<const char*>(buffer->Data()), buffer->ByteLength()));
       if (original) {
         return AppendStackFrames(*original, FramesOf(exception, message));
       }
@@ -722,7 +666,8 @@ absl::Status Engine::SyntaxErrorStatus(v8::TryCatch& try_catch) {
 }
 
 void Engine::ThrowStatus(const absl::Status& status) {
-  if (IsPendingException(status)) return;
+  // A terminating isolate takes no exception; the stop is what is reported.
+  if (isolate_->IsExecutionTerminating()) return;
   v8::HandleScope handles(isolate_);
   v8::Local<v8::Context> context = this->context();
   std::optional<ScriptError> error = GetScriptError(status);
@@ -761,7 +706,7 @@ void Engine::ThrowStatus(const absl::Status& status) {
     }
     define("stack", stack, false);
   }
-  std::string serialized = SerializeStatus(status);
+  std::string serialized = engine::EncodeStatus(status);
   v8::Local<v8::ArrayBuffer> buffer = NewArrayBuffer(isolate_, serialized);
   IgnoreResult(object->SetPrivate(context, status_key_.Get(isolate_), buffer));
   isolate_->ThrowException(exception);
@@ -769,13 +714,7 @@ void Engine::ThrowStatus(const absl::Status& status) {
 
 absl::Status Engine::RunMicrotasks() {
   isolate_->PerformMicrotaskCheckpoint();
-  StopReason reason = StopReason::kNone;
-  if (Frame* frame = CurrentFrame()) {
-    SpinLockHolder lock(&stop_mutex_);
-    reason = frame->stop;
-  }
-  if (reason != StopReason::kNone) return StopStatus(reason);
-  return absl::OkStatus();
+  return CurrentFrameStopStatus();
 }
 
 absl::Status Engine::Settle(v8::Local<v8::Value>* value,
@@ -801,30 +740,20 @@ absl::Status Engine::Settle(v8::Local<v8::Value>* value,
 
 // ---- calls out of the engine ----
 
-namespace {
-
-std::string ArgString(const v8::FunctionCallbackInfo<v8::Value>& info,
-                      int index) {
-  return Utf8Lossy(info.GetIsolate(), info[index]);
-}
-
-}  // namespace
-
 void Engine::CallOut(
     const v8::FunctionCallbackInfo<v8::Value>& info, int first_arg,
     const std::function<absl::StatusOr<Value>(absl::Span<const Value>)>& fn) {
   v8::Local<v8::Context> context = isolate_->GetCurrentContext();
   const Frame* frame = CurrentFrame();
-  const absl::Time deadline =
-      frame != nullptr ? frame->deadline : absl::InfiniteFuture();
+  engine::CallerLimits limits;
+  limits.deadline = frame != nullptr ? frame->deadline : absl::InfiniteFuture();
+  limits.value_budget_bytes = value_budget_bytes_;
   std::vector<Value> args;
   absl::Status conversion;
   {
     v8::TryCatch try_catch(isolate_);
     internal::ValuePath path("args");
-    // One budget for all the arguments: together they are what the host
-    // builds.
-    internal::ConversionGuard guard(deadline, value_budget_bytes_);
+    internal::ConversionGuard guard = engine::ArgumentGuard(limits);
     int count = info.Length() > first_arg ? info.Length() - first_arg : 0;
     args.reserve(count);
     for (int i = 0; i < count && conversion.ok(); ++i) {
@@ -845,19 +774,18 @@ void Engine::CallOut(
     ThrowStatus(conversion);  // outside the TryCatch above
     return;
   }
-  absl::StatusOr<Value> result;
-  {
-    HostCallScope unlocked(*this);
-    result = fn(args);
-  }
-  if (!result.ok()) {
-    ThrowStatus(result.status());
+  HostCallScope lock(*this, /*release=*/false);
+  engine::OutboundResult out = engine::CallOut(lock, [&] { return fn(args); });
+  // Stopped meanwhile: the termination is pending, JavaScript won't resume.
+  if (out.stopped != StopReason::kNone) return;
+  if (!out.result.ok()) {
+    ThrowStatus(out.result.status());
     return;
   }
   internal::ValuePath path("result");
-  internal::ConversionGuard guard(deadline, 0);
+  internal::ConversionGuard guard = engine::ResultGuard(limits);
   absl::StatusOr<v8::Local<v8::Value>> converted =
-      ToV8(context, *result, path, guard);
+      ToV8(context, *out.result, path, guard);
   if (!converted.ok()) {
     ThrowStatus(converted.status());
     return;
@@ -865,155 +793,10 @@ void Engine::CallOut(
   info.GetReturnValue().Set(*converted);
 }
 
-void Engine::MakeModuleFunction(
-    const v8::FunctionCallbackInfo<v8::Value>& info) {
-  v8::Isolate* isolate = info.GetIsolate();
-  BoundName* bound = &From(isolate)->bound_names_.emplace_back(
-      BoundName{ArgString(info, 0), ArgString(info, 1)});
-  v8::Local<v8::Function> function;
-  if (!v8::Function::New(isolate->GetCurrentContext(),
-                         &Engine::ModuleFunctionCallback,
-                         v8::External::New(isolate, bound))
-           .ToLocal(&function)) {
-    return;
-  }
-  function->SetName(Str(isolate, bound->function));
-  info.GetReturnValue().Set(function);
-}
-
-void Engine::MakeHostFunction(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  v8::Isolate* isolate = info.GetIsolate();
-  BoundName* bound = &From(isolate)->bound_names_.emplace_back(
-      BoundName{"", ArgString(info, 0)});
-  v8::Local<v8::Function> function;
-  if (!v8::Function::New(isolate->GetCurrentContext(),
-                         &Engine::HostFunctionCallback,
-                         v8::External::New(isolate, bound))
-           .ToLocal(&function)) {
-    return;
-  }
-  function->SetName(Str(isolate, bound->function));
-  info.GetReturnValue().Set(function);
-}
-
-void Engine::ModuleFunctionCallback(
-    const v8::FunctionCallbackInfo<v8::Value>& info) {
-  Engine* engine = From(info.GetIsolate());
-  const BoundName* bound =
-      static_cast<const BoundName*>(info.Data().As<v8::External>()->Value());
-  engine->CallOut(info, 0, [engine, bound](absl::Span<const Value> args) {
-    return engine->services_.CallModule(bound->module, bound->function, args);
-  });
-}
-
-void Engine::HostFunctionCallback(
-    const v8::FunctionCallbackInfo<v8::Value>& info) {
-  Engine* engine = From(info.GetIsolate());
-  const BoundName* bound =
-      static_cast<const BoundName*>(info.Data().As<v8::External>()->Value());
-  engine->CallOut(info, 0, [engine, bound](absl::Span<const Value> args) {
-    return engine->services_.CallHostFunction(bound->function, args);
-  });
-}
-
-void Engine::CallCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  Engine* engine = From(info.GetIsolate());
-  std::string text = info.Length() > 0 && info[0]->IsString()
-                         ? ArgString(info, 0)
-                         : std::string();
-  absl::StatusOr<QualifiedName> name = SplitQualifiedName(text);
-  if (!name.ok()) {
-    engine->ThrowStatus(name.status());
-    return;
-  }
-  engine->CallOut(info, 1, [&](absl::Span<const Value> args) {
-    return engine->services_.CallModule(name->module, name->function, args);
-  });
-}
-
-namespace {
-
-void ReturnNames(const v8::FunctionCallbackInfo<v8::Value>& info,
-                 const std::vector<std::string>& names) {
-  v8::Isolate* isolate = info.GetIsolate();
-  std::vector<v8::Local<v8::Value>> items;
-  items.reserve(names.size());
-  for (const std::string& name : names) items.push_back(Str(isolate, name));
-  info.GetReturnValue().Set(
-      v8::Array::New(isolate, items.data(), items.size()));
-}
-
-}  // namespace
-
-void Engine::ModuleNamesCallback(
-    const v8::FunctionCallbackInfo<v8::Value>& info) {
-  Engine* engine = From(info.GetIsolate());
-  std::vector<std::string> names;
-  {
-    HostCallScope unlocked(*engine);
-    names = engine->services_.ModuleNames();
-  }
-  ReturnNames(info, names);
-}
-
-void Engine::ModuleFunctionsCallback(
-    const v8::FunctionCallbackInfo<v8::Value>& info) {
-  Engine* engine = From(info.GetIsolate());
-  std::string module = ArgString(info, 0);
-  absl::StatusOr<std::vector<std::string>> names;
-  {
-    HostCallScope unlocked(*engine);
-    names = engine->services_.ModuleFunctions(module);
-  }
-  if (!names.ok()) {
-    engine->ThrowStatus(names.status());
-    return;
-  }
-  ReturnNames(info, *names);
-}
-
-void Engine::HostFunctionNamesCallback(
-    const v8::FunctionCallbackInfo<v8::Value>& info) {
-  Engine* engine = From(info.GetIsolate());
-  std::vector<std::string> names;
-  {
-    HostCallScope unlocked(*engine);
-    names = engine->services_.HostFunctionNames();
-  }
-  ReturnNames(info, names);
-}
-
-void Engine::LogCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  Engine* engine = From(info.GetIsolate());
-  int level = info[0]->IsInt32() ? info[0].As<v8::Int32>()->Value() : 1;
-  if (level < 0 || level > 3) level = 1;
-  std::string message = ArgString(info, 1);
-  HostCallScope unlocked(*engine);
-  engine->services_.Log(static_cast<LogLevel>(level), engine->log_source_,
-                        message);
-}
-
-void Engine::PromiseStateCallback(
-    const v8::FunctionCallbackInfo<v8::Value>& info) {
-  v8::Isolate* isolate = info.GetIsolate();
-  if (!info[0]->IsPromise()) return;
-  v8::Local<v8::Promise> promise = info[0].As<v8::Promise>();
-  v8::Local<v8::Value> items[2];
-  switch (promise->State()) {
-    case v8::Promise::kPending:
-      items[0] = Str(isolate, "pending");
-      items[1] = v8::Undefined(isolate);
-      break;
-    case v8::Promise::kFulfilled:
-      items[0] = Str(isolate, "fulfilled");
-      items[1] = promise->Result();
-      break;
-    case v8::Promise::kRejected:
-      items[0] = Str(isolate, "rejected");
-      items[1] = promise->Result();
-      break;
-  }
-  info.GetReturnValue().Set(v8::Array::New(isolate, items, 2));
+const Engine::BoundName* Engine::BindName(std::string module,
+                                          std::string function) {
+  return &bound_names_.emplace_back(
+      BoundName{std::move(module), std::move(function)});
 }
 
 // ---- REPL helpers ----

@@ -1,17 +1,22 @@
-// One V8 isolate with its context, the in-script `duet` API, a module loader
-// (ES modules + CommonJS) and error conversion. Each Implementation and each
-// REPL session owns one Engine, so a plugin can be stopped alone.
+// One V8 isolate with its context, stopping, the heap cap and error
+// conversion. It owns the isolate's ModuleLoader (module_loader.h: ES
+// modules + CommonJS); the native side of the in-script `duet` API is in
+// duet_api.h. Each Implementation and each REPL session owns one Engine, so
+// a plugin can be stopped alone.
 //
 // Locking: every entry takes an EngineScope (v8::Locker first). Every call
-// from JavaScript out to HostServices runs under a v8::Unlocker, after its
+// from JavaScript out to HostServices runs under a v8::Unlocker
+// (HostCallScope, the engine::EngineLock of engine::CallOut), after its
 // arguments are converted and before its result is.
 //
-// Stopping: each EngineScope is a Frame registered with its engine. A stop
-// request (deadline, Runtime::Interrupt, heap limit) marks frames; the frame
-// that is running JavaScript (holds the lock) is terminated at once, a frame
-// waiting in a host call is terminated when it takes the lock back. A frame
-// cancels the termination it received before it ends, so a stop never leaks
-// into a later call.
+// Stopping: each EngineScope is a Frame registered with its engine
+// (engine::FrameList). A stop request (deadline, Runtime::Interrupt) marks
+// frames; the frame that is running JavaScript (holds the lock) gets a V8
+// interrupt that records where it is and terminates it; a frame waiting in
+// a host call is terminated, its stack recorded, when it takes the lock
+// back. The heap limit terminates at once. A frame cancels the termination
+// it received before it ends, so a stop never leaks into a later call; its
+// status is engine::StopStatus with the recorded stack.
 #ifndef DUET_BINDINGS_JAVASCRIPT_ENGINE_H_
 #define DUET_BINDINGS_JAVASCRIPT_ENGINE_H_
 
@@ -20,13 +25,11 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -35,11 +38,15 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "duet/engine/call_out.h"
+#include "duet/engine/frames.h"
+#include "duet/engine/stop.h"
 #include "duet/error.h"
 #include "duet/internal/spin_lock.h"
 #include "duet/internal/watchdog.h"
 #include "duet/runtime.h"
 #include "javascript/budget_allocator.h"
+#include "javascript/module_loader.h"
 #include "javascript/thread_state.h"
 #include "v8.h"
 
@@ -51,19 +58,12 @@ int64_t LiveIsolates();
 // Initialises V8 once per process; later calls are no-ops.
 void EnsureV8Initialized();
 
-// Returned by loader steps when a JavaScript exception is pending (not
-// caught): the caller either lets it propagate into JS or converts it from
-// its TryCatch.
-absl::Status PendingException();
-bool IsPendingException(const absl::Status& status);
-
 class Engine;
+class ModuleLoader;
 
+using engine::StopReason;
 using internal::SpinLock;
 using internal::SpinLockHolder;
-
-// Why an engine stopped a frame.
-enum class StopReason { kNone, kDeadline, kInterrupt, kMemory };
 
 // The live engines of one runtime, for Runtime::Interrupt. Shared by the
 // runtime and its engines, so either may go first.
@@ -109,15 +109,17 @@ class Engine {
   // ---- stopping ----
 
   // One entry into the isolate on one thread (see EngineScope). Frames of
-  // one thread chain through `outer`; an engine lists its live frames.
+  // one thread chain through links.outer (engine::ThreadFrames, any
+  // engine); an engine lists its live frames (engine::FrameList, guarded by
+  // stop_mutex_).
   struct Frame {
     Engine* engine = nullptr;
-    Frame* outer = nullptr;  // the thread's enclosing frame, any engine
-    Frame* prev = nullptr;   // the engine's list (guarded by stop_mutex_)
-    Frame* next = nullptr;
+    engine::FrameLinks<Frame> links;
     StopReason stop = StopReason::kNone;
     bool in_js = true;        // holds the lock (not in a host call)
     bool terminated = false;  // TerminateExecution was requested for it
+    // Where the frame's JavaScript was when the stop reached it.
+    std::vector<StackFrame> stopped_at;
     // The entry's deadline, which conversions for calls it makes obey too.
     absl::Time deadline = absl::InfiniteFuture();
   };
@@ -136,8 +138,13 @@ class Engine {
   bool over_cap_suspect() const {
     return over_cap_suspect_.load(std::memory_order_relaxed);
   }
-  // The status a frame stopped for `reason` returns.
-  absl::Status StopStatus(StopReason reason) const;
+  // The status a frame stopped for `reason` returns (engine::StopStatus),
+  // with the stack where it stopped.
+  absl::Status StopStatus(StopReason reason,
+                          std::vector<StackFrame> stopped_at = {}) const;
+  // The status of the calling thread's frame when it was stopped (with its
+  // stack), else OK.
+  absl::Status CurrentFrameStopStatus();
 
   // ---- exported functions (owned here so they die with the isolate) ----
 
@@ -178,14 +185,31 @@ class Engine {
 
   // ---- modules ----
 
-  struct Loaded {
-    bool esm = false;
-    // ESM: the namespace; CommonJS: module.exports.
-    v8::Local<v8::Value> exports;
+  // The implementation's modules (module_loader.h).
+  ModuleLoader& loader() { return *loader_; }
+  // The object the "duet" module exports.
+  v8::Local<v8::Object> duet_api() const { return duet_.Get(isolate_); }
+
+  // ---- calls out (the duet API, duet_api.h) ----
+
+  // Converts JS arguments, calls `fn` with the isolate unlocked
+  // (engine::CallOut), converts the result (or throws).
+  void CallOut(
+      const v8::FunctionCallbackInfo<v8::Value>& info, int first_arg,
+      const std::function<absl::StatusOr<Value>(absl::Span<const Value>)>& fn);
+
+  // What a function bound to duet.modules.M.F / duet.host.F calls; the
+  // proxies cache those functions, so this grows with distinct names only.
+  struct BoundName {
+    std::string module;  // empty for host functions
+    std::string function;
   };
-  // Loads the implementation's entry file. The status is ready to return
-  // from Runtime::Load.
-  absl::StatusOr<Loaded> LoadEntry(const std::filesystem::path& entry);
+
+  // A name for a bound function; lives as long as the engine.
+  const BoundName* BindName(std::string module, std::string function);
+
+  // Stops every frame and marks the engine exhausted (heap over the cap).
+  void MarkExhausted();
 
   // ---- REPL ----
 
@@ -195,23 +219,7 @@ class Engine {
   std::string Inspect(v8::Local<v8::Value> value);
 
  private:
-  enum class Format { kEsm, kCommonJs, kJson, kDetect, kDuet };
-  // One file (or the "duet" module) in the per-isolate module cache.
-  struct Record {
-    Format format = Format::kEsm;
-    std::filesystem::path path;
-    std::string key;                    // path string; "duet" for the API
-    v8::Global<v8::Module> module;      // ESM, or a synthetic wrapper
-    v8::Global<v8::Function> compiled;  // CommonJS body, until run
-    v8::Global<v8::Object> cjs_module;  // CommonJS `module`, once run
-    v8::Global<v8::Value> value;        // JSON value / the duet object
-    std::vector<std::string> synthetic_names;
-    bool linked = false;
-    bool started = false;
-  };
-
-  Engine(HostServices& services, std::string log_source,
-         std::filesystem::path root);
+  Engine(HostServices& services, std::string log_source);
   absl::Status Init(bool repl);
 
   friend class EngineScope;
@@ -219,8 +227,17 @@ class Engine {
   void EnterFrame(Frame* frame);
   void LeaveFrame(Frame* frame);
   void Terminate(Frame* frame) ABSL_EXCLUSIVE_LOCKS_REQUIRED(stop_mutex_);
-  // Stops every frame and marks the engine exhausted (heap over the cap).
-  void MarkExhausted();
+  // Has `frame`, which runs JavaScript now, look where it is and terminate
+  // at its next interrupt check (TerminateAtInterrupt).
+  void RequestStop(Frame* frame) ABSL_EXCLUSIVE_LOCKS_REQUIRED(stop_mutex_);
+  static void TerminateAtInterrupt(v8::Isolate* isolate, void* data);
+  // Records where this thread's JavaScript is as the stop point of
+  // `frame`, then terminates it; the lock is held by this thread.
+  void CaptureAndTerminate(Frame* frame);
+  // This thread's JavaScript stack now, innermost first.
+  std::vector<StackFrame> CurrentStack();
+  std::vector<StackFrame> FramesFromTrace(v8::Local<v8::StackTrace> trace,
+                                          int count);
   static void GcEpilogue(v8::Isolate* isolate, v8::GCType type,
                          v8::GCCallbackFlags flags, void* data);
   static void MarkingStarts(v8::Isolate* isolate, v8::GCType type,
@@ -228,101 +245,11 @@ class Engine {
   static size_t NearHeapLimit(void* data, size_t current_heap_limit,
                               size_t initial_heap_limit);
 
-  // Loader (module_loader.cc).
-  struct Resolved {
-    bool duet = false;
-    std::filesystem::path path;
-  };
-  absl::StatusOr<Resolved> Resolve(std::string_view specifier,
-                                   const std::filesystem::path& from_file,
-                                   bool esm);
-  absl::StatusOr<std::filesystem::path> ResolvePackage(
-      const std::filesystem::path& package_dir, const std::string& subpath,
-      bool esm, std::string_view specifier);
-  std::optional<std::filesystem::path> ResolveFileOrDirectory(
-      const std::filesystem::path& path, int depth = 0);
-  absl::StatusOr<v8::Local<v8::Value>> ReadJson(
-      const std::filesystem::path& file);
-  Format FormatOf(const std::filesystem::path& file);
-  // Whether `path`, symlinks resolved, is the root or below it.
-  bool InsideRoot(const std::filesystem::path& path) const;
-  // The same by the path's text alone, without touching the file system.
-  bool LexicallyInsideRoot(const std::filesystem::path& path) const;
-  // Whether `path` is a file (a directory) inside the root. Nothing outside
-  // the root is looked at, and a symlink out of it counts as missing, so a
-  // plugin cannot learn what exists outside.
-  bool FileInRoot(const std::filesystem::path& path) const;
-  bool DirectoryInRoot(const std::filesystem::path& path) const;
-
-  absl::StatusOr<Record*> GetRecord(const std::filesystem::path& file);
-  absl::StatusOr<Record*> DuetRecord();
-  absl::Status CompileEsm(Record* record, v8::Local<v8::String> source);
-  absl::Status RunCommonJs(Record* record);
-  absl::Status Link(Record* record);
-  absl::Status InstantiateAndEvaluate(Record* record);
-  absl::StatusOr<v8::Local<v8::Module>> ModuleFor(Record* record);
-  // require() semantics: the value a require of `record` returns.
-  absl::StatusOr<v8::Local<v8::Value>> RequireRecord(Record* record);
-  void Register(Record* record, v8::Local<v8::Module> module);
-  Record* RecordForModule(v8::Local<v8::Module> module);
-
-  static v8::MaybeLocal<v8::Module> ResolveModuleCallback(
-      v8::Local<v8::Context> context, v8::Local<v8::String> specifier,
-      v8::Local<v8::FixedArray> import_assertions,
-      v8::Local<v8::Module> referrer);
-  static v8::MaybeLocal<v8::Value> SyntheticEvaluationSteps(
-      v8::Local<v8::Context> context, v8::Local<v8::Module> module);
-  static v8::MaybeLocal<v8::Promise> ImportDynamically(
-      v8::Local<v8::Context> context, v8::Local<v8::Data> host_defined_options,
-      v8::Local<v8::Value> resource_name, v8::Local<v8::String> specifier,
-      v8::Local<v8::FixedArray> import_assertions);
-  static void InitializeImportMeta(v8::Local<v8::Context> context,
-                                   v8::Local<v8::Module> module,
-                                   v8::Local<v8::Object> meta);
-  static void RequireCallback(const v8::FunctionCallbackInfo<v8::Value>& info);
-  static void RequireResolveCallback(
-      const v8::FunctionCallbackInfo<v8::Value>& info);
-  v8::Local<v8::Function> MakeRequire(const std::filesystem::path& file);
-
-  // Native callbacks for the bootstrap (engine.cc).
-  static void ModuleFunctionCallback(
-      const v8::FunctionCallbackInfo<v8::Value>& info);
-  static void HostFunctionCallback(
-      const v8::FunctionCallbackInfo<v8::Value>& info);
-  static void CallCallback(const v8::FunctionCallbackInfo<v8::Value>& info);
-  static void MakeModuleFunction(
-      const v8::FunctionCallbackInfo<v8::Value>& info);
-  static void MakeHostFunction(const v8::FunctionCallbackInfo<v8::Value>& info);
-  static void ModuleNamesCallback(
-      const v8::FunctionCallbackInfo<v8::Value>& info);
-  static void ModuleFunctionsCallback(
-      const v8::FunctionCallbackInfo<v8::Value>& info);
-  static void HostFunctionNamesCallback(
-      const v8::FunctionCallbackInfo<v8::Value>& info);
-  static void LogCallback(const v8::FunctionCallbackInfo<v8::Value>& info);
-  static void PromiseStateCallback(
-      const v8::FunctionCallbackInfo<v8::Value>& info);
-
-  // Converts JS arguments, calls `fn` with the isolate unlocked, converts
-  // the result (or throws).
-  void CallOut(
-      const v8::FunctionCallbackInfo<v8::Value>& info, int first_arg,
-      const std::function<absl::StatusOr<Value>(absl::Span<const Value>)>& fn);
   std::vector<StackFrame> FramesOf(v8::Local<v8::Value> exception,
                                    v8::Local<v8::Message> message);
 
-  // What a function bound to duet.modules.M.F / duet.host.F calls; the
-  // proxies cache those functions, so this grows with distinct names only.
-  struct BoundName {
-    std::string module;  // empty for host functions
-    std::string function;
-  };
-
   HostServices& services_;
   std::string log_source_;
-  std::filesystem::path root_;
-  // A single-file plugin: root_ is the file, which imports nothing but duet.
-  bool root_is_file_ = false;
   v8::Isolate* isolate_ = nullptr;
   v8::Global<v8::Context> context_;
   v8::Global<v8::Private> status_key_;
@@ -330,12 +257,8 @@ class Engine {
   v8::Global<v8::Function> inspect_;
   v8::Global<v8::Function> module_proxy_;
 
-  std::map<std::string, std::unique_ptr<Record>> records_;  // by path
-  std::unordered_multimap<int, Record*> by_hash_;  // module identity hash
-  // (referrer path, specifier) -> resolved module, filled by Link().
-  std::map<std::pair<std::string, std::string>, v8::Global<v8::Module>> links_;
-  std::map<std::string, std::optional<std::string>> package_types_;  // by dir
   std::deque<BoundName> bound_names_;
+  std::unique_ptr<ModuleLoader> loader_;
   std::vector<Export> exports_;
 
   int64_t memory_mb_ = 0;
@@ -351,18 +274,23 @@ class Engine {
   std::shared_ptr<ParkedThreads> parked_;
   std::atomic<bool> exhausted_{false};
   SpinLock stop_mutex_;
-  Frame* frames_ ABSL_GUARDED_BY(stop_mutex_) = nullptr;
+  engine::FrameList<Frame> frames_ ABSL_GUARDED_BY(stop_mutex_);
 };
 
-// Leaves the engine for a host call: marks the thread's frame as waiting and
-// unlocks; on destruction takes the lock back and, when the frame was
-// stopped meanwhile, terminates it before JavaScript resumes.
-class HostCallScope {
+// The engine lock for a host call (engine/call_out.h): Release marks the
+// thread's frame as waiting and unlocks; Reacquire (or the destructor) takes
+// the lock back and, when the frame was stopped meanwhile, terminates it
+// where it is before JavaScript resumes.
+class HostCallScope : public engine::EngineLock {
  public:
-  explicit HostCallScope(Engine& engine);
-  ~HostCallScope();
+  // `release`: release the lock now (for a scope around a host call).
+  explicit HostCallScope(Engine& engine, bool release = true);
+  ~HostCallScope() override;
   HostCallScope(const HostCallScope&) = delete;
   HostCallScope& operator=(const HostCallScope&) = delete;
+
+  void Release() override;
+  StopReason Reacquire() override;
 
  private:
   Engine& engine_;
@@ -384,6 +312,9 @@ class EngineScope {
   v8::Local<v8::Context> context() const { return context_; }
   // Why this entry was stopped, if it was.
   StopReason stop_reason() const;
+  // The status this entry returns for its stop (with where it stopped); OK
+  // when it was not stopped.
+  absl::Status stop_status() const;
 
  private:
   static v8::Isolate* Prepare(Engine& engine, ThreadRecord** record);

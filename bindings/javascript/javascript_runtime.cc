@@ -190,9 +190,8 @@ class JsImplementation : public Implementation {
   // A failure seen after the code was stopped is reported as the stop.
   static absl::Status Stopped(const Engine& engine, const EngineScope& scope,
                               absl::Status status) {
-    js::StopReason reason = scope.stop_reason();
-    if (reason == js::StopReason::kNone) return status;
-    return engine.StopStatus(reason);
+    absl::Status stopped = scope.stop_status();
+    return stopped.ok() ? status : stopped;
   }
 
   // A load's failure; a deadline stop names the file and its limit.
@@ -218,6 +217,8 @@ class JsImplementation : public Implementation {
         std::unique_ptr<Engine> engine,
         Engine::Create(services_, spec_.module, spec_.root, /*repl=*/false,
                        spec_.memory_mb, spec_.value_budget_bytes, registry_));
+    if (!spec_.source.empty())
+      engine->loader().UseSourceFor(spec_.entry, spec_.source);
     {
       // The top-level code runs under the load time limit, at the first
       // load and at every renewal alike (an infinite limit adds up to
@@ -231,7 +232,7 @@ class JsImplementation : public Implementation {
       // A stop that arrived after the last JavaScript ran still means the
       // load did not finish in time (or within its memory).
       if (loaded.ok() && scope.stop_reason() != js::StopReason::kNone) {
-        loaded = engine->StopStatus(scope.stop_reason());
+        loaded = scope.stop_status();
       }
       if (loaded.ok() && engine->exhausted()) {
         loaded = engine->StopStatus(js::StopReason::kMemory);
@@ -351,7 +352,8 @@ class JsImplementation : public Implementation {
   absl::Status LoadEntry(Engine& engine, v8::Local<v8::Context> context,
                          FunctionMap* functions) {
     v8::Isolate* isolate = engine.isolate();
-    DUET_ASSIGN_OR_RETURN(Engine::Loaded loaded, engine.LoadEntry(spec_.entry));
+    DUET_ASSIGN_OR_RETURN(js::ModuleLoader::Loaded loaded,
+                          engine.loader().LoadEntry(spec_.entry));
     v8::TryCatch try_catch(isolate);
     auto add = [&](const std::string& name, v8::Local<v8::Value> value,
                    v8::Local<v8::Value> receiver) {

@@ -1,6 +1,6 @@
-// The module loader: resolution (relative files, the plugin's node_modules
-// with package.json "exports"/"main"), format detection, ES module linking,
-// CommonJS require, and the "duet" module.
+// ModuleLoader (module_loader.h): resolution (relative files, the plugin's
+// node_modules with package.json "exports"/"main"), format detection, ES module
+// linking, CommonJS require, and the "duet" module.
 //
 // Rules (see also the report in javascript_runtime.h):
 //  * .mjs is ESM, .cjs CommonJS, .json JSON. A .js file follows the nearest
@@ -16,6 +16,8 @@
 //    default = module.exports, plus its identifier-named own enumerable
 //    properties as named exports. It runs when the importing graph is linked
 //    (before any ES module body of that graph), not in graph order.
+#include "javascript/module_loader.h"
+
 #include <fstream>
 #include <sstream>
 
@@ -249,7 +251,7 @@ std::optional<std::string> ResolveExports(v8::Local<v8::Context> context,
 
 // ---- resolution ----
 
-bool Engine::LexicallyInsideRoot(const fs::path& path) const {
+bool ModuleLoader::LexicallyInsideRoot(const fs::path& path) const {
   if (root_.empty()) return false;
   fs::path normal = path.lexically_normal();
   auto p = normal.begin();
@@ -260,19 +262,20 @@ bool Engine::LexicallyInsideRoot(const fs::path& path) const {
   return true;
 }
 
-bool Engine::InsideRoot(const fs::path& path) const {
+bool ModuleLoader::InsideRoot(const fs::path& path) const {
   return LexicallyInsideRoot(Canonical(path));
 }
 
-bool Engine::FileInRoot(const fs::path& path) const {
+bool ModuleLoader::FileInRoot(const fs::path& path) const {
   return LexicallyInsideRoot(path) && IsFile(path) && InsideRoot(path);
 }
 
-bool Engine::DirectoryInRoot(const fs::path& path) const {
+bool ModuleLoader::DirectoryInRoot(const fs::path& path) const {
   return LexicallyInsideRoot(path) && IsDirectory(path) && InsideRoot(path);
 }
 
-absl::StatusOr<v8::Local<v8::Value>> Engine::ReadJson(const fs::path& file) {
+absl::StatusOr<v8::Local<v8::Value>> ModuleLoader::ReadJson(
+    const fs::path& file) {
   DUET_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
   v8::TryCatch try_catch(isolate_);
   v8::Local<v8::String> source;
@@ -287,8 +290,8 @@ absl::StatusOr<v8::Local<v8::Value>> Engine::ReadJson(const fs::path& file) {
   return value;
 }
 
-std::optional<fs::path> Engine::ResolveFileOrDirectory(const fs::path& path,
-                                                       int depth) {
+std::optional<fs::path> ModuleLoader::ResolveFileOrDirectory(
+    const fs::path& path, int depth) {
   if (FileInRoot(path)) return path;
   for (const char* extension : {".js", ".mjs", ".cjs", ".json"}) {
     fs::path candidate = path;
@@ -316,10 +319,9 @@ std::optional<fs::path> Engine::ResolveFileOrDirectory(const fs::path& path,
   return std::nullopt;
 }
 
-absl::StatusOr<fs::path> Engine::ResolvePackage(const fs::path& package_dir,
-                                                const std::string& subpath,
-                                                bool esm,
-                                                std::string_view specifier) {
+absl::StatusOr<fs::path> ModuleLoader::ResolvePackage(
+    const fs::path& package_dir, const std::string& subpath, bool esm,
+    std::string_view specifier) {
   fs::path package_json = package_dir / "package.json";
   if (FileInRoot(package_json)) {
     DUET_ASSIGN_OR_RETURN(v8::Local<v8::Value> json, ReadJson(package_json));
@@ -355,9 +357,8 @@ absl::StatusOr<fs::path> Engine::ResolvePackage(const fs::path& package_dir,
   return *found;
 }
 
-absl::StatusOr<Engine::Resolved> Engine::Resolve(std::string_view specifier,
-                                                 const fs::path& from_file,
-                                                 bool esm) {
+absl::StatusOr<ModuleLoader::Resolved> ModuleLoader::Resolve(
+    std::string_view specifier, const fs::path& from_file, bool esm) {
   if (specifier == "duet") return Resolved{true, {}};
   if (StartsWith(specifier, "node:")) {
     return absl::NotFoundError(BuiltinError(specifier));
@@ -422,7 +423,7 @@ absl::StatusOr<Engine::Resolved> Engine::Resolve(std::string_view specifier,
                                 " inside the plugin directory)"));
 }
 
-Engine::Format Engine::FormatOf(const fs::path& file) {
+ModuleLoader::Format ModuleLoader::FormatOf(const fs::path& file) {
   std::string extension = file.extension().string();
   if (extension == ".mjs") return Format::kEsm;
   if (extension == ".cjs") return Format::kCommonJs;
@@ -454,12 +455,13 @@ Engine::Format Engine::FormatOf(const fs::path& file) {
 
 // ---- records ----
 
-void Engine::Register(Record* record, v8::Local<v8::Module> module) {
+void ModuleLoader::Register(Record* record, v8::Local<v8::Module> module) {
   record->module.Reset(isolate_, module);
   by_hash_.emplace(module->GetIdentityHash(), record);
 }
 
-Engine::Record* Engine::RecordForModule(v8::Local<v8::Module> module) {
+ModuleLoader::Record* ModuleLoader::RecordForModule(
+    v8::Local<v8::Module> module) {
   auto range = by_hash_.equal_range(module->GetIdentityHash());
   for (auto it = range.first; it != range.second; ++it) {
     if (it->second->module.Get(isolate_) == module) return it->second;
@@ -467,7 +469,8 @@ Engine::Record* Engine::RecordForModule(v8::Local<v8::Module> module) {
   return nullptr;
 }
 
-absl::Status Engine::CompileEsm(Record* record, v8::Local<v8::String> source) {
+absl::Status ModuleLoader::CompileEsm(Record* record,
+                                      v8::Local<v8::String> source) {
   v8::TryCatch try_catch(isolate_);
   v8::ScriptOrigin origin(isolate_, Str(isolate_, record->key), 0, 0, false, -1,
                           v8::Local<v8::Value>(), false, false,
@@ -476,19 +479,25 @@ absl::Status Engine::CompileEsm(Record* record, v8::Local<v8::String> source) {
   v8::Local<v8::Module> module;
   if (!v8::ScriptCompiler::CompileModule(isolate_, &compiler_source)
            .ToLocal(&module)) {
-    return SyntaxErrorStatus(try_catch);
+    return engine_.SyntaxErrorStatus(try_catch);
   }
   record->format = Format::kEsm;
   record->module.Reset(isolate_, module);
   return absl::OkStatus();
 }
 
-absl::StatusOr<Engine::Record*> Engine::GetRecord(const fs::path& file) {
+absl::StatusOr<ModuleLoader::Record*> ModuleLoader::GetRecord(
+    const fs::path& file) {
   std::string key = file.string();
   if (auto it = records_.find(key); it != records_.end()) {
     return it->second.get();
   }
-  DUET_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
+  std::string text;
+  if (!in_memory_key_.empty() && key == in_memory_key_) {
+    text = in_memory_source_;
+  } else {
+    DUET_ASSIGN_OR_RETURN(text, ReadFile(file));
+  }
   if (StartsWith(text, "\xEF\xBB\xBF")) text.erase(0, 3);
   if (std::optional<size_t> bad = internal::FindInvalidUtf8(text)) {
     return absl::InvalidArgumentError(
@@ -534,7 +543,7 @@ absl::StatusOr<Engine::Record*> Engine::GetRecord(const fs::path& file) {
         esm_only = IsEsmOnlySyntaxError(
             Utf8Lossy(isolate_, try_catch.Message()->Get()));
       }
-      if (!esm_only) return SyntaxErrorStatus(try_catch);
+      if (!esm_only) return engine_.SyntaxErrorStatus(try_catch);
       try_catch.Reset();
       DUET_RETURN_IF_ERROR(CompileEsm(record.get(), source));
     }
@@ -545,30 +554,30 @@ absl::StatusOr<Engine::Record*> Engine::GetRecord(const fs::path& file) {
   return raw;
 }
 
-absl::StatusOr<Engine::Record*> Engine::DuetRecord() {
+absl::StatusOr<ModuleLoader::Record*> ModuleLoader::DuetRecord() {
   if (auto it = records_.find("duet"); it != records_.end()) {
     return it->second.get();
   }
   auto record = std::make_unique<Record>();
   record->format = Format::kDuet;
   record->key = "duet";
-  record->value.Reset(isolate_, duet_.Get(isolate_));
+  record->value.Reset(isolate_, engine_.duet_api());
   record->synthetic_names = {"default", "modules", "call", "host", "log"};
   std::vector<v8::Local<v8::String>> names;
   for (const std::string& name : record->synthetic_names) {
     names.push_back(Str(isolate_, name));
   }
-  v8::Local<v8::Module> module =
-      v8::Module::CreateSyntheticModule(isolate_, Str(isolate_, "duet"), names,
-                                        &Engine::SyntheticEvaluationSteps);
+  v8::Local<v8::Module> module = v8::Module::CreateSyntheticModule(
+      isolate_, Str(isolate_, "duet"), names,
+      &ModuleLoader::SyntheticEvaluationSteps);
   Record* raw = record.get();
   records_["duet"] = std::move(record);
   Register(raw, module);
   return raw;
 }
 
-absl::Status Engine::RunCommonJs(Record* record) {
-  if (record->started) return absl::OkStatus();
+v8::Maybe<bool> ModuleLoader::RunCommonJs(Record* record) {
+  if (record->started) return v8::Just(true);
   record->started = true;
   v8::Local<v8::Context> context = this->context();
   v8::Local<v8::Object> module = v8::Object::New(isolate_);
@@ -593,19 +602,19 @@ absl::Status Engine::RunCommonJs(Record* record) {
     // As Node does, a module that threw is not cached.
     std::string key = record->key;
     records_.erase(key);
-    return PendingException();
+    return v8::Nothing<bool>();
   }
   IgnoreResult(
       module->Set(context, Str(isolate_, "loaded"), v8::True(isolate_)));
-  return absl::OkStatus();
+  return v8::Just(true);
 }
 
-absl::StatusOr<v8::Local<v8::Module>> Engine::ModuleFor(Record* record) {
+v8::MaybeLocal<v8::Module> ModuleLoader::ModuleFor(Record* record) {
   if (!record->module.IsEmpty()) return record->module.Get(isolate_);
   v8::Local<v8::Context> context = this->context();
   std::vector<std::string> names = {"default"};
   if (record->format == Format::kCommonJs) {
-    DUET_RETURN_IF_ERROR(RunCommonJs(record));
+    if (RunCommonJs(record).IsNothing()) return {};
     v8::Local<v8::Value> exports =
         GetProperty(context, record->cjs_module.Get(isolate_), "exports");
     for (const std::string& key : OwnKeys(context, exports)) {
@@ -619,16 +628,16 @@ absl::StatusOr<v8::Local<v8::Module>> Engine::ModuleFor(Record* record) {
   }
   v8::Local<v8::Module> module = v8::Module::CreateSyntheticModule(
       isolate_, Str(isolate_, record->key), export_names,
-      &Engine::SyntheticEvaluationSteps);
+      &ModuleLoader::SyntheticEvaluationSteps);
   Register(record, module);
   return module;
 }
 
-v8::MaybeLocal<v8::Value> Engine::SyntheticEvaluationSteps(
+v8::MaybeLocal<v8::Value> ModuleLoader::SyntheticEvaluationSteps(
     v8::Local<v8::Context> context, v8::Local<v8::Module> module) {
   v8::Isolate* isolate = context->GetIsolate();
-  Engine* engine = From(isolate);
-  Record* record = engine->RecordForModule(module);
+  ModuleLoader* loader = &From(isolate);
+  Record* record = loader->RecordForModule(module);
   if (record == nullptr) {
     isolate->ThrowException(
         v8::Exception::Error(Str(isolate, "duet: unknown synthetic module")));
@@ -658,8 +667,8 @@ v8::MaybeLocal<v8::Value> Engine::SyntheticEvaluationSteps(
 
 // ---- ES modules ----
 
-absl::Status Engine::Link(Record* record) {
-  if (record->linked) return absl::OkStatus();
+v8::Maybe<bool> ModuleLoader::Link(Record* record) {
+  if (record->linked) return v8::Just(true);
   record->linked = true;
   v8::Local<v8::Context> context = this->context();
   v8::Local<v8::Module> module = record->module.Get(isolate_);
@@ -672,77 +681,91 @@ absl::Status Engine::Link(Record* record) {
     if (!resolved.ok()) {
       v8::Location location =
           module->SourceOffsetToLocation(request->GetSourceOffset());
-      return absl::InvalidArgumentError(absl::StrCat(
+      return Fail(absl::InvalidArgumentError(absl::StrCat(
           record->key, ":", location.GetLineNumber() + 1, ":",
-          location.GetColumnNumber() + 1, ": ", resolved.status().message()));
+          location.GetColumnNumber() + 1, ": ", resolved.status().message())));
     }
-    Record* dependency = nullptr;
-    if (resolved->duet) {
-      DUET_ASSIGN_OR_RETURN(dependency, DuetRecord());
-    } else {
-      DUET_ASSIGN_OR_RETURN(dependency, GetRecord(resolved->path));
+    absl::StatusOr<Record*> dependency =
+        resolved->duet ? DuetRecord() : GetRecord(resolved->path);
+    if (!dependency.ok()) return Fail(dependency.status());
+    if ((*dependency)->format == Format::kEsm &&
+        Link(*dependency).IsNothing()) {
+      return v8::Nothing<bool>();
     }
-    if (dependency->format == Format::kEsm) {
-      DUET_RETURN_IF_ERROR(Link(dependency));
-    }
-    DUET_ASSIGN_OR_RETURN(v8::Local<v8::Module> target, ModuleFor(dependency));
+    v8::Local<v8::Module> target;
+    if (!ModuleFor(*dependency).ToLocal(&target)) return v8::Nothing<bool>();
     links_[{record->key, specifier}].Reset(isolate_, target);
   }
-  return absl::OkStatus();
+  return v8::Just(true);
 }
 
-v8::MaybeLocal<v8::Module> Engine::ResolveModuleCallback(
+v8::Maybe<bool> ModuleLoader::Fail(const absl::Status& status) {
+  engine_.ThrowStatus(status);
+  return v8::Nothing<bool>();
+}
+
+v8::MaybeLocal<v8::Module> ModuleLoader::ResolveModuleCallback(
     v8::Local<v8::Context> context, v8::Local<v8::String> specifier,
     v8::Local<v8::FixedArray> import_assertions,
     v8::Local<v8::Module> referrer) {
   v8::Isolate* isolate = context->GetIsolate();
-  Engine* engine = From(isolate);
+  ModuleLoader* loader = &From(isolate);
   std::string name = Utf8Lossy(isolate, specifier);
-  if (Record* record = engine->RecordForModule(referrer)) {
-    auto it = engine->links_.find({record->key, name});
-    if (it != engine->links_.end()) return it->second.Get(isolate);
+  if (Record* record = loader->RecordForModule(referrer)) {
+    auto it = loader->links_.find({record->key, name});
+    if (it != loader->links_.end()) return it->second.Get(isolate);
   }
   isolate->ThrowException(v8::Exception::Error(
       Str(isolate, absl::StrCat("duet: module '", name, "' was not linked"))));
   return {};
 }
 
-absl::Status Engine::InstantiateAndEvaluate(Record* record) {
+v8::Maybe<bool> ModuleLoader::InstantiateAndEvaluate(Record* record) {
   v8::Local<v8::Context> context = this->context();
-  DUET_ASSIGN_OR_RETURN(v8::Local<v8::Module> module, ModuleFor(record));
+  v8::Local<v8::Module> module;
+  if (!ModuleFor(record).ToLocal(&module)) return v8::Nothing<bool>();
   if (module->GetStatus() == v8::Module::kUninstantiated) {
-    if (record->format == Format::kEsm) DUET_RETURN_IF_ERROR(Link(record));
-    v8::TryCatch try_catch(isolate_);
-    if (module->InstantiateModule(context, &Engine::ResolveModuleCallback)
-            .IsNothing()) {
-      return SyntaxErrorStatus(try_catch);
+    if (record->format == Format::kEsm && Link(record).IsNothing()) {
+      return v8::Nothing<bool>();
     }
+    absl::Status failed;
+    {
+      v8::TryCatch try_catch(isolate_);
+      if (module
+              ->InstantiateModule(context, &ModuleLoader::ResolveModuleCallback)
+              .IsNothing()) {
+        failed = engine_.SyntaxErrorStatus(try_catch);
+      }
+    }
+    if (!failed.ok()) return Fail(failed);
   }
   switch (module->GetStatus()) {
     case v8::Module::kInstantiated: {
       v8::Local<v8::Value> result;
       if (!module->Evaluate(context).ToLocal(&result)) {
-        return PendingException();
+        return v8::Nothing<bool>();
       }
-      return Settle(&result,
-                    absl::StrCat("the top-level code of ", record->key));
+      absl::Status settled = engine_.Settle(
+          &result, absl::StrCat("the top-level code of ", record->key));
+      if (!settled.ok()) return Fail(settled);
+      return v8::Just(true);
     }
     case v8::Module::kErrored:
-      return StatusFromException(module->GetException(),
-                                 v8::Local<v8::Message>());
+      return Fail(engine_.StatusFromException(module->GetException(),
+                                              v8::Local<v8::Message>()));
     default:  // evaluating (a cycle) or evaluated
-      return absl::OkStatus();
+      return v8::Just(true);
   }
 }
 
-absl::StatusOr<v8::Local<v8::Value>> Engine::RequireRecord(Record* record) {
+v8::MaybeLocal<v8::Value> ModuleLoader::RequireRecord(Record* record) {
   switch (record->format) {
     case Format::kCommonJs:
-      DUET_RETURN_IF_ERROR(RunCommonJs(record));
+      if (RunCommonJs(record).IsNothing()) return {};
       return GetProperty(context(), record->cjs_module.Get(isolate_),
                          "exports");
     case Format::kEsm: {
-      DUET_RETURN_IF_ERROR(InstantiateAndEvaluate(record));
+      if (InstantiateAndEvaluate(record).IsNothing()) return {};
       return record->module.Get(isolate_)->GetModuleNamespace();
     }
     default:
@@ -750,51 +773,86 @@ absl::StatusOr<v8::Local<v8::Value>> Engine::RequireRecord(Record* record) {
   }
 }
 
-absl::StatusOr<Engine::Loaded> Engine::LoadEntry(const fs::path& entry) {
+absl::StatusOr<ModuleLoader::Loaded> ModuleLoader::LoadEntry(
+    const fs::path& entry) {
   fs::path file = Canonical(entry);
-  if (!IsFile(file)) {
+  if (file.string() != in_memory_key_ && !IsFile(file)) {
     return absl::NotFoundError(absl::StrCat("no such file: ", entry.string()));
   }
   v8::TryCatch try_catch(isolate_);
-  auto pending = [&](const absl::Status& status) {
-    return IsPendingException(status) ? StatusFromTryCatch(try_catch) : status;
-  };
   absl::StatusOr<Record*> record = GetRecord(file);
-  if (!record.ok()) return pending(record.status());
+  if (!record.ok()) return record.status();
   Loaded loaded;
   if ((*record)->format == Format::kCommonJs) {
-    absl::Status status = RunCommonJs(*record);
-    if (!status.ok()) return pending(status);
-    DUET_RETURN_IF_ERROR(RunMicrotasks());
+    if (RunCommonJs(*record).IsNothing())
+      return engine_.StatusFromTryCatch(try_catch);
+    DUET_RETURN_IF_ERROR(engine_.RunMicrotasks());
     loaded.exports =
         GetProperty(context(), (*record)->cjs_module.Get(isolate_), "exports");
   } else if ((*record)->format == Format::kEsm) {
-    absl::Status status = InstantiateAndEvaluate(*record);
-    if (!status.ok()) return pending(status);
+    if (InstantiateAndEvaluate(*record).IsNothing()) {
+      return engine_.StatusFromTryCatch(try_catch);
+    }
     loaded.esm = true;
     loaded.exports = (*record)->module.Get(isolate_)->GetModuleNamespace();
   } else {
     return absl::InvalidArgumentError(
         absl::StrCat(file.string(), ": not a JavaScript file"));
   }
-  if (try_catch.HasCaught()) return StatusFromTryCatch(try_catch);
+  if (try_catch.HasCaught()) return engine_.StatusFromTryCatch(try_catch);
   return loaded;
+}
+
+ModuleLoader::ModuleLoader(Engine& engine, const fs::path& root)
+    : engine_(engine), isolate_(engine.isolate()) {
+  std::error_code error;
+  if (!root.empty()) root_ = fs::weakly_canonical(root, error);
+  if (error) root_ = root.lexically_normal();
+  root_is_file_ = !root_.empty() && fs::is_regular_file(root_, error);
+}
+
+ModuleLoader::~ModuleLoader() {
+  links_.clear();
+  by_hash_.clear();
+  records_.clear();
+}
+
+void ModuleLoader::Install(v8::Isolate* isolate) {
+  isolate->SetHostImportModuleDynamicallyCallback(
+      &ModuleLoader::ImportDynamically);
+  isolate->SetHostInitializeImportMetaObjectCallback(
+      &ModuleLoader::InitializeImportMeta);
+}
+
+ModuleLoader& ModuleLoader::From(v8::Isolate* isolate) {
+  return Engine::From(isolate)->loader();
+}
+
+v8::Local<v8::Context> ModuleLoader::context() const {
+  return engine_.context();
+}
+
+void ModuleLoader::UseSourceFor(const fs::path& file, std::string source) {
+  root_ = Canonical(file);
+  root_is_file_ = true;
+  in_memory_key_ = root_.string();
+  in_memory_source_ = std::move(source);
 }
 
 // ---- require() and import() ----
 
-v8::Local<v8::Function> Engine::MakeRequire(const fs::path& file) {
+v8::Local<v8::Function> ModuleLoader::MakeRequire(const fs::path& file) {
   v8::EscapableHandleScope scope(isolate_);
   v8::Local<v8::Context> context = this->context();
   v8::Local<v8::String> data = Str(isolate_, file.string());
   v8::Local<v8::Function> require;
   v8::Local<v8::Function> resolve;
-  if (!v8::Function::New(context, &Engine::RequireCallback, data)
+  if (!v8::Function::New(context, &ModuleLoader::RequireCallback, data)
            .ToLocal(&require)) {
     return {};
   }
   require->SetName(Str(isolate_, "require"));
-  if (v8::Function::New(context, &Engine::RequireResolveCallback, data)
+  if (v8::Function::New(context, &ModuleLoader::RequireResolveCallback, data)
           .ToLocal(&resolve)) {
     IgnoreResult(require->Set(context, Str(isolate_, "resolve"), resolve));
   }
@@ -814,9 +872,10 @@ void ThrowModuleNotFound(v8::Isolate* isolate, const absl::Status& status) {
 
 }  // namespace
 
-void Engine::RequireCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
+void ModuleLoader::RequireCallback(
+    const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
-  Engine* engine = From(isolate);
+  ModuleLoader* loader = &From(isolate);
   if (info.Length() < 1 || !info[0]->IsString()) {
     isolate->ThrowException(v8::Exception::TypeError(
         Str(isolate, "require() expects a module name (a string)")));
@@ -824,32 +883,29 @@ void Engine::RequireCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
   }
   fs::path from = Utf8Lossy(isolate, info.Data());
   absl::StatusOr<Resolved> resolved =
-      engine->Resolve(Utf8Lossy(isolate, info[0]), from, false);
+      loader->Resolve(Utf8Lossy(isolate, info[0]), from, false);
   if (!resolved.ok()) {
     ThrowModuleNotFound(isolate, resolved.status());
     return;
   }
   absl::StatusOr<Record*> record =
-      resolved->duet ? engine->DuetRecord() : engine->GetRecord(resolved->path);
+      resolved->duet ? loader->DuetRecord() : loader->GetRecord(resolved->path);
   if (!record.ok()) {
-    engine->ThrowStatus(record.status());
+    loader->engine_.ThrowStatus(record.status());
     return;
   }
-  absl::StatusOr<v8::Local<v8::Value>> value = engine->RequireRecord(*record);
-  if (!value.ok()) {
-    engine->ThrowStatus(value.status());
-    return;
-  }
-  info.GetReturnValue().Set(*value);
+  v8::Local<v8::Value> value;
+  if (!loader->RequireRecord(*record).ToLocal(&value)) return;
+  info.GetReturnValue().Set(value);
 }
 
-void Engine::RequireResolveCallback(
+void ModuleLoader::RequireResolveCallback(
     const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
-  Engine* engine = From(isolate);
+  ModuleLoader* loader = &From(isolate);
   fs::path from = Utf8Lossy(isolate, info.Data());
   absl::StatusOr<Resolved> resolved =
-      engine->Resolve(Utf8Lossy(isolate, info[0]), from, false);
+      loader->Resolve(Utf8Lossy(isolate, info[0]), from, false);
   if (!resolved.ok()) {
     ThrowModuleNotFound(isolate, resolved.status());
     return;
@@ -858,41 +914,35 @@ void Engine::RequireResolveCallback(
       Str(isolate, resolved->duet ? "duet" : resolved->path.string()));
 }
 
-v8::MaybeLocal<v8::Promise> Engine::ImportDynamically(
+v8::MaybeLocal<v8::Promise> ModuleLoader::ImportDynamically(
     v8::Local<v8::Context> context, v8::Local<v8::Data> host_defined_options,
     v8::Local<v8::Value> resource_name, v8::Local<v8::String> specifier,
     v8::Local<v8::FixedArray> import_assertions) {
   v8::Isolate* isolate = context->GetIsolate();
-  Engine* engine = From(isolate);
+  ModuleLoader* loader = &From(isolate);
   v8::EscapableHandleScope scope(isolate);
   v8::Local<v8::Promise::Resolver> resolver;
   if (!v8::Promise::Resolver::New(context).ToLocal(&resolver)) return {};
   v8::TryCatch try_catch(isolate);
-  auto reject = [&](const absl::Status& status, bool not_found) {
-    if (!IsPendingException(status)) {
-      if (not_found) {
-        ThrowModuleNotFound(isolate, status);
-      } else {
-        engine->ThrowStatus(status);
-      }
-    }
+  // Rejects with the pending exception.
+  auto reject = [&] {
     v8::Local<v8::Value> exception = try_catch.Exception();
     try_catch.Reset();
     IgnoreResult(resolver->Reject(context, exception));
   };
   fs::path from = Utf8Lossy(isolate, resource_name);
   absl::StatusOr<Resolved> resolved =
-      engine->Resolve(Utf8Lossy(isolate, specifier), from, true);
+      loader->Resolve(Utf8Lossy(isolate, specifier), from, true);
   if (!resolved.ok()) {
-    reject(resolved.status(), true);
+    ThrowModuleNotFound(isolate, resolved.status());
+    reject();
   } else {
     absl::StatusOr<Record*> record = resolved->duet
-                                         ? engine->DuetRecord()
-                                         : engine->GetRecord(resolved->path);
-    absl::Status status = record.status();
-    if (status.ok()) status = engine->InstantiateAndEvaluate(*record);
-    if (!status.ok()) {
-      reject(status, false);
+                                         ? loader->DuetRecord()
+                                         : loader->GetRecord(resolved->path);
+    if (!record.ok()) loader->engine_.ThrowStatus(record.status());
+    if (!record.ok() || loader->InstantiateAndEvaluate(*record).IsNothing()) {
+      reject();
     } else {
       IgnoreResult(resolver->Resolve(
           context, (*record)->module.Get(isolate)->GetModuleNamespace()));
@@ -901,11 +951,11 @@ v8::MaybeLocal<v8::Promise> Engine::ImportDynamically(
   return scope.Escape(resolver->GetPromise());
 }
 
-void Engine::InitializeImportMeta(v8::Local<v8::Context> context,
-                                  v8::Local<v8::Module> module,
-                                  v8::Local<v8::Object> meta) {
+void ModuleLoader::InitializeImportMeta(v8::Local<v8::Context> context,
+                                        v8::Local<v8::Module> module,
+                                        v8::Local<v8::Object> meta) {
   v8::Isolate* isolate = context->GetIsolate();
-  Record* record = From(isolate)->RecordForModule(module);
+  Record* record = From(isolate).RecordForModule(module);
   if (record == nullptr || record->path.empty()) return;
   IgnoreResult(meta->Set(context, Str(isolate, "url"),
                          Str(isolate, "file://" + record->key)));

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "call_context.h"
 #include "convert.h"
+#include "duet/engine/call_out.h"
 #include "duet/host.h"
 #include "duet/internal/value_path.h"
 #include "entry.h"
@@ -44,19 +45,32 @@ std::string NameArgument(py::handle name, const char* what) {
 }
 
 // The deadline and size budget of the entry the script runs in.
-internal::ConversionGuard GuardForCurrentEntry(bool with_budget) {
-  const Entry* entry = Entry::Current();
-  if (entry == nullptr)
-    return internal::ConversionGuard(absl::InfiniteFuture(), 0);
-  return internal::ConversionGuard(
-      entry->deadline(), with_budget ? entry->value_budget_bytes() : 0);
+engine::CallerLimits CurrentLimits() {
+  engine::CallerLimits limits;
+  if (const Entry* entry = Entry::Current()) {
+    limits.deadline = entry->deadline();
+    limits.value_budget_bytes = entry->value_budget_bytes();
+  }
+  return limits;
 }
+
+// The GIL, released for a host call (engine/call_out.h).
+class GilRelease : public engine::EngineLock {
+ public:
+  void Release() override { state_ = PyEval_SaveThread(); }
+  StopReason Reacquire() override {
+    PyEval_RestoreThread(state_);
+    const Entry* entry = Entry::Current();
+    return entry != nullptr ? entry->Stopped() : StopReason::kNone;
+  }
+
+ private:
+  PyThreadState* state_ = nullptr;
+};
 
 std::vector<Value> ArgumentsToValues(const py::tuple& args) {
   std::vector<Value> values(args.size());
-  // One budget for all the arguments: together they are what the host
-  // builds.
-  internal::ConversionGuard guard = GuardForCurrentEntry(/*with_budget=*/true);
+  internal::ConversionGuard guard = engine::ArgumentGuard(CurrentLimits());
   for (size_t i = 0; i < values.size(); ++i) {
     absl::Status status = FromPython(PyTuple_GET_ITEM(args.ptr(), i), "args", i,
                                      guard, &values[i]);
@@ -69,7 +83,7 @@ py::object ResultToPython(const absl::StatusOr<Value>& result) {
   if (!result.ok()) RaiseStatus(result.status());
   ValuePath path("result");
   absl::Status error;
-  internal::ConversionGuard guard = GuardForCurrentEntry(/*with_budget=*/false);
+  internal::ConversionGuard guard = engine::ResultGuard(CurrentLimits());
   PyObject* object = ToPython(*result, path, guard, &error);
   if (object == nullptr) RaiseStatus(error);
   return py::reinterpret_steal<py::object>(object);
@@ -98,19 +112,37 @@ LogLevel LevelFromIndex(int level) {
   }
 }
 
+// Runs `host_call` with the GIL released (engine::CallOut). Stopped while
+// the host ran the call: stop here, whatever it returned.
+py::object CallOut(absl::FunctionRef<absl::StatusOr<Value>()> host_call) {
+  GilRelease gil;
+  engine::OutboundResult out = engine::CallOut(gil, host_call);
+  if (out.stopped != StopReason::kNone && SetErrorIfStopped()) {
+    throw py::error_already_set();
+  }
+  return ResultToPython(out.result);
+}
+
+// Runs `host_call` with the GIL released (engine::WithoutEngineLock); an
+// entry stopped meanwhile stops here.
+template <typename HostCall>
+void WithoutGil(HostCall&& host_call) {
+  GilRelease gil;
+  if (engine::WithoutEngineLock(gil, std::forward<HostCall>(host_call)) !=
+          StopReason::kNone &&
+      SetErrorIfStopped()) {
+    throw py::error_already_set();
+  }
+}
+
 py::object CallModuleFunction(std::string_view module_name,
                               std::string_view function_name,
                               const py::tuple& args) {
   CallContext& context = RequireContext();
   std::vector<Value> values = ArgumentsToValues(args);
-  absl::StatusOr<Value> result;
-  {
-    py::gil_scoped_release release;
-    result = context.services().CallModule(module_name, function_name, values);
-  }
-  // Stopped while the host ran the call: stop here, whatever it returned.
-  if (SetErrorIfStopped()) throw py::error_already_set();
-  return ResultToPython(result);
+  return CallOut([&] {
+    return context.services().CallModule(module_name, function_name, values);
+  });
 }
 
 // duet.modules.<module>.<function>(...).
@@ -133,23 +165,15 @@ py::object CallHost(py::handle name, const py::tuple& args) {
   CallContext& context = RequireContext();
   std::string function_name = NameArgument(name, "host function name");
   std::vector<Value> values = ArgumentsToValues(args);
-  absl::StatusOr<Value> result;
-  {
-    py::gil_scoped_release release;
-    result = context.services().CallHostFunction(function_name, values);
-  }
-  // Stopped while the host ran the call: stop here, whatever it returned.
-  if (SetErrorIfStopped()) throw py::error_already_set();
-  return ResultToPython(result);
+  return CallOut([&] {
+    return context.services().CallHostFunction(function_name, values);
+  });
 }
 
 py::list ModuleNames() {
   CallContext& context = RequireContext();
   std::vector<std::string> names;
-  {
-    py::gil_scoped_release release;
-    names = context.services().ModuleNames();
-  }
+  WithoutGil([&] { names = context.services().ModuleNames(); });
   return NamesToPython(names);
 }
 
@@ -157,10 +181,7 @@ py::list ModuleFunctions(py::handle module) {
   CallContext& context = RequireContext();
   std::string module_name = NameArgument(module, "module name");
   absl::StatusOr<std::vector<std::string>> names;
-  {
-    py::gil_scoped_release release;
-    names = context.services().ModuleFunctions(module_name);
-  }
+  WithoutGil([&] { names = context.services().ModuleFunctions(module_name); });
   if (!names.ok()) RaiseStatus(names.status());
   return NamesToPython(*names);
 }
@@ -168,18 +189,16 @@ py::list ModuleFunctions(py::handle module) {
 py::list HostFunctionNames() {
   CallContext& context = RequireContext();
   std::vector<std::string> names;
-  {
-    py::gil_scoped_release release;
-    names = context.services().HostFunctionNames();
-  }
+  WithoutGil([&] { names = context.services().HostFunctionNames(); });
   return NamesToPython(names);
 }
 
 void Log(int level, py::handle message) {
   CallContext& context = RequireContext();
   std::string text = PythonToText(message.ptr());
-  py::gil_scoped_release release;
-  context.services().Log(LevelFromIndex(level), context.source(), text);
+  WithoutGil([&] {
+    context.services().Log(LevelFromIndex(level), context.source(), text);
+  });
 }
 
 // sys.stdout / sys.stderr. Outside any duet entry (a thread the plugin

@@ -15,7 +15,6 @@
 namespace duet::python {
 namespace {
 
-thread_local Entry* current_entry = nullptr;
 std::atomic<uint64_t> next_entry_serial{1};
 
 // How often a stopped entry that has not returned yet gets its exception
@@ -172,24 +171,24 @@ void RunningEntries::Interrupt() {
 }
 
 void RunningEntries::Stop(uint64_t serial, uint64_t below, StopReason reason) {
-  for (Entry* entry = first_; entry != nullptr; entry = entry->next_) {
+  entries_.ForEach([&](Entry* entry) {
     if (serial != 0 ? entry->serial_ != serial : entry->serial_ >= below) {
-      continue;
+      return;
     }
     // A deadline stops an entry once; an Interrupt overrides nothing either,
     // but is raised again for an entry already stopped.
-    if (entry->stop_ == StopReason::kNone) entry->stop_ = reason;
+    engine::RecordStop(entry->stop_, reason);
     if (!entry->quiet_) entry->Raise();
-  }
+  });
 }
 
 bool RunningEntries::RaiseAgain() {
   bool any = false;
-  for (Entry* entry = first_; entry != nullptr; entry = entry->next_) {
-    if (entry->stop_ == StopReason::kNone) continue;
+  entries_.ForEach([&](Entry* entry) {
+    if (entry->stop_ == StopReason::kNone) return;
     any = true;
     if (!entry->quiet_) entry->Raise();
-  }
+  });
   return any;
 }
 
@@ -202,11 +201,8 @@ Entry::Entry(HostServices& services, std::string_view source,
       deadline_(deadline),
       value_budget_bytes_(value_budget_bytes) {
   thread_state_ = PyThreadState_Get();
-  enclosing_ = current_entry;
-  current_entry = this;
-  next_ = running_.first_;
-  if (next_ != nullptr) next_->prev_ = this;
-  running_.first_ = this;
+  engine::ThreadFrames<Entry>::Push(this);
+  running_.entries_.Add(this);
   registered_ = true;
   if (deadline != absl::InfiniteFuture()) {
     // Runs on the watchdog thread: only queues the stop, never waits for
@@ -221,18 +217,13 @@ Entry::Entry(HostServices& services, std::string_view source,
 StopReason Entry::Finish() {
   if (!registered_) return stop_;
   registered_ = false;
-  if (prev_ != nullptr) {
-    prev_->next_ = next_;
-  } else {
-    running_.first_ = next_;
-  }
-  if (next_ != nullptr) next_->prev_ = prev_;
-  prev_ = next_ = nullptr;
-  current_entry = enclosing_;
+  running_.entries_.Remove(this);
+  engine::ThreadFrames<Entry>::Pop(this);
+  const Entry* enclosing = links.outer;
   // An enclosing entry that was stopped too still wants its exception (the
   // stopper raises it again).
   if (stop_ != StopReason::kNone &&
-      (enclosing_ == nullptr || enclosing_->Stopped() == StopReason::kNone)) {
+      (enclosing == nullptr || enclosing->Stopped() == StopReason::kNone)) {
     Withdraw();
   }
   return stop_;
@@ -254,10 +245,11 @@ void Entry::Withdraw() {
   DropPendingStop();
 }
 
-Entry* Entry::Current() { return current_entry; }
+Entry* Entry::Current() { return engine::ThreadFrames<Entry>::Innermost(); }
 
 StopReason Entry::Stopped() const {
-  for (const Entry* entry = this; entry != nullptr; entry = entry->enclosing_) {
+  for (const Entry* entry = this; entry != nullptr;
+       entry = entry->links.outer) {
     if (entry->stop_ != StopReason::kNone) return entry->stop_;
   }
   return StopReason::kNone;
@@ -287,9 +279,11 @@ absl::Status Entry::TakeError(ErrorContext context, std::string_view what) {
 absl::Status Entry::TakeErrorQuietly(StopReason stop, std::string_view what,
                                      ErrorContext context) {
   if (stop != StopReason::kNone) {
-    absl::Status status = StopStatus(stop);
-    return TakePythonErrorAs(status.code(),
-                             std::string(internal::ToStd(status.message())));
+    // The stop exception's traceback is where the entry stopped.
+    std::optional<ScriptError> raised =
+        GetScriptError(TakePythonError(ErrorContext::kRun));
+    return StopStatus(
+        stop, raised ? std::move(raised->stack) : std::vector<StackFrame>());
   }
   if (PyErr_ExceptionMatches(PyExc_MemoryError)) {
     return TakePythonErrorAs(
@@ -302,17 +296,14 @@ absl::Status Entry::TakeErrorQuietly(StopReason stop, std::string_view what,
   return TakePythonError(context);
 }
 
-absl::Status StopStatus(StopReason reason) {
-  switch (reason) {
-    case StopReason::kDeadline:
-      return absl::DeadlineExceededError(
-          "Python execution stopped at its deadline");
-    case StopReason::kInterrupt:
-      return absl::CancelledError("Python execution interrupted");
-    case StopReason::kNone:
-      break;
-  }
-  return absl::OkStatus();
+absl::Status StopStatus(StopReason reason, std::vector<StackFrame> stack) {
+  engine::StopDetails details;
+  details.language = Language::kPython;
+  details.engine_name = "Python";
+  details.type = reason == StopReason::kDeadline ? "DeadlineExceeded"
+                                                 : "KeyboardInterrupt";
+  details.stack = std::move(stack);
+  return engine::StopStatus(reason, std::move(details));
 }
 
 bool SetErrorIfStopped() {

@@ -47,10 +47,13 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "call_context.h"
+#include "duet/engine/frames.h"
+#include "duet/engine/stop.h"
 #include "duet/internal/watchdog.h"
 #include "duet/runtime.h"
 #include "errors.h"
@@ -58,7 +61,9 @@
 
 namespace duet::python {
 
-enum class StopReason { kNone, kDeadline, kInterrupt };
+// kMemory never occurs: CPython's memory cannot be capped per plugin (a
+// MemoryError is reported as kResourceExhausted by TakeError instead).
+using engine::StopReason;
 
 class Entry;
 
@@ -86,7 +91,7 @@ class RunningEntries : public std::enable_shared_from_this<RunningEntries> {
   // still running; returns whether there was one.
   bool RaiseAgain();
 
-  Entry* first_ = nullptr;
+  engine::FrameList<Entry> entries_;
 };
 
 class Entry {
@@ -141,15 +146,17 @@ class Entry {
   void Withdraw();
 
   friend class RunningEntries;
+  friend class engine::FrameList<Entry>;
+  friend class engine::ThreadFrames<Entry>;
 
   // Destroyed bottom-up: finish under the GIL, release it, then disarm,
   // then forward partial output lines.
   CallContext context_;
-  RunningEntries& running_;     // a shared_ptr copy only when armed: cheaper
-  const uint64_t serial_;       // names the entry in stop requests
-  Entry* enclosing_ = nullptr;  // the thread's previous innermost entry
-  Entry* prev_ = nullptr;       // links in running_
-  Entry* next_ = nullptr;
+  RunningEntries& running_;  // a shared_ptr copy only when armed: cheaper
+  const uint64_t serial_;    // names the entry in stop requests
+  // The thread's previous innermost entry (links.outer), and the links in
+  // running_.
+  engine::FrameLinks<Entry> links;
   PyThreadState* thread_state_ = nullptr;
   const absl::Time deadline_;
   const size_t value_budget_bytes_;
@@ -169,9 +176,12 @@ class Entry {
 void StartStopper();
 void EndStopper();
 
-// The status a stopped call returns: kDeadlineExceeded "Python execution
-// stopped at its deadline" or kCancelled "Python execution interrupted".
-absl::Status StopStatus(StopReason reason);
+// The status a stopped call returns (engine::StopStatus): kDeadlineExceeded
+// "Python execution stopped at its deadline" or kCancelled "Python execution
+// interrupted", its ScriptError naming the exception the script saw
+// (DeadlineExceeded, KeyboardInterrupt) and the stack where it stopped
+// (`stack`; empty when the stop came after the code had finished).
+absl::Status StopStatus(StopReason reason, std::vector<StackFrame> stack = {});
 
 // In a duet API function that just re-took the GIL after a host call: when
 // the current entry was stopped meanwhile, sets its exception (see above) as

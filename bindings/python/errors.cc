@@ -1,5 +1,6 @@
 #include "errors.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -8,6 +9,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "convert.h"
+#include "duet/engine/status_carrier.h"
 #include "duet/error.h"
 #include "duet/internal/strings.h"
 #include "interpreter.h"
@@ -21,8 +23,11 @@ using internal::ToStd;
 constexpr char kStatusCapsule[] = "duet.status";
 constexpr char kStatusAttribute[] = "_duet_status";
 
+// The capsule holds the status as engine::EncodeStatus bytes, the same as
+// the JavaScript engine keeps; a capsule cannot be made from Python, so a
+// script cannot forge one.
 void DeleteStatusCapsule(PyObject* capsule) {
-  delete static_cast<absl::Status*>(
+  delete static_cast<std::string*>(
       PyCapsule_GetPointer(capsule, kStatusCapsule));
 }
 
@@ -41,8 +46,8 @@ std::optional<absl::Status> AttachedStatus(PyObject* exception) {
   }
   std::optional<absl::Status> status;
   if (PyCapsule_IsValid(capsule, kStatusCapsule)) {
-    status = *static_cast<absl::Status*>(
-        PyCapsule_GetPointer(capsule, kStatusCapsule));
+    status = engine::DecodeStatus(*static_cast<const std::string*>(
+        PyCapsule_GetPointer(capsule, kStatusCapsule)));
   }
   Py_DECREF(capsule);
   return status;
@@ -176,9 +181,11 @@ void SetPythonError(const absl::Status& status) {
     } else {
       exception = globals.error_class(text(ToStd(status.message())), code);
     }
-    py::object capsule = py::reinterpret_steal<py::object>(PyCapsule_New(
-        new absl::Status(status), kStatusCapsule, DeleteStatusCapsule));
+    auto encoded = std::make_unique<std::string>(engine::EncodeStatus(status));
+    py::object capsule = py::reinterpret_steal<py::object>(
+        PyCapsule_New(encoded.get(), kStatusCapsule, DeleteStatusCapsule));
     if (!capsule) throw py::error_already_set();
+    encoded.release();  // the capsule owns it now
     exception.attr(kStatusAttribute) = capsule;
     PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exception.ptr())),
                     exception.ptr());

@@ -309,8 +309,11 @@ class PythonRuntime : public Runtime {
     entry = entry.lexically_normal();
     root = root.lexically_normal();
     // A single-file plugin's root is the file: relative imports find nothing.
-    if (spec.single_file) root.clear();
-    DUET_RETURN_IF_ERROR(CheckSource(entry));
+    // So is a plugin given in memory.
+    const bool in_memory = !spec.source.empty();
+    if (spec.single_file || in_memory) root.clear();
+    DUET_RETURN_IF_ERROR(in_memory ? CheckUtf8(spec.source, entry)
+                                   : CheckSource(entry));
 
     std::string package =
         absl::StrCat("_duet_plugins.", Identifier(spec.module), "_",
@@ -322,9 +325,11 @@ class PythonRuntime : public Runtime {
     Entry running(services_, spec.module, running_,
                   absl::Now() + spec.load_timeout, spec.value_budget_bytes);
     Globals& globals = GetGlobals();
+    py::object source = in_memory ? Text(spec.source)
+                                  : py::reinterpret_borrow<py::object>(Py_None);
     py::object module =
         CallPython(globals.load, Text(package), PathToPython(root),
-                   PathToPython(entry), Text(submodule));
+                   PathToPython(entry), Text(submodule), source);
     if (!module) {
       absl::Status status =
           running.TakeError(ErrorContext::kCompile, described);
@@ -401,6 +406,11 @@ class PythonRuntime : public Runtime {
     }
     std::string source((std::istreambuf_iterator<char>(in)),
                        std::istreambuf_iterator<char>());
+    return CheckUtf8(source, entry);
+  }
+
+  static absl::Status CheckUtf8(std::string_view source,
+                                const std::filesystem::path& entry) {
     if (std::optional<size_t> bad = internal::FindInvalidUtf8(source)) {
       return absl::InvalidArgumentError(
           absl::StrCat(entry.string(), ": not valid UTF-8 (byte ", *bad,

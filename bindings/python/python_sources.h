@@ -224,6 +224,7 @@ import importlib.util
 import inspect
 import io
 import keyword
+import linecache
 import re
 import sys
 import types
@@ -327,8 +328,29 @@ def drain():
 
 # --- plugins ----------------------------------------------------------------
 
-def load(package, root, entry, submodule):
-    """Imports `entry` as `package.submodule`, `package` having __path__ [root] ([] for "")."""
+class _InMemoryLoader:
+    """Loads a plugin given as source text; `path` names it in tracebacks."""
+
+    def __init__(self, source, path):
+        self._source = source
+        self._path = path
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, mod):
+        # Tracebacks show its lines as they show a file's.
+        linecache.cache[self._path] = (
+            len(self._source), None, self._source.splitlines(True), self._path)
+        exec(compile(self._source, self._path, "exec", dont_inherit=True),
+             vars(mod))
+
+
+def load(package, root, entry, submodule, source=None):
+    """Imports `entry` as `package.submodule`, `package` having __path__ [root] ([] for "").
+
+    With `source` (a str), that text is the module and `entry` only its name.
+    """
     importlib.invalidate_caches()
     spec = importlib.machinery.ModuleSpec(package, None, is_package=True)
     # A single-file plugin (root "") has no folder to import from.
@@ -338,7 +360,10 @@ def load(package, root, entry, submodule):
     name = package + "." + submodule
     # On failure the engine unloads the package: a handler here could be
     # cut short by a stop exception, which would hide where the module was.
-    loader = importlib.machinery.SourceFileLoader(name, entry)
+    if source is None:
+        loader = importlib.machinery.SourceFileLoader(name, entry)
+    else:
+        loader = _InMemoryLoader(source, entry)
     mod_spec = importlib.util.spec_from_file_location(name, entry, loader=loader)
     mod = importlib.util.module_from_spec(mod_spec)
     sys.modules[name] = mod

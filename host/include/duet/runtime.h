@@ -11,6 +11,30 @@
 //
 // Lifetimes: a Host owns its runtimes and destroys every Implementation and
 // ReplSession before the Runtime that made them; HostServices outlives all.
+//
+// The contract every engine honours (both bindings implement it with the
+// engine kit, host/src/duet/engine; docs/threads.md and docs/errors.md):
+//
+//  * Threads. Any method may be called from any thread, several at once,
+//    unless it says otherwise; the engine serialises what its interpreter
+//    cannot run in parallel (the GIL, a v8::Locker per isolate). The host
+//    holds no lock of its own while it calls into an engine.
+//  * The engine lock. An engine takes its lock on entry and releases it
+//    before every HostServices call its scripts make, so the host may
+//    re-enter any engine (Python -> JavaScript -> Python) on the same
+//    thread; nothing that waits for another engine runs with it held.
+//  * Stopping. Every entry (Load, Call, Evaluate) can be stopped: by its
+//    deadline, by Runtime::Interrupt, by a heap limit. A stopped entry
+//    returns the kit's stop status -- kDeadlineExceeded, kCancelled or
+//    kResourceExhausted -- carrying a ScriptError whose stack is where the
+//    code was stopped. An entry stopped while it waits in a host call stops
+//    as soon as that call returns, whatever it returned. A stop never leaks
+//    into a later entry.
+//  * Errors. kInvalidArgument: the input was wrong (a syntax error, an
+//    unconvertible value, naming where); kUnknown with a ScriptError: the
+//    script raised; a status that came from HostServices through the script
+//    comes back out unchanged, with the script's frames appended. No other
+//    code means anything engine-specific.
 #ifndef DUET_RUNTIME_H_
 #define DUET_RUNTIME_H_
 
@@ -34,16 +58,22 @@ namespace duet {
 
 // The host, as seen by a runtime. Thread-safe. A runtime must release its
 // engine lock (GIL / v8::Locker) before calling any of these, since they may
-// re-enter any engine.
+// re-enter any engine; the engine kit's CallOut (engine/call_out.h) does.
+// A call is made on the thread of the entry whose script made it.
 class HostServices {
  public:
   virtual ~HostServices() = default;
 
   // duet.modules.<module>.<function>(args...) / duet.call("module.function").
+  // Runs under the calling entry's deadline or an earlier one. kNotFound
+  // for an unknown module or function; otherwise the callee's status, which
+  // the engine raises into the script and gives back unchanged if the script
+  // lets it pass.
   virtual absl::StatusOr<Value> CallModule(std::string_view module,
                                            std::string_view function,
                                            absl::Span<const Value> args) = 0;
-  // duet.host.<name>(args...).
+  // duet.host.<name>(args...). kNotFound for an unknown name; otherwise
+  // what the application's function returned.
   virtual absl::StatusOr<Value> CallHostFunction(
       std::string_view name, absl::Span<const Value> args) = 0;
 
@@ -54,6 +84,7 @@ class HostServices {
       std::string_view module) const = 0;
   virtual std::vector<std::string> HostFunctionNames() const = 0;
 
+  // Never fails and never re-enters an engine.
   virtual void Log(LogLevel level, std::string_view source,
                    std::string_view message) = 0;
 };
@@ -95,17 +126,24 @@ struct ImplementationSpec {
 // implementation serialises or parallelises as its engine allows.
 class Implementation {
  public:
+  // Unloads the module. Any thread, no call running in it (the host waits
+  // for them); the engine lock is taken and released here. Finalisers the
+  // unload runs are stopped at the load time limit or by Interrupt.
   virtual ~Implementation() = default;
 
   virtual Language language() const = 0;
   // Exported function names, sorted. Fixed after loading.
   virtual const std::vector<std::string>& exports() const = 0;
   // Calls exports()[function] (the host resolves names once, so engines do
-  // no lookup). kInvalidArgument for unconvertible arguments or results
-  // (naming the path: args[1].key); kUnknown with a ScriptError for a script
-  // exception. The engine stops the call once `deadline` passes and returns
-  // kDeadlineExceeded; kResourceExhausted when it ran out of memory;
-  // kCancelled when Runtime::Interrupt stopped it.
+  // no lookup). Any thread, no engine lock held by the caller; may be
+  // re-entered on the same thread from a host call the script makes.
+  // kInvalidArgument for unconvertible arguments or results (naming the path:
+  // args[1].key); kUnknown with a ScriptError for a script exception. The
+  // engine stops the call once `deadline` passes and returns kDeadlineExceeded;
+  // kResourceExhausted when it ran out of memory; kCancelled when
+  // Runtime::Interrupt stopped it. Stops carry the stack where the code was
+  // (see "Stopping" above). kFailedPrecondition when the function returned a
+  // Promise that cannot settle (no event loop).
   virtual absl::StatusOr<Value> Call(size_t function,
                                      absl::Span<const Value> args,
                                      absl::Time deadline) = 0;
@@ -113,6 +151,9 @@ class Implementation {
 
 // An interactive namespace in one engine: persistent globals, and every
 // loaded module bound as a global of its name (when it is an identifier).
+// Its methods are called from one thread at a time (the tool's), never
+// while another of them runs; Runtime::Interrupt may stop Evaluate from
+// another thread.
 class ReplSession {
  public:
   virtual ~ReplSession() = default;
@@ -120,13 +161,15 @@ class ReplSession {
   // Evaluates one input. Returns the result rendered in the language's own
   // style (repr() for Python; a node-like inspection for JavaScript), or ""
   // when there is nothing to show (None / undefined, or a statement).
-  // kCancelled when Runtime::Interrupt stopped it.
+  // kCancelled when Runtime::Interrupt stopped it. kInvalidArgument for a
+  // syntax error; kUnknown with a ScriptError for a script exception. The
+  // engine lock is held only while the input runs, released for host calls.
   virtual absl::StatusOr<std::string> Evaluate(std::string_view code) = 0;
 
   // Whether `code` is an unfinished input that continues on the next line
   // (an open bracket or string, a Python block header), as the engine's own
   // parser sees it. Complete-but-wrong input is not incomplete: Evaluate
-  // reports its error.
+  // reports its error. Runs no user code; cannot fail.
   virtual bool IsIncomplete(std::string_view code) = 0;
 
   // Completions for the dotted name that ends `line` ("gree" -> "greeter",
@@ -144,17 +187,25 @@ class Runtime {
   // File extensions of single-file plugins this runtime loads (".py").
   virtual std::vector<std::string> file_extensions() const = 0;
 
-  // Loads (imports / evaluates) the implementation. kInvalidArgument for a
-  // syntax error or a bad file (naming file:line), kUnknown with a
-  // ScriptError when the module raises while loading.
+  // Loads (imports / evaluates) the implementation. Any thread; several
+  // loads may run at once. kInvalidArgument for a syntax error or a bad file
+  // (naming file:line), kNotFound for an entry that cannot be read, kUnknown
+  // with a ScriptError when the module raises while loading (its stack
+  // names file:line), kDeadlineExceeded naming the file when its top-level
+  // code passes spec.load_timeout, kResourceExhausted past its heap limit.
   virtual absl::StatusOr<std::unique_ptr<Implementation>> Load(
       const ImplementationSpec& spec) = 0;
 
+  // Any thread. Fails only when the engine cannot make a namespace (out of
+  // memory), with kResourceExhausted or kInternal.
   virtual absl::StatusOr<std::unique_ptr<ReplSession>> NewReplSession() = 0;
 
   // Stops every call and evaluation running in this runtime right now, on
   // any thread; they return kCancelled. Later calls run normally. Callable
   // from any thread, including a signal-handling one, while calls run.
+  // Never takes an engine lock and never waits for one: it only marks the
+  // running entries and asks each engine to stop them (V8's
+  // TerminateExecution, or CPython's stopper thread).
   virtual void Interrupt() = 0;
 };
 

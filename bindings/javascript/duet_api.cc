@@ -1,0 +1,228 @@
+// The native side of the in-script `duet` API (bootstrap.h builds the
+// JavaScript side on it): small free functions, each a V8 callback. Calls
+// out to the host go through Engine::CallOut (engine::CallOut underneath).
+#include "javascript/duet_api.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "duet/host.h"
+#include "javascript/convert.h"
+#include "javascript/engine.h"
+
+namespace duet::js {
+namespace {
+
+std::string ArgString(const v8::FunctionCallbackInfo<v8::Value>& info,
+                      int index) {
+  return Utf8Lossy(info.GetIsolate(), info[index]);
+}
+
+void ModuleFunctionCallback(const v8::FunctionCallbackInfo<v8::Value>& info);
+void HostFunctionCallback(const v8::FunctionCallbackInfo<v8::Value>& info);
+
+// Runs `host_call` with the isolate unlocked (engine::WithoutEngineLock).
+// False when the entry was stopped meanwhile: its termination is pending,
+// so the callback returns without touching JavaScript.
+template <typename HostCall>
+bool WithoutLock(Engine& engine, HostCall&& host_call) {
+  HostCallScope lock(engine, /*release=*/false);
+  return engine::WithoutEngineLock(lock, std::forward<HostCall>(host_call)) ==
+         StopReason::kNone;
+}
+
+void MakeModuleFunction(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  const Engine::BoundName* bound =
+      Engine::From(isolate)->BindName(ArgString(info, 0), ArgString(info, 1));
+  v8::Local<v8::Function> function;
+  if (!v8::Function::New(
+           isolate->GetCurrentContext(), &ModuleFunctionCallback,
+           v8::External::New(isolate, const_cast<Engine::BoundName*>(bound)))
+           .ToLocal(&function)) {
+    return;
+  }
+  function->SetName(Str(isolate, bound->function));
+  info.GetReturnValue().Set(function);
+}
+
+void MakeHostFunction(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  const Engine::BoundName* bound =
+      Engine::From(isolate)->BindName("", ArgString(info, 0));
+  v8::Local<v8::Function> function;
+  if (!v8::Function::New(
+           isolate->GetCurrentContext(), &HostFunctionCallback,
+           v8::External::New(isolate, const_cast<Engine::BoundName*>(bound)))
+           .ToLocal(&function)) {
+    return;
+  }
+  function->SetName(Str(isolate, bound->function));
+  info.GetReturnValue().Set(function);
+}
+
+void ModuleFunctionCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Engine* engine = Engine::From(info.GetIsolate());
+  const Engine::BoundName* bound = static_cast<const Engine::BoundName*>(
+      info.Data().As<v8::External>()->Value());
+  engine->CallOut(info, 0, [engine, bound](absl::Span<const Value> args) {
+    return engine->services().CallModule(bound->module, bound->function, args);
+  });
+}
+
+void HostFunctionCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Engine* engine = Engine::From(info.GetIsolate());
+  const Engine::BoundName* bound = static_cast<const Engine::BoundName*>(
+      info.Data().As<v8::External>()->Value());
+  engine->CallOut(info, 0, [engine, bound](absl::Span<const Value> args) {
+    return engine->services().CallHostFunction(bound->function, args);
+  });
+}
+
+void CallCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Engine* engine = Engine::From(info.GetIsolate());
+  std::string text = info.Length() > 0 && info[0]->IsString()
+                         ? ArgString(info, 0)
+                         : std::string();
+  absl::StatusOr<QualifiedName> name = SplitQualifiedName(text);
+  if (!name.ok()) {
+    engine->ThrowStatus(name.status());
+    return;
+  }
+  engine->CallOut(info, 1, [&](absl::Span<const Value> args) {
+    return engine->services().CallModule(name->module, name->function, args);
+  });
+}
+
+void ReturnNames(const v8::FunctionCallbackInfo<v8::Value>& info,
+                 const std::vector<std::string>& names) {
+  v8::Isolate* isolate = info.GetIsolate();
+  std::vector<v8::Local<v8::Value>> items;
+  items.reserve(names.size());
+  for (const std::string& name : names) items.push_back(Str(isolate, name));
+  info.GetReturnValue().Set(
+      v8::Array::New(isolate, items.data(), items.size()));
+}
+
+void ModuleNamesCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Engine* engine = Engine::From(info.GetIsolate());
+  std::vector<std::string> names;
+  if (WithoutLock(*engine, [&] { names = engine->services().ModuleNames(); })) {
+    ReturnNames(info, names);
+  }
+}
+
+void ModuleFunctionsCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Engine* engine = Engine::From(info.GetIsolate());
+  std::string module = ArgString(info, 0);
+  absl::StatusOr<std::vector<std::string>> names;
+  if (!WithoutLock(*engine, [&] {
+        names = engine->services().ModuleFunctions(module);
+      })) {
+    return;
+  }
+  if (!names.ok()) {
+    engine->ThrowStatus(names.status());
+    return;
+  }
+  ReturnNames(info, *names);
+}
+
+void HostFunctionNamesCallback(
+    const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Engine* engine = Engine::From(info.GetIsolate());
+  std::vector<std::string> names;
+  if (WithoutLock(*engine,
+                  [&] { names = engine->services().HostFunctionNames(); })) {
+    ReturnNames(info, names);
+  }
+}
+
+void LogCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Engine* engine = Engine::From(info.GetIsolate());
+  int level = info[0]->IsInt32() ? info[0].As<v8::Int32>()->Value() : 1;
+  if (level < 0 || level > 3) level = 1;
+  std::string message = ArgString(info, 1);
+  WithoutLock(*engine, [&] {
+    engine->services().Log(static_cast<LogLevel>(level), engine->log_source(),
+                           message);
+  });
+}
+
+void PromiseStateCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  if (!info[0]->IsPromise()) return;
+  v8::Local<v8::Promise> promise = info[0].As<v8::Promise>();
+  v8::Local<v8::Value> items[2];
+  switch (promise->State()) {
+    case v8::Promise::kPending:
+      items[0] = Str(isolate, "pending");
+      items[1] = v8::Undefined(isolate);
+      break;
+    case v8::Promise::kFulfilled:
+      items[0] = Str(isolate, "fulfilled");
+      items[1] = promise->Result();
+      break;
+    case v8::Promise::kRejected:
+      items[0] = Str(isolate, "rejected");
+      items[1] = promise->Result();
+      break;
+  }
+  info.GetReturnValue().Set(v8::Array::New(isolate, items, 2));
+}
+
+}  // namespace
+
+bool InstallNativeApi(v8::Local<v8::Context> context,
+                      v8::Local<v8::Object> native, size_t cap_bytes) {
+  v8::Isolate* isolate = context->GetIsolate();
+  auto add = [&](const char* name, v8::FunctionCallback callback) {
+    v8::Local<v8::Function> function;
+    if (!v8::Function::New(context, callback).ToLocal(&function)) return false;
+    function->SetName(Str(isolate, name));
+    return native->Set(context, Str(isolate, name), function).FromMaybe(false);
+  };
+  bool ok =
+      add("moduleFunction", &MakeModuleFunction) &&
+      add("hostFunction", &MakeHostFunction) && add("call", &CallCallback) &&
+      add("moduleNames", &ModuleNamesCallback) &&
+      add("moduleFunctions", &ModuleFunctionsCallback) &&
+      add("hostFunctionNames", &HostFunctionNamesCallback) &&
+      add("log", &LogCallback) && add("promiseState", &PromiseStateCallback) &&
+      add("isPromise",
+          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+            info.GetReturnValue().Set(info[0]->IsPromise());
+          }) &&
+      add("isDate",
+          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+            info.GetReturnValue().Set(info[0]->IsDate());
+          }) &&
+      add("isRegExp",
+          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+            info.GetReturnValue().Set(info[0]->IsRegExp());
+          }) &&
+      add("isError",
+          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+            info.GetReturnValue().Set(info[0]->IsNativeError());
+          }) &&
+      add("isProxy",
+          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+            info.GetReturnValue().Set(info[0]->IsProxy());
+          }) &&
+      // The allocation guards (bootstrap.h) refuse a builtin call
+      // that would pass the heap cap: stopped like a heap-limit hit.
+      add("outOfMemory", [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+        Engine::From(info.GetIsolate())->MarkExhausted();
+      });
+  // At 8 bytes an element (a pointer or a double), more elements than this
+  // cannot fit under the cap.
+  ok = ok &&
+       native
+           ->Set(context, Str(isolate, "heapCapElements"),
+                 v8::Number::New(isolate, static_cast<double>(cap_bytes / 8)))
+           .FromMaybe(false);
+  return ok;
+}
+
+}  // namespace duet::js

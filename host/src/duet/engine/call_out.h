@@ -1,0 +1,76 @@
+// The outbound call path, written once: a script calls the host
+// (duet.call, duet.modules.M.F, duet.host.F, duet.log, the name lists).
+//
+//   1. the engine converts the arguments, lock held, under ArgumentGuard;
+//   2. CallOut releases the engine lock (EngineLock::Release), calls the
+//      host, and takes the lock back (EngineLock::Reacquire);
+//   3. an entry stopped while it waited in the host call stops now, whatever
+//      the host returned (OutboundResult::stopped);
+//   4. otherwise the engine converts the result under ResultGuard, or raises
+//      the failed status into the script (status_carrier.h).
+//
+// The host runs a nested call under the caller's deadline or an earlier
+// one, never a later one (host.cc); conversions on both sides of the host
+// call obey the caller's deadline too, so no part of a call out outlives it.
+#ifndef DUET_ENGINE_CALL_OUT_H_
+#define DUET_ENGINE_CALL_OUT_H_
+
+#include <cstddef>
+#include <utility>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "duet/engine/stop.h"
+#include "duet/internal/conversion_guard.h"
+#include "duet/value.h"
+
+namespace duet::engine {
+
+// The limits of the entry a call out is made from.
+struct CallerLimits {
+  absl::Time deadline = absl::InfiniteFuture();
+  size_t value_budget_bytes = 0;  // ImplementationSpec::value_budget_bytes
+};
+
+// One budget for all the arguments together: they are what the host builds.
+internal::ConversionGuard ArgumentGuard(const CallerLimits& limits);
+// The result is built already (the host holds it): the deadline only.
+internal::ConversionGuard ResultGuard(const CallerLimits& limits);
+
+// What an engine supplies for the host call: its lock.
+class EngineLock {
+ public:
+  virtual ~EngineLock() = default;
+  // Lets other threads into the engine while the host runs (v8::Unlocker,
+  // releasing the GIL). The entry counts as waiting in a host call.
+  virtual void Release() = 0;
+  // Takes the lock back. Returns why the entry was stopped while it waited
+  // (kNone when it was not).
+  virtual StopReason Reacquire() = 0;
+};
+
+struct OutboundResult {
+  absl::StatusOr<Value> result;
+  // Not kNone: the entry was stopped during the host call and must stop
+  // now; `result` is to be dropped.
+  StopReason stopped = StopReason::kNone;
+};
+
+// Runs `host_call` with the engine lock released (steps 2 and 3 above).
+OutboundResult CallOut(EngineLock& lock,
+                       absl::FunctionRef<absl::StatusOr<Value>()> host_call);
+
+// The same for host calls that return something other than a Value (module
+// names, logging): the lock is released around `host_call`; returns why
+// the entry was stopped meanwhile.
+template <typename Function>
+StopReason WithoutEngineLock(EngineLock& lock, Function&& host_call) {
+  lock.Release();
+  std::forward<Function>(host_call)();
+  return lock.Reacquire();
+}
+
+}  // namespace duet::engine
+
+#endif  // DUET_ENGINE_CALL_OUT_H_
