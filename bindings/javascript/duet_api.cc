@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "duet/engine/call_out.h"
 #include "duet/host.h"
 #include "javascript/convert.h"
 #include "javascript/engine.h"
@@ -145,8 +146,8 @@ void LogCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (level < 0 || level > 3) level = 1;
   std::string message = ArgString(info, 1);
   WithoutLock(*engine, [&] {
-    engine->services().Log(static_cast<LogLevel>(level), engine->log_source(),
-                           message);
+    engine::LogLines(engine->services(), static_cast<LogLevel>(level),
+                     engine->log_source(), message);
   });
 }
 

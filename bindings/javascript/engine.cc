@@ -558,7 +558,11 @@ std::vector<StackFrame> Engine::FramesOf(v8::Local<v8::Value> exception,
     frames = FramesFromTrace(trace, count);
   }
   if (frames.empty() && !message.IsEmpty()) {
-    std::string file = Utf8Lossy(isolate_, message->GetScriptResourceName());
+    // An exception made outside any script (one carrying a host status) has
+    // no resource name: undefined, not a file called "undefined".
+    v8::Local<v8::Value> resource = message->GetScriptResourceName();
+    std::string file =
+        resource->IsString() ? Utf8Lossy(isolate_, resource) : std::string();
     if (!file.empty() && !IsInternalScript(file)) {
       v8::Local<v8::Context> context = this->context();
       StackFrame out;

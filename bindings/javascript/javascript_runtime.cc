@@ -575,7 +575,10 @@ class JsReplSession : public ReplSession {
 
   std::vector<std::string> Complete(std::string_view line) override {
     std::optional<DottedName> name = TrailingDottedName(line);
-    if (!name || engine_->exhausted()) return {};
+    // Nothing typed yet completes to nothing, in every engine.
+    const bool nothing_typed =
+        name && name->path.empty() && name->prefix.empty();
+    if (!name || nothing_typed || engine_->exhausted()) return {};
     // Host lists, fetched before taking the lock.
     std::vector<std::string> modules = services_.ModuleNames();
     std::vector<std::string> module_functions;

@@ -197,7 +197,8 @@ void Log(int level, py::handle message) {
   CallContext& context = RequireContext();
   std::string text = PythonToText(message.ptr());
   WithoutGil([&] {
-    context.services().Log(LevelFromIndex(level), context.source(), text);
+    engine::LogLines(context.services(), LevelFromIndex(level),
+                     context.source(), text);
   });
 }
 

@@ -48,12 +48,14 @@ absl::Status WhereLoadFailed(absl::Status status,
   if (!error) return status;  // already names its file (syntax, missing...)
   // A single file's root is the file itself, which IsWithin accepts.
   std::error_code ignored;
-  const std::filesystem::path root =
-      std::filesystem::weakly_canonical(spec.root, ignored);
+  // absolute() first: weakly_canonical leaves a relative path that names
+  // nothing on disk (an in-memory plugin's display name) relative.
+  const std::filesystem::path root = std::filesystem::weakly_canonical(
+      std::filesystem::absolute(spec.root, ignored), ignored);
   const StackFrame* where = nullptr;
   for (const StackFrame& frame : error->stack) {
-    std::filesystem::path file =
-        std::filesystem::weakly_canonical(frame.file, ignored);
+    std::filesystem::path file = std::filesystem::weakly_canonical(
+        std::filesystem::absolute(frame.file, ignored), ignored);
     if (frame.line > 0 && IsWithin(file, root)) {
       where = &frame;
       break;

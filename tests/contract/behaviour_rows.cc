@@ -380,10 +380,12 @@ export function f() {
           .Sources(Py("def f():\n    print('two\\nlines')\n"),
                    Js("export function f() { console.log('two\\nlines'); }\n"))
           .Call("f")
-          .Logs({"info two", "info lines"})
-          .KnownDrift(Language::kJavaScript,
-                      "console.log('two\\nlines') logs one line holding a "
-                      "newline; Python's print logs two lines"),
+          .Logs({"info two", "info lines"}),
+      Row("duet_log_of_two_lines_is_two_log_lines")
+          .Sources(Py("def f():\n    duet.log('a\\nb\\n')\n"),
+                   Js("export function f() { duet.log('a\\nb\\n'); }\n"))
+          .Call("f")
+          .Logs({"info a", "info b", "info "}),
   };
 }
 
@@ -481,9 +483,7 @@ std::vector<Row> DeadlineRows() {
           .Deadline(kSoon)
           .Fails(Code::kDeadlineExceeded)
           .ErrorType("DeadlineExceeded")
-          .FramesStartWith({{"spin", 4}})
-          .KnownDrift(Language::kJavaScript,
-                      "a JavaScript deadline error carries no stack"),
+          .FramesStartWith({{"spin", 4}}),
       Stopper("a_deadline_already_past_stops_the_call", kSpinPython,
               kSpinJavaScript)
           .Call("spin")
@@ -614,11 +614,9 @@ export function spin() {
 )JS")
           .Interrupt("spin")
           .Fails(Code::kCancelled)
-          .ErrorType({"KeyboardInterrupt", "*"})
+          .ErrorType({"KeyboardInterrupt", "Interrupted"})
           // The stop may land as started() returns or in the loop after.
-          .FramesStartWith({{"spin", 0}})
-          .KnownDrift(Language::kJavaScript,
-                      "a JavaScript interrupt error carries no stack"),
+          .FramesStartWith({{"spin", 0}}),
       Stopper("interrupt_stops_a_call_that_has_a_deadline", R"PY(
 def spin():
     duet.host.started()
@@ -744,11 +742,7 @@ std::vector<Row> ReplRows() {
                  Completes({"my_values.ap", "my_values.pu"},
                            {"my_values.append"}, {"my_values.push"}),
                  Completes("nosuch.x", {}), Completes("math.add.x", {})}),
-      Row("an_empty_line_completes_to_nothing")
-          .Repl({Completes("", {})})
-          .KnownDrift(Language::kJavaScript,
-                      "Complete(\"\") lists every global; Python's lists "
-                      "nothing"),
+      Row("an_empty_line_completes_to_nothing").Repl({Completes("", {})}),
       Row("completion_runs_no_user_code")
           .Repl({Evaluate({R"PY(
 calls = 0

@@ -20,4 +20,14 @@ OutboundResult CallOut(EngineLock& lock,
   return out;
 }
 
+void LogLines(HostServices& services, LogLevel level, std::string_view source,
+              std::string_view message) {
+  while (true) {
+    const size_t end = message.find('\n');
+    services.Log(level, source, message.substr(0, end));
+    if (end == std::string_view::npos) return;
+    message.remove_prefix(end + 1);
+  }
+}
+
 }  // namespace duet::engine

@@ -16,6 +16,7 @@
 #define DUET_ENGINE_CALL_OUT_H_
 
 #include <cstddef>
+#include <string_view>
 #include <utility>
 
 #include "absl/functional/function_ref.h"
@@ -23,6 +24,8 @@
 #include "absl/time/time.h"
 #include "duet/engine/stop.h"
 #include "duet/internal/conversion_guard.h"
+#include "duet/log.h"
+#include "duet/runtime.h"
 #include "duet/value.h"
 
 namespace duet::engine {
@@ -70,6 +73,12 @@ StopReason WithoutEngineLock(EngineLock& lock, Function&& host_call) {
   std::forward<Function>(host_call)();
   return lock.Reacquire();
 }
+
+// Sends a script's log message (duet.log, console.*) as one log line per
+// line of text, as Python's print does: a sink gets lines, never a line
+// holding a newline. "a\n" is "a" and then an empty line.
+void LogLines(HostServices& services, LogLevel level, std::string_view source,
+              std::string_view message);
 
 }  // namespace duet::engine
 
