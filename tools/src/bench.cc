@@ -1,12 +1,8 @@
 #include "duet/tools/bench.h"
 
-#include <stdlib.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -16,16 +12,6 @@
 namespace duet::tools {
 namespace {
 
-constexpr char kBaselineToml[] =
-    "name = \"_duet_baseline\"\n"
-    "version = \"1\"\n"
-    "description = \"duet bench: a call that does nothing, to time duet "
-    "itself\"\n"
-    "default = \"python\"\n"
-    "\n"
-    "[implementations]\n"
-    "python = \"noop.py\"\n"
-    "javascript = \"noop.js\"\n";
 constexpr char kBaselinePython[] =
     "def noop(*args):\n"
     "    return None\n";
@@ -132,34 +118,16 @@ double BenchReport::ratio() const {
   return slow->function.median / fast->function.median;
 }
 
+// The baseline is a plugin given in memory: a call that does nothing, in
+// each language, to time duet itself.
 absl::Status EnsureBaseline(Host& host) {
   if (host.GetModule(kBaselineModule).ok()) return absl::OkStatus();
-  std::error_code error;
-  std::filesystem::path temp = std::filesystem::temp_directory_path(error);
-  if (error) temp = "/tmp";
-  std::string pattern = (temp / "duet-baseline-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) {
-    return absl::InternalError("cannot make a temporary directory");
-  }
-  const std::filesystem::path dir = pattern;
-  const std::filesystem::path plugin = dir / kBaselineModule;
-  std::filesystem::create_directory(plugin, error);
-  auto write = [&](const char* name, const char* text) {
-    std::ofstream out(plugin / name);
-    out << text;
-    return static_cast<bool>(out);
-  };
-  absl::Status status;
-  if (error || !write("plugin.toml", kBaselineToml) ||
-      !write("noop.py", kBaselinePython) ||
-      !write("noop.js", kBaselineJavaScript)) {
-    status = absl::InternalError(
-        absl::StrCat("cannot write the baseline plugin to ", dir.string()));
-  } else {
-    status = host.LoadPlugin(plugin).status();
-  }
-  std::filesystem::remove_all(dir, error);
-  return status;
+  PluginSource baseline;
+  baseline.module = kBaselineModule;
+  baseline.implementations = {
+      {Language::kPython, kBaselinePython, "_duet_baseline.py"},
+      {Language::kJavaScript, kBaselineJavaScript, "_duet_baseline.js"}};
+  return host.LoadPlugin(baseline).status();
 }
 
 absl::StatusOr<BenchReport> RunBenchmark(Host& host, const std::string& module,
