@@ -504,9 +504,8 @@ class JsReplSession : public ReplSession {
     EngineScope scope(*engine_);
     v8::Isolate* isolate = engine_->isolate();
     v8::Local<v8::Context> context = scope.context();
-    v8::TryCatch try_catch(isolate);
     BindModules(context, modules);
-    try_catch.Reset();
+    v8::TryCatch try_catch(isolate);
     v8::Local<v8::String> source;
     if (!js::NewString(isolate, code).ToLocal(&source)) {
       return absl::InvalidArgumentError("input too long");
@@ -591,9 +590,8 @@ class JsReplSession : public ReplSession {
     EngineScope scope(*engine_);
     v8::Isolate* isolate = engine_->isolate();
     v8::Local<v8::Context> context = scope.context();
-    v8::TryCatch try_catch(isolate);
     BindModules(context, modules);
-    try_catch.Reset();
+    v8::TryCatch try_catch(isolate);
     std::set<std::string> names;
     if (name->path.empty()) {
       CollectNames(context, context->Global(), &names);
@@ -632,9 +630,12 @@ class JsReplSession : public ReplSession {
   }
 
  private:
+  // Binds each module as a global of its name. Exceptions it meets (a
+  // global object turned hostile by user code) are dropped here.
   void BindModules(v8::Local<v8::Context> context,
                    const std::vector<std::string>& modules) {
     v8::Isolate* isolate = context->GetIsolate();
+    v8::TryCatch try_catch(isolate);
     v8::Local<v8::Object> global = context->Global();
     for (const std::string& name : modules) {
       // The host refuses reserved names at load; checked again because a

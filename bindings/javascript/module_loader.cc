@@ -872,22 +872,29 @@ void ThrowModuleNotFound(v8::Isolate* isolate, const absl::Status& status) {
 
 }  // namespace
 
-void ModuleLoader::RequireCallback(
+std::optional<ModuleLoader::Resolved> ModuleLoader::ResolveRequired(
     const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
-  ModuleLoader* loader = &From(isolate);
   if (info.Length() < 1 || !info[0]->IsString()) {
     isolate->ThrowException(v8::Exception::TypeError(
         Str(isolate, "require() expects a module name (a string)")));
-    return;
+    return std::nullopt;
   }
   fs::path from = Utf8Lossy(isolate, info.Data());
   absl::StatusOr<Resolved> resolved =
-      loader->Resolve(Utf8Lossy(isolate, info[0]), from, false);
+      From(isolate).Resolve(Utf8Lossy(isolate, info[0]), from, false);
   if (!resolved.ok()) {
     ThrowModuleNotFound(isolate, resolved.status());
-    return;
+    return std::nullopt;
   }
+  return *std::move(resolved);
+}
+
+void ModuleLoader::RequireCallback(
+    const v8::FunctionCallbackInfo<v8::Value>& info) {
+  ModuleLoader* loader = &From(info.GetIsolate());
+  std::optional<Resolved> resolved = ResolveRequired(info);
+  if (!resolved) return;
   absl::StatusOr<Record*> record =
       resolved->duet ? loader->DuetRecord() : loader->GetRecord(resolved->path);
   if (!record.ok()) {
@@ -902,14 +909,8 @@ void ModuleLoader::RequireCallback(
 void ModuleLoader::RequireResolveCallback(
     const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
-  ModuleLoader* loader = &From(isolate);
-  fs::path from = Utf8Lossy(isolate, info.Data());
-  absl::StatusOr<Resolved> resolved =
-      loader->Resolve(Utf8Lossy(isolate, info[0]), from, false);
-  if (!resolved.ok()) {
-    ThrowModuleNotFound(isolate, resolved.status());
-    return;
-  }
+  std::optional<Resolved> resolved = ResolveRequired(info);
+  if (!resolved) return;
   info.GetReturnValue().Set(
       Str(isolate, resolved->duet ? "duet" : resolved->path.string()));
 }

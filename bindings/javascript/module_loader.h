@@ -126,6 +126,10 @@ class ModuleLoader {
   static void InitializeImportMeta(v8::Local<v8::Context> context,
                                    v8::Local<v8::Module> module,
                                    v8::Local<v8::Object> meta);
+  // What require(name) and require.resolve(name) name, resolved from the
+  // requiring file; nullopt with a JavaScript exception thrown.
+  static std::optional<Resolved> ResolveRequired(
+      const v8::FunctionCallbackInfo<v8::Value>& info);
   static void RequireCallback(const v8::FunctionCallbackInfo<v8::Value>& info);
   static void RequireResolveCallback(
       const v8::FunctionCallbackInfo<v8::Value>& info);

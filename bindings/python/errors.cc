@@ -59,6 +59,16 @@ int ToInt(PyObject* object) {
   return static_cast<int>(n);
 }
 
+// A frame from the first three items of a (file, line, column, ...) tuple.
+StackFrame FrameAt(PyObject* tuple) {
+  StackFrame frame;
+  frame.language = Language::kPython;
+  frame.file = PythonToText(PyTuple_GET_ITEM(tuple, 0));
+  frame.line = ToInt(PyTuple_GET_ITEM(tuple, 1));
+  frame.column = ToInt(PyTuple_GET_ITEM(tuple, 2));
+  return frame;
+}
+
 // [(file, line, column, function)] from describe() into frames.
 std::vector<StackFrame> ParseFrames(PyObject* list) {
   std::vector<StackFrame> frames;
@@ -66,11 +76,7 @@ std::vector<StackFrame> ParseFrames(PyObject* list) {
   for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); ++i) {
     PyObject* item = PyList_GET_ITEM(list, i);
     if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 4) continue;
-    StackFrame frame;
-    frame.language = Language::kPython;
-    frame.file = PythonToText(PyTuple_GET_ITEM(item, 0));
-    frame.line = ToInt(PyTuple_GET_ITEM(item, 1));
-    frame.column = ToInt(PyTuple_GET_ITEM(item, 2));
+    StackFrame frame = FrameAt(item);
     frame.function = PythonToText(PyTuple_GET_ITEM(item, 3));
     frames.push_back(std::move(frame));
   }
@@ -134,11 +140,7 @@ absl::Status TakePythonError(ErrorContext context) {
     return MakeScriptError(std::move(error));
   }
   // A SyntaxError: its location heads the stack.
-  StackFrame where;
-  where.language = Language::kPython;
-  where.file = PythonToText(PyTuple_GET_ITEM(syntax, 0));
-  where.line = ToInt(PyTuple_GET_ITEM(syntax, 1));
-  where.column = ToInt(PyTuple_GET_ITEM(syntax, 2));
+  StackFrame where = FrameAt(syntax);
   error.source_line = PythonToText(PyTuple_GET_ITEM(syntax, 3));
   std::string headline = absl::StrCat(where.file, ":", where.line, ": ",
                                       error.type, ": ", error.message);
