@@ -76,8 +76,13 @@ void HostFunctionCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Engine* engine = Engine::From(info.GetIsolate());
   const Engine::BoundName* bound = static_cast<const Engine::BoundName*>(
       info.Data().As<v8::External>()->Value());
-  engine->CallOut(info, 0, [engine, bound](absl::Span<const Value> args) {
-    return engine->services().CallHostFunction(bound->function, args);
+  const Engine::Frame* frame = engine->CurrentFrame();
+  HostCallContext caller;
+  caller.module = engine->log_source();
+  caller.language = Language::kJavaScript;
+  caller.deadline = frame != nullptr ? frame->deadline : absl::InfiniteFuture();
+  engine->CallOut(info, 0, [&](absl::Span<const Value> args) {
+    return engine->services().CallHostFunction(caller, bound->function, args);
   });
 }
 
@@ -134,8 +139,9 @@ void HostFunctionNamesCallback(
     const v8::FunctionCallbackInfo<v8::Value>& info) {
   Engine* engine = Engine::From(info.GetIsolate());
   std::vector<std::string> names;
-  if (WithoutLock(*engine,
-                  [&] { names = engine->services().HostFunctionNames(); })) {
+  if (WithoutLock(*engine, [&] {
+        names = engine->services().HostFunctionNames(engine->log_source());
+      })) {
     ReturnNames(info, names);
   }
 }

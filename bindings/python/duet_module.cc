@@ -165,8 +165,12 @@ py::object CallHost(py::handle name, const py::tuple& args) {
   CallContext& context = RequireContext();
   std::string function_name = NameArgument(name, "host function name");
   std::vector<Value> values = ArgumentsToValues(args);
+  HostCallContext caller;
+  caller.module = context.source();
+  caller.language = Language::kPython;
+  caller.deadline = CurrentLimits().deadline;
   return CallOut([&] {
-    return context.services().CallHostFunction(function_name, values);
+    return context.services().CallHostFunction(caller, function_name, values);
   });
 }
 
@@ -189,7 +193,8 @@ py::list ModuleFunctions(py::handle module) {
 py::list HostFunctionNames() {
   CallContext& context = RequireContext();
   std::vector<std::string> names;
-  WithoutGil([&] { names = context.services().HostFunctionNames(); });
+  WithoutGil(
+      [&] { names = context.services().HostFunctionNames(context.source()); });
   return NamesToPython(names);
 }
 

@@ -11,7 +11,13 @@
 // Impl is also the HostServices the engines call back into.
 #include "duet/host.h"
 
+#include <cxxabi.h>
+
+#include <atomic>
+#include <exception>
 #include <iostream>
+#include <memory>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -57,8 +63,36 @@ absl::Status CheckOptions(const HostOptions& options) {
   return absl::OkStatus();
 }
 
+// Wraps `sink` so an exception it throws drops the line instead of
+// unwinding into whoever logged (an engine, a loader); the first one is
+// reported on stderr, since the sink itself may keep throwing.
+LogSink GuardedLogSink(LogSink sink) {
+  auto warned = std::make_shared<std::atomic<bool>>(false);
+  return
+      [sink = std::move(sink), warned](LogLevel level, std::string_view source,
+                                       std::string_view message) {
+        std::string what;
+        try {
+          sink(level, source, message);
+          return;
+        } catch (const abi::__forced_unwind&) {
+          throw;  // thread cancellation must finish unwinding
+        } catch (const std::exception& exception) {
+          what = exception.what();
+        } catch (...) {
+          what = "an unknown exception";
+        }
+        if (warned->exchange(true)) return;
+        DefaultLogSink(LogLevel::kWarning, "duet",
+                       absl::StrCat("the log sink threw (", what,
+                                    "); lines it throws on are dropped"));
+      };
+}
+
 HostOptions WithDefaults(HostOptions options) {
-  if (!options.log_sink) options.log_sink = DefaultLogSink;
+  options.log_sink = options.log_sink
+                         ? GuardedLogSink(std::move(options.log_sink))
+                         : LogSink(DefaultLogSink);
   return options;
 }
 
@@ -145,8 +179,9 @@ class Host::Impl : public HostServices {
     return Call(module, function, args, CallOptions());
   }
   absl::StatusOr<Value> CallHostFunction(
-      std::string_view name, absl::Span<const Value> args) override {
-    return Gated([&] { return functions_.Call(name, args); });
+      const HostCallContext& caller, std::string_view name,
+      absl::Span<const Value> args) override {
+    return Gated([&] { return functions_.Call(caller, name, args); });
   }
   std::vector<std::string> ModuleNames() const override {
     return modules_.Names();
@@ -155,8 +190,9 @@ class Host::Impl : public HostServices {
       std::string_view module) const override {
     return modules_.ActiveExports(module);
   }
-  std::vector<std::string> HostFunctionNames() const override {
-    return functions_.Names();
+  std::vector<std::string> HostFunctionNames(
+      std::string_view module) const override {
+    return functions_.Names(module);
   }
   void Log(LogLevel level, std::string_view source,
            std::string_view message) override {
@@ -259,8 +295,22 @@ absl::Status Host::Reload(std::string_view module) {
 
 void Host::Interrupt() { impl_->runtimes().InterruptAll(); }
 
-absl::Status Host::RegisterFunction(std::string name, HostFunction function) {
-  return impl_->functions().Register(std::move(name), std::move(function));
+absl::Status Host::RegisterFunction(std::string name, HostFunction function,
+                                    HostFunctionOptions options) {
+  return impl_->functions().Register(std::move(name), std::move(function),
+                                     std::move(options.module));
+}
+
+absl::Status Host::RegisterFunction(std::string name,
+                                    ContextualHostFunction function,
+                                    HostFunctionOptions options) {
+  return impl_->functions().Register(std::move(name), std::move(function),
+                                     std::move(options.module));
+}
+
+absl::Status Host::UnregisterFunction(std::string_view name,
+                                      const HostFunctionOptions& options) {
+  return impl_->functions().Unregister(name, options.module);
 }
 
 absl::StatusOr<std::unique_ptr<ReplConsole>> Host::OpenRepl(Language language) {

@@ -184,6 +184,67 @@ std::vector<Row> DuetApiRows() {
                    Js("export function f() { return duet.host.now(); }\n"))
           .Call("f")
           .Returns(Value(42)),
+      Row("host_function_exception_is_caught_in_the_script")
+          .Sources(Py(R"PY(
+def f():
+    out = []
+    for name in ("burn", "throw_int"):
+        try:
+            getattr(duet.host, name)()
+        except duet.ScriptError:
+            out.append("wrong class")
+        except duet.Error as e:
+            out.append([e.code, str(e)])
+    return out
+)PY"),
+                   Js(R"JS(
+export function f() {
+  const out = [];
+  for (const name of ['burn', 'throw_int']) {
+    try { duet.host[name](); } catch (e) { out.push([e.code, e.message]); }
+  }
+  return out;
+}
+)JS"))
+          .Call("f")
+          .Returns(Value(Value::List{
+              Value::List{"INTERNAL",
+                          "host function 'burn' threw: disk on fire"},
+              Value::List{"INTERNAL",
+                          "host function 'throw_int' threw an "
+                          "unknown exception"}})),
+      Row("host_function_exception_uncaught_fails_the_call_with_kinternal")
+          .Sources(Py("def f():\n    return duet.host.burn()\n" +
+                      std::string(kOkPython)),
+                   Js("export function f() { return duet.host.burn(); }\n" +
+                      std::string(kOkJavaScript)))
+          .Call("f")
+          .Fails(Code::kInternal, {"host function 'burn' threw: disk on fire"})
+          .Then("ok", Value("ok")),
+      Row("host_function_is_told_its_caller")
+          .Sources(Py("def f():\n    return duet.host.caller()\n"),
+                   Js("export function f() { return duet.host.caller(); }\n"))
+          .Call("f")
+          .Deadline(absl::Seconds(60))
+          .Returns({Value(Value::List{"contract", "python", true}),
+                    Value(Value::List{"contract", "javascript", true})}),
+      Row("module_host_functions_hide_host_wide_ones_from_that_module_only")
+          .Sources(Py(R"PY(
+def f():
+    try:
+        duet.host.hidden()
+    except duet.Error as e:
+        return [duet.host.which(), duet.host.own(), e.code]
+)PY"),
+                   Js(R"JS(
+export function f() {
+  try { duet.host.hidden(); } catch (e) {
+    return [duet.host.which(), duet.host.own(), e.code];
+  }
+}
+)JS"))
+          .Call("f")
+          .Returns(Value(Value::List{"contract's own", "own", "NOT_FOUND"})),
       Row("modules_functions_and_host_functions_are_listed")
           .Sources(Py(R"PY(
 def f():
@@ -201,8 +262,9 @@ export function f() {
           .Returns(Value(Value::List{
               Value::List{"foreign", "math", "self"},
               Value::List{"add", "describe"},
-              Value::List{"now", "slow", "started", "wait_for_interrupt"}, true,
-              false})),
+              Value::List{"burn", "caller", "now", "own", "slow", "started",
+                          "throw_int", "wait_for_interrupt", "which"},
+              true, false})),
       Row("arguments_arrive_as_duet_values")
           .Sources(Py("def f():\n    return duet.modules.math.describe(None, "
                       "(1, 2.5), b'x', {'k': [True]})\n"),

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -307,6 +308,33 @@ class Contract : public ::testing::TestWithParam<Param> {
       absl::SleepFor(absl::Milliseconds(600));
       return Value("done");
     });
+    // Exceptions the host must catch before they reach an engine.
+    services_.AddHostFunction("burn", [](Args) -> absl::StatusOr<Value> {
+      throw std::runtime_error("disk on fire");
+    });
+    services_.AddHostFunction("throw_int",
+                              [](Args) -> absl::StatusOr<Value> { throw 42; });
+    services_.AddHostFunction(
+        "caller", ContextualHostFunction([](const HostCallContext& context,
+                                            Args) -> absl::StatusOr<Value> {
+          return Value(Value::List{std::string(context.module),
+                                   std::string(LanguageName(context.language)),
+                                   context.deadline != absl::InfiniteFuture()});
+        }));
+    // Per-module functions: the row's own module sees "which" and "own";
+    // "hidden" belongs to another module.
+    services_.AddHostFunction(
+        "which", [](Args) -> absl::StatusOr<Value> { return Value("host"); });
+    services_.AddHostFunction(
+        "which",
+        [](Args) -> absl::StatusOr<Value> { return Value("contract's own"); },
+        "contract");
+    services_.AddHostFunction(
+        "own", [](Args) -> absl::StatusOr<Value> { return Value("own"); },
+        "contract");
+    services_.AddHostFunction(
+        "hidden", [](Args) -> absl::StatusOr<Value> { return Value("hidden"); },
+        "other");
   }
 
   void Started() {

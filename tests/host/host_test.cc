@@ -1,7 +1,10 @@
 #include "duet/host.h"
 
 #include <atomic>
+#include <stdexcept>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
@@ -357,6 +360,175 @@ TEST_F(HostTest, ScriptsReachHostFunctionsAndOtherModules) {
   EXPECT_EQ(error->stack[0].language, Language::kPython);
   EXPECT_EQ(error->stack[1].language, Language::kJavaScript);
   EXPECT_EQ(error->stack[1].function, "boom");
+}
+
+TEST_F(HostTest, AHostFunctionThatThrowsFailsTheCallWithKInternal) {
+  ASSERT_OK(host_->RegisterFunction(
+      "burn", [](absl::Span<const Value>) -> absl::StatusOr<Value> {
+        throw std::runtime_error("disk on fire");
+      }));
+  ASSERT_OK(host_->RegisterFunction(
+      "throw_int",
+      [](absl::Span<const Value>) -> absl::StatusOr<Value> { throw 42; }));
+  TempDir dir;
+  dir.Write("relay.js",
+            "def burn: host burn\ndef throw_int: host throw_int\n"
+            "def count: count\n");
+  ASSERT_OK(host_->LoadPlugins(dir.path()));
+  EXPECT_THAT(host_->Call("relay", "burn", {}),
+              StatusIs(absl::StatusCode::kInternal,
+                       "host function 'burn' threw: disk on fire"));
+  EXPECT_THAT(host_->Call("relay", "throw_int", {}),
+              StatusIs(absl::StatusCode::kInternal,
+                       "host function 'throw_int' threw an unknown exception"));
+  EXPECT_THAT(host_->Call("relay", "count", {}), IsOkAndHolds(Value(1)));
+}
+
+TEST_F(HostTest, HostFunctionsAreToldWhoCalledAndTheDeadline) {
+  struct Seen {
+    std::string module;
+    Language language;
+    absl::Time deadline;
+  };
+  absl::Mutex mutex;
+  std::vector<Seen> seen;
+  ASSERT_OK(host_->RegisterFunction(
+      "who", ContextualHostFunction(
+                 [&](const HostCallContext& context,
+                     absl::Span<const Value>) -> absl::StatusOr<Value> {
+                   absl::MutexLock lock(&mutex);
+                   seen.push_back({std::string(context.module),
+                                   context.language, context.deadline});
+                   return Value();
+                 })));
+  TempDir dir;
+  dir.Write("alpha.py", "def who: host who\n");
+  dir.Write("beta.js", "def who: host who\n");
+  ASSERT_OK(host_->LoadPlugins(dir.path()));
+  const absl::Time before = absl::Now();
+  CallOptions limited;
+  limited.timeout = absl::Hours(1);
+  ASSERT_OK(host_->Call("alpha", "who", {}, limited));
+  ASSERT_OK(host_->Call("beta", "who", {}));
+  absl::MutexLock lock(&mutex);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].module, "alpha");
+  EXPECT_EQ(seen[0].language, Language::kPython);
+  EXPECT_GE(seen[0].deadline, before + absl::Hours(1));
+  EXPECT_LE(seen[0].deadline, absl::Now() + absl::Hours(1));
+  EXPECT_EQ(seen[1].module, "beta");
+  EXPECT_EQ(seen[1].language, Language::kJavaScript);
+  EXPECT_EQ(seen[1].deadline, absl::InfiniteFuture());
+}
+
+TEST_F(HostTest, AModuleFunctionIsSeenOnlyByThatModuleAndHidesAHostWideOne) {
+  auto returning = [](std::string text) {
+    return [text](absl::Span<const Value>) -> absl::StatusOr<Value> {
+      return Value(text);
+    };
+  };
+  ASSERT_OK(host_->RegisterFunction("name", returning("host-wide")));
+  ASSERT_OK(host_->RegisterFunction("name", returning("alpha's"),
+                                    HostFunctionOptions{"alpha"}));
+  ASSERT_OK(host_->RegisterFunction("secret", returning("alpha's secret"),
+                                    HostFunctionOptions{"alpha"}));
+  EXPECT_THAT(host_->RegisterFunction("secret", returning("again"),
+                                      HostFunctionOptions{"alpha"}),
+              StatusIs(absl::StatusCode::kAlreadyExists,
+                       "host function 'secret' of module 'alpha' is already "
+                       "registered"));
+  EXPECT_THAT(
+      host_->RegisterFunction("secret", returning("x"),
+                              HostFunctionOptions{"not a module"}),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("HostFunctionOptions::module 'not a module'")));
+  EXPECT_THAT(host_->RegisterFunction("empty", ContextualHostFunction()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "host function 'empty' is empty"));
+  TempDir dir;
+  dir.Write("alpha.py", "def name: host name\ndef secret: host secret\n");
+  dir.Write("beta.js", "def name: host name\ndef secret: host secret\n");
+  ASSERT_OK(host_->LoadPlugins(dir.path()));
+  EXPECT_THAT(host_->Call("alpha", "name", {}), IsOkAndHolds(Value("alpha's")));
+  EXPECT_THAT(host_->Call("alpha", "secret", {}),
+              IsOkAndHolds(Value("alpha's secret")));
+  EXPECT_THAT(host_->Call("beta", "name", {}),
+              IsOkAndHolds(Value("host-wide")));
+  EXPECT_THAT(host_->Call("beta", "secret", {}),
+              StatusIs(absl::StatusCode::kNotFound,
+                       "no host function named 'secret' (registered: name)"));
+}
+
+TEST_F(HostTest, UnregisteredFunctionsAreNotFoundOnceCallsInFlightFinish) {
+  absl::Notification entered, release;
+  ASSERT_OK(host_->RegisterFunction(
+      "wait", [&](absl::Span<const Value>) -> absl::StatusOr<Value> {
+        entered.Notify();
+        release.WaitForNotification();
+        return Value("finished");
+      }));
+  ASSERT_OK(host_->RegisterFunction(
+      "mine",
+      [](absl::Span<const Value>) -> absl::StatusOr<Value> { return Value(); },
+      HostFunctionOptions{"alpha"}));
+  TempDir dir;
+  dir.Write("alpha.py", "def wait: host wait\ndef mine: host mine\n");
+  ASSERT_OK(host_->LoadPlugins(dir.path()));
+  absl::StatusOr<Value> in_flight;
+  std::thread caller([&] { in_flight = host_->Call("alpha", "wait", {}); });
+  entered.WaitForNotification();
+  ASSERT_OK(host_->UnregisterFunction("wait"));
+  release.Notify();
+  caller.join();
+  EXPECT_THAT(in_flight, IsOkAndHolds(Value("finished")));
+  EXPECT_THAT(host_->Call("alpha", "wait", {}),
+              StatusIs(absl::StatusCode::kNotFound,
+                       "no host function named 'wait' (registered: mine)"));
+  EXPECT_THAT(host_->UnregisterFunction("wait"),
+              StatusIs(absl::StatusCode::kNotFound,
+                       "no host function 'wait' is registered"));
+  // A module's function is removed from its module's scope only.
+  EXPECT_THAT(host_->UnregisterFunction("mine"),
+              StatusIs(absl::StatusCode::kNotFound,
+                       "no host function 'mine' is registered"));
+  ASSERT_OK(host_->UnregisterFunction("mine", HostFunctionOptions{"alpha"}));
+  EXPECT_THAT(host_->Call("alpha", "mine", {}),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("no host function named 'mine'")));
+  // The name is free again.
+  ASSERT_OK(host_->RegisterFunction(
+      "wait", [](absl::Span<const Value>) -> absl::StatusOr<Value> {
+        return Value(7);
+      }));
+  EXPECT_THAT(host_->Call("alpha", "wait", {}), IsOkAndHolds(Value(7)));
+}
+
+TEST(HostLogSinkTest, ASinkThatThrowsLosesTheLineAndWarnsOnce) {
+  std::atomic<int> attempts{0};
+  HostOptions options;
+  options.log_sink = [&](LogLevel, std::string_view, std::string_view) {
+    ++attempts;
+    throw std::runtime_error("sink broke");
+  };
+  std::unique_ptr<Host> host = *CreateHostWithRuntimes(
+      std::move(options), {FakeRuntimeFactory(Language::kPython)});
+  TempDir dir;
+  // A manifest warning: the loader logs it while loading.
+  dir.Write("greeter/plugin.toml",
+            "name = \"greeter\"\nverison = \"1\"\n[implementations]\n"
+            "python = \"greeter.py\"\n");
+  dir.Write("greeter/greeter.py", "def hi: return \"hi\"\n");
+  ::testing::internal::CaptureStderr();
+  absl::StatusOr<LoadReport> report = host->LoadPlugins(dir.path());
+  host->Log(LogLevel::kInfo, "app", "a line");
+  const std::string stderr_text = ::testing::internal::GetCapturedStderr();
+  ASSERT_OK(report);
+  EXPECT_EQ(report->loaded, std::vector<std::string>{"greeter"});
+  EXPECT_EQ(attempts.load(), 2);
+  EXPECT_EQ(stderr_text,
+            "[warning] duet: the log sink threw (sink broke); lines it throws "
+            "on are dropped\n");
+  EXPECT_THAT(host->Call("greeter", "hi", {}), IsOkAndHolds(Value("hi")));
 }
 
 TEST_F(HostTest, EndlessRecursionAcrossModulesIsACatchableError) {

@@ -36,9 +36,12 @@ std::atomic<int> interrupt_epoch{0};
 class FakeImplementation : public Implementation {
  public:
   FakeImplementation(Language language, HostServices& services,
-                     std::string file,
+                     std::string module, std::string file,
                      const std::map<std::string, Function>& functions)
-      : language_(language), services_(services), file_(std::move(file)) {
+      : language_(language),
+        services_(services),
+        module_(std::move(module)),
+        file_(std::move(file)) {
     for (const auto& [name, function] : functions) {
       exports_.push_back(name);
       functions_.push_back(function);
@@ -100,7 +103,13 @@ class FakeImplementation : public Implementation {
       }
       return result;
     }
-    if (f.action == "host") return services_.CallHostFunction(f.argument, args);
+    if (f.action == "host") {
+      HostCallContext caller;
+      caller.module = module_;
+      caller.language = language_;
+      caller.deadline = deadline;
+      return services_.CallHostFunction(caller, f.argument, args);
+    }
     if (f.action == "hook") {
       FakeHook hook;
       {
@@ -119,6 +128,7 @@ class FakeImplementation : public Implementation {
  private:
   Language language_;
   HostServices& services_;
+  std::string module_;
   std::string file_;
   std::vector<std::string> exports_;
   std::vector<Function> functions_;  // parallel to exports_
@@ -230,8 +240,8 @@ class FakeRuntime : public Runtime {
       functions[std::string(absl::StripAsciiWhitespace(def.first))] = {
           action.first, action.second, number};
     }
-    return std::make_unique<FakeImplementation>(language_, services_,
-                                                spec.entry.string(), functions);
+    return std::make_unique<FakeImplementation>(
+        language_, services_, spec.module, spec.entry.string(), functions);
   }
 
   absl::StatusOr<std::unique_ptr<ReplSession>> NewReplSession() override {

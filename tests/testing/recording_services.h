@@ -11,6 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "duet/runtime.h"
+#include "gtest/gtest.h"
+#include "host_functions.h"
 
 namespace duet::testing {
 
@@ -31,10 +33,20 @@ class RecordingServices : public HostServices {
     absl::MutexLock lock(&mutex_);
     modules_[module][function] = std::move(fn);
   }
-  // Serves duet.host.NAME.
-  void AddHostFunction(const std::string& name, Function fn) {
-    absl::MutexLock lock(&mutex_);
-    host_functions_[name] = std::move(fn);
+  // Serves duet.host.NAME (replacing any function of that name) through
+  // the host's own table, so scripts see what a Host would give them
+  // (exceptions caught, the caller's context, names lists).
+  void AddHostFunction(const std::string& name, Function fn,
+                       const std::string& module = "") {
+    (void)host_functions_.Unregister(name, module);
+    absl::Status added = host_functions_.Register(name, std::move(fn), module);
+    if (!added.ok()) ADD_FAILURE() << added;
+  }
+  void AddHostFunction(const std::string& name, ContextualHostFunction fn,
+                       const std::string& module = "") {
+    (void)host_functions_.Unregister(name, module);
+    absl::Status added = host_functions_.Register(name, std::move(fn), module);
+    if (!added.ok()) ADD_FAILURE() << added;
   }
 
   std::vector<LogLine> logs() const {
@@ -65,18 +77,9 @@ class RecordingServices : public HostServices {
   }
 
   absl::StatusOr<Value> CallHostFunction(
-      std::string_view name, absl::Span<const Value> args) override {
-    Function fn;
-    {
-      absl::MutexLock lock(&mutex_);
-      auto it = host_functions_.find(std::string(name));
-      if (it == host_functions_.end()) {
-        return absl::NotFoundError(
-            absl::StrCat("no host function named '", std::string(name), "'"));
-      }
-      fn = it->second;
-    }
-    return fn(args);
+      const HostCallContext& caller, std::string_view name,
+      absl::Span<const Value> args) override {
+    return host_functions_.Call(caller, name, args);
   }
 
   std::vector<std::string> ModuleNames() const override {
@@ -99,11 +102,9 @@ class RecordingServices : public HostServices {
     return names;
   }
 
-  std::vector<std::string> HostFunctionNames() const override {
-    absl::MutexLock lock(&mutex_);
-    std::vector<std::string> names;
-    for (const auto& [name, fn] : host_functions_) names.push_back(name);
-    return names;
+  std::vector<std::string> HostFunctionNames(
+      std::string_view module) const override {
+    return host_functions_.Names(module);
   }
 
   void Log(LogLevel level, std::string_view source,
@@ -115,7 +116,7 @@ class RecordingServices : public HostServices {
  private:
   mutable absl::Mutex mutex_;
   std::map<std::string, std::map<std::string, Function>> modules_;
-  std::map<std::string, Function> host_functions_;
+  internal::HostFunctionTable host_functions_;  // locks itself
   std::vector<LogLine> logs_;
 };
 

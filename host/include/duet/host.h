@@ -44,14 +44,46 @@ namespace internal {
 struct HostAccess;
 }  // namespace internal
 
+// Who called a host function: a script of plugin `module` running in
+// `language`, inside a call (or load) that must finish by `deadline`
+// (absl::InfiniteFuture() when it has no limit). Only scripts reach host
+// functions, so `module` always names a plugin, except for code typed at a
+// `duet repl` prompt, where it is "repl". The view is valid during the call.
+struct HostCallContext {
+  std::string_view module;
+  Language language = Language::kPython;
+  absl::Time deadline = absl::InfiniteFuture();
+};
+
 // A C++ function that scripts call as duet.host.NAME(...). Runs on the
-// calling thread with no engine lock held; must be thread-safe.
+// calling thread with no engine lock held; must be thread-safe. A returned
+// error is raised in the script (duet.Error in Python, an Error in
+// JavaScript, with .code naming the status code) and, when the script does
+// not catch it, becomes the status of the call that ran the script.
+//
+// Exceptions never leave duet: a function that throws fails the script's
+// call with kInternal, "host function 'NAME' threw: " and the exception's
+// what() (std::exception) or "host function 'NAME' threw an unknown
+// exception" (anything else), in both languages; the process lives on.
 using HostFunction =
     std::function<absl::StatusOr<Value>(absl::Span<const Value> args)>;
+// The same, told who called (HostCallContext).
+using ContextualHostFunction = std::function<absl::StatusOr<Value>(
+    const HostCallContext& context, absl::Span<const Value> args)>;
+
+// Where a host function is visible (Host::RegisterFunction).
+struct HostFunctionOptions {
+  // Empty: to every script. A module name: only to that plugin's scripts,
+  // in every language, and for them it hides a host-wide function of the
+  // same name. The module need not be loaded yet.
+  std::string module;
+};
 
 struct HostOptions {
   // Where host warnings and plugin output go. Default: stderr, one line each
-  // as "[level] source: message", debug lines dropped.
+  // as "[level] source: message", debug lines dropped. A sink that throws
+  // loses that line (duet warns once on stderr); the call that logged goes
+  // on.
   LogSink log_sink;
   // Engines to start. Default (empty): every engine built into the library.
   std::vector<Language> languages;
@@ -204,9 +236,23 @@ class Host {
   // kCancelled. Safe to call from a signal-handling thread.
   void Interrupt();
 
-  // Registers duet.host.NAME. kAlreadyExists when taken; kInvalidArgument
-  // for a name that is not an identifier.
-  absl::Status RegisterFunction(std::string name, HostFunction function);
+  // Registers duet.host.NAME for every script, or for one plugin's scripts
+  // (HostFunctionOptions::module), e.g.
+  //   host->RegisterFunction("quota", fn,
+  //   duet::HostFunctionOptions{"greeter"});
+  // kAlreadyExists when the name is taken in that scope; kInvalidArgument
+  // for a name or module that is not an identifier, or an empty function.
+  // See HostFunction for errors and exceptions.
+  absl::Status RegisterFunction(std::string name, HostFunction function,
+                                HostFunctionOptions options = {});
+  absl::Status RegisterFunction(std::string name,
+                                ContextualHostFunction function,
+                                HostFunctionOptions options = {});
+  // Removes duet.host.NAME from the scope `options` names. Calls already
+  // running it finish; later calls get kNotFound. kNotFound when no such
+  // function is registered in that scope.
+  absl::Status UnregisterFunction(std::string_view name,
+                                  const HostFunctionOptions& options = {});
 
   // Opens an interactive namespace in one engine (see duet/repl.h), with a
   // fresh set of globals. kFailedPrecondition when this host runs no engine

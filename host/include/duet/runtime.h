@@ -72,17 +72,23 @@ class HostServices {
   virtual absl::StatusOr<Value> CallModule(std::string_view module,
                                            std::string_view function,
                                            absl::Span<const Value> args) = 0;
-  // duet.host.<name>(args...). kNotFound for an unknown name; otherwise
-  // what the application's function returned.
+  // duet.host.<name>(args...), made by a script of `caller.module` (the
+  // ImplementationSpec's module; "repl" at a REPL prompt) under the calling
+  // entry's deadline. kNotFound for a name that module does not see;
+  // otherwise what the application's function returned, kInternal when it
+  // threw (an exception never reaches the engine).
   virtual absl::StatusOr<Value> CallHostFunction(
-      std::string_view name, absl::Span<const Value> args) = 0;
+      const HostCallContext& caller, std::string_view name,
+      absl::Span<const Value> args) = 0;
 
   // Names for proxies, dir() and completion.
   virtual std::vector<std::string> ModuleNames() const = 0;
   // kNotFound for an unknown module. The active implementation's exports.
   virtual absl::StatusOr<std::vector<std::string>> ModuleFunctions(
       std::string_view module) const = 0;
-  virtual std::vector<std::string> HostFunctionNames() const = 0;
+  // The host functions `module`'s scripts see (host-wide and its own).
+  virtual std::vector<std::string> HostFunctionNames(
+      std::string_view module) const = 0;
 
   // Never fails and never re-enters an engine.
   virtual void Log(LogLevel level, std::string_view source,
