@@ -15,7 +15,8 @@ SANITIZER_ENV = \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp:print_suppressions=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:suppressions=$(CURDIR)/tests/sanitizers/ubsan.supp
 
-.PHONY: all bootstrap configure build test repl bench format clean fuzz test-asan
+.PHONY: all bootstrap configure build test test-consumers package repl bench \
+	format clean fuzz test-asan
 
 all: build
 
@@ -33,6 +34,20 @@ build: bootstrap $(BUILD_DIR)/build.ninja
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j2 $(CTEST_ARGS)
+
+# The consumer tests that rebuild duet or package it, on top of the
+# install and pkg-config ones that `make test` runs: add_subdirectory(duet),
+# and the .deb unpacked into a scratch root.
+test-consumers: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -L consumer $(CTEST_ARGS)
+	bash tests/consumer/consumer_test.sh subproject . $(BUILD_DIR) \
+		$(BUILD_DIR)/tests/consumer/subproject
+	bash tests/consumer/consumer_test.sh deb . $(BUILD_DIR) \
+		$(BUILD_DIR)/tests/consumer/deb
+
+# A .deb of the library, headers, CMake and pkg-config files and `duet`.
+package: build
+	cd $(BUILD_DIR) && cpack -G DEB
 
 repl: build
 	$(BUILD_DIR)/samples/repl/duet repl --plugins $(PLUGINS)
