@@ -35,15 +35,12 @@ build: bootstrap $(BUILD_DIR)/build.ninja
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j2 $(CTEST_ARGS)
 
-# The consumer tests that rebuild duet or package it, on top of the
-# install and pkg-config ones that `make test` runs: add_subdirectory(duet),
-# and the .deb unpacked into a scratch root.
+# The consumer tests (installed prefix, pkg-config, .deb, headers; all in
+# `make test` too) and the one that rebuilds duet as a subproject.
 test-consumers: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -L consumer $(CTEST_ARGS)
 	bash tests/consumer/consumer_test.sh subproject . $(BUILD_DIR) \
 		$(BUILD_DIR)/tests/consumer/subproject
-	bash tests/consumer/consumer_test.sh deb . $(BUILD_DIR) \
-		$(BUILD_DIR)/tests/consumer/deb
 
 # A .deb of the library, headers, CMake and pkg-config files and `duet`.
 package: build

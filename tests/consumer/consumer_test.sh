@@ -119,8 +119,14 @@ case "${mode}" in
     [ -x "${root}/usr/bin/duet" ] || fail "the package has no usr/bin/duet"
     # Stands in for Debian's libnode108 in the same root (it is not installed
     # on this machine): the unpacked libnode108 that the build used.
-    libnode="$(ls "${source_dir}"/third_party/libnode/usr/lib/*/libnode.so.108 \
-               /usr/lib/*/libnode.so.108 2>/dev/null | head -1)"
+    libnode=""
+    for candidate in "${source_dir}"/third_party/libnode/usr/lib/*/libnode.so.108 \
+                     /usr/lib/*/libnode.so.108; do
+      if [ -f "${candidate}" ]; then
+        libnode="${candidate}"
+        break
+      fi
+    done
     [ -n "${libnode}" ] || fail "no libnode.so.108 to stand in for libnode108"
     arch_dir="${root}/usr/lib/$(basename "$(dirname "${libnode}")")"
     mkdir -p "${arch_dir}"
