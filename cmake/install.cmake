@@ -93,4 +93,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
     "libnode108, libpython3.11, libabsl-dev, libtomlplusplus-dev, libedit2")
 set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
-include(CPack)
+# A parent project's packaging is its own.
+if(PROJECT_IS_TOP_LEVEL)
+  include(CPack)
+endif()

@@ -5,6 +5,8 @@
 #   consumer_test.sh pkgconfig  SOURCE BUILD SCRATCH  a Makefile + pkg-config
 #   consumer_test.sh subproject SOURCE BUILD SCRATCH  add_subdirectory(duet)
 #   consumer_test.sh deb        SOURCE BUILD SCRATCH  the .deb, unpacked
+#   consumer_test.sh buildtree  SOURCE BUILD SCRATCH  find_package(duet) on
+#                                                     the build tree (export())
 # Fails (exit 1) with the reason on stderr.
 set -euo pipefail
 
@@ -137,8 +139,15 @@ case "${mode}" in
     check_libnode_from "${scratch}/app-build/consumer_app" "${root}"
     check_app_output "${scratch}/app-build/consumer_app"
     ;;
+  buildtree)
+    rm -rf "${scratch}"
+    cmake -S "${app_dir}" -B "${scratch}" -G Ninja "${launcher[@]}" \
+      -Dduet_DIR="${build_dir}"
+    cmake --build "${scratch}"
+    check_app_output "${scratch}/consumer_app"
+    ;;
   *)
-    fail "unknown mode (install, pkgconfig, subproject, deb)"
+    fail "unknown mode (install, pkgconfig, deb, buildtree, subproject)"
     ;;
 esac
 echo "consumer_test ${mode}: ok"
