@@ -15,7 +15,8 @@ SANITIZER_ENV = \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp:print_suppressions=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:suppressions=$(CURDIR)/tests/sanitizers/ubsan.supp
 
-.PHONY: all bootstrap configure build test repl bench format clean fuzz test-asan
+.PHONY: all bootstrap configure build test test-consumers package repl bench \
+	format clean fuzz test-asan
 
 all: build
 
@@ -33,6 +34,17 @@ build: bootstrap $(BUILD_DIR)/build.ninja
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j2 $(CTEST_ARGS)
+
+# The consumer tests (installed prefix, pkg-config, .deb, headers; all in
+# `make test` too) and the one that rebuilds duet as a subproject.
+test-consumers: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -L consumer $(CTEST_ARGS)
+	bash tests/consumer/consumer_test.sh subproject . $(BUILD_DIR) \
+		$(BUILD_DIR)/tests/consumer/subproject
+
+# A .deb of the library, headers, CMake and pkg-config files and `duet`.
+package: build
+	cd $(BUILD_DIR) && cpack -G DEB
 
 repl: build
 	$(BUILD_DIR)/samples/repl/duet repl --plugins $(PLUGINS)
