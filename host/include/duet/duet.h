@@ -12,5 +12,6 @@
 #include "duet/manifest.h"  // IWYU pragma: export
 #include "duet/repl.h"      // IWYU pragma: export
 #include "duet/value.h"     // IWYU pragma: export
+#include "duet/version.h"   // IWYU pragma: export
 
 #endif  // DUET_DUET_H_
