@@ -152,6 +152,38 @@ export function alpha() {}
 )JS")
           .Load()
           .Exports({"alpha", "zeta"}),
+      // A plugin given as text (ImplementationSpec::source): nothing is read
+      // from disk, yet stacks and messages name the entry.
+      Row("source_given_in_memory_is_called")
+          .Sources(Py("def greet(name):\n    return 'Hello, ' + name\n"),
+                   Js("export function greet(name) { return 'Hello, ' + name; "
+                      "}\n"))
+          .InMemory()
+          .Call("greet", {Value("Ann")})
+          .Returns(Value("Hello, Ann")),
+      Row("source_given_in_memory_names_the_entry_in_stacks")
+          .Sources(
+              Py("def fail():\n    raise ValueError('no')\n"),
+              Js("export function fail() {\n  throw new TypeError('no');\n}\n"))
+          .InMemory()
+          .Call("fail")
+          .Fails(Code::kUnknown, {"no"})
+          .ErrorType({"ValueError", "TypeError"})
+          .FramesStartWith({{"fail", 3}}),
+      Row("source_given_in_memory_with_a_syntax_error_names_entry_and_line")
+          .Sources(Py("def broken(:\n    pass\n"),
+                   Js("export const broken = ;\n"))
+          .InMemory()
+          .Load()
+          .Fails(Code::kInvalidArgument, {"{entry}:2"}),
+      Stopper("source_given_in_memory_stops_at_its_deadline_where_it_ran",
+              kSpinPython, kSpinJavaScript)
+          .InMemory()
+          .Call("spin")
+          .Deadline(absl::Milliseconds(200))
+          .Fails(Code::kDeadlineExceeded)
+          .ErrorType("DeadlineExceeded")
+          .FramesStartWith({{"spin", 4}}),
   };
 }
 

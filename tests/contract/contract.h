@@ -142,6 +142,9 @@ struct Row {
   Row& ValueBudget(size_t bytes);
   Row& Load();
   Row& LoadMissingFile();
+  // Gives the engine the source text (ImplementationSpec::source) instead of
+  // a file; stacks and messages still name {entry}.
+  Row& InMemory();
   // `callers` threads call `function_name`; once each has called
   // duet.host.started() (or wait_for_interrupt()), Runtime::Interrupt.
   Row& Interrupt(std::string function_name, int callers = 1);
@@ -184,6 +187,7 @@ struct Row {
   std::vector<Value> args;
   bool past_the_exports = false;
   bool missing_file = false;
+  bool in_memory = false;
   absl::Duration deadline = absl::InfiniteDuration();
   size_t value_budget_bytes = 0;
   Text repl_input;

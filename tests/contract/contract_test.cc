@@ -110,6 +110,10 @@ Row& Row::Load() {
   scenario = Scenario::kLoad;
   return *this;
 }
+Row& Row::InMemory() {
+  in_memory = true;
+  return *this;
+}
 Row& Row::LoadMissingFile() {
   scenario = Scenario::kLoad;
   missing_file = true;
@@ -358,14 +362,18 @@ class Contract : public ::testing::TestWithParam<Param> {
   }
 
   absl::StatusOr<std::unique_ptr<Implementation>> LoadRow() {
-    if (!row().missing_file) {
-      dir_.Write(std::string(kModule) + "/" + entry_.filename().string(),
-                 row().source.For(language()));
-    }
     ImplementationSpec spec;
     spec.module = kModule;
     spec.entry = entry_;
     spec.root = entry_.parent_path();
+    if (row().in_memory) {
+      spec.source = row().source.For(language());
+      spec.root = entry_;
+      spec.single_file = true;
+    } else if (!row().missing_file) {
+      dir_.Write(std::string(kModule) + "/" + entry_.filename().string(),
+                 row().source.For(language()));
+    }
     spec.value_budget_bytes = row().value_budget_bytes;
     return runtime_->Load(spec);
   }
