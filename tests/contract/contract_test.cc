@@ -218,6 +218,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::duet::testing::CallByName;
+using ::duet::testing::InMemorySpec;
 using ::duet::testing::RecordingServices;
 
 constexpr char kModule[] = "contract";
@@ -363,16 +364,16 @@ class Contract : public ::testing::TestWithParam<Param> {
 
   absl::StatusOr<std::unique_ptr<Implementation>> LoadRow() {
     ImplementationSpec spec;
-    spec.module = kModule;
-    spec.entry = entry_;
-    spec.root = entry_.parent_path();
     if (row().in_memory) {
-      spec.source = row().source.For(language());
-      spec.root = entry_;
-      spec.single_file = true;
-    } else if (!row().missing_file) {
-      dir_.Write(std::string(kModule) + "/" + entry_.filename().string(),
-                 row().source.For(language()));
+      spec = InMemorySpec(kModule, entry_, row().source.For(language()));
+    } else {
+      if (!row().missing_file) {
+        dir_.Write(std::string(kModule) + "/" + entry_.filename().string(),
+                   row().source.For(language()));
+      }
+      spec.module = kModule;
+      spec.entry = entry_;
+      spec.root = entry_.parent_path();
     }
     spec.value_budget_bytes = row().value_budget_bytes;
     return runtime_->Load(spec);

@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "javascript/javascript_runtime.h"
 #include "testing/recording_services.h"
+#include "testing/runtime_testing.h"
 #include "testing/status_matchers.h"
 
 namespace duet {
@@ -33,13 +34,8 @@ class JsSourceTest : public ::testing::Test {
   }
 
   absl::StatusOr<std::unique_ptr<Implementation>> Load(std::string source) {
-    ImplementationSpec spec;
-    spec.module = "greeter";
-    spec.entry = kEntry;
-    spec.root = kEntry;
-    spec.single_file = true;
-    spec.source = std::move(source);
-    return runtime_->Load(spec);
+    return runtime_->Load(
+        testing::InMemorySpec("greeter", kEntry, std::move(source)));
   }
 
   RecordingServices services_;

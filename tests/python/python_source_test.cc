@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "python/python_runtime.h"
 #include "testing/recording_services.h"
+#include "testing/runtime_testing.h"
 #include "testing/status_matchers.h"
 
 namespace duet {
@@ -32,13 +33,8 @@ class PythonSourceTest : public ::testing::Test {
   }
 
   absl::StatusOr<std::unique_ptr<Implementation>> Load(std::string source) {
-    ImplementationSpec spec;
-    spec.module = "greeter";
-    spec.entry = kEntry;
-    spec.root = kEntry;
-    spec.single_file = true;
-    spec.source = std::move(source);
-    return runtime_->Load(spec);
+    return runtime_->Load(
+        testing::InMemorySpec("greeter", kEntry, std::move(source)));
   }
 
   RecordingServices services_;

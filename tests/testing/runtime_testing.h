@@ -4,8 +4,10 @@
 #define DUET_TESTS_TESTING_RUNTIME_TESTING_H_
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -31,6 +33,20 @@ inline absl::StatusOr<Value> CallByName(
         absl::StrCat("no exported function '", std::string(name), "'"));
   }
   return impl.Call(static_cast<size_t>(it - names.begin()), args, deadline);
+}
+
+// The spec of an implementation given as text (ImplementationSpec::source):
+// a single file named `entry` in stacks and messages, read from nowhere.
+inline ImplementationSpec InMemorySpec(std::string module,
+                                       const std::filesystem::path& entry,
+                                       std::string source) {
+  ImplementationSpec spec;
+  spec.module = std::move(module);
+  spec.entry = entry;
+  spec.root = entry;
+  spec.single_file = true;
+  spec.source = std::move(source);
+  return spec;
 }
 
 // A string Value whose text matches `matcher`.
