@@ -209,7 +209,8 @@ TEST(ArmDeadlineTest, RunsTheStopOnceTheDeadlinePasses) {
 }
 
 struct TestFrame {
-  int id = 0;
+  explicit TestFrame(int id) : id(id) {}
+  int id;
   FrameLinks<TestFrame> links;
 };
 
@@ -220,7 +221,7 @@ std::vector<int> Ids(const FrameList<TestFrame>& list) {
 }
 
 TEST(FrameListTest, ListsTheRunningFramesNewestFirst) {
-  TestFrame a{1}, b{2}, c{3};
+  TestFrame a(1), b(2), c(3);
   FrameList<TestFrame> list;
   EXPECT_THAT(Ids(list), ElementsAre());
   list.Add(&a);
@@ -241,7 +242,7 @@ TEST(FrameListTest, ListsTheRunningFramesNewestFirst) {
 TEST(ThreadFramesTest, ChainsTheThreadsNestedFrames) {
   using Frames = ThreadFrames<TestFrame>;
   ASSERT_EQ(Frames::Innermost(), nullptr);
-  TestFrame outer{1}, inner{2};
+  TestFrame outer(1), inner(2);
   Frames::Push(&outer);
   Frames::Push(&inner);
   EXPECT_EQ(Frames::Innermost(), &inner);
