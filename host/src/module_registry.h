@@ -69,7 +69,8 @@ struct ModuleState {
 };
 
 // A module as callers see it: a name, the active language, and the current
-// state. Modules are never removed, so the registry may hand out pointers.
+// state. Modules are never removed, so the registry may hand out pointers
+// (and duet::Function handles keep them for as long as the host lives).
 class Module {
  public:
   explicit Module(std::string name) : name_(std::move(name)) {}
