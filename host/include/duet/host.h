@@ -202,8 +202,9 @@ class Function {
   absl::StatusOr<Value> Call(absl::Span<const Value> args,
                              const CallOptions& options = {}) const;
 
-  /// The names it was resolved with; empty for an empty handle.
+  /// The module name it was resolved with; empty for an empty handle.
   std::string_view module() const;
+  /// The function name it was resolved with; empty for an empty handle.
   std::string_view function() const;
 
  private:
@@ -265,6 +266,7 @@ class Host {
   /// unknown module or a function the active implementation does not
   /// export.
   absl::StatusOr<duet::Function> Function(std::string_view qualified_name);
+  /// The same with the names apart, as Host::Call takes them.
   absl::StatusOr<duet::Function> Function(std::string_view module,
                                           std::string_view function);
 
