@@ -6,6 +6,10 @@
 //   BM_HostCall/javascript/add    the same in JavaScript
 //   BM_RawV8Call/add              v8::Function::Call, isolate entered
 //   BM_RawV8CallLockedPerCall     the same, taking v8::Locker per call
+//   BM_QualifiedCall/python/add   Host::Call("arith.add", {1, 2})
+//   BM_FunctionCall/python/add    the same through a duet::Function resolved
+//                                 once (host->Function("arith.add")), which
+//                                 skips the name lookups
 //
 // The raw calls keep their lock and scopes across the loop, as a hand-rolled
 // embedding would; Host::Call takes them on every call because it may be
@@ -53,6 +57,54 @@ BENCHMARK_CAPTURE(BM_HostCall, javascript / add, duet::Language::kJavaScript,
                   "add", {1, 2});
 BENCHMARK_CAPTURE(BM_HostCall, javascript / noop, duet::Language::kJavaScript,
                   "noop", {});
+
+// The "module.function" form against a handle resolved once, in pairs so
+// they print side by side.
+void BM_QualifiedCall(benchmark::State& state, duet::Language language,
+                      const char* qualified_name,
+                      std::vector<duet::Value> args) {
+  Check(host->Use("arith", language), "Use");
+  for (auto _ : state) {
+    absl::StatusOr<duet::Value> result = host->Call(qualified_name, args);
+    if (!result.ok()) {
+      state.SkipWithError(std::string(result.status().message()).c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(result);
+  }
+}
+
+void BM_FunctionCall(benchmark::State& state, duet::Language language,
+                     const char* qualified_name,
+                     std::vector<duet::Value> args) {
+  Check(host->Use("arith", language), "Use");
+  absl::StatusOr<duet::Function> function = host->Function(qualified_name);
+  Check(function.status(), "Host::Function");
+  for (auto _ : state) {
+    absl::StatusOr<duet::Value> result = function->Call(args);
+    if (!result.ok()) {
+      state.SkipWithError(std::string(result.status().message()).c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(result);
+  }
+}
+BENCHMARK_CAPTURE(BM_QualifiedCall, python / noop, duet::Language::kPython,
+                  "arith.noop", {});
+BENCHMARK_CAPTURE(BM_FunctionCall, python / noop, duet::Language::kPython,
+                  "arith.noop", {});
+BENCHMARK_CAPTURE(BM_QualifiedCall, python / add, duet::Language::kPython,
+                  "arith.add", {1, 2});
+BENCHMARK_CAPTURE(BM_FunctionCall, python / add, duet::Language::kPython,
+                  "arith.add", {1, 2});
+BENCHMARK_CAPTURE(BM_QualifiedCall, javascript / noop,
+                  duet::Language::kJavaScript, "arith.noop", {});
+BENCHMARK_CAPTURE(BM_FunctionCall, javascript / noop,
+                  duet::Language::kJavaScript, "arith.noop", {});
+BENCHMARK_CAPTURE(BM_QualifiedCall, javascript / add,
+                  duet::Language::kJavaScript, "arith.add", {1, 2});
+BENCHMARK_CAPTURE(BM_FunctionCall, javascript / add,
+                  duet::Language::kJavaScript, "arith.add", {1, 2});
 
 // Host::Call of echo({16 keys}): conversion work both ways.
 void BM_HostCallEchoMap(benchmark::State& state, duet::Language language) {

@@ -91,7 +91,50 @@ absl::Status CheckArguments(const Module& module, const ExportSpec& declared,
   return absl::OkStatus();
 }
 
+// The entry of `function` in `state`, or null.
+const ModuleState::Function* FindFunction(const ModuleState& state,
+                                          std::string_view function) {
+  auto it = state.functions.find(ToAbsl(function));
+  return it == state.functions.end() ? nullptr : &it->second;
+}
+
+// BoundFunction's cache word: a state id and a slot in it.
+constexpr int kSlotBits = 24;
+constexpr uint64_t kMaxCachedSlot = (uint64_t{1} << kSlotBits) - 1;
+constexpr uint64_t kMaxCachedStateId = (uint64_t{1} << (64 - kSlotBits)) - 1;
+
 }  // namespace
+
+const ModuleState::Function* BoundFunction::Find(
+    const ModuleState& state) const {
+  const uint64_t cached = cached_slot_.load(std::memory_order_relaxed);
+  if (cached != 0 && (cached >> kSlotBits) == state.id) {
+    return state.function_slots[cached & kMaxCachedSlot];
+  }
+  const ModuleState::Function* entry = FindFunction(state, function_);
+  // Past the word's range (2^40 states, 2^24 functions) it looks up every
+  // time rather than risk a wrong hit.
+  if (entry != nullptr && state.id <= kMaxCachedStateId &&
+      static_cast<uint64_t>(entry->slot) <= kMaxCachedSlot) {
+    cached_slot_.store((state.id << kSlotBits) | entry->slot,
+                       std::memory_order_relaxed);
+  }
+  return entry;
+}
+
+absl::StatusOr<Value> BoundFunction::Call(absl::Span<const Value> args,
+                                          const CallOptions& options) const {
+  CallGate::Pass pass(target_->gate);
+  if (absl::Status open = pass.Check(); !open.ok()) {
+    if (target_->host_destroyed.load(std::memory_order_acquire)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot call ", module_name_, ".", function_,
+                       ": the host is gone (this duet::Function outlived it)"));
+    }
+    return open;
+  }
+  return target_->dispatcher->Call(*this, args, options);
+}
 
 absl::StatusOr<Value> CallDispatcher::Call(std::string_view module_name,
                                            std::string_view function,
@@ -99,28 +142,58 @@ absl::StatusOr<Value> CallDispatcher::Call(std::string_view module_name,
                                            const CallOptions& options) const {
   DUET_ASSIGN_OR_RETURN(Module * module, modules_.Get(module_name));
   std::shared_ptr<const ModuleState> state = module->state();
+  return CallIn(*module, *state, FindFunction(*state, function), function, args,
+                options);
+}
+
+absl::StatusOr<Value> CallDispatcher::Call(const BoundFunction& bound,
+                                           absl::Span<const Value> args,
+                                           const CallOptions& options) const {
+  std::shared_ptr<const ModuleState> state = bound.module().state();
+  return CallIn(bound.module(), *state, bound.Find(*state), bound.function(),
+                args, options);
+}
+
+absl::StatusOr<std::shared_ptr<const BoundFunction>> CallDispatcher::Bind(
+    std::shared_ptr<CallTarget> target, std::string_view module_name,
+    std::string_view function) const {
+  DUET_ASSIGN_OR_RETURN(Module * module, modules_.Get(module_name));
+  std::shared_ptr<const ModuleState> state = module->state();
+  const Language language = module->active();
+  const ModuleState::Function* entry = FindFunction(*state, function);
+  if (entry == nullptr || entry->index[LanguageIndex(language)] < 0) {
+    return UnknownFunction(*module, *state, language, function);
+  }
+  return std::make_shared<const BoundFunction>(std::move(target), *module,
+                                               std::string(function));
+}
+
+absl::StatusOr<Value> CallDispatcher::CallIn(const Module& module,
+                                             const ModuleState& state,
+                                             const ModuleState::Function* entry,
+                                             std::string_view function,
+                                             absl::Span<const Value> args,
+                                             const CallOptions& options) const {
   // Read the active language once: a concurrent Use() affects later calls.
-  const Language language = options.implementation.value_or(module->active());
-  if (state->Get(language) == nullptr) {
-    return NoImplementation(*module, *state, language);
+  const Language language = options.implementation.value_or(module.active());
+  if (state.Get(language) == nullptr) {
+    return NoImplementation(module, state, language);
   }
 
   CallDepthScope depth;
-  DUET_RETURN_IF_ERROR(CallDepthScope::Check(module->name(), function));
-  auto it = state->functions.find(ToAbsl(function));
-  int index = it == state->functions.end()
-                  ? -1
-                  : it->second.index[LanguageIndex(language)];
-  if (index < 0) return UnknownFunction(*module, *state, language, function);
-  const ExportSpec* declared = it->second.declared;
+  DUET_RETURN_IF_ERROR(CallDepthScope::Check(module.name(), function));
+  const int index =
+      entry == nullptr ? -1 : entry->index[LanguageIndex(language)];
+  if (index < 0) return UnknownFunction(module, state, language, function);
+  const ExportSpec* declared = entry->declared;
   if (declared != nullptr) {
-    DUET_RETURN_IF_ERROR(CheckArguments(*module, *declared, args));
+    DUET_RETURN_IF_ERROR(CheckArguments(module, *declared, args));
   }
 
   // A nested call never outlives the call that made it.
   const absl::Time outer = current_deadline;
   std::optional<absl::Duration> timeout =
-      options.timeout ? options.timeout : state->timeout;
+      options.timeout ? options.timeout : state.timeout;
   if (!timeout && default_timeout_ != absl::InfiniteDuration()) {
     timeout = default_timeout_;
   }
@@ -135,14 +208,14 @@ absl::StatusOr<Value> CallDispatcher::Call(std::string_view module_name,
   }
   current_deadline = deadline;
   absl::StatusOr<Value> result =
-      state->Get(language)->Call(index, args, deadline);
+      state.Get(language)->Call(index, args, deadline);
   current_deadline = outer;
 
   if (!result.ok()) {
     if (own_deadline && absl::IsDeadlineExceeded(result.status()) &&
         absl::Now() >= deadline) {
       return absl::DeadlineExceededError(
-          absl::StrCat(module->name(), ".", ToAbsl(function), " (",
+          absl::StrCat(module.name(), ".", ToAbsl(function), " (",
                        ToAbsl(LanguageName(language)),
                        ") did not finish within its time limit of ",
                        absl::FormatDuration(*timeout)));
@@ -152,7 +225,7 @@ absl::StatusOr<Value> CallDispatcher::Call(std::string_view module_name,
   if (declared != nullptr && declared->returns &&
       !declared->returns->Accepts(*result)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        module->name(), ".", declared->name, " (",
+        module.name(), ".", declared->name, " (",
         ToAbsl(LanguageName(language)), ") returned ",
         ToAbsl(KindName(result->kind())), " where plugin.toml declares ",
         declared->returns->ToString(), ": ", DebugString(*result)));

@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -55,6 +57,59 @@ class CallGate {
   std::atomic<bool> closing_{false};
 };
 
+class CallDispatcher;
+
+// The part of a host that its duet::Function handles share, and that
+// outlives the host while they do: its gate, and where to call once a pass
+// of the gate checks out.
+struct CallTarget {
+  CallGate gate;
+  // Valid while a CallGate::Pass of `gate` checks out: the host closes the
+  // gate and waits for every pass before its dispatcher goes.
+  const CallDispatcher* dispatcher = nullptr;
+  // Set once the host is destroyed, so a handle can say so.
+  std::atomic<bool> host_destroyed{false};
+};
+
+// What a duet::Function holds: a module and a function name, resolved to an
+// entry of the module's current state at most once per state.
+class BoundFunction {
+ public:
+  BoundFunction(std::shared_ptr<CallTarget> target, const Module& module,
+                std::string function)
+      : target_(std::move(target)),
+        module_(module),
+        module_name_(module.name()),
+        function_(std::move(function)) {}
+
+  // duet::Function::Call.
+  absl::StatusOr<Value> Call(absl::Span<const Value> args,
+                             const CallOptions& options) const;
+
+  // Valid while a pass of the host's gate checks out.
+  const Module& module() const { return module_; }
+  // Valid as long as this object, host or no host.
+  const std::string& module_name() const { return module_name_; }
+  const std::string& function() const { return function_; }
+
+  // The function's entry in `state` (a state of this module), or null when
+  // no implementation exports it. A hash lookup the first time per state,
+  // then a cached position.
+  const ModuleState::Function* Find(const ModuleState& state) const;
+
+ private:
+  const std::shared_ptr<CallTarget> target_;
+  // Owned by the host's registry, which never removes a module: valid while
+  // a pass of target_->gate checks out.
+  const Module& module_;
+  const std::string module_name_;
+  const std::string function_;
+  // The state id (high 40 bits) and slot (low 24 bits) of the last
+  // resolution; 0 before the first. One word, so copies of the handle
+  // calling on many threads read and replace it without a lock.
+  mutable std::atomic<uint64_t> cached_slot_{0};
+};
+
 class CallDispatcher {
  public:
   // `default_timeout`: HostOptions::default_timeout.
@@ -66,8 +121,26 @@ class CallDispatcher {
   absl::StatusOr<Value> Call(std::string_view module, std::string_view function,
                              absl::Span<const Value> args,
                              const CallOptions& options) const;
+  // The same through a handle: the module's current state and active
+  // implementation, without looking names up.
+  absl::StatusOr<Value> Call(const BoundFunction& bound,
+                             absl::Span<const Value> args,
+                             const CallOptions& options) const;
+
+  // Host::Function's contract: kNotFound, with Call's messages, for an
+  // unknown module or a function the active implementation lacks.
+  absl::StatusOr<std::shared_ptr<const BoundFunction>> Bind(
+      std::shared_ptr<CallTarget> target, std::string_view module,
+      std::string_view function) const;
 
  private:
+  // One call of `entry` (null: the function is missing) in `state`.
+  absl::StatusOr<Value> CallIn(const Module& module, const ModuleState& state,
+                               const ModuleState::Function* entry,
+                               std::string_view function,
+                               absl::Span<const Value> args,
+                               const CallOptions& options) const;
+
   const ModuleRegistry& modules_;
   const absl::Duration default_timeout_;
 };

@@ -104,14 +104,17 @@ class Host::Impl : public HostServices {
       : options_(WithDefaults(std::move(options))),
         loader_(options_, runtimes_, modules_),
         dispatcher_(modules_, options_.default_timeout),
-        consoles_(gate_) {}
+        consoles_(target_->gate) {
+    target_->dispatcher = &dispatcher_;
+  }
 
   // The shutdown order: stop what is running and let it return before
   // anything goes away (calls hold module states, and the states hold
   // engine objects); then release what the engines made; then the engines.
   ~Impl() override {
-    gate_.Close();
-    for (int round = 0; gate_.in_flight() > 0; ++round) {
+    CallGate& gate = target_->gate;
+    gate.Close();
+    for (int round = 0; gate.in_flight() > 0; ++round) {
       runtimes_.InterruptAll();
       absl::SleepFor(absl::Milliseconds(1));
       if (round == 5000) {
@@ -123,6 +126,7 @@ class Host::Impl : public HostServices {
     modules_.ReleaseAll();
     consoles_.CloseAll();
     runtimes_.Clear();
+    target_->host_destroyed.store(true, std::memory_order_release);
   }
 
   absl::Status Start(std::vector<RuntimeFactory> factories) {
@@ -132,7 +136,7 @@ class Host::Impl : public HostServices {
   // Runs `work` counted as in flight, or refuses it once the host closes.
   template <typename Work>
   auto Gated(Work work) -> decltype(work()) {
-    CallGate::Pass pass(gate_);
+    CallGate::Pass pass(target_->gate);
     DUET_RETURN_IF_ERROR(pass.Check());
     return work();
   }
@@ -155,6 +159,10 @@ class Host::Impl : public HostServices {
                              const CallOptions& options) {
     return Gated(
         [&] { return dispatcher_.Call(module, function, args, options); });
+  }
+  absl::StatusOr<std::shared_ptr<const internal::BoundFunction>> Bind(
+      std::string_view module, std::string_view function) {
+    return Gated([&] { return dispatcher_.Bind(target_, module, function); });
   }
   absl::StatusOr<std::unique_ptr<ReplConsole>> OpenRepl(Language language) {
     return Gated([&]() -> absl::StatusOr<std::unique_ptr<ReplConsole>> {
@@ -203,7 +211,9 @@ class Host::Impl : public HostServices {
   // Declared in construction order; destroyed in reverse, after ~Impl has
   // emptied them in the order above.
   const HostOptions options_;
-  CallGate gate_;
+  // Shared with duet::Function handles, which may outlive the host.
+  const std::shared_ptr<internal::CallTarget> target_ =
+      std::make_shared<internal::CallTarget>();
   internal::RuntimeSet runtimes_;
   internal::ModuleRegistry modules_;
   internal::PluginLoader loader_;
@@ -284,6 +294,43 @@ absl::StatusOr<Value> Host::Call(std::string_view qualified_name,
   DUET_ASSIGN_OR_RETURN(QualifiedName name, SplitQualifiedName(qualified_name));
   return impl_->Call(name.module, name.function, args, options);
 }
+
+absl::StatusOr<Function> Host::Function(std::string_view qualified_name) {
+  DUET_ASSIGN_OR_RETURN(QualifiedName name, SplitQualifiedName(qualified_name));
+  return Function(name.module, name.function);
+}
+
+absl::StatusOr<Function> Host::Function(std::string_view module,
+                                        std::string_view function) {
+  DUET_ASSIGN_OR_RETURN(std::shared_ptr<const internal::BoundFunction> bound,
+                        impl_->Bind(module, function));
+  return duet::Function(std::move(bound));
+}
+
+// ---- Function -------------------------------------------------------------
+
+Function::Function(std::shared_ptr<const internal::BoundFunction> bound)
+    : bound_(std::move(bound)) {}
+
+absl::StatusOr<Value> Function::Call(absl::Span<const Value> args,
+                                     const CallOptions& options) const {
+  if (bound_ == nullptr) {
+    return absl::FailedPreconditionError(
+        "this duet::Function is empty (default-constructed or moved from); "
+        "get one from Host::Function");
+  }
+  return bound_->Call(args, options);
+}
+
+std::string_view Function::module() const {
+  return bound_ == nullptr ? std::string_view() : bound_->module_name();
+}
+
+std::string_view Function::function() const {
+  return bound_ == nullptr ? std::string_view() : bound_->function();
+}
+
+// ---- Host, continued ------------------------------------------------------
 
 absl::Status Host::Use(std::string_view module, Language language) {
   return impl_->modules().Use(module, language);

@@ -52,6 +52,11 @@ std::vector<Language> ModuleState::Languages() const {
   return out;
 }
 
+uint64_t ModuleState::NextModuleStateId() {
+  static std::atomic<uint64_t> last_id{0};
+  return last_id.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
 void ModuleState::IndexFunctions() {
   for (Language language : Languages()) {
     const std::vector<std::string>& exports = Get(language)->exports();
@@ -60,6 +65,11 @@ void ModuleState::IndexFunctions() {
       if (inserted) it->second.index.fill(-1);
       it->second.index[LanguageIndex(language)] = static_cast<int>(i);
     }
+  }
+  function_slots.clear();
+  for (auto& [name, function] : functions) {
+    function.slot = static_cast<int>(function_slots.size());
+    function_slots.push_back(&function);
   }
   if (!manifest) return;
   for (const ExportSpec& spec : manifest->exports) {

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -34,8 +35,13 @@ struct ModuleState {
     const ExportSpec* declared = nullptr;  // from [exports], when declared
     // Position in each implementation's exports(), -1 where it is missing.
     std::array<int, kLanguageCount> index;
+    int slot = 0;  // position in function_slots
   };
 
+  // Unique among the states of every host in the process, and never 0, so
+  // a function resolved in one state is never mistaken for one of another
+  // (BoundFunction's cache).
+  uint64_t id = NextModuleStateId();
   std::string version;
   std::string description;
   std::filesystem::path location;  // empty for a plugin given in memory
@@ -47,6 +53,8 @@ struct ModuleState {
   Language default_language = Language::kPython;
   std::optional<absl::Duration> timeout;  // [limits] timeout_ms
   absl::flat_hash_map<std::string, Function> functions;
+  // The entries of `functions` by Function::slot.
+  std::vector<const Function*> function_slots;
 
   Implementation* Get(Language language) const {
     return implementations[LanguageIndex(language)].get();
@@ -55,10 +63,14 @@ struct ModuleState {
   std::vector<Language> Languages() const;
   // Resolves every exported name once, so a call is one hash lookup.
   void IndexFunctions();
+
+ private:
+  static uint64_t NextModuleStateId();
 };
 
 // A module as callers see it: a name, the active language, and the current
-// state. Modules are never removed, so the registry may hand out pointers.
+// state. Modules are never removed, so the registry may hand out pointers
+// (and duet::Function handles keep them for as long as the host lives).
 class Module {
  public:
   explicit Module(std::string name) : name_(std::move(name)) {}

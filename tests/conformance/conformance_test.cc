@@ -10,6 +10,7 @@
 
 #include <functional>
 
+#include "absl/strings/str_cat.h"
 #include "duet/host.h"
 #include "duet/runtime.h"
 #include "gmock/gmock.h"
@@ -182,6 +183,28 @@ TEST_P(ConformanceTest, DuetCallSplitsNamesLikeTheHost) {
   EXPECT_THAT(Probe("call", {Value("probe.echo.x"), Value(Value::List{})}),
               StatusIs(absl::StatusCode::kNotFound,
                        HasSubstr("has no function 'echo.x'")));
+}
+
+// A duet::Function reaches the engine CallOptions names and stops at the
+// deadline they set, as Host::Call does, and works again afterwards.
+TEST_P(ConformanceTest, AFunctionHandleTakesCallOptionsInEitherEngine) {
+  absl::StatusOr<Function> evaluate = SharedHost().Function("probe.evaluate");
+  ASSERT_OK(evaluate);
+  CallOptions options;
+  options.implementation = GetParam();
+  options.timeout = absl::Milliseconds(50);
+  EXPECT_THAT(evaluate->Call({"1 + 1"}, options),
+              ::testing::Eq(absl::StatusOr<Value>(Value(2))));
+  Value endless =
+      is_js() ? "(() => { for (;;) {} })()" : "sum(1 for _ in iter(int, 1))";
+  EXPECT_THAT(
+      evaluate->Call({endless}, options),
+      StatusIs(absl::StatusCode::kDeadlineExceeded,
+               absl::StrCat("probe.evaluate (",
+                            std::string(LanguageName(GetParam())),
+                            ") did not finish within its time limit of 50ms")));
+  EXPECT_THAT(evaluate->Call({"2 + 2"}, options),
+              ::testing::Eq(absl::StatusOr<Value>(Value(4))));
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, ConformanceTest,

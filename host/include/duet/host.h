@@ -42,6 +42,7 @@
 namespace duet {
 namespace internal {
 struct HostAccess;
+class BoundFunction;
 }  // namespace internal
 
 // Who called a host function: a script of plugin `module` running in
@@ -171,6 +172,47 @@ struct QualifiedName {
 absl::StatusOr<QualifiedName> SplitQualifiedName(
     std::string_view qualified_name);
 
+/// A module function resolved once by Host::Function and then called many
+/// times without Host::Call's name lookups:
+///
+///     absl::StatusOr<duet::Function> greet = host->Function("greeter.greet");
+///     if (!greet.ok()) return greet.status();
+///     absl::StatusOr<duet::Value> hello = greet->Call({"world"});
+///
+/// A handle names a module and a function, not an implementation: each call
+/// runs the module's implementation active when the call starts (Host::Use),
+/// in the code loaded last (Host::Reload). A call returns what
+/// Host::Call(module, function, args, options) would return at that moment;
+/// in particular kNotFound, with Host::Call's message, while the
+/// implementation now active does not export the function (after a Use or a
+/// Reload). The handle stays valid and works again once it does.
+///
+/// Cheap to copy (copies share one resolution); Call may run on any number
+/// of threads at once. A handle may outlive its Host without harm: a call
+/// made while the host is being destroyed returns kCancelled (as Host::Call
+/// does then), and one made after it is gone returns kFailedPrecondition
+/// saying so. The handle keeps no part of the host alive.
+class Function {
+ public:
+  /// An empty handle; Call returns kFailedPrecondition.
+  Function() = default;
+
+  /// Calls the function with `args`, as Host::Call does, with the same
+  /// `options` and errors.
+  absl::StatusOr<Value> Call(absl::Span<const Value> args,
+                             const CallOptions& options = {}) const;
+
+  /// The module name it was resolved with; empty for an empty handle.
+  std::string_view module() const;
+  /// The function name it was resolved with; empty for an empty handle.
+  std::string_view function() const;
+
+ private:
+  friend class Host;
+  explicit Function(std::shared_ptr<const internal::BoundFunction> bound);
+  std::shared_ptr<const internal::BoundFunction> bound_;
+};
+
 class Host {
  public:
   // A host with the engines built into duet::duet (Python and JavaScript).
@@ -217,6 +259,16 @@ class Host {
   absl::StatusOr<Value> Call(std::string_view qualified_name,
                              absl::Span<const Value> args,
                              const CallOptions& options = {});
+
+  /// Resolves "module.function" once, for calls that skip the name lookups
+  /// (duet::Function). kInvalidArgument when `qualified_name` has no dot
+  /// (SplitQualifiedName); kNotFound, with Host::Call's messages, for an
+  /// unknown module or a function the active implementation does not
+  /// export.
+  absl::StatusOr<duet::Function> Function(std::string_view qualified_name);
+  /// The same with the names apart, as Host::Call takes them.
+  absl::StatusOr<duet::Function> Function(std::string_view module,
+                                          std::string_view function);
 
   // Makes `language` the module's active implementation for calls that
   // start after this returns; calls in flight finish where they started.

@@ -1,0 +1,293 @@
+// duet::Function, the resolved handle from Host::Function, against the fake
+// engines: it follows Use and Reload, fails as Host::Call does, takes
+// CallOptions, runs on many threads, and outlives its host safely.
+#include <atomic>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "duet/host.h"
+#include "duet/runtime.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/fake_runtime.h"
+#include "testing/status_matchers.h"
+#include "testing/temp_dir.h"
+
+namespace duet {
+namespace {
+
+using ::duet::testing::FakeRuntimeFactory;
+using ::duet::testing::IsOkAndHolds;
+using ::duet::testing::StatusIs;
+using ::duet::testing::TempDir;
+using ::testing::HasSubstr;
+
+constexpr char kGreeterToml[] = R"(name = "greeter"
+default = "python"
+
+[implementations]
+python = "greeter.py"
+javascript = "greeter.js"
+
+[exports.greet]
+params = ["string"]
+returns = "string"
+)";
+
+class FunctionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    host_ = *CreateHostWithRuntimes(
+        {}, {FakeRuntimeFactory(Language::kPython),
+             FakeRuntimeFactory(Language::kJavaScript)});
+    dir_.Write("greeter/plugin.toml", kGreeterToml);
+    dir_.Write("greeter/greeter.py",
+               "def greet: format Hello, {0}!\ndef which: language\n"
+               "def count: count\ndef python_only: return 1\n");
+    dir_.Write("greeter/greeter.js",
+               "def greet: format Hello from JS, {0}!\ndef which: language\n"
+               "def count: count\n");
+    dir_.Write("slow.py", "def sleep: sleep 60000\ndef quick: sleep 1\n");
+    ASSERT_OK(host_->LoadPlugins(dir_.path()));
+  }
+  void TearDown() override { testing::ClearFakeHooks(); }
+
+  TempDir dir_;
+  std::unique_ptr<Host> host_;
+};
+
+TEST_F(FunctionTest, ResolvesOnceAndRunsOnEveryCall) {
+  ASSERT_OK_AND_ASSIGN(Function greet, host_->Function("greeter.greet"));
+  EXPECT_EQ(greet.module(), "greeter");
+  EXPECT_EQ(greet.function(), "greet");
+  for (int i = 0; i < 100; ++i) {
+    std::string name = absl::StrCat("n", i);
+    ASSERT_THAT(greet.Call({Value(name)}),
+                IsOkAndHolds(Value(absl::StrCat("Hello, ", name, "!"))));
+  }
+  // Each call runs the function: the count is the number of calls, and
+  // copies (and the two-name form) call the same function.
+  ASSERT_OK_AND_ASSIGN(Function count, host_->Function("greeter", "count"));
+  Function copy = count;
+  for (int i = 1; i <= 50; ++i) {
+    ASSERT_THAT((i % 2 ? count : copy).Call({}), IsOkAndHolds(Value(i)));
+  }
+  EXPECT_THAT(host_->Call("greeter", "count", {}), IsOkAndHolds(Value(51)));
+}
+
+TEST_F(FunctionTest, ResolvingFailsAsHostCallDoesAndWithItsMessages) {
+  for (auto [module, function] :
+       std::vector<std::pair<std::string, std::string>>{{"nope", "greet"},
+                                                        {"greeter", "nope"}}) {
+    absl::Status called = host_->Call(module, function, {}).status();
+    ASSERT_TRUE(absl::IsNotFound(called)) << called;
+    EXPECT_EQ(host_->Function(module, function).status(), called);
+    EXPECT_EQ(host_->Function(module + "." + function).status(), called);
+  }
+  EXPECT_THAT(host_->Function("greeter", "nope"),
+              StatusIs(absl::StatusCode::kNotFound,
+                       "module 'greeter' (python) has no function 'nope'; it "
+                       "exports: count, greet, python_only, which"));
+  EXPECT_THAT(host_->Function("greeter"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("is not MODULE.FUNCTION")));
+  // A plugin that failed to load says why, as Host::Call does.
+  dir_.Write("broken.py", "syntax error\n");
+  EXPECT_FALSE(host_->LoadPlugin(dir_.path() / "broken.py").ok());
+  EXPECT_THAT(host_->Function("broken.f"),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("module 'broken' failed to load")));
+  // What the active implementation lacks is not found, even when another
+  // implementation has it.
+  ASSERT_OK(host_->Use("greeter", Language::kJavaScript));
+  EXPECT_THAT(host_->Function("greeter.python_only"),
+              StatusIs(absl::StatusCode::kNotFound,
+                       "module 'greeter' (javascript) has no function "
+                       "'python_only'; it exports: count, greet, which"));
+}
+
+TEST_F(FunctionTest, UseSwitchesTheNextCallOnTheHandle) {
+  ASSERT_OK_AND_ASSIGN(Function which, host_->Function("greeter.which"));
+  EXPECT_THAT(which.Call({}), IsOkAndHolds(Value("python")));
+  ASSERT_OK(host_->Use("greeter", Language::kJavaScript));
+  EXPECT_THAT(which.Call({}), IsOkAndHolds(Value("javascript")));
+  ASSERT_OK(host_->Use("greeter", Language::kPython));
+  EXPECT_THAT(which.Call({}), IsOkAndHolds(Value("python")));
+}
+
+TEST_F(FunctionTest, ReloadIsSeenByTheNextCallOnTheHandle) {
+  ASSERT_OK_AND_ASSIGN(Function greet, host_->Function("greeter.greet"));
+  EXPECT_THAT(greet.Call({"x"}), IsOkAndHolds(Value("Hello, x!")));
+  // The new version has the function at another position among many: a
+  // handle that kept the old version's position would call another one.
+  std::string python = "def greet: format Hi again, {0}!\n";
+  for (int i = 0; i < 20; ++i) {
+    python += absl::StrCat("def f", i, ": return ", i, "\n");
+  }
+  dir_.Write("greeter/greeter.py", python);
+  ASSERT_OK(host_->Reload("greeter"));
+  EXPECT_THAT(greet.Call({"x"}), IsOkAndHolds(Value("Hi again, x!")));
+  ASSERT_OK_AND_ASSIGN(Function f7, host_->Function("greeter.f7"));
+  EXPECT_THAT(f7.Call({}), IsOkAndHolds(Value(7)));
+  dir_.Write("greeter/greeter.py",
+             "def greet: format Hi, {0}!\ndef f7: return \"seven\"\n");
+  ASSERT_OK(host_->Reload("greeter"));
+  EXPECT_THAT(f7.Call({}), IsOkAndHolds(Value("seven")));
+}
+
+TEST_F(FunctionTest, AFunctionGoneAfterReloadOrUseIsNotFoundUntilItIsBack) {
+  ASSERT_OK_AND_ASSIGN(Function only, host_->Function("greeter.python_only"));
+  EXPECT_THAT(only.Call({}), IsOkAndHolds(Value(1)));
+
+  ASSERT_OK(host_->Use("greeter", Language::kJavaScript));
+  absl::Status gone = only.Call({}).status();
+  EXPECT_THAT(gone, StatusIs(absl::StatusCode::kNotFound,
+                             HasSubstr("(javascript) has no function "
+                                       "'python_only'")));
+  EXPECT_EQ(gone, host_->Call("greeter.python_only", {}).status());
+  ASSERT_OK(host_->Use("greeter", Language::kPython));
+  EXPECT_THAT(only.Call({}), IsOkAndHolds(Value(1)));
+
+  dir_.Write("greeter/greeter.py", "def greet: format Hi, {0}!\n");
+  ASSERT_OK(host_->Reload("greeter"));
+  EXPECT_THAT(only.Call({}),
+              StatusIs(absl::StatusCode::kNotFound,
+                       "module 'greeter' (python) has no function "
+                       "'python_only'; it exports: greet"));
+  dir_.Write("greeter/greeter.py",
+             "def greet: format Hi, {0}!\ndef python_only: return 2\n");
+  ASSERT_OK(host_->Reload("greeter"));
+  EXPECT_THAT(only.Call({}), IsOkAndHolds(Value(2)));
+}
+
+TEST_F(FunctionTest, CallOptionsWorkThroughTheHandle) {
+  ASSERT_OK_AND_ASSIGN(Function sleep, host_->Function("slow.sleep"));
+  CallOptions options;
+  options.timeout = absl::Milliseconds(30);
+  EXPECT_THAT(sleep.Call({}, options),
+              StatusIs(absl::StatusCode::kDeadlineExceeded,
+                       "slow.sleep (python) did not finish within its time "
+                       "limit of 30ms"));
+  ASSERT_OK_AND_ASSIGN(Function quick, host_->Function("slow.quick"));
+  EXPECT_THAT(quick.Call({}, options), IsOkAndHolds(Value("slept")));
+
+  ASSERT_OK_AND_ASSIGN(Function which, host_->Function("greeter.which"));
+  CallOptions javascript;
+  javascript.implementation = Language::kJavaScript;
+  EXPECT_THAT(which.Call({}, javascript), IsOkAndHolds(Value("javascript")));
+  EXPECT_THAT(which.Call({}), IsOkAndHolds(Value("python")));
+  EXPECT_THAT(quick.Call({}, javascript),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "module 'slow' has no javascript implementation (it "
+                       "has: python)"));
+}
+
+TEST_F(FunctionTest, DeclaredParamsAreCheckedThroughTheHandle) {
+  ASSERT_OK_AND_ASSIGN(Function greet, host_->Function("greeter.greet"));
+  EXPECT_THAT(greet.Call({}), StatusIs(absl::StatusCode::kInvalidArgument,
+                                       "greeter.greet(string) takes 1 "
+                                       "argument, got 0"));
+}
+
+TEST_F(FunctionTest, OneHandleAndItsCopiesCallFromFourThreadsAtOnce) {
+  ASSERT_OK_AND_ASSIGN(Function which, host_->Function("greeter.which"));
+  std::atomic<bool> stop{false};
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 4; ++t) {
+    // Half the threads share `which`, half use their own copy.
+    callers.emplace_back([&, t, copy = which] {
+      const Function& handle = t % 2 ? which : copy;
+      for (int i = 0; i < 2000; ++i) {
+        absl::StatusOr<Value> result = handle.Call({});
+        if (!result.ok() || (result->as_string() != "python" &&
+                             result->as_string() != "javascript")) {
+          ++wrong;
+        }
+      }
+    });
+  }
+  // Switches and reloads meanwhile: every call still lands somewhere valid.
+  std::thread switcher([&] {
+    for (int i = 0; !stop; ++i) {
+      if (i % 50 == 0) {
+        (void)host_->Reload("greeter");
+      } else {
+        (void)host_->Use("greeter",
+                         i % 2 ? Language::kPython : Language::kJavaScript);
+      }
+    }
+  });
+  for (auto& caller : callers) caller.join();
+  stop = true;
+  switcher.join();
+  EXPECT_EQ(wrong, 0);
+}
+
+TEST_F(FunctionTest, AnEmptyHandleSaysSo) {
+  Function empty;
+  EXPECT_THAT(empty.Call({}), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                       HasSubstr("duet::Function is empty")));
+  EXPECT_EQ(empty.module(), "");
+  ASSERT_OK_AND_ASSIGN(Function which, host_->Function("greeter.which"));
+  Function moved = std::move(which);
+  EXPECT_THAT(moved.Call({}), IsOkAndHolds(Value("python")));
+}
+
+TEST(FunctionLifetimeTest, AHandleOutlivingItsHostFailsCleanly) {
+  auto host =
+      *CreateHostWithRuntimes({}, {FakeRuntimeFactory(Language::kPython)});
+  TempDir dir;
+  dir.Write("solo.py", "def which: language\n");
+  ASSERT_OK(host->LoadPlugins(dir.path()));
+  ASSERT_OK_AND_ASSIGN(Function which, host->Function("solo.which"));
+  EXPECT_THAT(which.Call({}), IsOkAndHolds(Value("python")));
+  host.reset();
+  Function copy = which;
+  for (const Function& handle : {which, copy}) {
+    EXPECT_THAT(handle.Call({}),
+                StatusIs(absl::StatusCode::kFailedPrecondition,
+                         "cannot call solo.which: the host is gone (this "
+                         "duet::Function outlived it)"));
+    EXPECT_EQ(handle.module(), "solo");
+    EXPECT_EQ(handle.function(), "which");
+  }
+}
+
+TEST(FunctionLifetimeTest, DestroyingTheHostStopsHandleCallsInFlight) {
+  auto host =
+      *CreateHostWithRuntimes({}, {FakeRuntimeFactory(Language::kPython)});
+  TempDir dir;
+  dir.Write("gate.py", "def wait: hook entered\n");
+  dir.Write("sleeper.py", "def sleep: sleep 60000\n");
+  absl::Notification entered;
+  testing::SetFakeHook("entered",
+                       [&](absl::Span<const Value>) -> absl::StatusOr<Value> {
+                         entered.Notify();
+                         return Value();
+                       });
+  ASSERT_OK(host->LoadPlugins(dir.path()));
+  ASSERT_OK_AND_ASSIGN(Function wait, host->Function("gate.wait"));
+  ASSERT_OK_AND_ASSIGN(Function sleep, host->Function("sleeper.sleep"));
+  absl::StatusOr<Value> result;
+  std::thread caller([&] {
+    (void)wait.Call({});
+    result = sleep.Call({});
+  });
+  entered.WaitForNotification();
+  host.reset();  // must return although the call would run for a minute
+  caller.join();
+  // Stopped in flight (kCancelled), or refused had it not started yet, as
+  // the host was going (kCancelled) or gone (kFailedPrecondition).
+  EXPECT_TRUE(absl::IsCancelled(result.status()) ||
+              absl::IsFailedPrecondition(result.status()))
+      << result.status();
+  testing::ClearFakeHooks();
+}
+
+}  // namespace
+}  // namespace duet
