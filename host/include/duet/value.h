@@ -1,19 +1,24 @@
-// duet::Value — the one currency between C++, Python and JavaScript.
-//
-// A Value is a deep-copied tree: null, bool, int (int64), float (double),
-// string (UTF-8), bytes, list, or map (string keys, insertion order kept).
-// docs/values.md holds the mapping to each engine's types.
-//
-//   duet::Value point = duet::Value::Map{{"x", 1}, {"y", 2.5}};
-//   point.as_map().Set("label", "origin");
-//   int64_t x = point.as_map().Find("x")->as_int();
-//
-//   duet::Value scores = std::map<std::string, std::vector<int>>{{"ann", {3}}};
-//   absl::StatusOr<std::map<std::string, std::vector<int>>> back =
-//       scores.Get<std::map<std::string, std::vector<int>>>();
-//
-// Values are plain data: copyable, movable, and safe to share read-only
-// between threads. They hold no engine resources.
+/// @file
+/// duet::Value — the one currency between C++, Python and JavaScript.
+///
+/// A Value is a deep-copied tree: null, bool, int (int64), float (double),
+/// string (UTF-8), bytes, list, or map (string keys, insertion order kept).
+/// docs/values.md holds the mapping to each engine's types.
+///
+/// @code
+///   duet::Value point = duet::Value::Map{{"x", 1}, {"y", 2.5}};
+///   point.as_map().Set("label", "origin");
+///   int64_t x = point.as_map().Find("x")->as_int();
+/// @endcode
+///
+/// @code
+///   duet::Value scores = std::map<std::string, std::vector<int>>{{"ann",
+///   {3}}}; absl::StatusOr<std::map<std::string, std::vector<int>>> back =
+///       scores.Get<std::map<std::string, std::vector<int>>>();
+/// @endcode
+///
+/// Values are plain data: copyable, movable, and safe to share read-only
+/// between threads. They hold no engine resources.
 #ifndef DUET_VALUE_H_
 #define DUET_VALUE_H_
 
@@ -40,7 +45,7 @@ namespace duet {
 
 class Value;
 
-// Raw bytes; distinct from a string, which must be UTF-8.
+/// Raw bytes; distinct from a string, which must be UTF-8.
 class Bytes {
  public:
   Bytes() = default;
@@ -60,8 +65,8 @@ class Bytes {
   std::string data_;
 };
 
-// A map with string keys that remembers insertion order. Lookups are linear
-// for small maps and hashed once a map grows (the index is built lazily).
+/// A map with string keys that remembers insertion order. Lookups are linear
+/// for small maps and hashed once a map grows (the index is built lazily).
 class ValueMap {
  public:
   using Entry = std::pair<std::string, Value>;
@@ -74,23 +79,23 @@ class ValueMap {
   ValueMap& operator=(ValueMap&& other) noexcept;
   ~ValueMap();
 
-  // Inserts or replaces; a replaced key keeps its original position.
+  /// Inserts or replaces; a replaced key keeps its original position.
   void Set(std::string key, Value value);
-  // Returns nullptr when absent. The pointer is valid until the map changes.
+  /// Returns nullptr when absent. The pointer is valid until the map changes.
   const Value* Find(std::string_view key) const;
   Value* Find(std::string_view key);
   bool Contains(std::string_view key) const { return Find(key) != nullptr; }
 
   size_t size() const;
   bool empty() const;
-  // Defined after Value: they need it complete (C++20 library headers
-  // instantiate std::pair<std::string, Value> eagerly).
+  /// Defined after Value: they need it complete (C++20 library headers
+  /// instantiate std::pair<std::string, Value> eagerly).
   void reserve(size_t n);
   const std::vector<Entry>& entries() const { return entries_; }
   std::vector<Entry>::const_iterator begin() const;
   std::vector<Entry>::const_iterator end() const;
 
-  // Order-sensitive equality (as the entries were inserted).
+  /// Order-sensitive equality (as the entries were inserted).
   friend bool operator==(const ValueMap& a, const ValueMap& b);
   friend bool operator!=(const ValueMap& a, const ValueMap& b) {
     return !(a == b);
@@ -98,10 +103,10 @@ class ValueMap {
 
  private:
   struct Index;
-  size_t FindIndex(std::string_view key) const;  // entries_.size() if absent
+  size_t FindIndex(std::string_view key) const;  ///< entries_.size() if absent
 
   std::vector<Entry> entries_;
-  mutable std::unique_ptr<Index> index_;  // built on demand for large maps
+  mutable std::unique_ptr<Index> index_;  ///< built on demand for large maps
 };
 
 namespace value_internal {
@@ -114,13 +119,13 @@ inline constexpr bool kIsCharacter =
 #endif
     std::is_same_v<T, char16_t> || std::is_same_v<T, char32_t>;
 
-// Integer types a Value is made from: every one but bool and the character
-// types (a char is neither clearly a number nor a one-letter string).
+/// Integer types a Value is made from: every one but bool and the character
+/// types (a char is neither clearly a number nor a one-letter string).
 template <typename T>
 inline constexpr bool kIsInteger =
     std::is_integral_v<T> && !std::is_same_v<T, bool> && !kIsCharacter<T>;
 
-// Whether every value of T fits in int64_t.
+/// Whether every value of T fits in int64_t.
 template <typename T>
 inline constexpr bool kFitsInt64 =
     std::numeric_limits<T>::max() <= static_cast<std::make_unsigned_t<int64_t>>(
@@ -128,7 +133,7 @@ inline constexpr bool kFitsInt64 =
     (std::is_unsigned_v<T> || sizeof(T) <= sizeof(int64_t));
 
 template <typename T>
-struct Reader;  // Value::Get<T>, defined below
+struct Reader;  ///< Value::Get<T>, defined below
 
 }  // namespace value_internal
 
@@ -138,13 +143,13 @@ class Value {
   using List = std::vector<Value>;
   using Map = ValueMap;
 
-  Value() = default;  // null
+  Value() = default;  ///< null
   Value(std::nullptr_t) {}
   Value(bool b) : data_(b) {}
-  // Every integer type (int8_t ... uint64_t, size_t, long long). A value
-  // beyond int64_t (a uint64_t over 2^63-1) cannot be represented: the
-  // constructor throws std::out_of_range, the same kind of programming error
-  // as as_int() on a string. FromInteger checks without throwing.
+  /// Every integer type (int8_t ... uint64_t, size_t, long long). A value
+  /// beyond int64_t (a uint64_t over 2^63-1) cannot be represented: the
+  /// constructor throws std::out_of_range, the same kind of programming error
+  /// as as_int() on a string. FromInteger checks without throwing.
   template <typename T,
             std::enable_if_t<value_internal::kIsInteger<T>, int> = 0>
   Value(T i) : data_(ToInt64(i)) {}
@@ -157,9 +162,9 @@ class Value {
   Value(Bytes b) : data_(std::move(b)) {}
   Value(List l) : data_(std::move(l)) {}
   Value(Map m) : data_(std::move(m)) {}
-  // Standard containers of anything a Value is made from: a vector becomes a
-  // list, a map with string keys a map (an unordered_map's keys sorted, so
-  // the result does not depend on hashing), an optional its value or null.
+  /// Standard containers of anything a Value is made from: a vector becomes a
+  /// list, a map with string keys a map (an unordered_map's keys sorted, so
+  /// the result does not depend on hashing), an optional its value or null.
   template <
       typename T, typename A,
       typename = std::enable_if_t<std::is_constructible_v<Value, const T&>>>
@@ -202,14 +207,14 @@ class Value {
   Value(const std::optional<T>& value) {
     if (value.has_value()) *this = Value(*value);
   }
-  // Any other pointer would silently become a bool.
+  /// Any other pointer would silently become a bool.
   template <typename T>
   Value(T*) = delete;
   template <typename T,
             std::enable_if_t<value_internal::kIsCharacter<T>, int> = 0>
   Value(T) = delete;
 
-  // An int Value from any integer, kOutOfRange when it does not fit int64_t.
+  /// An int Value from any integer, kOutOfRange when it does not fit int64_t.
   template <typename T,
             std::enable_if_t<value_internal::kIsInteger<T>, int> = 0>
   static absl::StatusOr<Value> FromInteger(T i) {
@@ -230,13 +235,13 @@ class Value {
   bool is_list() const { return kind() == Kind::kList; }
   bool is_map() const { return kind() == Kind::kMap; }
 
-  // Accessors require the matching kind (checked by std::get; a mismatch
-  // throws std::bad_variant_access, a programming error). Get<T> checks and
-  // reports instead.
+  /// Accessors require the matching kind (checked by std::get; a mismatch
+  /// throws std::bad_variant_access, a programming error). Get<T> checks and
+  /// reports instead.
   bool as_bool() const { return std::get<bool>(data_); }
   int64_t as_int() const { return std::get<int64_t>(data_); }
   double as_float() const { return std::get<double>(data_); }
-  // An int or a float as double.
+  /// An int or a float as double.
   double as_number() const;
   const std::string& as_string() const { return std::get<std::string>(data_); }
   std::string& as_string() { return std::get<std::string>(data_); }
@@ -247,18 +252,18 @@ class Value {
   const Map& as_map() const { return std::get<Map>(data_); }
   Map& as_map() { return std::get<Map>(data_); }
 
-  // The value as T, checked. T is bool, any integer type, float or double
-  // (an int converts), std::string, Bytes, List, Map, Value, or a
-  // std::vector, std::map / std::unordered_map with std::string keys, or
-  // std::optional (null -> nullopt) of those. kInvalidArgument names the
-  // place and both kinds ("value[2].name: expected int, got string");
-  // kOutOfRange when an int does not fit T ("value[0]: 300 does not fit
-  // uint8").
+  /// The value as T, checked. T is bool, any integer type, float or double
+  /// (an int converts), std::string, Bytes, List, Map, Value, or a
+  /// std::vector, std::map / std::unordered_map with std::string keys, or
+  /// std::optional (null -> nullopt) of those. kInvalidArgument names the
+  /// place and both kinds ("value[2].name: expected int, got string");
+  /// kOutOfRange when an int does not fit T ("value[0]: 300 does not fit
+  /// uint8").
   template <typename T>
   absl::StatusOr<T> Get() const;
 
-  // Structural equality: kinds must match exactly (1 != 1.0), floats compare
-  // with ==, so NaN != NaN. See EquivalentByValue for the relaxed comparison.
+  /// Structural equality: kinds must match exactly (1 != 1.0), floats compare
+  /// with ==, so NaN != NaN. See EquivalentByValue for the relaxed comparison.
   friend bool operator==(const Value& a, const Value& b) {
     return a.data_ == b.data_;
   }
@@ -308,28 +313,28 @@ inline std::vector<ValueMap::Entry>::const_iterator ValueMap::end() const {
   return entries_.end();
 }
 
-// "null", "bool", "int", "float", "string", "bytes", "list", "map".
+/// "null", "bool", "int", "float", "string", "bytes", "list", "map".
 std::string_view KindName(Value::Kind kind);
 
-// Equality by value, as `duet check` compares: an int and a float are equal
-// when numerically equal (3 == 3.0), NaN equals NaN, -0.0 equals 0.0; maps
-// compare as sets of keys. Everything else as operator==.
+/// Equality by value, as `duet check` compares: an int and a float are equal
+/// when numerically equal (3 == 3.0), NaN equals NaN, -0.0 equals 0.0; maps
+/// compare as sets of keys. Everything else as operator==.
 bool EquivalentByValue(const Value& a, const Value& b);
 
-// A readable, JSON-like rendering for messages and logs (not parseable JSON:
-// bytes print as b"..."); see duet/json.h for JSON.
+/// A readable, JSON-like rendering for messages and logs (not parseable JSON:
+/// bytes print as b"..."); see duet/json.h for JSON.
 std::string DebugString(const Value& value);
 
-// Writes DebugString(value); also how GoogleTest prints values.
+/// Writes DebugString(value); also how GoogleTest prints values.
 std::ostream& operator<<(std::ostream& out, const Value& value);
 
 namespace value_internal {
 
-// Where a value sits inside the one Get<T> was called on; built into text
-// only when reading fails.
+/// Where a value sits inside the one Get<T> was called on; built into text
+/// only when reading fails.
 struct PathStep {
   const PathStep* parent;
-  bool is_key;  // a map key, else a list index
+  bool is_key;  ///< a map key, else a list index
   std::string_view key;
   size_t index;
 };

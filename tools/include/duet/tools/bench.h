@@ -1,19 +1,22 @@
-// Timing a function in every implementation on the same input, next to what
-// a call through duet costs by itself: what `duet bench` and `:bench` run.
-//
-//   absl::StatusOr<duet::tools::BenchReport> report =
-//       duet::tools::RunBenchmark(host, "strings", "shout", {"hi"}, {});
-//   if (report.ok()) std::cout << duet::tools::BenchText(*report, false);
-//
-// The baseline is a no-op function in each language that takes the same
-// arguments and returns null: the time of a call minus the time of the
-// no-op is what the function itself costs. It is a tiny plugin built into
-// this library (module _duet_baseline), written to a temporary directory,
-// loaded into the host once, and the directory removed again;
-// SelectModules (check.h) leaves it out.
-//
-// Every function here runs on the calling thread; the Host may serve other
-// threads meanwhile (their calls share the engines and skew the timings).
+/// @file
+/// Timing a function in every implementation on the same input, next to what
+/// a call through duet costs by itself: what `duet bench` and `:bench` run.
+///
+/// @code
+///   absl::StatusOr<duet::tools::BenchReport> report =
+///       duet::tools::RunBenchmark(host, "strings", "shout", {"hi"}, {});
+///   if (report.ok()) std::cout << duet::tools::BenchText(*report, false);
+/// @endcode
+///
+/// The baseline is a no-op function in each language that takes the same
+/// arguments and returns null: the time of a call minus the time of the
+/// no-op is what the function itself costs. It is a tiny plugin built into
+/// this library (module _duet_baseline), written to a temporary directory,
+/// loaded into the host once, and the directory removed again;
+/// SelectModules (check.h) leaves it out.
+///
+/// Every function here runs on the calling thread; the Host may serve other
+/// threads meanwhile (their calls share the engines and skew the timings).
 #ifndef DUET_TOOLS_BENCH_H_
 #define DUET_TOOLS_BENCH_H_
 
@@ -31,11 +34,11 @@ namespace duet::tools {
 
 inline constexpr char kBaselineModule[] = "_duet_baseline";
 
-// Per-call times of one function in one language.
+/// Per-call times of one function in one language.
 struct Timing {
   int64_t calls = 0;
   double calls_per_second = 0;
-  double median = 0;  // seconds per call
+  double median = 0;  ///< seconds per call
   double p10 = 0;
   double p90 = 0;
 };
@@ -43,47 +46,47 @@ struct Timing {
 struct BenchRow {
   Language language = Language::kPython;
   Timing function;
-  std::optional<Timing> baseline;  // the no-op, same language and arguments
-  Value result;                    // what the function returned
+  std::optional<Timing> baseline;  ///< the no-op, same language and arguments
+  Value result;                    ///< what the function returned
 };
 
 struct BenchReport {
   std::string module;
   std::string function;
   Value::List args;
-  double seconds = 0;            // per implementation
-  std::vector<BenchRow> rows;    // in kAllLanguages order
-  std::string baseline_problem;  // why there is no baseline, if none
+  double seconds = 0;            ///< per implementation
+  std::vector<BenchRow> rows;    ///< in kAllLanguages order
+  std::string baseline_problem;  ///< why there is no baseline, if none
 
-  // The row with the smallest median, and how many times faster it is than
-  // the slowest (1 with a single implementation).
+  /// The row with the smallest median, and how many times faster it is than
+  /// the slowest (1 with a single implementation).
   const BenchRow* fastest() const;
   const BenchRow* slowest() const;
   double ratio() const;
 };
 
 struct BenchOptions {
-  double seconds = 0.5;  // of timed calls per implementation
+  double seconds = 0.5;  ///< of timed calls per implementation
   bool baseline = true;
-  // Polled between calls: set it to stop (the result is kCancelled).
+  /// Polled between calls: set it to stop (the result is kCancelled).
   const std::atomic<bool>* stop = nullptr;
 };
 
-// Loads the no-op plugin into `host` unless it is there already.
+/// Loads the no-op plugin into `host` unless it is there already.
 absl::Status EnsureBaseline(Host& host);
 
-// For each implementation: one call (an error ends the bench with that
-// error, prefixed by the language), a warm-up, then calls for
-// options.seconds; then the same for the baseline.
+/// For each implementation: one call (an error ends the bench with that
+/// error, prefixed by the language), a warm-up, then calls for
+/// options.seconds; then the same for the baseline.
 absl::StatusOr<BenchReport> RunBenchmark(Host& host, const std::string& module,
                                          const std::string& function,
                                          const Value::List& args,
                                          const BenchOptions& options);
 
-// The heading, the table, which language is faster by how much, and
-// whether the function or the call through duet dominates.
+/// The heading, the table, which language is faster by how much, and
+/// whether the function or the call through duet dominates.
 std::string BenchText(const BenchReport& report, bool colour);
-// The object `duet bench --json` prints.
+/// The object `duet bench --json` prints.
 Value BenchJson(const BenchReport& report);
 
 }  // namespace duet::tools
