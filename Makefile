@@ -16,7 +16,7 @@ SANITIZER_ENV = \
 	UBSAN_OPTIONS=print_stacktrace=1:suppressions=$(CURDIR)/tests/sanitizers/ubsan.supp
 
 .PHONY: all bootstrap configure build test test-consumers package repl bench \
-	format clean fuzz test-asan
+	format clean fuzz test-asan docs
 
 all: build
 
@@ -45,6 +45,13 @@ test-consumers: build
 # A .deb of the library, headers, CMake and pkg-config files and `duet`.
 package: build
 	cd $(BUILD_DIR) && cpack -G DEB
+
+# The API reference of the public headers in $(BUILD_DIR)/docs/html, from
+# Doxygen; an undocumented public symbol fails it.
+docs:
+	@bash third_party/bootstrap.sh --docs
+	$(CONFIGURE)
+	cmake --build $(BUILD_DIR) --target docs
 
 repl: build
 	$(BUILD_DIR)/samples/repl/duet repl --plugins $(PLUGINS)
