@@ -42,12 +42,13 @@ namespace duet {
 
 /// One frame of a script's stack, innermost first.
 struct StackFrame {
-  Language language = Language::kPython;
-  std::string file;      ///< path as the engine reported it
-  int line = 0;          ///< 1-based; 0 when unknown
-  int column = 0;        ///< 1-based; 0 when unknown
-  std::string function;  ///< empty for top-level code
+  Language language = Language::kPython;  ///< of the code in this frame
+  std::string file;                       ///< path as the engine reported it
+  int line = 0;                           ///< 1-based; 0 when unknown
+  int column = 0;                         ///< 1-based; 0 when unknown
+  std::string function;                   ///< empty for top-level code
 
+  /// Every field equal.
   friend bool operator==(const StackFrame& a, const StackFrame& b) {
     return a.language == b.language && a.file == b.file && a.line == b.line &&
            a.column == b.column && a.function == b.function;
@@ -58,10 +59,10 @@ struct StackFrame {
 /// which raises), `language` and `type` stay those of the original raiser and
 /// the frames of every language it passed through are appended to `stack`.
 struct ScriptError {
-  Language language = Language::kPython;
-  std::string type;     ///< "ValueError", "TypeError", ...
-  std::string message;  ///< the exception's message, without the type
-  std::vector<StackFrame> stack;
+  Language language = Language::kPython;  ///< of the original raiser
+  std::string type;                       ///< "ValueError", "TypeError", ...
+  std::string message;            ///< the exception's message, without the type
+  std::vector<StackFrame> stack;  ///< innermost first, every language
   /// For syntax errors: the offending source line, when the engine gives one.
   std::string source_line;
 };

@@ -53,8 +53,11 @@ struct HostAccess;
 /// functions, so `module` always names a plugin, except for code typed at a
 /// `duet repl` prompt, where it is "repl". The view is valid during the call.
 struct HostCallContext {
+  /// The calling plugin's module name ("repl" at a prompt).
   std::string_view module;
+  /// The language of the calling script.
   Language language = Language::kPython;
+  /// When the call that reached the host function must finish.
   absl::Time deadline = absl::InfiniteFuture();
 };
 
@@ -82,6 +85,7 @@ struct HostFunctionOptions {
   std::string module;
 };
 
+/// How Host::Create sets up the host; every field has a usable default.
 struct HostOptions {
   /// Where host warnings and plugin output go. Default: stderr, one line each
   /// as "[level] source: message", debug lines dropped. A sink that throws
@@ -101,6 +105,7 @@ struct HostOptions {
   int64_t default_memory_mb = 512;
 };
 
+/// Settings for one Host::Call.
 struct CallOptions {
   /// Overrides plugin.toml's [limits] timeout_ms and the host default for
   /// this call. A call made from inside another call never outlives the
@@ -114,6 +119,7 @@ struct CallOptions {
 
 /// One implementation of a plugin given in memory (PluginSource).
 struct SourceText {
+  /// The engine that runs `text`.
   Language language = Language::kPython;
   std::string text;  ///< the whole module, as a file would hold it
   /// How stacks and messages name the code, e.g. "greeter.py". Empty: the
@@ -132,19 +138,24 @@ struct PluginSource {
   Limits limits;  ///< as plugin.toml's [limits]; zero fields take the defaults
 };
 
+/// One implementation of a loaded module (ModuleInfo).
 struct ImplementationInfo {
+  /// Its engine.
   Language language = Language::kPython;
   /// The implementation file; for a plugin given in memory, its display name.
   std::filesystem::path file;
   std::vector<std::string> exports;  ///< sorted
 };
 
+/// A loaded module, as Host::ListModules and Host::GetModule describe it.
 struct ModuleInfo {
+  /// The module name scripts and Host::Call use.
   std::string name;
   std::string version;      ///< from plugin.toml; empty for single files
   std::string description;  ///< likewise
   /// The plugin directory or file; empty for a plugin given in memory.
   std::filesystem::path location;
+  /// The implementation calls go to (Host::Use switches it).
   Language active = Language::kPython;
   std::vector<ImplementationInfo> implementations;  ///< in kAllLanguages order
   /// The manifest, for directory plugins (examples, declared exports).
@@ -153,12 +164,16 @@ struct ModuleInfo {
 
 /// A plugin that did not load, and why (the status message names file:line).
 struct PluginProblem {
+  /// The plugin directory or single file.
   std::filesystem::path location;
+  /// Why it did not load.
   absl::Status status;
 };
 
+/// What Host::LoadPlugins did.
 struct LoadReport {
   std::vector<std::string> loaded;  ///< module names, in load order
+  /// Plugins that did not load; the others did.
   std::vector<PluginProblem> problems;
   std::vector<std::string> warnings;  ///< also sent to the log sink
 };
@@ -168,12 +183,17 @@ struct LoadReport {
 /// names never contain one). kInvalidArgument naming the text when there is
 /// no dot or either side is empty. The views point into `qualified_name`.
 struct QualifiedName {
+  /// Before the first dot.
   std::string_view module;
+  /// After the first dot.
   std::string_view function;
 };
+/// Splits "module.function" (see QualifiedName).
 absl::StatusOr<QualifiedName> SplitQualifiedName(
     std::string_view qualified_name);
 
+/// The application's entry point: owns both engines and every loaded
+/// plugin. See the file comment for an example and the thread rules.
 class Host {
  public:
   /// A host with the engines built into duet::duet (Python and JavaScript).
@@ -204,6 +224,7 @@ class Host {
   absl::StatusOr<std::string> LoadPlugin(const PluginSource& source);
 
   std::vector<ModuleInfo> ListModules() const;  ///< sorted by name
+  /// One module's ModuleInfo; kNotFound naming the loaded modules.
   absl::StatusOr<ModuleInfo> GetModule(std::string_view module) const;
 
   /// Calls `function` on the module's active implementation (or the one
@@ -243,13 +264,14 @@ class Host {
   /// (HostFunctionOptions::module), e.g.
   /// @code
   ///   host->RegisterFunction("quota", fn,
-  ///   duet::HostFunctionOptions{"greeter"});
+  ///                          duet::HostFunctionOptions{"greeter"});
   /// @endcode
   /// kAlreadyExists when the name is taken in that scope; kInvalidArgument
   /// for a name or module that is not an identifier, or an empty function.
   /// See HostFunction for errors and exceptions.
   absl::Status RegisterFunction(std::string name, HostFunction function,
                                 HostFunctionOptions options = {});
+  /// The same, for a function told who called it (HostCallContext).
   absl::Status RegisterFunction(std::string name,
                                 ContextualHostFunction function,
                                 HostFunctionOptions options = {});

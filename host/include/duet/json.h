@@ -22,9 +22,12 @@ namespace duet {
 /// kInvalidArgument naming the offset and what was expected on bad input.
 absl::StatusOr<Value> ParseJson(std::string_view text);
 
+/// How ToJson writes.
 struct JsonOptions {
   int indent = 0;  ///< 0: compact, one line
 };
+/// `value` as JSON text; never fails (see the file comment for bytes,
+/// NaN and invalid UTF-8).
 std::string ToJson(const Value& value, const JsonOptions& options = {});
 
 }  // namespace duet

@@ -9,8 +9,10 @@
 
 namespace duet {
 
+/// A script language, hence an engine: CPython or V8.
 enum class Language { kPython, kJavaScript };
 
+/// Every Language, in the order listings show them.
 inline constexpr Language kAllLanguages[] = {Language::kPython,
                                              Language::kJavaScript};
 

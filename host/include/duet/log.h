@@ -9,6 +9,7 @@
 
 namespace duet {
 
+/// How serious a log line is; the default sink drops kDebug.
 enum class LogLevel { kDebug, kInfo, kWarning, kError };
 
 /// "debug", "info", "warning", "error".

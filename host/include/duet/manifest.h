@@ -33,6 +33,7 @@ namespace duet {
 /// @endcode
 class TypeSpec {
  public:
+  /// The type's name, without `?` and the element type.
   enum class Kind {
     kAny,
     kNull,
@@ -49,7 +50,9 @@ class TypeSpec {
   /// kInvalidArgument naming the text on a bad spec.
   static absl::StatusOr<TypeSpec> Parse(std::string_view text);
 
+  /// `map` for `map[int]?`.
   Kind kind() const { return kind_; }
+  /// Whether it ends in `?` (null is accepted too).
   bool nullable() const { return nullable_; }
   /// Element type of list[T] / map[T]; nullptr for a bare list or map.
   const TypeSpec* element() const { return element_.get(); }
@@ -57,13 +60,17 @@ class TypeSpec {
   /// Whether `value` has this type. An int is accepted where a float is
   /// declared (JavaScript returns 3.0 as 3).
   bool Accepts(const Value& value) const;
+  /// The spec as plugin.toml spells it; Parse reads it back.
   std::string ToString() const;
 
   TypeSpec() = default;
+  ///@{
+  /// Copies the element type too.
   TypeSpec(const TypeSpec& other);
   TypeSpec& operator=(const TypeSpec& other);
   TypeSpec(TypeSpec&&) = default;
   TypeSpec& operator=(TypeSpec&&) = default;
+  ///@}
 
  private:
   Kind kind_ = Kind::kAny;
@@ -73,9 +80,12 @@ class TypeSpec {
 
 /// [exports.NAME]
 struct ExportSpec {
+  /// The exported function, NAME.
   std::string name;
   std::vector<TypeSpec> params;  ///< empty: parameters not declared
+  /// Whether `params` was given at all (`params = []` declares none).
   bool params_declared = false;
+  /// `returns`, when declared.
   std::optional<TypeSpec> returns;
   int line = 0;  ///< where the table starts in plugin.toml
 };
@@ -83,8 +93,11 @@ struct ExportSpec {
 /// [[examples]]
 struct Example {
   std::string call;  ///< function name in this module
+  /// The arguments to call it with.
   Value::List args;
+  /// The result every implementation must return (compared by value).
   Value expect;
+  /// Where the entry starts in plugin.toml.
   int line = 0;
 };
 
@@ -93,28 +106,38 @@ struct Limits {
   /// The allowed ranges, for plugin.toml and HostOptions alike: a 1 TiB heap
   /// is past any machine duet runs on; 2^31-1 ms is about 24.8 days.
   static constexpr int64_t kMaxMemoryMb = int64_t{1} << 20;
+  /// See kMaxMemoryMb.
   static constexpr int64_t kMaxTimeoutMs = 2147483647;
 
   int64_t timeout_ms = 0;  ///< 1..kMaxTimeoutMs; 0: the host's default
   int64_t memory_mb = 0;   ///< 1..kMaxMemoryMb; 0: the host's default
 };
 
+/// A plugin.toml, read and checked (ParseManifest).
 struct Manifest {
   std::filesystem::path file;  ///< plugin.toml itself
+  /// `name`: the module name.
   std::string name;
+  /// `version`, as written.
   std::string version;
+  /// `description`, as written.
   std::string description;
+  /// `default`: the implementation active after loading, when given.
   std::optional<Language> default_language;
   /// Implementation file per language, relative to the plugin directory.
   std::map<Language, std::string> implementations;
   /// Where each [implementations] entry is, for messages.
   std::map<Language, int> implementation_lines;
   std::vector<ExportSpec> exports;  ///< in file order
+  /// `[[examples]]`, in file order.
   std::vector<Example> examples;
+  /// `[limits]`; zero fields when absent.
   Limits limits;
 };
 
+/// What ParseManifest returns: the manifest and what it warned about.
 struct ParsedManifest {
+  /// The manifest, valid.
   Manifest manifest;
   /// Unknown keys and other non-fatal findings, each "file:line: ...".
   std::vector<std::string> warnings;
@@ -128,6 +151,7 @@ struct ParsedManifest {
 /// implementation files exist (loading does).
 absl::StatusOr<ParsedManifest> ParseManifest(std::string_view toml_text,
                                              const std::filesystem::path& file);
+/// Reads `file` and parses it as ParseManifest does.
 absl::StatusOr<ParsedManifest> ParseManifestFile(
     const std::filesystem::path& file);
 

@@ -32,6 +32,7 @@ class ReplConsole {
  public:
   virtual ~ReplConsole() = default;
 
+  /// The language this console evaluates.
   virtual Language language() const = 0;
 
   /// Evaluates one input. Returns the result rendered in the language's own

@@ -67,7 +67,7 @@ class HostServices {
  public:
   virtual ~HostServices() = default;
 
-  /// duet.modules.<module>.<function>(args...) / duet.call("module.function").
+  /// `duet.modules.MODULE.FUNCTION(args...)` / `duet.call("module.function")`.
   /// Runs under the calling entry's deadline or an earlier one. kNotFound
   /// for an unknown module or function; otherwise the callee's status, which
   /// the engine raises into the script and gives back unchanged if the script
@@ -75,7 +75,7 @@ class HostServices {
   virtual absl::StatusOr<Value> CallModule(std::string_view module,
                                            std::string_view function,
                                            absl::Span<const Value> args) = 0;
-  /// duet.host.<name>(args...), made by a script of `caller.module` (the
+  /// `duet.host.NAME(args...)`, made by a script of `caller.module` (the
   /// ImplementationSpec's module; "repl" at a REPL prompt) under the calling
   /// entry's deadline. kNotFound for a name that module does not see;
   /// otherwise what the application's function returned, kInternal when it
@@ -106,7 +106,7 @@ struct ImplementationSpec {
   /// single-file plugin it is the file itself (`single_file` is set): such a
   /// plugin imports nothing but "duet".
   std::filesystem::path root;
-  bool single_file = false;
+  bool single_file = false;  ///< a plugin of one file, no plugin.toml
   /// The implementation's source text, for a plugin given in memory rather
   /// than on disk. When non-empty the engine compiles this instead of reading
   /// `entry`, which then only names the code in stacks and messages; such a
@@ -140,6 +140,7 @@ class Implementation {
   /// unload runs are stopped at the load time limit or by Interrupt.
   virtual ~Implementation() = default;
 
+  /// The engine that loaded it.
   virtual Language language() const = 0;
   /// Exported function names, sorted. Fixed after loading.
   virtual const std::vector<std::string>& exports() const = 0;
@@ -188,10 +189,13 @@ class ReplSession {
   virtual std::vector<std::string> Complete(std::string_view line) = 0;
 };
 
+/// One engine in this process (CPython or V8), owned by a Host; loads
+/// implementations and opens REPL sessions.
 class Runtime {
  public:
   virtual ~Runtime() = default;
 
+  /// The language this engine runs.
   virtual Language language() const = 0;
   /// File extensions of single-file plugins this runtime loads (".py").
   virtual std::vector<std::string> file_extensions() const = 0;

@@ -10,10 +10,14 @@
 #ifndef DUET_VERSION_H_
 #define DUET_VERSION_H_
 
+/// Incompatible API changes raise it (find_package accepts the same major).
 #define DUET_VERSION_MAJOR 0
+/// Additions that keep the API compatible raise it.
 #define DUET_VERSION_MINOR 1
+/// Fixes that change no API raise it.
 #define DUET_VERSION_PATCH 0
 
+/// "MAJOR.MINOR.PATCH", as `duet --version` prints it.
 #define DUET_VERSION_STRING "0.1.0"
 
 /// Whether these headers are version major.minor.patch or later.

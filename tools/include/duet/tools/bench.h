@@ -32,27 +32,40 @@
 
 namespace duet::tools {
 
+/// The module name of the built-in no-op plugin (EnsureBaseline); listings
+/// leave it out.
 inline constexpr char kBaselineModule[] = "_duet_baseline";
 
 /// Per-call times of one function in one language.
 struct Timing {
+  /// Timed calls made.
   int64_t calls = 0;
+  /// calls / the seconds they took.
   double calls_per_second = 0;
   double median = 0;  ///< seconds per call
+  /// 10th percentile, seconds per call.
   double p10 = 0;
+  /// 90th percentile, seconds per call.
   double p90 = 0;
 };
 
+/// One implementation's results in a BenchReport.
 struct BenchRow {
+  /// The implementation timed.
   Language language = Language::kPython;
+  /// The function's own times.
   Timing function;
   std::optional<Timing> baseline;  ///< the no-op, same language and arguments
   Value result;                    ///< what the function returned
 };
 
+/// What RunBenchmark measured: one row per implementation.
 struct BenchReport {
+  /// The module benchmarked.
   std::string module;
+  /// The function benchmarked.
   std::string function;
+  /// The arguments of every call.
   Value::List args;
   double seconds = 0;            ///< per implementation
   std::vector<BenchRow> rows;    ///< in kAllLanguages order
@@ -61,12 +74,16 @@ struct BenchReport {
   /// The row with the smallest median, and how many times faster it is than
   /// the slowest (1 with a single implementation).
   const BenchRow* fastest() const;
+  /// The row with the largest median.
   const BenchRow* slowest() const;
+  /// The slowest median over the fastest (1 with a single implementation).
   double ratio() const;
 };
 
+/// How RunBenchmark measures.
 struct BenchOptions {
   double seconds = 0.5;  ///< of timed calls per implementation
+  /// Also time the no-op call (kBaselineModule) in each language.
   bool baseline = true;
   /// Polled between calls: set it to stop (the result is kCancelled).
   const std::atomic<bool>* stop = nullptr;

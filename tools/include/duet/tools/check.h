@@ -28,18 +28,27 @@ namespace duet::tools {
 
 /// One example run on one implementation.
 struct ExampleOutcome {
+  /// The module the example belongs to.
   std::string module;
+  /// The example, as plugin.toml gives it.
   Example example;
   std::string toml;  ///< the manifest's file name, for "(plugin.toml:15)"
+  /// The implementation it ran on.
   Language language = Language::kPython;
+  /// What the call returned.
   absl::StatusOr<Value> got;
+  /// `got` equals the expected value by value (EquivalentByValue).
   bool passed = false;
 };
 
+/// What RunExamples found.
 struct CheckReport {
+  /// Every example on every implementation, in the order they ran.
   std::vector<ExampleOutcome> outcomes;
   std::vector<std::string> without_examples;  ///< modules with none
+  /// Outcomes that passed.
   int passed = 0;
+  /// Outcomes that failed (a wrong result or an error).
   int failed = 0;
   bool stopped = false;  ///< `stop` was set before the end
 };
@@ -55,8 +64,11 @@ CheckReport RunExamples(
 /// so the table can stream.
 class CheckTable {
  public:
+  /// Columns sized for `modules`; `colour` paints pass and FAIL.
   CheckTable(const std::vector<ModuleInfo>& modules, bool colour);
+  /// The heading line.
   std::string Header() const;
+  /// The line for one outcome.
   std::string Row(const ExampleOutcome& outcome) const;
   /// "12 passed, 0 failed" and what was not checked.
   static std::string Summary(const CheckReport& report,

@@ -34,6 +34,7 @@
 
 namespace duet::tools {
 
+/// The seed of a run that names none, so runs repeat.
 inline constexpr uint64_t kDefaultFuzzSeed = 20240229;
 
 /// Random values of a TypeSpec: small ones first (size grows with the
@@ -44,7 +45,10 @@ inline constexpr uint64_t kDefaultFuzzSeed = 20240229;
 /// nested lists and maps.
 class ValueGenerator {
  public:
+  /// The same seed gives the same values.
   explicit ValueGenerator(uint64_t seed) : random_(seed) {}
+  /// One value of `type`; a larger `size` allows longer strings and lists,
+  /// more keys and deeper nesting.
   Value Generate(const TypeSpec& type, int size);
 
  private:
@@ -68,15 +72,20 @@ std::vector<Value> ShrinkCandidates(const TypeSpec& type, const Value& value);
 bool ResultsAgree(const absl::StatusOr<Value>& a,
                   const absl::StatusOr<Value>& b);
 
+/// What one implementation returned for an input.
 struct ImplementationResult {
+  /// The implementation called.
   Language language = Language::kPython;
+  /// Its result or error.
   absl::StatusOr<Value> result;
 };
 
+/// An input on which the implementations disagree.
 struct FuzzFinding {
   Value::List input;        ///< the first input that disagreed
   int64_t input_index = 0;  ///< 1-based
   Value::List shrunk;       ///< the smallest input found that still disagrees
+  /// How many smaller inputs replaced `input` on the way to `shrunk`.
   int shrink_steps = 0;
   /// An input they agreed on earlier disagrees now: the implementations keep
   /// state and it drifted apart, so `shrunk` is `input`, unshrunk.
@@ -84,16 +93,22 @@ struct FuzzFinding {
   std::vector<ImplementationResult> results;  ///< on `shrunk`
 };
 
+/// The outcome of fuzzing one function.
 struct FuzzFunctionReport {
+  /// The module fuzzed.
   std::string module;
+  /// The function fuzzed.
   std::string function;
   int64_t inputs = 0;   ///< tried
   std::string skipped;  ///< why the function was not fuzzed, if it was not
+  /// The disagreement found; none when they agreed on every input.
   std::optional<FuzzFinding> finding;
 };
 
+/// How Fuzz runs.
 struct FuzzOptions {
   int64_t inputs = 100;  ///< per function
+  /// Seeds the ValueGenerator: the same seed repeats the run.
   uint64_t seed = kDefaultFuzzSeed;
 };
 
@@ -107,10 +122,14 @@ std::vector<FuzzFunctionReport> Fuzz(
 
 /// How many functions of a run disagreed, agreed and were skipped.
 struct FuzzTally {
+  /// Functions with a finding.
   int disagree = 0;
+  /// Functions fuzzed without one.
   int agree = 0;
+  /// Functions not fuzzed (no declared params).
   int skipped = 0;
 };
+/// Counts `reports` into a FuzzTally.
 FuzzTally TallyFuzz(const std::vector<FuzzFunctionReport>& reports);
 
 /// The widest "module.function" a run over `modules` can report, in
@@ -120,8 +139,10 @@ size_t FuzzNameWidth(const std::vector<ModuleInfo>& modules);
 /// The human report: a heading naming the seed, lines for each function as
 /// it is done, and a summary ("1 function disagrees, 3 agree").
 std::string FuzzHeading(const FuzzOptions& options);
+/// The lines for one function, `module.function` padded to `name_width`.
 std::string FuzzReportText(const FuzzFunctionReport& report, size_t name_width,
                            bool colour);
+/// The closing summary line.
 std::string FuzzSummaryText(const std::vector<FuzzFunctionReport>& reports);
 
 /// The JSON of the whole run.

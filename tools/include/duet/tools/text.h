@@ -52,6 +52,7 @@ size_t CodePoints(std::string_view text);
 /// and emoji count 2, combining marks and joiners 0, the rest 1.
 size_t DisplayWidth(std::string_view text);
 
+/// A terminal text style (Paint).
 enum class Style { kBold, kDim, kRed, kGreen, kYellow, kBlue, kMagenta };
 /// `text` wrapped in the style's ANSI codes when `colour`, else unchanged.
 std::string Paint(std::string_view text, Style style, bool colour);
