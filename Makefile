@@ -35,12 +35,13 @@ build: bootstrap $(BUILD_DIR)/build.ninja
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j2 $(CTEST_ARGS)
 
-# The consumer tests (installed prefix, pkg-config, .deb, headers; all in
-# `make test` too) and the one that rebuilds duet as a subproject.
+# The consumer tests (installed prefix, pkg-config, .deb, add_subdirectory,
+# headers; all in `make test` too) and FetchContent of a file:// clone of
+# this repository at HEAD, which builds duet once more.
 test-consumers: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -L consumer $(CTEST_ARGS)
-	bash tests/consumer/consumer_test.sh subproject . $(BUILD_DIR) \
-		$(BUILD_DIR)/tests/consumer/subproject
+	bash tests/consumer/consumer_test.sh fetchcontent . $(BUILD_DIR) \
+		$(BUILD_DIR)/tests/consumer/fetchcontent
 
 # A .deb of the library, headers, CMake and pkg-config files and `duet`.
 package: build
