@@ -224,7 +224,8 @@ class Host {
   absl::StatusOr<std::string> LoadPlugin(const PluginSource& source);
 
   std::vector<ModuleInfo> ListModules() const;  ///< sorted by name
-  /// One module's ModuleInfo; kNotFound naming the loaded modules.
+  /// One module's ModuleInfo; kNotFound naming the loaded modules, or why
+  /// that plugin failed to load.
   absl::StatusOr<ModuleInfo> GetModule(std::string_view module) const;
 
   /// Calls `function` on the module's active implementation (or the one
