@@ -23,9 +23,9 @@ if command -v ccache >/dev/null; then
 fi
 # The builds that compile duet again (subproject, fetchcontent) do it as a
 # unity build: the same sources in a few compile units, so the engines'
-# heavy headers are parsed a few times rather than once per file (cold: 76 s
-# instead of 314 s on two busy cores). The main build compiles them file by
-# file.
+# heavy headers are parsed a few times rather than once per file (cold, on
+# two cores shared with other builds: 76 s alone, 139 s inside `make test`,
+# instead of 314 s). The main build compiles them file by file.
 unity=(-DCMAKE_UNITY_BUILD=ON)
 
 fail() {
