@@ -16,7 +16,7 @@ SANITIZER_ENV = \
 	UBSAN_OPTIONS=print_stacktrace=1:suppressions=$(CURDIR)/tests/sanitizers/ubsan.supp
 
 .PHONY: all bootstrap configure build test test-consumers package repl bench \
-	format clean fuzz test-asan
+	format clean fuzz test-asan docs
 
 all: build
 
@@ -35,16 +35,24 @@ build: bootstrap $(BUILD_DIR)/build.ninja
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j2 $(CTEST_ARGS)
 
-# The consumer tests (installed prefix, pkg-config, .deb, headers; all in
-# `make test` too) and the one that rebuilds duet as a subproject.
+# The consumer tests (installed prefix, pkg-config, .deb, add_subdirectory,
+# headers; all in `make test` too) and FetchContent of a file:// clone of
+# this repository at HEAD, which builds duet once more.
 test-consumers: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -L consumer $(CTEST_ARGS)
-	bash tests/consumer/consumer_test.sh subproject . $(BUILD_DIR) \
-		$(BUILD_DIR)/tests/consumer/subproject
+	bash tests/consumer/consumer_test.sh fetchcontent . $(BUILD_DIR) \
+		$(BUILD_DIR)/tests/consumer/fetchcontent
 
 # A .deb of the library, headers, CMake and pkg-config files and `duet`.
 package: build
 	cd $(BUILD_DIR) && cpack -G DEB
+
+# The API reference of the public headers in $(BUILD_DIR)/docs/html, from
+# Doxygen; an undocumented public symbol fails it.
+docs:
+	@bash third_party/bootstrap.sh --docs
+	$(CONFIGURE)
+	cmake --build $(BUILD_DIR) --target docs
 
 repl: build
 	$(BUILD_DIR)/samples/repl/duet repl --plugins $(PLUGINS)

@@ -22,6 +22,10 @@ packages=(
 if [ "${1:-}" = "--fuzz" ]; then
   packages+=(clang libclang-rt-14-dev)
 fi
+# `bootstrap.sh --docs`: also Doxygen, for `make docs` only.
+if [ "${1:-}" = "--docs" ]; then
+  packages+=(doxygen)
+fi
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

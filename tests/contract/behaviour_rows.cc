@@ -253,6 +253,52 @@ export function f() {
           .Call("f")
           .Fails(Code::kInternal, {"host function 'burn' threw: disk on fire"})
           .Then("ok", Value("ok")),
+      // docs/errors.md, "Errors inside a plugin": what a script sees of a
+      // status a host function returns, and what its caller sees.
+      Row("host_function_error_status_is_raised_with_its_code")
+          .Sources(Py(R"PY(
+def f():
+    try:
+        duet.host.refuse()
+    except duet.ScriptError:
+        return "wrong class"
+    except duet.Error as e:
+        return [type(e).__name__, e.code, str(e), isinstance(e, Exception)]
+)PY"),
+                   Js(R"JS(
+export function f() {
+  try { duet.host.refuse(); } catch (e) {
+    return [e.name, e.code, e.message, e instanceof Error];
+  }
+}
+)JS"))
+          .Call("f")
+          .Returns({Value(Value::List{"Error", "PERMISSION_DENIED",
+                                      "no quota left", true}),
+                    Value(Value::List{"DuetError", "PERMISSION_DENIED",
+                                      "no quota left", true})}),
+      Row("host_function_error_status_uncaught_is_the_callers_status")
+          .Sources(Py("def f():\n    return duet.host.refuse()\n"),
+                   Js("export function f() { return duet.host.refuse(); }\n"))
+          .Call("f")
+          .Fails(Code::kPermissionDenied, {"no quota left"}),
+      // A script's own exception is kUnknown whatever it carries: a plugin
+      // cannot pick a status code (only a duet error re-raised keeps one).
+      Row("script_error_with_a_code_of_its_own_is_still_unknown")
+          .Sources(Py(R"PY(
+def f():
+    raise duet.Error("no such user", "NOT_FOUND")
+)PY"),
+                   Js(R"JS(
+export function f() {
+  const error = new Error('no such user');
+  error.code = 'NOT_FOUND';
+  throw error;
+}
+)JS"))
+          .Call("f")
+          .Fails(Code::kUnknown, {"Error: no such user"})
+          .ErrorType("Error"),
       Row("host_function_is_told_its_caller")
           .Sources(Py("def f():\n    return duet.host.caller()\n"),
                    Js("export function f() { return duet.host.caller(); }\n"))
@@ -291,12 +337,13 @@ export function f() {
 }
 )JS"))
           .Call("f")
-          .Returns(Value(Value::List{
-              Value::List{"foreign", "math", "self"},
-              Value::List{"add", "describe"},
-              Value::List{"burn", "caller", "now", "own", "slow", "started",
-                          "throw_int", "wait_for_interrupt", "which"},
-              true, false})),
+          .Returns(Value(
+              Value::List{Value::List{"foreign", "math", "self"},
+                          Value::List{"add", "describe"},
+                          Value::List{"burn", "caller", "now", "own", "refuse",
+                                      "slow", "started", "throw_int",
+                                      "wait_for_interrupt", "which"},
+                          true, false})),
       Row("arguments_arrive_as_duet_values")
           .Sources(Py("def f():\n    return duet.modules.math.describe(None, "
                       "(1, 2.5), b'x', {'k': [True]})\n"),

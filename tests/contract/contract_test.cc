@@ -319,6 +319,9 @@ class Contract : public ::testing::TestWithParam<Param> {
     });
     services_.AddHostFunction("throw_int",
                               [](Args) -> absl::StatusOr<Value> { throw 42; });
+    services_.AddHostFunction("refuse", [](Args) -> absl::StatusOr<Value> {
+      return absl::PermissionDeniedError("no quota left");
+    });
     services_.AddHostFunction(
         "caller", ContextualHostFunction([](const HostCallContext& context,
                                             Args) -> absl::StatusOr<Value> {

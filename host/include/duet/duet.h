@@ -1,6 +1,8 @@
-// Everything an application needs: #include "duet/duet.h" and link duet::duet.
-// Tools use duet/repl.h's prompt (included here too, through host.h). The
-// engine interface (duet/runtime.h), which engines implement, is not.
+/// @file
+/// Everything an application needs: `#include "duet/duet.h"` and link
+/// duet::duet.
+/// Tools use duet/repl.h's prompt (included here too, through host.h). The
+/// engine interface (duet/runtime.h), which engines implement, is not.
 #ifndef DUET_DUET_H_
 #define DUET_DUET_H_
 

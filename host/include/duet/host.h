@@ -1,22 +1,25 @@
-// duet::Host — loads plugins, calls their functions, switches implementations.
-//
-//   absl::StatusOr<std::unique_ptr<duet::Host>> host = duet::Host::Create();
-//   (*host)->RegisterFunction("now", [](absl::Span<const duet::Value>)
-//       -> absl::StatusOr<duet::Value> { return 42; });
-//   (*host)->LoadPlugins("plugins");
-//   auto greeting = (*host)->Call("greeter", "greet", {"world"});
-//   (*host)->Use("greeter", duet::Language::kJavaScript);
-//   greeting = (*host)->Call("greeter", "greet", {"world"});  // now from JS
-//
-// This header is the application API. Tools add duet/repl.h (an interactive
-// prompt, Host::OpenRepl); tests that plug in a fake engine use
-// duet/runtime.h (CreateHostWithRuntimes), which this header does not pull in.
-//
-// Thread safety: every method may be called from any thread, concurrently.
-// Destroying a Host interrupts the calls in flight on other threads (they
-// return kCancelled) and waits for them to return before tearing down the
-// engines; the Host object itself must stay valid until its destructor
-// returns, so no call may start after that.
+/// @file
+/// duet::Host — loads plugins, calls their functions, switches implementations.
+///
+/// @code
+///   absl::StatusOr<std::unique_ptr<duet::Host>> host = duet::Host::Create();
+///   (*host)->RegisterFunction("now", [](absl::Span<const duet::Value>)
+///       -> absl::StatusOr<duet::Value> { return 42; });
+///   (*host)->LoadPlugins("plugins");
+///   auto greeting = (*host)->Call("greeter", "greet", {"world"});
+///   (*host)->Use("greeter", duet::Language::kJavaScript);
+///   greeting = (*host)->Call("greeter", "greet", {"world"});  // now from JS
+/// @endcode
+///
+/// This header is the application API. Tools add duet/repl.h (an interactive
+/// prompt, Host::OpenRepl); tests that plug in a fake engine use
+/// duet/runtime.h (CreateHostWithRuntimes), which this header does not pull in.
+///
+/// Thread safety: every method may be called from any thread, concurrently.
+/// Destroying a Host interrupts the calls in flight on other threads (they
+/// return kCancelled) and waits for them to return before tearing down the
+/// engines; the Host object itself must stay valid until its destructor
+/// returns, so no call may start after that.
 #ifndef DUET_HOST_H_
 #define DUET_HOST_H_
 
@@ -45,130 +48,148 @@ struct HostAccess;
 class BoundFunction;
 }  // namespace internal
 
-// Who called a host function: a script of plugin `module` running in
-// `language`, inside a call (or load) that must finish by `deadline`
-// (absl::InfiniteFuture() when it has no limit). Only scripts reach host
-// functions, so `module` always names a plugin, except for code typed at a
-// `duet repl` prompt, where it is "repl". The view is valid during the call.
+/// Who called a host function: a script of plugin `module` running in
+/// `language`, inside a call (or load) that must finish by `deadline`
+/// (absl::InfiniteFuture() when it has no limit). Only scripts reach host
+/// functions, so `module` always names a plugin, except for code typed at a
+/// `duet repl` prompt, where it is "repl". The view is valid during the call.
 struct HostCallContext {
+  /// The calling plugin's module name ("repl" at a prompt).
   std::string_view module;
+  /// The language of the calling script.
   Language language = Language::kPython;
+  /// When the call that reached the host function must finish.
   absl::Time deadline = absl::InfiniteFuture();
 };
 
-// A C++ function that scripts call as duet.host.NAME(...). Runs on the
-// calling thread with no engine lock held; must be thread-safe. A returned
-// error is raised in the script (duet.Error in Python, an Error in
-// JavaScript, with .code naming the status code) and, when the script does
-// not catch it, becomes the status of the call that ran the script.
-//
-// Exceptions never leave duet: a function that throws fails the script's
-// call with kInternal, "host function 'NAME' threw: " and the exception's
-// what() (std::exception) or "host function 'NAME' threw an unknown
-// exception" (anything else), in both languages; the process lives on.
+/// A C++ function that scripts call as duet.host.NAME(...). Runs on the
+/// calling thread with no engine lock held; must be thread-safe. A returned
+/// error is raised in the script (duet.Error in Python, an Error in
+/// JavaScript, with .code naming the status code) and, when the script does
+/// not catch it, becomes the status of the call that ran the script.
+///
+/// Exceptions never leave duet: a function that throws fails the script's
+/// call with kInternal, "host function 'NAME' threw: " and the exception's
+/// what() (std::exception) or "host function 'NAME' threw an unknown
+/// exception" (anything else), in both languages; the process lives on.
 using HostFunction =
     std::function<absl::StatusOr<Value>(absl::Span<const Value> args)>;
-// The same, told who called (HostCallContext).
+/// The same, told who called (HostCallContext).
 using ContextualHostFunction = std::function<absl::StatusOr<Value>(
     const HostCallContext& context, absl::Span<const Value> args)>;
 
-// Where a host function is visible (Host::RegisterFunction).
+/// Where a host function is visible (Host::RegisterFunction).
 struct HostFunctionOptions {
-  // Empty: to every script. A module name: only to that plugin's scripts,
-  // in every language, and for them it hides a host-wide function of the
-  // same name. The module need not be loaded yet.
+  /// Empty: to every script. A module name: only to that plugin's scripts,
+  /// in every language, and for them it hides a host-wide function of the
+  /// same name. The module need not be loaded yet.
   std::string module;
 };
 
+/// How Host::Create sets up the host; every field has a usable default.
 struct HostOptions {
-  // Where host warnings and plugin output go. Default: stderr, one line each
-  // as "[level] source: message", debug lines dropped. A sink that throws
-  // loses that line (duet warns once on stderr); the call that logged goes
-  // on.
+  /// Where host warnings and plugin output go. Default: stderr, one line each
+  /// as "[level] source: message", debug lines dropped. A sink that throws
+  /// loses that line (duet warns once on stderr); the call that logged goes
+  /// on.
   LogSink log_sink;
-  // Engines to start. Default (empty): every engine built into the library.
+  /// Engines to start. Default (empty): every engine built into the library.
   std::vector<Language> languages;
-  // Time limit of a call when neither the call (CallOptions) nor the
-  // plugin's [limits] timeout_ms sets one. Infinite: no limit. Must be
-  // positive (Create returns kInvalidArgument otherwise).
+  /// Time limit of a call when neither the call (CallOptions) nor the
+  /// plugin's [limits] timeout_ms sets one. Infinite: no limit. Must be
+  /// positive (Create returns kInvalidArgument otherwise).
   absl::Duration default_timeout = absl::InfiniteDuration();
-  // JavaScript heap limit per implementation, in MB, when the plugin's
-  // [limits] memory_mb sets none. A plugin over its limit gets
-  // kResourceExhausted and a fresh isolate; the process lives on. From 1 to
-  // Limits::kMaxMemoryMb (Create returns kInvalidArgument otherwise).
+  /// JavaScript heap limit per implementation, in MB, when the plugin's
+  /// [limits] memory_mb sets none. A plugin over its limit gets
+  /// kResourceExhausted and a fresh isolate; the process lives on. From 1 to
+  /// Limits::kMaxMemoryMb (Create returns kInvalidArgument otherwise).
   int64_t default_memory_mb = 512;
 };
 
+/// Settings for one Host::Call.
 struct CallOptions {
-  // Overrides plugin.toml's [limits] timeout_ms and the host default for
-  // this call. A call made from inside another call never outlives the
-  // outer call's deadline.
+  /// Overrides plugin.toml's [limits] timeout_ms and the host default for
+  /// this call. A call made from inside another call never outlives the
+  /// outer call's deadline.
   std::optional<absl::Duration> timeout;
-  // Calls this implementation regardless of which one is active (Use), as
-  // the check and bench tools do to compare them. kFailedPrecondition when
-  // the module has none in that language.
+  /// Calls this implementation regardless of which one is active (Use), as
+  /// the check and bench tools do to compare them. kFailedPrecondition when
+  /// the module has none in that language.
   std::optional<Language> implementation;
 };
 
-// One implementation of a plugin given in memory (PluginSource).
+/// One implementation of a plugin given in memory (PluginSource).
 struct SourceText {
+  /// The engine that runs `text`.
   Language language = Language::kPython;
-  std::string text;  // the whole module, as a file would hold it
-  // How stacks and messages name the code, e.g. "greeter.py". Empty: the
-  // module name with the engine's file extension.
+  std::string text;  ///< the whole module, as a file would hold it
+  /// How stacks and messages name the code, e.g. "greeter.py". Empty: the
+  /// module name with the engine's file extension.
   std::string display_name;
 };
 
-// A plugin given as source text rather than files (Host::LoadPlugin), for
-// tools and tests that would otherwise write temporary files. Like a
-// single-file plugin it imports nothing but "duet".
+/// A plugin given as source text rather than files (Host::LoadPlugin), for
+/// tools and tests that would otherwise write temporary files. Like a
+/// single-file plugin it imports nothing but "duet".
 struct PluginSource {
-  std::string module;                       // an identifier, e.g. "greeter"
-  std::vector<SourceText> implementations;  // at most one per language
-  // The implementation active after loading; default: the first listed.
+  std::string module;                       ///< an identifier, e.g. "greeter"
+  std::vector<SourceText> implementations;  ///< at most one per language
+  /// The implementation active after loading; default: the first listed.
   std::optional<Language> default_language;
-  Limits limits;  // as plugin.toml's [limits]; zero fields take the defaults
+  Limits limits;  ///< as plugin.toml's [limits]; zero fields take the defaults
 };
 
+/// One implementation of a loaded module (ModuleInfo).
 struct ImplementationInfo {
+  /// Its engine.
   Language language = Language::kPython;
-  // The implementation file; for a plugin given in memory, its display name.
+  /// The implementation file; for a plugin given in memory, its display name.
   std::filesystem::path file;
-  std::vector<std::string> exports;  // sorted
+  std::vector<std::string> exports;  ///< sorted
 };
 
+/// A loaded module, as Host::ListModules and Host::GetModule describe it.
 struct ModuleInfo {
+  /// The module name scripts and Host::Call use.
   std::string name;
-  std::string version;      // from plugin.toml; empty for single files
-  std::string description;  // likewise
-  // The plugin directory or file; empty for a plugin given in memory.
+  std::string version;      ///< from plugin.toml; empty for single files
+  std::string description;  ///< likewise
+  /// The plugin directory or file; empty for a plugin given in memory.
   std::filesystem::path location;
+  /// The implementation calls go to (Host::Use switches it).
   Language active = Language::kPython;
-  std::vector<ImplementationInfo> implementations;  // in kAllLanguages order
-  // The manifest, for directory plugins (examples, declared exports).
+  std::vector<ImplementationInfo> implementations;  ///< in kAllLanguages order
+  /// The manifest, for directory plugins (examples, declared exports).
   std::optional<Manifest> manifest;
 };
 
-// A plugin that did not load, and why (the status message names file:line).
+/// A plugin that did not load, and why (the status message names file:line).
 struct PluginProblem {
+  /// The plugin directory or single file.
   std::filesystem::path location;
+  /// Why it did not load.
   absl::Status status;
 };
 
+/// What Host::LoadPlugins did.
 struct LoadReport {
-  std::vector<std::string> loaded;  // module names, in load order
+  std::vector<std::string> loaded;  ///< module names, in load order
+  /// Plugins that did not load; the others did.
   std::vector<PluginProblem> problems;
-  std::vector<std::string> warnings;  // also sent to the log sink
+  std::vector<std::string> warnings;  ///< also sent to the log sink
 };
 
-// A function's name as duet.call(), Host::Call(qualified_name) and the
-// command line take it: "module.function", split at the first dot (module
-// names never contain one). kInvalidArgument naming the text when there is
-// no dot or either side is empty. The views point into `qualified_name`.
+/// A function's name as duet.call(), Host::Call(qualified_name) and the
+/// command line take it: "module.function", split at the first dot (module
+/// names never contain one). kInvalidArgument naming the text when there is
+/// no dot or either side is empty. The views point into `qualified_name`.
 struct QualifiedName {
+  /// Before the first dot.
   std::string_view module;
+  /// After the first dot.
   std::string_view function;
 };
+/// Splits "module.function" (see QualifiedName).
 absl::StatusOr<QualifiedName> SplitQualifiedName(
     std::string_view qualified_name);
 
@@ -213,49 +234,53 @@ class Function {
   std::shared_ptr<const internal::BoundFunction> bound_;
 };
 
+/// The application's entry point: owns both engines and every loaded
+/// plugin. See the file comment for an example and the thread rules.
 class Host {
  public:
-  // A host with the engines built into duet::duet (Python and JavaScript).
-  // kFailedPrecondition when an engine cannot start.
+  /// A host with the engines built into duet::duet (Python and JavaScript).
+  /// kFailedPrecondition when an engine cannot start.
   static absl::StatusOr<std::unique_ptr<Host>> Create(HostOptions options = {});
 
   Host(const Host&) = delete;
   Host& operator=(const Host&) = delete;
   ~Host();
 
-  // Loads every plugin in `dir`: subdirectories with a plugin.toml and
-  // single files whose extension an engine claims (hello.py, shout.js).
-  // Broken plugins are reported in LoadReport::problems (and logged) while
-  // the rest load. A module name already loaded keeps its first plugin and
-  // draws a warning naming both locations. Fails only when `dir` cannot be
-  // read.
+  /// Loads every plugin in `dir`: subdirectories with a plugin.toml and
+  /// single files whose extension an engine claims (hello.py, shout.js).
+  /// Broken plugins are reported in LoadReport::problems (and logged) while
+  /// the rest load. A module name already loaded keeps its first plugin and
+  /// draws a warning naming both locations. Fails only when `dir` cannot be
+  /// read.
   absl::StatusOr<LoadReport> LoadPlugins(const std::filesystem::path& dir);
-  // Loads one plugin: a directory with plugin.toml, or a single file.
-  // Returns the module name.
+  /// Loads one plugin: a directory with plugin.toml, or a single file.
+  /// Returns the module name.
   absl::StatusOr<std::string> LoadPlugin(const std::filesystem::path& location);
-  // Loads a plugin from source text. Returns the module name.
-  // kInvalidArgument for a module name that is not an identifier (or is
-  // reserved), no implementation, two in one language, or limits out of
-  // range; kAlreadyExists when the name is taken; kFailedPrecondition when no
-  // implementation's engine runs in this host (the others are skipped, as
-  // for plugin.toml); otherwise what the engine's load reported. Reload runs
-  // the same text again.
+  /// Loads a plugin from source text. Returns the module name.
+  /// kInvalidArgument for a module name that is not an identifier (or is
+  /// reserved), no implementation, two in one language, or limits out of
+  /// range; kAlreadyExists when the name is taken; kFailedPrecondition when no
+  /// implementation's engine runs in this host (the others are skipped, as
+  /// for plugin.toml); otherwise what the engine's load reported. Reload runs
+  /// the same text again.
   absl::StatusOr<std::string> LoadPlugin(const PluginSource& source);
 
-  std::vector<ModuleInfo> ListModules() const;  // sorted by name
+  std::vector<ModuleInfo> ListModules() const;  ///< sorted by name
+  /// One module's ModuleInfo; kNotFound naming the loaded modules, or why
+  /// that plugin failed to load.
   absl::StatusOr<ModuleInfo> GetModule(std::string_view module) const;
 
-  // Calls `function` on the module's active implementation (or the one
-  // options.implementation names). kNotFound for an unknown module or
-  // function; kInvalidArgument when the arguments do not
-  // match declared [exports] params; otherwise whatever the script did.
-  // kDeadlineExceeded past the time limit, kResourceExhausted past the
-  // memory limit or when calls nest too deep, kCancelled when interrupted.
+  /// Calls `function` on the module's active implementation (or the one
+  /// options.implementation names). kNotFound for an unknown module or
+  /// function; kInvalidArgument when the arguments do not
+  /// match declared [exports] params; otherwise whatever the script did.
+  /// kDeadlineExceeded past the time limit, kResourceExhausted past the
+  /// memory limit or when calls nest too deep, kCancelled when interrupted.
   absl::StatusOr<Value> Call(std::string_view module, std::string_view function,
                              absl::Span<const Value> args,
                              const CallOptions& options = {});
-  // "module.function" form, as duet.call() and the command line take it;
-  // kInvalidArgument when `qualified_name` has no dot (SplitQualifiedName).
+  /// "module.function" form, as duet.call() and the command line take it;
+  /// kInvalidArgument when `qualified_name` has no dot (SplitQualifiedName).
   absl::StatusOr<Value> Call(std::string_view qualified_name,
                              absl::Span<const Value> args,
                              const CallOptions& options = {});
@@ -270,57 +295,60 @@ class Host {
   absl::StatusOr<duet::Function> Function(std::string_view module,
                                           std::string_view function);
 
-  // Makes `language` the module's active implementation for calls that
-  // start after this returns; calls in flight finish where they started.
-  // kNotFound for an unknown module, kFailedPrecondition when it has no
-  // implementation in that language (the active one is left as it was).
+  /// Makes `language` the module's active implementation for calls that
+  /// start after this returns; calls in flight finish where they started.
+  /// kNotFound for an unknown module, kFailedPrecondition when it has no
+  /// implementation in that language (the active one is left as it was).
   absl::Status Use(std::string_view module, Language language);
 
-  // Re-reads a module's plugin files (plugin.toml and every
-  // implementation) and swaps them in for calls that start afterwards;
-  // calls in flight finish on the old code. The active language is kept
-  // when the new version still has it. State held by the old
-  // implementations is lost. On any error the old version stays.
+  /// Re-reads a module's plugin files (plugin.toml and every
+  /// implementation) and swaps them in for calls that start afterwards;
+  /// calls in flight finish on the old code. The active language is kept
+  /// when the new version still has it. State held by the old
+  /// implementations is lost. On any error the old version stays.
   absl::Status Reload(std::string_view module);
 
-  // Stops every call and evaluation running in this host now, on any thread
-  // (JavaScript is terminated, Python gets KeyboardInterrupt); they return
-  // kCancelled. Safe to call from a signal-handling thread.
+  /// Stops every call and evaluation running in this host now, on any thread
+  /// (JavaScript is terminated, Python gets KeyboardInterrupt); they return
+  /// kCancelled. Safe to call from a signal-handling thread.
   void Interrupt();
 
-  // Registers duet.host.NAME for every script, or for one plugin's scripts
-  // (HostFunctionOptions::module), e.g.
-  //   host->RegisterFunction("quota", fn,
-  //   duet::HostFunctionOptions{"greeter"});
-  // kAlreadyExists when the name is taken in that scope; kInvalidArgument
-  // for a name or module that is not an identifier, or an empty function.
-  // See HostFunction for errors and exceptions.
+  /// Registers duet.host.NAME for every script, or for one plugin's scripts
+  /// (HostFunctionOptions::module), e.g.
+  /// @code
+  ///   host->RegisterFunction("quota", fn,
+  ///                          duet::HostFunctionOptions{"greeter"});
+  /// @endcode
+  /// kAlreadyExists when the name is taken in that scope; kInvalidArgument
+  /// for a name or module that is not an identifier, or an empty function.
+  /// See HostFunction for errors and exceptions.
   absl::Status RegisterFunction(std::string name, HostFunction function,
                                 HostFunctionOptions options = {});
+  /// The same, for a function told who called it (HostCallContext).
   absl::Status RegisterFunction(std::string name,
                                 ContextualHostFunction function,
                                 HostFunctionOptions options = {});
-  // Removes duet.host.NAME from the scope `options` names. Calls already
-  // running it finish; later calls get kNotFound. kNotFound when no such
-  // function is registered in that scope.
+  /// Removes duet.host.NAME from the scope `options` names. Calls already
+  /// running it finish; later calls get kNotFound. kNotFound when no such
+  /// function is registered in that scope.
   absl::Status UnregisterFunction(std::string_view name,
                                   const HostFunctionOptions& options = {});
 
-  // Opens an interactive namespace in one engine (see duet/repl.h), with a
-  // fresh set of globals. kFailedPrecondition when this host runs no engine
-  // for `language`; kCancelled once the host is shutting down.
+  /// Opens an interactive namespace in one engine (see duet/repl.h), with a
+  /// fresh set of globals. kFailedPrecondition when this host runs no engine
+  /// for `language`; kCancelled once the host is shutting down.
   absl::StatusOr<std::unique_ptr<ReplConsole>> OpenRepl(Language language);
 
-  // Engines this host runs.
+  /// Engines this host runs.
   std::vector<Language> languages() const;
 
-  // Sends a line to the log sink.
+  /// Sends a line to the log sink.
   void Log(LogLevel level, std::string_view source,
            std::string_view message) const;
 
  private:
   class Impl;
-  friend struct internal::HostAccess;  // CreateHostWithRuntimes
+  friend struct internal::HostAccess;  ///< CreateHostWithRuntimes
   explicit Host(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -1,10 +1,13 @@
-// plugin.toml: a directory plugin's manifest (docs/plugins.md describes
-// every key).
-//
-//   absl::StatusOr<duet::ParsedManifest> parsed =
-//       duet::ParseManifestFile("plugins/greeter/plugin.toml");
-//   // parsed->warnings: unknown keys, each naming file:line.
-//   // parsed->manifest.implementations: {python: "greeter.py", ...}
+/// @file
+/// plugin.toml: a directory plugin's manifest (docs/plugins.md describes
+/// every key).
+///
+/// @code
+///   absl::StatusOr<duet::ParsedManifest> parsed =
+///       duet::ParseManifestFile("plugins/greeter/plugin.toml");
+///   // parsed->warnings: unknown keys, each naming file:line.
+///   // parsed->manifest.implementations: {python: "greeter.py", ...}
+/// @endcode
 #ifndef DUET_MANIFEST_H_
 #define DUET_MANIFEST_H_
 
@@ -23,11 +26,14 @@
 
 namespace duet {
 
-// A declared parameter or return type:
-//   any | null | bool | int | float | number | string | bytes
-//   | list | list[T] | map | map[T] | T?          (T? also accepts null)
+/// A declared parameter or return type:
+/// @code
+///   any | null | bool | int | float | number | string | bytes
+///   | list | list[T] | map | map[T] | T?          (T? also accepts null)
+/// @endcode
 class TypeSpec {
  public:
+  /// The type's name, without `?` and the element type.
   enum class Kind {
     kAny,
     kNull,
@@ -41,24 +47,30 @@ class TypeSpec {
     kMap
   };
 
-  // kInvalidArgument naming the text on a bad spec.
+  /// kInvalidArgument naming the text on a bad spec.
   static absl::StatusOr<TypeSpec> Parse(std::string_view text);
 
+  /// `map` for `map[int]?`.
   Kind kind() const { return kind_; }
+  /// Whether it ends in `?` (null is accepted too).
   bool nullable() const { return nullable_; }
-  // Element type of list[T] / map[T]; nullptr for a bare list or map.
+  /// Element type of list[T] / map[T]; nullptr for a bare list or map.
   const TypeSpec* element() const { return element_.get(); }
 
-  // Whether `value` has this type. An int is accepted where a float is
-  // declared (JavaScript returns 3.0 as 3).
+  /// Whether `value` has this type. An int is accepted where a float is
+  /// declared (JavaScript returns 3.0 as 3).
   bool Accepts(const Value& value) const;
+  /// The spec as plugin.toml spells it; Parse reads it back.
   std::string ToString() const;
 
   TypeSpec() = default;
+  ///@{
+  /// Copies the element type too.
   TypeSpec(const TypeSpec& other);
   TypeSpec& operator=(const TypeSpec& other);
   TypeSpec(TypeSpec&&) = default;
   TypeSpec& operator=(TypeSpec&&) = default;
+  ///@}
 
  private:
   Kind kind_ = Kind::kAny;
@@ -66,63 +78,80 @@ class TypeSpec {
   std::unique_ptr<TypeSpec> element_;
 };
 
-// [exports.NAME]
+/// [exports.NAME]
 struct ExportSpec {
+  /// The exported function, NAME.
   std::string name;
-  std::vector<TypeSpec> params;  // empty: parameters not declared
+  std::vector<TypeSpec> params;  ///< empty: parameters not declared
+  /// Whether `params` was given at all (`params = []` declares none).
   bool params_declared = false;
+  /// `returns`, when declared.
   std::optional<TypeSpec> returns;
-  int line = 0;  // where the table starts in plugin.toml
+  int line = 0;  ///< where the table starts in plugin.toml
 };
 
-// [[examples]]
+/// [[examples]]
 struct Example {
-  std::string call;  // function name in this module
+  std::string call;  ///< function name in this module
+  /// The arguments to call it with.
   Value::List args;
+  /// The result every implementation must return (compared by value).
   Value expect;
+  /// Where the entry starts in plugin.toml.
   int line = 0;
 };
 
-// [limits]
+/// [limits]
 struct Limits {
-  // The allowed ranges, for plugin.toml and HostOptions alike: a 1 TiB heap
-  // is past any machine duet runs on; 2^31-1 ms is about 24.8 days.
+  /// The allowed ranges, for plugin.toml and HostOptions alike: a 1 TiB heap
+  /// is past any machine duet runs on; 2^31-1 ms is about 24.8 days.
   static constexpr int64_t kMaxMemoryMb = int64_t{1} << 20;
+  /// See kMaxMemoryMb.
   static constexpr int64_t kMaxTimeoutMs = 2147483647;
 
-  int64_t timeout_ms = 0;  // 1..kMaxTimeoutMs; 0: the host's default
-  int64_t memory_mb = 0;   // 1..kMaxMemoryMb; 0: the host's default
+  int64_t timeout_ms = 0;  ///< 1..kMaxTimeoutMs; 0: the host's default
+  int64_t memory_mb = 0;   ///< 1..kMaxMemoryMb; 0: the host's default
 };
 
+/// A plugin.toml, read and checked (ParseManifest).
 struct Manifest {
-  std::filesystem::path file;  // plugin.toml itself
+  std::filesystem::path file;  ///< plugin.toml itself
+  /// `name`: the module name.
   std::string name;
+  /// `version`, as written.
   std::string version;
+  /// `description`, as written.
   std::string description;
+  /// `default`: the implementation active after loading, when given.
   std::optional<Language> default_language;
-  // Implementation file per language, relative to the plugin directory.
+  /// Implementation file per language, relative to the plugin directory.
   std::map<Language, std::string> implementations;
-  // Where each [implementations] entry is, for messages.
+  /// Where each [implementations] entry is, for messages.
   std::map<Language, int> implementation_lines;
-  std::vector<ExportSpec> exports;  // in file order
+  std::vector<ExportSpec> exports;  ///< in file order
+  /// `[[examples]]`, in file order.
   std::vector<Example> examples;
+  /// `[limits]`; zero fields when absent.
   Limits limits;
 };
 
+/// What ParseManifest returns: the manifest and what it warned about.
 struct ParsedManifest {
+  /// The manifest, valid.
   Manifest manifest;
-  // Unknown keys and other non-fatal findings, each "file:line: ...".
+  /// Unknown keys and other non-fatal findings, each "file:line: ...".
   std::vector<std::string> warnings;
 };
 
-// Parses and validates a manifest. kInvalidArgument with "file:line: reason"
-// for malformed TOML, a missing or mistyped field, an unknown language, a
-// [limits] value out of range, or nesting (dotted keys, tables, arrays)
-// deeper than 64 levels or a file over 1 MiB (refused before parsing);
-// kNotFound when the file cannot be read. Does not check that the
-// implementation files exist (loading does).
+/// Parses and validates a manifest. kInvalidArgument with "file:line: reason"
+/// for malformed TOML, a missing or mistyped field, an unknown language, a
+/// [limits] value out of range, or nesting (dotted keys, tables, arrays)
+/// deeper than 64 levels or a file over 1 MiB (refused before parsing);
+/// kNotFound when the file cannot be read. Does not check that the
+/// implementation files exist (loading does).
 absl::StatusOr<ParsedManifest> ParseManifest(std::string_view toml_text,
                                              const std::filesystem::path& file);
+/// Reads `file` and parses it as ParseManifest does.
 absl::StatusOr<ParsedManifest> ParseManifestFile(
     const std::filesystem::path& file);
 

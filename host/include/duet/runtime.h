@@ -1,40 +1,43 @@
-// The Runtime interface: what an engine (CPython, V8, or a fake in tests)
-// provides to the host. Applications never touch it, and duet/duet.h does not
-// include it. The set of languages is closed (duet::Language): it is public
-// so a test can plug a fake runtime in for one of them
-// (CreateHostWithRuntimes), not to add a language.
-//
-//   Runtime          one engine in this process, owned by a Host.
-//   Implementation   one plugin module loaded into that engine.
-//   ReplSession      an interactive namespace for the `duet repl` prompt.
-//   HostServices     what scripts reach through the in-script `duet` API.
-//
-// Lifetimes: a Host owns its runtimes and destroys every Implementation and
-// ReplSession before the Runtime that made them; HostServices outlives all.
-//
-// The contract every engine honours (both bindings implement it with the
-// engine kit, host/src/duet/engine; docs/threads.md and docs/errors.md):
-//
-//  * Threads. Any method may be called from any thread, several at once,
-//    unless it says otherwise; the engine serialises what its interpreter
-//    cannot run in parallel (the GIL, a v8::Locker per isolate). The host
-//    holds no lock of its own while it calls into an engine.
-//  * The engine lock. An engine takes its lock on entry and releases it
-//    before every HostServices call its scripts make, so the host may
-//    re-enter any engine (Python -> JavaScript -> Python) on the same
-//    thread; nothing that waits for another engine runs with it held.
-//  * Stopping. Every entry (Load, Call, Evaluate) can be stopped: by its
-//    deadline, by Runtime::Interrupt, by a heap limit. A stopped entry
-//    returns the kit's stop status -- kDeadlineExceeded, kCancelled or
-//    kResourceExhausted -- carrying a ScriptError whose stack is where the
-//    code was stopped. An entry stopped while it waits in a host call stops
-//    as soon as that call returns, whatever it returned. A stop never leaks
-//    into a later entry.
-//  * Errors. kInvalidArgument: the input was wrong (a syntax error, an
-//    unconvertible value, naming where); kUnknown with a ScriptError: the
-//    script raised; a status that came from HostServices through the script
-//    comes back out unchanged, with the script's frames appended. No other
-//    code means anything engine-specific.
+/// @file
+/// The Runtime interface: what an engine (CPython, V8, or a fake in tests)
+/// provides to the host. Applications never touch it, and duet/duet.h does not
+/// include it. The set of languages is closed (duet::Language): it is public
+/// so a test can plug a fake runtime in for one of them
+/// (CreateHostWithRuntimes), not to add a language.
+///
+/// @code
+///   Runtime          one engine in this process, owned by a Host.
+///   Implementation   one plugin module loaded into that engine.
+///   ReplSession      an interactive namespace for the `duet repl` prompt.
+///   HostServices     what scripts reach through the in-script `duet` API.
+/// @endcode
+///
+/// Lifetimes: a Host owns its runtimes and destroys every Implementation and
+/// ReplSession before the Runtime that made them; HostServices outlives all.
+///
+/// The contract every engine honours (both bindings implement it with the
+/// engine kit, host/src/duet/engine; docs/threads.md and docs/errors.md):
+///
+///  * Threads. Any method may be called from any thread, several at once,
+///    unless it says otherwise; the engine serialises what its interpreter
+///    cannot run in parallel (the GIL, a v8::Locker per isolate). The host
+///    holds no lock of its own while it calls into an engine.
+///  * The engine lock. An engine takes its lock on entry and releases it
+///    before every HostServices call its scripts make, so the host may
+///    re-enter any engine (Python -> JavaScript -> Python) on the same
+///    thread; nothing that waits for another engine runs with it held.
+///  * Stopping. Every entry (Load, Call, Evaluate) can be stopped: by its
+///    deadline, by Runtime::Interrupt, by a heap limit. A stopped entry
+///    returns the kit's stop status -- kDeadlineExceeded, kCancelled or
+///    kResourceExhausted -- carrying a ScriptError whose stack is where the
+///    code was stopped. An entry stopped while it waits in a host call stops
+///    as soon as that call returns, whatever it returned. A stop never leaks
+///    into a later entry.
+///  * Errors. kInvalidArgument: the input was wrong (a syntax error, an
+///    unconvertible value, naming where); kUnknown with a ScriptError: the
+///    script raised; a status that came from HostServices through the script
+///    comes back out unchanged, with the script's frames appended. No other
+///    code means anything engine-specific.
 #ifndef DUET_RUNTIME_H_
 #define DUET_RUNTIME_H_
 
@@ -56,173 +59,177 @@
 
 namespace duet {
 
-// The host, as seen by a runtime. Thread-safe. A runtime must release its
-// engine lock (GIL / v8::Locker) before calling any of these, since they may
-// re-enter any engine; the engine kit's CallOut (engine/call_out.h) does.
-// A call is made on the thread of the entry whose script made it.
+/// The host, as seen by a runtime. Thread-safe. A runtime must release its
+/// engine lock (GIL / v8::Locker) before calling any of these, since they may
+/// re-enter any engine; the engine kit's CallOut (engine/call_out.h) does.
+/// A call is made on the thread of the entry whose script made it.
 class HostServices {
  public:
   virtual ~HostServices() = default;
 
-  // duet.modules.<module>.<function>(args...) / duet.call("module.function").
-  // Runs under the calling entry's deadline or an earlier one. kNotFound
-  // for an unknown module or function; otherwise the callee's status, which
-  // the engine raises into the script and gives back unchanged if the script
-  // lets it pass.
+  /// `duet.modules.MODULE.FUNCTION(args...)` / `duet.call("module.function")`.
+  /// Runs under the calling entry's deadline or an earlier one. kNotFound
+  /// for an unknown module or function; otherwise the callee's status, which
+  /// the engine raises into the script and gives back unchanged if the script
+  /// lets it pass.
   virtual absl::StatusOr<Value> CallModule(std::string_view module,
                                            std::string_view function,
                                            absl::Span<const Value> args) = 0;
-  // duet.host.<name>(args...), made by a script of `caller.module` (the
-  // ImplementationSpec's module; "repl" at a REPL prompt) under the calling
-  // entry's deadline. kNotFound for a name that module does not see;
-  // otherwise what the application's function returned, kInternal when it
-  // threw (an exception never reaches the engine).
+  /// `duet.host.NAME(args...)`, made by a script of `caller.module` (the
+  /// ImplementationSpec's module; "repl" at a REPL prompt) under the calling
+  /// entry's deadline. kNotFound for a name that module does not see;
+  /// otherwise what the application's function returned, kInternal when it
+  /// threw (an exception never reaches the engine).
   virtual absl::StatusOr<Value> CallHostFunction(
       const HostCallContext& caller, std::string_view name,
       absl::Span<const Value> args) = 0;
 
-  // Names for proxies, dir() and completion.
+  /// Names for proxies, dir() and completion.
   virtual std::vector<std::string> ModuleNames() const = 0;
-  // kNotFound for an unknown module. The active implementation's exports.
+  /// kNotFound for an unknown module. The active implementation's exports.
   virtual absl::StatusOr<std::vector<std::string>> ModuleFunctions(
       std::string_view module) const = 0;
-  // The host functions `module`'s scripts see (host-wide and its own).
+  /// The host functions `module`'s scripts see (host-wide and its own).
   virtual std::vector<std::string> HostFunctionNames(
       std::string_view module) const = 0;
 
-  // Never fails and never re-enters an engine.
+  /// Never fails and never re-enters an engine.
   virtual void Log(LogLevel level, std::string_view source,
                    std::string_view message) = 0;
 };
 
-// Where an implementation lives on disk.
+/// Where an implementation lives on disk.
 struct ImplementationSpec {
-  std::string module;           // the module's name, e.g. "greeter"
-  std::filesystem::path entry;  // the implementation file (absolute)
-  // The plugin's directory. Relative imports resolve inside it; for a
-  // single-file plugin it is the file itself (`single_file` is set): such a
-  // plugin imports nothing but "duet".
+  std::string module;           ///< the module's name, e.g. "greeter"
+  std::filesystem::path entry;  ///< the implementation file (absolute)
+  /// The plugin's directory. Relative imports resolve inside it; for a
+  /// single-file plugin it is the file itself (`single_file` is set): such a
+  /// plugin imports nothing but "duet".
   std::filesystem::path root;
-  bool single_file = false;
-  // The implementation's source text, for a plugin given in memory rather
-  // than on disk. When non-empty the engine compiles this instead of reading
-  // `entry`, which then only names the code in stacks and messages; such a
-  // plugin is a single file (`single_file` is set) and imports nothing but
-  // "duet".
+  bool single_file = false;  ///< a plugin of one file, no plugin.toml
+  /// The implementation's source text, for a plugin given in memory rather
+  /// than on disk. When non-empty the engine compiles this instead of reading
+  /// `entry`, which then only names the code in stacks and messages; such a
+  /// plugin is a single file (`single_file` is set) and imports nothing but
+  /// "duet".
   std::string source;
-  // Heap limit for engines that can enforce one per implementation (V8), in
-  // MB; 0 for the engine's default. The host fills in plugin.toml's
-  // [limits] memory_mb or HostOptions::default_memory_mb.
+  /// Heap limit for engines that can enforce one per implementation (V8), in
+  /// MB; 0 for the engine's default. The host fills in plugin.toml's
+  /// [limits] memory_mb or HostOptions::default_memory_mb.
   int64_t memory_mb = 0;
-  // Time limit for the implementation's top-level code: Load itself, and
-  // any re-load the engine does on its own (V8 rebuilding an isolate after
-  // a heap-limit hit). plugin.toml's [limits] timeout_ms, else
-  // HostOptions::default_timeout; infinite for none. Past it Load returns
-  // kDeadlineExceeded naming the file.
+  /// Time limit for the implementation's top-level code: Load itself, and
+  /// any re-load the engine does on its own (V8 rebuilding an isolate after
+  /// a heap-limit hit). plugin.toml's [limits] timeout_ms, else
+  /// HostOptions::default_timeout; infinite for none. Past it Load returns
+  /// kDeadlineExceeded naming the file.
   absl::Duration load_timeout = absl::InfiniteDuration();
-  // Most bytes one value converted out of the engine (a call's result, the
-  // arguments of a call the script makes) may occupy as duet::Values, so a
-  // plugin cannot make the host build gigabytes; past it the conversion
-  // fails with kResourceExhausted. 0: no limit. The host derives it from
-  // memory_mb.
+  /// Most bytes one value converted out of the engine (a call's result, the
+  /// arguments of a call the script makes) may occupy as duet::Values, so a
+  /// plugin cannot make the host build gigabytes; past it the conversion
+  /// fails with kResourceExhausted. 0: no limit. The host derives it from
+  /// memory_mb.
   size_t value_budget_bytes = 0;
 };
 
-// One plugin module loaded into one engine. Call is thread-safe; the
-// implementation serialises or parallelises as its engine allows.
+/// One plugin module loaded into one engine. Call is thread-safe; the
+/// implementation serialises or parallelises as its engine allows.
 class Implementation {
  public:
-  // Unloads the module. Any thread, no call running in it (the host waits
-  // for them); the engine lock is taken and released here. Finalisers the
-  // unload runs are stopped at the load time limit or by Interrupt.
+  /// Unloads the module. Any thread, no call running in it (the host waits
+  /// for them); the engine lock is taken and released here. Finalisers the
+  /// unload runs are stopped at the load time limit or by Interrupt.
   virtual ~Implementation() = default;
 
+  /// The engine that loaded it.
   virtual Language language() const = 0;
-  // Exported function names, sorted. Fixed after loading.
+  /// Exported function names, sorted. Fixed after loading.
   virtual const std::vector<std::string>& exports() const = 0;
-  // Calls exports()[function] (the host resolves names once, so engines do
-  // no lookup). Any thread, no engine lock held by the caller; may be
-  // re-entered on the same thread from a host call the script makes.
-  // kInvalidArgument for unconvertible arguments or results (naming the path:
-  // args[1].key); kUnknown with a ScriptError for a script exception. The
-  // engine stops the call once `deadline` passes and returns kDeadlineExceeded;
-  // kResourceExhausted when it ran out of memory; kCancelled when
-  // Runtime::Interrupt stopped it. Stops carry the stack where the code was
-  // (see "Stopping" above). kFailedPrecondition when the function returned a
-  // Promise that cannot settle (no event loop).
+  /// Calls exports()[function] (the host resolves names once, so engines do
+  /// no lookup). Any thread, no engine lock held by the caller; may be
+  /// re-entered on the same thread from a host call the script makes.
+  /// kInvalidArgument for unconvertible arguments or results (naming the path:
+  /// args[1].key); kUnknown with a ScriptError for a script exception. The
+  /// engine stops the call once `deadline` passes and returns
+  /// kDeadlineExceeded; kResourceExhausted when it ran out of memory;
+  /// kCancelled when Runtime::Interrupt stopped it. Stops carry the stack where
+  /// the code was (see "Stopping" above). kFailedPrecondition when the function
+  /// returned a Promise that cannot settle (no event loop).
   virtual absl::StatusOr<Value> Call(size_t function,
                                      absl::Span<const Value> args,
                                      absl::Time deadline) = 0;
 };
 
-// An interactive namespace in one engine: persistent globals, and every
-// loaded module bound as a global of its name (when it is an identifier).
-// Its methods are called from one thread at a time (the tool's), never
-// while another of them runs; Runtime::Interrupt may stop Evaluate from
-// another thread.
+/// An interactive namespace in one engine: persistent globals, and every
+/// loaded module bound as a global of its name (when it is an identifier).
+/// Its methods are called from one thread at a time (the tool's), never
+/// while another of them runs; Runtime::Interrupt may stop Evaluate from
+/// another thread.
 class ReplSession {
  public:
   virtual ~ReplSession() = default;
 
-  // Evaluates one input. Returns the result rendered in the language's own
-  // style (repr() for Python; a node-like inspection for JavaScript), or ""
-  // when there is nothing to show (None / undefined, or a statement).
-  // kCancelled when Runtime::Interrupt stopped it. kInvalidArgument for a
-  // syntax error; kUnknown with a ScriptError for a script exception. The
-  // engine lock is held only while the input runs, released for host calls.
+  /// Evaluates one input. Returns the result rendered in the language's own
+  /// style (repr() for Python; a node-like inspection for JavaScript), or ""
+  /// when there is nothing to show (None / undefined, or a statement).
+  /// kCancelled when Runtime::Interrupt stopped it. kInvalidArgument for a
+  /// syntax error; kUnknown with a ScriptError for a script exception. The
+  /// engine lock is held only while the input runs, released for host calls.
   virtual absl::StatusOr<std::string> Evaluate(std::string_view code) = 0;
 
-  // Whether `code` is an unfinished input that continues on the next line
-  // (an open bracket or string, a Python block header), as the engine's own
-  // parser sees it. Complete-but-wrong input is not incomplete: Evaluate
-  // reports its error. Runs no user code; cannot fail.
+  /// Whether `code` is an unfinished input that continues on the next line
+  /// (an open bracket or string, a Python block header), as the engine's own
+  /// parser sees it. Complete-but-wrong input is not incomplete: Evaluate
+  /// reports its error. Runs no user code; cannot fail.
   virtual bool IsIncomplete(std::string_view code) = 0;
 
-  // Completions for the dotted name that ends `line` ("gree" -> "greeter",
-  // "greeter.gr" -> "greeter.greet", "Math.fl" -> "Math.floor"), each the
-  // whole dotted name, sorted, from the session's globals and their
-  // attributes. Never runs user code with side effects (no getters).
+  /// Completions for the dotted name that ends `line` ("gree" -> "greeter",
+  /// "greeter.gr" -> "greeter.greet", "Math.fl" -> "Math.floor"), each the
+  /// whole dotted name, sorted, from the session's globals and their
+  /// attributes. Never runs user code with side effects (no getters).
   virtual std::vector<std::string> Complete(std::string_view line) = 0;
 };
 
+/// One engine in this process (CPython or V8), owned by a Host; loads
+/// implementations and opens REPL sessions.
 class Runtime {
  public:
   virtual ~Runtime() = default;
 
+  /// The language this engine runs.
   virtual Language language() const = 0;
-  // File extensions of single-file plugins this runtime loads (".py").
+  /// File extensions of single-file plugins this runtime loads (".py").
   virtual std::vector<std::string> file_extensions() const = 0;
 
-  // Loads (imports / evaluates) the implementation. Any thread; several
-  // loads may run at once. kInvalidArgument for a syntax error or a bad file
-  // (naming file:line), kNotFound for an entry that cannot be read, kUnknown
-  // with a ScriptError when the module raises while loading (its stack
-  // names file:line), kDeadlineExceeded naming the file when its top-level
-  // code passes spec.load_timeout, kResourceExhausted past its heap limit.
+  /// Loads (imports / evaluates) the implementation. Any thread; several
+  /// loads may run at once. kInvalidArgument for a syntax error or a bad file
+  /// (naming file:line), kNotFound for an entry that cannot be read, kUnknown
+  /// with a ScriptError when the module raises while loading (its stack
+  /// names file:line), kDeadlineExceeded naming the file when its top-level
+  /// code passes spec.load_timeout, kResourceExhausted past its heap limit.
   virtual absl::StatusOr<std::unique_ptr<Implementation>> Load(
       const ImplementationSpec& spec) = 0;
 
-  // Any thread. Fails only when the engine cannot make a namespace (out of
-  // memory), with kResourceExhausted or kInternal.
+  /// Any thread. Fails only when the engine cannot make a namespace (out of
+  /// memory), with kResourceExhausted or kInternal.
   virtual absl::StatusOr<std::unique_ptr<ReplSession>> NewReplSession() = 0;
 
-  // Stops every call and evaluation running in this runtime right now, on
-  // any thread; they return kCancelled. Later calls run normally. Callable
-  // from any thread, including a signal-handling one, while calls run.
-  // Never takes an engine lock and never waits for one: it only marks the
-  // running entries and asks each engine to stop them (V8's
-  // TerminateExecution, or CPython's stopper thread).
+  /// Stops every call and evaluation running in this runtime right now, on
+  /// any thread; they return kCancelled. Later calls run normally. Callable
+  /// from any thread, including a signal-handling one, while calls run.
+  /// Never takes an engine lock and never waits for one: it only marks the
+  /// running entries and asks each engine to stop them (V8's
+  /// TerminateExecution, or CPython's stopper thread).
   virtual void Interrupt() = 0;
 };
 
-// Makes a runtime for a host. `services` outlives the runtime.
+/// Makes a runtime for a host. `services` outlives the runtime.
 using RuntimeFactory = std::function<absl::StatusOr<std::unique_ptr<Runtime>>(
     HostServices& services)>;
 
-// A host with exactly these engines, at most one per language (tests plug in
-// a fake one); Host::Create passes the engines built into duet::duet.
-// kInvalidArgument for bad options or two runtimes for one language;
-// otherwise the first error a factory returns.
+/// A host with exactly these engines, at most one per language (tests plug in
+/// a fake one); Host::Create passes the engines built into duet::duet.
+/// kInvalidArgument for bad options or two runtimes for one language;
+/// otherwise the first error a factory returns.
 absl::StatusOr<std::unique_ptr<Host>> CreateHostWithRuntimes(
     HostOptions options, std::vector<RuntimeFactory> runtimes);
 

@@ -1,19 +1,24 @@
-// duet::Value — the one currency between C++, Python and JavaScript.
-//
-// A Value is a deep-copied tree: null, bool, int (int64), float (double),
-// string (UTF-8), bytes, list, or map (string keys, insertion order kept).
-// docs/values.md holds the mapping to each engine's types.
-//
-//   duet::Value point = duet::Value::Map{{"x", 1}, {"y", 2.5}};
-//   point.as_map().Set("label", "origin");
-//   int64_t x = point.as_map().Find("x")->as_int();
-//
-//   duet::Value scores = std::map<std::string, std::vector<int>>{{"ann", {3}}};
-//   absl::StatusOr<std::map<std::string, std::vector<int>>> back =
-//       scores.Get<std::map<std::string, std::vector<int>>>();
-//
-// Values are plain data: copyable, movable, and safe to share read-only
-// between threads. They hold no engine resources.
+/// @file
+/// duet::Value — the one currency between C++, Python and JavaScript.
+///
+/// A Value is a deep-copied tree: null, bool, int (int64), float (double),
+/// string (UTF-8), bytes, list, or map (string keys, insertion order kept).
+/// docs/values.md holds the mapping to each engine's types.
+///
+/// @code
+///   duet::Value point = duet::Value::Map{{"x", 1}, {"y", 2.5}};
+///   point.as_map().Set("label", "origin");
+///   int64_t x = point.as_map().Find("x")->as_int();
+/// @endcode
+///
+/// @code
+///   duet::Value scores = std::map<std::string, std::vector<int>>{{"ann",
+///   {3}}}; absl::StatusOr<std::map<std::string, std::vector<int>>> back =
+///       scores.Get<std::map<std::string, std::vector<int>>>();
+/// @endcode
+///
+/// Values are plain data: copyable, movable, and safe to share read-only
+/// between threads. They hold no engine resources.
 #ifndef DUET_VALUE_H_
 #define DUET_VALUE_H_
 
@@ -40,68 +45,95 @@ namespace duet {
 
 class Value;
 
-// Raw bytes; distinct from a string, which must be UTF-8.
+/// Raw bytes; distinct from a string, which must be UTF-8.
 class Bytes {
  public:
   Bytes() = default;
+  ///@{
+  /// A copy of the given bytes, any values (NUL included).
   explicit Bytes(std::string data) : data_(std::move(data)) {}
   Bytes(const void* data, size_t size)
       : data_(static_cast<const char*>(data), size) {}
+  ///@}
 
+  ///@{
+  /// The bytes, held in a std::string.
   const std::string& data() const { return data_; }
   std::string& data() { return data_; }
+  ///@}
+  /// How many bytes.
   size_t size() const { return data_.size(); }
+  ///@{
+  /// Byte-wise comparison.
   friend bool operator==(const Bytes& a, const Bytes& b) {
     return a.data_ == b.data_;
   }
   friend bool operator!=(const Bytes& a, const Bytes& b) { return !(a == b); }
+  ///@}
 
  private:
   std::string data_;
 };
 
-// A map with string keys that remembers insertion order. Lookups are linear
-// for small maps and hashed once a map grows (the index is built lazily).
+/// A map with string keys that remembers insertion order. Lookups are linear
+/// for small maps and hashed once a map grows (the index is built lazily).
 class ValueMap {
  public:
+  /// A key and its value.
   using Entry = std::pair<std::string, Value>;
 
   ValueMap();
+  /// The entries in order; a repeated key keeps its first position and its
+  /// last value, as Set does.
   ValueMap(std::initializer_list<Entry> entries);
+  ///@{
+  /// Copies are deep.
   ValueMap(const ValueMap& other);
   ValueMap(ValueMap&& other) noexcept;
   ValueMap& operator=(const ValueMap& other);
   ValueMap& operator=(ValueMap&& other) noexcept;
+  ///@}
   ~ValueMap();
 
-  // Inserts or replaces; a replaced key keeps its original position.
+  /// Inserts or replaces; a replaced key keeps its original position.
   void Set(std::string key, Value value);
-  // Returns nullptr when absent. The pointer is valid until the map changes.
+  ///@{
+  /// Returns nullptr when absent. The pointer is valid until the map changes.
   const Value* Find(std::string_view key) const;
   Value* Find(std::string_view key);
+  ///@}
+  /// Whether `key` has an entry.
   bool Contains(std::string_view key) const { return Find(key) != nullptr; }
 
+  /// The number of entries.
   size_t size() const;
+  /// Whether there are no entries.
   bool empty() const;
-  // Defined after Value: they need it complete (C++20 library headers
-  // instantiate std::pair<std::string, Value> eagerly).
+  /// Makes room for `n` entries. This and begin()/end() are defined after
+  /// Value: they need it complete (C++20 library headers instantiate
+  /// std::pair<std::string, Value> eagerly).
   void reserve(size_t n);
+  ///@{
+  /// The entries, in insertion order.
   const std::vector<Entry>& entries() const { return entries_; }
   std::vector<Entry>::const_iterator begin() const;
   std::vector<Entry>::const_iterator end() const;
+  ///@}
 
-  // Order-sensitive equality (as the entries were inserted).
+  ///@{
+  /// Order-sensitive equality (as the entries were inserted).
   friend bool operator==(const ValueMap& a, const ValueMap& b);
   friend bool operator!=(const ValueMap& a, const ValueMap& b) {
     return !(a == b);
   }
+  ///@}
 
  private:
   struct Index;
-  size_t FindIndex(std::string_view key) const;  // entries_.size() if absent
+  size_t FindIndex(std::string_view key) const;  ///< entries_.size() if absent
 
   std::vector<Entry> entries_;
-  mutable std::unique_ptr<Index> index_;  // built on demand for large maps
+  mutable std::unique_ptr<Index> index_;  ///< built on demand for large maps
 };
 
 namespace value_internal {
@@ -114,13 +146,13 @@ inline constexpr bool kIsCharacter =
 #endif
     std::is_same_v<T, char16_t> || std::is_same_v<T, char32_t>;
 
-// Integer types a Value is made from: every one but bool and the character
-// types (a char is neither clearly a number nor a one-letter string).
+/// Integer types a Value is made from: every one but bool and the character
+/// types (a char is neither clearly a number nor a one-letter string).
 template <typename T>
 inline constexpr bool kIsInteger =
     std::is_integral_v<T> && !std::is_same_v<T, bool> && !kIsCharacter<T>;
 
-// Whether every value of T fits in int64_t.
+/// Whether every value of T fits in int64_t.
 template <typename T>
 inline constexpr bool kFitsInt64 =
     std::numeric_limits<T>::max() <= static_cast<std::make_unsigned_t<int64_t>>(
@@ -128,38 +160,56 @@ inline constexpr bool kFitsInt64 =
     (std::is_unsigned_v<T> || sizeof(T) <= sizeof(int64_t));
 
 template <typename T>
-struct Reader;  // Value::Get<T>, defined below
+struct Reader;  ///< Value::Get<T>, defined below
 
 }  // namespace value_internal
 
+/// A value that crosses between C++, Python and JavaScript; see the file
+/// comment. Implicit constructors make `host->Call("m", "f", {1, "two"})`
+/// read naturally.
 class Value {
  public:
+  /// What a Value holds; KindName gives its name.
   enum class Kind { kNull, kBool, kInt, kFloat, kString, kBytes, kList, kMap };
+  /// A list: Python list, JavaScript Array.
   using List = std::vector<Value>;
+  /// A map with string keys: Python dict, JavaScript object.
   using Map = ValueMap;
 
-  Value() = default;  // null
+  ///@{
+  /// Null: Python None, JavaScript null.
+  Value() = default;
   Value(std::nullptr_t) {}
+  ///@}
+  /// A bool.
   Value(bool b) : data_(b) {}
-  // Every integer type (int8_t ... uint64_t, size_t, long long). A value
-  // beyond int64_t (a uint64_t over 2^63-1) cannot be represented: the
-  // constructor throws std::out_of_range, the same kind of programming error
-  // as as_int() on a string. FromInteger checks without throwing.
+  /// Every integer type (int8_t ... uint64_t, size_t, long long). A value
+  /// beyond int64_t (a uint64_t over 2^63-1) cannot be represented: the
+  /// constructor throws std::out_of_range, the same kind of programming error
+  /// as as_int() on a string. FromInteger checks without throwing.
   template <typename T,
             std::enable_if_t<value_internal::kIsInteger<T>, int> = 0>
   Value(T i) : data_(ToInt64(i)) {}
+  /// A float, from float, double or long double.
   template <typename T, std::enable_if_t<std::is_floating_point_v<T>, int> = 0>
   Value(T d) : data_(static_cast<double>(d)) {}
+  ///@{
+  /// A string; the text must be UTF-8 (the engines refuse it otherwise).
   Value(const char* s) : data_(std::string(s)) {}
   Value(char* s) : data_(std::string(s)) {}
   Value(std::string_view s) : data_(std::string(s)) {}
   Value(std::string s) : data_(std::move(s)) {}
+  ///@}
+  /// Bytes: Python bytes, JavaScript Uint8Array.
   Value(Bytes b) : data_(std::move(b)) {}
+  /// A list.
   Value(List l) : data_(std::move(l)) {}
+  /// A map.
   Value(Map m) : data_(std::move(m)) {}
-  // Standard containers of anything a Value is made from: a vector becomes a
-  // list, a map with string keys a map (an unordered_map's keys sorted, so
-  // the result does not depend on hashing), an optional its value or null.
+  ///@{
+  /// Standard containers of anything a Value is made from: a vector becomes a
+  /// list, a map with string keys a map (an unordered_map's keys sorted, so
+  /// the result does not depend on hashing), an optional its value or null.
   template <
       typename T, typename A,
       typename = std::enable_if_t<std::is_constructible_v<Value, const T&>>>
@@ -202,14 +252,15 @@ class Value {
   Value(const std::optional<T>& value) {
     if (value.has_value()) *this = Value(*value);
   }
-  // Any other pointer would silently become a bool.
+  ///@}
+  /// Any other pointer would silently become a bool.
   template <typename T>
   Value(T*) = delete;
   template <typename T,
             std::enable_if_t<value_internal::kIsCharacter<T>, int> = 0>
   Value(T) = delete;
 
-  // An int Value from any integer, kOutOfRange when it does not fit int64_t.
+  /// An int Value from any integer, kOutOfRange when it does not fit int64_t.
   template <typename T,
             std::enable_if_t<value_internal::kIsInteger<T>, int> = 0>
   static absl::StatusOr<Value> FromInteger(T i) {
@@ -219,7 +270,10 @@ class Value {
     return Value(static_cast<int64_t>(i));
   }
 
+  /// What this value holds.
   Kind kind() const { return static_cast<Kind>(data_.index()); }
+  ///@{
+  /// Whether kind() is that kind; is_number() is int or float.
   bool is_null() const { return kind() == Kind::kNull; }
   bool is_bool() const { return kind() == Kind::kBool; }
   bool is_int() const { return kind() == Kind::kInt; }
@@ -229,15 +283,20 @@ class Value {
   bool is_bytes() const { return kind() == Kind::kBytes; }
   bool is_list() const { return kind() == Kind::kList; }
   bool is_map() const { return kind() == Kind::kMap; }
+  ///@}
 
-  // Accessors require the matching kind (checked by std::get; a mismatch
-  // throws std::bad_variant_access, a programming error). Get<T> checks and
-  // reports instead.
+  ///@{
+  /// Accessors require the matching kind (checked by std::get; a mismatch
+  /// throws std::bad_variant_access, a programming error). Get<T> checks and
+  /// reports instead.
   bool as_bool() const { return std::get<bool>(data_); }
   int64_t as_int() const { return std::get<int64_t>(data_); }
   double as_float() const { return std::get<double>(data_); }
-  // An int or a float as double.
+  ///@}
+  /// An int or a float as double.
   double as_number() const;
+  ///@{
+  /// As as_bool(): the matching kind or std::bad_variant_access.
   const std::string& as_string() const { return std::get<std::string>(data_); }
   std::string& as_string() { return std::get<std::string>(data_); }
   const Bytes& as_bytes() const { return std::get<Bytes>(data_); }
@@ -246,23 +305,26 @@ class Value {
   List& as_list() { return std::get<List>(data_); }
   const Map& as_map() const { return std::get<Map>(data_); }
   Map& as_map() { return std::get<Map>(data_); }
+  ///@}
 
-  // The value as T, checked. T is bool, any integer type, float or double
-  // (an int converts), std::string, Bytes, List, Map, Value, or a
-  // std::vector, std::map / std::unordered_map with std::string keys, or
-  // std::optional (null -> nullopt) of those. kInvalidArgument names the
-  // place and both kinds ("value[2].name: expected int, got string");
-  // kOutOfRange when an int does not fit T ("value[0]: 300 does not fit
-  // uint8").
+  /// The value as T, checked. T is bool, any integer type, float or double
+  /// (an int converts), std::string, Bytes, List, Map, Value, or a
+  /// std::vector, std::map / std::unordered_map with std::string keys, or
+  /// std::optional (null -> nullopt) of those. kInvalidArgument names the
+  /// place and both kinds ("value[2].name: expected int, got string");
+  /// kOutOfRange when an int does not fit T ("value[0]: 300 does not fit
+  /// uint8").
   template <typename T>
   absl::StatusOr<T> Get() const;
 
-  // Structural equality: kinds must match exactly (1 != 1.0), floats compare
-  // with ==, so NaN != NaN. See EquivalentByValue for the relaxed comparison.
+  ///@{
+  /// Structural equality: kinds must match exactly (1 != 1.0), floats compare
+  /// with ==, so NaN != NaN. See EquivalentByValue for the relaxed comparison.
   friend bool operator==(const Value& a, const Value& b) {
     return a.data_ == b.data_;
   }
   friend bool operator!=(const Value& a, const Value& b) { return !(a == b); }
+  ///@}
 
  private:
   template <typename T>
@@ -308,28 +370,28 @@ inline std::vector<ValueMap::Entry>::const_iterator ValueMap::end() const {
   return entries_.end();
 }
 
-// "null", "bool", "int", "float", "string", "bytes", "list", "map".
+/// "null", "bool", "int", "float", "string", "bytes", "list", "map".
 std::string_view KindName(Value::Kind kind);
 
-// Equality by value, as `duet check` compares: an int and a float are equal
-// when numerically equal (3 == 3.0), NaN equals NaN, -0.0 equals 0.0; maps
-// compare as sets of keys. Everything else as operator==.
+/// Equality by value, as `duet check` compares: an int and a float are equal
+/// when numerically equal (3 == 3.0), NaN equals NaN, -0.0 equals 0.0; maps
+/// compare as sets of keys. Everything else as operator==.
 bool EquivalentByValue(const Value& a, const Value& b);
 
-// A readable, JSON-like rendering for messages and logs (not parseable JSON:
-// bytes print as b"..."); see duet/json.h for JSON.
+/// A readable, JSON-like rendering for messages and logs (not parseable JSON:
+/// bytes print as b"..."); see duet/json.h for JSON.
 std::string DebugString(const Value& value);
 
-// Writes DebugString(value); also how GoogleTest prints values.
+/// Writes DebugString(value); also how GoogleTest prints values.
 std::ostream& operator<<(std::ostream& out, const Value& value);
 
 namespace value_internal {
 
-// Where a value sits inside the one Get<T> was called on; built into text
-// only when reading fails.
+/// Where a value sits inside the one Get<T> was called on; built into text
+/// only when reading fails.
 struct PathStep {
   const PathStep* parent;
-  bool is_key;  // a map key, else a list index
+  bool is_key;  ///< a map key, else a list index
   std::string_view key;
   size_t index;
 };

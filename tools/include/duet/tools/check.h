@@ -1,13 +1,16 @@
-// Checking that a module's implementations agree: its [[examples]] run
-// against every implementation (what `duet check` and `:check` run), and
-// random inputs from its declared parameter types (`duet check --fuzz`, in
-// fuzz.h).
-//
-//   absl::StatusOr<std::vector<duet::ModuleInfo>> modules =
-//       duet::tools::SelectModules(host, {});
-//   duet::tools::CheckReport report =
-//       duet::tools::RunExamples(host, *modules, nullptr);
-//   if (report.failed > 0) ...  // report.outcomes says which, and why
+/// @file
+/// Checking that a module's implementations agree: its [[examples]] run
+/// against every implementation (what `duet check` and `:check` run), and
+/// random inputs from its declared parameter types (`duet check --fuzz`, in
+/// fuzz.h).
+///
+/// @code
+///   absl::StatusOr<std::vector<duet::ModuleInfo>> modules =
+///       duet::tools::SelectModules(host, {});
+///   duet::tools::CheckReport report =
+///       duet::tools::RunExamples(host, *modules, nullptr);
+///   if (report.failed > 0) ...  // report.outcomes says which, and why
+/// @endcode
 #ifndef DUET_TOOLS_CHECK_H_
 #define DUET_TOOLS_CHECK_H_
 
@@ -23,58 +26,70 @@
 
 namespace duet::tools {
 
-// One example run on one implementation.
+/// One example run on one implementation.
 struct ExampleOutcome {
+  /// The module the example belongs to.
   std::string module;
+  /// The example, as plugin.toml gives it.
   Example example;
-  std::string toml;  // the manifest's file name, for "(plugin.toml:15)"
+  std::string toml;  ///< the manifest's file name, for "(plugin.toml:15)"
+  /// The implementation it ran on.
   Language language = Language::kPython;
+  /// What the call returned.
   absl::StatusOr<Value> got;
+  /// `got` equals the expected value by value (EquivalentByValue).
   bool passed = false;
 };
 
+/// What RunExamples found.
 struct CheckReport {
+  /// Every example on every implementation, in the order they ran.
   std::vector<ExampleOutcome> outcomes;
-  std::vector<std::string> without_examples;  // modules with none
+  std::vector<std::string> without_examples;  ///< modules with none
+  /// Outcomes that passed.
   int passed = 0;
+  /// Outcomes that failed (a wrong result or an error).
   int failed = 0;
-  bool stopped = false;  // `stop` was set before the end
+  bool stopped = false;  ///< `stop` was set before the end
 };
 
-// Runs every example of `modules` on each implementation, in file order,
-// calling `on_outcome` as each finishes. Stops early once `*stop` is set.
+/// Runs every example of `modules` on each implementation, in file order,
+/// calling `on_outcome` as each finishes. Stops early once `*stop` is set.
 CheckReport RunExamples(
     Host& host, const std::vector<ModuleInfo>& modules,
     const std::function<void(const ExampleOutcome&)>& on_outcome,
     const std::atomic<bool>* stop = nullptr);
 
-// Lines of the check table, aligned for `modules` before any result is in,
-// so the table can stream.
+/// Lines of the check table, aligned for `modules` before any result is in,
+/// so the table can stream.
 class CheckTable {
  public:
+  /// Columns sized for `modules`; `colour` paints pass and FAIL.
   CheckTable(const std::vector<ModuleInfo>& modules, bool colour);
+  /// The heading line.
   std::string Header() const;
+  /// The line for one outcome.
   std::string Row(const ExampleOutcome& outcome) const;
-  // "12 passed, 0 failed" and what was not checked.
+  /// "12 passed, 0 failed" and what was not checked.
   static std::string Summary(const CheckReport& report,
                              const std::vector<PluginProblem>& problems);
 
  private:
-  size_t module_width_ = 6;  // "MODULE"
-  size_t label_width_ = 7;   // "EXAMPLE"
+  size_t module_width_ = 6;  ///< "MODULE"
+  size_t label_width_ = 7;   ///< "EXAMPLE"
   bool colour_;
 };
 
-// The object `duet check --json` prints.
+/// The object `duet check --json` prints.
 Value CheckJson(const CheckReport& report,
                 const std::vector<PluginProblem>& problems);
 
-// The modules a command names (all of them when `names` is empty), without
-// duet's own helper modules. kNotFound for an unknown name.
+/// The modules a command names (all of them when `names` is empty), without
+/// duet's own helper modules. kNotFound for an unknown name.
 absl::StatusOr<std::vector<ModuleInfo>> SelectModules(
     Host& host, const std::vector<std::string>& names);
 
-// Whether `name` is a module duet loads for itself (the bench baseline).
+/// Whether `name` is a module duet loads for itself (the bench baseline).
 bool IsInternalModule(std::string_view name);
 
 }  // namespace duet::tools
