@@ -139,6 +139,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
     engine->registry_->Add(engine.get());
   }
   engine->loader_ = std::make_unique<ModuleLoader>(*engine, root);
+  engine->loop_ = std::make_shared<EventLoop>(*engine);
   DUET_RETURN_IF_ERROR(engine->Init(repl));
   return engine;
 }
@@ -195,7 +196,8 @@ absl::Status Engine::Init(bool repl) {
   module_proxy_.Reset(isolate_, module_proxy.As<v8::Function>());
 
   v8::Local<v8::Object> global = context->Global();
-  if (global->Set(context, Str(isolate_, "console"), console).IsNothing() ||
+  if (!EventLoop::InstallGlobals(context) ||
+      global->Set(context, Str(isolate_, "console"), console).IsNothing() ||
       (repl && global->Set(context, Str(isolate_, "duet"), duet).IsNothing())) {
     return absl::InternalError("could not install duet globals");
   }
@@ -205,6 +207,8 @@ absl::Status Engine::Init(bool repl) {
 Engine::~Engine() {
   if (registry_ != nullptr) registry_->Remove(this);
   if (isolate_ == nullptr) return;
+  // No timer runs from here on (one running now is waited for).
+  if (loop_ != nullptr) loop_->Close();
   // This thread's parked V8 thread state is released first; other threads
   // release theirs on their next entry or at exit (thread_state.h).
   ReleaseThreadStates(parked_);
@@ -212,6 +216,7 @@ Engine::~Engine() {
     v8::Locker locker(isolate_);
     v8::Isolate::Scope isolate_scope(isolate_);
     v8::HandleScope handles(isolate_);
+    if (loop_ != nullptr) loop_->DropAll();
     exports_.clear();
     loader_.reset();
     duet_.Reset();
@@ -271,11 +276,15 @@ void Engine::Stop(Frame* frame, StopReason reason) {
 }
 
 void Engine::Interrupt() {
-  SpinLockHolder lock(&stop_mutex_);
-  frames_.ForEach([this](Frame* frame) {
-    engine::RecordStop(frame->stop, StopReason::kInterrupt);
-    if (frame->in_js && !frame->terminated) RequestStop(frame);
-  });
+  {
+    SpinLockHolder lock(&stop_mutex_);
+    frames_.ForEach([this](Frame* frame) {
+      engine::RecordStop(frame->stop, StopReason::kInterrupt);
+      if (frame->in_js && !frame->terminated) RequestStop(frame);
+    });
+  }
+  // Calls awaiting a Promise hold no frame: they end too.
+  loop_->InterruptCalls();
 }
 
 void Engine::RequestStop(Frame* frame) {
@@ -738,8 +747,8 @@ absl::Status Engine::Settle(v8::Local<v8::Value>* value,
   }
   return absl::FailedPreconditionError(absl::StrCat(
       ToAbsl(what),
-      " returned a Promise that did not settle; duet plugins have no event "
-      "loop (no timers or I/O)"));
+      " returned a Promise that did not settle after its microtasks ran; "
+      "a module's top-level code cannot wait for timers"));
 }
 
 // ---- calls out of the engine ----

@@ -46,6 +46,7 @@
 #include "duet/internal/watchdog.h"
 #include "duet/runtime.h"
 #include "javascript/budget_allocator.h"
+#include "javascript/event_loop.h"
 #include "javascript/module_loader.h"
 #include "javascript/thread_state.h"
 #include "v8.h"
@@ -180,8 +181,13 @@ class Engine {
 
   // Runs microtasks, then unwraps `*value` when it is a Promise: fulfilled
   // -> its value; rejected -> the rejection as a status; pending ->
-  // kFailedPrecondition naming `what`.
+  // kFailedPrecondition naming `what` (a module's top-level await, which
+  // cannot wait for timers).
   absl::Status Settle(v8::Local<v8::Value>* value, std::string_view what);
+
+  // ---- the event loop (timers, awaiting calls; event_loop.h) ----
+
+  EventLoop& loop() { return *loop_; }
 
   // ---- modules ----
 
@@ -260,6 +266,9 @@ class Engine {
   std::deque<BoundName> bound_names_;
   std::unique_ptr<ModuleLoader> loader_;
   std::vector<Export> exports_;
+  // Shared with the scheduler's tasks, which find it closed once the
+  // engine is going.
+  std::shared_ptr<EventLoop> loop_;
 
   int64_t memory_mb_ = 0;
   size_t value_budget_bytes_ = 0;

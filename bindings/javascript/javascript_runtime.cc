@@ -24,6 +24,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "duet/internal/conversion_guard.h"
 #include "duet/internal/identifier.h"
 #include "duet/internal/status_macros.h"
@@ -75,34 +76,88 @@ class JsImplementation : public Implementation {
 
   absl::StatusOr<Value> Call(size_t function, absl::Span<const Value> args,
                              absl::Time deadline) override {
+    DUET_ASSIGN_OR_RETURN(Generation * generation, Enter(function));
+    // A pending Promise is awaited here, without the isolate's lock: its
+    // timers run on the scheduler meanwhile (event_loop.h).
+    struct Waiter {
+      absl::Notification settled;
+      absl::StatusOr<Value> result;
+    } waiter;
+    bool awaiting = false;
+    absl::StatusOr<Value> out = CallIn(
+        *generation->engine, function, args, deadline,
+        [&waiter] {
+          return js::Completion([waiter = &waiter](absl::StatusOr<Value> r) {
+            waiter->result = std::move(r);
+            waiter->settled.Notify();
+          });
+        },
+        &awaiting);
+    if (awaiting) {
+      waiter.settled.WaitForNotification();
+      out = std::move(waiter.result);
+    }
+    Exit(generation);
+    return out;
+  }
+
+  void CallAsync(size_t function, absl::Span<const Value> args,
+                 absl::Time deadline, Completion done) override {
+    absl::StatusOr<Generation*> entered = Enter(function);
+    if (!entered.ok()) {
+      done(entered.status());
+      return;
+    }
+    Generation* generation = *entered;
+    bool awaiting = false;
+    absl::StatusOr<Value> out = CallIn(
+        *generation->engine, function, args, deadline,
+        [&] {
+          return js::Completion([this, generation, done = std::move(done)](
+                                    absl::StatusOr<Value> result) {
+            // The generation stays counted while the call awaits, so its
+            // isolate (and timers) outlive the wait.
+            Exit(generation);
+            done(std::move(result));
+          });
+        },
+        &awaiting);
+    if (awaiting) return;
+    Exit(generation);
+    done(std::move(out));
+  }
+
+ private:
+  struct Generation;
+
+  // Counts a call in the current generation (renewing an exhausted one).
+  absl::StatusOr<Generation*> Enter(size_t function) {
     if (function >= exports_.size()) {
       return absl::NotFoundError(
           absl::StrCat("JavaScript module '", spec_.module,
                        "' has no export number ", function));
     }
-    Generation* generation = nullptr;
     for (int attempt = 0;; ++attempt) {
       uint64_t entered = word_.fetch_add(kOneCall, std::memory_order_acq_rel);
-      generation = At(entered);
+      Generation* generation = At(entered);
       // An exhausted engine still stops the call (kResourceExhausted) when
       // other calls keep exhausting each fresh one.
       if (generation != nullptr &&
           (!generation->engine->exhausted() || attempt >= 2)) {
-        break;
+        return generation;
       }
       // Counted on no or an exhausted generation: renew, then count again.
       Leave(generation);
-      absl::Status renewed = Renew();
-      if (!renewed.ok()) return renewed;
+      DUET_RETURN_IF_ERROR(Renew());
     }
-    Engine& engine = *generation->engine;
-    absl::StatusOr<Value> out = CallIn(engine, function, args, deadline);
-    if (engine.exhausted()) Retire(generation);
-    Leave(generation);
-    return out;
   }
 
- private:
+  // The call counted by Enter ended.
+  void Exit(Generation* generation) {
+    if (generation->engine->exhausted()) Retire(generation);
+    Leave(generation);
+  }
+
   JsImplementation(HostServices& services,
                    std::shared_ptr<js::EngineRegistry> registry,
                    ImplementationSpec spec)
@@ -110,9 +165,15 @@ class JsImplementation : public Implementation {
         registry_(std::move(registry)),
         spec_(std::move(spec)) {}
 
+  // The call up to its result, or up to the pending Promise it returned:
+  // then the Promise is awaited with the Completion `make_completion()`
+  // returns, `*awaiting` is set and the Value returned means nothing.
+  template <typename MakeCompletion>
   absl::StatusOr<Value> CallIn(Engine& engine, size_t function,
                                absl::Span<const Value> args,
-                               absl::Time deadline) {
+                               absl::Time deadline,
+                               MakeCompletion&& make_completion,
+                               bool* awaiting) {
     const Engine::Export& target = engine.exports()[function];
     if (target.function.IsEmpty()) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -121,7 +182,8 @@ class JsImplementation : public Implementation {
     }
     EngineScope scope(engine, deadline);
     absl::StatusOr<Value> out =
-        CallInScope(engine, scope, target, function, args, deadline);
+        CallInScope(engine, scope, target, function, args, deadline,
+                    make_completion, awaiting);
     // A large object may have taken the heap over the cap without a full GC
     // since (engine.h CheckHeapIfSuspect).
     if (engine.over_cap_suspect()) {
@@ -131,12 +193,15 @@ class JsImplementation : public Implementation {
     return out;
   }
 
-  absl::StatusOr<Value> CallInScope(Engine& engine, EngineScope& scope,
-                                    const Engine::Export& target,
-                                    size_t function,
-                                    absl::Span<const Value> args,
-                                    absl::Time deadline) {
+  template <typename MakeCompletion>
+  absl::StatusOr<Value> CallInScope(
+      Engine& engine, EngineScope& scope, const Engine::Export& target,
+      size_t function, absl::Span<const Value> args, absl::Time deadline,
+      MakeCompletion& make_completion, bool* awaiting) {
     v8::Isolate* isolate = engine.isolate();
+    // Timers the call starts are its own: they go if it is stopped.
+    const uint64_t call = engine.loop().NewCall();
+    js::EventLoop::OwnerScope owner(engine.loop(), call);
     v8::Local<v8::Context> context = scope.context();
     v8::TryCatch try_catch(isolate);
 
@@ -168,7 +233,14 @@ class JsImplementation : public Implementation {
     // did not finish, whatever it returned.
     absl::Status drained = engine.RunMicrotasks();
     if (!drained.ok()) return drained;
-    if (result->IsPromise()) {  // an async function: settle it now
+    if (result->IsPromise() &&
+        result.As<v8::Promise>()->State() == v8::Promise::kPending) {
+      engine.loop().Await(call, result.As<v8::Promise>(), deadline,
+                          spec_.value_budget_bytes, make_completion());
+      *awaiting = true;
+      return Value();
+    }
+    if (result->IsPromise()) {  // an async function that is done already
       absl::Status settled =
           engine.Settle(&result, absl::StrCat("function '", spec_.module, ".",
                                               exports_[function], "'"));
@@ -219,6 +291,8 @@ class JsImplementation : public Implementation {
                        spec_.memory_mb, spec_.value_budget_bytes, registry_));
     if (!spec_.source.empty())
       engine->loader().UseSourceFor(spec_.entry, spec_.source);
+    // A visit of the timers runs under the same limit as top-level code.
+    engine->loop().set_timer_limit(spec_.load_timeout);
     {
       // The top-level code runs under the load time limit, at the first
       // load and at every renewal alike (an infinite limit adds up to

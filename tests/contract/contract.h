@@ -139,6 +139,9 @@ struct Row {
   // refuse it).
   Row& CallPastTheExports();
   Row& Deadline(absl::Duration from_call_start);
+  // The call (Call and Interrupt scenarios) goes through
+  // Implementation::CallAsync; the row waits for its completion.
+  Row& ThroughCallAsync();
   Row& ValueBudget(size_t bytes);
   Row& Load();
   Row& LoadMissingFile();
@@ -188,6 +191,7 @@ struct Row {
   bool past_the_exports = false;
   bool missing_file = false;
   bool in_memory = false;
+  bool through_call_async = false;
   absl::Duration deadline = absl::InfiniteDuration();
   size_t value_budget_bytes = 0;
   Text repl_input;
@@ -222,6 +226,7 @@ std::vector<Row> ThreadRows();
 std::vector<Row> DeadlineRows();
 std::vector<Row> InterruptRows();
 std::vector<Row> ReplRows();
+std::vector<Row> AsyncRows();
 
 }  // namespace duet::contract
 

@@ -102,6 +102,10 @@ Row& Row::Deadline(absl::Duration from_call_start) {
   deadline = from_call_start;
   return *this;
 }
+Row& Row::ThroughCallAsync() {
+  through_call_async = true;
+  return *this;
+}
 Row& Row::ValueBudget(size_t bytes) {
   value_budget_bytes = bytes;
   return *this;
@@ -484,6 +488,22 @@ class Contract : public ::testing::TestWithParam<Param> {
     if (row().past_the_exports) {
       return impl.Call(impl.exports().size(), row().args, deadline);
     }
+    if (row().through_call_async) {
+      const std::vector<std::string>& names = impl.exports();
+      auto it = std::find(names.begin(), names.end(), row().function);
+      if (it == names.end()) {
+        return absl::NotFoundError(absl::StrCat("no export ", row().function));
+      }
+      absl::Notification done;
+      absl::StatusOr<Value> result;
+      impl.CallAsync(it - names.begin(), row().args, deadline,
+                     [&](absl::StatusOr<Value> out) {
+                       result = std::move(out);
+                       done.Notify();
+                     });
+      done.WaitForNotification();
+      return result;
+    }
     return CallByName(impl, row().function, row().args, deadline);
   }
 
@@ -757,6 +777,7 @@ DUET_CONTRACT_ROWS(Threads, ThreadRows);
 DUET_CONTRACT_ROWS(Deadlines, DeadlineRows);
 DUET_CONTRACT_ROWS(Interrupts, InterruptRows);
 DUET_CONTRACT_ROWS(Repl, ReplRows);
+DUET_CONTRACT_ROWS(Async, AsyncRows);
 
 }  // namespace
 }  // namespace duet::contract

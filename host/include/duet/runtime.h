@@ -152,11 +152,27 @@ class Implementation {
   /// engine stops the call once `deadline` passes and returns
   /// kDeadlineExceeded; kResourceExhausted when it ran out of memory;
   /// kCancelled when Runtime::Interrupt stopped it. Stops carry the stack where
-  /// the code was (see "Stopping" above). kFailedPrecondition when the function
-  /// returned a Promise that cannot settle (no event loop).
+  /// the code was (see "Stopping" above). An export returning a Promise or a
+  /// coroutine is awaited (Python's on the runtime's asyncio loop), without
+  /// the engine lock, until it settles, `deadline` passes or Interrupt.
   virtual absl::StatusOr<Value> Call(size_t function,
                                      absl::Span<const Value> args,
                                      absl::Time deadline) = 0;
+
+  /// What CallAsync runs when the call ends.
+  using Completion = std::function<void(absl::StatusOr<Value>)>;
+  /// Starts the call and returns; `done` runs exactly once with what Call
+  /// would have returned. An engine that can await (a JavaScript Promise, a
+  /// Python coroutine) runs the call up to its first wait on this thread and
+  /// then returns, holding no thread while it waits: `done` then runs on a
+  /// scheduler thread (engine/scheduler.h) with no engine lock held, so it
+  /// must not block for long. Otherwise `done` runs on this thread before
+  /// CallAsync returns; that is what this default does. Deadline and
+  /// Runtime::Interrupt cover the wait as they cover Call.
+  virtual void CallAsync(size_t function, absl::Span<const Value> args,
+                         absl::Time deadline, Completion done) {
+    done(Call(function, args, deadline));
+  }
 };
 
 /// An interactive namespace in one engine: persistent globals, and every

@@ -1,0 +1,394 @@
+#include "javascript/event_loop.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "duet/engine/scheduler.h"
+#include "duet/error.h"
+#include "duet/internal/conversion_guard.h"
+#include "duet/internal/value_path.h"
+#include "javascript/convert.h"
+#include "javascript/engine.h"
+
+namespace duet::js {
+namespace {
+
+// Node's limit: a delay past 2^31-1 ms (about 24.8 days) or not a positive
+// number runs as soon as possible.
+constexpr double kMaxDelayMs = 2147483647.0;
+
+absl::Duration DelayArgument(v8::Local<v8::Context> context,
+                             v8::Local<v8::Value> value) {
+  double ms = 0;
+  if (!value->IsUndefined() && !value->NumberValue(context).To(&ms)) ms = 0;
+  if (!(ms >= 1 && ms <= kMaxDelayMs)) ms = 0;
+  return absl::Milliseconds(std::floor(ms));
+}
+
+void ThrowTypeError(v8::Isolate* isolate, std::string_view message) {
+  isolate->ThrowException(v8::Exception::TypeError(Str(isolate, message)));
+}
+
+}  // namespace
+
+EventLoop* EventLoop::From(v8::Isolate* isolate) {
+  Engine* engine = Engine::From(isolate);
+  return engine == nullptr ? nullptr : &engine->loop();
+}
+
+bool EventLoop::InstallGlobals(v8::Local<v8::Context> context) {
+  v8::Isolate* isolate = context->GetIsolate();
+  v8::Local<v8::Object> global = context->Global();
+  auto install = [&](const char* name, v8::FunctionCallback callback) {
+    v8::Local<v8::Function> function;
+    if (!v8::Function::New(context, callback).ToLocal(&function)) return false;
+    function->SetName(Str(isolate, name));
+    return global
+        ->DefineOwnProperty(context, Str(isolate, name), function, v8::DontEnum)
+        .FromMaybe(false);
+  };
+  return install("setTimeout",
+                 [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+                   SetTimer(info, /*repeat=*/false);
+                 }) &&
+         install("setInterval",
+                 [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+                   SetTimer(info, /*repeat=*/true);
+                 }) &&
+         install("clearTimeout", &ClearTimer) &&
+         install("clearInterval", &ClearTimer) &&
+         install("queueMicrotask", &QueueMicrotask);
+}
+
+// ---- the globals ----
+
+void EventLoop::SetTimer(const v8::FunctionCallbackInfo<v8::Value>& info,
+                         bool repeat) {
+  v8::Isolate* isolate = info.GetIsolate();
+  EventLoop* loop = From(isolate);
+  if (loop == nullptr) return;
+  const char* name = repeat ? "setInterval" : "setTimeout";
+  if (info.Length() < 1 || !info[0]->IsFunction()) {
+    ThrowTypeError(isolate, absl::StrCat("The \"callback\" argument of ", name,
+                                         " must be a function"));
+    return;
+  }
+  absl::Duration delay = DelayArgument(isolate->GetCurrentContext(), info[1]);
+  // Node runs an interval of 0 every millisecond, not in a busy loop.
+  if (repeat && delay < absl::Milliseconds(1)) delay = absl::Milliseconds(1);
+  uint64_t id = loop->next_timer_++;
+  Timer& timer = loop->timers_[id];
+  timer.due = absl::Now() + delay;
+  timer.interval = repeat ? delay : absl::ZeroDuration();
+  timer.owner = loop->owner_;
+  timer.callback.Reset(isolate, info[0].As<v8::Function>());
+  for (int i = 2; i < info.Length(); ++i) {
+    timer.args.emplace_back(isolate, info[i]);
+  }
+  loop->queue_.emplace(timer.due, id);
+  loop->Reschedule();
+  info.GetReturnValue().Set(static_cast<double>(id));
+}
+
+void EventLoop::ClearTimer(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  EventLoop* loop = From(info.GetIsolate());
+  if (loop == nullptr || info.Length() < 1 || !info[0]->IsNumber()) return;
+  double id = info[0].As<v8::Number>()->Value();
+  if (!(id >= 1 && id < 9007199254740992.0)) return;
+  // The visit that finds nothing due re-arms for the next: no reschedule.
+  loop->Remove(static_cast<uint64_t>(id));
+}
+
+void EventLoop::QueueMicrotask(
+    const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  if (info.Length() < 1 || !info[0]->IsFunction()) {
+    ThrowTypeError(isolate,
+                   "The \"callback\" argument of queueMicrotask must be a "
+                   "function");
+    return;
+  }
+  isolate->EnqueueMicrotask(info[0].As<v8::Function>());
+}
+
+void EventLoop::Remove(uint64_t id) {
+  auto it = timers_.find(id);
+  if (it == timers_.end()) return;
+  queue_.erase({it->second.due, id});
+  timers_.erase(it);
+}
+
+void EventLoop::RemoveTimersOf(uint64_t call) {
+  std::vector<uint64_t> doomed;
+  for (const auto& [id, timer] : timers_) {
+    if (timer.owner == call) doomed.push_back(id);
+  }
+  for (uint64_t id : doomed) Remove(id);
+}
+
+// ---- scheduling ----
+
+void EventLoop::Reschedule() {
+  if (queue_.empty()) return;
+  absl::Time due = queue_.begin()->first;
+  absl::MutexLock lock(&mutex_);
+  if (engine_ == nullptr || due >= visit_at_) return;
+  visit_at_ = due;
+  std::weak_ptr<EventLoop> weak = weak_from_this();
+  engine::Scheduler::Shared().Post(due, [weak] {
+    if (std::shared_ptr<EventLoop> loop = weak.lock()) loop->Visit();
+  });
+}
+
+Engine* EventLoop::BeginTask() {
+  absl::MutexLock lock(&mutex_);
+  if (engine_ != nullptr) ++tasks_running_;
+  return engine_;
+}
+
+void EventLoop::EndTask() {
+  absl::MutexLock lock(&mutex_);
+  if (--tasks_running_ == 0) idle_.SignalAll();
+}
+
+void EventLoop::Visit() {
+  Engine* target = BeginTask();
+  if (target == nullptr) return;
+  Engine& engine = *target;
+  {
+    // A later visit may be needed while this one runs: let it be queued.
+    absl::MutexLock lock(&mutex_);
+    visit_at_ = absl::InfiniteFuture();
+  }
+  {
+    absl::Time deadline = timer_limit_ == absl::InfiniteDuration()
+                              ? absl::InfiniteFuture()
+                              : absl::Now() + timer_limit_;
+    EngineScope scope(engine, deadline);
+    RunDueTimers();
+    absl::Status stopped = scope.stop_status();
+    if (!stopped.ok()) {
+      engine.services().Log(
+          LogLevel::kWarning, engine.log_source(),
+          absl::StrCat("timers stopped: ", FormatError(stopped)));
+    }
+    Reschedule();
+  }
+  // An isolate over its heap limit runs nothing again: its awaiting calls
+  // end now rather than at their deadlines.
+  if (engine.exhausted()) StopAll(engine::StopReason::kMemory);
+  EndTask();
+}
+
+void EventLoop::RunDueTimers() {
+  Engine* engine = Engine::From(v8::Isolate::GetCurrent());
+  v8::Isolate* isolate = engine->isolate();
+  v8::Local<v8::Context> context = engine->context();
+  const absl::Time now = absl::Now();
+  while (!queue_.empty() && queue_.begin()->first <= now) {
+    const uint64_t id = queue_.begin()->second;
+    queue_.erase(queue_.begin());
+    auto found = timers_.find(id);
+    if (found == timers_.end()) continue;
+    Timer& timer = found->second;
+    v8::HandleScope handles(isolate);
+    v8::Local<v8::Function> callback = timer.callback.Get(isolate);
+    std::vector<v8::Local<v8::Value>> args;
+    for (const v8::Global<v8::Value>& arg : timer.args) {
+      args.push_back(arg.Get(isolate));
+    }
+    const uint64_t owner = timer.owner;
+    if (timer.interval > absl::ZeroDuration()) {
+      // Re-armed before it runs, so clearInterval inside the callback works.
+      timer.due = std::max(now, timer.due + timer.interval);
+      queue_.emplace(timer.due, id);
+    } else {
+      timers_.erase(id);
+    }
+    OwnerScope scope(*this, owner);
+    v8::TryCatch try_catch(isolate);
+    v8::Local<v8::Value> ignored;
+    if (!callback
+             ->Call(context, v8::Undefined(isolate),
+                    static_cast<int>(args.size()), args.data())
+             .ToLocal(&ignored)) {
+      if (try_catch.HasTerminated()) return;  // stopped: Visit reports it
+      // Node would end the process; here the module's log says why.
+      engine->services().Log(
+          LogLevel::kError, engine->log_source(),
+          absl::StrCat("uncaught exception in a timer: ",
+                       FormatError(engine->StatusFromTryCatch(try_catch))));
+    }
+    if (!engine->RunMicrotasks().ok()) return;
+  }
+  engine->RunMicrotasks().IgnoreError();
+}
+
+// ---- awaiting calls ----
+
+void EventLoop::Await(uint64_t call, v8::Local<v8::Promise> promise,
+                      absl::Time deadline, size_t budget_bytes,
+                      Completion done) {
+  v8::Isolate* isolate = promise->GetIsolate();
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  PendingCall& pending = calls_[call];
+  pending.deadline = deadline;
+  pending.budget_bytes = budget_bytes;
+  pending.done = std::move(done);
+  {
+    absl::MutexLock lock(&mutex_);
+    awaiting_.insert(call);
+  }
+  v8::Local<v8::Value> data =
+      v8::Number::New(isolate, static_cast<double>(call));
+  v8::Local<v8::Function> on_fulfilled, on_rejected;
+  v8::Local<v8::Promise> chained;
+  if (!v8::Function::New(
+           context,
+           [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+             Settled(info, true);
+           },
+           data)
+           .ToLocal(&on_fulfilled) ||
+      !v8::Function::New(
+           context,
+           [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+             Settled(info, false);
+           },
+           data)
+           .ToLocal(&on_rejected) ||
+      !promise->Then(context, on_fulfilled, on_rejected).ToLocal(&chained)) {
+    // Only a stopped or exhausted isolate refuses: the call ends as stopped.
+    {
+      absl::MutexLock lock(&mutex_);
+      awaiting_.erase(call);
+    }
+    Completion failed = std::move(pending.done);
+    calls_.erase(call);
+    Complete(std::move(failed),
+             Engine::From(isolate)->CurrentFrameStopStatus());
+    return;
+  }
+  std::weak_ptr<EventLoop> weak = weak_from_this();
+  // The watchdog's callback takes no engine lock: it queues the stop.
+  pending.ticket = internal::Watchdog::Shared().Arm(deadline, [weak, call] {
+    engine::Scheduler::Shared().Post(absl::InfinitePast(), [weak, call] {
+      if (std::shared_ptr<EventLoop> loop = weak.lock()) {
+        loop->Stop(call, engine::StopReason::kDeadline);
+      }
+    });
+  });
+}
+
+void EventLoop::Settled(const v8::FunctionCallbackInfo<v8::Value>& info,
+                        bool fulfilled) {
+  v8::Isolate* isolate = info.GetIsolate();
+  Engine* engine = Engine::From(isolate);
+  if (engine == nullptr) return;
+  EventLoop& loop = engine->loop();
+  const uint64_t call =
+      static_cast<uint64_t>(info.Data().As<v8::Number>()->Value());
+  {
+    absl::MutexLock lock(&loop.mutex_);
+    // Claimed by its stop already: that cleans up.
+    if (loop.awaiting_.erase(call) == 0) return;
+  }
+  auto it = loop.calls_.find(call);
+  if (it == loop.calls_.end()) return;
+  PendingCall pending = std::move(it->second);
+  loop.calls_.erase(it);
+  pending.ticket.Disarm();  // its callback only queues a task: no wait
+  v8::Local<v8::Value> value = info[0];
+  absl::StatusOr<Value> result;
+  if (!fulfilled) {
+    result = engine->StatusFromException(value, v8::Local<v8::Message>());
+  } else if (Value scalar; ScalarToValue(value, &scalar)) {
+    result = std::move(scalar);
+  } else {
+    v8::TryCatch try_catch(isolate);
+    internal::ValuePath path("result");
+    internal::ConversionGuard guard(pending.deadline, pending.budget_bytes);
+    result = ToValue(isolate->GetCurrentContext(), value, path, guard);
+    if (!result.ok() && try_catch.HasCaught() && !try_catch.HasTerminated()) {
+      result = engine->StatusFromTryCatch(try_catch);
+    }
+  }
+  Complete(std::move(pending.done), std::move(result));
+}
+
+void EventLoop::Stop(uint64_t call, engine::StopReason reason) {
+  {
+    absl::MutexLock lock(&mutex_);
+    if (awaiting_.erase(call) == 0) return;  // settled already
+  }
+  Engine* target = BeginTask();
+  if (target == nullptr) return;  // DropAll ends it
+  Engine& engine = *target;
+  Completion done;
+  {
+    EngineScope scope(engine);
+    auto it = calls_.find(call);
+    if (it != calls_.end()) {
+      done = std::move(it->second.done);
+      calls_.erase(it);
+    }
+    RemoveTimersOf(call);
+  }
+  if (done) Complete(std::move(done), engine.StopStatus(reason));
+  EndTask();
+}
+
+void EventLoop::InterruptCalls() { StopAll(engine::StopReason::kInterrupt); }
+
+void EventLoop::StopAll(engine::StopReason reason) {
+  std::vector<uint64_t> calls;
+  {
+    absl::MutexLock lock(&mutex_);
+    if (engine_ == nullptr) return;
+    calls.assign(awaiting_.begin(), awaiting_.end());
+  }
+  std::weak_ptr<EventLoop> weak = weak_from_this();
+  for (uint64_t call : calls) {
+    engine::Scheduler::Shared().Post(
+        absl::InfinitePast(), [weak, call, reason] {
+          if (std::shared_ptr<EventLoop> loop = weak.lock()) {
+            loop->Stop(call, reason);
+          }
+        });
+  }
+}
+
+void EventLoop::Complete(Completion done, absl::StatusOr<Value> result) {
+  engine::Scheduler::Shared().Post(
+      absl::InfinitePast(),
+      [done = std::move(done), result = std::move(result)]() mutable {
+        done(std::move(result));
+      });
+}
+
+// ---- teardown ----
+
+void EventLoop::Close() {
+  absl::MutexLock lock(&mutex_);
+  engine_ = nullptr;
+  while (tasks_running_ > 0) idle_.Wait(&mutex_);
+}
+
+void EventLoop::DropAll() {
+  timers_.clear();
+  queue_.clear();
+  {
+    absl::MutexLock lock(&mutex_);
+    awaiting_.clear();
+  }
+  for (auto& [call, pending] : calls_) {
+    Complete(std::move(pending.done),
+             absl::CancelledError(
+                 "the JavaScript module was unloaded while a call awaited"));
+  }
+  calls_.clear();
+}
+
+}  // namespace duet::js
