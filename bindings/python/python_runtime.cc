@@ -28,6 +28,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "async_loop.h"
 #include "call_context.h"
 #include "convert.h"
 #include "duet/error.h"
@@ -84,14 +86,12 @@ py::object CallPython(const py::object& function, const Args&... args) {
 
 class PythonImplementation : public Implementation {
  public:
-  PythonImplementation(std::shared_ptr<Interpreter> interpreter,
-                       HostServices& services,
-                       std::shared_ptr<RunningEntries> running,
-                       std::string module_name, size_t value_budget_bytes,
-                       std::string package, py::object module,
-                       std::vector<std::string> exports,
-                       std::vector<py::object> functions,
-                       absl::Duration unload_timeout)
+  PythonImplementation(
+      std::shared_ptr<Interpreter> interpreter, HostServices& services,
+      std::shared_ptr<RunningEntries> running, std::string module_name,
+      size_t value_budget_bytes, std::string package, py::object module,
+      std::vector<std::string> exports, std::vector<py::object> functions,
+      absl::Duration unload_timeout, std::shared_ptr<AsyncLoop> async_loop)
       : interpreter_(std::move(interpreter)),
         services_(services),
         running_(std::move(running)),
@@ -102,7 +102,8 @@ class PythonImplementation : public Implementation {
         module_(std::move(module)),
         exports_(std::move(exports)),
         functions_(std::move(functions)),
-        unload_timeout_(unload_timeout) {}
+        unload_timeout_(unload_timeout),
+        async_loop_(std::move(async_loop)) {}
 
   ~PythonImplementation() override {
     // Dropping the module runs its objects' finalisers: an entry, so a
@@ -128,6 +129,45 @@ class PythonImplementation : public Implementation {
 
   absl::StatusOr<Value> Call(size_t function, absl::Span<const Value> args,
                              absl::Time deadline) override {
+    // A coroutine is awaited here, without the GIL, while it runs on the
+    // asyncio loop (async_loop.h).
+    struct Waiter {
+      absl::Notification finished;
+      absl::StatusOr<Value> result;
+    } waiter;
+    bool awaiting = false;
+    absl::StatusOr<Value> out = CallIn(
+        function, args, deadline,
+        [&waiter] {
+          return Completion([waiter = &waiter](absl::StatusOr<Value> result) {
+            waiter->result = std::move(result);
+            waiter->finished.Notify();
+          });
+        },
+        &awaiting);
+    if (!awaiting) return out;
+    waiter.finished.WaitForNotification();
+    return std::move(waiter.result);
+  }
+
+  void CallAsync(size_t function, absl::Span<const Value> args,
+                 absl::Time deadline, Completion done) override {
+    bool awaiting = false;
+    absl::StatusOr<Value> out = CallIn(
+        function, args, deadline, [&done] { return std::move(done); },
+        &awaiting);
+    if (!awaiting) done(std::move(out));
+  }
+
+ private:
+  // The call up to its result; a coroutine result is submitted to the
+  // asyncio loop with the Completion `make_completion()` returns, and
+  // `*awaiting` is set (the Value returned then means nothing).
+  template <typename MakeCompletion>
+  absl::StatusOr<Value> CallIn(size_t function, absl::Span<const Value> args,
+                               absl::Time deadline,
+                               MakeCompletion&& make_completion,
+                               bool* awaiting) {
     if (function >= functions_.size()) {
       return absl::NotFoundError(absl::StrCat(
           "module '", module_name_, "' has no function #", function,
@@ -158,6 +198,23 @@ class PythonImplementation : public Implementation {
     if (!error.ok()) return error;
     if (result == nullptr)
       return entry.TakeError(ErrorContext::kRun, described_);
+    if (PyCoro_CheckExact(result)) {
+      py::object coroutine = py::reinterpret_steal<py::object>(result);
+      // The entry ends here: from now on the loop's own stop (the Task
+      // cancelled) covers the call, and submitting cannot be hit by a stop
+      // exception meant for the entry.
+      if (StopReason stop = entry.Finish(); stop != StopReason::kNone) {
+        PyObject* closed =
+            PyObject_CallMethod(coroutine.ptr(), "close", nullptr);
+        Py_XDECREF(closed);
+        PyErr_Clear();
+        return StopStatus(stop);
+      }
+      async_loop_->Submit(std::move(coroutine), services_, module_name_,
+                          deadline, value_budget_bytes_, make_completion());
+      *awaiting = true;
+      return Value();
+    }
     Value out;
     internal::ConversionGuard result_guard(deadline, value_budget_bytes_);
     absl::Status status = FromPython(result, "result", result_guard, &out);
@@ -183,6 +240,7 @@ class PythonImplementation : public Implementation {
   const std::vector<std::string> exports_;
   std::vector<py::object> functions_;  // parallel to exports_
   const absl::Duration unload_timeout_;
+  const std::shared_ptr<AsyncLoop> async_loop_;  // the runtime's
 };
 
 class PythonReplSession : public ReplSession {
@@ -292,7 +350,8 @@ class PythonRuntime : public Runtime {
                 HostServices& services)
       : interpreter_(std::move(interpreter)),
         services_(services),
-        running_(std::make_shared<RunningEntries>()) {}
+        running_(std::make_shared<RunningEntries>()),
+        async_loop_(std::make_shared<AsyncLoop>(interpreter_)) {}
 
   Language language() const override { return Language::kPython; }
   std::vector<std::string> file_extensions() const override { return {".py"}; }
@@ -364,7 +423,7 @@ class PythonRuntime : public Runtime {
     return std::unique_ptr<Implementation>(new PythonImplementation(
         interpreter_, services_, running_, spec.module, spec.value_budget_bytes,
         std::move(package), std::move(module), std::move(exports),
-        std::move(functions), spec.load_timeout));
+        std::move(functions), spec.load_timeout, async_loop_));
   }
 
   absl::StatusOr<std::unique_ptr<ReplSession>> NewReplSession() override {
@@ -375,7 +434,10 @@ class PythonRuntime : public Runtime {
         interpreter_, services_, running_, std::move(namespace_dict)));
   }
 
-  void Interrupt() override { running_->Interrupt(); }
+  void Interrupt() override {
+    running_->Interrupt();
+    async_loop_->InterruptCalls();
+  }
 
  private:
   // A load stopped at its deadline says which file overran which limit,
@@ -422,6 +484,8 @@ class PythonRuntime : public Runtime {
   std::shared_ptr<Interpreter> interpreter_;
   HostServices& services_;
   const std::shared_ptr<RunningEntries> running_;
+  // Shared with the implementations, which may outlive the runtime.
+  const std::shared_ptr<AsyncLoop> async_loop_;
 };
 
 }  // namespace

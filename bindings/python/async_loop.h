@@ -1,0 +1,95 @@
+// The asyncio event loop of a Python runtime, on a thread of its own that
+// starts with the first coroutine a call returns. An `async def` export's
+// coroutine runs there as an asyncio Task; the call waits for it without
+// the GIL (Call) or without a thread (CallAsync).
+//
+// Each step of the Task (from one await to the next) runs with the call's
+// CallContext, so the duet API (duet.modules, duet.host, duet.log, print)
+// works inside coroutines as in plain functions. A deadline or
+// Runtime::Interrupt cancels the Task (Task.cancel(): CancelledError at its
+// current await) and the call returns the stop status at once; neither the
+// watchdog nor Interrupt ever waits for the GIL (they queue the stop on the
+// scheduler, engine/scheduler.h). A coroutine is always either run or closed:
+// no "never awaited" warning.
+//
+// Beyond reach this round: a step that never awaits (an endless loop
+// between two awaits) holds the loop thread and the GIL; it is not stopped,
+// since no Entry covers it. Calls the coroutine makes to other modules have
+// no deadline of their own.
+#ifndef DUET_BINDINGS_PYTHON_ASYNC_LOOP_H_
+#define DUET_BINDINGS_PYTHON_ASYNC_LOOP_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "duet/engine/stop.h"
+#include "duet/internal/watchdog.h"
+#include "duet/runtime.h"
+#include "interpreter.h"
+
+namespace duet::python {
+
+class AsyncLoop : public std::enable_shared_from_this<AsyncLoop> {
+ public:
+  explicit AsyncLoop(std::shared_ptr<Interpreter> interpreter)
+      : interpreter_(std::move(interpreter)) {}
+  // Stops the loop thread: tasks still running are cancelled (given 1 s to
+  // finish) and the loop closed. Without the GIL.
+  ~AsyncLoop();
+  AsyncLoop(const AsyncLoop&) = delete;
+  AsyncLoop& operator=(const AsyncLoop&) = delete;
+
+  // GIL held (inside the call's Entry). Runs `coroutine` as a Task on the
+  // loop, starting the loop first if needed; `done` runs once, on a
+  // scheduler thread without the GIL, with its result converted (within
+  // `deadline` and `budget_bytes`), its exception as a status, or the stop
+  // status at `deadline` or Interrupt. `source` names the module in logs.
+  // When the loop cannot start, the coroutine is closed and `done` gets
+  // kInternal saying why.
+  void Submit(py::object coroutine, HostServices& services, std::string source,
+              absl::Time deadline, size_t budget_bytes,
+              Implementation::Completion done);
+
+  // Any thread, no GIL: every awaiting call ends with kCancelled.
+  void InterruptCalls();
+
+  // One awaiting call (async_loop.cc).
+  struct Call;
+
+ private:
+  absl::Status Start();  // GIL held
+  // A scheduler task, no GIL: ends call `id` for `reason` unless it ended.
+  void Stop(uint64_t id, engine::StopReason reason);
+  // GIL held, on the loop thread: the Task of `call` is done.
+  void Finished(const std::shared_ptr<Call>& call, py::handle future);
+
+  std::shared_ptr<Interpreter> interpreter_;
+  // GIL held.
+  py::object loop_;     // the asyncio loop, once started
+  py::object submit_;   // the glue's submit(loop, coroutine, token)
+  py::object run_;      // the glue's run(loop): the thread's body
+  py::object futures_;  // dict: call id -> concurrent.futures.Future
+  uint64_t next_id_ = 1;
+  std::thread thread_;
+
+  // Held (without the GIL while waiting for it) by the thread starting the
+  // loop.
+  absl::Mutex start_mutex_;
+  std::atomic<bool> started_{false};
+
+  absl::Mutex mutex_;
+  std::map<uint64_t, std::shared_ptr<Call>> awaiting_ ABSL_GUARDED_BY(mutex_);
+};
+
+}  // namespace duet::python
+
+#endif  // DUET_BINDINGS_PYTHON_ASYNC_LOOP_H_
