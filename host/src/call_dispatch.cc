@@ -168,19 +168,18 @@ absl::StatusOr<std::shared_ptr<const BoundFunction>> CallDispatcher::Bind(
                                                std::string(function));
 }
 
-absl::StatusOr<Value> CallDispatcher::CallIn(const Module& module,
-                                             const ModuleState& state,
-                                             const ModuleState::Function* entry,
-                                             std::string_view function,
-                                             absl::Span<const Value> args,
-                                             const CallOptions& options) const {
+absl::Status CallDispatcher::Resolve(const Module& module,
+                                     const ModuleState& state,
+                                     const ModuleState::Function* entry,
+                                     std::string_view function,
+                                     absl::Span<const Value> args,
+                                     const CallOptions& options,
+                                     ResolvedCall* out) const {
   // Read the active language once: a concurrent Use() affects later calls.
   const Language language = options.implementation.value_or(module.active());
   if (state.Get(language) == nullptr) {
     return NoImplementation(module, state, language);
   }
-
-  CallDepthScope depth;
   DUET_RETURN_IF_ERROR(CallDepthScope::Check(module.name(), function));
   const int index =
       entry == nullptr ? -1 : entry->index[LanguageIndex(language)];
@@ -197,40 +196,106 @@ absl::StatusOr<Value> CallDispatcher::CallIn(const Module& module,
   if (!timeout && default_timeout_ != absl::InfiniteDuration()) {
     timeout = default_timeout_;
   }
-  absl::Time deadline = outer;
-  bool own_deadline = false;
+  out->deadline = outer;
+  out->own_deadline = false;
   if (timeout) {
     absl::Time own = absl::Now() + *timeout;
     if (own < outer) {
-      deadline = own;
-      own_deadline = true;
+      out->deadline = own;
+      out->own_deadline = true;
     }
   }
-  current_deadline = deadline;
-  absl::StatusOr<Value> result =
-      state.Get(language)->Call(index, args, deadline);
-  current_deadline = outer;
+  out->implementation = state.Get(language);
+  out->index = index;
+  out->language = language;
+  out->timeout = timeout;
+  out->declared = declared;
+  return absl::OkStatus();
+}
 
+absl::StatusOr<Value> CallDispatcher::Conclude(const Module& module,
+                                               std::string_view function,
+                                               const ResolvedCall& call,
+                                               absl::StatusOr<Value> result) {
   if (!result.ok()) {
-    if (own_deadline && absl::IsDeadlineExceeded(result.status()) &&
-        absl::Now() >= deadline) {
+    if (call.own_deadline && absl::IsDeadlineExceeded(result.status()) &&
+        absl::Now() >= call.deadline) {
       return absl::DeadlineExceededError(
           absl::StrCat(module.name(), ".", ToAbsl(function), " (",
-                       ToAbsl(LanguageName(language)),
+                       ToAbsl(LanguageName(call.language)),
                        ") did not finish within its time limit of ",
-                       absl::FormatDuration(*timeout)));
+                       absl::FormatDuration(*call.timeout)));
     }
     return result;
   }
+  const ExportSpec* declared = call.declared;
   if (declared != nullptr && declared->returns &&
       !declared->returns->Accepts(*result)) {
     return absl::InvalidArgumentError(absl::StrCat(
         module.name(), ".", declared->name, " (",
-        ToAbsl(LanguageName(language)), ") returned ",
+        ToAbsl(LanguageName(call.language)), ") returned ",
         ToAbsl(KindName(result->kind())), " where plugin.toml declares ",
         declared->returns->ToString(), ": ", DebugString(*result)));
   }
   return result;
+}
+
+absl::StatusOr<Value> CallDispatcher::CallIn(const Module& module,
+                                             const ModuleState& state,
+                                             const ModuleState::Function* entry,
+                                             std::string_view function,
+                                             absl::Span<const Value> args,
+                                             const CallOptions& options) const {
+  CallDepthScope depth;
+  ResolvedCall call;
+  DUET_RETURN_IF_ERROR(
+      Resolve(module, state, entry, function, args, options, &call));
+  const absl::Time outer = current_deadline;
+  current_deadline = call.deadline;
+  absl::StatusOr<Value> result =
+      call.implementation->Call(call.index, args, call.deadline);
+  current_deadline = outer;
+  return Conclude(module, function, call, std::move(result));
+}
+
+void CallDispatcher::CallAsync(std::string_view module_name,
+                               std::string_view function,
+                               absl::Span<const Value> args,
+                               const CallOptions& options,
+                               AsyncCompletion done) const {
+  absl::StatusOr<Module*> module = modules_.Get(module_name);
+  if (!module.ok()) {
+    done(module.status());
+    return;
+  }
+  // Kept until the call ends: the implementation (and the [exports] spec)
+  // stay alive while it awaits, across a Reload.
+  std::shared_ptr<const ModuleState> state = (*module)->state();
+  CallDepthScope depth;
+  ResolvedCall call;
+  absl::Status resolved =
+      Resolve(**module, *state, FindFunction(*state, function), function, args,
+              options, &call);
+  if (!resolved.ok()) {
+    done(resolved);
+    return;
+  }
+  const absl::Time outer = current_deadline;
+  current_deadline = call.deadline;
+  Implementation* implementation = call.implementation;
+  const int index = call.index;
+  const absl::Time deadline = call.deadline;
+  implementation->CallAsync(
+      index, args, deadline,
+      [module = *module, state = std::move(state),
+       function = std::string(function), call = std::move(call),
+       done = std::move(done)](absl::StatusOr<Value> result) mutable {
+        absl::StatusOr<Value> concluded =
+            Conclude(*module, function, call, std::move(result));
+        state.reset();  // the implementation may go before `done` runs
+        done(std::move(concluded));
+      });
+  current_deadline = outer;
 }
 
 }  // namespace duet::internal

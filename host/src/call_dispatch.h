@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,6 +17,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "duet/host.h"
+#include "duet/runtime.h"
 #include "duet/value.h"
 #include "module_registry.h"
 
@@ -127,6 +130,13 @@ class CallDispatcher {
                              absl::Span<const Value> args,
                              const CallOptions& options) const;
 
+  // Host::CallAsync's contract: the caller holds a CallGate::Pass until
+  // `done` has run.
+  using AsyncCompletion = std::function<void(absl::StatusOr<Value>)>;
+  void CallAsync(std::string_view module, std::string_view function,
+                 absl::Span<const Value> args, const CallOptions& options,
+                 AsyncCompletion done) const;
+
   // Host::Function's contract: kNotFound, with Call's messages, for an
   // unknown module or a function the active implementation lacks.
   absl::StatusOr<std::shared_ptr<const BoundFunction>> Bind(
@@ -134,6 +144,29 @@ class CallDispatcher {
       std::string_view function) const;
 
  private:
+  // A call resolved to an implementation's export, with its deadline.
+  struct ResolvedCall {
+    Implementation* implementation = nullptr;
+    int index = -1;
+    Language language = Language::kPython;
+    absl::Time deadline = absl::InfiniteFuture();
+    bool own_deadline = false;  // earlier than the enclosing call's
+    std::optional<absl::Duration> timeout;
+    const ExportSpec* declared = nullptr;  // [exports] entry, if any
+  };
+  // Checks a call of `entry` (null: the function is missing) in `state`
+  // and fills *out; counts towards the nesting limit (the caller holds a
+  // CallDepthScope).
+  absl::Status Resolve(const Module& module, const ModuleState& state,
+                       const ModuleState::Function* entry,
+                       std::string_view function, absl::Span<const Value> args,
+                       const CallOptions& options, ResolvedCall* out) const;
+  // The call's result as the caller sees it: a deadline of its own named,
+  // the [exports] return type checked.
+  static absl::StatusOr<Value> Conclude(const Module& module,
+                                        std::string_view function,
+                                        const ResolvedCall& call,
+                                        absl::StatusOr<Value> result);
   // One call of `entry` (null: the function is missing) in `state`.
   absl::StatusOr<Value> CallIn(const Module& module, const ModuleState& state,
                                const ModuleState::Function* entry,

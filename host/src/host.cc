@@ -160,6 +160,24 @@ class Host::Impl : public HostServices {
     return Gated(
         [&] { return dispatcher_.Call(module, function, args, options); });
   }
+  void CallAsync(std::string_view module, std::string_view function,
+                 absl::Span<const Value> args, const CallOptions& options,
+                 Host::CallCallback done) {
+    // Held until `done` has run: the host's destructor waits for it.
+    auto pass = std::make_shared<CallGate::Pass>(target_->gate);
+    if (absl::Status open = pass->Check(); !open.ok()) {
+      done(open);
+      return;
+    }
+    dispatcher_.CallAsync(
+        module, function, args, options,
+        [pass = std::move(pass), target = target_,
+         done = std::move(done)](absl::StatusOr<Value> result) mutable {
+          done(std::move(result));
+          done = nullptr;  // what it holds goes while the pass still counts
+          pass.reset();
+        });
+  }
   absl::StatusOr<std::shared_ptr<const internal::BoundFunction>> Bind(
       std::string_view module, std::string_view function) {
     return Gated([&] { return dispatcher_.Bind(target_, module, function); });
@@ -273,6 +291,25 @@ absl::StatusOr<Value> Host::Call(std::string_view module,
                                  absl::Span<const Value> args,
                                  const CallOptions& options) {
   return impl_->Call(module, function, args, options);
+}
+
+void Host::CallAsync(std::string_view module, std::string_view function,
+                     absl::Span<const Value> args, const CallOptions& options,
+                     CallCallback done) {
+  impl_->CallAsync(module, function, args, options, std::move(done));
+}
+
+std::future<absl::StatusOr<Value>> Host::CallAsync(std::string_view module,
+                                                   std::string_view function,
+                                                   absl::Span<const Value> args,
+                                                   const CallOptions& options) {
+  auto promise = std::make_shared<std::promise<absl::StatusOr<Value>>>();
+  std::future<absl::StatusOr<Value>> future = promise->get_future();
+  impl_->CallAsync(module, function, args, options,
+                   [promise](absl::StatusOr<Value> result) {
+                     promise->set_value(std::move(result));
+                   });
+  return future;
 }
 
 absl::StatusOr<QualifiedName> SplitQualifiedName(

@@ -25,6 +25,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -284,6 +285,39 @@ class Host {
   absl::StatusOr<Value> Call(std::string_view qualified_name,
                              absl::Span<const Value> args,
                              const CallOptions& options = {});
+
+  /// What CallAsync runs when its call ends, with what Call would have
+  /// returned.
+  using CallCallback = std::function<void(absl::StatusOr<Value>)>;
+
+  /// Starts a call and returns before it ends; `done` then runs exactly once
+  /// with what Call(module, function, args, options) would return, same
+  /// options, limits and errors (the timeout covers the time spent
+  /// awaiting). The call runs on this thread until it finishes or first
+  /// waits: an export returning a JavaScript Promise or a Python coroutine
+  /// returns to the caller there, and waits without occupying any thread
+  /// (JavaScript timers and Python's asyncio loop run it on; see
+  /// docs/threads.md), so many calls can be in flight at once. `done` runs
+  /// on this thread before CallAsync returns when the call did not wait (a
+  /// plain function, or an error found before the call started), else on
+  /// one of duet's scheduler threads, with no engine lock held: it must be
+  /// thread-safe and return quickly (it may start more calls). `args` are
+  /// read only before CallAsync returns. Interrupt and the host's
+  /// destruction end waiting calls with kCancelled; the host waits for
+  /// `done` of every call in flight before its destructor returns.
+  void CallAsync(std::string_view module, std::string_view function,
+                 absl::Span<const Value> args, const CallOptions& options,
+                 CallCallback done);
+  /// The same, with the result delivered through a future:
+  /// @code
+  ///   auto a = host->CallAsync("timers", "wait", {200});
+  ///   auto b = host->CallAsync("timers", "wait", {200});
+  ///   absl::StatusOr<duet::Value> first = a.get(), second = b.get();
+  /// @endcode
+  std::future<absl::StatusOr<Value>> CallAsync(std::string_view module,
+                                               std::string_view function,
+                                               absl::Span<const Value> args,
+                                               const CallOptions& options = {});
 
   /// Resolves "module.function" once, for calls that skip the name lookups
   /// (duet::Function). kInvalidArgument when `qualified_name` has no dot

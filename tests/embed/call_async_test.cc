@@ -1,0 +1,181 @@
+// Host::CallAsync in the real engines: calls that await (a JavaScript
+// Promise on timers, a Python coroutine on asyncio) are in flight together
+// without a thread each; plain functions complete before CallAsync returns;
+// errors, Interrupt and the host's destruction reach the callback.
+#include <atomic>
+#include <future>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "duet/duet.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/status_matchers.h"
+
+namespace duet {
+namespace {
+
+using ::duet::testing::IsOkAndHolds;
+using ::duet::testing::StatusIs;
+
+// Each call says it arrived, waits 200 ms, and returns how many calls had
+// arrived by the time it finished.
+constexpr char kPython[] = R"PY(
+import asyncio
+import duet
+
+async def wait_and_count():
+    duet.host.arrive()
+    await asyncio.sleep(0.2)
+    return duet.host.arrivals()
+
+async def forever():
+    duet.host.arrive()
+    await asyncio.sleep(3600)
+
+def plain(x):
+    return x + 1
+)PY";
+constexpr char kJavaScript[] = R"JS(
+import duet from 'duet';
+
+export async function wait_and_count() {
+  duet.host.arrive();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  return duet.host.arrivals();
+}
+
+export async function forever() {
+  duet.host.arrive();
+  await new Promise((resolve) => setTimeout(resolve, 3600 * 1000));
+}
+
+export function plain(x) { return x + 1; }
+)JS";
+
+class CallAsyncTest : public ::testing::TestWithParam<Language> {
+ protected:
+  void SetUp() override {
+    HostOptions options;
+    options.log_sink = [](LogLevel, std::string_view, std::string_view) {};
+    absl::StatusOr<std::unique_ptr<Host>> host = Host::Create(options);
+    ASSERT_TRUE(host.ok()) << host.status();
+    host_ = *std::move(host);
+    ASSERT_OK(host_->RegisterFunction(
+        "arrive", [this](absl::Span<const Value>) -> absl::StatusOr<Value> {
+          absl::MutexLock lock(&mutex_);
+          ++arrivals_;
+          return Value();
+        }));
+    ASSERT_OK(host_->RegisterFunction(
+        "arrivals", [this](absl::Span<const Value>) -> absl::StatusOr<Value> {
+          absl::MutexLock lock(&mutex_);
+          return Value(arrivals_);
+        }));
+    PluginSource source;
+    source.module = "waiter";
+    source.implementations = {
+        {Language::kPython, kPython, "waiter.py"},
+        {Language::kJavaScript, kJavaScript, "waiter.mjs"}};
+    ASSERT_OK(host_->LoadPlugin(source).status());
+    ASSERT_OK(host_->Use("waiter", GetParam()));
+  }
+
+  void WaitForArrivals(int count) {
+    absl::MutexLock lock(&mutex_);
+    auto reached = [this, count]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+      return arrivals_ >= count;
+    };
+    mutex_.Await(absl::Condition(&reached));
+  }
+
+  std::unique_ptr<Host> host_;
+  absl::Mutex mutex_;
+  int64_t arrivals_ ABSL_GUARDED_BY(mutex_) = 0;
+};
+
+// Overlap, shown without timing: had the calls run one after the other,
+// the first would have finished before the second arrived and returned 1.
+TEST_P(CallAsyncTest, TwoWaitingCallsOverlap) {
+  std::future<absl::StatusOr<Value>> first =
+      host_->CallAsync("waiter", "wait_and_count", {});
+  std::future<absl::StatusOr<Value>> second =
+      host_->CallAsync("waiter", "wait_and_count", {});
+  EXPECT_THAT(first.get(), IsOkAndHolds(Value(2)));
+  EXPECT_THAT(second.get(), IsOkAndHolds(Value(2)));
+}
+
+// Many calls in flight from one thread, which never blocks to start them.
+TEST_P(CallAsyncTest, ManyCallsInFlightFromOneThread) {
+  constexpr int kCalls = 50;
+  std::vector<std::future<absl::StatusOr<Value>>> calls;
+  for (int i = 0; i < kCalls; ++i) {
+    calls.push_back(host_->CallAsync("waiter", "wait_and_count", {}));
+  }
+  for (auto& call : calls) {
+    EXPECT_THAT(call.get(), IsOkAndHolds(Value(kCalls)));
+  }
+}
+
+TEST_P(CallAsyncTest, APlainFunctionCompletesBeforeCallAsyncReturns) {
+  bool done = false;
+  std::thread::id where;
+  host_->CallAsync("waiter", "plain", {Value(1)}, {},
+                   [&](absl::StatusOr<Value> result) {
+                     EXPECT_THAT(result, IsOkAndHolds(Value(2)));
+                     where = std::this_thread::get_id();
+                     done = true;
+                   });
+  EXPECT_TRUE(done);
+  EXPECT_EQ(where, std::this_thread::get_id());
+}
+
+TEST_P(CallAsyncTest, ErrorsReachTheCallback) {
+  EXPECT_THAT(host_->CallAsync("nowhere", "f", {}).get(),
+              StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+  EXPECT_THAT(host_->CallAsync("waiter", "missing", {}).get(),
+              StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+}
+
+TEST_P(CallAsyncTest, TimeoutCoversTheWait) {
+  CallOptions options;
+  options.timeout = absl::Milliseconds(50);
+  EXPECT_THAT(host_->CallAsync("waiter", "forever", {}, options).get(),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, ::testing::_));
+}
+
+TEST_P(CallAsyncTest, InterruptEndsWaitingCalls) {
+  std::future<absl::StatusOr<Value>> first =
+      host_->CallAsync("waiter", "forever", {});
+  std::future<absl::StatusOr<Value>> second =
+      host_->CallAsync("waiter", "forever", {});
+  WaitForArrivals(2);
+  host_->Interrupt();
+  EXPECT_THAT(first.get(),
+              StatusIs(absl::StatusCode::kCancelled, ::testing::_));
+  EXPECT_THAT(second.get(),
+              StatusIs(absl::StatusCode::kCancelled, ::testing::_));
+}
+
+TEST_P(CallAsyncTest, DestroyingTheHostEndsWaitingCalls) {
+  std::future<absl::StatusOr<Value>> waiting =
+      host_->CallAsync("waiter", "forever", {});
+  WaitForArrivals(1);
+  host_.reset();
+  EXPECT_THAT(waiting.get(),
+              StatusIs(absl::StatusCode::kCancelled, ::testing::_));
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, CallAsyncTest,
+                         ::testing::Values(Language::kPython,
+                                           Language::kJavaScript),
+                         [](const ::testing::TestParamInfo<Language>& info) {
+                           return std::string(LanguageName(info.param));
+                         });
+
+}  // namespace
+}  // namespace duet
