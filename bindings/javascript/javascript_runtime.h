@@ -25,9 +25,12 @@
 //  * duet.modules.NAME is a proxy created without asking the host, so an
 //    unknown module fails (DuetError, code NOT_FOUND) when one of its
 //    functions is called, not when it is named.
-//  * Promises from exported functions (and top-level await) are settled by
-//    a microtask checkpoint; one still pending is kFailedPrecondition (no
-//    event loop, no timers).
+//  * Each isolate has an event loop (event_loop.h): setTimeout,
+//    setInterval, clearTimeout, clearInterval, queueMicrotask. A Promise an
+//    exported function returns is awaited without the isolate's lock until
+//    it settles, the deadline passes or Interrupt; the timers a stopped call
+//    started are dropped. A module's top-level await is settled by a
+//    microtask checkpoint: one waiting on a timer is kFailedPrecondition.
 //  * Limits (engine.h "Stopping"): a call runs under the shared watchdog
 //    for its deadline and is stopped with TerminateExecution:
 //    kDeadlineExceeded. Runtime::Interrupt stops every entry running in any
@@ -67,8 +70,8 @@
 //    never within 192 KB of the stack's end, so runaway recursion is a
 //    RangeError at any nesting depth and on small thread stacks.
 //  * No ambient authority: the global object holds the ECMAScript built-ins
-//    plus `console` (and `duet` in the REPL) -- no process, require (only
-//    the module-scoped one that refuses Node built-ins), fetch, timers,
+//    plus `console`, the timers (and `duet` in the REPL) -- no process,
+//    require (only the module-scoped one that refuses Node built-ins), fetch,
 //    XMLHttpRequest, Buffer, Deno or Bun. `import()` of a built-in is
 //    refused. WebAssembly stays: it is computation only, and a wasm module
 //    reaches nothing but what its JavaScript importer passes it.

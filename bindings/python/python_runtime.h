@@ -22,6 +22,11 @@ namespace duet {
 // Load, Call and Evaluate may be called from any thread; each takes the GIL,
 // and every call a script makes into HostServices releases it first.
 //
+// An export that returns a coroutine (`async def`) is awaited: it runs as a
+// Task on the runtime's asyncio loop, a thread of its own started by the
+// first such call (async_loop.h); the deadline and Interrupt cancel the
+// Task and the call returns kDeadlineExceeded / kCancelled.
+//
 // Time limits and Interrupt. A Call past its deadline is stopped by raising
 // duet.DeadlineExceeded in its thread (a BaseException, so `except
 // Exception` does not catch it) and returns kDeadlineExceeded; Interrupt()
