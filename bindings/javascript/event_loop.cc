@@ -162,19 +162,25 @@ void EventLoop::Visit() {
     absl::MutexLock lock(&mutex_);
     visit_at_ = absl::InfiniteFuture();
   }
+  // Logged once the isolate is left: the log sink never runs under an
+  // engine lock.
+  std::vector<std::pair<LogLevel, std::string>> logs;
   {
     absl::Time deadline = timer_limit_ == absl::InfiniteDuration()
                               ? absl::InfiniteFuture()
                               : absl::Now() + timer_limit_;
     EngineScope scope(engine, deadline);
-    RunDueTimers();
+    RunDueTimers(&logs);
     absl::Status stopped = scope.stop_status();
     if (!stopped.ok()) {
-      engine.services().Log(
-          LogLevel::kWarning, engine.log_source(),
-          absl::StrCat("timers stopped: ", FormatError(stopped)));
+      logs.emplace_back(LogLevel::kWarning,
+                        absl::StrCat("timers stopped: ", FormatError(stopped)));
     }
-    Reschedule();
+    // An exhausted isolate runs nothing again: no more visits.
+    if (!engine.exhausted()) Reschedule();
+  }
+  for (const auto& [level, message] : logs) {
+    engine.services().Log(level, engine.log_source(), message);
   }
   // An isolate over its heap limit runs nothing again: its awaiting calls
   // end now rather than at their deadlines.
@@ -182,7 +188,8 @@ void EventLoop::Visit() {
   EndTask();
 }
 
-void EventLoop::RunDueTimers() {
+void EventLoop::RunDueTimers(
+    std::vector<std::pair<LogLevel, std::string>>* logs) {
   Engine* engine = Engine::From(v8::Isolate::GetCurrent());
   v8::Isolate* isolate = engine->isolate();
   v8::Local<v8::Context> context = engine->context();
@@ -216,8 +223,8 @@ void EventLoop::RunDueTimers() {
              .ToLocal(&ignored)) {
       if (try_catch.HasTerminated()) return;  // stopped: Visit reports it
       // Node would end the process; here the module's log says why.
-      engine->services().Log(
-          LogLevel::kError, engine->log_source(),
+      logs->emplace_back(
+          LogLevel::kError,
           absl::StrCat("uncaught exception in a timer: ",
                        FormatError(engine->StatusFromTryCatch(try_catch))));
     }
@@ -236,10 +243,9 @@ void EventLoop::Await(uint64_t call, v8::Local<v8::Promise> promise,
   PendingCall& pending = calls_[call];
   pending.deadline = deadline;
   pending.budget_bytes = budget_bytes;
-  pending.done = std::move(done);
   {
     absl::MutexLock lock(&mutex_);
-    awaiting_.insert(call);
+    awaiting_[call] = std::move(done);
   }
   v8::Local<v8::Value> data =
       v8::Number::New(isolate, static_cast<double>(call));
@@ -261,14 +267,12 @@ void EventLoop::Await(uint64_t call, v8::Local<v8::Promise> promise,
            .ToLocal(&on_rejected) ||
       !promise->Then(context, on_fulfilled, on_rejected).ToLocal(&chained)) {
     // Only a stopped or exhausted isolate refuses: the call ends as stopped.
-    {
-      absl::MutexLock lock(&mutex_);
-      awaiting_.erase(call);
-    }
-    Completion failed = std::move(pending.done);
     calls_.erase(call);
-    Complete(std::move(failed),
-             Engine::From(isolate)->CurrentFrameStopStatus());
+    Completion failed = Claim(call);
+    if (failed) {
+      Complete(std::move(failed),
+               Engine::From(isolate)->CurrentFrameStopStatus());
+    }
     return;
   }
   std::weak_ptr<EventLoop> weak = weak_from_this();
@@ -290,11 +294,9 @@ void EventLoop::Settled(const v8::FunctionCallbackInfo<v8::Value>& info,
   EventLoop& loop = engine->loop();
   const uint64_t call =
       static_cast<uint64_t>(info.Data().As<v8::Number>()->Value());
-  {
-    absl::MutexLock lock(&loop.mutex_);
-    // Claimed by its stop already: that cleans up.
-    if (loop.awaiting_.erase(call) == 0) return;
-  }
+  // Claimed by its stop already: that cleans up.
+  Completion done = loop.Claim(call);
+  if (!done) return;
   auto it = loop.calls_.find(call);
   if (it == loop.calls_.end()) return;
   PendingCall pending = std::move(it->second);
@@ -315,29 +317,31 @@ void EventLoop::Settled(const v8::FunctionCallbackInfo<v8::Value>& info,
       result = engine->StatusFromTryCatch(try_catch);
     }
   }
-  Complete(std::move(pending.done), std::move(result));
+  Complete(std::move(done), std::move(result));
 }
 
 void EventLoop::Stop(uint64_t call, engine::StopReason reason) {
-  {
-    absl::MutexLock lock(&mutex_);
-    if (awaiting_.erase(call) == 0) return;  // settled already
-  }
   Engine* target = BeginTask();
   if (target == nullptr) return;  // DropAll ends it
   Engine& engine = *target;
-  Completion done;
-  {
+  Completion done = Claim(call);
+  if (done) {
+    // Ends now, even if the isolate is busy; its leftovers go after.
+    Complete(std::move(done), engine.StopStatus(reason));
     EngineScope scope(engine);
-    auto it = calls_.find(call);
-    if (it != calls_.end()) {
-      done = std::move(it->second.done);
-      calls_.erase(it);
-    }
+    calls_.erase(call);
     RemoveTimersOf(call);
   }
-  if (done) Complete(std::move(done), engine.StopStatus(reason));
   EndTask();
+}
+
+Completion EventLoop::Claim(uint64_t call) {
+  absl::MutexLock lock(&mutex_);
+  auto it = awaiting_.find(call);
+  if (it == awaiting_.end()) return nullptr;
+  Completion done = std::move(it->second);
+  awaiting_.erase(it);
+  return done;
 }
 
 void EventLoop::InterruptCalls() { StopAll(engine::StopReason::kInterrupt); }
@@ -347,7 +351,7 @@ void EventLoop::StopAll(engine::StopReason reason) {
   {
     absl::MutexLock lock(&mutex_);
     if (engine_ == nullptr) return;
-    calls.assign(awaiting_.begin(), awaiting_.end());
+    for (const auto& [call, done] : awaiting_) calls.push_back(call);
   }
   std::weak_ptr<EventLoop> weak = weak_from_this();
   for (uint64_t call : calls) {
@@ -379,16 +383,17 @@ void EventLoop::Close() {
 void EventLoop::DropAll() {
   timers_.clear();
   queue_.clear();
+  calls_.clear();
+  std::map<uint64_t, Completion> left;
   {
     absl::MutexLock lock(&mutex_);
-    awaiting_.clear();
+    left.swap(awaiting_);
   }
-  for (auto& [call, pending] : calls_) {
-    Complete(std::move(pending.done),
+  for (auto& [call, done] : left) {
+    Complete(std::move(done),
              absl::CancelledError(
                  "the JavaScript module was unloaded while a call awaited"));
   }
-  calls_.clear();
 }
 
 }  // namespace duet::js

@@ -35,6 +35,7 @@
 #include "absl/time/time.h"
 #include "duet/engine/stop.h"
 #include "duet/internal/watchdog.h"
+#include "duet/log.h"
 #include "duet/value.h"
 #include "v8.h"
 
@@ -85,9 +86,6 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   void Await(uint64_t call, v8::Local<v8::Promise> promise, absl::Time deadline,
              size_t budget_bytes, Completion done);
 
-  // Timers still armed (for tests of the loop itself).
-  size_t timer_count() const { return timers_.size(); }
-
   // ---- any thread, no engine lock ----
 
   // Ends every awaiting call with kCancelled (Runtime::Interrupt).
@@ -111,7 +109,6 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   struct PendingCall {
     absl::Time deadline;
     size_t budget_bytes = 0;
-    Completion done;
     internal::Watchdog::Ticket ticket;
   };
 
@@ -132,7 +129,8 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   void Reschedule();
   // A scheduler task: runs the due timers.
   void Visit();
-  void RunDueTimers();
+  // Isolate locked: runs the due timers; what to log goes to *logs.
+  void RunDueTimers(std::vector<std::pair<LogLevel, std::string>>* logs);
   // A scheduler task: call `call` ends for `reason` unless it settled.
   void Stop(uint64_t call, engine::StopReason reason);
   // Counts a scheduler task in the engine: the engine, or null once it is
@@ -141,6 +139,9 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   // Queues a Stop of every awaiting call.
   void StopAll(engine::StopReason reason);
   void EndTask();
+  // Takes call `call`'s completion: null when its settling or its stop took
+  // it first. Any thread.
+  Completion Claim(uint64_t call);
   // Runs `done(result)` on a scheduler thread.
   static void Complete(Completion done, absl::StatusOr<Value> result);
 
@@ -159,8 +160,9 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   int tasks_running_ ABSL_GUARDED_BY(mutex_) = 0;
   // The earliest time a Visit is queued for (InfiniteFuture: none).
   absl::Time visit_at_ ABSL_GUARDED_BY(mutex_) = absl::InfiniteFuture();
-  // Calls awaiting, not yet claimed by their settling or their stop.
-  std::set<uint64_t> awaiting_ ABSL_GUARDED_BY(mutex_);
+  // The completions of calls awaiting, not yet claimed by their settling or
+  // their stop.
+  std::map<uint64_t, Completion> awaiting_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace duet::js
