@@ -129,6 +129,15 @@ export async function forever() {
           .Deadline(absl::Milliseconds(50))
           .ThroughCallAsync()
           .Fails(Code::kDeadlineExceeded),
+      // Stopped as it starts (before or just after it is submitted to the
+      // loop, whichever the stop reaches): no "coroutine ... was never
+      // awaited" warning is logged.
+      Row("a_deadline_already_past_stops_an_async_call_quietly")
+          .Sources(Py(kDoubleLaterPython), Js(kDoubleLaterJavaScript))
+          .Call("double_later", {Value(1)})
+          .Deadline(absl::ZeroDuration())
+          .Fails(Code::kDeadlineExceeded)
+          .Logs({}),
       Row("interrupt_while_awaiting_cancels_the_call")
           .Sources(Py(R"PY(
 async def wait():
