@@ -1,7 +1,8 @@
 // duet::Value — the one currency between C++, Python and JavaScript.
 //
 // A Value is a deep-copied tree: null, bool, int (int64), float (double),
-// string (UTF-8), bytes, list, or map (string keys, insertion order kept).
+// string (UTF-8), bytes, list, map (string keys, insertion order kept), or
+// time (an instant, to the millisecond).
 // docs/values.md holds the mapping to each engine's types.
 //
 //   duet::Value point = duet::Value::Map{{"x", 1}, {"y", 2.5}};
@@ -18,6 +19,7 @@
 #define DUET_VALUE_H_
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <initializer_list>
 #include <iosfwd>
@@ -35,6 +37,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace duet {
 
@@ -134,7 +137,17 @@ struct Reader;  // Value::Get<T>, defined below
 
 class Value {
  public:
-  enum class Kind { kNull, kBool, kInt, kFloat, kString, kBytes, kList, kMap };
+  enum class Kind {
+    kNull,
+    kBool,
+    kInt,
+    kFloat,
+    kString,
+    kBytes,
+    kList,
+    kMap,
+    kTime,
+  };
   using List = std::vector<Value>;
   using Map = ValueMap;
 
@@ -157,6 +170,14 @@ class Value {
   Value(Bytes b) : data_(std::move(b)) {}
   Value(List l) : data_(std::move(l)) {}
   Value(Map m) : data_(std::move(m)) {}
+  /// A time: a JavaScript `Date`, a Python timezone-aware `datetime` (UTC).
+  /// Kept to the millisecond, as a JavaScript Date is: finer digits are
+  /// dropped, rounding toward the past (12:00:00.123999 becomes
+  /// 12:00:00.123, and 1 µs before 1970 becomes 1 ms before it). Any time
+  /// is accepted here; an engine refuses one outside its range when the
+  /// value crosses (docs/values.md).
+  Value(absl::Time t) : data_(ToMilliseconds(t)) {}
+  Value(std::chrono::system_clock::time_point t) : Value(absl::FromChrono(t)) {}
   // Standard containers of anything a Value is made from: a vector becomes a
   // list, a map with string keys a map (an unordered_map's keys sorted, so
   // the result does not depend on hashing), an optional its value or null.
@@ -229,6 +250,7 @@ class Value {
   bool is_bytes() const { return kind() == Kind::kBytes; }
   bool is_list() const { return kind() == Kind::kList; }
   bool is_map() const { return kind() == Kind::kMap; }
+  bool is_time() const { return kind() == Kind::kTime; }
 
   // Accessors require the matching kind (checked by std::get; a mismatch
   // throws std::bad_variant_access, a programming error). Get<T> checks and
@@ -246,9 +268,12 @@ class Value {
   List& as_list() { return std::get<List>(data_); }
   const Map& as_map() const { return std::get<Map>(data_); }
   Map& as_map() { return std::get<Map>(data_); }
+  /// Always a whole number of milliseconds since the Unix epoch.
+  absl::Time as_time() const { return std::get<absl::Time>(data_); }
 
   // The value as T, checked. T is bool, any integer type, float or double
-  // (an int converts), std::string, Bytes, List, Map, Value, or a
+  // (an int converts), std::string, Bytes, List, Map, absl::Time,
+  // std::chrono::system_clock::time_point, Value, or a
   // std::vector, std::map / std::unordered_map with std::string keys, or
   // std::optional (null -> nullopt) of those. kInvalidArgument names the
   // place and both kinds ("value[2].name: expected int, got string");
@@ -292,9 +317,12 @@ class Value {
   }
   static absl::Status OutOfRangeError(const std::string& number);
   [[noreturn]] static void ThrowOutOfRange(const std::string& number);
+  // `t` rounded down to a whole millisecond; infinite times stay infinite.
+  static absl::Time ToMilliseconds(absl::Time t);
 
+  // In Kind's order: kind() is the index.
   std::variant<std::monostate, bool, int64_t, double, std::string, Bytes, List,
-               Map>
+               Map, absl::Time>
       data_;
 };
 
@@ -308,7 +336,7 @@ inline std::vector<ValueMap::Entry>::const_iterator ValueMap::end() const {
   return entries_.end();
 }
 
-// "null", "bool", "int", "float", "string", "bytes", "list", "map".
+// "null", "bool", "int", "float", "string", "bytes", "list", "map", "time".
 std::string_view KindName(Value::Kind kind);
 
 // Equality by value, as `duet check` compares: an int and a float are equal
@@ -317,7 +345,8 @@ std::string_view KindName(Value::Kind kind);
 bool EquivalentByValue(const Value& a, const Value& b);
 
 // A readable, JSON-like rendering for messages and logs (not parseable JSON:
-// bytes print as b"..."); see duet/json.h for JSON.
+// bytes print as b"...", a time unquoted in ISO 8601, UTC, to the
+// millisecond: 2026-12-06T18:00:00.000Z); see duet/json.h for JSON.
 std::string DebugString(const Value& value);
 
 // Writes DebugString(value); also how GoogleTest prints values.
@@ -423,6 +452,26 @@ struct Reader<ValueMap> {
                            ValueMap* out) {
     if (!value.is_map()) return KindMismatch(at, "map", value.kind());
     *out = value.as_map();
+    return absl::OkStatus();
+  }
+};
+
+template <>
+struct Reader<absl::Time> {
+  static absl::Status Read(const Value& value, const PathStep* at,
+                           absl::Time* out) {
+    if (!value.is_time()) return KindMismatch(at, "time", value.kind());
+    *out = value.as_time();
+    return absl::OkStatus();
+  }
+};
+
+template <>
+struct Reader<std::chrono::system_clock::time_point> {
+  static absl::Status Read(const Value& value, const PathStep* at,
+                           std::chrono::system_clock::time_point* out) {
+    if (!value.is_time()) return KindMismatch(at, "time", value.kind());
+    *out = absl::ToChronoTime(value.as_time());
     return absl::OkStatus();
   }
 };
