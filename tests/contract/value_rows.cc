@@ -319,6 +319,29 @@ std::vector<Row> ValueRows() {
           .Call("relay", {Utc(2026, 12, 6, 18, 0, 0, 999)})
           .Returns(Value(Value::List{"[2026-12-06T18:00:00.999Z]",
                                      Utc(2026, 12, 6, 18, 0, 1, 0)})));
+  // A time from a host call shows as each language renders its own type.
+  rows.push_back(
+      Row("time_in_the_repl")
+          .Repl({Evaluate({"from datetime import datetime, timezone\n"
+                           "t = datetime(2026, 12, 6, 18, 0, "
+                           "tzinfo=timezone.utc)\n",
+                           "const t = new Date(Date.UTC(2026, 11, 6, 18))"},
+                          ""),
+                 Evaluate("duet.host.one_ms_later(t)",
+                          {"datetime.datetime(2026, 12, 6, 18, 0, 0, 1000, "
+                           "tzinfo=datetime.timezone.utc)",
+                           "2026-12-06T18:00:00.001Z"}),
+                 Evaluate("[duet.host.one_ms_later(t)]",
+                          {"[datetime.datetime(2026, 12, 6, 18, 0, 0, 1000, "
+                           "tzinfo=datetime.timezone.utc)]",
+                           "[ 2026-12-06T18:00:00.001Z ]"}),
+                 Evaluate("math.describe(t)", "'[2026-12-06T18:00:00.000Z]'"),
+                 EvaluateFails(
+                     {"duet.host.one_ms_later(datetime(2026, 1, 1))",
+                      "duet.host.one_ms_later(new Date(NaN))"},
+                     Code::kInvalidArgument,
+                     Fragments({"naive datetime", "at args[0]", "timezone.utc"},
+                               {"Invalid Date", "at args[0]"}))}));
   rows.push_back(Row("nan")
                      .Sources(kProbePython, kProbeJavaScript)
                      .Call("echo", {Value(std::nan(""))})
