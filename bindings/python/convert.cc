@@ -537,7 +537,16 @@ absl::Status ConvertFromPython(PyObject* object, ValuePath& path,
       return guard.Error(path.ToString(), path.ToString());
     }
     ConversionGuard again(guard.deadline(), 0);
-    return FromPythonConverter(&path, again).Convert(object, out, 0);
+    absl::Status worded =
+        FromPythonConverter(&path, again).Convert(object, out, 0);
+    if (worded.ok()) {
+      // Python code that ran during the first pass (a tzinfo's utcoffset)
+      // changed the value: the first failure stands, placed at the root.
+      *out = Value();
+      return absl::Status(status.code(), absl::StrCat(status.message(), " at ",
+                                                      path.ToString()));
+    }
+    return worded;
   } catch (const std::bad_alloc&) {
     *out = Value();  // give back what was built
     return absl::ResourceExhaustedError(
