@@ -173,7 +173,7 @@ class Value {
   /// A time: a JavaScript `Date`, a Python timezone-aware `datetime` (UTC).
   /// Kept to the millisecond, as a JavaScript Date is: finer digits are
   /// dropped, rounding toward the past (12:00:00.123999 becomes
-  /// 12:00:00.123, and 1 µs before 1970 becomes 1 ms before it). Any time
+  /// 12:00:00.123, and 1 us before 1970 becomes 1 ms before it). Any time
   /// is accepted here; an engine refuses one outside its range when the
   /// value crosses (docs/values.md).
   Value(absl::Time t) : data_(ToMilliseconds(t)) {}
