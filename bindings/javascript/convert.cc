@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/time.h"
 #include "duet/internal/status_macros.h"
 #include "duet/internal/strings.h"
 #include "duet/internal/utf8.h"
@@ -22,6 +23,8 @@ using internal::ValuePath;
 
 constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1
 constexpr int64_t kMaxSafeInt64 = 9007199254740991;
+// A Date holds at most 10^8 days either side of 1970 (ECMA-262 TimeClip).
+constexpr int64_t kMaxDateMillis = 8640000000000000;
 
 Value NumberToValue(double d) {
   if (std::isfinite(d) && std::trunc(d) == d &&
@@ -116,6 +119,16 @@ class FromJs {
       *out = Value(size == 0 ? Bytes() : Bytes(buffer->Data(), size));
       return absl::OkStatus();
     }
+    if (v->IsDate()) {
+      // A Date's time value is integral milliseconds inside TimeClip's
+      // range, or NaN.
+      double millis = v.As<v8::Date>()->ValueOf();
+      if (std::isnan(millis)) {
+        return path_.Error("cannot convert an Invalid Date (its time is NaN)");
+      }
+      *out = Value(absl::FromUnixMillis(static_cast<int64_t>(millis)));
+      return absl::OkStatus();
+    }
     v8::Local<v8::Object> object = v.As<v8::Object>();
     if (path_.depth() >= internal::kMaxValueDepth) return DepthError(path_);
     for (const v8::Local<v8::Object>& ancestor : stack_) {
@@ -183,8 +196,8 @@ class FromJs {
       std::string name = Utf8Lossy(isolate_, object->GetConstructorName());
       return path_.Error(absl::StrCat(
           "cannot convert a ", name.empty() ? "class instance" : name,
-          " object (only plain objects, arrays, Maps with string keys and "
-          "Uint8Arrays convert)"));
+          " object (only plain objects, arrays, Maps with string keys, "
+          "Uint8Arrays and Dates convert)"));
     }
     v8::Local<v8::Array> keys;
     if (!object
@@ -292,6 +305,24 @@ absl::Status ToV8Impl(v8::Local<v8::Context> context, const Value& value,
     case Value::Kind::kBytes: {
       const std::string& data = value.as_bytes().data();
       *out = v8::Uint8Array::New(NewArrayBuffer(isolate, data), 0, data.size());
+      return absl::OkStatus();
+    }
+    case Value::Kind::kTime: {
+      const absl::Time time = value.as_time();
+      const int64_t millis = absl::ToUnixMillis(time);
+      if (time == absl::InfiniteFuture() || time == absl::InfinitePast() ||
+          millis < -kMaxDateMillis || millis > kMaxDateMillis) {
+        return path.Error(absl::StrCat(
+            "time ", internal::FormatIsoTime(time),
+            " is outside JavaScript's Date range (8.64e15 ms either side of "
+            "1970: -271821-04-20T00:00:00.000Z to "
+            "+275760-09-13T00:00:00.000Z)"));
+      }
+      v8::Local<v8::Value> date;
+      if (!v8::Date::New(context, static_cast<double>(millis)).ToLocal(&date)) {
+        return path.Error("could not make a Date");
+      }
+      *out = date;
       return absl::OkStatus();
     }
     case Value::Kind::kList: {

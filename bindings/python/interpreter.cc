@@ -251,6 +251,10 @@ Interpreter::~Interpreter() {
 
 Globals& GetGlobals() { return *globals; }
 
+uint64_t InterpreterGeneration() {
+  return current_generation.load(std::memory_order_acquire);
+}
+
 ScopedGil::ScopedGil() {
   PyThreadState* state = PyThreadState_Get();
   uint64_t now = current_generation.load(std::memory_order_acquire);

@@ -13,6 +13,7 @@
 #ifndef DUET_BINDINGS_PYTHON_INTERPRETER_H_
 #define DUET_BINDINGS_PYTHON_INTERPRETER_H_
 
+#include <cstdint>
 #include <memory>
 
 #include "absl/status/statusor.h"
@@ -61,6 +62,10 @@ class Interpreter {
 
 // Valid while a lease is held; use under the GIL.
 Globals& GetGlobals();
+
+// Which interpreter is running: changes with each start, so what was taken
+// from an earlier interpreter (a C API capsule) is known to be stale.
+uint64_t InterpreterGeneration();
 
 // py::gil_scoped_acquire that also keeps the Python thread state pybind11
 // made for this thread, for the thread's next call: creating and deleting

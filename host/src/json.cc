@@ -328,6 +328,9 @@ void AppendJson(std::string* out, const Value& value,
                                  absl::Base64Escape(value.as_bytes().data()));
       out->push_back('}');
       return;
+    case Value::Kind::kTime:
+      internal::AppendJsonQuoted(out, internal::FormatIsoTime(value.as_time()));
+      return;
     case Value::Kind::kList: {
       const Value::List& list = value.as_list();
       if (list.empty()) {

@@ -8,6 +8,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "duet/internal/strings.h"
 #include "duet/internal/value_path.h"
 
@@ -93,6 +94,14 @@ void Value::ThrowOutOfRange(const std::string& number) {
   throw std::out_of_range(std::string(OutOfRangeError(number).message()));
 }
 
+absl::Time Value::ToMilliseconds(absl::Time t) {
+  if (t == absl::InfiniteFuture() || t == absl::InfinitePast()) return t;
+  // Floor, not truncation toward zero: dropping digits keeps the calendar
+  // fields, before 1970 too.
+  return absl::UnixEpoch() +
+         absl::Floor(t - absl::UnixEpoch(), absl::Milliseconds(1));
+}
+
 namespace value_internal {
 namespace {
 
@@ -150,6 +159,8 @@ std::string_view KindName(Value::Kind kind) {
       return "list";
     case Value::Kind::kMap:
       return "map";
+    case Value::Kind::kTime:
+      return "time";
   }
   return "unknown";
 }
@@ -176,6 +187,9 @@ bool NumbersEquivalent(const Value& a, const Value& b) {
 void AppendDebug(std::string* out, const Value& value) {
   if (internal::AppendJsonScalar(out, value)) return;
   switch (value.kind()) {
+    case Value::Kind::kTime:
+      out->append(internal::FormatIsoTime(value.as_time()));
+      return;
     case Value::Kind::kBytes: {
       out->append("b\"");
       for (unsigned char c : value.as_bytes().data()) {
@@ -258,5 +272,28 @@ std::string DebugString(const Value& value) {
 std::ostream& operator<<(std::ostream& out, const Value& value) {
   return out << DebugString(value);
 }
+
+namespace internal {
+
+std::string FormatIsoTime(absl::Time time) {
+  if (time == absl::InfiniteFuture()) return "infinite-future";
+  if (time == absl::InfinitePast()) return "infinite-past";
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  const absl::CivilSecond civil = absl::ToCivilSecond(time, utc);
+  const absl::Duration into_second = time - absl::FromCivil(civil, utc);
+  const int64_t millis = absl::ToInt64Milliseconds(into_second);
+  const int64_t year = civil.year();
+  // As JavaScript's toISOString: four digits for years 0 to 9999, else a
+  // sign and six digits or more.
+  std::string year_text = year >= 0 && year <= 9999
+                              ? absl::StrFormat("%04d", year)
+                              : absl::StrFormat("%c%06d", year < 0 ? '-' : '+',
+                                                year < 0 ? -year : year);
+  return absl::StrFormat("%s-%02d-%02dT%02d:%02d:%02d.%03dZ", year_text,
+                         civil.month(), civil.day(), civil.hour(),
+                         civil.minute(), civil.second(), millis);
+}
+
+}  // namespace internal
 
 }  // namespace duet

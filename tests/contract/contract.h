@@ -21,7 +21,8 @@
 //   self.call(name, ...)                 re-enters the row's own module
 //   foreign.fail()                       a ScriptError from the other engine
 //   foreign.missing()                    kNotFound "no such thing"
-//   host: now() -> 42, started() (Interrupt rows wait for it),
+//   host: now() -> 42, one_ms_later(time) -> time + 1 ms,
+//         started() (Interrupt rows wait for it),
 //         wait_for_interrupt() returns once the row has interrupted,
 //         slow() sleeps 600 ms and returns "done"
 //

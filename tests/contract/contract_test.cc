@@ -299,6 +299,13 @@ class Contract : public ::testing::TestWithParam<Param> {
                                 });
     services_.AddHostFunction(
         "now", [](Args) -> absl::StatusOr<Value> { return Value(42); });
+    services_.AddHostFunction(
+        "one_ms_later", [](Args args) -> absl::StatusOr<Value> {
+          if (args.size() != 1 || !args[0].is_time()) {
+            return absl::InvalidArgumentError("one_ms_later takes a time");
+          }
+          return Value(args[0].as_time() + absl::Milliseconds(1));
+        });
     services_.AddHostFunction("started", [this](Args) -> absl::StatusOr<Value> {
       Started();
       return Value();

@@ -54,6 +54,14 @@ TEST(JsonTest, BytesTravelAsBase64) {
   EXPECT_EQ(*ParseJson(text), bytes);
 }
 
+TEST(JsonTest, TimesAreWrittenAsIsoStringsAndNeverRead) {
+  Value time = absl::FromUnixMillis(-1);
+  EXPECT_EQ(ToJson(Value(Value::List{time})),
+            R"(["1969-12-31T23:59:59.999Z"])");
+  // JSON has no time type: the string reads back as a string.
+  EXPECT_EQ(*ParseJson(ToJson(time)), Value("1969-12-31T23:59:59.999Z"));
+}
+
 TEST(JsonTest, RoundTripsNestedValues) {
   Value v = Value::Map{{"list", Value::List{1, 2.5, "x", Value()}},
                        {"map", Value::Map{{"k", false}}},

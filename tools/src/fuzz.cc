@@ -148,6 +148,12 @@ double Complexity(const Value& value) {
     }
     case Value::Kind::kBytes:
       return 1 + static_cast<double>(value.as_bytes().size());
+    case Value::Kind::kTime: {
+      // Like an int of milliseconds: 1970 is the simplest time.
+      const double millis =
+          absl::ToDoubleMilliseconds(value.as_time() - absl::UnixEpoch());
+      return 2 + std::log2(std::fabs(millis) + 1) + (millis < 0 ? 0.5 : 0);
+    }
     case Value::Kind::kList: {
       double total = 1;
       for (const Value& item : value.as_list()) total += 1 + Complexity(item);
@@ -376,6 +382,9 @@ std::vector<Value> ShrinkCandidates(const TypeSpec& type, const Value& value) {
       }
       break;
     }
+    case Value::Kind::kTime:
+      add(Value(absl::UnixEpoch()));
+      break;
     case Value::Kind::kList: {
       const Value::List& items = value.as_list();
       const size_t n = items.size();

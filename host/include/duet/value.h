@@ -2,7 +2,8 @@
 /// duet::Value — the one currency between C++, Python and JavaScript.
 ///
 /// A Value is a deep-copied tree: null, bool, int (int64), float (double),
-/// string (UTF-8), bytes, list, or map (string keys, insertion order kept).
+/// string (UTF-8), bytes, list, map (string keys, insertion order kept), or
+/// time (an instant, to the millisecond).
 /// docs/values.md holds the mapping to each engine's types.
 ///
 /// @code
@@ -12,8 +13,9 @@
 /// @endcode
 ///
 /// @code
-///   duet::Value scores = std::map<std::string, std::vector<int>>{{"ann",
-///   {3}}}; absl::StatusOr<std::map<std::string, std::vector<int>>> back =
+///   duet::Value scores =
+///       std::map<std::string, std::vector<int>>{{"ann", {3}}};
+///   absl::StatusOr<std::map<std::string, std::vector<int>>> back =
 ///       scores.Get<std::map<std::string, std::vector<int>>>();
 /// @endcode
 ///
@@ -23,6 +25,7 @@
 #define DUET_VALUE_H_
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <initializer_list>
 #include <iosfwd>
@@ -40,6 +43,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace duet {
 
@@ -170,7 +174,17 @@ struct Reader;  ///< Value::Get<T>, defined below
 class Value {
  public:
   /// What a Value holds; KindName gives its name.
-  enum class Kind { kNull, kBool, kInt, kFloat, kString, kBytes, kList, kMap };
+  enum class Kind {
+    kNull,
+    kBool,
+    kInt,
+    kFloat,
+    kString,
+    kBytes,
+    kList,
+    kMap,
+    kTime,
+  };
   /// A list: Python list, JavaScript Array.
   using List = std::vector<Value>;
   /// A map with string keys: Python dict, JavaScript object.
@@ -206,6 +220,15 @@ class Value {
   Value(List l) : data_(std::move(l)) {}
   /// A map.
   Value(Map m) : data_(std::move(m)) {}
+  /// A time: a JavaScript `Date`, a Python timezone-aware `datetime` (UTC).
+  /// Kept to the millisecond, as a JavaScript Date is: finer digits are
+  /// dropped, rounding toward the past (12:00:00.123999 becomes
+  /// 12:00:00.123, and 1 us before 1970 becomes 1 ms before it). Any time
+  /// is accepted here; an engine refuses one outside its range when the
+  /// value crosses (docs/values.md).
+  Value(absl::Time t) : data_(ToMilliseconds(t)) {}
+  /// A time from the standard clock, as from absl::Time.
+  Value(std::chrono::system_clock::time_point t) : Value(absl::FromChrono(t)) {}
   ///@{
   /// Standard containers of anything a Value is made from: a vector becomes a
   /// list, a map with string keys a map (an unordered_map's keys sorted, so
@@ -283,6 +306,7 @@ class Value {
   bool is_bytes() const { return kind() == Kind::kBytes; }
   bool is_list() const { return kind() == Kind::kList; }
   bool is_map() const { return kind() == Kind::kMap; }
+  bool is_time() const { return kind() == Kind::kTime; }
   ///@}
 
   ///@{
@@ -307,8 +331,12 @@ class Value {
   Map& as_map() { return std::get<Map>(data_); }
   ///@}
 
+  /// Always a whole number of milliseconds since the Unix epoch.
+  absl::Time as_time() const { return std::get<absl::Time>(data_); }
+
   /// The value as T, checked. T is bool, any integer type, float or double
-  /// (an int converts), std::string, Bytes, List, Map, Value, or a
+  /// (an int converts), std::string, Bytes, List, Map, absl::Time,
+  /// std::chrono::system_clock::time_point, Value, or a
   /// std::vector, std::map / std::unordered_map with std::string keys, or
   /// std::optional (null -> nullopt) of those. kInvalidArgument names the
   /// place and both kinds ("value[2].name: expected int, got string");
@@ -354,9 +382,12 @@ class Value {
   }
   static absl::Status OutOfRangeError(const std::string& number);
   [[noreturn]] static void ThrowOutOfRange(const std::string& number);
+  /// `t` rounded down to a whole millisecond; infinite times stay infinite.
+  static absl::Time ToMilliseconds(absl::Time t);
 
+  /// In Kind's order: kind() is the index.
   std::variant<std::monostate, bool, int64_t, double, std::string, Bytes, List,
-               Map>
+               Map, absl::Time>
       data_;
 };
 
@@ -370,7 +401,7 @@ inline std::vector<ValueMap::Entry>::const_iterator ValueMap::end() const {
   return entries_.end();
 }
 
-/// "null", "bool", "int", "float", "string", "bytes", "list", "map".
+/// "null", "bool", "int", "float", "string", "bytes", "list", "map", "time".
 std::string_view KindName(Value::Kind kind);
 
 /// Equality by value, as `duet check` compares: an int and a float are equal
@@ -379,7 +410,8 @@ std::string_view KindName(Value::Kind kind);
 bool EquivalentByValue(const Value& a, const Value& b);
 
 /// A readable, JSON-like rendering for messages and logs (not parseable JSON:
-/// bytes print as b"..."); see duet/json.h for JSON.
+/// bytes print as b"...", a time unquoted in ISO 8601, UTC, to the
+/// millisecond: 2026-12-06T18:00:00.000Z); see duet/json.h for JSON.
 std::string DebugString(const Value& value);
 
 /// Writes DebugString(value); also how GoogleTest prints values.
@@ -485,6 +517,26 @@ struct Reader<ValueMap> {
                            ValueMap* out) {
     if (!value.is_map()) return KindMismatch(at, "map", value.kind());
     *out = value.as_map();
+    return absl::OkStatus();
+  }
+};
+
+template <>
+struct Reader<absl::Time> {
+  static absl::Status Read(const Value& value, const PathStep* at,
+                           absl::Time* out) {
+    if (!value.is_time()) return KindMismatch(at, "time", value.kind());
+    *out = value.as_time();
+    return absl::OkStatus();
+  }
+};
+
+template <>
+struct Reader<std::chrono::system_clock::time_point> {
+  static absl::Status Read(const Value& value, const PathStep* at,
+                           std::chrono::system_clock::time_point* out) {
+    if (!value.is_time()) return KindMismatch(at, "time", value.kind());
+    *out = absl::ToChronoTime(value.as_time());
     return absl::OkStatus();
   }
 };
