@@ -266,6 +266,15 @@ std::string DescribeHome(const PythonOptions& options) {
 // CPython's reason, the home and what CPython printed.
 absl::Status InitializeCPython(const PythonOptions& options)
     ABSL_EXCLUSIVE_LOCKS_REQUIRED(interpreter_mutex) {
+  // CPython keeps the path configuration it computed (prefix, home,
+  // program name) across a finalisation and reuses it for what a new config
+  // leaves unset: without this, a restart would keep an earlier start's
+  // home. Py_SetPath(NULL) clears it; it is deprecated in 3.11, but the
+  // PyConfig API has no way to do the same.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  Py_SetPath(nullptr);
+#pragma GCC diagnostic pop
   PyConfig config;
   if (options.isolated) {
     PyConfig_InitIsolatedConfig(&config);
@@ -276,7 +285,13 @@ absl::Status InitializeCPython(const PythonOptions& options)
   // No signal handlers: SIGINT stays the application's.
   config.install_signal_handlers = 0;
   PyStatus status = PyStatus_Ok();
-  if (!options.home.empty()) {
+  if (options.isolated) {
+    // Left unset, CPython looks for "python3" on PATH and takes its prefix
+    // (an activated virtual environment's, say) for sys.prefix.
+    status = PyConfig_SetBytesString(&config, &config.program_name,
+                                     DUET_PYTHON_EXECUTABLE);
+  }
+  if (!PyStatus_Exception(status) && !options.home.empty()) {
     status =
         PyConfig_SetBytesString(&config, &config.home, options.home.c_str());
   }

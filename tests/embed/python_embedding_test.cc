@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -61,6 +62,10 @@ def imported_value(name):
 
 def base_prefix():
     return sys.base_prefix
+
+
+def prefix():
+    return sys.prefix
 
 
 def shout(text):
@@ -110,16 +115,26 @@ std::unique_ptr<Host> ProbeHost(PythonOptions python, LogSink sink = nullptr) {
   return *std::move(host);
 }
 
-// Sets an environment variable for the scope.
+// Sets an environment variable for the scope, then sets it to `after`
+// (unset when null).
 class ScopedEnv {
  public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+  ScopedEnv(const char* name, const std::string& value,
+            std::optional<std::string> after = std::nullopt)
+      : name_(name), after_(std::move(after)) {
     ::setenv(name, value.c_str(), 1);
   }
-  ~ScopedEnv() { ::unsetenv(name_); }
+  ~ScopedEnv() {
+    if (after_) {
+      ::setenv(name_, after_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
 
  private:
   const char* name_;
+  std::optional<std::string> after_;
 };
 
 // --- in this process ---------------------------------------------------------
@@ -141,6 +156,35 @@ TEST(PythonOptionsTest, IsolatedByDefaultIgnoringPythonPath) {
   ASSERT_NE(host, nullptr);
   EXPECT_THAT(host->Call("probe", "imported_value", {"from_environment"}),
               IsOkAndHolds(Value(1)));
+}
+
+// A python3 on PATH in a virtual environment: the python3 command would
+// take its prefix, as does a start that is not isolated.
+TEST(PythonOptionsTest, IsolatedIgnoresAVirtualEnvironmentOnPath) {
+  TempDir venv;
+  fs::path program = venv.Write("bin/python3", "");
+  fs::permissions(program, fs::perms::owner_all);
+  venv.Write("pyvenv.cfg", "home = /usr/bin\n");
+  const char* path = std::getenv("PATH");
+  ScopedEnv path_with_venv(
+      "PATH",
+      absl::StrCat((venv.path() / "bin").string(), ":",
+                   path != nullptr ? path : "/usr/bin:/bin"),
+      path != nullptr ? path : "");
+  const std::string venv_prefix = venv.path().string();
+  {
+    std::unique_ptr<Host> host = ProbeHost({});
+    ASSERT_NE(host, nullptr);
+    absl::StatusOr<Value> prefix = host->Call("probe", "prefix", {});
+    ASSERT_OK(prefix.status());
+    EXPECT_NE(prefix->as_string(), venv_prefix);
+  }
+  PythonOptions from_environment;
+  from_environment.isolated = false;
+  std::unique_ptr<Host> host = ProbeHost(from_environment);
+  ASSERT_NE(host, nullptr);
+  EXPECT_THAT(host->Call("probe", "prefix", {}),
+              IsOkAndHolds(Value(venv_prefix)));
 }
 
 TEST(PythonOptionsTest, ExtraPathsComeFirstInTheirOrder) {
@@ -165,21 +209,36 @@ TEST(PythonOptionsTest, ExtraPathsComeFirstInTheirOrder) {
               IsOkAndHolds(Value(false)));
 }
 
-TEST(PythonOptionsTest, HomeOfTheBuiltAgainstPythonStarts) {
-  std::string prefix;
+// A home is that start's: the next start without one is back to the
+// interpreter's own prefix (CPython itself would keep the earlier home).
+TEST(PythonOptionsTest, AHomeAppliesToTheStartThatGivesIt) {
+  std::string own_prefix;
   {
     std::unique_ptr<Host> host = ProbeHost({});
     ASSERT_NE(host, nullptr);
     absl::StatusOr<Value> found = host->Call("probe", "base_prefix", {});
     ASSERT_OK(found.status());
-    prefix = found->as_string();
+    own_prefix = found->as_string();
   }
-  PythonOptions python;
-  python.home = prefix;
-  std::unique_ptr<Host> host = ProbeHost(python);
+  // Another prefix with the same standard library.
+  TempDir home;
+  const std::string stdlib =
+      absl::StrCat("python", PY_MAJOR_VERSION, ".", PY_MINOR_VERSION);
+  fs::create_directories(home.path() / "lib");
+  fs::create_directory_symlink(fs::path(own_prefix) / "lib" / stdlib,
+                               home.path() / "lib" / stdlib);
+  {
+    PythonOptions python;
+    python.home = home.path();
+    std::unique_ptr<Host> host = ProbeHost(python);
+    ASSERT_NE(host, nullptr);
+    EXPECT_THAT(host->Call("probe", "base_prefix", {}),
+                IsOkAndHolds(Value(home.path().string())));
+  }
+  std::unique_ptr<Host> host = ProbeHost({});
   ASSERT_NE(host, nullptr);
   EXPECT_THAT(host->Call("probe", "base_prefix", {}),
-              IsOkAndHolds(Value(prefix)));
+              IsOkAndHolds(Value(own_prefix)));
 }
 
 TEST(PythonOptionsTest, AHostWithOtherOptionsMeanwhileIsRefusedNamingTheField) {

@@ -108,8 +108,10 @@ struct PythonOptions {
   bool use_running_interpreter = false;
   /// Isolated from the process's environment, as `python3 -I`: PYTHONPATH,
   /// PYTHONHOME and every other PYTHON* variable are ignored, the user's
-  /// site-packages is not on sys.path, nor is the current directory. The
-  /// installation's site-packages (and its sitecustomize, if any) still is.
+  /// site-packages is not on sys.path, nor is the current directory, and a
+  /// python3 on PATH (an activated virtual environment) does not decide
+  /// sys.prefix. The installation's site-packages (and its sitecustomize,
+  /// if any) is still on sys.path.
   /// False: configured as the `python3` command is (PyConfig_InitPythonConfig),
   /// environment variables and user site included.
   bool isolated = true;
