@@ -321,11 +321,28 @@ absl::Status InitializeCPython(const PythonOptions& options)
   return absl::FailedPreconditionError(message);
 }
 
+// pybind11 keeps where its per-interpreter state is in a static, and resets
+// it only when it finalises the interpreter itself. After an application
+// finalised an interpreter duet was attached to, that static points into
+// the old one; the state of the running interpreter, if it has any, is in
+// its builtins. Forgets the stale pointer (GIL held), so pybind11 sets up
+// afresh; the old state is left alone, as others may point to it too.
+void ForgetStalePybind11State() {
+  py::detail::internals**& internals = py::detail::get_internals_pp();
+  if (internals == nullptr || *internals == nullptr) return;
+  if (PyDict_GetItemString(PyEval_GetBuiltins(), PYBIND11_INTERNALS_ID) !=
+      nullptr) {
+    return;
+  }
+  internals = nullptr;
+}
+
 // Starts duet's own interpreter on the calling thread, which keeps its
 // main thread state (InterpreterThread).
 absl::Status Start(const PythonOptions& options)
     ABSL_EXCLUSIVE_LOCKS_REQUIRED(interpreter_mutex) {
   DUET_RETURN_IF_ERROR(InitializeCPython(options));
+  ForgetStalePybind11State();
   std::string error;
   try {
     globals = InstallModules(options, /*attached=*/false).release();
@@ -355,12 +372,15 @@ absl::Status Attach(const PythonOptions& options)
   PyGILState_STATE gil = PyGILState_Ensure();
   {
     PyThreadState* current = PyThreadState_Get();
-    bool ours_before = kept_thread_state.state == current;
+    ForgetStalePybind11State();
+    py::detail::internals** existing = py::detail::get_internals_pp();
+    const bool sets_up_pybind11 = existing == nullptr || *existing == nullptr;
     py::detail::internals& internals = py::detail::get_internals();
     // Setting itself up, pybind11 records the current thread state as one
     // it made; here it is the application's (or PyGILState's, deleted
     // below): never to be kept or deleted as ours (ScopedGil).
-    if (!ours_before && PYBIND11_TLS_GET_VALUE(internals.tstate) == current) {
+    if (sets_up_pybind11 &&
+        PYBIND11_TLS_GET_VALUE(internals.tstate) == current) {
       PYBIND11_TLS_DELETE_VALUE(internals.tstate);
     }
     try {

@@ -412,6 +412,31 @@ TEST(PythonEmbeddingChild, UsesTheApplicationsInterpreterFromManyThreads) {
   EXPECT_EQ(Py_FinalizeEx(), 0);
 }
 
+// The application finalises its interpreter after the Host and starts
+// another: the next Host uses the new one; after that is finalised too, a
+// Host with default options starts duet's own.
+TEST(PythonEmbeddingChild, FollowsTheApplicationAcrossRestarts) {
+  SKIP_UNLESS_CHILD();
+  PythonOptions python;
+  python.use_running_interpreter = true;
+  for (const char* marker : {"first", "second"}) {
+    Py_InitializeEx(0);
+    ASSERT_EQ(
+        PyRun_SimpleString(absl::StrCat("app_marker = '", marker, "'").c_str()),
+        0);
+    std::unique_ptr<Host> host = ProbeHost(python);
+    ASSERT_NE(host, nullptr);
+    EXPECT_THAT(host->Call("probe", "app_marker", {}),
+                IsOkAndHolds(Value(marker)));
+    host.reset();
+    ASSERT_EQ(Py_FinalizeEx(), 0);
+  }
+  std::unique_ptr<Host> host = ProbeHost({});
+  ASSERT_NE(host, nullptr);
+  EXPECT_THAT(host->Call("probe", "app_marker", {}),
+              IsOkAndHolds(Value(nullptr)));
+}
+
 // A home without a standard library is refused before CPython is touched:
 // nothing on stderr, and a later Host with a good home starts.
 TEST(PythonEmbeddingChild, AHomeWithoutAStandardLibraryIsAStatus) {
@@ -462,6 +487,10 @@ TEST(PythonEmbeddingTest, UsesTheApplicationsInterpreterHoldingTheGil) {
 
 TEST(PythonEmbeddingTest, UsesTheApplicationsInterpreterFromManyThreads) {
   ExpectChildPasses("UsesTheApplicationsInterpreterFromManyThreads");
+}
+
+TEST(PythonEmbeddingTest, FollowsTheApplicationAcrossRestarts) {
+  ExpectChildPasses("FollowsTheApplicationAcrossRestarts");
 }
 
 TEST(PythonEmbeddingTest, AHomeWithoutAStandardLibraryIsAStatus) {

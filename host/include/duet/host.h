@@ -94,12 +94,13 @@ struct PythonOptions {
   /// sink during calls into plugins (elsewhere they write where they did
   /// before), and when the last Host using Python goes it removes what it
   /// added and never finalises the interpreter. The application must keep
-  /// it running while a Host uses it. A thread that holds the GIL may call
-  /// duet (the GIL is released while a script waits for the host); Python
-  /// calls on other threads wait until it releases the GIL. `isolated` and
-  /// `home` are the application's business then: setting `home` is
-  /// kInvalidArgument. Create returns kFailedPrecondition when no
-  /// interpreter is running.
+  /// it running while a Host uses it; after the last one it may finalise
+  /// it, and start another for later Hosts to use (or let duet start one). A
+  /// thread that holds the GIL may call duet (the GIL is released while a
+  /// script waits for the host); Python calls on other threads wait until it
+  /// releases the GIL. `isolated` and `home` are the application's business
+  /// then: setting `home` is kInvalidArgument. Create returns
+  /// kFailedPrecondition when no interpreter is running.
   ///
   /// False (the default): duet starts the interpreter itself when the first
   /// Host needs it and finalises it after the last one; Create returns
