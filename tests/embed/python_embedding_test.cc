@@ -428,6 +428,13 @@ TEST(PythonEmbeddingChild, FollowsTheApplicationAcrossRestarts) {
     ASSERT_NE(host, nullptr);
     EXPECT_THAT(host->Call("probe", "app_marker", {}),
                 IsOkAndHolds(Value(marker)));
+    // pybind11's state (the types it makes) belongs to this interpreter, not
+    // the one finalised before: pybind11 records it in the builtins.
+    EXPECT_EQ(
+        PyRun_SimpleString("import builtins\n"
+                           "assert any(name.startswith('__pybind11_internals') "
+                           "for name in vars(builtins))\n"),
+        0);
     host.reset();
     ASSERT_EQ(Py_FinalizeEx(), 0);
   }
