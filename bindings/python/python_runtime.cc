@@ -427,12 +427,29 @@ class PythonRuntime : public Runtime {
 }  // namespace
 }  // namespace python
 
+namespace python {
+namespace {
+
+absl::StatusOr<std::unique_ptr<Runtime>> CreateWithOptions(
+    HostServices& services, const PythonOptions& options) {
+  DUET_ASSIGN_OR_RETURN(std::shared_ptr<Interpreter> interpreter,
+                        Interpreter::Acquire(options));
+  return std::unique_ptr<Runtime>(
+      new PythonRuntime(std::move(interpreter), services));
+}
+
+}  // namespace
+}  // namespace python
+
 absl::StatusOr<std::unique_ptr<Runtime>> CreatePythonRuntime(
     HostServices& services) {
-  DUET_ASSIGN_OR_RETURN(std::shared_ptr<python::Interpreter> interpreter,
-                        python::Interpreter::Acquire());
-  return std::unique_ptr<Runtime>(
-      new python::PythonRuntime(std::move(interpreter), services));
+  return python::CreateWithOptions(services, PythonOptions());
+}
+
+RuntimeFactory PythonRuntimeFactory(PythonOptions options) {
+  return [options = std::move(options)](HostServices& services) {
+    return python::CreateWithOptions(services, options);
+  };
 }
 
 }  // namespace duet

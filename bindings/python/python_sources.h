@@ -233,11 +233,17 @@ duet = sys.modules["duet"]
 
 
 class _LogStream(io.TextIOBase):
-    """sys.stdout / sys.stderr: lines go to the host's log sink."""
+    """sys.stdout / sys.stderr: lines go to the host's log sink.
 
-    def __init__(self, stream, name):
+    Outside any call into a plugin, text goes to `outside` (the stream this
+    one replaced, in an application's interpreter) or, without one, to the
+    process's stderr.
+    """
+
+    def __init__(self, stream, name, outside=None):
         self._stream = stream
         self._name = name
+        self._outside = outside
 
     @property
     def name(self):
@@ -260,13 +266,16 @@ class _LogStream(io.TextIOBase):
     def write(self, text):
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        if self._outside is not None and not _native.in_entry():
+            return self._outside.write(text)
         _native.write(self._stream, text)
         return len(text)
 
     def flush(self):
         # Lines are forwarded as they complete; a partial line is forwarded
         # when the call into Python returns.
-        pass
+        if self._outside is not None and not _native.in_entry():
+            self._outside.flush()
 
     def close(self):
         # Shared by every plugin and the REPL: one plugin closing "its"
@@ -278,14 +287,29 @@ class _LogStream(io.TextIOBase):
         return False
 
 
-def install_streams():
-    sys.stdout = _LogStream(0, "<duet stdout>")
-    sys.stderr = _LogStream(1, "<duet stderr>")
+_replaced_streams = None
+_keep_outside = False
+
+
+def install_streams(keep_outside):
+    global _replaced_streams, _keep_outside
+    _replaced_streams = (sys.stdout, sys.stderr)
+    _keep_outside = keep_outside
+    outside = _replaced_streams if keep_outside else (None, None)
+    sys.stdout = _LogStream(0, "<duet stdout>", outside[0])
+    sys.stderr = _LogStream(1, "<duet stderr>", outside[1])
 
 
 def restore_streams():
-    sys.stdout = sys.__stdout__
-    sys.stderr = sys.__stderr__
+    """Puts back the streams install_streams replaced.
+
+    In an application's interpreter, only where they are still duet's.
+    """
+    stdout, stderr = _replaced_streams
+    if not _keep_outside or isinstance(sys.stdout, _LogStream):
+        sys.stdout = stdout
+    if not _keep_outside or isinstance(sys.stderr, _LogStream):
+        sys.stderr = stderr
 
 
 def abandon_threads(timeout):
