@@ -578,6 +578,12 @@ PyObject* TextToPython(std::string_view text) {
                               "replace");
 }
 
+PyObject* PathToPython(const std::filesystem::path& path) {
+  const std::string& native = path.native();
+  return PyUnicode_DecodeFSDefaultAndSize(
+      native.data(), static_cast<Py_ssize_t>(native.size()));
+}
+
 std::string PythonToText(PyObject* object) {
   PyObject* str =
       PyUnicode_Check(object) ? Py_NewRef(object) : PyObject_Str(object);

@@ -21,6 +21,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "convert.h"
 #include "duet/internal/status_macros.h"
 #include "duet_module.h"
 #include "entry.h"
@@ -81,11 +82,8 @@ py::module_ ExecModule(const char* name, const char* source, const char* file,
   return module;
 }
 
-py::object PathToPython(const std::filesystem::path& path) {
-  const std::string& native = path.native();
-  py::object out =
-      py::reinterpret_steal<py::object>(PyUnicode_DecodeFSDefaultAndSize(
-          native.data(), static_cast<Py_ssize_t>(native.size())));
+py::object PathOrThrow(const std::filesystem::path& path) {
+  py::object out = py::reinterpret_steal<py::object>(PathToPython(path));
   if (!out) throw py::error_already_set();
   return out;
 }
@@ -105,7 +103,7 @@ std::unique_ptr<Globals> InstallModules(const PythonOptions& options,
   py::list search_path = sys.attr("path");
   for (auto it = options.extra_paths.rbegin(); it != options.extra_paths.rend();
        ++it) {
-    py::object entry = PathToPython(*it);
+    py::object entry = PathOrThrow(*it);
     search_path.insert(0, entry);
     out->added_paths.append(entry);
   }

@@ -64,10 +64,8 @@ std::string Identifier(std::string_view name) {
   return out;
 }
 
-py::object PathToPython(const std::filesystem::path& path) {
-  const std::string& native = path.native();
-  return py::reinterpret_steal<py::object>(PyUnicode_DecodeFSDefaultAndSize(
-      native.data(), static_cast<Py_ssize_t>(native.size())));
+py::object Path(const std::filesystem::path& path) {
+  return py::reinterpret_steal<py::object>(PathToPython(path));
 }
 
 py::object Text(std::string_view text) {
@@ -327,9 +325,8 @@ class PythonRuntime : public Runtime {
     Globals& globals = GetGlobals();
     py::object source = in_memory ? Text(spec.source)
                                   : py::reinterpret_borrow<py::object>(Py_None);
-    py::object module =
-        CallPython(globals.load, Text(package), PathToPython(root),
-                   PathToPython(entry), Text(submodule), source);
+    py::object module = CallPython(globals.load, Text(package), Path(root),
+                                   Path(entry), Text(submodule), source);
     if (!module) {
       absl::Status status =
           running.TakeError(ErrorContext::kCompile, described);
@@ -338,8 +335,7 @@ class PythonRuntime : public Runtime {
       return NameLoadLimit(status, entry, spec.load_timeout);
     }
 
-    py::object listed =
-        CallPython(globals.exports, module, PathToPython(entry));
+    py::object listed = CallPython(globals.exports, module, Path(entry));
     if (!listed || !PyList_Check(listed.ptr()) ||
         running.Stopped() != StopReason::kNone) {
       absl::Status status =
