@@ -11,6 +11,7 @@
 #include "duet/internal/status_macros.h"
 #include "duet/internal/strings.h"
 #include "duet/internal/utf8.h"
+#include "functions.h"
 
 namespace duet::python {
 namespace {
@@ -115,6 +116,14 @@ PyObject* ToPythonAt(const Value& value, ValuePath* path, int depth,
       }
       return list;
     }
+    case Value::Kind::kFunction: {
+      PyObject* function = FunctionToPython(value.as_function());
+      if (function == nullptr) {
+        PyErr_Clear();
+        *error = PathError(path, "could not make a Python function");
+      }
+      return function;
+    }
     case Value::Kind::kMap: {
       if (depth >= kMaxValueDepth) {
         *error = PathError(path, kTooDeep);
@@ -210,6 +219,15 @@ class FromPythonConverter {
       return absl::OkStatus();
     }
     if (PyMemoryView_Check(object)) return ConvertBuffer(object, out, depth);
+    if (PyCallable_Check(object)) {
+      // Held for as long as the Value lives (functions.h).
+      absl::StatusOr<Value> function = CallableToValue(object);
+      if (!function.ok()) {
+        return PathError(path_, internal::ToStd(function.status().message()));
+      }
+      *out = *std::move(function);
+      return absl::OkStatus();
+    }
     return PathError(path_, absl::StrCat("unsupported Python type '",
                                          Py_TYPE(object)->tp_name, "'"));
   }

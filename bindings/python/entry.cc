@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "duet/internal/strings.h"
+#include "functions.h"
 
 namespace duet::python {
 namespace {
@@ -194,13 +195,17 @@ bool RunningEntries::RaiseAgain() {
 
 Entry::Entry(HostServices& services, std::string_view source,
              const std::shared_ptr<RunningEntries>& running,
-             absl::Time deadline, size_t value_budget_bytes)
+             absl::Time deadline, size_t value_budget_bytes,
+             PyFunctionOwner* functions)
     : context_(services, source),
       running_(*running),
       serial_(next_entry_serial.fetch_add(1, std::memory_order_seq_cst)),
       deadline_(deadline),
-      value_budget_bytes_(value_budget_bytes) {
+      value_budget_bytes_(value_budget_bytes),
+      functions_(functions) {
   thread_state_ = PyThreadState_Get();
+  // Functions dropped while Python was busy elsewhere are released now.
+  if (functions_ != nullptr) functions_->Drain();
   engine::ThreadFrames<Entry>::Push(this);
   running_.entries_.Add(this);
   registered_ = true;

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "duet/engine/function_owner.h"
 #include "duet/internal/status_macros.h"
 #include "duet_module.h"
 #include "entry.h"
@@ -252,6 +253,7 @@ Interpreter::~Interpreter() {
 Globals& GetGlobals() { return *globals; }
 
 ScopedGil::ScopedGil() {
+  engine::EngineLockTaken();  // the GIL is an engine lock (function_owner.h)
   PyThreadState* state = PyThreadState_Get();
   uint64_t now = current_generation.load(std::memory_order_acquire);
   KeptThreadState& kept = kept_thread_state;
@@ -265,5 +267,7 @@ ScopedGil::ScopedGil() {
   kept.state = state;
   kept.generation = now;
 }
+
+ScopedGil::~ScopedGil() { engine::EngineLockReleased(); }
 
 }  // namespace duet::python

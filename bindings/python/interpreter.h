@@ -69,6 +69,7 @@ Globals& GetGlobals();
 class ScopedGil {
  public:
   ScopedGil();
+  ~ScopedGil();
   ScopedGil(const ScopedGil&) = delete;
   ScopedGil& operator=(const ScopedGil&) = delete;
 

@@ -128,6 +128,51 @@ absl::Status IntOutOfRange(const PathStep* at, int64_t value,
 
 }  // namespace value_internal
 
+namespace {
+
+// A C++ function as a Callable (Value::FromFunction).
+class CppCallable : public Callable {
+ public:
+  CppCallable(std::string name, Value::CppFunction function)
+      : name_(std::move(name)), function_(std::move(function)) {}
+
+  absl::StatusOr<Value> Call(absl::Span<const Value> args,
+                             absl::Time) const override {
+    // An exception never unwinds into an engine that called us.
+    try {
+      return function_(args);
+    } catch (const std::exception& e) {
+      return absl::InternalError(absl::StrCat(
+          "C++ function '", name_, "' threw an exception: ", e.what()));
+    } catch (...) {
+      return absl::InternalError(
+          absl::StrCat("C++ function '", name_, "' threw an exception"));
+    }
+  }
+  const std::string& name() const override { return name_; }
+  std::optional<Language> language() const override { return std::nullopt; }
+
+ private:
+  const std::string name_;
+  const Value::CppFunction function_;
+};
+
+}  // namespace
+
+Value Value::FromFunction(std::string name, CppFunction function) {
+  return Value(std::make_shared<const CppCallable>(std::move(name),
+                                                   std::move(function)));
+}
+
+absl::StatusOr<Value> Value::Call(absl::Span<const Value> args,
+                                  absl::Time deadline) const {
+  if (!is_function()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot call a ", internal::ToAbsl(KindName(kind())), " value"));
+  }
+  return as_function()->Call(args, deadline);
+}
+
 double Value::as_number() const {
   return is_int() ? static_cast<double>(as_int()) : as_float();
 }
@@ -150,6 +195,8 @@ std::string_view KindName(Value::Kind kind) {
       return "list";
     case Value::Kind::kMap:
       return "map";
+    case Value::Kind::kFunction:
+      return "function";
   }
   return "unknown";
 }
@@ -212,6 +259,15 @@ void AppendDebug(std::string* out, const Value& value) {
         AppendDebug(out, item);
       }
       out->push_back('}');
+      return;
+    }
+    case Value::Kind::kFunction: {
+      const Callable& function = *value.as_function();
+      std::optional<Language> language = function.language();
+      absl::StrAppend(
+          out, "<function ",
+          function.name().empty() ? "(anonymous)" : function.name(), " (",
+          language ? internal::ToAbsl(LanguageName(*language)) : "C++", ")>");
       return;
     }
     default:  // the scalars, written above

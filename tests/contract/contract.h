@@ -222,6 +222,7 @@ std::vector<Row> ThreadRows();
 std::vector<Row> DeadlineRows();
 std::vector<Row> InterruptRows();
 std::vector<Row> ReplRows();
+std::vector<Row> FunctionRows();  // function_rows.cc
 
 }  // namespace duet::contract
 

@@ -754,6 +754,7 @@ DUET_CONTRACT_ROWS(Threads, ThreadRows);
 DUET_CONTRACT_ROWS(Deadlines, DeadlineRows);
 DUET_CONTRACT_ROWS(Interrupts, InterruptRows);
 DUET_CONTRACT_ROWS(Repl, ReplRows);
+DUET_CONTRACT_ROWS(Functions, FunctionRows);
 
 }  // namespace
 }  // namespace duet::contract

@@ -160,6 +160,8 @@ double Complexity(const Value& value) {
       }
       return total;
     }
+    case Value::Kind::kFunction:
+      return 1;
   }
   return 0;
 }

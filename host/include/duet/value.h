@@ -1,8 +1,10 @@
 // duet::Value — the one currency between C++, Python and JavaScript.
 //
 // A Value is a deep-copied tree: null, bool, int (int64), float (double),
-// string (UTF-8), bytes, list, or map (string keys, insertion order kept).
-// docs/values.md holds the mapping to each engine's types.
+// string (UTF-8), bytes, list, or map (string keys, insertion order kept);
+// or a function, a shared handle to something callable in any language
+// (duet::Callable, below). docs/values.md holds the mapping to each
+// engine's types.
 //
 //   duet::Value point = duet::Value::Map{{"x", 1}, {"y", 2.5}};
 //   point.as_map().Set("label", "origin");
@@ -12,13 +14,22 @@
 //   absl::StatusOr<std::map<std::string, std::vector<int>>> back =
 //       scores.Get<std::map<std::string, std::vector<int>>>();
 //
-// Values are plain data: copyable, movable, and safe to share read-only
-// between threads. They hold no engine resources.
+//   duet::Value twice = duet::Value::FromFunction(
+//       "twice", [](absl::Span<const duet::Value> args)
+//                    -> absl::StatusOr<duet::Value> {
+//         return args[0].as_int() * 2;
+//       });
+//   host->Call("mapper", "map", {twice, duet::Value::List{1, 2}});
+//
+// Values are copyable, movable, and safe to share read-only between
+// threads. Plain data holds no engine resources; a function value holds a
+// reference to its script function, released when the last copy goes.
 #ifndef DUET_VALUE_H_
 #define DUET_VALUE_H_
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <iosfwd>
 #include <limits>
@@ -35,6 +46,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "duet/language.h"
 
 namespace duet {
 
@@ -104,6 +118,29 @@ class ValueMap {
   mutable std::unique_ptr<Index> index_;  // built on demand for large maps
 };
 
+// Something callable from any language, held by a function Value: a script
+// function (kept alive in its engine) or a C++ function
+// (Value::FromFunction). Thread-safe: calls may come from any thread, at
+// once. Shared by every copy of the Values that hold it, and destroyed
+// with the last.
+class Callable {
+ public:
+  virtual ~Callable() = default;
+
+  // Calls the function. Any thread; the caller holds no engine lock. A
+  // script function's call is an entry into its engine like any module
+  // call: it takes that engine's lock, is stopped at `deadline` or by
+  // Interrupt (kDeadlineExceeded, kCancelled), and a script exception is
+  // kUnknown with a ScriptError. kFailedPrecondition once the module the
+  // function came from was unloaded or reloaded.
+  virtual absl::StatusOr<Value> Call(absl::Span<const Value> args,
+                                     absl::Time deadline) const = 0;
+  // The function's name; "" for an anonymous one.
+  virtual const std::string& name() const = 0;
+  // The language it is written in; nullopt for C++.
+  virtual std::optional<Language> language() const = 0;
+};
+
 namespace value_internal {
 
 template <typename T>
@@ -134,9 +171,24 @@ struct Reader;  // Value::Get<T>, defined below
 
 class Value {
  public:
-  enum class Kind { kNull, kBool, kInt, kFloat, kString, kBytes, kList, kMap };
+  enum class Kind {
+    kNull,
+    kBool,
+    kInt,
+    kFloat,
+    kString,
+    kBytes,
+    kList,
+    kMap,
+    kFunction,
+  };
   using List = std::vector<Value>;
   using Map = ValueMap;
+  // What a function Value holds.
+  using CallablePtr = std::shared_ptr<const Callable>;
+  // A C++ function a Value can wrap (FromFunction).
+  using CppFunction =
+      std::function<absl::StatusOr<Value>(absl::Span<const Value>)>;
 
   Value() = default;  // null
   Value(std::nullptr_t) {}
@@ -157,6 +209,10 @@ class Value {
   Value(Bytes b) : data_(std::move(b)) {}
   Value(List l) : data_(std::move(l)) {}
   Value(Map m) : data_(std::move(m)) {}
+  // A function value; a null pointer makes a null Value.
+  Value(CallablePtr function) {
+    if (function != nullptr) data_ = std::move(function);
+  }
   // Standard containers of anything a Value is made from: a vector becomes a
   // list, a map with string keys a map (an unordered_map's keys sorted, so
   // the result does not depend on hashing), an optional its value or null.
@@ -219,6 +275,12 @@ class Value {
     return Value(static_cast<int64_t>(i));
   }
 
+  // A function value calling `function` (a C++ callable; scripts that
+  // receive it see a function of their language). `name` is what scripts and
+  // messages show. An exception `function` throws becomes kInternal, as for
+  // host functions; it must be thread-safe.
+  static Value FromFunction(std::string name, CppFunction function);
+
   Kind kind() const { return static_cast<Kind>(data_.index()); }
   bool is_null() const { return kind() == Kind::kNull; }
   bool is_bool() const { return kind() == Kind::kBool; }
@@ -229,6 +291,7 @@ class Value {
   bool is_bytes() const { return kind() == Kind::kBytes; }
   bool is_list() const { return kind() == Kind::kList; }
   bool is_map() const { return kind() == Kind::kMap; }
+  bool is_function() const { return kind() == Kind::kFunction; }
 
   // Accessors require the matching kind (checked by std::get; a mismatch
   // throws std::bad_variant_access, a programming error). Get<T> checks and
@@ -246,6 +309,15 @@ class Value {
   List& as_list() { return std::get<List>(data_); }
   const Map& as_map() const { return std::get<Map>(data_); }
   Map& as_map() { return std::get<Map>(data_); }
+  const CallablePtr& as_function() const {
+    return std::get<CallablePtr>(data_);
+  }
+
+  // Calls a function value (Callable::Call); kInvalidArgument when this is
+  // not a function.
+  absl::StatusOr<Value> Call(
+      absl::Span<const Value> args,
+      absl::Time deadline = absl::InfiniteFuture()) const;
 
   // The value as T, checked. T is bool, any integer type, float or double
   // (an int converts), std::string, Bytes, List, Map, Value, or a
@@ -258,7 +330,8 @@ class Value {
   absl::StatusOr<T> Get() const;
 
   // Structural equality: kinds must match exactly (1 != 1.0), floats compare
-  // with ==, so NaN != NaN. See EquivalentByValue for the relaxed comparison.
+  // with ==, so NaN != NaN; functions by identity (the same Callable). See
+  // EquivalentByValue for the relaxed comparison.
   friend bool operator==(const Value& a, const Value& b) {
     return a.data_ == b.data_;
   }
@@ -294,7 +367,7 @@ class Value {
   [[noreturn]] static void ThrowOutOfRange(const std::string& number);
 
   std::variant<std::monostate, bool, int64_t, double, std::string, Bytes, List,
-               Map>
+               Map, CallablePtr>
       data_;
 };
 
@@ -308,7 +381,8 @@ inline std::vector<ValueMap::Entry>::const_iterator ValueMap::end() const {
   return entries_.end();
 }
 
-// "null", "bool", "int", "float", "string", "bytes", "list", "map".
+// "null", "bool", "int", "float", "string", "bytes", "list", "map",
+// "function".
 std::string_view KindName(Value::Kind kind);
 
 // Equality by value, as `duet check` compares: an int and a float are equal
@@ -317,7 +391,8 @@ std::string_view KindName(Value::Kind kind);
 bool EquivalentByValue(const Value& a, const Value& b);
 
 // A readable, JSON-like rendering for messages and logs (not parseable JSON:
-// bytes print as b"..."); see duet/json.h for JSON.
+// bytes print as b"...", a function as <function name (python)>); see
+// duet/json.h for JSON.
 std::string DebugString(const Value& value);
 
 // Writes DebugString(value); also how GoogleTest prints values.
