@@ -328,6 +328,11 @@ class Engine {
   std::shared_ptr<JsFunctionOwner> functions_;
   // Wrappers of foreign functions alive in the heap; guarded by the lock.
   absl::flat_hash_set<ForeignFunction*> foreign_;
+  // External memory reported for wrappers V8 collected since the last
+  // entry; given back to V8's count outside the GC (SettleExternalMemory).
+  int64_t foreign_freed_bytes_ = 0;
+  // Gives V8 back the external memory of collected wrappers. Lock held.
+  void SettleExternalMemory();
   SpinLock stop_mutex_;
   engine::FrameList<Frame> frames_ ABSL_GUARDED_BY(stop_mutex_);
 };

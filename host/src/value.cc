@@ -167,8 +167,9 @@ Value Value::FromFunction(std::string name, CppFunction function) {
 absl::StatusOr<Value> Value::Call(absl::Span<const Value> args,
                                   absl::Time deadline) const {
   if (!is_function()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cannot call a ", internal::ToAbsl(KindName(kind())), " value"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot call a value that is not a function (",
+                     internal::ToAbsl(KindName(kind())), ")"));
   }
   return as_function()->Call(args, deadline);
 }

@@ -21,6 +21,7 @@
 //   self.call(name, ...)                 re-enters the row's own module
 //   foreign.fail()                       a ScriptError from the other engine
 //   foreign.missing()                    kNotFound "no such thing"
+//   self.apply(fn, args...)              calls the function value fn
 //   host: now() -> 42, started() (Interrupt rows wait for it),
 //         wait_for_interrupt() returns once the row has interrupted,
 //         slow() sleeps 600 ms and returns "done"

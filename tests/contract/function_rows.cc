@@ -211,6 +211,25 @@ std::vector<Row> FunctionRows() {
                            return args[0].Call({Value(41)});
                          })})
           .Returns(Value(42)));
+  rows.push_back(
+      // script -> host -> a script function of the same engine, and back.
+      Row("script_function_passed_to_a_module_and_called_there")
+          .Sources(Py("def f():\n"
+                      "    return duet.modules.self.apply(lambda x: x * 2, "
+                      "21)\n"),
+                   Js("export function f() {\n"
+                      "  return duet.modules.self.apply(x => x * 2, 21);\n"
+                      "}\n"))
+          .Call("f")
+          .Returns(Value(42)));
+  rows.push_back(Row("repl_passes_a_function_to_a_module")
+                     .Repl({Evaluate({"self.apply(lambda x: x * 2, 21)",
+                                      "self.apply(x => x * 2, 21)"},
+                                     "42"),
+                            Evaluate({"self.apply(self.apply, len, 'abc')",
+                                      "self.apply(self.apply, s => s.length, "
+                                      "'abc')"},
+                                     "3")}));
   return rows;
 }
 
