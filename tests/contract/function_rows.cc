@@ -222,6 +222,27 @@ std::vector<Row> FunctionRows() {
                       "}\n"))
           .Call("f")
           .Returns(Value(42)));
+  rows.push_back(
+      // The script function runs as an entry of its own (through C++): an
+      // Interrupt stops it there, and the call it is nested in.
+      Row("interrupt_stops_a_script_function_called_back")
+          .Sources(Py("def spin():\n"
+                      "    while True:\n"
+                      "        pass\n"
+                      "def f():\n"
+                      "    def looping():\n"
+                      "        duet.host.started()\n"
+                      "        spin()\n"
+                      "    return duet.modules.self.apply(looping)\n"),
+                   Js("function spin() { while (true) {} }\n"
+                      "export function f() {\n"
+                      "  return duet.modules.self.apply(function looping() {\n"
+                      "    duet.host.started();\n"
+                      "    spin();\n"
+                      "  });\n"
+                      "}\n"))
+          .Interrupt("f")
+          .Fails(absl::StatusCode::kCancelled, {"execution interrupted"}));
   rows.push_back(Row("repl_passes_a_function_to_a_module")
                      .Repl({Evaluate({"self.apply(lambda x: x * 2, 21)",
                                       "self.apply(x => x * 2, 21)"},
