@@ -1,5 +1,6 @@
 #include "duet/value.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ostream>
@@ -130,6 +131,10 @@ absl::Status IntOutOfRange(const PathStep* at, int64_t value,
 
 namespace {
 
+// The deadline of the C++ function Value running on this thread (the
+// script call it runs for), so function Values it calls inherit it.
+thread_local absl::Time cpp_function_deadline = absl::InfiniteFuture();
+
 // A C++ function as a Callable (Value::FromFunction).
 class CppCallable : public Callable {
  public:
@@ -137,7 +142,18 @@ class CppCallable : public Callable {
       : name_(std::move(name)), function_(std::move(function)) {}
 
   absl::StatusOr<Value> Call(absl::Span<const Value> args,
-                             absl::Time) const override {
+                             absl::Time deadline) const override {
+    const absl::Time outer = cpp_function_deadline;
+    cpp_function_deadline = std::min(outer, deadline);
+    absl::StatusOr<Value> out = CallGuarded(args);
+    cpp_function_deadline = outer;
+    return out;
+  }
+  const std::string& name() const override { return name_; }
+  std::optional<Language> language() const override { return std::nullopt; }
+
+ private:
+  absl::StatusOr<Value> CallGuarded(absl::Span<const Value> args) const {
     // An exception never unwinds into an engine that called us.
     try {
       return function_(args);
@@ -149,10 +165,7 @@ class CppCallable : public Callable {
           absl::StrCat("C++ function '", name_, "' threw an exception"));
     }
   }
-  const std::string& name() const override { return name_; }
-  std::optional<Language> language() const override { return std::nullopt; }
 
- private:
   const std::string name_;
   const Value::CppFunction function_;
 };
@@ -171,7 +184,8 @@ absl::StatusOr<Value> Value::Call(absl::Span<const Value> args,
         absl::StrCat("cannot call a value that is not a function (",
                      internal::ToAbsl(KindName(kind())), ")"));
   }
-  return as_function()->Call(args, deadline);
+  // Inside a C++ function Value's call, never later than that call's deadline.
+  return as_function()->Call(args, std::min(deadline, cpp_function_deadline));
 }
 
 double Value::as_number() const {

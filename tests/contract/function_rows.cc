@@ -198,6 +198,24 @@ std::vector<Row> FunctionRows() {
                      .Deadline(absl::Milliseconds(100))
                      .Fails(absl::StatusCode::kDeadlineExceeded));
   rows.push_back(
+      // script -> C++ -> script function: the inner call keeps the deadline.
+      Row("script_function_called_from_cpp_keeps_the_callers_deadline")
+          .Sources("def f(g):\n"
+                   "    def spin():\n"
+                   "        while True:\n"
+                   "            pass\n"
+                   "    return g(spin)\n",
+                   "export function f(g) {\n"
+                   "  return g(function spin() { while (true) {} });\n"
+                   "}\n")
+          .Call("f",
+                {Value::FromFunction("call_it",
+                                     [](Args args) -> absl::StatusOr<Value> {
+                                       return args[0].Call({});
+                                     })})
+          .Deadline(absl::Milliseconds(200))
+          .Fails(absl::StatusCode::kDeadlineExceeded));
+  rows.push_back(
       // script -> C++ -> script function of the same engine, one thread.
       Row("reentrant_chain_into_the_same_engine")
           .Sources("def f(g):\n    return g(lambda x: x + 1)\n",

@@ -314,7 +314,8 @@ class Value {
   }
 
   // Calls a function value (Callable::Call); kInvalidArgument when this is
-  // not a function.
+  // not a function. Made inside a C++ function Value's call (a script
+  // calling back into C++), the deadline is never later than that call's.
   absl::StatusOr<Value> Call(
       absl::Span<const Value> args,
       absl::Time deadline = absl::InfiniteFuture()) const;
