@@ -204,8 +204,6 @@ Entry::Entry(HostServices& services, std::string_view source,
       value_budget_bytes_(value_budget_bytes),
       functions_(functions) {
   thread_state_ = PyThreadState_Get();
-  // Functions dropped while Python was busy elsewhere are released now.
-  if (functions_ != nullptr) functions_->Drain();
   engine::ThreadFrames<Entry>::Push(this);
   running_.entries_.Add(this);
   registered_ = true;
@@ -217,6 +215,10 @@ Entry::Entry(HostServices& services, std::string_view source,
           Stopper::Get().Request(running, serial, 0, StopReason::kDeadline);
         });
   }
+  // Functions dropped while a thread held an engine lock are released now
+  // (those of every module: all share the GIL), their finalisers inside
+  // this entry.
+  PyFunctionOwner::DrainEveryOwner();
 }
 
 StopReason Entry::Finish() {

@@ -103,7 +103,7 @@ class Entry {
   // entry. Calls the script makes convert their arguments within `deadline`
   // and `value_budget_bytes` (0: no budget).
   // `functions` (may be null) holds the Python functions the entry hands
-  // out as Values; its queued releases are done here.
+  // out as Values. Releases queued in any owner are done here.
   Entry(HostServices& services, std::string_view source,
         const std::shared_ptr<RunningEntries>& running,
         absl::Time deadline = absl::InfiniteFuture(),

@@ -1,9 +1,13 @@
 #include "functions.h"
 
+#include <algorithm>
+#include <atomic>
 #include <utility>
+#include <vector>
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "convert.h"
 #include "duet/internal/conversion_guard.h"
 #include "duet_module.h"
@@ -62,7 +66,58 @@ std::string CallableName(PyObject* callable) {
   return out;
 }
 
+// The Python owners, for DrainEveryOwner; expired ones are pruned as found.
+struct OwnerRegistry {
+  absl::Mutex mutex;
+  std::vector<std::weak_ptr<PyFunctionOwner>> owners ABSL_GUARDED_BY(mutex);
+  // Some owner queued a handle since the last drain.
+  std::atomic<bool> queued{false};
+};
+
+OwnerRegistry& Registry() {
+  static OwnerRegistry* registry = new OwnerRegistry();  // leaked: any thread
+  return *registry;
+}
+
 }  // namespace
+
+std::shared_ptr<PyFunctionOwner> PyFunctionOwner::Create(
+    std::shared_ptr<Interpreter> interpreter, HostServices& services,
+    std::shared_ptr<RunningEntries> running, std::string module,
+    size_t value_budget_bytes) {
+  auto owner = std::make_shared<PyFunctionOwner>(
+      std::move(interpreter), services, std::move(running), std::move(module),
+      value_budget_bytes);
+  OwnerRegistry& registry = Registry();
+  absl::MutexLock lock(&registry.mutex);
+  registry.owners.push_back(owner);
+  return owner;
+}
+
+void PyFunctionOwner::DrainEveryOwner() {
+  OwnerRegistry& registry = Registry();
+  if (!registry.queued.exchange(false, std::memory_order_acq_rel)) return;
+  std::vector<std::shared_ptr<PyFunctionOwner>> owners;
+  {
+    absl::MutexLock lock(&registry.mutex);
+    auto& list = registry.owners;
+    list.erase(std::remove_if(list.begin(), list.end(),
+                              [&](const std::weak_ptr<PyFunctionOwner>& weak) {
+                                std::shared_ptr<PyFunctionOwner> owner =
+                                    weak.lock();
+                                if (owner == nullptr) return true;
+                                owners.push_back(std::move(owner));
+                                return false;
+                              }),
+               list.end());
+  }
+  // Outside the mutex: a release may run a finaliser that drops an owner.
+  for (const std::shared_ptr<PyFunctionOwner>& owner : owners) owner->Drain();
+}
+
+void PyFunctionOwner::Queued() {
+  Registry().queued.store(true, std::memory_order_release);
+}
 
 Value::CallablePtr PyFunctionOwner::MakeFunction(PyObject* callable) {
   Py_INCREF(callable);

@@ -26,6 +26,11 @@ namespace duet::python {
 // interpreter lease, so a handle can be released whenever its Value goes.
 class PyFunctionOwner : public engine::FunctionOwner {
  public:
+  // Made with std::make_shared only (Register needs shared_from_this).
+  static std::shared_ptr<PyFunctionOwner> Create(
+      std::shared_ptr<Interpreter> interpreter, HostServices& services,
+      std::shared_ptr<RunningEntries> running, std::string module,
+      size_t value_budget_bytes);
   PyFunctionOwner(std::shared_ptr<Interpreter> interpreter,
                   HostServices& services,
                   std::shared_ptr<RunningEntries> running, std::string module,
@@ -35,6 +40,10 @@ class PyFunctionOwner : public engine::FunctionOwner {
         services_(services),
         running_(std::move(running)),
         value_budget_bytes_(value_budget_bytes) {}
+
+  // Every entry into Python (any module: they share the GIL) releases the
+  // handles queued in any owner. GIL held.
+  static void DrainEveryOwner();
 
   // Valid while a call counted by Enter() runs.
   HostServices& services() const { return services_; }
@@ -48,6 +57,7 @@ class PyFunctionOwner : public engine::FunctionOwner {
  private:
   void ReleaseHandle(void* handle) override;
   void DrainUnderLock() override;
+  void Queued() override;
 
   const std::shared_ptr<Interpreter> interpreter_;
   HostServices& services_;

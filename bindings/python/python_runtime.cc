@@ -92,7 +92,7 @@ class PythonImplementation : public Implementation {
                        std::vector<std::string> exports,
                        std::vector<py::object> functions,
                        absl::Duration unload_timeout)
-      : function_values_(std::make_shared<PyFunctionOwner>(
+      : function_values_(PyFunctionOwner::Create(
             interpreter, services, running, module_name, value_budget_bytes)),
         interpreter_(std::move(interpreter)),
         services_(services),
@@ -169,8 +169,8 @@ class PythonReplSession : public ReplSession {
                     HostServices& services,
                     std::shared_ptr<RunningEntries> running,
                     py::object namespace_dict)
-      : function_values_(std::make_shared<PyFunctionOwner>(
-            interpreter, services, running, kReplLogSource, 0)),
+      : function_values_(PyFunctionOwner::Create(interpreter, services, running,
+                                                 kReplLogSource, 0)),
         interpreter_(std::move(interpreter)),
         services_(services),
         running_(std::move(running)),

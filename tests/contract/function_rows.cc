@@ -325,6 +325,27 @@ TEST_P(FunctionLifetime, DroppingTheValueReleasesTheHandle) {
   EXPECT_EQ(engine::LiveFunctionHandles(), before);
 }
 
+TEST_P(FunctionLifetime, ADropUnderAnEngineLockIsReleasedByTheNextEntry) {
+  std::unique_ptr<Implementation> impl = Load(kClosurePy, kClosureJs);
+  ASSERT_NE(impl, nullptr);
+  const int64_t before = engine::LiveFunctionHandles();
+  {
+    absl::StatusOr<Value> made = CallByName(*impl, "make", {Value(7)});
+    ASSERT_TRUE(made.ok()) << made.status();
+    // As if dropped inside another engine's entry: never waits for this
+    // engine's lock there.
+    engine::EngineLockMark another_engine;
+    made = Value();
+  }
+  EXPECT_EQ(engine::LiveFunctionHandles(), before + 1) << "queued";
+  absl::StatusOr<Value> next = CallByName(*impl, "make", {Value(8)});
+  ASSERT_TRUE(next.ok()) << next.status();
+  // The entry released the queued handle; `next` holds one.
+  EXPECT_EQ(engine::LiveFunctionHandles(), before + 1);
+  next = Value();
+  EXPECT_EQ(engine::LiveFunctionHandles(), before);
+}
+
 TEST_P(FunctionLifetime, UnloadKillsItsFunctionsAndReleasesTheirHandles) {
   std::unique_ptr<Implementation> impl = Load(kClosurePy, kClosureJs);
   ASSERT_NE(impl, nullptr);

@@ -42,7 +42,10 @@ void FunctionOwner::Drop(void* handle) {
     queued_.push_back(handle);
     has_queued_.store(true, std::memory_order_release);
   }
-  if (HoldsEngineLock()) return;  // the next entry into the engine drains
+  if (HoldsEngineLock()) {  // the next entry into the engine drains
+    Queued();
+    return;
+  }
   // Counted like a call, so a Kill waits for the release to finish.
   if (!Enter("").ok()) return;
   DrainUnderLock();

@@ -126,6 +126,9 @@ class FunctionOwner : public std::enable_shared_from_this<FunctionOwner> {
   // Takes the engine lock on this thread (which holds no engine lock),
   // runs Drain(), and gives the lock back.
   virtual void DrainUnderLock() = 0;
+  // A handle was queued (the thread held an engine lock): an engine whose
+  // entries are not per owner can note it to drain sooner. Any thread.
+  virtual void Queued() {}
 
  private:
   const Language language_;
