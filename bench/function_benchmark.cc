@@ -7,6 +7,16 @@
 //   BM_CppCallbackInto/javascript   the same in JavaScript
 //   BM_ScriptClosureOut/python      Host::Call returns a new closure; C++
 //   BM_ScriptClosureOut/javascript  calls it once and drops it
+//
+// Measured on the 2-core build VM (RelWithDebInfo, shared with other
+// builds), RSS in MB before -> after a million calls:
+//   C++ callback into Python       42.6 -> 42.6     ~1.9 us per call
+//   C++ callback into JavaScript   42.6 -> 79.0     ~6.4 us per call
+//   Python closure out             79.0 -> 79.0     ~2.8 us per call
+//   JavaScript closure out         79.0 -> 81.2     ~4.2 us per call
+// The JavaScript growth is V8's heap settling: three million C++ callbacks
+// in a row grew it by 29, 16 and 4 MB. Without reporting wrappers to V8 as
+// external memory it grew by 565 MB per million.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
