@@ -13,6 +13,7 @@
 #include "duet/internal/status_macros.h"
 #include "duet/internal/strings.h"
 #include "duet/internal/utf8.h"
+#include "javascript/engine.h"
 
 namespace duet::js {
 namespace {
@@ -94,11 +95,11 @@ class FromJs {
                                       Utf8Lossy(isolate_, v), ")"));
     }
     if (v->IsFunction()) {
-      std::string name =
-          Utf8Lossy(isolate_, v.As<v8::Function>()->GetDebugName());
-      return path_.Error(absl::StrCat("cannot convert a function",
-                                      name.empty() ? "" : " '", name,
-                                      name.empty() ? "" : "'"));
+      // Kept alive here for as long as the Value lives (engine.h).
+      Engine* engine = Engine::From(isolate_);
+      if (engine == nullptr) return path_.Error("cannot convert a function");
+      *out = Value(engine->FunctionValue(v.As<v8::Function>()));
+      return absl::OkStatus();
     }
     if (!v->IsObject()) {
       return path_.Error("cannot convert this JavaScript value");
@@ -366,6 +367,16 @@ absl::Status ToV8Impl(v8::Local<v8::Context> context, const Value& value,
         }
       }
       *out = object;
+      return absl::OkStatus();
+    }
+    case Value::Kind::kFunction: {
+      Engine* engine = Engine::From(isolate);
+      v8::Local<v8::Function> function;
+      if (engine == nullptr ||
+          !engine->FunctionToV8(value.as_function()).ToLocal(&function)) {
+        return path.Error("could not make a JavaScript function");
+      }
+      *out = function;
       return absl::OkStatus();
     }
   }

@@ -44,6 +44,82 @@ bool IsInternalScript(std::string_view name) {
 
 }  // namespace
 
+// A function Value from elsewhere (C++, Python, another isolate) as it
+// lives in this heap: a JavaScript function whose data points here. Freed
+// when V8 collects the function (ForeignGone) or with the engine.
+struct ForeignFunction {
+  Value::CallablePtr callable;
+  v8::Global<v8::Function> function;  // weak
+};
+
+namespace {
+
+// What a wrapper costs beside its JavaScript function (the Callable, its
+// closure, the handle), reported to V8 as external memory: V8 cannot see
+// it, and without it a loop making wrappers grows without a full GC (a
+// million callbacks took RSS from 42 MB to 607 MB).
+constexpr int64_t kForeignFunctionBytes = 1024;
+
+// Engine lock held. What the wrapper held may be a script function of
+// another engine: its release is queued (engine/function_owner.h).
+void DeleteForeign(ForeignFunction* foreign) {
+  engine::EngineLockMark mark;
+  foreign->function.Reset();
+  delete foreign;
+}
+
+// A JavaScript function handed out as a Value. Calling it is an entry into
+// its engine like an exported function's call.
+class JsFunction : public Callable {
+ public:
+  JsFunction(std::shared_ptr<JsFunctionOwner> owner,
+             v8::Global<v8::Function>* handle, std::string name)
+      : owner_(std::move(owner)), handle_(handle), name_(std::move(name)) {}
+  ~JsFunction() override { owner_->Drop(handle_); }
+
+  absl::StatusOr<Value> Call(absl::Span<const Value> args,
+                             absl::Time deadline) const override {
+    engine::FunctionOwner::Call call(*owner_, name_);
+    if (!call.status().ok()) return call.status();
+    Engine& engine = owner_->engine();
+    if (engine.exhausted()) return engine.StopStatus(StopReason::kMemory);
+    absl::StatusOr<Value> out;
+    {
+      EngineScope scope(engine, deadline);
+      out = engine.CallFunction(
+          scope, handle_->Get(engine.isolate()),
+          v8::Undefined(engine.isolate()), args, deadline,
+          absl::StrCat("function '", name_.empty() ? "(anonymous)" : name_,
+                       "' of module '", owner_->module(), "'"));
+      if (engine.over_cap_suspect()) engine.CheckHeapIfSuspect();
+    }
+    if (engine.exhausted()) return engine.StopStatus(StopReason::kMemory);
+    return out;
+  }
+  const std::string& name() const override { return name_; }
+  std::optional<Language> language() const override {
+    return Language::kJavaScript;
+  }
+
+  const JsFunctionOwner* owner() const { return owner_.get(); }
+  v8::Global<v8::Function>* handle() const { return handle_; }
+
+ private:
+  const std::shared_ptr<JsFunctionOwner> owner_;
+  v8::Global<v8::Function>* const handle_;  // owned by owner_
+  const std::string name_;
+};
+
+}  // namespace
+
+void JsFunctionOwner::ReleaseHandle(void* handle) {
+  delete static_cast<v8::Global<v8::Function>*>(handle);
+}
+
+void JsFunctionOwner::DrainUnderLock() {
+  EngineScope scope(engine_);  // drains on entry
+}
+
 void EnsureV8Initialized() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -134,6 +210,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
   engine->isolate_->AddGCPrologueCallback(&Engine::MarkingStarts, engine.get(),
                                           v8::kGCTypeIncrementalMarking);
   engine->parked_ = std::make_shared<ParkedThreads>();
+  engine->functions_ =
+      std::make_shared<JsFunctionOwner>(*engine, engine->log_source_);
   if (registry != nullptr) {
     engine->registry_ = std::move(registry);
     engine->registry_->Add(engine.get());
@@ -162,6 +240,8 @@ absl::Status Engine::Init(bool repl) {
   v8::TryCatch try_catch(isolate_);
   status_key_.Reset(isolate_,
                     v8::Private::New(isolate_, Str(isolate_, "duet::status")));
+  callable_key_.Reset(
+      isolate_, v8::Private::New(isolate_, Str(isolate_, "duet::callable")));
 
   v8::Local<v8::Object> native = v8::Object::New(isolate_);
   bool ok = InstallNativeApi(context, native, cap_bytes_);
@@ -203,6 +283,9 @@ absl::Status Engine::Init(bool repl) {
 }
 
 Engine::~Engine() {
+  // Function Values of this engine fail from now on; calls of them still
+  // running are stopped and waited for, before the lock is taken here.
+  if (functions_ != nullptr) functions_->Kill([this] { Interrupt(); });
   if (registry_ != nullptr) registry_->Remove(this);
   if (isolate_ == nullptr) return;
   // This thread's parked V8 thread state is released first; other threads
@@ -212,12 +295,20 @@ Engine::~Engine() {
     v8::Locker locker(isolate_);
     v8::Isolate::Scope isolate_scope(isolate_);
     v8::HandleScope handles(isolate_);
+    {
+      // Whatever the wrappers held is dropped under this lock: queued.
+      engine::EngineLockMark mark;
+      if (functions_ != nullptr) functions_->ReleaseAll();
+      for (ForeignFunction* foreign : foreign_) DeleteForeign(foreign);
+      foreign_.clear();
+    }
     exports_.clear();
     loader_.reset();
     duet_.Reset();
     inspect_.Reset();
     module_proxy_.Reset();
     status_key_.Reset();
+    callable_key_.Reset();
     context_.Reset();
     // The isolate may outlive this engine until other threads release
     // their state: nothing may reach the engine, and a handed-over isolate
@@ -451,6 +542,10 @@ EngineScope::EngineScope(Engine& engine, absl::Time deadline)
     record_->stack_limit = limit;
   }
   frame_.deadline = deadline;
+  engine::EngineLockTaken();
+  // Function handles dropped while this engine was busy go now.
+  engine.functions_->Drain();
+  engine.SettleExternalMemory();
   engine.EnterFrame(&frame_);
   if (deadline != absl::InfiniteFuture()) {
     Engine* target = &engine;
@@ -464,6 +559,9 @@ EngineScope::EngineScope(Engine& engine, absl::Time deadline)
 EngineScope::~EngineScope() {
   ticket_.Disarm();  // waits for a running callback: the frame is still live
   engine_.LeaveFrame(&frame_);
+  engine_.functions_->Drain();  // those the entry itself dropped
+  engine_.SettleExternalMemory();
+  engine::EngineLockReleased();
 }
 
 StopReason EngineScope::stop_reason() const {
@@ -495,12 +593,14 @@ void HostCallScope::Release() {
     SpinLockHolder lock(&engine_.stop_mutex_);
     frame_->in_js = false;
   }
+  engine::EngineLockReleased();
   unlocker_.emplace(engine_.isolate());
 }
 
 StopReason HostCallScope::Reacquire() {
   if (!unlocker_.has_value()) return StopReason::kNone;
   unlocker_.reset();
+  engine::EngineLockTaken();
   if (frame_ == nullptr) return StopReason::kNone;
   StopReason stop;
   bool terminate;
@@ -740,6 +840,142 @@ absl::Status Engine::Settle(v8::Local<v8::Value>* value,
       ToAbsl(what),
       " returned a Promise that did not settle; duet plugins have no event "
       "loop (no timers or I/O)"));
+}
+
+// ---- function values ----
+
+Value::CallablePtr Engine::FunctionValue(v8::Local<v8::Function> function) {
+  v8::Local<v8::Value> data;
+  if (function->GetPrivate(context(), callable_key_.Get(isolate_))
+          .ToLocal(&data) &&
+      data->IsExternal()) {
+    return static_cast<ForeignFunction*>(data.As<v8::External>()->Value())
+        ->callable;
+  }
+  auto* handle = new v8::Global<v8::Function>(isolate_, function);
+  functions_->Adopt(handle);
+  return std::make_shared<const JsFunction>(
+      functions_, handle, Utf8Lossy(isolate_, function->GetDebugName()));
+}
+
+v8::MaybeLocal<v8::Function> Engine::FunctionToV8(
+    const Value::CallablePtr& callable) {
+  if (const auto* own = dynamic_cast<const JsFunction*>(callable.get());
+      own != nullptr && own->owner() == functions_.get()) {
+    return own->handle()->Get(isolate_);
+  }
+  v8::Local<v8::Context> context = this->context();
+  auto* foreign = new ForeignFunction{callable, {}};
+  v8::Local<v8::External> data = v8::External::New(isolate_, foreign);
+  v8::Local<v8::Function> function;
+  if (!v8::Function::New(context, &Engine::CallForeign, data, 0,
+                         v8::ConstructorBehavior::kThrow)
+           .ToLocal(&function)) {
+    DeleteForeign(foreign);
+    return {};
+  }
+  if (!callable->name().empty()) {
+    function->SetName(Str(isolate_, callable->name()));
+  }
+  IgnoreResult(
+      function->SetPrivate(context, callable_key_.Get(isolate_), data));
+  foreign->function.Reset(isolate_, function);
+  foreign->function.SetWeak(foreign, &Engine::ForeignGone,
+                            v8::WeakCallbackType::kParameter);
+  foreign_.insert(foreign);
+  isolate_->AdjustAmountOfExternalAllocatedMemory(kForeignFunctionBytes);
+  return function;
+}
+
+void Engine::CallForeign(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Engine* engine = From(info.GetIsolate());
+  if (engine == nullptr) return;
+  // A copy: the wrapper may be collected while the lock is released.
+  Value::CallablePtr callable =
+      static_cast<ForeignFunction*>(info.Data().As<v8::External>()->Value())
+          ->callable;
+  const Frame* frame = engine->CurrentFrame();
+  const absl::Time deadline =
+      frame != nullptr ? frame->deadline : absl::InfiniteFuture();
+  engine->CallOut(info, 0, [&](absl::Span<const Value> args) {
+    return callable->Call(args, deadline);
+  });
+}
+
+void Engine::ForeignGone(const v8::WeakCallbackInfo<ForeignFunction>& info) {
+  ForeignFunction* foreign = info.GetParameter();
+  Engine* engine = From(info.GetIsolate());
+  if (engine != nullptr) {
+    engine->foreign_.erase(foreign);
+    // Inside the GC: no V8 calls; the next entry settles it.
+    engine->foreign_freed_bytes_ += kForeignFunctionBytes;
+  }
+  DeleteForeign(foreign);
+}
+
+void Engine::SettleExternalMemory() {
+  if (foreign_freed_bytes_ == 0) return;
+  isolate_->AdjustAmountOfExternalAllocatedMemory(-foreign_freed_bytes_);
+  foreign_freed_bytes_ = 0;
+}
+
+size_t Engine::FunctionHandleCount() const {
+  return functions_->HandleCount() + foreign_.size();
+}
+
+absl::StatusOr<Value> Engine::CallFunction(EngineScope& scope,
+                                           v8::Local<v8::Function> function,
+                                           v8::Local<v8::Value> receiver,
+                                           absl::Span<const Value> args,
+                                           absl::Time deadline,
+                                           std::string_view what) {
+  // A failure seen after the code was stopped is reported as the stop.
+  auto stopped = [&scope](absl::Status status) {
+    absl::Status stop = scope.stop_status();
+    return stop.ok() ? status : stop;
+  };
+  v8::Local<v8::Context> context = scope.context();
+  v8::TryCatch try_catch(isolate_);
+
+  constexpr size_t kInlineArgs = 8;
+  v8::Local<v8::Value> inline_argv[kInlineArgs];
+  std::vector<v8::Local<v8::Value>> heap_argv;
+  v8::Local<v8::Value>* argv = inline_argv;
+  if (args.size() > kInlineArgs) {
+    heap_argv.resize(args.size());
+    argv = heap_argv.data();
+  }
+  internal::ConversionGuard args_guard(deadline, 0);
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (ScalarToV8(isolate_, args[i], &argv[i])) continue;
+    internal::ValuePath path("args");
+    internal::ScopedPathElement element(path, i);
+    DUET_ASSIGN_OR_RETURN(argv[i], ToV8(context, args[i], path, args_guard));
+  }
+  v8::Local<v8::Value> result;
+  if (!function->Call(context, receiver, static_cast<int>(args.size()), argv)
+           .ToLocal(&result)) {
+    // A guard that refused an allocation stops the call and throws.
+    return stopped(StatusFromTryCatch(try_catch));
+  }
+  // An endless microtask chain is stopped like an endless loop: the call
+  // did not finish, whatever it returned.
+  absl::Status drained = RunMicrotasks();
+  if (!drained.ok()) return drained;
+  if (result->IsPromise()) {  // an async function: settle it now
+    absl::Status settled = Settle(&result, what);
+    if (!settled.ok()) return stopped(settled);
+  }
+  Value scalar;
+  if (ScalarToValue(result, &scalar)) return scalar;
+  internal::ValuePath result_path("result");
+  internal::ConversionGuard guard(deadline, value_budget_bytes_);
+  absl::StatusOr<Value> value = ToValue(context, result, result_path, guard);
+  if (!value.ok() && try_catch.HasCaught()) {
+    return StatusFromTryCatch(try_catch);
+  }
+  if (!value.ok()) return stopped(value.status());
+  return value;
 }
 
 // ---- calls out of the engine ----

@@ -33,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -40,6 +41,7 @@
 #include "absl/types/span.h"
 #include "duet/engine/call_out.h"
 #include "duet/engine/frames.h"
+#include "duet/engine/function_owner.h"
 #include "duet/engine/stop.h"
 #include "duet/error.h"
 #include "duet/internal/spin_lock.h"
@@ -60,6 +62,25 @@ void EnsureV8Initialized();
 
 class Engine;
 class ModuleLoader;
+struct ForeignFunction;
+class EngineScope;
+
+// The JavaScript functions an engine handed out as Values
+// (engine/function_owner.h); a handle is a v8::Global<v8::Function>*.
+class JsFunctionOwner : public engine::FunctionOwner {
+ public:
+  JsFunctionOwner(Engine& engine, std::string module)
+      : FunctionOwner(Language::kJavaScript, std::move(module)),
+        engine_(engine) {}
+  // Valid while a call counted by Enter() runs.
+  Engine& engine() const { return engine_; }
+
+ private:
+  void ReleaseHandle(void* handle) override;
+  void DrainUnderLock() override;
+
+  Engine& engine_;
+};
 
 using engine::StopReason;
 using internal::SpinLock;
@@ -183,6 +204,31 @@ class Engine {
   // kFailedPrecondition naming `what`.
   absl::Status Settle(v8::Local<v8::Value>* value, std::string_view what);
 
+  // ---- function values (docs/values.md "Functions") ----
+
+  // A function met while converting to duet: the original Callable for a
+  // function this engine made for one (FunctionToV8), else a new function
+  // Value that holds `function` here until its last copy goes.
+  Value::CallablePtr FunctionValue(v8::Local<v8::Function> function);
+  // A function Value arriving here: the original function when it is one
+  // of this engine's, else a JavaScript function that calls it through
+  // engine::CallOut under the caller's deadline. Empty when V8 could not
+  // make one (out of memory).
+  v8::MaybeLocal<v8::Function> FunctionToV8(const Value::CallablePtr& callable);
+  // Calls `function` inside `scope` as an exported function is called:
+  // converts the arguments, runs the microtasks, settles a Promise (`what`
+  // names the function in that message), converts the result under the
+  // value budget. The status of a stop, when the entry was stopped.
+  absl::StatusOr<Value> CallFunction(EngineScope& scope,
+                                     v8::Local<v8::Function> function,
+                                     v8::Local<v8::Value> receiver,
+                                     absl::Span<const Value> args,
+                                     absl::Time deadline,
+                                     std::string_view what);
+  // Handles held for function Values (JavaScript functions handed out, and
+  // wrappers of functions from elsewhere still alive in the heap).
+  size_t FunctionHandleCount() const;
+
   // ---- modules ----
 
   // The implementation's modules (module_loader.h).
@@ -244,6 +290,8 @@ class Engine {
                             v8::GCCallbackFlags flags, void* data);
   static size_t NearHeapLimit(void* data, size_t current_heap_limit,
                               size_t initial_heap_limit);
+  static void CallForeign(const v8::FunctionCallbackInfo<v8::Value>& info);
+  static void ForeignGone(const v8::WeakCallbackInfo<ForeignFunction>& info);
 
   std::vector<StackFrame> FramesOf(v8::Local<v8::Value> exception,
                                    v8::Local<v8::Message> message);
@@ -253,6 +301,8 @@ class Engine {
   v8::Isolate* isolate_ = nullptr;
   v8::Global<v8::Context> context_;
   v8::Global<v8::Private> status_key_;
+  // On a function made for a Value from elsewhere: its ForeignFunction.
+  v8::Global<v8::Private> callable_key_;
   v8::Global<v8::Object> duet_;
   v8::Global<v8::Function> inspect_;
   v8::Global<v8::Function> module_proxy_;
@@ -273,6 +323,16 @@ class Engine {
   std::shared_ptr<EngineRegistry> registry_;
   std::shared_ptr<ParkedThreads> parked_;
   std::atomic<bool> exhausted_{false};
+  // Functions handed out as Values; killed (and waited for) first when the
+  // engine goes.
+  std::shared_ptr<JsFunctionOwner> functions_;
+  // Wrappers of foreign functions alive in the heap; guarded by the lock.
+  absl::flat_hash_set<ForeignFunction*> foreign_;
+  // External memory reported for wrappers V8 collected since the last
+  // entry; given back to V8's count outside the GC (SettleExternalMemory).
+  int64_t foreign_freed_bytes_ = 0;
+  // Gives V8 back the external memory of collected wrappers. Lock held.
+  void SettleExternalMemory();
   SpinLock stop_mutex_;
   engine::FrameList<Frame> frames_ ABSL_GUARDED_BY(stop_mutex_);
 };

@@ -14,6 +14,7 @@
 #include "duet/internal/status_macros.h"
 #include "duet/internal/strings.h"
 #include "duet/internal/utf8.h"
+#include "functions.h"
 #include "interpreter.h"
 
 namespace duet::python {
@@ -172,6 +173,14 @@ PyObject* ToPythonAt(const Value& value, ValuePath* path, int depth,
       }
       return list;
     }
+    case Value::Kind::kFunction: {
+      PyObject* function = FunctionToPython(value.as_function());
+      if (function == nullptr) {
+        PyErr_Clear();
+        *error = PathError(path, "could not make a Python function");
+      }
+      return function;
+    }
     case Value::Kind::kMap: {
       if (depth >= kMaxValueDepth) {
         *error = PathError(path, kTooDeep);
@@ -278,6 +287,15 @@ class FromPythonConverter {
                        "' (a date without a time of day)"),
           "pass a datetime with a timezone, e.g. "
           "datetime(d.year, d.month, d.day, tzinfo=timezone.utc)");
+    }
+    if (PyCallable_Check(object)) {
+      // Held for as long as the Value lives (functions.h).
+      absl::StatusOr<Value> function = CallableToValue(object);
+      if (!function.ok()) {
+        return PathError(path_, internal::ToStd(function.status().message()));
+      }
+      *out = *std::move(function);
+      return absl::OkStatus();
     }
     return PathError(path_, absl::StrCat("unsupported Python type '",
                                          Py_TYPE(object)->tp_name, "'"));

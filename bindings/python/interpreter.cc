@@ -22,6 +22,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "convert.h"
+#include "duet/engine/function_owner.h"
 #include "duet/internal/status_macros.h"
 #include "duet_module.h"
 #include "entry.h"
@@ -645,6 +646,7 @@ uint64_t InterpreterGeneration() {
 }
 
 ScopedGil::ScopedGil() {
+  engine::EngineLockTaken();  // the GIL is an engine lock (function_owner.h)
   PyThreadState* state = PyThreadState_Get();
   uint64_t now = current_generation.load(std::memory_order_acquire);
   KeptThreadState& kept = kept_thread_state;
@@ -658,5 +660,7 @@ ScopedGil::ScopedGil() {
   kept.state = state;
   kept.generation = now;
 }
+
+ScopedGil::~ScopedGil() { engine::EngineLockReleased(); }
 
 }  // namespace duet::python

@@ -98,6 +98,7 @@ uint64_t InterpreterGeneration();
 class ScopedGil {
  public:
   ScopedGil();
+  ~ScopedGil();
   ScopedGil(const ScopedGil&) = delete;
   ScopedGil& operator=(const ScopedGil&) = delete;
 

@@ -24,7 +24,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -38,6 +37,7 @@
 #include "duet/internal/value_path.h"
 #include "entry.h"
 #include "errors.h"
+#include "functions.h"
 #include "interpreter.h"
 
 namespace duet {
@@ -90,7 +90,9 @@ class PythonImplementation : public Implementation {
                        std::vector<std::string> exports,
                        std::vector<py::object> functions,
                        absl::Duration unload_timeout)
-      : interpreter_(std::move(interpreter)),
+      : function_values_(PyFunctionOwner::Create(
+            interpreter, services, running, module_name, value_budget_bytes)),
+        interpreter_(std::move(interpreter)),
         services_(services),
         running_(std::move(running)),
         module_name_(std::move(module_name)),
@@ -103,11 +105,17 @@ class PythonImplementation : public Implementation {
         unload_timeout_(unload_timeout) {}
 
   ~PythonImplementation() override {
+    // Its function Values fail from now on; calls of them still running
+    // end first (they hold the GIL's turn, so before the entry below).
+    function_values_->Kill();
     // Dropping the module runs its objects' finalisers: an entry, so a
     // finaliser that loops is stopped at the load time limit or by
     // Interrupt().
     Entry entry(services_, module_name_, running_,
                 absl::Now() + unload_timeout_);
+    // Before the module goes, so cycles through other heaps are broken and
+    // collected with it.
+    function_values_->ReleaseAll();
     functions_.clear();
     module_ = py::object();
     py::object collect = py::reinterpret_borrow<py::object>(Py_True);
@@ -132,44 +140,14 @@ class PythonImplementation : public Implementation {
           " in its Python implementation (it exports ", exports_.size(), ")"));
     }
     Entry entry(services_, module_name_, running_, deadline,
-                value_budget_bytes_);
-    // Vectorcall with one spare slot in front (PY_VECTORCALL_ARGUMENTS_OFFSET)
-    // saves building a tuple.
-    absl::InlinedVector<PyObject*, 8> argv(args.size() + 1, nullptr);
-    absl::Status error;
-    internal::ConversionGuard args_guard(deadline, 0);
-    size_t converted = 0;
-    for (; converted < args.size(); ++converted) {
-      PyObject* arg =
-          ToPython(args[converted], "args", converted, args_guard, &error);
-      if (arg == nullptr) break;
-      argv[converted + 1] = arg;
-    }
-    PyObject* result = nullptr;
-    if (error.ok()) {
-      result = PyObject_Vectorcall(functions_[function].ptr(), argv.data() + 1,
-                                   args.size() | PY_VECTORCALL_ARGUMENTS_OFFSET,
-                                   nullptr);
-    }
-    // Finalisers of the arguments and the result run inside the entry.
-    for (size_t i = 0; i < converted; ++i) Py_DECREF(argv[i + 1]);
-    if (!error.ok()) return error;
-    if (result == nullptr)
-      return entry.TakeError(ErrorContext::kRun, described_);
-    Value out;
-    internal::ConversionGuard result_guard(deadline, value_budget_bytes_);
-    absl::Status status = FromPython(result, "result", result_guard, &out);
-    Py_DECREF(result);
-    // Stopped, yet it returned (say, it caught the exception): it still
-    // overran, and says so.
-    if (StopReason stop = entry.Finish(); stop != StopReason::kNone) {
-      return StopStatus(stop);
-    }
-    if (!status.ok()) return status;
-    return out;
+                value_budget_bytes_, function_values_.get());
+    return CallInEntry(entry, functions_[function].ptr(), args, deadline,
+                       value_budget_bytes_, described_);
   }
 
  private:
+  // The module's functions handed out as Values (functions.h).
+  const std::shared_ptr<PyFunctionOwner> function_values_;
   std::shared_ptr<Interpreter> interpreter_;  // outlives the objects below
   HostServices& services_;
   const std::shared_ptr<RunningEntries> running_;
@@ -189,15 +167,19 @@ class PythonReplSession : public ReplSession {
                     HostServices& services,
                     std::shared_ptr<RunningEntries> running,
                     py::object namespace_dict)
-      : interpreter_(std::move(interpreter)),
+      : function_values_(PyFunctionOwner::Create(interpreter, services, running,
+                                                 kReplLogSource, 0)),
+        interpreter_(std::move(interpreter)),
         services_(services),
         running_(std::move(running)),
         namespace_(std::move(namespace_dict)),
         bound_(py::dict()) {}
 
   ~PythonReplSession() override {
+    function_values_->Kill();
     CallContext context(services_, kReplLogSource);
     ScopedGil gil;
+    function_values_->ReleaseAll();
     namespace_ = py::object();
     bound_ = py::object();
   }
@@ -209,7 +191,8 @@ class PythonReplSession : public ReplSession {
     }
     // Asked before taking the GIL: HostServices may enter any engine.
     std::vector<std::string> names = services_.ModuleNames();
-    Entry entry(services_, kReplLogSource, running_);
+    Entry entry(services_, kReplLogSource, running_, absl::InfiniteFuture(), 0,
+                function_values_.get());
     Globals& globals = GetGlobals();
     if (!Refresh(names)) return entry.TakeError(ErrorContext::kRun, kWhat);
     py::object compiled = CallPython(globals.repl_compile, Text(code));
@@ -277,6 +260,7 @@ class PythonReplSession : public ReplSession {
         CallPython(GetGlobals().repl_refresh, namespace_, py_names, bound_));
   }
 
+  const std::shared_ptr<PyFunctionOwner> function_values_;
   std::shared_ptr<Interpreter> interpreter_;
   HostServices& services_;
   const std::shared_ptr<RunningEntries> running_;

@@ -25,6 +25,7 @@ inline constexpr char kDuetModuleSource[] = R"PY(
     duet.call("greeter.greet", "world")
     duet.host.now()                         # functions the application registered
     duet.log("hello", 42)                   # to the host's log sink
+    duet.modules.mapper.map(lambda x: x * 2, [1, 2])   # functions cross too
 
 A failed call raises duet.Error (.code, e.g. "NOT_FOUND"), or duet.ScriptError
 when a script raised: .language, .type, .message and .stack say where.
@@ -37,7 +38,11 @@ host interrupts gets KeyboardInterrupt; both are BaseExceptions, which
 from collections import namedtuple as _namedtuple
 
 __all__ = ["modules", "host", "call", "log", "Error", "ScriptError", "Frame",
-           "DeadlineExceeded"]
+           "DeadlineExceeded", "Function"]
+
+# A function from C++ or another language, as Python sees it (a Python
+# function crosses as itself).
+Function = _native.Function
 
 Frame = _namedtuple("Frame", "language file line column function")
 

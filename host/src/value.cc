@@ -1,5 +1,6 @@
 #include "duet/value.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ostream>
@@ -137,6 +138,65 @@ absl::Status IntOutOfRange(const PathStep* at, int64_t value,
 
 }  // namespace value_internal
 
+namespace {
+
+// The deadline of the C++ function Value running on this thread (the
+// script call it runs for), so function Values it calls inherit it.
+thread_local absl::Time cpp_function_deadline = absl::InfiniteFuture();
+
+// A C++ function as a Callable (Value::FromFunction).
+class CppCallable : public Callable {
+ public:
+  CppCallable(std::string name, Value::CppFunction function)
+      : name_(std::move(name)), function_(std::move(function)) {}
+
+  absl::StatusOr<Value> Call(absl::Span<const Value> args,
+                             absl::Time deadline) const override {
+    const absl::Time outer = cpp_function_deadline;
+    cpp_function_deadline = std::min(outer, deadline);
+    absl::StatusOr<Value> out = CallGuarded(args);
+    cpp_function_deadline = outer;
+    return out;
+  }
+  const std::string& name() const override { return name_; }
+  std::optional<Language> language() const override { return std::nullopt; }
+
+ private:
+  absl::StatusOr<Value> CallGuarded(absl::Span<const Value> args) const {
+    // An exception never unwinds into an engine that called us.
+    try {
+      return function_(args);
+    } catch (const std::exception& e) {
+      return absl::InternalError(absl::StrCat(
+          "C++ function '", name_, "' threw an exception: ", e.what()));
+    } catch (...) {
+      return absl::InternalError(
+          absl::StrCat("C++ function '", name_, "' threw an exception"));
+    }
+  }
+
+  const std::string name_;
+  const Value::CppFunction function_;
+};
+
+}  // namespace
+
+Value Value::FromFunction(std::string name, CppFunction function) {
+  return Value(std::make_shared<const CppCallable>(std::move(name),
+                                                   std::move(function)));
+}
+
+absl::StatusOr<Value> Value::Call(absl::Span<const Value> args,
+                                  absl::Time deadline) const {
+  if (!is_function()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot call a value that is not a function (",
+                     internal::ToAbsl(KindName(kind())), ")"));
+  }
+  // Inside a C++ function Value's call, never later than that call's deadline.
+  return as_function()->Call(args, std::min(deadline, cpp_function_deadline));
+}
+
 double Value::as_number() const {
   return is_int() ? static_cast<double>(as_int()) : as_float();
 }
@@ -161,6 +221,8 @@ std::string_view KindName(Value::Kind kind) {
       return "map";
     case Value::Kind::kTime:
       return "time";
+    case Value::Kind::kFunction:
+      return "function";
   }
   return "unknown";
 }
@@ -226,6 +288,15 @@ void AppendDebug(std::string* out, const Value& value) {
         AppendDebug(out, item);
       }
       out->push_back('}');
+      return;
+    }
+    case Value::Kind::kFunction: {
+      const Callable& function = *value.as_function();
+      std::optional<Language> language = function.language();
+      absl::StrAppend(
+          out, "<function ",
+          function.name().empty() ? "(anonymous)" : function.name(), " (",
+          language ? internal::ToAbsl(LanguageName(*language)) : "C++", ")>");
       return;
     }
     default:  // the scalars, written above

@@ -21,6 +21,7 @@
 //   self.call(name, ...)                 re-enters the row's own module
 //   foreign.fail()                       a ScriptError from the other engine
 //   foreign.missing()                    kNotFound "no such thing"
+//   self.apply(fn, args...)              calls the function value fn
 //   host: now() -> 42, one_ms_later(time) -> time + 1 ms,
 //         started() (Interrupt rows wait for it),
 //         wait_for_interrupt() returns once the row has interrupted,
@@ -223,6 +224,7 @@ std::vector<Row> ThreadRows();
 std::vector<Row> DeadlineRows();
 std::vector<Row> InterruptRows();
 std::vector<Row> ReplRows();
+std::vector<Row> FunctionRows();  // function_rows.cc
 
 }  // namespace duet::contract
 

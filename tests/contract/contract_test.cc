@@ -293,6 +293,14 @@ class Contract : public ::testing::TestWithParam<Param> {
         "foreign", "fail", [this](Args) -> absl::StatusOr<Value> {
           return MakeScriptError(ForeignError(language()));
         });
+    // self.apply(fn, x...): calls a function value (function_rows.cc).
+    services_.AddModuleFunction(
+        "self", "apply", [](Args args) -> absl::StatusOr<Value> {
+          if (args.empty()) {
+            return absl::InvalidArgumentError("self.apply takes a function");
+          }
+          return args[0].Call(args.subspan(1));
+        });
     services_.AddModuleFunction("foreign", "missing",
                                 [](Args) -> absl::StatusOr<Value> {
                                   return absl::NotFoundError("no such thing");
@@ -764,6 +772,7 @@ DUET_CONTRACT_ROWS(Threads, ThreadRows);
 DUET_CONTRACT_ROWS(Deadlines, DeadlineRows);
 DUET_CONTRACT_ROWS(Interrupts, InterruptRows);
 DUET_CONTRACT_ROWS(Repl, ReplRows);
+DUET_CONTRACT_ROWS(Functions, FunctionRows);
 
 }  // namespace
 }  // namespace duet::contract

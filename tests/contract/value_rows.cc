@@ -388,9 +388,17 @@ std::vector<Row> ConversionErrorRows() {
       Made("opaque_object_names_the_path", "{'items': [0, 1, 2, object()]}",
            "{ items: [0, 1, 2, Symbol('s')] }")
           .Fails(Code::kInvalidArgument, {"at result.items[3]"}),
-      Made("function", "{'f': len}", "{ f: function named() {} }")
-          .Fails(Code::kInvalidArgument, {"at result.f"},
-                 {"function 'named' at result.f"}),
+      // Functions convert since they became values (function_rows.cc).
+      Made("function_in_a_map", "{'f': len}", "{ f: function named() {} }")
+          .ReturnsMatching("holds the function at .f, named",
+                           [](const Value& made) {
+                             const Value* f = made.is_map()
+                                                  ? made.as_map().Find("f")
+                                                  : nullptr;
+                             return f != nullptr && f->is_function() &&
+                                    (f->as_function()->name() == "len" ||
+                                     f->as_function()->name() == "named");
+                           }),
       Made("class_instance", "(lambda: {'pt': type('Point', (), {})()})()",
            "(() => { class Point {} return { pt: new Point() }; })()")
           .Fails(Code::kInvalidArgument, {"'Point' at result.pt"},

@@ -10,6 +10,7 @@
 namespace duet {
 namespace {
 
+using ::duet::testing::IsOkAndHolds;
 using ::duet::testing::StatusIs;
 using ::testing::HasSubstr;
 
@@ -85,6 +86,17 @@ TEST(JsonTest, InvalidUtf8BecomesReplacementCharacters) {
       *parsed.as_map().Find("dir\xef\xbf\xbd"),
       Value(
           "plugins/caf\xef\xbf\xbd/x\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd.js"));
+}
+
+TEST(JsonTest, AFunctionIsWrittenByNameAndReadsBackAsAMap) {
+  Value function = Value::FromFunction(
+      "twice",
+      [](absl::Span<const Value>) -> absl::StatusOr<Value> { return Value(); });
+  const std::string json = ToJson(Value::List{function});
+  EXPECT_EQ(json, "[{\"$function\": \"twice\"}]");
+  EXPECT_THAT(
+      ParseJson(json),
+      IsOkAndHolds(Value(Value::List{Value::Map{{"$function", "twice"}}})));
 }
 
 TEST(JsonTest, ErrorsSayWhatAndWhere) {

@@ -280,5 +280,66 @@ TEST(DebugStringTest, ReadableForEveryKind) {
   EXPECT_EQ(DebugString(Value(-HUGE_VAL)), "-Infinity");
 }
 
+Value Twice() {
+  return Value::FromFunction(
+      "twice", [](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+        if (args.size() != 1 || !args[0].is_int()) {
+          return absl::InvalidArgumentError("twice takes one int");
+        }
+        return Value(args[0].as_int() * 2);
+      });
+}
+
+TEST(FunctionValueTest, CallsTheCppFunction) {
+  Value twice = Twice();
+  EXPECT_TRUE(twice.is_function());
+  EXPECT_EQ(twice.kind(), Value::Kind::kFunction);
+  EXPECT_EQ(KindName(twice.kind()), "function");
+  EXPECT_EQ(twice.as_function()->name(), "twice");
+  EXPECT_EQ(twice.as_function()->language(), std::nullopt);
+  EXPECT_THAT(twice.Call({Value(21)}), IsOkAndHolds(Value(42)));
+  EXPECT_THAT(twice.Call({}), StatusIs(absl::StatusCode::kInvalidArgument,
+                                       "twice takes one int"));
+}
+
+TEST(FunctionValueTest, AnExceptionBecomesInternal) {
+  Value burn = Value::FromFunction(
+      "burn", [](absl::Span<const Value>) -> absl::StatusOr<Value> {
+        throw std::runtime_error("disk on fire");
+      });
+  EXPECT_THAT(burn.Call({}),
+              StatusIs(absl::StatusCode::kInternal,
+                       "C++ function 'burn' threw an exception: disk on fire"));
+  Value thrown_int = Value::FromFunction(
+      "odd",
+      [](absl::Span<const Value>) -> absl::StatusOr<Value> { throw 42; });
+  EXPECT_THAT(thrown_int.Call({}),
+              StatusIs(absl::StatusCode::kInternal,
+                       "C++ function 'odd' threw an exception"));
+}
+
+TEST(FunctionValueTest, EqualityIsIdentity) {
+  Value twice = Twice();
+  Value copy = twice;
+  EXPECT_EQ(twice, copy);
+  EXPECT_TRUE(EquivalentByValue(twice, copy));
+  EXPECT_NE(twice, Twice());  // the same code, another function
+  EXPECT_FALSE(EquivalentByValue(twice, Twice()));
+  EXPECT_NE(twice, Value("twice"));
+}
+
+TEST(FunctionValueTest, CallingAnotherKindFails) {
+  EXPECT_THAT(Value(3).Call({}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "cannot call a value that is not a function (int)"));
+  EXPECT_TRUE(Value(Value::CallablePtr()).is_null());
+}
+
+TEST(FunctionValueTest, PrintsItsNameAndLanguage) {
+  EXPECT_EQ(DebugString(Value::List{Twice()}), "[<function twice (C++)>]");
+  EXPECT_EQ(DebugString(Value::FromFunction("", nullptr)),
+            "<function (anonymous) (C++)>");
+}
+
 }  // namespace
 }  // namespace duet

@@ -166,6 +166,8 @@ double Complexity(const Value& value) {
       }
       return total;
     }
+    case Value::Kind::kFunction:
+      return 1;
   }
   return 0;
 }
@@ -320,6 +322,7 @@ std::vector<Value> ShrinkCandidates(const TypeSpec& type, const Value& value) {
       type.element() != nullptr ? *type.element() : AnyType();
   switch (value.kind()) {
     case Value::Kind::kNull:
+    case Value::Kind::kFunction:  // nothing smaller
       break;
     case Value::Kind::kBool:
       if (value.as_bool()) add(Value(false));
