@@ -20,6 +20,11 @@
 //   math.add(a, b), math.describe(...)   DebugString of the arguments
 //   self.call(name, ...)                 re-enters the row's own module
 //   foreign.fail()                       a ScriptError from the other engine
+//   foreign.typed(type, message, builtin) one of the given type and builtin
+//   foreign.chained()                    "WrapError: outer" with details
+//                                        {status: 404, tags: [a, b], code:
+//                                        "E_WRAP"} caused by "TypeError:
+//                                        inner"
 //   foreign.missing()                    kNotFound "no such thing"
 //   host: now() -> 42, started() (Interrupt rows wait for it),
 //         wait_for_interrupt() returns once the row has interrupted,
@@ -167,6 +172,13 @@ struct Row {
   Row& ErrorType(Text type);
   Row& ErrorFromTheOtherEngine();
   Row& SourceLine(Text line);
+  // The ScriptError's builtin_type.
+  Row& BuiltinType(Text type);
+  // The headlines ("Type: message") of the ScriptError's causes, outermost
+  // first: the whole chain.
+  Row& Causes(Both<std::vector<std::string>> headlines);
+  // The ScriptError's details.
+  Row& Details(Both<Value> details);
   // The error's whole stack; FramesStartWith: its innermost frames.
   Row& Frames(std::vector<Frame> frames);
   Row& FramesStartWith(std::vector<Frame> frames);
@@ -203,6 +215,9 @@ struct Row {
   std::optional<Text> error_type;
   bool error_from_other_engine = false;
   std::optional<Text> source_line;
+  std::optional<Text> builtin_type;
+  std::optional<Both<std::vector<std::string>>> causes;
+  std::optional<Both<Value>> details;
   std::vector<Frame> frames;
   bool whole_stack = true;
   std::optional<Both<std::vector<std::string>>> logs;
@@ -214,6 +229,7 @@ struct Row {
 std::vector<Row> ValueRows();
 std::vector<Row> ConversionErrorRows();
 std::vector<Row> ErrorRows();
+std::vector<Row> TypedErrorRows();
 std::vector<Row> LoadRows();
 std::vector<Row> DuetApiRows();
 std::vector<Row> LoggingRows();
