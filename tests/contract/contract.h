@@ -2,7 +2,8 @@
 // once as a row and run against each engine through duet::Runtime (no Host).
 //
 // How to add a row: pick the rows file of its kind (value_rows.cc for what
-// crosses the boundary, behaviour_rows.cc for the rest) and append
+// crosses the boundary, error_rows.cc for error types, causes and details,
+// behaviour_rows.cc for the rest) and append
 //
 //   Row("nested_map")
 //       .Sources(R"PY(def f(x): ...)PY", R"JS(export function f(x) {...})JS")
@@ -12,7 +13,7 @@
 // Sources are the module "contract" in each language, loaded from
 // <tmp>/contract/contract.py or .mjs. A row states what it does (Call, Load,
 // Repl, Interrupt, Threads) and what it expects (Returns, Fails, ErrorType,
-// Frames, Logs, Exports, Then). Where the languages legitimately differ (type
+// BuiltinType, Causes, Details, Frames, Logs, Exports, Then). Where the languages legitimately differ (type
 // names, how a value is spelled) pass one value per engine: {python, js}.
 // Message fragments may say "{entry}" for the entry file's path.
 //
