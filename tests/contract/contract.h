@@ -13,9 +13,10 @@
 // Sources are the module "contract" in each language, loaded from
 // <tmp>/contract/contract.py or .mjs. A row states what it does (Call, Load,
 // Repl, Interrupt, Threads) and what it expects (Returns, Fails, ErrorType,
-// BuiltinType, Causes, Details, Frames, Logs, Exports, Then). Where the languages legitimately differ (type
-// names, how a value is spelled) pass one value per engine: {python, js}.
-// Message fragments may say "{entry}" for the entry file's path.
+// BuiltinType, Causes, Details, Frames, Logs, Exports, Then). Where the
+// languages legitimately differ (type names, how a value is spelled) pass one
+// value per engine: {python, js}. Message fragments may say "{entry}" for the
+// entry file's path.
 //
 // The fixture's HostServices offers every row the same world:
 //   math.add(a, b), math.describe(...)   DebugString of the arguments
