@@ -42,6 +42,51 @@ bool IsInternalScript(std::string_view name) {
   return name.rfind("duet:", 0) == 0;
 }
 
+// JavaScript's built-in error classes; Error first.
+constexpr std::string_view kErrorClasses[] = {
+    "Error",       "TypeError", "RangeError", "ReferenceError",
+    "SyntaxError", "EvalError", "URIError",   "AggregateError"};
+
+// The JavaScript class a Python error is thrown as: the mapping table of
+// docs/errors.md, keyed by the Python built-in the error derives from.
+std::string_view JavaScriptClassForPython(std::string_view builtin) {
+  static constexpr std::pair<std::string_view, std::string_view> kTable[] = {
+      {"TypeError", "TypeError"},
+      {"AttributeError", "TypeError"},
+      {"ValueError", "RangeError"},
+      {"UnicodeError", "RangeError"},
+      {"UnicodeDecodeError", "RangeError"},
+      {"UnicodeEncodeError", "RangeError"},
+      {"UnicodeTranslateError", "RangeError"},
+      {"LookupError", "RangeError"},
+      {"KeyError", "RangeError"},
+      {"IndexError", "RangeError"},
+      {"ArithmeticError", "RangeError"},
+      {"ZeroDivisionError", "RangeError"},
+      {"OverflowError", "RangeError"},
+      {"FloatingPointError", "RangeError"},
+      {"RecursionError", "RangeError"},
+      {"NameError", "ReferenceError"},
+      {"UnboundLocalError", "ReferenceError"},
+      {"SyntaxError", "SyntaxError"},
+      {"IndentationError", "SyntaxError"},
+      {"TabError", "SyntaxError"},
+  };
+  for (const auto& [python, javascript] : kTable) {
+    if (python == builtin) return javascript;
+  }
+  return "Error";
+}
+
+// Error properties that are the error itself, not its details.
+bool IsErrorField(std::string_view name) {
+  return name == "name" || name == "message" || name == "stack" ||
+         name == "cause";
+}
+
+// The details of one error together, at most: a detail past it is left out.
+constexpr size_t kDetailsBudgetBytes = 64 * 1024;
+
 }  // namespace
 
 // A function Value from elsewhere (C++, Python, another isolate) as it
@@ -242,6 +287,24 @@ absl::Status Engine::Init(bool repl) {
                     v8::Private::New(isolate_, Str(isolate_, "duet::status")));
   callable_key_.Reset(
       isolate_, v8::Private::New(isolate_, Str(isolate_, "duet::callable")));
+  for (std::string_view name : kErrorClasses) {
+    v8::Local<v8::Value> constructor;
+    v8::Local<v8::Value> prototype;
+    if (!context->Global()
+             ->Get(context, Str(isolate_, name))
+             .ToLocal(&constructor) ||
+        !constructor->IsFunction() ||
+        !constructor.As<v8::Object>()
+             ->Get(context, Str(isolate_, "prototype"))
+             .ToLocal(&prototype)) {
+      return absl::InternalError(
+          absl::StrCat("the context has no ", ToAbsl(name)));
+    }
+    ErrorClass& added = error_classes_.emplace_back();
+    added.name = name;
+    added.constructor.Reset(isolate_, constructor.As<v8::Function>());
+    added.prototype.Reset(isolate_, prototype);
+  }
 
   v8::Local<v8::Object> native = v8::Object::New(isolate_);
   bool ok = InstallNativeApi(context, native, cap_bytes_);
@@ -307,6 +370,7 @@ Engine::~Engine() {
     duet_.Reset();
     inspect_.Reset();
     module_proxy_.Reset();
+    error_classes_.clear();
     status_key_.Reset();
     callable_key_.Reset();
     context_.Reset();
@@ -691,46 +755,154 @@ absl::Status Engine::StatusFromTryCatch(v8::TryCatch& try_catch,
   return StatusFromException(try_catch.Exception(), try_catch.Message(), code);
 }
 
+std::optional<absl::Status> Engine::CarriedStatus(
+    v8::Local<v8::Value> exception) {
+  if (!exception->IsObject()) return std::nullopt;
+  v8::Local<v8::Value> hidden;
+  if (!exception.As<v8::Object>()
+           ->GetPrivate(context(), status_key_.Get(isolate_))
+           .ToLocal(&hidden) ||
+      !hidden->IsArrayBuffer()) {
+    return std::nullopt;
+  }
+  v8::Local<v8::ArrayBuffer> buffer = hidden.As<v8::ArrayBuffer>();
+  return engine::DecodeStatus(std::string_view(
+      static_cast<const char*>(buffer->Data()), buffer->ByteLength()));
+}
+
+ScriptError Engine::DescribeException(v8::Local<v8::Value> exception,
+                                      v8::Local<v8::Message> message,
+                                      v8::Local<v8::Value>* cause) {
+  v8::Local<v8::Context> context = this->context();
+  ScriptError error;
+  error.language = Language::kJavaScript;
+  error.stack = FramesOf(exception, message);
+  if (!exception->IsNativeError()) {
+    error.type = "Uncaught";
+    error.message = exception->IsObject() ? Inspect(exception)
+                                          : Utf8Lossy(isolate_, exception);
+    return error;
+  }
+  v8::Local<v8::Object> object = exception.As<v8::Object>();
+  v8::Local<v8::String> name_key = Str(isolate_, "name");
+  v8::Local<v8::Value> name;
+  v8::Local<v8::Value> text;
+  if (object->Get(context, name_key).ToLocal(&name)) {
+    error.type = Utf8Lossy(isolate_, name);
+  }
+  if (object->Get(context, Str(isolate_, "message")).ToLocal(&text)) {
+    error.message = Utf8Lossy(isolate_, text);
+  }
+  // Up the prototype chain: the first built-in prototype is the builtin
+  // type; when the name comes from one, the class never set its own, and a
+  // subclass (class MyError extends Error {}) is named by its constructor.
+  bool name_is_builtin = false;
+  bool name_found = false;
+  v8::Local<v8::Value> link = object;
+  for (int i = 0; i < 64 && link->IsObject(); ++i) {
+    v8::Local<v8::Object> here = link.As<v8::Object>();
+    const ErrorClass* builtin = nullptr;
+    for (const ErrorClass& klass : error_classes_) {
+      if (klass.prototype.Get(isolate_)->StrictEquals(here)) builtin = &klass;
+    }
+    if (builtin != nullptr && error.builtin_type.empty()) {
+      error.builtin_type = std::string(builtin->name);
+    }
+    if (!name_found &&
+        here->HasOwnProperty(context, name_key).FromMaybe(false)) {
+      name_found = true;
+      name_is_builtin = builtin != nullptr;
+    }
+    if (name_found && !error.builtin_type.empty()) break;
+    link = here->GetPrototype();
+  }
+  v8::Local<v8::Value> constructor;
+  if (name_is_builtin &&
+      object->Get(context, Str(isolate_, "constructor"))
+          .ToLocal(&constructor) &&
+      constructor->IsFunction()) {
+    std::string class_name =
+        Utf8Lossy(isolate_, constructor.As<v8::Function>()->GetName());
+    if (!class_name.empty()) error.type = std::move(class_name);
+  }
+  if (error.type.empty()) error.type = "Error";
+
+  // Own enumerable data properties that convert are its details.
+  internal::ConversionGuard guard(absl::InfiniteFuture(), kDetailsBudgetBytes);
+  Value::Map details;
+  for (v8::Local<v8::Value> key : OwnEnumerableKeys(context, object)) {
+    std::string field = Utf8Lossy(isolate_, key);
+    if (IsErrorField(field)) continue;
+    v8::Local<v8::Value> descriptor;
+    v8::Local<v8::Value> value;
+    v8::Local<v8::String> value_key = Str(isolate_, "value");
+    if (!object->GetOwnPropertyDescriptor(context, key.As<v8::Name>())
+             .ToLocal(&descriptor) ||
+        !descriptor->IsObject() ||
+        !descriptor.As<v8::Object>()
+             ->HasOwnProperty(context, value_key)
+             .FromMaybe(false) ||
+        !descriptor.As<v8::Object>()->Get(context, value_key).ToLocal(&value) ||
+        value->IsFunction()) {
+      continue;  // an accessor: code, not data
+    }
+    internal::ValuePath path("details");
+    absl::StatusOr<Value> converted = ToValue(context, value, path, guard);
+    if (converted.ok()) details.Set(std::move(field), *std::move(converted));
+  }
+  if (!details.empty()) error.details = Value(std::move(details));
+
+  v8::Local<v8::String> cause_key = Str(isolate_, "cause");
+  v8::Local<v8::Value> caused_by;
+  if (cause != nullptr &&
+      object->HasOwnProperty(context, cause_key).FromMaybe(false) &&
+      object->Get(context, cause_key).ToLocal(&caused_by) &&
+      !caused_by->IsUndefined()) {
+    *cause = caused_by;
+  }
+  return error;
+}
+
+std::shared_ptr<const ScriptError> Engine::CauseChain(
+    v8::Local<v8::Value> exception, v8::Local<v8::Value> cause) {
+  std::vector<v8::Local<v8::Value>> seen = {exception};
+  std::vector<ScriptError> chain;
+  std::shared_ptr<const ScriptError> tail;
+  while (!cause.IsEmpty() && chain.size() < kMaxCauseDepth) {
+    bool repeated = false;
+    for (v8::Local<v8::Value> earlier : seen) {
+      repeated |= earlier->StrictEquals(cause);
+    }
+    if (repeated) break;
+    seen.push_back(cause);
+    if (std::optional<absl::Status> carried = CarriedStatus(cause)) {
+      if (std::optional<ScriptError> error = GetScriptError(*carried)) {
+        tail = std::make_shared<const ScriptError>(*std::move(error));
+        break;
+      }
+    }
+    v8::Local<v8::Value> next;
+    chain.push_back(DescribeException(cause, v8::Local<v8::Message>(), &next));
+    cause = next;
+  }
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    it->cause = std::move(tail);
+    tail = std::make_shared<const ScriptError>(std::move(*it));
+  }
+  return tail;
+}
+
 absl::Status Engine::StatusFromException(v8::Local<v8::Value> exception,
                                          v8::Local<v8::Message> message,
                                          absl::StatusCode code) {
   v8::HandleScope handles(isolate_);
-  v8::Local<v8::Context> context = this->context();
   v8::TryCatch inner(isolate_);
-  if (exception->IsObject()) {
-    v8::Local<v8::Value> hidden;
-    if (exception.As<v8::Object>()
-            ->GetPrivate(context, status_key_.Get(isolate_))
-            .ToLocal(&hidden) &&
-        hidden->IsArrayBuffer()) {
-      v8::Local<v8::ArrayBuffer> buffer = hidden.As<v8::ArrayBuffer>();
-      std::optional<absl::Status> original =
-          engine::DecodeStatus(std::string_view(
-              static_cast<const char*>(buffer->Data()), buffer->ByteLength()));
-      if (original) {
-        return AppendStackFrames(*original, FramesOf(exception, message));
-      }
-    }
+  if (std::optional<absl::Status> original = CarriedStatus(exception)) {
+    return AppendStackFrames(*original, FramesOf(exception, message));
   }
-  ScriptError error;
-  error.language = Language::kJavaScript;
-  if (exception->IsNativeError()) {
-    v8::Local<v8::Object> object = exception.As<v8::Object>();
-    v8::Local<v8::Value> name;
-    v8::Local<v8::Value> text;
-    if (object->Get(context, Str(isolate_, "name")).ToLocal(&name)) {
-      error.type = Utf8Lossy(isolate_, name);
-    }
-    if (object->Get(context, Str(isolate_, "message")).ToLocal(&text)) {
-      error.message = Utf8Lossy(isolate_, text);
-    }
-    if (error.type.empty()) error.type = "Error";
-  } else {
-    error.type = "Uncaught";
-    error.message = exception->IsObject() ? Inspect(exception)
-                                          : Utf8Lossy(isolate_, exception);
-  }
-  error.stack = FramesOf(exception, message);
+  v8::Local<v8::Value> cause;
+  ScriptError error = DescribeException(exception, message, &cause);
+  error.cause = CauseChain(exception, cause);
   return MakeScriptError(std::move(error), code);
 }
 
@@ -769,27 +941,51 @@ absl::Status Engine::SyntaxErrorStatus(v8::TryCatch& try_catch) {
   return out;
 }
 
-void Engine::ThrowStatus(const absl::Status& status) {
-  // A terminating isolate takes no exception; the stop is what is reported.
-  if (isolate_->IsExecutionTerminating()) return;
-  v8::HandleScope handles(isolate_);
+v8::Local<v8::Object> Engine::ErrorObject(const absl::Status& status,
+                                          const ScriptError* error, int depth) {
+  v8::EscapableHandleScope handles(isolate_);
   v8::Local<v8::Context> context = this->context();
-  std::optional<ScriptError> error = GetScriptError(status);
   std::string message =
       error ? error->message : std::string(internal::ToStd(status.message()));
   std::string name = error && !error->type.empty() ? error->type : "DuetError";
-  v8::Local<v8::Value> exception = v8::Exception::Error(Str(isolate_, message));
-  v8::Local<v8::Object> object = exception.As<v8::Object>();
-  auto define = [&](const char* key, std::string_view value, bool enumerable) {
-    IgnoreResult(object->DefineOwnProperty(
-        context, Str(isolate_, key), Str(isolate_, value),
-        enumerable ? v8::None : v8::DontEnum));
+  // The class: the mapping table of docs/errors.md.
+  std::string_view class_name = "Error";
+  if (error != nullptr) {
+    std::string_view builtin =
+        error->builtin_type.empty() ? error->type : error->builtin_type;
+    class_name = error->language == Language::kPython
+                     ? JavaScriptClassForPython(builtin)
+                     : builtin;
+  }
+  const ErrorClass* klass = &error_classes_.front();
+  for (const ErrorClass& each : error_classes_) {
+    if (each.name == class_name) klass = &each;
+  }
+  v8::Local<v8::Value> text = Str(isolate_, message);
+  v8::Local<v8::Value> aggregate_args[] = {v8::Array::New(isolate_, 0), text};
+  const bool aggregate = klass->name == "AggregateError";
+  v8::Local<v8::Object> object;
+  if (!klass->constructor.Get(isolate_)
+           ->NewInstance(context, aggregate ? 2 : 1,
+                         aggregate ? aggregate_args : &text)
+           .ToLocal(&object)) {
+    object = v8::Exception::Error(Str(isolate_, message)).As<v8::Object>();
+  }
+  auto define = [&](std::string_view key, v8::Local<v8::Value> value,
+                    bool enumerable) {
+    IgnoreResult(
+        object->DefineOwnProperty(context, Str(isolate_, key), value,
+                                  enumerable ? v8::None : v8::DontEnum));
   };
-  define("name", name, false);
-  define("code", internal::ToStd(absl::StatusCodeToString(status.code())),
-         true);
+  auto define_text = [&](std::string_view key, std::string_view value,
+                         bool enumerable) {
+    define(key, Str(isolate_, value), enumerable);
+  };
+  define_text("name", name, false);
+  define_text("code", internal::ToStd(absl::StatusCodeToString(status.code())),
+              true);
   if (error) {
-    define("language", LanguageName(error->language), true);
+    define_text("language", LanguageName(error->language), true);
     // e.stack shows where the error really began (another module, maybe
     // another language) above the JavaScript frames that called it.
     std::string stack = absl::StrCat(name, ": ", message);
@@ -804,15 +1000,56 @@ void Engine::ThrowStatus(const absl::Status& status) {
     if (object->Get(context, Str(isolate_, "stack")).ToLocal(&js_stack) &&
         js_stack->IsString()) {
       // V8's text is "Error: message\n    at ...": keep its frames.
-      std::string text = Utf8Lossy(isolate_, js_stack);
-      size_t frames = text.find("\n    at ");
-      if (frames != std::string::npos) stack += text.substr(frames);
+      std::string v8_text = Utf8Lossy(isolate_, js_stack);
+      size_t frames = v8_text.find("\n    at ");
+      if (frames != std::string::npos) stack += v8_text.substr(frames);
     }
-    define("stack", stack, false);
+    define_text("stack", stack, false);
+    // Details: all under .details, and each as a property of its own unless
+    // the error already has one of that name (code, language, toString...).
+    if (error->details.is_map()) {
+      internal::ConversionGuard guard(absl::InfiniteFuture(), 0);
+      internal::ValuePath path("details");
+      absl::StatusOr<v8::Local<v8::Value>> all =
+          ToV8(context, error->details, path, guard);
+      if (all.ok()) {
+        for (const auto& [key, value] : error->details.as_map()) {
+          v8::Local<v8::String> field = Str(isolate_, key);
+          if (IsErrorField(key) || key == "details" ||
+              object->Has(context, field).FromMaybe(true)) {
+            continue;
+          }
+          v8::Local<v8::Value> converted;
+          if (all->As<v8::Object>()->Get(context, field).ToLocal(&converted)) {
+            define(key, converted, true);
+          }
+        }
+        define("details", *all, false);
+      }
+    }
+    if (error->cause != nullptr && depth < kMaxCauseDepth) {
+      define("cause",
+             ErrorObject(MakeScriptError(*error->cause), error->cause.get(),
+                         depth + 1),
+             false);
+    }
   }
   std::string serialized = engine::EncodeStatus(status);
   v8::Local<v8::ArrayBuffer> buffer = NewArrayBuffer(isolate_, serialized);
   IgnoreResult(object->SetPrivate(context, status_key_.Get(isolate_), buffer));
+  return handles.Escape(object);
+}
+
+void Engine::ThrowStatus(const absl::Status& status) {
+  // A terminating isolate takes no exception; the stop is what is reported.
+  if (isolate_->IsExecutionTerminating()) return;
+  v8::HandleScope handles(isolate_);
+  std::optional<ScriptError> error = GetScriptError(status);
+  v8::Local<v8::Object> exception;
+  {
+    v8::TryCatch building(isolate_);  // a throwing getter is not what's thrown
+    exception = ErrorObject(status, error ? &*error : nullptr, 0);
+  }
   isolate_->ThrowException(exception);
 }
 

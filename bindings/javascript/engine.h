@@ -295,6 +295,20 @@ class Engine {
 
   std::vector<StackFrame> FramesOf(v8::Local<v8::Value> exception,
                                    v8::Local<v8::Message> message);
+  // The status a value thrown by ThrowStatus carries.
+  std::optional<absl::Status> CarriedStatus(v8::Local<v8::Value> exception);
+  // A thrown value as a ScriptError without its cause; *cause is set to the
+  // error's own `cause`, if it has one.
+  ScriptError DescribeException(v8::Local<v8::Value> exception,
+                                v8::Local<v8::Message> message,
+                                v8::Local<v8::Value>* cause);
+  // The causes from `cause` on (`exception`'s own), docs/errors.md.
+  std::shared_ptr<const ScriptError> CauseChain(v8::Local<v8::Value> exception,
+                                                v8::Local<v8::Value> cause);
+  // The error object ThrowStatus throws for `status` (`error` its
+  // ScriptError, or null), its causes included.
+  v8::Local<v8::Object> ErrorObject(const absl::Status& status,
+                                    const ScriptError* error, int depth);
 
   HostServices& services_;
   std::string log_source_;
@@ -306,6 +320,14 @@ class Engine {
   v8::Global<v8::Object> duet_;
   v8::Global<v8::Function> inspect_;
   v8::Global<v8::Function> module_proxy_;
+  // The built-in error classes (Error, TypeError, ...) as the context made
+  // them, before any script could replace them.
+  struct ErrorClass {
+    std::string_view name;
+    v8::Global<v8::Function> constructor;
+    v8::Global<v8::Value> prototype;
+  };
+  std::vector<ErrorClass> error_classes_;
 
   std::deque<BoundName> bound_names_;
   std::unique_ptr<ModuleLoader> loader_;

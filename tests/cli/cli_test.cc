@@ -666,6 +666,29 @@ TEST(CliRepl, AnErrorDoesNotEndTheSession) {
   EXPECT_THAT(r.err, HasSubstr("TypeError"));
 }
 
+TEST(CliRepl, ErrorsShowTheirCausesAndKeepTheirTypes) {
+  ProcessResult r = Duet(
+      {"repl", "--plugins", "plugins"},
+      ":use textstats js\n"
+      "try:\n"
+      "    textstats.top_words('x', -1)\n"
+      "except ValueError as e:\n"
+      "    caught = e\n"
+      "\n"
+      "caught, caught.language\n"
+      ":lang js\n"
+      "throw new Error('save failed', { cause: new TypeError('bad id') })\n");
+  EXPECT_EQ(r.exit_code, 1) << Explain(r);  // the throw failed
+  EXPECT_THAT(
+      r.out,
+      HasSubstr("(RangeError('n must be 0 or more, got -1'), 'javascript')\n"))
+      << Explain(r);
+  EXPECT_THAT(r.err, HasSubstr("Error: save failed\n  at <repl>:1:7 "
+                               "[javascript]\ncaused by: TypeError: bad id\n"
+                               "  at <repl>:1:"))
+      << Explain(r);
+}
+
 TEST(CliRepl, QuitStopsReading) {
   ProcessResult r =
       Duet({"repl", "--plugins", "plugins"}, "1 + 1\n:quit\n2 + 2\n");

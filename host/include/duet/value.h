@@ -385,6 +385,7 @@ class Value {
   Map& as_map() { return std::get<Map>(data_); }
   ///@}
 
+  /// The callable a function value holds (never null).
   const CallablePtr& as_function() const {
     return std::get<CallablePtr>(data_);
   }
