@@ -9,6 +9,7 @@
 #include "duet/duet.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/quiet_host.h"
 #include "testing/status_matchers.h"
 
 namespace duet {
@@ -61,26 +62,14 @@ absl::Time Utc(int year, int month, int day, int hour, int millisecond) {
          absl::Milliseconds(millisecond);
 }
 
-class CrossLanguageTimeTest : public ::testing::Test {
+class CrossLanguageTimeTest : public ::duet::testing::QuietHostTest {
  protected:
   void SetUp() override {
-    HostOptions options;
-    options.log_sink = [](LogLevel, std::string_view, std::string_view) {};
-    absl::StatusOr<std::unique_ptr<Host>> host = Host::Create(options);
-    ASSERT_TRUE(host.ok()) << host.status();
-    host_ = *std::move(host);
-    PluginSource python;
-    python.module = "py_clock";
-    python.implementations = {{Language::kPython, kPython, "py_clock.py"}};
-    ASSERT_THAT(host_->LoadPlugin(python), IsOkAndHolds("py_clock"));
-    PluginSource javascript;
-    javascript.module = "js_clock";
-    javascript.implementations = {
-        {Language::kJavaScript, kJavaScript, "js_clock.js"}};
-    ASSERT_THAT(host_->LoadPlugin(javascript), IsOkAndHolds("js_clock"));
+    QuietHostTest::SetUp();
+    if (HasFatalFailure()) return;
+    Load("py_clock", Language::kPython, kPython);
+    Load("js_clock", Language::kJavaScript, kJavaScript);
   }
-
-  std::unique_ptr<Host> host_;
 };
 
 TEST_F(CrossLanguageTimeTest, PythonToJavaScriptAndBack) {

@@ -10,6 +10,7 @@
 #include "duet/engine/function_owner.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/quiet_host.h"
 #include "testing/status_matchers.h"
 
 namespace duet {
@@ -19,27 +20,7 @@ using ::duet::testing::IsOkAndHolds;
 using ::duet::testing::StatusIs;
 using ::testing::HasSubstr;
 
-class FunctionValuesTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    HostOptions options;
-    options.log_sink = [](LogLevel, std::string_view, std::string_view) {};
-    absl::StatusOr<std::unique_ptr<Host>> host = Host::Create(options);
-    ASSERT_TRUE(host.ok()) << host.status();
-    host_ = *std::move(host);
-  }
-
-  void Load(std::string module, Language language, std::string source) {
-    PluginSource plugin;
-    plugin.module = module;
-    plugin.implementations = {
-        {language, std::move(source),
-         module + (language == Language::kPython ? ".py" : ".js")}};
-    ASSERT_THAT(host_->LoadPlugin(plugin), IsOkAndHolds(module));
-  }
-
-  std::unique_ptr<Host> host_;
-};
+using FunctionValuesTest = ::duet::testing::QuietHostTest;
 
 TEST_F(FunctionValuesTest, JavaScriptArrowFunctionCalledByAPythonModule) {
   Load("pymap", Language::kPython,

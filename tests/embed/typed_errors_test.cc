@@ -7,6 +7,7 @@
 #include "duet/duet.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/quiet_host.h"
 #include "testing/status_matchers.h"
 
 namespace duet {
@@ -63,28 +64,15 @@ export function lookup() {
 }
 )JS";
 
-class TypedErrorsTest : public ::testing::Test {
+class TypedErrorsTest : public ::duet::testing::QuietHostTest {
  protected:
   void SetUp() override {
-    HostOptions options;
-    options.log_sink = [](LogLevel, std::string_view, std::string_view) {};
-    absl::StatusOr<std::unique_ptr<Host>> host = Host::Create(options);
-    ASSERT_TRUE(host.ok()) << host.status();
-    host_ = *std::move(host);
-    Load("checker", Language::kJavaScript, kChecker, "checker.js");
-    Load("store", Language::kPython, kStore, "store.py");
-    Load("front", Language::kJavaScript, kFront, "front.js");
+    QuietHostTest::SetUp();
+    if (HasFatalFailure()) return;
+    Load("checker", Language::kJavaScript, kChecker);
+    Load("store", Language::kPython, kStore);
+    Load("front", Language::kJavaScript, kFront);
   }
-
-  void Load(std::string module, Language language, std::string text,
-            std::string name) {
-    PluginSource source;
-    source.module = module;
-    source.implementations = {{language, std::move(text), std::move(name)}};
-    ASSERT_THAT(host_->LoadPlugin(source), IsOkAndHolds(module));
-  }
-
-  std::unique_ptr<Host> host_;
 };
 
 TEST_F(TypedErrorsTest, AJavaScriptTypeErrorIsCaughtAsTypeErrorInPython) {
