@@ -102,9 +102,14 @@ bool PutValue(std::string* out, const Value& value) {
   return true;
 }
 
-bool GetCount(std::string_view* in, size_t* count) {
+template <typename Number>
+bool GetNumber(std::string_view* in, Number* number) {
   std::string field;
-  return GetField(in, &field) && absl::SimpleAtoi(field, count) &&
+  return GetField(in, &field) && absl::SimpleAtoi(field, number);
+}
+
+bool GetCount(std::string_view* in, size_t* count) {
+  return GetNumber(in, count) &&
          *count <= in->size();  // every item takes a byte at least
 }
 
@@ -123,17 +128,13 @@ bool GetValue(std::string_view* in, Value* out, int depth = 0) {
       return true;
     case 'i': {
       int64_t number;
-      if (!GetField(in, &field) || !absl::SimpleAtoi(field, &number)) {
-        return false;
-      }
+      if (!GetNumber(in, &number)) return false;
       *out = Value(number);
       return true;
     }
     case 'd': {
       uint64_t bits;
-      if (!GetField(in, &field) || !absl::SimpleAtoi(field, &bits)) {
-        return false;
-      }
+      if (!GetNumber(in, &bits)) return false;
       double number;
       std::memcpy(&number, &bits, sizeof(number));
       *out = Value(number);
@@ -149,9 +150,7 @@ bool GetValue(std::string_view* in, Value* out, int depth = 0) {
       return true;
     case 'T': {
       int64_t millis;
-      if (!GetField(in, &field) || !absl::SimpleAtoi(field, &millis)) {
-        return false;
-      }
+      if (!GetNumber(in, &millis)) return false;
       *out = Value(absl::FromUnixMillis(millis));
       return true;
     }
