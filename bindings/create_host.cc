@@ -20,7 +20,7 @@ absl::StatusOr<std::unique_ptr<Host>> Host::Create(HostOptions options) {
   for (Language language : languages) {
     switch (language) {
       case Language::kPython:
-        factories.push_back(CreatePythonRuntime);
+        factories.push_back(PythonRuntimeFactory(options.python));
         break;
       case Language::kJavaScript:
         factories.push_back(CreateJavaScriptRuntime);

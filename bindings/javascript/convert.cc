@@ -9,9 +9,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/time.h"
 #include "duet/internal/status_macros.h"
 #include "duet/internal/strings.h"
 #include "duet/internal/utf8.h"
+#include "javascript/engine.h"
 
 namespace duet::js {
 namespace {
@@ -22,6 +24,8 @@ using internal::ValuePath;
 
 constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1
 constexpr int64_t kMaxSafeInt64 = 9007199254740991;
+// A Date holds at most 10^8 days either side of 1970 (ECMA-262 TimeClip).
+constexpr int64_t kMaxDateMillis = 8640000000000000;
 
 Value NumberToValue(double d) {
   if (std::isfinite(d) && std::trunc(d) == d &&
@@ -91,11 +95,11 @@ class FromJs {
                                       Utf8Lossy(isolate_, v), ")"));
     }
     if (v->IsFunction()) {
-      std::string name =
-          Utf8Lossy(isolate_, v.As<v8::Function>()->GetDebugName());
-      return path_.Error(absl::StrCat("cannot convert a function",
-                                      name.empty() ? "" : " '", name,
-                                      name.empty() ? "" : "'"));
+      // Kept alive here for as long as the Value lives (engine.h).
+      Engine* engine = Engine::From(isolate_);
+      if (engine == nullptr) return path_.Error("cannot convert a function");
+      *out = Value(engine->FunctionValue(v.As<v8::Function>()));
+      return absl::OkStatus();
     }
     if (!v->IsObject()) {
       return path_.Error("cannot convert this JavaScript value");
@@ -114,6 +118,16 @@ class FromJs {
       size_t size = buffer->ByteLength();
       if (!guard_.ChargePayload(size)) return Exceeded();
       *out = Value(size == 0 ? Bytes() : Bytes(buffer->Data(), size));
+      return absl::OkStatus();
+    }
+    if (v->IsDate()) {
+      // A Date's time value is integral milliseconds inside TimeClip's
+      // range, or NaN.
+      double millis = v.As<v8::Date>()->ValueOf();
+      if (std::isnan(millis)) {
+        return path_.Error("cannot convert an Invalid Date (its time is NaN)");
+      }
+      *out = Value(absl::FromUnixMillis(static_cast<int64_t>(millis)));
       return absl::OkStatus();
     }
     v8::Local<v8::Object> object = v.As<v8::Object>();
@@ -183,8 +197,8 @@ class FromJs {
       std::string name = Utf8Lossy(isolate_, object->GetConstructorName());
       return path_.Error(absl::StrCat(
           "cannot convert a ", name.empty() ? "class instance" : name,
-          " object (only plain objects, arrays, Maps with string keys and "
-          "Uint8Arrays convert)"));
+          " object (only plain objects, arrays, Maps with string keys, "
+          "Uint8Arrays and Dates convert)"));
     }
     v8::Local<v8::Array> keys;
     if (!object
@@ -294,6 +308,24 @@ absl::Status ToV8Impl(v8::Local<v8::Context> context, const Value& value,
       *out = v8::Uint8Array::New(NewArrayBuffer(isolate, data), 0, data.size());
       return absl::OkStatus();
     }
+    case Value::Kind::kTime: {
+      const absl::Time time = value.as_time();
+      const int64_t millis = absl::ToUnixMillis(time);
+      if (time == absl::InfiniteFuture() || time == absl::InfinitePast() ||
+          millis < -kMaxDateMillis || millis > kMaxDateMillis) {
+        return path.Error(absl::StrCat(
+            "time ", internal::FormatIsoTime(time),
+            " is outside JavaScript's Date range (8.64e15 ms either side of "
+            "1970: -271821-04-20T00:00:00.000Z to "
+            "+275760-09-13T00:00:00.000Z)"));
+      }
+      v8::Local<v8::Value> date;
+      if (!v8::Date::New(context, static_cast<double>(millis)).ToLocal(&date)) {
+        return path.Error("could not make a Date");
+      }
+      *out = date;
+      return absl::OkStatus();
+    }
     case Value::Kind::kList: {
       if (path.depth() >= internal::kMaxValueDepth) return DepthError(path);
       const Value::List& list = value.as_list();
@@ -335,6 +367,16 @@ absl::Status ToV8Impl(v8::Local<v8::Context> context, const Value& value,
         }
       }
       *out = object;
+      return absl::OkStatus();
+    }
+    case Value::Kind::kFunction: {
+      Engine* engine = Engine::From(isolate);
+      v8::Local<v8::Function> function;
+      if (engine == nullptr ||
+          !engine->FunctionToV8(value.as_function()).ToLocal(&function)) {
+        return path.Error("could not make a JavaScript function");
+      }
+      *out = function;
       return absl::OkStatus();
     }
   }

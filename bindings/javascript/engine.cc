@@ -11,6 +11,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "duet/engine/call_out.h"
 #include "duet/engine/status_carrier.h"
 #include "duet/host.h"
@@ -42,7 +43,150 @@ bool IsInternalScript(std::string_view name) {
   return name.rfind("duet:", 0) == 0;
 }
 
+// JavaScript's built-in error classes; Error first.
+constexpr std::string_view kErrorClasses[] = {
+    "Error",       "TypeError", "RangeError", "ReferenceError",
+    "SyntaxError", "EvalError", "URIError",   "AggregateError"};
+
+// The JavaScript class a Python error is thrown as: the mapping table of
+// docs/errors.md, keyed by the Python built-in the error derives from.
+std::string_view JavaScriptClassForPython(std::string_view builtin) {
+  static constexpr std::pair<std::string_view, std::string_view> kTable[] = {
+      {"TypeError", "TypeError"},
+      {"AttributeError", "TypeError"},
+      {"ValueError", "RangeError"},
+      {"UnicodeError", "RangeError"},
+      {"UnicodeDecodeError", "RangeError"},
+      {"UnicodeEncodeError", "RangeError"},
+      {"UnicodeTranslateError", "RangeError"},
+      {"LookupError", "RangeError"},
+      {"KeyError", "RangeError"},
+      {"IndexError", "RangeError"},
+      {"ArithmeticError", "RangeError"},
+      {"ZeroDivisionError", "RangeError"},
+      {"OverflowError", "RangeError"},
+      {"FloatingPointError", "RangeError"},
+      {"RecursionError", "RangeError"},
+      {"NameError", "ReferenceError"},
+      {"UnboundLocalError", "ReferenceError"},
+      {"SyntaxError", "SyntaxError"},
+      {"IndentationError", "SyntaxError"},
+      {"TabError", "SyntaxError"},
+  };
+  for (const auto& [python, javascript] : kTable) {
+    if (python == builtin) return javascript;
+  }
+  return "Error";
+}
+
+// Error properties that are the error itself, not its details.
+bool IsErrorField(std::string_view name) {
+  return name == "name" || name == "message" || name == "stack" ||
+         name == "cause";
+}
+
+// The details of one error together, at most: a detail past it is left out.
+constexpr size_t kDetailsBudgetBytes = 64 * 1024;
+
 }  // namespace
+
+// A function Value from elsewhere (C++, Python, another isolate) as it
+// lives in this heap: a JavaScript function whose data points here. Freed
+// when V8 collects the function (ForeignGone) or with the engine.
+struct ForeignFunction {
+  Value::CallablePtr callable;
+  v8::Global<v8::Function> function;  // weak
+};
+
+namespace {
+
+// What a wrapper costs beside its JavaScript function (the Callable, its
+// closure, the handle), reported to V8 as external memory: V8 cannot see
+// it, and without it a loop making wrappers grows without a full GC (a
+// million callbacks took RSS from 42 MB to 607 MB).
+constexpr int64_t kForeignFunctionBytes = 1024;
+
+// Engine lock held. What the wrapper held may be a script function of
+// another engine: its release is queued (engine/function_owner.h).
+void DeleteForeign(ForeignFunction* foreign) {
+  engine::EngineLockMark mark;
+  foreign->function.Reset();
+  delete foreign;
+}
+
+// A JavaScript function handed out as a Value. Calling it is an entry into
+// its engine like an exported function's call.
+class JsFunction : public Callable {
+ public:
+  JsFunction(std::shared_ptr<JsFunctionOwner> owner,
+             v8::Global<v8::Function>* handle, std::string name)
+      : owner_(std::move(owner)), handle_(handle), name_(std::move(name)) {}
+  ~JsFunction() override { owner_->Drop(handle_); }
+
+  absl::StatusOr<Value> Call(absl::Span<const Value> args,
+                             absl::Time deadline) const override {
+    engine::FunctionOwner::Call call(*owner_, name_);
+    if (!call.status().ok()) return call.status();
+    Engine& engine = owner_->engine();
+    if (engine.exhausted()) return engine.StopStatus(StopReason::kMemory);
+    absl::StatusOr<Value> out;
+    // A Promise it returns is awaited as an export's is: on the event loop,
+    // with the isolate free for its timers meanwhile.
+    absl::Notification settled;
+    absl::StatusOr<Value> awaited;
+    bool awaiting = false;
+    {
+      EngineScope scope(engine, deadline);
+      const uint64_t call_id = engine.loop().NewCall();
+      EventLoop::OwnerScope timers(engine.loop(), call_id);
+      v8::Local<v8::Promise> pending;
+      out = engine.CallFunction(
+          scope, handle_->Get(engine.isolate()),
+          v8::Undefined(engine.isolate()), args, deadline,
+          absl::StrCat("function '", name_.empty() ? "(anonymous)" : name_,
+                       "' of module '", owner_->module(), "'"),
+          &pending);
+      if (out.ok() && !pending.IsEmpty()) {
+        awaiting = true;
+        engine.loop().Await(call_id, pending, deadline,
+                            engine.value_budget_bytes(),
+                            [&settled, &awaited](absl::StatusOr<Value> r) {
+                              awaited = std::move(r);
+                              settled.Notify();
+                            });
+      }
+      if (engine.over_cap_suspect()) engine.CheckHeapIfSuspect();
+    }
+    if (awaiting) {
+      settled.WaitForNotification();
+      out = std::move(awaited);
+    }
+    if (engine.exhausted()) return engine.StopStatus(StopReason::kMemory);
+    return out;
+  }
+  const std::string& name() const override { return name_; }
+  std::optional<Language> language() const override {
+    return Language::kJavaScript;
+  }
+
+  const JsFunctionOwner* owner() const { return owner_.get(); }
+  v8::Global<v8::Function>* handle() const { return handle_; }
+
+ private:
+  const std::shared_ptr<JsFunctionOwner> owner_;
+  v8::Global<v8::Function>* const handle_;  // owned by owner_
+  const std::string name_;
+};
+
+}  // namespace
+
+void JsFunctionOwner::ReleaseHandle(void* handle) {
+  delete static_cast<v8::Global<v8::Function>*>(handle);
+}
+
+void JsFunctionOwner::DrainUnderLock() {
+  EngineScope scope(engine_);  // drains on entry
+}
 
 void EnsureV8Initialized() {
   static std::once_flag once;
@@ -134,6 +278,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
   engine->isolate_->AddGCPrologueCallback(&Engine::MarkingStarts, engine.get(),
                                           v8::kGCTypeIncrementalMarking);
   engine->parked_ = std::make_shared<ParkedThreads>();
+  engine->functions_ =
+      std::make_shared<JsFunctionOwner>(*engine, engine->log_source_);
   if (registry != nullptr) {
     engine->registry_ = std::move(registry);
     engine->registry_->Add(engine.get());
@@ -163,6 +309,26 @@ absl::Status Engine::Init(bool repl) {
   v8::TryCatch try_catch(isolate_);
   status_key_.Reset(isolate_,
                     v8::Private::New(isolate_, Str(isolate_, "duet::status")));
+  callable_key_.Reset(
+      isolate_, v8::Private::New(isolate_, Str(isolate_, "duet::callable")));
+  for (std::string_view name : kErrorClasses) {
+    v8::Local<v8::Value> constructor;
+    v8::Local<v8::Value> prototype;
+    if (!context->Global()
+             ->Get(context, Str(isolate_, name))
+             .ToLocal(&constructor) ||
+        !constructor->IsFunction() ||
+        !constructor.As<v8::Object>()
+             ->Get(context, Str(isolate_, "prototype"))
+             .ToLocal(&prototype)) {
+      return absl::InternalError(
+          absl::StrCat("the context has no ", ToAbsl(name)));
+    }
+    ErrorClass& added = error_classes_.emplace_back();
+    added.name = name;
+    added.constructor.Reset(isolate_, constructor.As<v8::Function>());
+    added.prototype.Reset(isolate_, prototype);
+  }
 
   v8::Local<v8::Object> native = v8::Object::New(isolate_);
   bool ok = InstallNativeApi(context, native, cap_bytes_);
@@ -205,6 +371,9 @@ absl::Status Engine::Init(bool repl) {
 }
 
 Engine::~Engine() {
+  // Function Values of this engine fail from now on; calls of them still
+  // running are stopped and waited for, before the lock is taken here.
+  if (functions_ != nullptr) functions_->Kill([this] { Interrupt(); });
   if (registry_ != nullptr) registry_->Remove(this);
   if (isolate_ == nullptr) return;
   // No timer runs from here on (one running now is waited for).
@@ -216,13 +385,22 @@ Engine::~Engine() {
     v8::Locker locker(isolate_);
     v8::Isolate::Scope isolate_scope(isolate_);
     v8::HandleScope handles(isolate_);
-    if (loop_ != nullptr) loop_->DropAll();
+    {
+      // Whatever the wrappers held is dropped under this lock: queued.
+      engine::EngineLockMark mark;
+      if (loop_ != nullptr) loop_->DropAll();
+      if (functions_ != nullptr) functions_->ReleaseAll();
+      for (ForeignFunction* foreign : foreign_) DeleteForeign(foreign);
+      foreign_.clear();
+    }
     exports_.clear();
     loader_.reset();
     duet_.Reset();
     inspect_.Reset();
     module_proxy_.Reset();
+    error_classes_.clear();
     status_key_.Reset();
+    callable_key_.Reset();
     context_.Reset();
     // The isolate may outlive this engine until other threads release
     // their state: nothing may reach the engine, and a handed-over isolate
@@ -460,6 +638,10 @@ EngineScope::EngineScope(Engine& engine, absl::Time deadline)
     record_->stack_limit = limit;
   }
   frame_.deadline = deadline;
+  engine::EngineLockTaken();
+  // Function handles dropped while this engine was busy go now.
+  engine.functions_->Drain();
+  engine.SettleExternalMemory();
   engine.EnterFrame(&frame_);
   if (deadline != absl::InfiniteFuture()) {
     Engine* target = &engine;
@@ -473,6 +655,9 @@ EngineScope::EngineScope(Engine& engine, absl::Time deadline)
 EngineScope::~EngineScope() {
   ticket_.Disarm();  // waits for a running callback: the frame is still live
   engine_.LeaveFrame(&frame_);
+  engine_.functions_->Drain();  // those the entry itself dropped
+  engine_.SettleExternalMemory();
+  engine::EngineLockReleased();
 }
 
 StopReason EngineScope::stop_reason() const {
@@ -504,12 +689,14 @@ void HostCallScope::Release() {
     SpinLockHolder lock(&engine_.stop_mutex_);
     frame_->in_js = false;
   }
+  engine::EngineLockReleased();
   unlocker_.emplace(engine_.isolate());
 }
 
 StopReason HostCallScope::Reacquire() {
   if (!unlocker_.has_value()) return StopReason::kNone;
   unlocker_.reset();
+  engine::EngineLockTaken();
   if (frame_ == nullptr) return StopReason::kNone;
   StopReason stop;
   bool terminate;
@@ -600,46 +787,154 @@ absl::Status Engine::StatusFromTryCatch(v8::TryCatch& try_catch,
   return StatusFromException(try_catch.Exception(), try_catch.Message(), code);
 }
 
+std::optional<absl::Status> Engine::CarriedStatus(
+    v8::Local<v8::Value> exception) {
+  if (!exception->IsObject()) return std::nullopt;
+  v8::Local<v8::Value> hidden;
+  if (!exception.As<v8::Object>()
+           ->GetPrivate(context(), status_key_.Get(isolate_))
+           .ToLocal(&hidden) ||
+      !hidden->IsArrayBuffer()) {
+    return std::nullopt;
+  }
+  v8::Local<v8::ArrayBuffer> buffer = hidden.As<v8::ArrayBuffer>();
+  return engine::DecodeStatus(std::string_view(
+      static_cast<const char*>(buffer->Data()), buffer->ByteLength()));
+}
+
+ScriptError Engine::DescribeException(v8::Local<v8::Value> exception,
+                                      v8::Local<v8::Message> message,
+                                      v8::Local<v8::Value>* cause) {
+  v8::Local<v8::Context> context = this->context();
+  ScriptError error;
+  error.language = Language::kJavaScript;
+  error.stack = FramesOf(exception, message);
+  if (!exception->IsNativeError()) {
+    error.type = "Uncaught";
+    error.message = exception->IsObject() ? Inspect(exception)
+                                          : Utf8Lossy(isolate_, exception);
+    return error;
+  }
+  v8::Local<v8::Object> object = exception.As<v8::Object>();
+  v8::Local<v8::String> name_key = Str(isolate_, "name");
+  v8::Local<v8::Value> name;
+  v8::Local<v8::Value> text;
+  if (object->Get(context, name_key).ToLocal(&name)) {
+    error.type = Utf8Lossy(isolate_, name);
+  }
+  if (object->Get(context, Str(isolate_, "message")).ToLocal(&text)) {
+    error.message = Utf8Lossy(isolate_, text);
+  }
+  // Up the prototype chain: the first built-in prototype is the builtin
+  // type; when the name comes from one, the class never set its own, and a
+  // subclass (class MyError extends Error {}) is named by its constructor.
+  bool name_is_builtin = false;
+  bool name_found = false;
+  v8::Local<v8::Value> link = object;
+  for (int i = 0; i < 64 && link->IsObject(); ++i) {
+    v8::Local<v8::Object> here = link.As<v8::Object>();
+    const ErrorClass* builtin = nullptr;
+    for (const ErrorClass& klass : error_classes_) {
+      if (klass.prototype.Get(isolate_)->StrictEquals(here)) builtin = &klass;
+    }
+    if (builtin != nullptr && error.builtin_type.empty()) {
+      error.builtin_type = std::string(builtin->name);
+    }
+    if (!name_found &&
+        here->HasOwnProperty(context, name_key).FromMaybe(false)) {
+      name_found = true;
+      name_is_builtin = builtin != nullptr;
+    }
+    if (name_found && !error.builtin_type.empty()) break;
+    link = here->GetPrototype();
+  }
+  v8::Local<v8::Value> constructor;
+  if (name_is_builtin &&
+      object->Get(context, Str(isolate_, "constructor"))
+          .ToLocal(&constructor) &&
+      constructor->IsFunction()) {
+    std::string class_name =
+        Utf8Lossy(isolate_, constructor.As<v8::Function>()->GetName());
+    if (!class_name.empty()) error.type = std::move(class_name);
+  }
+  if (error.type.empty()) error.type = "Error";
+
+  // Own enumerable data properties that convert are its details.
+  internal::ConversionGuard guard(absl::InfiniteFuture(), kDetailsBudgetBytes);
+  Value::Map details;
+  for (v8::Local<v8::Value> key : OwnEnumerableKeys(context, object)) {
+    std::string field = Utf8Lossy(isolate_, key);
+    if (IsErrorField(field)) continue;
+    v8::Local<v8::Value> descriptor;
+    v8::Local<v8::Value> value;
+    v8::Local<v8::String> value_key = Str(isolate_, "value");
+    if (!object->GetOwnPropertyDescriptor(context, key.As<v8::Name>())
+             .ToLocal(&descriptor) ||
+        !descriptor->IsObject() ||
+        !descriptor.As<v8::Object>()
+             ->HasOwnProperty(context, value_key)
+             .FromMaybe(false) ||
+        !descriptor.As<v8::Object>()->Get(context, value_key).ToLocal(&value) ||
+        value->IsFunction()) {
+      continue;  // an accessor: code, not data
+    }
+    internal::ValuePath path("details");
+    absl::StatusOr<Value> converted = ToValue(context, value, path, guard);
+    if (converted.ok()) details.Set(std::move(field), *std::move(converted));
+  }
+  if (!details.empty()) error.details = Value(std::move(details));
+
+  v8::Local<v8::String> cause_key = Str(isolate_, "cause");
+  v8::Local<v8::Value> caused_by;
+  if (cause != nullptr &&
+      object->HasOwnProperty(context, cause_key).FromMaybe(false) &&
+      object->Get(context, cause_key).ToLocal(&caused_by) &&
+      !caused_by->IsUndefined()) {
+    *cause = caused_by;
+  }
+  return error;
+}
+
+std::shared_ptr<const ScriptError> Engine::CauseChain(
+    v8::Local<v8::Value> exception, v8::Local<v8::Value> cause) {
+  std::vector<v8::Local<v8::Value>> seen = {exception};
+  std::vector<ScriptError> chain;
+  std::shared_ptr<const ScriptError> tail;
+  while (!cause.IsEmpty() && chain.size() < kMaxCauseDepth) {
+    bool repeated = false;
+    for (v8::Local<v8::Value> earlier : seen) {
+      repeated |= earlier->StrictEquals(cause);
+    }
+    if (repeated) break;
+    seen.push_back(cause);
+    if (std::optional<absl::Status> carried = CarriedStatus(cause)) {
+      if (std::optional<ScriptError> error = GetScriptError(*carried)) {
+        tail = std::make_shared<const ScriptError>(*std::move(error));
+        break;
+      }
+    }
+    v8::Local<v8::Value> next;
+    chain.push_back(DescribeException(cause, v8::Local<v8::Message>(), &next));
+    cause = next;
+  }
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    it->cause = std::move(tail);
+    tail = std::make_shared<const ScriptError>(std::move(*it));
+  }
+  return tail;
+}
+
 absl::Status Engine::StatusFromException(v8::Local<v8::Value> exception,
                                          v8::Local<v8::Message> message,
                                          absl::StatusCode code) {
   v8::HandleScope handles(isolate_);
-  v8::Local<v8::Context> context = this->context();
   v8::TryCatch inner(isolate_);
-  if (exception->IsObject()) {
-    v8::Local<v8::Value> hidden;
-    if (exception.As<v8::Object>()
-            ->GetPrivate(context, status_key_.Get(isolate_))
-            .ToLocal(&hidden) &&
-        hidden->IsArrayBuffer()) {
-      v8::Local<v8::ArrayBuffer> buffer = hidden.As<v8::ArrayBuffer>();
-      std::optional<absl::Status> original =
-          engine::DecodeStatus(std::string_view(
-              static_cast<const char*>(buffer->Data()), buffer->ByteLength()));
-      if (original) {
-        return AppendStackFrames(*original, FramesOf(exception, message));
-      }
-    }
+  if (std::optional<absl::Status> original = CarriedStatus(exception)) {
+    return AppendStackFrames(*original, FramesOf(exception, message));
   }
-  ScriptError error;
-  error.language = Language::kJavaScript;
-  if (exception->IsNativeError()) {
-    v8::Local<v8::Object> object = exception.As<v8::Object>();
-    v8::Local<v8::Value> name;
-    v8::Local<v8::Value> text;
-    if (object->Get(context, Str(isolate_, "name")).ToLocal(&name)) {
-      error.type = Utf8Lossy(isolate_, name);
-    }
-    if (object->Get(context, Str(isolate_, "message")).ToLocal(&text)) {
-      error.message = Utf8Lossy(isolate_, text);
-    }
-    if (error.type.empty()) error.type = "Error";
-  } else {
-    error.type = "Uncaught";
-    error.message = exception->IsObject() ? Inspect(exception)
-                                          : Utf8Lossy(isolate_, exception);
-  }
-  error.stack = FramesOf(exception, message);
+  v8::Local<v8::Value> cause;
+  ScriptError error = DescribeException(exception, message, &cause);
+  error.cause = CauseChain(exception, cause);
   return MakeScriptError(std::move(error), code);
 }
 
@@ -678,27 +973,51 @@ absl::Status Engine::SyntaxErrorStatus(v8::TryCatch& try_catch) {
   return out;
 }
 
-void Engine::ThrowStatus(const absl::Status& status) {
-  // A terminating isolate takes no exception; the stop is what is reported.
-  if (isolate_->IsExecutionTerminating()) return;
-  v8::HandleScope handles(isolate_);
+v8::Local<v8::Object> Engine::ErrorObject(const absl::Status& status,
+                                          const ScriptError* error, int depth) {
+  v8::EscapableHandleScope handles(isolate_);
   v8::Local<v8::Context> context = this->context();
-  std::optional<ScriptError> error = GetScriptError(status);
   std::string message =
       error ? error->message : std::string(internal::ToStd(status.message()));
   std::string name = error && !error->type.empty() ? error->type : "DuetError";
-  v8::Local<v8::Value> exception = v8::Exception::Error(Str(isolate_, message));
-  v8::Local<v8::Object> object = exception.As<v8::Object>();
-  auto define = [&](const char* key, std::string_view value, bool enumerable) {
-    IgnoreResult(object->DefineOwnProperty(
-        context, Str(isolate_, key), Str(isolate_, value),
-        enumerable ? v8::None : v8::DontEnum));
+  // The class: the mapping table of docs/errors.md.
+  std::string_view class_name = "Error";
+  if (error != nullptr) {
+    std::string_view builtin =
+        error->builtin_type.empty() ? error->type : error->builtin_type;
+    class_name = error->language == Language::kPython
+                     ? JavaScriptClassForPython(builtin)
+                     : builtin;
+  }
+  const ErrorClass* klass = &error_classes_.front();
+  for (const ErrorClass& each : error_classes_) {
+    if (each.name == class_name) klass = &each;
+  }
+  v8::Local<v8::Value> text = Str(isolate_, message);
+  v8::Local<v8::Value> aggregate_args[] = {v8::Array::New(isolate_, 0), text};
+  const bool aggregate = klass->name == "AggregateError";
+  v8::Local<v8::Object> object;
+  if (!klass->constructor.Get(isolate_)
+           ->NewInstance(context, aggregate ? 2 : 1,
+                         aggregate ? aggregate_args : &text)
+           .ToLocal(&object)) {
+    object = v8::Exception::Error(Str(isolate_, message)).As<v8::Object>();
+  }
+  auto define = [&](std::string_view key, v8::Local<v8::Value> value,
+                    bool enumerable) {
+    IgnoreResult(
+        object->DefineOwnProperty(context, Str(isolate_, key), value,
+                                  enumerable ? v8::None : v8::DontEnum));
   };
-  define("name", name, false);
-  define("code", internal::ToStd(absl::StatusCodeToString(status.code())),
-         true);
+  auto define_text = [&](std::string_view key, std::string_view value,
+                         bool enumerable) {
+    define(key, Str(isolate_, value), enumerable);
+  };
+  define_text("name", name, false);
+  define_text("code", internal::ToStd(absl::StatusCodeToString(status.code())),
+              true);
   if (error) {
-    define("language", LanguageName(error->language), true);
+    define_text("language", LanguageName(error->language), true);
     // e.stack shows where the error really began (another module, maybe
     // another language) above the JavaScript frames that called it.
     std::string stack = absl::StrCat(name, ": ", message);
@@ -713,15 +1032,56 @@ void Engine::ThrowStatus(const absl::Status& status) {
     if (object->Get(context, Str(isolate_, "stack")).ToLocal(&js_stack) &&
         js_stack->IsString()) {
       // V8's text is "Error: message\n    at ...": keep its frames.
-      std::string text = Utf8Lossy(isolate_, js_stack);
-      size_t frames = text.find("\n    at ");
-      if (frames != std::string::npos) stack += text.substr(frames);
+      std::string v8_text = Utf8Lossy(isolate_, js_stack);
+      size_t frames = v8_text.find("\n    at ");
+      if (frames != std::string::npos) stack += v8_text.substr(frames);
     }
-    define("stack", stack, false);
+    define_text("stack", stack, false);
+    // Details: all under .details, and each as a property of its own unless
+    // the error already has one of that name (code, language, toString...).
+    if (error->details.is_map()) {
+      internal::ConversionGuard guard(absl::InfiniteFuture(), 0);
+      internal::ValuePath path("details");
+      absl::StatusOr<v8::Local<v8::Value>> all =
+          ToV8(context, error->details, path, guard);
+      if (all.ok()) {
+        for (const auto& [key, value] : error->details.as_map()) {
+          v8::Local<v8::String> field = Str(isolate_, key);
+          if (IsErrorField(key) || key == "details" ||
+              object->Has(context, field).FromMaybe(true)) {
+            continue;
+          }
+          v8::Local<v8::Value> converted;
+          if (all->As<v8::Object>()->Get(context, field).ToLocal(&converted)) {
+            define(key, converted, true);
+          }
+        }
+        define("details", *all, false);
+      }
+    }
+    if (error->cause != nullptr && depth < kMaxCauseDepth) {
+      define("cause",
+             ErrorObject(MakeScriptError(*error->cause), error->cause.get(),
+                         depth + 1),
+             false);
+    }
   }
   std::string serialized = engine::EncodeStatus(status);
   v8::Local<v8::ArrayBuffer> buffer = NewArrayBuffer(isolate_, serialized);
   IgnoreResult(object->SetPrivate(context, status_key_.Get(isolate_), buffer));
+  return handles.Escape(object);
+}
+
+void Engine::ThrowStatus(const absl::Status& status) {
+  // A terminating isolate takes no exception; the stop is what is reported.
+  if (isolate_->IsExecutionTerminating()) return;
+  v8::HandleScope handles(isolate_);
+  std::optional<ScriptError> error = GetScriptError(status);
+  v8::Local<v8::Object> exception;
+  {
+    v8::TryCatch building(isolate_);  // a throwing getter is not what's thrown
+    exception = ErrorObject(status, error ? &*error : nullptr, 0);
+  }
   isolate_->ThrowException(exception);
 }
 
@@ -749,6 +1109,148 @@ absl::Status Engine::Settle(v8::Local<v8::Value>* value,
       ToAbsl(what),
       " returned a Promise that did not settle after its microtasks ran; "
       "a module's top-level code cannot wait for timers"));
+}
+
+// ---- function values ----
+
+Value::CallablePtr Engine::FunctionValue(v8::Local<v8::Function> function) {
+  v8::Local<v8::Value> data;
+  if (function->GetPrivate(context(), callable_key_.Get(isolate_))
+          .ToLocal(&data) &&
+      data->IsExternal()) {
+    return static_cast<ForeignFunction*>(data.As<v8::External>()->Value())
+        ->callable;
+  }
+  auto* handle = new v8::Global<v8::Function>(isolate_, function);
+  functions_->Adopt(handle);
+  return std::make_shared<const JsFunction>(
+      functions_, handle, Utf8Lossy(isolate_, function->GetDebugName()));
+}
+
+v8::MaybeLocal<v8::Function> Engine::FunctionToV8(
+    const Value::CallablePtr& callable) {
+  if (const auto* own = dynamic_cast<const JsFunction*>(callable.get());
+      own != nullptr && own->owner() == functions_.get()) {
+    return own->handle()->Get(isolate_);
+  }
+  v8::Local<v8::Context> context = this->context();
+  auto* foreign = new ForeignFunction{callable, {}};
+  v8::Local<v8::External> data = v8::External::New(isolate_, foreign);
+  v8::Local<v8::Function> function;
+  if (!v8::Function::New(context, &Engine::CallForeign, data, 0,
+                         v8::ConstructorBehavior::kThrow)
+           .ToLocal(&function)) {
+    DeleteForeign(foreign);
+    return {};
+  }
+  if (!callable->name().empty()) {
+    function->SetName(Str(isolate_, callable->name()));
+  }
+  IgnoreResult(
+      function->SetPrivate(context, callable_key_.Get(isolate_), data));
+  foreign->function.Reset(isolate_, function);
+  foreign->function.SetWeak(foreign, &Engine::ForeignGone,
+                            v8::WeakCallbackType::kParameter);
+  foreign_.insert(foreign);
+  isolate_->AdjustAmountOfExternalAllocatedMemory(kForeignFunctionBytes);
+  return function;
+}
+
+void Engine::CallForeign(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Engine* engine = From(info.GetIsolate());
+  if (engine == nullptr) return;
+  // A copy: the wrapper may be collected while the lock is released.
+  Value::CallablePtr callable =
+      static_cast<ForeignFunction*>(info.Data().As<v8::External>()->Value())
+          ->callable;
+  const Frame* frame = engine->CurrentFrame();
+  const absl::Time deadline =
+      frame != nullptr ? frame->deadline : absl::InfiniteFuture();
+  engine->CallOut(info, 0, [&](absl::Span<const Value> args) {
+    return callable->Call(args, deadline);
+  });
+}
+
+void Engine::ForeignGone(const v8::WeakCallbackInfo<ForeignFunction>& info) {
+  ForeignFunction* foreign = info.GetParameter();
+  Engine* engine = From(info.GetIsolate());
+  if (engine != nullptr) {
+    engine->foreign_.erase(foreign);
+    // Inside the GC: no V8 calls; the next entry settles it.
+    engine->foreign_freed_bytes_ += kForeignFunctionBytes;
+  }
+  DeleteForeign(foreign);
+}
+
+void Engine::SettleExternalMemory() {
+  if (foreign_freed_bytes_ == 0) return;
+  isolate_->AdjustAmountOfExternalAllocatedMemory(-foreign_freed_bytes_);
+  foreign_freed_bytes_ = 0;
+}
+
+size_t Engine::FunctionHandleCount() const {
+  return functions_->HandleCount() + foreign_.size();
+}
+
+absl::StatusOr<Value> Engine::CallFunction(EngineScope& scope,
+                                           v8::Local<v8::Function> function,
+                                           v8::Local<v8::Value> receiver,
+                                           absl::Span<const Value> args,
+                                           absl::Time deadline,
+                                           std::string_view what,
+                                           v8::Local<v8::Promise>* pending) {
+  // A failure seen after the code was stopped is reported as the stop.
+  auto stopped = [&scope](absl::Status status) {
+    absl::Status stop = scope.stop_status();
+    return stop.ok() ? status : stop;
+  };
+  v8::Local<v8::Context> context = scope.context();
+  v8::TryCatch try_catch(isolate_);
+
+  constexpr size_t kInlineArgs = 8;
+  v8::Local<v8::Value> inline_argv[kInlineArgs];
+  std::vector<v8::Local<v8::Value>> heap_argv;
+  v8::Local<v8::Value>* argv = inline_argv;
+  if (args.size() > kInlineArgs) {
+    heap_argv.resize(args.size());
+    argv = heap_argv.data();
+  }
+  internal::ConversionGuard args_guard(deadline, 0);
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (ScalarToV8(isolate_, args[i], &argv[i])) continue;
+    internal::ValuePath path("args");
+    internal::ScopedPathElement element(path, i);
+    DUET_ASSIGN_OR_RETURN(argv[i], ToV8(context, args[i], path, args_guard));
+  }
+  v8::Local<v8::Value> result;
+  if (!function->Call(context, receiver, static_cast<int>(args.size()), argv)
+           .ToLocal(&result)) {
+    // A guard that refused an allocation stops the call and throws.
+    return stopped(StatusFromTryCatch(try_catch));
+  }
+  // An endless microtask chain is stopped like an endless loop: the call
+  // did not finish, whatever it returned.
+  absl::Status drained = RunMicrotasks();
+  if (!drained.ok()) return drained;
+  if (pending != nullptr && result->IsPromise() &&
+      result.As<v8::Promise>()->State() == v8::Promise::kPending) {
+    *pending = result.As<v8::Promise>();
+    return Value();
+  }
+  if (result->IsPromise()) {  // an async function that is done already
+    absl::Status settled = Settle(&result, what);
+    if (!settled.ok()) return stopped(settled);
+  }
+  Value scalar;
+  if (ScalarToValue(result, &scalar)) return scalar;
+  internal::ValuePath result_path("result");
+  internal::ConversionGuard guard(deadline, value_budget_bytes_);
+  absl::StatusOr<Value> value = ToValue(context, result, result_path, guard);
+  if (!value.ok() && try_catch.HasCaught()) {
+    return StatusFromTryCatch(try_catch);
+  }
+  if (!value.ok()) return stopped(value.status());
+  return value;
 }
 
 // ---- calls out of the engine ----

@@ -33,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -40,6 +41,7 @@
 #include "absl/types/span.h"
 #include "duet/engine/call_out.h"
 #include "duet/engine/frames.h"
+#include "duet/engine/function_owner.h"
 #include "duet/engine/stop.h"
 #include "duet/error.h"
 #include "duet/internal/spin_lock.h"
@@ -61,6 +63,25 @@ void EnsureV8Initialized();
 
 class Engine;
 class ModuleLoader;
+struct ForeignFunction;
+class EngineScope;
+
+// The JavaScript functions an engine handed out as Values
+// (engine/function_owner.h); a handle is a v8::Global<v8::Function>*.
+class JsFunctionOwner : public engine::FunctionOwner {
+ public:
+  JsFunctionOwner(Engine& engine, std::string module)
+      : FunctionOwner(Language::kJavaScript, std::move(module)),
+        engine_(engine) {}
+  // Valid while a call counted by Enter() runs.
+  Engine& engine() const { return engine_; }
+
+ private:
+  void ReleaseHandle(void* handle) override;
+  void DrainUnderLock() override;
+
+  Engine& engine_;
+};
 
 using engine::StopReason;
 using internal::SpinLock;
@@ -188,6 +209,36 @@ class Engine {
   // ---- the event loop (timers, awaiting calls; event_loop.h) ----
 
   EventLoop& loop() { return *loop_; }
+  // Caps each value converted out of the engine (0: none).
+  size_t value_budget_bytes() const { return value_budget_bytes_; }
+
+  // ---- function values (docs/values.md "Functions") ----
+
+  // A function met while converting to duet: the original Callable for a
+  // function this engine made for one (FunctionToV8), else a new function
+  // Value that holds `function` here until its last copy goes.
+  Value::CallablePtr FunctionValue(v8::Local<v8::Function> function);
+  // A function Value arriving here: the original function when it is one
+  // of this engine's, else a JavaScript function that calls it through
+  // engine::CallOut under the caller's deadline. Empty when V8 could not
+  // make one (out of memory).
+  v8::MaybeLocal<v8::Function> FunctionToV8(const Value::CallablePtr& callable);
+  // Calls `function` inside `scope` as an exported function is called:
+  // converts the arguments, runs the microtasks, settles a Promise (`what`
+  // names the function in that message), converts the result under the
+  // value budget. The status of a stop, when the entry was stopped. A
+  // Promise still pending goes to `*pending` when it is given (the caller
+  // awaits it on the event loop, and the Value returned means nothing);
+  // without it, it is settled by a microtask checkpoint only.
+  absl::StatusOr<Value> CallFunction(EngineScope& scope,
+                                     v8::Local<v8::Function> function,
+                                     v8::Local<v8::Value> receiver,
+                                     absl::Span<const Value> args,
+                                     absl::Time deadline, std::string_view what,
+                                     v8::Local<v8::Promise>* pending = nullptr);
+  // Handles held for function Values (JavaScript functions handed out, and
+  // wrappers of functions from elsewhere still alive in the heap).
+  size_t FunctionHandleCount() const;
 
   // ---- modules ----
 
@@ -250,18 +301,44 @@ class Engine {
                             v8::GCCallbackFlags flags, void* data);
   static size_t NearHeapLimit(void* data, size_t current_heap_limit,
                               size_t initial_heap_limit);
+  static void CallForeign(const v8::FunctionCallbackInfo<v8::Value>& info);
+  static void ForeignGone(const v8::WeakCallbackInfo<ForeignFunction>& info);
 
   std::vector<StackFrame> FramesOf(v8::Local<v8::Value> exception,
                                    v8::Local<v8::Message> message);
+  // The status a value thrown by ThrowStatus carries.
+  std::optional<absl::Status> CarriedStatus(v8::Local<v8::Value> exception);
+  // A thrown value as a ScriptError without its cause; *cause is set to the
+  // error's own `cause`, if it has one.
+  ScriptError DescribeException(v8::Local<v8::Value> exception,
+                                v8::Local<v8::Message> message,
+                                v8::Local<v8::Value>* cause);
+  // The causes from `cause` on (`exception`'s own), docs/errors.md.
+  std::shared_ptr<const ScriptError> CauseChain(v8::Local<v8::Value> exception,
+                                                v8::Local<v8::Value> cause);
+  // The error object ThrowStatus throws for `status` (`error` its
+  // ScriptError, or null), its causes included.
+  v8::Local<v8::Object> ErrorObject(const absl::Status& status,
+                                    const ScriptError* error, int depth);
 
   HostServices& services_;
   std::string log_source_;
   v8::Isolate* isolate_ = nullptr;
   v8::Global<v8::Context> context_;
   v8::Global<v8::Private> status_key_;
+  // On a function made for a Value from elsewhere: its ForeignFunction.
+  v8::Global<v8::Private> callable_key_;
   v8::Global<v8::Object> duet_;
   v8::Global<v8::Function> inspect_;
   v8::Global<v8::Function> module_proxy_;
+  // The built-in error classes (Error, TypeError, ...) as the context made
+  // them, before any script could replace them.
+  struct ErrorClass {
+    std::string_view name;
+    v8::Global<v8::Function> constructor;
+    v8::Global<v8::Value> prototype;
+  };
+  std::vector<ErrorClass> error_classes_;
 
   std::deque<BoundName> bound_names_;
   std::unique_ptr<ModuleLoader> loader_;
@@ -282,6 +359,16 @@ class Engine {
   std::shared_ptr<EngineRegistry> registry_;
   std::shared_ptr<ParkedThreads> parked_;
   std::atomic<bool> exhausted_{false};
+  // Functions handed out as Values; killed (and waited for) first when the
+  // engine goes.
+  std::shared_ptr<JsFunctionOwner> functions_;
+  // Wrappers of foreign functions alive in the heap; guarded by the lock.
+  absl::flat_hash_set<ForeignFunction*> foreign_;
+  // External memory reported for wrappers V8 collected since the last
+  // entry; given back to V8's count outside the GC (SettleExternalMemory).
+  int64_t foreign_freed_bytes_ = 0;
+  // Gives V8 back the external memory of collected wrappers. Lock held.
+  void SettleExternalMemory();
   SpinLock stop_mutex_;
   engine::FrameList<Frame> frames_ ABSL_GUARDED_BY(stop_mutex_);
 };

@@ -203,61 +203,18 @@ class JsImplementation : public Implementation {
     // Timers the call starts are its own: they go if it is stopped.
     const uint64_t call = engine.loop().NewCall();
     js::EventLoop::OwnerScope owner(engine.loop(), call);
-    v8::Local<v8::Context> context = scope.context();
-    v8::TryCatch try_catch(isolate);
-
-    constexpr size_t kInlineArgs = 8;
-    v8::Local<v8::Value> inline_argv[kInlineArgs];
-    std::vector<v8::Local<v8::Value>> heap_argv;
-    v8::Local<v8::Value>* argv = inline_argv;
-    if (args.size() > kInlineArgs) {
-      heap_argv.resize(args.size());
-      argv = heap_argv.data();
-    }
-    internal::ConversionGuard args_guard(deadline, 0);
-    for (size_t i = 0; i < args.size(); ++i) {
-      if (js::ScalarToV8(isolate, args[i], &argv[i])) continue;
-      internal::ValuePath path("args");
-      internal::ScopedPathElement element(path, i);
-      DUET_ASSIGN_OR_RETURN(argv[i],
-                            js::ToV8(context, args[i], path, args_guard));
-    }
-    v8::Local<v8::Value> result;
-    if (!target.function.Get(isolate)
-             ->Call(context, target.receiver.Get(isolate),
-                    static_cast<int>(args.size()), argv)
-             .ToLocal(&result)) {
-      // A guard that refused an allocation stops the call and throws.
-      return Stopped(engine, scope, engine.StatusFromTryCatch(try_catch));
-    }
-    // An endless microtask chain is stopped like an endless loop: the call
-    // did not finish, whatever it returned.
-    absl::Status drained = engine.RunMicrotasks();
-    if (!drained.ok()) return drained;
-    if (result->IsPromise() &&
-        result.As<v8::Promise>()->State() == v8::Promise::kPending) {
-      engine.loop().Await(call, result.As<v8::Promise>(), deadline,
-                          spec_.value_budget_bytes, make_completion());
+    v8::Local<v8::Promise> pending;
+    absl::StatusOr<Value> out = engine.CallFunction(
+        scope, target.function.Get(isolate), target.receiver.Get(isolate), args,
+        deadline,
+        absl::StrCat("function '", spec_.module, ".", exports_[function], "'"),
+        &pending);
+    if (out.ok() && !pending.IsEmpty()) {
+      engine.loop().Await(call, pending, deadline, spec_.value_budget_bytes,
+                          make_completion());
       *awaiting = true;
-      return Value();
     }
-    if (result->IsPromise()) {  // an async function that is done already
-      absl::Status settled =
-          engine.Settle(&result, absl::StrCat("function '", spec_.module, ".",
-                                              exports_[function], "'"));
-      if (!settled.ok()) return Stopped(engine, scope, settled);
-    }
-    Value scalar;
-    if (js::ScalarToValue(result, &scalar)) return scalar;
-    internal::ValuePath result_path("result");
-    internal::ConversionGuard guard(deadline, spec_.value_budget_bytes);
-    absl::StatusOr<Value> value =
-        js::ToValue(context, result, result_path, guard);
-    if (!value.ok() && try_catch.HasCaught()) {
-      return engine.StatusFromTryCatch(try_catch);
-    }
-    if (!value.ok()) return Stopped(engine, scope, value.status());
-    return value;
+    return out;
   }
 
   // A failure seen after the code was stopped is reported as the stop.

@@ -25,6 +25,11 @@
 //  * duet.modules.NAME is a proxy created without asking the host, so an
 //    unknown module fails (DuetError, code NOT_FOUND) when one of its
 //    functions is called, not when it is named.
+//  * Function values (docs/values.md "Functions"): a JavaScript function
+//    converted to duet stays in its isolate (Engine::FunctionValue) and is
+//    called like an export (Engine::CallFunction); a function from elsewhere
+//    becomes a JavaScript function that calls it out under the caller's
+//    deadline (Engine::FunctionToV8). The engine's end kills them.
 //  * Each isolate has an event loop (event_loop.h): setTimeout,
 //    setInterval, clearTimeout, clearInterval, queueMicrotask. A Promise an
 //    exported function returns is awaited without the isolate's lock until

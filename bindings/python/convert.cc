@@ -8,9 +8,14 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "datetime.h"  // CPython's datetime C API
 #include "duet/internal/status_macros.h"
 #include "duet/internal/strings.h"
 #include "duet/internal/utf8.h"
+#include "functions.h"
+#include "interpreter.h"
 
 namespace duet::python {
 namespace {
@@ -48,6 +53,57 @@ absl::Status PathError(const ValuePath* path, std::string_view what) {
                          : absl::InvalidArgumentError(internal::ToAbsl(what));
 }
 
+// The pending Python error as text; clears it.
+std::string TakePythonErrorText() {
+  PyObject *type, *value, *traceback;
+  PyErr_Fetch(&type, &value, &traceback);
+  std::string text = value != nullptr ? PythonToText(value) : "unknown error";
+  Py_XDECREF(type);
+  Py_XDECREF(value);
+  Py_XDECREF(traceback);
+  return text;
+}
+
+// The datetime C API, imported on first use in each interpreter: a restart
+// frees the old one's objects (its UTC timezone) and importing the module
+// again makes new ones. nullptr with a Python error pending when the import
+// fails. Only used under the GIL, which guards the cache.
+PyDateTime_CAPI* DateTimeApi() {
+  static uint64_t imported_in = 0;  // generations start at 1
+  const uint64_t generation = InterpreterGeneration();
+  if (PyDateTimeAPI == nullptr || imported_in != generation) {
+    PyDateTime_IMPORT;
+    imported_in = PyDateTimeAPI != nullptr ? generation : 0;
+  }
+  return PyDateTimeAPI;
+}
+
+// A UTC datetime for a time inside Python's range (years 1 to 9999).
+PyObject* TimeToPython(absl::Time time, const ValuePath* path,
+                       absl::Status* error) {
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  const absl::CivilSecond civil = absl::ToCivilSecond(time, utc);
+  if (time == absl::InfiniteFuture() || time == absl::InfinitePast() ||
+      civil.year() < 1 || civil.year() > 9999) {
+    *error = PathError(
+        path, absl::StrCat("time ", internal::FormatIsoTime(time),
+                           " is outside Python's datetime range (years 1 to "
+                           "9999)"));
+    return nullptr;
+  }
+  if (DateTimeApi() == nullptr) {
+    *error = PathError(
+        path, absl::StrCat("cannot make a datetime: ", TakePythonErrorText()));
+    return nullptr;
+  }
+  const int64_t micros =
+      absl::ToInt64Microseconds(time - absl::FromCivil(civil, utc));
+  return PyDateTimeAPI->DateTime_FromDateAndTime(
+      static_cast<int>(civil.year()), civil.month(), civil.day(), civil.hour(),
+      civil.minute(), civil.second(), static_cast<int>(micros),
+      PyDateTime_TimeZone_UTC, PyDateTimeAPI->DateTimeType);
+}
+
 PyObject* StringToPython(const std::string& s, const ValuePath* path,
                          absl::Status* error) {
   PyObject* out = PyUnicode_DecodeUTF8(
@@ -82,6 +138,8 @@ PyObject* ToPythonAt(const Value& value, ValuePath* path, int depth,
       return PyFloat_FromDouble(value.as_float());
     case Value::Kind::kString:
       return StringToPython(value.as_string(), path, error);
+    case Value::Kind::kTime:
+      return TimeToPython(value.as_time(), path, error);
     case Value::Kind::kBytes: {
       const std::string& data = value.as_bytes().data();
       return PyBytes_FromStringAndSize(data.data(),
@@ -114,6 +172,14 @@ PyObject* ToPythonAt(const Value& value, ValuePath* path, int depth,
         PyList_SET_ITEM(list, static_cast<Py_ssize_t>(i), item);
       }
       return list;
+    }
+    case Value::Kind::kFunction: {
+      PyObject* function = FunctionToPython(value.as_function());
+      if (function == nullptr) {
+        PyErr_Clear();
+        *error = PathError(path, "could not make a Python function");
+      }
+      return function;
     }
     case Value::Kind::kMap: {
       if (depth >= kMaxValueDepth) {
@@ -210,6 +276,27 @@ class FromPythonConverter {
       return absl::OkStatus();
     }
     if (PyMemoryView_Check(object)) return ConvertBuffer(object, out, depth);
+    // Last: the less common types pay for the check, not the others.
+    if (DateTimeApi() == nullptr) {
+      PyErr_Clear();  // then nothing here is a datetime
+    } else if (PyDateTime_Check(object)) {
+      return ConvertDateTime(object, out);
+    } else if (PyDate_Check(object)) {
+      return HintedError(
+          absl::StrCat("unsupported Python type '", Py_TYPE(object)->tp_name,
+                       "' (a date without a time of day)"),
+          "pass a datetime with a timezone, e.g. "
+          "datetime(d.year, d.month, d.day, tzinfo=timezone.utc)");
+    }
+    if (PyCallable_Check(object)) {
+      // Held for as long as the Value lives (functions.h).
+      absl::StatusOr<Value> function = CallableToValue(object);
+      if (!function.ok()) {
+        return PathError(path_, internal::ToStd(function.status().message()));
+      }
+      *out = *std::move(function);
+      return absl::OkStatus();
+    }
     return PathError(path_, absl::StrCat("unsupported Python type '",
                                          Py_TYPE(object)->tp_name, "'"));
   }
@@ -241,11 +328,13 @@ class FromPythonConverter {
     return PathError(path_, "str is not encodable as UTF-8");
   }
 
+  // A datetime's tzinfo may be Python code (its utcoffset()), and that code
+  // may change a list or dict being converted: each item is held while it
+  // converts, and a changed size is an error.
   absl::Status ConvertSequence(PyObject* object, Value* out, int depth) {
     DUET_RETURN_IF_ERROR(Enter(object, depth));
     const bool is_list = PyList_Check(object);
     Value::List items;
-    // No Python code runs while converting, so the size cannot change.
     const Py_ssize_t size =
         is_list ? PyList_GET_SIZE(object) : PyTuple_GET_SIZE(object);
     if (!guard_.EnterContainer(static_cast<size_t>(size), sizeof(Value))) {
@@ -253,14 +342,18 @@ class FromPythonConverter {
     }
     items.resize(static_cast<size_t>(size));
     for (Py_ssize_t i = 0; i < size; ++i) {
-      PyObject* item =
-          is_list ? PyList_GET_ITEM(object, i) : PyTuple_GET_ITEM(object, i);
+      if (is_list && PyList_GET_SIZE(object) != size) return ChangedSize();
+      PyObject* item = Py_NewRef(is_list ? PyList_GET_ITEM(object, i)
+                                         : PyTuple_GET_ITEM(object, i));
       PathElement element(path_, static_cast<size_t>(i));
-      if (!guard_.CountNode()) return Exceeded(depth + 1);
       absl::Status status =
-          Convert(item, &items[static_cast<size_t>(i)], depth + 1);
+          guard_.CountNode()
+              ? Convert(item, &items[static_cast<size_t>(i)], depth + 1)
+              : Exceeded(depth + 1);
+      Py_DECREF(item);
       if (!status.ok()) return status;
     }
+    if (is_list && PyList_GET_SIZE(object) != size) return ChangedSize();
     active_.pop_back();
     *out = Value(std::move(items));
     return absl::OkStatus();
@@ -293,8 +386,13 @@ class FromPythonConverter {
       std::string& key_string = key_value.as_string();
       PathElement element(path_, key_string);
       Value converted;
+      Py_INCREF(item);
       status = Convert(item, &converted, depth + 1);
+      Py_DECREF(item);
       if (!status.ok()) return status;
+      if (static_cast<size_t>(PyDict_GET_SIZE(object)) != size) {
+        return ChangedSize();
+      }
       map.Set(std::move(key_string), std::move(converted));
     }
     active_.pop_back();
@@ -319,6 +417,58 @@ class FromPythonConverter {
     return absl::OkStatus();
   }
 
+  // An aware datetime as UTC; a naive one is an error saying how to fix it.
+  absl::Status ConvertDateTime(PyObject* object, Value* out) {
+    PyObject* tzinfo = PyDateTime_DATE_GET_TZINFO(object);
+    absl::Duration offset;
+    if (tzinfo != PyDateTime_TimeZone_UTC) {
+      if (tzinfo == Py_None) return NaiveDateTime();
+      // Asked of the datetime, which checks what its tzinfo returns.
+      PyObject* delta = PyObject_CallMethod(object, "utcoffset", nullptr);
+      if (delta == nullptr) return TakeError("datetime.utcoffset()");
+      if (delta == Py_None) {
+        Py_DECREF(delta);
+        return NaiveDateTime();
+      }
+      if (!PyDelta_Check(delta)) {
+        Py_DECREF(delta);
+        return PathError(path_, "datetime.utcoffset() is not a timedelta");
+      }
+      offset = absl::Hours(24) * PyDateTime_DELTA_GET_DAYS(delta) +
+               absl::Seconds(PyDateTime_DELTA_GET_SECONDS(delta)) +
+               absl::Microseconds(PyDateTime_DELTA_GET_MICROSECONDS(delta));
+      Py_DECREF(delta);
+    }
+    const absl::CivilSecond civil(
+        PyDateTime_GET_YEAR(object), PyDateTime_GET_MONTH(object),
+        PyDateTime_GET_DAY(object), PyDateTime_DATE_GET_HOUR(object),
+        PyDateTime_DATE_GET_MINUTE(object), PyDateTime_DATE_GET_SECOND(object));
+    const absl::Time local =
+        absl::FromCivil(civil, absl::UTCTimeZone()) +
+        absl::Microseconds(PyDateTime_DATE_GET_MICROSECOND(object));
+    *out = Value(local - offset);  // the Value drops the microseconds
+    return absl::OkStatus();
+  }
+
+  absl::Status NaiveDateTime() const {
+    return HintedError(
+        "naive datetime (no timezone)",
+        "give it one, e.g. datetime.now(timezone.utc), or "
+        "d.replace(tzinfo=timezone.utc) for a naive time that is UTC");
+  }
+
+  // "<what> at <path>: <hint>".
+  absl::Status HintedError(std::string_view what, std::string_view hint) const {
+    std::string where =
+        path_ != nullptr ? absl::StrCat(" at ", path_->ToString()) : "";
+    return absl::InvalidArgumentError(absl::StrCat(
+        internal::ToAbsl(what), where, ": ", internal::ToAbsl(hint)));
+  }
+
+  absl::Status ChangedSize() const {
+    return PathError(path_, "container changed size while converting");
+  }
+
   absl::Status Enter(PyObject* object, int depth) {
     if (depth >= kMaxValueDepth) return PathError(path_, kTooDeep);
     if (std::find(active_.begin(), active_.end(), object) != active_.end()) {
@@ -330,12 +480,7 @@ class FromPythonConverter {
 
   // A Python error raised while reading a value, as InvalidArgument.
   absl::Status TakeError(std::string_view what) {
-    PyObject *type, *value, *traceback;
-    PyErr_Fetch(&type, &value, &traceback);
-    std::string message = value ? PythonToText(value) : "unknown error";
-    Py_XDECREF(type);
-    Py_XDECREF(value);
-    Py_XDECREF(traceback);
+    std::string message = TakePythonErrorText();
     return PathError(path_, absl::StrCat("cannot read ", internal::ToAbsl(what),
                                          ": ", message));
   }
@@ -410,7 +555,16 @@ absl::Status ConvertFromPython(PyObject* object, ValuePath& path,
       return guard.Error(path.ToString(), path.ToString());
     }
     ConversionGuard again(guard.deadline(), 0);
-    return FromPythonConverter(&path, again).Convert(object, out, 0);
+    absl::Status worded =
+        FromPythonConverter(&path, again).Convert(object, out, 0);
+    if (worded.ok()) {
+      // Python code that ran during the first pass (a tzinfo's utcoffset)
+      // changed the value: the first failure stands, placed at the root.
+      *out = Value();
+      return absl::Status(status.code(), absl::StrCat(status.message(), " at ",
+                                                      path.ToString()));
+    }
+    return worded;
   } catch (const std::bad_alloc&) {
     *out = Value();  // give back what was built
     return absl::ResourceExhaustedError(
@@ -440,6 +594,12 @@ absl::Status FromPython(PyObject* object, const char* root, size_t index,
 PyObject* TextToPython(std::string_view text) {
   return PyUnicode_DecodeUTF8(text.data(), static_cast<Py_ssize_t>(text.size()),
                               "replace");
+}
+
+PyObject* PathToPython(const std::filesystem::path& path) {
+  const std::string& native = path.native();
+  return PyUnicode_DecodeFSDefaultAndSize(
+      native.data(), static_cast<Py_ssize_t>(native.size()));
 }
 
 std::string PythonToText(PyObject* object) {

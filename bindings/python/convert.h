@@ -9,6 +9,7 @@
 #ifndef DUET_BINDINGS_PYTHON_CONVERT_H_
 #define DUET_BINDINGS_PYTHON_CONVERT_H_
 
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -49,6 +50,10 @@ absl::Status FromPython(PyObject* object, const char* root, size_t index,
 // names and other text that is not data). A new reference; nullptr only on
 // memory exhaustion, with a Python exception set.
 PyObject* TextToPython(std::string_view text);
+
+// A Python str for a file system path, decoded as os.fsdecode does. A new
+// reference; nullptr with a Python exception set on failure.
+PyObject* PathToPython(const std::filesystem::path& path);
 
 // str(object) as UTF-8 with unencodable characters escaped (for messages).
 // Never fails; clears any Python error it meets.

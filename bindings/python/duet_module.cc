@@ -8,10 +8,13 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "call_context.h"
 #include "convert.h"
 #include "duet/engine/call_out.h"
+#include "duet/engine/function_owner.h"
 #include "duet/host.h"
+#include "duet/internal/strings.h"
 #include "duet/internal/value_path.h"
 #include "entry.h"
 #include "errors.h"
@@ -57,9 +60,13 @@ engine::CallerLimits CurrentLimits() {
 // The GIL, released for a host call (engine/call_out.h).
 class GilRelease : public engine::EngineLock {
  public:
-  void Release() override { state_ = PyEval_SaveThread(); }
+  void Release() override {
+    engine::EngineLockReleased();
+    state_ = PyEval_SaveThread();
+  }
   StopReason Reacquire() override {
     PyEval_RestoreThread(state_);
+    engine::EngineLockTaken();
     const Entry* entry = Entry::Current();
     return entry != nullptr ? entry->Stopped() : StopReason::kNone;
   }
@@ -234,9 +241,92 @@ void Write(int stream, py::handle text) {
   }
 }
 
+// duet.Function: a function Value from elsewhere (C++, JavaScript) in
+// Python. Calling it is a call out like duet.call: arguments converted, the
+// GIL released, the caller's deadline kept.
+struct FunctionObject {
+  Value::CallablePtr callable;
+  ~FunctionObject() {
+    // Deallocated with the GIL held (maybe on a thread no entry marked):
+    // a script function of another engine is queued, never released here.
+    engine::EngineLockMark mark;
+    callable.reset();
+  }
+};
+
+py::object CallFunctionObject(const FunctionObject& self,
+                              const py::args& args) {
+  RequireContext();
+  std::vector<Value> values = ArgumentsToValues(args);
+  const absl::Time deadline = CurrentLimits().deadline;
+  const Value::CallablePtr callable = self.callable;
+  return CallOut([&] { return callable->Call(values, deadline); });
+}
+
+std::string FunctionDisplayName(const Value::CallablePtr& callable) {
+  std::optional<Language> language = callable->language();
+  return absl::StrCat(
+      callable->name().empty() ? "(anonymous)" : callable->name(), " (",
+      internal::ToAbsl(language ? LanguageName(*language) : "C++"), ")");
+}
+
+}  // namespace
+
+PyObject* WrapCallable(const Value::CallablePtr& callable) {
+  try {
+    return py::cast(FunctionObject{callable}).release().ptr();
+  } catch (py::error_already_set& error) {
+    error.restore();
+    return nullptr;
+  }
+}
+
+const Value::CallablePtr* UnwrapCallable(PyObject* object) {
+  py::handle handle(object);
+  if (!py::isinstance<FunctionObject>(handle)) return nullptr;
+  return &handle.cast<const FunctionObject&>().callable;
+}
+
+namespace {
+
+void DefineFunctionType(py::module_& native) {
+  // pybind11 registers a type once per interpreter; an application's
+  // interpreter (PythonOptions::use_running_interpreter) outlives our Hosts,
+  // so a later Host finds the type already there and reuses it.
+  py::handle registered =
+      py::detail::get_type_handle(typeid(FunctionObject), false);
+  if (registered) {
+    native.attr("Function") = registered;
+    return;
+  }
+  py::class_<FunctionObject>(native, "Function",
+                             "A function from C++ or another language; call "
+                             "it like any Python function.")
+      .def("__call__", &CallFunctionObject)
+      // A type's own __name__ cannot be a property; instances have none.
+      .def("__getattr__",
+           [](const FunctionObject& self, const std::string& name) {
+             if (name != "__name__" && name != "__qualname__") {
+               throw py::attribute_error(name);
+             }
+             return self.callable->name();
+           })
+      .def_property_readonly(
+          "language",
+          [](const FunctionObject& self) {
+            std::optional<Language> language = self.callable->language();
+            return std::string(language ? LanguageName(*language) : "C++");
+          })
+      .def("__repr__", [](const FunctionObject& self) {
+        return absl::StrCat("<duet.Function ",
+                            FunctionDisplayName(self.callable), ">");
+      });
+}
+
 }  // namespace
 
 void DefineNativeFunctions(py::module_& native) {
+  DefineFunctionType(native);
   native.def("call_module", &CallModule);
   native.def("call_qualified", &CallQualified);
   native.def("call_host", &CallHost);
@@ -245,6 +335,9 @@ void DefineNativeFunctions(py::module_& native) {
   native.def("host_function_names", &HostFunctionNames);
   native.def("log", &Log);
   native.def("write", &Write);
+  // Whether this thread is inside a call into a plugin (so print() is the
+  // plugin's, for the log sink).
+  native.def("in_entry", [] { return CallContext::Current() != nullptr; });
 }
 
 }  // namespace duet::python

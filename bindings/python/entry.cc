@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "duet/internal/strings.h"
+#include "functions.h"
 
 namespace duet::python {
 namespace {
@@ -194,12 +195,14 @@ bool RunningEntries::RaiseAgain() {
 
 Entry::Entry(HostServices& services, std::string_view source,
              const std::shared_ptr<RunningEntries>& running,
-             absl::Time deadline, size_t value_budget_bytes)
+             absl::Time deadline, size_t value_budget_bytes,
+             PyFunctionOwner* functions)
     : context_(services, source),
       running_(*running),
       serial_(next_entry_serial.fetch_add(1, std::memory_order_seq_cst)),
       deadline_(deadline),
-      value_budget_bytes_(value_budget_bytes) {
+      value_budget_bytes_(value_budget_bytes),
+      functions_(functions) {
   thread_state_ = PyThreadState_Get();
   engine::ThreadFrames<Entry>::Push(this);
   running_.entries_.Add(this);
@@ -212,6 +215,10 @@ Entry::Entry(HostServices& services, std::string_view source,
           Stopper::Get().Request(running, serial, 0, StopReason::kDeadline);
         });
   }
+  // Functions dropped while a thread held an engine lock are released now
+  // (those of every module: all share the GIL), their finalisers inside
+  // this entry.
+  PyFunctionOwner::DrainEveryOwner();
 }
 
 StopReason Entry::Finish() {

@@ -66,6 +66,7 @@ namespace duet::python {
 using engine::StopReason;
 
 class Entry;
+class PyFunctionOwner;  // functions.h
 
 // The entries running in one runtime; its implementations and REPL sessions
 // share it (they may outlive the runtime). The list is guarded by the GIL.
@@ -101,10 +102,12 @@ class Entry {
   // finite (nothing is armed for an infinite one). `source` outlives the
   // entry. Calls the script makes convert their arguments within `deadline`
   // and `value_budget_bytes` (0: no budget).
+  // `functions` (may be null) holds the Python functions the entry hands
+  // out as Values. Releases queued in any owner are done here.
   Entry(HostServices& services, std::string_view source,
         const std::shared_ptr<RunningEntries>& running,
         absl::Time deadline = absl::InfiniteFuture(),
-        size_t value_budget_bytes = 0);
+        size_t value_budget_bytes = 0, PyFunctionOwner* functions = nullptr);
   ~Entry() = default;  // Finish(), release the GIL, disarm, pop the context
   Entry(const Entry&) = delete;
   Entry& operator=(const Entry&) = delete;
@@ -127,6 +130,9 @@ class Entry {
 
   absl::Time deadline() const { return deadline_; }
   size_t value_budget_bytes() const { return value_budget_bytes_; }
+  // Where Python functions converted to Values in this entry are held; null
+  // when they cannot be (then such a conversion fails).
+  PyFunctionOwner* functions() const { return functions_; }
   // Why this entry, or the nearest one enclosing it on this thread, was
   // stopped; GIL held.
   StopReason Stopped() const;
@@ -160,6 +166,7 @@ class Entry {
   PyThreadState* thread_state_ = nullptr;
   const absl::Time deadline_;
   const size_t value_budget_bytes_;
+  PyFunctionOwner* const functions_;
   bool registered_ = false;
   // Set while the engine itself runs Python for the entry (describing its
   // error): a stop is recorded but not raised.

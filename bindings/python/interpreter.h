@@ -1,21 +1,35 @@
 // The process's one CPython interpreter, shared by every Python runtime.
 //
-// The first Interpreter::Acquire() starts it without signal handlers (so
-// SIGINT stays the application's and sys.exit() is an ordinary SystemExit)
-// and releases the GIL; any thread may then enter with py::gil_scoped_acquire.
-// Each runtime holds a lease, and so does each Implementation and ReplSession
-// it made; when the last lease goes, the interpreter is finalised. Starting
-// and finalising run on the interpreter's own thread (the caller waits), so
-// the thread that acquires, calls or drops the last lease may be any thread,
-// including one that exits while the interpreter runs on. A later Acquire()
-// starts a fresh interpreter: modules imported before are gone, and C
-// extension modules may not all survive a restart (a CPython limitation).
+// Two ways to have it (PythonOptions, duet/host.h):
+//
+// * Own (the default). The first Interpreter::Acquire() starts it from a
+//   PyConfig (isolated unless asked otherwise, without signal handlers, so
+//   SIGINT stays the application's and sys.exit() is an ordinary
+//   SystemExit) and releases the GIL; any thread may then enter with
+//   py::gil_scoped_acquire. When the last lease goes, it is finalised.
+//   Starting and finalising run on the interpreter's own thread (the caller
+//   waits), so the thread that acquires, calls or drops the last lease may
+//   be any thread, including one that exits while the interpreter runs on.
+//   A later Acquire() starts a fresh interpreter: modules imported before
+//   are gone, and C extension modules may not all survive a restart (a
+//   CPython limitation).
+// * Attached (use_running_interpreter). The application initialised
+//   CPython and owns its main thread state. The first lease installs duet's
+//   modules on the calling thread under PyGILState_Ensure (so that thread
+//   may or may not hold the GIL already); the last removes them there. The
+//   interpreter is never finalised.
+//
+// Each runtime holds a lease, and so does each Implementation and
+// ReplSession it made. The options are those of the first lease; a lease
+// asked for with others while one is held is refused.
 #ifndef DUET_BINDINGS_PYTHON_INTERPRETER_H_
 #define DUET_BINDINGS_PYTHON_INTERPRETER_H_
 
+#include <cstdint>
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "duet/host.h"
 #include "pybind11/pybind11.h"
 
 namespace duet::python {
@@ -42,33 +56,49 @@ struct Globals {
   py::object repl_run;
   py::object repl_incomplete;
   py::object repl_complete;
+  // What InstallModules changed, for an attached interpreter to undo.
+  py::object saved_dont_write_bytecode;
+  py::list added_paths;  // extra_paths as put on sys.path
 };
 
 class Interpreter {
  public:
-  // A lease on the running interpreter, starting it if needed.
-  // kFailedPrecondition when it cannot start, or when Python was already
-  // initialised by someone else in this process.
-  static absl::StatusOr<std::shared_ptr<Interpreter>> Acquire();
+  // A lease on the interpreter, starting it (or attaching to the
+  // application's) if no lease is held. kFailedPrecondition when it cannot
+  // start (the message names the cause and the home used), when the
+  // application's interpreter is running and `options` do not say to use
+  // it, or the other way round, and when a lease is held with options that
+  // differ (naming the field); kInvalidArgument for options that contradict
+  // each other.
+  static absl::StatusOr<std::shared_ptr<Interpreter>> Acquire(
+      const PythonOptions& options = {});
   ~Interpreter();
 
   Interpreter(const Interpreter&) = delete;
   Interpreter& operator=(const Interpreter&) = delete;
 
  private:
-  Interpreter() = default;
+  explicit Interpreter(bool attached) : attached_(attached) {}
+
+  const bool attached_;  // to the application's interpreter
 };
 
 // Valid while a lease is held; use under the GIL.
 Globals& GetGlobals();
 
+// Which interpreter is running: changes with each start, so what was taken
+// from an earlier interpreter (a C API capsule) is known to be stale.
+uint64_t InterpreterGeneration();
+
 // py::gil_scoped_acquire that also keeps the Python thread state pybind11
 // made for this thread, for the thread's next call: creating and deleting
 // one per call costs ~100 us. The kept state is deleted when the thread
-// exits (or freed by finalisation, whichever comes first). Needs a lease.
+// exits while a lease is held; otherwise finalisation frees it (duet's, or
+// for an attached interpreter the application's). Needs a lease.
 class ScopedGil {
  public:
   ScopedGil();
+  ~ScopedGil();
   ScopedGil(const ScopedGil&) = delete;
   ScopedGil& operator=(const ScopedGil&) = delete;
 

@@ -24,7 +24,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -40,6 +39,7 @@
 #include "duet/internal/value_path.h"
 #include "entry.h"
 #include "errors.h"
+#include "functions.h"
 #include "interpreter.h"
 
 namespace duet {
@@ -66,10 +66,8 @@ std::string Identifier(std::string_view name) {
   return out;
 }
 
-py::object PathToPython(const std::filesystem::path& path) {
-  const std::string& native = path.native();
-  return py::reinterpret_steal<py::object>(PyUnicode_DecodeFSDefaultAndSize(
-      native.data(), static_cast<Py_ssize_t>(native.size())));
+py::object Path(const std::filesystem::path& path) {
+  return py::reinterpret_steal<py::object>(PathToPython(path));
 }
 
 py::object Text(std::string_view text) {
@@ -92,7 +90,9 @@ class PythonImplementation : public Implementation {
       size_t value_budget_bytes, std::string package, py::object module,
       std::vector<std::string> exports, std::vector<py::object> functions,
       absl::Duration unload_timeout, std::shared_ptr<AsyncLoop> async_loop)
-      : interpreter_(std::move(interpreter)),
+      : function_values_(PyFunctionOwner::Create(
+            interpreter, services, running, module_name, value_budget_bytes)),
+        interpreter_(std::move(interpreter)),
         services_(services),
         running_(std::move(running)),
         module_name_(std::move(module_name)),
@@ -106,11 +106,17 @@ class PythonImplementation : public Implementation {
         async_loop_(std::move(async_loop)) {}
 
   ~PythonImplementation() override {
+    // Its function Values fail from now on; calls of them still running
+    // end first (they hold the GIL's turn, so before the entry below).
+    function_values_->Kill();
     // Dropping the module runs its objects' finalisers: an entry, so a
     // finaliser that loops is stopped at the load time limit or by
     // Interrupt().
     Entry entry(services_, module_name_, running_,
                 absl::Now() + unload_timeout_);
+    // Before the module goes, so cycles through other heaps are broken and
+    // collected with it.
+    function_values_->ReleaseAll();
     functions_.clear();
     module_ = py::object();
     py::object collect = py::reinterpret_borrow<py::object>(Py_True);
@@ -174,61 +180,23 @@ class PythonImplementation : public Implementation {
           " in its Python implementation (it exports ", exports_.size(), ")"));
     }
     Entry entry(services_, module_name_, running_, deadline,
-                value_budget_bytes_);
-    // Vectorcall with one spare slot in front (PY_VECTORCALL_ARGUMENTS_OFFSET)
-    // saves building a tuple.
-    absl::InlinedVector<PyObject*, 8> argv(args.size() + 1, nullptr);
-    absl::Status error;
-    internal::ConversionGuard args_guard(deadline, 0);
-    size_t converted = 0;
-    for (; converted < args.size(); ++converted) {
-      PyObject* arg =
-          ToPython(args[converted], "args", converted, args_guard, &error);
-      if (arg == nullptr) break;
-      argv[converted + 1] = arg;
-    }
-    PyObject* result = nullptr;
-    if (error.ok()) {
-      result = PyObject_Vectorcall(functions_[function].ptr(), argv.data() + 1,
-                                   args.size() | PY_VECTORCALL_ARGUMENTS_OFFSET,
-                                   nullptr);
-    }
-    // Finalisers of the arguments and the result run inside the entry.
-    for (size_t i = 0; i < converted; ++i) Py_DECREF(argv[i + 1]);
-    if (!error.ok()) return error;
-    if (result == nullptr)
-      return entry.TakeError(ErrorContext::kRun, described_);
-    if (PyCoro_CheckExact(result)) {
-      py::object coroutine = py::reinterpret_steal<py::object>(result);
-      // The entry ends here: from now on the loop's own stop (the Task
-      // cancelled) covers the call, and submitting cannot be hit by a stop
-      // exception meant for the entry.
-      if (StopReason stop = entry.Finish(); stop != StopReason::kNone) {
-        PyObject* closed =
-            PyObject_CallMethod(coroutine.ptr(), "close", nullptr);
-        Py_XDECREF(closed);
-        PyErr_Clear();
-        return StopStatus(stop);
-      }
-      async_loop_->Submit(std::move(coroutine), services_, module_name_,
-                          deadline, value_budget_bytes_, make_completion());
+                value_budget_bytes_, function_values_.get());
+    PyObject* coroutine = nullptr;
+    absl::StatusOr<Value> out =
+        CallInEntry(entry, functions_[function].ptr(), args, deadline,
+                    value_budget_bytes_, described_, &coroutine);
+    if (coroutine != nullptr) {
+      async_loop_->Submit(py::reinterpret_steal<py::object>(coroutine),
+                          services_, module_name_, deadline,
+                          value_budget_bytes_, make_completion());
       *awaiting = true;
-      return Value();
     }
-    Value out;
-    internal::ConversionGuard result_guard(deadline, value_budget_bytes_);
-    absl::Status status = FromPython(result, "result", result_guard, &out);
-    Py_DECREF(result);
-    // Stopped, yet it returned (say, it caught the exception): it still
-    // overran, and says so.
-    if (StopReason stop = entry.Finish(); stop != StopReason::kNone) {
-      return StopStatus(stop);
-    }
-    if (!status.ok()) return status;
     return out;
   }
 
  private:
+  // The module's functions handed out as Values (functions.h).
+  const std::shared_ptr<PyFunctionOwner> function_values_;
   std::shared_ptr<Interpreter> interpreter_;  // outlives the objects below
   HostServices& services_;
   const std::shared_ptr<RunningEntries> running_;
@@ -249,15 +217,19 @@ class PythonReplSession : public ReplSession {
                     HostServices& services,
                     std::shared_ptr<RunningEntries> running,
                     py::object namespace_dict)
-      : interpreter_(std::move(interpreter)),
+      : function_values_(PyFunctionOwner::Create(interpreter, services, running,
+                                                 kReplLogSource, 0)),
+        interpreter_(std::move(interpreter)),
         services_(services),
         running_(std::move(running)),
         namespace_(std::move(namespace_dict)),
         bound_(py::dict()) {}
 
   ~PythonReplSession() override {
+    function_values_->Kill();
     CallContext context(services_, kReplLogSource);
     ScopedGil gil;
+    function_values_->ReleaseAll();
     namespace_ = py::object();
     bound_ = py::object();
   }
@@ -269,7 +241,8 @@ class PythonReplSession : public ReplSession {
     }
     // Asked before taking the GIL: HostServices may enter any engine.
     std::vector<std::string> names = services_.ModuleNames();
-    Entry entry(services_, kReplLogSource, running_);
+    Entry entry(services_, kReplLogSource, running_, absl::InfiniteFuture(), 0,
+                function_values_.get());
     Globals& globals = GetGlobals();
     if (!Refresh(names)) return entry.TakeError(ErrorContext::kRun, kWhat);
     py::object compiled = CallPython(globals.repl_compile, Text(code));
@@ -337,6 +310,7 @@ class PythonReplSession : public ReplSession {
         CallPython(GetGlobals().repl_refresh, namespace_, py_names, bound_));
   }
 
+  const std::shared_ptr<PyFunctionOwner> function_values_;
   std::shared_ptr<Interpreter> interpreter_;
   HostServices& services_;
   const std::shared_ptr<RunningEntries> running_;
@@ -386,9 +360,8 @@ class PythonRuntime : public Runtime {
     Globals& globals = GetGlobals();
     py::object source = in_memory ? Text(spec.source)
                                   : py::reinterpret_borrow<py::object>(Py_None);
-    py::object module =
-        CallPython(globals.load, Text(package), PathToPython(root),
-                   PathToPython(entry), Text(submodule), source);
+    py::object module = CallPython(globals.load, Text(package), Path(root),
+                                   Path(entry), Text(submodule), source);
     if (!module) {
       absl::Status status =
           running.TakeError(ErrorContext::kCompile, described);
@@ -397,8 +370,7 @@ class PythonRuntime : public Runtime {
       return NameLoadLimit(status, entry, spec.load_timeout);
     }
 
-    py::object listed =
-        CallPython(globals.exports, module, PathToPython(entry));
+    py::object listed = CallPython(globals.exports, module, Path(entry));
     if (!listed || !PyList_Check(listed.ptr()) ||
         running.Stopped() != StopReason::kNone) {
       absl::Status status =
@@ -491,12 +463,29 @@ class PythonRuntime : public Runtime {
 }  // namespace
 }  // namespace python
 
+namespace python {
+namespace {
+
+absl::StatusOr<std::unique_ptr<Runtime>> CreateWithOptions(
+    HostServices& services, const PythonOptions& options) {
+  DUET_ASSIGN_OR_RETURN(std::shared_ptr<Interpreter> interpreter,
+                        Interpreter::Acquire(options));
+  return std::unique_ptr<Runtime>(
+      new PythonRuntime(std::move(interpreter), services));
+}
+
+}  // namespace
+}  // namespace python
+
 absl::StatusOr<std::unique_ptr<Runtime>> CreatePythonRuntime(
     HostServices& services) {
-  DUET_ASSIGN_OR_RETURN(std::shared_ptr<python::Interpreter> interpreter,
-                        python::Interpreter::Acquire());
-  return std::unique_ptr<Runtime>(
-      new python::PythonRuntime(std::move(interpreter), services));
+  return python::CreateWithOptions(services, PythonOptions());
+}
+
+RuntimeFactory PythonRuntimeFactory(PythonOptions options) {
+  return [options = std::move(options)](HostServices& services) {
+    return python::CreateWithOptions(services, options);
+  };
 }
 
 }  // namespace duet

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "duet/host.h"
 #include "duet/runtime.h"
 
 namespace duet {
@@ -13,8 +14,12 @@ namespace duet {
 // may each hold a Python runtime; the interpreter is finalized when the last
 // one is destroyed (and every Implementation and ReplSession it made, which
 // keep it alive). A runtime created after that starts a fresh interpreter.
-// kFailedPrecondition when the interpreter cannot start, or when something
-// else in the process already started Python.
+// With PythonOptions::use_running_interpreter the application's interpreter
+// is used instead and never finalised. kFailedPrecondition when the
+// interpreter cannot start (naming the cause and the home), when the
+// application already started Python and the options do not say to use it
+// (or the other way round), or when a runtime alive meanwhile was given
+// other PythonOptions (naming the field); see PythonOptions in duet/host.h.
 //
 // The interpreter starts without signal handlers: SIGINT stays the
 // application's and sys.exit() is an ordinary exception. Plugins' print()
@@ -60,8 +65,12 @@ namespace duet {
 // quit() are ordinary SystemExit exceptions (kUnknown); sys.stdout.close()
 // is ignored, since the log streams are shared; endless recursion is a
 // RecursionError (kUnknown) and the interpreter recovers.
+//
+// CreatePythonRuntime uses the default PythonOptions; PythonRuntimeFactory
+// makes a factory that passes `options`.
 absl::StatusOr<std::unique_ptr<Runtime>> CreatePythonRuntime(
     HostServices& services);
+RuntimeFactory PythonRuntimeFactory(PythonOptions options);
 
 }  // namespace duet
 

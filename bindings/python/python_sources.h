@@ -25,9 +25,14 @@ inline constexpr char kDuetModuleSource[] = R"PY(
     duet.call("greeter.greet", "world")
     duet.host.now()                         # functions the application registered
     duet.log("hello", 42)                   # to the host's log sink
+    duet.modules.mapper.map(lambda x: x * 2, [1, 2])   # functions cross too
 
 A failed call raises duet.Error (.code, e.g. "NOT_FOUND"), or duet.ScriptError
-when a script raised: .language, .type, .message and .stack say where.
+when a script raised: .language, .type, .message and .stack say where, and
+.details holds the error's data fields (also set as attributes). A script
+error is also an instance of the nearest Python built-in (a JavaScript
+TypeError is a TypeError, a RangeError a ValueError: docs/errors.md), and
+its cause arrives as __cause__.
 
 A call that runs past its time limit gets duet.DeadlineExceeded, and one the
 host interrupts gets KeyboardInterrupt; both are BaseExceptions, which
@@ -37,7 +42,11 @@ host interrupts gets KeyboardInterrupt; both are BaseExceptions, which
 from collections import namedtuple as _namedtuple
 
 __all__ = ["modules", "host", "call", "log", "Error", "ScriptError", "Frame",
-           "DeadlineExceeded"]
+           "DeadlineExceeded", "Function"]
+
+# A function from C++ or another language, as Python sees it (a Python
+# function crosses as itself).
+Function = _native.Function
 
 Frame = _namedtuple("Frame", "language file line column function")
 
@@ -58,12 +67,13 @@ class ScriptError(Error):
     """A script raised or threw, in Python or JavaScript."""
 
     def __init__(self, message="", type="Error", language="python", stack=(),
-                 code="UNKNOWN", source_line=""):
+                 code="UNKNOWN", source_line="", details=None):
         super().__init__(message, code)
         self.type = type
         self.language = language
         self.stack = list(stack)
         self.source_line = source_line
+        self.details = dict(details) if details else {}
 
     def __str__(self):
         head = f"{self.type}: {self.message}" if self.message else self.type
@@ -233,11 +243,17 @@ duet = sys.modules["duet"]
 
 
 class _LogStream(io.TextIOBase):
-    """sys.stdout / sys.stderr: lines go to the host's log sink."""
+    """sys.stdout / sys.stderr: lines go to the host's log sink.
 
-    def __init__(self, stream, name):
+    Outside any call into a plugin, text goes to `outside` (the stream this
+    one replaced, in an application's interpreter) or, without one, to the
+    process's stderr.
+    """
+
+    def __init__(self, stream, name, outside=None):
         self._stream = stream
         self._name = name
+        self._outside = outside
 
     @property
     def name(self):
@@ -260,13 +276,16 @@ class _LogStream(io.TextIOBase):
     def write(self, text):
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        if self._outside is not None and not _native.in_entry():
+            return self._outside.write(text)
         _native.write(self._stream, text)
         return len(text)
 
     def flush(self):
         # Lines are forwarded as they complete; a partial line is forwarded
         # when the call into Python returns.
-        pass
+        if self._outside is not None and not _native.in_entry():
+            self._outside.flush()
 
     def close(self):
         # Shared by every plugin and the REPL: one plugin closing "its"
@@ -278,14 +297,29 @@ class _LogStream(io.TextIOBase):
         return False
 
 
-def install_streams():
-    sys.stdout = _LogStream(0, "<duet stdout>")
-    sys.stderr = _LogStream(1, "<duet stderr>")
+_replaced_streams = None
+_keep_outside = False
+
+
+def install_streams(keep_outside):
+    global _replaced_streams, _keep_outside
+    _replaced_streams = (sys.stdout, sys.stderr)
+    _keep_outside = keep_outside
+    outside = _replaced_streams if keep_outside else (None, None)
+    sys.stdout = _LogStream(0, "<duet stdout>", outside[0])
+    sys.stderr = _LogStream(1, "<duet stderr>", outside[1])
 
 
 def restore_streams():
-    sys.stdout = sys.__stdout__
-    sys.stderr = sys.__stderr__
+    """Puts back the streams install_streams replaced.
+
+    In an application's interpreter, only where they are still duet's.
+    """
+    stdout, stderr = _replaced_streams
+    if not _keep_outside or isinstance(sys.stdout, _LogStream):
+        sys.stdout = stdout
+    if not _keep_outside or isinstance(sys.stderr, _LogStream):
+        sys.stderr = stderr
 
 
 def abandon_threads(timeout):
@@ -447,8 +481,40 @@ def _safe_str(obj):
         return f"<unprintable {type(obj).__name__}>"
 
 
+# Attributes of duet's own exceptions that are not the error's details.
+_DUET_FIELDS = frozenset(
+    ("message", "type", "language", "stack", "source_line", "details"))
+
+
+def _builtin_base(exc):
+    """The name of the nearest built-in class exc is an instance of."""
+    for klass in type(exc).__mro__:
+        if klass.__module__ == "builtins":
+            return klass.__name__
+    return ""
+
+
+def _details(exc):
+    """{name: value} of exc's public, non-callable instance attributes."""
+    try:
+        fields = vars(exc)
+    except TypeError:
+        return {}
+    own = _DUET_FIELDS if isinstance(exc, duet.Error) else ()
+    return {name: value for name, value in list(fields.items())
+            if isinstance(name, str) and not name.startswith("_")
+            and name not in own and not callable(value)}
+
+
 def describe(exc):
-    """(type, message, frames, syntax); syntax = (file, line, column, text)."""
+    """(type, message, frames, syntax, builtin, details, cause).
+
+    syntax = (file, line, column, text) for a SyntaxError, else None;
+    details are the raw attribute values (the engine converts what it can);
+    cause is exc.__cause__. Only the explicit cause (raise ... from ...) is
+    taken: __context__ is set implicitly by any raise inside an except block,
+    which JavaScript's cause would claim as intended.
+    """
     frames = _frames(exc.__traceback__)
     syntax = None
     if isinstance(exc, SyntaxError):
@@ -460,7 +526,85 @@ def describe(exc):
                   text.rstrip("\r\n"))
     else:
         message = _safe_str(exc)
-    return type(exc).__name__, message, frames, syntax
+    return (type(exc).__name__, message, frames, syntax, _builtin_base(exc),
+            _details(exc), exc.__cause__)
+
+
+# A JavaScript error is raised in Python as an instance of duet.ScriptError
+# and of the nearest Python built-in: the mapping table of docs/errors.md.
+_FROM_JAVASCRIPT = {
+    "TypeError": "TypeError",
+    "RangeError": "ValueError",
+    "ReferenceError": "NameError",
+    "SyntaxError": "SyntaxError",
+    "URIError": "ValueError",
+}
+# Classes made for error types, kept for `except` and identity; a script
+# that throws ever new type names gets uncached classes past this many.
+_MAX_ERROR_CLASSES = 256
+_error_classes = {}
+_usable_builtins = {}
+
+
+def _usable_builtin(name):
+    """builtins.<name> or its nearest built-in base that a duet.ScriptError
+    subclass can derive from and be made with one message (UnicodeDecodeError
+    wants five arguments: UnicodeError); None for what is not an Exception."""
+    if name in _usable_builtins:
+        return _usable_builtins[name]
+    klass = getattr(builtins, name, None)
+    if not (isinstance(klass, type) and issubclass(klass, Exception)):
+        return None
+    found = None
+    for base in klass.__mro__:
+        if base is Exception:
+            break
+        if base.__module__ != "builtins":
+            continue
+        try:
+            probe = type("probe", (duet.ScriptError, base), {})
+            probe("probe", "probe", "python", (), "UNKNOWN", "", None)
+        except Exception:
+            continue
+        found = base
+        break
+    _usable_builtins[name] = found
+    return found
+
+
+def _error_class(type_name, language, builtin):
+    name = builtin or type_name
+    if language == "javascript":
+        name = _FROM_JAVASCRIPT.get(name)
+    base = _usable_builtin(name) if name else None
+    key = (type_name, base)
+    klass = _error_classes.get(key)
+    if klass is None:
+        bases = (duet.ScriptError,) if base is None else (duet.ScriptError, base)
+        class_name = type_name or "ScriptError"
+        # Named after the original type, so repr() and tracebacks show it.
+        klass = type(class_name, bases,
+                     {"__module__": "duet", "__qualname__": class_name})
+        if len(_error_classes) < _MAX_ERROR_CLASSES:
+            _error_classes[key] = klass
+    return klass
+
+
+def make_error(message, type_name, language, stack, code, source_line,
+               builtin, details, cause):
+    """The duet.ScriptError (of a mapped class) for a status the engine raises."""
+    error = _error_class(type_name, language, builtin)(
+        message, type_name, language, stack, code, source_line, details)
+    klass = type(error)
+    for name, value in error.details.items():
+        # duet's own fields and the class's attributes keep their meaning;
+        # such a detail stays in .details only.
+        if (name.isidentifier() and name not in _DUET_FIELDS
+                and name != "code" and not hasattr(klass, name)):
+            setattr(error, name, value)
+    if cause is not None:
+        error.__cause__ = cause
+    return error
 
 
 # --- REPL -------------------------------------------------------------------

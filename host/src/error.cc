@@ -1,5 +1,6 @@
 #include "duet/error.h"
 
+#include <cstring>
 #include <utility>
 
 #include "absl/status/status_payload_printer.h"
@@ -44,39 +45,214 @@ bool GetLanguage(std::string_view* in, Language* language) {
   return true;
 }
 
-std::string Serialize(const ScriptError& error) {
-  std::string out;
-  PutField(&out, LanguageName(error.language));
-  PutField(&out, error.type);
-  PutField(&out, error.message);
-  PutField(&out, error.source_line);
-  PutField(&out, std::to_string(error.stack.size()));
-  for (const StackFrame& frame : error.stack) {
-    PutField(&out, LanguageName(frame.language));
-    PutField(&out, frame.file);
-    PutField(&out, std::to_string(frame.line));
-    PutField(&out, std::to_string(frame.column));
-    PutField(&out, frame.function);
+// Payloads start with this; one without it is the first encoding (no
+// builtin type, details or cause), still read.
+constexpr std::string_view kPayloadMarker = "duet.ScriptError/2;";
+
+// Details are plain data: a tag, then the value. Function values are
+// handles, not data: they are left out.
+bool PutValue(std::string* out, const Value& value) {
+  if (value.is_null()) {
+    out->push_back('n');
+  } else if (value.is_bool()) {
+    out->push_back(value.as_bool() ? 't' : 'f');
+  } else if (value.is_int()) {
+    out->push_back('i');
+    PutField(out, std::to_string(value.as_int()));
+  } else if (value.is_float()) {
+    uint64_t bits;
+    double number = value.as_float();
+    std::memcpy(&bits, &number, sizeof(bits));
+    out->push_back('d');
+    PutField(out, std::to_string(bits));
+  } else if (value.is_string()) {
+    out->push_back('s');
+    PutField(out, value.as_string());
+  } else if (value.is_bytes()) {
+    out->push_back('y');
+    PutField(out, value.as_bytes().data());
+  } else if (value.is_time()) {
+    out->push_back('T');  // whole milliseconds since the epoch
+    PutField(out, std::to_string(absl::ToUnixMillis(value.as_time())));
+  } else if (value.is_list()) {
+    std::string items;
+    size_t count = 0;
+    for (const Value& item : value.as_list()) {
+      if (PutValue(&items, item)) ++count;
+    }
+    out->push_back('l');
+    PutField(out, std::to_string(count));
+    out->append(items);
+  } else if (value.is_map()) {
+    std::string entries;
+    size_t count = 0;
+    for (const auto& [key, item] : value.as_map()) {
+      std::string entry;
+      PutField(&entry, key);
+      if (!PutValue(&entry, item)) continue;
+      entries.append(entry);
+      ++count;
+    }
+    out->push_back('m');
+    PutField(out, std::to_string(count));
+    out->append(entries);
+  } else {
+    return false;
   }
+  return true;
+}
+
+template <typename Number>
+bool GetNumber(std::string_view* in, Number* number) {
+  std::string field;
+  return GetField(in, &field) && absl::SimpleAtoi(field, number);
+}
+
+bool GetCount(std::string_view* in, size_t* count) {
+  return GetNumber(in, count) &&
+         *count <= in->size();  // every item takes a byte at least
+}
+
+bool GetValue(std::string_view* in, Value* out, int depth = 0) {
+  if (in->empty() || depth > 1000) return false;
+  char tag = in->front();
+  in->remove_prefix(1);
+  std::string field;
+  switch (tag) {
+    case 'n':
+      *out = Value();
+      return true;
+    case 't':
+    case 'f':
+      *out = Value(tag == 't');
+      return true;
+    case 'i': {
+      int64_t number;
+      if (!GetNumber(in, &number)) return false;
+      *out = Value(number);
+      return true;
+    }
+    case 'd': {
+      uint64_t bits;
+      if (!GetNumber(in, &bits)) return false;
+      double number;
+      std::memcpy(&number, &bits, sizeof(number));
+      *out = Value(number);
+      return true;
+    }
+    case 's':
+      if (!GetField(in, &field)) return false;
+      *out = Value(std::move(field));
+      return true;
+    case 'y':
+      if (!GetField(in, &field)) return false;
+      *out = Value(Bytes(std::move(field)));
+      return true;
+    case 'T': {
+      int64_t millis;
+      if (!GetNumber(in, &millis)) return false;
+      *out = Value(absl::FromUnixMillis(millis));
+      return true;
+    }
+    case 'l': {
+      size_t count;
+      if (!GetCount(in, &count)) return false;
+      Value::List items(count);
+      for (Value& item : items) {
+        if (!GetValue(in, &item, depth + 1)) return false;
+      }
+      *out = Value(std::move(items));
+      return true;
+    }
+    case 'm': {
+      size_t count;
+      if (!GetCount(in, &count)) return false;
+      Value::Map entries;
+      for (size_t i = 0; i < count; ++i) {
+        std::string key;
+        Value item;
+        if (!GetField(in, &key) || !GetValue(in, &item, depth + 1)) {
+          return false;
+        }
+        entries.Set(std::move(key), std::move(item));
+      }
+      *out = Value(std::move(entries));
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+void PutError(std::string* out, const ScriptError& error, int depth) {
+  PutField(out, LanguageName(error.language));
+  PutField(out, error.type);
+  PutField(out, error.message);
+  PutField(out, error.source_line);
+  PutField(out, std::to_string(error.stack.size()));
+  for (const StackFrame& frame : error.stack) {
+    PutField(out, LanguageName(frame.language));
+    PutField(out, frame.file);
+    PutField(out, std::to_string(frame.line));
+    PutField(out, std::to_string(frame.column));
+    PutField(out, frame.function);
+  }
+  if (depth < 0) return;  // the first encoding stops here
+  PutField(out, error.builtin_type);
+  if (!PutValue(out, error.details.is_map() ? error.details : Value())) {
+    out->push_back('n');
+  }
+  const bool has_cause = error.cause != nullptr && depth < kMaxCauseDepth;
+  out->push_back(has_cause ? 'c' : '.');
+  if (has_cause) PutError(out, *error.cause, depth + 1);
+}
+
+std::string Serialize(const ScriptError& error) {
+  std::string out(kPayloadMarker);
+  PutError(&out, error, 0);
   return out;
+}
+
+// `depth` -1 reads the first encoding.
+bool GetError(std::string_view* in, ScriptError* error, int depth) {
+  int frames = 0;
+  if (!GetLanguage(in, &error->language) || !GetField(in, &error->type) ||
+      !GetField(in, &error->message) || !GetField(in, &error->source_line) ||
+      !GetInt(in, &frames) || frames < 0 ||
+      static_cast<size_t>(frames) > in->size()) {
+    return false;
+  }
+  error->stack.resize(frames);
+  for (StackFrame& frame : error->stack) {
+    if (!GetLanguage(in, &frame.language) || !GetField(in, &frame.file) ||
+        !GetInt(in, &frame.line) || !GetInt(in, &frame.column) ||
+        !GetField(in, &frame.function)) {
+      return false;
+    }
+  }
+  if (depth < 0) return true;
+  if (!GetField(in, &error->builtin_type) || !GetValue(in, &error->details) ||
+      in->empty()) {
+    return false;
+  }
+  char cause = in->front();
+  in->remove_prefix(1);
+  if (cause == '.') return true;
+  if (cause != 'c' || depth >= kMaxCauseDepth) return false;
+  auto caused_by = std::make_shared<ScriptError>();
+  if (!GetError(in, caused_by.get(), depth + 1)) return false;
+  error->cause = std::move(caused_by);
+  return true;
 }
 
 std::optional<ScriptError> Deserialize(std::string_view in) {
   ScriptError error;
-  int frames = 0;
-  if (!GetLanguage(&in, &error.language) || !GetField(&in, &error.type) ||
-      !GetField(&in, &error.message) || !GetField(&in, &error.source_line) ||
-      !GetInt(&in, &frames) || frames < 0) {
-    return std::nullopt;
+  int depth = -1;
+  if (in.substr(0, kPayloadMarker.size()) == kPayloadMarker) {
+    in.remove_prefix(kPayloadMarker.size());
+    depth = 0;
   }
-  error.stack.resize(frames);
-  for (StackFrame& frame : error.stack) {
-    if (!GetLanguage(&in, &frame.language) || !GetField(&in, &frame.file) ||
-        !GetInt(&in, &frame.line) || !GetInt(&in, &frame.column) ||
-        !GetField(&in, &frame.function)) {
-      return std::nullopt;
-    }
-  }
+  if (!GetError(&in, &error, depth)) return std::nullopt;
   return error;
 }
 
@@ -86,17 +262,38 @@ std::string Headline(const ScriptError& error) {
   return absl::StrCat(error.type, ": ", error.message);
 }
 
+void AppendOneLineFrames(std::string* out, const ScriptError& error) {
+  for (const StackFrame& frame : error.stack) {
+    absl::StrAppend(out, "; at ");
+    if (!frame.function.empty()) absl::StrAppend(out, frame.function, " (");
+    absl::StrAppend(out, frame.file.empty() ? "<unknown>" : frame.file);
+    if (frame.line > 0) absl::StrAppend(out, ":", frame.line);
+    if (frame.column > 0) absl::StrAppend(out, ":", frame.column);
+    if (!frame.function.empty()) *out += ")";
+  }
+}
+
 std::string OneLineStack(const ScriptError& error) {
   std::string out(LanguageName(error.language));
-  for (const StackFrame& frame : error.stack) {
-    absl::StrAppend(&out, "; at ");
-    if (!frame.function.empty()) absl::StrAppend(&out, frame.function, " (");
-    absl::StrAppend(&out, frame.file.empty() ? "<unknown>" : frame.file);
-    if (frame.line > 0) absl::StrAppend(&out, ":", frame.line);
-    if (frame.column > 0) absl::StrAppend(&out, ":", frame.column);
-    if (!frame.function.empty()) out += ")";
+  AppendOneLineFrames(&out, error);
+  for (const ScriptError* cause = error.cause.get(); cause != nullptr;
+       cause = cause->cause.get()) {
+    absl::StrAppend(&out, "; caused by ", Headline(*cause));
+    AppendOneLineFrames(&out, *cause);
   }
   return out;
+}
+
+void AppendFrames(std::string* out, const ScriptError& error) {
+  for (const StackFrame& frame : error.stack) {
+    absl::StrAppend(out, "\n  at ");
+    if (!frame.function.empty()) absl::StrAppend(out, frame.function, " (");
+    absl::StrAppend(out, frame.file.empty() ? "<unknown>" : frame.file);
+    if (frame.line > 0) absl::StrAppend(out, ":", frame.line);
+    if (frame.column > 0) absl::StrAppend(out, ":", frame.column);
+    if (!frame.function.empty()) *out += ")";
+    absl::StrAppend(out, " [", ToAbsl(LanguageName(frame.language)), "]");
+  }
 }
 
 // Whatever printer the application had installed before duet's; duet's
@@ -152,6 +349,16 @@ absl::Status AppendStackFrames(const absl::Status& status,
   return out;
 }
 
+bool operator==(const ScriptError& a, const ScriptError& b) {
+  if (a.language != b.language || a.type != b.type || a.message != b.message ||
+      a.stack != b.stack || a.source_line != b.source_line ||
+      a.builtin_type != b.builtin_type || a.details != b.details) {
+    return false;
+  }
+  if (a.cause == nullptr || b.cause == nullptr) return a.cause == b.cause;
+  return a.cause == b.cause || *a.cause == *b.cause;
+}
+
 std::string FormatError(const absl::Status& status) {
   std::optional<ScriptError> error = GetScriptError(status);
   if (!error) return std::string(status.message());
@@ -159,14 +366,11 @@ std::string FormatError(const absl::Status& status) {
   if (!error->source_line.empty()) {
     absl::StrAppend(&out, "\n    ", error->source_line);
   }
-  for (const StackFrame& frame : error->stack) {
-    absl::StrAppend(&out, "\n  at ");
-    if (!frame.function.empty()) absl::StrAppend(&out, frame.function, " (");
-    absl::StrAppend(&out, frame.file.empty() ? "<unknown>" : frame.file);
-    if (frame.line > 0) absl::StrAppend(&out, ":", frame.line);
-    if (frame.column > 0) absl::StrAppend(&out, ":", frame.column);
-    if (!frame.function.empty()) out += ")";
-    absl::StrAppend(&out, " [", ToAbsl(LanguageName(frame.language)), "]");
+  AppendFrames(&out, *error);
+  for (const ScriptError* cause = error->cause.get(); cause != nullptr;
+       cause = cause->cause.get()) {
+    absl::StrAppend(&out, "\ncaused by: ", Headline(*cause));
+    AppendFrames(&out, *cause);
   }
   return out;
 }

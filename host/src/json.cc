@@ -328,6 +328,9 @@ void AppendJson(std::string* out, const Value& value,
                                  absl::Base64Escape(value.as_bytes().data()));
       out->push_back('}');
       return;
+    case Value::Kind::kTime:
+      internal::AppendJsonQuoted(out, internal::FormatIsoTime(value.as_time()));
+      return;
     case Value::Kind::kList: {
       const Value::List& list = value.as_list();
       if (list.empty()) {
@@ -364,6 +367,13 @@ void AppendJson(std::string* out, const Value& value,
       out->push_back('}');
       return;
     }
+    case Value::Kind::kFunction:
+      // JSON has no functions: written for people to read, read back as
+      // a map (json.h).
+      out->append("{\"$function\": ");
+      internal::AppendJsonQuoted(out, value.as_function()->name());
+      out->push_back('}');
+      return;
     default:  // the scalars, written above
       return;
   }

@@ -1,5 +1,6 @@
 #include "duet/value.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ostream>
@@ -8,6 +9,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "duet/internal/strings.h"
 #include "duet/internal/value_path.h"
 
@@ -93,6 +95,14 @@ void Value::ThrowOutOfRange(const std::string& number) {
   throw std::out_of_range(std::string(OutOfRangeError(number).message()));
 }
 
+absl::Time Value::ToMilliseconds(absl::Time t) {
+  if (t == absl::InfiniteFuture() || t == absl::InfinitePast()) return t;
+  // Floor, not truncation toward zero: dropping digits keeps the calendar
+  // fields, before 1970 too.
+  return absl::UnixEpoch() +
+         absl::Floor(t - absl::UnixEpoch(), absl::Milliseconds(1));
+}
+
 namespace value_internal {
 namespace {
 
@@ -128,6 +138,65 @@ absl::Status IntOutOfRange(const PathStep* at, int64_t value,
 
 }  // namespace value_internal
 
+namespace {
+
+// The deadline of the C++ function Value running on this thread (the
+// script call it runs for), so function Values it calls inherit it.
+thread_local absl::Time cpp_function_deadline = absl::InfiniteFuture();
+
+// A C++ function as a Callable (Value::FromFunction).
+class CppCallable : public Callable {
+ public:
+  CppCallable(std::string name, Value::CppFunction function)
+      : name_(std::move(name)), function_(std::move(function)) {}
+
+  absl::StatusOr<Value> Call(absl::Span<const Value> args,
+                             absl::Time deadline) const override {
+    const absl::Time outer = cpp_function_deadline;
+    cpp_function_deadline = std::min(outer, deadline);
+    absl::StatusOr<Value> out = CallGuarded(args);
+    cpp_function_deadline = outer;
+    return out;
+  }
+  const std::string& name() const override { return name_; }
+  std::optional<Language> language() const override { return std::nullopt; }
+
+ private:
+  absl::StatusOr<Value> CallGuarded(absl::Span<const Value> args) const {
+    // An exception never unwinds into an engine that called us.
+    try {
+      return function_(args);
+    } catch (const std::exception& e) {
+      return absl::InternalError(absl::StrCat(
+          "C++ function '", name_, "' threw an exception: ", e.what()));
+    } catch (...) {
+      return absl::InternalError(
+          absl::StrCat("C++ function '", name_, "' threw an exception"));
+    }
+  }
+
+  const std::string name_;
+  const Value::CppFunction function_;
+};
+
+}  // namespace
+
+Value Value::FromFunction(std::string name, CppFunction function) {
+  return Value(std::make_shared<const CppCallable>(std::move(name),
+                                                   std::move(function)));
+}
+
+absl::StatusOr<Value> Value::Call(absl::Span<const Value> args,
+                                  absl::Time deadline) const {
+  if (!is_function()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot call a value that is not a function (",
+                     internal::ToAbsl(KindName(kind())), ")"));
+  }
+  // Inside a C++ function Value's call, never later than that call's deadline.
+  return as_function()->Call(args, std::min(deadline, cpp_function_deadline));
+}
+
 double Value::as_number() const {
   return is_int() ? static_cast<double>(as_int()) : as_float();
 }
@@ -150,6 +219,10 @@ std::string_view KindName(Value::Kind kind) {
       return "list";
     case Value::Kind::kMap:
       return "map";
+    case Value::Kind::kTime:
+      return "time";
+    case Value::Kind::kFunction:
+      return "function";
   }
   return "unknown";
 }
@@ -176,6 +249,9 @@ bool NumbersEquivalent(const Value& a, const Value& b) {
 void AppendDebug(std::string* out, const Value& value) {
   if (internal::AppendJsonScalar(out, value)) return;
   switch (value.kind()) {
+    case Value::Kind::kTime:
+      out->append(internal::FormatIsoTime(value.as_time()));
+      return;
     case Value::Kind::kBytes: {
       out->append("b\"");
       for (unsigned char c : value.as_bytes().data()) {
@@ -212,6 +288,15 @@ void AppendDebug(std::string* out, const Value& value) {
         AppendDebug(out, item);
       }
       out->push_back('}');
+      return;
+    }
+    case Value::Kind::kFunction: {
+      const Callable& function = *value.as_function();
+      std::optional<Language> language = function.language();
+      absl::StrAppend(
+          out, "<function ",
+          function.name().empty() ? "(anonymous)" : function.name(), " (",
+          language ? internal::ToAbsl(LanguageName(*language)) : "C++", ")>");
       return;
     }
     default:  // the scalars, written above
@@ -258,5 +343,28 @@ std::string DebugString(const Value& value) {
 std::ostream& operator<<(std::ostream& out, const Value& value) {
   return out << DebugString(value);
 }
+
+namespace internal {
+
+std::string FormatIsoTime(absl::Time time) {
+  if (time == absl::InfiniteFuture()) return "infinite-future";
+  if (time == absl::InfinitePast()) return "infinite-past";
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  const absl::CivilSecond civil = absl::ToCivilSecond(time, utc);
+  const absl::Duration into_second = time - absl::FromCivil(civil, utc);
+  const int64_t millis = absl::ToInt64Milliseconds(into_second);
+  const int64_t year = civil.year();
+  // As JavaScript's toISOString: four digits for years 0 to 9999, else a
+  // sign and six digits or more.
+  std::string year_text = year >= 0 && year <= 9999
+                              ? absl::StrFormat("%04d", year)
+                              : absl::StrFormat("%c%06d", year < 0 ? '-' : '+',
+                                                year < 0 ? -year : year);
+  return absl::StrFormat("%s-%02d-%02dT%02d:%02d:%02d.%03dZ", year_text,
+                         civil.month(), civil.day(), civil.hour(),
+                         civil.minute(), civil.second(), millis);
+}
+
+}  // namespace internal
 
 }  // namespace duet

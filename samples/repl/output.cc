@@ -277,20 +277,25 @@ std::string FrameLine(const StackFrame& frame) {
 std::string FormatScriptError(const absl::Status& status, bool colour) {
   std::optional<ScriptError> error = GetScriptError(status);
   if (!error) return std::string(status.message());
-  std::string out =
-      absl::StrCat(Paint(error->type, Style::kRed, colour),
-                   error->message.empty() ? "" : ": ", error->message);
-  if (!error->source_line.empty()) {
-    absl::StrAppend(&out, "\n    ", error->source_line);
-  }
-  // Innermost first within each group, as the engines report them.
-  std::vector<StackFrame> frames = error->stack;
-  std::stable_partition(frames.begin(), frames.end(), IsPluginFrame);
-  for (const StackFrame& frame : frames) {
-    absl::StrAppend(&out, "\n",
-                    IsPluginFrame(frame)
-                        ? FrameLine(frame)
-                        : Paint(FrameLine(frame), Style::kDim, colour));
+  std::string out;
+  // The error, then each cause (as FormatError words it).
+  for (const ScriptError* each = &*error; each != nullptr;
+       each = each->cause.get()) {
+    if (each != &*error) out += "\ncaused by: ";
+    absl::StrAppend(&out, Paint(each->type, Style::kRed, colour),
+                    each->message.empty() ? "" : ": ", each->message);
+    if (!each->source_line.empty()) {
+      absl::StrAppend(&out, "\n    ", each->source_line);
+    }
+    // Innermost first within each group, as the engines report them.
+    std::vector<StackFrame> frames = each->stack;
+    std::stable_partition(frames.begin(), frames.end(), IsPluginFrame);
+    for (const StackFrame& frame : frames) {
+      absl::StrAppend(&out, "\n",
+                      IsPluginFrame(frame)
+                          ? FrameLine(frame)
+                          : Paint(FrameLine(frame), Style::kDim, colour));
+    }
   }
   return out;
 }

@@ -56,6 +56,28 @@ TEST(CliCall, GreetPrintsJson) {
   EXPECT_EQ(r.err, "");
 }
 
+// JSON has no time type: a time result prints as its ISO 8601 string.
+TEST(CliCall, TimeResultPrintsAsAnIsoString) {
+  TempDir temp;
+  temp.Write("clock/plugin.toml",
+             "name = \"clock\"\n[implementations]\npython = \"clock.py\"\n"
+             "javascript = \"clock.mjs\"\n");
+  temp.Write("clock/clock.py",
+             "from datetime import datetime, timedelta, timezone\n\n\n"
+             "def at(ms):\n"
+             "    return [datetime(1970, 1, 1, tzinfo=timezone.utc) +\n"
+             "            timedelta(milliseconds=ms)]\n");
+  temp.Write("clock/clock.mjs",
+             "export function at(ms) { return [new Date(ms)]; }\n");
+  for (const char* runtime : {"python", "javascript"}) {
+    ProcessResult r = Duet({"call", "--plugins", temp.path().string(),
+                            "--runtime", runtime, "clock.at", "-1"});
+    EXPECT_EQ(r.exit_code, 0) << runtime << "\n" << Explain(r);
+    EXPECT_EQ(r.out, "[\"1969-12-31T23:59:59.999Z\"]\n") << runtime << "\n"
+                                                         << Explain(r);
+  }
+}
+
 TEST(CliCall, RuntimeJavascriptByEitherName) {
   for (const char* name : {"javascript", "js"}) {
     ProcessResult r = Duet({"call", "--plugins", "plugins", "--runtime", name,
@@ -642,6 +664,29 @@ TEST(CliRepl, AnErrorDoesNotEndTheSession) {
   EXPECT_THAT(r.err, HasSubstr("ZeroDivisionError"));
   EXPECT_THAT(r.err, HasSubstr("SyntaxError"));
   EXPECT_THAT(r.err, HasSubstr("TypeError"));
+}
+
+TEST(CliRepl, ErrorsShowTheirCausesAndKeepTheirTypes) {
+  ProcessResult r = Duet(
+      {"repl", "--plugins", "plugins"},
+      ":use textstats js\n"
+      "try:\n"
+      "    textstats.top_words('x', -1)\n"
+      "except ValueError as e:\n"
+      "    caught = e\n"
+      "\n"
+      "caught, caught.language\n"
+      ":lang js\n"
+      "throw new Error('save failed', { cause: new TypeError('bad id') })\n");
+  EXPECT_EQ(r.exit_code, 1) << Explain(r);  // the throw failed
+  EXPECT_THAT(
+      r.out,
+      HasSubstr("(RangeError('n must be 0 or more, got -1'), 'javascript')\n"))
+      << Explain(r);
+  EXPECT_THAT(r.err, HasSubstr("Error: save failed\n  at <repl>:1:7 "
+                               "[javascript]\ncaused by: TypeError: bad id\n"
+                               "  at <repl>:1:"))
+      << Explain(r);
 }
 
 TEST(CliRepl, QuitStopsReading) {

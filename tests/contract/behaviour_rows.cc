@@ -337,13 +337,13 @@ export function f() {
 }
 )JS"))
           .Call("f")
-          .Returns(Value(
-              Value::List{Value::List{"foreign", "math", "self"},
-                          Value::List{"add", "describe"},
-                          Value::List{"burn", "caller", "now", "own", "refuse",
-                                      "slow", "started", "throw_int",
-                                      "wait_for_interrupt", "which"},
-                          true, false})),
+          .Returns(Value(Value::List{
+              Value::List{"foreign", "math", "self"},
+              Value::List{"add", "describe"},
+              Value::List{"burn", "caller", "now", "one_ms_later", "own",
+                          "refuse", "slow", "started", "throw_int",
+                          "wait_for_interrupt", "which"},
+              true, false})),
       Row("arguments_arrive_as_duet_values")
           .Sources(Py("def f():\n    return duet.modules.math.describe(None, "
                       "(1, 2.5), b'x', {'k': [True]})\n"),

@@ -2,7 +2,8 @@
 // once as a row and run against each engine through duet::Runtime (no Host).
 //
 // How to add a row: pick the rows file of its kind (value_rows.cc for what
-// crosses the boundary, behaviour_rows.cc for the rest) and append
+// crosses the boundary, error_rows.cc for error types, causes and details,
+// behaviour_rows.cc for the rest) and append
 //
 //   Row("nested_map")
 //       .Sources(R"PY(def f(x): ...)PY", R"JS(export function f(x) {...})JS")
@@ -12,16 +13,24 @@
 // Sources are the module "contract" in each language, loaded from
 // <tmp>/contract/contract.py or .mjs. A row states what it does (Call, Load,
 // Repl, Interrupt, Threads) and what it expects (Returns, Fails, ErrorType,
-// Frames, Logs, Exports, Then). Where the languages legitimately differ (type
-// names, how a value is spelled) pass one value per engine: {python, js}.
-// Message fragments may say "{entry}" for the entry file's path.
+// BuiltinType, Causes, Details, Frames, Logs, Exports, Then). Where the
+// languages legitimately differ (type names, how a value is spelled) pass one
+// value per engine: {python, js}. Message fragments may say "{entry}" for the
+// entry file's path.
 //
 // The fixture's HostServices offers every row the same world:
 //   math.add(a, b), math.describe(...)   DebugString of the arguments
 //   self.call(name, ...)                 re-enters the row's own module
 //   foreign.fail()                       a ScriptError from the other engine
+//   foreign.typed(type, message, builtin) one of the given type and builtin
+//   foreign.chained()                    "WrapError: outer" with details
+//                                        {status: 404, tags: [a, b], code:
+//                                        "E_WRAP"} caused by "TypeError:
+//                                        inner"
 //   foreign.missing()                    kNotFound "no such thing"
-//   host: now() -> 42, started() (Interrupt rows wait for it),
+//   self.apply(fn, args...)              calls the function value fn
+//   host: now() -> 42, one_ms_later(time) -> time + 1 ms,
+//         started() (Interrupt rows wait for it),
 //         wait_for_interrupt() returns once the row has interrupted,
 //         slow() sleeps 600 ms and returns "done"
 //
@@ -170,6 +179,13 @@ struct Row {
   Row& ErrorType(Text type);
   Row& ErrorFromTheOtherEngine();
   Row& SourceLine(Text line);
+  // The ScriptError's builtin_type.
+  Row& BuiltinType(Text type);
+  // The headlines ("Type: message") of the ScriptError's causes, outermost
+  // first: the whole chain.
+  Row& Causes(Both<std::vector<std::string>> headlines);
+  // The ScriptError's details.
+  Row& Details(Both<Value> details);
   // The error's whole stack; FramesStartWith: its innermost frames.
   Row& Frames(std::vector<Frame> frames);
   Row& FramesStartWith(std::vector<Frame> frames);
@@ -207,6 +223,9 @@ struct Row {
   std::optional<Text> error_type;
   bool error_from_other_engine = false;
   std::optional<Text> source_line;
+  std::optional<Text> builtin_type;
+  std::optional<Both<std::vector<std::string>>> causes;
+  std::optional<Both<Value>> details;
   std::vector<Frame> frames;
   bool whole_stack = true;
   std::optional<Both<std::vector<std::string>>> logs;
@@ -218,6 +237,7 @@ struct Row {
 std::vector<Row> ValueRows();
 std::vector<Row> ConversionErrorRows();
 std::vector<Row> ErrorRows();
+std::vector<Row> TypedErrorRows();
 std::vector<Row> LoadRows();
 std::vector<Row> DuetApiRows();
 std::vector<Row> LoggingRows();
@@ -226,7 +246,8 @@ std::vector<Row> ThreadRows();
 std::vector<Row> DeadlineRows();
 std::vector<Row> InterruptRows();
 std::vector<Row> ReplRows();
-std::vector<Row> AsyncRows();
+std::vector<Row> AsyncRows();     // async_rows.cc
+std::vector<Row> FunctionRows();  // function_rows.cc
 
 }  // namespace duet::contract
 

@@ -184,6 +184,18 @@ Row& Row::SourceLine(Text line) {
   source_line = std::move(line);
   return *this;
 }
+Row& Row::BuiltinType(Text type) {
+  builtin_type = std::move(type);
+  return *this;
+}
+Row& Row::Causes(Both<std::vector<std::string>> headlines) {
+  causes = std::move(headlines);
+  return *this;
+}
+Row& Row::Details(Both<Value> expected_details) {
+  details = std::move(expected_details);
+  return *this;
+}
 Row& Row::Frames(std::vector<Frame> expected_frames) {
   frames = std::move(expected_frames);
   whole_stack = true;
@@ -243,6 +255,44 @@ ScriptError ForeignError(Language language) {
   return error;
 }
 
+// foreign.typed(type, message, builtin): an error of that type.
+ScriptError TypedForeignError(Language language, absl::Span<const Value> args) {
+  ScriptError error;
+  error.language = Other(language);
+  for (size_t i = 0; i < args.size() && i < 3; ++i) {
+    if (!args[i].is_string()) continue;
+    (i == 0   ? error.type
+     : i == 1 ? error.message
+              : error.builtin_type) = args[i].as_string();
+  }
+  error.stack.push_back(
+      {Other(language), "/plugins/other/other.src", 5, 3, "typed"});
+  return error;
+}
+
+// foreign.chained(): an error with details and a cause.
+ScriptError ChainedForeignError(Language language) {
+  ScriptError inner;
+  inner.language = Other(language);
+  inner.type = "TypeError";
+  inner.builtin_type = "TypeError";
+  inner.message = "inner";
+  inner.stack.push_back(
+      {Other(language), "/plugins/other/other.src", 9, 5, "check"});
+  ScriptError error;
+  error.language = Other(language);
+  error.type = "WrapError";
+  error.builtin_type =
+      Other(language) == Language::kPython ? "Exception" : "Error";
+  error.message = "outer";
+  error.details = Value::Map{
+      {"status", 404}, {"tags", Value::List{"a", "b"}}, {"code", "E_WRAP"}};
+  error.stack.push_back(
+      {Other(language), "/plugins/other/other.src", 12, 3, "wrap"});
+  error.cause = std::make_shared<const ScriptError>(std::move(inner));
+  return error;
+}
+
 using Param = std::tuple<Language, Row>;
 
 }  // namespace
@@ -297,12 +347,35 @@ class Contract : public ::testing::TestWithParam<Param> {
         "foreign", "fail", [this](Args) -> absl::StatusOr<Value> {
           return MakeScriptError(ForeignError(language()));
         });
+    // self.apply(fn, x...): calls a function value (function_rows.cc).
+    services_.AddModuleFunction(
+        "self", "apply", [](Args args) -> absl::StatusOr<Value> {
+          if (args.empty()) {
+            return absl::InvalidArgumentError("self.apply takes a function");
+          }
+          return args[0].Call(args.subspan(1));
+        });
+    services_.AddModuleFunction(
+        "foreign", "typed", [this](Args args) -> absl::StatusOr<Value> {
+          return MakeScriptError(TypedForeignError(language(), args));
+        });
+    services_.AddModuleFunction(
+        "foreign", "chained", [this](Args) -> absl::StatusOr<Value> {
+          return MakeScriptError(ChainedForeignError(language()));
+        });
     services_.AddModuleFunction("foreign", "missing",
                                 [](Args) -> absl::StatusOr<Value> {
                                   return absl::NotFoundError("no such thing");
                                 });
     services_.AddHostFunction(
         "now", [](Args) -> absl::StatusOr<Value> { return Value(42); });
+    services_.AddHostFunction(
+        "one_ms_later", [](Args args) -> absl::StatusOr<Value> {
+          if (args.size() != 1 || !args[0].is_time()) {
+            return absl::InvalidArgumentError("one_ms_later takes a time");
+          }
+          return Value(args[0].as_time() + absl::Milliseconds(1));
+        });
     services_.AddHostFunction("started", [this](Args) -> absl::StatusOr<Value> {
       Started();
       return Value();
@@ -432,6 +505,7 @@ class Contract : public ::testing::TestWithParam<Param> {
                 "source line is \"", error ? error->source_line : "(none)",
                 "\", expected \"", row().source_line->For(language()), "\""));
     }
+    if (&frames == &row().frames) CheckErrorExtras(error);
     if (whole_stack && !frames.empty() && error.has_value()) {
       Check(error->stack.size() == frames.size(),
             absl::StrCat("the stack has ", error->stack.size(),
@@ -453,6 +527,37 @@ class Contract : public ::testing::TestWithParam<Param> {
             absl::StrCat("frame ", i, " is ", got.function, " at ", got.file,
                          ":", got.line, ", expected ", want.function, " at ",
                          file, ":", want.line));
+    }
+  }
+
+  // builtin_type, causes and details, when the row states them.
+  void CheckErrorExtras(const std::optional<ScriptError>& error) {
+    if (row().builtin_type.has_value()) {
+      const std::string& want = row().builtin_type->For(language());
+      Check(error.has_value() && error->builtin_type == want,
+            absl::StrCat("builtin type is ",
+                         error ? error->builtin_type : "(no error)",
+                         ", expected ", want));
+    }
+    if (row().causes.has_value()) {
+      std::vector<std::string> got;
+      for (const ScriptError* cause = error ? error->cause.get() : nullptr;
+           cause != nullptr; cause = cause->cause.get()) {
+        got.push_back(cause->message.empty()
+                          ? cause->type
+                          : absl::StrCat(cause->type, ": ", cause->message));
+      }
+      const std::vector<std::string>& want = row().causes->For(language());
+      Check(got == want,
+            absl::StrCat("causes are [", absl::StrJoin(got, " | "),
+                         "], expected [", absl::StrJoin(want, " | "), "]"));
+    }
+    if (row().details.has_value()) {
+      const Value& want = row().details->For(language());
+      Check(error.has_value() && error->details == want,
+            absl::StrCat("details are ",
+                         error ? DebugString(error->details) : "(no error)",
+                         ", expected ", DebugString(want)));
     }
   }
 
@@ -769,6 +874,7 @@ std::string RowName(const ::testing::TestParamInfo<Param>& info) {
 DUET_CONTRACT_ROWS(Values, ValueRows);
 DUET_CONTRACT_ROWS(ConversionErrors, ConversionErrorRows);
 DUET_CONTRACT_ROWS(Errors, ErrorRows);
+DUET_CONTRACT_ROWS(TypedErrors, TypedErrorRows);
 DUET_CONTRACT_ROWS(Loading, LoadRows);
 DUET_CONTRACT_ROWS(DuetApi, DuetApiRows);
 DUET_CONTRACT_ROWS(Logging, LoggingRows);
@@ -778,6 +884,7 @@ DUET_CONTRACT_ROWS(Deadlines, DeadlineRows);
 DUET_CONTRACT_ROWS(Interrupts, InterruptRows);
 DUET_CONTRACT_ROWS(Repl, ReplRows);
 DUET_CONTRACT_ROWS(Async, AsyncRows);
+DUET_CONTRACT_ROWS(Functions, FunctionRows);
 
 }  // namespace
 }  // namespace duet::contract

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "contract/contract.h"
 
 namespace duet::contract {
@@ -34,6 +36,7 @@ export function echo(...args) { return args.length === 1 ? args[0] : args; }
 export function kind(x) {
   if (x === null) return 'null';
   if (x instanceof Uint8Array) return 'Uint8Array';
+  if (x instanceof Date) return 'Date';
   if (Array.isArray(x)) return 'Array';
   if (typeof x === 'object') {
     return Object.getPrototypeOf(x) === Object.prototype ? 'object' : 'other';
@@ -96,6 +99,59 @@ std::string EveryByte() {
   for (int i = 0; i < 256; ++i) bytes.push_back(static_cast<char>(i));
   return bytes;
 }
+
+// A time given by its UTC calendar fields.
+Value Utc(int year, int month, int day, int hour, int minute, int second,
+          int millisecond = 0) {
+  return Value(
+      absl::FromCivil(absl::CivilSecond(year, month, day, hour, minute, second),
+                      absl::UTCTimeZone()) +
+      absl::Milliseconds(millisecond));
+}
+
+// fields(t) returns what the script sees of a time: that it is its
+// language's time type, in UTC, and its UTC calendar fields down to the
+// microsecond.
+constexpr char kTimeFieldsPython[] = R"PY(
+from datetime import datetime, timezone
+
+
+def fields(t):
+    return [isinstance(t, datetime) and t.tzinfo is timezone.utc,
+            t.year, t.month, t.day, t.hour, t.minute, t.second, t.microsecond]
+)PY";
+constexpr char kTimeFieldsJavaScript[] = R"JS(
+export function fields(t) {
+  return [t instanceof Date, t.getUTCFullYear(), t.getUTCMonth() + 1,
+          t.getUTCDate(), t.getUTCHours(), t.getUTCMinutes(),
+          t.getUTCSeconds(), t.getUTCMilliseconds() * 1000];
+}
+)JS";
+
+// later(t, ms) returns t plus `ms` milliseconds, computed in the script;
+// relay(t) sends t through a host call (math.describe) and back through the
+// module (self.call('later', t, 1)).
+constexpr char kTimeArithmeticPython[] = R"PY(
+from datetime import timedelta
+
+import duet
+
+
+def later(t, ms):
+    return t + timedelta(milliseconds=ms)
+
+
+def relay(t):
+    return [duet.call('math.describe', t), duet.call('self.call', 'later', t, 1)]
+)PY";
+constexpr char kTimeArithmeticJavaScript[] = R"JS(
+import duet from 'duet';
+
+export function later(t, ms) { return new Date(t.getTime() + ms); }
+export function relay(t) {
+  return [duet.call('math.describe', t), duet.call('self.call', 'later', t, 1)];
+}
+)JS";
 
 std::string WithDepth(const char* spelling, int depth) {
   std::string text = spelling;
@@ -165,6 +221,16 @@ std::vector<Row> ValueRows() {
       Arrives("bytes", Value(Bytes("b")), "bytes", "Uint8Array"),
       Arrives("list", Value(Value::List{}), "list", "Array"),
       Arrives("map", Value(Value::Map{}), "dict", "object"),
+      Echo("time", Utc(2026, 12, 6, 18, 0, 0, 123)),
+      Echo("time_at_the_epoch", Value(absl::UnixEpoch())),
+      Echo("time_before_1970", Utc(1969, 12, 31, 23, 59, 59, 999)),
+      Echo("time_long_ago", Utc(1, 1, 1, 0, 0, 0, 1)),
+      Echo("time_far_ahead", Utc(9999, 12, 31, 23, 59, 59, 999)),
+      Echo(
+          "times_inside_containers",
+          Value(Value::Map{{"when", Value::List{Utc(2000, 2, 29, 12, 30, 15, 7),
+                                                Value(absl::UnixEpoch())}}})),
+      Arrives("time", Utc(2026, 12, 6, 18, 0, 0), "datetime", "Date"),
       Made("tuple_or_array_is_a_list", "(1, 'two', [True])",
            "[1, 'two', [true]]")
           .Returns(Value(Value::List{1, "two", Value::List{true}})),
@@ -201,6 +267,34 @@ std::vector<Row> ValueRows() {
           .Returns(Value(std::string("a\0b", 3))),
       Made("engine_astral_string", "'\\U0001F600x'", "'\\u{1F600}x'")
           .Returns(Value("\xF0\x9F\x98\x80x")),
+      Made("engine_time_is_a_time",
+           "__import__('datetime').datetime(2026, 12, 6, 18, 0, 0, 123000, "
+           "tzinfo=__import__('datetime').timezone.utc)",
+           "new Date(Date.UTC(2026, 11, 6, 18, 0, 0, 123))")
+          .Returns(Utc(2026, 12, 6, 18, 0, 0, 123)),
+      // Another offset is the same instant, in UTC.
+      Made("engine_time_in_another_zone_is_the_same_instant",
+           "(lambda d: d.datetime(2026, 12, 6, 19, 30, 0, 0, "
+           "tzinfo=d.timezone(d.timedelta(hours=1, minutes=30))))"
+           "(__import__('datetime'))",
+           "new Date('2026-12-06T19:30:00.000+01:30')")
+          .Returns(Utc(2026, 12, 6, 18, 0, 0)),
+      // Python's microseconds are dropped toward the past (JavaScript has
+      // none).
+      Made("sub_millisecond_digits_are_dropped",
+           "(lambda d: [d.datetime(2026, 12, 6, 18, 0, 0, 123999, "
+           "tzinfo=d.timezone.utc), d.datetime(1969, 12, 31, 23, 59, 59, "
+           "999999, tzinfo=d.timezone.utc)])(__import__('datetime'))",
+           "[new Date(Date.UTC(2026, 11, 6, 18, 0, 0, 123)), new Date(-1)]")
+          .Returns(Value(Value::List{Utc(2026, 12, 6, 18, 0, 0, 123),
+                                     Utc(1969, 12, 31, 23, 59, 59, 999)})),
+      // A tzinfo written in Python (its utcoffset runs while converting).
+      Made("time_with_a_python_tzinfo",
+           "(lambda d: d.datetime(2026, 12, 6, 13, 0, tzinfo=type('Eastern', "
+           "(d.tzinfo,), {'utcoffset': lambda self, t: d.timedelta(hours=-5), "
+           "'dst': lambda self, t: None})()))(__import__('datetime'))",
+           "new Date('2026-12-06T13:00:00-05:00')")
+          .Returns(Utc(2026, 12, 6, 18, 0, 0)),
       Made("shared_value_is_not_a_cycle", "(lambda s: [s, s])({'v': 1})",
            "(() => { const s = { v: 1 }; return [s, s]; })()")
           .Returns(
@@ -209,6 +303,45 @@ std::vector<Row> ValueRows() {
            WithDepth(kNestedJavaScript, 99))
           .Returns(NestedLists(100)),
   };
+  rows.push_back(
+      Row("time_arrives_in_utc_to_the_millisecond")
+          .Sources(kTimeFieldsPython, kTimeFieldsJavaScript)
+          .Call("fields", {Utc(1969, 7, 20, 20, 17, 40, 5)})
+          .Returns(Value(Value::List{true, 1969, 7, 20, 20, 17, 40, 5000})));
+  rows.push_back(Row("script_computes_with_a_time")
+                     .Sources(kTimeArithmeticPython, kTimeArithmeticJavaScript)
+                     .Call("later", {Utc(1969, 12, 31, 23, 59, 59, 999), 2})
+                     .Returns(Utc(1970, 1, 1, 0, 0, 0, 1)));
+  // Out through a host call and back in through a call into the module.
+  rows.push_back(
+      Row("time_crosses_host_calls_both_ways")
+          .Sources(kTimeArithmeticPython, kTimeArithmeticJavaScript)
+          .Call("relay", {Utc(2026, 12, 6, 18, 0, 0, 999)})
+          .Returns(Value(Value::List{"[2026-12-06T18:00:00.999Z]",
+                                     Utc(2026, 12, 6, 18, 0, 1, 0)})));
+  // A time from a host call shows as each language renders its own type.
+  rows.push_back(
+      Row("time_in_the_repl")
+          .Repl({Evaluate({"from datetime import datetime, timezone\n"
+                           "t = datetime(2026, 12, 6, 18, 0, "
+                           "tzinfo=timezone.utc)\n",
+                           "const t = new Date(Date.UTC(2026, 11, 6, 18))"},
+                          ""),
+                 Evaluate("duet.host.one_ms_later(t)",
+                          {"datetime.datetime(2026, 12, 6, 18, 0, 0, 1000, "
+                           "tzinfo=datetime.timezone.utc)",
+                           "2026-12-06T18:00:00.001Z"}),
+                 Evaluate("[duet.host.one_ms_later(t)]",
+                          {"[datetime.datetime(2026, 12, 6, 18, 0, 0, 1000, "
+                           "tzinfo=datetime.timezone.utc)]",
+                           "[ 2026-12-06T18:00:00.001Z ]"}),
+                 Evaluate("math.describe(t)", "'[2026-12-06T18:00:00.000Z]'"),
+                 EvaluateFails(
+                     {"duet.host.one_ms_later(datetime(2026, 1, 1))",
+                      "duet.host.one_ms_later(new Date(NaN))"},
+                     Code::kInvalidArgument,
+                     Fragments({"naive datetime", "at args[0]", "timezone.utc"},
+                               {"Invalid Date", "at args[0]"}))}));
   rows.push_back(Row("nan")
                      .Sources(kProbePython, kProbeJavaScript)
                      .Call("echo", {Value(std::nan(""))})
@@ -255,9 +388,17 @@ std::vector<Row> ConversionErrorRows() {
       Made("opaque_object_names_the_path", "{'items': [0, 1, 2, object()]}",
            "{ items: [0, 1, 2, Symbol('s')] }")
           .Fails(Code::kInvalidArgument, {"at result.items[3]"}),
-      Made("function", "{'f': len}", "{ f: function named() {} }")
-          .Fails(Code::kInvalidArgument, {"at result.f"},
-                 {"function 'named' at result.f"}),
+      // Functions convert since they became values (function_rows.cc).
+      Made("function_in_a_map", "{'f': len}", "{ f: function named() {} }")
+          .ReturnsMatching("holds the function at .f, named",
+                           [](const Value& made) {
+                             const Value* f = made.is_map()
+                                                  ? made.as_map().Find("f")
+                                                  : nullptr;
+                             return f != nullptr && f->is_function() &&
+                                    (f->as_function()->name() == "len" ||
+                                     f->as_function()->name() == "named");
+                           }),
       Made("class_instance", "(lambda: {'pt': type('Point', (), {})()})()",
            "(() => { class Point {} return { pt: new Point() }; })()")
           .Fails(Code::kInvalidArgument, {"'Point' at result.pt"},
@@ -272,6 +413,52 @@ std::vector<Row> ConversionErrorRows() {
       Made("cycle", "(lambda a: (a.append(a), {'x': a})[1])([1])",
            "(() => { const a = [1]; a.push(a); return { x: a }; })()")
           .Fails(Code::kInvalidArgument, {"cyclic structure at result.x[1]"}),
+      // A time without its zone is not an instant: each language's way.
+      Made("naive_datetime_or_invalid_date",
+           "{'at': [__import__('datetime').datetime(2026, 12, 6, 18, 0)]}",
+           "{ at: [new Date('not a date')] }")
+          .Fails(Code::kInvalidArgument,
+                 {"naive datetime", "at result.at[0]",
+                  "datetime.now(timezone.utc)"},
+                 {"Invalid Date", "at result.at[0]"}),
+      Made("date_without_a_time", "[__import__('datetime').date(2026, 12, 6)]",
+           "[new Date(NaN)]")
+          .Fails(Code::kInvalidArgument,
+                 {"'datetime.date'", "at result[0]", "tzinfo=timezone.utc"},
+                 {"Invalid Date", "at result[0]"}),
+      // A tzinfo whose utcoffset() says None leaves the datetime naive.
+      Made("datetime_whose_tzinfo_gives_no_offset",
+           "(lambda d: {'t': d.datetime(2026, 1, 1, tzinfo=type('Unknown', "
+           "(d.tzinfo,), {'utcoffset': lambda self, t: None})())})"
+           "(__import__('datetime'))",
+           "{ t: new Date(undefined) }")
+          .Fails(Code::kInvalidArgument, {"naive datetime", "at result.t"},
+                 {"Invalid Date", "at result.t"}),
+      // Each engine's own range: Python's years 1 to 9999, JavaScript's
+      // 8.64e15 ms either side of 1970.
+      Echo("time_outside_the_engines_range", Value())
+          .Call("echo", {Utc(0, 12, 31, 23, 59, 59, 999),
+                         Value(absl::FromUnixMillis(8640000000000001))})
+          .Fails(Code::kInvalidArgument,
+                 {"time 0000-12-31T23:59:59.999Z is outside Python's datetime "
+                  "range (years 1 to 9999) at args[0]"},
+                 {"time +275760-09-13T00:00:00.001Z is outside JavaScript's "
+                  "Date range",
+                  "at args[1]"}),
+      Echo("time_outside_the_engines_range_in_a_map", Value())
+          .Call("echo",
+                {Value(Value::Map{{"python", Utc(10000, 1, 1, 0, 0, 0)},
+                                  {"javascript", Value(absl::FromUnixMillis(
+                                                     -8640000000000001))}})})
+          .Fails(Code::kInvalidArgument,
+                 {"+010000-01-01T00:00:00.000Z is outside Python's datetime "
+                  "range",
+                  "at args[0].python"},
+                 {"-271821-04-19T23:59:59.999Z is outside JavaScript's Date "
+                  "range",
+                  "at args[0].javascript"}),
+      Echo("infinite_time", Value(absl::InfiniteFuture()), Value())
+          .Fails(Code::kInvalidArgument, {"infinite-future", "at args[0]"}),
       Made("result_over_the_value_budget", "'x' * 100000", "'x'.repeat(100000)")
           .ValueBudget(1000)
           .Fails(Code::kResourceExhausted, {"result is too large"}),

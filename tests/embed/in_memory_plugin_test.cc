@@ -7,6 +7,7 @@
 #include "duet/duet.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/quiet_host.h"
 #include "testing/status_matchers.h"
 
 namespace duet {
@@ -16,18 +17,7 @@ using ::duet::testing::IsOkAndHolds;
 using ::duet::testing::StatusIs;
 using ::testing::HasSubstr;
 
-class InMemoryPluginTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    HostOptions options;
-    options.log_sink = [](LogLevel, std::string_view, std::string_view) {};
-    absl::StatusOr<std::unique_ptr<Host>> host = Host::Create(options);
-    ASSERT_TRUE(host.ok()) << host.status();
-    host_ = *std::move(host);
-  }
-
-  std::unique_ptr<Host> host_;
-};
+using InMemoryPluginTest = ::duet::testing::QuietHostTest;
 
 TEST_F(InMemoryPluginTest, BothEnginesRunTheGivenText) {
   PluginSource source;

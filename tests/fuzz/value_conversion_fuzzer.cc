@@ -1,6 +1,9 @@
 // libFuzzer: a JSON-shaped value sent into each engine and back is the same
 // value (JavaScript may turn an integral float into an int, which
 // docs/values.md allows), or a clean InvalidArgument error — never a crash.
+// JSON has no time, so here an object {"$time": N} is the time N ms after
+// 1970 (any int64: most are outside an engine's range and must be refused
+// cleanly).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -12,6 +15,24 @@
 #include "duet/json.h"
 
 namespace {
+
+// `value` with each {"$time": <int>} replaced by that time.
+duet::Value WithTimes(duet::Value value) {
+  if (value.is_list()) {
+    for (duet::Value& item : value.as_list()) item = WithTimes(std::move(item));
+  } else if (value.is_map()) {
+    duet::Value::Map& map = value.as_map();
+    if (map.size() == 1 && map.entries()[0].first == "$time" &&
+        map.entries()[0].second.is_int()) {
+      return absl::FromUnixMillis(map.entries()[0].second.as_int());
+    }
+    duet::Value::Map replaced;
+    replaced.reserve(map.size());
+    for (const auto& [key, item] : map) replaced.Set(key, WithTimes(item));
+    return replaced;
+  }
+  return value;
+}
 
 duet::Host* SharedHost() {
   static duet::Host* host = [] {
@@ -40,6 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   absl::StatusOr<duet::Value> value = duet::ParseJson(text);
   if (!value.ok()) return 0;
+  *value = WithTimes(*std::move(value));
   for (duet::Language language : duet::kAllLanguages) {
     absl::StatusOr<duet::Value> back =
         SharedHost()->Call("probe", "echo", {*value}, {std::nullopt, language});

@@ -1,8 +1,11 @@
 #include "duet/error.h"
 
+#include <memory>
 #include <sstream>
+#include <string>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
 #include "duet/internal/utf8.h"
 #include "duet/internal/value_path.h"
 #include "gmock/gmock.h"
@@ -80,6 +83,116 @@ TEST(ScriptErrorTest, FormatsForPeople) {
   EXPECT_THAT(text, HasSubstr("\n  at relay (/p/relay.js:12:5) [javascript]"));
   EXPECT_THAT(text, HasSubstr("\n  at /p/relay.js:3:1 [javascript]"));
   EXPECT_EQ(FormatError(absl::NotFoundError("no module")), "no module");
+}
+
+ScriptError ChainedError() {
+  ScriptError inner;
+  inner.language = Language::kPython;
+  inner.type = "KeyError";
+  inner.builtin_type = "KeyError";
+  inner.message = "'id'";
+  inner.stack = {{Language::kPython, "/p/store.py", 9, 5, "lookup"}};
+  ScriptError error = SampleError();
+  error.builtin_type = "TypeError";
+  error.details = Value::Map{{"status", 404},
+                             {"ratio", 0.25},
+                             {"raw", Bytes("\x00\xff")},
+                             {"tags", Value::List{"a", Value(), true}}};
+  error.cause = std::make_shared<const ScriptError>(inner);
+  return error;
+}
+
+TEST(ScriptErrorTest, CarriesBuiltinTypeDetailsAndCause) {
+  std::optional<ScriptError> back =
+      GetScriptError(MakeScriptError(ChainedError()));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(*back, ChainedError());
+  EXPECT_EQ(back->builtin_type, "TypeError");
+  ASSERT_NE(back->cause, nullptr);
+  EXPECT_EQ(back->cause->type, "KeyError");
+  EXPECT_EQ(back->cause->stack[0].file, "/p/store.py");
+  // Comparison looks into the cause.
+  ScriptError other = ChainedError();
+  ScriptError changed = *other.cause;
+  changed.message = "'name'";
+  other.cause = std::make_shared<const ScriptError>(changed);
+  EXPECT_NE(other, ChainedError());
+}
+
+TEST(ScriptErrorTest, DetailsKeepTimesAndLeaveFunctionsOut) {
+  ScriptError error = ChainedError();
+  absl::Time when = absl::FromUnixMillis(-1);  // before 1970 too
+  Value::Map details;
+  details.Set("when", when);
+  details.Set("callback",
+              Value::FromFunction("callback", [](absl::Span<const Value>) {
+                return absl::StatusOr<Value>(Value());
+              }));
+  error.details = Value(std::move(details));
+  std::optional<ScriptError> back = GetScriptError(MakeScriptError(error));
+  ASSERT_TRUE(back.has_value());
+  ASSERT_TRUE(back->details.is_map());
+  const Value* kept = back->details.as_map().Find("when");
+  ASSERT_NE(kept, nullptr);
+  EXPECT_EQ(*kept, Value(when));
+  EXPECT_EQ(back->details.as_map().Find("callback"), nullptr);
+}
+
+TEST(ScriptErrorTest, ReadsPayloadsOfTheFirstEncoding) {
+  // What MakeScriptError wrote before causes and details existed.
+  absl::Status old(absl::StatusCode::kUnknown, "TypeError: bad");
+  old.SetPayload(std::string(kScriptErrorPayloadUrl),
+                 absl::Cord("10:javascript9:TypeError3:bad0:1:1"
+                            "10:javascript5:/a.js1:31:41:f"));
+  std::optional<ScriptError> error = GetScriptError(old);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->type, "TypeError");
+  EXPECT_EQ(error->message, "bad");
+  ASSERT_EQ(error->stack.size(), 1u);
+  EXPECT_EQ(error->stack[0].line, 3);
+  EXPECT_EQ(error->cause, nullptr);
+  EXPECT_TRUE(error->details.is_null());
+}
+
+TEST(ScriptErrorTest, CauseChainIsCutAtItsDepthLimit) {
+  ScriptError error;
+  error.type = "E0";
+  for (int i = 1; i <= kMaxCauseDepth + 5; ++i) {
+    ScriptError outer;
+    outer.type = absl::StrCat("E", i);
+    outer.cause = std::make_shared<const ScriptError>(std::move(error));
+    error = std::move(outer);
+  }
+  std::optional<ScriptError> back = GetScriptError(MakeScriptError(error));
+  ASSERT_TRUE(back.has_value());
+  int causes = 0;
+  for (const ScriptError* e = back->cause.get(); e != nullptr;
+       e = e->cause.get()) {
+    ++causes;
+  }
+  EXPECT_EQ(causes, kMaxCauseDepth);
+}
+
+TEST(ScriptErrorTest, TruncatedPayloadIsRefused) {
+  absl::Status status = MakeScriptError(ChainedError());
+  std::string bytes(*status.GetPayload(std::string(kScriptErrorPayloadUrl)));
+  for (size_t cut : {bytes.size() - 1, bytes.size() / 2}) {
+    absl::Status broken = status;
+    broken.SetPayload(std::string(kScriptErrorPayloadUrl),
+                      absl::Cord(bytes.substr(0, cut)));
+    EXPECT_FALSE(GetScriptError(broken).has_value()) << cut;
+  }
+}
+
+TEST(ScriptErrorTest, FormatsTheCauseChain) {
+  std::string text = FormatError(MakeScriptError(ChainedError()));
+  EXPECT_THAT(text, HasSubstr("\n  at /p/relay.js:3:1 [javascript]\n"
+                              "caused by: KeyError: 'id'\n"
+                              "  at lookup (/p/store.py:9:5) [python]"));
+  std::ostringstream out;
+  out << MakeScriptError(ChainedError());
+  EXPECT_THAT(out.str(), HasSubstr("; caused by KeyError: 'id'; at lookup "
+                                   "(/p/store.py:9:5)']"));
 }
 
 TEST(LanguageTest, NamesAndAliases) {

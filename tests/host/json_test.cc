@@ -10,6 +10,7 @@
 namespace duet {
 namespace {
 
+using ::duet::testing::IsOkAndHolds;
 using ::duet::testing::StatusIs;
 using ::testing::HasSubstr;
 
@@ -54,6 +55,14 @@ TEST(JsonTest, BytesTravelAsBase64) {
   EXPECT_EQ(*ParseJson(text), bytes);
 }
 
+TEST(JsonTest, TimesAreWrittenAsIsoStringsAndNeverRead) {
+  Value time = absl::FromUnixMillis(-1);
+  EXPECT_EQ(ToJson(Value(Value::List{time})),
+            R"(["1969-12-31T23:59:59.999Z"])");
+  // JSON has no time type: the string reads back as a string.
+  EXPECT_EQ(*ParseJson(ToJson(time)), Value("1969-12-31T23:59:59.999Z"));
+}
+
 TEST(JsonTest, RoundTripsNestedValues) {
   Value v = Value::Map{{"list", Value::List{1, 2.5, "x", Value()}},
                        {"map", Value::Map{{"k", false}}},
@@ -77,6 +86,17 @@ TEST(JsonTest, InvalidUtf8BecomesReplacementCharacters) {
       *parsed.as_map().Find("dir\xef\xbf\xbd"),
       Value(
           "plugins/caf\xef\xbf\xbd/x\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd.js"));
+}
+
+TEST(JsonTest, AFunctionIsWrittenByNameAndReadsBackAsAMap) {
+  Value function = Value::FromFunction(
+      "twice",
+      [](absl::Span<const Value>) -> absl::StatusOr<Value> { return Value(); });
+  const std::string json = ToJson(Value::List{function});
+  EXPECT_EQ(json, "[{\"$function\": \"twice\"}]");
+  EXPECT_THAT(
+      ParseJson(json),
+      IsOkAndHolds(Value(Value::List{Value::Map{{"$function", "twice"}}})));
 }
 
 TEST(JsonTest, ErrorsSayWhatAndWhere) {

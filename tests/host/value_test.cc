@@ -1,5 +1,6 @@
 #include "duet/value.h"
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -196,6 +197,77 @@ TEST(EquivalentByValueTest, MapsIgnoreOrderListsDoNot) {
                                  Value(Value::Map{{"x", 1}, {"y", 2}})));
 }
 
+// 2026-12-06T18:00:00.123Z.
+absl::Time SomeTime() {
+  return absl::FromCivil(absl::CivilSecond(2026, 12, 6, 18, 0, 0),
+                         absl::UTCTimeZone()) +
+         absl::Milliseconds(123);
+}
+
+TEST(ValueTimeTest, HoldsAnInstantToTheMillisecond) {
+  Value time = SomeTime();
+  EXPECT_TRUE(time.is_time());
+  EXPECT_EQ(time.kind(), Value::Kind::kTime);
+  EXPECT_EQ(KindName(time.kind()), "time");
+  EXPECT_EQ(time.as_time(), SomeTime());
+  EXPECT_EQ(time, Value(SomeTime()));
+  EXPECT_NE(time, Value(SomeTime() + absl::Milliseconds(1)));
+  EXPECT_NE(time, Value(absl::ToUnixMillis(SomeTime())));  // not an int
+}
+
+TEST(ValueTimeTest, SubMillisecondDigitsAreDroppedTowardThePast) {
+  EXPECT_EQ(Value(SomeTime() + absl::Microseconds(999)).as_time(), SomeTime());
+  EXPECT_EQ(Value(SomeTime() + absl::Nanoseconds(1)).as_time(), SomeTime());
+  // Before 1970 too: 1 us before the epoch is 1 ms before it, not the epoch.
+  EXPECT_EQ(Value(absl::UnixEpoch() - absl::Microseconds(1)).as_time(),
+            absl::UnixEpoch() - absl::Milliseconds(1));
+  EXPECT_EQ(Value(absl::UnixEpoch() - absl::Milliseconds(1500)).as_time(),
+            absl::UnixEpoch() - absl::Milliseconds(1500));
+  EXPECT_EQ(Value(absl::InfiniteFuture()).as_time(), absl::InfiniteFuture());
+}
+
+TEST(ValueTimeTest, ConvertsWithChronoAndReadsBackChecked) {
+  auto now = std::chrono::system_clock::now();
+  Value from_chrono = now;
+  EXPECT_EQ(from_chrono.as_time(), Value(absl::FromChrono(now)).as_time());
+  EXPECT_THAT(Value(SomeTime()).Get<absl::Time>(), IsOkAndHolds(SomeTime()));
+  EXPECT_THAT(Value(SomeTime()).Get<std::chrono::system_clock::time_point>(),
+              IsOkAndHolds(absl::ToChronoTime(SomeTime())));
+  Value times = std::vector<absl::Time>{SomeTime(), absl::UnixEpoch()};
+  EXPECT_THAT(
+      times.Get<std::vector<absl::Time>>(),
+      IsOkAndHolds(std::vector<absl::Time>{SomeTime(), absl::UnixEpoch()}));
+  EXPECT_THAT(
+      Value(Value::List{0, "2026-12-06"}).Get<std::vector<absl::Time>>(),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "value[0]: expected time, got int"));
+  EXPECT_THAT(Value(SomeTime()).Get<std::string>(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "value: expected string, got time"));
+}
+
+TEST(ValueTimeTest, EquivalentOnlyToTheSameTime) {
+  EXPECT_TRUE(EquivalentByValue(Value(SomeTime()), Value(SomeTime())));
+  EXPECT_FALSE(EquivalentByValue(Value(SomeTime()),
+                                 Value(SomeTime() + absl::Milliseconds(1))));
+  EXPECT_FALSE(EquivalentByValue(Value(absl::UnixEpoch()), Value(0)));
+}
+
+TEST(ValueTimeTest, PrintsIso8601InUtcAsJavaScriptDoes) {
+  EXPECT_EQ(DebugString(Value(SomeTime())), "2026-12-06T18:00:00.123Z");
+  EXPECT_EQ(DebugString(Value(absl::UnixEpoch() - absl::Milliseconds(1))),
+            "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(DebugString(Value(absl::FromUnixMillis(-62198755200000))),
+            "-000001-01-01T00:00:00.000Z");
+  EXPECT_EQ(DebugString(Value(absl::FromUnixMillis(8640000000000000))),
+            "+275760-09-13T00:00:00.000Z");
+  EXPECT_EQ(DebugString(Value(absl::FromUnixMillis(253402300799999))),
+            "9999-12-31T23:59:59.999Z");
+  EXPECT_EQ(DebugString(Value(absl::InfinitePast())), "infinite-past");
+  EXPECT_EQ(DebugString(Value(Value::Map{{"at", absl::UnixEpoch()}})),
+            "{\"at\": 1970-01-01T00:00:00.000Z}");
+}
+
 TEST(DebugStringTest, ReadableForEveryKind) {
   Value v = Value::Map{{"s", "a\"b\n"},
                        {"n", Value()},
@@ -206,6 +278,67 @@ TEST(DebugStringTest, ReadableForEveryKind) {
             "{\"s\": \"a\\\"b\\n\", \"n\": null, \"f\": 1.0, \"b\": "
             "b\"\\x01z\", \"l\": [true, -3]}");
   EXPECT_EQ(DebugString(Value(-HUGE_VAL)), "-Infinity");
+}
+
+Value Twice() {
+  return Value::FromFunction(
+      "twice", [](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+        if (args.size() != 1 || !args[0].is_int()) {
+          return absl::InvalidArgumentError("twice takes one int");
+        }
+        return Value(args[0].as_int() * 2);
+      });
+}
+
+TEST(FunctionValueTest, CallsTheCppFunction) {
+  Value twice = Twice();
+  EXPECT_TRUE(twice.is_function());
+  EXPECT_EQ(twice.kind(), Value::Kind::kFunction);
+  EXPECT_EQ(KindName(twice.kind()), "function");
+  EXPECT_EQ(twice.as_function()->name(), "twice");
+  EXPECT_EQ(twice.as_function()->language(), std::nullopt);
+  EXPECT_THAT(twice.Call({Value(21)}), IsOkAndHolds(Value(42)));
+  EXPECT_THAT(twice.Call({}), StatusIs(absl::StatusCode::kInvalidArgument,
+                                       "twice takes one int"));
+}
+
+TEST(FunctionValueTest, AnExceptionBecomesInternal) {
+  Value burn = Value::FromFunction(
+      "burn", [](absl::Span<const Value>) -> absl::StatusOr<Value> {
+        throw std::runtime_error("disk on fire");
+      });
+  EXPECT_THAT(burn.Call({}),
+              StatusIs(absl::StatusCode::kInternal,
+                       "C++ function 'burn' threw an exception: disk on fire"));
+  Value thrown_int = Value::FromFunction(
+      "odd",
+      [](absl::Span<const Value>) -> absl::StatusOr<Value> { throw 42; });
+  EXPECT_THAT(thrown_int.Call({}),
+              StatusIs(absl::StatusCode::kInternal,
+                       "C++ function 'odd' threw an exception"));
+}
+
+TEST(FunctionValueTest, EqualityIsIdentity) {
+  Value twice = Twice();
+  Value copy = twice;
+  EXPECT_EQ(twice, copy);
+  EXPECT_TRUE(EquivalentByValue(twice, copy));
+  EXPECT_NE(twice, Twice());  // the same code, another function
+  EXPECT_FALSE(EquivalentByValue(twice, Twice()));
+  EXPECT_NE(twice, Value("twice"));
+}
+
+TEST(FunctionValueTest, CallingAnotherKindFails) {
+  EXPECT_THAT(Value(3).Call({}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "cannot call a value that is not a function (int)"));
+  EXPECT_TRUE(Value(Value::CallablePtr()).is_null());
+}
+
+TEST(FunctionValueTest, PrintsItsNameAndLanguage) {
+  EXPECT_EQ(DebugString(Value::List{Twice()}), "[<function twice (C++)>]");
+  EXPECT_EQ(DebugString(Value::FromFunction("", nullptr)),
+            "<function (anonymous) (C++)>");
 }
 
 }  // namespace

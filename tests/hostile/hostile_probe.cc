@@ -310,8 +310,18 @@ std::string DeepResultOnSmallStack(const fs::path& dir, size_t stack_kb) {
     // here too, which must not overflow the stack either.
     on_small_stack = host->Call("nested", "deep", {}).status();
   });
-  ExpectCode(on_small_stack, {absl::StatusCode::kResourceExhausted},
-             absl::StrCat("nested.deep() on a ", stack_kb, " KB stack"));
+  // What matters is that no stack overflows. 256 KB cannot hold 999
+  // levels; 512 KB holds them or not depending on the converters' frame
+  // sizes (they shrank when JavaScript functions became values), so there
+  // OK is as good an answer.
+  if (stack_kb >= 512) {
+    ExpectCode(on_small_stack,
+               {absl::StatusCode::kResourceExhausted, absl::StatusCode::kOk},
+               absl::StrCat("nested.deep() on a ", stack_kb, " KB stack"));
+  } else {
+    ExpectCode(on_small_stack, {absl::StatusCode::kResourceExhausted},
+               absl::StrCat("nested.deep() on a ", stack_kb, " KB stack"));
+  }
   auto on_main = CallBounded(*host, "nested", "deep");
   Check(on_main.ok(),
         absl::StrCat("nested.deep() on the main thread: ", Describe(on_main)));
@@ -323,7 +333,8 @@ std::string DeepResultOnSmallStack(const fs::path& dir, size_t stack_kb) {
   }
   Check(depth == 999, absl::StrCat("the main thread got a list ", depth,
                                    " deep, expected 999"));
-  return absl::StrCat("kResourceExhausted on a ", stack_kb,
+  return absl::StrCat(absl::StatusCodeToString(on_small_stack.code()), " on a ",
+                      stack_kb,
                       " KB stack; the main thread got the 999-deep list");
 }
 

@@ -39,6 +39,43 @@ TEST_F(PythonRuntimeTest, PythonOnlyValuesArriveAsDuetKinds) {
                        HasSubstr("int does not fit in 64 bits at result")));
 }
 
+// A tzinfo's utcoffset() is Python code that runs while a result converts;
+// when it changes a container being converted, that is an error, never a
+// read of freed memory.
+TEST_F(PythonRuntimeTest, TzinfoThatChangesTheValueBeingConverted) {
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("meddler", R"PY(
+from datetime import datetime, timedelta, tzinfo
+
+
+class Meddling(tzinfo):
+    def __init__(self, container):
+        self.container = container
+
+    def utcoffset(self, t):
+        self.container.clear()
+        return timedelta(0)
+
+
+def in_list():
+    items = []
+    items.extend([datetime(2026, 1, 1, tzinfo=Meddling(items)), 'x', 'y'])
+    return items
+
+
+def in_dict():
+    d = {}
+    d['t'] = datetime(2026, 1, 1, tzinfo=Meddling(d))
+    d['u'] = 'x'
+    return {'outer': d}
+)PY"));
+  EXPECT_THAT(CallByName(*plugin, "in_list", {}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("container changed size while converting")));
+  EXPECT_THAT(CallByName(*plugin, "in_dict", {}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("container changed size while converting")));
+}
+
 TEST_F(PythonRuntimeTest, PrintAndLogRenderLikePython) {
   ::testing::internal::CaptureStdout();
   ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("talker", R"PY(

@@ -148,6 +148,12 @@ double Complexity(const Value& value) {
     }
     case Value::Kind::kBytes:
       return 1 + static_cast<double>(value.as_bytes().size());
+    case Value::Kind::kTime: {
+      // Like an int of milliseconds: 1970 is the simplest time.
+      const double millis =
+          absl::ToDoubleMilliseconds(value.as_time() - absl::UnixEpoch());
+      return 2 + std::log2(std::fabs(millis) + 1) + (millis < 0 ? 0.5 : 0);
+    }
     case Value::Kind::kList: {
       double total = 1;
       for (const Value& item : value.as_list()) total += 1 + Complexity(item);
@@ -160,6 +166,8 @@ double Complexity(const Value& value) {
       }
       return total;
     }
+    case Value::Kind::kFunction:
+      return 1;
   }
   return 0;
 }
@@ -314,6 +322,7 @@ std::vector<Value> ShrinkCandidates(const TypeSpec& type, const Value& value) {
       type.element() != nullptr ? *type.element() : AnyType();
   switch (value.kind()) {
     case Value::Kind::kNull:
+    case Value::Kind::kFunction:  // nothing smaller
       break;
     case Value::Kind::kBool:
       if (value.as_bool()) add(Value(false));
@@ -376,6 +385,9 @@ std::vector<Value> ShrinkCandidates(const TypeSpec& type, const Value& value) {
       }
       break;
     }
+    case Value::Kind::kTime:
+      add(Value(absl::UnixEpoch()));
+      break;
     case Value::Kind::kList: {
       const Value::List& items = value.as_list();
       const size_t n = items.size();

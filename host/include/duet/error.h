@@ -30,6 +30,7 @@
 #define DUET_ERROR_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,7 @@
 
 #include "absl/status/status.h"
 #include "duet/language.h"
+#include "duet/value.h"
 
 namespace duet {
 
@@ -58,14 +60,38 @@ struct StackFrame {
 /// What a script raised. When an error crosses languages (JS calls Python,
 /// which raises), `language` and `type` stay those of the original raiser and
 /// the frames of every language it passed through are appended to `stack`.
+/// docs/errors.md maps `builtin_type` to the classes each language raises it
+/// as, and says what `details` and `cause` hold.
 struct ScriptError {
   Language language = Language::kPython;  ///< of the original raiser
-  std::string type;                       ///< "ValueError", "TypeError", ...
+  std::string type;               ///< "ValueError", "TypeError", "MyError", ...
   std::string message;            ///< the exception's message, without the type
   std::vector<StackFrame> stack;  ///< innermost first, every language
   /// For syntax errors: the offending source line, when the engine gives one.
   std::string source_line;
+  /// The nearest built-in exception class of `language` that `type` is or
+  /// derives from: "ValueError" for `class Bad(ValueError)`, "TypeError" for
+  /// `class Bad extends TypeError`. Empty when there is none (a thrown
+  /// non-Error) or the raiser did not say.
+  std::string builtin_type;
+  /// The error's plain data fields (JavaScript own properties, Python
+  /// instance attributes) that convert to Values, by name; a map, or null.
+  Value details;
+  /// What caused it (JavaScript `cause`, Python `__cause__`), at most
+  /// kMaxCauseDepth deep; null when nothing did.
+  std::shared_ptr<const ScriptError> cause;
+
+  ///@{
+  /// Field by field, causes included (compared by content, not pointer).
+  friend bool operator==(const ScriptError& a, const ScriptError& b);
+  friend bool operator!=(const ScriptError& a, const ScriptError& b) {
+    return !(a == b);
+  }
+  ///@}
 };
+
+/// Causes kept below an error; deeper ones (and cycles) are cut off.
+inline constexpr int kMaxCauseDepth = 16;
 
 /// The payload type URL under which a ScriptError travels in an absl::Status.
 inline constexpr std::string_view kScriptErrorPayloadUrl =
@@ -90,7 +116,8 @@ absl::Status AppendStackFrames(const absl::Status& status,
 /// at /p/relay.js:3:1']".
 ///
 /// A multi-line report for people: "Type: message", then the source line and
-/// "  at function (file:line:column)" per frame. Statuses without a
+/// "  at function (file:line:column) [language]" per frame, then for each
+/// cause "caused by: Type: message" and its frames. Statuses without a
 /// ScriptError print as their message.
 std::string FormatError(const absl::Status& status);
 

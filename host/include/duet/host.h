@@ -87,6 +87,56 @@ struct HostFunctionOptions {
   std::string module;
 };
 
+/// How duet's Python engine gets its interpreter (HostOptions::python).
+///
+/// CPython runs one interpreter per process, shared by every Host, so these
+/// settings are process-wide: the first Host that starts Python fixes them
+/// until the last Host using Python is destroyed. A Host created meanwhile
+/// with different settings fails with kFailedPrecondition naming the field
+/// that differs; once the last one is gone, the next Host may choose anew.
+struct PythonOptions {
+  /// Use the interpreter the application already initialised
+  /// (Py_Initialize, Py_InitializeFromConfig, pybind11's
+  /// scoped_interpreter) instead of starting one. duet adds its `duet`
+  /// module and `extra_paths`, routes sys.stdout and sys.stderr to the log
+  /// sink during calls into plugins (elsewhere they write where they did
+  /// before), and when the last Host using Python goes it removes what it
+  /// added and never finalises the interpreter. The application must keep
+  /// it running while a Host uses it; after the last one it may finalise
+  /// it, and start another for later Hosts to use (or let duet start one). A
+  /// thread that holds the GIL may call duet (the GIL is released while a
+  /// script waits for the host); Python calls on other threads wait until it
+  /// releases the GIL. `isolated` and `home` are the application's business
+  /// then: setting `home` is kInvalidArgument. Create returns
+  /// kFailedPrecondition when no interpreter is running.
+  ///
+  /// False (the default): duet starts the interpreter itself when the first
+  /// Host needs it and finalises it after the last one; Create returns
+  /// kFailedPrecondition, naming this option, when the application already
+  /// initialised Python.
+  bool use_running_interpreter = false;
+  /// Isolated from the process's environment, as `python3 -I`: PYTHONPATH,
+  /// PYTHONHOME and every other PYTHON* variable are ignored, the user's
+  /// site-packages is not on sys.path, nor is the current directory, and a
+  /// python3 on PATH (an activated virtual environment) does not decide
+  /// sys.prefix. The installation's site-packages (and its sitecustomize,
+  /// if any) is still on sys.path.
+  /// False: configured as the `python3` command is (PyConfig_InitPythonConfig),
+  /// environment variables and user site included.
+  bool isolated = true;
+  /// The Python installation prefix (PYTHONHOME's meaning): the standard
+  /// library is read from `home`/lib/python3.X. Empty (the default): the
+  /// interpreter duet was built against finds its own. A home without a
+  /// standard library for this Python version fails Create with
+  /// kFailedPrecondition naming the home, before CPython is touched.
+  std::filesystem::path home;
+  /// Directories put at the front of sys.path, in this order, ahead of the
+  /// standard library (as PYTHONPATH entries would be), so plugins can
+  /// import modules from them with a plain `import`. Relative paths are made
+  /// absolute against the current directory when the Host is created.
+  std::vector<std::filesystem::path> extra_paths;
+};
+
 /// How Host::Create sets up the host; every field has a usable default.
 struct HostOptions {
   /// Where host warnings and plugin output go. Default: stderr, one line each
@@ -105,6 +155,9 @@ struct HostOptions {
   /// kResourceExhausted and a fresh isolate; the process lives on. From 1 to
   /// Limits::kMaxMemoryMb (Create returns kInvalidArgument otherwise).
   int64_t default_memory_mb = 512;
+  /// How the Python engine starts (PythonOptions). Unused when `languages`
+  /// leaves Python out.
+  PythonOptions python;
 };
 
 /// Settings for one Host::Call.

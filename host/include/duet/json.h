@@ -5,9 +5,13 @@
 /// when they do not fit in int64), other numbers as float. NaN, Infinity and
 /// -Infinity are read and written as Python's json module does. Bytes are
 /// written as {"$bytes": "<base64>"} and that one-key object reads back as
-/// bytes. The output is always valid UTF-8: each byte of an invalid UTF-8
-/// sequence in a string or key (a file name can hold one) is written as
-/// U+FFFD.
+/// bytes. A time is written as its ISO 8601 string, UTC, to the millisecond
+/// ("2026-12-06T18:00:00.000Z"); JSON has no time type, so parsing never
+/// makes a time (that string reads back as a string). A function value has
+/// no JSON form: it is written as {"$function": "<name>"} for people to
+/// read, which reads back as a map. The output is always valid UTF-8: each
+/// byte of an invalid UTF-8 sequence in a string or key (a file name can
+/// hold one) is written as U+FFFD.
 #ifndef DUET_JSON_H_
 #define DUET_JSON_H_
 

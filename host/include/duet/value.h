@@ -2,7 +2,9 @@
 /// duet::Value — the one currency between C++, Python and JavaScript.
 ///
 /// A Value is a deep-copied tree: null, bool, int (int64), float (double),
-/// string (UTF-8), bytes, list, or map (string keys, insertion order kept).
+/// string (UTF-8), bytes, list, map (string keys, insertion order kept), or
+/// time (an instant, to the millisecond); or a function, a shared handle to
+/// something callable in any language (duet::Callable, below).
 /// docs/values.md holds the mapping to each engine's types.
 ///
 /// @code
@@ -12,18 +14,31 @@
 /// @endcode
 ///
 /// @code
-///   duet::Value scores = std::map<std::string, std::vector<int>>{{"ann",
-///   {3}}}; absl::StatusOr<std::map<std::string, std::vector<int>>> back =
+///   duet::Value scores =
+///       std::map<std::string, std::vector<int>>{{"ann", {3}}};
+///   absl::StatusOr<std::map<std::string, std::vector<int>>> back =
 ///       scores.Get<std::map<std::string, std::vector<int>>>();
 /// @endcode
 ///
-/// Values are plain data: copyable, movable, and safe to share read-only
-/// between threads. They hold no engine resources.
+/// @code
+///   duet::Value twice = duet::Value::FromFunction(
+///       "twice", [](absl::Span<const duet::Value> args)
+///                    -> absl::StatusOr<duet::Value> {
+///         return args[0].as_int() * 2;
+///       });
+///   host->Call("mapper", "map", {twice, duet::Value::List{1, 2}});
+/// @endcode
+///
+/// Values are copyable, movable, and safe to share read-only between
+/// threads. Plain data holds no engine resources; a function value holds a
+/// reference to its script function, released when the last copy goes.
 #ifndef DUET_VALUE_H_
 #define DUET_VALUE_H_
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <iosfwd>
 #include <limits>
@@ -40,6 +55,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "duet/language.h"
 
 namespace duet {
 
@@ -136,6 +154,29 @@ class ValueMap {
   mutable std::unique_ptr<Index> index_;  ///< built on demand for large maps
 };
 
+/// Something callable from any language, held by a function Value: a script
+/// function (kept alive in its engine) or a C++ function
+/// (Value::FromFunction). Thread-safe: calls may come from any thread, at
+/// once. Shared by every copy of the Values that hold it, and destroyed
+/// with the last.
+class Callable {
+ public:
+  virtual ~Callable() = default;
+
+  /// Calls the function. Any thread; the caller holds no engine lock. A
+  /// script function's call is an entry into its engine like any module
+  /// call: it takes that engine's lock, is stopped at `deadline` or by
+  /// Interrupt (kDeadlineExceeded, kCancelled), and a script exception is
+  /// kUnknown with a ScriptError. kFailedPrecondition once the module the
+  /// function came from was unloaded or reloaded.
+  virtual absl::StatusOr<Value> Call(absl::Span<const Value> args,
+                                     absl::Time deadline) const = 0;
+  /// The function's name; "" for an anonymous one.
+  virtual const std::string& name() const = 0;
+  /// The language it is written in; nullopt for C++.
+  virtual std::optional<Language> language() const = 0;
+};
+
 namespace value_internal {
 
 template <typename T>
@@ -170,11 +211,27 @@ struct Reader;  ///< Value::Get<T>, defined below
 class Value {
  public:
   /// What a Value holds; KindName gives its name.
-  enum class Kind { kNull, kBool, kInt, kFloat, kString, kBytes, kList, kMap };
+  enum class Kind {
+    kNull,
+    kBool,
+    kInt,
+    kFloat,
+    kString,
+    kBytes,
+    kList,
+    kMap,
+    kTime,
+    kFunction,
+  };
   /// A list: Python list, JavaScript Array.
   using List = std::vector<Value>;
   /// A map with string keys: Python dict, JavaScript object.
   using Map = ValueMap;
+  /// What a function Value holds.
+  using CallablePtr = std::shared_ptr<const Callable>;
+  /// A C++ function a Value can wrap (FromFunction).
+  using CppFunction =
+      std::function<absl::StatusOr<Value>(absl::Span<const Value>)>;
 
   ///@{
   /// Null: Python None, JavaScript null.
@@ -206,6 +263,19 @@ class Value {
   Value(List l) : data_(std::move(l)) {}
   /// A map.
   Value(Map m) : data_(std::move(m)) {}
+  /// A time: a JavaScript `Date`, a Python timezone-aware `datetime` (UTC).
+  /// Kept to the millisecond, as a JavaScript Date is: finer digits are
+  /// dropped, rounding toward the past (12:00:00.123999 becomes
+  /// 12:00:00.123, and 1 us before 1970 becomes 1 ms before it). Any time
+  /// is accepted here; an engine refuses one outside its range when the
+  /// value crosses (docs/values.md).
+  Value(absl::Time t) : data_(ToMilliseconds(t)) {}
+  /// A time from the standard clock, as from absl::Time.
+  Value(std::chrono::system_clock::time_point t) : Value(absl::FromChrono(t)) {}
+  /// A function value; a null pointer makes a null Value.
+  Value(CallablePtr function) {
+    if (function != nullptr) data_ = std::move(function);
+  }
   ///@{
   /// Standard containers of anything a Value is made from: a vector becomes a
   /// list, a map with string keys a map (an unordered_map's keys sorted, so
@@ -270,6 +340,12 @@ class Value {
     return Value(static_cast<int64_t>(i));
   }
 
+  /// A function value calling `function` (a C++ callable; scripts that
+  /// receive it see a function of their language). `name` is what scripts and
+  /// messages show. An exception `function` throws becomes kInternal, as for
+  /// host functions; it must be thread-safe.
+  static Value FromFunction(std::string name, CppFunction function);
+
   /// What this value holds.
   Kind kind() const { return static_cast<Kind>(data_.index()); }
   ///@{
@@ -283,6 +359,8 @@ class Value {
   bool is_bytes() const { return kind() == Kind::kBytes; }
   bool is_list() const { return kind() == Kind::kList; }
   bool is_map() const { return kind() == Kind::kMap; }
+  bool is_time() const { return kind() == Kind::kTime; }
+  bool is_function() const { return kind() == Kind::kFunction; }
   ///@}
 
   ///@{
@@ -307,8 +385,24 @@ class Value {
   Map& as_map() { return std::get<Map>(data_); }
   ///@}
 
+  /// The callable a function value holds (never null).
+  const CallablePtr& as_function() const {
+    return std::get<CallablePtr>(data_);
+  }
+
+  /// Calls a function value (Callable::Call); kInvalidArgument when this is
+  /// not a function. Made inside a C++ function Value's call (a script
+  /// calling back into C++), the deadline is never later than that call's.
+  absl::StatusOr<Value> Call(
+      absl::Span<const Value> args,
+      absl::Time deadline = absl::InfiniteFuture()) const;
+
+  /// Always a whole number of milliseconds since the Unix epoch.
+  absl::Time as_time() const { return std::get<absl::Time>(data_); }
+
   /// The value as T, checked. T is bool, any integer type, float or double
-  /// (an int converts), std::string, Bytes, List, Map, Value, or a
+  /// (an int converts), std::string, Bytes, List, Map, absl::Time,
+  /// std::chrono::system_clock::time_point, Value, or a
   /// std::vector, std::map / std::unordered_map with std::string keys, or
   /// std::optional (null -> nullopt) of those. kInvalidArgument names the
   /// place and both kinds ("value[2].name: expected int, got string");
@@ -319,7 +413,8 @@ class Value {
 
   ///@{
   /// Structural equality: kinds must match exactly (1 != 1.0), floats compare
-  /// with ==, so NaN != NaN. See EquivalentByValue for the relaxed comparison.
+  /// with ==, so NaN != NaN; functions by identity (the same Callable). See
+  /// EquivalentByValue for the relaxed comparison.
   friend bool operator==(const Value& a, const Value& b) {
     return a.data_ == b.data_;
   }
@@ -354,9 +449,12 @@ class Value {
   }
   static absl::Status OutOfRangeError(const std::string& number);
   [[noreturn]] static void ThrowOutOfRange(const std::string& number);
+  /// `t` rounded down to a whole millisecond; infinite times stay infinite.
+  static absl::Time ToMilliseconds(absl::Time t);
 
+  /// In Kind's order: kind() is the index.
   std::variant<std::monostate, bool, int64_t, double, std::string, Bytes, List,
-               Map>
+               Map, absl::Time, CallablePtr>
       data_;
 };
 
@@ -370,7 +468,8 @@ inline std::vector<ValueMap::Entry>::const_iterator ValueMap::end() const {
   return entries_.end();
 }
 
-/// "null", "bool", "int", "float", "string", "bytes", "list", "map".
+/// "null", "bool", "int", "float", "string", "bytes", "list", "map", "time",
+/// "function".
 std::string_view KindName(Value::Kind kind);
 
 /// Equality by value, as `duet check` compares: an int and a float are equal
@@ -379,7 +478,9 @@ std::string_view KindName(Value::Kind kind);
 bool EquivalentByValue(const Value& a, const Value& b);
 
 /// A readable, JSON-like rendering for messages and logs (not parseable JSON:
-/// bytes print as b"..."); see duet/json.h for JSON.
+/// bytes print as b"...", a time unquoted in ISO 8601, UTC, to the
+/// millisecond: 2026-12-06T18:00:00.000Z, a function as
+/// <function name (python)>); see duet/json.h for JSON.
 std::string DebugString(const Value& value);
 
 /// Writes DebugString(value); also how GoogleTest prints values.
@@ -485,6 +586,26 @@ struct Reader<ValueMap> {
                            ValueMap* out) {
     if (!value.is_map()) return KindMismatch(at, "map", value.kind());
     *out = value.as_map();
+    return absl::OkStatus();
+  }
+};
+
+template <>
+struct Reader<absl::Time> {
+  static absl::Status Read(const Value& value, const PathStep* at,
+                           absl::Time* out) {
+    if (!value.is_time()) return KindMismatch(at, "time", value.kind());
+    *out = value.as_time();
+    return absl::OkStatus();
+  }
+};
+
+template <>
+struct Reader<std::chrono::system_clock::time_point> {
+  static absl::Status Read(const Value& value, const PathStep* at,
+                           std::chrono::system_clock::time_point* out) {
+    if (!value.is_time()) return KindMismatch(at, "time", value.kind());
+    *out = absl::ToChronoTime(value.as_time());
     return absl::OkStatus();
   }
 };

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "duet/value.h"
 
 namespace duet::internal {
@@ -33,6 +34,11 @@ bool AppendJsonScalar(std::string* out, const Value& value);
 // shortest of %.15g..%.17g, "NaN", "Infinity", "-Infinity", and ".0" added to
 // integral values so a float never reads back as an int.
 std::string FormatDouble(double value);
+
+// A time in ISO 8601, UTC, to the millisecond, as JavaScript's toISOString
+// writes it: 2026-12-06T18:00:00.000Z, -000001-01-01T00:00:00.000Z,
+// +275760-09-13T00:00:00.000Z; "infinite-future", "infinite-past".
+std::string FormatIsoTime(absl::Time time);
 
 }  // namespace duet::internal
 
