@@ -24,3 +24,12 @@ export function length(text) {
 export function language() {
   return "javascript";
 }
+
+// A function greeting with `greeting`: make_greeter("Bonjour")("monde") is
+// "Bonjour, monde!". The function outlives this call and crosses languages
+// like any value; its closure keeps `greeting`.
+export function make_greeter(greeting) {
+  return function greet_with(name) {
+    return `${greeting}, ${name}!`;
+  };
+}

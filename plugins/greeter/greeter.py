@@ -24,3 +24,12 @@ def length(text):
 def language():
     """Which implementation answered: handy after `:use greeter js`."""
     return "python"
+
+
+def make_greeter(greeting):
+    """A function greeting with `greeting`: make_greeter("Bonjour")("monde")
+    is "Bonjour, monde!". The function outlives this call and crosses
+    languages like any value; its closure keeps `greeting`."""
+    def greet_with(name):
+        return f"{greeting}, {name}!"
+    return greet_with

@@ -46,3 +46,15 @@ export function summary(text) {
     longest_word: longest,
   };
 }
+
+// [fn(word) for each word of the text], in order. fn is any function, in any
+// language: a Python lambda arrives as a JavaScript function. Each call gets
+// the word alone (Array.prototype.map would also pass the index and array).
+export function map_words(text, fn) {
+  if (typeof fn !== "function") {
+    const got = fn === null ? "null" : typeof fn;
+    throw new TypeError(`fn must be a function, got ${got}`);
+  }
+  return words(text).map((word) => fn(word));
+}
+

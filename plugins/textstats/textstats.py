@@ -5,7 +5,7 @@ The words come from util.words, which textstats.js mirrors in JavaScript.
 
 from . import util
 
-__all__ = ["word_counts", "top_words", "summary"]
+__all__ = ["word_counts", "top_words", "summary", "map_words"]
 
 
 def word_counts(text):
@@ -46,3 +46,12 @@ def summary(text):
         "lines": lines,
         "longest_word": longest,
     }
+
+
+def map_words(text, fn):
+    """[fn(word) for each word of the text], in order. fn is any function,
+    in any language: a JavaScript arrow function arrives as a callable."""
+    if not callable(fn):
+        raise TypeError(
+            f"fn must be a function, got {type(fn).__name__}")
+    return [fn(word) for word in util.words(text)]

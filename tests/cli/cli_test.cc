@@ -211,6 +211,10 @@ TEST(CliList, Table) {
   EXPECT_THAT(r.out, ContainsRegex("relay +javascript +python, javascript"));
   EXPECT_THAT(r.out, ContainsRegex("hello +python +python +hello, loud"));
   EXPECT_THAT(r.out, ContainsRegex("shout +javascript +javascript +shout"));
+  EXPECT_THAT(r.out, ContainsRegex("textstats +python +python, javascript +"
+                                   "map_words, summary"));
+  EXPECT_THAT(r.out,
+              ContainsRegex("timers +python +python, javascript +both, wait"));
   EXPECT_EQ(r.err, "") << Explain(r);
 }
 
@@ -343,6 +347,20 @@ TEST(CliCheck, BundledPluginsPass) {
   EXPECT_THAT(r.out, ContainsRegex("relay +loud_hello\\(\"world\"\\) +"
                                    "javascript +pass"));
   EXPECT_THAT(r.out, HasSubstr(" 0 failed"));
+}
+
+TEST(CliCheck, TimersPluginPassesInBothLanguages) {
+  // Async exports: Python coroutines and JavaScript Promises, each awaiting
+  // two timers at once; the shorter finishes first in both.
+  ProcessResult r = Duet({"check", "--plugins", "plugins", "timers"});
+  EXPECT_EQ(r.exit_code, 0) << Explain(r);
+  for (std::string language : {"python", "javascript"}) {
+    EXPECT_THAT(r.out, ContainsRegex("timers +both\\(60, 10\\) +" + language +
+                                     R"( +pass +\{"first": 60, "second": 10, )"
+                                     R"("finished": \["second", "first"\]\})"))
+        << Explain(r);
+  }
+  EXPECT_THAT(r.out, HasSubstr("6 passed, 0 failed")) << Explain(r);
 }
 
 TEST(CliCheck, NumbersCompareByValue) {
@@ -686,6 +704,23 @@ TEST(CliRepl, ErrorsShowTheirCausesAndKeepTheirTypes) {
   EXPECT_THAT(r.err, HasSubstr("Error: save failed\n  at <repl>:1:7 "
                                "[javascript]\ncaused by: TypeError: bad id\n"
                                "  at <repl>:1:"))
+      << Explain(r);
+}
+
+TEST(CliRepl, FunctionsCrossBetweenTheReplAndPlugins) {
+  // The README's tour: a JavaScript arrow function to the Python
+  // textstats.map_words, a Python lambda to the JavaScript one.
+  ProcessResult r = Duet({"repl", "--plugins", "plugins", "--lang", "js"},
+                         "textstats.map_words('1 2 3', x => x * 2)\n"
+                         ":lang py\n"
+                         ":use textstats js\n"
+                         "textstats.map_words('the cat', lambda w: w[::-1])\n");
+  EXPECT_EQ(r.exit_code, 0) << Explain(r);
+  EXPECT_EQ(r.out,
+            "[ 2, 4, 6 ]\n"
+            "evaluating python\n"
+            "textstats now uses javascript\n"
+            "['eht', 'tac']\n")
       << Explain(r);
 }
 

@@ -1,5 +1,7 @@
 // Runs samples/embed (duet_embed_example) on the bundled plugins and checks
-// that it greets from both languages and reaches the host function.
+// that it greets from both languages, reaches the host function, overlaps
+// two async calls and calls a kept script function from another thread.
+#include <regex>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -27,6 +29,18 @@ TEST(EmbedExample, GreetsFromBothLanguages) {
   EXPECT_THAT(r.out, HasSubstr("relay:      [embed-example] hi from C++\n"));
   EXPECT_THAT(r.out,
               HasSubstr("\"word_counts\": {\"hello\": 1, \"world\": 1}"));
+}
+
+TEST(EmbedExample, RunsTwoAsyncCallsAtOnceAndKeepsAScriptFunction) {
+  ProcessResult r =
+      RunProcess({DUET_EMBED_PATH, std::string(DUET_SOURCE_DIR) + "/plugins"});
+  EXPECT_EQ(r.exit_code, 0) << Explain(r);
+  // One after the other, the two 300 ms waits would take 600 ms or more.
+  std::smatch match;
+  static const std::regex kTook("async: +two 300 ms waits took ([0-9]+) ms\n");
+  ASSERT_TRUE(std::regex_search(r.out, match, kTook)) << Explain(r);
+  EXPECT_LT(std::stoi(match[1]), 600) << Explain(r);
+  EXPECT_THAT(r.out, HasSubstr("kept:       Bonjour, world!\n")) << Explain(r);
 }
 
 TEST(EmbedExample, DefaultsToTheSourceTreePlugins) {
