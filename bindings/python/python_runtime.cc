@@ -84,12 +84,15 @@ py::object CallPython(const py::object& function, const Args&... args) {
 
 class PythonImplementation : public Implementation {
  public:
-  PythonImplementation(
-      std::shared_ptr<Interpreter> interpreter, HostServices& services,
-      std::shared_ptr<RunningEntries> running, std::string module_name,
-      size_t value_budget_bytes, std::string package, py::object module,
-      std::vector<std::string> exports, std::vector<py::object> functions,
-      absl::Duration unload_timeout, std::shared_ptr<AsyncLoop> async_loop)
+  PythonImplementation(std::shared_ptr<Interpreter> interpreter,
+                       HostServices& services,
+                       std::shared_ptr<RunningEntries> running,
+                       std::string module_name, size_t value_budget_bytes,
+                       std::string package, py::object module,
+                       std::vector<std::string> exports,
+                       std::vector<py::object> functions,
+                       std::vector<bool> async, absl::Duration unload_timeout,
+                       std::shared_ptr<AsyncLoop> async_loop)
       : function_values_(PyFunctionOwner::Create(
             interpreter, services, running, module_name, value_budget_bytes)),
         interpreter_(std::move(interpreter)),
@@ -102,6 +105,7 @@ class PythonImplementation : public Implementation {
         module_(std::move(module)),
         exports_(std::move(exports)),
         functions_(std::move(functions)),
+        async_(std::move(async)),
         unload_timeout_(unload_timeout),
         async_loop_(std::move(async_loop)) {}
 
@@ -132,6 +136,9 @@ class PythonImplementation : public Implementation {
 
   Language language() const override { return Language::kPython; }
   const std::vector<std::string>& exports() const override { return exports_; }
+  bool IsAsync(size_t function) const override {
+    return function < async_.size() && async_[function];
+  }
 
   absl::StatusOr<Value> Call(size_t function, absl::Span<const Value> args,
                              absl::Time deadline) override {
@@ -157,11 +164,12 @@ class PythonImplementation : public Implementation {
   }
 
   void CallAsync(size_t function, absl::Span<const Value> args,
-                 absl::Time deadline, Completion done) override {
+                 absl::Time deadline, Completion done,
+                 std::shared_ptr<CallCancellation> cancellation) override {
     bool awaiting = false;
     absl::StatusOr<Value> out = CallIn(
         function, args, deadline, [&done] { return std::move(done); },
-        &awaiting);
+        &awaiting, std::move(cancellation));
     if (!awaiting) done(std::move(out));
   }
 
@@ -170,10 +178,10 @@ class PythonImplementation : public Implementation {
   // asyncio loop with the Completion `make_completion()` returns, and
   // `*awaiting` is set (the Value returned then means nothing).
   template <typename MakeCompletion>
-  absl::StatusOr<Value> CallIn(size_t function, absl::Span<const Value> args,
-                               absl::Time deadline,
-                               MakeCompletion&& make_completion,
-                               bool* awaiting) {
+  absl::StatusOr<Value> CallIn(
+      size_t function, absl::Span<const Value> args, absl::Time deadline,
+      MakeCompletion&& make_completion, bool* awaiting,
+      std::shared_ptr<CallCancellation> cancellation = nullptr) {
     if (function >= functions_.size()) {
       return absl::NotFoundError(absl::StrCat(
           "module '", module_name_, "' has no function #", function,
@@ -188,7 +196,8 @@ class PythonImplementation : public Implementation {
     if (coroutine != nullptr) {
       async_loop_->Submit(py::reinterpret_steal<py::object>(coroutine),
                           services_, module_name_, deadline,
-                          value_budget_bytes_, make_completion());
+                          value_budget_bytes_, make_completion(),
+                          std::move(cancellation));
       *awaiting = true;
     }
     return out;
@@ -207,6 +216,7 @@ class PythonImplementation : public Implementation {
   py::object module_;
   const std::vector<std::string> exports_;
   std::vector<py::object> functions_;  // parallel to exports_
+  std::vector<bool> async_;            // parallel to exports_: async def
   const absl::Duration unload_timeout_;
   const std::shared_ptr<AsyncLoop> async_loop_;  // the runtime's
 };
@@ -386,16 +396,22 @@ class PythonRuntime : public Runtime {
     }
     std::vector<std::string> exports;
     std::vector<py::object> functions;
+    std::vector<bool> async;
     for (py::handle item : listed) {
       exports.push_back(PythonToText(PyTuple_GET_ITEM(item.ptr(), 0)));
       functions.push_back(
           py::reinterpret_borrow<py::object>(PyTuple_GET_ITEM(item.ptr(), 1)));
+      py::object is_async =
+          CallPython(globals.is_coroutine_function, functions.back());
+      async.push_back(is_async && PyObject_IsTrue(is_async.ptr()) == 1);
+      PyErr_Clear();
     }
     running.Finish();
     return std::unique_ptr<Implementation>(new PythonImplementation(
         interpreter_, services_, running_, spec.module, spec.value_budget_bytes,
         std::move(package), std::move(module), std::move(exports),
-        std::move(functions), spec.load_timeout, async_loop_));
+        std::move(functions), std::move(async), spec.load_timeout,
+        async_loop_));
   }
 
   absl::StatusOr<std::unique_ptr<ReplSession>> NewReplSession() override {
