@@ -355,6 +355,15 @@ void AsyncLoop::Stop(uint64_t id, engine::StopReason reason) {
   done(StopStatus(reason));
 }
 
+absl::Status AsyncLoop::CanWaitHere(std::string_view what) const {
+  if (std::this_thread::get_id() != thread_.get_id()) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "the async ", std::string(what),
+      " was called without awaiting from a coroutine running on the same "
+      "asyncio loop, which cannot wait for it without blocking itself: "
+      "await it from Python instead"));
+}
+
 std::shared_ptr<AsyncLoop::Awaited> AsyncLoop::NewAwaited() {
   auto awaited = std::make_shared<Awaited>();
   awaited->loop = weak_from_this();

@@ -85,6 +85,12 @@ class AsyncLoop : public std::enable_shared_from_this<AsyncLoop> {
   // the call.
   py::object Adopt(const std::shared_ptr<Awaited>& awaited);
 
+  // Whether a call may wait here for a coroutine it submitted: not on the
+  // loop's own thread (a coroutine step calling back into Python through
+  // another engine), where the wait would block the loop it waits for.
+  // `what` names the function in the error.
+  absl::Status CanWaitHere(std::string_view what) const;
+
   // Any thread, no GIL: every awaiting call ends with kCancelled.
   void InterruptCalls();
 

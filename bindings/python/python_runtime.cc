@@ -93,8 +93,9 @@ class PythonImplementation : public Implementation {
                        std::vector<py::object> functions,
                        std::vector<bool> async, absl::Duration unload_timeout,
                        std::shared_ptr<AsyncLoop> async_loop)
-      : function_values_(PyFunctionOwner::Create(
-            interpreter, services, running, module_name, value_budget_bytes)),
+      : function_values_(
+            PyFunctionOwner::Create(interpreter, services, running, module_name,
+                                    value_budget_bytes, async_loop)),
         interpreter_(std::move(interpreter)),
         services_(services),
         running_(std::move(running)),
@@ -157,7 +158,7 @@ class PythonImplementation : public Implementation {
             waiter->finished.Notify();
           });
         },
-        &awaiting);
+        &awaiting, /*caller_waits=*/true);
     if (!awaiting) return out;
     waiter.finished.WaitForNotification();
     return std::move(waiter.result);
@@ -169,7 +170,7 @@ class PythonImplementation : public Implementation {
     bool awaiting = false;
     absl::StatusOr<Value> out = CallIn(
         function, args, deadline, [&done] { return std::move(done); },
-        &awaiting, std::move(cancellation));
+        &awaiting, /*caller_waits=*/false, std::move(cancellation));
     if (!awaiting) done(std::move(out));
   }
 
@@ -177,10 +178,12 @@ class PythonImplementation : public Implementation {
   // The call up to its result; a coroutine result is submitted to the
   // asyncio loop with the Completion `make_completion()` returns, and
   // `*awaiting` is set (the Value returned then means nothing).
+  // `caller_waits`: the caller blocks until the coroutine ends, which it
+  // must not do on the loop's own thread.
   template <typename MakeCompletion>
   absl::StatusOr<Value> CallIn(
       size_t function, absl::Span<const Value> args, absl::Time deadline,
-      MakeCompletion&& make_completion, bool* awaiting,
+      MakeCompletion&& make_completion, bool* awaiting, bool caller_waits,
       std::shared_ptr<CallCancellation> cancellation = nullptr) {
     if (function >= functions_.size()) {
       return absl::NotFoundError(absl::StrCat(
@@ -194,6 +197,14 @@ class PythonImplementation : public Implementation {
         CallInEntry(entry, functions_[function].ptr(), args, deadline,
                     value_budget_bytes_, described_, &coroutine);
     if (coroutine != nullptr) {
+      if (absl::Status here = async_loop_->CanWaitHere(described_);
+          !here.ok() && caller_waits) {
+        PyObject* closed = PyObject_CallMethod(coroutine, "close", nullptr);
+        Py_XDECREF(closed);
+        PyErr_Clear();
+        Py_DECREF(coroutine);
+        return here;
+      }
       async_loop_->Submit(py::reinterpret_steal<py::object>(coroutine),
                           services_, module_name_, deadline,
                           value_budget_bytes_, make_completion(),

@@ -117,6 +117,24 @@ export async function f() {
           .Call("f")
           .Returns(Value(Value::List{Value("caught"), Value("INVALID_ARGUMENT"),
                                      Value(true)})),
+      Row("async_function_value_is_awaited_when_called")
+          .Sources(Py(R"PY(
+async def twice(x):
+    await asyncio.sleep(0.01)
+    return 2 * x
+
+def f(x):
+    return duet.modules.self.apply(twice, x)
+)PY"),
+                   Js(R"JS(
+async function twice(x) {
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  return 2 * x;
+}
+export function f(x) { return duet.modules.self.apply(twice, x); }
+)JS"))
+          .Call("f", {Value(21)})
+          .Returns(Value(42)),
       Row("stopping_the_awaiting_call_cancels_the_awaited_one")
           .Sources(Py(R"PY(
 async def f():

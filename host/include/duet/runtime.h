@@ -115,8 +115,9 @@ class HostServices {
   /// start calls, is CallModule.
   virtual absl::StatusOr<Value> CallModuleOrStart(
       std::string_view module, std::string_view function,
-      absl::Span<const Value> args, absl::FunctionRef<ModuleCallDone()> done,
-      std::shared_ptr<CallCancellation> cancellation, bool* started) {
+      absl::Span<const Value> args,
+      absl::FunctionRef<ModuleCallDone()> /*done*/,
+      std::shared_ptr<CallCancellation> /*cancellation*/, bool* started) {
     *started = false;
     return CallModule(module, function, args);
   }
@@ -193,7 +194,7 @@ class Implementation {
   /// function`, a Python `async def`): a script calling it from another
   /// module gets a Promise or an awaitable (HostServices::CallModuleOrStart).
   /// Fixed after loading; false by default.
-  virtual bool IsAsync(size_t function) const { return false; }
+  virtual bool IsAsync(size_t /*function*/) const { return false; }
   /// Calls exports()[function] (the host resolves names once, so engines do
   /// no lookup). Any thread, no engine lock held by the caller; may be
   /// re-entered on the same thread from a host call the script makes.
@@ -223,7 +224,7 @@ class Implementation {
   /// kCancelled.
   virtual void CallAsync(size_t function, absl::Span<const Value> args,
                          absl::Time deadline, Completion done,
-                         std::shared_ptr<CallCancellation> cancellation) {
+                         std::shared_ptr<CallCancellation> /*cancellation*/) {
     done(Call(function, args, deadline));
   }
 };
