@@ -67,9 +67,7 @@ void ModuleFunctionCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Engine* engine = Engine::From(info.GetIsolate());
   const Engine::BoundName* bound = static_cast<const Engine::BoundName*>(
       info.Data().As<v8::External>()->Value());
-  engine->CallOut(info, 0, [engine, bound](absl::Span<const Value> args) {
-    return engine->services().CallModule(bound->module, bound->function, args);
-  });
+  engine->CallModuleOut(info, 0, bound->module, bound->function);
 }
 
 void HostFunctionCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -96,9 +94,7 @@ void CallCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
     engine->ThrowStatus(name.status());
     return;
   }
-  engine->CallOut(info, 1, [&](absl::Span<const Value> args) {
-    return engine->services().CallModule(name->module, name->function, args);
-  });
+  engine->CallModuleOut(info, 1, name->module, name->function);
 }
 
 void ReturnNames(const v8::FunctionCallbackInfo<v8::Value>& info,

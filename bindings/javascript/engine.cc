@@ -1076,13 +1076,18 @@ void Engine::ThrowStatus(const absl::Status& status) {
   // A terminating isolate takes no exception; the stop is what is reported.
   if (isolate_->IsExecutionTerminating()) return;
   v8::HandleScope handles(isolate_);
+  isolate_->ThrowException(ExceptionFor(status));
+}
+
+v8::Local<v8::Value> Engine::ExceptionFor(const absl::Status& status) {
+  v8::EscapableHandleScope handles(isolate_);
   std::optional<ScriptError> error = GetScriptError(status);
   v8::Local<v8::Object> exception;
   {
     v8::TryCatch building(isolate_);  // a throwing getter is not what's thrown
     exception = ErrorObject(status, error ? &*error : nullptr, 0);
   }
-  isolate_->ThrowException(exception);
+  return handles.Escape(exception);
 }
 
 absl::Status Engine::RunMicrotasks() {
@@ -1255,9 +1260,25 @@ absl::StatusOr<Value> Engine::CallFunction(EngineScope& scope,
 
 // ---- calls out of the engine ----
 
+void Engine::CallModuleOut(const v8::FunctionCallbackInfo<v8::Value>& info,
+                           int first_arg, std::string_view module,
+                           std::string_view function) {
+  std::shared_ptr<EventLoop::Foreign> foreign = loop_->NewForeign();
+  CallOut(
+      info, first_arg,
+      [&](absl::Span<const Value> args) {
+        return services_.CallModuleOrStart(
+            module, function, args,
+            [&] { return EventLoop::ForeignCompletion(foreign); },
+            foreign->cancellation, &foreign->started);
+      },
+      foreign);
+}
+
 void Engine::CallOut(
     const v8::FunctionCallbackInfo<v8::Value>& info, int first_arg,
-    const std::function<absl::StatusOr<Value>(absl::Span<const Value>)>& fn) {
+    const std::function<absl::StatusOr<Value>(absl::Span<const Value>)>& fn,
+    const std::shared_ptr<EventLoop::Foreign>& foreign) {
   v8::Local<v8::Context> context = isolate_->GetCurrentContext();
   const Frame* frame = CurrentFrame();
   engine::CallerLimits limits;
@@ -1291,6 +1312,19 @@ void Engine::CallOut(
   }
   HostCallScope lock(*this, /*release=*/false);
   engine::OutboundResult out = engine::CallOut(lock, [&] { return fn(args); });
+  if (foreign != nullptr && foreign->started) {
+    // A call started elsewhere: the script gets a Promise for it; one
+    // stopped meanwhile cancels it.
+    if (out.stopped != StopReason::kNone) {
+      foreign->cancellation->Cancel();
+      return;
+    }
+    v8::Local<v8::Promise> promise;
+    if (loop_->AdoptForeign(foreign, &promise)) {
+      info.GetReturnValue().Set(promise);
+    }
+    return;
+  }
   // Stopped meanwhile: the termination is pending, JavaScript won't resume.
   if (out.stopped != StopReason::kNone) return;
   if (!out.result.ok()) {

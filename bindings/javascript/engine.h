@@ -194,6 +194,9 @@ class Engine {
   // Throws `status` into JavaScript as an Error (name = ScriptError type or
   // "DuetError"; .code; .language) that remembers the original status.
   void ThrowStatus(const absl::Status& status);
+  // The exception ThrowStatus would throw, as a value (a Promise's
+  // rejection).
+  v8::Local<v8::Value> ExceptionFor(const absl::Status& status);
 
   // Runs the microtask queue. When the calling thread's frame was stopped
   // meanwhile (a deadline, an interrupt or the heap limit terminated an
@@ -250,10 +253,20 @@ class Engine {
   // ---- calls out (the duet API, duet_api.h) ----
 
   // Converts JS arguments, calls `fn` with the isolate unlocked
-  // (engine::CallOut), converts the result (or throws).
+  // (engine::CallOut), converts the result (or throws). When `foreign` is
+  // given and `fn` started a call (foreign->started), the result is a
+  // Promise for it instead.
   void CallOut(
       const v8::FunctionCallbackInfo<v8::Value>& info, int first_arg,
-      const std::function<absl::StatusOr<Value>(absl::Span<const Value>)>& fn);
+      const std::function<absl::StatusOr<Value>(absl::Span<const Value>)>& fn,
+      const std::shared_ptr<EventLoop::Foreign>& foreign = nullptr);
+  // Calls `module.function` with the callback's arguments from `first_arg`
+  // (HostServices::CallModuleOrStart): an async function gives the script
+  // a Promise, settled on the event loop when the call ends; a script
+  // stopped meanwhile cancels it.
+  void CallModuleOut(const v8::FunctionCallbackInfo<v8::Value>& info,
+                     int first_arg, std::string_view module,
+                     std::string_view function);
 
   // What a function bound to duet.modules.M.F / duet.host.F calls; the
   // proxies cache those functions, so this grows with distinct names only.

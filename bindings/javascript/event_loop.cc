@@ -331,6 +331,7 @@ void EventLoop::Stop(uint64_t call, engine::StopReason reason) {
     EngineScope scope(engine);
     calls_.erase(call);
     RemoveTimersOf(call);
+    CancelForeignOf(call);
   }
   EndTask();
 }
@@ -345,6 +346,157 @@ Completion EventLoop::Claim(uint64_t call) {
 }
 
 void EventLoop::InterruptCalls() { StopAll(engine::StopReason::kInterrupt); }
+
+void EventLoop::Cancel(uint64_t call) {
+  std::weak_ptr<EventLoop> weak = weak_from_this();
+  engine::Scheduler::Shared().Post(absl::InfinitePast(), [weak, call] {
+    if (std::shared_ptr<EventLoop> loop = weak.lock()) {
+      loop->Stop(call, engine::StopReason::kInterrupt);
+    }
+  });
+}
+
+// ---- calls to other modules' async functions ----
+
+std::shared_ptr<EventLoop::Foreign> EventLoop::NewForeign() {
+  auto foreign = std::make_shared<Foreign>();
+  foreign->id = next_foreign_++;
+  foreign->owner = owner_;
+  foreign->loop = weak_from_this();
+  return foreign;
+}
+
+Completion EventLoop::ForeignCompletion(std::shared_ptr<Foreign> foreign) {
+  return [foreign = std::move(foreign)](absl::StatusOr<Value> result) {
+    if (std::shared_ptr<EventLoop> loop = foreign->loop.lock()) {
+      loop->ForeignSettled(foreign, std::move(result));
+    }
+  };
+}
+
+void EventLoop::ForeignSettled(const std::shared_ptr<Foreign>& foreign,
+                               absl::StatusOr<Value> result) {
+  absl::MutexLock lock(&mutex_);
+  if (engine_ == nullptr || foreign->abandoned) return;
+  foreign->result = std::move(result);
+  ended_foreign_.push_back(foreign);
+  if (ended_foreign_.size() > 1) return;  // a visit is queued already
+  std::weak_ptr<EventLoop> weak = weak_from_this();
+  engine::Scheduler::Shared().Post(absl::InfinitePast(), [weak] {
+    if (std::shared_ptr<EventLoop> loop = weak.lock()) loop->SettleForeign();
+  });
+}
+
+bool EventLoop::AdoptForeign(const std::shared_ptr<Foreign>& foreign,
+                             v8::Local<v8::Promise>* promise) {
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  v8::Local<v8::Promise::Resolver> resolver;
+  if (!v8::Promise::Resolver::New(isolate->GetCurrentContext())
+           .ToLocal(&resolver)) {
+    {
+      absl::MutexLock lock(&mutex_);
+      foreign->abandoned = true;
+    }
+    foreign->cancellation->Cancel();
+    return false;
+  }
+  *promise = resolver->GetPromise();
+  std::optional<absl::StatusOr<Value>> early;
+  {
+    absl::MutexLock lock(&mutex_);
+    // Ended before the script got its Promise (a SettleForeign visit came
+    // first and left it): settled now.
+    early.swap(foreign->result);
+    if (!early) {
+      foreign_[foreign->id] = AdoptedForeign{
+          v8::Global<v8::Promise::Resolver>(isolate, resolver), foreign};
+    }
+  }
+  if (early) Resolve(resolver, *std::move(early));
+  return true;
+}
+
+void EventLoop::SettleForeign() {
+  Engine* target = BeginTask();
+  if (target == nullptr) return;
+  Engine& engine = *target;
+  std::vector<std::pair<LogLevel, std::string>> logs;
+  {
+    absl::Time deadline = timer_limit_ == absl::InfiniteDuration()
+                              ? absl::InfiniteFuture()
+                              : absl::Now() + timer_limit_;
+    EngineScope scope(engine, deadline);
+    v8::HandleScope handles(engine.isolate());
+    std::vector<
+        std::pair<v8::Local<v8::Promise::Resolver>, absl::StatusOr<Value>>>
+        settled;
+    {
+      absl::MutexLock lock(&mutex_);
+      std::vector<std::shared_ptr<Foreign>> ended;
+      ended.swap(ended_foreign_);
+      for (std::shared_ptr<Foreign>& foreign : ended) {
+        auto it = foreign_.find(foreign->id);
+        // Not adopted yet: AdoptForeign finds its result.
+        if (it == foreign_.end() || !foreign->result) continue;
+        settled.emplace_back(it->second.resolver.Get(engine.isolate()),
+                             *std::move(foreign->result));
+        foreign->result.reset();
+        foreign_.erase(it);
+      }
+    }
+    for (auto& [resolver, result] : settled) {
+      Resolve(resolver, std::move(result));
+    }
+    if (!engine.RunMicrotasks().ok() || !scope.stop_status().ok()) {
+      logs.emplace_back(LogLevel::kWarning,
+                        absl::StrCat("stopped while settling awaited calls: ",
+                                     FormatError(scope.stop_status())));
+    }
+    if (!engine.exhausted()) Reschedule();
+  }
+  for (const auto& [level, message] : logs) {
+    engine.services().Log(level, engine.log_source(), message);
+  }
+  if (engine.exhausted()) StopAll(engine::StopReason::kMemory);
+  EndTask();
+}
+
+void EventLoop::Resolve(v8::Local<v8::Promise::Resolver> resolver,
+                        absl::StatusOr<Value> result) {
+  Engine* engine = Engine::From(v8::Isolate::GetCurrent());
+  v8::Local<v8::Context> context = engine->context();
+  if (result.ok()) {
+    internal::ValuePath path("result");
+    internal::ConversionGuard guard(absl::InfiniteFuture(), 0);
+    absl::StatusOr<v8::Local<v8::Value>> converted =
+        ToV8(context, *result, path, guard);
+    if (converted.ok()) {
+      resolver->Resolve(context, *converted).IsJust();
+      return;
+    }
+    result = converted.status();
+  }
+  resolver->Reject(context, engine->ExceptionFor(result.status())).IsJust();
+}
+
+void EventLoop::CancelForeignOf(uint64_t call) {
+  std::vector<std::shared_ptr<Foreign>> doomed;
+  {
+    absl::MutexLock lock(&mutex_);
+    for (auto it = foreign_.begin(); it != foreign_.end();) {
+      if (it->second.call->owner == call) {
+        it->second.call->abandoned = true;
+        doomed.push_back(std::move(it->second.call));
+        it = foreign_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const std::shared_ptr<Foreign>& foreign : doomed) {
+    foreign->cancellation->Cancel();
+  }
+}
 
 void EventLoop::StopAll(engine::StopReason reason) {
   std::vector<uint64_t> calls;
@@ -385,9 +537,19 @@ void EventLoop::DropAll() {
   queue_.clear();
   calls_.clear();
   std::map<uint64_t, Completion> left;
+  std::vector<std::shared_ptr<Foreign>> foreign;
   {
     absl::MutexLock lock(&mutex_);
     left.swap(awaiting_);
+    for (auto& [id, adopted] : foreign_) {
+      adopted.call->abandoned = true;
+      foreign.push_back(std::move(adopted.call));
+    }
+    foreign_.clear();
+    ended_foreign_.clear();
+  }
+  for (const std::shared_ptr<Foreign>& call : foreign) {
+    call->cancellation->Cancel();
   }
   for (auto& [call, done] : left) {
     Complete(std::move(done),

@@ -25,6 +25,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -36,6 +37,7 @@
 #include "duet/engine/stop.h"
 #include "duet/internal/watchdog.h"
 #include "duet/log.h"
+#include "duet/runtime.h"
 #include "duet/value.h"
 #include "v8.h"
 
@@ -86,10 +88,38 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   void Await(uint64_t call, v8::Local<v8::Promise> promise, absl::Time deadline,
              size_t budget_bytes, Completion done);
 
+  // ---- calls to other modules' async functions (Engine::CallModuleOut) ----
+
+  // One such call; the script gets a Promise for it once it started.
+  struct Foreign {
+    uint64_t id = 0;
+    uint64_t owner = 0;    // the call it belongs to, as a timer does
+    bool started = false;  // set by HostServices::CallModuleOrStart
+    std::shared_ptr<CallCancellation> cancellation =
+        std::make_shared<CallCancellation>();
+    std::weak_ptr<EventLoop> loop;
+    // Guarded by the loop's mutex_: its result, until the Promise has it;
+    // abandoned once nothing will read it.
+    std::optional<absl::StatusOr<Value>> result;
+    bool abandoned = false;
+  };
+  // Isolate locked: a call about to be made, owned by the current call.
+  std::shared_ptr<Foreign> NewForeign();
+  // What the host runs when the started call ends (any thread): the
+  // Promise is settled on a scheduler visit.
+  static Completion ForeignCompletion(std::shared_ptr<Foreign> foreign);
+  // Isolate locked, right after the call started: the script's Promise.
+  // False (the call cancelled) when V8 could not make one.
+  bool AdoptForeign(const std::shared_ptr<Foreign>& foreign,
+                    v8::Local<v8::Promise>* promise);
+
   // ---- any thread, no engine lock ----
 
   // Ends every awaiting call with kCancelled (Runtime::Interrupt).
   void InterruptCalls();
+  // Ends awaiting call `call` with kCancelled (its caller cancelled it:
+  // CallCancellation).
+  void Cancel(uint64_t call);
 
   // The engine is going (Engine::~Engine, isolate not locked): no scheduler
   // task enters it after this returns (one running now is waited for).
@@ -119,6 +149,17 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   static void Settled(const v8::FunctionCallbackInfo<v8::Value>& info,
                       bool fulfilled);
   static EventLoop* From(v8::Isolate* isolate);
+
+  // Any thread: `foreign` ended with `result`.
+  void ForeignSettled(const std::shared_ptr<Foreign>& foreign,
+                      absl::StatusOr<Value> result);
+  // A scheduler task: settles the Promises of the calls that ended.
+  void SettleForeign();
+  // Isolate locked: settles `resolver` with `result`.
+  void Resolve(v8::Local<v8::Promise::Resolver> resolver,
+               absl::StatusOr<Value> result);
+  // Isolate locked: cancels the calls `call` made and still awaits.
+  void CancelForeignOf(uint64_t call);
 
   // Isolate locked: drops timer `id` (from timers_ and queue_).
   void Remove(uint64_t id);
@@ -152,6 +193,12 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   std::map<uint64_t, Timer> timers_;
   std::set<std::pair<absl::Time, uint64_t>> queue_;  // (due, timer id)
   std::map<uint64_t, PendingCall> calls_;
+  uint64_t next_foreign_ = 1;
+  struct AdoptedForeign {
+    v8::Global<v8::Promise::Resolver> resolver;
+    std::shared_ptr<Foreign> call;
+  };
+  std::map<uint64_t, AdoptedForeign> foreign_;  // by Foreign::id
   absl::Duration timer_limit_ = absl::InfiniteDuration();
 
   absl::Mutex mutex_;
@@ -163,6 +210,8 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   // The completions of calls awaiting, not yet claimed by their settling or
   // their stop.
   std::map<uint64_t, Completion> awaiting_ ABSL_GUARDED_BY(mutex_);
+  // Foreign calls that ended, for the next SettleForeign.
+  std::vector<std::shared_ptr<Foreign>> ended_foreign_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace duet::js

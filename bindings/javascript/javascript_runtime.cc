@@ -73,6 +73,9 @@ class JsImplementation : public Implementation {
 
   Language language() const override { return Language::kJavaScript; }
   const std::vector<std::string>& exports() const override { return exports_; }
+  bool IsAsync(size_t function) const override {
+    return function < async_.size() && async_[function];
+  }
 
   absl::StatusOr<Value> Call(size_t function, absl::Span<const Value> args,
                              absl::Time deadline) override {
@@ -102,7 +105,8 @@ class JsImplementation : public Implementation {
   }
 
   void CallAsync(size_t function, absl::Span<const Value> args,
-                 absl::Time deadline, Completion done) override {
+                 absl::Time deadline, Completion done,
+                 std::shared_ptr<CallCancellation> cancellation) override {
     absl::StatusOr<Generation*> entered = Enter(function);
     if (!entered.ok()) {
       done(entered.status());
@@ -121,7 +125,7 @@ class JsImplementation : public Implementation {
             done(std::move(result));
           });
         },
-        &awaiting);
+        &awaiting, cancellation);
     if (awaiting) return;
     Exit(generation);
     done(std::move(out));
@@ -174,7 +178,8 @@ class JsImplementation : public Implementation {
   template <typename MakeCompletion>
   ABSL_ATTRIBUTE_NOINLINE absl::StatusOr<Value> CallIn(
       Engine& engine, size_t function, absl::Span<const Value> args,
-      absl::Time deadline, MakeCompletion&& make_completion, bool* awaiting) {
+      absl::Time deadline, MakeCompletion&& make_completion, bool* awaiting,
+      const std::shared_ptr<CallCancellation>& cancellation = nullptr) {
     const Engine::Export& target = engine.exports()[function];
     if (target.function.IsEmpty()) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -184,7 +189,7 @@ class JsImplementation : public Implementation {
     EngineScope scope(engine, deadline);
     absl::StatusOr<Value> out =
         CallInScope(engine, scope, target, function, args, deadline,
-                    make_completion, awaiting);
+                    make_completion, awaiting, cancellation);
     // A large object may have taken the heap over the cap without a full GC
     // since (engine.h CheckHeapIfSuspect).
     if (engine.over_cap_suspect()) {
@@ -198,7 +203,8 @@ class JsImplementation : public Implementation {
   ABSL_ATTRIBUTE_NOINLINE absl::StatusOr<Value> CallInScope(
       Engine& engine, EngineScope& scope, const Engine::Export& target,
       size_t function, absl::Span<const Value> args, absl::Time deadline,
-      MakeCompletion& make_completion, bool* awaiting) {
+      MakeCompletion& make_completion, bool* awaiting,
+      const std::shared_ptr<CallCancellation>& cancellation) {
     v8::Isolate* isolate = engine.isolate();
     // Timers the call starts are its own: they go if it is stopped.
     const uint64_t call = engine.loop().NewCall();
@@ -213,6 +219,14 @@ class JsImplementation : public Implementation {
       engine.loop().Await(call, pending, deadline, spec_.value_budget_bytes,
                           make_completion());
       *awaiting = true;
+      if (cancellation != nullptr) {
+        std::weak_ptr<js::EventLoop> loop = engine.loop().weak_from_this();
+        cancellation->OnCancel([loop, call] {
+          if (std::shared_ptr<js::EventLoop> alive = loop.lock()) {
+            alive->Cancel(call);
+          }
+        });
+      }
     }
     return out;
   }
@@ -272,7 +286,10 @@ class JsImplementation : public Implementation {
       if (!loaded.ok()) return LoadFailed(*engine, scope, loaded);
       v8::Isolate* isolate = engine->isolate();
       if (first) {
-        for (const auto& entry : functions) exports_.push_back(entry.first);
+        for (const auto& entry : functions) {
+          exports_.push_back(entry.first);
+          async_.push_back(entry.second.first->IsAsyncFunction());
+        }
       }
       std::vector<Engine::Export>& slots = engine->exports();
       slots.resize(exports_.size());
@@ -439,6 +456,7 @@ class JsImplementation : public Implementation {
   std::shared_ptr<js::EngineRegistry> registry_;
   const ImplementationSpec spec_;
   std::vector<std::string> exports_;  // sorted; fixed by the first load
+  std::vector<bool> async_;           // parallel to exports_
 
   // The current Generation and the calls that entered it; 0: renew on the
   // next call. Changed only under mutex_.

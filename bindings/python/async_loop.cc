@@ -63,6 +63,25 @@ def submit(loop, coro, token):
     return future
 
 
+def await_call(loop, cancel):
+    future = loop.create_future()
+
+    def cancelled(done):
+        if done.cancelled():
+            cancel()
+
+    future.add_done_callback(cancelled)
+    return future
+
+
+def settle(future, ok, value):
+    if not future.done():
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+
+
 def run(loop):
     asyncio.set_event_loop(loop)
     try:
@@ -114,6 +133,8 @@ AsyncLoop::~AsyncLoop() {
   ScopedGil gil;
   loop_ = py::object();
   submit_ = py::object();
+  await_call_ = py::object();
+  settle_ = py::object();
   run_ = py::object();
   futures_ = py::object();
 }
@@ -127,6 +148,9 @@ absl::Status AsyncLoop::Start() {
       const CallPtr& call = *static_cast<CallPtr*>(token.get_pointer());
       call->step_context =
           std::make_unique<CallContext>(*call->services, call->source);
+      if (std::shared_ptr<AsyncLoop> loop = call->loop.lock()) {
+        call->step_context->set_async_loop(loop.get());
+      }
     });
     glue["_leave"] = py::cpp_function([](py::capsule token) {
       const CallPtr& call = *static_cast<CallPtr*>(token.get_pointer());
@@ -145,6 +169,8 @@ absl::Status AsyncLoop::Start() {
     py::exec(kGlueSource, glue);
     py::object loop = py::module_::import("asyncio").attr("new_event_loop")();
     submit_ = glue["submit"];
+    await_call_ = glue["await_call"];
+    settle_ = glue["settle"];
     run_ = glue["run"];
     futures_ = py::dict();
     loop_ = loop;
@@ -171,7 +197,8 @@ absl::Status AsyncLoop::Start() {
 
 void AsyncLoop::Submit(py::object coroutine, HostServices& services,
                        std::string source, absl::Time deadline,
-                       size_t budget_bytes, Implementation::Completion done) {
+                       size_t budget_bytes, Implementation::Completion done,
+                       std::shared_ptr<CallCancellation> cancellation) {
   auto call = std::make_shared<Call>();
   call->services = &services;
   call->source = std::move(source);
@@ -238,6 +265,15 @@ void AsyncLoop::Submit(py::object coroutine, HostServices& services,
                                     "could not submit the coroutine"));
   }
   std::weak_ptr<AsyncLoop> weak = weak_from_this();
+  if (cancellation != nullptr) {
+    cancellation->OnCancel([weak, id] {
+      engine::Scheduler::Shared().Post(absl::InfinitePast(), [weak, id] {
+        if (std::shared_ptr<AsyncLoop> loop = weak.lock()) {
+          loop->Stop(id, engine::StopReason::kInterrupt);
+        }
+      });
+    });
+  }
   // The watchdog's callback never waits for the GIL: it queues the stop.
   call->ticket = internal::Watchdog::Shared().Arm(deadline, [weak, id] {
     engine::Scheduler::Shared().Post(absl::InfinitePast(), [weak, id] {
@@ -317,6 +353,98 @@ void AsyncLoop::Stop(uint64_t id, engine::StopReason reason) {
   }
   Implementation::Completion done = std::move(call->done);
   done(StopStatus(reason));
+}
+
+absl::Status AsyncLoop::CanWaitHere(std::string_view what) const {
+  if (std::this_thread::get_id() != thread_.get_id()) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "the async ", std::string(what),
+      " was called without awaiting from a coroutine running on the same "
+      "asyncio loop, which cannot wait for it without blocking itself: "
+      "await it from Python instead"));
+}
+
+std::shared_ptr<AsyncLoop::Awaited> AsyncLoop::NewAwaited() {
+  auto awaited = std::make_shared<Awaited>();
+  awaited->loop = weak_from_this();
+  return awaited;
+}
+
+Implementation::Completion AsyncLoop::AwaitedCompletion(
+    std::shared_ptr<Awaited> awaited) {
+  return [awaited = std::move(awaited)](absl::StatusOr<Value> result) {
+    {
+      absl::MutexLock lock(&awaited->mutex);
+      if (!awaited->adopted) {  // Adopt settles it
+        awaited->result = std::move(result);
+        return;
+      }
+    }
+    if (std::shared_ptr<AsyncLoop> loop = awaited->loop.lock()) {
+      loop->SettleAwaited(awaited, std::move(result));
+    }
+  };
+}
+
+py::object AsyncLoop::Adopt(const std::shared_ptr<Awaited>& awaited) {
+  std::shared_ptr<CallCancellation> cancellation = awaited->cancellation;
+  py::object cancel =
+      py::cpp_function([cancellation] { cancellation->Cancel(); });
+  py::object future;
+  try {
+    future = await_call_(loop_, cancel);
+  } catch (py::error_already_set&) {
+    cancellation->Cancel();
+    throw;
+  }
+  std::optional<absl::StatusOr<Value>> early;
+  {
+    absl::MutexLock lock(&awaited->mutex);
+    awaited->adopted = true;
+    awaited->future = future;
+    early.swap(awaited->result);
+  }
+  if (early) settle_(future, *SettlementFor(*std::move(early)));
+  return future;
+}
+
+py::tuple AsyncLoop::SettlementFor(absl::StatusOr<Value> result) {
+  if (result.ok()) {
+    internal::ValuePath path("result");
+    internal::ConversionGuard guard(absl::InfiniteFuture(), 0);
+    absl::Status error;
+    PyObject* value = ToPython(*result, path, guard, &error);
+    if (value != nullptr) {
+      return py::make_tuple(true, py::reinterpret_steal<py::object>(value));
+    }
+    result = error;
+  }
+  SetPythonError(result.status());
+  PyObject *type, *value, *traceback;
+  PyErr_Fetch(&type, &value, &traceback);
+  PyErr_NormalizeException(&type, &value, &traceback);
+  if (traceback != nullptr) PyException_SetTraceback(value, traceback);
+  Py_XDECREF(type);
+  Py_XDECREF(traceback);
+  return py::make_tuple(false, py::reinterpret_steal<py::object>(value));
+}
+
+void AsyncLoop::SettleAwaited(const std::shared_ptr<Awaited>& awaited,
+                              absl::StatusOr<Value> result) {
+  ScopedGil gil;
+  py::object future;
+  {
+    absl::MutexLock lock(&awaited->mutex);
+    future = std::move(awaited->future);
+  }
+  if (!future || !loop_) return;
+  try {
+    py::tuple settlement = SettlementFor(std::move(result));
+    loop_.attr("call_soon_threadsafe")(settle_, future, settlement[0],
+                                       settlement[1]);
+  } catch (py::error_already_set&) {
+    PyErr_Clear();  // the loop is closed: nothing awaits it any more
+  }
 }
 
 void AsyncLoop::InterruptCalls() {

@@ -24,6 +24,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -55,9 +56,40 @@ class AsyncLoop : public std::enable_shared_from_this<AsyncLoop> {
   // status at `deadline` or Interrupt. `source` names the module in logs.
   // When the loop cannot start, the coroutine is closed and `done` gets
   // kInternal saying why.
+  // `cancellation`, when given, ends the call with kCancelled (its Task
+  // cancelled) as Interrupt would.
   void Submit(py::object coroutine, HostServices& services, std::string source,
               absl::Time deadline, size_t budget_bytes,
-              Implementation::Completion done);
+              Implementation::Completion done,
+              std::shared_ptr<CallCancellation> cancellation = nullptr);
+
+  // A call a coroutine step makes to another module's async function
+  // (HostServices::CallModuleOrStart), awaited through an asyncio Future.
+  struct Awaited {
+    std::weak_ptr<AsyncLoop> loop;
+    std::shared_ptr<CallCancellation> cancellation =
+        std::make_shared<CallCancellation>();
+    absl::Mutex mutex;
+    // The result, when the call ended before its Future existed.
+    std::optional<absl::StatusOr<Value>> result ABSL_GUARDED_BY(mutex);
+    py::object future ABSL_GUARDED_BY(mutex);  // GIL held to touch it
+    bool adopted ABSL_GUARDED_BY(mutex) = false;
+  };
+  // GIL held, on the loop thread: a call about to be made.
+  std::shared_ptr<Awaited> NewAwaited();
+  // What the host runs when the started call ends (any thread, no GIL).
+  static Implementation::Completion AwaitedCompletion(
+      std::shared_ptr<Awaited> awaited);
+  // GIL held, on the loop thread, once the call started: the Future the
+  // coroutine awaits. Cancelling it (the awaiting Task cancelled) cancels
+  // the call.
+  py::object Adopt(const std::shared_ptr<Awaited>& awaited);
+
+  // Whether a call may wait here for a coroutine it submitted: not on the
+  // loop's own thread (a coroutine step calling back into Python through
+  // another engine), where the wait would block the loop it waits for.
+  // `what` names the function in the error.
+  absl::Status CanWaitHere(std::string_view what) const;
 
   // Any thread, no GIL: every awaiting call ends with kCancelled.
   void InterruptCalls();
@@ -69,15 +101,23 @@ class AsyncLoop : public std::enable_shared_from_this<AsyncLoop> {
   absl::Status Start();  // GIL held
   // A scheduler task, no GIL: ends call `id` for `reason` unless it ended.
   void Stop(uint64_t id, engine::StopReason reason);
+  // No GIL: settles the Future of `awaited` with `result`.
+  void SettleAwaited(const std::shared_ptr<Awaited>& awaited,
+                     absl::StatusOr<Value> result);
+  // GIL held: (ok, value or exception) for `result`.
+  static py::tuple SettlementFor(absl::StatusOr<Value> result);
+
   // GIL held, on the loop thread: the Task of `call` is done.
   void Finished(const std::shared_ptr<Call>& call, py::handle future);
 
   std::shared_ptr<Interpreter> interpreter_;
   // GIL held.
-  py::object loop_;     // the asyncio loop, once started
-  py::object submit_;   // the glue's submit(loop, coroutine, token)
-  py::object run_;      // the glue's run(loop): the thread's body
-  py::object futures_;  // dict: call id -> concurrent.futures.Future
+  py::object loop_;        // the asyncio loop, once started
+  py::object submit_;      // the glue's submit(loop, coroutine, token)
+  py::object run_;         // the glue's run(loop): the thread's body
+  py::object futures_;     // dict: call id -> concurrent.futures.Future
+  py::object await_call_;  // the glue's await_call(loop, cancel)
+  py::object settle_;      // the glue's settle(future, ok, value)
   uint64_t next_id_ = 1;
   std::thread thread_;
 

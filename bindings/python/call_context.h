@@ -13,6 +13,8 @@
 
 namespace duet::python {
 
+class AsyncLoop;
+
 enum class OutputStream { kStdout = 0, kStderr = 1 };
 
 class CallContext {
@@ -29,6 +31,10 @@ class CallContext {
   static CallContext* Current();
 
   HostServices& services() const { return services_; }
+  // The asyncio loop when this context is a coroutine's step on it (calls
+  // to other modules' async functions then give awaitables), else null.
+  AsyncLoop* async_loop() const { return async_loop_; }
+  void set_async_loop(AsyncLoop* loop) { async_loop_ = loop; }
   std::string_view source() const { return source_; }
 
   // Buffers `text` written to sys.stdout / sys.stderr and moves each
@@ -41,6 +47,7 @@ class CallContext {
   std::string_view source_;
   std::string pending_[2];
   CallContext* previous_;
+  AsyncLoop* async_loop_ = nullptr;
 };
 
 // stdout lines are info, stderr lines warnings.

@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "async_loop.h"
 #include "call_context.h"
 #include "convert.h"
 #include "duet/engine/call_out.h"
@@ -147,9 +148,28 @@ py::object CallModuleFunction(std::string_view module_name,
                               const py::tuple& args) {
   CallContext& context = RequireContext();
   std::vector<Value> values = ArgumentsToValues(args);
-  return CallOut([&] {
-    return context.services().CallModule(module_name, function_name, values);
-  });
+  AsyncLoop* loop = context.async_loop();
+  if (loop == nullptr) {
+    return CallOut([&] {
+      return context.services().CallModule(module_name, function_name, values);
+    });
+  }
+  // A coroutine's step: an async function gives it an awaitable.
+  std::shared_ptr<AsyncLoop::Awaited> awaited = loop->NewAwaited();
+  bool started = false;
+  py::object result;
+  try {
+    result = CallOut([&] {
+      return context.services().CallModuleOrStart(
+          module_name, function_name, values,
+          [&] { return AsyncLoop::AwaitedCompletion(awaited); },
+          awaited->cancellation, &started);
+    });
+  } catch (py::error_already_set&) {
+    if (started) awaited->cancellation->Cancel();
+    throw;
+  }
+  return started ? loop->Adopt(awaited) : result;
 }
 
 // duet.modules.<module>.<function>(...).

@@ -8,6 +8,8 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "async_loop.h"
 #include "convert.h"
 #include "duet/internal/conversion_guard.h"
 #include "duet_module.h"
@@ -33,10 +35,37 @@ class PyFunction : public Callable {
                              absl::Time deadline) const override {
     engine::FunctionOwner::Call call(*owner_, name_);
     if (!call.status().ok()) return call.status();
-    Entry entry(owner_->services(), owner_->module(), owner_->running(),
-                deadline, owner_->value_budget_bytes(), owner_.get());
-    return CallInEntry(entry, handle_, args, deadline,
-                       owner_->value_budget_bytes(), described_);
+    AsyncLoop* loop = owner_->async_loop();
+    // An async function's coroutine runs on the asyncio loop; this waits
+    // for it, without the GIL, as a call of an async export does.
+    absl::Notification settled;
+    absl::StatusOr<Value> awaited;
+    absl::StatusOr<Value> out;
+    {
+      Entry entry(owner_->services(), owner_->module(), owner_->running(),
+                  deadline, owner_->value_budget_bytes(), owner_.get());
+      PyObject* coroutine = nullptr;
+      out = CallInEntry(entry, handle_, args, deadline,
+                        owner_->value_budget_bytes(), described_,
+                        loop != nullptr ? &coroutine : nullptr);
+      if (coroutine == nullptr) return out;
+      if (absl::Status here = loop->CanWaitHere(described_); !here.ok()) {
+        PyObject* closed = PyObject_CallMethod(coroutine, "close", nullptr);
+        Py_XDECREF(closed);
+        PyErr_Clear();
+        Py_DECREF(coroutine);
+        return here;
+      }
+      loop->Submit(py::reinterpret_steal<py::object>(coroutine),
+                   owner_->services(), std::string(owner_->module()), deadline,
+                   owner_->value_budget_bytes(),
+                   [&settled, &awaited](absl::StatusOr<Value> result) {
+                     awaited = std::move(result);
+                     settled.Notify();
+                   });
+    }
+    settled.WaitForNotification();
+    return awaited;
   }
   const std::string& name() const override { return name_; }
   std::optional<Language> language() const override {
@@ -84,10 +113,10 @@ OwnerRegistry& Registry() {
 std::shared_ptr<PyFunctionOwner> PyFunctionOwner::Create(
     std::shared_ptr<Interpreter> interpreter, HostServices& services,
     std::shared_ptr<RunningEntries> running, std::string module,
-    size_t value_budget_bytes) {
+    size_t value_budget_bytes, std::shared_ptr<AsyncLoop> async_loop) {
   auto owner = std::make_shared<PyFunctionOwner>(
       std::move(interpreter), services, std::move(running), std::move(module),
-      value_budget_bytes);
+      value_budget_bytes, std::move(async_loop));
   OwnerRegistry& registry = Registry();
   absl::MutexLock lock(&registry.mutex);
   registry.owners.push_back(owner);

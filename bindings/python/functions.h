@@ -21,25 +21,32 @@
 
 namespace duet::python {
 
+class AsyncLoop;
+
 // The Python callables one implementation (or REPL session) handed out as
 // Values; a handle is a PyObject* it holds a reference to. Holds an
 // interpreter lease, so a handle can be released whenever its Value goes.
 class PyFunctionOwner : public engine::FunctionOwner {
  public:
   // Made with std::make_shared only (Register needs shared_from_this).
+  // `async_loop` runs the coroutines its async functions return (none: a
+  // coroutine result is refused as unconvertible).
   static std::shared_ptr<PyFunctionOwner> Create(
       std::shared_ptr<Interpreter> interpreter, HostServices& services,
       std::shared_ptr<RunningEntries> running, std::string module,
-      size_t value_budget_bytes);
+      size_t value_budget_bytes,
+      std::shared_ptr<AsyncLoop> async_loop = nullptr);
   PyFunctionOwner(std::shared_ptr<Interpreter> interpreter,
                   HostServices& services,
                   std::shared_ptr<RunningEntries> running, std::string module,
-                  size_t value_budget_bytes)
+                  size_t value_budget_bytes,
+                  std::shared_ptr<AsyncLoop> async_loop)
       : FunctionOwner(Language::kPython, std::move(module)),
         interpreter_(std::move(interpreter)),
         services_(services),
         running_(std::move(running)),
-        value_budget_bytes_(value_budget_bytes) {}
+        value_budget_bytes_(value_budget_bytes),
+        async_loop_(std::move(async_loop)) {}
 
   // Every entry into Python (any module: they share the GIL) releases the
   // handles queued in any owner. GIL held.
@@ -49,6 +56,7 @@ class PyFunctionOwner : public engine::FunctionOwner {
   HostServices& services() const { return services_; }
   const std::shared_ptr<RunningEntries>& running() const { return running_; }
   size_t value_budget_bytes() const { return value_budget_bytes_; }
+  AsyncLoop* async_loop() const { return async_loop_.get(); }
 
   // The function Value for `callable` (borrowed), held from now on. GIL
   // held, inside an entry of this owner.
@@ -63,6 +71,7 @@ class PyFunctionOwner : public engine::FunctionOwner {
   HostServices& services_;
   const std::shared_ptr<RunningEntries> running_;
   const size_t value_budget_bytes_;
+  const std::shared_ptr<AsyncLoop> async_loop_;
 };
 
 // `callable` as a Value function: the duet.Function's own Callable, the

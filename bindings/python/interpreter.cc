@@ -126,6 +126,8 @@ std::unique_ptr<Globals> InstallModules(const PythonOptions& options,
   out->load = out->internal.attr("load");
   out->unload = out->internal.attr("unload");
   out->exports = out->internal.attr("exports");
+  out->is_coroutine_function =
+      py::module_::import("inspect").attr("iscoroutinefunction");
   out->describe = out->internal.attr("describe");
   out->repl_namespace = out->internal.attr("repl_namespace");
   out->repl_refresh = out->internal.attr("repl_refresh");

@@ -49,6 +49,7 @@ struct Globals {
   py::object load;
   py::object unload;
   py::object exports;
+  py::object is_coroutine_function;  // inspect.iscoroutinefunction
   py::object describe;
   py::object repl_namespace;
   py::object repl_refresh;

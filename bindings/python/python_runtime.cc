@@ -84,14 +84,18 @@ py::object CallPython(const py::object& function, const Args&... args) {
 
 class PythonImplementation : public Implementation {
  public:
-  PythonImplementation(
-      std::shared_ptr<Interpreter> interpreter, HostServices& services,
-      std::shared_ptr<RunningEntries> running, std::string module_name,
-      size_t value_budget_bytes, std::string package, py::object module,
-      std::vector<std::string> exports, std::vector<py::object> functions,
-      absl::Duration unload_timeout, std::shared_ptr<AsyncLoop> async_loop)
-      : function_values_(PyFunctionOwner::Create(
-            interpreter, services, running, module_name, value_budget_bytes)),
+  PythonImplementation(std::shared_ptr<Interpreter> interpreter,
+                       HostServices& services,
+                       std::shared_ptr<RunningEntries> running,
+                       std::string module_name, size_t value_budget_bytes,
+                       std::string package, py::object module,
+                       std::vector<std::string> exports,
+                       std::vector<py::object> functions,
+                       std::vector<bool> async, absl::Duration unload_timeout,
+                       std::shared_ptr<AsyncLoop> async_loop)
+      : function_values_(
+            PyFunctionOwner::Create(interpreter, services, running, module_name,
+                                    value_budget_bytes, async_loop)),
         interpreter_(std::move(interpreter)),
         services_(services),
         running_(std::move(running)),
@@ -102,6 +106,7 @@ class PythonImplementation : public Implementation {
         module_(std::move(module)),
         exports_(std::move(exports)),
         functions_(std::move(functions)),
+        async_(std::move(async)),
         unload_timeout_(unload_timeout),
         async_loop_(std::move(async_loop)) {}
 
@@ -132,6 +137,9 @@ class PythonImplementation : public Implementation {
 
   Language language() const override { return Language::kPython; }
   const std::vector<std::string>& exports() const override { return exports_; }
+  bool IsAsync(size_t function) const override {
+    return function < async_.size() && async_[function];
+  }
 
   absl::StatusOr<Value> Call(size_t function, absl::Span<const Value> args,
                              absl::Time deadline) override {
@@ -150,18 +158,19 @@ class PythonImplementation : public Implementation {
             waiter->finished.Notify();
           });
         },
-        &awaiting);
+        &awaiting, /*caller_waits=*/true);
     if (!awaiting) return out;
     waiter.finished.WaitForNotification();
     return std::move(waiter.result);
   }
 
   void CallAsync(size_t function, absl::Span<const Value> args,
-                 absl::Time deadline, Completion done) override {
+                 absl::Time deadline, Completion done,
+                 std::shared_ptr<CallCancellation> cancellation) override {
     bool awaiting = false;
     absl::StatusOr<Value> out = CallIn(
         function, args, deadline, [&done] { return std::move(done); },
-        &awaiting);
+        &awaiting, /*caller_waits=*/false, std::move(cancellation));
     if (!awaiting) done(std::move(out));
   }
 
@@ -169,11 +178,13 @@ class PythonImplementation : public Implementation {
   // The call up to its result; a coroutine result is submitted to the
   // asyncio loop with the Completion `make_completion()` returns, and
   // `*awaiting` is set (the Value returned then means nothing).
+  // `caller_waits`: the caller blocks until the coroutine ends, which it
+  // must not do on the loop's own thread.
   template <typename MakeCompletion>
-  absl::StatusOr<Value> CallIn(size_t function, absl::Span<const Value> args,
-                               absl::Time deadline,
-                               MakeCompletion&& make_completion,
-                               bool* awaiting) {
+  absl::StatusOr<Value> CallIn(
+      size_t function, absl::Span<const Value> args, absl::Time deadline,
+      MakeCompletion&& make_completion, bool* awaiting, bool caller_waits,
+      std::shared_ptr<CallCancellation> cancellation = nullptr) {
     if (function >= functions_.size()) {
       return absl::NotFoundError(absl::StrCat(
           "module '", module_name_, "' has no function #", function,
@@ -186,9 +197,18 @@ class PythonImplementation : public Implementation {
         CallInEntry(entry, functions_[function].ptr(), args, deadline,
                     value_budget_bytes_, described_, &coroutine);
     if (coroutine != nullptr) {
+      if (absl::Status here = async_loop_->CanWaitHere(described_);
+          !here.ok() && caller_waits) {
+        PyObject* closed = PyObject_CallMethod(coroutine, "close", nullptr);
+        Py_XDECREF(closed);
+        PyErr_Clear();
+        Py_DECREF(coroutine);
+        return here;
+      }
       async_loop_->Submit(py::reinterpret_steal<py::object>(coroutine),
                           services_, module_name_, deadline,
-                          value_budget_bytes_, make_completion());
+                          value_budget_bytes_, make_completion(),
+                          std::move(cancellation));
       *awaiting = true;
     }
     return out;
@@ -207,6 +227,7 @@ class PythonImplementation : public Implementation {
   py::object module_;
   const std::vector<std::string> exports_;
   std::vector<py::object> functions_;  // parallel to exports_
+  std::vector<bool> async_;            // parallel to exports_: async def
   const absl::Duration unload_timeout_;
   const std::shared_ptr<AsyncLoop> async_loop_;  // the runtime's
 };
@@ -386,16 +407,22 @@ class PythonRuntime : public Runtime {
     }
     std::vector<std::string> exports;
     std::vector<py::object> functions;
+    std::vector<bool> async;
     for (py::handle item : listed) {
       exports.push_back(PythonToText(PyTuple_GET_ITEM(item.ptr(), 0)));
       functions.push_back(
           py::reinterpret_borrow<py::object>(PyTuple_GET_ITEM(item.ptr(), 1)));
+      py::object is_async =
+          CallPython(globals.is_coroutine_function, functions.back());
+      async.push_back(is_async && PyObject_IsTrue(is_async.ptr()) == 1);
+      PyErr_Clear();
     }
     running.Finish();
     return std::unique_ptr<Implementation>(new PythonImplementation(
         interpreter_, services_, running_, spec.module, spec.value_budget_bytes,
         std::move(package), std::move(module), std::move(exports),
-        std::move(functions), spec.load_timeout, async_loop_));
+        std::move(functions), std::move(async), spec.load_timeout,
+        async_loop_));
   }
 
   absl::StatusOr<std::unique_ptr<ReplSession>> NewReplSession() override {

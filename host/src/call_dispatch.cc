@@ -280,6 +280,40 @@ void CallDispatcher::CallAsync(std::string_view module_name,
     done(resolved);
     return;
   }
+  Start(**module, std::move(state), function, std::move(call), args,
+        std::move(done), nullptr);
+}
+
+absl::StatusOr<Value> CallDispatcher::CallOrStart(
+    std::string_view module_name, std::string_view function,
+    absl::Span<const Value> args, absl::FunctionRef<AsyncCompletion()> done,
+    std::shared_ptr<CallCancellation> cancellation, bool* started) const {
+  *started = false;
+  DUET_ASSIGN_OR_RETURN(Module * module, modules_.Get(module_name));
+  std::shared_ptr<const ModuleState> state = module->state();
+  CallDepthScope depth;
+  ResolvedCall call;
+  DUET_RETURN_IF_ERROR(Resolve(*module, *state, FindFunction(*state, function),
+                               function, args, CallOptions(), &call));
+  if (!call.implementation->IsAsync(call.index)) {
+    const absl::Time outer = current_deadline;
+    current_deadline = call.deadline;
+    absl::StatusOr<Value> result =
+        call.implementation->Call(call.index, args, call.deadline);
+    current_deadline = outer;
+    return Conclude(*module, function, call, std::move(result));
+  }
+  *started = true;
+  Start(*module, std::move(state), function, std::move(call), args, done(),
+        std::move(cancellation));
+  return Value();
+}
+
+void CallDispatcher::Start(const Module& module,
+                           std::shared_ptr<const ModuleState> state,
+                           std::string_view function, ResolvedCall call,
+                           absl::Span<const Value> args, AsyncCompletion done,
+                           std::shared_ptr<CallCancellation> cancellation) {
   const absl::Time outer = current_deadline;
   current_deadline = call.deadline;
   Implementation* implementation = call.implementation;
@@ -287,15 +321,47 @@ void CallDispatcher::CallAsync(std::string_view module_name,
   const absl::Time deadline = call.deadline;
   implementation->CallAsync(
       index, args, deadline,
-      [module = *module, state = std::move(state),
+      [module = &module, state = std::move(state),
        function = std::string(function), call = std::move(call),
        done = std::move(done)](absl::StatusOr<Value> result) mutable {
         absl::StatusOr<Value> concluded =
             Conclude(*module, function, call, std::move(result));
         state.reset();  // the implementation may go before `done` runs
         done(std::move(concluded));
-      });
+      },
+      std::move(cancellation));
   current_deadline = outer;
 }
 
 }  // namespace duet::internal
+
+namespace duet {
+
+void CallCancellation::Cancel() {
+  std::function<void()> action;
+  {
+    absl::MutexLock lock(&mutex_);
+    if (cancelled_) return;
+    cancelled_ = true;
+    action = std::move(action_);
+  }
+  if (action) action();
+}
+
+void CallCancellation::OnCancel(std::function<void()> action) {
+  {
+    absl::MutexLock lock(&mutex_);
+    if (!cancelled_) {
+      action_ = std::move(action);
+      return;
+    }
+  }
+  action();
+}
+
+bool CallCancellation::cancelled() const {
+  absl::MutexLock lock(&mutex_);
+  return cancelled_;
+}
+
+}  // namespace duet

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -136,6 +137,13 @@ class CallDispatcher {
   void CallAsync(std::string_view module, std::string_view function,
                  absl::Span<const Value> args, const CallOptions& options,
                  AsyncCompletion done) const;
+  // HostServices::CallModuleOrStart's contract. The caller holds a
+  // CallGate::Pass, and one more until the completion `done()` gave has run
+  // when *started is set.
+  absl::StatusOr<Value> CallOrStart(
+      std::string_view module, std::string_view function,
+      absl::Span<const Value> args, absl::FunctionRef<AsyncCompletion()> done,
+      std::shared_ptr<CallCancellation> cancellation, bool* started) const;
 
   // Host::Function's contract: kNotFound, with Call's messages, for an
   // unknown module or a function the active implementation lacks.
@@ -167,6 +175,13 @@ class CallDispatcher {
                                         std::string_view function,
                                         const ResolvedCall& call,
                                         absl::StatusOr<Value> result);
+  // Starts `call` (resolved in `state` of `module`): `done` gets its
+  // concluded result; `state` is kept until then.
+  static void Start(const Module& module,
+                    std::shared_ptr<const ModuleState> state,
+                    std::string_view function, ResolvedCall call,
+                    absl::Span<const Value> args, AsyncCompletion done,
+                    std::shared_ptr<CallCancellation> cancellation);
   // One call of `entry` (null: the function is missing) in `state`.
   absl::StatusOr<Value> CallIn(const Module& module, const ModuleState& state,
                                const ModuleState::Function* entry,

@@ -204,6 +204,26 @@ class Host::Impl : public HostServices {
                                    absl::Span<const Value> args) override {
     return Call(module, function, args, CallOptions());
   }
+  absl::StatusOr<Value> CallModuleOrStart(
+      std::string_view module, std::string_view function,
+      absl::Span<const Value> args, absl::FunctionRef<ModuleCallDone()> done,
+      std::shared_ptr<CallCancellation> cancellation, bool* started) override {
+    *started = false;
+    // Held until the completion has run when the call starts: the host's
+    // destructor waits for it.
+    auto pass = std::make_shared<CallGate::Pass>(target_->gate);
+    DUET_RETURN_IF_ERROR(pass->Check());
+    return dispatcher_.CallOrStart(
+        module, function, args,
+        [&]() -> internal::CallDispatcher::AsyncCompletion {
+          return [pass, done = done()](absl::StatusOr<Value> result) mutable {
+            done(std::move(result));
+            done = nullptr;  // what it holds goes while the pass still counts
+            pass.reset();
+          };
+        },
+        std::move(cancellation), started);
+  }
   absl::StatusOr<Value> CallHostFunction(
       const HostCallContext& caller, std::string_view name,
       absl::Span<const Value> args) override {

@@ -1,7 +1,10 @@
 // Contract rows for asynchronous exports: a JavaScript Promise (awaiting
 // timers on the isolate's event loop) and a Python coroutine (on the
 // runtime's asyncio loop) are awaited by the call, through Call and
-// CallAsync, under its deadline and Runtime::Interrupt. JavaScript's timer
+// CallAsync, under its deadline and Runtime::Interrupt; another module's
+// async function (the fake "awaited" module, contract_test.cc) gives a
+// JavaScript caller a Promise and a Python coroutine an awaitable, and
+// stopping the awaiting call cancels it. JavaScript's timer
 // globals have their asyncio counterparts in the Python sources (call_later,
 // Handle.cancel). How to add a row: see contract.h.
 #include <string>
@@ -38,6 +41,120 @@ export async function double_later(x) {
 
 std::vector<Row> AsyncRows() {
   return {
+      Row("awaits_another_modules_async_function")
+          .Sources(Py(R"PY(
+async def f(x):
+    return await duet.modules.awaited.later(20, x) + 1
+)PY"),
+                   Js(R"JS(
+export async function f(x) {
+  return (await duet.modules.awaited.later(20, x)) + 1;
+}
+)JS"))
+          .Call("f", {Value(41)})
+          .Returns(Value(42)),
+      Row("another_modules_async_function_gives_a_promise_or_awaitable")
+          .Sources(Py(R"PY(
+import inspect
+
+async def f():
+    pending = duet.modules.awaited.later(1, "v")
+    return [inspect.isawaitable(pending), await pending]
+)PY"),
+                   Js(R"JS(
+export async function f() {
+  const pending = duet.modules.awaited.later(1, "v");
+  return [pending instanceof Promise, await pending];
+}
+)JS"))
+          .Call("f")
+          .Returns(Value(Value::List{Value(true), Value("v")})),
+      Row("sync_code_calling_an_async_function_waits_for_it")
+          .Sources(Py(R"PY(
+def f(x):
+    return duet.modules.awaited.later(10, x)
+)PY"),
+                   Js(R"JS(
+export function f(x) {
+  return duet.modules.awaited.later(10, x).then((v) => v);
+}
+)JS"))
+          .Call("f", {Value(7)})
+          .Returns(Value(7)),
+      Row("two_awaited_calls_are_in_flight_together")
+          .Sources(Py(R"PY(
+async def f():
+    a, b = await asyncio.gather(duet.modules.awaited.later(100, 1),
+                                duet.modules.awaited.later(100, 2))
+    return [a, b, duet.modules.awaited.peak()]
+)PY"),
+                   Js(R"JS(
+export async function f() {
+  const [a, b] = await Promise.all([duet.modules.awaited.later(100, 1),
+                                    duet.modules.awaited.later(100, 2)]);
+  return [a, b, duet.modules.awaited.peak()];
+}
+)JS"))
+          .Call("f")
+          .Returns(Value(Value::List{Value(1), Value(2), Value(2)})),
+      Row("awaited_failure_is_raised_at_the_await")
+          .Sources(Py(R"PY(
+async def f():
+    try:
+        await duet.modules.awaited.fail_later(5, "no luck")
+    except duet.Error as e:
+        return ["caught", e.code, "no luck" in str(e)]
+)PY"),
+                   Js(R"JS(
+export async function f() {
+  try {
+    await duet.modules.awaited.fail_later(5, "no luck");
+  } catch (e) {
+    return ["caught", e.code, e.message.includes("no luck")];
+  }
+}
+)JS"))
+          .Call("f")
+          .Returns(Value(Value::List{Value("caught"), Value("INVALID_ARGUMENT"),
+                                     Value(true)})),
+      Row("async_function_value_is_awaited_when_called")
+          .Sources(Py(R"PY(
+async def twice(x):
+    await asyncio.sleep(0.01)
+    return 2 * x
+
+def f(x):
+    return duet.modules.self.apply(twice, x)
+)PY"),
+                   Js(R"JS(
+async function twice(x) {
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  return 2 * x;
+}
+export function f(x) { return duet.modules.self.apply(twice, x); }
+)JS"))
+          .Call("f", {Value(21)})
+          .Returns(Value(42)),
+      Row("stopping_the_awaiting_call_cancels_the_awaited_one")
+          .Sources(Py(R"PY(
+async def f():
+    return await duet.modules.awaited.later(60000, 1)
+
+def cancelled():
+    return duet.modules.awaited.wait_cancelled()
+)PY"),
+                   Js(R"JS(
+export async function f() {
+  return await duet.modules.awaited.later(60000, 1);
+}
+export function cancelled() {
+  return duet.modules.awaited.wait_cancelled();
+}
+)JS"))
+          .Call("f")
+          .Deadline(absl::Milliseconds(200))
+          .Fails(Code::kDeadlineExceeded)
+          .Then("cancelled", Value(1)),
       Row("async_export_is_awaited")
           .Sources(Py(kDoubleLaterPython), Js(kDoubleLaterJavaScript))
           .Call("double_later", {Value(21)})

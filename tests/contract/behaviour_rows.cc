@@ -338,7 +338,7 @@ export function f() {
 )JS"))
           .Call("f")
           .Returns(Value(Value::List{
-              Value::List{"foreign", "math", "self"},
+              Value::List{"awaited", "foreign", "math", "self"},
               Value::List{"add", "describe"},
               Value::List{"burn", "caller", "now", "one_ms_later", "own",
                           "refuse", "slow", "started", "throw_int",

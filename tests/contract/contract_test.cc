@@ -22,6 +22,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "duet/engine/scheduler.h"
 #include "duet/error.h"
 #include "duet/runtime.h"
 #include "gtest/gtest.h"
@@ -321,6 +322,82 @@ class Contract : public ::testing::TestWithParam<Param> {
     runtime_.reset();
   }
 
+  // Async functions of another module (async_rows.cc): awaited.later(ms,
+  // value) ends with `value` after `ms` on a scheduler thread,
+  // awaited.fail_later(ms, message) with kInvalidArgument; a caller's
+  // cancellation ends either at once with kCancelled. awaited.peak() is the
+  // most calls that were in flight together; awaited.wait_cancelled() waits
+  // (up to a bound) for the first cancellation and returns how many there
+  // were.
+  struct AwaitedCalls {
+    absl::Mutex mutex;
+    int in_flight ABSL_GUARDED_BY(mutex) = 0;
+    int peak ABSL_GUARDED_BY(mutex) = 0;
+    int cancelled ABSL_GUARDED_BY(mutex) = 0;
+  };
+  void AddAwaitedServices() {
+    auto calls = awaited_;
+    auto start = [calls](bool fail) {
+      return [calls, fail](std::vector<Value> args,
+                           HostServices::ModuleCallDone done,
+                           std::shared_ptr<CallCancellation> cancellation) {
+        if (args.size() != 2 || !args[0].is_int()) {
+          done(absl::InvalidArgumentError("takes (ms, value)"));
+          return;
+        }
+        {
+          absl::MutexLock lock(&calls->mutex);
+          calls->peak = std::max(calls->peak, ++calls->in_flight);
+        }
+        struct Pending {
+          std::atomic<bool> claimed{false};
+          HostServices::ModuleCallDone done;
+        };
+        auto pending = std::make_shared<Pending>();
+        pending->done = std::move(done);
+        auto finish = [calls, pending](absl::StatusOr<Value> result,
+                                       bool cancelled) {
+          if (pending->claimed.exchange(true)) return;
+          {
+            absl::MutexLock lock(&calls->mutex);
+            --calls->in_flight;
+            if (cancelled) ++calls->cancelled;
+          }
+          pending->done(std::move(result));
+        };
+        absl::StatusOr<Value> result =
+            fail ? absl::StatusOr<Value>(absl::InvalidArgumentError(
+                       args[1].is_string() ? args[1].as_string() : "failed"))
+                 : absl::StatusOr<Value>(args[1]);
+        engine::Scheduler::Shared().Post(
+            absl::Now() + absl::Milliseconds(args[0].as_int()),
+            [finish, result] { finish(result, false); });
+        if (cancellation != nullptr) {
+          cancellation->OnCancel([finish] {
+            finish(absl::CancelledError("cancelled by its caller"), true);
+          });
+        }
+      };
+    };
+    services_.AddAsyncModuleFunction("awaited", "later", start(false));
+    services_.AddAsyncModuleFunction("awaited", "fail_later", start(true));
+    services_.AddModuleFunction(
+        "awaited", "peak", [calls](absl::Span<const Value>) {
+          absl::MutexLock lock(&calls->mutex);
+          return absl::StatusOr<Value>(Value(int64_t{calls->peak}));
+        });
+    services_.AddModuleFunction(
+        "awaited", "wait_cancelled", [calls](absl::Span<const Value>) {
+          absl::MutexLock lock(&calls->mutex);
+          calls->mutex.AwaitWithTimeout(
+              absl::Condition(
+                  +[](int* cancelled) { return *cancelled > 0; },
+                  &calls->cancelled),
+              absl::Seconds(10));
+          return absl::StatusOr<Value>(Value(int64_t{calls->cancelled}));
+        });
+  }
+
   void AddServices() {
     using Args = absl::Span<const Value>;
     services_.AddModuleFunction(
@@ -363,6 +440,7 @@ class Contract : public ::testing::TestWithParam<Param> {
         "foreign", "chained", [this](Args) -> absl::StatusOr<Value> {
           return MakeScriptError(ChainedForeignError(language()));
         });
+    AddAwaitedServices();
     services_.AddModuleFunction("foreign", "missing",
                                 [](Args) -> absl::StatusOr<Value> {
                                   return absl::NotFoundError("no such thing");
@@ -601,11 +679,13 @@ class Contract : public ::testing::TestWithParam<Param> {
       }
       absl::Notification done;
       absl::StatusOr<Value> result;
-      impl.CallAsync(it - names.begin(), row().args, deadline,
-                     [&](absl::StatusOr<Value> out) {
-                       result = std::move(out);
-                       done.Notify();
-                     });
+      impl.CallAsync(
+          it - names.begin(), row().args, deadline,
+          [&](absl::StatusOr<Value> out) {
+            result = std::move(out);
+            done.Notify();
+          },
+          /*cancellation=*/nullptr);
       done.WaitForNotification();
       return result;
     }
@@ -830,6 +910,7 @@ class Contract : public ::testing::TestWithParam<Param> {
 
   ::duet::testing::TempDir dir_;
   RecordingServices services_;
+  std::shared_ptr<AwaitedCalls> awaited_ = std::make_shared<AwaitedCalls>();
   std::unique_ptr<Runtime> runtime_;
   std::unique_ptr<Implementation> impl_;
   fs::path entry_;

@@ -96,6 +96,8 @@ class CallAsyncTest : public ::testing::TestWithParam<Language> {
   std::unique_ptr<Host> host_;
   absl::Mutex mutex_;
   int64_t arrivals_ ABSL_GUARDED_BY(mutex_) = 0;
+  bool cancelled_ ABSL_GUARDED_BY(mutex_) = false;
+  int64_t ticks_ ABSL_GUARDED_BY(mutex_) = 0;
 };
 
 // Overlap, shown without timing: had the calls run one after the other,
@@ -169,6 +171,134 @@ TEST_P(CallAsyncTest, DestroyingTheHostEndsWaitingCalls) {
   EXPECT_THAT(waiting.get(),
               StatusIs(absl::StatusCode::kCancelled, ::testing::_));
 }
+
+// A module in one language awaiting the async functions of a module in the
+// other: a JavaScript caller gets a Promise, a Python coroutine an
+// awaitable; stopping the caller cancels the callee.
+constexpr char kRelayPython[] = R"PY(
+import asyncio
+import duet
+
+async def both():
+    return list(await asyncio.gather(duet.modules.waiter.wait_and_count(),
+                                     duet.modules.waiter.wait_and_count()))
+
+async def wait_forever():
+    return await duet.modules.ticking.forever()
+)PY";
+constexpr char kRelayJavaScript[] = R"JS(
+import duet from 'duet';
+
+export async function both() {
+  return await Promise.all([duet.modules.waiter.wait_and_count(),
+                            duet.modules.waiter.wait_and_count()]);
+}
+
+export async function wait_forever() {
+  return await duet.modules.ticking.forever();
+}
+)JS";
+// The callee side: reports its cancellation (Python), or ticks until its
+// timers are dropped (JavaScript).
+constexpr char kTickingPython[] = R"PY(
+import asyncio
+import duet
+
+async def forever():
+    try:
+        await asyncio.sleep(3600)
+    except asyncio.CancelledError:
+        duet.host.cancelled()
+        raise
+)PY";
+constexpr char kTickingJavaScript[] = R"JS(
+import duet from 'duet';
+
+export async function forever() {
+  setInterval(() => duet.host.tick(), 10);
+  await new Promise((resolve) => setTimeout(resolve, 3600 * 1000));
+}
+)JS";
+
+class CrossLanguageAwaitTest : public CallAsyncTest {
+ protected:
+  Language caller() const { return GetParam(); }
+  Language callee() const {
+    return GetParam() == Language::kPython ? Language::kJavaScript
+                                           : Language::kPython;
+  }
+  void LoadRelay() {
+    PluginSource relay;
+    relay.module = "relay";
+    relay.implementations = {
+        {Language::kPython, kRelayPython, "relay.py"},
+        {Language::kJavaScript, kRelayJavaScript, "relay.mjs"}};
+    ASSERT_OK(host_->LoadPlugin(relay).status());
+    ASSERT_OK(host_->Use("relay", caller()));
+    ASSERT_OK(host_->Use("waiter", callee()));
+  }
+};
+
+TEST_P(CrossLanguageAwaitTest, TwoAwaitedCallsOverlap) {
+  LoadRelay();
+  EXPECT_THAT(host_->Call("relay.both", {}),
+              IsOkAndHolds(Value(Value::List{Value(2), Value(2)})));
+}
+
+TEST_P(CrossLanguageAwaitTest, StoppingTheCallerCancelsTheCallee) {
+  PluginSource ticking;
+  ticking.module = "ticking";
+  ticking.implementations = {
+      {Language::kPython, kTickingPython, "ticking.py"},
+      {Language::kJavaScript, kTickingJavaScript, "ticking.mjs"}};
+  ASSERT_OK(host_->RegisterFunction(
+      "cancelled", [this](absl::Span<const Value>) -> absl::StatusOr<Value> {
+        absl::MutexLock lock(&mutex_);
+        cancelled_ = true;
+        return Value();
+      }));
+  ASSERT_OK(host_->RegisterFunction(
+      "tick", [this](absl::Span<const Value>) -> absl::StatusOr<Value> {
+        absl::MutexLock lock(&mutex_);
+        ++ticks_;
+        return Value();
+      }));
+  ASSERT_OK(host_->LoadPlugin(ticking).status());
+  ASSERT_OK(host_->Use("ticking", callee()));
+  LoadRelay();
+  CallOptions options;
+  options.timeout = absl::Milliseconds(300);
+  EXPECT_THAT(host_->Call("relay", "wait_forever", {}, options),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, ::testing::_));
+  if (callee() == Language::kPython) {
+    absl::MutexLock lock(&mutex_);
+    EXPECT_TRUE(mutex_.AwaitWithTimeout(absl::Condition(&cancelled_),
+                                        absl::Seconds(10)))
+        << "the Python coroutine was never cancelled";
+  } else {
+    // Its interval stops with it: two quiet 100 ms windows in a row.
+    int quiet = 0;
+    const absl::Time give_up = absl::Now() + absl::Seconds(10);
+    while (quiet < 2 && absl::Now() < give_up) {
+      int64_t before;
+      {
+        absl::MutexLock lock(&mutex_);
+        before = ticks_;
+      }
+      absl::SleepFor(absl::Milliseconds(100));
+      absl::MutexLock lock(&mutex_);
+      quiet = ticks_ == before ? quiet + 1 : 0;
+    }
+    EXPECT_EQ(quiet, 2) << "the JavaScript call's timers kept running";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Callers, CrossLanguageAwaitTest,
+                         ::testing::Values(Language::kPython,
+                                           Language::kJavaScript),
+                         [](const ::testing::TestParamInfo<Language>& info) {
+                           return std::string(LanguageName(info.param));
+                         });
 
 INSTANTIATE_TEST_SUITE_P(Engines, CallAsyncTest,
                          ::testing::Values(Language::kPython,

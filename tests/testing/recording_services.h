@@ -5,11 +5,13 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "duet/runtime.h"
 #include "gtest/gtest.h"
 #include "host_functions.h"
@@ -33,6 +35,36 @@ class RecordingServices : public HostServices {
     absl::MutexLock lock(&mutex_);
     modules_[module][function] = std::move(fn);
   }
+  // Serves duet.modules.MODULE.FUNCTION as an async function: `fn` gets the
+  // arguments, the completion and the caller's cancellation (null from a
+  // caller that blocks), and returns at once. A caller that cannot await
+  // (CallModule) waits for the completion.
+  using AsyncFunction = std::function<void(std::vector<Value>, ModuleCallDone,
+                                           std::shared_ptr<CallCancellation>)>;
+  void AddAsyncModuleFunction(const std::string& module,
+                              const std::string& function, AsyncFunction fn) {
+    absl::MutexLock lock(&mutex_);
+    async_modules_[module][function] = std::move(fn);
+    modules_[module][function] = [this, module,
+                                  function](absl::Span<const Value> args) {
+      struct Waiter {
+        absl::Notification done;
+        absl::StatusOr<Value> result;
+      };
+      auto waiter = std::make_shared<Waiter>();
+      AsyncFunction async = FindAsync(module, function);
+      async(
+          std::vector<Value>(args.begin(), args.end()),
+          [waiter](absl::StatusOr<Value> result) {
+            waiter->result = std::move(result);
+            waiter->done.Notify();
+          },
+          nullptr);
+      waiter->done.WaitForNotification();
+      return std::move(waiter->result);
+    };
+  }
+
   // Serves duet.host.NAME (replacing any function of that name) through
   // the host's own table, so scripts see what a Host would give them
   // (exceptions caught, the caller's context, names lists).
@@ -76,6 +108,20 @@ class RecordingServices : public HostServices {
     return fn(args);
   }
 
+  absl::StatusOr<Value> CallModuleOrStart(
+      std::string_view module, std::string_view function,
+      absl::Span<const Value> args, absl::FunctionRef<ModuleCallDone()> done,
+      std::shared_ptr<CallCancellation> cancellation, bool* started) override {
+    AsyncFunction async = FindAsync(std::string(module), std::string(function));
+    if (!async) {
+      *started = false;
+      return CallModule(module, function, args);
+    }
+    *started = true;
+    async(std::vector<Value>(args.begin(), args.end()), done(),
+          std::move(cancellation));
+    return Value();
+  }
   absl::StatusOr<Value> CallHostFunction(
       const HostCallContext& caller, std::string_view name,
       absl::Span<const Value> args) override {
@@ -114,7 +160,17 @@ class RecordingServices : public HostServices {
   }
 
  private:
+  AsyncFunction FindAsync(const std::string& module,
+                          const std::string& function) const {
+    absl::MutexLock lock(&mutex_);
+    auto m = async_modules_.find(module);
+    if (m == async_modules_.end()) return nullptr;
+    auto f = m->second.find(function);
+    return f == m->second.end() ? nullptr : f->second;
+  }
+
   mutable absl::Mutex mutex_;
+  std::map<std::string, std::map<std::string, AsyncFunction>> async_modules_;
   std::map<std::string, std::map<std::string, Function>> modules_;
   internal::HostFunctionTable host_functions_;  // locks itself
   std::vector<LogLine> logs_;

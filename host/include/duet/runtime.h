@@ -48,8 +48,10 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "duet/host.h"
@@ -58,6 +60,30 @@
 #include "duet/value.h"
 
 namespace duet {
+
+/// Lets whoever started an awaiting call end it early, as Runtime::Interrupt
+/// would (kCancelled): a script awaiting another module's async function
+/// cancels the callee when it is itself stopped. Thread-safe.
+class CallCancellation {
+ public:
+  CallCancellation() = default;
+  CallCancellation(const CallCancellation&) = delete;
+  CallCancellation& operator=(const CallCancellation&) = delete;
+
+  /// Runs the action attached by OnCancel, once; later calls and calls
+  /// before any action is attached are remembered, not lost.
+  void Cancel();
+  /// The engine's side: `action` runs (on the thread that cancels, or here
+  /// when Cancel came first) at most once. Attach one action per object.
+  void OnCancel(std::function<void()> action);
+  /// Whether Cancel has been called.
+  bool cancelled() const;
+
+ private:
+  mutable absl::Mutex mutex_;
+  bool cancelled_ ABSL_GUARDED_BY(mutex_) = false;
+  std::function<void()> action_ ABSL_GUARDED_BY(mutex_);
+};
 
 /// The host, as seen by a runtime. Thread-safe. A runtime must release its
 /// engine lock (GIL / v8::Locker) before calling any of these, since they may
@@ -75,6 +101,26 @@ class HostServices {
   virtual absl::StatusOr<Value> CallModule(std::string_view module,
                                            std::string_view function,
                                            absl::Span<const Value> args) = 0;
+  /// What a call started by CallModuleOrStart runs when it ends: once, on a
+  /// scheduler thread, with no engine lock held.
+  using ModuleCallDone = std::function<void(absl::StatusOr<Value>)>;
+  /// CallModule for a script that can wait without blocking a thread (a
+  /// JavaScript caller, which then gets a Promise; a Python coroutine, which
+  /// gets an awaitable). When the function called is async
+  /// (Implementation::IsAsync) it is started as Host::CallAsync starts a
+  /// call, under the calling entry's deadline: `*started` is set, `done()`
+  /// is asked for the completion (without the engine lock held), the Value
+  /// returned means nothing, and `cancellation` (when given) ends the callee
+  /// early. Otherwise it is CallModule. The default, for hosts that cannot
+  /// start calls, is CallModule.
+  virtual absl::StatusOr<Value> CallModuleOrStart(
+      std::string_view module, std::string_view function,
+      absl::Span<const Value> args,
+      absl::FunctionRef<ModuleCallDone()> /*done*/,
+      std::shared_ptr<CallCancellation> /*cancellation*/, bool* started) {
+    *started = false;
+    return CallModule(module, function, args);
+  }
   /// `duet.host.NAME(args...)`, made by a script of `caller.module` (the
   /// ImplementationSpec's module; "repl" at a REPL prompt) under the calling
   /// entry's deadline. kNotFound for a name that module does not see;
@@ -144,6 +190,11 @@ class Implementation {
   virtual Language language() const = 0;
   /// Exported function names, sorted. Fixed after loading.
   virtual const std::vector<std::string>& exports() const = 0;
+  /// Whether exports()[function] is an async function (a JavaScript `async
+  /// function`, a Python `async def`): a script calling it from another
+  /// module gets a Promise or an awaitable (HostServices::CallModuleOrStart).
+  /// Fixed after loading; false by default.
+  virtual bool IsAsync(size_t /*function*/) const { return false; }
   /// Calls exports()[function] (the host resolves names once, so engines do
   /// no lookup). Any thread, no engine lock held by the caller; may be
   /// re-entered on the same thread from a host call the script makes.
@@ -168,9 +219,12 @@ class Implementation {
   /// scheduler thread (engine/scheduler.h) with no engine lock held, so it
   /// must not block for long. Otherwise `done` runs on this thread before
   /// CallAsync returns; that is what this default does. Deadline and
-  /// Runtime::Interrupt cover the wait as they cover Call.
+  /// Runtime::Interrupt cover the wait as they cover Call, and so does
+  /// `cancellation` when it is given: its Cancel ends the waiting call with
+  /// kCancelled.
   virtual void CallAsync(size_t function, absl::Span<const Value> args,
-                         absl::Time deadline, Completion done) {
+                         absl::Time deadline, Completion done,
+                         std::shared_ptr<CallCancellation> /*cancellation*/) {
     done(Call(function, args, deadline));
   }
 };
