@@ -511,6 +511,18 @@ std::vector<std::string> DeclaredNames(std::string_view code) {
   return names;
 }
 
+// Whether `source` compiles as a module named "<repl>" (which allows a
+// top-level await); the SyntaxError is left for the caller's TryCatch.
+bool CompilesAsModule(v8::Isolate* isolate, v8::Local<v8::String> source) {
+  v8::ScriptOrigin origin(isolate, js::Str(isolate, "<repl>"), 0, 0, false, -1,
+                          v8::Local<v8::Value>(), false, false,
+                          /*is_module=*/true);
+  v8::ScriptCompiler::Source module_source(source, origin);
+  v8::Local<v8::Module> module;
+  return v8::ScriptCompiler::CompileModule(isolate, &module_source)
+      .ToLocal(&module);
+}
+
 class JsReplSession : public ReplSession {
  public:
   JsReplSession(HostServices& services,
@@ -558,7 +570,8 @@ class JsReplSession : public ReplSession {
     v8::Local<v8::Value> value = awaited_.Get(engine_->isolate());
     awaited_.Reset();
     if (!waiter.status.ok()) return WithoutWrapperFrames(waiter.status, code);
-    if (engine_->exhausted()) return engine_->StopStatus(js::StopReason::kMemory);
+    if (engine_->exhausted())
+      return engine_->StopStatus(js::StopReason::kMemory);
     return Show(value);
   }
 
@@ -586,15 +599,7 @@ class JsReplSession : public ReplSession {
       // Parsed as a module, where V8 allows a top-level await; a module's
       // stricter rules only make more inputs complete-but-wrong.
       try_catch.Reset();
-      v8::ScriptOrigin module_origin(
-          isolate, js::Str(isolate, "<repl>"), 0, 0, false, -1,
-          v8::Local<v8::Value>(), false, false, /*is_module=*/true);
-      v8::ScriptCompiler::Source module_source(source, module_origin);
-      v8::Local<v8::Module> module;
-      if (v8::ScriptCompiler::CompileModule(isolate, &module_source)
-              .ToLocal(&module)) {
-        return false;
-      }
+      if (CompilesAsModule(isolate, source)) return false;
     }
     v8::Local<v8::Message> message = try_catch.Message();
     if (!try_catch.HasCaught() || message.IsEmpty()) return false;
@@ -702,7 +707,8 @@ class JsReplSession : public ReplSession {
     if (!v8::Script::Compile(context, source, &origin).ToLocal(&script)) {
       // Only an input V8 refuses, and that awaits, is run as an async
       // function: every other input runs exactly as a script.
-      if (!js::MentionsAwait(code)) return engine_->SyntaxErrorStatus(try_catch);
+      if (!js::MentionsAwait(code))
+        return engine_->SyntaxErrorStatus(try_catch);
       try_catch.Reset();
       absl::StatusOr<v8::Local<v8::Script>> wrapped =
           CompileAwaiting(context, code, try_catch);
@@ -757,7 +763,8 @@ class JsReplSession : public ReplSession {
         !promise->Then(context, keep).ToLocal(&kept)) {
       absl::Status stopped = scope.stop_status();
       if (!stopped.ok()) return stopped;
-      return engine_->StatusFromTryCatch(try_catch, absl::StatusCode::kInternal);
+      return engine_->StatusFromTryCatch(try_catch,
+                                         absl::StatusCode::kInternal);
     }
     // Stopped before the wait began: Interrupt found no call to end.
     if (absl::Status stopped = scope.stop_status(); !stopped.ok()) {
@@ -807,10 +814,27 @@ class JsReplSession : public ReplSession {
       }
       try_catch.Reset();
     }
-    if (!compile(rewrite.Script(), &script)) {
-      return engine_->SyntaxErrorStatus(try_catch);
+    if (compile(rewrite.Script(), &script)) return script;
+    const int input_lines =
+        static_cast<int>(std::count(code.begin(), code.end(), '\n')) + 1;
+    v8::Local<v8::Message> message = try_catch.Message();
+    if (!message.IsEmpty() &&
+        message->GetLineNumber(context).FromMaybe(0) > input_lines) {
+      // Found at the wrapper's end (the input stops short): V8's module
+      // parser, which allows a top-level await, says where in the input.
+      try_catch.Reset();
+      v8::Local<v8::String> source;
+      if (js::NewString(isolate, code).ToLocal(&source) &&
+          !CompilesAsModule(isolate, source)) {
+        return engine_->SyntaxErrorStatus(try_catch);
+      }
+      // Only the script wrapper refuses it: say so where it did.
+      if (!compile(rewrite.Script(), &script)) {
+        return engine_->SyntaxErrorStatus(try_catch);
+      }
+      return script;
     }
-    return script;
+    return engine_->SyntaxErrorStatus(try_catch);
   }
 
   // `status` without the frame of the wrapper an awaiting input of `code`
@@ -833,8 +857,7 @@ class JsReplSession : public ReplSession {
         std::remove_if(error->stack.begin(), error->stack.end(), outside),
         error->stack.end());
     absl::Status rebuilt = MakeScriptError(*std::move(error), status.code());
-    auto payload =
-        rebuilt.GetPayload(internal::ToAbsl(kScriptErrorPayloadUrl));
+    auto payload = rebuilt.GetPayload(internal::ToAbsl(kScriptErrorPayloadUrl));
     if (payload) {
       status.SetPayload(internal::ToAbsl(kScriptErrorPayloadUrl), *payload);
     }

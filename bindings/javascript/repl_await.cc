@@ -34,17 +34,17 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // Longest first, so ">>>=" is one token.
 constexpr std::string_view kPunctuators[] = {
-    ">>>=", "...", "===", "!==", "**=", "<<=", ">>=", ">>>", "&&=", "||=",
-    "?\?=", "=>",  "==",  "!=",  "<=",  ">=",  "&&",  "||",  "??",  "?.",
-    "++",   "--",  "+=",  "-=",  "*=",  "/=",  "%=",  "&=",  "|=",  "^=",
-    "**",   "<<",  ">>"};
+    ">>>=", "...",  "===", "!==", "**=", "<<=", ">>=", ">>>", "&&=",
+    "||=",  "?\?=", "=>",  "==",  "!=",  "<=",  ">=",  "&&",  "||",
+    "??",   "?.",   "++",  "--",  "+=",  "-=",  "*=",  "/=",  "%=",
+    "&=",   "|=",   "^=",  "**",  "<<",  ">>"};
 
 // Keywords after which a `/` starts a regular expression.
 bool KeywordBeforeExpression(std::string_view word) {
   static const std::set<std::string_view> kWords = {
-      "return", "typeof", "instanceof", "in",   "of",    "new",
-      "delete", "void",   "throw",      "case", "do",    "else",
-      "await",  "yield",  "extends"};
+      "return", "typeof", "instanceof", "in",    "of",
+      "new",    "delete", "void",       "throw", "case",
+      "do",     "else",   "await",      "yield", "extends"};
   return kWords.count(word) > 0;
 }
 
@@ -165,8 +165,7 @@ class Scanner {
 
   void SkipString(char quote) {
     ++pos_;
-    while (pos_ < code_.size() && code_[pos_] != quote &&
-           code_[pos_] != '\n') {
+    while (pos_ < code_.size() && code_[pos_] != quote && code_[pos_] != '\n') {
       pos_ += code_[pos_] == '\\' ? 2 : 1;
     }
     pos_ = std::min(pos_ + 1, code_.size());
@@ -291,9 +290,8 @@ class Rewriter {
 
     // Applies the edits in order (a closing `)` and an opening `(` at one
     // offset keep the order they were made in).
-    std::stable_sort(
-        edits_.begin(), edits_.end(),
-        [](const Edit& a, const Edit& b) { return a.at < b.at; });
+    std::stable_sort(edits_.begin(), edits_.end(),
+                     [](const Edit& a, const Edit& b) { return a.at < b.at; });
     size_t from = 0;
     for (const Edit& edit : edits_) {
       out.body.append(code_.substr(from, edit.at - from));
@@ -426,8 +424,8 @@ class Rewriter {
       if (!IsName(name)) return false;
       std::string text(Text(name));
       var_names_.insert(text);
-      edits_.push_back(
-          {tokens_[i].begin, 0, absl::StrCat("this.", text, " = ", text, "; ")});
+      edits_.push_back({tokens_[i].begin, 0,
+                        absl::StrCat("this.", text, " = ", text, "; ")});
       *next = name + 1;
       return true;
     }
@@ -559,8 +557,8 @@ std::string AwaitRewrite::Script() const {
 }
 
 std::string AwaitRewrite::ScriptReturning(const Candidate& candidate) const {
-  const std::string tail = body.substr(candidate.return_at,
-                                       last_expression_end - candidate.return_at);
+  const std::string tail = body.substr(
+      candidate.return_at, last_expression_end - candidate.return_at);
   const std::string rest = body.substr(last_expression_end) + "\n})()";
   if (candidate.return_at == 0) {
     return head + "return (\n" + tail + ");" + rest;
