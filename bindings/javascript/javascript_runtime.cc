@@ -705,16 +705,28 @@ class JsReplSession : public ReplSession {
     v8::Local<v8::Script> script;
     bool awaits = false;
     if (!v8::Script::Compile(context, source, &origin).ToLocal(&script)) {
-      // Only an input V8 refuses, and that awaits, is run as an async
-      // function: every other input runs exactly as a script.
-      if (!js::MentionsAwait(code))
+      // Only input that names `await` is run as an async function: every
+      // other input runs exactly as a script.
+      if (!js::MentionsAwait(code)) {
         return engine_->SyntaxErrorStatus(try_catch);
+      }
       try_catch.Reset();
       absl::StatusOr<v8::Local<v8::Script>> wrapped =
           CompileAwaiting(context, code, try_catch);
       if (!wrapped.ok()) return wrapped.status();
       script = *wrapped;
       awaits = true;
+    } else if (js::MentionsAwait(code) &&
+               !Lookup(context, "await").has_value()) {
+      // A script where `await` is a name (`await (p)`, `await [a, b]`,
+      // await`...`) whose variable does not exist: meant as an await.
+      absl::StatusOr<v8::Local<v8::Script>> wrapped =
+          CompileAwaiting(context, code, try_catch);
+      try_catch.Reset();
+      if (wrapped.ok()) {
+        script = *wrapped;
+        awaits = true;
+      }
     }
     for (std::string& name : DeclaredNames(code)) {
       declared_.insert(std::move(name));

@@ -61,6 +61,10 @@ class Scanner {
     return tokens;
   }
 
+  // Whether a template's substitution names `await` (those tokens are not
+  // returned: a template is one token).
+  bool awaits_in_templates() const { return awaits_in_templates_; }
+
  private:
   // Scans tokens into *tokens (null: drop them) up to the end, or past the
   // `}` closing a template substitution.
@@ -141,6 +145,10 @@ class Scanner {
       } else {
         last = token;
         previous = &last;
+        if (token.kind == Token::Kind::kName &&
+            code_.substr(token.begin, token.end - token.begin) == "await") {
+          awaits_in_templates_ = true;
+        }
       }
     }
   }
@@ -226,6 +234,7 @@ class Scanner {
 
   std::string_view code_;
   size_t pos_ = 0;
+  bool awaits_in_templates_ = false;
 };
 
 // An edit of the input: `text` goes in at `at`, replacing `length` bytes.
@@ -543,7 +552,10 @@ class Rewriter {
 }  // namespace
 
 bool MentionsAwait(std::string_view code) {
-  for (const Token& token : Scanner(code).Scan()) {
+  Scanner scanner(code);
+  std::vector<Token> tokens = scanner.Scan();
+  if (scanner.awaits_in_templates()) return true;
+  for (const Token& token : tokens) {
     if (token.kind == Token::Kind::kName &&
         code.substr(token.begin, token.end - token.begin) == "await") {
       return true;
