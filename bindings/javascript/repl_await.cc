@@ -171,12 +171,15 @@ class Scanner {
     }
   }
 
+  // Up to and past the closing quote; an unterminated string ends before
+  // the line break.
   void SkipString(char quote) {
     ++pos_;
     while (pos_ < code_.size() && code_[pos_] != quote && code_[pos_] != '\n') {
       pos_ += code_[pos_] == '\\' ? 2 : 1;
     }
-    pos_ = std::min(pos_ + 1, code_.size());
+    pos_ = std::min(pos_, code_.size());
+    if (pos_ < code_.size() && code_[pos_] == quote) ++pos_;
   }
 
   void SkipTemplate() {
