@@ -539,7 +539,6 @@ class JsReplSession : public ReplSession {
     }
     if (engine_->exhausted()) {
       // The heap limit was hit by an earlier input: start afresh.
-      awaited_.Reset();
       DUET_ASSIGN_OR_RETURN(engine_,
                             Engine::Create(services_, "repl", {},
                                            /*repl=*/true, 0, 0, registry_));
@@ -553,25 +552,39 @@ class JsReplSession : public ReplSession {
       absl::Notification settled;
       absl::Status status;
     } waiter;
+    // What the awaited Promise settles with is kept in this object (one
+    // per input, so a Promise of an interrupted input that settles later
+    // writes nowhere that matters).
+    v8::Global<v8::Object> holder;
     {
       EngineScope scope(*engine_);
-      std::optional<absl::StatusOr<std::string>> shown =
-          EvaluateInScope(scope, code, modules, [&waiter] {
+      std::optional<absl::StatusOr<std::string>> shown = EvaluateInScope(
+          scope, code, modules,
+          [&waiter] {
             return js::Completion(
                 [waiter = &waiter](absl::StatusOr<Value> result) {
                   waiter->status = result.status();
                   waiter->settled.Notify();
                 });
-          });
-      if (shown.has_value()) return *std::move(shown);
+          },
+          &holder);
+      if (shown.has_value()) {
+        holder.Reset();
+        return *std::move(shown);
+      }
     }
     waiter.settled.WaitForNotification();
     EngineScope scope(*engine_);
-    v8::Local<v8::Value> value = awaited_.Get(engine_->isolate());
-    awaited_.Reset();
+    v8::Local<v8::Object> kept = holder.Get(engine_->isolate());
+    holder.Reset();
     if (!waiter.status.ok()) return WithoutWrapperFrames(waiter.status, code);
-    if (engine_->exhausted())
+    if (engine_->exhausted()) {
       return engine_->StopStatus(js::StopReason::kMemory);
+    }
+    v8::Local<v8::Value> value;
+    if (!kept->Get(scope.context(), 0).ToLocal(&value)) {
+      return engine_->CurrentFrameStopStatus();
+    }
     return Show(value);
   }
 
@@ -687,12 +700,12 @@ class JsReplSession : public ReplSession {
  private:
   // Compiles and runs `code` inside `scope`: what it shows, or nothing when
   // it awaits a pending Promise (then the completion `make_completion()`
-  // returns gets the end of the wait, and awaited_ the value).
+  // returns gets the end of the wait, and element 0 of *holder the value).
   template <typename MakeCompletion>
   std::optional<absl::StatusOr<std::string>> EvaluateInScope(
       EngineScope& scope, std::string_view code,
-      const std::vector<std::string>& modules,
-      MakeCompletion&& make_completion) {
+      const std::vector<std::string>& modules, MakeCompletion&& make_completion,
+      v8::Global<v8::Object>* holder) {
     v8::Isolate* isolate = engine_->isolate();
     v8::Local<v8::Context> context = scope.context();
     BindModules(context, modules);
@@ -765,12 +778,13 @@ class JsReplSession : public ReplSession {
       case v8::Promise::kPending:
         break;
     }
-    // The value is kept here as it is (the REPL shows what does not convert
-    // to a Value too); the event loop awaits the Promise that keeps it.
+    // The value is kept as it is (the REPL shows what does not convert to
+    // a Value too); the event loop awaits the Promise that keeps it.
+    v8::Local<v8::Object> kept_in = v8::Object::New(isolate);
+    holder->Reset(isolate, kept_in);
     v8::Local<v8::Function> keep;
     v8::Local<v8::Promise> kept;
-    if (!v8::Function::New(context, &JsReplSession::KeepAwaited,
-                           v8::External::New(isolate, &awaited_))
+    if (!v8::Function::New(context, &JsReplSession::KeepAwaited, kept_in)
              .ToLocal(&keep) ||
         !promise->Then(context, keep).ToLocal(&kept)) {
       absl::Status stopped = scope.stop_status();
@@ -789,10 +803,12 @@ class JsReplSession : public ReplSession {
     return std::nullopt;
   }
 
+  // Keeps the value in the holder object (an own data property: no setter
+  // a script defined runs).
   static void KeepAwaited(const v8::FunctionCallbackInfo<v8::Value>& info) {
-    auto* slot = static_cast<v8::Global<v8::Value>*>(
-        info.Data().As<v8::External>()->Value());
-    slot->Reset(info.GetIsolate(), info[0]);
+    v8::Local<v8::Context> context = info.GetIsolate()->GetCurrentContext();
+    js::IgnoreResult(
+        info.Data().As<v8::Object>()->CreateDataProperty(context, 0, info[0]));
   }
 
   // The script that runs `code` as the body of an async function
@@ -998,8 +1014,6 @@ class JsReplSession : public ReplSession {
   std::shared_ptr<js::EngineRegistry> registry_;
   std::unique_ptr<Engine> engine_;
   std::set<std::string> declared_;  // let/const/class names seen
-  // The value an awaiting input settled with; reset before its isolate goes.
-  v8::Global<v8::Value> awaited_;
 };
 
 class JavaScriptRuntime : public Runtime {
