@@ -33,6 +33,7 @@
 #include "duet/internal/value_path.h"
 #include "javascript/convert.h"
 #include "javascript/engine.h"
+#include "javascript/repl_await.h"
 
 namespace duet {
 namespace {
@@ -528,6 +529,18 @@ std::vector<std::string> DeclaredNames(std::string_view code) {
   return names;
 }
 
+// Whether `source` compiles as a module named "<repl>" (which allows a
+// top-level await); the SyntaxError is left for the caller's TryCatch.
+bool CompilesAsModule(v8::Isolate* isolate, v8::Local<v8::String> source) {
+  v8::ScriptOrigin origin(isolate, js::Str(isolate, "<repl>"), 0, 0, false, -1,
+                          v8::Local<v8::Value>(), false, false,
+                          /*is_module=*/true);
+  v8::ScriptCompiler::Source module_source(source, origin);
+  v8::Local<v8::Module> module;
+  return v8::ScriptCompiler::CompileModule(isolate, &module_source)
+      .ToLocal(&module);
+}
+
 class JsReplSession : public ReplSession {
  public:
   JsReplSession(HostServices& services,
@@ -551,35 +564,52 @@ class JsReplSession : public ReplSession {
     }
     // Asked before taking the lock: HostServices may enter any engine.
     std::vector<std::string> modules = services_.ModuleNames();
+    // An input awaiting a pending Promise waits for it here, without the
+    // isolate's lock, so its timers run meanwhile (event_loop.h).
+    struct Waiter {
+      absl::Notification settled;
+      absl::Status status;
+    } waiter;
+    // What the awaited Promise settles with is kept in this object (one
+    // per input, so a Promise of an interrupted input that settles later
+    // writes nowhere that matters).
+    v8::Global<v8::Object> holder;
+    {
+      EngineScope scope(*engine_);
+      std::optional<absl::StatusOr<std::string>> shown = EvaluateInScope(
+          scope, code, modules,
+          [&waiter] {
+            return js::Completion(
+                [waiter = &waiter](absl::StatusOr<Value> result) {
+                  waiter->status = result.status();
+                  waiter->settled.Notify();
+                });
+          },
+          &holder);
+      if (shown.has_value()) {
+        holder.Reset();
+        return *std::move(shown);
+      }
+    }
+    waiter.settled.WaitForNotification();
     EngineScope scope(*engine_);
-    v8::Isolate* isolate = engine_->isolate();
-    v8::Local<v8::Context> context = scope.context();
-    BindModules(context, modules);
-    v8::TryCatch try_catch(isolate);
-    v8::Local<v8::String> source;
-    if (!js::NewString(isolate, code).ToLocal(&source)) {
-      return absl::InvalidArgumentError("input too long");
+    v8::Local<v8::Object> kept = holder.Get(engine_->isolate());
+    holder.Reset();
+    if (!waiter.status.ok()) return WithoutWrapperFrames(waiter.status, code);
+    if (engine_->exhausted()) {
+      return engine_->StopStatus(js::StopReason::kMemory);
     }
-    v8::ScriptOrigin origin(isolate, js::Str(isolate, "<repl>"));
-    v8::Local<v8::Script> script;
-    if (!v8::Script::Compile(context, source, &origin).ToLocal(&script)) {
-      return engine_->SyntaxErrorStatus(try_catch);
+    v8::Local<v8::Value> value;
+    if (!kept->Get(scope.context(), 0).ToLocal(&value)) {
+      return engine_->CurrentFrameStopStatus();
     }
-    for (std::string& name : DeclaredNames(code)) {
-      declared_.insert(std::move(name));
-    }
-    v8::Local<v8::Value> result;
-    if (!script->Run(context).ToLocal(&result)) {
-      return engine_->StatusFromTryCatch(try_catch);
-    }
-    DUET_RETURN_IF_ERROR(engine_->RunMicrotasks());
-    if (result->IsUndefined()) return std::string();
-    return engine_->Inspect(result);
+    return Show(value);
   }
 
   // Compiles without running: a SyntaxError at the very end of the input
   // ("Unexpected end of input", an unterminated template literal, a missing
-  // closing bracket) means more lines are coming.
+  // closing bracket) means more lines are coming. An input that awaits is
+  // asked of V8's module parser, which allows a top-level await.
   bool IsIncomplete(std::string_view code) override {
     if (engine_->exhausted() || internal::FindInvalidUtf8(code)) return false;
     size_t end = code.find_last_not_of(" \t\r\n");
@@ -595,6 +625,12 @@ class JsReplSession : public ReplSession {
     if (v8::ScriptCompiler::CompileUnboundScript(isolate, &script_source)
             .ToLocal(&script)) {
       return false;
+    }
+    if (js::MentionsAwait(code)) {
+      // Parsed as a module, where V8 allows a top-level await; a module's
+      // stricter rules only make more inputs complete-but-wrong.
+      try_catch.Reset();
+      if (CompilesAsModule(isolate, source)) return false;
     }
     v8::Local<v8::Message> message = try_catch.Message();
     if (!try_catch.HasCaught() || message.IsEmpty()) return false;
@@ -680,6 +716,206 @@ class JsReplSession : public ReplSession {
   }
 
  private:
+  // Compiles and runs `code` inside `scope`: what it shows, or nothing when
+  // it awaits a pending Promise (then the completion `make_completion()`
+  // returns gets the end of the wait, and element 0 of *holder the value).
+  template <typename MakeCompletion>
+  std::optional<absl::StatusOr<std::string>> EvaluateInScope(
+      EngineScope& scope, std::string_view code,
+      const std::vector<std::string>& modules, MakeCompletion&& make_completion,
+      v8::Global<v8::Object>* holder) {
+    v8::Isolate* isolate = engine_->isolate();
+    v8::Local<v8::Context> context = scope.context();
+    BindModules(context, modules);
+    v8::TryCatch try_catch(isolate);
+    v8::Local<v8::String> source;
+    if (!js::NewString(isolate, code).ToLocal(&source)) {
+      return absl::InvalidArgumentError("input too long");
+    }
+    v8::ScriptOrigin origin(isolate, js::Str(isolate, "<repl>"));
+    v8::Local<v8::Script> script;
+    bool awaits = false;
+    if (!v8::Script::Compile(context, source, &origin).ToLocal(&script)) {
+      // Only input that names `await` is run as an async function: every
+      // other input runs exactly as a script.
+      if (!js::MentionsAwait(code)) {
+        return engine_->SyntaxErrorStatus(try_catch);
+      }
+      try_catch.Reset();
+      absl::StatusOr<v8::Local<v8::Script>> wrapped =
+          CompileAwaiting(context, code, try_catch);
+      if (!wrapped.ok()) return wrapped.status();
+      script = *wrapped;
+      awaits = true;
+    } else if (js::MentionsAwait(code) &&
+               !Lookup(context, "await").has_value()) {
+      // A script where `await` is a name (`await (p)`, `await [a, b]`,
+      // await`...`) whose variable does not exist: meant as an await.
+      absl::StatusOr<v8::Local<v8::Script>> wrapped =
+          CompileAwaiting(context, code, try_catch);
+      try_catch.Reset();
+      if (wrapped.ok()) {
+        script = *wrapped;
+        awaits = true;
+      }
+    }
+    for (std::string& name : DeclaredNames(code)) {
+      declared_.insert(std::move(name));
+    }
+    if (!awaits) {
+      v8::Local<v8::Value> result;
+      if (!script->Run(context).ToLocal(&result)) {
+        return engine_->StatusFromTryCatch(try_catch);
+      }
+      DUET_RETURN_IF_ERROR(engine_->RunMicrotasks());
+      return Show(result);
+    }
+    // Timers the input starts are its own: they go if it is stopped.
+    js::EventLoop& loop = engine_->loop();
+    const uint64_t call = loop.NewCall();
+    v8::Local<v8::Value> result;
+    {
+      js::EventLoop::OwnerScope owner(loop, call);
+      if (!script->Run(context).ToLocal(&result)) {
+        return WithoutWrapperFrames(engine_->StatusFromTryCatch(try_catch),
+                                    code);
+      }
+      DUET_RETURN_IF_ERROR(engine_->RunMicrotasks());
+    }
+    if (!result->IsPromise()) return Show(result);
+    v8::Local<v8::Promise> promise = result.As<v8::Promise>();
+    switch (promise->State()) {
+      case v8::Promise::kFulfilled:
+        return Show(promise->Result());
+      case v8::Promise::kRejected:
+        promise->MarkAsHandled();
+        return WithoutWrapperFrames(
+            engine_->StatusFromException(promise->Result(),
+                                         v8::Local<v8::Message>()),
+            code);
+      case v8::Promise::kPending:
+        break;
+    }
+    // The value is kept as it is (the REPL shows what does not convert to
+    // a Value too); the event loop awaits the Promise that keeps it.
+    v8::Local<v8::Object> kept_in = v8::Object::New(isolate);
+    holder->Reset(isolate, kept_in);
+    v8::Local<v8::Function> keep;
+    v8::Local<v8::Promise> kept;
+    if (!v8::Function::New(context, &JsReplSession::KeepAwaited, kept_in)
+             .ToLocal(&keep) ||
+        !promise->Then(context, keep).ToLocal(&kept)) {
+      absl::Status stopped = scope.stop_status();
+      if (!stopped.ok()) return stopped;
+      return engine_->StatusFromTryCatch(try_catch,
+                                         absl::StatusCode::kInternal);
+    }
+    // Stopped before the wait began: Interrupt found no call to end.
+    if (absl::Status stopped = scope.stop_status(); !stopped.ok()) {
+      return stopped;
+    }
+    loop.Await(call, kept, absl::InfiniteFuture(), 0, make_completion());
+    // Stopped while the wait began: Interrupt may have looked for awaiting
+    // calls before this one was there. Only this session awaits here.
+    if (scope.stop_reason() != js::StopReason::kNone) loop.InterruptCalls();
+    return std::nullopt;
+  }
+
+  // Keeps the value in the holder object (an own data property: no setter
+  // a script defined runs).
+  static void KeepAwaited(const v8::FunctionCallbackInfo<v8::Value>& info) {
+    v8::Local<v8::Context> context = info.GetIsolate()->GetCurrentContext();
+    js::IgnoreResult(
+        info.Data().As<v8::Object>()->CreateDataProperty(context, 0, info[0]));
+  }
+
+  // The script that runs `code` as the body of an async function
+  // (repl_await.h), returning its last expression when V8 accepts that; a
+  // syntax error of the input otherwise.
+  absl::StatusOr<v8::Local<v8::Script>> CompileAwaiting(
+      v8::Local<v8::Context> context, std::string_view code,
+      v8::TryCatch& try_catch) {
+    v8::Isolate* isolate = context->GetIsolate();
+    js::AwaitRewrite rewrite = js::RewriteTopLevelAwait(code);
+    // The head is line 0: the input's lines keep their numbers.
+    v8::ScriptOrigin origin(isolate, js::Str(isolate, "<repl>"), -1, 0);
+    auto compile = [&](const std::string& text, v8::Local<v8::Script>* out) {
+      v8::Local<v8::String> source;
+      return js::NewString(isolate, text).ToLocal(&source) &&
+             v8::Script::Compile(context, source, &origin).ToLocal(out);
+    };
+    v8::Local<v8::Script> script;
+    // The earliest start whose tail is one expression; only the last few
+    // are tried, so a long paste costs a bounded number of compiles.
+    constexpr size_t kMostTried = 32;
+    const std::vector<js::AwaitRewrite::Candidate>& candidates =
+        rewrite.last_statements;
+    for (size_t i = candidates.size() > kMostTried
+                        ? candidates.size() - kMostTried
+                        : 0;
+         i < candidates.size(); ++i) {
+      if (compile(rewrite.ExpressionProbe(candidates[i]), &script) &&
+          compile(rewrite.ScriptReturning(candidates[i]), &script)) {
+        return script;
+      }
+      try_catch.Reset();
+    }
+    if (compile(rewrite.Script(), &script)) return script;
+    const int input_lines =
+        static_cast<int>(std::count(code.begin(), code.end(), '\n')) + 1;
+    v8::Local<v8::Message> message = try_catch.Message();
+    if (!message.IsEmpty() &&
+        message->GetLineNumber(context).FromMaybe(0) > input_lines) {
+      // Found at the wrapper's end (the input stops short): V8's module
+      // parser, which allows a top-level await, says where in the input.
+      try_catch.Reset();
+      v8::Local<v8::String> source;
+      if (js::NewString(isolate, code).ToLocal(&source) &&
+          !CompilesAsModule(isolate, source)) {
+        return engine_->SyntaxErrorStatus(try_catch);
+      }
+      // Only the script wrapper refuses it: say so where it did.
+      if (!compile(rewrite.Script(), &script)) {
+        return engine_->SyntaxErrorStatus(try_catch);
+      }
+      return script;
+    }
+    return engine_->SyntaxErrorStatus(try_catch);
+  }
+
+  // `status` without the frame of the wrapper an awaiting input of `code`
+  // runs in: the call on the line after the input's last.
+  static absl::Status WithoutWrapperFrames(absl::Status status,
+                                           std::string_view code) {
+    if (status.ok()) return status;
+    std::optional<ScriptError> error = GetScriptError(status);
+    if (!error) return status;
+    const int after_input =
+        static_cast<int>(std::count(code.begin(), code.end(), '\n')) + 2;
+    auto outside = [after_input](const StackFrame& frame) {
+      return frame.file == "<repl>" && frame.function.empty() &&
+             (frame.line == 0 || frame.line == after_input);
+    };
+    if (std::none_of(error->stack.begin(), error->stack.end(), outside)) {
+      return status;
+    }
+    error->stack.erase(
+        std::remove_if(error->stack.begin(), error->stack.end(), outside),
+        error->stack.end());
+    absl::Status rebuilt = MakeScriptError(*std::move(error), status.code());
+    auto payload = rebuilt.GetPayload(internal::ToAbsl(kScriptErrorPayloadUrl));
+    if (payload) {
+      status.SetPayload(internal::ToAbsl(kScriptErrorPayloadUrl), *payload);
+    }
+    return status;
+  }
+
+  // What the REPL prints for a result: nothing for undefined.
+  absl::StatusOr<std::string> Show(v8::Local<v8::Value> value) {
+    if (value->IsUndefined()) return std::string();
+    return engine_->Inspect(value);
+  }
+
   // Binds each module as a global of its name. Exceptions it meets (a
   // global object turned hostile by user code) are dropped here.
   void BindModules(v8::Local<v8::Context> context,

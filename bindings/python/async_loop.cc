@@ -166,7 +166,10 @@ absl::Status AsyncLoop::Start() {
             loop->Finished(call, future);
           }
         });
-    py::exec(kGlueSource, glue);
+    // Named "<duet...>", so its frames stay out of the stacks errors show.
+    py::module_ builtins = py::module_::import("builtins");
+    builtins.attr("exec")(
+        builtins.attr("compile")(kGlueSource, "<duet-async>", "exec"), glue);
     py::object loop = py::module_::import("asyncio").attr("new_event_loop")();
     submit_ = glue["submit"];
     await_call_ = glue["await_call"];

@@ -237,12 +237,16 @@ class PythonReplSession : public ReplSession {
   PythonReplSession(std::shared_ptr<Interpreter> interpreter,
                     HostServices& services,
                     std::shared_ptr<RunningEntries> running,
+                    std::shared_ptr<AsyncLoop> async_loop,
+                    std::shared_ptr<const std::atomic<uint64_t>> interrupts,
                     py::object namespace_dict)
       : function_values_(PyFunctionOwner::Create(interpreter, services, running,
                                                  kReplLogSource, 0)),
         interpreter_(std::move(interpreter)),
         services_(services),
         running_(std::move(running)),
+        async_loop_(std::move(async_loop)),
+        interrupts_(std::move(interrupts)),
         namespace_(std::move(namespace_dict)),
         bound_(py::dict()) {}
 
@@ -262,24 +266,60 @@ class PythonReplSession : public ReplSession {
     }
     // Asked before taking the GIL: HostServices may enter any engine.
     std::vector<std::string> names = services_.ModuleNames();
-    Entry entry(services_, kReplLogSource, running_, absl::InfiniteFuture(), 0,
-                function_values_.get());
-    Globals& globals = GetGlobals();
-    if (!Refresh(names)) return entry.TakeError(ErrorContext::kRun, kWhat);
-    py::object compiled = CallPython(globals.repl_compile, Text(code));
-    if (!compiled) return entry.TakeError(ErrorContext::kCompile, kWhat);
-    py::object result = CallPython(
-        globals.repl_run, namespace_,
-        py::reinterpret_borrow<py::object>(PyTuple_GET_ITEM(compiled.ptr(), 0)),
-        py::reinterpret_borrow<py::object>(
-            PyTuple_GET_ITEM(compiled.ptr(), 1)));
-    if (!result) return entry.TakeError(ErrorContext::kRun, kWhat);
-    std::string text = PythonToText(result.ptr());
-    result = py::object();  // its finalisers run inside the entry
-    if (StopReason stop = entry.Finish(); stop != StopReason::kNone) {
-      return StopStatus(stop);
+    // Code that awaits runs on the asyncio loop; it is waited for here,
+    // without the GIL.
+    struct Waiter {
+      absl::Notification finished;
+      absl::StatusOr<Value> result;
+    } waiter;
+    const uint64_t interrupts = interrupts_->load();
+    {
+      Entry entry(services_, kReplLogSource, running_, absl::InfiniteFuture(),
+                  0, function_values_.get());
+      Globals& globals = GetGlobals();
+      if (!Refresh(names)) return entry.TakeError(ErrorContext::kRun, kWhat);
+      py::object compiled = CallPython(globals.repl_compile, Text(code));
+      if (!compiled) return entry.TakeError(ErrorContext::kCompile, kWhat);
+      py::object result = CallPython(globals.repl_run, namespace_,
+                                     py::reinterpret_borrow<py::object>(
+                                         PyTuple_GET_ITEM(compiled.ptr(), 0)),
+                                     py::reinterpret_borrow<py::object>(
+                                         PyTuple_GET_ITEM(compiled.ptr(), 1)));
+      if (!result) return entry.TakeError(ErrorContext::kRun, kWhat);
+      if (!PyCoro_CheckExact(result.ptr())) {
+        std::string text = PythonToText(result.ptr());
+        result = py::object();  // its finalisers run inside the entry
+        if (StopReason stop = entry.Finish(); stop != StopReason::kNone) {
+          return StopStatus(stop);
+        }
+        return text;
+      }
+      if (StopReason stop = entry.Stopped(); stop != StopReason::kNone) {
+        PyObject* closed = PyObject_CallMethod(result.ptr(), "close", nullptr);
+        Py_XDECREF(closed);
+        PyErr_Clear();
+        result = py::object();
+        entry.Finish();
+        return StopStatus(stop);
+      }
+      async_loop_->Submit(std::move(result), services_, kReplLogSource,
+                          absl::InfiniteFuture(), 0,
+                          [waiter = &waiter](absl::StatusOr<Value> out) {
+                            waiter->result = std::move(out);
+                            waiter->finished.Notify();
+                          });
+      // An Interrupt since this input began may have looked for awaiting
+      // calls before this one was there: it is delivered again. (Calls
+      // submitted elsewhere during those microseconds are cancelled too.)
+      if (interrupts_->load() != interrupts) async_loop_->InterruptCalls();
+      entry.Finish();  // from here Interrupt reaches the awaiting call
     }
-    return text;
+    waiter.finished.WaitForNotification();
+    if (!waiter.result.ok()) return waiter.result.status();
+    if (!waiter.result->is_string()) {
+      return absl::InternalError("the awaited REPL input showed no text");
+    }
+    return waiter.result->as_string();
   }
 
   bool IsIncomplete(std::string_view code) override {
@@ -335,6 +375,9 @@ class PythonReplSession : public ReplSession {
   std::shared_ptr<Interpreter> interpreter_;
   HostServices& services_;
   const std::shared_ptr<RunningEntries> running_;
+  const std::shared_ptr<AsyncLoop> async_loop_;  // the runtime's
+  // Runtime::Interrupt calls so far.
+  const std::shared_ptr<const std::atomic<uint64_t>> interrupts_;
   py::object namespace_;
   py::object bound_;  // name -> proxy this session bound as a global
 };
@@ -429,11 +472,13 @@ class PythonRuntime : public Runtime {
     ScopedGil gil;
     py::object namespace_dict = CallPython(GetGlobals().repl_namespace);
     if (!namespace_dict) return TakePythonError(ErrorContext::kRun);
-    return std::unique_ptr<ReplSession>(new PythonReplSession(
-        interpreter_, services_, running_, std::move(namespace_dict)));
+    return std::unique_ptr<ReplSession>(
+        new PythonReplSession(interpreter_, services_, running_, async_loop_,
+                              interrupts_, std::move(namespace_dict)));
   }
 
   void Interrupt() override {
+    interrupts_->fetch_add(1);  // first: REPL sessions check it (Evaluate)
     running_->Interrupt();
     async_loop_->InterruptCalls();
   }
@@ -485,6 +530,9 @@ class PythonRuntime : public Runtime {
   const std::shared_ptr<RunningEntries> running_;
   // Shared with the implementations, which may outlive the runtime.
   const std::shared_ptr<AsyncLoop> async_loop_;
+  // Interrupt() calls so far; shared with the REPL sessions.
+  const std::shared_ptr<std::atomic<uint64_t>> interrupts_ =
+      std::make_shared<std::atomic<uint64_t>>(0);
 };
 
 }  // namespace

@@ -225,6 +225,7 @@ def log(*args, level="info"):
 )PY";
 
 inline constexpr char kInternalModuleSource[] = R"PY(
+import ast
 import builtins
 import codeop
 import gc
@@ -631,23 +632,37 @@ def repl_refresh(namespace, names, bound):
 
 
 def repl_compile(code):
-    """(code object, is_expression)."""
+    """(code object, is_expression); awaiting at the top level is allowed,
+    as in `python -m asyncio`."""
+    flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
     try:
-        return compile(code, "<repl>", "eval"), True
+        return compile(code, "<repl>", "eval", flags), True
     except SyntaxError:
         pass
-    return compile(code, "<repl>", "exec"), False
+    return compile(code, "<repl>", "exec", flags), False
 
 
 def repl_run(namespace, code, is_expression):
+    """What to show, or, for code that awaits, a coroutine that gives it
+    (the engine runs it on the runtime's asyncio loop)."""
+    if code.co_flags & inspect.CO_COROUTINE:
+        return _repl_await(namespace, eval(code, namespace), is_expression)
     if is_expression:
-        result = eval(code, namespace)
-        if result is None:
-            return ""
-        namespace["_"] = result
-        return repr(result)
+        return _repl_show(namespace, eval(code, namespace))
     exec(code, namespace)
     return ""
+
+
+def _repl_show(namespace, result):
+    if result is None:
+        return ""
+    namespace["_"] = result
+    return repr(result)
+
+
+async def _repl_await(namespace, awaiting, is_expression):
+    result = await awaiting
+    return _repl_show(namespace, result) if is_expression else ""
 
 
 def repl_incomplete(code):
@@ -655,14 +670,16 @@ def repl_incomplete(code):
 
     A final newline only ends the last line: as in Python's REPL, a block
     ends at a blank line, so "def f():\n    return 1\n" is incomplete and
-    "def f():\n    return 1\n\n" is not.
+    "def f():\n    return 1\n\n" is not. Top-level await is allowed.
     """
     if code.endswith("\r\n"):
         code = code[:-2]
     elif code.endswith("\n"):
         code = code[:-1]
+    compiler = codeop.CommandCompiler()
+    compiler.compiler.flags |= ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
     try:
-        return codeop.compile_command(code, "<repl>", "single") is None
+        return compiler(code, "<repl>", "single") is None
     except (SyntaxError, ValueError, OverflowError, MemoryError):
         return False
 

@@ -778,6 +778,32 @@ TEST(CliRepl, MultiLineInput) {
   EXPECT_THAT(r.out, HasSubstr("\n3\n"));
 }
 
+TEST(CliRepl, TopLevelAwaitWaitsForTimersInBothLanguages) {
+  ProcessResult r = Duet({"repl", "--plugins", "plugins"},
+                         "import asyncio\n"
+                         "await asyncio.sleep(0.2, result='slept')\n"
+                         "async with asyncio.timeout(5):\n"
+                         "    waited = await asyncio.sleep(0.01, result=2)\n"
+                         "\n"
+                         "waited * 21\n"
+                         ":lang js\n"
+                         "const late = await new Promise(r =>\n"
+                         "  setTimeout(() => r(42), 200))\n"
+                         "late\n"
+                         "await Promise.reject(new TypeError('refused'))\n"
+                         "late + 1\n");
+  EXPECT_EQ(r.exit_code, 1) << Explain(r);  // the rejection failed
+  EXPECT_EQ(r.out,
+            "'slept'\n"
+            "42\n"
+            "evaluating javascript\n"
+            "42\n"
+            "43\n")
+      << Explain(r);
+  EXPECT_THAT(r.err, HasSubstr("TypeError: refused\n  at <repl>:1:22"))
+      << Explain(r);
+}
+
 TEST(CliRepl, MetaCommandMistakesAreReported) {
   ProcessResult r = Duet({"repl", "--plugins", "plugins"},
                          ":frob\n"
@@ -1026,6 +1052,25 @@ TEST(CliTerminal, CtrlCStopsARunawayJavaScriptLoop) {
           {"js> ", "\x04"},
       },
       TerminalOptions(), {"repl", "--plugins", "plugins", "--lang", "js"});
+  EXPECT_EQ(r.exit_code, 0) << Explain(r);
+}
+
+TEST(CliTerminal, CtrlCStopsAPendingAwaitInEitherLanguage) {
+  ProcessResult r = Terminal({
+      {"py> ", "import asyncio\r"},
+      {"py> ", "print('waiting'); await asyncio.sleep(3600)\r"},
+      {"\nwaiting", "\x03", Keys::kProgram},
+      {"KeyboardInterrupt", ""},
+      {"py> ", "await asyncio.sleep(0, result=6 * 7)\r"},
+      {"42", ""},
+      {"py> ", ":lang js\r"},
+      {"js> ", "console.log('waiting'); await new Promise(() => {})\r"},
+      {"\nwaiting", "\x03", Keys::kProgram},
+      {"Interrupted", ""},
+      {"js> ", "await greeter.greet('again')\r"},
+      {"'Hello, again!'", ""},
+      {"js> ", "\x04"},
+  });
   EXPECT_EQ(r.exit_code, 0) << Explain(r);
 }
 

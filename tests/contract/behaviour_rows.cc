@@ -811,6 +811,11 @@ export function wait() {
           .InterruptRepl({"duet.host.started()\nwhile True:\n    pass\n",
                           "duet.host.started(); while (true) {}"})
           .Fails(Code::kCancelled),
+      Row("interrupt_stops_a_repl_evaluation_that_awaits")
+          .InterruptRepl({"import asyncio\nduet.host.started()\n"
+                          "await asyncio.sleep(3600)\n",
+                          "duet.host.started(); await new Promise(() => {})"})
+          .Fails(Code::kCancelled),
   };
 }
 
@@ -914,6 +919,60 @@ var tricky = { get prop() { ++calls; return {}; }, plain: 1 };
                  Completes("tricky.pl", {"tricky.plain"}),
                  Completes("tricky.prop.p", {}),
                  Completes("tricky.missing.p", {}), Evaluate("calls", "0")}),
+      // Top-level await, as node's REPL and `python -m asyncio` allow: the
+      // input waits on the engine's event loop (timers run meanwhile), what
+      // it declares stays, and input that does not await is unchanged.
+      Row("top_level_await_waits_on_timers_and_keeps_what_it_declares")
+          .Repl({Evaluate({"from asyncio import sleep",
+                           "const sleep = (s, v) => new Promise(\n"
+                           "  r => setTimeout(() => r(v), s * 1000))"},
+                          ""),
+                 Evaluate({"awaited_value = await sleep(0.05, 21)",
+                           "const awaited_value = await sleep(0.05, 21)"},
+                          ""),
+                 Evaluate("awaited_value * 2", "42"),
+                 Completes("awaited_v", {"awaited_value"}),
+                 Evaluate("await sleep(0.05, 'done')", "'done'"),
+                 Evaluate({"await sleep(0)", "await sleep(0)"}, ""),
+                 Evaluate({"async def twice(n):\n"
+                           "    return 2 * await sleep(0.01, n)\n\n",
+                           "async function twice(n) {\n"
+                           "  return 2 * await sleep(0.01, n);\n}"},
+                          ""),
+                 Evaluate({"y = await twice(awaited_value)",
+                           "var y = await twice(awaited_value)"},
+                          ""),
+                 Evaluate("y", "42"),
+                 Evaluate({"def later():\n    return y + 1\n\n",
+                           "function later() { return y + 1; }"},
+                          ""),
+                 Evaluate("await sleep(0.01, later())", "43"),
+                 Evaluate("1 + 1", "2")}),
+      Row("a_rejected_await_is_an_error_and_the_state_survives")
+          .Repl({Evaluate({"async def boom():\n"
+                           "    raise ValueError('nope')\n\n",
+                           "async function boom() {\n"
+                           "  throw new RangeError('nope');\n}"},
+                          ""),
+                 EvaluateFails(
+                     "await boom()", Code::kUnknown,
+                     Fragments({"ValueError: nope"}, {"RangeError: nope"}),
+                     {{"boom", 2, "<repl>"}}),
+                 EvaluateFails({"await boom(", "await boom("},
+                               Code::kInvalidArgument,
+                               Fragments(std::vector<std::string>{
+                                   "<repl>:1", "SyntaxError"})),
+                 Evaluate("6 * 7", "42")}),
+      Row("incomplete_input_that_awaits_is_what_the_parser_says")
+          .Repl({Incomplete(
+                     {"x = await f(", "async def f():", "async with lock:\n",
+                      "async for x in y:\n", "await (\n"},
+                     {"await f(", "const x = await f(1,",
+                      "for await (const x of y) {", "await new Promise(r =>",
+                      "await `a ${"}),
+                 Complete({"await f()", "x = await f()\n", "await f(1 2)"},
+                          {"await f()", "const x = await f()", "await f(1 2)",
+                           "await"})}),
   };
 }
 

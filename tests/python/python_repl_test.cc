@@ -1,6 +1,6 @@
 // Python-only parts of the REPL session (the shared ones are contract rows):
-// repr() rendering and `_`, SystemExit, and completion
-// of keywords, imports and private names.
+// repr() rendering and `_`, SystemExit, top-level async with / async for,
+// and completion of keywords, imports and private names.
 #include <string>
 
 #include "python_test_fixture.h"
@@ -18,6 +18,47 @@ TEST_F(PythonRuntimeTest, ReplRendersWithReprAndKeepsTheLastResult) {
   EXPECT_THAT(repl->Evaluate("_"), IsOkAndHolds(std::string("6")));
   EXPECT_THAT(repl->Evaluate("[b'\\x00', {'k': (1,)}]"),
               IsOkAndHolds(std::string("[b'\\x00', {'k': (1,)}]")));
+}
+
+TEST_F(PythonRuntimeTest, ReplAwaitsAsPythonsAsyncioReplDoes) {
+  ASSERT_OK_AND_ASSIGN(auto repl, runtime_->NewReplSession());
+  ASSERT_OK(repl->Evaluate("import asyncio, contextlib").status());
+  EXPECT_THAT(repl->Evaluate("await asyncio.sleep(0.01, result=[1, 'a'])"),
+              IsOkAndHolds(std::string("[1, 'a']")));
+  EXPECT_THAT(repl->Evaluate("_"), IsOkAndHolds(std::string("[1, 'a']")));
+  // None is not shown and leaves `_` alone.
+  EXPECT_THAT(repl->Evaluate("await asyncio.sleep(0)"),
+              IsOkAndHolds(std::string("")));
+  EXPECT_THAT(repl->Evaluate("_"), IsOkAndHolds(std::string("[1, 'a']")));
+  // async with, async for and async comprehensions at the top level; what
+  // they bind stays.
+  ASSERT_OK(repl->Evaluate(R"PY(
+@contextlib.asynccontextmanager
+async def opened():
+    yield 5
+
+async def counted(n):
+    for i in range(n):
+        yield await asyncio.sleep(0, result=i)
+)PY")
+                .status());
+  ASSERT_OK(repl->Evaluate("async with opened() as five:\n"
+                           "    total = five\n"
+                           "    async for i in counted(3):\n"
+                           "        total += i\n\n")
+                .status());
+  EXPECT_THAT(repl->Evaluate("total"), IsOkAndHolds(std::string("8")));
+  EXPECT_THAT(repl->Evaluate("[x async for x in counted(3)]"),
+              IsOkAndHolds(std::string("[0, 1, 2]")));
+  // An awaiting input's exception names its own lines.
+  EXPECT_THAT(
+      repl->Evaluate("await asyncio.sleep(0)\n{}['missing']\n"),
+      StatusIs(absl::StatusCode::kUnknown, HasSubstr("KeyError: 'missing'")));
+  EXPECT_THAT(repl->IsIncomplete("async with opened() as five:"),
+              ::testing::IsTrue());
+  EXPECT_THAT(repl->IsIncomplete("await asyncio.sleep(0"), ::testing::IsTrue());
+  EXPECT_THAT(repl->IsIncomplete("await asyncio.sleep(0)"),
+              ::testing::IsFalse());
 }
 
 TEST_F(PythonRuntimeTest, ReplSystemExitIsAnOrdinaryError) {

@@ -39,7 +39,8 @@ class ReplConsole {
   /// style (repr() for Python; a node-like inspection for JavaScript), or ""
   /// when there is nothing to show. kUnknown with a ScriptError when the code
   /// raises; kInvalidArgument for a syntax error; kCancelled when interrupted
-  /// (Host::Interrupt) or once the host is shutting down.
+  /// (Host::Interrupt) or once the host is shutting down. Top-level `await`
+  /// is allowed in both languages; Evaluate returns once it settles.
   virtual absl::StatusOr<std::string> Evaluate(std::string_view code) = 0;
 
   /// Whether `code` is an unfinished input that continues on the next line

@@ -244,6 +244,9 @@ class ReplSession {
   /// kCancelled when Runtime::Interrupt stopped it. kInvalidArgument for a
   /// syntax error; kUnknown with a ScriptError for a script exception. The
   /// engine lock is held only while the input runs, released for host calls.
+  /// Input may `await` at its top level: Evaluate then returns once what it
+  /// awaits settles, the engine lock released meanwhile (Interrupt stops the
+  /// wait).
   virtual absl::StatusOr<std::string> Evaluate(std::string_view code) = 0;
 
   /// Whether `code` is an unfinished input that continues on the next line
