@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "duet/engine/call_out.h"
+#include "duet/engine/status_codes.h"
 #include "duet/host.h"
 #include "javascript/convert.h"
 #include "javascript/engine.h"
@@ -157,6 +158,14 @@ void LogCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
   });
 }
 
+// duet.Error's check of a code: "" or what is wrong with it.
+void StatusCodeProblemCallback(
+    const v8::FunctionCallbackInfo<v8::Value>& info) {
+  info.GetReturnValue().Set(Str(
+      info.GetIsolate(),
+      engine::PluginStatusCodeProblem(Utf8Lossy(info.GetIsolate(), info[0]))));
+}
+
 void PromiseStateCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   if (!info[0]->IsPromise()) return;
@@ -197,6 +206,7 @@ bool InstallNativeApi(v8::Local<v8::Context> context,
       add("moduleFunctions", &ModuleFunctionsCallback) &&
       add("hostFunctionNames", &HostFunctionNamesCallback) &&
       add("log", &LogCallback) && add("promiseState", &PromiseStateCallback) &&
+      add("statusCodeProblem", &StatusCodeProblemCallback) &&
       add("isPromise",
           [](const v8::FunctionCallbackInfo<v8::Value>& info) {
             info.GetReturnValue().Set(info[0]->IsPromise());
