@@ -516,6 +516,8 @@ const console = {
 
 const BuiltinError = Error;
 const statusCodeProblem = native.statusCodeProblem;
+const carriesStatus = native.carriesStatus;
+const functionHasInstance = Function.prototype[Symbol.hasInstance];
 
 function checkCode(code, where) {
   if (typeof code !== 'string') {
@@ -528,8 +530,15 @@ function checkCode(code, where) {
 
 // Named Error, as Python's duet.Error: a subclass that sets no name is named
 // by its class (class NotFound extends duet.Error {}). A subclass may give
-// a default code as `static code = 'NOT_FOUND'`.
+// a default code as `static code = 'NOT_FOUND'`. As in Python, every error
+// duet throws for a failed call is `instanceof duet.Error` (though made of
+// the built-in class its type maps to).
 const DuetError = class Error extends BuiltinError {
+  static [Symbol.hasInstance](value) {
+    return functionHasInstance.call(this, value) ||
+        (this === DuetError && carriesStatus(value));
+  }
+
   constructor(message, code, options) {
     super(message, options);
     const where = new.target === DuetError ? 'duet.Error' : new.target.name;

@@ -166,6 +166,13 @@ void StatusCodeProblemCallback(
       engine::PluginStatusCodeProblem(Utf8Lossy(info.GetIsolate(), info[0]))));
 }
 
+// Whether the value is an error duet threw for a failed call, which
+// `instanceof duet.Error` accepts as Python's `except duet.Error` does.
+void CarriesStatusCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  info.GetReturnValue().Set(
+      Engine::From(info.GetIsolate())->CarriesStatus(info[0]));
+}
+
 void PromiseStateCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   if (!info[0]->IsPromise()) return;
@@ -207,6 +214,7 @@ bool InstallNativeApi(v8::Local<v8::Context> context,
       add("hostFunctionNames", &HostFunctionNamesCallback) &&
       add("log", &LogCallback) && add("promiseState", &PromiseStateCallback) &&
       add("statusCodeProblem", &StatusCodeProblemCallback) &&
+      add("carriesStatus", &CarriesStatusCallback) &&
       add("isPromise",
           [](const v8::FunctionCallbackInfo<v8::Value>& info) {
             info.GetReturnValue().Set(info[0]->IsPromise());

@@ -194,6 +194,10 @@ class Engine {
   // Throws `status` into JavaScript as an Error (name = ScriptError type or
   // "DuetError"; .code; .language) that remembers the original status.
   void ThrowStatus(const absl::Status& status);
+  // Whether `exception` was thrown by ThrowStatus (so is a duet.Error).
+  bool CarriesStatus(v8::Local<v8::Value> exception) {
+    return CarriedStatus(exception).has_value();
+  }
 
   // Runs the microtask queue. When the calling thread's frame was stopped
   // meanwhile (a deadline, an interrupt or the heap limit terminated an

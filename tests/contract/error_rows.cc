@@ -428,6 +428,49 @@ export function f() {
           .Fails(Code::kNotFound, {"user lookup: no such thing"})
           .ErrorType("Error")
           .Causes({{"Error: no such thing"}, {"DuetError: no such thing"}}),
+      Row("errors_duet_raises_are_duet_errors")
+          .Sources(R"PY(import duet
+
+
+class NotFound(duet.Error):
+    code = "NOT_FOUND"
+
+
+def f():
+    out = []
+    for call in (duet.modules.foreign.missing, duet.modules.foreign.fail):
+        try:
+            call()
+        except Exception as e:
+            out.append([isinstance(e, duet.Error), isinstance(e, NotFound)])
+    out.append([isinstance(ValueError("x"), duet.Error),
+                isinstance(NotFound("x"), duet.Error)])
+    return out
+)PY",
+                   R"JS(import duet from 'duet';
+
+class NotFound extends duet.Error {
+  static code = 'NOT_FOUND';
+}
+
+export function f() {
+  const out = [];
+  for (const call of [duet.modules.foreign.missing, duet.modules.foreign.fail]) {
+    try {
+      call();
+    } catch (e) {
+      out.push([e instanceof duet.Error, e instanceof NotFound]);
+    }
+  }
+  out.push([new RangeError('x') instanceof duet.Error,
+            new NotFound('x') instanceof duet.Error]);
+  return out;
+}
+)JS")
+          .Call("f")
+          .Returns(Value(Value::List{Value::List{true, false},
+                                     Value::List{true, false},
+                                     Value::List{false, true}})),
   };
   // Every code a plugin can choose (absl's, but OK) arrives as itself.
   for (int number = 1; number <= 16; ++number) {
