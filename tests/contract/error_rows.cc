@@ -428,6 +428,17 @@ export function f() {
           .Fails(Code::kNotFound, {"user lookup: no such thing"})
           .ErrorType("Error")
           .Causes({{"Error: no such thing"}, {"DuetError: no such thing"}}),
+      // Top-level code is no different: the load fails with the code.
+      Row("plugin_error_at_load_fails_it_with_its_code")
+          .Sources(
+              "import duet\nraise duet.Error('no config', "
+              "'FAILED_PRECONDITION')\n",
+              "import duet from 'duet';\nthrow new duet.Error('no config', "
+              "'FAILED_PRECONDITION');\n")
+          .Load()
+          .Fails(Code::kFailedPrecondition, {"no config"})
+          .ErrorType("Error")
+          .Frames({{"", 2}}),
       Row("errors_duet_raises_are_duet_errors")
           .Sources(R"PY(import duet
 
