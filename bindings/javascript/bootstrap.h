@@ -512,11 +512,57 @@ const console = {
   }, from);
 }
 
+// ---- duet.Error: a plugin's error with the status code its caller gets ----
+
+const BuiltinError = Error;
+const statusCodeProblem = native.statusCodeProblem;
+const carriesStatus = native.carriesStatus;
+const functionHasInstance = Function.prototype[Symbol.hasInstance];
+
+function checkCode(code, where) {
+  if (typeof code !== 'string') {
+    throw new TypeError(`${where}: code must be a string naming a status ` +
+                        `code (such as 'NOT_FOUND'), not ${typeof code}`);
+  }
+  const problem = statusCodeProblem(code);
+  if (problem !== '') throw new RangeError(`${where}: ${problem}`);
+}
+
+// Named Error, as Python's duet.Error: a subclass that sets no name is named
+// by its class (class NotFound extends duet.Error {}). A subclass may give
+// a default code as `static code = 'NOT_FOUND'`. As in Python, every error
+// duet throws for a failed call is `instanceof duet.Error` (though made of
+// the built-in class its type maps to).
+const DuetError = class Error extends BuiltinError {
+  static [Symbol.hasInstance](value) {
+    return functionHasInstance.call(this, value) ||
+        (this === DuetError && carriesStatus(value));
+  }
+
+  constructor(message, code, options) {
+    super(message, options);
+    const where = new.target === DuetError ? 'duet.Error' : new.target.name;
+    if (code === undefined) {
+      code = new.target.code;
+      checkCode(code, `${where}.code`);
+    } else {
+      checkCode(code, `${where}(message, code)`);
+    }
+    Object.defineProperty(this, 'code', {
+      value: code, writable: true, enumerable: true, configurable: true,
+    });
+  }
+};
+Object.defineProperty(DuetError, 'code', {
+  value: 'UNKNOWN', writable: false, enumerable: false, configurable: false,
+});
+
 const duet = Object.freeze({
   modules,
   host,
   call: native.call,
   log(...args) { native.log(kInfo, format(args)); },
+  Error: DuetError,
 });
 
 return { duet, console, inspect, moduleProxy };

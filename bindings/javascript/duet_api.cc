@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "duet/engine/call_out.h"
+#include "duet/engine/status_codes.h"
 #include "duet/host.h"
 #include "javascript/convert.h"
 #include "javascript/engine.h"
@@ -153,6 +154,21 @@ void LogCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
   });
 }
 
+// duet.Error's check of a code: "" or what is wrong with it.
+void StatusCodeProblemCallback(
+    const v8::FunctionCallbackInfo<v8::Value>& info) {
+  info.GetReturnValue().Set(Str(
+      info.GetIsolate(),
+      engine::PluginStatusCodeProblem(Utf8Lossy(info.GetIsolate(), info[0]))));
+}
+
+// Whether the value is an error duet threw for a failed call, which
+// `instanceof duet.Error` accepts as Python's `except duet.Error` does.
+void CarriesStatusCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  info.GetReturnValue().Set(
+      Engine::From(info.GetIsolate())->CarriesStatus(info[0]));
+}
+
 void PromiseStateCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   if (!info[0]->IsPromise()) return;
@@ -193,6 +209,8 @@ bool InstallNativeApi(v8::Local<v8::Context> context,
       add("moduleFunctions", &ModuleFunctionsCallback) &&
       add("hostFunctionNames", &HostFunctionNamesCallback) &&
       add("log", &LogCallback) && add("promiseState", &PromiseStateCallback) &&
+      add("statusCodeProblem", &StatusCodeProblemCallback) &&
+      add("carriesStatus", &CarriesStatusCallback) &&
       add("isPromise",
           [](const v8::FunctionCallbackInfo<v8::Value>& info) {
             info.GetReturnValue().Set(info[0]->IsPromise());

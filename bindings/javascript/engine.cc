@@ -14,6 +14,7 @@
 #include "absl/synchronization/notification.h"
 #include "duet/engine/call_out.h"
 #include "duet/engine/status_carrier.h"
+#include "duet/engine/status_codes.h"
 #include "duet/host.h"
 #include "duet/internal/conversion_guard.h"
 #include "duet/internal/status_macros.h"
@@ -924,6 +925,48 @@ std::shared_ptr<const ScriptError> Engine::CauseChain(
   return tail;
 }
 
+namespace {
+
+// The code a duet.Error made by the script chose (its `code`), when it
+// names one other than UNKNOWN; nullopt for any other value. `duet` is the
+// frozen in-script API, so duet.Error is the bootstrap's class.
+std::optional<absl::StatusCode> ChosenCode(v8::Local<v8::Context> context,
+                                           v8::Local<v8::Object> duet,
+                                           v8::Local<v8::Value> exception) {
+  v8::Isolate* isolate = context->GetIsolate();
+  v8::Local<v8::Value> error_class;
+  v8::Local<v8::Value> prototype;
+  if (!exception->IsObject() ||
+      !duet->Get(context, Str(isolate, "Error")).ToLocal(&error_class) ||
+      !error_class->IsFunction() ||
+      !error_class.As<v8::Object>()
+           ->Get(context, Str(isolate, "prototype"))
+           .ToLocal(&prototype)) {
+    return std::nullopt;
+  }
+  // Walked here rather than with instanceof, which runs script code.
+  bool is_duet_error = false;
+  v8::Local<v8::Value> link = exception.As<v8::Object>()->GetPrototype();
+  for (int i = 0; i < 64 && link->IsObject() && !is_duet_error; ++i) {
+    is_duet_error = link->StrictEquals(prototype);
+    link = link.As<v8::Object>()->GetPrototype();
+  }
+  v8::Local<v8::Value> code;
+  if (!is_duet_error ||
+      !exception.As<v8::Object>()
+           ->Get(context, Str(isolate, "code"))
+           .ToLocal(&code) ||
+      !code->IsString()) {
+    return std::nullopt;
+  }
+  std::optional<absl::StatusCode> chosen =
+      engine::PluginStatusCode(Utf8Lossy(isolate, code));
+  if (chosen == absl::StatusCode::kUnknown) return std::nullopt;
+  return chosen;
+}
+
+}  // namespace
+
 absl::Status Engine::StatusFromException(v8::Local<v8::Value> exception,
                                          v8::Local<v8::Message> message,
                                          absl::StatusCode code) {
@@ -935,7 +978,18 @@ absl::Status Engine::StatusFromException(v8::Local<v8::Value> exception,
   v8::Local<v8::Value> cause;
   ScriptError error = DescribeException(exception, message, &cause);
   error.cause = CauseChain(exception, cause);
-  return MakeScriptError(std::move(error), code);
+  std::optional<absl::StatusCode> chosen;
+  if (!duet_.IsEmpty()) {
+    chosen = ChosenCode(context(), duet_.Get(isolate_), exception);
+  }
+  if (!chosen) return MakeScriptError(std::move(error), code);
+  // The plugin's own status: its code, its message as it wrote it.
+  absl::Status status(*chosen, error.message);
+  MakeScriptError(std::move(error), *chosen)
+      .ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
+        status.SetPayload(url, payload);
+      });
+  return status;
 }
 
 absl::Status Engine::SyntaxErrorStatus(v8::TryCatch& try_catch) {

@@ -197,6 +197,10 @@ class Engine {
   // The exception ThrowStatus would throw, as a value (a Promise's
   // rejection).
   v8::Local<v8::Value> ExceptionFor(const absl::Status& status);
+  // Whether `exception` was thrown by ThrowStatus (so is a duet.Error).
+  bool CarriesStatus(v8::Local<v8::Value> exception) {
+    return CarriedStatus(exception).has_value();
+  }
 
   // Runs the microtask queue. When the calling thread's frame was stopped
   // meanwhile (a deadline, an interrupt or the heap limit terminated an

@@ -355,6 +355,7 @@ void DefineNativeFunctions(py::module_& native) {
   native.def("host_function_names", &HostFunctionNames);
   native.def("log", &Log);
   native.def("write", &Write);
+  DefineErrorFunctions(native);
   // Whether this thread is inside a call into a plugin (so print() is the
   // plugin's, for the log sink).
   native.def("in_entry", [] { return CallContext::Current() != nullptr; });

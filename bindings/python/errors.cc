@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "convert.h"
 #include "duet/engine/status_carrier.h"
+#include "duet/engine/status_codes.h"
 #include "duet/error.h"
 #include "duet/internal/conversion_guard.h"
 #include "duet/internal/strings.h"
@@ -237,6 +238,29 @@ py::object ScriptErrorObject(const ScriptError& error,
   return exception;
 }
 
+// The code a duet.Error made by a script chose (its `code`), when it names
+// one other than UNKNOWN; nullopt for any other exception.
+std::optional<absl::StatusCode> ChosenCode(PyObject* exception) {
+  int is_duet_error =
+      PyObject_IsInstance(exception, GetGlobals().error_class.ptr());
+  if (is_duet_error != 1) {
+    PyErr_Clear();
+    return std::nullopt;
+  }
+  PyObject* code = PyObject_GetAttrString(exception, "code");
+  if (code == nullptr) {
+    PyErr_Clear();
+    return std::nullopt;
+  }
+  std::optional<absl::StatusCode> chosen;
+  if (PyUnicode_Check(code)) {
+    chosen = engine::PluginStatusCode(PythonToText(code));
+  }
+  Py_DECREF(code);
+  if (chosen == absl::StatusCode::kUnknown) return std::nullopt;
+  return chosen;
+}
+
 }  // namespace
 
 absl::Status TakePythonError(ErrorContext context) {
@@ -267,6 +291,11 @@ absl::Status TakePythonError(ErrorContext context) {
     return AppendStackFrames(*original, error.stack);
   }
   error.cause = CauseChain(exception.ptr(), cause);
+  if (std::optional<absl::StatusCode> chosen = ChosenCode(exception.ptr())) {
+    std::string message = error.message;
+    return WithMessage(MakeScriptError(std::move(error), *chosen),
+                       std::move(message));
+  }
 
   if (syntax == nullptr || !PyTuple_Check(syntax) ||
       PyTuple_GET_SIZE(syntax) != 4) {
@@ -313,6 +342,12 @@ void SetPythonError(const absl::Status& status) {
   } catch (py::error_already_set& e) {
     e.restore();
   }
+}
+
+void DefineErrorFunctions(py::module_& native) {
+  native.def("status_code_problem", [](const std::string& name) {
+    return engine::PluginStatusCodeProblem(name);
+  });
 }
 
 void RaiseStatus(const absl::Status& status) {

@@ -34,6 +34,9 @@ error is also an instance of the nearest Python built-in (a JavaScript
 TypeError is a TypeError, a RangeError a ValueError: docs/errors.md), and
 its cause arrives as __cause__.
 
+A plugin chooses the status its caller gets by raising duet.Error with a
+code: raise duet.Error("no such user", "NOT_FOUND").
+
 A call that runs past its time limit gets duet.DeadlineExceeded, and one the
 host interrupts gets KeyboardInterrupt; both are BaseExceptions, which
 `except Exception` does not catch.
@@ -51,11 +54,39 @@ Function = _native.Function
 Frame = _namedtuple("Frame", "language file line column function")
 
 
-class Error(Exception):
-    """A duet call failed; .code is the status code name ("NOT_FOUND")."""
+def _check_code(code, where):
+    """Raises TypeError / ValueError unless code names a status code."""
+    if not isinstance(code, str):
+        raise TypeError(f"{where}: code must be a str naming a status code "
+                        f"(such as 'NOT_FOUND'), not {type(code).__name__}")
+    problem = _native.status_code_problem(code)
+    if problem:
+        raise ValueError(f"{where}: {problem}")
 
-    def __init__(self, message="", code="UNKNOWN"):
+
+class Error(Exception):
+    """A duet call failed; .code is the status code name ("NOT_FOUND").
+
+    A plugin raises it to choose the status its caller gets:
+    raise duet.Error("no such user", "NOT_FOUND") fails the call with
+    NOT_FOUND and that message. A subclass may set a default, as a class
+    attribute: class NotFound(duet.Error): code = "NOT_FOUND".
+    """
+
+    code = "UNKNOWN"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "code" in cls.__dict__:
+            _check_code(cls.__dict__["code"], f"class {cls.__qualname__}")
+
+    def __init__(self, message="", code=None):
         super().__init__(message)
+        if code is None:
+            code = type(self).code
+        else:
+            name = "duet.Error" if type(self) is Error else type(self).__name__
+            _check_code(code, f"{name}(message, code)")
         self.message = message
         self.code = code
 

@@ -282,23 +282,6 @@ export function f() {
                    Js("export function f() { return duet.host.refuse(); }\n"))
           .Call("f")
           .Fails(Code::kPermissionDenied, {"no quota left"}),
-      // A script's own exception is kUnknown whatever it carries: a plugin
-      // cannot pick a status code (only a duet error re-raised keeps one).
-      Row("script_error_with_a_code_of_its_own_is_still_unknown")
-          .Sources(Py(R"PY(
-def f():
-    raise duet.Error("no such user", "NOT_FOUND")
-)PY"),
-                   Js(R"JS(
-export function f() {
-  const error = new Error('no such user');
-  error.code = 'NOT_FOUND';
-  throw error;
-}
-)JS"))
-          .Call("f")
-          .Fails(Code::kUnknown, {"Error: no such user"})
-          .ErrorType("Error"),
       Row("host_function_is_told_its_caller")
           .Sources(Py("def f():\n    return duet.host.caller()\n"),
                    Js("export function f() { return duet.host.caller(); }\n"))

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "contract/contract.h"
@@ -156,10 +157,356 @@ Row SameLanguage(std::string name, std::string python_raise,
   return row;
 }
 
+// Rows for the status code a plugin chooses: duet.Error(message, code) in
+// either language (docs/errors.md, "Errors inside a plugin").
+std::vector<Row> ChosenStatusCodeRows() {
+  std::vector<Row> rows = {
+      Row("plugin_error_chooses_its_status_code")
+          .Sources(R"PY(import duet
+
+
+def f():
+    raise duet.Error("no such user", "NOT_FOUND")
+)PY",
+                   R"JS(import duet from 'duet';
+
+
+export function f() {
+  throw new duet.Error('no such user', 'NOT_FOUND');
+}
+)JS")
+          .Call("f")
+          .Fails(Code::kNotFound, {"no such user"})
+          .ErrorType("Error")
+          .BuiltinType({"Exception", "Error"})
+          .Frames({Frame("f", 5)}),
+      Row("plugin_error_subclass_gives_a_default_code")
+          .Sources(R"PY(import duet
+
+
+class NotFound(duet.Error):
+    code = "NOT_FOUND"
+
+
+def f():
+    raise NotFound("no such user")
+)PY",
+                   R"JS(import duet from 'duet';
+
+class NotFound extends duet.Error {
+  static code = 'NOT_FOUND';
+}
+
+export function f() {
+  throw new NotFound('no such user');
+}
+)JS")
+          .Call("f")
+          .Fails(Code::kNotFound, {"no such user"})
+          .ErrorType("NotFound"),
+      Row("plugin_error_subclass_passes_its_code_up")
+          .Sources(R"PY(import duet
+
+
+class Taken(duet.Error):
+    def __init__(self, name):
+        super().__init__(f"{name} is taken", "ALREADY_EXISTS")
+
+
+def f():
+    raise Taken("ada")
+)PY",
+                   R"JS(import duet from 'duet';
+
+class Taken extends duet.Error {
+  constructor(name) {
+    super(`${name} is taken`, 'ALREADY_EXISTS');
+  }
+}
+
+export function f() {
+  throw new Taken('ada');
+}
+)JS")
+          .Call("f")
+          .Fails(Code::kAlreadyExists, {"ada is taken"})
+          .ErrorType("Taken"),
+      Row("plugin_error_without_a_code_is_unknown")
+          .Sources(R"PY(import duet
+
+
+def f():
+    raise duet.Error("no such user")
+)PY",
+                   R"JS(import duet from 'duet';
+
+export function f() {
+  throw new duet.Error('no such user');
+}
+)JS")
+          .Call("f")
+          .Fails(Code::kUnknown, {"Error: no such user"})
+          .ErrorType("Error"),
+      Row("plugin_error_with_an_unknown_code_is_refused_when_made")
+          .Sources(R"PY(import duet
+
+
+def f():
+    raise duet.Error("no such user", "MISSING")
+)PY",
+                   R"JS(import duet from 'duet';
+
+export function f() {
+  throw new duet.Error('no such user', 'MISSING');
+}
+)JS")
+          .Call("f")
+          .Fails(Code::kUnknown,
+                 {"duet.Error(message, code): 'MISSING' is not a status code",
+                  "use one of CANCELLED, UNKNOWN, INVALID_ARGUMENT, "
+                  "DEADLINE_EXCEEDED, NOT_FOUND",
+                  "UNAUTHENTICATED"})
+          .ErrorType({"ValueError", "RangeError"}),
+      Row("plugin_error_with_ok_is_refused_when_made")
+          .Sources(R"PY(import duet
+
+
+def f():
+    raise duet.Error("fine", "OK")
+)PY",
+                   R"JS(import duet from 'duet';
+
+export function f() {
+  throw new duet.Error('fine', 'OK');
+}
+)JS")
+          .Call("f")
+          .Fails(Code::kUnknown,
+                 {"'OK' is not a status code for an error (an error cannot "
+                  "succeed); use one of CANCELLED"})
+          .ErrorType({"ValueError", "RangeError"}),
+      Row("plugin_error_with_a_code_that_is_not_a_name_is_refused")
+          .Sources(R"PY(import duet
+
+
+def f():
+    raise duet.Error("no such user", 404)
+)PY",
+                   R"JS(import duet from 'duet';
+
+export function f() {
+  throw new duet.Error('no such user', 404);
+}
+)JS")
+          .Call("f")
+          .Fails(Code::kUnknown,
+                 {"duet.Error(message, code): code must be a str naming a "
+                  "status code (such as 'NOT_FOUND'), not int"},
+                 {"duet.Error(message, code): code must be a string naming a "
+                  "status code (such as 'NOT_FOUND'), not number"})
+          .ErrorType("TypeError"),
+      Row("plugin_error_subclass_with_an_unknown_default_is_refused")
+          .Sources(R"PY(import duet
+
+
+def f():
+    class Gone(duet.Error):
+        code = "GONE"
+    raise Gone("no such user")
+)PY",
+                   R"JS(import duet from 'duet';
+
+export function f() {
+  class Gone extends duet.Error {
+    static code = 'GONE';
+  }
+  throw new Gone('no such user');
+}
+)JS")
+          .Call("f")
+          .Fails(Code::kUnknown,
+                 {"class f.<locals>.Gone: 'GONE' is not a status code"},
+                 {"Gone.code: 'GONE' is not a status code"})
+          .ErrorType({"ValueError", "RangeError"}),
+      Row("plain_error_with_a_code_field_is_still_unknown")
+          .Sources(R"PY(
+def f():
+    error = LookupError("no such user")
+    error.code = "NOT_FOUND"
+    raise error
+)PY",
+                   R"JS(
+export function f() {
+  const error = new Error('no such user');
+  error.code = 'NOT_FOUND';
+  throw error;
+}
+)JS")
+          .Call("f")
+          .Fails(Code::kUnknown, {"no such user"})
+          .ErrorType({"LookupError", "Error"}),
+      Row("plugin_error_code_is_seen_by_a_calling_script")
+          .Sources(R"PY(import duet
+
+
+def raiser():
+    raise duet.Error("no such user", "NOT_FOUND")
+
+
+def f():
+    try:
+        duet.modules.self.call("raiser")
+    except duet.Error as e:
+        return [e.code, e.message, e.type, e.language]
+)PY",
+                   R"JS(import duet from 'duet';
+
+export function raiser() {
+  throw new duet.Error('no such user', 'NOT_FOUND');
+}
+
+export function f() {
+  try {
+    duet.modules.self.call('raiser');
+  } catch (e) {
+    return [e.code, e.message, e.name, e.language];
+  }
+}
+)JS")
+          .Call("f")
+          .Returns({Value(Value::List{"NOT_FOUND", "no such user", "Error",
+                                      "python"}),
+                    Value(Value::List{"NOT_FOUND", "no such user", "Error",
+                                      "javascript"})}),
+      Row("plugin_error_code_passes_through_a_script_that_lets_it_go")
+          .Sources(R"PY(import duet
+
+
+def raiser():
+    raise duet.Error("no such user", "NOT_FOUND")
+
+
+def f():
+    return duet.modules.self.call("raiser")
+)PY",
+                   R"JS(import duet from 'duet';
+
+
+export function raiser() {
+  throw new duet.Error('no such user', 'NOT_FOUND');
+}
+
+export function f() {
+  return duet.modules.self.call('raiser');
+}
+)JS")
+          .Call("f")
+          .Fails(Code::kNotFound, {"no such user"})
+          .ErrorType("Error")
+          .FramesStartWith({Frame("raiser", 5), Frame("f", 9)}),
+      Row("plugin_error_passes_on_a_caught_code_with_its_own_message")
+          .Sources(R"PY(import duet
+
+
+def f():
+    try:
+        duet.modules.foreign.missing()
+    except duet.Error as e:
+        raise duet.Error(f"user lookup: {e.message}", e.code) from e
+)PY",
+                   R"JS(import duet from 'duet';
+
+export function f() {
+  try {
+    duet.modules.foreign.missing();
+  } catch (e) {
+    throw new duet.Error(`user lookup: ${e.message}`, e.code, { cause: e });
+  }
+}
+)JS")
+          .Call("f")
+          .Fails(Code::kNotFound, {"user lookup: no such thing"})
+          .ErrorType("Error")
+          .Causes({{"Error: no such thing"}, {"DuetError: no such thing"}}),
+      // Top-level code is no different: the load fails with the code.
+      Row("plugin_error_at_load_fails_it_with_its_code")
+          .Sources(
+              "import duet\nraise duet.Error('no config', "
+              "'FAILED_PRECONDITION')\n",
+              "import duet from 'duet';\nthrow new duet.Error('no config', "
+              "'FAILED_PRECONDITION');\n")
+          .Load()
+          .Fails(Code::kFailedPrecondition, {"no config"})
+          .ErrorType("Error")
+          .Frames({{"", 2}}),
+      Row("errors_duet_raises_are_duet_errors")
+          .Sources(R"PY(import duet
+
+
+class NotFound(duet.Error):
+    code = "NOT_FOUND"
+
+
+def f():
+    out = []
+    for call in (duet.modules.foreign.missing, duet.modules.foreign.fail):
+        try:
+            call()
+        except Exception as e:
+            out.append([isinstance(e, duet.Error), isinstance(e, NotFound)])
+    out.append([isinstance(ValueError("x"), duet.Error),
+                isinstance(NotFound("x"), duet.Error)])
+    return out
+)PY",
+                   R"JS(import duet from 'duet';
+
+class NotFound extends duet.Error {
+  static code = 'NOT_FOUND';
+}
+
+export function f() {
+  const out = [];
+  for (const call of [duet.modules.foreign.missing, duet.modules.foreign.fail]) {
+    try {
+      call();
+    } catch (e) {
+      out.push([e instanceof duet.Error, e instanceof NotFound]);
+    }
+  }
+  out.push([new RangeError('x') instanceof duet.Error,
+            new NotFound('x') instanceof duet.Error]);
+  return out;
+}
+)JS")
+          .Call("f")
+          .Returns(Value(Value::List{Value::List{true, false},
+                                     Value::List{true, false},
+                                     Value::List{false, true}})),
+  };
+  // Every code a plugin can choose (absl's, but OK) arrives as itself.
+  for (int number = 1; number <= 16; ++number) {
+    const Code code = static_cast<Code>(number);
+    const std::string name = absl::StatusCodeToString(code);
+    rows.push_back(
+        Row(absl::StrCat("plugin_error_code_", absl::AsciiStrToLower(name)))
+            .Sources(absl::StrCat("import duet\n\n\ndef f():\n"
+                                  "    raise duet.Error('chosen', '",
+                                  name, "')\n"),
+                     absl::StrCat("import duet from 'duet';\n\n"
+                                  "export function f() {\n"
+                                  "  throw new duet.Error('chosen', '",
+                                  name, "');\n}\n"))
+            .Call("f")
+            .Fails(code, {"chosen"})
+            .ErrorType("Error"));
+  }
+  return rows;
+}
+
 }  // namespace
 
 std::vector<Row> TypedErrorRows() {
-  return {
+  std::vector<Row> rows = {
       // --- the mapping table, one row per line
       Mapping("type_error_is_type_error_both_ways",
               {{"TypeError", "", {"TypeError"}}},
@@ -508,6 +855,8 @@ export function f() {
           .Fails(Code::kUnknown)
           .Details(Value()),
   };
+  for (Row& row : ChosenStatusCodeRows()) rows.push_back(std::move(row));
+  return rows;
 }
 
 }  // namespace duet::contract
