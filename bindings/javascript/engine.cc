@@ -12,6 +12,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "duet/engine/awaited_result.h"
 #include "duet/engine/call_out.h"
 #include "duet/engine/status_carrier.h"
 #include "duet/engine/status_codes.h"
@@ -133,8 +134,7 @@ class JsFunction : public Callable {
     absl::StatusOr<Value> out;
     // A Promise it returns is awaited as an export's is: on the event loop,
     // with the isolate free for its timers meanwhile.
-    absl::Notification settled;
-    absl::StatusOr<Value> awaited;
+    engine::AwaitedResult awaited;
     bool awaiting = false;
     {
       EngineScope scope(engine, deadline);
@@ -150,18 +150,11 @@ class JsFunction : public Callable {
       if (out.ok() && !pending.IsEmpty()) {
         awaiting = true;
         engine.loop().Await(call_id, pending, deadline,
-                            engine.value_budget_bytes(),
-                            [&settled, &awaited](absl::StatusOr<Value> r) {
-                              awaited = std::move(r);
-                              settled.Notify();
-                            });
+                            engine.value_budget_bytes(), awaited.Completion());
       }
       if (engine.over_cap_suspect()) engine.CheckHeapIfSuspect();
     }
-    if (awaiting) {
-      settled.WaitForNotification();
-      out = std::move(awaited);
-    }
+    if (awaiting) out = awaited.Wait();
     if (engine.exhausted()) return engine.StopStatus(StopReason::kMemory);
     return out;
   }

@@ -25,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "duet/engine/awaited_result.h"
 #include "duet/internal/conversion_guard.h"
 #include "duet/internal/identifier.h"
 #include "duet/internal/status_macros.h"
@@ -83,24 +84,12 @@ class JsImplementation : public Implementation {
     DUET_ASSIGN_OR_RETURN(Generation * generation, Enter(function));
     // A pending Promise is awaited here, without the isolate's lock: its
     // timers run on the scheduler meanwhile (event_loop.h).
-    struct Waiter {
-      absl::Notification settled;
-      absl::StatusOr<Value> result;
-    } waiter;
+    engine::AwaitedResult awaited;
     bool awaiting = false;
     absl::StatusOr<Value> out = CallIn(
         *generation->engine, function, args, deadline,
-        [&waiter] {
-          return js::Completion([waiter = &waiter](absl::StatusOr<Value> r) {
-            waiter->result = std::move(r);
-            waiter->settled.Notify();
-          });
-        },
-        &awaiting);
-    if (awaiting) {
-      waiter.settled.WaitForNotification();
-      out = std::move(waiter.result);
-    }
+        [&awaited] { return awaited.Completion(); }, &awaiting);
+    if (awaiting) out = awaited.Wait();
     Exit(generation);
     return out;
   }
@@ -566,10 +555,7 @@ class JsReplSession : public ReplSession {
     std::vector<std::string> modules = services_.ModuleNames();
     // An input awaiting a pending Promise waits for it here, without the
     // isolate's lock, so its timers run meanwhile (event_loop.h).
-    struct Waiter {
-      absl::Notification settled;
-      absl::Status status;
-    } waiter;
+    engine::AwaitedResult awaited;
     // What the awaited Promise settles with is kept in this object (one
     // per input, so a Promise of an interrupted input that settles later
     // writes nowhere that matters).
@@ -577,25 +563,18 @@ class JsReplSession : public ReplSession {
     {
       EngineScope scope(*engine_);
       std::optional<absl::StatusOr<std::string>> shown = EvaluateInScope(
-          scope, code, modules,
-          [&waiter] {
-            return js::Completion(
-                [waiter = &waiter](absl::StatusOr<Value> result) {
-                  waiter->status = result.status();
-                  waiter->settled.Notify();
-                });
-          },
+          scope, code, modules, [&awaited] { return awaited.Completion(); },
           &holder);
       if (shown.has_value()) {
         holder.Reset();
         return *std::move(shown);
       }
     }
-    waiter.settled.WaitForNotification();
+    absl::Status settled = awaited.Wait().status();
     EngineScope scope(*engine_);
     v8::Local<v8::Object> kept = holder.Get(engine_->isolate());
     holder.Reset();
-    if (!waiter.status.ok()) return WithoutWrapperFrames(waiter.status, code);
+    if (!settled.ok()) return WithoutWrapperFrames(settled, code);
     if (engine_->exhausted()) {
       return engine_->StopStatus(js::StopReason::kMemory);
     }

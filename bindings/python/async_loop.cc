@@ -10,6 +10,7 @@
 #include "duet/internal/conversion_guard.h"
 #include "entry.h"
 #include "errors.h"
+#include "functions.h"
 #include "pybind11/eval.h"
 
 namespace duet::python {
@@ -210,9 +211,7 @@ void AsyncLoop::Submit(py::object coroutine, HostServices& services,
   call->done = std::move(done);
   call->loop = weak_from_this();
   auto refuse = [&](absl::Status status) {
-    PyObject* closed = PyObject_CallMethod(coroutine.ptr(), "close", nullptr);
-    Py_XDECREF(closed);
-    PyErr_Clear();
+    CloseCoroutine(coroutine.release().ptr());
     engine::Scheduler::Shared().Post(
         absl::InfinitePast(),
         [done = std::move(call->done), status = std::move(status)]() mutable {

@@ -11,6 +11,7 @@
 #include "absl/synchronization/notification.h"
 #include "async_loop.h"
 #include "convert.h"
+#include "duet/engine/awaited_result.h"
 #include "duet/internal/conversion_guard.h"
 #include "duet_module.h"
 #include "errors.h"
@@ -38,34 +39,24 @@ class PyFunction : public Callable {
     AsyncLoop* loop = owner_->async_loop();
     // An async function's coroutine runs on the asyncio loop; this waits
     // for it, without the GIL, as a call of an async export does.
-    absl::Notification settled;
-    absl::StatusOr<Value> awaited;
-    absl::StatusOr<Value> out;
+    engine::AwaitedResult awaited;
     {
       Entry entry(owner_->services(), owner_->module(), owner_->running(),
                   deadline, owner_->value_budget_bytes(), owner_.get());
       PyObject* coroutine = nullptr;
-      out = CallInEntry(entry, handle_, args, deadline,
-                        owner_->value_budget_bytes(), described_,
-                        loop != nullptr ? &coroutine : nullptr);
+      absl::StatusOr<Value> out = CallInEntry(
+          entry, handle_, args, deadline, owner_->value_budget_bytes(),
+          described_, loop != nullptr ? &coroutine : nullptr);
       if (coroutine == nullptr) return out;
       if (absl::Status here = loop->CanWaitHere(described_); !here.ok()) {
-        PyObject* closed = PyObject_CallMethod(coroutine, "close", nullptr);
-        Py_XDECREF(closed);
-        PyErr_Clear();
-        Py_DECREF(coroutine);
+        CloseCoroutine(coroutine);
         return here;
       }
       loop->Submit(py::reinterpret_steal<py::object>(coroutine),
                    owner_->services(), std::string(owner_->module()), deadline,
-                   owner_->value_budget_bytes(),
-                   [&settled, &awaited](absl::StatusOr<Value> result) {
-                     awaited = std::move(result);
-                     settled.Notify();
-                   });
+                   owner_->value_budget_bytes(), awaited.Completion());
     }
-    settled.WaitForNotification();
-    return awaited;
+    return awaited.Wait();
   }
   const std::string& name() const override { return name_; }
   std::optional<Language> language() const override {
@@ -216,10 +207,7 @@ absl::StatusOr<Value> CallInEntry(Entry& entry, PyObject* function,
     // The entry ends here: from then on the asyncio loop's own stop (the
     // Task cancelled) covers the call.
     if (StopReason stop = entry.Finish(); stop != StopReason::kNone) {
-      PyObject* closed = PyObject_CallMethod(result, "close", nullptr);
-      Py_XDECREF(closed);
-      PyErr_Clear();
-      Py_DECREF(result);
+      CloseCoroutine(result);
       return StopStatus(stop);
     }
     *coroutine = result;
@@ -236,6 +224,13 @@ absl::StatusOr<Value> CallInEntry(Entry& entry, PyObject* function,
   }
   if (!status.ok()) return status;
   return out;
+}
+
+void CloseCoroutine(PyObject* coroutine) {
+  PyObject* closed = PyObject_CallMethod(coroutine, "close", nullptr);
+  Py_XDECREF(closed);
+  PyErr_Clear();
+  Py_DECREF(coroutine);
 }
 
 }  // namespace duet::python

@@ -85,6 +85,10 @@ absl::StatusOr<Value> CallableToValue(PyObject* callable);
 // calling it. nullptr with a Python error set on failure. GIL held.
 PyObject* FunctionToPython(const Value::CallablePtr& function);
 
+// Closes `coroutine` and drops the caller's reference to it, so it is never
+// reported as never awaited. GIL held.
+void CloseCoroutine(PyObject* coroutine);
+
 // Calls `function` inside `entry` (already entered, GIL held): converts the
 // arguments, calls, converts the result under the entry's value budget, and
 // finishes the entry. `what` names the code in a MemoryError's message. When

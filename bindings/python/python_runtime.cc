@@ -31,6 +31,7 @@
 #include "async_loop.h"
 #include "call_context.h"
 #include "convert.h"
+#include "duet/engine/awaited_result.h"
 #include "duet/error.h"
 #include "duet/internal/conversion_guard.h"
 #include "duet/internal/status_macros.h"
@@ -145,23 +146,14 @@ class PythonImplementation : public Implementation {
                              absl::Time deadline) override {
     // A coroutine is awaited here, without the GIL, while it runs on the
     // asyncio loop (async_loop.h).
-    struct Waiter {
-      absl::Notification finished;
-      absl::StatusOr<Value> result;
-    } waiter;
+    engine::AwaitedResult awaited;
     bool awaiting = false;
     absl::StatusOr<Value> out = CallIn(
-        function, args, deadline,
-        [&waiter] {
-          return Completion([waiter = &waiter](absl::StatusOr<Value> result) {
-            waiter->result = std::move(result);
-            waiter->finished.Notify();
-          });
-        },
-        &awaiting, /*caller_waits=*/true);
+        function, args, deadline, [&awaited] { return awaited.Completion(); },
+        &awaiting,
+        /*caller_waits=*/true);
     if (!awaiting) return out;
-    waiter.finished.WaitForNotification();
-    return std::move(waiter.result);
+    return awaited.Wait();
   }
 
   void CallAsync(size_t function, absl::Span<const Value> args,
@@ -199,10 +191,7 @@ class PythonImplementation : public Implementation {
     if (coroutine != nullptr) {
       if (absl::Status here = async_loop_->CanWaitHere(described_);
           !here.ok() && caller_waits) {
-        PyObject* closed = PyObject_CallMethod(coroutine, "close", nullptr);
-        Py_XDECREF(closed);
-        PyErr_Clear();
-        Py_DECREF(coroutine);
+        CloseCoroutine(coroutine);
         return here;
       }
       async_loop_->Submit(py::reinterpret_steal<py::object>(coroutine),
@@ -268,10 +257,7 @@ class PythonReplSession : public ReplSession {
     std::vector<std::string> names = services_.ModuleNames();
     // Code that awaits runs on the asyncio loop; it is waited for here,
     // without the GIL.
-    struct Waiter {
-      absl::Notification finished;
-      absl::StatusOr<Value> result;
-    } waiter;
+    engine::AwaitedResult awaited;
     const uint64_t interrupts = interrupts_->load();
     {
       Entry entry(services_, kReplLogSource, running_, absl::InfiniteFuture(),
@@ -295,31 +281,24 @@ class PythonReplSession : public ReplSession {
         return text;
       }
       if (StopReason stop = entry.Stopped(); stop != StopReason::kNone) {
-        PyObject* closed = PyObject_CallMethod(result.ptr(), "close", nullptr);
-        Py_XDECREF(closed);
-        PyErr_Clear();
-        result = py::object();
+        CloseCoroutine(result.release().ptr());
         entry.Finish();
         return StopStatus(stop);
       }
       async_loop_->Submit(std::move(result), services_, kReplLogSource,
-                          absl::InfiniteFuture(), 0,
-                          [waiter = &waiter](absl::StatusOr<Value> out) {
-                            waiter->result = std::move(out);
-                            waiter->finished.Notify();
-                          });
+                          absl::InfiniteFuture(), 0, awaited.Completion());
       // An Interrupt since this input began may have looked for awaiting
       // calls before this one was there: it is delivered again. (Calls
       // submitted elsewhere during those microseconds are cancelled too.)
       if (interrupts_->load() != interrupts) async_loop_->InterruptCalls();
       entry.Finish();  // from here Interrupt reaches the awaiting call
     }
-    waiter.finished.WaitForNotification();
-    if (!waiter.result.ok()) return waiter.result.status();
-    if (!waiter.result->is_string()) {
+    absl::StatusOr<Value> shown = awaited.Wait();
+    if (!shown.ok()) return shown.status();
+    if (!shown->is_string()) {
       return absl::InternalError("the awaited REPL input showed no text");
     }
-    return waiter.result->as_string();
+    return shown->as_string();
   }
 
   bool IsIncomplete(std::string_view code) override {
