@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -17,6 +18,20 @@ namespace {
 
 // The deadline of the call this thread is running, for nested calls.
 thread_local absl::Time current_deadline = absl::InfiniteFuture();
+
+// Makes `deadline` the one nested calls made on this thread inherit, for
+// the length of a call.
+class NestedDeadline {
+ public:
+  explicit NestedDeadline(absl::Time deadline)
+      : outer_(std::exchange(current_deadline, deadline)) {}
+  ~NestedDeadline() { current_deadline = outer_; }
+  NestedDeadline(const NestedDeadline&) = delete;
+  NestedDeadline& operator=(const NestedDeadline&) = delete;
+
+ private:
+  const absl::Time outer_;
+};
 
 // Calls nest when scripts call modules (JS -> Python -> JS ...), and every
 // hop spends native stack in both engines. Nested calls are refused, with an
@@ -250,11 +265,18 @@ absl::StatusOr<Value> CallDispatcher::CallIn(const Module& module,
   ResolvedCall call;
   DUET_RETURN_IF_ERROR(
       Resolve(module, state, entry, function, args, options, &call));
-  const absl::Time outer = current_deadline;
-  current_deadline = call.deadline;
-  absl::StatusOr<Value> result =
-      call.implementation->Call(call.index, args, call.deadline);
-  current_deadline = outer;
+  return Run(module, function, call, args);
+}
+
+absl::StatusOr<Value> CallDispatcher::Run(const Module& module,
+                                          std::string_view function,
+                                          const ResolvedCall& call,
+                                          absl::Span<const Value> args) {
+  absl::StatusOr<Value> result;
+  {
+    NestedDeadline nested(call.deadline);
+    result = call.implementation->Call(call.index, args, call.deadline);
+  }
   return Conclude(module, function, call, std::move(result));
 }
 
@@ -296,12 +318,7 @@ absl::StatusOr<Value> CallDispatcher::CallOrStart(
   DUET_RETURN_IF_ERROR(Resolve(*module, *state, FindFunction(*state, function),
                                function, args, CallOptions(), &call));
   if (!call.implementation->IsAsync(call.index)) {
-    const absl::Time outer = current_deadline;
-    current_deadline = call.deadline;
-    absl::StatusOr<Value> result =
-        call.implementation->Call(call.index, args, call.deadline);
-    current_deadline = outer;
-    return Conclude(*module, function, call, std::move(result));
+    return Run(*module, function, call, args);
   }
   *started = true;
   Start(*module, std::move(state), function, std::move(call), args, done(),
@@ -314,8 +331,7 @@ void CallDispatcher::Start(const Module& module,
                            std::string_view function, ResolvedCall call,
                            absl::Span<const Value> args, AsyncCompletion done,
                            std::shared_ptr<CallCancellation> cancellation) {
-  const absl::Time outer = current_deadline;
-  current_deadline = call.deadline;
+  NestedDeadline nested(call.deadline);
   Implementation* implementation = call.implementation;
   const int index = call.index;
   const absl::Time deadline = call.deadline;
@@ -330,7 +346,6 @@ void CallDispatcher::Start(const Module& module,
         done(std::move(concluded));
       },
       std::move(cancellation));
-  current_deadline = outer;
 }
 
 }  // namespace duet::internal

@@ -182,6 +182,11 @@ class CallDispatcher {
                     std::string_view function, ResolvedCall call,
                     absl::Span<const Value> args, AsyncCompletion done,
                     std::shared_ptr<CallCancellation> cancellation);
+  // Runs `call` (resolved in `module`) on this thread and concludes it.
+  static absl::StatusOr<Value> Run(const Module& module,
+                                   std::string_view function,
+                                   const ResolvedCall& call,
+                                   absl::Span<const Value> args);
   // One call of `entry` (null: the function is missing) in `state`.
   absl::StatusOr<Value> CallIn(const Module& module, const ModuleState& state,
                                const ModuleState::Function* entry,

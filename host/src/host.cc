@@ -133,6 +133,20 @@ class Host::Impl : public HostServices {
     return runtimes_.Start(std::move(factories), *this);
   }
 
+  // `done` holding a pass of the gate until it has run and what it holds
+  // is gone: the host's destructor waits for it. Made while another pass
+  // checks out, so the host is not closed yet.
+  internal::CallDispatcher::AsyncCompletion Counted(
+      std::function<void(absl::StatusOr<Value>)> done) {
+    return [pass = std::make_shared<CallGate::Pass>(target_->gate),
+            target = target_,
+            done = std::move(done)](absl::StatusOr<Value> result) mutable {
+      done(std::move(result));
+      done = nullptr;  // what it holds goes while the pass still counts
+      pass.reset();
+    };
+  }
+
   // Runs `work` counted as in flight, or refuses it once the host closes.
   template <typename Work>
   auto Gated(Work work) -> decltype(work()) {
@@ -163,20 +177,13 @@ class Host::Impl : public HostServices {
   void CallAsync(std::string_view module, std::string_view function,
                  absl::Span<const Value> args, const CallOptions& options,
                  Host::CallCallback done) {
-    // Held until `done` has run: the host's destructor waits for it.
-    auto pass = std::make_shared<CallGate::Pass>(target_->gate);
-    if (absl::Status open = pass->Check(); !open.ok()) {
+    CallGate::Pass pass(target_->gate);
+    if (absl::Status open = pass.Check(); !open.ok()) {
       done(open);
       return;
     }
-    dispatcher_.CallAsync(
-        module, function, args, options,
-        [pass = std::move(pass), target = target_,
-         done = std::move(done)](absl::StatusOr<Value> result) mutable {
-          done(std::move(result));
-          done = nullptr;  // what it holds goes while the pass still counts
-          pass.reset();
-        });
+    dispatcher_.CallAsync(module, function, args, options,
+                          Counted(std::move(done)));
   }
   absl::StatusOr<std::shared_ptr<const internal::BoundFunction>> Bind(
       std::string_view module, std::string_view function) {
@@ -209,20 +216,11 @@ class Host::Impl : public HostServices {
       absl::Span<const Value> args, absl::FunctionRef<ModuleCallDone()> done,
       std::shared_ptr<CallCancellation> cancellation, bool* started) override {
     *started = false;
-    // Held until the completion has run when the call starts: the host's
-    // destructor waits for it.
-    auto pass = std::make_shared<CallGate::Pass>(target_->gate);
-    DUET_RETURN_IF_ERROR(pass->Check());
-    return dispatcher_.CallOrStart(
-        module, function, args,
-        [&]() -> internal::CallDispatcher::AsyncCompletion {
-          return [pass, done = done()](absl::StatusOr<Value> result) mutable {
-            done(std::move(result));
-            done = nullptr;  // what it holds goes while the pass still counts
-            pass.reset();
-          };
-        },
-        std::move(cancellation), started);
+    return Gated([&] {
+      return dispatcher_.CallOrStart(
+          module, function, args, [&] { return Counted(done()); },
+          std::move(cancellation), started);
+    });
   }
   absl::StatusOr<Value> CallHostFunction(
       const HostCallContext& caller, std::string_view name,
