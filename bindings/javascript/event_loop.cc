@@ -154,27 +154,34 @@ void EventLoop::EndTask() {
 }
 
 void EventLoop::Visit() {
-  Engine* target = BeginTask();
-  if (target == nullptr) return;
-  Engine& engine = *target;
   {
     // A later visit may be needed while this one runs: let it be queued.
     absl::MutexLock lock(&mutex_);
     visit_at_ = absl::InfiniteFuture();
   }
+  RunTask("timers stopped: ",
+          [this](Engine&, Logs* logs) { RunDueTimers(logs); });
+}
+
+void EventLoop::RunTask(std::string_view stopped_prefix,
+                        absl::FunctionRef<void(Engine&, Logs*)> work) {
+  Engine* target = BeginTask();
+  if (target == nullptr) return;
+  Engine& engine = *target;
   // Logged once the isolate is left: the log sink never runs under an
   // engine lock.
-  std::vector<std::pair<LogLevel, std::string>> logs;
+  Logs logs;
   {
     absl::Time deadline = timer_limit_ == absl::InfiniteDuration()
                               ? absl::InfiniteFuture()
                               : absl::Now() + timer_limit_;
     EngineScope scope(engine, deadline);
-    RunDueTimers(&logs);
+    work(engine, &logs);
     absl::Status stopped = scope.stop_status();
     if (!stopped.ok()) {
-      logs.emplace_back(LogLevel::kWarning,
-                        absl::StrCat("timers stopped: ", FormatError(stopped)));
+      logs.emplace_back(
+          LogLevel::kWarning,
+          absl::StrCat(std::string(stopped_prefix), FormatError(stopped)));
     }
     // An exhausted isolate runs nothing again: no more visits.
     if (!engine.exhausted()) Reschedule();
@@ -188,8 +195,7 @@ void EventLoop::Visit() {
   EndTask();
 }
 
-void EventLoop::RunDueTimers(
-    std::vector<std::pair<LogLevel, std::string>>* logs) {
+void EventLoop::RunDueTimers(Logs* logs) {
   Engine* engine = Engine::From(v8::Isolate::GetCurrent());
   v8::Isolate* isolate = engine->isolate();
   v8::Local<v8::Context> context = engine->context();
@@ -417,48 +423,32 @@ bool EventLoop::AdoptForeign(const std::shared_ptr<Foreign>& foreign,
 }
 
 void EventLoop::SettleForeign() {
-  Engine* target = BeginTask();
-  if (target == nullptr) return;
-  Engine& engine = *target;
-  std::vector<std::pair<LogLevel, std::string>> logs;
-  {
-    absl::Time deadline = timer_limit_ == absl::InfiniteDuration()
-                              ? absl::InfiniteFuture()
-                              : absl::Now() + timer_limit_;
-    EngineScope scope(engine, deadline);
-    v8::HandleScope handles(engine.isolate());
-    std::vector<
-        std::pair<v8::Local<v8::Promise::Resolver>, absl::StatusOr<Value>>>
-        settled;
-    {
-      absl::MutexLock lock(&mutex_);
-      std::vector<std::shared_ptr<Foreign>> ended;
-      ended.swap(ended_foreign_);
-      for (std::shared_ptr<Foreign>& foreign : ended) {
-        auto it = foreign_.find(foreign->id);
-        // Not adopted yet: AdoptForeign finds its result.
-        if (it == foreign_.end() || !foreign->result) continue;
-        settled.emplace_back(it->second.resolver.Get(engine.isolate()),
-                             *std::move(foreign->result));
-        foreign->result.reset();
-        foreign_.erase(it);
-      }
-    }
-    for (auto& [resolver, result] : settled) {
-      Resolve(resolver, std::move(result));
-    }
-    if (!engine.RunMicrotasks().ok() || !scope.stop_status().ok()) {
-      logs.emplace_back(LogLevel::kWarning,
-                        absl::StrCat("stopped while settling awaited calls: ",
-                                     FormatError(scope.stop_status())));
-    }
-    if (!engine.exhausted()) Reschedule();
-  }
-  for (const auto& [level, message] : logs) {
-    engine.services().Log(level, engine.log_source(), message);
-  }
-  if (engine.exhausted()) StopAll(engine::StopReason::kMemory);
-  EndTask();
+  RunTask(
+      "stopped while settling awaited calls: ", [this](Engine& engine, Logs*) {
+        v8::HandleScope handles(engine.isolate());
+        std::vector<
+            std::pair<v8::Local<v8::Promise::Resolver>, absl::StatusOr<Value>>>
+            settled;
+        {
+          absl::MutexLock lock(&mutex_);
+          std::vector<std::shared_ptr<Foreign>> ended;
+          ended.swap(ended_foreign_);
+          for (std::shared_ptr<Foreign>& foreign : ended) {
+            auto it = foreign_.find(foreign->id);
+            // Not adopted yet: AdoptForeign finds its result.
+            if (it == foreign_.end() || !foreign->result) continue;
+            settled.emplace_back(it->second.resolver.Get(engine.isolate()),
+                                 *std::move(foreign->result));
+            foreign->result.reset();
+            foreign_.erase(it);
+          }
+        }
+        for (auto& [resolver, result] : settled) {
+          Resolve(resolver, std::move(result));
+        }
+        // A stop here is logged by RunTask.
+        engine.RunMicrotasks().IgnoreError();
+      });
 }
 
 void EventLoop::Resolve(v8::Local<v8::Promise::Resolver> resolver,

@@ -28,9 +28,11 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -170,8 +172,15 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   void Reschedule();
   // A scheduler task: runs the due timers.
   void Visit();
+  using Logs = std::vector<std::pair<LogLevel, std::string>>;
   // Isolate locked: runs the due timers; what to log goes to *logs.
-  void RunDueTimers(std::vector<std::pair<LogLevel, std::string>>* logs);
+  void RunDueTimers(Logs* logs);
+  // A scheduler task entering the isolate as a timer visit does (the timer
+  // limit; its stop logged after `stopped_prefix`; logs written once the
+  // isolate is left; the next visit queued; an exhausted isolate's
+  // awaiting calls ended) to run `work`.
+  void RunTask(std::string_view stopped_prefix,
+               absl::FunctionRef<void(Engine&, Logs*)> work);
   // A scheduler task: call `call` ends for `reason` unless it settled.
   void Stop(uint64_t call, engine::StopReason reason);
   // Counts a scheduler task in the engine: the engine, or null once it is
