@@ -113,6 +113,17 @@ const ModuleState::Function* FindFunction(const ModuleState& state,
   return it == state.functions.end() ? nullptr : &it->second;
 }
 
+// The module's current state, and when it carries state ([state] hooks),
+// an entry of its StateGate: a switch waits for the call to leave, and the
+// state is read again after waiting, since the switch may have replaced it.
+std::shared_ptr<const ModuleState> EnterCurrent(const Module& module,
+                                                StateGate::Entry* entry) {
+  std::shared_ptr<const ModuleState> state = module.state();
+  if (!state->state_hooks) return state;
+  *entry = module.state_gate().Enter();
+  return module.state();
+}
+
 // BoundFunction's cache word: a state id and a slot in it.
 constexpr int kSlotBits = 24;
 constexpr uint64_t kMaxCachedSlot = (uint64_t{1} << kSlotBits) - 1;
@@ -151,22 +162,50 @@ absl::StatusOr<Value> BoundFunction::Call(absl::Span<const Value> args,
   return target_->dispatcher->Call(*this, args, options);
 }
 
+template <typename FindEntry>
+absl::StatusOr<Value> CallDispatcher::CallCurrent(const Module& module,
+                                                  std::string_view function,
+                                                  absl::Span<const Value> args,
+                                                  const CallOptions& options,
+                                                  const FindEntry& find) const {
+  StateGate::Entry gate_entry;
+  std::shared_ptr<const ModuleState> state = EnterCurrent(module, &gate_entry);
+  // Module calls this one makes on this thread pass a closing gate.
+  std::optional<StateGate::Inside> inside;
+  if (state->state_hooks) inside.emplace(&module.state_gate());
+  return CallIn(module, *state, find(*state), function, args, options);
+}
+
 absl::StatusOr<Value> CallDispatcher::Call(std::string_view module_name,
                                            std::string_view function,
                                            absl::Span<const Value> args,
                                            const CallOptions& options) const {
   DUET_ASSIGN_OR_RETURN(Module * module, modules_.Get(module_name));
-  std::shared_ptr<const ModuleState> state = module->state();
-  return CallIn(*module, *state, FindFunction(*state, function), function, args,
-                options);
+  return CallCurrent(*module, function, args, options,
+                     [function](const ModuleState& state) {
+                       return FindFunction(state, function);
+                     });
 }
 
 absl::StatusOr<Value> CallDispatcher::Call(const BoundFunction& bound,
                                            absl::Span<const Value> args,
                                            const CallOptions& options) const {
-  std::shared_ptr<const ModuleState> state = bound.module().state();
-  return CallIn(bound.module(), *state, bound.Find(*state), bound.function(),
-                args, options);
+  return CallCurrent(
+      bound.module(), bound.function(), args, options,
+      [&bound](const ModuleState& state) { return bound.Find(state); });
+}
+
+absl::StatusOr<Value> CallDispatcher::CallDirect(const Module& module,
+                                                 const ModuleState& state,
+                                                 Language language,
+                                                 std::string_view function,
+                                                 absl::Span<const Value> args,
+                                                 absl::Duration timeout) const {
+  CallOptions options;
+  options.timeout = timeout;
+  options.implementation = language;
+  return CallIn(module, state, FindFunction(state, function), function, args,
+                options);
 }
 
 absl::StatusOr<std::shared_ptr<const BoundFunction>> CallDispatcher::Bind(
@@ -292,7 +331,9 @@ void CallDispatcher::CallAsync(std::string_view module_name,
   }
   // Kept until the call ends: the implementation (and the [exports] spec)
   // stay alive while it awaits, across a Reload.
-  std::shared_ptr<const ModuleState> state = (*module)->state();
+  StateGate::Entry gate_entry;
+  std::shared_ptr<const ModuleState> state =
+      EnterCurrent(**module, &gate_entry);
   CallDepthScope depth;
   ResolvedCall call;
   absl::Status resolved =
@@ -303,7 +344,7 @@ void CallDispatcher::CallAsync(std::string_view module_name,
     return;
   }
   Start(**module, std::move(state), function, std::move(call), args,
-        std::move(done), nullptr);
+        std::move(gate_entry), std::move(done), nullptr);
 }
 
 absl::StatusOr<Value> CallDispatcher::CallOrStart(
@@ -312,26 +353,32 @@ absl::StatusOr<Value> CallDispatcher::CallOrStart(
     std::shared_ptr<CallCancellation> cancellation, bool* started) const {
   *started = false;
   DUET_ASSIGN_OR_RETURN(Module * module, modules_.Get(module_name));
-  std::shared_ptr<const ModuleState> state = module->state();
+  StateGate::Entry gate_entry;
+  std::shared_ptr<const ModuleState> state = EnterCurrent(*module, &gate_entry);
   CallDepthScope depth;
   ResolvedCall call;
   DUET_RETURN_IF_ERROR(Resolve(*module, *state, FindFunction(*state, function),
                                function, args, CallOptions(), &call));
   if (!call.implementation->IsAsync(call.index)) {
+    std::optional<StateGate::Inside> inside;
+    if (state->state_hooks) inside.emplace(&module->state_gate());
     return Run(*module, function, call, args);
   }
   *started = true;
-  Start(*module, std::move(state), function, std::move(call), args, done(),
-        std::move(cancellation));
+  Start(*module, std::move(state), function, std::move(call), args,
+        std::move(gate_entry), done(), std::move(cancellation));
   return Value();
 }
 
 void CallDispatcher::Start(const Module& module,
                            std::shared_ptr<const ModuleState> state,
                            std::string_view function, ResolvedCall call,
-                           absl::Span<const Value> args, AsyncCompletion done,
+                           absl::Span<const Value> args,
+                           StateGate::Entry gate_entry, AsyncCompletion done,
                            std::shared_ptr<CallCancellation> cancellation) {
   NestedDeadline nested(call.deadline);
+  std::optional<StateGate::Inside> inside;
+  if (state->state_hooks) inside.emplace(&module.state_gate());
   Implementation* implementation = call.implementation;
   const int index = call.index;
   const absl::Time deadline = call.deadline;
@@ -339,9 +386,12 @@ void CallDispatcher::Start(const Module& module,
       index, args, deadline,
       [module = &module, state = std::move(state),
        function = std::string(function), call = std::move(call),
+       gate_entry = std::move(gate_entry),
        done = std::move(done)](absl::StatusOr<Value> result) mutable {
         absl::StatusOr<Value> concluded =
             Conclude(*module, function, call, std::move(result));
+        // The call has left: a switch waiting for it may go on.
+        gate_entry = StateGate::Entry();
         state.reset();  // the implementation may go before `done` runs
         done(std::move(concluded));
       },

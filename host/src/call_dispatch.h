@@ -145,6 +145,15 @@ class CallDispatcher {
       absl::Span<const Value> args, absl::FunctionRef<AsyncCompletion()> done,
       std::shared_ptr<CallCancellation> cancellation, bool* started) const;
 
+  // Calls `function` on `state`'s `language` implementation within
+  // `timeout`, bypassing the module's StateGate and active language: the
+  // [state] hooks run this way while the gate is closed.
+  absl::StatusOr<Value> CallDirect(const Module& module,
+                                   const ModuleState& state, Language language,
+                                   std::string_view function,
+                                   absl::Span<const Value> args,
+                                   absl::Duration timeout) const;
+
   // Host::Function's contract: kNotFound, with Call's messages, for an
   // unknown module or a function the active implementation lacks.
   absl::StatusOr<std::shared_ptr<const BoundFunction>> Bind(
@@ -176,17 +185,27 @@ class CallDispatcher {
                                         const ResolvedCall& call,
                                         absl::StatusOr<Value> result);
   // Starts `call` (resolved in `state` of `module`): `done` gets its
-  // concluded result; `state` is kept until then.
+  // concluded result; `state` and `gate_entry` are kept until then.
   static void Start(const Module& module,
                     std::shared_ptr<const ModuleState> state,
                     std::string_view function, ResolvedCall call,
-                    absl::Span<const Value> args, AsyncCompletion done,
+                    absl::Span<const Value> args, StateGate::Entry gate_entry,
+                    AsyncCompletion done,
                     std::shared_ptr<CallCancellation> cancellation);
   // Runs `call` (resolved in `module`) on this thread and concludes it.
   static absl::StatusOr<Value> Run(const Module& module,
                                    std::string_view function,
                                    const ResolvedCall& call,
                                    absl::Span<const Value> args);
+  // One call of `function` on `module`'s current state, through its
+  // StateGate when the state has [state] hooks; `find` gives the function's
+  // entry in a state.
+  template <typename FindEntry>
+  absl::StatusOr<Value> CallCurrent(const Module& module,
+                                    std::string_view function,
+                                    absl::Span<const Value> args,
+                                    const CallOptions& options,
+                                    const FindEntry& find) const;
   // One call of `entry` (null: the function is missing) in `state`.
   absl::StatusOr<Value> CallIn(const Module& module, const ModuleState& state,
                                const ModuleState::Function* entry,

@@ -5,6 +5,7 @@
 //   ModuleRegistry     modules, active implementation module_registry.h
 //   PluginLoader       plugin.toml, loading, reload   plugin_loader.h
 //   CallDispatcher     deadlines, depth, checks       call_dispatch.h
+//   StateTransfer      [state] across Use and Reload  state_transfer.h
 //   HostFunctionTable  duet.host.NAME                 host_functions.h
 //   ReplConsoles       Host::OpenRepl                 repl_consoles.h
 //
@@ -31,6 +32,7 @@
 #include "plugin_loader.h"
 #include "repl_consoles.h"
 #include "runtime_set.h"
+#include "state_transfer.h"
 
 namespace duet {
 namespace {
@@ -104,6 +106,7 @@ class Host::Impl : public HostServices {
       : options_(WithDefaults(std::move(options))),
         loader_(options_, runtimes_, modules_),
         dispatcher_(modules_, options_.default_timeout),
+        transfer_(dispatcher_, options_),
         consoles_(target_->gate) {
     target_->dispatcher = &dispatcher_;
   }
@@ -166,7 +169,17 @@ class Host::Impl : public HostServices {
     return Gated([&] { return loader_.Load(source); });
   }
   absl::Status Reload(std::string_view module) {
-    return Gated([&] { return loader_.Reload(module); });
+    return Gated([&] {
+      return loader_.Reload(
+          module,
+          [this](internal::Module& reloaded,
+                 std::unique_ptr<internal::ModuleState> next, Language active) {
+            return transfer_.Swap(reloaded, std::move(next), active);
+          });
+    });
+  }
+  absl::Status Use(std::string_view module, Language language) {
+    return Gated([&] { return transfer_.Use(modules_, module, language); });
   }
   absl::StatusOr<Value> Call(std::string_view module, std::string_view function,
                              absl::Span<const Value> args,
@@ -254,6 +267,7 @@ class Host::Impl : public HostServices {
   internal::ModuleRegistry modules_;
   internal::PluginLoader loader_;
   internal::CallDispatcher dispatcher_;
+  internal::StateTransfer transfer_;
   internal::HostFunctionTable functions_;
   internal::ReplConsoles consoles_;
 };
@@ -388,7 +402,7 @@ std::string_view Function::function() const {
 // ---- Host, continued ------------------------------------------------------
 
 absl::Status Host::Use(std::string_view module, Language language) {
-  return impl_->modules().Use(module, language);
+  return impl_->Use(module, language);
 }
 
 absl::Status Host::Reload(std::string_view module) {

@@ -502,6 +502,53 @@ absl::Status ParseLimits(Reporter& reporter, const toml::node& node,
   return absl::OkStatus();
 }
 
+absl::Status ParseState(Reporter& reporter, const toml::node& node,
+                        Manifest& manifest) {
+  const toml::table* table = node.as_table();
+  if (table == nullptr) {
+    return reporter.Error(node,
+                          "[state] must be a table naming the snapshot and "
+                          "restore functions");
+  }
+  StateHooks hooks;
+  hooks.line = static_cast<int>(node.source().begin.line);
+  for (const auto& [key_ptr, value_ptr] : InFileOrder(*table)) {
+    const toml::key& key = *key_ptr;
+    std::string* field = nullptr;
+    if (key.str() == "snapshot") {
+      field = &hooks.snapshot;
+    } else if (key.str() == "restore") {
+      field = &hooks.restore;
+    }
+    if (field == nullptr) {
+      reporter.Warn(key, "[state]");
+      continue;
+    }
+    DUET_ASSIGN_OR_RETURN(*field, GetString(reporter, *value_ptr, key.str()));
+    if (!internal::IsIdentifier(*field)) {
+      return reporter.Error(
+          *value_ptr, absl::StrCat("[state] ", ToAbsl(key.str()), " '", *field,
+                                   "' must be the name of an exported "
+                                   "function"));
+    }
+  }
+  if (hooks.snapshot.empty() || hooks.restore.empty()) {
+    return reporter.Error(
+        node,
+        absl::StrCat("[state] needs both 'snapshot' (a function "
+                     "returning the state) and 'restore' (a function "
+                     "taking it); missing '",
+                     hooks.snapshot.empty() ? "snapshot" : "restore", "'"));
+  }
+  if (hooks.snapshot == hooks.restore) {
+    return reporter.Error(
+        node, absl::StrCat("[state] snapshot and restore are both '",
+                           hooks.snapshot, "'; they must be two functions"));
+  }
+  manifest.state = std::move(hooks);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -693,6 +740,8 @@ absl::StatusOr<ParsedManifest> ParseManifestWith(
       DUET_RETURN_IF_ERROR(ParseExamples(reporter, value, manifest));
     } else if (k == "limits") {
       DUET_RETURN_IF_ERROR(ParseLimits(reporter, value, manifest));
+    } else if (k == "state") {
+      DUET_RETURN_IF_ERROR(ParseState(reporter, value, manifest));
     } else {
       reporter.Warn(key, "");
     }

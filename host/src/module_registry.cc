@@ -34,6 +34,7 @@ ModuleInfo DescribeModule(const Module& module) {
   info.location = state->location;
   info.active = module.active();
   info.manifest = state->manifest;
+  info.carries_state = state->state_hooks.has_value();
   for (Language language : state->Languages()) {
     info.implementations.push_back({language,
                                     state->files[LanguageIndex(language)],
@@ -150,16 +151,6 @@ void ModuleRegistry::RecordFailure(const std::string& name,
                                    std::string_view why) {
   absl::MutexLock lock(&failed_mutex_);
   failed_[name] = std::string(why);
-}
-
-absl::Status ModuleRegistry::Use(std::string_view name, Language language) {
-  DUET_ASSIGN_OR_RETURN(Module * module, Get(name));
-  std::shared_ptr<const ModuleState> state = module->state();
-  if (state->Get(language) == nullptr) {
-    return NoImplementation(*module, *state, language);
-  }
-  module->set_active(language);
-  return absl::OkStatus();
 }
 
 std::vector<std::string> ModuleRegistry::Names() const {

@@ -24,6 +24,7 @@
 #include "duet/manifest.h"
 #include "duet/runtime.h"
 #include "runtime_set.h"
+#include "state_gate.h"
 
 namespace duet::internal {
 
@@ -52,6 +53,9 @@ struct ModuleState {
   std::array<std::filesystem::path, kLanguageCount> files;
   Language default_language = Language::kPython;
   std::optional<absl::Duration> timeout;  // [limits] timeout_ms
+  // [state], from plugin.toml or PluginSource: set when the module's state
+  // is carried across Use and Reload (StateTransfer).
+  std::optional<StateHooks> state_hooks;
   absl::flat_hash_map<std::string, Function> functions;
   // The entries of `functions` by Function::slot.
   std::vector<const Function*> function_slots;
@@ -93,12 +97,16 @@ class Module {
     return state;
   }
 
+  // What calls of a module with [state] pass (StateGate).
+  StateGate& state_gate() const { return state_gate_; }
+
  private:
   const std::string name_;
   std::atomic<Language> active_{Language::kPython};
   // Held for a pointer copy only.
   mutable SpinLock state_lock_;
   std::shared_ptr<const ModuleState> state_ ABSL_GUARDED_BY(state_lock_);
+  mutable StateGate state_gate_;
 };
 
 // "module 'X' has no LANGUAGE implementation (it has: ...)".
@@ -126,10 +134,6 @@ class ModuleRegistry {
   void Add(const std::string& name, std::unique_ptr<ModuleState> state);
   // Remembers why `name` failed to load, for Get's message; Add forgets it.
   void RecordFailure(const std::string& name, std::string_view why);
-
-  // Makes `language` the module's active implementation. kNotFound for an
-  // unknown module; kFailedPrecondition when it has no such implementation.
-  absl::Status Use(std::string_view name, Language language);
 
   // Sorted. Cheap: each table keeps its sorted names, since engines ask for
   // them on every REPL evaluation.

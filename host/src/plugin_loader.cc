@@ -142,6 +142,36 @@ absl::Status CheckSource(const PluginSource& source) {
   return absl::OkStatus();
 }
 
+// [state] hooks are exports of every implementation, and plain functions:
+// a switch runs them while calls wait, so they cannot await. `where` names
+// the [state] table (or the in-memory plugin) in messages.
+absl::Status CheckStateHooks(const ModuleState& state,
+                             const std::string& where) {
+  const StateHooks& hooks = *state.state_hooks;
+  std::vector<std::string> problems;
+  for (Language language : state.Languages()) {
+    const Implementation& implementation = *state.Get(language);
+    const std::vector<std::string>& exports = implementation.exports();
+    const std::string file =
+        state.files[LanguageIndex(language)].filename().string();
+    for (const std::string* hook : {&hooks.snapshot, &hooks.restore}) {
+      auto it = std::lower_bound(exports.begin(), exports.end(), *hook);
+      if (it == exports.end() || *it != *hook) {
+        problems.push_back(absl::StrCat(where, ": [state] function '", *hook,
+                                        "' is missing from ", file, " (",
+                                        LanguageString(language), ")"));
+      } else if (implementation.IsAsync(it - exports.begin())) {
+        problems.push_back(absl::StrCat(
+            where, ": [state] function '", *hook, "' in ", file, " (",
+            LanguageString(language),
+            ") is async; state hooks must return their result directly"));
+      }
+    }
+  }
+  if (problems.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrJoin(problems, "; "));
+}
+
 }  // namespace
 
 void PluginLoader::Log(LogLevel level, std::string_view message) const {
@@ -219,7 +249,7 @@ absl::StatusOr<std::string> PluginLoader::Load(const PluginSource& source) {
   return Publish(source.module, ReadSource(source, /*reloading=*/nullptr));
 }
 
-absl::Status PluginLoader::Reload(std::string_view name) {
+absl::Status PluginLoader::Reload(std::string_view name, const Swap& swap) {
   absl::MutexLock lock(&mutex_);
   DUET_ASSIGN_OR_RETURN(Module * module, modules_.Get(name));
   std::shared_ptr<const ModuleState> current = module->state();
@@ -235,10 +265,7 @@ absl::Status PluginLoader::Reload(std::string_view name) {
   current.reset();
   Language active = module->active();
   if (state->Get(active) == nullptr) active = state->default_language;
-  // The old state goes when the last call using it returns.
-  std::shared_ptr<const ModuleState> old = module->Publish(std::move(state));
-  module->set_active(active);
-  return absl::OkStatus();
+  return swap(*module, std::move(state), active);
 }
 
 absl::Status PluginLoader::CheckName(const std::string& name,
@@ -328,6 +355,10 @@ absl::StatusOr<std::unique_ptr<ModuleState>> PluginLoader::ReadSource(
     state->default_language = languages.front();
   }
   state->source = source;
+  if (source.state) {
+    state->state_hooks = source.state;
+    DUET_RETURN_IF_ERROR(CheckStateHooks(*state, location));
+  }
   state->IndexFunctions();
   return state;
 }
@@ -409,6 +440,11 @@ absl::Status PluginLoader::LoadDirectoryImplementations(ModuleState& state) {
   }
   if (!missing.empty()) {
     return absl::InvalidArgumentError(absl::StrJoin(missing, "; "));
+  }
+  if (manifest.state) {
+    state.state_hooks = manifest.state;
+    DUET_RETURN_IF_ERROR(
+        CheckStateHooks(state, ManifestLine(manifest, manifest.state->line)));
   }
   state.default_language =
       manifest.default_language.value_or(languages.front());

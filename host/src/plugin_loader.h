@@ -6,6 +6,7 @@
 #define DUET_HOST_SRC_PLUGIN_LOADER_H_
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -39,7 +40,12 @@ class PluginLoader {
   absl::StatusOr<std::string> Load(const std::filesystem::path& location,
                                    std::vector<std::string>* warnings);
   absl::StatusOr<std::string> Load(const PluginSource& source);
-  absl::Status Reload(std::string_view name);
+  // Makes a reloaded version current (StateTransfer::Swap): `module`, its
+  // new state and the language to make active.
+  using Swap = std::function<absl::Status(
+      Module& module, std::unique_ptr<ModuleState> next, Language active)>;
+  // Reads the module's files again and hands the result to `swap`.
+  absl::Status Reload(std::string_view name, const Swap& swap);
 
  private:
   // Reads a plugin from disk and loads its implementations. `reloading` is

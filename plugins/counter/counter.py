@@ -1,9 +1,9 @@
 """counter, Python implementation: a count kept between calls.
 
-The count lives in this module, so it belongs to the Python implementation
-alone. Switching counter to JavaScript (`:use counter js`, Host::Use) does not
-carry it over: calls then see counter.js's own count, and switching back
-finds this one where it was left.
+The count lives in this module. plugin.toml's [state] names snapshot and
+restore, so a switch to JavaScript (`:use counter js`, Host::Use) or a reload
+carries the count over: duet calls snapshot() here and restore() on the side
+taking over.
 """
 
 import duet
@@ -28,3 +28,14 @@ def reset():
     duet.log(f"counter reset (was {_count})")
     _count = 0
     return _count
+
+
+def snapshot():
+    """The state a switch or reload carries over ([state] in plugin.toml)."""
+    return {"count": _count}
+
+
+def restore(state):
+    """Takes over the state snapshot() gave, from either language."""
+    global _count
+    _count = state["count"]

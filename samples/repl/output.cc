@@ -68,7 +68,7 @@ std::vector<std::string> ExportSummary(const ModuleInfo& module) {
 std::string ModulesTable(const std::vector<ModuleInfo>& modules) {
   if (modules.empty()) return "no modules loaded\n";
   std::vector<std::vector<std::string>> rows = {
-      {"MODULE", "ACTIVE", "IMPLEMENTATIONS", "EXPORTS"}};
+      {"MODULE", "ACTIVE", "IMPLEMENTATIONS", "STATE", "EXPORTS"}};
   for (const ModuleInfo& module : modules) {
     std::vector<std::string> languages;
     for (const ImplementationInfo& impl : module.implementations) {
@@ -76,6 +76,8 @@ std::string ModulesTable(const std::vector<ModuleInfo>& modules) {
     }
     rows.push_back({module.name, std::string(NameOf(module.active)),
                     absl::StrJoin(languages, ", "),
+                    // [state]: a switch or reload carries the state over.
+                    module.carries_state ? "carried" : "-",
                     absl::StrJoin(ExportSummary(module), ", ")});
   }
   return Table(rows);
@@ -101,6 +103,7 @@ Value ModulesJson(const std::vector<ModuleInfo>& modules,
         {"description", module.description},
         {"location", PathString(module.location)},
         {"active", NameOf(module.active)},
+        {"carries_state", module.carries_state},
         {"implementations", std::move(impls)},
         {"exports", Value::List(all_exports.begin(), all_exports.end())},
     };

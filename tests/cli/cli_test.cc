@@ -205,16 +205,20 @@ TEST(CliCall, NegativeNumbersAreArguments) {
 TEST(CliList, Table) {
   ProcessResult r = Duet({"list", "--plugins", "plugins"});
   EXPECT_EQ(r.exit_code, 0) << Explain(r);
-  EXPECT_THAT(r.out, HasSubstr("MODULE"));
-  EXPECT_THAT(r.out, ContainsRegex("greeter +python +python, javascript +"
+  EXPECT_THAT(r.out, ContainsRegex("MODULE +ACTIVE +IMPLEMENTATIONS +STATE +"
+                                   "EXPORTS"));
+  EXPECT_THAT(r.out, ContainsRegex("greeter +python +python, javascript +- +"
                                    "greet, greet_all, language"));
   EXPECT_THAT(r.out, ContainsRegex("relay +javascript +python, javascript"));
-  EXPECT_THAT(r.out, ContainsRegex("hello +python +python +hello, loud"));
-  EXPECT_THAT(r.out, ContainsRegex("shout +javascript +javascript +shout"));
-  EXPECT_THAT(r.out, ContainsRegex("textstats +python +python, javascript +"
+  EXPECT_THAT(r.out, ContainsRegex("hello +python +python +- +hello, loud"));
+  EXPECT_THAT(r.out, ContainsRegex("shout +javascript +javascript +- +shout"));
+  EXPECT_THAT(r.out, ContainsRegex("textstats +python +python, javascript +- +"
                                    "map_words, summary"));
-  EXPECT_THAT(r.out,
-              ContainsRegex("timers +python +python, javascript +both, wait"));
+  EXPECT_THAT(r.out, ContainsRegex(
+                         "timers +python +python, javascript +- +both, wait"));
+  // counter's [state] hooks carry its count across a switch.
+  EXPECT_THAT(r.out, ContainsRegex("counter +python +python, javascript +"
+                                   "carried +get, increment"));
   EXPECT_EQ(r.err, "") << Explain(r);
 }
 
@@ -236,6 +240,9 @@ TEST(CliList, Json) {
     names.push_back(name);
     if (name == "greeter") greeter = &module;
     if (name == "shout") shout = &module;
+    if (name == "counter") {
+      EXPECT_EQ(*module.as_map().Find("carries_state"), Value(true));
+    }
   }
   EXPECT_THAT(names, Contains("textstats"));
   EXPECT_THAT(names, Contains("counter"));
@@ -249,6 +256,7 @@ TEST(CliList, Json) {
   EXPECT_EQ(*g.Find("version"), Value("0.1.0"));
   EXPECT_EQ(*g.Find("default"), Value("python"));
   EXPECT_EQ(*g.Find("examples"), Value(5));
+  EXPECT_EQ(*g.Find("carries_state"), Value(false));
   const Value::List& impls = g.Find("implementations")->as_list();
   ASSERT_THAT(impls, SizeIs(2));
   EXPECT_EQ(*impls[0].as_map().Find("language"), Value("python"));
@@ -731,7 +739,8 @@ TEST(CliRepl, QuitStopsReading) {
   EXPECT_EQ(r.out, "2\n");
 }
 
-TEST(CliRepl, StateStaysWithEachImplementation) {
+// counter's [state] hooks carry the count across each switch.
+TEST(CliRepl, StateIsCarriedAcrossASwitch) {
   ProcessResult r = Duet({"repl", "--plugins", "plugins"},
                          "counter.increment(2)\n"
                          ":use counter js\n"
@@ -743,10 +752,10 @@ TEST(CliRepl, StateStaysWithEachImplementation) {
   EXPECT_EQ(r.out,
             "2\n"
             "counter now uses javascript\n"
-            "0\n"
-            "10\n"
+            "2\n"
+            "12\n"
             "counter now uses python\n"
-            "2\n")
+            "12\n")
       << Explain(r);
 }
 

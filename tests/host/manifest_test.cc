@@ -312,6 +312,65 @@ INSTANTIATE_TEST_SUITE_P(
       return info.param.name;
     });
 
+TEST(ManifestTest, ParsesStateHooks) {
+  ASSERT_OK_AND_ASSIGN(ParsedManifest parsed, Parse(R"(name = "counter"
+[implementations]
+python = "counter.py"
+
+[state]
+snapshot = "save"
+restore = "load"
+)"));
+  ASSERT_TRUE(parsed.manifest.state.has_value());
+  EXPECT_EQ(parsed.manifest.state->snapshot, "save");
+  EXPECT_EQ(parsed.manifest.state->restore, "load");
+  EXPECT_EQ(parsed.manifest.state->line, 5);
+  EXPECT_THAT(parsed.warnings, IsEmpty());
+}
+
+TEST(ManifestTest, StateWithoutItIsUnset) {
+  ASSERT_OK_AND_ASSIGN(ParsedManifest parsed, Parse(kGreeter));
+  EXPECT_FALSE(parsed.manifest.state.has_value());
+}
+
+TEST(ManifestTest, RefusesIncompleteOrBadStateHooks) {
+  constexpr char kHead[] =
+      "name = \"c\"\n[implementations]\npython = \"c.py\"\n";
+  EXPECT_THAT(Parse(absl::StrCat(kHead, "[state]\nsnapshot = \"save\"\n")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("plugins/p/plugin.toml:4:1: [state] needs "
+                                 "both 'snapshot'")));
+  EXPECT_THAT(
+      Parse(absl::StrCat(kHead, "[state]\nsnapshot = \"s\"\nrestore = 3\n")),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr(":6:11: 'restore' must be a string, not an integer")));
+  EXPECT_THAT(Parse(absl::StrCat(
+                  kHead, "[state]\nsnapshot = \"a b\"\nrestore = \"r\"\n")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr(":5:12: [state] snapshot 'a b' must be the "
+                                 "name of an exported function")));
+  EXPECT_THAT(Parse(absl::StrCat(
+                  kHead, "[state]\nsnapshot = \"s\"\nrestore = \"s\"\n")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("they must be two functions")));
+  EXPECT_THAT(Parse(absl::StrCat("state = \"yes\"\n", kHead)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("[state] must be a table")));
+}
+
+TEST(ManifestTest, WarnsAboutUnknownStateKeys) {
+  ASSERT_OK_AND_ASSIGN(ParsedManifest parsed, Parse(R"(name = "c"
+[implementations]
+python = "c.py"
+[state]
+snapshot = "s"
+restore = "r"
+migrate = "m"
+)"));
+  EXPECT_THAT(parsed.warnings,
+              ElementsAre(HasSubstr(":7:1: unknown key 'migrate' in [state]")));
+}
+
 TEST(ManifestTest, RefusesReservedModuleNames) {
   for (const char* name : {"__proto__", "constructor", "toString", "valueOf",
                            "hasOwnProperty", "__defineGetter__", "__main__"}) {

@@ -191,6 +191,9 @@ struct PluginSource {
   /// The implementation active after loading; default: the first listed.
   std::optional<Language> default_language;
   Limits limits;  ///< as plugin.toml's [limits]; zero fields take the defaults
+  /// As plugin.toml's [state]: the functions that carry the module's state
+  /// across Use and Reload.
+  std::optional<StateHooks> state;
 };
 
 /// One implementation of a loaded module (ModuleInfo).
@@ -215,6 +218,9 @@ struct ModuleInfo {
   std::vector<ImplementationInfo> implementations;  ///< in kAllLanguages order
   /// The manifest, for directory plugins (examples, declared exports).
   std::optional<Manifest> manifest;
+  /// Whether the module declares [state] hooks, so Use and Reload carry its
+  /// state from one implementation to the next.
+  bool carries_state = false;
 };
 
 /// A plugin that did not load, and why (the status message names file:line).
@@ -386,13 +392,30 @@ class Host {
   /// start after this returns; calls in flight finish where they started.
   /// kNotFound for an unknown module, kFailedPrecondition when it has no
   /// implementation in that language (the active one is left as it was).
+  ///
+  /// A module with [state] hooks (plugin.toml, PluginSource::state) keeps
+  /// its state: Use waits for the module's calls in flight to return, calls
+  /// `snapshot` on the implementation being left and `restore` with its
+  /// result on the one taking over, then switches. Calls arriving meanwhile
+  /// wait and then run on the new side. Each hook, and the wait, is bounded
+  /// by the plugin's [limits] timeout_ms, else HostOptions::default_timeout,
+  /// else 10 s. If a hook fails or times out, or snapshot returns a
+  /// function value, the switch is refused with the hook's error (its code,
+  /// its ScriptError, the message saying which hook) and the old
+  /// implementation stays active with its state; kUnavailable when calls in
+  /// flight did not return in time.
   absl::Status Use(std::string_view module, Language language);
 
   /// Re-reads a module's plugin files (plugin.toml and every
-  /// implementation) and swaps them in for calls that start afterwards;
-  /// calls in flight finish on the old code. The active language is kept
-  /// when the new version still has it. State held by the old
-  /// implementations is lost. On any error the old version stays.
+  /// implementation), loads them beside the old version and swaps them in
+  /// for calls that start afterwards; calls in flight finish on the old
+  /// code, and no call fails because of the reload. The active language is
+  /// kept when the new version still has it. When both versions declare
+  /// [state], the state is carried as Use carries it (snapshot on the old
+  /// active implementation, restore on the new one); otherwise the new
+  /// version starts afresh. On any error (a load, compile or restore
+  /// failure, naming file:line) the old version goes on serving, its state
+  /// intact.
   absl::Status Reload(std::string_view module);
 
   /// Stops every call and evaluation running in this host now, on any thread

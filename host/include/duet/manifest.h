@@ -113,6 +113,18 @@ struct Limits {
   int64_t memory_mb = 0;   ///< 1..kMaxMemoryMb; 0: the host's default
 };
 
+/// [state]: the functions that carry a module's state from one
+/// implementation to another when Host::Use switches language or
+/// Host::Reload swaps in new code. Both are exports of every implementation.
+struct StateHooks {
+  /// `snapshot`: called with no arguments on the implementation being left;
+  /// returns the state as data (no function values).
+  std::string snapshot;
+  /// `restore`: called with that value on the implementation taking over.
+  std::string restore;
+  int line = 0;  ///< where the table starts in plugin.toml
+};
+
 /// A plugin.toml, read and checked (ParseManifest).
 struct Manifest {
   std::filesystem::path file;  ///< plugin.toml itself
@@ -133,6 +145,8 @@ struct Manifest {
   std::vector<Example> examples;
   /// `[limits]`; zero fields when absent.
   Limits limits;
+  /// `[state]`, when the module carries state across a switch or reload.
+  std::optional<StateHooks> state;
 };
 
 /// What ParseManifest returns: the manifest and what it warned about.

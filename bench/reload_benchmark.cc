@@ -1,0 +1,166 @@
+// Host::Reload under concurrent calls, per active engine: a counter plugin
+// with [state] hooks (both languages) is reloaded over and over while two
+// threads call counter.increment(1) without pause. One iteration is one
+// reload; run 10,000 of them:
+//
+//   ./build/bench/reload_benchmark --benchmark_filter=python
+//
+// Counters:
+//   calls          increments made during the run
+//   failed_calls   calls that did not return OK (must be 0)
+//   lost_changes   increments the count does not show after the last
+//                  reload (must be 0: the state moves with every reload)
+//   failed_reloads reloads that did not return OK (must be 0)
+//   reload_p50_ms, reload_p99_ms, reload_max_ms
+//                  one reload, start to return: load beside, wait for the
+//                  calls inside, snapshot, restore, swap
+//   rss_mb_first   RSS after the first 1,000 reloads (engines warmed up)
+//   rss_mb_last    RSS after the last
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "duet/duet.h"
+
+namespace {
+
+constexpr int kReloads = 10000;
+constexpr int kCallerThreads = 2;
+
+duet::Host* host = nullptr;
+
+double RssMb() {
+  long pages = 0;
+  long resident = 0;
+  FILE* statm = std::fopen("/proc/self/statm", "r");
+  if (statm == nullptr) return 0;
+  if (std::fscanf(statm, "%ld %ld", &pages, &resident) != 2) resident = 0;
+  std::fclose(statm);
+  return static_cast<double>(resident) * sysconf(_SC_PAGESIZE) / (1 << 20);
+}
+
+duet::PluginSource Counter(const std::string& module, duet::Language active) {
+  duet::PluginSource source;
+  source.module = module;
+  source.default_language = active;
+  source.limits.memory_mb = 32;
+  source.state = duet::StateHooks{"snapshot", "restore", 0};
+  source.implementations = {
+      {duet::Language::kPython,
+       "count = 0\n\n"
+       "def increment(by):\n"
+       "    global count\n"
+       "    count += by\n"
+       "    return count\n\n"
+       "def get():\n"
+       "    return count\n\n"
+       "def snapshot():\n"
+       "    return {'count': count}\n\n"
+       "def restore(state):\n"
+       "    global count\n"
+       "    count = state['count']\n",
+       module + ".py"},
+      {duet::Language::kJavaScript,
+       "let count = 0;\n"
+       "export function increment(by) { count += by; return count; }\n"
+       "export function get() { return count; }\n"
+       "export function snapshot() { return { count }; }\n"
+       "export function restore(state) { count = state.count; }\n",
+       module + ".mjs"}};
+  return source;
+}
+
+double Percentile(std::vector<double> samples, double fraction) {
+  if (samples.empty()) return 0;
+  std::sort(samples.begin(), samples.end());
+  size_t index = static_cast<size_t>(fraction * (samples.size() - 1));
+  return samples[index];
+}
+
+void BM_ReloadUnderCalls(benchmark::State& state, duet::Language language) {
+  const std::string module =
+      language == duet::Language::kPython ? "counter_py" : "counter_js";
+  if (absl::StatusOr<std::string> loaded =
+          host->LoadPlugin(Counter(module, language));
+      !loaded.ok()) {
+    state.SkipWithError(std::string(loaded.status().message()).c_str());
+    return;
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> calls{0};
+  std::atomic<int64_t> failed_calls{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < kCallerThreads; ++t) {
+    callers.emplace_back([&] {
+      while (!stop.load(std::memory_order_relaxed)) {
+        absl::StatusOr<duet::Value> result =
+            host->Call(module, "increment", {duet::Value(1)});
+        calls.fetch_add(1, std::memory_order_relaxed);
+        if (!result.ok()) failed_calls.fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+  }
+  std::vector<double> reload_ms;
+  reload_ms.reserve(kReloads);
+  int64_t failed_reloads = 0;
+  double rss_first = 0;
+  for (auto _ : state) {
+    absl::Time start = absl::Now();
+    absl::Status reloaded = host->Reload(module);
+    reload_ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - start));
+    if (!reloaded.ok()) {
+      if (failed_reloads++ == 0) std::cerr << reloaded << "\n";
+    }
+    if (reload_ms.size() == 1000) rss_first = RssMb();
+  }
+  stop = true;
+  for (std::thread& caller : callers) caller.join();
+  absl::StatusOr<duet::Value> count = host->Call(module, "get", {});
+  int64_t shown = count.ok() && count->is_int() ? count->as_int() : -1;
+  state.counters["calls"] = static_cast<double>(calls.load());
+  state.counters["failed_calls"] = static_cast<double>(failed_calls.load());
+  state.counters["lost_changes"] =
+      static_cast<double>(calls.load() - failed_calls.load() - shown);
+  state.counters["failed_reloads"] = static_cast<double>(failed_reloads);
+  state.counters["reload_p50_ms"] = Percentile(reload_ms, 0.50);
+  state.counters["reload_p99_ms"] = Percentile(reload_ms, 0.99);
+  state.counters["reload_max_ms"] = Percentile(reload_ms, 1.0);
+  state.counters["rss_mb_first"] = rss_first;
+  state.counters["rss_mb_last"] = RssMb();
+}
+BENCHMARK_CAPTURE(BM_ReloadUnderCalls, python, duet::Language::kPython)
+    ->Iterations(kReloads)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_ReloadUnderCalls, javascript, duet::Language::kJavaScript)
+    ->Iterations(kReloads)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  duet::HostOptions options;
+  options.log_sink = [](duet::LogLevel, std::string_view, std::string_view) {};
+  absl::StatusOr<std::unique_ptr<duet::Host>> made =
+      duet::Host::Create(options);
+  if (!made.ok()) {
+    std::cerr << made.status() << "\n";
+    return 1;
+  }
+  std::unique_ptr<duet::Host> owned = *std::move(made);
+  host = owned.get();
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
