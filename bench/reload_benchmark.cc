@@ -1,5 +1,5 @@
-// Host::Reload under concurrent calls, per active engine: a counter plugin
-// with [state] hooks (both languages) is reloaded over and over while two
+// Host::Reload under concurrent calls, per engine: a counter plugin with
+// [state] hooks, in one language, is reloaded over and over while two
 // threads call counter.increment(1) without pause. One iteration is one
 // reload; run 10,000 of them:
 //
@@ -14,9 +14,18 @@
 //   reload_p50_ms, reload_p99_ms, reload_max_ms
 //                  one reload, start to return: load beside, wait for the
 //                  calls inside, snapshot, restore, swap
-//   rss_mb_first   RSS after the first 1,000 reloads (engines warmed up)
-//   rss_mb_last    RSS after the last
+//   rss_mb_1000    RSS after the first 1,000 reloads (engines warmed up)
+//   rss_mb_5000    after 5,000
+//   rss_mb_last    after the last
+//   malloc_mb_1000, malloc_mb_last
+//                  what malloc has handed out and not had back: flat when
+//                  no native allocation outlives its reload
+//   py_blocks_1000, py_blocks_last, py_objects_1000, py_objects_last
+//                  (Python) the interpreter's allocated blocks and the
+//                  objects the collector tracks, after a collection: flat
+//                  when no Python object outlives its reload
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -48,13 +57,20 @@ double RssMb() {
   return static_cast<double>(resident) * sysconf(_SC_PAGESIZE) / (1 << 20);
 }
 
+// Bytes malloc hands out now (all arenas), apart from what RSS also counts
+// (freed pages malloc keeps, the engines' own heaps).
+double MallocInUseMb() {
+  struct mallinfo2 info = mallinfo2();
+  return static_cast<double>(info.uordblks + info.hblkhd) / (1 << 20);
+}
+
 duet::PluginSource Counter(const std::string& module, duet::Language active) {
   duet::PluginSource source;
   source.module = module;
   source.default_language = active;
   source.limits.memory_mb = 32;
   source.state = duet::StateHooks{"snapshot", "restore", 0};
-  source.implementations = {
+  std::vector<duet::SourceText> both = {
       {duet::Language::kPython,
        "count = 0\n\n"
        "def increment(by):\n"
@@ -67,7 +83,11 @@ duet::PluginSource Counter(const std::string& module, duet::Language active) {
        "    return {'count': count}\n\n"
        "def restore(state):\n"
        "    global count\n"
-       "    count = state['count']\n",
+       "    count = state['count']\n\n"
+       "def heap():\n"
+       "    import gc, sys\n"
+       "    gc.collect()\n"
+       "    return [sys.getallocatedblocks(), len(gc.get_objects())]\n",
        module + ".py"},
       {duet::Language::kJavaScript,
        "let count = 0;\n"
@@ -76,6 +96,7 @@ duet::PluginSource Counter(const std::string& module, duet::Language active) {
        "export function snapshot() { return { count }; }\n"
        "export function restore(state) { count = state.count; }\n",
        module + ".mjs"}};
+  source.implementations = {both[active == duet::Language::kPython ? 0 : 1]};
   return source;
 }
 
@@ -84,6 +105,20 @@ double Percentile(std::vector<double> samples, double fraction) {
   std::sort(samples.begin(), samples.end());
   size_t index = static_cast<size_t>(fraction * (samples.size() - 1));
   return samples[index];
+}
+
+// [allocated blocks, tracked objects] of the interpreter; empty for
+// JavaScript.
+std::vector<double> PythonHeap(const std::string& module,
+                               duet::Language language) {
+  if (language != duet::Language::kPython) return {};
+  absl::StatusOr<duet::Value> heap = host->Call(module, "heap", {});
+  if (!heap.ok() || !heap->is_list()) return {};
+  std::vector<double> out;
+  for (const duet::Value& item : heap->as_list()) {
+    out.push_back(item.is_int() ? static_cast<double>(item.as_int()) : 0);
+  }
+  return out;
 }
 
 void BM_ReloadUnderCalls(benchmark::State& state, duet::Language language) {
@@ -112,7 +147,10 @@ void BM_ReloadUnderCalls(benchmark::State& state, duet::Language language) {
   std::vector<double> reload_ms;
   reload_ms.reserve(kReloads);
   int64_t failed_reloads = 0;
-  double rss_first = 0;
+  double rss_1000 = 0;
+  double malloc_1000 = 0;
+  std::vector<double> python_heap_1000;
+  double rss_5000 = 0;
   for (auto _ : state) {
     absl::Time start = absl::Now();
     absl::Status reloaded = host->Reload(module);
@@ -120,7 +158,12 @@ void BM_ReloadUnderCalls(benchmark::State& state, duet::Language language) {
     if (!reloaded.ok()) {
       if (failed_reloads++ == 0) std::cerr << reloaded << "\n";
     }
-    if (reload_ms.size() == 1000) rss_first = RssMb();
+    if (reload_ms.size() == 1000) {
+      rss_1000 = RssMb();
+      malloc_1000 = MallocInUseMb();
+      python_heap_1000 = PythonHeap(module, language);
+    }
+    if (reload_ms.size() == 5000) rss_5000 = RssMb();
   }
   stop = true;
   for (std::thread& caller : callers) caller.join();
@@ -134,8 +177,18 @@ void BM_ReloadUnderCalls(benchmark::State& state, duet::Language language) {
   state.counters["reload_p50_ms"] = Percentile(reload_ms, 0.50);
   state.counters["reload_p99_ms"] = Percentile(reload_ms, 0.99);
   state.counters["reload_max_ms"] = Percentile(reload_ms, 1.0);
-  state.counters["rss_mb_first"] = rss_first;
+  state.counters["rss_mb_1000"] = rss_1000;
+  state.counters["rss_mb_5000"] = rss_5000;
   state.counters["rss_mb_last"] = RssMb();
+  state.counters["malloc_mb_1000"] = malloc_1000;
+  state.counters["malloc_mb_last"] = MallocInUseMb();
+  std::vector<double> python_heap_last = PythonHeap(module, language);
+  if (!python_heap_1000.empty() && !python_heap_last.empty()) {
+    state.counters["py_blocks_1000"] = python_heap_1000[0];
+    state.counters["py_blocks_last"] = python_heap_last[0];
+    state.counters["py_objects_1000"] = python_heap_1000[1];
+    state.counters["py_objects_last"] = python_heap_last[1];
+  }
 }
 BENCHMARK_CAPTURE(BM_ReloadUnderCalls, python, duet::Language::kPython)
     ->Iterations(kReloads)

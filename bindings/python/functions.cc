@@ -110,7 +110,18 @@ std::shared_ptr<PyFunctionOwner> PyFunctionOwner::Create(
       value_budget_bytes, std::move(async_loop));
   OwnerRegistry& registry = Registry();
   absl::MutexLock lock(&registry.mutex);
-  registry.owners.push_back(owner);
+  std::vector<std::weak_ptr<PyFunctionOwner>>& owners = registry.owners;
+  // Before the vector grows, expired entries go: each holds its owner's
+  // memory (make_shared put both in one block), and a host that reloads a
+  // plugin many times without passing function values never drains.
+  if (owners.size() == owners.capacity()) {
+    owners.erase(std::remove_if(owners.begin(), owners.end(),
+                                [](const std::weak_ptr<PyFunctionOwner>& weak) {
+                                  return weak.expired();
+                                }),
+                 owners.end());
+  }
+  owners.push_back(owner);
   return owner;
 }
 
