@@ -63,7 +63,7 @@ Timing TimingOf(std::vector<double> seconds, double total_seconds);
 /// Whether two implementations' times differ by more than the noise, and
 /// how that was decided.
 struct Comparison {
-  /// Which test decided.
+  /// The tests CompareTimings chooses between.
   enum class Test {
     /// With at least kMinBootstrapSamples samples each: a bootstrap 95%
     /// interval of the ratio of medians (slower over faster, 1000
@@ -73,7 +73,7 @@ struct Comparison {
     /// With fewer samples: clear when the p10-p90 ranges do not overlap.
     kRangeOverlap,
   };
-  Test test = Test::kRangeOverlap;
+  Test test = Test::kRangeOverlap;  ///< which test decided
   /// The difference is outside the noise.
   bool clear = false;
   /// The slower median over the faster one.
