@@ -483,10 +483,10 @@ absl::Status ParseExports(Reporter& reporter, const toml::node& node,
   return absl::OkStatus();
 }
 
-// Whether `name` is a status code's name as absl::StatusCodeToString
-// writes it ("INVALID_ARGUMENT").
-bool IsStatusCodeName(std::string_view name) {
-  for (int code = 0; code <= 16; ++code) {
+// Whether `name` is an error status code's name as absl::StatusCodeToString
+// writes it ("INVALID_ARGUMENT"; not "OK").
+bool IsErrorCodeName(std::string_view name) {
+  for (int code = 1; code <= 16; ++code) {
     if (name == absl::StatusCodeToString(static_cast<absl::StatusCode>(code))) {
       return true;
     }
@@ -550,8 +550,7 @@ absl::Status ParseExamples(Reporter& reporter, const toml::node& node,
               example.raises.begin(), example.raises.end(),
               [](unsigned char c) { return std::isupper(c) || c == '_'; });
           if (example.raises.empty() ||
-              (all_caps && example.raises.size() > 3 &&
-               !IsStatusCodeName(example.raises))) {
+              (all_caps && !IsErrorCodeName(example.raises))) {
             return reporter.Error(
                 value,
                 absl::StrCat("'raises' wants an error type (\"ValueError\") "

@@ -288,6 +288,10 @@ INSTANTIATE_TEST_SUITE_P(
                     "plugins/p/plugin.toml:6:10: 'raises' wants an error type "
                     "(\"ValueError\") or a status code (\"INVALID_ARGUMENT\"), "
                     "not \"NOT_FOUNDD\""},
+        BadManifest{"RaisesOk",
+                    "name = \"x\"\n[implementations]\npython = \"a.py\"\n"
+                    "[[examples]]\ncall = \"f\"\nraises = \"OK\"\n",
+                    "'raises' wants an error type"},
         BadManifest{"RaisesEmpty",
                     "name = \"x\"\n[implementations]\npython = \"a.py\"\n"
                     "[[examples]]\ncall = \"f\"\nraises = \"\"\n",
