@@ -1,10 +1,12 @@
 #include "duet/manifest.h"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <sstream>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "duet/internal/identifier.h"
@@ -281,6 +283,46 @@ absl::StatusOr<std::string> GetString(Reporter& reporter,
                          ToAbsl(TypeName(node))));
 }
 
+// Bytes written as text in a manifest: base64, as duet's JSON writes them,
+// or "hex:" and pairs of hex digits (spaces between them allowed).
+absl::StatusOr<Bytes> BytesFromText(Reporter& reporter, const toml::node& node,
+                                    std::string_view what) {
+  const toml::value<std::string>* text = node.as_string();
+  if (text == nullptr) {
+    return reporter.Error(node, absl::StrCat(ToAbsl(what),
+                                             ": bytes are written as a string "
+                                             "(base64, or \"hex:\" and hex "
+                                             "digits), not ",
+                                             ToAbsl(TypeName(node))));
+  }
+  std::string_view body = text->get();
+  std::string decoded;
+  if (body.rfind("hex:", 0) == 0) {
+    std::string digits;
+    for (char c : body.substr(4)) {
+      if (c == ' ') continue;
+      if (!std::isxdigit(static_cast<unsigned char>(c))) {
+        return reporter.Error(
+            node, absl::StrCat(ToAbsl(what), ": '", std::string(1, c),
+                               "' is not a hex digit"));
+      }
+      digits += c;
+    }
+    if (digits.size() % 2 != 0) {
+      return reporter.Error(
+          node, absl::StrCat(ToAbsl(what),
+                             ": hex bytes need an even number of digits"));
+    }
+    decoded = absl::HexStringToBytes(digits);
+  } else if (!absl::Base64Unescape(ToAbsl(body), &decoded)) {
+    return reporter.Error(
+        node, absl::StrCat(ToAbsl(what),
+                           ": bytes must be base64, or \"hex:\" and hex "
+                           "digits"));
+  }
+  return Bytes(decoded);
+}
+
 // TOML values map onto duet values one to one, except dates and times.
 absl::StatusOr<Value> ToValue(Reporter& reporter, const toml::node& node,
                               std::string_view what) {
@@ -302,6 +344,29 @@ absl::StatusOr<Value> ToValue(Reporter& reporter, const toml::node& node,
       return Value(std::move(list));
     }
     case toml::node_type::table: {
+      // TOML has no null and no bytes: a one-key table {"$null" = true} or
+      // {"$bytes" = "BASE64"} stands for one, as {"$bytes": ...} does in
+      // duet's JSON.
+      const toml::table& table = *node.as_table();
+      if (table.size() == 1) {
+        // The iterator owns what it points at: keep it alive.
+        const auto only = table.begin();
+        const toml::key& key = only->first;
+        const toml::node& item = only->second;
+        if (key.str() == "$null") {
+          if (item.value<bool>() != std::optional<bool>(true)) {
+            return reporter.Error(item, absl::StrCat(ToAbsl(what),
+                                                     ": \"$null\" must be "
+                                                     "true"));
+          }
+          return Value();
+        }
+        if (key.str() == "$bytes") {
+          DUET_ASSIGN_OR_RETURN(Bytes bytes,
+                                BytesFromText(reporter, item, what));
+          return Value(std::move(bytes));
+        }
+      }
       Value::Map map;
       for (const auto& [key, item] : InFileOrder(*node.as_table())) {
         DUET_ASSIGN_OR_RETURN(Value v, ToValue(reporter, *item, what));
@@ -418,6 +483,17 @@ absl::Status ParseExports(Reporter& reporter, const toml::node& node,
   return absl::OkStatus();
 }
 
+// Whether `name` is an error status code's name as absl::StatusCodeToString
+// writes it ("INVALID_ARGUMENT"; not "OK").
+bool IsErrorCodeName(std::string_view name) {
+  for (int code = 1; code <= 16; ++code) {
+    if (name == absl::StatusCodeToString(static_cast<absl::StatusCode>(code))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 absl::Status ParseExamples(Reporter& reporter, const toml::node& node,
                            Manifest& manifest) {
   const toml::array* array = node.as_array();
@@ -430,22 +506,58 @@ absl::Status ParseExamples(Reporter& reporter, const toml::node& node,
     const toml::table& table = *item.as_table();
     Example example;
     example.line = static_cast<int>(table.source().begin.line);
-    bool has_expect = false;
+    // The keys saying what the call must do; exactly one may be given.
+    std::vector<std::string> outcome_keys;
     for (const auto& [key_ptr, value_ptr] : InFileOrder(table)) {
       const toml::key& key = *key_ptr;
       const toml::node& value = *value_ptr;
-      if (key.str() == "call") {
+      const std::string_view name = key.str();
+      if (name == "call") {
         DUET_ASSIGN_OR_RETURN(example.call, GetString(reporter, value, "call"));
-      } else if (key.str() == "args") {
+      } else if (name == "args") {
         if (!value.is_array()) {
           return reporter.Error(value, "'args' must be an array");
         }
         DUET_ASSIGN_OR_RETURN(Value args, ToValue(reporter, value, "args"));
         example.args = std::move(args.as_list());
-      } else if (key.str() == "expect") {
-        DUET_ASSIGN_OR_RETURN(example.expect,
-                              ToValue(reporter, value, "expect"));
-        has_expect = true;
+      } else if (name == "expect" || name == "expect_null" ||
+                 name == "expect_bytes" || name == "raises") {
+        if (!outcome_keys.empty()) {
+          return reporter.Error(
+              key, absl::StrCat("an [[examples]] entry takes one of 'expect', "
+                                "'expect_null', 'expect_bytes' and 'raises'; "
+                                "this one has '",
+                                outcome_keys[0], "' and '", ToAbsl(name), "'"));
+        }
+        outcome_keys.emplace_back(name);
+        if (name == "expect") {
+          DUET_ASSIGN_OR_RETURN(example.expect,
+                                ToValue(reporter, value, "expect"));
+        } else if (name == "expect_null") {
+          if (value.value<bool>() != std::optional<bool>(true)) {
+            return reporter.Error(value,
+                                  "'expect_null' must be true (leave it out "
+                                  "when the call returns a value)");
+          }
+        } else if (name == "expect_bytes") {
+          DUET_ASSIGN_OR_RETURN(Bytes bytes,
+                                BytesFromText(reporter, value, "expect_bytes"));
+          example.expect = Value(std::move(bytes));
+        } else {
+          DUET_ASSIGN_OR_RETURN(example.raises,
+                                GetString(reporter, value, "raises"));
+          const bool all_caps = std::all_of(
+              example.raises.begin(), example.raises.end(),
+              [](unsigned char c) { return std::isupper(c) || c == '_'; });
+          if (example.raises.empty() ||
+              (all_caps && !IsErrorCodeName(example.raises))) {
+            return reporter.Error(
+                value,
+                absl::StrCat("'raises' wants an error type (\"ValueError\") "
+                             "or a status code (\"INVALID_ARGUMENT\"), not \"",
+                             example.raises, "\""));
+          }
+        }
       } else {
         reporter.Warn(key, "[[examples]]");
       }
@@ -455,10 +567,11 @@ absl::Status ParseExamples(Reporter& reporter, const toml::node& node,
                             "an [[examples]] entry needs 'call', the "
                             "function to call");
     }
-    if (!has_expect) {
-      return reporter.Error(item,
-                            "an [[examples]] entry needs 'expect', the "
-                            "value the call must return");
+    if (outcome_keys.empty()) {
+      return reporter.Error(
+          item,
+          "an [[examples]] entry needs 'expect', the value the call must "
+          "return (or 'expect_null = true', 'expect_bytes' or 'raises')");
     }
     manifest.examples.push_back(std::move(example));
   }

@@ -26,8 +26,14 @@ const std::vector<CommandSpec>& Commands() {
   static const auto* commands = new std::vector<CommandSpec>{
       {"repl",
        "interactive prompt in Python or JavaScript",
-       {"--lang"},
+       {"--lang", "--runtime", "--exit-zero", "--stop-on-error"},
        "usage: duet repl [--plugins DIR]... [--lang python|javascript]\n"
+       "                 [--runtime python|javascript] [--exit-zero | "
+       "--stop-on-error]\n"
+       "\n"
+       "--lang picks the language you type (as :lang does; default python);\n"
+       "--runtime makes that implementation active in every module that has "
+       "one\n(as :use does for each).\n"
        "\n"
        "Evaluates each input in the current language; every loaded module is "
        "a\nglobal there (greeter.greet(\"x\")). Meta-commands (:help COMMAND "
@@ -60,7 +66,11 @@ const std::vector<CommandSpec>& Commands() {
        "\n"
        "Piped (stdin not a terminal): reads lines with no prompt, prints "
        "results\non stdout and errors on stderr, and goes on after an error. "
-       "The exit\ncode is 0 when every input succeeded, 1 otherwise.\n"},
+       "The exit\ncode is 1 when any input failed (an exception, a failed "
+       ":check or a\n:compare that disagrees), else 0. --exit-zero exits 0 "
+       "anyway (the errors\nare still printed); --stop-on-error stops at "
+       "the first failing input,\nas a script would, and exits 1. A "
+       "terminal session always exits 0.\n"},
       {"list",
        "modules, implementations, the active one, exports",
        {"--json"},
@@ -72,28 +82,35 @@ const std::vector<CommandSpec>& Commands() {
        "JSON\nobject.\n"},
       {"call",
        "call a function, print the result as JSON",
-       {"--runtime"},
+       {"--runtime", "--json"},
        "usage: duet call [--plugins DIR]... [--runtime python|javascript]\n"
        "                 MODULE.FUNCTION [JSON_ARG...]\n"
        "\n"
        "Each argument is one JSON value (quote strings for the shell:\n"
-       "'\"world\"'). Prints the result as JSON on stdout. --runtime calls "
-       "that\nimplementation instead of the active one. Plugin output goes to "
-       "stderr.\nExit code 1 when the call fails (the error is on stderr).\n"
+       "'\"world\"'). Prints the result as JSON on stdout (--json is "
+       "accepted and\nchanges nothing). --runtime calls that implementation "
+       "instead of the\nactive one. Plugin output goes to stderr. Exit code "
+       "1 when the call fails\n(the error is on stderr). A plugin that "
+       "failed to load is a warning.\n"
        "\n"
        "example: duet call greeter.greet '\"world\"'\n"},
       {"check",
        "do the implementations agree? examples, or random inputs (--fuzz)",
-       {"--json", "--fuzz", "--seed"},
-       "usage: duet check [--plugins DIR]... [--json] [MODULE...]\n"
+       {"--json", "--fuzz", "--seed", "--runtime"},
+       "usage: duet check [--plugins DIR]... [--runtime python|javascript] "
+       "[--json]\n"
+       "                  [MODULE...]\n"
        "       duet check [--plugins DIR]... --fuzz N [--seed S] [--json] "
        "[MODULE...]\n"
        "\n"
        "Calls each [[examples]] entry of the modules' plugin.toml with every\n"
-       "implementation and compares the result with `expect` by value (3 "
-       "equals\n3.0). Prints a row per module, example and language: pass or "
-       "FAIL and\nwhat came back. Exit code 1 on any mismatch, error, or "
-       "plugin that\nfailed to load.\n"
+       "implementation (--runtime: with that one only) and compares the "
+       "result\nwith `expect` by value (3 equals 3.0), or with "
+       "expect_null, expect_bytes\nor the error `raises` names "
+       "(docs/plugins.md). Prints a row per module,\nexample and language: "
+       "pass or FAIL and what came back. Exit code 1 on\nany mismatch or "
+       "error. A plugin that failed to load fails a run of every\nmodule; "
+       "a run naming MODULEs judges those, and only warns about it.\n"
        "\n"
        "--fuzz N sends N random inputs, made from each function's declared\n"
        "[exports.NAME] params, to every implementation, and reports the "
@@ -102,18 +119,25 @@ const std::vector<CommandSpec>& Commands() {
        "returns does not.\nThe run is deterministic: the seed is printed, "
        "and --seed S picks another.\nExit code 1 when any function "
        "disagrees.\n"
+       "--fuzz compares the implementations, so it takes no --runtime.\n"
        "\n"
        "--json prints one JSON object instead of the table.\n"},
       {"bench",
        "time each implementation on the same input",
-       {"--seconds", "--json", "--svg"},
+       {"--seconds", "--json", "--svg", "--runtime"},
        "usage: duet bench [--plugins DIR]... [--seconds S] [--json] "
        "[--svg FILE]\n"
-       "                  MODULE.FUNCTION [JSON_ARG...]\n"
+       "                  [--runtime python|javascript] MODULE.FUNCTION "
+       "[JSON_ARG...]\n"
        "\n"
-       "For each implementation: one call, a warm-up, then calls for S "
-       "seconds\n(default 0.5); prints calls per second, the median, p10 and "
-       "p90 time per\ncall and how the languages compare. It also times a "
+       "For each implementation (--runtime: that one only): one call, a "
+       "warm-up,\nthen calls for S seconds (default 0.5); prints calls per "
+       "second, the\nmedian, p10 and p90 time per call and how the "
+       "languages compare. One is\ncalled faster only when the difference "
+       "is outside the noise: a bootstrap\n95% interval of the ratio of "
+       "medians lies above 1.05 (with under 20 calls,\nthe p10-p90 ranges "
+       "do not overlap); else it says \"no clear difference\".\nThe line "
+       "names the test and its numbers. It also times a "
        "no-op function,\ncalled through duet in each language with the same "
        "arguments (a tiny\nplugin built into duet, _duet_baseline), to show "
        "whether the function\nor the call itself dominates.\n"
@@ -244,6 +268,12 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, char** argv) {
       absl::StatusOr<Language> language = take_language();
       if (!language.ok()) return language.status();
       out.lang = *language;
+    } else if (name == "--exit-zero") {
+      if (absl::Status s = no_value(); !s.ok()) return s;
+      out.exit_zero = true;
+    } else if (name == "--stop-on-error") {
+      if (absl::Status s = no_value(); !s.ok()) return s;
+      out.stop_on_error = true;
     } else if (name == "--seconds") {
       absl::StatusOr<std::string> value = take_value();
       if (!value.ok()) return value.status();
@@ -284,6 +314,13 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, char** argv) {
 
   if (out.seed && out.fuzz == 0) {
     return UsageError("--seed goes with --fuzz N");
+  }
+  if (out.fuzz > 0 && out.runtime) {
+    return UsageError(
+        "--fuzz compares the implementations; it takes no --runtime");
+  }
+  if (out.exit_zero && out.stop_on_error) {
+    return UsageError("--exit-zero and --stop-on-error contradict each other");
   }
 
   if (out.command == "help") {
@@ -339,7 +376,8 @@ std::string GeneralHelp() {
       "  --help, -h      show help (duet help COMMAND for one command)\n"
       "  --version       show the version\n"
       "\n"
-      "Languages may be written python, py, javascript or js.\n"
+      "Languages may be written python, py, javascript or js. --runtime "
+      "LANG picks\nthe implementation in call, check, bench and repl.\n"
       "With no command, duet starts the REPL when stdin is a terminal.\n"
       "Exit codes: 0 success, 1 a call or check failed, 2 bad command "
       "line.\n");

@@ -30,13 +30,17 @@ struct CommandLine {
   bool help = false;     // --help / -h, or `duet help [COMMAND]`
   bool version = false;  // --version
 
-  bool json = false;                // list, check, bench --json
-  std::optional<Language> runtime;  // call --runtime
-  std::optional<Language> lang;     // repl --lang
-  double seconds = 0.5;             // bench --seconds
-  std::string svg;                  // bench --svg FILE
-  int64_t fuzz = 0;                 // check --fuzz N (0: examples only)
-  std::optional<uint64_t> seed;     // check --seed S
+  bool json = false;  // list, check, bench --json (call: JSON anyway)
+  // --runtime: the implementation to call (call), check (check), time
+  // (bench) or make active where a module has it (repl).
+  std::optional<Language> runtime;
+  std::optional<Language> lang;  // repl --lang: the prompt's language
+  bool exit_zero = false;        // repl --exit-zero
+  bool stop_on_error = false;    // repl --stop-on-error
+  double seconds = 0.5;          // bench --seconds
+  std::string svg;               // bench --svg FILE
+  int64_t fuzz = 0;              // check --fuzz N (0: examples only)
+  std::optional<uint64_t> seed;  // check --seed S
 
   std::vector<std::string> args;  // positional arguments after the command
 };

@@ -178,7 +178,25 @@ int RunCheck(const CommandLine& command_line) {
     PrintError(OneLine(modules.status()) + NoPluginsHint(*session));
     return kExitFailure;
   }
+  if (command_line.runtime && !command_line.args.empty()) {
+    // A module named on the command line must have the implementation
+    // asked for; of all modules, those without it are listed as unchecked.
+    for (const ModuleInfo& module : *modules) {
+      if (std::none_of(module.implementations.begin(),
+                       module.implementations.end(),
+                       [&](const ImplementationInfo& impl) {
+                         return impl.language == *command_line.runtime;
+                       })) {
+        PrintError(absl::StrCat("module '", module.name, "' has no ",
+                                NameOf(*command_line.runtime),
+                                " implementation"));
+        return kExitFailure;
+      }
+    }
+  }
   const bool colour = !command_line.json && ColourWanted(STDOUT_FILENO);
+  const bool problems_fail =
+      LoadProblemsFail(command_line) && !session->problems.empty();
 
   if (command_line.fuzz > 0) {
     tools::FuzzOptions options;
@@ -200,24 +218,30 @@ int RunCheck(const CommandLine& command_line) {
       WriteOut(tools::FuzzSummaryText(reports));
     }
     const bool disagree = tools::TallyFuzz(reports).disagree > 0;
-    return !disagree && session->problems.empty() ? kExitOk : kExitFailure;
+    return !disagree && !problems_fail ? kExitOk : kExitFailure;
   }
 
   tools::CheckTable table(*modules, colour);
   if (!command_line.json) WriteOut(table.Header());
   tools::CheckReport report = tools::RunExamples(
-      host, *modules, [&](const tools::ExampleOutcome& outcome) {
+      host, *modules,
+      [&](const tools::ExampleOutcome& outcome) {
         if (!command_line.json) WriteOut(table.Row(outcome));
-      });
+      },
+      nullptr, command_line.runtime);
+  const bool fail_on_problems = LoadProblemsFail(command_line);
   if (command_line.json) {
     JsonOptions json;
     json.indent = 2;
-    WriteOut(ToJson(tools::CheckJson(report, session->problems), json) + "\n");
+    WriteOut(
+        ToJson(tools::CheckJson(report, session->problems, fail_on_problems),
+               json) +
+        "\n");
   } else {
-    WriteOut(tools::CheckTable::Summary(report, session->problems));
+    WriteOut(tools::CheckTable::Summary(report, session->problems,
+                                        fail_on_problems));
   }
-  return report.failed == 0 && session->problems.empty() ? kExitOk
-                                                         : kExitFailure;
+  return report.failed == 0 && !problems_fail ? kExitOk : kExitFailure;
 }
 
 int RunBench(const CommandLine& command_line) {
@@ -237,6 +261,7 @@ int RunBench(const CommandLine& command_line) {
 
   tools::BenchOptions options;
   options.seconds = command_line.seconds;
+  options.runtime = command_line.runtime;
   absl::StatusOr<tools::BenchReport> report = tools::RunBenchmark(
       host, target->module, target->function, *args, options);
   if (!report.ok()) {

@@ -206,6 +206,7 @@ class Repl {
         std::string_view trimmed = Trim(line);
         if (trimmed.front() == ':') {
           if (!Meta(trimmed)) break;
+          if (stop_on_error_ && had_error_) break;
           continue;
         }
       } else if (!blank) {
@@ -219,9 +220,13 @@ class Repl {
       Evaluate(buffer);
       buffer.clear();
       blank_lines = 0;
+      if (stop_on_error_ && had_error_) break;
     }
     return had_error_ ? kExitFailure : kExitOk;
   }
+
+  // Run returns at the first input that fails (duet repl --stop-on-error).
+  void StopOnError() { stop_on_error_ = true; }
 
   // Tab completion; see line_editor.h.
   std::vector<std::string> Complete(std::string_view before, size_t* start) {
@@ -722,6 +727,7 @@ class Repl {
   const bool colour_;
   const bool error_colour_;
   bool had_error_ = false;
+  bool stop_on_error_ = false;
 };
 
 // libedit and the engines need a UTF-8 character type to edit and print
@@ -734,6 +740,25 @@ void UseUtf8Locale() {
     if (std::setlocale(LC_CTYPE, "C.UTF-8") == nullptr) {
       std::setlocale(LC_CTYPE, "C.utf8");
     }
+  }
+}
+
+// duet repl --runtime: `runtime` becomes active in every module that has
+// it; the others are named on stderr and keep theirs.
+void UseEverywhere(Host& host, Language runtime) {
+  for (const ModuleInfo& module : host.ListModules()) {
+    if (tools::IsInternalModule(module.name)) continue;
+    const bool has_it = std::any_of(module.implementations.begin(),
+                                    module.implementations.end(),
+                                    [&](const ImplementationInfo& impl) {
+                                      return impl.language == runtime;
+                                    });
+    absl::Status status =
+        has_it ? host.Use(module.name, runtime)
+               : absl::NotFoundError(absl::StrCat(
+                     module.name, " has no ", NameOf(runtime),
+                     " implementation; it stays on ", NameOf(module.active)));
+    if (!status.ok()) PrintError("warning: " + OneLine(status));
   }
 }
 
@@ -756,11 +781,15 @@ int RunRepl(const CommandLine& command_line) {
       OpenSession(command_line, PluginOutput::kStdout, &exit_code);
   if (!session) return exit_code;
 
+  if (command_line.runtime)
+    UseEverywhere(*session->host, *command_line.runtime);
   const Language language = command_line.lang.value_or(Language::kPython);
   if (!interactive) {
     PipeSource source;
     Repl repl(*session, language, false, nullptr);
-    return repl.Run(source);
+    if (command_line.stop_on_error) repl.StopOnError();
+    const int result = repl.Run(source);
+    return command_line.exit_zero ? kExitOk : result;
   }
   UseUtf8Locale();
   int result = kExitOk;

@@ -10,7 +10,8 @@ namespace duet::cli {
 
 // On a terminal: prompt, line editing and history (libedit). Piped: no
 // prompt, no libedit; results on stdout, errors on stderr; exit code 1 when
-// any input failed, else 0. Returns the exit code.
+// any input failed, else 0 (always 0 with --exit-zero; --stop-on-error ends
+// at the first failure). Returns the exit code.
 int RunRepl(const CommandLine& command_line);
 
 }  // namespace duet::cli

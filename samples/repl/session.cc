@@ -84,8 +84,14 @@ void PrintError(std::string_view message) {
   WriteErr(WithNewline(absl::StrCat("duet: ", std::string(message))));
 }
 
+bool LoadProblemsFail(const CommandLine& command_line) {
+  return command_line.command == "check" && command_line.args.empty();
+}
+
 std::optional<Session> OpenSession(const CommandLine& command_line,
                                    PluginOutput plugin_output, int* exit_code) {
+  const std::string problem_prefix =
+      LoadProblemsFail(command_line) ? "" : "warning: ";
   auto loading = std::make_shared<std::atomic<bool>>(false);
   HostOptions options;
   options.log_sink = MakeLogSink(plugin_output, loading);
@@ -125,7 +131,7 @@ std::optional<Session> OpenSession(const CommandLine& command_line,
         PrintError(absl::StrCat("warning: ", OneLine(name.status())));
       } else if (!name.ok()) {
         PluginProblem problem{path, name.status()};
-        PrintError(ProblemLine(problem));
+        PrintError(problem_prefix + ProblemLine(problem));
         session.problems.push_back(std::move(problem));
       }
       continue;
@@ -141,7 +147,7 @@ std::optional<Session> OpenSession(const CommandLine& command_line,
     }
     // Warnings already went through the log sink.
     for (PluginProblem& problem : report->problems) {
-      PrintError(ProblemLine(problem));
+      PrintError(problem_prefix + ProblemLine(problem));
       session.problems.push_back(std::move(problem));
     }
   }

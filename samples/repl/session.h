@@ -32,10 +32,16 @@ enum class PluginOutput {
   kStdout,  // the REPL: print() shows up like the result does
 };
 
+// Whether a plugin that failed to load fails the command: only for a
+// `check` of every module. A command that names its modules (check MODULE,
+// call, bench) judges those, and the REPL and list show what loaded.
+bool LoadProblemsFail(const CommandLine& command_line);
+
 // Creates the host, registers duet.host.app_name() ("duet") and
 // duet.host.now() (seconds since the epoch), and loads the plugin
 // directories. Each plugin that fails to load is reported on stderr as one
-// line and skipped. On failure prints the reason and returns nullopt with
+// line (a "warning: " one unless LoadProblemsFail) and skipped. On failure
+// prints the reason and returns nullopt with
 // `*exit_code` set.
 std::optional<Session> OpenSession(const CommandLine& command_line,
                                    PluginOutput plugin_output, int* exit_code);

@@ -119,6 +119,64 @@ exepct = 1
                                "unknown key 'exepct' in [[examples]]"))));
 }
 
+TEST(ManifestTest, ExamplesExpectNullBytesOrAnError) {
+  ASSERT_OK_AND_ASSIGN(ParsedManifest parsed, Parse(R"(name = "x"
+[implementations]
+python = "x.py"
+[[examples]]
+call = "nothing"
+expect_null = true
+[[examples]]
+call = "encode"
+args = ["hi"]
+expect_bytes = "aGk="
+[[examples]]
+call = "encode"
+args = ["\u00e9"]
+expect_bytes = "hex:c3 A9"
+[[examples]]
+call = "size"
+args = [{ "$bytes" = "hex:00ff" }, { "$null" = true }, [{ "$null" = true }]]
+expect = { empty = { "$bytes" = "" }, none = { "$null" = true } }
+[[examples]]
+call = "positive"
+args = [-1]
+raises = "ValueError"
+[[examples]]
+call = "find"
+raises = "NOT_FOUND"
+)"));
+  EXPECT_THAT(parsed.warnings, IsEmpty());
+  const std::vector<Example>& examples = parsed.manifest.examples;
+  ASSERT_EQ(examples.size(), 6u);
+  EXPECT_EQ(examples[0].expect, Value());
+  EXPECT_THAT(examples[0].raises, IsEmpty());
+  EXPECT_EQ(examples[1].expect, Value(Bytes(std::string("hi"))));
+  EXPECT_EQ(examples[2].expect, Value(Bytes(std::string("\xc3\xa9"))));
+  EXPECT_EQ(examples[3].args, (Value::List{Bytes(std::string("\x00\xff", 2)),
+                                           Value(), Value::List{Value()}}));
+  EXPECT_EQ(examples[3].expect,
+            Value(Value::Map{{"empty", Bytes()}, {"none", Value()}}));
+  EXPECT_EQ(examples[4].raises, "ValueError");
+  EXPECT_EQ(examples[4].line, 19);
+  EXPECT_EQ(examples[5].raises, "NOT_FOUND");
+  EXPECT_TRUE(examples[5].args.empty());
+}
+
+TEST(ManifestTest, ATableWithOtherKeysIsStillAMap) {
+  ASSERT_OK_AND_ASSIGN(ParsedManifest parsed, Parse(R"(name = "x"
+[implementations]
+python = "x.py"
+[[examples]]
+call = "f"
+args = [{ "$null" = true, other = 1 }, { null = true }]
+expect = 1
+)"));
+  EXPECT_EQ(parsed.manifest.examples[0].args,
+            (Value::List{Value::Map{{"$null", true}, {"other", 1}},
+                         Value::Map{{"null", true}}}));
+}
+
 TEST(ManifestTest, RemembersWhereEachImplementationIsDeclared) {
   ASSERT_OK_AND_ASSIGN(ParsedManifest parsed, Parse(kGreeter));
   EXPECT_EQ(parsed.manifest.implementation_lines.at(Language::kPython), 7);
@@ -182,6 +240,67 @@ INSTANTIATE_TEST_SUITE_P(
                     "name = \"x\"\n[implementations]\npython = \"a.py\"\n"
                     "[[examples]]\ncall = \"f\"\n",
                     "needs 'expect'"},
+        BadManifest{"ExampleExpectsAndRaises",
+                    "name = \"x\"\n[implementations]\npython = \"a.py\"\n"
+                    "[[examples]]\ncall = \"f\"\nexpect = 1\n"
+                    "raises = \"ValueError\"\n",
+                    "plugins/p/plugin.toml:7:1: an [[examples]] entry takes "
+                    "one of 'expect', 'expect_null', 'expect_bytes' and "
+                    "'raises'; this one has 'expect' and 'raises'"},
+        BadManifest{"ExampleExpectsNullAndBytes",
+                    "name = \"x\"\n[implementations]\npython = \"a.py\"\n"
+                    "[[examples]]\ncall = \"f\"\nexpect_null = true\n"
+                    "expect_bytes = \"aGk=\"\n",
+                    "plugins/p/plugin.toml:7:1: an [[examples]] entry takes "
+                    "one of"},
+        BadManifest{"ExpectNullFalse",
+                    "name = \"x\"\n[implementations]\npython = \"a.py\"\n"
+                    "[[examples]]\ncall = \"f\"\nexpect_null = false\n",
+                    "plugins/p/plugin.toml:6:15: 'expect_null' must be true"},
+        BadManifest{"ExpectBytesNotBase64",
+                    "name = \"x\"\n[implementations]\npython = \"a.py\"\n"
+                    "[[examples]]\ncall = \"f\"\nexpect_bytes = \"no!\"\n",
+                    "plugins/p/plugin.toml:6:16: expect_bytes: bytes must be "
+                    "base64, or \"hex:\" and hex digits"},
+        BadManifest{"ExpectBytesOddHex",
+                    "name = \"x\"\n[implementations]\npython = \"a.py\"\n"
+                    "[[examples]]\ncall = \"f\"\nexpect_bytes = \"hex:abc\"\n",
+                    "plugins/p/plugin.toml:6:16: expect_bytes: hex bytes need "
+                    "an even number of digits"},
+        BadManifest{"ExpectBytesNotText",
+                    "name = \"x\"\n[implementations]\npython = \"a.py\"\n"
+                    "[[examples]]\ncall = \"f\"\nexpect_bytes = [1]\n",
+                    "plugins/p/plugin.toml:6:16: expect_bytes: bytes are "
+                    "written as a string"},
+        BadManifest{"ArgNullNotTrue",
+                    "name = \"x\"\n[implementations]\npython = \"a.py\"\n"
+                    "[[examples]]\ncall = \"f\"\nexpect = 1\n"
+                    "args = [{ \"$null\" = 0 }]\n",
+                    "plugins/p/plugin.toml:7:21: args: \"$null\" must be true"},
+        BadManifest{"ArgBytesBadHex",
+                    "name = \"x\"\n[implementations]\npython = \"a.py\"\n"
+                    "[[examples]]\ncall = \"f\"\nexpect = 1\n"
+                    "args = [{ \"$bytes\" = \"hex:zz\" }]\n",
+                    "plugins/p/plugin.toml:7:22: args: 'z' is not a hex digit"},
+        BadManifest{"RaisesUnknownStatusCode",
+                    "name = \"x\"\n[implementations]\npython = \"a.py\"\n"
+                    "[[examples]]\ncall = \"f\"\nraises = \"NOT_FOUNDD\"\n",
+                    "plugins/p/plugin.toml:6:10: 'raises' wants an error type "
+                    "(\"ValueError\") or a status code (\"INVALID_ARGUMENT\"), "
+                    "not \"NOT_FOUNDD\""},
+        BadManifest{"RaisesOk",
+                    "name = \"x\"\n[implementations]\npython = \"a.py\"\n"
+                    "[[examples]]\ncall = \"f\"\nraises = \"OK\"\n",
+                    "'raises' wants an error type"},
+        BadManifest{"RaisesEmpty",
+                    "name = \"x\"\n[implementations]\npython = \"a.py\"\n"
+                    "[[examples]]\ncall = \"f\"\nraises = \"\"\n",
+                    "'raises' wants an error type"},
+        BadManifest{"RaisesNotString",
+                    "name = \"x\"\n[implementations]\npython = \"a.py\"\n"
+                    "[[examples]]\ncall = \"f\"\nraises = true\n",
+                    "plugins/p/plugin.toml:6:10: 'raises' must be a string, "
+                    "not a boolean"},
         BadManifest{"ExampleWithDate",
                     "name = \"x\"\n[implementations]\npython = \"a.py\"\n"
                     "[[examples]]\ncall = \"f\"\nexpect = 1979-05-27\n",

@@ -3,6 +3,7 @@
 // the shape of the statistics, the report tests use made-up timings.
 #include "duet/tools/bench.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <string>
@@ -147,7 +148,7 @@ TEST(BenchReportTest, TextNamesTheFasterLanguageAndWhatDominates) {
       "javascript    333,333  3.00 us  2.70 us  4.50 us      600 ns  "
       "1,234,567  3.00x slower\n"
       "python is 3.00x faster than javascript (median 1.00 us vs 3.00 us per "
-      "call).\n"
+      "call; p10-p90 ranges do not overlap, too few samples to bootstrap).\n"
       "A call through duet that does nothing costs 800 ns in python (80% of "
       "a call), 600 ns in javascript (20% of a call):\n"
       "the call itself dominates; the languages differ more on fewer, larger "
@@ -172,6 +173,127 @@ TEST(BenchReportTest, JsonCarriesTimingsRatioAndAgreement) {
   EXPECT_DOUBLE_EQ(Field(javascript, "baseline_share").as_float(), 0.2);
   report.rows[1].result = "hi";
   EXPECT_EQ(Field(BenchJson(report), "results_agree"), Value(false));
+}
+
+// `n` per-call times spread evenly from `low` to `high` seconds.
+std::vector<double> Spread(double low, double high, int n) {
+  std::vector<double> times;
+  for (int i = 0; i < n; ++i) {
+    times.push_back(low + (high - low) * i / (n - 1));
+  }
+  return times;
+}
+
+TEST(TimingOfTest, QuantilesAndAThinnedSortedSample) {
+  std::vector<double> times = Spread(1e-6, 2e-6, 5001);
+  std::reverse(times.begin(), times.end());
+  Timing timing = TimingOf(times, 0.5);
+  EXPECT_EQ(timing.calls, 5001);
+  EXPECT_DOUBLE_EQ(timing.calls_per_second, 10002);
+  EXPECT_NEAR(timing.median, 1.5e-6, 1e-9);
+  EXPECT_NEAR(timing.p10, 1.1e-6, 1e-9);
+  EXPECT_NEAR(timing.p90, 1.9e-6, 1e-9);
+  ASSERT_EQ(timing.samples.size(), kKeptSamples);
+  EXPECT_TRUE(std::is_sorted(timing.samples.begin(), timing.samples.end()));
+  EXPECT_NEAR(timing.samples.front(), 1e-6, 1e-9);
+  EXPECT_NEAR(timing.samples.back(), 2e-6, 1e-9);
+  EXPECT_EQ(TimingOf({3e-6, 1e-6}, 1).samples,
+            (std::vector<double>{1e-6, 3e-6}));
+}
+
+TEST(CompareTimingsTest, OverlappingDistributionsAreNoClearDifference) {
+  // The complaint: medians 1% apart, the distributions nearly the same.
+  Timing faster = TimingOf(Spread(1.0e-6, 2.0e-6, 2000), 1);
+  Timing slower = TimingOf(Spread(1.015e-6, 2.015e-6, 2000), 1);
+  Comparison comparison = CompareTimings(faster, slower);
+  EXPECT_EQ(comparison.test, Comparison::Test::kBootstrap);
+  EXPECT_FALSE(comparison.clear);
+  EXPECT_NEAR(comparison.ratio, 1.01, 0.001);
+  EXPECT_LT(comparison.low, comparison.ratio);
+  EXPECT_GT(comparison.high, comparison.ratio);
+  EXPECT_LT(comparison.low, 1.0);
+  EXPECT_THAT(DescribeComparison(comparison),
+              StartsWith("bootstrap 95% interval of the ratio of medians: "));
+}
+
+TEST(CompareTimingsTest, SeparateDistributionsAreAClearDifference) {
+  Timing faster = TimingOf(Spread(1.0e-6, 1.4e-6, 2000), 1);
+  Timing slower = TimingOf(Spread(1.5e-6, 2.1e-6, 2000), 1);
+  Comparison comparison = CompareTimings(faster, slower);
+  EXPECT_EQ(comparison.test, Comparison::Test::kBootstrap);
+  EXPECT_TRUE(comparison.clear);
+  EXPECT_NEAR(comparison.ratio, 1.5, 0.001);
+  EXPECT_GT(comparison.low, 1.4);
+  EXPECT_LT(comparison.high, 1.6);
+  // The same numbers give the same verdict: the resampling is seeded.
+  Comparison again = CompareTimings(faster, slower);
+  EXPECT_EQ(again.low, comparison.low);
+  EXPECT_EQ(again.high, comparison.high);
+}
+
+TEST(CompareTimingsTest, ASureButSmallDifferenceIsNotClear) {
+  // Tight distributions 3% apart: the interval excludes 1, yet 3% is within
+  // what changes between runs.
+  Timing faster = TimingOf(Spread(1.000e-6, 1.001e-6, 2000), 1);
+  Timing slower = TimingOf(Spread(1.030e-6, 1.031e-6, 2000), 1);
+  Comparison comparison = CompareTimings(faster, slower);
+  EXPECT_GT(comparison.low, 1.0);
+  EXPECT_LT(comparison.high, kMinClearRatio);
+  EXPECT_FALSE(comparison.clear);
+}
+
+TEST(CompareTimingsTest, FewSamplesFallBackToTheRangeOverlap) {
+  Timing faster = TimingOf(Spread(1e-6, 2e-6, 10), 1);
+  Timing overlapping = TimingOf(Spread(1.8e-6, 3e-6, 10), 1);
+  Timing apart = TimingOf(Spread(2.5e-6, 3e-6, 10), 1);
+  Comparison comparison = CompareTimings(faster, overlapping);
+  EXPECT_EQ(comparison.test, Comparison::Test::kRangeOverlap);
+  EXPECT_FALSE(comparison.clear);
+  EXPECT_EQ(DescribeComparison(comparison),
+            "p10-p90 ranges overlap, too few samples to bootstrap");
+  comparison = CompareTimings(faster, apart);
+  EXPECT_EQ(comparison.test, Comparison::Test::kRangeOverlap);
+  EXPECT_TRUE(comparison.clear);
+  EXPECT_GT(comparison.low, 1.0);
+}
+
+TEST(BenchReportTest, TextSaysNoClearDifferenceAndWhichTest) {
+  BenchReport report = TwoLanguageReport();
+  report.rows[0].function = TimingOf(Spread(1.0e-6, 2.0e-6, 2000), 1);
+  report.rows[1].function = TimingOf(Spread(1.015e-6, 2.015e-6, 2000), 1);
+  const std::string text = BenchText(report, false);
+  EXPECT_THAT(text, HasSubstr("No clear difference between python and "
+                              "javascript (median 1.50 us vs "));
+  EXPECT_THAT(text, HasSubstr(" per call; bootstrap 95% interval of the "
+                              "ratio of medians: "));
+  EXPECT_THAT(text, HasSubstr(", not all above 1.05x).\n"));
+  EXPECT_THAT(text, Not(HasSubstr("faster")));
+  const Value comparison = Field(BenchJson(report), "comparison");
+  EXPECT_EQ(Field(comparison, "test"), Value("bootstrap"));
+  EXPECT_EQ(Field(comparison, "clear_difference"), Value(false));
+  EXPECT_EQ(Field(BenchJson(TwoLanguageReport()), "comparison")
+                .as_map()
+                .Find("clear_difference")
+                ->as_bool(),
+            true);
+}
+
+TEST_F(BenchTest, ARuntimeTimesOneImplementation) {
+  Load("one", "def f: return 1\n", "def f: return 1\n");
+  BenchOptions options = Quick();
+  options.runtime = Language::kJavaScript;
+  ASSERT_OK_AND_ASSIGN(BenchReport report,
+                       RunBenchmark(*host_, "one", "f", {}, options));
+  ASSERT_EQ(report.rows.size(), 1u);
+  EXPECT_EQ(report.rows[0].language, Language::kJavaScript);
+  EXPECT_FALSE(report.comparison().has_value());
+  dir_.Write("pyonly/plugin.toml",
+             "name = \"pyonly\"\n[implementations]\npython = \"p.py\"\n");
+  dir_.Write("pyonly/p.py", "def f: return 1\n");
+  ASSERT_OK(host_->LoadPlugin(dir_.path() / "pyonly").status());
+  EXPECT_THAT(RunBenchmark(*host_, "pyonly", "f", {}, options),
+              StatusIs(absl::StatusCode::kNotFound,
+                       "module 'pyonly' has no javascript implementation"));
 }
 
 }  // namespace

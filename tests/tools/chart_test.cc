@@ -22,6 +22,10 @@ BenchRow Row(Language language, double median, bool baseline) {
   row.function.median = median;
   row.function.p10 = median / 2;
   row.function.p90 = median * 2;
+  // The calls spread evenly from p10 to p90 (for the comparison's test).
+  for (int i = 0; i < 200; ++i) {
+    row.function.samples.push_back(median / 2 + median * 1.5 * i / 199);
+  }
   if (baseline) {
     row.baseline = row.function;
     row.baseline->median = median / 4;
@@ -54,6 +58,16 @@ TEST(BenchSvgTest, OneBandPerLanguageUnderAVerdict) {
   EXPECT_THAT(svg, HasSubstr("time per call (\u00b5s)"));
   EXPECT_THAT(svg, HasSubstr("duet no-op 500 ns"));
   EXPECT_THAT(svg, HasSubstr("500 ms of calls per implementation"));
+}
+
+TEST(BenchSvgTest, OverlappingTimesAreNoClearDifference) {
+  BenchReport report = Report(/*baseline=*/false);
+  // Python's calls take 1-4 us, JavaScript's 1.05-4.2 us.
+  report.rows[1] = Row(Language::kJavaScript, 2.1e-6, false);
+  const std::string svg = BenchSvg(report);
+  EXPECT_THAT(svg, HasSubstr("No clear difference between Python and "
+                             "JavaScript"));
+  EXPECT_THAT(svg, Not(HasSubstr("faster than")));
 }
 
 TEST(BenchSvgTest, TextIsEscapedForXml) {

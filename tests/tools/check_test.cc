@@ -15,6 +15,7 @@ namespace duet::tools {
 namespace {
 
 using ::duet::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -119,6 +120,168 @@ TEST_F(CheckTest, ModulesWithoutExamplesAndLoadProblemsAreSummarised) {
             "0 passed, 0 failed; no examples: plain; 1 plugin(s) failed to "
             "load\n");
   EXPECT_EQ(Field(CheckJson(report, {problem}), "ok"), Value(false));
+}
+
+TEST_F(CheckTest, ANamedRunOnlyWarnsAboutPluginsThatFailedToLoad) {
+  Load("plain", "def f: return 1\n", "def f: return 1\n");
+  ASSERT_OK_AND_ASSIGN(std::vector<ModuleInfo> modules,
+                       SelectModules(*host_, {"plain"}));
+  CheckReport report = RunExamples(*host_, modules, nullptr);
+  PluginProblem problem{"/plugins/broken",
+                        absl::InvalidArgumentError("plugin.toml:1: bad")};
+  EXPECT_EQ(CheckTable::Summary(report, {problem}, /*problems_fail=*/false),
+            "0 passed, 0 failed; no examples: plain; warning: 1 other "
+            "plugin(s) failed to load\n");
+  Value json = CheckJson(report, {problem}, /*problems_fail=*/false);
+  EXPECT_EQ(Field(json, "ok"), Value(true));
+  EXPECT_EQ(Field(json, "problems").as_list().size(), 1u);
+}
+
+// Python raises ValueError where JavaScript throws RangeError, the pair
+// docs/errors.md maps onto each other; both return null from nothing.
+constexpr char kKindsPython[] =
+    "def positive: raise ValueError n must be positive\n"
+    "def nothing: return null\n";
+constexpr char kKindsJavaScript[] =
+    "def positive: raise RangeError n must be positive\n"
+    "def nothing: return null\n";
+// Lines 6, 10, 14 and 18.
+constexpr char kKindsExamples[] =
+    "[[examples]]\n"
+    "call = \"positive\"\n"
+    "args = [-1]\n"
+    "raises = \"ValueError\"\n"
+    "[[examples]]\n"
+    "call = \"nothing\"\n"
+    "args = [{ \"$null\" = true }]\n"
+    "expect_null = true\n"
+    "[[examples]]\n"
+    "call = \"positive\"\n"
+    "args = [-1]\n"
+    "raises = \"TypeError\"\n"
+    "[[examples]]\n"
+    "call = \"nothing\"\n"
+    "args = []\n"
+    "raises = \"ValueError\"\n";
+
+TEST_F(CheckTest, ExamplesExpectNullOrAnErrorByTypeInBothLanguages) {
+  Load("kinds", kKindsPython, kKindsJavaScript, kKindsExamples);
+  ASSERT_OK_AND_ASSIGN(std::vector<ModuleInfo> modules,
+                       SelectModules(*host_, {"kinds"}));
+  CheckReport report = RunExamples(*host_, modules, nullptr);
+  ASSERT_EQ(report.outcomes.size(), 8u);
+  std::vector<int> passed_lines;
+  for (const ExampleOutcome& outcome : report.outcomes) {
+    if (outcome.passed) passed_lines.push_back(outcome.example.line);
+  }
+  EXPECT_THAT(passed_lines, ElementsAre(6, 6, 10, 10));
+  EXPECT_EQ(report.failed, 4);
+
+  CheckTable table(modules, /*colour=*/false);
+  EXPECT_THAT(table.Row(report.outcomes[1]),
+              HasSubstr("javascript  pass    error: RangeError: n must be "
+                        "positive ("));
+  EXPECT_THAT(table.Row(report.outcomes[2]),
+              HasSubstr("python      pass    null\n"));
+  EXPECT_THAT(table.Row(report.outcomes[4]),
+              AllOf(HasSubstr("FAIL    error: ValueError: n must be positive"),
+                    HasSubstr(", expected TypeError  (plugin.toml:14)\n")));
+  EXPECT_THAT(table.Row(report.outcomes[7]),
+              HasSubstr("FAIL    null, expected ValueError  "
+                        "(plugin.toml:18)\n"));
+  const Value first = Field(CheckJson(report, {}), "results").as_list()[0];
+  EXPECT_EQ(Field(first, "raises"), Value("ValueError"));
+  EXPECT_EQ(first.as_map().Find("expect"), nullptr);
+}
+
+TEST_F(CheckTest, ARuntimeLimitsTheRunToOneImplementation) {
+  Load("mathy", "def add: return 3\n", "def add: return 4\n", kAddExamples);
+  dir_.Write("pyonly/plugin.toml",
+             "name = \"pyonly\"\n[implementations]\npython = \"p.py\"\n"
+             "[[examples]]\ncall = \"f\"\nexpect = 1\n");
+  dir_.Write("pyonly/p.py", "def f: return 1\n");
+  ASSERT_OK(host_->LoadPlugin(dir_.path() / "pyonly").status());
+  ASSERT_OK_AND_ASSIGN(std::vector<ModuleInfo> modules,
+                       SelectModules(*host_, {"mathy", "pyonly"}));
+  CheckReport report =
+      RunExamples(*host_, modules, nullptr, nullptr, Language::kJavaScript);
+  ASSERT_EQ(report.outcomes.size(), 2u);
+  for (const ExampleOutcome& outcome : report.outcomes) {
+    EXPECT_EQ(outcome.language, Language::kJavaScript);
+  }
+  EXPECT_EQ(report.passed, 1);  // 2 + 2 is 4
+  EXPECT_THAT(report.without_runtime, ElementsAre("pyonly"));
+  EXPECT_EQ(CheckTable::Summary(report, {}),
+            "1 passed, 1 failed; not in the chosen language: pyonly\n");
+}
+
+ScriptError Raised(Language language, std::string type,
+                   std::string builtin_type) {
+  ScriptError error;
+  error.language = language;
+  error.type = std::move(type);
+  error.builtin_type = std::move(builtin_type);
+  error.message = "bad";
+  return error;
+}
+
+TEST(ErrorMatchesTest, ATypeMatchesAsEitherLanguageCatchesIt) {
+  const absl::Status key_error =
+      MakeScriptError(Raised(Language::kPython, "KeyError", "KeyError"));
+  for (const char* name :
+       {"KeyError", "LookupError", "Exception", "RangeError", "UNKNOWN"}) {
+    EXPECT_TRUE(ErrorMatches(key_error, name)) << name;
+  }
+  for (const char* name : {"ValueError", "TypeError", "Error", "IndexError"}) {
+    EXPECT_FALSE(ErrorMatches(key_error, name)) << name;
+  }
+
+  // class Bad(ValueError) in Python; class Bad extends TypeError in JS.
+  const absl::Status python_bad =
+      MakeScriptError(Raised(Language::kPython, "Bad", "ValueError"));
+  EXPECT_TRUE(ErrorMatches(python_bad, "Bad"));
+  EXPECT_TRUE(ErrorMatches(python_bad, "ValueError"));
+  EXPECT_TRUE(ErrorMatches(python_bad, "RangeError"));
+  EXPECT_FALSE(ErrorMatches(python_bad, "TypeError"));
+  const absl::Status javascript_bad =
+      MakeScriptError(Raised(Language::kJavaScript, "Bad", "TypeError"));
+  EXPECT_TRUE(ErrorMatches(javascript_bad, "TypeError"));
+  EXPECT_TRUE(ErrorMatches(javascript_bad, "Error"));
+  EXPECT_FALSE(ErrorMatches(javascript_bad, "ValueError"));
+
+  const absl::Status range_error = MakeScriptError(
+      Raised(Language::kJavaScript, "RangeError", "RangeError"));
+  EXPECT_TRUE(ErrorMatches(range_error, "ValueError"));
+  EXPECT_FALSE(ErrorMatches(range_error, "Exception"));
+  const absl::Status runtime_error = MakeScriptError(
+      Raised(Language::kPython, "RuntimeError", "RuntimeError"));
+  EXPECT_TRUE(ErrorMatches(runtime_error, "Error"));
+  // A thrown non-Error has no built-in type.
+  const absl::Status thrown =
+      MakeScriptError(Raised(Language::kJavaScript, "Uncaught", ""));
+  EXPECT_TRUE(ErrorMatches(thrown, "Uncaught"));
+  EXPECT_FALSE(ErrorMatches(thrown, "Error"));
+}
+
+TEST(ErrorMatchesTest, AStatusCodeMatchesByName) {
+  const absl::Status not_found =
+      MakeScriptError(Raised(Language::kJavaScript, "NotFound", "Error"),
+                      absl::StatusCode::kNotFound);
+  EXPECT_TRUE(ErrorMatches(not_found, "NOT_FOUND"));
+  EXPECT_TRUE(ErrorMatches(not_found, "NotFound"));
+  EXPECT_FALSE(ErrorMatches(not_found, "UNKNOWN"));
+  EXPECT_TRUE(
+      ErrorMatches(absl::DeadlineExceededError("slow"), "DEADLINE_EXCEEDED"));
+  EXPECT_FALSE(ErrorMatches(absl::DeadlineExceededError("slow"), "Error"));
+  EXPECT_FALSE(ErrorMatches(absl::OkStatus(), "OK"));
+
+  Example example;
+  example.raises = "NOT_FOUND";
+  EXPECT_TRUE(ExampleHolds(example, not_found));
+  EXPECT_FALSE(ExampleHolds(example, Value()));
+  example.raises.clear();
+  EXPECT_TRUE(ExampleHolds(example, Value()));
+  EXPECT_FALSE(ExampleHolds(example, not_found));
 }
 
 TEST_F(CheckTest, StopEndsTheRunBeforeTheNextCall) {

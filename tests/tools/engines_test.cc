@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "duet/host.h"
+#include "duet/json.h"
 #include "duet/tools/bench.h"
 #include "duet/tools/check.h"
 #include "duet/tools/fuzz.h"
@@ -30,7 +31,8 @@ class ToolsOnEnginesTest : public ::testing::Test {
     absl::StatusOr<std::unique_ptr<Host>> host = Host::Create(options);
     ASSERT_TRUE(host.ok()) << host.status();
     host_ = host->release();
-    for (const char* dir : {"/wrong_example", "/disagree"}) {
+    for (const char* dir :
+         {"/wrong_example", "/disagree", "/whitespace", "/outcomes"}) {
       absl::StatusOr<LoadReport> report = host_->LoadPlugins(kFixtures + dir);
       ASSERT_TRUE(report.ok()) << report.status();
       ASSERT_THAT(report->problems, IsEmpty());
@@ -108,6 +110,37 @@ TEST_F(ToolsOnEnginesTest, EveryFuzzFindingStillDisagreesWhenCalledAgain) {
         python.ok() == javascript.ok() &&
         (!python.ok() || EquivalentByValue(*python, *javascript));
     EXPECT_FALSE(agree) << report.function;
+  }
+}
+
+// Python's str.split() and JavaScript's /\s+/ agree on ASCII; the default
+// seed finds a character they split differently, and shrinks to it.
+TEST_F(ToolsOnEnginesTest, FuzzFindsTheWhitespaceTheLanguagesDisagreeOn) {
+  ASSERT_OK_AND_ASSIGN(std::vector<ModuleInfo> modules,
+                       SelectModules(*host_, {"words"}));
+  std::vector<FuzzFunctionReport> reports =
+      Fuzz(*host_, modules, FuzzOptions{}, nullptr);
+  ASSERT_EQ(reports.size(), 1u);
+  ASSERT_TRUE(reports[0].finding.has_value());
+  const std::string& shrunk = reports[0].finding->shrunk.at(0).as_string();
+  bool differing = false;
+  for (const char* c : {"\x1c", "\x1d", "\x1e", "\x1f", "\u0085", "\ufeff"}) {
+    differing = differing || shrunk.find(c) != std::string::npos;
+  }
+  EXPECT_TRUE(differing) << ToJson(Value(shrunk));
+}
+
+TEST_F(ToolsOnEnginesTest, ExamplesOfEveryKindPassInBothLanguages) {
+  ASSERT_OK_AND_ASSIGN(std::vector<ModuleInfo> modules,
+                       SelectModules(*host_, {"kinds"}));
+  CheckReport report = RunExamples(*host_, modules, nullptr);
+  EXPECT_EQ(report.failed, 0);
+  EXPECT_EQ(report.passed, 16);
+  for (const ExampleOutcome& outcome : report.outcomes) {
+    EXPECT_TRUE(outcome.passed)
+        << NameOf(outcome.language) << " line " << outcome.example.line << ": "
+        << (outcome.got.ok() ? ToJson(*outcome.got)
+                             : OneLine(outcome.got.status()));
   }
 }
 

@@ -157,6 +157,25 @@ TEST(ValueGeneratorTest, OneSeedOneSequence) {
   EXPECT_NE(a, c);
 }
 
+// The characters on which Python's and JavaScript's whitespace, case
+// mapping and digit rules differ all turn up within the inputs of a default
+// run of a string function (100 inputs).
+TEST(ValueGeneratorTest, StringsCarryWhereTheLanguagesDiffer) {
+  ASSERT_OK_AND_ASSIGN(TypeSpec type, TypeSpec::Parse("string"));
+  ValueGenerator generator(kDefaultFuzzSeed);
+  std::string all;
+  for (int64_t i = 0; i < 100; ++i) {
+    all += generator.Generate(type, static_cast<int>(4 + i / 2)).as_string();
+  }
+  for (const char* c :
+       {"\x1c", "\x1d", "\x1e", "\x1f", "\u0085", "\ufeff", "\u180e", "\u00df",
+        "\u0149", "\u01c5", "\u0130", "\u0131", "\u03a3", "\u0661", "\u00b2",
+        "\uff13", "\U0001d7d9", "\U0001F600", "\U0010ffff"}) {
+    EXPECT_THAT(all, HasSubstr(c)) << "no " << c;
+  }
+  EXPECT_NE(all.find('\0'), std::string::npos);
+}
+
 TEST(ShrinkCandidatesTest, SimplestFirstAndNeverTheValueItself) {
   ASSERT_OK_AND_ASSIGN(TypeSpec int_type, TypeSpec::Parse("int"));
   EXPECT_THAT(ShrinkCandidates(int_type, Value(-8)),

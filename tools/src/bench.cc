@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
+#include <random>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -59,14 +62,17 @@ absl::StatusOr<Timing> Measure(
     times.push_back(std::chrono::duration<double>(now - before).count());
   }
   const double total = std::chrono::duration<double>(now - start).count();
-  std::sort(times.begin(), times.end());
-  Timing timing;
-  timing.calls = static_cast<int64_t>(times.size());
-  timing.calls_per_second = total > 0 ? timing.calls / total : 0;
-  timing.median = Quantile(times, 0.5);
-  timing.p10 = Quantile(times, 0.1);
-  timing.p90 = Quantile(times, 0.9);
-  return timing;
+  return TimingOf(std::move(times), total);
+}
+
+// The median of `samples` drawn with replacement.
+double ResampledMedian(const std::vector<double>& samples,
+                       std::mt19937_64& random, std::vector<double>& scratch) {
+  scratch.resize(samples.size());
+  for (double& x : scratch) x = samples[random() % samples.size()];
+  auto middle = scratch.begin() + static_cast<ptrdiff_t>(scratch.size() / 2);
+  std::nth_element(scratch.begin(), middle, scratch.end());
+  return *middle;
 }
 
 std::string Ratio(double ratio) {
@@ -90,6 +96,75 @@ Value TimingJson(const Timing& timing) {
 }
 
 }  // namespace
+
+Timing TimingOf(std::vector<double> seconds, double total_seconds) {
+  std::sort(seconds.begin(), seconds.end());
+  Timing timing;
+  timing.calls = static_cast<int64_t>(seconds.size());
+  timing.calls_per_second =
+      total_seconds > 0 ? static_cast<double>(timing.calls) / total_seconds : 0;
+  timing.median = Quantile(seconds, 0.5);
+  timing.p10 = Quantile(seconds, 0.1);
+  timing.p90 = Quantile(seconds, 0.9);
+  if (seconds.size() <= kKeptSamples) {
+    timing.samples = std::move(seconds);
+  } else {
+    timing.samples.reserve(kKeptSamples);
+    for (size_t i = 0; i < kKeptSamples; ++i) {
+      timing.samples.push_back(
+          Quantile(seconds, (i + 0.5) / static_cast<double>(kKeptSamples)));
+    }
+  }
+  return timing;
+}
+
+Comparison CompareTimings(const Timing& faster, const Timing& slower) {
+  Comparison out;
+  out.ratio = faster.median > 0 ? slower.median / faster.median : 1;
+  if (faster.samples.size() < kMinBootstrapSamples ||
+      slower.samples.size() < kMinBootstrapSamples) {
+    out.test = Comparison::Test::kRangeOverlap;
+    out.low = faster.p90 > 0 ? slower.p10 / faster.p90 : 1;
+    out.high = faster.p10 > 0 ? slower.p90 / faster.p10 : 1;
+    out.clear = slower.p10 > faster.p90;
+    return out;
+  }
+  out.test = Comparison::Test::kBootstrap;
+  constexpr int kResamples = 1000;
+  // A fixed seed: the same timings always get the same verdict.
+  std::mt19937_64 random(20261207);
+  std::vector<double> ratios;
+  ratios.reserve(kResamples);
+  std::vector<double> scratch;
+  for (int i = 0; i < kResamples; ++i) {
+    const double fast = ResampledMedian(faster.samples, random, scratch);
+    const double slow = ResampledMedian(slower.samples, random, scratch);
+    ratios.push_back(fast > 0 ? slow / fast : 1);
+  }
+  std::sort(ratios.begin(), ratios.end());
+  out.low = Quantile(ratios, 0.025);
+  out.high = Quantile(ratios, 0.975);
+  out.clear = out.low > kMinClearRatio;
+  return out;
+}
+
+std::string DescribeComparison(const Comparison& comparison) {
+  char range[64];
+  std::snprintf(range, sizeof range, "%.2fx to %.2fx", comparison.low,
+                comparison.high);
+  if (comparison.test == Comparison::Test::kBootstrap) {
+    return absl::StrCat("bootstrap 95% interval of the ratio of medians: ",
+                        range);
+  }
+  return absl::StrCat("p10-p90 ranges ",
+                      comparison.clear ? "do not overlap" : "overlap",
+                      ", too few samples to bootstrap");
+}
+
+std::optional<Comparison> BenchReport::comparison() const {
+  if (rows.size() < 2) return std::nullopt;
+  return CompareTimings(fastest()->function, slowest()->function);
+}
 
 const BenchRow* BenchReport::fastest() const {
   const BenchRow* best = nullptr;
@@ -148,7 +223,17 @@ absl::StatusOr<BenchReport> RunBenchmark(Host& host, const std::string& module,
       baseline = false;
     }
   }
+  if (options.runtime &&
+      std::none_of(info->implementations.begin(), info->implementations.end(),
+                   [&](const ImplementationInfo& impl) {
+                     return impl.language == *options.runtime;
+                   })) {
+    return absl::NotFoundError(absl::StrCat("module '", module, "' has no ",
+                                            NameOf(*options.runtime),
+                                            " implementation"));
+  }
   for (const ImplementationInfo& impl : info->implementations) {
+    if (options.runtime && impl.language != *options.runtime) continue;
     BenchRow row;
     row.language = impl.language;
     auto call = [&]() {
@@ -211,13 +296,27 @@ std::string BenchText(const BenchReport& report, bool colour) {
   }
   absl::StrAppend(&out, Table(table, {1, 2, 3, 4, 5, 6}));
 
-  if (several) {
+  if (std::optional<Comparison> comparison = report.comparison()) {
     const BenchRow* slowest = report.slowest();
-    absl::StrAppend(
-        &out, Paint(NameOf(fastest->language), Style::kBold, colour), " is ",
-        Ratio(report.ratio()), " faster than ", NameOf(slowest->language),
-        " (median ", FormatSeconds(fastest->function.median), " vs ",
-        FormatSeconds(slowest->function.median), " per call).\n");
+    if (comparison->clear) {
+      absl::StrAppend(
+          &out, Paint(NameOf(fastest->language), Style::kBold, colour), " is ",
+          Ratio(report.ratio()), " faster than ", NameOf(slowest->language),
+          " (median ", FormatSeconds(fastest->function.median), " vs ",
+          FormatSeconds(slowest->function.median), " per call; ",
+          DescribeComparison(*comparison), ").\n");
+    } else {
+      absl::StrAppend(
+          &out, Paint("No clear difference", Style::kBold, colour), " between ",
+          NameOf(fastest->language), " and ", NameOf(slowest->language),
+          " (median ", FormatSeconds(fastest->function.median), " vs ",
+          FormatSeconds(slowest->function.median), " per call; ",
+          DescribeComparison(*comparison),
+          comparison->test == Comparison::Test::kBootstrap
+              ? absl::StrCat(", not all above ", Ratio(kMinClearRatio))
+              : "",
+          ").\n");
+    }
   }
   // Who dominates: the function, or the call through duet?
   std::vector<std::string> shares;
@@ -285,6 +384,16 @@ Value BenchJson(const BenchReport& report) {
   if (const BenchRow* fastest = report.fastest()) {
     out.Set("fastest", NameOf(fastest->language));
     out.Set("ratio", report.ratio());
+  }
+  if (std::optional<Comparison> comparison = report.comparison()) {
+    out.Set("comparison",
+            Value::Map{{"test", comparison->test == Comparison::Test::kBootstrap
+                                    ? "bootstrap"
+                                    : "p10-p90 overlap"},
+                       {"clear_difference", comparison->clear},
+                       {"ratio_low", comparison->low},
+                       {"ratio_high", comparison->high},
+                       {"description", DescribeComparison(*comparison)}});
   }
   out.Set("baseline",
           report.baseline_problem.empty()

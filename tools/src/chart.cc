@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -169,7 +170,12 @@ std::string BenchSvg(const BenchReport& report) {
   const BenchRow* fastest = report.fastest();
   const BenchRow* slowest = report.slowest();
   std::string verdict;
-  if (report.rows.size() > 1 && fastest != nullptr) {
+  if (std::optional<Comparison> comparison = report.comparison();
+      comparison && !comparison->clear) {
+    verdict = absl::StrCat("No clear difference between ",
+                           Capitalised(fastest->language), " and ",
+                           Capitalised(slowest->language));
+  } else if (report.rows.size() > 1 && fastest != nullptr) {
     char ratio[32];
     std::snprintf(ratio, sizeof ratio, "%.2f", report.ratio());
     verdict =

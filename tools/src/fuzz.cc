@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "duet/tools/text.h"
@@ -10,37 +11,100 @@
 namespace duet::tools {
 namespace {
 
-// Pieces strings are made of: mostly plain ASCII, and the characters that
-// trip up string handling in one language but not the other.
-constexpr const char* kPlainAtoms[] = {
+// Pieces strings are made of: mostly plain ASCII, and, grouped by the rule
+// they test, the characters on which Python's and JavaScript's string
+// functions differ. Lone surrogates are not among them: neither language
+// can pass one to duet (docs/values.md, "Strings are always UTF-8").
+constexpr std::string_view kPlainAtoms[] = {
     "a", "b", "c", "x", "z", "A", "Q", "Z",  "0",  "1", "7", " ", " ",
     ".", ",", "!", "?", "-", "_", "'", "\"", "\\", "/", "#", "%", "\t",
 };
-constexpr const char* kTrickyAtoms[] = {
-    "\n",                        // newline
-    "\r\n",                      // CRLF
-    "",                          // NUL: String() puts a '\0' here
+// Whitespace: str.isspace() / str.split() against JavaScript's \s and
+// trim().
+constexpr std::string_view kWhitespaceAtoms[] = {
+    "\n",      // newline
+    "\r\n",    // CRLF
+    "\x0b",    // vertical tab: both
+    "\x0c",    // form feed: both
+    "\x1c",    // file separator: Python only
+    "\x1d",    // group separator: Python only
+    "\x1e",    // record separator: Python only
+    "\x1f",    // unit separator: Python only
+    "\u0085",  // next line: Python only
+    "\ufeff",  // byte order mark: JavaScript only
+    "\u180e",  // Mongolian vowel separator: whitespace in older Unicode
+    "\u00a0",  // no-break space: both
+    "\u2028",  // line separator: both
+    "\u2029",  // paragraph separator: both
+    "\u3000",  // ideographic space: both
+    "\u200b",  // zero-width space: neither
+};
+// Case mapping: upper(), lower(), title(), casefold() against
+// toUpperCase(), toLowerCase(), and length changes on the way.
+constexpr std::string_view kCaseAtoms[] = {
+    "\u00df",        // ß: upper is "SS"
+    "\u1e9e",        // ẞ: lower is ß
+    "\u0149",        // ŉ: upper is two code points
+    "\u01c5",        // ǅ: titlecase, neither upper nor lower
+    "\u0130",        // İ: lower is i + combining dot
+    "\u0131",        // ı: dotless i, upper is I
+    "i\u0307",       // i + combining dot: what İ lowers to
+    "\u03a3",        // Σ: lower is σ or final ς by position
+    "\u039f\u03a3",  // ΟΣ: ends in a final sigma
+    "\u0390",        // ΐ: upper is three code points
+    "\u017f",        // ſ: upper is S
+    "\u212a",        // Kelvin sign: lower is k
+    "\u1fb3",        // ᾳ: upper and title differ
+    "\uab70",        // Cherokee small letter: upper is U+13A0
+    "\ufb01",        // ﬁ ligature: upper is "FI"
+};
+// Digits and numbers: isdigit(), isnumeric(), int() against /\d/ and
+// Number().
+constexpr std::string_view kDigitAtoms[] = {
+    "\u0661\u0662",  // Arabic-Indic digits
+    "\u096b",        // Devanagari 5
+    "\uff13",        // fullwidth 3
+    "\u00b2",        // superscript 2: isdigit() but not int()
+    "\u00bd",        // ½: isnumeric() only
+    "\u216b",        // Roman numeral twelve
+    "\U0001d7d9",    // mathematical double-struck 1, beyond the BMP
+    "1_000",         // int() reads underscores
+    "0x1f",          // hexadecimal
+    "1e3",           // exponent
+};
+// Unicode at large: composition, scripts, UTF-16 surrogate pairs, NUL.
+constexpr std::string_view kUnicodeAtoms[] = {
+    std::string_view("\0", 1),   // NUL inside a string
     "\u00e9",                    // é, precomposed
     "e\u0301",                   // é, e + combining acute
-    "\u00df",                    // ß: upper() is "SS"
-    "\u0130",                    // İ: lower() is two code points
-    "\u03a3",                    // Σ: final-sigma rules
-    "\ufb01",                    // ﬁ ligature
-    "\u00a0",                    // no-break space
-    "\u2028",                    // line separator
-    "\u200b",                    // zero-width space
+    "\u00ad",                    // soft hyphen
+    "\u202e",                    // right-to-left override
     "\u4e2d",                    // 中
     "\u6587",                    // 文
     "\ud55c",                    // 한
     "\u05e9\u05dc\u05d5\u05dd",  // שלום, right to left
     "\u0639\u0631\u0628\u064a",  // عربي
-    "\U0001F600",                // 😀, beyond the BMP (2 UTF-16 units)
+    "\uffff",                    // the last BMP code point, a noncharacter
+    "\U00010000",                // the first code point beyond the BMP
+    "\U0010ffff",                // the last code point
+    "\U0001F600",                // 😀 (2 UTF-16 units)
     "\U0001F44B\U0001F3FD",      // 👋🏽, emoji + skin tone
     "\U0001F468\u200d\U0001F469\u200d\U0001F467",  // family, ZWJ sequence
     "\U0001F1EB\U0001F1F7",  // 🇫🇷, regional indicators
     "\U0001D518",            // 𝔘, mathematical fraktur
-    "\u0661\u0662",          // Arabic-Indic digits
-    "\u00bd",                // ½
+};
+
+// Picks uniformly among the groups first, so a group of few characters is
+// tried as often as a large one.
+struct AtomGroup {
+  const std::string_view* atoms;
+  size_t size;
+};
+constexpr AtomGroup kTrickyGroups[] = {
+    {kWhitespaceAtoms, std::size(kWhitespaceAtoms)},
+    {kCaseAtoms, std::size(kCaseAtoms)},
+    {kDigitAtoms, std::size(kDigitAtoms)},
+    {kUnicodeAtoms, std::size(kUnicodeAtoms)},
 };
 
 constexpr int64_t kIntEdges[] = {
@@ -296,12 +360,8 @@ std::string ValueGenerator::String(int size) {
     if (Below(10) < 6) {
       out += kPlainAtoms[Below(std::size(kPlainAtoms))];
     } else {
-      size_t k = Below(std::size(kTrickyAtoms));
-      if (k == 2) {
-        out += '\0';  // NUL inside a string
-      } else {
-        out += kTrickyAtoms[k];
-      }
+      const AtomGroup& group = kTrickyGroups[Below(std::size(kTrickyGroups))];
+      out += group.atoms[Below(group.size)];
     }
   }
   return out;

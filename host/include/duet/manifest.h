@@ -90,13 +90,21 @@ struct ExportSpec {
   int line = 0;  ///< where the table starts in plugin.toml
 };
 
-/// [[examples]]
+/// [[examples]]: a call and what it must do, written `expect = VALUE`,
+/// `expect_null = true`, `expect_bytes = "BASE64"` (or "hex:HEX") or
+/// `raises = "NAME"` (docs/plugins.md).
 struct Example {
   std::string call;  ///< function name in this module
   /// The arguments to call it with.
   Value::List args;
-  /// The result every implementation must return (compared by value).
+  /// The result every implementation must return (compared by value); null
+  /// for `expect_null` and unused when `raises` is set.
   Value expect;
+  /// The error every implementation must fail with instead: a script
+  /// error's type name as either language catches it ("ValueError" also
+  /// matches a JavaScript RangeError) or a status code's name
+  /// ("INVALID_ARGUMENT"). Empty when the call must return `expect`.
+  std::string raises;
   /// Where the entry starts in plugin.toml.
   int line = 0;
 };

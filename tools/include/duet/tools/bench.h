@@ -47,7 +47,58 @@ struct Timing {
   double p10 = 0;
   /// 90th percentile, seconds per call.
   double p90 = 0;
+  /// Up to kKeptSamples evenly spaced order statistics of the per-call
+  /// times, ascending: the distribution CompareTimings resamples.
+  std::vector<double> samples;
 };
+
+/// Samples a Timing keeps; fewer than the calls made makes CompareTimings'
+/// interval wider than the calls alone would, never narrower.
+inline constexpr size_t kKeptSamples = 1000;
+
+/// The Timing of per-call times `seconds` (any order) made in
+/// `total_seconds`.
+Timing TimingOf(std::vector<double> seconds, double total_seconds);
+
+/// Whether two implementations' times differ by more than the noise, and
+/// how that was decided.
+struct Comparison {
+  /// The tests CompareTimings chooses between.
+  enum class Test {
+    /// With at least kMinBootstrapSamples samples each: a bootstrap 95%
+    /// interval of the ratio of medians (slower over faster, 1000
+    /// resamples with a fixed seed). Clear when the whole interval is
+    /// above kMinClearRatio.
+    kBootstrap,
+    /// With fewer samples: clear when the p10-p90 ranges do not overlap.
+    kRangeOverlap,
+  };
+  Test test = Test::kRangeOverlap;  ///< which test decided
+  /// The difference is outside the noise.
+  bool clear = false;
+  /// The slower median over the faster one.
+  double ratio = 1;
+  /// kBootstrap: the interval of `ratio`; kRangeOverlap: the slower p10
+  /// over the faster p90 and the slower p90 over the faster p10.
+  double low = 1;
+  /// See `low`.
+  double high = 1;
+};
+
+/// Samples each side needs for the bootstrap test.
+inline constexpr size_t kMinBootstrapSamples = 20;
+/// Medians closer than this (5%) are no clear difference even when the
+/// interval excludes 1: timings on a shared machine drift that much between
+/// runs, which resampling one run cannot see.
+inline constexpr double kMinClearRatio = 1.05;
+
+/// Compares `faster` (the smaller median) with `slower`.
+Comparison CompareTimings(const Timing& faster, const Timing& slower);
+
+/// The test and its numbers in words: "bootstrap 95% interval of the ratio
+/// of medians: 1.48x to 1.57x", "p10-p90 ranges overlap, too few samples to
+/// bootstrap".
+std::string DescribeComparison(const Comparison& comparison);
 
 /// One implementation's results in a BenchReport.
 struct BenchRow {
@@ -78,11 +129,16 @@ struct BenchReport {
   const BenchRow* slowest() const;
   /// The slowest median over the fastest (1 with a single implementation).
   double ratio() const;
+  /// CompareTimings(fastest, slowest); nullopt with a single
+  /// implementation.
+  std::optional<Comparison> comparison() const;
 };
 
 /// How RunBenchmark measures.
 struct BenchOptions {
   double seconds = 0.5;  ///< of timed calls per implementation
+  /// Time only this implementation (kNotFound when the module has none).
+  std::optional<Language> runtime;
   /// Also time the no-op call (kBaselineModule) in each language.
   bool baseline = true;
   /// Polled between calls: set it to stop (the result is kCancelled).
@@ -100,8 +156,9 @@ absl::StatusOr<BenchReport> RunBenchmark(Host& host, const std::string& module,
                                          const Value::List& args,
                                          const BenchOptions& options);
 
-/// The heading, the table, which language is faster by how much, and
-/// whether the function or the call through duet dominates.
+/// The heading, the table, which language is faster by how much (or "no
+/// clear difference", naming the test: CompareTimings), and whether the
+/// function or the call through duet dominates.
 std::string BenchText(const BenchReport& report, bool colour);
 /// The object `duet bench --json` prints.
 Value BenchJson(const BenchReport& report);

@@ -16,7 +16,9 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -37,15 +39,29 @@ struct ExampleOutcome {
   Language language = Language::kPython;
   /// What the call returned.
   absl::StatusOr<Value> got;
-  /// `got` equals the expected value by value (EquivalentByValue).
+  /// ExampleHolds(example, got).
   bool passed = false;
 };
+
+/// Whether `got` is what `example` asks for: the expected value by value
+/// (EquivalentByValue), or, for `raises`, an error that ErrorMatches.
+bool ExampleHolds(const Example& example, const absl::StatusOr<Value>& got);
+
+/// Whether `error` is the error `name` names: its status code's name
+/// ("INVALID_ARGUMENT"), or for a script error its type, a built-in class
+/// it derives from ("LookupError" for a KeyError, "Error" for a JavaScript
+/// RangeError), or the class the other language catches it as
+/// (docs/errors.md: "ValueError" for a JavaScript RangeError, "RangeError"
+/// for a Python ValueError), so one example fits both implementations.
+bool ErrorMatches(const absl::Status& error, std::string_view name);
 
 /// What RunExamples found.
 struct CheckReport {
   /// Every example on every implementation, in the order they ran.
   std::vector<ExampleOutcome> outcomes;
   std::vector<std::string> without_examples;  ///< modules with none
+  /// Modules without the implementation RunExamples was limited to.
+  std::vector<std::string> without_runtime;
   /// Outcomes that passed.
   int passed = 0;
   /// Outcomes that failed (a wrong result or an error).
@@ -53,12 +69,15 @@ struct CheckReport {
   bool stopped = false;  ///< `stop` was set before the end
 };
 
-/// Runs every example of `modules` on each implementation, in file order,
-/// calling `on_outcome` as each finishes. Stops early once `*stop` is set.
+/// Runs every example of `modules` on each implementation (only on
+/// `runtime` when given; modules without it go to `without_runtime`), in
+/// file order, calling `on_outcome` as each finishes. Stops early once
+/// `*stop` is set.
 CheckReport RunExamples(
     Host& host, const std::vector<ModuleInfo>& modules,
     const std::function<void(const ExampleOutcome&)>& on_outcome,
-    const std::atomic<bool>* stop = nullptr);
+    const std::atomic<bool>* stop = nullptr,
+    std::optional<Language> runtime = std::nullopt);
 
 /// Lines of the check table, aligned for `modules` before any result is in,
 /// so the table can stream.
@@ -70,9 +89,12 @@ class CheckTable {
   std::string Header() const;
   /// The line for one outcome.
   std::string Row(const ExampleOutcome& outcome) const;
-  /// "12 passed, 0 failed" and what was not checked.
+  /// "12 passed, 0 failed" and what was not checked. `problems` are the
+  /// plugins that failed to load; with `problems_fail` false (a run that
+  /// names its modules) they are a warning, not a failure.
   static std::string Summary(const CheckReport& report,
-                             const std::vector<PluginProblem>& problems);
+                             const std::vector<PluginProblem>& problems,
+                             bool problems_fail = true);
 
  private:
   size_t module_width_ = 6;  ///< "MODULE"
@@ -80,9 +102,11 @@ class CheckTable {
   bool colour_;
 };
 
-/// The object `duet check --json` prints.
+/// The object `duet check --json` prints; `ok` counts `problems` as a
+/// failure only when `problems_fail` (see CheckTable::Summary).
 Value CheckJson(const CheckReport& report,
-                const std::vector<PluginProblem>& problems);
+                const std::vector<PluginProblem>& problems,
+                bool problems_fail = true);
 
 /// The modules a command names (all of them when `names` is empty), without
 /// duet's own helper modules. kNotFound for an unknown name.

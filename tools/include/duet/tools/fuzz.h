@@ -39,8 +39,11 @@ inline constexpr uint64_t kDefaultFuzzSeed = 20240229;
 
 /// Random values of a TypeSpec: small ones first (size grows with the
 /// input's index), with the edges that break implementations mixed in:
-/// empty and Unicode-heavy strings (accents, combining marks, CJK, emoji
-/// beyond the BMP, right-to-left text, NUL), 0, -1, 2^31, 2^53 +- 1, int64
+/// empty strings and the characters where Python's and JavaScript's rules
+/// differ (whitespace such as U+001C-U+001F, U+0085 and U+FEFF; case mappings
+/// such as ß, ŉ, ǅ, İ, ı and final sigma; non-ASCII digits; accents,
+/// combining marks, CJK, emoji beyond the BMP, right-to-left text, NUL),
+/// 0, -1, 2^31, 2^53 +- 1, int64
 /// limits, -0.0, NaN, Infinity, integral floats, tiny and huge floats, and
 /// nested lists and maps.
 class ValueGenerator {
