@@ -157,7 +157,7 @@ absl::StatusOr<Value> CallDispatcher::Call(std::string_view module_name,
                                            const CallOptions& options) const {
   DUET_ASSIGN_OR_RETURN(Module * module, modules_.Get(module_name));
   std::shared_ptr<const ModuleState> state = module->state();
-  return CallIn(*module, *state, FindFunction(*state, function), function, args,
+  return CallIn(*module, state, FindFunction(*state, function), function, args,
                 options);
 }
 
@@ -165,7 +165,7 @@ absl::StatusOr<Value> CallDispatcher::Call(const BoundFunction& bound,
                                            absl::Span<const Value> args,
                                            const CallOptions& options) const {
   std::shared_ptr<const ModuleState> state = bound.module().state();
-  return CallIn(bound.module(), *state, bound.Find(*state), bound.function(),
+  return CallIn(bound.module(), state, bound.Find(*state), bound.function(),
                 args, options);
 }
 
@@ -175,6 +175,9 @@ absl::StatusOr<std::shared_ptr<const BoundFunction>> CallDispatcher::Bind(
   DUET_ASSIGN_OR_RETURN(Module * module, modules_.Get(module_name));
   std::shared_ptr<const ModuleState> state = module->state();
   const Language language = module->active();
+  if (state->Get(language) == nullptr) {  // binding is a first use
+    DUET_ASSIGN_OR_RETURN(state, modules_.Started(*module, language));
+  }
   const ModuleState::Function* entry = FindFunction(*state, function);
   if (entry == nullptr || entry->index[LanguageIndex(language)] < 0) {
     return UnknownFunction(*module, *state, language, function);
@@ -183,18 +186,20 @@ absl::StatusOr<std::shared_ptr<const BoundFunction>> CallDispatcher::Bind(
                                                std::string(function));
 }
 
-absl::Status CallDispatcher::Resolve(const Module& module,
-                                     const ModuleState& state,
-                                     const ModuleState::Function* entry,
-                                     std::string_view function,
-                                     absl::Span<const Value> args,
-                                     const CallOptions& options,
-                                     ResolvedCall* out) const {
+absl::Status CallDispatcher::Resolve(
+    const Module& module, std::shared_ptr<const ModuleState>& started,
+    const ModuleState::Function* entry, std::string_view function,
+    absl::Span<const Value> args, const CallOptions& options,
+    ResolvedCall* out) const {
   // Read the active language once: a concurrent Use() affects later calls.
   const Language language = options.implementation.value_or(module.active());
-  if (state.Get(language) == nullptr) {
-    return NoImplementation(module, state, language);
+  if (started->Get(language) == nullptr) {
+    // Its first use (or none in that language: Started says so). Once
+    // started, calls never come here.
+    DUET_ASSIGN_OR_RETURN(started, modules_.Started(module, language));
+    entry = FindFunction(*started, function);
   }
+  const ModuleState& state = *started;
   DUET_RETURN_IF_ERROR(CallDepthScope::Check(module.name(), function));
   const int index =
       entry == nullptr ? -1 : entry->index[LanguageIndex(language)];
@@ -255,12 +260,10 @@ absl::StatusOr<Value> CallDispatcher::Conclude(const Module& module,
   return result;
 }
 
-absl::StatusOr<Value> CallDispatcher::CallIn(const Module& module,
-                                             const ModuleState& state,
-                                             const ModuleState::Function* entry,
-                                             std::string_view function,
-                                             absl::Span<const Value> args,
-                                             const CallOptions& options) const {
+absl::StatusOr<Value> CallDispatcher::CallIn(
+    const Module& module, std::shared_ptr<const ModuleState>& state,
+    const ModuleState::Function* entry, std::string_view function,
+    absl::Span<const Value> args, const CallOptions& options) const {
   CallDepthScope depth;
   ResolvedCall call;
   DUET_RETURN_IF_ERROR(
@@ -296,7 +299,7 @@ void CallDispatcher::CallAsync(std::string_view module_name,
   CallDepthScope depth;
   ResolvedCall call;
   absl::Status resolved =
-      Resolve(**module, *state, FindFunction(*state, function), function, args,
+      Resolve(**module, state, FindFunction(*state, function), function, args,
               options, &call);
   if (!resolved.ok()) {
     done(resolved);
@@ -315,7 +318,7 @@ absl::StatusOr<Value> CallDispatcher::CallOrStart(
   std::shared_ptr<const ModuleState> state = module->state();
   CallDepthScope depth;
   ResolvedCall call;
-  DUET_RETURN_IF_ERROR(Resolve(*module, *state, FindFunction(*state, function),
+  DUET_RETURN_IF_ERROR(Resolve(*module, state, FindFunction(*state, function),
                                function, args, CallOptions(), &call));
   if (!call.implementation->IsAsync(call.index)) {
     return Run(*module, function, call, args);

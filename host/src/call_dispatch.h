@@ -164,8 +164,10 @@ class CallDispatcher {
   };
   // Checks a call of `entry` (null: the function is missing) in `state`
   // and fills *out; counts towards the nesting limit (the caller holds a
-  // CallDepthScope).
-  absl::Status Resolve(const Module& module, const ModuleState& state,
+  // CallDepthScope). When the implementation called has not started, starts
+  // it and replaces `state` with the module's state that has it.
+  absl::Status Resolve(const Module& module,
+                       std::shared_ptr<const ModuleState>& state,
                        const ModuleState::Function* entry,
                        std::string_view function, absl::Span<const Value> args,
                        const CallOptions& options, ResolvedCall* out) const;
@@ -187,8 +189,10 @@ class CallDispatcher {
                                    std::string_view function,
                                    const ResolvedCall& call,
                                    absl::Span<const Value> args);
-  // One call of `entry` (null: the function is missing) in `state`.
-  absl::StatusOr<Value> CallIn(const Module& module, const ModuleState& state,
+  // One call of `entry` (null: the function is missing) in `state`, which
+  // Resolve may replace.
+  absl::StatusOr<Value> CallIn(const Module& module,
+                               std::shared_ptr<const ModuleState>& state,
                                const ModuleState::Function* entry,
                                std::string_view function,
                                absl::Span<const Value> args,
