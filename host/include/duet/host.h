@@ -361,9 +361,10 @@ class Host {
   /// returns it for an unknown module; for an implementation that fails to
   /// start, kNotFound "module 'NAME' failed to load: FILE:LINE: ...", the
   /// message a plugin failing at load gets, which every later use of that
-  /// implementation returns too, until Reload. Starting is done once however
-  /// many threads ask; a plugin's top-level code may call other modules,
-  /// which start then.
+  /// implementation returns too, until Reload. A start stopped by Interrupt
+  /// or the host's destruction returns kCancelled and is tried again at the
+  /// next use. Starting is done once however many threads ask; a plugin's
+  /// top-level code may call other modules, which start then.
   absl::Status Start(std::string_view module);
   /// Starts every loaded module (Start): one problem per module whose
   /// implementation failed to start, as LoadPlugins would have reported it
