@@ -173,7 +173,7 @@ absl::StatusOr<Value> CallDispatcher::CallCurrent(const Module& module,
   // Module calls this one makes on this thread pass a closing gate.
   std::optional<StateGate::Inside> inside;
   if (state->state_hooks) inside.emplace(&module.state_gate());
-  return CallIn(module, *state, find(*state), function, args, options);
+  return CallIn(module, state, find(*state), function, args, options);
 }
 
 absl::StatusOr<Value> CallDispatcher::Call(std::string_view module_name,
@@ -195,16 +195,21 @@ absl::StatusOr<Value> CallDispatcher::Call(const BoundFunction& bound,
       [&bound](const ModuleState& state) { return bound.Find(state); });
 }
 
-absl::StatusOr<Value> CallDispatcher::CallDirect(const Module& module,
-                                                 const ModuleState& state,
-                                                 Language language,
-                                                 std::string_view function,
-                                                 absl::Span<const Value> args,
-                                                 absl::Duration timeout) const {
+absl::StatusOr<Value> CallDispatcher::CallDirect(
+    const Module& module, std::shared_ptr<const ModuleState> state,
+    Language language, std::string_view function, absl::Span<const Value> args,
+    absl::Duration timeout) const {
   CallOptions options;
   options.timeout = timeout;
   options.implementation = language;
-  return CallIn(module, state, FindFunction(state, function), function, args,
+  if (state->Get(language) == nullptr) {
+    // The state may be a reload's, not published yet: nothing here can
+    // start it (StateTransfer starts what it calls first).
+    return absl::FailedPreconditionError(
+        absl::StrCat("module '", module.name(), "' has not started its ",
+                     ToAbsl(LanguageName(language)), " implementation"));
+  }
+  return CallIn(module, state, FindFunction(*state, function), function, args,
                 options);
 }
 
@@ -214,6 +219,9 @@ absl::StatusOr<std::shared_ptr<const BoundFunction>> CallDispatcher::Bind(
   DUET_ASSIGN_OR_RETURN(Module * module, modules_.Get(module_name));
   std::shared_ptr<const ModuleState> state = module->state();
   const Language language = module->active();
+  if (state->Get(language) == nullptr) {  // binding is a first use
+    DUET_ASSIGN_OR_RETURN(state, modules_.Started(*module, language));
+  }
   const ModuleState::Function* entry = FindFunction(*state, function);
   if (entry == nullptr || entry->index[LanguageIndex(language)] < 0) {
     return UnknownFunction(*module, *state, language, function);
@@ -222,18 +230,20 @@ absl::StatusOr<std::shared_ptr<const BoundFunction>> CallDispatcher::Bind(
                                                std::string(function));
 }
 
-absl::Status CallDispatcher::Resolve(const Module& module,
-                                     const ModuleState& state,
-                                     const ModuleState::Function* entry,
-                                     std::string_view function,
-                                     absl::Span<const Value> args,
-                                     const CallOptions& options,
-                                     ResolvedCall* out) const {
+absl::Status CallDispatcher::Resolve(
+    const Module& module, std::shared_ptr<const ModuleState>& started,
+    const ModuleState::Function* entry, std::string_view function,
+    absl::Span<const Value> args, const CallOptions& options,
+    ResolvedCall* out) const {
   // Read the active language once: a concurrent Use() affects later calls.
   const Language language = options.implementation.value_or(module.active());
-  if (state.Get(language) == nullptr) {
-    return NoImplementation(module, state, language);
+  if (started->Get(language) == nullptr) {
+    // Its first use (or none in that language: Started says so). Once
+    // started, calls never come here.
+    DUET_ASSIGN_OR_RETURN(started, modules_.Started(module, language));
+    entry = FindFunction(*started, function);
   }
+  const ModuleState& state = *started;
   DUET_RETURN_IF_ERROR(CallDepthScope::Check(module.name(), function));
   const int index =
       entry == nullptr ? -1 : entry->index[LanguageIndex(language)];
@@ -294,12 +304,10 @@ absl::StatusOr<Value> CallDispatcher::Conclude(const Module& module,
   return result;
 }
 
-absl::StatusOr<Value> CallDispatcher::CallIn(const Module& module,
-                                             const ModuleState& state,
-                                             const ModuleState::Function* entry,
-                                             std::string_view function,
-                                             absl::Span<const Value> args,
-                                             const CallOptions& options) const {
+absl::StatusOr<Value> CallDispatcher::CallIn(
+    const Module& module, std::shared_ptr<const ModuleState>& state,
+    const ModuleState::Function* entry, std::string_view function,
+    absl::Span<const Value> args, const CallOptions& options) const {
   CallDepthScope depth;
   ResolvedCall call;
   DUET_RETURN_IF_ERROR(
@@ -337,7 +345,7 @@ void CallDispatcher::CallAsync(std::string_view module_name,
   CallDepthScope depth;
   ResolvedCall call;
   absl::Status resolved =
-      Resolve(**module, *state, FindFunction(*state, function), function, args,
+      Resolve(**module, state, FindFunction(*state, function), function, args,
               options, &call);
   if (!resolved.ok()) {
     done(resolved);
@@ -357,7 +365,7 @@ absl::StatusOr<Value> CallDispatcher::CallOrStart(
   std::shared_ptr<const ModuleState> state = EnterCurrent(*module, &gate_entry);
   CallDepthScope depth;
   ResolvedCall call;
-  DUET_RETURN_IF_ERROR(Resolve(*module, *state, FindFunction(*state, function),
+  DUET_RETURN_IF_ERROR(Resolve(*module, state, FindFunction(*state, function),
                                function, args, CallOptions(), &call));
   if (!call.implementation->IsAsync(call.index)) {
     std::optional<StateGate::Inside> inside;

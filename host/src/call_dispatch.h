@@ -148,9 +148,10 @@ class CallDispatcher {
   // Calls `function` on `state`'s `language` implementation within
   // `timeout`, bypassing the module's StateGate and active language: the
   // [state] hooks run this way while the gate is closed.
+  // `state` must have started `language` (kFailedPrecondition otherwise).
   absl::StatusOr<Value> CallDirect(const Module& module,
-                                   const ModuleState& state, Language language,
-                                   std::string_view function,
+                                   std::shared_ptr<const ModuleState> state,
+                                   Language language, std::string_view function,
                                    absl::Span<const Value> args,
                                    absl::Duration timeout) const;
 
@@ -173,8 +174,10 @@ class CallDispatcher {
   };
   // Checks a call of `entry` (null: the function is missing) in `state`
   // and fills *out; counts towards the nesting limit (the caller holds a
-  // CallDepthScope).
-  absl::Status Resolve(const Module& module, const ModuleState& state,
+  // CallDepthScope). When the implementation called has not started, starts
+  // it and replaces `state` with the module's state that has it.
+  absl::Status Resolve(const Module& module,
+                       std::shared_ptr<const ModuleState>& state,
                        const ModuleState::Function* entry,
                        std::string_view function, absl::Span<const Value> args,
                        const CallOptions& options, ResolvedCall* out) const;
@@ -206,8 +209,10 @@ class CallDispatcher {
                                     absl::Span<const Value> args,
                                     const CallOptions& options,
                                     const FindEntry& find) const;
-  // One call of `entry` (null: the function is missing) in `state`.
-  absl::StatusOr<Value> CallIn(const Module& module, const ModuleState& state,
+  // One call of `entry` (null: the function is missing) in `state`, which
+  // Resolve may replace.
+  absl::StatusOr<Value> CallIn(const Module& module,
+                               std::shared_ptr<const ModuleState>& state,
                                const ModuleState::Function* entry,
                                std::string_view function,
                                absl::Span<const Value> args,

@@ -181,6 +181,18 @@ class Host::Impl : public HostServices {
   absl::Status Use(std::string_view module, Language language) {
     return Gated([&] { return transfer_.Use(modules_, module, language); });
   }
+  // Starting runs plugin code, so it is counted as a call is.
+  absl::StatusOr<ModuleInfo> GetModule(std::string_view module) {
+    return Gated([&] { return modules_.Describe(module); });
+  }
+  absl::Status StartModule(std::string_view module) {
+    return Gated([&] { return modules_.StartModule(module); });
+  }
+  std::vector<PluginProblem> StartAllModules() {
+    CallGate::Pass pass(target_->gate);
+    if (!pass.Check().ok()) return {};
+    return modules_.StartAll();
+  }
   absl::StatusOr<Value> Call(std::string_view module, std::string_view function,
                              absl::Span<const Value> args,
                              const CallOptions& options) {
@@ -315,8 +327,14 @@ std::vector<ModuleInfo> Host::ListModules() const {
 }
 
 absl::StatusOr<ModuleInfo> Host::GetModule(std::string_view module) const {
-  return impl_->modules().Describe(module);
+  return impl_->GetModule(module);
 }
+
+absl::Status Host::Start(std::string_view module) {
+  return impl_->StartModule(module);
+}
+
+std::vector<PluginProblem> Host::StartAll() { return impl_->StartAllModules(); }
 
 absl::StatusOr<Value> Host::Call(std::string_view module,
                                  std::string_view function,

@@ -36,9 +36,15 @@ ModuleInfo DescribeModule(const Module& module) {
   info.manifest = state->manifest;
   info.carries_state = state->state_hooks.has_value();
   for (Language language : state->Languages()) {
-    info.implementations.push_back({language,
-                                    state->files[LanguageIndex(language)],
-                                    state->Get(language)->exports()});
+    ImplementationInfo implementation;
+    implementation.language = language;
+    implementation.file = state->files[LanguageIndex(language)];
+    if (const Implementation* started = state->Get(language)) {
+      implementation.exports = started->exports();
+    } else {
+      implementation.started = false;
+    }
+    info.implementations.push_back(std::move(implementation));
   }
   return info;
 }
@@ -48,9 +54,18 @@ ModuleInfo DescribeModule(const Module& module) {
 std::vector<Language> ModuleState::Languages() const {
   std::vector<Language> out;
   for (Language language : kAllLanguages) {
-    if (Get(language) != nullptr) out.push_back(language);
+    if (Has(language)) out.push_back(language);
   }
   return out;
+}
+
+std::unique_ptr<ModuleState> ModuleState::Successor() const {
+  auto next = std::make_unique<ModuleState>(*this);
+  next->id = NextModuleStateId();
+  // The copied table points into this state's manifest and table.
+  next->functions.clear();
+  next->function_slots.clear();
+  return next;
 }
 
 uint64_t ModuleState::NextModuleStateId() {
@@ -59,7 +74,8 @@ uint64_t ModuleState::NextModuleStateId() {
 }
 
 void ModuleState::IndexFunctions() {
-  for (Language language : Languages()) {
+  for (Language language : kAllLanguages) {
+    if (Get(language) == nullptr) continue;  // not started yet
     const std::vector<std::string>& exports = Get(language)->exports();
     for (size_t i = 0; i < exports.size(); ++i) {
       auto [it, inserted] = functions.try_emplace(exports[i]);
@@ -153,6 +169,49 @@ void ModuleRegistry::RecordFailure(const std::string& name,
   failed_[name] = std::string(why);
 }
 
+absl::StatusOr<std::shared_ptr<const ModuleState>> ModuleRegistry::Started(
+    const Module& module, Language language) const {
+  std::shared_ptr<const ModuleState> state = module.state();
+  if (state == nullptr) {
+    return absl::CancelledError("the host is shutting down");
+  }
+  if (state->Get(language) != nullptr) return state;
+  if (!state->Has(language)) return NoImplementation(module, *state, language);
+  // The registry owns every module; only the caller's view is const.
+  Module* owned = Find(module.name());
+  if (starter_ == nullptr || owned != &module) {
+    return absl::InternalError(absl::StrCat(
+        "module '", module.name(), "' cannot start its ",
+        ToAbsl(LanguageName(language)), " implementation: no loader"));
+  }
+  return starter_->Start(*owned, language);
+}
+
+absl::Status ModuleRegistry::StartModule(std::string_view name) const {
+  DUET_ASSIGN_OR_RETURN(Module * module, Get(name));
+  absl::Status first = absl::OkStatus();
+  for (Language language : module->state()->Languages()) {
+    absl::StatusOr<std::shared_ptr<const ModuleState>> started =
+        Started(*module, language);
+    if (first.ok() && !started.ok()) first = started.status();
+  }
+  return first;
+}
+
+std::vector<PluginProblem> ModuleRegistry::StartAll() const {
+  const Table& table = *table_.load(std::memory_order_acquire);
+  std::vector<PluginProblem> problems;
+  for (const std::string& name : table.sorted_names) {
+    absl::Status started = StartModule(name);
+    if (started.ok()) continue;
+    std::shared_ptr<const ModuleState> state = table.modules.at(name)->state();
+    problems.push_back(
+        {state == nullptr ? std::filesystem::path() : state->location,
+         std::move(started)});
+  }
+  return problems;
+}
+
 std::vector<std::string> ModuleRegistry::Names() const {
   return table_.load(std::memory_order_acquire)->sorted_names;
 }
@@ -170,13 +229,17 @@ std::vector<ModuleInfo> ModuleRegistry::List() const {
 absl::StatusOr<ModuleInfo> ModuleRegistry::Describe(
     std::string_view name) const {
   DUET_ASSIGN_OR_RETURN(Module * module, Get(name));
+  DUET_RETURN_IF_ERROR(StartModule(name));
   return DescribeModule(*module);
 }
 
 absl::StatusOr<std::vector<std::string>> ModuleRegistry::ActiveExports(
     std::string_view name) const {
   DUET_ASSIGN_OR_RETURN(Module * module, Get(name));
-  return module->state()->Get(module->active())->exports();
+  const Language active = module->active();
+  DUET_ASSIGN_OR_RETURN(std::shared_ptr<const ModuleState> state,
+                        Started(*module, active));
+  return state->Get(active)->exports();
 }
 
 void ModuleRegistry::ReleaseAll() {

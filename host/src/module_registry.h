@@ -31,6 +31,11 @@ namespace duet::internal {
 // What one version of a module's files produced: its implementations and
 // the resolved function table. Immutable once published; Reload publishes a
 // new one and calls in flight keep the old one alive until they return.
+//
+// An implementation read from disk starts on its first use (unless
+// HostOptions::start_mode says at load): until then the state holds how to
+// start it (start_specs), and starting publishes a successor state that
+// shares the implementations already started.
 struct ModuleState {
   struct Function {
     const ExportSpec* declared = nullptr;  // from [exports], when declared
@@ -48,7 +53,15 @@ struct ModuleState {
   std::filesystem::path location;  // empty for a plugin given in memory
   std::optional<Manifest> manifest;
   std::optional<PluginSource> source;  // for a plugin given in memory
-  std::array<std::unique_ptr<Implementation>, kLanguageCount> implementations;
+  // The started implementations; shared with the states that succeed this
+  // one by starting another language.
+  std::array<std::shared_ptr<Implementation>, kLanguageCount> implementations;
+  // What the engine's Load takes, for each implementation this host runs;
+  // kept after it starts, so a Reload can tell what was started.
+  std::array<std::optional<ImplementationSpec>, kLanguageCount> start_specs;
+  // Why an implementation failed to start: every later use gets the error
+  // its first use got (ok: none), until a Reload reads the files again.
+  std::array<absl::Status, kLanguageCount> start_failures;
   // Each implementation's file, or its display name when given in memory.
   std::array<std::filesystem::path, kLanguageCount> files;
   Language default_language = Language::kPython;
@@ -60,13 +73,24 @@ struct ModuleState {
   // The entries of `functions` by Function::slot.
   std::vector<const Function*> function_slots;
 
+  // The implementation in `language` once started, else null.
   Implementation* Get(Language language) const {
     return implementations[LanguageIndex(language)].get();
   }
+  // Whether it has an implementation in `language`, started or not.
+  bool Has(Language language) const {
+    return Get(language) != nullptr ||
+           start_specs[LanguageIndex(language)].has_value();
+  }
   // The languages it has an implementation in, in kAllLanguages order.
   std::vector<Language> Languages() const;
-  // Resolves every exported name once, so a call is one hash lookup.
+  // Resolves every started implementation's exported names once, so a call
+  // is one hash lookup.
   void IndexFunctions();
+  // A copy to publish in this state's place (a Module holds one state at a
+  // time): its own id, the same implementations. The caller adds to it and
+  // then calls IndexFunctions.
+  std::unique_ptr<ModuleState> Successor() const;
 
  private:
   static uint64_t NextModuleStateId();
@@ -96,6 +120,15 @@ class Module {
     std::swap(state_, state);
     return state;
   }
+  // Publishes `state` only while `expected` is still the current state
+  // (none published meanwhile); returns whether it did.
+  bool PublishInPlaceOf(const std::shared_ptr<const ModuleState>& expected,
+                        std::shared_ptr<const ModuleState>& state) {
+    SpinLockHolder guard(&state_lock_);
+    if (state_ != expected) return false;
+    std::swap(state_, state);  // the replaced one goes outside the lock
+    return true;
+  }
 
   // What calls of a module with [state] pass (StateGate).
   StateGate& state_gate() const { return state_gate_; }
@@ -112,6 +145,19 @@ class Module {
 // "module 'X' has no LANGUAGE implementation (it has: ...)".
 absl::Status NoImplementation(const Module& module, const ModuleState& state,
                               Language language);
+
+// Starts implementations on their first use; the PluginLoader, which read
+// them, does.
+class ImplementationStarter {
+ public:
+  virtual ~ImplementationStarter() = default;
+  // The module's current state with its `language` implementation started,
+  // starting it now when it has not: once, however many threads ask. A
+  // failure to start is returned, logged once and kept (ModuleState::
+  // start_failures) for every later caller until a Reload.
+  virtual absl::StatusOr<std::shared_ptr<const ModuleState>> Start(
+      Module& module, Language language) const = 0;
+};
 
 // Thread-safe. Lookups never block: a name table is never changed once
 // published, only replaced, and every table stays alive until the registry
@@ -135,12 +181,31 @@ class ModuleRegistry {
   // Remembers why `name` failed to load, for Get's message; Add forgets it.
   void RecordFailure(const std::string& name, std::string_view why);
 
+  // Who starts implementations on first use; set once, before any module
+  // is added.
+  void set_starter(const ImplementationStarter* starter) { starter_ = starter; }
+  // `module`'s current state with `language` started (ImplementationStarter).
+  // Cheap once started: the state is returned as it is.
+  absl::StatusOr<std::shared_ptr<const ModuleState>> Started(
+      const Module& module, Language language) const;
+  // Starts every implementation of the module not started yet (Host::Start).
+  // Returns the first failure, after trying every language.
+  absl::Status StartModule(std::string_view name) const;
+  // The same for every module (Host::StartAll): one problem per module that
+  // failed, naming its plugin.
+  std::vector<PluginProblem> StartAll() const;
+
   // Sorted. Cheap: each table keeps its sorted names, since engines ask for
   // them on every REPL evaluation.
   std::vector<std::string> Names() const;
-  std::vector<ModuleInfo> List() const;  // sorted by name
+  // Sorted by name. Starts nothing: an implementation not started yet is
+  // listed without its exports (ImplementationInfo::started).
+  std::vector<ModuleInfo> List() const;
+  // Starts the module's implementations first (StartModule), so the
+  // exports are complete, and fails as that does.
   absl::StatusOr<ModuleInfo> Describe(std::string_view name) const;
-  // The active implementation's exports; kNotFound for an unknown module.
+  // The active implementation's exports, starting it; kNotFound for an
+  // unknown module.
   absl::StatusOr<std::vector<std::string>> ActiveExports(
       std::string_view name) const;
 
@@ -154,6 +219,7 @@ class ModuleRegistry {
     std::vector<std::string> sorted_names;
   };
 
+  const ImplementationStarter* starter_ = nullptr;
   absl::Mutex mutex_;  // serialises Add and ReleaseAll
   std::atomic<const Table*> table_;
   std::vector<std::unique_ptr<const Table>> tables_ ABSL_GUARDED_BY(mutex_);

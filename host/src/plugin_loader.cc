@@ -1,9 +1,11 @@
 #include "plugin_loader.h"
 
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
@@ -143,24 +145,29 @@ absl::Status CheckSource(const PluginSource& source) {
 }
 
 // [state] hooks are exports of every implementation, and plain functions:
-// a switch runs them while calls wait, so they cannot await. `where` names
-// the [state] table (or the in-memory plugin) in messages.
-absl::Status CheckStateHooks(const ModuleState& state,
-                             const std::string& where) {
-  const StateHooks& hooks = *state.state_hooks;
+// a switch runs them while calls wait, so they cannot await. Checks the
+// implementations given (null: not started, checked when it starts);
+// `where` names the [state] table (or the in-memory plugin) in messages.
+absl::Status CheckStateHooks(
+    const StateHooks& hooks,
+    const std::array<std::shared_ptr<Implementation>, kLanguageCount>&
+        implementations,
+    const std::array<std::filesystem::path, kLanguageCount>& files,
+    const std::string& where) {
   std::vector<std::string> problems;
-  for (Language language : state.Languages()) {
-    const Implementation& implementation = *state.Get(language);
-    const std::vector<std::string>& exports = implementation.exports();
-    const std::string file =
-        state.files[LanguageIndex(language)].filename().string();
+  for (Language language : kAllLanguages) {
+    const Implementation* implementation =
+        implementations[LanguageIndex(language)].get();
+    if (implementation == nullptr) continue;
+    const std::vector<std::string>& exports = implementation->exports();
+    const std::string file = files[LanguageIndex(language)].filename().string();
     for (const std::string* hook : {&hooks.snapshot, &hooks.restore}) {
       auto it = std::lower_bound(exports.begin(), exports.end(), *hook);
       if (it == exports.end() || *it != *hook) {
         problems.push_back(absl::StrCat(where, ": [state] function '", *hook,
                                         "' is missing from ", file, " (",
                                         LanguageString(language), ")"));
-      } else if (implementation.IsAsync(it - exports.begin())) {
+      } else if (implementation->IsAsync(it - exports.begin())) {
         problems.push_back(absl::StrCat(
             where, ": [state] function '", *hook, "' in ", file, " (",
             LanguageString(language),
@@ -171,6 +178,26 @@ absl::Status CheckStateHooks(const ModuleState& state,
   if (problems.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrJoin(problems, "; "));
 }
+
+// The implementations this thread is starting (PluginLoader::Start), so a
+// plugin whose top-level code calls back into itself is refused instead of
+// starting it twice.
+thread_local std::vector<std::pair<const Module*, Language>> starting_here;
+
+class StartingHere {
+ public:
+  StartingHere(const Module& module, Language language) {
+    starting_here.emplace_back(&module, language);
+  }
+  ~StartingHere() { starting_here.pop_back(); }
+  StartingHere(const StartingHere&) = delete;
+  StartingHere& operator=(const StartingHere&) = delete;
+
+  static bool Contains(const Module& module, Language language) {
+    return std::find(starting_here.begin(), starting_here.end(),
+                     std::make_pair(&module, language)) != starting_here.end();
+  }
+};
 
 }  // namespace
 
@@ -264,7 +291,7 @@ absl::Status PluginLoader::Reload(std::string_view name, const Swap& swap) {
   }
   current.reset();
   Language active = module->active();
-  if (state->Get(active) == nullptr) active = state->default_language;
+  if (!state->Has(active)) active = state->default_language;
   return swap(*module, std::move(state), active);
 }
 
@@ -296,17 +323,138 @@ absl::StatusOr<std::unique_ptr<ModuleState>> PluginLoader::ReadPlugin(
     *name = parsed.manifest.name;
     DUET_RETURN_IF_ERROR(CheckName(*name, location.string(), reloading));
     state->manifest = std::move(parsed.manifest);
-    DUET_RETURN_IF_ERROR(LoadDirectoryImplementations(*state));
+    DUET_RETURN_IF_ERROR(PlanDirectoryImplementations(*state));
   } else if (std::filesystem::is_regular_file(location, error)) {
     *name = location.stem().string();
     DUET_RETURN_IF_ERROR(CheckName(*name, location.string(), reloading));
-    DUET_RETURN_IF_ERROR(LoadSingleFileImplementation(*name, *state));
+    DUET_RETURN_IF_ERROR(PlanSingleFileImplementation(*name, *state));
   } else {
     return absl::NotFoundError(
         absl::StrCat(location.string(), ": no such plugin file or folder"));
   }
+  DUET_RETURN_IF_ERROR(
+      StartImplementations(*state, StartAtPublish(*state, reloading)));
   state->IndexFunctions();
   return state;
+}
+
+std::vector<Language> PluginLoader::StartAtPublish(
+    const ModuleState& state, const Module* reloading) const {
+  if (options_.start_mode == StartMode::kAtLoad) return state.Languages();
+  std::vector<Language> languages;
+  std::shared_ptr<const ModuleState> previous =
+      reloading == nullptr ? nullptr : reloading->state();
+  if (previous == nullptr) return languages;
+  for (Language language : state.Languages()) {
+    if (previous->Get(language) != nullptr) languages.push_back(language);
+  }
+  return languages;
+}
+
+absl::Status PluginLoader::StartImplementations(
+    ModuleState& state, const std::vector<Language>& languages) const {
+  std::array<std::shared_ptr<Implementation>, kLanguageCount> started;
+  for (Language language : languages) {
+    const size_t index = LanguageIndex(language);
+    if (state.implementations[index] != nullptr) continue;
+    const ImplementationSpec& spec = *state.start_specs[index];
+    absl::StatusOr<std::unique_ptr<Implementation>> implementation =
+        runtimes_.Get(language)->Load(spec);
+    if (!implementation.ok()) {
+      return WhereLoadFailed(implementation.status(), spec);
+    }
+    started[index] = *std::move(implementation);
+  }
+
+  // Each implementation must provide every declared export.
+  if (state.manifest) {
+    const Manifest& manifest = *state.manifest;
+    std::vector<std::string> missing;
+    for (const ExportSpec& spec : manifest.exports) {
+      for (Language language : languages) {
+        const Implementation* implementation =
+            started[LanguageIndex(language)].get();
+        if (implementation == nullptr) continue;  // checked when it started
+        const std::vector<std::string>& exports = implementation->exports();
+        if (!std::binary_search(exports.begin(), exports.end(), spec.name)) {
+          missing.push_back(absl::StrCat(
+              ManifestLine(manifest, spec.line), ": declared export '",
+              spec.name, "' is missing from ",
+              state.files[LanguageIndex(language)].filename().string(), " (",
+              LanguageString(language), ")"));
+        }
+      }
+    }
+    if (!missing.empty()) {
+      return absl::InvalidArgumentError(absl::StrJoin(missing, "; "));
+    }
+    if (state.state_hooks) {
+      DUET_RETURN_IF_ERROR(
+          CheckStateHooks(*state.state_hooks, started, state.files,
+                          ManifestLine(manifest, manifest.state->line)));
+    }
+  }
+  for (size_t index = 0; index < kLanguageCount; ++index) {
+    if (started[index] != nullptr) {
+      state.implementations[index] = std::move(started[index]);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<const ModuleState>> PluginLoader::Start(
+    Module& module, Language language) const {
+  std::lock_guard<std::recursive_mutex> lock(start_mutex_);
+  const size_t index = LanguageIndex(language);
+  // Retried when a Reload publishes a new version while this one starts:
+  // what started belongs to the old version, so the new one starts anew.
+  for (;;) {
+    std::shared_ptr<const ModuleState> state = module.state();
+    if (state == nullptr) {
+      return absl::CancelledError("the host is shutting down");
+    }
+    // Another thread may have started it (or failed to) while this one
+    // waited for the lock.
+    if (state->Get(language) != nullptr) return state;
+    if (!state->start_failures[index].ok()) {
+      return state->start_failures[index];
+    }
+    if (!state->start_specs[index]) {
+      return NoImplementation(module, *state, language);
+    }
+    if (StartingHere::Contains(module, language)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("module '", module.name(), "' is still starting its ",
+                       LanguageString(language),
+                       " implementation: its top-level code called into it"));
+    }
+    std::unique_ptr<ModuleState> next = state->Successor();
+    absl::Status started;
+    {
+      StartingHere scope(module, language);
+      started = StartImplementations(*next, {language});
+    }
+    // Stopped by Interrupt or the host's shutdown: says nothing about the
+    // plugin, so nothing is kept and the next use tries again.
+    if (absl::IsCancelled(started)) return started;
+    if (!started.ok()) {
+      // Worded as a plugin that failed at load is, since that is what it
+      // would have been under StartMode::kAtLoad.
+      next->start_failures[index] = absl::NotFoundError(absl::StrCat(
+          "module '", module.name(), "' failed to load: ", started.message()));
+    }
+    next->IndexFunctions();
+    std::shared_ptr<const ModuleState> successor(std::move(next));
+    // Swapped with the state it replaces (still held by `state`), which
+    // then goes outside the module's lock.
+    std::shared_ptr<const ModuleState> replaced = successor;
+    if (!module.PublishInPlaceOf(state, replaced)) continue;
+    if (!started.ok()) {
+      Log(LogLevel::kError, ToStd(started.message()));
+      return successor->start_failures[index];
+    }
+    return successor;
+  }
 }
 
 absl::StatusOr<std::unique_ptr<ModuleState>> PluginLoader::ReadSource(
@@ -357,13 +505,15 @@ absl::StatusOr<std::unique_ptr<ModuleState>> PluginLoader::ReadSource(
   state->source = source;
   if (source.state) {
     state->state_hooks = source.state;
-    DUET_RETURN_IF_ERROR(CheckStateHooks(*state, location));
+    DUET_RETURN_IF_ERROR(CheckStateHooks(
+        *state->state_hooks, state->implementations, state->files, location));
   }
   state->IndexFunctions();
   return state;
 }
 
-absl::Status PluginLoader::LoadDirectoryImplementations(ModuleState& state) {
+absl::Status PluginLoader::PlanDirectoryImplementations(
+    ModuleState& state) const {
   const Manifest& manifest = *state.manifest;
   state.version = manifest.version;
   state.description = manifest.description;
@@ -408,54 +558,28 @@ absl::Status PluginLoader::LoadDirectoryImplementations(ModuleState& state) {
                                ", outside the plugin directory ",
                                real_root.string())));
     }
-    ImplementationSpec spec = MakeSpec(manifest.name, entry, root,
-                                       /*single_file=*/false, manifest.limits);
-    absl::StatusOr<std::unique_ptr<Implementation>> implementation =
-        runtime->Load(spec);
-    if (!implementation.ok()) {
-      return WhereLoadFailed(implementation.status(), spec);
-    }
     state.files[LanguageIndex(language)] = entry;
-    state.implementations[LanguageIndex(language)] = *std::move(implementation);
+    state.start_specs[LanguageIndex(language)] =
+        MakeSpec(manifest.name, entry, root,
+                 /*single_file=*/false, manifest.limits);
   }
   std::vector<Language> languages = state.Languages();
   if (languages.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
         manifest.file.string(), ": no implementation can run in this host"));
   }
-
-  // Each implementation must provide every declared export.
-  std::vector<std::string> missing;
-  for (const ExportSpec& spec : manifest.exports) {
-    for (Language language : languages) {
-      const std::vector<std::string>& exports = state.Get(language)->exports();
-      if (!std::binary_search(exports.begin(), exports.end(), spec.name)) {
-        missing.push_back(absl::StrCat(
-            ManifestLine(manifest, spec.line), ": declared export '", spec.name,
-            "' is missing from ",
-            state.files[LanguageIndex(language)].filename().string(), " (",
-            LanguageString(language), ")"));
-      }
-    }
-  }
-  if (!missing.empty()) {
-    return absl::InvalidArgumentError(absl::StrJoin(missing, "; "));
-  }
-  if (manifest.state) {
-    state.state_hooks = manifest.state;
-    DUET_RETURN_IF_ERROR(
-        CheckStateHooks(state, ManifestLine(manifest, manifest.state->line)));
-  }
+  // Checked as each implementation starts (StartImplementations).
+  state.state_hooks = manifest.state;
   state.default_language =
       manifest.default_language.value_or(languages.front());
-  if (state.Get(state.default_language) == nullptr) {
+  if (!state.Has(state.default_language)) {
     state.default_language = languages.front();
   }
   return absl::OkStatus();
 }
 
-absl::Status PluginLoader::LoadSingleFileImplementation(const std::string& name,
-                                                        ModuleState& state) {
+absl::Status PluginLoader::PlanSingleFileImplementation(
+    const std::string& name, ModuleState& state) const {
   const std::filesystem::path& file = state.location;
   Runtime* runtime = runtimes_.ForFile(file);
   if (runtime == nullptr) {
@@ -466,17 +590,11 @@ absl::Status PluginLoader::LoadSingleFileImplementation(const std::string& name,
   DUET_RETURN_IF_ERROR(CheckModuleName(name, file.string()));
   std::filesystem::path entry =
       std::filesystem::absolute(file).lexically_normal();
-  // The file is the whole plugin: it reaches no sibling file.
-  ImplementationSpec spec =
-      MakeSpec(name, entry, entry, /*single_file=*/true, Limits());
-  absl::StatusOr<std::unique_ptr<Implementation>> implementation =
-      runtime->Load(spec);
-  if (!implementation.ok()) {
-    return WhereLoadFailed(implementation.status(), spec);
-  }
   Language language = runtime->language();
   state.files[LanguageIndex(language)] = entry;
-  state.implementations[LanguageIndex(language)] = *std::move(implementation);
+  // The file is the whole plugin: it reaches no sibling file.
+  state.start_specs[LanguageIndex(language)] =
+      MakeSpec(name, entry, entry, /*single_file=*/true, Limits());
   state.default_language = language;
   return absl::OkStatus();
 }

@@ -1,13 +1,14 @@
-// Loading plugins: finding them in a folder, reading plugin.toml, loading
-// each implementation into its engine within the plugin's limits, checking
-// declared exports, and reloading. Publishes what it loads to the
-// ModuleRegistry.
+// Loading plugins: finding them in a folder, reading plugin.toml, starting
+// each implementation in its engine within the plugin's limits (at load or
+// on first use, HostOptions::start_mode), checking declared exports, and
+// reloading. Publishes what it loads to the ModuleRegistry.
 #ifndef DUET_HOST_SRC_PLUGIN_LOADER_H_
 #define DUET_HOST_SRC_PLUGIN_LOADER_H_
 
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,16 +24,22 @@
 
 namespace duet::internal {
 
-// Thread-safe; one load at a time. Loading runs plugin code, which may call
-// modules (lock-free) but never loads plugins itself, so holding the load
-// lock while it runs is no deadlock risk.
-class PluginLoader {
+// Thread-safe; one load at a time, and one start on first use at a time.
+// Loading and starting run plugin code, which may call modules (lock-free
+// once started; a module not started yet starts then, on the same thread,
+// under the start lock, which is why that lock is recursive) but never
+// loads plugins itself, so holding the locks while it runs is no deadlock
+// risk. The load lock may be held when the start lock is taken, never the
+// other way round.
+class PluginLoader : public ImplementationStarter {
  public:
-  // `options` supplies the log sink and the default limits; all four
-  // arguments outlive the loader.
+  // `options` supplies the log sink, the default limits and the start
+  // mode; all four arguments outlive the loader. Becomes `modules`' starter.
   PluginLoader(const HostOptions& options, const RuntimeSet& runtimes,
                ModuleRegistry& modules)
-      : options_(options), runtimes_(runtimes), modules_(modules) {}
+      : options_(options), runtimes_(runtimes), modules_(modules) {
+    modules_.set_starter(this);
+  }
 
   // Host::LoadPlugins, LoadPlugin and Reload's contracts (duet/host.h).
   absl::StatusOr<LoadReport> LoadDirectory(const std::filesystem::path& dir);
@@ -47,6 +54,11 @@ class PluginLoader {
   // Reads the module's files again and hands the result to `swap`.
   absl::Status Reload(std::string_view name, const Swap& swap);
 
+  // ImplementationStarter: starts one implementation of a published module
+  // on its first use.
+  absl::StatusOr<std::shared_ptr<const ModuleState>> Start(
+      Module& module, Language language) const override;
+
  private:
   // Reads a plugin from disk and loads its implementations. `reloading` is
   // the module being reloaded (its name must not change), or null for a new
@@ -60,9 +72,21 @@ class PluginLoader {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   absl::Status CheckName(const std::string& name, std::string_view location,
                          const Module* reloading) const;
-  absl::Status LoadDirectoryImplementations(ModuleState& state);
-  absl::Status LoadSingleFileImplementation(const std::string& name,
-                                            ModuleState& state);
+  // Checks a plugin's implementations without starting an engine and
+  // records how to start each (ModuleState::start_specs).
+  absl::Status PlanDirectoryImplementations(ModuleState& state) const;
+  absl::Status PlanSingleFileImplementation(const std::string& name,
+                                            ModuleState& state) const;
+  // What a new state starts before it is published: everything under
+  // StartMode::kAtLoad, else what the state it replaces (`reloading`'s) had
+  // started, so a reload serves the same implementations without a pause.
+  std::vector<Language> StartAtPublish(const ModuleState& state,
+                                       const Module* reloading) const;
+  // Starts `languages`' implementations of an unpublished `state` (those
+  // not started yet) and checks them against its declared exports. On
+  // error `state` is left as it was; the message names file:line.
+  absl::Status StartImplementations(
+      ModuleState& state, const std::vector<Language>& languages) const;
   // Publishes a new module, or records why it failed for later calls.
   absl::StatusOr<std::string> Publish(
       const std::string& name,
@@ -80,6 +104,9 @@ class PluginLoader {
   const RuntimeSet& runtimes_;
   ModuleRegistry& modules_;
   absl::Mutex mutex_;
+  // Held while an implementation starts on first use. Recursive: a plugin's
+  // top-level code may call a module that starts then, on the same thread.
+  mutable std::recursive_mutex start_mutex_;
 };
 
 }  // namespace duet::internal

@@ -77,8 +77,7 @@ absl::Status CheckIsData(const Value& value, ValuePath& path) {
 // A switch that carries state waits for the module's calls to return, so it
 // cannot be made from inside one of them (a host function the module
 // called, a module it called).
-absl::Status RefuseFromInside(const Module& module,
-                              const ModuleState& state) {
+absl::Status RefuseFromInside(const Module& module, const ModuleState& state) {
   if (!state.state_hooks || !module.state_gate().InsideOnThisThread()) {
     return absl::OkStatus();
   }
@@ -103,18 +102,20 @@ absl::Status StateTransfer::Use(const ModuleRegistry& modules,
                                 Language language) const {
   DUET_ASSIGN_OR_RETURN(Module * module, modules.Get(name));
   DUET_RETURN_IF_ERROR(RefuseFromInside(*module, *module->state()));
+  // Started before the switch, outside its lock, so a broken implementation
+  // is refused here and the active one stays.
+  DUET_RETURN_IF_ERROR(modules.Started(*module, language).status());
   absl::MutexLock lock(&module->state_gate().switch_mutex());
-  // Read under the lock: a Reload may have replaced it while we waited.
-  std::shared_ptr<const ModuleState> state = module->state();
-  if (state->Get(language) == nullptr) {
-    return NoImplementation(*module, *state, language);
-  }
+  // Read under the lock: a Reload may have replaced it while we waited
+  // (Started again: a reload leaves unstarted what had not started).
+  DUET_ASSIGN_OR_RETURN(std::shared_ptr<const ModuleState> state,
+                        modules.Started(*module, language));
   const Language from = module->active();
   if (from == language || !state->state_hooks) {
     module->set_active(language);
     return absl::OkStatus();
   }
-  return Carry(*module, *state, from, *state, language,
+  return Carry(*module, state, from, state, language,
                absl::StrCat("switching ", module->name(), " from ",
                             ToAbsl(LanguageName(from)), " to ",
                             ToAbsl(LanguageName(language)), " failed; ",
@@ -146,7 +147,7 @@ absl::Status StateTransfer::Swap(Module& module,
       commit();
     } else {
       DUET_RETURN_IF_ERROR(
-          Carry(module, *current, module.active(), *incoming, active,
+          Carry(module, current, module.active(), incoming, active,
                 absl::StrCat("reloading ", module.name(),
                              " failed; the old version keeps serving"),
                 commit));
@@ -158,12 +159,20 @@ absl::Status StateTransfer::Swap(Module& module,
   return absl::OkStatus();
 }
 
-absl::Status StateTransfer::Carry(Module& module, const ModuleState& from_state,
-                                  Language from, const ModuleState& to_state,
-                                  Language to, const std::string& what,
-                                  absl::FunctionRef<void()> commit) const {
+absl::Status StateTransfer::Carry(
+    Module& module, const std::shared_ptr<const ModuleState>& from_state,
+    Language from, const std::shared_ptr<const ModuleState>& to_state,
+    Language to, const std::string& what,
+    absl::FunctionRef<void()> commit) const {
+  if (from_state->Get(from) == nullptr || to_state->Get(to) == nullptr) {
+    // Never started on the side being left: it holds only its initial
+    // state, and there is nothing to carry. (A reload starts on the new
+    // side what had started on the old one.)
+    commit();
+    return absl::OkStatus();
+  }
   StateGate& gate = module.state_gate();
-  const absl::Duration timeout = HookTimeout(from_state);
+  const absl::Duration timeout = HookTimeout(*from_state);
   if (int64_t busy = gate.CloseAndDrain(timeout); busy != 0) {
     return absl::UnavailableError(absl::StrCat(
         what, ": ", busy, busy == 1 ? " call" : " calls", " of ", module.name(),
@@ -172,7 +181,7 @@ absl::Status StateTransfer::Carry(Module& module, const ModuleState& from_state,
   }
   // Calls the hooks make into this module, on this thread, go through.
   StateGate::Inside inside(&gate);
-  const StateHooks& snapshot_hook = *from_state.state_hooks;
+  const StateHooks& snapshot_hook = *from_state->state_hooks;
   absl::StatusOr<Value> snapshot = dispatcher_.CallDirect(
       module, from_state, from, snapshot_hook.snapshot, {}, timeout);
   if (snapshot.ok()) {
@@ -189,10 +198,10 @@ absl::Status StateTransfer::Carry(Module& module, const ModuleState& from_state,
                      snapshot_hook.snapshot, " (", ToAbsl(LanguageName(from)),
                      "): ", WhereRaised(snapshot.status())));
   }
-  const StateHooks& restore_hook = *to_state.state_hooks;
+  const StateHooks& restore_hook = *to_state->state_hooks;
   absl::StatusOr<Value> restored =
       dispatcher_.CallDirect(module, to_state, to, restore_hook.restore,
-                             {*std::move(snapshot)}, HookTimeout(to_state));
+                             {*std::move(snapshot)}, HookTimeout(*to_state));
   if (!restored.ok()) {
     gate.Open();
     return WithContext(

@@ -46,9 +46,11 @@ class StateTransfer {
   // Closes the module's gate, snapshots `from` (an implementation of
   // `from_state`), restores on `to` (of `to_state`), runs `commit` and
   // reopens. `what` says what the switch was for in errors.
-  absl::Status Carry(Module& module, const ModuleState& from_state,
-                     Language from, const ModuleState& to_state, Language to,
-                     const std::string& what,
+  absl::Status Carry(Module& module,
+                     const std::shared_ptr<const ModuleState>& from_state,
+                     Language from,
+                     const std::shared_ptr<const ModuleState>& to_state,
+                     Language to, const std::string& what,
                      absl::FunctionRef<void()> commit) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(module.state_gate().switch_mutex());
   absl::Duration HookTimeout(const ModuleState& state) const;

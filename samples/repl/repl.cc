@@ -340,6 +340,9 @@ class Repl {
     if (command == ":help") {
       Help(args);
     } else if (command == ":list") {
+      // The listing shows exports, which a plugin has once started; one
+      // that fails to start is logged (once) by the host.
+      host_.StartAll();
       std::vector<ModuleInfo> modules;
       for (ModuleInfo& module : host_.ListModules()) {
         if (!tools::IsInternalModule(module.name)) modules.push_back(module);

@@ -50,13 +50,16 @@ struct LogLine {
 
 class HostTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { MakeHost(StartMode::kOnFirstUse); }
+  // Replaces host_ (before the test loads anything).
+  void MakeHost(StartMode start_mode) {
     HostOptions options;
     options.log_sink = [this](LogLevel level, std::string_view source,
                               std::string_view message) {
       absl::MutexLock lock(&log_mutex_);
       logs_.push_back({level, std::string(source), std::string(message)});
     };
+    options.start_mode = start_mode;
     host_ = *CreateHostWithRuntimes(
         std::move(options), {FakeRuntimeFactory(Language::kPython),
                              FakeRuntimeFactory(Language::kJavaScript)});
@@ -94,6 +97,10 @@ TEST_F(HostTest, LoadsDirectoryAndSingleFilePlugins) {
   ASSERT_OK_AND_ASSIGN(LoadReport report, host_->LoadPlugins(dir.path()));
   EXPECT_THAT(report.loaded, ElementsAre("greeter", "hello", "shout"));
   EXPECT_THAT(report.problems, IsEmpty());
+  // Nothing started yet (lazy_start_test.cc); their exports are known once
+  // they have.
+  EXPECT_FALSE(host_->ListModules()[0].implementations[0].started);
+  EXPECT_THAT(host_->StartAll(), IsEmpty());
 
   std::vector<ModuleInfo> modules = host_->ListModules();
   ASSERT_EQ(modules.size(), 3u);
@@ -224,6 +231,9 @@ TEST_F(HostTest, DeclaredParamsAndReturnsAreChecked) {
 }
 
 TEST_F(HostTest, OneBrokenPluginDoesNotStopTheOthers) {
+  // Every problem at load, scripts' too (for the lazy default see
+  // lazy_start_test.cc).
+  MakeHost(StartMode::kAtLoad);
   TempDir dir;
   WriteGreeter(dir);
   dir.Write("bad_toml/plugin.toml", "name = \"bad\"\nversion = \n");

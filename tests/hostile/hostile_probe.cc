@@ -142,6 +142,8 @@ std::string log_text ABSL_GUARDED_BY(log_mutex);
 // duet.host.mark(name) and duet.host.load_count() (how many times a module's
 // top level has run). Everything logged is kept in `log_text`.
 std::unique_ptr<Host> NewHost(duet::HostOptions options = {}) {
+  // The probes attack loading itself: every plugin starts while it loads.
+  options.start_mode = duet::StartMode::kAtLoad;
   options.log_sink = [](duet::LogLevel, std::string_view source,
                         std::string_view message) {
     absl::MutexLock lock(&log_mutex);

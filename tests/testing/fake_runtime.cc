@@ -24,6 +24,20 @@ std::map<std::string, FakeHook>& Hooks() {
   return *hooks;
 }
 
+absl::StatusOr<Value> RunFakeHook(const std::string& key,
+                                  absl::Span<const Value> args) {
+  FakeHook hook;
+  {
+    absl::MutexLock lock(&hooks_mutex);
+    auto h = Hooks().find(key);
+    if (h == Hooks().end()) {
+      return absl::NotFoundError(absl::StrCat("no hook ", key));
+    }
+    hook = h->second;
+  }
+  return hook(args);
+}
+
 struct Function {
   std::string action;    // "return", "echo", ...
   std::string argument;  // the rest of the line
@@ -110,18 +124,7 @@ class FakeImplementation : public Implementation {
       caller.deadline = deadline;
       return services_.CallHostFunction(caller, f.argument, args);
     }
-    if (f.action == "hook") {
-      FakeHook hook;
-      {
-        absl::MutexLock lock(&hooks_mutex);
-        auto h = Hooks().find(f.argument);
-        if (h == Hooks().end()) {
-          return absl::NotFoundError(absl::StrCat("no hook ", f.argument));
-        }
-        hook = h->second;
-      }
-      return hook(args);
-    }
+    if (f.action == "hook") return RunFakeHook(f.argument, args);
     return absl::InternalError(absl::StrCat("unknown fake action ", f.action));
   }
 
@@ -223,6 +226,19 @@ class FakeRuntime : public Runtime {
         error.message = parts.second;
         error.stack.push_back({language_, spec.entry.string(), number, 1, ""});
         return MakeScriptError(std::move(error));
+      }
+      if (absl::ConsumePrefix(&text, "hook ")) {
+        absl::StatusOr<Value> ran = RunFakeHook(std::string(text), {});
+        if (!ran.ok()) return ran.status();
+        continue;
+      }
+      if (absl::ConsumePrefix(&text, "call ")) {
+        std::pair<std::string, std::string> target =
+            absl::StrSplit(text, absl::MaxSplits('.', 1));
+        absl::StatusOr<Value> called =
+            services_.CallModule(target.first, target.second, {});
+        if (!called.ok()) return called.status();
+        continue;
       }
       if (text == "syntax error") {
         return absl::InvalidArgumentError(absl::StrCat(

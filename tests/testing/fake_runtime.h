@@ -15,6 +15,10 @@
 //                                kDeadlineExceeded) or on Interrupt
 //                                (kCancelled)
 //   raise TYPE MSG               fails while loading (a ScriptError)
+//   hook KEY                     runs the hook KEY while loading (no
+//                                arguments); its error fails the load
+//   call MOD.FN                  calls another module while loading; its
+//                                error fails the load
 //   syntax error                 fails to load with kInvalidArgument file:line
 // The fake "python" runtime claims .py files and the "javascript" one .js.
 #ifndef DUET_TESTS_TESTING_FAKE_RUNTIME_H_

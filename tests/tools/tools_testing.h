@@ -29,6 +29,9 @@ class FakePluginTest : public ::testing::Test {
   void SetUp() override {
     HostOptions options;
     options.log_sink = [](LogLevel, std::string_view, std::string_view) {};
+    // As `duet check` does: every plugin started, so ListModules has the
+    // exports the fuzzer reads.
+    options.start_mode = StartMode::kAtLoad;
     absl::StatusOr<std::unique_ptr<Host>> host = CreateHostWithRuntimes(
         std::move(options),
         {testing::FakeRuntimeFactory(Language::kPython),

@@ -137,6 +137,22 @@ struct PythonOptions {
   std::vector<std::filesystem::path> extra_paths;
 };
 
+/// When a plugin's implementations start (HostOptions::start_mode).
+enum class StartMode {
+  /// Loading a plugin reads and checks its plugin.toml and that its files
+  /// exist; each implementation starts (its engine loads it, running its
+  /// top-level code; a JavaScript one gets its isolate) on its first use: a
+  /// call from C++ or from a script, Host::Function, Host::Use to that
+  /// language, Host::GetModule, or a REPL asking for the module's functions.
+  /// A start that fails is returned by the use that triggered it, logged
+  /// once, and returned again by every later use until Host::Reload (see
+  /// Host::Start).
+  kOnFirstUse,
+  /// Every implementation starts while its plugin loads, so LoadPlugins
+  /// reports every problem and the first call pays no start-up.
+  kAtLoad,
+};
+
 /// How Host::Create sets up the host; every field has a usable default.
 struct HostOptions {
   /// Where host warnings and plugin output go. Default: stderr, one line each
@@ -158,6 +174,11 @@ struct HostOptions {
   /// How the Python engine starts (PythonOptions). Unused when `languages`
   /// leaves Python out.
   PythonOptions python;
+  /// When plugins read from disk start (StartMode): by default on first use,
+  /// so a host with many plugins loads fast and holds only what it uses.
+  /// Plugins given in memory (PluginSource) always start at load, since the
+  /// caller holds their text and wants its errors then.
+  StartMode start_mode = StartMode::kOnFirstUse;
 };
 
 /// Settings for one Host::Call.
@@ -203,6 +224,9 @@ struct ImplementationInfo {
   /// The implementation file; for a plugin given in memory, its display name.
   std::filesystem::path file;
   std::vector<std::string> exports;  ///< sorted
+  /// False while the implementation has not started (StartMode::kOnFirstUse):
+  /// `exports` is then empty, since only its engine knows them.
+  bool started = true;
 };
 
 /// A loaded module, as Host::ListModules and Host::GetModule describe it.
@@ -311,7 +335,11 @@ class Host {
   /// Broken plugins are reported in LoadReport::problems (and logged) while
   /// the rest load. A module name already loaded keeps its first plugin and
   /// draws a warning naming both locations. Fails only when `dir` cannot be
-  /// read.
+  /// read. With StartMode::kOnFirstUse (the default) the problems are those
+  /// found without starting an engine (plugin.toml, missing files, symlinks,
+  /// name clashes); an implementation whose code fails is reported when it
+  /// starts. StartMode::kAtLoad, or StartAll() after loading, finds those
+  /// too.
   absl::StatusOr<LoadReport> LoadPlugins(const std::filesystem::path& dir);
   /// Loads one plugin: a directory with plugin.toml, or a single file.
   /// Returns the module name.
@@ -325,10 +353,29 @@ class Host {
   /// the same text again.
   absl::StatusOr<std::string> LoadPlugin(const PluginSource& source);
 
-  std::vector<ModuleInfo> ListModules() const;  ///< sorted by name
-  /// One module's ModuleInfo; kNotFound naming the loaded modules, or why
-  /// that plugin failed to load.
+  /// Every loaded module, sorted by name. Starts nothing: an implementation
+  /// that has not started is listed without exports
+  /// (ImplementationInfo::started).
+  std::vector<ModuleInfo> ListModules() const;
+  /// One module's ModuleInfo, complete: its implementations are started
+  /// first (Start). kNotFound naming the loaded modules, or why that plugin
+  /// failed to load or to start.
   absl::StatusOr<ModuleInfo> GetModule(std::string_view module) const;
+
+  /// Starts every implementation of `module` that has not started yet
+  /// (StartMode::kOnFirstUse), as its first use would. kNotFound as Call
+  /// returns it for an unknown module; for an implementation that fails to
+  /// start, kNotFound "module 'NAME' failed to load: FILE:LINE: ...", the
+  /// message a plugin failing at load gets, which every later use of that
+  /// implementation returns too, until Reload. A start stopped by Interrupt
+  /// or the host's destruction returns kCancelled and is tried again at the
+  /// next use. Starting is done once however many threads ask; a plugin's
+  /// top-level code may call other modules, which start then.
+  absl::Status Start(std::string_view module);
+  /// Starts every loaded module (Start): one problem per module whose
+  /// implementation failed to start, as LoadPlugins would have reported it
+  /// under StartMode::kAtLoad.
+  std::vector<PluginProblem> StartAll();
 
   /// Calls `function` on the module's active implementation (or the one
   /// options.implementation names). kNotFound for an unknown module or
@@ -390,8 +437,10 @@ class Host {
 
   /// Makes `language` the module's active implementation for calls that
   /// start after this returns; calls in flight finish where they started.
-  /// kNotFound for an unknown module, kFailedPrecondition when it has no
-  /// implementation in that language (the active one is left as it was).
+  /// Starts that implementation if it has not started. kNotFound for an
+  /// unknown module, kFailedPrecondition when it has no implementation in
+  /// that language, the start's error when it fails to start (the active one
+  /// is left as it was).
   ///
   /// A module with [state] hooks (plugin.toml, PluginSource::state) keeps
   /// its state: Use waits for the module's calls in flight to return, calls
@@ -410,12 +459,14 @@ class Host {
   /// implementation), loads them beside the old version and swaps them in
   /// for calls that start afterwards; calls in flight finish on the old
   /// code, and no call fails because of the reload. The active language is
-  /// kept when the new version still has it. When both versions declare
-  /// [state], the state is carried as Use carries it (snapshot on the old
-  /// active implementation, restore on the new one); otherwise the new
-  /// version starts afresh. On any error (a load, compile or restore
-  /// failure, naming file:line) the old version goes on serving, its state
-  /// intact.
+  /// kept when the new version still has it. The implementations that had
+  /// started (every one under StartMode::kAtLoad) start again now; the
+  /// others stay unstarted, and a start that had failed is tried anew at its
+  /// next use. When both versions declare [state], the state is carried as
+  /// Use carries it (snapshot on the old active implementation, restore on
+  /// the new one); otherwise the new version starts afresh. On any error (a
+  /// load, compile or restore failure, naming file:line) the old version
+  /// goes on serving, its state intact.
   absl::Status Reload(std::string_view module);
 
   /// Stops every call and evaluation running in this host now, on any thread
