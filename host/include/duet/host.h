@@ -137,6 +137,40 @@ struct PythonOptions {
   std::vector<std::filesystem::path> extra_paths;
 };
 
+/// Watch mode (HostOptions::watch): modules reload when their files change.
+///
+/// A module loaded from disk (LoadPlugins, LoadPlugin) reloads, as
+/// Host::Reload does, once a file of its plugin changed and then stayed
+/// unchanged for `quiet_period`: any file in the plugin folder or its
+/// subfolders (a lib/), or a single-file plugin's file. An editor's
+/// save-by-rename (write a temporary file, rename it over the old one) counts
+/// as a change of that file, and a burst of writes reloads once. Changes
+/// inside node_modules, .git and __pycache__, and to hidden files and editor
+/// leftovers (name~, .swp), do not count: tools rewrite those in bursts (and
+/// a reload writes Python's bytecode cache); touch a plugin file or call
+/// Reload after updating a dependency there. In a directory given to
+/// LoadPlugins, a plugin folder loads once its plugin.toml appears, and so
+/// does a single-file plugin; a plugin there that did not load is tried
+/// again when its files change.
+///
+/// Each reload, load or failure is one line to the log sink, source "duet":
+/// "reloaded counter (counter.js changed)", "counter: reload failed, the old
+/// version keeps serving: counter.js:3: SyntaxError: ..." (the old version
+/// keeps serving after a failure, as with Reload), "loaded NAME from PATH (new
+/// plugin)". A plugin whose files are deleted keeps serving the version
+/// loaded, with one warning, and reloads if they come back. Watching uses
+/// Linux inotify from one thread of the host, which stops before the host is
+/// destroyed; a folder that cannot be watched (the fs.inotify.max_user_watches
+/// limit) draws one warning.
+struct WatchOptions {
+  /// Off by default. On: Host::Create returns kFailedPrecondition when
+  /// inotify cannot start.
+  bool enabled = false;
+  /// How long a plugin's files must stay unchanged before it reloads. From
+  /// zero to one minute (Create returns kInvalidArgument otherwise).
+  absl::Duration quiet_period = absl::Milliseconds(150);
+};
+
 /// How Host::Create sets up the host; every field has a usable default.
 struct HostOptions {
   /// Where host warnings and plugin output go. Default: stderr, one line each
@@ -158,6 +192,8 @@ struct HostOptions {
   /// How the Python engine starts (PythonOptions). Unused when `languages`
   /// leaves Python out.
   PythonOptions python;
+  /// Reload modules when their files change (WatchOptions); off by default.
+  WatchOptions watch;
 };
 
 /// Settings for one Host::Call.
