@@ -33,6 +33,7 @@ struct CommandLine {
   bool json = false;                // list, check, bench --json
   std::optional<Language> runtime;  // call --runtime
   std::optional<Language> lang;     // repl --lang
+  bool watch = false;               // repl --watch
   double seconds = 0.5;             // bench --seconds
   std::string svg;                  // bench --svg FILE
   int64_t fuzz = 0;                 // check --fuzz N (0: examples only)

@@ -89,6 +89,7 @@ std::optional<Session> OpenSession(const CommandLine& command_line,
   auto loading = std::make_shared<std::atomic<bool>>(false);
   HostOptions options;
   options.log_sink = MakeLogSink(plugin_output, loading);
+  options.watch.enabled = command_line.watch;
   absl::StatusOr<std::unique_ptr<Host>> host = Host::Create(std::move(options));
   if (!host.ok()) {
     PrintError(
