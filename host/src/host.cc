@@ -135,6 +135,9 @@ class Host::Impl : public HostServices {
             "blocked in native code cannot be interrupted)");
       }
     }
+    // Joined before the pointer goes: the thread may still be registering a
+    // plugin it loaded through watcher_.
+    if (watcher_ != nullptr) watcher_->Stop();
     watcher_.reset();
     modules_.ReleaseAll();
     consoles_.CloseAll();

@@ -332,6 +332,11 @@ void PluginWatcher::HandleEvent(int wd, uint32_t mask, std::string_view name) {
     return;
   }
   const fs::path path = name.empty() ? dir : dir / fs::path(name);
+  if (mask & IN_MOVE_SELF) {
+    // Moved away: events from it would be taken for its old place's.
+    inotify_rm_watch(inotify_fd_, wd);
+    watches_.erase(watched);
+  }
   if ((mask & IN_ISDIR) && (mask & (IN_CREATE | IN_MOVED_TO)) &&
       !IsIgnoredName(path.filename().string()) && IsInteresting(path)) {
     WatchTree(path);  // files may already be in it: NoteChange covers them
@@ -462,7 +467,9 @@ void PluginWatcher::SettleModule(const fs::path& location,
     return;
   }
   absl::Status status = hooks_.reload(module.name);
-  if (stopping_.load(std::memory_order_acquire)) return;  // host closing
+  // A reload cut short by the host closing is no failure to report; one
+  // that finished is said even then, since calls may already run it.
+  if (!status.ok() && stopping_.load(std::memory_order_acquire)) return;
   if (status.ok()) {
     Log(LogLevel::kInfo,
         absl::StrCat(
@@ -486,7 +493,7 @@ void PluginWatcher::SettleCandidate(const fs::path& entry) {
     return;
   }
   absl::StatusOr<std::string> name = hooks_.load(entry);
-  if (stopping_.load(std::memory_order_acquire)) return;
+  if (!name.ok() && stopping_.load(std::memory_order_acquire)) return;
   if (name.ok()) {
     Log(LogLevel::kInfo, absl::StrCat("loaded ", *name, " from ",
                                       entry.string(), " (new plugin)"));

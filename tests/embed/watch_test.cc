@@ -13,7 +13,6 @@
 #include <thread>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "duet/duet.h"
 #include "gmock/gmock.h"
@@ -76,7 +75,7 @@ class LogRecorder {
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<std::string> out;
     for (const std::string& line : lines_) {
-      if (absl::StrContains(line, text)) out.push_back(line);
+      if (line.find(text) != std::string::npos) out.push_back(line);
     }
     return out;
   }
@@ -88,9 +87,10 @@ class LogRecorder {
 
  private:
   int CountLocked(std::string_view text) const {
-    return static_cast<int>(std::count_if(
-        lines_.begin(), lines_.end(),
-        [&](const std::string& l) { return absl::StrContains(l, text); }));
+    return static_cast<int>(
+        std::count_if(lines_.begin(), lines_.end(), [&](const std::string& l) {
+          return l.find(text) != std::string::npos;
+        }));
   }
   std::string AllLocked() const {
     std::string out;
@@ -146,7 +146,7 @@ class WatchTest : public ::testing::Test {
   // written beside it, then renamed over it.
   void SaveByRename(std::string_view relative, std::string_view content) {
     fs::path temporary =
-        dir_.Write(absl::StrCat(relative, ".tmp-save"), content);
+        dir_.Write(std::string(relative) + ".tmp-save", content);
     fs::rename(temporary, dir_.path() / relative);
   }
 
