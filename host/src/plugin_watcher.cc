@@ -344,15 +344,15 @@ void PluginWatcher::HandleEvent(int wd, uint32_t mask, std::string_view name) {
   NoteChange(path);
 }
 
-bool PluginWatcher::ReadEvents() {
+int PluginWatcher::ReadEvents() {
   alignas(struct inotify_event) char buffer[64 * 1024];
   for (;;) {
     ssize_t size = read(inotify_fd_, buffer, sizeof(buffer));
     if (size < 0) {
       if (errno == EINTR) continue;
-      return errno == EAGAIN || errno == EWOULDBLOCK;
+      return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : errno;
     }
-    if (size == 0) return false;
+    if (size == 0) return EIO;
     absl::MutexLock lock(&mutex_);
     for (char* at = buffer; at < buffer + size;) {
       const auto* event = reinterpret_cast<const struct inotify_event*>(at);
@@ -397,12 +397,14 @@ void PluginWatcher::Run() {
       uint64_t count;
       (void)!read(wake_fd_, &count, sizeof(count));
     }
-    if ((fds[0].revents & (POLLIN | POLLERR | POLLNVAL)) && !ReadEvents()) {
-      FlushLog();
-      Log(LogLevel::kError,
-          absl::StrCat("watch mode stopped: reading inotify events failed: ",
-                       strerror(errno)));
-      return;
+    if (fds[0].revents & (POLLIN | POLLERR | POLLNVAL)) {
+      if (int error = ReadEvents(); error != 0) {
+        FlushLog();
+        Log(LogLevel::kError,
+            absl::StrCat("watch mode stopped: reading inotify events failed: ",
+                         strerror(error)));
+        return;
+      }
     }
 
     std::vector<std::pair<fs::path, Pending>> due;

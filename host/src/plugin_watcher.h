@@ -93,8 +93,8 @@ class PluginWatcher {
                 PluginWatcherHooks hooks);
 
   void Run();
-  // Reads what inotify has; false when the descriptor failed.
-  bool ReadEvents();
+  // Reads what inotify has; 0, or the errno that made reading fail.
+  int ReadEvents();
   void HandleEvent(int wd, uint32_t mask, std::string_view name)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Notes a change of `path` against the plugin it belongs to, if any.

@@ -151,7 +151,8 @@ struct PythonOptions {
 /// Reload after updating a dependency there. In a directory given to
 /// LoadPlugins, a plugin folder loads once its plugin.toml appears, and so
 /// does a single-file plugin; a plugin there that did not load is tried
-/// again when its files change.
+/// again when its files change. A plugin given in memory has no files to
+/// watch.
 ///
 /// Each reload, load or failure is one line to the log sink, source "duet":
 /// "reloaded counter (counter.js changed)", "counter: reload failed, the old
@@ -341,7 +342,8 @@ class Host {
   /// Broken plugins are reported in LoadReport::problems (and logged) while
   /// the rest load. A module name already loaded keeps its first plugin and
   /// draws a warning naming both locations. Fails only when `dir` cannot be
-  /// read.
+  /// read. With HostOptions::watch on, `dir` stays watched: plugins that
+  /// appear in it later load (WatchOptions).
   absl::StatusOr<LoadReport> LoadPlugins(const std::filesystem::path& dir);
   /// Loads one plugin: a directory with plugin.toml, or a single file.
   /// Returns the module name.
