@@ -8,6 +8,7 @@
 //   StateTransfer      [state] across Use and Reload  state_transfer.h
 //   HostFunctionTable  duet.host.NAME                 host_functions.h
 //   ReplConsoles       Host::OpenRepl                 repl_consoles.h
+//   PluginWatcher      watch mode (HostOptions::watch) plugin_watcher.h
 //
 // Impl is also the HostServices the engines call back into.
 #include "duet/host.h"
@@ -30,6 +31,7 @@
 #include "host_functions.h"
 #include "module_registry.h"
 #include "plugin_loader.h"
+#include "plugin_watcher.h"
 #include "repl_consoles.h"
 #include "runtime_set.h"
 #include "state_transfer.h"
@@ -61,6 +63,13 @@ absl::Status CheckOptions(const HostOptions& options) {
         "HostOptions::default_timeout is ",
         absl::FormatDuration(options.default_timeout),
         "; it must be positive (absl::InfiniteDuration() for no limit)"));
+  }
+  if (options.watch.quiet_period < absl::ZeroDuration() ||
+      options.watch.quiet_period > absl::Minutes(1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("HostOptions::watch.quiet_period is ",
+                     absl::FormatDuration(options.watch.quiet_period),
+                     "; it must be from 0 to 1 minute"));
   }
   return absl::OkStatus();
 }
@@ -115,6 +124,9 @@ class Host::Impl : public HostServices {
   // anything goes away (calls hold module states, and the states hold
   // engine objects); then release what the engines made; then the engines.
   ~Impl() override {
+    // The watcher starts no reload from here on; one already running holds
+    // a pass, so the wait below covers it, and then the thread can leave.
+    if (watcher_ != nullptr) watcher_->RequestStop();
     CallGate& gate = target_->gate;
     gate.Close();
     for (int round = 0; gate.in_flight() > 0; ++round) {
@@ -126,6 +138,10 @@ class Host::Impl : public HostServices {
             "blocked in native code cannot be interrupted)");
       }
     }
+    // Joined before the pointer goes: the thread may still be registering a
+    // plugin it loaded through watcher_.
+    if (watcher_ != nullptr) watcher_->Stop();
+    watcher_.reset();
     modules_.ReleaseAll();
     consoles_.CloseAll();
     runtimes_.Clear();
@@ -133,7 +149,23 @@ class Host::Impl : public HostServices {
   }
 
   absl::Status Start(std::vector<RuntimeFactory> factories) {
-    return runtimes_.Start(std::move(factories), *this);
+    DUET_RETURN_IF_ERROR(runtimes_.Start(std::move(factories), *this));
+    if (!options_.watch.enabled) return absl::OkStatus();
+    internal::PluginWatcherHooks hooks;
+    hooks.reload = [this](std::string_view module) { return Reload(module); };
+    hooks.load = [this](const std::filesystem::path& location) {
+      return LoadPlugin(location);
+    };
+    hooks.is_plugin_file = [this](const std::filesystem::path& file) {
+      return runtimes_.ForFile(file) != nullptr;
+    };
+    hooks.log = [this](LogLevel level, std::string_view message) {
+      Log(level, "duet", message);
+    };
+    DUET_ASSIGN_OR_RETURN(
+        watcher_, internal::PluginWatcher::Start(options_.watch.quiet_period,
+                                                 std::move(hooks)));
+    return absl::OkStatus();
   }
 
   // `done` holding a pass of the gate until it has run and what it holds
@@ -159,11 +191,20 @@ class Host::Impl : public HostServices {
   }
 
   absl::StatusOr<LoadReport> LoadPlugins(const std::filesystem::path& dir) {
-    return Gated([&] { return loader_.LoadDirectory(dir); });
+    absl::StatusOr<LoadReport> report =
+        Gated([&] { return loader_.LoadDirectory(dir); });
+    if (watcher_ != nullptr && report.ok()) {
+      watcher_->WatchDirectory(dir);
+      for (const std::string& name : report->loaded) WatchModule(name);
+    }
+    return report;
   }
   absl::StatusOr<std::string> LoadPlugin(
       const std::filesystem::path& location) {
-    return Gated([&] { return loader_.Load(location, nullptr); });
+    absl::StatusOr<std::string> name =
+        Gated([&] { return loader_.Load(location, nullptr); });
+    if (watcher_ != nullptr && name.ok()) WatchModule(*name);
+    return name;
   }
   absl::StatusOr<std::string> LoadPlugin(const PluginSource& source) {
     return Gated([&] { return loader_.Load(source); });
@@ -226,6 +267,14 @@ class Host::Impl : public HostServices {
   }
 
   internal::ModuleRegistry& modules() { return modules_; }
+
+  // Watch mode: reload `module` when its plugin's files change.
+  void WatchModule(const std::string& module) {
+    internal::Module* loaded = modules_.Find(module);
+    if (loaded == nullptr) return;
+    std::filesystem::path location = loaded->state()->location;
+    if (!location.empty()) watcher_->WatchModule(module, location);
+  }
   internal::HostFunctionTable& functions() { return functions_; }
   internal::RuntimeSet& runtimes() { return runtimes_; }
 
@@ -282,6 +331,8 @@ class Host::Impl : public HostServices {
   internal::StateTransfer transfer_;
   internal::HostFunctionTable functions_;
   internal::ReplConsoles consoles_;
+  // Null unless options_.watch.enabled; stopped first in ~Impl.
+  std::unique_ptr<internal::PluginWatcher> watcher_;
 };
 
 // ---- Host -----------------------------------------------------------------

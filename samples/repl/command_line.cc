@@ -26,10 +26,11 @@ const std::vector<CommandSpec>& Commands() {
   static const auto* commands = new std::vector<CommandSpec>{
       {"repl",
        "interactive prompt in Python or JavaScript",
-       {"--lang", "--runtime", "--exit-zero", "--stop-on-error"},
+       {"--lang", "--runtime", "--exit-zero", "--stop-on-error", "--watch"},
        "usage: duet repl [--plugins DIR]... [--lang python|javascript]\n"
        "                 [--runtime python|javascript] [--exit-zero | "
        "--stop-on-error]\n"
+       "                 [--watch]\n"
        "\n"
        "--lang picks the language you type (as :lang does; default python);\n"
        "--runtime makes that implementation active in every module that has "
@@ -63,6 +64,13 @@ const std::vector<CommandSpec>& Commands() {
        "unless\nNO_COLOR is set, and history in $DUET_HISTORY, else\n"
        "$XDG_STATE_HOME/duet/history, else ~/.local/state/duet/history;\n"
        "DUET_HISTORY= (empty) turns history off.\n"
+       "\n"
+       "--watch reloads a module when a file of its plugin changes (an "
+       "editor's\nsave, a file in a subfolder; a burst of writes reloads "
+       "once) and loads a\nplugin that appears in a --plugins directory. "
+       "Each reload or failure is\none line on stderr (duet: info: reloaded "
+       "counter (counter.js changed));\nafter a failure the old code keeps "
+       "serving.\n"
        "\n"
        "Piped (stdin not a terminal): reads lines with no prompt, prints "
        "results\non stdout and errors on stderr, and goes on after an error. "
@@ -264,6 +272,9 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, char** argv) {
       absl::StatusOr<Language> language = take_language();
       if (!language.ok()) return language.status();
       out.runtime = *language;
+    } else if (name == "--watch") {
+      if (absl::Status s = no_value(); !s.ok()) return s;
+      out.watch = true;
     } else if (name == "--lang") {
       absl::StatusOr<Language> language = take_language();
       if (!language.ok()) return language.status();

@@ -41,6 +41,7 @@ struct CommandLine {
   std::string svg;               // bench --svg FILE
   int64_t fuzz = 0;              // check --fuzz N (0: examples only)
   std::optional<uint64_t> seed;  // check --seed S
+  bool watch = false;            // repl --watch
 
   std::vector<std::string> args;  // positional arguments after the command
 };

@@ -100,6 +100,7 @@ std::optional<Session> OpenSession(const CommandLine& command_line,
   if (command_line.command == "list" || command_line.command == "check") {
     options.start_mode = StartMode::kAtLoad;
   }
+  options.watch.enabled = command_line.watch;
   absl::StatusOr<std::unique_ptr<Host>> host = Host::Create(std::move(options));
   if (!host.ok()) {
     PrintError(

@@ -917,6 +917,46 @@ TEST(CliRepl, PluginOutputGoesToStdout) {
   EXPECT_THAT(r.out, HasSubstr("from python\n"));
 }
 
+TEST(CliRepl, WatchReloadsAnEditedPlugin) {
+  TempDir dir;
+  dir.Write("tally/plugin.toml",
+            "name = \"tally\"\n[implementations]\njavascript = \"tally.js\"\n");
+  const std::string file =
+      dir.Write("tally/tally.js", "exports.version = () => 1;\n").string();
+  // The session edits the file itself, then polls (at most 20 s) until the
+  // new code answers: the watcher reloads on its own thread.
+  ProcessResult r =
+      Duet({"repl", "--watch", "--plugins", dir.path().string()},
+           "tally.version()\n"
+           "_ = open(" +
+               ToJson(Value(file)) +
+               ", 'w').write('exports.version = () => 2;\\n')\n"
+               "import time\n"
+               "deadline = time.time() + 20\n"
+               "while tally.version() != 2 and time.time() < deadline: "
+               "time.sleep(0.02)\n"
+               "\n"
+               "tally.version()\n");
+  EXPECT_EQ(r.exit_code, 0) << Explain(r);
+  EXPECT_EQ(r.out, "1\n2\n") << Explain(r);
+  EXPECT_EQ(r.err, "duet: info: reloaded tally (tally.js changed)\n")
+      << Explain(r);
+}
+
+TEST(CliRepl, WatchIsDocumentedAndTakesNoValue) {
+  ProcessResult help = Duet({"help", "repl"});
+  EXPECT_EQ(help.exit_code, 0) << Explain(help);
+  EXPECT_THAT(help.out, HasSubstr("[--watch]"));
+  EXPECT_THAT(help.out, HasSubstr("--watch reloads a module"));
+  ProcessResult bad = Duet({"repl", "--watch=yes"});
+  EXPECT_EQ(bad.exit_code, 2) << Explain(bad);
+  EXPECT_THAT(bad.err, HasSubstr("option --watch takes no value"));
+  ProcessResult elsewhere = Duet({"call", "--watch", "greeter.greet", "1"});
+  EXPECT_EQ(elsewhere.exit_code, 2) << Explain(elsewhere);
+  EXPECT_THAT(elsewhere.err,
+              HasSubstr("unknown option '--watch' for duet call"));
+}
+
 TEST(CliRepl, MultiLineInput) {
   ProcessResult r = Duet({"repl", "--plugins", "plugins"},
                          "def twice(x):\n"

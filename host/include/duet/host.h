@@ -153,6 +153,41 @@ enum class StartMode {
   kAtLoad,
 };
 
+/// Watch mode (HostOptions::watch): modules reload when their files change.
+///
+/// A module loaded from disk (LoadPlugins, LoadPlugin) reloads, as
+/// Host::Reload does, once a file of its plugin changed and then stayed
+/// unchanged for `quiet_period`: any file in the plugin folder or its
+/// subfolders (a lib/), or a single-file plugin's file. An editor's
+/// save-by-rename (write a temporary file, rename it over the old one) counts
+/// as a change of that file, and a burst of writes reloads once. Changes
+/// inside node_modules, .git and __pycache__, and to hidden files and editor
+/// leftovers (name~, .swp), do not count: tools rewrite those in bursts (and
+/// a reload writes Python's bytecode cache); touch a plugin file or call
+/// Reload after updating a dependency there. In a directory given to
+/// LoadPlugins, a plugin folder loads once its plugin.toml appears, and so
+/// does a single-file plugin; a plugin there that did not load is tried
+/// again when its files change. A plugin given in memory has no files to
+/// watch.
+///
+/// Each reload, load or failure is one line to the log sink, source "duet":
+/// "reloaded counter (counter.js changed)", "counter: reload failed, the old
+/// version keeps serving: counter.js:3: SyntaxError: ..." (the old version
+/// keeps serving after a failure, as with Reload), "loaded NAME from PATH (new
+/// plugin)". A plugin whose files are deleted keeps serving the version
+/// loaded, with one warning, and reloads if they come back. Watching uses
+/// Linux inotify from one thread of the host, which stops before the host is
+/// destroyed; a folder that cannot be watched (the fs.inotify.max_user_watches
+/// limit) draws one warning.
+struct WatchOptions {
+  /// Off by default. On: Host::Create returns kFailedPrecondition when
+  /// inotify cannot start.
+  bool enabled = false;
+  /// How long a plugin's files must stay unchanged before it reloads. From
+  /// zero to one minute (Create returns kInvalidArgument otherwise).
+  absl::Duration quiet_period = absl::Milliseconds(150);
+};
+
 /// How Host::Create sets up the host; every field has a usable default.
 struct HostOptions {
   /// Where host warnings and plugin output go. Default: stderr, one line each
@@ -179,6 +214,8 @@ struct HostOptions {
   /// Plugins given in memory (PluginSource) always start at load, since the
   /// caller holds their text and wants its errors then.
   StartMode start_mode = StartMode::kOnFirstUse;
+  /// Reload modules when their files change (WatchOptions); off by default.
+  WatchOptions watch;
 };
 
 /// Settings for one Host::Call.
@@ -340,6 +377,8 @@ class Host {
   /// name clashes); an implementation whose code fails is reported when it
   /// starts. StartMode::kAtLoad, or StartAll() after loading, finds those
   /// too.
+  /// With HostOptions::watch on, `dir` stays watched: plugins that
+  /// appear in it later load (WatchOptions).
   absl::StatusOr<LoadReport> LoadPlugins(const std::filesystem::path& dir);
   /// Loads one plugin: a directory with plugin.toml, or a single file.
   /// Returns the module name.
