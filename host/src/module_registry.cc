@@ -35,9 +35,16 @@ ModuleInfo DescribeModule(const Module& module) {
   info.active = module.active();
   info.manifest = state->manifest;
   for (Language language : state->Languages()) {
-    info.implementations.push_back({language,
-                                    state->files[LanguageIndex(language)],
-                                    state->Get(language)->exports()});
+    const Implementation& implementation = *state->Get(language);
+    ImplementationInfo& described = info.implementations.emplace_back();
+    described.language = language;
+    described.file = state->files[LanguageIndex(language)];
+    described.exports = implementation.exports();
+    for (size_t i = 0; i < described.exports.size(); ++i) {
+      if (implementation.IsAsync(i)) {
+        described.async_exports.push_back(described.exports[i]);
+      }
+    }
   }
   return info;
 }

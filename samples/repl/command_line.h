@@ -37,6 +37,7 @@ struct CommandLine {
   std::string svg;                  // bench --svg FILE
   int64_t fuzz = 0;                 // check --fuzz N (0: examples only)
   std::optional<uint64_t> seed;     // check --seed S
+  std::string out;                  // stubs --out DIR
 
   std::vector<std::string> args;  // positional arguments after the command
 };

@@ -200,6 +200,10 @@ struct ImplementationInfo {
   /// The implementation file; for a plugin given in memory, its display name.
   std::filesystem::path file;
   std::vector<std::string> exports;  ///< sorted
+  /// The exports that are async functions (a JavaScript `async function`, a
+  /// Python `async def`), sorted: a script calling one from JavaScript or
+  /// from a Python coroutine gets a Promise or an awaitable.
+  std::vector<std::string> async_exports;
 };
 
 /// A loaded module, as Host::ListModules and Host::GetModule describe it.
