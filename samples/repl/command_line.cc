@@ -68,8 +68,9 @@ const std::vector<CommandSpec>& Commands() {
        "\n"
        "Prints one row per module: its active implementation, the languages "
        "it\nis implemented in and its exported functions. --json prints the "
-       "same\n(plus versions, descriptions, files and loading problems) as one "
-       "JSON\nobject.\n"},
+       "same\n(plus versions, descriptions, files, each function's declared "
+       "parameter\nand return types, and loading problems) as one JSON "
+       "object.\n"},
       {"call",
        "call a function, print the result as JSON",
        {"--runtime"},
