@@ -33,10 +33,10 @@ namespace duet::tools {
 enum class TypeRole { kParameter, kResult };
 
 /// The TypeScript type of `type` as a JavaScript caller sees it: int is
-/// `Int` (number | bigint: an int beyond 2^53-1 arrives as a BigInt), bytes
-/// a Uint8Array, map[T] a Record<string, T>, any `any`, T? `T | null`.
-/// Names the stub's own aliases (duet.Int and kin), so it is meant for the
-/// declarations GenerateStubs writes.
+/// `number | bigint` (an int beyond 2^53-1 arrives as a BigInt), bytes a
+/// Uint8Array, map[T] a Record<string, T>, any `any`, T? `T | null`;
+/// parameters accept what the binding accepts too (any ArrayBuffer view for
+/// bytes, a Map for a map, undefined for null).
 std::string TypeScriptType(const TypeSpec& type, TypeRole role);
 /// The Python annotation of `type`: int, float, str, bytes, list[T],
 /// dict[str, T], Any, None, `T | None`; parameters accept what the binding
