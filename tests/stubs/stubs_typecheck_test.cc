@@ -163,7 +163,7 @@ TEST_F(StubsTypecheckTest, TscTypesEveryDeclaredType) {
       RunTsc({"every_type.ts", "every_type_misuse.ts"});
   std::map<std::string, std::set<int>> expected = {
       {"every_type_misuse.ts", MarkedLines(kUses / "every_type_misuse.ts")}};
-  ASSERT_EQ(expected["every_type_misuse.ts"].size(), 15u);
+  ASSERT_EQ(expected["every_type_misuse.ts"].size(), 16u);
   EXPECT_EQ(errors, expected) << tsc_output_;
 }
 
@@ -217,7 +217,7 @@ TEST_F(StubsTypecheckTest, MypyTypesEveryDeclaredType) {
       RunMypy({"every_type_use.py", "every_type_misuse.py"});
   std::map<std::string, std::set<int>> expected = {
       {"every_type_misuse.py", MarkedLines(kUses / "every_type_misuse.py")}};
-  ASSERT_EQ(expected["every_type_misuse.py"].size(), 12u);
+  ASSERT_EQ(expected["every_type_misuse.py"].size(), 13u);
   EXPECT_EQ(errors, expected) << mypy_output_;
 }
 

@@ -171,12 +171,15 @@ TEST_F(StubsTest, GeneratesOneFilePerModuleAndLanguagePlusIndexes) {
   EXPECT_THAT(files[1].text, HasSubstr("names(): Array<string>;"));
   EXPECT_THAT(files[2].text,
               HasSubstr("def shapes(self) -> _module_shapes.Module: ..."));
-  EXPECT_THAT(files[2].text,
-              HasSubstr("def __getitem__(self, name: Literal[\"shapes\"])"));
+  EXPECT_THAT(files[2].text, HasSubstr("def __getitem__(self, name: "
+                                       "_typing.Literal[\"shapes\"])"));
   EXPECT_THAT(files[4].text,
-              HasSubstr("def area(self, arg0: float, arg1: float | None, /) "
-                        "-> float: ..."));
-  EXPECT_THAT(files[4].text, HasSubstr("def names(self) -> list[str]: ..."));
+              HasSubstr("def area(self, arg0: _builtins.float, "
+                        "arg1: _builtins.float | None, /) -> _builtins.float: "
+                        "..."));
+  EXPECT_THAT(files[4].text,
+              HasSubstr("def names(self) -> _builtins.list[_builtins.str]: "
+                        "..."));
 }
 
 TEST(StubNamesTest, PythonKeywordsAndDundersAreLeftToSubscripts) {
@@ -187,7 +190,8 @@ TEST(StubNamesTest, PythonKeywordsAndDundersAreLeftToSubscripts) {
   std::vector<StubFile> files = GenerateStubs({module});
   ASSERT_EQ(files.size(), 5u);
   EXPECT_EQ(files[4].path, "python/duet/_modules/import_.pyi");
-  EXPECT_THAT(files[4].text, HasSubstr("def ok(self, *args: Any) -> Any"));
+  EXPECT_THAT(files[4].text,
+              HasSubstr("def ok(self, *args: _typing.Any) -> _typing.Any"));
   EXPECT_THAT(files[4].text, Not(HasSubstr("def from")));
   EXPECT_THAT(files[4].text, Not(HasSubstr("def __init__")));
   EXPECT_THAT(files[4].text, HasSubstr("module[\"name\"]: __init__, from"));
@@ -197,6 +201,24 @@ TEST(StubNamesTest, PythonKeywordsAndDundersAreLeftToSubscripts) {
   EXPECT_THAT(files[2].text, HasSubstr("Literal[\"import\"]"));
   // TypeScript takes any identifier as a property name.
   EXPECT_THAT(files[1].text, HasSubstr("from(...args: any[]): any;"));
+}
+
+TEST(StubNamesTest, MembersNamedLikeTypesShadowNothing) {
+  ModuleInfo module;
+  module.name = "list";
+  module.implementations.push_back(
+      {Language::kJavaScript, "list.js", {"Any", "str"}, {}});
+  std::vector<StubFile> files = GenerateStubs({module});
+  ASSERT_EQ(files.size(), 5u);
+  // Inside the class, `list` or `Any` would be the member, not the type.
+  EXPECT_THAT(files[2].text,
+              HasSubstr("    @_builtins.property\n    def list(self) -> "
+                        "_module_list.Module: ...\n    @_typing.overload\n"));
+  EXPECT_THAT(files[4].text,
+              HasSubstr("def Any(self, *args: _typing.Any) -> _typing.Any"));
+  EXPECT_THAT(files[4].text,
+              HasSubstr("def __getitem__(self, name: _builtins.str) -> "
+                        "_abc.Callable[..., _typing.Any]"));
 }
 
 TEST(WriteStubsTest, WritesFilesUnderTheFolder) {

@@ -63,8 +63,69 @@ std::string TypeScriptElement(const TypeSpec& type, TypeRole role) {
                                    : "any";
 }
 
-std::string PythonElement(const TypeSpec& type, TypeRole role) {
-  return type.element() != nullptr ? PythonType(*type.element(), role) : "Any";
+// How a Python annotation names its types. Plainly for inspect.signature
+// and comments; in a stub's class body through module aliases, since a
+// member named `list` or `Any` there would shadow the builtin or the import.
+enum class Spelling { kPlain, kQualified };
+
+std::string Py(std::string_view name, Spelling spelling) {
+  if (spelling == Spelling::kPlain) return std::string(name);
+  if (name == "Any" || name == "Literal" || name == "overload") {
+    return absl::StrCat("_typing.", std::string(name));
+  }
+  if (name == "Mapping" || name == "Callable" || name == "Iterator") {
+    return absl::StrCat("_abc.", std::string(name));
+  }
+  return absl::StrCat("_builtins.", std::string(name));
+}
+
+std::string SpellPython(const TypeSpec& type, TypeRole role,
+                        Spelling spelling) {
+  const bool parameter = role == TypeRole::kParameter;
+  const auto py = [spelling](std::string_view name) {
+    return Py(name, spelling);
+  };
+  const std::string element = type.element() != nullptr
+                                  ? SpellPython(*type.element(), role, spelling)
+                                  : py("Any");
+  std::string base;
+  switch (type.kind()) {
+    case Kind::kAny:
+      return py("Any");
+    case Kind::kNull:
+      return "None";
+    case Kind::kBool:
+      base = py("bool");
+      break;
+    case Kind::kInt:
+      base = py("int");
+      break;
+    case Kind::kFloat:
+    case Kind::kNumber:
+      // `float` admits an int too (PEP 484), as the declared type does.
+      base = py("float");
+      break;
+    case Kind::kString:
+      base = py("str");
+      break;
+    case Kind::kBytes:
+      base = parameter ? absl::StrCat(py("bytes"), " | ", py("bytearray"),
+                                      " | ", py("memoryview"))
+                       : py("bytes");
+      break;
+    case Kind::kList:
+      // Not Sequence: a str is one, and is refused where a list is declared.
+      base = parameter ? absl::StrCat(py("list"), "[", element, "] | ",
+                                      py("tuple"), "[", element, ", ...]")
+                       : absl::StrCat(py("list"), "[", element, "]");
+      break;
+    case Kind::kMap:
+      base = absl::StrCat(py(parameter ? "Mapping" : "dict"), "[", py("str"),
+                          ", ", element, "]");
+      break;
+  }
+  if (!type.nullable()) return base;
+  return absl::StrCat(base, " | None");
 }
 
 std::string LanguageList(const std::vector<Language>& languages) {
@@ -233,21 +294,30 @@ std::string TypeScriptIndex(const std::vector<ModuleInfo>& modules) {
 
 // ---- Python ----
 
-std::string PythonParams(const FunctionSignature& function) {
-  if (!function.params_declared) return "*args: Any";
+std::string PythonParams(const FunctionSignature& function, Spelling spelling) {
+  if (!function.params_declared) {
+    return absl::StrCat("*args: ", Py("Any", spelling));
+  }
   std::vector<std::string> params;
   for (size_t i = 0; i < function.params.size(); ++i) {
     params.push_back(absl::StrCat(
-        "arg", i, ": ", PythonType(function.params[i], TypeRole::kParameter)));
+        "arg", i, ": ",
+        SpellPython(function.params[i], TypeRole::kParameter, spelling)));
   }
   if (!params.empty()) params.push_back("/");
   return absl::StrJoin(params, ", ");
 }
 
-std::string PythonReturn(const FunctionSignature& function) {
-  return function.returns ? PythonType(*function.returns, TypeRole::kResult)
-                          : "Any";
+std::string PythonReturn(const FunctionSignature& function, Spelling spelling) {
+  return function.returns
+             ? SpellPython(*function.returns, TypeRole::kResult, spelling)
+             : Py("Any", spelling);
 }
+
+constexpr char kPythonAliases[] =
+    "import builtins as _builtins\n"
+    "import collections.abc as _abc\n"
+    "import typing as _typing\n";
 
 // The per-module stub file's stem: a keyword cannot be imported by name.
 std::string PythonStem(const std::string& module) {
@@ -265,9 +335,7 @@ std::string PythonModuleFile(const ModuleInfo& module) {
   if (module.manifest) {
     absl::StrAppend(&out, ", from ", module.manifest->file.string());
   }
-  absl::StrAppend(&out,
-                  ".\nfrom collections.abc import Callable, Mapping\n"
-                  "from typing import Any\n\n\nclass Module:\n");
+  absl::StrAppend(&out, ".\n", kPythonAliases, "\n\nclass Module:\n");
   absl::StrAppend(&out, "    # ", about, "\n");
   std::vector<std::string> unnamed;
   for (const FunctionSignature& function : ModuleSignatures(module)) {
@@ -290,7 +358,8 @@ std::string PythonModuleFile(const ModuleInfo& module) {
     absl::StrAppend(
         &out, "    # ", comment, "\n    def ", function.name, "(self",
         function.params_declared && function.params.empty() ? "" : ", ",
-        PythonParams(function), ") -> ", PythonReturn(function), ": ...\n");
+        PythonParams(function, Spelling::kQualified), ") -> ",
+        PythonReturn(function, Spelling::kQualified), ": ...\n");
   }
   if (!unnamed.empty()) {
     absl::StrAppend(&out,
@@ -298,8 +367,8 @@ std::string PythonModuleFile(const ModuleInfo& module) {
                     absl::StrJoin(unnamed, ", "), "\n");
   }
   absl::StrAppend(&out,
-                  "    def __getitem__(self, name: str) -> Callable[..., Any]: "
-                  "...\n");
+                  "    def __getitem__(self, name: _builtins.str)"
+                  " -> _abc.Callable[..., _typing.Any]: ...\n");
   return out;
 }
 
@@ -310,8 +379,9 @@ std::string PythonIndex(const std::vector<ModuleInfo>& modules) {
       "# The `duet` module a Python plugin imports (docs/plugins.md). Put\n"
       "# this folder on MYPYPATH. Modules with no stub here are still\n"
       "# reachable untyped: duet.modules[\"name\"], duet.call(\"m.f\", ...).\n"
-      "from collections.abc import Callable, Iterator\n"
-      "from typing import Any, Literal, NamedTuple, overload\n\n");
+      "from collections.abc import Callable\n"
+      "from typing import Any, Literal, NamedTuple\n",
+      kPythonAliases, "\n");
   for (const ModuleInfo& module : modules) {
     absl::StrAppend(&out, "from duet._modules import ", PythonStem(module.name),
                     " as _module_", module.name, "\n");
@@ -355,22 +425,25 @@ std::string PythonIndex(const std::vector<ModuleInfo>& modules) {
       "class _Modules:\n");
   for (const ModuleInfo& module : modules) {
     if (!PythonCanName(module.name)) continue;
-    absl::StrAppend(&out, "    @property\n    def ", module.name,
+    absl::StrAppend(&out, "    @_builtins.property\n    def ", module.name,
                     "(self) -> _module_", module.name, ".Module: ...\n");
   }
+  // Module names may be anything, `list` or `overload` too: qualified
+  // names from here on.
   for (const ModuleInfo& module : modules) {
     absl::StrAppend(&out,
-                    "    @overload\n    def __getitem__(self, name: "
-                    "Literal[\"",
+                    "    @_typing.overload\n    def __getitem__(self, name: "
+                    "_typing.Literal[\"",
                     module.name, "\"]) -> _module_", module.name,
                     ".Module: ...\n");
   }
-  if (!modules.empty()) absl::StrAppend(&out, "    @overload\n");
+  if (!modules.empty()) absl::StrAppend(&out, "    @_typing.overload\n");
   absl::StrAppend(
       &out,
-      "    def __getitem__(self, name: str) -> Any: ...\n"
-      "    def __contains__(self, name: object) -> bool: ...\n"
-      "    def __iter__(self) -> Iterator[str]: ...\n\n\n"
+      "    def __getitem__(self, name: _builtins.str) -> _typing.Any: ...\n"
+      "    def __contains__(self, name: _builtins.object) -> _builtins.bool: "
+      "...\n"
+      "    def __iter__(self) -> _abc.Iterator[_builtins.str]: ...\n\n\n"
       "class _Host:\n"
       "    def __getattr__(self, name: str) -> Callable[..., Any]: ...\n\n\n"
       "modules: _Modules\n"
@@ -428,45 +501,7 @@ std::string TypeScriptType(const TypeSpec& type, TypeRole role) {
 }
 
 std::string PythonType(const TypeSpec& type, TypeRole role) {
-  const bool parameter = role == TypeRole::kParameter;
-  std::string base;
-  switch (type.kind()) {
-    case Kind::kAny:
-      return "Any";
-    case Kind::kNull:
-      return "None";
-    case Kind::kBool:
-      base = "bool";
-      break;
-    case Kind::kInt:
-      base = "int";
-      break;
-    case Kind::kFloat:
-    case Kind::kNumber:
-      // `float` admits an int too (PEP 484), as the declared type does.
-      base = "float";
-      break;
-    case Kind::kString:
-      base = "str";
-      break;
-    case Kind::kBytes:
-      base = parameter ? "bytes | bytearray | memoryview" : "bytes";
-      break;
-    case Kind::kList: {
-      std::string element = PythonElement(type, role);
-      // Not Sequence: a str is one, and is refused where a list is declared.
-      base = parameter ? absl::StrCat("list[", element, "] | tuple[", element,
-                                      ", ...]")
-                       : absl::StrCat("list[", element, "]");
-      break;
-    }
-    case Kind::kMap:
-      base = absl::StrCat(parameter ? "Mapping[str, " : "dict[str, ",
-                          PythonElement(type, role), "]");
-      break;
-  }
-  if (!type.nullable()) return base;
-  return absl::StrCat(base, " | None");
+  return SpellPython(type, role, Spelling::kPlain);
 }
 
 std::vector<FunctionSignature> ModuleSignatures(const ModuleInfo& module) {
@@ -513,8 +548,8 @@ std::string DeclaredSignature(const FunctionSignature& function) {
 }
 
 std::string PythonSignature(const FunctionSignature& function) {
-  return absl::StrCat("(", PythonParams(function), ") -> ",
-                      PythonReturn(function));
+  return absl::StrCat("(", PythonParams(function, Spelling::kPlain), ") -> ",
+                      PythonReturn(function, Spelling::kPlain));
 }
 
 std::vector<StubFile> GenerateStubs(const std::vector<ModuleInfo>& modules) {
