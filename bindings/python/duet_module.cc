@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "async_loop.h"
 #include "call_context.h"
 #include "convert.h"
@@ -17,6 +19,7 @@
 #include "duet/host.h"
 #include "duet/internal/strings.h"
 #include "duet/internal/value_path.h"
+#include "duet/manifest.h"
 #include "entry.h"
 #include "errors.h"
 
@@ -217,6 +220,84 @@ py::list ModuleFunctions(py::handle module) {
   return NamesToPython(*names);
 }
 
+// The annotation of a declared type as the Python stubs of `duet stubs`
+// spell it (tools/src/stubs.cc, PythonType; tests/tools/engines_test.cc
+// checks that inspect.signature and the stubs agree): what the binding
+// accepts for a parameter (convert.cc), what it gives back for a result.
+std::string PythonAnnotation(const TypeSpec& type, bool parameter) {
+  auto element = [&] {
+    return type.element() != nullptr
+               ? PythonAnnotation(*type.element(), parameter)
+               : std::string("Any");
+  };
+  std::string base;
+  switch (type.kind()) {
+    case TypeSpec::Kind::kAny:
+      return "Any";
+    case TypeSpec::Kind::kNull:
+      return "None";
+    case TypeSpec::Kind::kBool:
+      base = "bool";
+      break;
+    case TypeSpec::Kind::kInt:
+      base = "int";
+      break;
+    case TypeSpec::Kind::kFloat:
+    case TypeSpec::Kind::kNumber:
+      base = "float";
+      break;
+    case TypeSpec::Kind::kString:
+      base = "str";
+      break;
+    case TypeSpec::Kind::kBytes:
+      base = parameter ? "bytes | bytearray | memoryview" : "bytes";
+      break;
+    case TypeSpec::Kind::kList:
+      base = parameter ? absl::StrCat("list[", element(), "] | tuple[",
+                                      element(), ", ...]")
+                       : absl::StrCat("list[", element(), "]");
+      break;
+    case TypeSpec::Kind::kMap:
+      base = absl::StrCat(parameter ? "Mapping[str, " : "dict[str, ", element(),
+                          "]");
+      break;
+  }
+  return type.nullable() ? absl::StrCat(base, " | None") : base;
+}
+
+// duet.modules.<module>.<function>'s declaration, for its __signature__ and
+// __doc__: None when undeclared, else (parameter annotations or None when
+// params are not declared, return annotation or None, the declaration in
+// plugin.toml's syntax).
+py::object DeclaredExport(py::handle module, py::handle function) {
+  CallContext& context = RequireContext();
+  std::string module_name = NameArgument(module, "module name");
+  std::string function_name = NameArgument(function, "function name");
+  std::optional<ExportSpec> spec;
+  WithoutGil([&] {
+    spec = context.services().DeclaredExport(module_name, function_name);
+  });
+  if (!spec) return py::none();
+  py::object params = py::none();
+  std::vector<std::string> declared;
+  if (spec->params_declared) {
+    py::list annotations;
+    for (const TypeSpec& param : spec->params) {
+      annotations.append(PythonAnnotation(param, true));
+      declared.push_back(param.ToString());
+    }
+    params = std::move(annotations);
+  } else {
+    declared.push_back("...");
+  }
+  py::object returns = py::none();
+  if (spec->returns) returns = py::str(PythonAnnotation(*spec->returns, false));
+  std::string text =
+      absl::StrCat(function_name, "(", absl::StrJoin(declared, ", "), ") -> ",
+                   spec->returns ? spec->returns->ToString() : "any");
+  return py::make_tuple(params, returns, text);
+}
+
 py::list HostFunctionNames() {
   CallContext& context = RequireContext();
   std::vector<std::string> names;
@@ -352,6 +433,7 @@ void DefineNativeFunctions(py::module_& native) {
   native.def("call_host", &CallHost);
   native.def("module_names", &ModuleNames);
   native.def("module_functions", &ModuleFunctions);
+  native.def("declared_export", &DeclaredExport);
   native.def("host_function_names", &HostFunctionNames);
   native.def("log", &Log);
   native.def("write", &Write);

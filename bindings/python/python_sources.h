@@ -131,7 +131,40 @@ def _make_function(module, function):
 
     fn.__name__ = function
     fn.__qualname__ = f"{module}.{function}"
+    _describe(fn, module, function)
     return fn
+
+
+def _describe(fn, module, function):
+    """Gives fn the signature and docstring plugin.toml's [exports] declares,
+    for help() and inspect.signature (typed as `duet stubs` types it)."""
+    try:
+        declared = _native.declared_export(module, function)
+    except Exception:
+        return  # outside a call (a plugin's own thread): no host to ask
+    import inspect
+    import typing
+    if declared is None:
+        declared = (None, None, None)
+    params, returns, text = declared
+    names = {"Any": typing.Any, "Mapping": typing.Mapping}
+    if params is None:
+        parameters = [inspect.Parameter(
+            "args", inspect.Parameter.VAR_POSITIONAL, annotation=typing.Any)]
+    else:
+        parameters = [
+            inspect.Parameter(f"arg{i}", inspect.Parameter.POSITIONAL_ONLY,
+                              annotation=eval(annotation, names))
+            for i, annotation in enumerate(params)]
+    result = eval(returns, names) if returns is not None else typing.Any
+    fn.__signature__ = inspect.Signature(parameters, return_annotation=result)
+    if text is None:
+        fn.__doc__ = (f"{function}(...): not declared in [exports] of "
+                      f"{module}'s plugin.toml, so untyped.")
+    else:
+        fn.__doc__ = (f"{text}, as [exports.{function}] of {module}'s "
+                      "plugin.toml declares it. Runs the module's active "
+                      "implementation, whichever its language.")
 
 
 class _ModuleProxy:

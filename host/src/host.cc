@@ -308,6 +308,17 @@ class Host::Impl : public HostServices {
       std::string_view module) const override {
     return modules_.ActiveExports(module);
   }
+  std::optional<ExportSpec> DeclaredExport(
+      std::string_view module, std::string_view function) const override {
+    const internal::Module* found = modules_.Find(module);
+    if (found == nullptr) return std::nullopt;
+    std::shared_ptr<const internal::ModuleState> state = found->state();
+    if (!state->manifest) return std::nullopt;
+    for (const ExportSpec& spec : state->manifest->exports) {
+      if (spec.name == function) return spec;
+    }
+    return std::nullopt;
+  }
   std::vector<std::string> HostFunctionNames(
       std::string_view module) const override {
     return functions_.Names(module);

@@ -41,6 +41,11 @@ ModuleInfo DescribeModule(const Module& module) {
     implementation.file = state->files[LanguageIndex(language)];
     if (const Implementation* started = state->Get(language)) {
       implementation.exports = started->exports();
+      for (size_t i = 0; i < implementation.exports.size(); ++i) {
+        if (started->IsAsync(i)) {
+          implementation.async_exports.push_back(implementation.exports[i]);
+        }
+      }
     } else {
       implementation.started = false;
     }

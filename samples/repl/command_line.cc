@@ -86,8 +86,9 @@ const std::vector<CommandSpec>& Commands() {
        "\n"
        "Prints one row per module: its active implementation, the languages "
        "it\nis implemented in and its exported functions. --json prints the "
-       "same\n(plus versions, descriptions, files and loading problems) as one "
-       "JSON\nobject.\n"},
+       "same\n(plus versions, descriptions, files, each function's declared "
+       "parameter\nand return types, and loading problems) as one JSON "
+       "object.\n"},
       {"call",
        "call a function, print the result as JSON",
        {"--runtime", "--json"},
@@ -156,6 +157,24 @@ const std::vector<CommandSpec>& Commands() {
        "\n"
        "example: duet bench textstats.word_counts '\"the cat and the "
        "hat\"'\n"},
+      {"stubs",
+       "write TypeScript and Python stubs typed from [exports]",
+       {"--out"},
+       "usage: duet stubs [--plugins DIR]... --out DIR [MODULE...]\n"
+       "\n"
+       "Writes typed stubs for plugin code that calls the modules (all, or "
+       "the\nMODULEs named), from their plugin.toml [exports.NAME] "
+       "declarations;\nundeclared functions are typed any:\n"
+       "  DIR/typescript/duet.d.ts, DIR/typescript/modules/MODULE.d.ts\n"
+       "      the \"duet\" module JavaScript plugins import; add the folder "
+       "to\n      tsconfig.json's \"include\"\n"
+       "  DIR/python/duet/__init__.pyi, DIR/python/duet/_modules/MODULE.pyi\n"
+       "      the `duet` module Python plugins import; put DIR/python on "
+       "MYPYPATH\n"
+       "Exit code 1 when a named module is not loaded or a file cannot be "
+       "written.\n"
+       "\n"
+       "example: duet stubs --out stubs greeter counter\n"},
       {"help", "help for a command", {}, "usage: duet help [COMMAND]\n"},
   };
   return *commands;
@@ -311,6 +330,11 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, char** argv) {
             "--fuzz wants a number of inputs (1 or more), not '", *value, "'"));
       }
       out.fuzz = n;
+    } else if (name == "--out") {
+      absl::StatusOr<std::string> value = take_value();
+      if (!value.ok()) return value.status();
+      if (value->empty()) return UsageError("--out wants a folder name");
+      out.out = *value;
     } else if (name == "--seed") {
       absl::StatusOr<std::string> value = take_value();
       if (!value.ok()) return value.status();

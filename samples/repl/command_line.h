@@ -42,6 +42,7 @@ struct CommandLine {
   int64_t fuzz = 0;              // check --fuzz N (0: examples only)
   std::optional<uint64_t> seed;  // check --seed S
   bool watch = false;            // repl --watch
+  std::string out;               // stubs --out DIR
 
   std::vector<std::string> args;  // positional arguments after the command
 };

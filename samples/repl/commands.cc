@@ -15,6 +15,7 @@
 #include "duet/tools/chart.h"
 #include "duet/tools/check.h"
 #include "duet/tools/fuzz.h"
+#include "duet/tools/stubs.h"
 #include "output.h"
 #include "session.h"
 
@@ -287,6 +288,31 @@ int RunBench(const CommandLine& command_line) {
       WriteOut(absl::StrCat("chart: ", command_line.svg, "\n"));
     }
   }
+  return kExitOk;
+}
+
+int RunStubs(const CommandLine& command_line) {
+  if (command_line.out.empty()) {
+    return UsageError("stubs needs --out DIR", "stubs");
+  }
+  int exit_code = kExitOk;
+  std::optional<Session> session =
+      OpenSession(command_line, PluginOutput::kStderr, &exit_code);
+  if (!session) return exit_code;
+  absl::StatusOr<std::vector<ModuleInfo>> modules =
+      tools::SelectModules(*session->host, command_line.args);
+  if (!modules.ok()) {
+    PrintError(OneLine(modules.status()) + NoPluginsHint(*session));
+    return kExitFailure;
+  }
+  std::vector<tools::StubFile> files = tools::GenerateStubs(*modules);
+  if (absl::Status written = tools::WriteStubs(files, command_line.out);
+      !written.ok()) {
+    PrintError(OneLine(written));
+    return kExitFailure;
+  }
+  WriteOut(absl::StrCat("wrote ", files.size(), " files for ", modules->size(),
+                        " modules under ", command_line.out, "\n"));
   return kExitOk;
 }
 

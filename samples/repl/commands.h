@@ -11,6 +11,7 @@ int RunList(const CommandLine& command_line);
 int RunCall(const CommandLine& command_line);
 int RunCheck(const CommandLine& command_line);
 int RunBench(const CommandLine& command_line);
+int RunStubs(const CommandLine& command_line);
 
 }  // namespace duet::cli
 

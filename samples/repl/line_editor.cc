@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 
@@ -89,8 +90,11 @@ std::string HistoryPath() {
   return "";
 }
 
-LineEditor::LineEditor(std::string history_path, Completer completer)
-    : history_path_(std::move(history_path)), completer_(std::move(completer)) {
+LineEditor::LineEditor(std::string history_path, Completer completer,
+                       Describer describe)
+    : history_path_(std::move(history_path)),
+      completer_(std::move(completer)),
+      describe_(std::move(describe)) {
   el_ = el_init("duet", stdin, stdout, stderr);
   el_set(el_, EL_CLIENTDATA, this);
   el_set(el_, EL_EDITOR, "emacs");
@@ -188,6 +192,11 @@ unsigned char LineEditor::OnComplete(EditLine* el, int) {
 unsigned char LineEditor::Complete() {
   const LineInfo* line = el_line(el_);
   const std::string before(line->buffer, line->cursor);
+  // Just inside a call's parentheses: show what the function takes.
+  if (const std::string hint = CallHint(before); !hint.empty()) {
+    WriteOut(absl::StrCat("\n", hint, "\n"));
+    return CC_REDISPLAY;
+  }
   size_t start = before.size();
   std::vector<std::string> words = completer_(before, &start);
   start = std::min(start, before.size());
@@ -206,8 +215,25 @@ unsigned char LineEditor::Complete() {
     return CC_REFRESH;
   }
   if (words.size() == 1) return CC_REFRESH;  // already complete
-  WriteOut(absl::StrCat("\n", Columns(words)));
+  std::vector<std::string> shown;
+  for (const std::string& word : words) {
+    std::string description = describe_ ? describe_(word) : "";
+    shown.push_back(description.empty() ? word : std::move(description));
+  }
+  WriteOut(absl::StrCat("\n", Columns(shown)));
   return CC_REDISPLAY;
+}
+
+std::string LineEditor::CallHint(std::string_view before) const {
+  if (!describe_ || before.empty() || before.back() != '(') return "";
+  size_t start = before.size() - 1;
+  while (start > 0 &&
+         (std::isalnum(static_cast<unsigned char>(before[start - 1])) ||
+          before[start - 1] == '_' || before[start - 1] == '.')) {
+    --start;
+  }
+  if (start == before.size() - 1) return "";
+  return describe_(before.substr(start, before.size() - 1 - start));
 }
 
 }  // namespace duet::cli

@@ -27,10 +27,16 @@ namespace duet::cli {
 using Completer = std::function<std::vector<std::string>(
     std::string_view before_cursor, size_t* word_start)>;
 
+// What a list of completions shows for `word` instead of the word itself
+// (a function's declared signature), or "" for the word. Tab right after
+// "name(" shows what it returns for "name" instead of completing.
+using Describer = std::function<std::string(std::string_view word)>;
+
 class LineEditor {
  public:
-  // `history_path` empty: no history file.
-  LineEditor(std::string history_path, Completer completer);
+  // `history_path` empty: no history file. `describe` may be empty.
+  LineEditor(std::string history_path, Completer completer,
+             Describer describe = nullptr);
   ~LineEditor();
   LineEditor(const LineEditor&) = delete;
   LineEditor& operator=(const LineEditor&) = delete;
@@ -51,11 +57,14 @@ class LineEditor {
   static unsigned char OnInterrupt(::editline* el, int key);
   static unsigned char OnSuspend(::editline* el, int key);
   unsigned char Complete();
+  // The description of the call name just before a trailing "(", or "".
+  std::string CallHint(std::string_view before) const;
 
   ::editline* el_ = nullptr;
   ::history* history_ = nullptr;
   std::string history_path_;
   Completer completer_;
+  Describer describe_;
   std::string prompt_;
   std::string last_;
   bool interrupted_ = false;

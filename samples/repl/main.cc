@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   if (command == "call") return RunCall(*command_line);
   if (command == "check") return RunCheck(*command_line);
   if (command == "bench") return RunBench(*command_line);
+  if (command == "stubs") return RunStubs(*command_line);
   // ParseCommandLine only accepts the commands above.
   PrintError(absl::StrCat("unknown command '", command, "'"));
   return kExitUsage;

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "duet/tools/stubs.h"
 
 namespace duet::cli {
 namespace {
@@ -61,6 +62,40 @@ std::vector<std::string> ExportSummary(const ModuleInfo& module) {
   }
   shared.insert(shared.end(), partial.begin(), partial.end());
   return shared;
+}
+
+// Each function with its declared types (null where undeclared), so an
+// editor or a script can read the signatures without parsing plugin.toml.
+Value FunctionsJson(const ModuleInfo& module) {
+  Value::List functions;
+  for (const tools::FunctionSignature& function :
+       tools::ModuleSignatures(module)) {
+    Value params;
+    if (function.params_declared) {
+      Value::List types;
+      for (const TypeSpec& param : function.params) {
+        types.push_back(param.ToString());
+      }
+      params = Value(std::move(types));
+    }
+    Value::List languages, async_in;
+    for (Language language : function.languages) {
+      languages.emplace_back(LanguageName(language));
+    }
+    for (Language language : function.async_in) {
+      async_in.emplace_back(LanguageName(language));
+    }
+    functions.push_back(Value::Map{
+        {"name", function.name},
+        {"params", std::move(params)},
+        {"returns",
+         function.returns ? Value(function.returns->ToString()) : Value()},
+        {"signature", tools::DeclaredSignature(function)},
+        {"languages", std::move(languages)},
+        {"async", std::move(async_in)},
+    });
+  }
+  return Value(std::move(functions));
 }
 
 }  // namespace
@@ -115,6 +150,7 @@ Value ModulesJson(const std::vector<ModuleInfo>& modules,
       }
     }
     entry.Set("examples", examples);
+    entry.Set("functions", FunctionsJson(module));
     module_list.push_back(std::move(entry));
   }
   Value::List problem_list;

@@ -24,6 +24,7 @@
 #include "duet/tools/bench.h"
 #include "duet/tools/check.h"
 #include "duet/tools/fuzz.h"
+#include "duet/tools/stubs.h"
 #include "interrupt.h"
 #include "line_editor.h"
 #include "literal.h"
@@ -142,9 +143,10 @@ class PipeSource : public LineSource {
 
 class EditorSource : public LineSource {
  public:
-  EditorSource(std::string history, Completer completer,
+  EditorSource(std::string history, Completer completer, Describer describe,
                InterruptWatcher& watcher)
-      : editor_(std::move(history), std::move(completer)), watcher_(watcher) {}
+      : editor_(std::move(history), std::move(completer), std::move(describe)),
+        watcher_(watcher) {}
   LineEditor::Input Read(const std::string& prompt) override {
     watcher_.EnterPrompt();
     LineEditor::Input input = editor_.Read(prompt);
@@ -235,6 +237,29 @@ class Repl {
       return CompleteMeta(before, first, start);
     }
     return CompleteExpression(before, start);
+  }
+
+  // "module.function(int) -> int" for a completion naming a module's
+  // function ("module.function" or "module.function("), else "".
+  std::string Describe(std::string_view word) const {
+    if (!word.empty() && word.back() == '(') word.remove_suffix(1);
+    const size_t dot = word.rfind('.');
+    if (dot == std::string_view::npos) return "";
+    absl::StatusOr<ModuleInfo> module =
+        host_.GetModule(std::string(word.substr(0, dot)));
+    if (!module.ok()) return "";
+    const std::string_view function = word.substr(dot + 1);
+    for (const tools::FunctionSignature& signature :
+         tools::ModuleSignatures(*module)) {
+      if (signature.name == function) {
+        // "async wait(int) -> int" becomes "async timers.wait(int) -> int".
+        std::string text = tools::DeclaredSignature(signature);
+        const size_t name_at = text.find(signature.name);
+        return text.insert(name_at,
+                           absl::StrCat(std::string(word.substr(0, dot)), "."));
+      }
+    }
+    return "";
   }
 
  private:
@@ -804,6 +829,7 @@ int RunRepl(const CommandLine& command_line) {
         [&repl](std::string_view before, size_t* start) {
           return repl.Complete(before, start);
         },
+        [&repl](std::string_view word) { return repl.Describe(word); },
         watcher);
     result = repl.Run(source);
   }

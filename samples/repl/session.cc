@@ -95,9 +95,10 @@ std::optional<Session> OpenSession(const CommandLine& command_line,
   auto loading = std::make_shared<std::atomic<bool>>(false);
   HostOptions options;
   options.log_sink = MakeLogSink(plugin_output, loading);
-  // list and check report on every plugin, so each starts at load and a
-  // broken one is a load problem; the rest start a plugin when used.
-  if (command_line.command == "list" || command_line.command == "check") {
+  // list, check and stubs report on every plugin, so each starts at load
+  // and a broken one is a load problem; the rest start a plugin when used.
+  if (command_line.command == "list" || command_line.command == "check" ||
+      command_line.command == "stubs") {
     options.start_mode = StartMode::kAtLoad;
   }
   options.watch.enabled = command_line.watch;

@@ -5,11 +5,14 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "duet/host.h"
 #include "duet/json.h"
+#include "duet/repl.h"
 #include "duet/tools/bench.h"
 #include "duet/tools/check.h"
 #include "duet/tools/fuzz.h"
+#include "duet/tools/stubs.h"
 #include "duet/tools/text.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -18,9 +21,11 @@
 namespace duet::tools {
 namespace {
 
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 const std::string kFixtures = DUET_CLI_FIXTURES;
+const std::string kStubsFixtures = DUET_STUBS_FIXTURES;
 
 class ToolsOnEnginesTest : public ::testing::Test {
  protected:
@@ -37,6 +42,10 @@ class ToolsOnEnginesTest : public ::testing::Test {
       ASSERT_TRUE(report.ok()) << report.status();
       ASSERT_THAT(report->problems, IsEmpty());
     }
+    absl::StatusOr<LoadReport> report =
+        host_->LoadPlugins(kStubsFixtures + "/plugins");
+    ASSERT_TRUE(report.ok()) << report.status();
+    ASSERT_THAT(report->problems, IsEmpty());
   }
   static void TearDownTestSuite() {
     delete host_;
@@ -141,6 +150,35 @@ TEST_F(ToolsOnEnginesTest, ExamplesOfEveryKindPassInBothLanguages) {
         << NameOf(outcome.language) << " line " << outcome.example.line << ": "
         << (outcome.got.ok() ? ToJson(*outcome.got)
                              : OneLine(outcome.got.status()));
+  }
+}
+
+// Python's help() and inspect.signature show what the Python stubs declare
+// (the binding spells the annotations itself: bindings/python/duet_module.cc).
+TEST_F(ToolsOnEnginesTest, PythonSignaturesMatchTheStubs) {
+  ASSERT_OK_AND_ASSIGN(ModuleInfo module, host_->GetModule("every_type"));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ReplConsole> console,
+                       host_->OpenRepl(Language::kPython));
+  ASSERT_OK(console->Evaluate("import inspect").status());
+  std::vector<FunctionSignature> functions = ModuleSignatures(module);
+  ASSERT_EQ(functions.size(), 14u);
+  for (const FunctionSignature& function : functions) {
+    // typing.Any prints as typing.Any inside list[...]; the stubs import Any.
+    ASSERT_OK_AND_ASSIGN(std::string shown,
+                         console->Evaluate(absl::StrCat(
+                             "str(inspect.signature(every_type.", function.name,
+                             ")).replace('typing.', '')")));
+    EXPECT_EQ(shown, absl::StrCat("'", PythonSignature(function), "'"));
+    ASSERT_OK_AND_ASSIGN(std::string doc,
+                         console->Evaluate(absl::StrCat(
+                             "every_type.", function.name, ".__doc__")));
+    if (function.line > 0) {
+      FunctionSignature declared = function;
+      declared.async_in.clear();  // plugin.toml does not say
+      EXPECT_THAT(doc, HasSubstr(DeclaredSignature(declared)));
+    } else {
+      EXPECT_THAT(doc, HasSubstr("not declared"));
+    }
   }
 }
 

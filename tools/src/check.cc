@@ -127,6 +127,10 @@ absl::StatusOr<std::vector<ModuleInfo>> SelectModules(
     Host& host, const std::vector<std::string>& names) {
   std::vector<ModuleInfo> modules;
   if (names.empty()) {
+    // Described with their exports, which a module has once started (a
+    // module that fails to start is listed without them, and its calls
+    // report why).
+    host.StartAll();
     for (ModuleInfo& module : host.ListModules()) {
       if (!IsInternalModule(module.name)) modules.push_back(std::move(module));
     }

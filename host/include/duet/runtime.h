@@ -44,6 +44,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +58,7 @@
 #include "duet/host.h"
 #include "duet/language.h"
 #include "duet/log.h"
+#include "duet/manifest.h"
 #include "duet/value.h"
 
 namespace duet {
@@ -135,6 +137,12 @@ class HostServices {
   /// kNotFound for an unknown module. The active implementation's exports.
   virtual absl::StatusOr<std::vector<std::string>> ModuleFunctions(
       std::string_view module) const = 0;
+  /// [exports.FUNCTION] as `module`'s plugin.toml declares it, for help()
+  /// and completion; nullopt for an unknown module or an undeclared function.
+  virtual std::optional<ExportSpec> DeclaredExport(
+      std::string_view /*module*/, std::string_view /*function*/) const {
+    return std::nullopt;
+  }
   /// The host functions `module`'s scripts see (host-wide and its own).
   virtual std::vector<std::string> HostFunctionNames(
       std::string_view module) const = 0;

@@ -109,7 +109,8 @@ Value CheckJson(const CheckReport& report,
                 bool problems_fail = true);
 
 /// The modules a command names (all of them when `names` is empty), without
-/// duet's own helper modules. kNotFound for an unknown name.
+/// duet's own helper modules, started (Host::GetModule, Host::StartAll) so
+/// their exports are known. kNotFound for an unknown name.
 absl::StatusOr<std::vector<ModuleInfo>> SelectModules(
     Host& host, const std::vector<std::string>& names);
 
