@@ -15,8 +15,6 @@
 //
 //   ./build/bench/async_benchmark --benchmark_min_time=2
 #include <benchmark/benchmark.h>
-#include <dirent.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -27,33 +25,13 @@
 
 #include "absl/synchronization/mutex.h"
 #include "duet/duet.h"
+#include "process_stats.h"
 
 namespace {
 
 constexpr int kCalls = 10000;
 
 duet::Host* host = nullptr;
-
-double RssMb() {
-  long pages = 0;
-  long resident = 0;
-  FILE* statm = std::fopen("/proc/self/statm", "r");
-  if (statm == nullptr) return 0;
-  if (std::fscanf(statm, "%ld %ld", &pages, &resident) != 2) resident = 0;
-  std::fclose(statm);
-  return static_cast<double>(resident) * sysconf(_SC_PAGESIZE) / (1 << 20);
-}
-
-int Threads() {
-  int count = 0;
-  DIR* tasks = opendir("/proc/self/task");
-  if (tasks == nullptr) return 0;
-  while (dirent* entry = readdir(tasks)) {
-    if (entry->d_name[0] != '.') ++count;
-  }
-  closedir(tasks);
-  return count;
-}
 
 void BM_ConcurrentAwaits(benchmark::State& state, duet::Language language) {
   if (absl::Status used = host->Use("waiter", language); !used.ok()) {
@@ -74,16 +52,16 @@ void BM_ConcurrentAwaits(benchmark::State& state, duet::Language language) {
                         --left;
                       });
     }
-    threads = std::max(threads, Threads());
+    threads = std::max(threads, duet::bench::ThreadCount());
     absl::MutexLock lock(&mutex);
     mutex.Await(absl::Condition(
         +[](int* left) { return *left == 0; }, &left));
-    if (first_rss == 0) first_rss = RssMb();
+    if (first_rss == 0) first_rss = duet::bench::ResidentMegabytes();
   }
   if (failures > 0) state.SkipWithError("some calls failed");
   state.counters["threads"] = threads;
   state.counters["rss_mb_first"] = first_rss;
-  state.counters["rss_mb_last"] = RssMb();
+  state.counters["rss_mb_last"] = duet::bench::ResidentMegabytes();
   state.SetItemsProcessed(state.iterations() * kCalls);
 }
 BENCHMARK_CAPTURE(BM_ConcurrentAwaits, python, duet::Language::kPython)
@@ -96,15 +74,7 @@ BENCHMARK_CAPTURE(BM_ConcurrentAwaits, javascript, duet::Language::kJavaScript)
 }  // namespace
 
 int main(int argc, char** argv) {
-  duet::HostOptions options;
-  options.log_sink = [](duet::LogLevel, std::string_view, std::string_view) {};
-  absl::StatusOr<std::unique_ptr<duet::Host>> made =
-      duet::Host::Create(options);
-  if (!made.ok()) {
-    std::cerr << made.status() << "\n";
-    return 1;
-  }
-  std::unique_ptr<duet::Host> owned = *std::move(made);
+  std::unique_ptr<duet::Host> owned = duet::bench::QuietHostOrExit();
   host = owned.get();
   duet::PluginSource source;
   source.module = "waiter";
@@ -122,7 +92,8 @@ int main(int argc, char** argv) {
     std::cerr << loaded.status() << "\n";
     return 1;
   }
-  std::printf("rss_mb_before %.1f threads_before %d\n", RssMb(), Threads());
+  std::printf("rss_mb_before %.1f threads_before %d\n",
+              duet::bench::ResidentMegabytes(), duet::bench::ThreadCount());
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

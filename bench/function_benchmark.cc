@@ -18,26 +18,17 @@
 // in a row grew it by 29, 16 and 4 MB. Without reporting wrappers to V8 as
 // external memory it grew by 565 MB per million.
 #include <benchmark/benchmark.h>
-#include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <memory>
 
 #include "duet/duet.h"
+#include "process_stats.h"
 
 namespace {
 
 duet::Host* host = nullptr;
-
-double ResidentMegabytes() {
-  std::ifstream statm("/proc/self/statm");
-  long pages = 0;
-  long resident = 0;
-  statm >> pages >> resident;
-  return static_cast<double>(resident) * sysconf(_SC_PAGESIZE) / (1 << 20);
-}
 
 void Check(const absl::Status& status, const char* what) {
   if (!status.ok()) {
@@ -48,7 +39,7 @@ void Check(const absl::Status& status, const char* what) {
 
 void BM_CppCallbackInto(benchmark::State& state, duet::Language language) {
   Check(host->Use("callbacks", language), "Use");
-  const double before = ResidentMegabytes();
+  const double before = duet::bench::ResidentMegabytes();
   int64_t n = 0;
   for (auto _ : state) {
     duet::Value callback = duet::Value::FromFunction(
@@ -65,7 +56,7 @@ void BM_CppCallbackInto(benchmark::State& state, duet::Language language) {
     ++n;
   }
   state.counters["rss_before_mb"] = before;
-  state.counters["rss_after_mb"] = ResidentMegabytes();
+  state.counters["rss_after_mb"] = duet::bench::ResidentMegabytes();
 }
 BENCHMARK_CAPTURE(BM_CppCallbackInto, python, duet::Language::kPython)
     ->Iterations(1000000);
@@ -74,7 +65,7 @@ BENCHMARK_CAPTURE(BM_CppCallbackInto, javascript, duet::Language::kJavaScript)
 
 void BM_ScriptClosureOut(benchmark::State& state, duet::Language language) {
   Check(host->Use("callbacks", language), "Use");
-  const double before = ResidentMegabytes();
+  const double before = duet::bench::ResidentMegabytes();
   int64_t n = 0;
   for (auto _ : state) {
     absl::StatusOr<duet::Value> closure =
@@ -88,7 +79,7 @@ void BM_ScriptClosureOut(benchmark::State& state, duet::Language language) {
     ++n;
   }
   state.counters["rss_before_mb"] = before;
-  state.counters["rss_after_mb"] = ResidentMegabytes();
+  state.counters["rss_after_mb"] = duet::bench::ResidentMegabytes();
 }
 BENCHMARK_CAPTURE(BM_ScriptClosureOut, python, duet::Language::kPython)
     ->Iterations(1000000);
@@ -98,12 +89,7 @@ BENCHMARK_CAPTURE(BM_ScriptClosureOut, javascript, duet::Language::kJavaScript)
 }  // namespace
 
 int main(int argc, char** argv) {
-  duet::HostOptions options;
-  options.log_sink = [](duet::LogLevel, std::string_view, std::string_view) {};
-  absl::StatusOr<std::unique_ptr<duet::Host>> made =
-      duet::Host::Create(options);
-  Check(made.status(), "Host::Create");
-  std::unique_ptr<duet::Host> owned = *std::move(made);
+  std::unique_ptr<duet::Host> owned = duet::bench::QuietHostOrExit();
   host = owned.get();
   duet::PluginSource plugin;
   plugin.module = "callbacks";

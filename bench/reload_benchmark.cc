@@ -26,11 +26,9 @@
 //                  when no Python object outlives its reload
 #include <benchmark/benchmark.h>
 #include <malloc.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -39,6 +37,7 @@
 
 #include "absl/time/clock.h"
 #include "duet/duet.h"
+#include "process_stats.h"
 
 namespace {
 
@@ -46,16 +45,6 @@ constexpr int kReloads = 10000;
 constexpr int kCallerThreads = 2;
 
 duet::Host* host = nullptr;
-
-double RssMb() {
-  long pages = 0;
-  long resident = 0;
-  FILE* statm = std::fopen("/proc/self/statm", "r");
-  if (statm == nullptr) return 0;
-  if (std::fscanf(statm, "%ld %ld", &pages, &resident) != 2) resident = 0;
-  std::fclose(statm);
-  return static_cast<double>(resident) * sysconf(_SC_PAGESIZE) / (1 << 20);
-}
 
 // Bytes malloc hands out now (all arenas), apart from what RSS also counts
 // (freed pages malloc keeps, the engines' own heaps).
@@ -159,11 +148,11 @@ void BM_ReloadUnderCalls(benchmark::State& state, duet::Language language) {
       if (failed_reloads++ == 0) std::cerr << reloaded << "\n";
     }
     if (reload_ms.size() == 1000) {
-      rss_1000 = RssMb();
+      rss_1000 = duet::bench::ResidentMegabytes();
       malloc_1000 = MallocInUseMb();
       python_heap_1000 = PythonHeap(module, language);
     }
-    if (reload_ms.size() == 5000) rss_5000 = RssMb();
+    if (reload_ms.size() == 5000) rss_5000 = duet::bench::ResidentMegabytes();
   }
   stop = true;
   for (std::thread& caller : callers) caller.join();
@@ -179,7 +168,7 @@ void BM_ReloadUnderCalls(benchmark::State& state, duet::Language language) {
   state.counters["reload_max_ms"] = Percentile(reload_ms, 1.0);
   state.counters["rss_mb_1000"] = rss_1000;
   state.counters["rss_mb_5000"] = rss_5000;
-  state.counters["rss_mb_last"] = RssMb();
+  state.counters["rss_mb_last"] = duet::bench::ResidentMegabytes();
   state.counters["malloc_mb_1000"] = malloc_1000;
   state.counters["malloc_mb_last"] = MallocInUseMb();
   std::vector<double> python_heap_last = PythonHeap(module, language);
@@ -202,15 +191,7 @@ BENCHMARK_CAPTURE(BM_ReloadUnderCalls, javascript, duet::Language::kJavaScript)
 }  // namespace
 
 int main(int argc, char** argv) {
-  duet::HostOptions options;
-  options.log_sink = [](duet::LogLevel, std::string_view, std::string_view) {};
-  absl::StatusOr<std::unique_ptr<duet::Host>> made =
-      duet::Host::Create(options);
-  if (!made.ok()) {
-    std::cerr << made.status() << "\n";
-    return 1;
-  }
-  std::unique_ptr<duet::Host> owned = *std::move(made);
+  std::unique_ptr<duet::Host> owned = duet::bench::QuietHostOrExit();
   host = owned.get();
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();

@@ -34,18 +34,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "duet/duet.h"
+#include "process_stats.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-double ResidentMegabytes() {
-  std::ifstream statm("/proc/self/statm");
-  long pages = 0;
-  long resident = 0;
-  statm >> pages >> resident;
-  return static_cast<double>(resident) * sysconf(_SC_PAGESIZE) / (1 << 20);
-}
 
 // A folder of `count` plugins p000, p001, ... each with its own manifest
 // and a JavaScript file whose top-level code calls duet.host.started().
@@ -92,7 +85,7 @@ void BM_Startup(benchmark::State& state, duet::StartMode mode) {
   double rss_mb = 0;
   for (auto _ : state) {
     started = 0;
-    const double before = ResidentMegabytes();
+    const double before = duet::bench::ResidentMegabytes();
     duet::HostOptions options;
     options.languages = {duet::Language::kJavaScript};
     options.start_mode = mode;
@@ -119,7 +112,7 @@ void BM_Startup(benchmark::State& state, duet::StartMode mode) {
       state.SkipWithError("the call failed");
       return;
     }
-    rss_mb = ResidentMegabytes() - before;
+    rss_mb = duet::bench::ResidentMegabytes() - before;
     host->reset();
   }
   state.counters["rss_mb"] = rss_mb;

@@ -65,7 +65,11 @@ absl::Status WhereLoadFailed(absl::Status status,
   }
   if (where == nullptr) return status;
   std::string prefix = absl::StrCat(where->file, ":", where->line, ": ");
-  if (absl::StartsWith(status.message(), prefix)) return status;
+  // Already there, with or without a column ("f.js:2:11: SyntaxError").
+  if (absl::StartsWith(status.message(),
+                       absl::StrCat(where->file, ":", where->line, ":"))) {
+    return status;
+  }
   absl::Status out(status.code(), absl::StrCat(prefix, status.message()));
   status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
     out.SetPayload(url, payload);

@@ -55,5 +55,19 @@ TEST_F(InMemoryPluginTest, ALoadFailureNamesTheDisplayNameAndLine) {
                        HasSubstr("broken.js:2: Error: bad")));
 }
 
+// An engine's syntax error already starts with file:line:column; the host
+// does not name the place a second time.
+TEST_F(InMemoryPluginTest, ASyntaxErrorNamesItsPlaceOnce) {
+  PluginSource javascript;
+  javascript.module = "typo_js";
+  javascript.implementations = {
+      {Language::kJavaScript, "const x = 1;\nconst y = ;\n", "typo.js"}};
+  absl::StatusOr<std::string> loaded = host_->LoadPlugin(javascript);
+  ASSERT_FALSE(loaded.ok());
+  const std::string message(loaded.status().message());
+  EXPECT_THAT(message, HasSubstr("typo.js:2:"));
+  EXPECT_EQ(message.find("typo.js"), message.rfind("typo.js")) << message;
+}
+
 }  // namespace
 }  // namespace duet

@@ -18,7 +18,9 @@
 #include "duet/duet.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/quiet_host.h"
 #include "testing/status_matchers.h"
+#include "testing/temp_dir.h"
 
 namespace duet {
 namespace {
@@ -78,16 +80,9 @@ Language Other(Language language) {
                                        : Language::kPython;
 }
 
-class StateTest : public ::testing::TestWithParam<Language> {
+class StateTest : public ::duet::testing::QuietHostTest,
+                  public ::testing::WithParamInterface<Language> {
  protected:
-  void SetUp() override {
-    HostOptions options;
-    options.log_sink = [](LogLevel, std::string_view, std::string_view) {};
-    absl::StatusOr<std::unique_ptr<Host>> host = Host::Create(options);
-    ASSERT_TRUE(host.ok()) << host.status();
-    host_ = *std::move(host);
-  }
-
   Language side() const { return GetParam(); }
   Language other() const { return Other(GetParam()); }
 
@@ -130,8 +125,6 @@ class StateTest : public ::testing::TestWithParam<Language> {
     EXPECT_TRUE(info.ok()) << info.status();
     return info.ok() ? info->active : Language::kPython;
   }
-
-  std::unique_ptr<Host> host_;
 };
 
 TEST_P(StateTest, UseCarriesTheStateThereAndBack) {
@@ -390,8 +383,10 @@ TEST_P(StateTest, ASwitchAskedFromInsideTheModulesOwnCallIsRefused) {
       }));
   std::vector<std::pair<std::string, std::string>> switches =
       side() == Language::kPython
-          ? std::vector<std::pair<std::string, std::string>>{{
-                "def get():\n", "def get():\n    duet.host.switch_me()\n"}}
+          ? std::vector<std::pair<
+                std::string,
+                std::string>>{{"def get():\n",
+                               "def get():\n    duet.host.switch_me()\n"}}
           : std::vector<std::pair<std::string, std::string>>{
                 {"export function get() {\n",
                  "export function get() {\n  duet.host.switch_me();\n"}};
@@ -433,6 +428,61 @@ TEST_P(StateTest, CallsDuringSwitchesAndReloadsNeverFailNorLoseAChange) {
   switcher.join();
   EXPECT_EQ(failed.load(), 0);
   EXPECT_THAT(Get(), IsOkAndHolds(Value(kThreads * kCallsEach)));
+}
+
+// A plugin on disk starts each implementation on its first use: a switch
+// starts the side taking over, and a side never started has nothing to
+// carry.
+class StateOnDiskTest : public ::duet::testing::QuietHostTest {
+ protected:
+  void SetUp() override {
+    QuietHostTest::SetUp();
+    dir_.Write("stateful/plugin.toml",
+               "name = \"stateful\"\n"
+               "[implementations]\n"
+               "python = \"stateful.py\"\n"
+               "javascript = \"stateful.mjs\"\n"
+               "[state]\n"
+               "snapshot = \"snapshot\"\n"
+               "restore = \"restore\"\n");
+    dir_.Write("stateful/stateful.py", kPythonCounter);
+    dir_.Write("stateful/stateful.mjs", kJavaScriptCounter);
+    ASSERT_OK(host_->LoadPlugins(dir_.path()).status());
+  }
+
+  ::duet::testing::TempDir dir_;
+};
+
+TEST_F(StateOnDiskTest, ASwitchStartsTheSideTakingOverAndCarriesTheState) {
+  ASSERT_THAT(host_->Call("stateful", "increment", {Value(3)}),
+              IsOkAndHolds(Value(3)));
+  ASSERT_OK(host_->Use("stateful", Language::kJavaScript));
+  EXPECT_THAT(host_->Call("stateful", "get", {}), IsOkAndHolds(Value(3)));
+  ASSERT_OK(host_->Reload("stateful"));
+  EXPECT_THAT(host_->Call("stateful", "increment", {Value(1)}),
+              IsOkAndHolds(Value(4)));
+  ASSERT_OK(host_->Use("stateful", Language::kPython));
+  EXPECT_THAT(host_->Call("stateful", "get", {}), IsOkAndHolds(Value(4)));
+}
+
+TEST_F(StateOnDiskTest, ASwitchBeforeAnyCallCarriesNothingAndWorks) {
+  ASSERT_OK(host_->Use("stateful", Language::kJavaScript));
+  EXPECT_THAT(host_->Call("stateful", "get", {}), IsOkAndHolds(Value(0)));
+  ASSERT_OK(host_->Reload("stateful"));
+  EXPECT_THAT(host_->Call("stateful", "get", {}), IsOkAndHolds(Value(0)));
+}
+
+TEST_F(StateOnDiskTest, AMissingHookIsReportedWhenThatSideStarts) {
+  dir_.Write("stateful/stateful.mjs",
+             absl::StrReplaceAll(kJavaScriptCounter,
+                                 {{"function restore(", "function putBack("}}));
+  ASSERT_OK(host_->Reload("stateful"));
+  ASSERT_OK(host_->Call("stateful", "increment", {Value(2)}).status());
+  EXPECT_THAT(host_->Use("stateful", Language::kJavaScript),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("[state] function 'restore' is missing from "
+                                 "stateful.mjs (javascript)")));
+  EXPECT_THAT(host_->Call("stateful", "get", {}), IsOkAndHolds(Value(2)));
 }
 
 INSTANTIATE_TEST_SUITE_P(BothEngines, StateTest,

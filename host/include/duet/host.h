@@ -261,13 +261,14 @@ struct ImplementationInfo {
   /// The implementation file; for a plugin given in memory, its display name.
   std::filesystem::path file;
   std::vector<std::string> exports;  ///< sorted
-  /// False while the implementation has not started (StartMode::kOnFirstUse):
-  /// `exports` is then empty, since only its engine knows them.
-  bool started = true;
   /// The exports that are async functions (a JavaScript `async function`, a
   /// Python `async def`), sorted: a script calling one from JavaScript or
   /// from a Python coroutine gets a Promise or an awaitable.
   std::vector<std::string> async_exports;
+  /// False while the implementation has not started (StartMode::kOnFirstUse):
+  /// `exports` and `async_exports` are then empty, since only its engine
+  /// knows them.
+  bool started = true;
 };
 
 /// A loaded module, as Host::ListModules and Host::GetModule describe it.
