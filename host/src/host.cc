@@ -153,8 +153,10 @@ class Host::Impl : public HostServices {
     if (!options_.watch.enabled) return absl::OkStatus();
     internal::PluginWatcherHooks hooks;
     hooks.reload = [this](std::string_view module) { return Reload(module); };
+    // A plugin appearing while watched starts at once, so its errors are
+    // reported as it appears (and it stays unloaded until they are fixed).
     hooks.load = [this](const std::filesystem::path& location) {
-      return LoadPlugin(location);
+      return LoadPlugin(location, /*start_all=*/true);
     };
     hooks.is_plugin_file = [this](const std::filesystem::path& file) {
       return runtimes_.ForFile(file) != nullptr;
@@ -199,10 +201,10 @@ class Host::Impl : public HostServices {
     }
     return report;
   }
-  absl::StatusOr<std::string> LoadPlugin(
-      const std::filesystem::path& location) {
+  absl::StatusOr<std::string> LoadPlugin(const std::filesystem::path& location,
+                                         bool start_all = false) {
     absl::StatusOr<std::string> name =
-        Gated([&] { return loader_.Load(location, nullptr); });
+        Gated([&] { return loader_.Load(location, nullptr, start_all); });
     if (watcher_ != nullptr && name.ok()) WatchModule(*name);
     return name;
   }

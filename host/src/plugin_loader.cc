@@ -266,11 +266,12 @@ absl::StatusOr<std::string> PluginLoader::Publish(
 }
 
 absl::StatusOr<std::string> PluginLoader::Load(
-    const std::filesystem::path& location, std::vector<std::string>* warnings) {
+    const std::filesystem::path& location, std::vector<std::string>* warnings,
+    bool start_all) {
   absl::MutexLock lock(&mutex_);
   std::string name;
   absl::StatusOr<std::unique_ptr<ModuleState>> read =
-      ReadPlugin(location, /*reloading=*/nullptr, &name, warnings);
+      ReadPlugin(location, /*reloading=*/nullptr, &name, warnings, start_all);
   return Publish(name, std::move(read));
 }
 
@@ -313,7 +314,7 @@ absl::Status PluginLoader::CheckName(const std::string& name,
 
 absl::StatusOr<std::unique_ptr<ModuleState>> PluginLoader::ReadPlugin(
     const std::filesystem::path& location, const Module* reloading,
-    std::string* name, std::vector<std::string>* warnings) {
+    std::string* name, std::vector<std::string>* warnings, bool start_all) {
   std::error_code error;
   auto state = std::make_unique<ModuleState>();
   state->location = location;
@@ -336,8 +337,9 @@ absl::StatusOr<std::unique_ptr<ModuleState>> PluginLoader::ReadPlugin(
     return absl::NotFoundError(
         absl::StrCat(location.string(), ": no such plugin file or folder"));
   }
-  DUET_RETURN_IF_ERROR(
-      StartImplementations(*state, StartAtPublish(*state, reloading)));
+  DUET_RETURN_IF_ERROR(StartImplementations(
+      *state,
+      start_all ? state->Languages() : StartAtPublish(*state, reloading)));
   state->IndexFunctions();
   return state;
 }

@@ -44,8 +44,12 @@ class PluginLoader : public ImplementationStarter {
   // Host::LoadPlugins, LoadPlugin and Reload's contracts (duet/host.h).
   absl::StatusOr<LoadReport> LoadDirectory(const std::filesystem::path& dir);
   // Adds warnings from plugin.toml to *warnings when it is not null.
+  // `start_all`: start every implementation now, whatever
+  // HostOptions::start_mode says (watch mode, to report a new plugin's
+  // errors as it appears).
   absl::StatusOr<std::string> Load(const std::filesystem::path& location,
-                                   std::vector<std::string>* warnings);
+                                   std::vector<std::string>* warnings,
+                                   bool start_all = false);
   absl::StatusOr<std::string> Load(const PluginSource& source);
   // Makes a reloaded version current (StateTransfer::Swap): `module`, its
   // new state and the language to make active.
@@ -63,10 +67,11 @@ class PluginLoader : public ImplementationStarter {
   // Reads a plugin from disk and loads its implementations. `reloading` is
   // the module being reloaded (its name must not change), or null for a new
   // module, whose name must be free. Sets *name as soon as it is known.
+  // `start_all` as Load's.
   absl::StatusOr<std::unique_ptr<ModuleState>> ReadPlugin(
       const std::filesystem::path& location, const Module* reloading,
-      std::string* name, std::vector<std::string>* warnings)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+      std::string* name, std::vector<std::string>* warnings,
+      bool start_all = false) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   absl::StatusOr<std::unique_ptr<ModuleState>> ReadSource(
       const PluginSource& source, const Module* reloading)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
