@@ -1,0 +1,2 @@
+// The translation unit that builds tests/testing/precompiled.h's PCH.
+#include "testing/precompiled.h"
