@@ -264,6 +264,9 @@ class Engine {
   const std::filesystem::path& permissions_folder() const {
     return permissions_folder_;
   }
+  // The exports of library module `name` (library.h), run on first use;
+  // empty with an exception pending when it throws or does not exist.
+  v8::MaybeLocal<v8::Value> RequireLibrary(std::string_view name);
 
   // ---- calls out (the duet API, duet_api.h) ----
 
@@ -361,6 +364,7 @@ class Engine {
   v8::Global<v8::Object> duet_;
   v8::Global<v8::Function> inspect_;
   v8::Global<v8::Function> module_proxy_;
+  v8::Global<v8::Function> require_library_;
   // The built-in error classes (Error, TypeError, ...) as the context made
   // them, before any script could replace them.
   struct ErrorClass {
