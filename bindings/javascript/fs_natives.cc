@@ -344,7 +344,6 @@ std::optional<Place> OpenResolved(const Confinement& confinement, Access access,
     return std::nullopt;
   }
   Place place;
-  place.resolved = std::move(resolved);
   place.written = written;
   const size_t slash = real_path.rfind('/');
   std::string parent = slash == 0 ? "/" : real_path.substr(0, slash);
@@ -363,6 +362,7 @@ std::optional<Place> OpenResolved(const Confinement& confinement, Access access,
     *failure = confinement.Denied(access, written, place.path);
     return std::nullopt;
   }
+  place.resolved = std::move(resolved);
   return place;
 }
 
