@@ -196,7 +196,6 @@ class Fd {
     if (fd_ >= 0) close(fd_);
   }
   int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
 
  private:
   int fd_;
@@ -296,7 +295,7 @@ class Confinement {
                  const std::string& real_path) const {
     Failure failure;
     failure.denied_access = access;
-    std::string written = fs_normal(absolute);
+    std::string written = LexicallyNormal(absolute);
     if (written != real_path && Granted(access, written)) {
       failure.escaped_via = real_path;
     }
@@ -304,7 +303,7 @@ class Confinement {
   }
 
  private:
-  static std::string fs_normal(const std::string& absolute) {
+  static std::string LexicallyNormal(const std::string& absolute) {
     return std::filesystem::path(absolute).lexically_normal().string();
   }
 
@@ -316,9 +315,8 @@ class Confinement {
 struct Place {
   Fd dir;
   std::string name;
-  std::string path;     // the real folder's path joined with `name`
-  Resolved resolved;    // step 1's result
-  std::string written;  // the path made absolute, as written
+  std::string path;   // the real folder's path joined with `name`
+  Resolved resolved;  // step 1's result
 };
 
 std::optional<std::string> FdPath(int fd) {
@@ -344,7 +342,6 @@ std::optional<Place> OpenResolved(const Confinement& confinement, Access access,
     return std::nullopt;
   }
   Place place;
-  place.written = written;
   const size_t slash = real_path.rfind('/');
   std::string parent = slash == 0 ? "/" : real_path.substr(0, slash);
   place.name = real_path == "/" ? "." : real_path.substr(slash + 1);

@@ -379,8 +379,10 @@ TEST_F(PermissionsTest, WithoutAGrantFsIsRefusedNamingHowToGrantIt) {
       loaded.ok() ? host_->Call("bare", "f", {}).status() : loaded.status();
   ASSERT_FALSE(failure.ok());
   EXPECT_THAT(std::string(failure.message()),
-              AllOf(HasSubstr("Cannot find module 'fs'"),
-                    HasSubstr("add [permissions] read")));
+              AllOf(HasSubstr("Cannot find module 'fs': Node.js built-in "
+                              "modules are not available to duet plugins"),
+                    HasSubstr("plugin.toml: [permissions] read = [\"data/\"] "
+                              "or write")));
 }
 
 TEST_F(PermissionsTest, ModuleInfoAndTheLoadReportShowTheGrants) {

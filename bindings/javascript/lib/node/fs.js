@@ -5,12 +5,14 @@
 // the operation on a later microtask, on the plugin's thread.
 'use strict';
 
+// Refused as every built-in that grants authority is (today's message and
+// code), naming how a plugin asks for it.
 if (!native.fsGranted()) {
   const error = new Error(
-      "Cannot find module 'fs': Node.js built-in modules that reach files " +
-      'are not available to duet plugins unless granted: add [permissions] ' +
-      'read = ["data/"] (or write) to plugin.toml');
-  error.code = 'ERR_ACCESS_DENIED';
+      "Cannot find module 'fs': Node.js built-in modules are not available " +
+      "to duet plugins (a plugin gets 'fs' by asking for files in " +
+      'plugin.toml: [permissions] read = ["data/"] or write = [...])');
+  error.code = 'MODULE_NOT_FOUND';
   throw error;
 }
 
