@@ -253,6 +253,17 @@ class Engine {
   ModuleLoader& loader() { return *loader_; }
   // The object the "duet" module exports.
   v8::Local<v8::Object> duet_api() const { return duet_.Get(isolate_); }
+  // plugin.toml's [permissions] (ImplementationSpec::permissions) and the
+  // plugin folder relative `fs` paths resolve against, for the fs natives
+  // (fs_natives.h). Set before the entry runs; empty: nothing granted.
+  void set_permissions(Permissions permissions, std::filesystem::path folder) {
+    permissions_ = std::move(permissions);
+    permissions_folder_ = std::move(folder);
+  }
+  const Permissions& permissions() const { return permissions_; }
+  const std::filesystem::path& permissions_folder() const {
+    return permissions_folder_;
+  }
   // The exports of library module `name` (library.h), run on first use;
   // empty with an exception pending when it throws or does not exist.
   v8::MaybeLocal<v8::Value> RequireLibrary(std::string_view name);
@@ -343,6 +354,8 @@ class Engine {
 
   HostServices& services_;
   std::string log_source_;
+  Permissions permissions_;
+  std::filesystem::path permissions_folder_;
   v8::Isolate* isolate_ = nullptr;
   v8::Global<v8::Context> context_;
   v8::Global<v8::Private> status_key_;

@@ -662,6 +662,93 @@ absl::Status ParseState(Reporter& reporter, const toml::node& node,
   return absl::OkStatus();
 }
 
+// An environment variable name as POSIX shells write one.
+bool IsEnvironmentName(std::string_view name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) {
+    return false;
+  }
+  return std::all_of(name.begin(), name.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '_';
+  });
+}
+
+absl::Status ParsePermissions(Reporter& reporter, const toml::node& node,
+                              Manifest& manifest) {
+  const toml::table* table = node.as_table();
+  if (table == nullptr) {
+    return reporter.Error(node,
+                          "[permissions] must be a table, e.g. read = "
+                          "[\"data/\"]");
+  }
+  Permissions& permissions = manifest.permissions;
+  permissions.line = static_cast<int>(node.source().begin.line);
+  for (const auto& [key_ptr, value_ptr] : InFileOrder(*table)) {
+    const toml::key& key = *key_ptr;
+    const toml::node& value = *value_ptr;
+    const std::string_view name = key.str();
+    std::vector<std::string>* field = nullptr;
+    if (name == "read") {
+      field = &permissions.read;
+    } else if (name == "write") {
+      field = &permissions.write;
+    } else if (name == "env") {
+      field = &permissions.env;
+    }
+    // A misspelt grant silently granting nothing would be found late:
+    // unlike other tables, an unknown key here is an error.
+    if (field == nullptr) {
+      return reporter.Error(
+          key, absl::StrCat("unknown key '", ToAbsl(name),
+                            "' in [permissions] (expected read, write or "
+                            "env)"));
+    }
+    const std::string_view example =
+        name == "env" ? "[\"HOME\", \"LANG\"]" : "[\"data/\"]";
+    const toml::array* list = value.as_array();
+    if (list == nullptr) {
+      return reporter.Error(
+          value, absl::StrCat("[permissions] '", ToAbsl(name),
+                              "' must be a list of strings, e.g. ",
+                              ToAbsl(name), " = ", ToAbsl(example), "; not ",
+                              ToAbsl(TypeName(value))));
+    }
+    for (const toml::node& item : *list) {
+      const toml::value<std::string>* text = item.as_string();
+      if (text == nullptr) {
+        return reporter.Error(
+            item, absl::StrCat("[permissions] '", ToAbsl(name),
+                               "' must be a list of strings; this entry is ",
+                               ToAbsl(TypeName(item))));
+      }
+      const std::string& entry = text->get();
+      if (entry.empty()) {
+        return reporter.Error(
+            item, absl::StrCat("[permissions] '", ToAbsl(name),
+                               "' has an empty string",
+                               name == "env" ? ""
+                                             : " (write \".\" to grant the "
+                                               "whole plugin folder)"));
+      }
+      if (name == "env") {
+        if (!IsEnvironmentName(entry)) {
+          return reporter.Error(
+              item, absl::StrCat("[permissions] env entry '", entry,
+                                 "' is not an environment variable name "
+                                 "(letters, digits and _, not starting with "
+                                 "a digit)"));
+        }
+      } else if (entry.find('\0') != std::string::npos) {
+        return reporter.Error(
+            item, absl::StrCat("[permissions] ", ToAbsl(name),
+                               " entry has a NUL character, which no path "
+                               "can contain"));
+      }
+      field->push_back(entry);
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -855,6 +942,8 @@ absl::StatusOr<ParsedManifest> ParseManifestWith(
       DUET_RETURN_IF_ERROR(ParseLimits(reporter, value, manifest));
     } else if (k == "state") {
       DUET_RETURN_IF_ERROR(ParseState(reporter, value, manifest));
+    } else if (k == "permissions") {
+      DUET_RETURN_IF_ERROR(ParsePermissions(reporter, value, manifest));
     } else {
       reporter.Warn(key, "");
     }

@@ -35,6 +35,7 @@ ModuleInfo DescribeModule(const Module& module) {
   info.active = module.active();
   info.manifest = state->manifest;
   info.carries_state = state->state_hooks.has_value();
+  if (state->manifest) info.permissions = state->manifest->permissions;
   for (Language language : state->Languages()) {
     ImplementationInfo implementation;
     implementation.language = language;

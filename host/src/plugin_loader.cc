@@ -82,6 +82,44 @@ std::string ManifestLine(const Manifest& manifest, int line) {
                   : manifest.file.string();
 }
 
+// [permissions] as the engine gets it: paths absolute against the plugin
+// folder, lexically normal, never resolved (the engine resolves symlinks at
+// each access, since they can change after loading).
+Permissions AbsolutePermissions(const Permissions& granted,
+                                const std::filesystem::path& root) {
+  Permissions out = granted;
+  for (std::vector<std::string>* paths : {&out.read, &out.write}) {
+    for (std::string& path : *paths) {
+      path = (root / path).lexically_normal().string();
+    }
+  }
+  return out;
+}
+
+// What loading says about a plugin's [permissions] that is not an error: a
+// read grant naming nothing (a typo, or data not there yet), and that a
+// Python implementation is not confined. A write grant may name a folder
+// the plugin creates, so a missing one is not reported.
+std::vector<std::string> PermissionNotes(const ModuleState& state) {
+  std::vector<std::string> notes;
+  const Manifest& manifest = *state.manifest;
+  const Permissions& permissions = manifest.permissions;
+  if (permissions.empty()) return notes;
+  const std::string where = ManifestLine(manifest, permissions.line);
+  const std::filesystem::path root =
+      std::filesystem::absolute(state.location).lexically_normal();
+  for (const std::string& path : permissions.read) {
+    std::error_code error;
+    if (!std::filesystem::exists(root / path, error)) {
+      notes.push_back(absl::StrCat(where, ": [permissions] read path '", path,
+                                   "' does not exist (",
+                                   (root / path).lexically_normal().string(),
+                                   "); reads there fail until it does"));
+    }
+  }
+  return notes;
+}
+
 // How messages name a plugin given in memory.
 std::string SourceLocation(const PluginSource& source) {
   return absl::StrCat("in-memory plugin '", source.module, "'");
@@ -329,6 +367,19 @@ absl::StatusOr<std::unique_ptr<ModuleState>> PluginLoader::ReadPlugin(
     DUET_RETURN_IF_ERROR(CheckName(*name, location.string(), reloading));
     state->manifest = std::move(parsed.manifest);
     DUET_RETURN_IF_ERROR(PlanDirectoryImplementations(*state));
+    for (std::string& note : PermissionNotes(*state)) {
+      Log(LogLevel::kWarning, note);
+      if (warnings != nullptr) warnings->push_back(std::move(note));
+    }
+    const Permissions& permissions = state->manifest->permissions;
+    if (!permissions.empty() && state->Has(Language::kPython)) {
+      // Said at each load, not each call: CPython cannot be confined.
+      Log(LogLevel::kInfo,
+          absl::StrCat(ManifestLine(*state->manifest, permissions.line),
+                       ": [permissions] is not enforced for the python "
+                       "implementation: Python code runs with the "
+                       "application's full authority (docs/plugins.md)"));
+    }
   } else if (std::filesystem::is_regular_file(location, error)) {
     *name = location.stem().string();
     DUET_RETURN_IF_ERROR(CheckName(*name, location.string(), reloading));
@@ -565,9 +616,10 @@ absl::Status PluginLoader::PlanDirectoryImplementations(
                                real_root.string())));
     }
     state.files[LanguageIndex(language)] = entry;
-    state.start_specs[LanguageIndex(language)] =
-        MakeSpec(manifest.name, entry, root,
-                 /*single_file=*/false, manifest.limits);
+    ImplementationSpec spec = MakeSpec(manifest.name, entry, root,
+                                       /*single_file=*/false, manifest.limits);
+    spec.permissions = AbsolutePermissions(manifest.permissions, root);
+    state.start_specs[LanguageIndex(language)] = std::move(spec);
   }
   std::vector<Language> languages = state.Languages();
   if (languages.empty()) {

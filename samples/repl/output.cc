@@ -115,7 +115,22 @@ std::string ModulesTable(const std::vector<ModuleInfo>& modules) {
                     module.carries_state ? "carried" : "-",
                     absl::StrJoin(ExportSummary(module), ", ")});
   }
-  return Table(rows);
+  std::string out = Table(rows);
+  // What plugin.toml's [permissions] grants, as a second table so the first
+  // keeps its columns; absent when no module is granted anything.
+  std::vector<std::vector<std::string>> granted = {
+      {"MODULE", "READ", "WRITE", "ENV"}};
+  const auto listed = [](const std::vector<std::string>& entries) {
+    return entries.empty() ? std::string("-") : absl::StrJoin(entries, ", ");
+  };
+  for (const ModuleInfo& module : modules) {
+    const Permissions& permissions = module.permissions;
+    if (permissions.empty()) continue;
+    granted.push_back({module.name, listed(permissions.read),
+                       listed(permissions.write), listed(permissions.env)});
+  }
+  if (granted.size() > 1) absl::StrAppend(&out, "\n", Table(granted));
+  return out;
 }
 
 Value ModulesJson(const std::vector<ModuleInfo>& modules,
@@ -139,6 +154,15 @@ Value ModulesJson(const std::vector<ModuleInfo>& modules,
         {"location", PathString(module.location)},
         {"active", NameOf(module.active)},
         {"carries_state", module.carries_state},
+        {"permissions",
+         Value::Map{
+             {"read", Value::List(module.permissions.read.begin(),
+                                  module.permissions.read.end())},
+             {"write", Value::List(module.permissions.write.begin(),
+                                   module.permissions.write.end())},
+             {"env", Value::List(module.permissions.env.begin(),
+                                 module.permissions.env.end())},
+         }},
         {"implementations", std::move(impls)},
         {"exports", Value::List(all_exports.begin(), all_exports.end())},
     };

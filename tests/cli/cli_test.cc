@@ -222,6 +222,51 @@ TEST(CliList, Table) {
   EXPECT_EQ(r.err, "") << Explain(r);
 }
 
+// [permissions] shows in a second table and in the JSON, as written.
+TEST(CliList, ShowsWhatEachPluginIsGranted) {
+  TempDir temp;
+  temp.Write("files/plugin.toml",
+             "name = \"files\"\n[implementations]\njavascript = "
+             "\"files.js\"\n[permissions]\nread = [\"data/\"]\n"
+             "write = [\"out/\", \"logs/\"]\nenv = [\"HOME\"]\n");
+  temp.Write("files/files.js", "export function f() { return 1; }\n");
+  temp.Write("files/data/a.txt", "a");
+  temp.Write("plain/plugin.toml",
+             "name = \"plain\"\n[implementations]\njavascript = "
+             "\"plain.js\"\n");
+  temp.Write("plain/plain.js", "export function g() { return 2; }\n");
+
+  ProcessResult r = Duet({"list", "--plugins", temp.path().string()});
+  EXPECT_EQ(r.exit_code, 0) << Explain(r);
+  EXPECT_THAT(r.out, ContainsRegex("MODULE +READ +WRITE +ENV\n"
+                                   "files +data/ +out/, logs/ +HOME\n"))
+      << Explain(r);
+  // A plugin granted nothing has no row.
+  EXPECT_THAT(r.out, Not(ContainsRegex("plain +-"))) << Explain(r);
+
+  r = Duet({"list", "--plugins", temp.path().string(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << Explain(r);
+  absl::StatusOr<Value> parsed = ParseJson(r.out);
+  ASSERT_TRUE(parsed.ok()) << parsed.status() << "\n" << r.out;
+  for (const Value& module : parsed->as_map().Find("modules")->as_list()) {
+    const Value& permissions = *module.as_map().Find("permissions");
+    if (module.as_map().Find("name")->as_string() == "files") {
+      EXPECT_EQ(permissions, Value(Value::Map{
+                                 {"read", Value::List{"data/"}},
+                                 {"write", Value::List{"out/", "logs/"}},
+                                 {"env", Value::List{"HOME"}},
+                             }));
+    } else {
+      EXPECT_EQ(permissions, Value(Value::Map{{"read", Value::List{}},
+                                              {"write", Value::List{}},
+                                              {"env", Value::List{}}}));
+    }
+  }
+  // Without any grant, no second table.
+  r = Duet({"list", "--plugins", "plugins"});
+  EXPECT_THAT(r.out, Not(HasSubstr("READ"))) << Explain(r);
+}
+
 TEST(CliList, Json) {
   ProcessResult r = Duet({"list", "--plugins", "plugins", "--json"});
   ASSERT_EQ(r.exit_code, 0) << Explain(r);

@@ -505,6 +505,88 @@ TEST(ManifestTest, RefusesReservedModuleNames) {
       Parse("name = \"__x\"\n[implementations]\npython = \"a.py\"\n").status());
 }
 
+TEST(ManifestTest, PermissionsKeepEachListAsWritten) {
+  absl::StatusOr<ParsedManifest> parsed = Parse(absl::StrCat(
+      kMinimal,
+      "\n[permissions]\nread = [\"data/\", \"/usr/share/dict\"]\n"
+      "write = [\"out/\"]\nenv = [\"HOME\", \"LANG\", \"_X1\"]\n"));
+  ASSERT_OK(parsed.status());
+  const Permissions& permissions = parsed->manifest.permissions;
+  EXPECT_THAT(permissions.read, ElementsAre("data/", "/usr/share/dict"));
+  EXPECT_THAT(permissions.write, ElementsAre("out/"));
+  EXPECT_THAT(permissions.env, ElementsAre("HOME", "LANG", "_X1"));
+  EXPECT_EQ(permissions.line, 5);
+  EXPECT_FALSE(permissions.empty());
+  EXPECT_THAT(parsed->warnings, IsEmpty());
+}
+
+TEST(ManifestTest, NoPermissionsTableGrantsNothing) {
+  absl::StatusOr<ParsedManifest> parsed = Parse(kMinimal);
+  ASSERT_OK(parsed.status());
+  EXPECT_TRUE(parsed->manifest.permissions.empty());
+  EXPECT_EQ(parsed->manifest.permissions.line, 0);
+  // An empty table or empty lists grant nothing either.
+  parsed = Parse(absl::StrCat(kMinimal, "[permissions]\nread = []\n"));
+  ASSERT_OK(parsed.status());
+  EXPECT_TRUE(parsed->manifest.permissions.empty());
+}
+
+struct BadPermissions {
+  const char* name;
+  const char* table;  // the lines after [permissions] (line 5)
+  const char* message;
+};
+
+class BadPermissionsTest : public ::testing::TestWithParam<BadPermissions> {};
+
+TEST_P(BadPermissionsTest, NamesTheLineAndTheEntry) {
+  EXPECT_THAT(
+      Parse(absl::StrCat(kMinimal, "[permissions]\n", GetParam().table)),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr(GetParam().message)));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Permissions, BadPermissionsTest,
+    ::testing::Values(
+        BadPermissions{"NotAList", "read = \"data/\"\n",
+                       "plugins/p/plugin.toml:5:8: [permissions] 'read' must "
+                       "be a list of strings, e.g. read = [\"data/\"]; not a "
+                       "string"},
+        BadPermissions{"NotAString", "write = [\"out/\", 3]\n",
+                       "plugins/p/plugin.toml:5:18: [permissions] 'write' must "
+                       "be a list of strings; this entry is an integer"},
+        BadPermissions{"EmptyPath", "read = [\"\"]\n",
+                       "plugins/p/plugin.toml:5:9: [permissions] 'read' has "
+                       "an empty string (write \".\" to grant the whole "
+                       "plugin folder)"},
+        BadPermissions{"NulInPath", "read = [\"a\\u0000b\"]\n",
+                       "plugins/p/plugin.toml:5:9: [permissions] read entry "
+                       "has a NUL character"},
+        BadPermissions{"EnvNotAName", "env = [\"HOME\", \"MY-VAR\"]\n",
+                       "plugins/p/plugin.toml:5:16: [permissions] env entry "
+                       "'MY-VAR' is not an environment variable name"},
+        BadPermissions{"EnvStartsWithDigit", "env = [\"1X\"]\n",
+                       "env entry '1X' is not an environment variable name"},
+        BadPermissions{"EnvEmpty", "env = [\"\"]\n",
+                       "plugins/p/plugin.toml:5:8: [permissions] 'env' has "
+                       "an empty string"},
+        // A misspelt grant is an error, not a warning: it would grant
+        // nothing and be found late.
+        BadPermissions{"UnknownKey", "raed = [\"data/\"]\n",
+                       "plugins/p/plugin.toml:5:1: unknown key 'raed' in "
+                       "[permissions] (expected read, write or env)"}),
+    [](const ::testing::TestParamInfo<BadPermissions>& info) {
+      return info.param.name;
+    });
+
+TEST(ManifestTest, PermissionsThatAreNotATable) {
+  EXPECT_THAT(Parse(absl::StrCat("permissions = [\"data/\"]\n", kMinimal)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("plugins/p/plugin.toml:1:15: [permissions] "
+                                 "must be a table, e.g. read = [\"data/\"]")));
+}
+
 TEST(ManifestTest, MissingFileIsNotFound) {
   EXPECT_THAT(ParseManifestFile("/nonexistent/plugin.toml"),
               StatusIs(absl::StatusCode::kNotFound,

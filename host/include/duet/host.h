@@ -287,6 +287,9 @@ struct ModuleInfo {
   /// Whether the module declares [state] hooks, so Use and Reload carry its
   /// state from one implementation to the next.
   bool carries_state = false;
+  /// What plugin.toml's [permissions] grants (paths as written there); empty
+  /// for single-file and in-memory plugins.
+  Permissions permissions;
 };
 
 /// A plugin that did not load, and why (the status message names file:line).

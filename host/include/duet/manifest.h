@@ -133,6 +133,27 @@ struct StateHooks {
   int line = 0;  ///< where the table starts in plugin.toml
 };
 
+/// [permissions]: the authority a plugin asks for beyond its own code, deny
+/// by default (docs/plugins.md). A JavaScript implementation gets `fs`
+/// confined to `read` and `write` and sees the `env` variables in
+/// `process.env`; CPython cannot be sandboxed, so a Python implementation
+/// has the process's authority whatever this says.
+struct Permissions {
+  /// `read`: files and folders the plugin may read, as written (relative to
+  /// the plugin folder, or absolute). Granting a folder grants what is
+  /// below it. The engine gets them absolute (ImplementationSpec).
+  std::vector<std::string> read;
+  /// `write`: likewise for creating, writing and removing. Does not imply
+  /// `read` (as in Deno): list a path in both to read it back.
+  std::vector<std::string> write;
+  /// `env`: environment variable names `process.env` shows.
+  std::vector<std::string> env;
+  int line = 0;  ///< where the table starts in plugin.toml; 0 when absent
+
+  /// Whether nothing is granted.
+  bool empty() const { return read.empty() && write.empty() && env.empty(); }
+};
+
 /// A plugin.toml, read and checked (ParseManifest).
 struct Manifest {
   std::filesystem::path file;  ///< plugin.toml itself
@@ -155,6 +176,8 @@ struct Manifest {
   Limits limits;
   /// `[state]`, when the module carries state across a switch or reload.
   std::optional<StateHooks> state;
+  /// `[permissions]`; empty when absent.
+  Permissions permissions;
 };
 
 /// What ParseManifest returns: the manifest and what it warned about.
@@ -167,7 +190,9 @@ struct ParsedManifest {
 
 /// Parses and validates a manifest. kInvalidArgument with "file:line: reason"
 /// for malformed TOML, a missing or mistyped field, an unknown language, a
-/// [limits] value out of range, or nesting (dotted keys, tables, arrays)
+/// [limits] value out of range, a [permissions] entry that is not a
+/// non-empty string (or an env entry that is not a variable name) or an
+/// unknown [permissions] key, or nesting (dotted keys, tables, arrays)
 /// deeper than 64 levels or a file over 1 MiB (refused before parsing);
 /// kNotFound when the file cannot be read. Does not check that the
 /// implementation files exist (loading does).

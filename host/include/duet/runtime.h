@@ -183,6 +183,12 @@ struct ImplementationSpec {
   /// fails with kResourceExhausted. 0: no limit. The host derives it from
   /// memory_mb.
   size_t value_budget_bytes = 0;
+  /// plugin.toml's [permissions], with every read and write path made
+  /// absolute against `root` (not resolved: symlinks and `..` are the
+  /// engine's to resolve at each access, since they can change). Empty for
+  /// single-file and in-memory plugins. The JavaScript engine enforces it;
+  /// the Python engine cannot (docs/plugins.md).
+  Permissions permissions;
 };
 
 /// One plugin module loaded into one engine. Call is thread-safe; the
