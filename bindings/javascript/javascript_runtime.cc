@@ -34,6 +34,7 @@
 #include "duet/internal/value_path.h"
 #include "javascript/convert.h"
 #include "javascript/engine.h"
+#include "javascript/node_environment.h"
 #include "javascript/repl_await.h"
 
 namespace duet {
@@ -250,7 +251,8 @@ class JsImplementation : public Implementation {
     DUET_ASSIGN_OR_RETURN(
         std::unique_ptr<Engine> engine,
         Engine::Create(services_, spec_.module, spec_.root, /*repl=*/false,
-                       spec_.memory_mb, spec_.value_budget_bytes, registry_));
+                       spec_.memory_mb, spec_.value_budget_bytes, registry_,
+                       spec_.node));
     if (!spec_.source.empty())
       engine->loader().UseSourceFor(spec_.entry, spec_.source);
     // A visit of the timers runs under the same limit as top-level code.
@@ -263,7 +265,9 @@ class JsImplementation : public Implementation {
       std::map<std::string,
                std::pair<v8::Local<v8::Value>, v8::Local<v8::Value>>>
           functions;
-      absl::Status loaded = LoadEntry(*engine, scope.context(), &functions);
+      absl::Status loaded =
+          LoadEntry(*engine, scope.context(), absl::Now() + spec_.load_timeout,
+                    &functions);
       if (engine->over_cap_suspect()) engine->CheckHeapIfSuspect();
       // A stop that arrived after the last JavaScript ran still means the
       // load did not finish in time (or within its memory).
@@ -388,11 +392,41 @@ class JsImplementation : public Implementation {
       std::map<std::string,
                std::pair<v8::Local<v8::Value>, v8::Local<v8::Value>>>;
 
+  // A trusted engine's entry, loaded by Node (node_environment.h).
+  absl::StatusOr<js::ModuleLoader::Loaded> LoadNodeEntry(
+      Engine& engine, v8::Local<v8::Context> context, absl::Time deadline) {
+    v8::Isolate* isolate = engine.isolate();
+    v8::TryCatch try_catch(isolate);
+    js::ModuleLoader::Loaded loaded;
+    v8::Local<v8::Value> exports;
+    if (!engine.node()
+             ->LoadEntry(context, spec_.entry, engine.duet_api(), deadline,
+                         &loaded.esm)
+             .ToLocal(&exports)) {
+      if (try_catch.HasTerminated())
+        return engine.StatusFromTryCatch(try_catch);
+      v8::Local<v8::Value> exception = try_catch.Exception();
+      v8::Local<v8::Value> name;
+      if (exception->IsNativeError() &&
+          exception.As<v8::Object>()
+              ->Get(context, js::Str(isolate, "name"))
+              .ToLocal(&name) &&
+          js::Utf8Lossy(isolate, name) == "SyntaxError") {
+        return engine.SyntaxErrorStatus(try_catch);
+      }
+      return engine.StatusFromTryCatch(try_catch);
+    }
+    loaded.exports = exports;
+    return loaded;
+  }
+
   absl::Status LoadEntry(Engine& engine, v8::Local<v8::Context> context,
-                         FunctionMap* functions) {
+                         absl::Time deadline, FunctionMap* functions) {
     v8::Isolate* isolate = engine.isolate();
     DUET_ASSIGN_OR_RETURN(js::ModuleLoader::Loaded loaded,
-                          engine.loader().LoadEntry(spec_.entry));
+                          engine.node() != nullptr
+                              ? LoadNodeEntry(engine, context, deadline)
+                              : engine.loader().LoadEntry(spec_.entry));
     v8::TryCatch try_catch(isolate);
     auto add = [&](const std::string& name, v8::Local<v8::Value> value,
                    v8::Local<v8::Value> receiver) {

@@ -568,6 +568,8 @@ absl::Status PluginLoader::PlanDirectoryImplementations(
     state.start_specs[LanguageIndex(language)] =
         MakeSpec(manifest.name, entry, root,
                  /*single_file=*/false, manifest.limits);
+    state.start_specs[LanguageIndex(language)]->node =
+        language == Language::kJavaScript && manifest.javascript.node;
   }
   std::vector<Language> languages = state.Languages();
   if (languages.empty()) {

@@ -183,6 +183,10 @@ struct ImplementationSpec {
   /// fails with kResourceExhausted. 0: no limit. The host derives it from
   /// memory_mb.
   size_t value_budget_bytes = 0;
+  /// JavaScript only: run the implementation inside a real Node.js
+  /// environment with the process's whole authority (plugin.toml
+  /// `[javascript] node = true`, docs/javascript.md "Trusted plugins").
+  bool node = false;
 };
 
 /// One plugin module loaded into one engine. Call is thread-safe; the
