@@ -1,0 +1,261 @@
+// Trusted JavaScript plugins (plugin.toml `[javascript] node = true`) run in
+// a real Node.js environment: Node's fs, http and child_process and its
+// package resolution work, while duet calls, switching, limits and errors
+// behave as for any implementation, and a sandboxed plugin in the same host
+// still has no Node built-ins.
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "duet/duet.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/status_matchers.h"
+
+namespace duet {
+namespace {
+
+namespace fs = std::filesystem;
+using ::duet::testing::IsOkAndHolds;
+using ::duet::testing::StatusIs;
+using ::testing::HasSubstr;
+
+constexpr char kTrustedManifest[] = R"TOML(
+name = "trusted"
+default = "javascript"
+
+[implementations]
+javascript = "index.js"
+python = "impl.py"
+
+[javascript]
+node = true
+)TOML";
+
+constexpr char kTrustedJs[] = R"JS(const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const http = require('http');
+const { execFileSync } = require('child_process');
+const duet = require('duet');
+
+exports.writeRead = (text) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'duet-node-'));
+  const file = path.join(dir, 'note.txt');
+  fs.writeFileSync(file, text);
+  const back = fs.readFileSync(file, 'utf8');
+  fs.rmSync(dir, { recursive: true });
+  return back;
+};
+
+exports.serve = async (message) => {
+  const server = http.createServer((request, response) => {
+    response.end(`${message} via ${request.url}`);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  const body = await new Promise((resolve, reject) => {
+    http.get(`http://127.0.0.1:${port}/path`, (response) => {
+      let text = '';
+      response.on('data', (chunk) => { text += chunk; });
+      response.on('end', () => resolve(text));
+    }).on('error', reject);
+  });
+  await new Promise((resolve) => server.close(resolve));
+  return body;
+};
+
+exports.echo = (word) => execFileSync('/bin/echo', [word]).toString().trim();
+
+exports.resolved = () => require('dual').build;
+
+exports.ticks = () => new Promise((resolve) => process.nextTick(() => resolve('ticked')));
+
+exports.add = (a, b) => a + b;
+
+exports.spin = () => { for (;;) {} };
+
+exports.fail = () => {
+  throw new TypeError('bad input');
+};
+
+exports.callSandboxed = () => duet.modules.sandboxed.double(21);
+
+exports.language = () => 'javascript';
+)JS";
+
+constexpr char kTrustedPy[] = R"PY(
+def writeRead(text): return text
+def serve(message): return message
+def echo(word): return word
+def resolved(): return "python"
+def ticks(): return "python"
+def add(a, b): return a + b
+def spin(): return None
+def fail(): raise ValueError("python")
+def callSandboxed(): return 0
+def language(): return "python"
+)PY";
+
+constexpr char kSandboxedJs[] = R"JS(
+export function double(x) { return 2 * x; }
+export async function tryFs() {
+  try {
+    await import('fs');
+    return 'loaded';
+  } catch (error) {
+    return 'refused';
+  }
+}
+export function processType() { return typeof process; }
+)JS";
+
+void WriteFile(const fs::path& file, const std::string& text) {
+  fs::create_directories(file.parent_path());
+  std::ofstream(file) << text;
+}
+
+class NodeTrustedTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    plugins_ = new fs::path(fs::temp_directory_path() /
+                            ("duet_node_trusted_" + std::to_string(getpid())));
+    fs::remove_all(*plugins_);
+    fs::path trusted = *plugins_ / "trusted";
+    WriteFile(trusted / "plugin.toml", kTrustedManifest);
+    WriteFile(trusted / "index.js", kTrustedJs);
+    WriteFile(trusted / "impl.py", kTrustedPy);
+    // A package whose "exports" pick a build by condition: Node's own
+    // resolution takes "node".
+    fs::path dual = trusted / "node_modules" / "dual";
+    WriteFile(dual / "package.json", R"({"name": "dual", "exports": {
+        "browser": "./browser.js", "node": "./node.js",
+        "default": "./browser.js"}})");
+    WriteFile(dual / "node.js", "exports.build = 'node';\n");
+    WriteFile(dual / "browser.js", "exports.build = 'browser';\n");
+    WriteFile(*plugins_ / "sandboxed" / "plugin.toml", R"TOML(
+name = "sandboxed"
+[implementations]
+javascript = "index.mjs"
+)TOML");
+    WriteFile(*plugins_ / "sandboxed" / "index.mjs", kSandboxedJs);
+  }
+  static void TearDownTestSuite() {
+    fs::remove_all(*plugins_);
+    delete plugins_;
+  }
+
+  void SetUp() override {
+    HostOptions options;
+    options.log_sink = [](LogLevel, std::string_view, std::string_view) {};
+    absl::StatusOr<std::unique_ptr<Host>> host = Host::Create(options);
+    ASSERT_TRUE(host.ok()) << host.status();
+    host_ = *std::move(host);
+    absl::StatusOr<LoadReport> report = host_->LoadPlugins(*plugins_);
+    ASSERT_TRUE(report.ok()) << report.status();
+  }
+
+  static fs::path* plugins_;
+  std::unique_ptr<Host> host_;
+};
+
+fs::path* NodeTrustedTest::plugins_ = nullptr;
+
+TEST_F(NodeTrustedTest, ReadsAFileItWrote) {
+  EXPECT_THAT(host_->Call("trusted", "writeRead", {Value("hello, disk")}),
+              IsOkAndHolds(Value("hello, disk")));
+}
+
+TEST_F(NodeTrustedTest, AwaitsAnHttpExchangeWithItself) {
+  EXPECT_THAT(host_->Call("trusted", "serve", {Value("pong")}),
+              IsOkAndHolds(Value("pong via /path")));
+}
+
+TEST_F(NodeTrustedTest, RunsAChildProcess) {
+  EXPECT_THAT(host_->Call("trusted", "echo", {Value("spawned")}),
+              IsOkAndHolds(Value("spawned")));
+}
+
+TEST_F(NodeTrustedTest, ResolvesPackagesAsNodeDoes) {
+  EXPECT_THAT(host_->Call("trusted", "resolved", {}),
+              IsOkAndHolds(Value("node")));
+}
+
+TEST_F(NodeTrustedTest, RunsNextTickCallbacks) {
+  EXPECT_THAT(host_->Call("trusted", "ticks", {}),
+              IsOkAndHolds(Value("ticked")));
+}
+
+TEST_F(NodeTrustedTest, AnswersFromTwoThreads) {
+  constexpr int kCalls = 200;
+  auto work = [this](int base, std::vector<absl::StatusOr<Value>>* out) {
+    for (int i = 0; i < kCalls; ++i) {
+      out->push_back(
+          host_->Call("trusted", "add", {Value(base), Value(int64_t{i})}));
+    }
+  };
+  std::vector<absl::StatusOr<Value>> first, second;
+  std::thread a(work, 1000, &first);
+  std::thread b(work, 2000, &second);
+  a.join();
+  b.join();
+  for (int i = 0; i < kCalls; ++i) {
+    EXPECT_THAT(first[i], IsOkAndHolds(Value(int64_t{1000 + i})));
+    EXPECT_THAT(second[i], IsOkAndHolds(Value(int64_t{2000 + i})));
+  }
+}
+
+TEST_F(NodeTrustedTest, ATimeoutStopsAnEndlessLoopAndTheModuleServesOn) {
+  CallOptions options;
+  options.timeout = absl::Milliseconds(200);
+  EXPECT_THAT(host_->Call("trusted", "spin", {}, options),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, ::testing::_));
+  EXPECT_THAT(host_->Call("trusted", "add", {Value(2), Value(3)}),
+              IsOkAndHolds(Value(5)));
+  EXPECT_THAT(host_->Call("trusted", "writeRead", {Value("still here")}),
+              IsOkAndHolds(Value("still here")));
+}
+
+TEST_F(NodeTrustedTest, AnExceptionNamesItsFileAndLine) {
+  absl::StatusOr<Value> result = host_->Call("trusted", "fail", {});
+  ASSERT_FALSE(result.ok());
+  std::optional<ScriptError> error = GetScriptError(result.status());
+  ASSERT_TRUE(error.has_value()) << result.status();
+  EXPECT_EQ(error->type, "TypeError");
+  EXPECT_EQ(error->message, "bad input");
+  ASSERT_FALSE(error->stack.empty());
+  EXPECT_THAT(error->stack[0].file, HasSubstr("index.js"));
+  EXPECT_EQ(error->stack[0].line, 45);
+}
+
+TEST_F(NodeTrustedTest, CallsAnotherModule) {
+  EXPECT_THAT(host_->Call("trusted", "callSandboxed", {}),
+              IsOkAndHolds(Value(42)));
+}
+
+TEST_F(NodeTrustedTest, SwitchesToPythonAndBack) {
+  EXPECT_THAT(host_->Call("trusted", "language", {}),
+              IsOkAndHolds(Value("javascript")));
+  ASSERT_OK(host_->Use("trusted", Language::kPython));
+  EXPECT_THAT(host_->Call("trusted", "language", {}),
+              IsOkAndHolds(Value("python")));
+  ASSERT_OK(host_->Use("trusted", Language::kJavaScript));
+  EXPECT_THAT(host_->Call("trusted", "echo", {Value("back")}),
+              IsOkAndHolds(Value("back")));
+}
+
+TEST_F(NodeTrustedTest, ASandboxedPluginBesideItStillHasNoNodeBuiltIns) {
+  EXPECT_THAT(host_->Call("trusted", "writeRead", {Value("x")}),
+              IsOkAndHolds(Value("x")));
+  EXPECT_THAT(host_->Call("sandboxed", "tryFs", {}),
+              IsOkAndHolds(Value("refused")));
+  EXPECT_THAT(host_->Call("sandboxed", "processType", {}),
+              IsOkAndHolds(Value("undefined")));
+}
+
+}  // namespace
+}  // namespace duet
