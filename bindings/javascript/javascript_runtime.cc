@@ -177,10 +177,12 @@ class JsImplementation : public Implementation {
           "JavaScript module '", spec_.module, "' no longer exports '",
           exports_[function], "' after it was reloaded"));
     }
+    DUET_RETURN_IF_ERROR(NodeExited(engine));
     EngineScope scope(engine, deadline);
     absl::StatusOr<Value> out =
         CallInScope(engine, scope, target, function, args, deadline,
                     make_completion, awaiting, cancellation);
+    if (!*awaiting) DUET_RETURN_IF_ERROR(NodeExited(engine));
     // A large object may have taken the heap over the cap without a full GC
     // since (engine.h CheckHeapIfSuspect).
     if (engine.over_cap_suspect()) {
@@ -220,6 +222,20 @@ class JsImplementation : public Implementation {
       }
     }
     return out;
+  }
+
+  // A trusted engine whose script ended its Node.js environment
+  // (process.exit(), an uncaught exception) runs no more code.
+  absl::Status NodeExited(Engine& engine) const {
+    js::NodeEnvironment* node = engine.node();
+    if (node == nullptr || !node->exit_code().has_value()) {
+      return absl::OkStatus();
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        "JavaScript module '", spec_.module,
+        "' ended its Node.js environment (exit code ", *node->exit_code(),
+        ": process.exit() or an uncaught exception); Host::Reload starts it "
+        "afresh"));
   }
 
   // A failure seen after the code was stopped is reported as the stop.

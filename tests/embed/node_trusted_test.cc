@@ -3,6 +3,7 @@
 // package resolution work, while duet calls, switching, limits and errors
 // behave as for any implementation, and a sandboxed plugin in the same host
 // still has no Node built-ins.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -10,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "duet/duet.h"
 #include "gmock/gmock.h"
@@ -79,6 +81,11 @@ exports.add = (a, b) => a + b;
 
 exports.spin = () => { for (;;) {} };
 
+exports.arriveAndSpin = () => {
+  duet.host.arrive();
+  for (;;) {}
+};
+
 exports.fail = () => {
   throw new TypeError('bad input');
 };
@@ -86,6 +93,8 @@ exports.fail = () => {
 exports.callSandboxed = () => duet.modules.sandboxed.double(21);
 
 exports.language = () => 'javascript';
+
+exports.exit = () => process.exit(3);
 )JS";
 
 constexpr char kTrustedPy[] = R"PY(
@@ -96,9 +105,11 @@ def resolved(): return "python"
 def ticks(): return "python"
 def add(a, b): return a + b
 def spin(): return None
+def arriveAndSpin(): return None
 def fail(): raise ValueError("python")
 def callSandboxed(): return 0
 def language(): return "python"
+def exit(): return None
 )PY";
 
 constexpr char kSandboxedJs[] = R"JS(
@@ -112,6 +123,21 @@ export async function tryFs() {
   }
 }
 export function processType() { return typeof process; }
+)JS";
+
+// An ES module entry (the package says "type": "module"): Node's ES loader
+// reads it, Node built-ins import by name, and duet is the global.
+constexpr char kEsmJs[] = R"JS(import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const manifest = readFileSync(new URL('./plugin.toml', import.meta.url), 'utf8');
+
+export async function firstLine() {
+  await sleep(10);
+  return manifest.trim().split('\n')[0];
+}
+
+export function viaDuet(x) { return duet.modules.sandboxed.double(x); }
 )JS";
 
 void WriteFile(const fs::path& file, const std::string& text) {
@@ -143,6 +169,12 @@ name = "sandboxed"
 javascript = "index.mjs"
 )TOML");
     WriteFile(*plugins_ / "sandboxed" / "index.mjs", kSandboxedJs);
+    fs::path esm = *plugins_ / "esm";
+    WriteFile(esm / "plugin.toml",
+              "name = \"esm\"\n[implementations]\njavascript = "
+              "\"index.js\"\n[javascript]\nnode = true\n");
+    WriteFile(esm / "package.json", R"({"type": "module"})");
+    WriteFile(esm / "index.js", kEsmJs);
   }
   static void TearDownTestSuite() {
     fs::remove_all(*plugins_);
@@ -155,12 +187,18 @@ javascript = "index.mjs"
     absl::StatusOr<std::unique_ptr<Host>> host = Host::Create(options);
     ASSERT_TRUE(host.ok()) << host.status();
     host_ = *std::move(host);
+    ASSERT_OK(host_->RegisterFunction(
+        "arrive", [this](absl::Span<const Value>) -> absl::StatusOr<Value> {
+          arrived_.Notify();
+          return Value();
+        }));
     absl::StatusOr<LoadReport> report = host_->LoadPlugins(*plugins_);
     ASSERT_TRUE(report.ok()) << report.status();
   }
 
   static fs::path* plugins_;
   std::unique_ptr<Host> host_;
+  absl::Notification arrived_;
 };
 
 fs::path* NodeTrustedTest::plugins_ = nullptr;
@@ -229,7 +267,12 @@ TEST_F(NodeTrustedTest, AnExceptionNamesItsFileAndLine) {
   EXPECT_EQ(error->message, "bad input");
   ASSERT_FALSE(error->stack.empty());
   EXPECT_THAT(error->stack[0].file, HasSubstr("index.js"));
-  EXPECT_EQ(error->stack[0].line, 45);
+  const std::string source = kTrustedJs;
+  const int throw_line =
+      1 + static_cast<int>(std::count(
+              source.begin(),
+              source.begin() + source.find("throw new TypeError"), '\n'));
+  EXPECT_EQ(error->stack[0].line, throw_line);
 }
 
 TEST_F(NodeTrustedTest, CallsAnotherModule) {
@@ -255,6 +298,40 @@ TEST_F(NodeTrustedTest, ASandboxedPluginBesideItStillHasNoNodeBuiltIns) {
               IsOkAndHolds(Value("refused")));
   EXPECT_THAT(host_->Call("sandboxed", "processType", {}),
               IsOkAndHolds(Value("undefined")));
+}
+
+TEST_F(NodeTrustedTest, LoadsAnEsModuleEntryWithNodesLoader) {
+  EXPECT_THAT(host_->Call("esm", "firstLine", {}),
+              IsOkAndHolds(Value("name = \"esm\"")));
+  EXPECT_THAT(host_->Call("esm", "viaDuet", {Value(4)}),
+              IsOkAndHolds(Value(8)));
+}
+
+TEST_F(NodeTrustedTest, InterruptStopsACall) {
+  std::thread interrupter([this] {
+    arrived_.WaitForNotification();
+    host_->Interrupt();
+  });
+  EXPECT_THAT(host_->Call("trusted", "arriveAndSpin", {}),
+              StatusIs(absl::StatusCode::kCancelled, ::testing::_));
+  interrupter.join();
+  EXPECT_THAT(host_->Call("trusted", "add", {Value(1), Value(1)}),
+              IsOkAndHolds(Value(2)));
+}
+
+// process.exit() ends the plugin's Node.js environment, never the host.
+TEST_F(NodeTrustedTest, ProcessExitLeavesTheHostRunning) {
+  EXPECT_THAT(host_->Call("trusted", "exit", {}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("ended its Node.js environment (exit code "
+                                 "3")));
+  EXPECT_THAT(host_->Call("trusted", "add", {Value(1), Value(1)}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("Host::Reload starts it afresh")));
+  EXPECT_THAT(host_->Call("sandboxed", "double", {Value(5)}),
+              IsOkAndHolds(Value(10)));
+  EXPECT_THAT(host_->Call("esm", "viaDuet", {Value(1)}),
+              IsOkAndHolds(Value(2)));
 }
 
 }  // namespace
