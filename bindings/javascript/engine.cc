@@ -289,9 +289,6 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
   engine->loader_ = std::make_unique<ModuleLoader>(*engine, root);
   engine->loop_ = std::make_shared<EventLoop>(*engine);
   DUET_RETURN_IF_ERROR(engine->Init(repl));
-  if (engine->node_ != nullptr) {
-    engine->node_->StartLoop(*engine, absl::InfiniteDuration());
-  }
   return engine;
 }
 
@@ -477,6 +474,11 @@ Engine::Frame* Engine::CurrentFrame() const {
 
 void Engine::Terminate(Frame* frame) {
   frame->terminated = true;
+  // Node's callback bookkeeping (its async context stack) cannot survive a
+  // callback cut short while Node may still call into JavaScript: a
+  // stopped Node callback ends the environment first, as Node's own
+  // Worker.terminate() does.
+  if (frame->node_loop) node_->EndForStop();
   isolate_->TerminateExecution();
 }
 
@@ -673,6 +675,7 @@ EngineScope::EngineScope(Engine& engine, absl::Time deadline)
     record_->stack_limit = limit;
   }
   frame_.deadline = deadline;
+  frame_.node_loop = engine.node_ != nullptr && engine.node_->OnLoopThread();
   engine::EngineLockTaken();
   // Function handles dropped while this engine was busy go now.
   engine.functions_->Drain();

@@ -149,6 +149,8 @@ class Engine {
     std::vector<StackFrame> stopped_at;
     // The entry's deadline, which conversions for calls it makes obey too.
     absl::Time deadline = absl::InfiniteFuture();
+    // A visit of a trusted engine's Node.js loop (node_environment.h).
+    bool node_loop = false;
   };
   // The innermost frame of this engine on the calling thread, or null.
   Frame* CurrentFrame() const;

@@ -273,6 +273,11 @@ class JsImplementation : public Implementation {
       engine->loader().UseSourceFor(spec_.entry, spec_.source);
     // A visit of the timers runs under the same limit as top-level code.
     engine->loop().set_timer_limit(spec_.load_timeout);
+    // A trusted engine's Node.js loop too: each visit (timers, I/O
+    // callbacks) is stopped past the same limit.
+    if (engine->node() != nullptr) {
+      engine->node()->StartLoop(*engine, spec_.load_timeout);
+    }
     {
       // The top-level code runs under the load time limit, at the first
       // load and at every renewal alike (an infinite limit adds up to

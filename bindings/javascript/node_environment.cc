@@ -201,6 +201,14 @@ void NodeEnvironment::RunOnce() {
   }
 }
 
+void NodeEnvironment::EndForStop() {
+  int expected = -1;
+  if (exit_code_.compare_exchange_strong(expected, kStoppedExitCode) &&
+      env_ != nullptr) {
+    node::Stop(env_);
+  }
+}
+
 void NodeEnvironment::Wake() {
   if (wake_ != nullptr) uv_async_send(wake_);
 }

@@ -57,7 +57,8 @@ class NodeEnvironment {
   // node::Environment.
   absl::Status Start(v8::Local<v8::Context> context);
   // After Start, lock not held: starts the loop thread for `engine`, which
-  // enters it under `visit_limit` each time.
+  // enters it under `visit_limit` each time (the limit of duet's own timer
+  // visits: a callback that runs longer is stopped, and the loop goes on).
   void StartLoop(Engine& engine, absl::Duration visit_limit);
 
   // Inside an EngineScope: loads `entry` with Node's own loader (CommonJS
@@ -76,6 +77,12 @@ class NodeEnvironment {
   // The exit code once the script ended the environment (process.exit(),
   // an uncaught exception); its code no longer runs.
   std::optional<int> exit_code() const;
+
+  // Any thread: a loop visit is being stopped (time limit, Interrupt):
+  // the environment ends as by process.exit(kStoppedExitCode) so Node
+  // makes no more calls into JavaScript.
+  static constexpr int kStoppedExitCode = 124;
+  void EndForStop();
 
   // Teardown, in this order (see above).
   void StopLoop();

@@ -36,6 +36,9 @@ python = "impl.py"
 
 [javascript]
 node = true
+
+[limits]
+timeout_ms = 3000
 )TOML";
 
 constexpr char kTrustedJs[] = R"JS(const fs = require('fs');
@@ -94,6 +97,14 @@ exports.callSandboxed = () => duet.modules.sandboxed.double(21);
 
 exports.language = () => 'javascript';
 
+exports.hogLoop = () => {
+  setTimeout(() => {
+    duet.host.arrive();
+    for (;;) {}
+  }, 0);
+  return 'scheduled';
+};
+
 exports.exit = () => process.exit(3);
 )JS";
 
@@ -110,6 +121,7 @@ def fail(): raise ValueError("python")
 def callSandboxed(): return 0
 def language(): return "python"
 def exit(): return None
+def hogLoop(): return None
 )PY";
 
 constexpr char kSandboxedJs[] = R"JS(
@@ -317,6 +329,23 @@ TEST_F(NodeTrustedTest, InterruptStopsACall) {
   interrupter.join();
   EXPECT_THAT(host_->Call("trusted", "add", {Value(1), Value(1)}),
               IsOkAndHolds(Value(2)));
+}
+
+// A timer callback that never returns is stopped at the plugin's time
+// limit, as duet's own timer visits are; Node cannot go on after a callback
+// cut short, so the environment ends (exit code 124) and the host lives.
+TEST_F(NodeTrustedTest, AnEndlessTimerCallbackIsStoppedAtTheTimeLimit) {
+  EXPECT_THAT(host_->Call("trusted", "hogLoop", {}),
+              IsOkAndHolds(Value("scheduled")));
+  arrived_.WaitForNotification();  // the callback runs, holding the isolate
+  CallOptions patient;
+  patient.timeout = absl::Seconds(60);
+  EXPECT_THAT(host_->Call("trusted", "add", {Value(2), Value(2)}, patient),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("ended its Node.js environment (exit code "
+                                 "124")));
+  EXPECT_THAT(host_->Call("sandboxed", "double", {Value(2)}),
+              IsOkAndHolds(Value(4)));
 }
 
 // process.exit() ends the plugin's Node.js environment, never the host.
