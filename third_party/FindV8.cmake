@@ -56,3 +56,21 @@ if(V8_FOUND AND NOT TARGET V8::V8)
     # what these headers assume when no V8_COMPRESS_POINTERS is defined.
     INTERFACE_INCLUDE_DIRECTORIES "${V8_INCLUDE_DIR}")
 endif()
+
+# libuv, for Node's embedding API (bindings/javascript/node_environment.cc
+# turns a trusted plugin's loop): libnode108 links Debian's libuv1 and its
+# node.h takes uv_loop_t*, so the headers come from libuv1-dev (the same
+# libuv 1.44 libnode was built against). Result: imported target LibUV::LibUV.
+if(NOT TARGET LibUV::LibUV)
+  find_path(LIBUV_INCLUDE_DIR uv.h)
+  find_library(LIBUV_LIBRARY NAMES uv)
+  if(NOT LIBUV_INCLUDE_DIR OR NOT LIBUV_LIBRARY)
+    message(FATAL_ERROR
+      "libuv headers not found: trusted JavaScript plugins (Node.js) need "
+      "Debian's libuv1-dev. Run third_party/bootstrap.sh.")
+  endif()
+  add_library(LibUV::LibUV SHARED IMPORTED)
+  set_target_properties(LibUV::LibUV PROPERTIES
+    IMPORTED_LOCATION "${LIBUV_LIBRARY}"
+    INTERFACE_INCLUDE_DIRECTORIES "${LIBUV_INCLUDE_DIR}")
+endif()

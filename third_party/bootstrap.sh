@@ -6,6 +6,10 @@
 #     NodeSource `nodejs`, so the .debs are downloaded and unpacked into
 #     third_party/libnode/ instead of installed. A system libnode-dev is used when
 #     present.
+#   * libuv1-dev (Node's embedding API for trusted plugins takes libuv
+#     loops) and the JavaScript libnode108 loads from /usr/share/nodejs at
+#     start (node-acorn, node-cjs-module-lexer, node-undici: Debian's
+#     Node externalises them; they install beside any nodejs).
 # Safe to run repeatedly: every step checks before it acts.
 set -euo pipefail
 
@@ -17,6 +21,7 @@ packages=(
   python3 python3-dev pybind11-dev
   libabsl-dev libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev
   libedit-dev clang-format python3-mypy
+  libuv1-dev node-acorn node-cjs-module-lexer node-undici
 )
 # `bootstrap.sh --fuzz`: also clang and its libFuzzer/sanitizer runtimes.
 if [ "${1:-}" = "--fuzz" ]; then

@@ -585,7 +585,8 @@ function requireLibrary(name) {
   }
   return module.exports;
 }
-requireLibrary('internal/globals');
+// A trusted (Node.js) engine has Node's own globals.
+if (!native.trusted) requireLibrary('internal/globals');
 
 return { duet, console, inspect, moduleProxy, requireLibrary };
 )JS";

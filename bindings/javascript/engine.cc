@@ -26,7 +26,8 @@
 #include "javascript/duet_api.h"
 #include "javascript/library.h"
 #include "javascript/module_loader.h"
-#include "libplatform/libplatform.h"
+#include "javascript/node_environment.h"
+#include "javascript/node_platform.h"
 
 namespace duet::js {
 namespace {
@@ -189,8 +190,9 @@ void EnsureV8Initialized() {
     // Leaked on purpose: V8 cannot be initialised twice in one process, and
     // destroying the platform during static destruction trips UBSan
     // ("invalid vptr" on v8::Platform inside libnode).
-    v8::Platform* platform = v8::platform::NewDefaultPlatform().release();
-    v8::V8::InitializePlatform(platform);
+    // The platform is V8's default one for every plain isolate; it hands
+    // the isolates of trusted plugins to Node's (node_platform.h).
+    v8::V8::InitializePlatform(DuetPlatform());
     v8::V8::Initialize();
   });
 }
@@ -226,9 +228,12 @@ Engine::Engine(HostServices& services, std::string log_source)
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
     HostServices& services, std::string log_source, std::filesystem::path root,
     bool repl, int64_t memory_mb, size_t value_budget_bytes,
-    std::shared_ptr<EngineRegistry> registry) {
+    std::shared_ptr<EngineRegistry> registry, bool node) {
   EnsureV8Initialized();
   std::unique_ptr<Engine> engine(new Engine(services, std::move(log_source)));
+  if (node) {
+    DUET_ASSIGN_OR_RETURN(engine->node_, NodeEnvironment::Create());
+  }
   engine->memory_mb_ = memory_mb;
   engine->value_budget_bytes_ = value_budget_bytes;
   v8::Isolate::CreateParams params;
@@ -259,7 +264,9 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
   params.constraints.set_initial_old_generation_size_in_bytes(max_old);
   params.constraints.set_max_old_generation_size_in_bytes(max_old +
                                                           kHeadroomBytes);
-  engine->isolate_ = v8::Isolate::New(params);
+  engine->isolate_ = engine->node_ != nullptr
+                         ? engine->node_->NewIsolate(params)
+                         : v8::Isolate::New(params);
   if (engine->isolate_ == nullptr) {
     return absl::ResourceExhaustedError("could not create a V8 isolate");
   }
@@ -302,9 +309,16 @@ absl::Status Engine::Init(bool repl) {
   isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
   isolate_->SetCaptureStackTraceForUncaughtExceptions(
       true, kStackFramesCaptured, v8::StackTrace::kDetailed);
-  ModuleLoader::Install(isolate_);
-
-  v8::Local<v8::Context> context = v8::Context::New(isolate_);
+  v8::Local<v8::Context> context;
+  if (node_ != nullptr) {
+    // Node installs its own module hooks while it bootstraps.
+    if (!node_->NewContext().ToLocal(&context)) {
+      return absl::InternalError("could not create a Node.js context");
+    }
+  } else {
+    ModuleLoader::Install(isolate_);
+    context = v8::Context::New(isolate_);
+  }
   context_.Reset(isolate_, context);
   v8::Context::Scope context_scope(context);
   v8::TryCatch try_catch(isolate_);
@@ -334,6 +348,10 @@ absl::Status Engine::Init(bool repl) {
   v8::Local<v8::Object> native = v8::Object::New(isolate_);
   bool ok = InstallNativeApi(context, native, cap_bytes_) &&
             InstallLibraryNatives(context, native);
+  if (ok && node_ != nullptr) {
+    ok = native->Set(context, Str(isolate_, "trusted"), v8::True(isolate_))
+             .FromMaybe(false);
+  }
   if (!ok) return absl::InternalError("could not set up the duet bindings");
 
   v8::ScriptOrigin origin(isolate_, Str(isolate_, kBootstrapResourceName));
@@ -368,6 +386,8 @@ absl::Status Engine::Init(bool repl) {
   require_library_.Reset(isolate_, require_library.As<v8::Function>());
 
   v8::Local<v8::Object> global = context->Global();
+  // Node has its own console, timers and queueMicrotask.
+  if (node_ != nullptr) return node_->Start(context);
   if (!EventLoop::InstallGlobals(context) ||
       global->Set(context, Str(isolate_, "console"), console).IsNothing() ||
       (repl && global->Set(context, Str(isolate_, "duet"), duet).IsNothing())) {
@@ -384,6 +404,7 @@ Engine::~Engine() {
   if (isolate_ == nullptr) return;
   // No timer runs from here on (one running now is waited for).
   if (loop_ != nullptr) loop_->Close();
+  if (node_ != nullptr) node_->StopLoop();
   // This thread's parked V8 thread state is released first; other threads
   // release theirs on their next entry or at exit (thread_state.h).
   ReleaseThreadStates(parked_);
@@ -401,6 +422,7 @@ Engine::~Engine() {
     }
     exports_.clear();
     loader_.reset();
+    if (node_ != nullptr) node_->FreeUnderLock();
     duet_.Reset();
     inspect_.Reset();
     module_proxy_.Reset();
@@ -420,8 +442,11 @@ Engine::~Engine() {
       isolate_->LowMemoryNotification();
     }
   }
+  // Node's platform lets go of the isolate before it is disposed.
+  if (node_ != nullptr) node_->Unregister();
   DisposeWhenUnparked(parked_, isolate_, std::move(allocator_));
   live_isolates.fetch_sub(1);
+  node_.reset();
 }
 
 // ---- stopping ----
@@ -449,6 +474,11 @@ Engine::Frame* Engine::CurrentFrame() const {
 
 void Engine::Terminate(Frame* frame) {
   frame->terminated = true;
+  // Node's callback bookkeeping (its async context stack) cannot survive a
+  // callback cut short while Node may still call into JavaScript: a
+  // stopped Node callback ends the environment first, as Node's own
+  // Worker.terminate() does.
+  if (frame->node_loop) node_->EndForStop();
   isolate_->TerminateExecution();
 }
 
@@ -645,6 +675,7 @@ EngineScope::EngineScope(Engine& engine, absl::Time deadline)
     record_->stack_limit = limit;
   }
   frame_.deadline = deadline;
+  frame_.node_loop = engine.node_ != nullptr && engine.node_->OnLoopThread();
   engine::EngineLockTaken();
   // Function handles dropped while this engine was busy go now.
   engine.functions_->Drain();
@@ -664,6 +695,10 @@ EngineScope::~EngineScope() {
   engine_.LeaveFrame(&frame_);
   engine_.functions_->Drain();  // those the entry itself dropped
   engine_.SettleExternalMemory();
+  // Timers, I/O and ticks this entry started are the Node loop's to run.
+  if (engine_.node_ != nullptr && !engine_.node_->OnLoopThread()) {
+    engine_.node_->Wake();
+  }
   engine::EngineLockReleased();
 }
 

@@ -63,6 +63,7 @@ void EnsureV8Initialized();
 
 class Engine;
 class ModuleLoader;
+class NodeEnvironment;
 struct ForeignFunction;
 class EngineScope;
 
@@ -112,11 +113,13 @@ class Engine {
   // aborting the process (javascript_runtime.h "Memory" for the limits).
   // `value_budget_bytes` caps each value converted out of the engine
   // (ImplementationSpec::value_budget_bytes; 0: none).
+  // `node`: a trusted engine whose isolate and context come from a Node.js
+  // environment (node_environment.h); its entry loads through Node.
   static absl::StatusOr<std::unique_ptr<Engine>> Create(
       HostServices& services, std::string log_source,
       std::filesystem::path root, bool repl, int64_t memory_mb = 0,
       size_t value_budget_bytes = 0,
-      std::shared_ptr<EngineRegistry> registry = nullptr);
+      std::shared_ptr<EngineRegistry> registry = nullptr, bool node = false);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -126,6 +129,8 @@ class Engine {
   v8::Isolate* isolate() const { return isolate_; }
   v8::Local<v8::Context> context() const { return context_.Get(isolate_); }
   HostServices& services() const { return services_; }
+  // The Node.js environment of a trusted engine; null otherwise.
+  NodeEnvironment* node() const { return node_.get(); }
   const std::string& log_source() const { return log_source_; }
 
   // ---- stopping ----
@@ -144,6 +149,8 @@ class Engine {
     std::vector<StackFrame> stopped_at;
     // The entry's deadline, which conversions for calls it makes obey too.
     absl::Time deadline = absl::InfiniteFuture();
+    // A visit of a trusted engine's Node.js loop (node_environment.h).
+    bool node_loop = false;
   };
   // The innermost frame of this engine on the calling thread, or null.
   Frame* CurrentFrame() const;
@@ -356,6 +363,7 @@ class Engine {
   std::string log_source_;
   Permissions permissions_;
   std::filesystem::path permissions_folder_;
+  std::unique_ptr<NodeEnvironment> node_;
   v8::Isolate* isolate_ = nullptr;
   v8::Global<v8::Context> context_;
   v8::Global<v8::Private> status_key_;

@@ -34,6 +34,7 @@
 #include "duet/internal/value_path.h"
 #include "javascript/convert.h"
 #include "javascript/engine.h"
+#include "javascript/node_environment.h"
 #include "javascript/repl_await.h"
 
 namespace duet {
@@ -176,10 +177,12 @@ class JsImplementation : public Implementation {
           "JavaScript module '", spec_.module, "' no longer exports '",
           exports_[function], "' after it was reloaded"));
     }
+    DUET_RETURN_IF_ERROR(NodeExited(engine));
     EngineScope scope(engine, deadline);
     absl::StatusOr<Value> out =
         CallInScope(engine, scope, target, function, args, deadline,
                     make_completion, awaiting, cancellation);
+    if (!*awaiting) DUET_RETURN_IF_ERROR(NodeExited(engine));
     // A large object may have taken the heap over the cap without a full GC
     // since (engine.h CheckHeapIfSuspect).
     if (engine.over_cap_suspect()) {
@@ -221,6 +224,20 @@ class JsImplementation : public Implementation {
     return out;
   }
 
+  // A trusted engine whose script ended its Node.js environment
+  // (process.exit(), an uncaught exception) runs no more code.
+  absl::Status NodeExited(Engine& engine) const {
+    js::NodeEnvironment* node = engine.node();
+    if (node == nullptr || !node->exit_code().has_value()) {
+      return absl::OkStatus();
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        "JavaScript module '", spec_.module,
+        "' ended its Node.js environment (exit code ", *node->exit_code(),
+        ": process.exit() or an uncaught exception); Host::Reload starts it "
+        "afresh"));
+  }
+
   // A failure seen after the code was stopped is reported as the stop.
   static absl::Status Stopped(const Engine& engine, const EngineScope& scope,
                               absl::Status status) {
@@ -250,12 +267,18 @@ class JsImplementation : public Implementation {
     DUET_ASSIGN_OR_RETURN(
         std::unique_ptr<Engine> engine,
         Engine::Create(services_, spec_.module, spec_.root, /*repl=*/false,
-                       spec_.memory_mb, spec_.value_budget_bytes, registry_));
+                       spec_.memory_mb, spec_.value_budget_bytes, registry_,
+                       spec_.node));
     if (!spec_.source.empty())
       engine->loader().UseSourceFor(spec_.entry, spec_.source);
     engine->set_permissions(spec_.permissions, spec_.root);
     // A visit of the timers runs under the same limit as top-level code.
     engine->loop().set_timer_limit(spec_.load_timeout);
+    // A trusted engine's Node.js loop too: each visit (timers, I/O
+    // callbacks) is stopped past the same limit.
+    if (engine->node() != nullptr) {
+      engine->node()->StartLoop(*engine, spec_.load_timeout);
+    }
     {
       // The top-level code runs under the load time limit, at the first
       // load and at every renewal alike (an infinite limit adds up to
@@ -264,7 +287,9 @@ class JsImplementation : public Implementation {
       std::map<std::string,
                std::pair<v8::Local<v8::Value>, v8::Local<v8::Value>>>
           functions;
-      absl::Status loaded = LoadEntry(*engine, scope.context(), &functions);
+      absl::Status loaded =
+          LoadEntry(*engine, scope.context(), absl::Now() + spec_.load_timeout,
+                    &functions);
       if (engine->over_cap_suspect()) engine->CheckHeapIfSuspect();
       // A stop that arrived after the last JavaScript ran still means the
       // load did not finish in time (or within its memory).
@@ -389,11 +414,41 @@ class JsImplementation : public Implementation {
       std::map<std::string,
                std::pair<v8::Local<v8::Value>, v8::Local<v8::Value>>>;
 
+  // A trusted engine's entry, loaded by Node (node_environment.h).
+  absl::StatusOr<js::ModuleLoader::Loaded> LoadNodeEntry(
+      Engine& engine, v8::Local<v8::Context> context, absl::Time deadline) {
+    v8::Isolate* isolate = engine.isolate();
+    v8::TryCatch try_catch(isolate);
+    js::ModuleLoader::Loaded loaded;
+    v8::Local<v8::Value> exports;
+    if (!engine.node()
+             ->LoadEntry(context, spec_.entry, engine.duet_api(), deadline,
+                         &loaded.esm)
+             .ToLocal(&exports)) {
+      if (try_catch.HasTerminated())
+        return engine.StatusFromTryCatch(try_catch);
+      v8::Local<v8::Value> exception = try_catch.Exception();
+      v8::Local<v8::Value> name;
+      if (exception->IsNativeError() &&
+          exception.As<v8::Object>()
+              ->Get(context, js::Str(isolate, "name"))
+              .ToLocal(&name) &&
+          js::Utf8Lossy(isolate, name) == "SyntaxError") {
+        return engine.SyntaxErrorStatus(try_catch);
+      }
+      return engine.StatusFromTryCatch(try_catch);
+    }
+    loaded.exports = exports;
+    return loaded;
+  }
+
   absl::Status LoadEntry(Engine& engine, v8::Local<v8::Context> context,
-                         FunctionMap* functions) {
+                         absl::Time deadline, FunctionMap* functions) {
     v8::Isolate* isolate = engine.isolate();
     DUET_ASSIGN_OR_RETURN(js::ModuleLoader::Loaded loaded,
-                          engine.loader().LoadEntry(spec_.entry));
+                          engine.node() != nullptr
+                              ? LoadNodeEntry(engine, context, deadline)
+                              : engine.loader().LoadEntry(spec_.entry));
     v8::TryCatch try_catch(isolate);
     auto add = [&](const std::string& name, v8::Local<v8::Value> value,
                    v8::Local<v8::Value> receiver) {

@@ -80,6 +80,13 @@
 //    XMLHttpRequest, Buffer, Deno or Bun. `import()` of a built-in is
 //    refused. WebAssembly stays: it is computation only, and a wasm module
 //    reaches nothing but what its JavaScript importer passes it.
+//  * Trusted implementations (ImplementationSpec::node, plugin.toml
+//    `[javascript] node = true`) are the exception: their isolate and
+//    context come from a Node.js environment (node_environment.h), Node
+//    loads their entry and everything it imports, and they have the
+//    process's whole authority. Calls, errors, limits, interrupts and
+//    switching are as above; a call after process.exit() or an uncaught
+//    exception is kFailedPrecondition.
 //  * Threads: each thread keeps its V8 thread state parked per isolate
 //    between calls (thread_state.h), which halves the cost of the per-call
 //    v8::Locker.

@@ -615,6 +615,31 @@ absl::Status ParseLimits(Reporter& reporter, const toml::node& node,
   return absl::OkStatus();
 }
 
+absl::Status ParseJavaScript(Reporter& reporter, const toml::node& node,
+                             Manifest& manifest) {
+  const toml::table* table = node.as_table();
+  if (table == nullptr) {
+    return reporter.Error(node, "[javascript] must be a table");
+  }
+  for (const auto& [key_ptr, value_ptr] : InFileOrder(*table)) {
+    const toml::key& key = *key_ptr;
+    const toml::node& value = *value_ptr;
+    if (key.str() != "node") {
+      reporter.Warn(key, "[javascript]");
+      continue;
+    }
+    const toml::value<bool>* flag = value.as_boolean();
+    if (flag == nullptr) {
+      return reporter.Error(
+          value, absl::StrCat("'node' in [javascript] must be true or false, "
+                              "not ",
+                              ToAbsl(TypeName(value))));
+    }
+    manifest.javascript.node = flag->get();
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ParseState(Reporter& reporter, const toml::node& node,
                         Manifest& manifest) {
   const toml::table* table = node.as_table();
@@ -944,6 +969,8 @@ absl::StatusOr<ParsedManifest> ParseManifestWith(
       DUET_RETURN_IF_ERROR(ParseState(reporter, value, manifest));
     } else if (k == "permissions") {
       DUET_RETURN_IF_ERROR(ParsePermissions(reporter, value, manifest));
+    } else if (k == "javascript") {
+      DUET_RETURN_IF_ERROR(ParseJavaScript(reporter, value, manifest));
     } else {
       reporter.Warn(key, "");
     }

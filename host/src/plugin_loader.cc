@@ -619,6 +619,7 @@ absl::Status PluginLoader::PlanDirectoryImplementations(
     ImplementationSpec spec = MakeSpec(manifest.name, entry, root,
                                        /*single_file=*/false, manifest.limits);
     spec.permissions = AbsolutePermissions(manifest.permissions, root);
+    spec.node = language == Language::kJavaScript && manifest.javascript.node;
     state.start_specs[LanguageIndex(language)] = std::move(spec);
   }
   std::vector<Language> languages = state.Languages();

@@ -490,6 +490,32 @@ migrate = "m"
               ElementsAre(HasSubstr(":7:1: unknown key 'migrate' in [state]")));
 }
 
+TEST(ManifestTest, JavaScriptNodeMakesATrustedImplementation) {
+  ASSERT_OK_AND_ASSIGN(ParsedManifest absent, Parse(kGreeter));
+  EXPECT_FALSE(absent.manifest.javascript.node);
+  constexpr char kHead[] =
+      "name = \"t\"\n[implementations]\njavascript = \"t.js\"\n";
+  ASSERT_OK_AND_ASSIGN(
+      ParsedManifest trusted,
+      Parse(absl::StrCat(kHead, "[javascript]\nnode = true\n")));
+  EXPECT_TRUE(trusted.manifest.javascript.node);
+  EXPECT_THAT(trusted.warnings, IsEmpty());
+  ASSERT_OK_AND_ASSIGN(
+      ParsedManifest sandboxed,
+      Parse(absl::StrCat(kHead, "[javascript]\nnode = false\nnodes = 1\n")));
+  EXPECT_FALSE(sandboxed.manifest.javascript.node);
+  EXPECT_THAT(sandboxed.warnings,
+              ElementsAre(HasSubstr(":6:1: unknown key 'nodes' in "
+                                    "[javascript]")));
+  EXPECT_THAT(Parse(absl::StrCat(kHead, "[javascript]\nnode = \"yes\"\n")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr(":5:8: 'node' in [javascript] must be true "
+                                 "or false, not a string")));
+  EXPECT_THAT(Parse(absl::StrCat("javascript = 1\n", kHead)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("[javascript] must be a table")));
+}
+
 TEST(ManifestTest, RefusesReservedModuleNames) {
   for (const char* name : {"__proto__", "constructor", "toString", "valueOf",
                            "hasOwnProperty", "__defineGetter__", "__main__"}) {

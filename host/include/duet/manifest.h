@@ -121,6 +121,15 @@ struct Limits {
   int64_t memory_mb = 0;   ///< 1..kMaxMemoryMb; 0: the host's default
 };
 
+/// [javascript]: how the JavaScript implementation runs.
+struct JavaScriptOptions {
+  /// `node = true`: a trusted implementation, run inside a real Node.js
+  /// environment (every Node built-in and npm package, the process's whole
+  /// authority) instead of duet's sandbox. docs/javascript.md "Trusted
+  /// plugins".
+  bool node = false;
+};
+
 /// [state]: the functions that carry a module's state from one
 /// implementation to another when Host::Use switches language or
 /// Host::Reload swaps in new code. Both are exports of every implementation.
@@ -174,6 +183,8 @@ struct Manifest {
   std::vector<Example> examples;
   /// `[limits]`; zero fields when absent.
   Limits limits;
+  /// `[javascript]`; defaults when absent.
+  JavaScriptOptions javascript;
   /// `[state]`, when the module carries state across a switch or reload.
   std::optional<StateHooks> state;
   /// `[permissions]`; empty when absent.

@@ -189,6 +189,10 @@ struct ImplementationSpec {
   /// single-file and in-memory plugins. The JavaScript engine enforces it;
   /// the Python engine cannot (docs/plugins.md).
   Permissions permissions;
+  /// JavaScript only: run the implementation inside a real Node.js
+  /// environment with the process's whole authority (plugin.toml
+  /// `[javascript] node = true`, docs/javascript.md "Trusted plugins").
+  bool node = false;
 };
 
 /// One plugin module loaded into one engine. Call is thread-safe; the
