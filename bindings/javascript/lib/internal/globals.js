@@ -9,6 +9,25 @@
 const lazyGlobals = {
   setImmediate: ['node/timers', 'setImmediate'],
   clearImmediate: ['node/timers', 'clearImmediate'],
+  TextEncoder: ['web/encoding', 'TextEncoder'],
+  TextDecoder: ['web/encoding', 'TextDecoder'],
+  URL: ['web/url', 'URL'],
+  URLSearchParams: ['web/url', 'URLSearchParams'],
+  structuredClone: ['web/structured_clone', 'structuredClone'],
+  atob: ['web/base64', 'atob'],
+  btoa: ['web/base64', 'btoa'],
+  crypto: ['web/crypto', 'crypto'],
+  Crypto: ['web/crypto', 'Crypto'],
+  performance: ['web/performance', 'performance'],
+  PerformanceEntry: ['web/performance', 'PerformanceEntry'],
+  PerformanceMark: ['web/performance', 'PerformanceMark'],
+  PerformanceMeasure: ['web/performance', 'PerformanceMeasure'],
+  AbortController: ['web/abort', 'AbortController'],
+  AbortSignal: ['web/abort', 'AbortSignal'],
+  Event: ['web/events', 'Event'],
+  EventTarget: ['web/events', 'EventTarget'],
+  CustomEvent: ['web/events', 'CustomEvent'],
+  DOMException: ['web/dom_exception', 'DOMException'],
 };
 
 function settle(name, value) {
