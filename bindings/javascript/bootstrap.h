@@ -416,6 +416,7 @@ function tableCell(value) {
   return inspect(value, { depth });
 }
 
+// Box-drawing characters are escaped: the bootstrap stays one-byte text.
 function renderTable(head, columns) {
   const width = (text) => [...text].length;
   const widths = head.map(width);
@@ -428,10 +429,10 @@ function renderTable(head, columns) {
       return cell;
     }));
   }
-  const line = (cells) => '│ ' + cells.map((cell, c) => cell + ' '.repeat(widths[c] - width(cell))).join(' │ ') + ' │';
-  const rule = (left, middle, right) => left + widths.map((w) => '─'.repeat(w + 2)).join(middle) + right;
-  return [rule('┌', '┬', '┐'), line(head), rule('├', '┼', '┤'), ...rows.map(line),
-          rule('└', '┴', '┘')].join('\n');
+  const line = (cells) => '\u2502 ' + cells.map((cell, c) => cell + ' '.repeat(widths[c] - width(cell))).join(' \u2502 ') + ' \u2502';
+  const rule = (left, middle, right) => left + widths.map((w) => '\u2500'.repeat(w + 2)).join(middle) + right;
+  return [rule('\u250c', '\u252c', '\u2510'), line(head), rule('\u251c', '\u253c', '\u2524'), ...rows.map(line),
+          rule('\u2514', '\u2534', '\u2518')].join('\n');
 }
 
 function table(data, properties) {

@@ -21,6 +21,11 @@ void ThrowTypeError(v8::Isolate* isolate, std::string_view message) {
   isolate->ThrowException(v8::Exception::TypeError(Str(isolate, message)));
 }
 
+uint8_t* ViewData(v8::Local<v8::ArrayBufferView> view) {
+  return static_cast<uint8_t*>(view->Buffer()->GetBackingStore()->Data()) +
+         view->ByteOffset();
+}
+
 // randomBytes(uint8Array): fills the array from getrandom(2).
 void RandomBytes(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
@@ -29,9 +34,7 @@ void RandomBytes(const v8::FunctionCallbackInfo<v8::Value>& info) {
     return;
   }
   v8::Local<v8::Uint8Array> array = info[0].As<v8::Uint8Array>();
-  auto* data =
-      static_cast<uint8_t*>(array->Buffer()->GetBackingStore()->Data()) +
-      array->ByteOffset();
+  uint8_t* data = ViewData(array);
   size_t length = array->ByteLength();
   while (length > 0) {
     ssize_t got = getrandom(data, length, 0);
@@ -45,6 +48,99 @@ void RandomBytes(const v8::FunctionCallbackInfo<v8::Value>& info) {
     data += got;
     length -= static_cast<size_t>(got);
   }
+}
+
+// Whether `bytes` is UTF-8 as the Encoding standard's decoder accepts it:
+// no overlong forms, surrogates, code points past U+10FFFF or truncation.
+bool IsValidUtf8(const uint8_t* bytes, size_t length) {
+  size_t i = 0;
+  while (i < length) {
+    uint8_t byte = bytes[i++];
+    if (byte <= 0x7f) continue;
+    int needed;
+    uint8_t lower = 0x80;
+    uint8_t upper = 0xbf;
+    if (byte >= 0xc2 && byte <= 0xdf) {
+      needed = 1;
+    } else if (byte >= 0xe0 && byte <= 0xef) {
+      needed = 2;
+      if (byte == 0xe0) lower = 0xa0;
+      if (byte == 0xed) upper = 0x9f;
+    } else if (byte >= 0xf0 && byte <= 0xf4) {
+      needed = 3;
+      if (byte == 0xf0) lower = 0x90;
+      if (byte == 0xf4) upper = 0x8f;
+    } else {
+      return false;
+    }
+    for (int k = 0; k < needed; ++k) {
+      if (i >= length || bytes[i] < lower || bytes[i] > upper) return false;
+      lower = 0x80;
+      upper = 0xbf;
+      ++i;
+    }
+  }
+  return true;
+}
+
+// utf8Length(string): the bytes TextEncoder makes of it (a lone surrogate
+// is the three bytes of U+FFFD).
+void Utf8Length(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  if (info.Length() < 1 || !info[0]->IsString()) {
+    ThrowTypeError(isolate, "utf8Length: expected a string");
+    return;
+  }
+  info.GetReturnValue().Set(
+      static_cast<double>(info[0].As<v8::String>()->Utf8Length(isolate)));
+}
+
+// encodeUtf8Into(string, uint8Array): the array was sized by utf8Length
+// (in JavaScript, where a failed allocation is a RangeError).
+void EncodeUtf8Into(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  if (info.Length() < 2 || !info[0]->IsString() || !info[1]->IsUint8Array()) {
+    ThrowTypeError(isolate, "encodeUtf8Into: expected (string, Uint8Array)");
+    return;
+  }
+  v8::Local<v8::Uint8Array> array = info[1].As<v8::Uint8Array>();
+  info[0].As<v8::String>()->WriteUtf8(
+      isolate, reinterpret_cast<char*>(ViewData(array)),
+      static_cast<int>(array->ByteLength()), nullptr,
+      v8::String::REPLACE_INVALID_UTF8 | v8::String::NO_NULL_TERMINATION);
+}
+
+// decodeUtf8(uint8Array, fatal): V8's decoder replaces each maximal invalid
+// subsequence with U+FFFD, as the Encoding standard does; with `fatal`,
+// null for invalid input.
+void DecodeUtf8(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  if (info.Length() < 2 || !info[0]->IsUint8Array()) {
+    ThrowTypeError(isolate, "decodeUtf8: expected (Uint8Array, fatal)");
+    return;
+  }
+  v8::Local<v8::Uint8Array> array = info[0].As<v8::Uint8Array>();
+  const uint8_t* bytes = ViewData(array);
+  size_t length = array->ByteLength();
+  if (info[1]->BooleanValue(isolate) && !IsValidUtf8(bytes, length)) {
+    info.GetReturnValue().SetNull();
+    return;
+  }
+  if (length > static_cast<size_t>(v8::String::kMaxLength)) {
+    isolate->ThrowException(v8::Exception::RangeError(
+        Str(isolate, "decodeUtf8: the text is longer than a string can be")));
+    return;
+  }
+  v8::Local<v8::String> text;
+  if (!v8::String::NewFromUtf8(isolate, reinterpret_cast<const char*>(bytes),
+                               v8::NewStringType::kNormal,
+                               static_cast<int>(length))
+           .ToLocal(&text)) {
+    isolate->ThrowException(v8::Exception::RangeError(
+        Str(isolate, "decodeUtf8: the text is longer than a string can be")));
+    return;
+  }
+  info.GetReturnValue().Set(text);
 }
 
 void MonotonicMilliseconds(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -204,7 +300,10 @@ bool InstallWebNatives(v8::Local<v8::Context> context,
   return add("randomBytes", &RandomBytes) &&
          add("monotonicMilliseconds", &MonotonicMilliseconds) &&
          add("wallClockMilliseconds", &WallClockMilliseconds) &&
-         add("structuredClone", &StructuredClone);
+         add("structuredClone", &StructuredClone) &&
+         add("utf8Length", &Utf8Length) &&
+         add("encodeUtf8Into", &EncodeUtf8Into) &&
+         add("decodeUtf8", &DecodeUtf8);
 }
 
 }  // namespace duet::js
