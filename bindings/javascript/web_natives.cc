@@ -286,24 +286,39 @@ void StructuredClone(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(clone);
 }
 
+// webNatives(): the object of web natives, made when a library module first
+// asks (web/natives.js keeps it), so an isolate that never touches a web
+// global makes only this one function.
+void WebNatives(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::Object> natives = v8::Object::New(isolate);
+  auto add = [&](const char* name, v8::FunctionCallback callback) {
+    v8::Local<v8::Function> function;
+    if (!v8::Function::New(context, callback).ToLocal(&function)) return false;
+    function->SetName(Str(isolate, name));
+    return natives->Set(context, Str(isolate, name), function).FromMaybe(false);
+  };
+  if (add("randomBytes", &RandomBytes) &&
+      add("monotonicMilliseconds", &MonotonicMilliseconds) &&
+      add("wallClockMilliseconds", &WallClockMilliseconds) &&
+      add("structuredClone", &StructuredClone) &&
+      add("utf8Length", &Utf8Length) &&
+      add("encodeUtf8Into", &EncodeUtf8Into) &&
+      add("decodeUtf8", &DecodeUtf8)) {
+    info.GetReturnValue().Set(natives);
+  }
+}
+
 }  // namespace
 
 bool InstallWebNatives(v8::Local<v8::Context> context,
                        v8::Local<v8::Object> native) {
   v8::Isolate* isolate = context->GetIsolate();
-  auto add = [&](const char* name, v8::FunctionCallback callback) {
-    v8::Local<v8::Function> function;
-    if (!v8::Function::New(context, callback).ToLocal(&function)) return false;
-    function->SetName(Str(isolate, name));
-    return native->Set(context, Str(isolate, name), function).FromMaybe(false);
-  };
-  return add("randomBytes", &RandomBytes) &&
-         add("monotonicMilliseconds", &MonotonicMilliseconds) &&
-         add("wallClockMilliseconds", &WallClockMilliseconds) &&
-         add("structuredClone", &StructuredClone) &&
-         add("utf8Length", &Utf8Length) &&
-         add("encodeUtf8Into", &EncodeUtf8Into) &&
-         add("decodeUtf8", &DecodeUtf8);
+  v8::Local<v8::Function> function;
+  return v8::Function::New(context, &WebNatives).ToLocal(&function) &&
+         native->Set(context, Str(isolate, "webNatives"), function)
+             .FromMaybe(false);
 }
 
 }  // namespace duet::js

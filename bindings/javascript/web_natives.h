@@ -8,11 +8,11 @@
 
 namespace duet::js {
 
-// Adds randomBytes(uint8Array), monotonicMilliseconds(),
-// wallClockMilliseconds(), structuredClone(value, transferList,
-// DOMException), utf8Length(string), encodeUtf8Into(string, uint8Array)
-// and decodeUtf8(uint8Array, fatal) to `native`. False with an exception
-// pending.
+// Adds webNatives() to `native`: it returns an object of randomBytes(
+// uint8Array), monotonicMilliseconds(), wallClockMilliseconds(),
+// structuredClone(value, transferList, DOMException), utf8Length(string),
+// encodeUtf8Into(string, uint8Array) and decodeUtf8(uint8Array, fatal).
+// False with an exception pending.
 bool InstallWebNatives(v8::Local<v8::Context> context,
                        v8::Local<v8::Object> native);
 

@@ -619,8 +619,7 @@ const kStandard = new Set([
   // duet's library (lib/internal/globals.js): each grants no authority
   'setImmediate', 'clearImmediate',
   'TextEncoder', 'TextDecoder', 'URL', 'URLSearchParams', 'structuredClone', 'atob', 'btoa',
-  'crypto', 'Crypto', 'performance', 'PerformanceEntry', 'PerformanceMark',
-  'PerformanceMeasure', 'AbortController', 'AbortSignal', 'Event', 'EventTarget',
+  'crypto', 'performance', 'AbortController', 'AbortSignal', 'Event', 'EventTarget',
   'CustomEvent', 'DOMException',
 ]);
 export function extraGlobals() {

@@ -3,6 +3,7 @@
 // the operating system. There is no crypto.subtle.
 
 const { DOMException } = require('web/dom_exception');
+const webNatives = require('web/natives');
 
 const kMaxBytes = 65536;
 const typedArrayTag =
@@ -27,7 +28,7 @@ function getRandomValues(array) {
         `The ArrayBufferView's byte length (${array.byteLength}) exceeds the number of ` +
         `bytes of entropy available via this API (${kMaxBytes})`, 'QuotaExceededError');
   }
-  native.randomBytes(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
+  webNatives.randomBytes(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
   return array;
 }
 
@@ -35,7 +36,7 @@ const hex = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'
 
 function randomUUID() {
   const bytes = new Uint8Array(16);
-  native.randomBytes(bytes);
+  webNatives.randomBytes(bytes);
   bytes[6] = (bytes[6] & 0x0f) | 0x40;  // version 4
   bytes[8] = (bytes[8] & 0x3f) | 0x80;  // variant 10
   let out = '';

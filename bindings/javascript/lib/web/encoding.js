@@ -2,6 +2,8 @@
 // TextEncoder / TextDecoder (WHATWG Encoding): utf-8, utf-16le, utf-16be and
 // windows-1252 (which the standard also names latin1, ascii, iso-8859-1).
 
+const webNatives = require('web/natives');
+
 const kReplacement = 0xfffd;
 
 // Label -> encoding name, as the Encoding standard's table for these four.
@@ -244,7 +246,7 @@ class TextDecoder {
     state.streaming = stream;
     if (state.encoding === 'utf-8' && !stream && state.decoder.bytesNeeded === 0) {
       // A whole input with nothing pending: V8's decoder does the work.
-      let text = native.decodeUtf8(bytes, state.fatal);
+      let text = webNatives.decodeUtf8(bytes, state.fatal);
       if (text === null) throw decodeError('utf-8');
       if (!state.bomSeen && !state.ignoreBOM && text.charCodeAt(0) === 0xfeff) {
         text = text.slice(1);
@@ -317,8 +319,8 @@ class TextEncoder {
 
   encode(input = '') {
     const text = String(input);
-    const bytes = new Uint8Array(native.utf8Length(text));
-    native.encodeUtf8Into(text, bytes);
+    const bytes = new Uint8Array(webNatives.utf8Length(text));
+    webNatives.encodeUtf8Into(text, bytes);
     return bytes;
   }
 

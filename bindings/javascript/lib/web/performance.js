@@ -3,13 +3,14 @@
 // milliseconds on a monotonic clock from when this isolate first asked.
 
 const { DOMException } = require('web/dom_exception');
+const webNatives = require('web/natives');
 
 // Wall-clock milliseconds at the origin, and the monotonic reading then.
-const timeOrigin = native.wallClockMilliseconds();
-const monotonicOrigin = native.monotonicMilliseconds();
+const timeOrigin = webNatives.wallClockMilliseconds();
+const monotonicOrigin = webNatives.monotonicMilliseconds();
 
 function now() {
-  return native.monotonicMilliseconds() - monotonicOrigin;
+  return webNatives.monotonicMilliseconds() - monotonicOrigin;
 }
 
 const entries = [];

@@ -1,9 +1,10 @@
 'use strict';
 // structuredClone (HTML): V8's ValueSerializer, the serializer browsers and
-// Node use, run in this isolate (native.structuredClone). What it cannot
+// Node use, run in this isolate (web_natives.cc). What it cannot
 // clone (functions, symbols, WeakMaps, ...) is a DOMException DataCloneError.
 
 const { DOMException } = require('web/dom_exception');
+const webNatives = require('web/natives');
 
 function isArrayBuffer(value) {
   return Object.prototype.toString.call(value) === '[object ArrayBuffer]';
@@ -36,7 +37,7 @@ function structuredClone(value, options = undefined) {
           `structuredClone: options.transfer[${i}] is listed twice`, 'DataCloneError');
     }
   }
-  return native.structuredClone(value, transfer, DOMException);
+  return webNatives.structuredClone(value, transfer, DOMException);
 }
 
 exports.structuredClone = structuredClone;
