@@ -25,7 +25,7 @@ function slots(self, what) {
 class DOMException extends Error {
   constructor(message = '', options = 'Error') {
     super();
-    // The message is an own property as with Error, so stacks show it.
+    // The message is an own property, as an Error's is, so stacks show it.
     let name = 'Error';
     let cause;
     let hasCause = false;
@@ -57,8 +57,6 @@ class DOMException extends Error {
   get code() { return legacyCodes[slots(this, 'code').name] ?? 0; }
 }
 
-// Own `message` shadows this getter; it exists so the prototype has the spec's
-// attribute too.
 Object.defineProperty(DOMException.prototype, Symbol.toStringTag, {
   value: 'DOMException', configurable: true,
 });
