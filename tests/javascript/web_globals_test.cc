@@ -99,6 +99,8 @@ const names = ['TextEncoder', 'TextDecoder', 'URL', 'URLSearchParams', 'structur
                'Event', 'CustomEvent', 'DOMException'];
 export function run() {
   for (const name of names) {
+    expect(`${name} is an accessor until touched`,
+           typeof Object.getOwnPropertyDescriptor(globalThis, name).get, 'function');
     expect(`${name} is not enumerable`, Object.keys(globalThis).includes(name), false);
     expect(`typeof ${name}`, typeof globalThis[name],
            name === 'crypto' || name === 'performance' ? 'object' : 'function');

@@ -1113,7 +1113,9 @@ class URLSearchParams {
     return serializeUrlencoded(paramsSlots(this, 'toString').list);
   }
 }
-URLSearchParams.prototype[Symbol.iterator] = URLSearchParams.prototype.entries;
+Object.defineProperty(URLSearchParams.prototype, Symbol.iterator, {
+  value: URLSearchParams.prototype.entries, writable: true, configurable: true,
+});
 
 const paramsIteratorPrototype = Object.create(
     Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())), {
