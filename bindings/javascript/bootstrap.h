@@ -381,17 +381,87 @@ function format(args) {
 }
 
 const kDebug = 0, kInfo = 1, kWarning = 2, kError = 3;
+
+// console: node's methods and output formats. group() indents every line
+// that follows by two spaces until groupEnd().
+let groupIndent = '';
+function emit(level, text) {
+  native.log(level, groupIndent === '' ? text : groupIndent + text.split('\n').join('\n' + groupIndent));
+}
+
+const counts = new Map();
+const timers = new Map();
+// console.table and the duration format are in lib/web/console.js, loaded
+// on first use.
+const consoleLibrary = () => requireLibrary('web/console');
+const timerNow = () => requireLibrary('web/natives').monotonicMilliseconds();
+
 const console = {
-  log(...args) { native.log(kInfo, format(args)); },
-  info(...args) { native.log(kInfo, format(args)); },
-  debug(...args) { native.log(kDebug, format(args)); },
-  warn(...args) { native.log(kWarning, format(args)); },
-  error(...args) { native.log(kError, format(args)); },
+  log(...args) { emit(kInfo, format(args)); },
+  info(...args) { emit(kInfo, format(args)); },
+  debug(...args) { emit(kDebug, format(args)); },
+  warn(...args) { emit(kWarning, format(args)); },
+  error(...args) { emit(kError, format(args)); },
   trace(...args) {
     const stack = new Error().stack.split('\n').slice(2).join('\n');
-    native.log(kDebug, `Trace${args.length ? ': ' + format(args) : ''}\n${stack}`);
+    emit(kDebug, `Trace${args.length ? ': ' + format(args) : ''}\n${stack}`);
   },
-  dir(value, options) { native.log(kInfo, inspect(value, options)); },
+  dir(value, options) { emit(kInfo, inspect(value, options)); },
+  dirxml(...args) { emit(kInfo, format(args)); },
+  assert(condition, ...args) {
+    if (condition) return;
+    args[0] = `Assertion failed${args.length === 0 ? '' : `: ${args[0]}`}`;
+    emit(kWarning, format(args));
+  },
+  count(label = 'default') {
+    const key = `${label}`;
+    const count = (counts.get(key) ?? 0) + 1;
+    counts.set(key, count);
+    emit(kInfo, `${key}: ${count}`);
+  },
+  countReset(label = 'default') {
+    const key = `${label}`;
+    if (!counts.has(key)) return emit(kWarning, `Warning: Count for '${key}' does not exist`);
+    counts.delete(key);
+  },
+  group(...label) {
+    if (label.length > 0) emit(kInfo, format(label));
+    groupIndent += '  ';
+  },
+  groupCollapsed(...label) {
+    if (label.length > 0) emit(kInfo, format(label));
+    groupIndent += '  ';
+  },
+  groupEnd() {
+    groupIndent = groupIndent.slice(0, -2);
+  },
+  table(data, properties) {
+    const text = consoleLibrary().table(data, properties);
+    emit(kInfo, text === undefined ? format([data]) : text);
+  },
+  time(label = 'default') {
+    const key = `${label}`;
+    if (timers.has(key)) {
+      return emit(kWarning, `Warning: Label '${key}' already exists for console.time()`);
+    }
+    timers.set(key, timerNow());
+  },
+  timeLog(label = 'default', ...data) {
+    const key = `${label}`;
+    if (!timers.has(key)) {
+      return emit(kWarning, `Warning: No such label '${key}' for console.timeLog()`);
+    }
+    const text = `${key}: ${consoleLibrary().formatDuration(timerNow() - timers.get(key))}`;
+    emit(kInfo, data.length === 0 ? text : `${text} ${format(data)}`);
+  },
+  timeEnd(label = 'default') {
+    const key = `${label}`;
+    if (!timers.has(key)) {
+      return emit(kWarning, `Warning: No such label '${key}' for console.timeEnd()`);
+    }
+    emit(kInfo, `${key}: ${consoleLibrary().formatDuration(timerNow() - timers.get(key))}`);
+    timers.delete(key);
+  },
 };
 
 // ---- allocation guards ----

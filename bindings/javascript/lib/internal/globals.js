@@ -9,6 +9,21 @@
 const lazyGlobals = {
   setImmediate: ['node/timers', 'setImmediate'],
   clearImmediate: ['node/timers', 'clearImmediate'],
+  TextEncoder: ['web/encoding', 'TextEncoder'],
+  TextDecoder: ['web/encoding', 'TextDecoder'],
+  URL: ['web/url', 'URL'],
+  URLSearchParams: ['web/url', 'URLSearchParams'],
+  structuredClone: ['web/structured_clone', 'structuredClone'],
+  atob: ['web/base64', 'atob'],
+  btoa: ['web/base64', 'btoa'],
+  crypto: ['web/crypto', 'crypto'],
+  performance: ['web/performance', 'performance'],
+  AbortController: ['web/abort', 'AbortController'],
+  AbortSignal: ['web/abort', 'AbortSignal'],
+  Event: ['web/events', 'Event'],
+  EventTarget: ['web/events', 'EventTarget'],
+  CustomEvent: ['web/events', 'CustomEvent'],
+  DOMException: ['web/dom_exception', 'DOMException'],
 };
 
 function settle(name, value) {

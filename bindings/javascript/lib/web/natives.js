@@ -1,0 +1,3 @@
+'use strict';
+// The web globals' natives (web_natives.cc), made once per isolate on first use.
+module.exports = native.webNatives();
