@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "javascript/convert.h"
+#include "javascript/node_natives.h"
 
 namespace duet::js {
 namespace {
@@ -53,7 +54,8 @@ bool InstallLibraryNatives(v8::Local<v8::Context> context,
     return false;
   }
   return native->Set(context, Str(isolate, "compileLibrary"), compile)
-      .FromMaybe(false);
+             .FromMaybe(false) &&
+         InstallNodeNatives(context, native);
 }
 
 }  // namespace duet::js

@@ -286,12 +286,7 @@ function notLooseDeepEqual(actual, expected, message) {
   }
 }
 
-function invalidArgType(name, expected, value) {
-  const error = new TypeError(`The "${name}" argument must be ${expected}. Received ` +
-                              (value === null ? 'null' : `type ${typeof value}`));
-  error.code = 'ERR_INVALID_ARG_TYPE';
-  return error;
-}
+const { invalidArgType } = require('internal/node_errors');
 
 // Whether `actual` (what was thrown) matches `expected` (a class, a
 // RegExp, a validation function or an object of properties); throws the

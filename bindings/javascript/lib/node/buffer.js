@@ -7,39 +7,14 @@
 const kMaxLength = 2 ** 32;
 const kStringMaxLength = (1 << 29) - 24;
 
+const { nodeError, received, invalidArgType, outOfRange } = require('internal/node_errors');
+
 function typeError(code, message) {
-  const error = new TypeError(message);
-  error.code = code;
-  return error;
+  return nodeError(TypeError, code, message);
 }
 
 function rangeError(code, message) {
-  const error = new RangeError(message);
-  error.code = code;
-  return error;
-}
-
-function describe(value) {
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'function') return `function ${value.name}`;
-  if (typeof value === 'object') {
-    const name = value.constructor && value.constructor.name;
-    return name ? `an instance of ${name}` : 'an object';
-  }
-  let shown = String(value);
-  if (typeof value === 'string') {
-    if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
-    shown = `'${shown}'`;
-  } else if (typeof value === 'bigint') {
-    shown += 'n';
-  }
-  return `type ${typeof value} (${shown})`;
-}
-
-function invalidArgType(name, expected, value) {
-  return typeError('ERR_INVALID_ARG_TYPE',
-                   `The "${name}" argument must be ${expected}. Received ${describe(value)}`);
+  return nodeError(RangeError, code, message);
 }
 
 // ---- encodings ----
@@ -667,7 +642,7 @@ proto.fill = function fill(value, offset, end, encoding) {
       return this;
     }
     throw typeError('ERR_INVALID_ARG_VALUE',
-                    `The argument 'value' is invalid. Received ${describe(value)}`);
+                    `The argument 'value' is invalid. Received ${received(value)}`);
   }
   for (let i = offset, j = 0; i < end; i++, j = (j + 1) % bytes.length) this[i] = bytes[j];
   return this;
@@ -721,16 +696,12 @@ function checkOffset(buffer, offset, size) {
   if (offset === undefined) offset = 0;
   if (typeof offset !== 'number') throw invalidArgType('offset', 'of type number', offset);
   if (!Number.isInteger(offset) || offset < 0 || offset + size > buffer.length) {
-    if (!Number.isInteger(offset)) {
-      throw rangeError('ERR_OUT_OF_RANGE', 'The value of "offset" is out of range. ' +
-                       `It must be an integer. Received ${offset}`);
-    }
+    if (!Number.isInteger(offset)) throw outOfRange('offset', 'an integer', offset);
     if (buffer.length - size < 0) {
       throw rangeError('ERR_BUFFER_OUT_OF_BOUNDS',
                        'Attempt to access memory outside buffer bounds');
     }
-    throw rangeError('ERR_OUT_OF_RANGE', 'The value of "offset" is out of range. ' +
-                     `It must be >= 0 and <= ${buffer.length - size}. Received ${offset}`);
+    throw outOfRange('offset', `>= 0 and <= ${buffer.length - size}`, offset);
   }
   return offset;
 }
@@ -748,8 +719,7 @@ function checkValue(value, min, max, size) {
     } else {
       range = `>= ${min} and <= ${max}`;
     }
-    throw rangeError('ERR_OUT_OF_RANGE', 'The value of "value" is out of range. ' +
-                     `It must be ${range}. Received ${String(value)}${n}`);
+    throw outOfRange('value', range, value);
   }
 }
 

@@ -9,25 +9,7 @@
 const { Buffer } = require('node/buffer');
 const web = require('web/crypto');
 
-function nodeError(Type, code, message) {
-  const error = new Type(message);
-  error.code = code;
-  return error;
-}
-
-function received(value) {
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'object') {
-    return `an instance of ${value.constructor && value.constructor.name || 'Object'}`;
-  }
-  return `type ${typeof value} (${typeof value === 'string' ? `'${value}'` : String(value)})`;
-}
-
-function invalidArgType(name, expected, value) {
-  return nodeError(TypeError, 'ERR_INVALID_ARG_TYPE',
-                   `The "${name}" argument must be ${expected}. Received ${received(value)}`);
-}
+const { nodeError, invalidArgType } = require('internal/node_errors');
 
 function toBytes(data, encoding, name) {
   if (typeof data === 'string') return Buffer.from(data, encoding);

@@ -10,20 +10,10 @@ const errorMonitor = Symbol('events.errorMonitor');
 const captureRejectionSymbol = Symbol.for('nodejs.rejection');
 let defaultMaxListeners = 10;
 
-function inspect(value) {
-  return require('node/util').inspect(value);
-}
+const { invalidArgType, validateNumber } = require('internal/node_errors');
 
 function checkListener(listener) {
-  if (typeof listener !== 'function') {
-    const error = new TypeError(
-        'The "listener" argument must be of type function. Received ' +
-        (listener === null ? 'null' : typeof listener === 'object' ? 'an instance of ' +
-            (listener.constructor && listener.constructor.name || 'Object') :
-            `type ${typeof listener} (${inspect(listener)})`));
-    error.code = 'ERR_INVALID_ARG_TYPE';
-    throw error;
-  }
+  if (typeof listener !== 'function') throw invalidArgType('listener', 'of type function', listener);
 }
 
 function EventEmitter(options) {
@@ -47,21 +37,13 @@ Object.defineProperty(EventEmitter, 'defaultMaxListeners', {
   enumerable: true,
   get() { return defaultMaxListeners; },
   set(n) {
-    if (typeof n !== 'number' || n < 0 || Number.isNaN(n)) {
-      throw new RangeError('The value of "defaultMaxListeners" is out of range. ' +
-                           `It must be a non-negative number. Received ${inspect(n)}`);
-    }
+    validateNumber(n, 'defaultMaxListeners', 0);
     defaultMaxListeners = n;
   },
 });
 
 function checkMaxListeners(n) {
-  if (typeof n !== 'number' || n < 0 || Number.isNaN(n)) {
-    const error = new RangeError('The value of "n" is out of range. ' +
-                                 `It must be a non-negative number. Received ${inspect(n)}`);
-    error.code = 'ERR_OUT_OF_RANGE';
-    throw error;
-  }
+  validateNumber(n, 'setMaxListeners', 0);
 }
 
 EventEmitter.prototype.setMaxListeners = function setMaxListeners(n) {
@@ -91,7 +73,7 @@ EventEmitter.prototype.emit = function emit(type, ...args) {
     if (!doError) return false;
     const er = args[0];
     if (er instanceof Error) throw er;
-    const error = new Error(`Unhandled error. (${inspect(er)})`);
+    const error = new Error(`Unhandled error. (${require('internal/inspect').inspect(er)})`);
     error.code = 'ERR_UNHANDLED_ERROR';
     error.context = er;
     throw error;

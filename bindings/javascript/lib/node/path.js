@@ -2,11 +2,10 @@
 // run on POSIX hosts). Follows Node's lib/path.js so results match Node's.
 'use strict';
 
+const { invalidArgType } = require('internal/node_errors');
+
 function validateString(value, name) {
-  if (typeof value !== 'string') {
-    const got = value === null ? 'null' : typeof value;
-    throw new TypeError(`The "${name}" argument must be of type string. Received ${got}`);
-  }
+  if (typeof value !== 'string') throw invalidArgType(name, 'of type string', value);
 }
 
 // Resolves . and .. in `path`, which has no leading slash handling done yet.
@@ -268,8 +267,7 @@ const posix = {
 
   format(pathObject) {
     if (pathObject === null || typeof pathObject !== 'object') {
-      throw new TypeError('The "pathObject" argument must be of type object. Received ' +
-                          (pathObject === null ? 'null' : typeof pathObject));
+      throw invalidArgType('pathObject', 'of type object', pathObject);
     }
     const dir = pathObject.dir || pathObject.root;
     const ext = pathObject.ext || '';

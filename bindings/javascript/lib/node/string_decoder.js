@@ -3,29 +3,12 @@
 // until the next write() or end().
 'use strict';
 
-const { Buffer, _bytesToString: bytesToString, _normalizeEncoding: normalizeEncoding } =
+const { _bytesToString: bytesToString, _normalizeEncoding: normalizeEncoding } =
     require('node/buffer');
 
-// How many of the last bytes of `bytes` start a UTF-8 character that is
-// still incomplete (0 when the end is complete or not valid UTF-8).
-function utf8IncompleteTail(bytes) {
-  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
-    const b = bytes[bytes.length - back];
-    if ((b & 0xc0) === 0x80) continue;  // a continuation byte: keep looking
-    const need = b >= 0xf0 && b <= 0xf4 ? 4 : b >= 0xe0 ? 3 : b >= 0xc2 && b < 0xe0 ? 2 : 1;
-    if (need <= back || b < 0xc2) return 0;
-    // The continuation bytes seen so far must fit the lead (WHATWG ranges).
-    const second = back >= 2 ? bytes[bytes.length - back + 1] : -1;
-    if (second !== -1) {
-      const lower = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
-      const upper = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
-      if (second < lower || second > upper) return 0;
-    }
-    return back;
-  }
-  return 0;
-}
-
+// Follows Node's decoder (src/string_decoder.cc) step by step, so chunk
+// boundaries produce the same pieces as in Node: a character cut at the end
+// of a chunk waits in `_buffered` until `_missing` more bytes arrive.
 class StringDecoder {
   constructor(encoding) {
     const normalized = normalizeEncoding(encoding);
@@ -35,7 +18,8 @@ class StringDecoder {
       throw error;
     }
     this.encoding = normalized;
-    this._pending = new Uint8Array(0);
+    this._buffered = [];
+    this._missing = 0;
   }
 
   write(buffer) {
@@ -46,59 +30,98 @@ class StringDecoder {
       error.code = 'ERR_INVALID_ARG_TYPE';
       throw error;
     }
-    let bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-    if (this._pending.length > 0) bytes = Buffer.concat([this._pending, bytes]);
-    let keep = 0;
-    switch (this.encoding) {
-      case 'utf8':
-        keep = utf8IncompleteTail(bytes);
-        break;
-      case 'utf16le': {
-        keep = bytes.length % 2;
-        const end = bytes.length - keep;
-        if (end >= 2) {
-          const last = bytes[end - 2] | (bytes[end - 1] << 8);
-          if (last >= 0xd800 && last <= 0xdbff) keep += 2;  // a high surrogate waits
-        }
-        break;
-      }
-      case 'base64':
-      case 'base64url':
-        keep = bytes.length % 3;
-        break;
+    let data = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    const encoding = this.encoding;
+    if (encoding !== 'utf8' && encoding !== 'utf16le' && encoding !== 'base64' &&
+        encoding !== 'base64url') {
+      return bytesToString(data, encoding, 0, data.length);
     }
-    this._pending = Uint8Array.from(bytes.subarray(bytes.length - keep));
-    return bytesToString(bytes, this.encoding, 0, bytes.length - keep);
+    let prepend = '';
+    if (this._missing > 0) {
+      if (encoding === 'utf8') {
+        // A byte that is not a continuation ends the cut character early.
+        for (let i = 0; i < data.length && i < this._missing; i++) {
+          if ((data[i] & 0xc0) !== 0x80) {
+            this._missing = 0;
+            this._buffered.push(...data.subarray(0, i));
+            data = data.subarray(i);
+            break;
+          }
+        }
+      }
+      const found = Math.min(data.length, this._missing);
+      this._buffered.push(...data.subarray(0, found));
+      data = data.subarray(found);
+      this._missing -= found;
+      if (this._missing === 0) {
+        const bytes = Uint8Array.from(this._buffered);
+        prepend = bytesToString(bytes, encoding, 0, bytes.length);
+        this._buffered = [];
+      }
+    }
+    if (data.length === 0) return prepend;
+    let keep = 0;
+    if (encoding === 'utf8' && (data[data.length - 1] & 0x80) !== 0) {
+      for (let i = data.length - 1; ; --i) {
+        keep++;
+        if ((data[i] & 0xc0) === 0x80) {
+          if (keep >= 4 || i === 0) {
+            keep = 0;
+            break;
+          }
+        } else {
+          let need;
+          if ((data[i] & 0xe0) === 0xc0) need = 2;
+          else if ((data[i] & 0xf0) === 0xe0) need = 3;
+          else if ((data[i] & 0xf8) === 0xf0) need = 4;
+          if (need === undefined || keep >= need) {
+            keep = 0;
+          } else {
+            this._missing = need - keep;
+          }
+          break;
+        }
+      }
+    } else if (encoding === 'utf16le') {
+      if (data.length % 2 === 1) {
+        keep = 1;
+        this._missing = 1;
+      } else if ((data[data.length - 1] & 0xfc) === 0xd8) {
+        keep = 2;  // a high surrogate waits for its pair
+        this._missing = 2;
+      }
+    } else if (encoding === 'base64' || encoding === 'base64url') {
+      keep = data.length % 3;
+      if (keep > 0) this._missing = 3 - keep;
+    }
+    if (keep > 0) this._buffered = Array.from(data.subarray(data.length - keep));
+    return prepend + bytesToString(data, encoding, 0, data.length - keep);
   }
 
   end(buffer) {
-    let out = buffer === undefined ? '' : this.write(buffer);
-    const pending = this._pending;
-    this._pending = new Uint8Array(0);
-    if (pending.length > 0) {
-      out += this.encoding === 'utf8' ? '\ufffd' :
-          bytesToString(pending, this.encoding, 0, pending.length);
-    }
-    return out;
+    const out = buffer === undefined ? '' : this.write(buffer);
+    let buffered = this._buffered;
+    // A lone trailing byte of UTF-16 is dropped, as Node does.
+    if (this.encoding === 'utf16le' && buffered.length % 2 === 1) buffered = buffered.slice(0, -1);
+    this._buffered = [];
+    this._missing = 0;
+    if (buffered.length === 0) return out;
+    const bytes = Uint8Array.from(buffered);
+    return out + bytesToString(bytes, this.encoding, 0, bytes.length);
   }
 
   text(buffer, offset) {
-    this._pending = new Uint8Array(0);
+    this._buffered = [];
+    this._missing = 0;
     return this.write(buffer.subarray(offset));
   }
 
   get lastNeed() {
-    if (this._pending.length === 0) return 0;
-    if (this.encoding === 'utf8') {
-      const b = this._pending[0];
-      return (b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2) - this._pending.length;
-    }
-    if (this.encoding === 'utf16le') return this._pending.length % 2 === 1 ? 1 : 2;
-    return 3 - this._pending.length;
+    return this._missing;
   }
 
   get lastTotal() {
-    return this._pending.length + this.lastNeed;
+    return this._buffered.length + this._missing;
   }
 }
 

@@ -5,14 +5,7 @@
 
 const web = require('web/url');
 
-function invalidArgType(name, expected, value) {
-  const error = new TypeError(`The "${name}" argument must be ${expected}. Received ` +
-                              (value === null ? 'null' : typeof value === 'object' ?
-                                  `an instance of ${value.constructor && value.constructor.name}` :
-                                  `type ${typeof value} (${String(value)})`));
-  error.code = 'ERR_INVALID_ARG_TYPE';
-  return error;
-}
+const { invalidArgType } = require('internal/node_errors');
 
 // ---- file: URLs ----
 

@@ -7,9 +7,7 @@
 const customInspect = Symbol.for('nodejs.util.inspect.custom');
 const customPromisify = Symbol.for('nodejs.util.promisify.custom');
 
-function baseInspect(value, options) {
-  return native.inspect(value, options);
-}
+const { inspect: baseInspect } = require('internal/inspect');
 
 function inspect(value, options) {
   if (typeof options !== 'object' || options === null) {
@@ -142,12 +140,7 @@ function format(...args) {
   return formatWithOptions({}, ...args);
 }
 
-function invalidArgType(name, expected, value) {
-  const error = new TypeError(`The "${name}" argument must be ${expected}. Received ` +
-                              (value === null ? 'null' : `type ${typeof value}`));
-  error.code = 'ERR_INVALID_ARG_TYPE';
-  return error;
-}
+const { invalidArgType } = require('internal/node_errors');
 
 function promisify(original) {
   if (typeof original !== 'function') {
@@ -185,7 +178,7 @@ function callbackify(original) {
     }
     const onRejected = (reason) => {
       if (!reason) {
-        const error = new Error('Promise was rejected with a falsy value');
+        const error = new Error('Promise was rejected with falsy value');
         error.code = 'ERR_FALSY_VALUE_REJECTION';
         error.reason = reason;
         reason = error;
