@@ -40,13 +40,13 @@ constexpr char kArch[] =
 #elif defined(__arm__)
     "arm";
 #elif defined(__powerpc64__)
-    "ppc64";
+        "ppc64";
 #elif defined(__s390x__)
-    "s390x";
+        "s390x";
 #elif defined(__riscv) && __riscv_xlen == 64
-    "riscv64";
+        "riscv64";
 #else
-    "unknown";
+        "unknown";
 #endif
 
 void ThrowError(v8::Isolate* isolate, const std::string& message) {
@@ -105,8 +105,8 @@ void DigestCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
          1;
   }
   if (!ok) {
-    ThrowError(isolate, "libcrypto failed to compute the " + algorithm +
-                            " digest");
+    ThrowError(isolate,
+               "libcrypto failed to compute the " + algorithm + " digest");
     return;
   }
   v8::Local<v8::ArrayBuffer> result = v8::ArrayBuffer::New(isolate, out_length);
