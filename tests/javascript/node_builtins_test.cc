@@ -223,5 +223,36 @@ export function check() {
             Value(Value::List{false, true, "hi", "function"}));
 }
 
+TEST_F(JsTest, TimersPromisesIntervalAndScheduler) {
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("m.mjs", R"JS(
+import { setInterval, scheduler } from 'node:timers/promises';
+export async function ticks() {
+  const seen = [];
+  for await (const value of setInterval(1, 'tick')) {
+    seen.push(value);
+    if (seen.length === 3) break;
+  }
+  await scheduler.wait(1);
+  await scheduler.yield();
+  return seen;
+}
+export async function aborted() {
+  const controller = new AbortController();
+  controller.abort();
+  try {
+    for await (const value of setInterval(1, 'never', { signal: controller.signal })) {
+      return value;
+    }
+  } catch (e) {
+    return [e.name, e.code];
+  }
+}
+)JS"));
+  EXPECT_EQ(*CallByName(*impl, "ticks", {}),
+            Value(Value::List{"tick", "tick", "tick"}));
+  EXPECT_EQ(*CallByName(*impl, "aborted", {}),
+            Value(Value::List{"AbortError", "ABORT_ERR"}));
+}
+
 }  // namespace
 }  // namespace duet::testing

@@ -109,8 +109,9 @@ function utf8Length(string) {
 // Decodes UTF-8 with WHATWG replacement (one U+FFFD per maximal bad subpart),
 // which is what Node's toString('utf8') does.
 function utf8Decode(bytes, start, end) {
-  let out = '';
-  let chunk = [];
+  // Never more UTF-16 code units than bytes.
+  const codes = new Uint16Array(end - start);
+  let at = 0;
   let i = start;
   while (i < end) {
     const b = bytes[i];
@@ -142,91 +143,104 @@ function utf8Decode(bytes, start, end) {
     i += size;
     if (code > 0xffff) {
       code -= 0x10000;
-      chunk.push(0xd800 | (code >> 10), 0xdc00 | (code & 0x3ff));
+      codes[at++] = 0xd800 | (code >> 10);
+      codes[at++] = 0xdc00 | (code & 0x3ff);
     } else {
-      chunk.push(code);
-    }
-    if (chunk.length >= 8192) {
-      out += String.fromCharCode.apply(null, chunk);
-      chunk = [];
+      codes[at++] = code;
     }
   }
-  return out + String.fromCharCode.apply(null, chunk);
+  return codesToString(codes, at);
 }
 
 function latin1Decode(bytes, start, end, mask) {
+  const part = bytes.subarray(start, end);
+  return codesToString(mask ? part.map((b) => b & 0x7f) : part, part.length);
+}
+
+// Strings are built from char codes 8192 at a time: per-character string
+// concatenation is several times slower on large buffers.
+function codesToString(codes, length) {
   let out = '';
-  for (let i = start; i < end; i += 8192) {
-    const part = bytes.subarray(i, Math.min(end, i + 8192));
-    out += String.fromCharCode.apply(null, mask ? part.map((b) => b & 0x7f) : part);
+  for (let i = 0; i < length; i += 8192) {
+    out += String.fromCharCode.apply(null, codes.subarray(i, Math.min(length, i + 8192)));
   }
   return out;
 }
 
+const kHexCodes = new Uint8Array(Array.from('0123456789abcdef', (c) => c.charCodeAt(0)));
+
 function hexDecode(bytes, start, end) {
-  let out = '';
-  for (let i = start; i < end; i++) out += (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
-  return out;
+  const codes = new Uint16Array((end - start) * 2);
+  for (let i = start, at = 0; i < end; i++) {
+    codes[at++] = kHexCodes[bytes[i] >> 4];
+    codes[at++] = kHexCodes[bytes[i] & 15];
+  }
+  return codesToString(codes, codes.length);
 }
 
 function utf16Decode(bytes, start, end) {
-  let out = '';
-  let chunk = [];
-  for (let i = start; i + 1 < end; i += 2) {
-    chunk.push(bytes[i] | (bytes[i + 1] << 8));
-    if (chunk.length >= 8192) {
-      out += String.fromCharCode.apply(null, chunk);
-      chunk = [];
-    }
+  const codes = new Uint16Array((end - start) >> 1);
+  for (let i = 0; i < codes.length; i++) {
+    codes[i] = bytes[start + 2 * i] | (bytes[start + 2 * i + 1] << 8);
   }
-  return out + String.fromCharCode.apply(null, chunk);
+  return codesToString(codes, codes.length);
 }
 
 const kBase64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const kBase64Url = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const kBase64Codes = new Uint8Array(Array.from(kBase64, (c) => c.charCodeAt(0)));
+const kBase64UrlCodes = new Uint8Array(Array.from(kBase64Url, (c) => c.charCodeAt(0)));
 const kBase64Values = new Int8Array(128).fill(-1);
 for (let i = 0; i < 64; i++) kBase64Values[kBase64.charCodeAt(i)] = i;
 kBase64Values['-'.charCodeAt(0)] = 62;  // Node decodes both alphabets
 kBase64Values['_'.charCodeAt(0)] = 63;
 
 function base64Encode(bytes, start, end, url) {
-  const alphabet = url ? kBase64Url : kBase64;
-  let out = '';
+  const alphabet = url ? kBase64UrlCodes : kBase64Codes;
+  const codes = new Uint16Array(Math.ceil((end - start) / 3) * 4);
+  let at = 0;
   let i = start;
   for (; i + 2 < end; i += 3) {
     const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    out += alphabet[n >> 18] + alphabet[(n >> 12) & 63] + alphabet[(n >> 6) & 63] +
-        alphabet[n & 63];
+    codes[at++] = alphabet[n >> 18];
+    codes[at++] = alphabet[(n >> 12) & 63];
+    codes[at++] = alphabet[(n >> 6) & 63];
+    codes[at++] = alphabet[n & 63];
   }
   if (i < end) {
     const n = (bytes[i] << 16) | (i + 1 < end ? bytes[i + 1] << 8 : 0);
-    out += alphabet[n >> 18] + alphabet[(n >> 12) & 63];
-    if (i + 1 < end) out += alphabet[(n >> 6) & 63];
-    if (!url) out += i + 1 < end ? '=' : '==';
+    codes[at++] = alphabet[n >> 18];
+    codes[at++] = alphabet[(n >> 12) & 63];
+    if (i + 1 < end) codes[at++] = alphabet[(n >> 6) & 63];
+    if (!url) {
+      codes[at++] = 61;  // '='
+      if (i + 1 >= end) codes[at++] = 61;
+    }
   }
-  return out;
+  return codesToString(codes, at);
 }
 
 // Node's lenient decoder: characters outside the alphabet are skipped,
 // decoding stops at the first '='.
 function base64Decode(string) {
-  const values = [];
+  const values = new Uint8Array(string.length);
+  let count = 0;
   for (let i = 0; i < string.length; i++) {
     const c = string.charCodeAt(i);
     if (c === 61) break;
     const v = c < 128 ? kBase64Values[c] : -1;
-    if (v >= 0) values.push(v);
+    if (v >= 0) values[count++] = v;
   }
-  const out = new Uint8Array(Math.floor(values.length * 3 / 4));
+  const out = new Uint8Array(Math.floor(count * 3 / 4));
   let at = 0;
   let i = 0;
-  for (; i + 3 < values.length; i += 4) {
+  for (; i + 3 < count; i += 4) {
     const n = (values[i] << 18) | (values[i + 1] << 12) | (values[i + 2] << 6) | values[i + 3];
     out[at++] = n >> 16;
     out[at++] = (n >> 8) & 255;
     out[at++] = n & 255;
   }
-  const rest = values.length - i;
+  const rest = count - i;
   if (rest >= 2) {
     const n = (values[i] << 18) | (values[i + 1] << 12) | (rest > 2 ? values[i + 2] << 6 : 0);
     out[at++] = n >> 16;
@@ -235,13 +249,20 @@ function base64Decode(string) {
   return out.subarray(0, at);
 }
 
+function hexValue(c) {
+  if (c >= 48 && c <= 57) return c - 48;
+  c |= 0x20;
+  return c >= 97 && c <= 102 ? c - 87 : -1;
+}
+
 function hexEncode(string) {
   const out = new Uint8Array(string.length >>> 1);
   let i = 0;
   for (; i < out.length; i++) {
-    const pair = string.slice(2 * i, 2 * i + 2);
-    if (!/^[0-9a-fA-F]{2}$/.test(pair)) break;  // Node stops at the first bad pair
-    out[i] = parseInt(pair, 16);
+    const high = hexValue(string.charCodeAt(2 * i));
+    const low = hexValue(string.charCodeAt(2 * i + 1));
+    if (high < 0 || low < 0) break;  // Node stops at the first bad pair
+    out[i] = high * 16 + low;
   }
   return out.subarray(0, i);
 }
