@@ -56,7 +56,7 @@ function expandedLines(value, depth = 0, seen = []) {
       entries.push(nested(`${keyOf(key)}: `, value[key]));
     }
   }
-  if (entries.length === 0) return [`${open}${close}`.replace('[]', '[]').replace('{}', '{}')];
+  if (entries.length === 0) return [`${open}${close}`];
   const lines = [open];
   entries.forEach((entryLines, i) => {
     if (i < entries.length - 1) entryLines[entryLines.length - 1] += ',';
@@ -90,7 +90,8 @@ function diff(actualLines, expectedLines) {
       out.push(['- ', expectedLines[j++]]);
     }
   }
-  // Runs of more than four unchanged lines keep two at each end.
+  // Runs of more than four unchanged lines before a change keep two at
+  // each end.
   const shown = [];
   let skipped = false;
   for (let k = 0; k < out.length;) {
@@ -102,10 +103,7 @@ function diff(actualLines, expectedLines) {
     let end = k;
     while (end < out.length && out[end][0] === '  ') end++;
     const run = out.slice(k, end).map(([mark, line]) => mark + line);
-    if (run.length > 4 && k > 0 && end < out.length) {
-      shown.push(...run.slice(0, 2), '...', ...run.slice(-2));
-      skipped = true;
-    } else if (run.length > 4 && k === 0) {
+    if (run.length > 4 && end < out.length) {
       shown.push(...run.slice(0, 2), '...', ...run.slice(-2));
       skipped = true;
     } else {

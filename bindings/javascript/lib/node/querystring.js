@@ -14,7 +14,7 @@ function unescapeBuffer(s, decodeSpaces) {
     const c = source[i];
     if (c === 43 && decodeSpaces) {  // '+'
       out[at++] = 32;
-    } else if (c === 37 && i + 2 < source.length + 0 && hex(source[i + 1]) >= 0 &&
+    } else if (c === 37 && i + 2 < source.length && hex(source[i + 1]) >= 0 &&
                hex(source[i + 2]) >= 0) {
       out[at++] = hex(source[i + 1]) * 16 + hex(source[i + 2]);
       i += 2;

@@ -259,14 +259,12 @@ Url.prototype.parse = function parse(url, parseQueryString, slashesDenoteHost) {
   if (!hostlessProtocol.has(lowerProto) && (slashes || (proto && !slashedProtocol.has(proto)))) {
     // The host ends at the first of / ? # (or a non-host character); the
     // last @ before it ends the auth.
-    let hostEnd = -1;
     let atSign = -1;
     let nonHost = -1;
     for (let i = 0; i < rest.length; ++i) {
       const ch = rest[i];
       if (hostEndingChars.includes(ch)) {
         if (nonHost === -1) nonHost = i;
-        hostEnd = i;
         break;
       }
       if (nonHostChars.has(ch)) {
@@ -288,7 +286,6 @@ Url.prototype.parse = function parse(url, parseQueryString, slashesDenoteHost) {
       this.host = rest.slice(start, nonHost);
       rest = rest.slice(nonHost);
     }
-    void hostEnd;
     this.parseHost();
     if (typeof this.hostname !== 'string') this.hostname = '';
     const hostname = this.hostname;
