@@ -381,17 +381,170 @@ function format(args) {
 }
 
 const kDebug = 0, kInfo = 1, kWarning = 2, kError = 3;
+
+// console: node's methods and output formats. group() indents every line
+// that follows by two spaces until groupEnd().
+let groupIndent = '';
+function emit(level, text) {
+  native.log(level, groupIndent === '' ? text : groupIndent + text.split('\n').join('\n' + groupIndent));
+}
+
+const counts = new Map();
+const timers = new Map();
+
+function timerNow() {
+  return typeof native.monotonicMilliseconds === 'function'
+      ? native.monotonicMilliseconds() : Date.now();
+}
+
+// As node: "1.234ms", "1.500s", "1:02.345 (m:ss.mmm)", "1:01:02.345 (h:mm:ss.mmm)".
+function formatDuration(ms) {
+  if (ms < 1000) return `${Number(ms.toFixed(3))}ms`;
+  if (ms < 60000) return `${(ms / 1000).toFixed(3)}s`;
+  const pad = (n, width) => String(n).padStart(width, '0');
+  const seconds = (ms % 60000) / 1000;
+  const secondsText = seconds.toFixed(3).padStart(6, '0');
+  if (ms < 3600000) return `${Math.floor(ms / 60000)}:${secondsText} (m:ss.mmm)`;
+  return `${Math.floor(ms / 3600000)}:${pad(Math.floor(ms / 60000) % 60, 2)}:${secondsText} (h:mm:ss.mmm)`;
+}
+
+// ---- console.table: node's layout (cells left-aligned, values inspected) ----
+
+function tableCell(value) {
+  const depth = value !== null && typeof value === 'object' && !Array.isArray(value) &&
+      Object.keys(value).length > 2 ? -1 : 0;
+  return inspect(value, { depth });
+}
+
+// Box-drawing characters are escaped: the bootstrap stays one-byte text.
+function renderTable(head, columns) {
+  const width = (text) => [...text].length;
+  const widths = head.map(width);
+  const rowCount = Math.max(...columns.map((column) => column.length));
+  const rows = [];
+  for (let r = 0; r < rowCount; r++) {
+    rows.push(head.map((_, c) => {
+      const cell = Object.prototype.hasOwnProperty.call(columns[c], r) ? columns[c][r] : '';
+      widths[c] = Math.max(widths[c], width(cell));
+      return cell;
+    }));
+  }
+  const line = (cells) => '\u2502 ' + cells.map((cell, c) => cell + ' '.repeat(widths[c] - width(cell))).join(' \u2502 ') + ' \u2502';
+  const rule = (left, middle, right) => left + widths.map((w) => '\u2500'.repeat(w + 2)).join(middle) + right;
+  return [rule('\u250c', '\u252c', '\u2510'), line(head), rule('\u251c', '\u253c', '\u2524'), ...rows.map(line),
+          rule('\u2514', '\u2534', '\u2518')].join('\n');
+}
+
+function table(data, properties) {
+  if (properties !== undefined && !Array.isArray(properties)) {
+    throw new TypeError('console.table: the "properties" argument must be an array');
+  }
+  if (data === null || typeof data !== 'object') return emit(kInfo, format([data]));
+  const indexKey = brand(mapSize, data) || brand(setSize, data) ? '(iteration index)' : '(index)';
+  if (brand(mapSize, data)) {
+    const index = [], keys = [], values = [];
+    let i = 0;
+    for (const [k, v] of Map.prototype.entries.call(data)) {
+      index.push(String(i++));
+      keys.push(tableCell(k));
+      values.push(tableCell(v));
+    }
+    return emit(kInfo, renderTable([indexKey, 'Key', 'Values'], [index, keys, values]));
+  }
+  const entries = brand(setSize, data)
+      ? Array.from(Set.prototype.values.call(data), (v, i) => [String(i), v])
+      : Object.keys(data).map((k) => [k, data[k]]);
+  const index = [];
+  const columns = new Map();  // column key -> cells by row
+  const values = [];
+  let hasValues = false;
+  entries.forEach(([key, item], row) => {
+    index.push(key);
+    const primitive = item === null || (typeof item !== 'object' && typeof item !== 'function');
+    if (primitive && properties === undefined) {
+      values[row] = tableCell(item);
+      hasValues = true;
+      return;
+    }
+    for (const column of properties ?? Object.keys(item)) {
+      if (!columns.has(column)) columns.set(column, []);
+      if (!primitive && Object.prototype.hasOwnProperty.call(item, column)) {
+        columns.get(column)[row] = tableCell(item[column]);
+      }
+    }
+  });
+  const head = [indexKey, ...Array.from(columns.keys(), String)];
+  const body = [index, ...columns.values()];
+  if (hasValues) {
+    head.push('Values');
+    body.push(values);
+  }
+  return emit(kInfo, renderTable(head, body));
+}
+
 const console = {
-  log(...args) { native.log(kInfo, format(args)); },
-  info(...args) { native.log(kInfo, format(args)); },
-  debug(...args) { native.log(kDebug, format(args)); },
-  warn(...args) { native.log(kWarning, format(args)); },
-  error(...args) { native.log(kError, format(args)); },
+  log(...args) { emit(kInfo, format(args)); },
+  info(...args) { emit(kInfo, format(args)); },
+  debug(...args) { emit(kDebug, format(args)); },
+  warn(...args) { emit(kWarning, format(args)); },
+  error(...args) { emit(kError, format(args)); },
   trace(...args) {
     const stack = new Error().stack.split('\n').slice(2).join('\n');
-    native.log(kDebug, `Trace${args.length ? ': ' + format(args) : ''}\n${stack}`);
+    emit(kDebug, `Trace${args.length ? ': ' + format(args) : ''}\n${stack}`);
   },
-  dir(value, options) { native.log(kInfo, inspect(value, options)); },
+  dir(value, options) { emit(kInfo, inspect(value, options)); },
+  dirxml(...args) { emit(kInfo, format(args)); },
+  assert(condition, ...args) {
+    if (condition) return;
+    args[0] = `Assertion failed${args.length === 0 ? '' : `: ${args[0]}`}`;
+    emit(kWarning, format(args));
+  },
+  count(label = 'default') {
+    const key = `${label}`;
+    const count = (counts.get(key) ?? 0) + 1;
+    counts.set(key, count);
+    emit(kInfo, `${key}: ${count}`);
+  },
+  countReset(label = 'default') {
+    const key = `${label}`;
+    if (!counts.has(key)) return emit(kWarning, `Warning: Count for '${key}' does not exist`);
+    counts.delete(key);
+  },
+  group(...label) {
+    if (label.length > 0) emit(kInfo, format(label));
+    groupIndent += '  ';
+  },
+  groupCollapsed(...label) {
+    if (label.length > 0) emit(kInfo, format(label));
+    groupIndent += '  ';
+  },
+  groupEnd() {
+    groupIndent = groupIndent.slice(0, -2);
+  },
+  table(data, properties) { table(data, properties); },
+  time(label = 'default') {
+    const key = `${label}`;
+    if (timers.has(key)) {
+      return emit(kWarning, `Warning: Label '${key}' already exists for console.time()`);
+    }
+    timers.set(key, timerNow());
+  },
+  timeLog(label = 'default', ...data) {
+    const key = `${label}`;
+    if (!timers.has(key)) {
+      return emit(kWarning, `Warning: No such label '${key}' for console.timeLog()`);
+    }
+    const text = `${key}: ${formatDuration(timerNow() - timers.get(key))}`;
+    emit(kInfo, data.length === 0 ? text : `${text} ${format(data)}`);
+  },
+  timeEnd(label = 'default') {
+    const key = `${label}`;
+    if (!timers.has(key)) {
+      return emit(kWarning, `Warning: No such label '${key}' for console.timeEnd()`);
+    }
+    emit(kInfo, `${key}: ${formatDuration(timerNow() - timers.get(key))}`);
+    timers.delete(key);
+  },
 };
 
 // ---- allocation guards ----

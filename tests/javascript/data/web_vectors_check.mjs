@@ -58,7 +58,9 @@ export function check(text, domainToASCII, domainToUnicode) {
   if (domainToASCII !== undefined) {
     for (const { input, ascii, unicode } of vectors.domains) {
       expect(`domainToASCII(${show(input)})`, domainToASCII(input), ascii);
-      expect(`domainToUnicode(${show(input)})`, domainToUnicode(input), unicode);
+      if (domainToUnicode !== undefined) {
+        expect(`domainToUnicode(${show(input)})`, domainToUnicode(input), unicode);
+      }
     }
   }
   for (const { encoding, bytes, options, expected } of vectors.decoder) {

@@ -242,6 +242,15 @@ class TextDecoder {
       state.bomSeen = false;
     }
     state.streaming = stream;
+    if (state.encoding === 'utf-8' && !stream && state.decoder.bytesNeeded === 0) {
+      // A whole input with nothing pending: V8's decoder does the work.
+      let text = native.decodeUtf8(bytes, state.fatal);
+      if (text === null) throw decodeError('utf-8');
+      if (!state.bomSeen && !state.ignoreBOM && text.charCodeAt(0) === 0xfeff) {
+        text = text.slice(1);
+      }
+      return text;
+    }
     const out = new StringBuilder();
     try {
       state.decoder.decode(bytes, out, state.fatal, !stream);
@@ -259,25 +268,6 @@ class TextDecoder {
     }
     return text;
   }
-}
-
-function utf8Length(input) {
-  let length = 0;
-  for (let i = 0; i < input.length; i++) {
-    const unit = input.charCodeAt(i);
-    if (unit < 0x80) {
-      length += 1;
-    } else if (unit < 0x800) {
-      length += 2;
-    } else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < input.length &&
-               (input.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      length += 4;
-      i++;
-    } else {
-      length += 3;
-    }
-  }
-  return length;
 }
 
 // Writes as much of `input` as fits whole into `dest`; lone surrogates become
@@ -327,8 +317,8 @@ class TextEncoder {
 
   encode(input = '') {
     const text = String(input);
-    const bytes = new Uint8Array(utf8Length(text));
-    encodeUtf8Into(text, bytes);
+    const bytes = new Uint8Array(native.utf8Length(text));
+    native.encodeUtf8Into(text, bytes);
     return bytes;
   }
 
