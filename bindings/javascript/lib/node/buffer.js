@@ -54,102 +54,22 @@ function checkEncoding(encoding) {
   return normalized;
 }
 
+// UTF-8 goes through V8 (web_natives.cc), as in Node: a lone surrogate is
+// written as U+FFFD, and decoding replaces each maximal invalid
+// subsequence with one U+FFFD.
 function utf8Encode(string) {
-  const out = new Uint8Array(utf8Length(string));
-  let at = 0;
-  for (let i = 0; i < string.length; i++) {
-    let c = string.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdfff) {
-      const next = i + 1 < string.length ? string.charCodeAt(i + 1) : 0;
-      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
-        i++;
-      } else {
-        c = 0xfffd;  // a lone surrogate, as Node writes it
-      }
-    }
-    if (c < 0x80) {
-      out[at++] = c;
-    } else if (c < 0x800) {
-      out[at++] = 0xc0 | (c >> 6);
-      out[at++] = 0x80 | (c & 0x3f);
-    } else if (c < 0x10000) {
-      out[at++] = 0xe0 | (c >> 12);
-      out[at++] = 0x80 | ((c >> 6) & 0x3f);
-      out[at++] = 0x80 | (c & 0x3f);
-    } else {
-      out[at++] = 0xf0 | (c >> 18);
-      out[at++] = 0x80 | ((c >> 12) & 0x3f);
-      out[at++] = 0x80 | ((c >> 6) & 0x3f);
-      out[at++] = 0x80 | (c & 0x3f);
-    }
-  }
+  const out = new Uint8Array(native.utf8Length(string));
+  native.encodeUtf8Into(string, out);
   return out;
 }
 
 function utf8Length(string) {
-  let length = 0;
-  for (let i = 0; i < string.length; i++) {
-    const c = string.charCodeAt(i);
-    if (c < 0x80) {
-      length += 1;
-    } else if (c < 0x800) {
-      length += 2;
-    } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < string.length &&
-               string.charCodeAt(i + 1) >= 0xdc00 && string.charCodeAt(i + 1) <= 0xdfff) {
-      length += 4;
-      i++;
-    } else {
-      length += 3;
-    }
-  }
-  return length;
+  return native.utf8Length(string);
 }
 
-// Decodes UTF-8 with WHATWG replacement (one U+FFFD per maximal bad subpart),
-// which is what Node's toString('utf8') does.
 function utf8Decode(bytes, start, end) {
-  // Never more UTF-16 code units than bytes.
-  const codes = new Uint16Array(end - start);
-  let at = 0;
-  let i = start;
-  while (i < end) {
-    const b = bytes[i];
-    let code = 0xfffd;
-    let size = 1;
-    if (b < 0x80) {
-      code = b;
-    } else if (b >= 0xc2 && b <= 0xf4) {
-      const need = b < 0xe0 ? 1 : b < 0xf0 ? 2 : 3;
-      let lower = 0x80;
-      let upper = 0xbf;
-      if (b === 0xe0) lower = 0xa0;
-      else if (b === 0xed) upper = 0x9f;
-      else if (b === 0xf0) lower = 0x90;
-      else if (b === 0xf4) upper = 0x8f;
-      let value = b & (need === 1 ? 0x1f : need === 2 ? 0x0f : 0x07);
-      let seen = 0;
-      while (seen < need) {
-        const next = i + 1 + seen < end ? bytes[i + 1 + seen] : -1;
-        if (next < lower || next > upper) break;
-        value = (value << 6) | (next & 0x3f);
-        lower = 0x80;
-        upper = 0xbf;
-        seen++;
-      }
-      size = 1 + seen;
-      if (seen === need) code = value;
-    }
-    i += size;
-    if (code > 0xffff) {
-      code -= 0x10000;
-      codes[at++] = 0xd800 | (code >> 10);
-      codes[at++] = 0xdc00 | (code & 0x3ff);
-    } else {
-      codes[at++] = code;
-    }
-  }
-  return codesToString(codes, at);
+  return native.decodeUtf8(new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start),
+                           false);
 }
 
 function latin1Decode(bytes, start, end, mask) {
