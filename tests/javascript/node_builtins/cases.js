@@ -154,14 +154,35 @@ const cases = {
   },
 
   async eventsAsync(require) {
-    const { EventEmitter, once } = require('events');
+    const { EventEmitter, once, on } = require('events');
+    const process = require('process');
     const emitter = new EventEmitter();
     setTimeout(() => emitter.emit('ready', 1, 2), 0);
     const args = await once(emitter, 'ready');
     const failing = new EventEmitter();
     setTimeout(() => failing.emit('error', new Error('late')), 0);
     const rejected = await once(failing, 'ready').catch((e) => e.message);
-    return { args, rejected, left: failing.listenerCount('ready') };
+    const streaming = new EventEmitter();
+    setTimeout(() => {
+      streaming.emit('data', 'a');
+      streaming.emit('data', 'b');
+      streaming.emit('data', 'c');
+    }, 0);
+    const received = [];
+    for await (const [chunk] of on(streaming, 'data')) {
+      received.push(chunk);
+      if (received.length === 3) break;
+    }
+    const warned = new EventEmitter().setMaxListeners(1);
+    const warnings = [];
+    process.on('warning', (w) => warnings.push([w.name, w.message, w.count]));
+    warned.on('x', () => {});
+    warned.on('x', () => {});
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    return {
+      args, rejected, left: failing.listenerCount('ready'), received,
+      afterBreak: streaming.listenerCount('data'), warnings,
+    };
   },
 
   buffer(require) {

@@ -117,7 +117,8 @@ function addListener(target, type, listener, prepend) {
       const name = target.constructor && target.constructor.name || 'EventEmitter';
       const w = new Error('Possible EventEmitter memory leak detected. ' +
                           `${existing.length} ${String(type)} listeners ` +
-                          `added to [${name}]. Use emitter.setMaxListeners() to increase limit`);
+                          `added to [${name}]. MaxListeners is ${m}. ` +
+                          'Use emitter.setMaxListeners() to increase limit');
       w.name = 'MaxListenersExceededWarning';
       w.emitter = target;
       w.type = type;
