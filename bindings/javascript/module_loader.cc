@@ -362,7 +362,7 @@ absl::StatusOr<fs::path> ModuleLoader::ResolvePackage(
 
 absl::StatusOr<ModuleLoader::Resolved> ModuleLoader::Resolve(
     std::string_view specifier, const fs::path& from_file, bool esm) {
-  if (specifier == "duet") return Resolved{true, {}};
+  if (specifier == "duet") return Resolved{true, {}, {}};
   // A built-in duet provides wins over node_modules, as in Node.
   const bool node_prefixed = StartsWith(specifier, "node:");
   std::string_view builtin = specifier.substr(node_prefixed ? 5 : 0);
@@ -402,7 +402,7 @@ absl::StatusOr<ModuleLoader::Resolved> ModuleLoader::Resolve(
       return not_found(absl::StrCat(": it is outside the plugin directory ",
                                     root_.string()));
     }
-    return Resolved{false, Canonical(*found)};
+    return Resolved{false, Canonical(*found), {}};
   }
   // A bare name: the package (with @scope/) and an optional subpath.
   size_t slash = spec.find('/');
@@ -421,7 +421,7 @@ absl::StatusOr<ModuleLoader::Resolved> ModuleLoader::Resolve(
         return not_found(absl::StrCat(": it is outside the plugin directory ",
                                       root_.string()));
       }
-      return Resolved{false, Canonical(file)};
+      return Resolved{false, Canonical(file), {}};
     }
     if (Canonical(dir) == root_ || dir == dir.parent_path()) break;
   }
