@@ -72,7 +72,7 @@ string(REGEX REPLACE "/$" "" DUET_PC_TO_PREFIX "${DUET_PC_TO_PREFIX}")
 # are all in Requires (not Requires.private, which plain --libs ignores).
 set(DUET_PC_REQUIRES "absl_status absl_statusor absl_span absl_strings \
 absl_time absl_synchronization absl_flat_hash_map absl_str_format \
-absl_inlined_vector tomlplusplus")
+absl_inlined_vector tomlplusplus libcrypto")
 configure_file(cmake/duet.pc.in ${CMAKE_CURRENT_BINARY_DIR}/duet.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/duet.pc
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT development)
@@ -91,7 +91,7 @@ set(CPACK_COMPONENTS_GROUPING ALL_COMPONENTS_IN_ONE)
 set(CPACK_COMPONENTS_ALL runtime development)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-    "libnode108, libpython3.11, libabsl-dev, libtomlplusplus-dev, libedit2")
+    "libnode108, libpython3.11, libabsl-dev, libtomlplusplus-dev, libssl-dev, libedit2")
 set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
 # A parent project's packaging is its own.
 if(PROJECT_IS_TOP_LEVEL)

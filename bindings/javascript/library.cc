@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "javascript/convert.h"
 #include "javascript/fs_natives.h"
+#include "javascript/node_natives.h"
 #include "javascript/web_natives.h"
 
 namespace duet::js {
@@ -57,6 +58,7 @@ bool InstallLibraryNatives(v8::Local<v8::Context> context,
   return native->Set(context, Str(isolate, "compileLibrary"), compile)
              .FromMaybe(false) &&
          InstallFsNatives(context, native) &&
+         InstallNodeNatives(context, native) &&
          InstallWebNatives(context, native);
 }
 

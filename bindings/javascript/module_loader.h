@@ -56,6 +56,8 @@ class ModuleLoader {
   // compiles `source`, reading nothing from disk; `file` only names it, and
   // is the root, so it imports nothing but "duet". Before LoadEntry.
   void UseSourceFor(const std::filesystem::path& file, std::string source);
+  // The plugin's directory (a single-file plugin's file; empty: the REPL).
+  const std::filesystem::path& root() const { return root_; }
 
  private:
   enum class Format { kEsm, kCommonJs, kJson, kDetect, kDuet, kBuiltin };

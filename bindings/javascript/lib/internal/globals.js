@@ -5,10 +5,12 @@
 // enumerable, as Web IDL globals are), so a plugin that never touches one
 // pays nothing for it.
 
-// global name -> [library module, export name]
+// global name -> [library module, export name (none: the module itself)]
 const lazyGlobals = {
   setImmediate: ['node/timers', 'setImmediate'],
   clearImmediate: ['node/timers', 'clearImmediate'],
+  Buffer: ['node/buffer', 'Buffer'],
+  process: ['node/process'],
   TextEncoder: ['web/encoding', 'TextEncoder'],
   TextDecoder: ['web/encoding', 'TextDecoder'],
   URL: ['web/url', 'URL'],
@@ -36,7 +38,7 @@ for (const name of Object.keys(lazyGlobals)) {
   const [from, key] = lazyGlobals[name];
   Object.defineProperty(globalThis, name, {
     get() {
-      const value = require(from)[key];
+      const value = key === undefined ? require(from) : require(from)[key];
       settle(name, value);
       return value;
     },
