@@ -189,6 +189,8 @@ void EnsureV8Initialized() {
     // destroying the platform during static destruction trips UBSan
     // ("invalid vptr" on v8::Platform inside libnode).
     v8::Platform* platform = v8::platform::NewDefaultPlatform().release();
+    // `import x from "./x.json" assert { type: "json" }` (module_loader.cc).
+    v8::V8::SetFlagsFromString("--harmony-import-assertions");
     v8::V8::InitializePlatform(platform);
     v8::V8::Initialize();
   });

@@ -253,6 +253,7 @@ class JsImplementation : public Implementation {
                        spec_.memory_mb, spec_.value_budget_bytes, registry_));
     if (!spec_.source.empty())
       engine->loader().UseSourceFor(spec_.entry, spec_.source);
+    engine->loader().SetPackagesRoot(spec_.packages_root);
     // A visit of the timers runs under the same limit as top-level code.
     engine->loop().set_timer_limit(spec_.load_timeout);
     {

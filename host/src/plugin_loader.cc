@@ -226,6 +226,16 @@ absl::StatusOr<LoadReport> PluginLoader::LoadDirectory(
         dir.string(), ": cannot list the directory: ", error.message()));
   }
   std::sort(entries.begin(), entries.end());
+  {
+    absl::MutexLock lock(&mutex_);
+    std::filesystem::path absolute =
+        std::filesystem::absolute(dir, error).lexically_normal();
+    if (absolute.filename().empty()) absolute = absolute.parent_path();
+    if (std::find(plugin_directories_.begin(), plugin_directories_.end(),
+                  absolute) == plugin_directories_.end()) {
+      plugin_directories_.push_back(absolute);
+    }
+  }
 
   LoadReport report;
   for (const std::filesystem::path& entry : entries) {
@@ -328,7 +338,8 @@ absl::StatusOr<std::unique_ptr<ModuleState>> PluginLoader::ReadPlugin(
     *name = parsed.manifest.name;
     DUET_RETURN_IF_ERROR(CheckName(*name, location.string(), reloading));
     state->manifest = std::move(parsed.manifest);
-    DUET_RETURN_IF_ERROR(PlanDirectoryImplementations(*state));
+    DUET_RETURN_IF_ERROR(
+        PlanDirectoryImplementations(*state, PackagesRootFor(location)));
   } else if (std::filesystem::is_regular_file(location, error)) {
     *name = location.stem().string();
     DUET_RETURN_IF_ERROR(CheckName(*name, location.string(), reloading));
@@ -518,8 +529,21 @@ absl::StatusOr<std::unique_ptr<ModuleState>> PluginLoader::ReadSource(
   return state;
 }
 
+std::filesystem::path PluginLoader::PackagesRootFor(
+    const std::filesystem::path& location) const {
+  std::error_code error;
+  std::filesystem::path plugin =
+      std::filesystem::absolute(location, error).lexically_normal();
+  if (plugin.filename().empty()) plugin = plugin.parent_path();
+  std::filesystem::path parent = plugin.parent_path();
+  for (const std::filesystem::path& dir : plugin_directories_) {
+    if (dir == parent) return dir;
+  }
+  return plugin;
+}
+
 absl::Status PluginLoader::PlanDirectoryImplementations(
-    ModuleState& state) const {
+    ModuleState& state, const std::filesystem::path& packages_root) const {
   const Manifest& manifest = *state.manifest;
   state.version = manifest.version;
   state.description = manifest.description;
@@ -568,6 +592,7 @@ absl::Status PluginLoader::PlanDirectoryImplementations(
     state.start_specs[LanguageIndex(language)] =
         MakeSpec(manifest.name, entry, root,
                  /*single_file=*/false, manifest.limits);
+    state.start_specs[LanguageIndex(language)]->packages_root = packages_root;
   }
   std::vector<Language> languages = state.Languages();
   if (languages.empty()) {
