@@ -12,6 +12,9 @@
 // CommonJS or JSON file imported from ESM becomes a synthetic module
 // (default = module.exports, plus its identifier-named keys), run when the
 // importing graph is linked.
+// Node built-ins are served from duet's library (library.h) where one
+// exists as "node/NAME", and win over node_modules as in Node; the others
+// are refused with a clear message.
 #include "javascript/module_loader.h"
 
 #include <fstream>
@@ -23,6 +26,7 @@
 #include "duet/internal/utf8.h"
 #include "javascript/convert.h"
 #include "javascript/engine.h"
+#include "javascript/library.h"
 
 namespace duet::js {
 namespace {
@@ -559,9 +563,13 @@ absl::StatusOr<ModuleLoader::Resolved> ModuleLoader::Resolve(
     std::string_view specifier, const fs::path& from_file, bool esm,
     int depth) {
   if (specifier == "duet") return Resolved{true, {}};
-  if (StartsWith(specifier, "node:")) {
-    return absl::NotFoundError(BuiltinError(specifier));
+  // A built-in duet provides wins over node_modules, as in Node.
+  const bool node_prefixed = StartsWith(specifier, "node:");
+  std::string_view builtin = specifier.substr(node_prefixed ? 5 : 0);
+  if ((node_prefixed || IsBuiltin(builtin)) && BuiltinProvided(builtin)) {
+    return Resolved{false, {}, std::string(builtin)};
   }
+  if (node_prefixed) return absl::NotFoundError(BuiltinError(specifier));
   const std::string spec(specifier);
   auto not_found = [&](std::string_view why) {
     return absl::NotFoundError(absl::StrCat("Cannot find module '", spec,
@@ -767,6 +775,46 @@ absl::StatusOr<ModuleLoader::Record*> ModuleLoader::GetRecord(
   return raw;
 }
 
+bool ModuleLoader::BuiltinProvided(std::string_view name) const {
+  return LibrarySource(absl::StrCat("node/", internal::ToAbsl(name)))
+      .has_value();
+}
+
+absl::StatusOr<ModuleLoader::Record*> ModuleLoader::BuiltinRecord(
+    const std::string& name) {
+  std::string key = absl::StrCat("node:", name);
+  if (auto it = records_.find(key); it != records_.end()) {
+    return it->second.get();
+  }
+  auto record = std::make_unique<Record>();
+  record->format = Format::kBuiltin;
+  record->key = key;
+  Record* raw = record.get();
+  records_[key] = std::move(record);
+  return raw;
+}
+
+absl::StatusOr<ModuleLoader::Record*> ModuleLoader::RecordFor(
+    const Resolved& resolved, const std::string& parent) {
+  if (resolved.duet) return DuetRecord();
+  if (!resolved.builtin.empty()) return BuiltinRecord(resolved.builtin);
+  return GetRecord(resolved.path, parent);
+}
+
+v8::Maybe<bool> ModuleLoader::RunBuiltin(Record* record) {
+  if (record->started) return v8::Just(true);
+  record->started = true;
+  v8::Local<v8::Value> exports;
+  if (!engine_.RequireLibrary(absl::StrCat("node/", record->key.substr(5)))
+           .ToLocal(&exports)) {
+    std::string key = record->key;
+    records_.erase(key);
+    return v8::Nothing<bool>();
+  }
+  record->value.Reset(isolate_, exports);
+  return v8::Just(true);
+}
+
 absl::StatusOr<ModuleLoader::Record*> ModuleLoader::DuetRecord() {
   if (auto it = records_.find("duet"); it != records_.end()) {
     return it->second.get();
@@ -826,10 +874,17 @@ v8::MaybeLocal<v8::Module> ModuleLoader::ModuleFor(Record* record) {
   if (!record->module.IsEmpty()) return record->module.Get(isolate_);
   v8::Local<v8::Context> context = this->context();
   std::vector<std::string> names = {"default"};
-  if (record->format == Format::kCommonJs) {
-    if (RunCommonJs(record).IsNothing()) return {};
-    v8::Local<v8::Value> exports =
-        GetProperty(context, record->cjs_module.Get(isolate_), "exports");
+  if (record->format == Format::kCommonJs ||
+      record->format == Format::kBuiltin) {
+    v8::Local<v8::Value> exports;
+    if (record->format == Format::kCommonJs) {
+      if (RunCommonJs(record).IsNothing()) return {};
+      exports =
+          GetProperty(context, record->cjs_module.Get(isolate_), "exports");
+    } else {
+      if (RunBuiltin(record).IsNothing()) return {};
+      exports = record->value.Get(isolate_);
+    }
     for (const std::string& key : OwnKeys(context, exports)) {
       if (key != "default" && IsJsIdentifier(key)) names.push_back(key);
     }
@@ -901,8 +956,7 @@ v8::Maybe<bool> ModuleLoader::Link(Record* record) {
     if (!resolved.ok()) {
       return fail_here(WithRequireStack(resolved.status(), record->key));
     }
-    absl::StatusOr<Record*> dependency =
-        resolved->duet ? DuetRecord() : GetRecord(resolved->path, record->key);
+    absl::StatusOr<Record*> dependency = RecordFor(*resolved, record->key);
     if (!dependency.ok()) return Fail(dependency.status());
     absl::Status type_checked = CheckImportType(
         **dependency, AssertedType(context, request->GetImportAssertions(), 3));
@@ -987,6 +1041,9 @@ v8::MaybeLocal<v8::Value> ModuleLoader::RequireRecord(Record* record) {
       if (InstantiateAndEvaluate(record).IsNothing()) return {};
       return record->module.Get(isolate_)->GetModuleNamespace();
     }
+    case Format::kBuiltin:
+      if (RunBuiltin(record).IsNothing()) return {};
+      return record->value.Get(isolate_);
     default:
       return record->value.Get(isolate_);
   }
@@ -1182,10 +1239,7 @@ void ModuleLoader::RequireCallback(
   std::optional<Resolved> resolved = ResolveRequired(info);
   if (!resolved) return;
   absl::StatusOr<Record*> record =
-      resolved->duet
-          ? loader->DuetRecord()
-          : loader->GetRecord(resolved->path,
-                              Utf8Lossy(info.GetIsolate(), info.Data()));
+      loader->RecordFor(*resolved, Utf8Lossy(info.GetIsolate(), info.Data()));
   if (!record.ok()) {
     loader->engine_.ThrowStatus(record.status());
     return;
@@ -1200,8 +1254,10 @@ void ModuleLoader::RequireResolveCallback(
   v8::Isolate* isolate = info.GetIsolate();
   std::optional<Resolved> resolved = ResolveRequired(info);
   if (!resolved) return;
-  info.GetReturnValue().Set(
-      Str(isolate, resolved->duet ? "duet" : resolved->path.string()));
+  std::string name = resolved->duet               ? "duet"
+                     : !resolved->builtin.empty() ? resolved->builtin
+                                                  : resolved->path.string();
+  info.GetReturnValue().Set(Str(isolate, name));
 }
 
 v8::MaybeLocal<v8::Promise> ModuleLoader::ImportDynamically(
@@ -1229,9 +1285,7 @@ v8::MaybeLocal<v8::Promise> ModuleLoader::ImportDynamically(
                         loader->RequireStack(from));
     reject();
   } else {
-    absl::StatusOr<Record*> record =
-        resolved->duet ? loader->DuetRecord()
-                       : loader->GetRecord(resolved->path, from);
+    absl::StatusOr<Record*> record = loader->RecordFor(*resolved, from);
     if (record.ok()) {
       absl::Status type_checked = CheckImportType(
           **record, AssertedType(context, import_assertions, 2));
