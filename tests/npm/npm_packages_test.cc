@@ -58,6 +58,12 @@ TEST_F(NpmPackagesTest, EsmOnlyPackagesThroughExports) {
   EXPECT_EQ(*host_->Call("npm_user", "pattern", {"a.b*c"}), Value("a\\.b\\*c"));
 }
 
+// A reload reads the plugin again with the same packages root.
+TEST_F(NpmPackagesTest, AReloadStillFindsThePackagesAbove) {
+  ASSERT_OK(host_->Reload("npm_user"));
+  EXPECT_EQ(*host_->Call("npm_user", "duration", {"1s"}), Value(1000));
+}
+
 // A plugin loaded by path gets its own folder as the packages root: the
 // node_modules one level up is never found.
 TEST(NpmPackagesRootTest, APluginLoadedByPathDoesNotSeeThePackagesAbove) {
