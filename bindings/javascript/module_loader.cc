@@ -617,7 +617,7 @@ absl::StatusOr<ModuleLoader::Resolved> ModuleLoader::Resolve(
         json.ok() ? GetProperty(context(), *json, "name")
                   : v8::Undefined(isolate_).As<v8::Value>();
     if (own_name->IsString() && Utf8Lossy(isolate_, own_name) == name &&
-        GetProperty(context(), *json, "exports")->IsObject()) {
+        !GetProperty(context(), *json, "exports")->IsNullOrUndefined()) {
       DUET_ASSIGN_OR_RETURN(fs::path file,
                             ResolvePackage(*scope, subpath, esm, spec));
       return Resolved{false, Canonical(file)};

@@ -476,16 +476,21 @@ export async function attempt(s) {
         "export default 'color-browser';\n");
   Write("node_modules/chalkish/source/util/pad.js",
         "export const pad = (s) => `[${s}]`;\n");
-  Write("package.json", R"({"imports": {"#local": "./lib/local.js"}})");
+  // The plugin's own "imports", and its own name through its "exports".
+  Write("package.json", R"({"name": "selfpkg",
+                            "exports": {"./local": "./lib/local.js"},
+                            "imports": {"#local": "./lib/local.js"}})");
   Write("lib/local.js", "exports.kind = 'local';\n");
   ASSERT_OK_AND_ASSIGN(auto esm, LoadSource("main.mjs", R"JS(
 import { kinds, attempt } from 'chalkish';
 import local from '#local';
-export function all() { return [...kinds, local.kind]; }
+import self from 'selfpkg/local';
+export function all() { return [...kinds, local.kind, self.kind]; }
 export { attempt };
 )JS"));
-  EXPECT_EQ(*CallByName(*esm, "all", {}),
-            Value(Value::List{"ansi", "color-node", "[x]", "dep", "local"}));
+  EXPECT_EQ(
+      *CallByName(*esm, "all", {}),
+      Value(Value::List{"ansi", "color-node", "[x]", "dep", "local", "local"}));
   ASSERT_OK_AND_ASSIGN(Value missing,
                        CallByName(*esm, "attempt", {Value("#missing")}));
   EXPECT_THAT(missing.as_string(), HasSubstr("Cannot find module"));
@@ -515,6 +520,10 @@ TEST_F(JsTest, PackagesFromAboveThePluginUpToThePackagesRoot) {
   Write("plugins/node_modules/shared/data.json", R"({"n": 1})");
   Write("plugins/other/secret.js", "exports.secret = 1;\n");
   Write("plugins/p/node_modules/own/index.js", "exports.kind = 'own';\n");
+  // A package that is a symlink out of the packages root counts as missing.
+  std::filesystem::create_directory_symlink(
+      root_ / "node_modules" / "beyond",
+      root_ / "plugins" / "node_modules" / "linked");
   ImplementationSpec spec;
   spec.module = "p";
   spec.root = root_ / "plugins" / "p";
@@ -535,6 +544,10 @@ exports.require = (s) => attempt(() => require(s).kind || 'loaded');
                         spec.entry.string() + "' (no node_modules/beyond in " +
                         (root_ / "plugins/p/lib").string() +
                         " or above it up to " + (root_ / "plugins").string()));
+  ASSERT_OK_AND_ASSIGN(Value linked,
+                       CallByName(*impl, "require", {Value("linked")}));
+  EXPECT_THAT(linked.as_string(),
+              HasSubstr("Cannot find module 'linked' from '"));
   // Packages under the root may be read; other plugins' files may not.
   for (const char* outside :
        {"../../other/secret.js", "../../node_modules/shared/helper.js"}) {

@@ -162,10 +162,11 @@ struct ImplementationSpec {
   std::filesystem::path root;
   bool single_file = false;  ///< a plugin of one file, no plugin.toml
   /// Where package lookups stop: the plugins directory the host was given
-  /// (Host::LoadPlugins) for a plugin found in it, else `root` itself (a
-  /// plugin loaded by path, a single file, one given in memory). Engines
-  /// search node_modules folders upward from the importing file as far as
-  /// this folder and never beyond; empty means `root`.
+  /// (Host::LoadPlugins) when the plugin's folder is directly in it, else
+  /// `root` itself (a plugin elsewhere loaded by path, a single file, one
+  /// given in memory). Engines search node_modules folders upward from the
+  /// importing file as far as this folder and never beyond; empty means
+  /// `root`.
   std::filesystem::path packages_root;
   /// The implementation's source text, for a plugin given in memory rather
   /// than on disk. When non-empty the engine compiles this instead of reading
