@@ -190,6 +190,8 @@ void EnsureV8Initialized() {
     // Leaked on purpose: V8 cannot be initialised twice in one process, and
     // destroying the platform during static destruction trips UBSan
     // ("invalid vptr" on v8::Platform inside libnode).
+    // `import x from "./x.json" assert { type: "json" }` (module_loader.cc).
+    v8::V8::SetFlagsFromString("--harmony-import-assertions");
     // The platform is V8's default one for every plain isolate; it hands
     // the isolates of trusted plugins to Node's (node_platform.h).
     v8::V8::InitializePlatform(DuetPlatform());

@@ -272,6 +272,7 @@ class JsImplementation : public Implementation {
     if (!spec_.source.empty())
       engine->loader().UseSourceFor(spec_.entry, spec_.source);
     engine->set_permissions(spec_.permissions, spec_.root);
+    engine->loader().SetPackagesRoot(spec_.packages_root);
     // A visit of the timers runs under the same limit as top-level code.
     engine->loop().set_timer_limit(spec_.load_timeout);
     // A trusted engine's Node.js loop too: each visit (timers, I/O

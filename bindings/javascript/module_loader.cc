@@ -1,23 +1,20 @@
-// ModuleLoader (module_loader.h): resolution (relative files, the plugin's
-// node_modules with package.json "exports"/"main"), format detection, ES module
-// linking, CommonJS require, and the "duet" module.
+// ModuleLoader (module_loader.h): resolution (relative files, node_modules
+// packages with package.json "exports"/"imports"/"main", Node's conditions),
+// format detection, ES module linking, CommonJS require, JSON modules, and
+// the "duet" module.
 //
-// Rules (see also the report in javascript_runtime.h):
-//  * .mjs is ESM, .cjs CommonJS, .json JSON. A .js file follows the nearest
-//    package.json "type" inside the plugin; without one it is compiled as
-//    CommonJS first and retried as ESM when that fails with an ESM-only
-//    syntax error (import/export, import.meta, top-level await).
-//  * Node.js built-ins are served from duet's library (library.h) where one
-//    exists as "node/NAME", and win over node_modules as in Node; the
-//    others are refused with a clear message. Resolution never
-//    leaves the plugin root, and never looks at a file outside it (a path
-//    outside is refused by its text, a symlink out of the root counts as
-//    missing), so a plugin learns nothing about files outside. A
-//    single-file plugin's root is the file: it imports only "duet".
-//  * A CommonJS or JSON file imported from ESM becomes a synthetic module:
-//    default = module.exports, plus its identifier-named own enumerable
-//    properties as named exports. It runs when the importing graph is linked
-//    (before any ES module body of that graph), not in graph order.
+// The rules a plugin author sees are documented in docs/javascript.md,
+// "Packages and resolution"; keep the two in step. In short: Node's
+// resolution, bounded. Files are read only inside the plugin folder and in
+// node_modules folders under the packages root (the plugins directory the
+// host was given); a path outside is refused by its text and a symlink out
+// counts as missing, so a plugin learns nothing about other files. A
+// CommonJS or JSON file imported from ESM becomes a synthetic module
+// (default = module.exports, plus its identifier-named keys), run when the
+// importing graph is linked.
+// Node built-ins are served from duet's library (library.h) where one
+// exists as "node/NAME", and win over node_modules as in Node; the others
+// are refused with a clear message.
 #include "javascript/module_loader.h"
 
 #include <fstream>
@@ -163,118 +160,249 @@ std::vector<std::string> OwnKeys(v8::Local<v8::Context> context,
   return keys;
 }
 
-// package.json "exports" target resolution with the given conditions.
-std::optional<std::string> ResolveTarget(v8::Local<v8::Context> context,
-                                         v8::Local<v8::Value> target,
-                                         std::string_view star, bool esm,
-                                         int depth = 0) {
-  if (depth > 16) return std::nullopt;
+// The export conditions in force, in Node's order: a conditions object is
+// read in its own key order and the first key in force that resolves wins.
+// "browser" is in force only on a second pass, when nothing matched without
+// it (a package whose only build is for browsers).
+struct Conditions {
+  bool esm = false;
+  bool browser = false;
+  bool Has(std::string_view key) const {
+    return key == "default" || key == "node" ||
+           key == (esm ? "import" : "require") || (browser && key == "browser");
+  }
+  std::string Text() const {
+    return esm ? "node, import, default" : "node, require, default";
+  }
+};
+
+// What a package.json "exports" or "imports" target gives (Node's
+// PACKAGE_TARGET_RESOLVE): no condition matched, a null target (the subpath
+// is blocked), a target, or an invalid one.
+struct Target {
+  enum Kind { kNoMatch, kBlocked, kFound, kInvalid };
+  Kind kind = kNoMatch;
+  // kFound: "./path" inside the package, or (in "imports") a bare package
+  // specifier.
+  std::string path;
+  bool bare = false;
+};
+
+Target Make(Target::Kind kind) {
+  Target out;
+  out.kind = kind;
+  return out;
+}
+
+// Whether a target path leaves its package: ".." or node_modules segments.
+bool HasEscapingSegment(std::string_view path) {
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find_first_of("/\\", start);
+    if (end == std::string_view::npos) end = path.size();
+    std::string segment(path.substr(start, end - start));
+    for (char& c : segment) c = static_cast<char>(std::tolower(c));
+    if (segment == ".." || segment == "%2e%2e" || segment == "node_modules") {
+      return true;
+    }
+    start = end + 1;
+  }
+  return false;
+}
+
+Target ResolveTarget(v8::Local<v8::Context> context,
+                     v8::Local<v8::Value> target,
+                     std::optional<std::string_view> match, bool imports,
+                     const Conditions& conditions, int depth = 0) {
+  if (depth > 32) return Make(Target::kInvalid);
   v8::Isolate* isolate = context->GetIsolate();
+  if (target->IsNull()) return Make(Target::kBlocked);
   if (target->IsString()) {
-    std::string path = Utf8Lossy(isolate, target);
-    if (!StartsWith(path, "./")) return std::nullopt;
+    std::string text = Utf8Lossy(isolate, target);
+    bool bare = false;
+    if (!StartsWith(text, "./")) {
+      // Only "imports" may name another package ("#dep": "other-package").
+      if (!imports || text.empty() || StartsWith(text, "../") ||
+          StartsWith(text, "/") || StartsWith(text, "#") ||
+          text.find(':') != std::string::npos) {
+        return Make(Target::kInvalid);
+      }
+      bare = true;
+    }
     std::string out;
-    for (char c : path) {
-      if (c == '*') {
-        out.append(star.data(), star.size());
+    for (char c : text) {
+      if (c == '*' && match) {
+        out.append(match->data(), match->size());
       } else {
         out += c;
       }
     }
-    return out;
+    if (!bare && HasEscapingSegment(std::string_view(out).substr(2))) {
+      return Make(Target::kInvalid);
+    }
+    return {Target::kFound, out, bare};
   }
   if (target->IsArray()) {
+    // The first entry that resolves; an invalid or null entry falls through.
     v8::Local<v8::Array> array = target.As<v8::Array>();
+    Target last = Make(Target::kBlocked);
+    if (array->Length() > 0) last.kind = Target::kNoMatch;
     for (uint32_t i = 0; i < array->Length(); ++i) {
       v8::Local<v8::Value> item;
       if (!array->Get(context, i).ToLocal(&item)) continue;
-      if (auto out = ResolveTarget(context, item, star, esm, depth + 1)) {
-        return out;
-      }
+      Target out =
+          ResolveTarget(context, item, match, imports, conditions, depth + 1);
+      if (out.kind == Target::kFound) return out;
+      if (out.kind != Target::kNoMatch) last = out;
     }
-    return std::nullopt;
+    return last;
   }
   if (target->IsObject()) {
     for (const std::string& key : OwnKeys(context, target)) {
-      if (key == "default" || key == (esm ? "import" : "require")) {
-        if (auto out = ResolveTarget(context, GetProperty(context, target, key),
-                                     star, esm, depth + 1)) {
-          return out;
-        }
+      if (!conditions.Has(key)) continue;
+      Target out = ResolveTarget(context, GetProperty(context, target, key),
+                                 match, imports, conditions, depth + 1);
+      if (out.kind != Target::kNoMatch) return out;
+    }
+    return Make(Target::kNoMatch);
+  }
+  return Make(Target::kInvalid);
+}
+
+// Node's PATTERN_KEY_COMPARE: -1 when pattern key `a` is more specific.
+int PatternKeyCompare(std::string_view a, std::string_view b) {
+  size_t base_a = a.find('*') + 1;  // 0 without a star
+  size_t base_b = b.find('*') + 1;
+  if (base_a > base_b) return -1;
+  if (base_b > base_a) return 1;
+  if (base_a == 0) return 1;
+  if (base_b == 0) return -1;
+  if (a.size() > b.size()) return -1;
+  if (b.size() > a.size()) return 1;
+  return 0;
+}
+
+// Node's PACKAGE_IMPORTS_EXPORTS_RESOLVE: `key` ("./sub" or "#name") in a
+// map of exact keys and "*" patterns; the most specific pattern wins.
+Target ResolveInMap(v8::Local<v8::Context> context, v8::Local<v8::Value> map,
+                    const std::string& key, bool imports,
+                    const Conditions& conditions) {
+  std::vector<std::string> keys = OwnKeys(context, map);
+  if (key.find('*') == std::string::npos) {
+    for (const std::string& candidate : keys) {
+      if (candidate == key) {
+        return ResolveTarget(context, GetProperty(context, map, key),
+                             std::nullopt, imports, conditions);
       }
     }
   }
-  return std::nullopt;
+  const std::string* best = nullptr;
+  for (const std::string& candidate : keys) {
+    size_t star = candidate.find('*');
+    if (star == std::string::npos ||
+        candidate.find('*', star + 1) != std::string::npos) {
+      continue;
+    }
+    std::string_view base(candidate.data(), star);
+    std::string_view trailer(candidate.data() + star + 1,
+                             candidate.size() - star - 1);
+    if (StartsWith(key, base) && key != base &&
+        (trailer.empty() ||
+         (EndsWith(key, trailer) && key.size() >= candidate.size())) &&
+        (best == nullptr || PatternKeyCompare(candidate, *best) < 0)) {
+      best = &candidate;
+    }
+  }
+  if (best == nullptr) return Make(Target::kNoMatch);
+  size_t star = best->find('*');
+  size_t trailer = best->size() - star - 1;
+  std::string_view match(key.data() + star, key.size() - star - trailer);
+  return ResolveTarget(context, GetProperty(context, map, *best), match,
+                       imports, conditions);
 }
 
-std::optional<std::string> ResolveExports(v8::Local<v8::Context> context,
-                                          v8::Local<v8::Value> exports,
-                                          const std::string& subpath,
-                                          bool esm) {
-  std::vector<std::string> keys;
+// "exports" for `subpath` ("." or "./sub"): a target, or a map of subpaths.
+Target ResolveExports(v8::Local<v8::Context> context,
+                      v8::Local<v8::Value> exports, const std::string& subpath,
+                      const Conditions& conditions) {
   bool subpath_map = false;
   if (exports->IsObject() && !exports->IsArray()) {
-    keys = OwnKeys(context, exports);
+    std::vector<std::string> keys = OwnKeys(context, exports);
     subpath_map = !keys.empty() && StartsWith(keys.front(), ".");
   }
-  if (!subpath_map) {
-    if (subpath != ".") return std::nullopt;
-    return ResolveTarget(context, exports, "", esm);
+  if (subpath_map) {
+    return ResolveInMap(context, exports, subpath, false, conditions);
   }
-  for (const std::string& key : keys) {
-    if (key == subpath) {
-      return ResolveTarget(context, GetProperty(context, exports, key), "",
-                           esm);
+  if (subpath != ".") return Make(Target::kNoMatch);
+  return ResolveTarget(context, exports, std::nullopt, false, conditions);
+}
+
+// "exports" or "imports" with Node's conditions, then with "browser" added
+// when nothing matched.
+Target ResolveWithConditions(v8::Local<v8::Context> context,
+                             v8::Local<v8::Value> map, const std::string& key,
+                             bool imports, bool esm) {
+  Target out;
+  for (bool browser : {false, true}) {
+    Conditions conditions{esm, browser};
+    out = imports ? ResolveInMap(context, map, key, true, conditions)
+                  : ResolveExports(context, map, key, conditions);
+    if (out.kind != Target::kNoMatch) break;
+  }
+  return out;
+}
+
+// Whether `path` (lexically normal) is `dir` or below it.
+bool IsWithin(const fs::path& path, const fs::path& dir) {
+  if (dir.empty()) return false;
+  auto p = path.begin();
+  for (auto d = dir.begin(); d != dir.end(); ++d, ++p) {
+    if (d->empty()) continue;  // trailing separator
+    if (p == path.end() || *d != *p) return false;
+  }
+  return true;
+}
+
+// The value of the "type" import assertion, or "" without one.
+// `stride`: 3 for a static import ([key, value, offset]...), 2 for import().
+std::string AssertedType(v8::Local<v8::Context> context,
+                         v8::Local<v8::FixedArray> assertions, int stride) {
+  if (assertions.IsEmpty()) return "";
+  v8::Isolate* isolate = context->GetIsolate();
+  for (int i = 0; i + 1 < assertions->Length(); i += stride) {
+    v8::Local<v8::Data> key = assertions->Get(context, i);
+    v8::Local<v8::Data> value = assertions->Get(context, i + 1);
+    if (!key->IsValue() || !value->IsValue()) continue;
+    if (Utf8Lossy(isolate, key.As<v8::Value>()) == "type") {
+      return Utf8Lossy(isolate, value.As<v8::Value>());
     }
   }
-  // "./features/*.js" patterns: the longest matching prefix wins.
-  const std::string* best = nullptr;
-  size_t best_prefix = 0;
-  for (const std::string& key : keys) {
-    size_t star = key.find('*');
-    if (star == std::string::npos) continue;
-    std::string_view prefix(key.data(), star);
-    std::string_view suffix(key.data() + star + 1, key.size() - star - 1);
-    if (subpath.size() >= prefix.size() + suffix.size() &&
-        StartsWith(subpath, prefix) && EndsWith(subpath, suffix) &&
-        (best == nullptr || prefix.size() > best_prefix)) {
-      best = &key;
-      best_prefix = prefix.size();
-    }
-  }
-  if (best == nullptr) return std::nullopt;
-  size_t suffix_size = best->size() - best_prefix - 1;
-  std::string_view match(subpath.data() + best_prefix,
-                         subpath.size() - best_prefix - suffix_size);
-  return ResolveTarget(context, GetProperty(context, exports, *best), match,
-                       esm);
+  return "";
 }
 
 }  // namespace
 
 // ---- resolution ----
 
-bool ModuleLoader::LexicallyInsideRoot(const fs::path& path) const {
-  if (root_.empty()) return false;
+bool ModuleLoader::Readable(const fs::path& path) const {
+  if (root_.empty() || root_is_file_) return false;
   fs::path normal = path.lexically_normal();
-  auto p = normal.begin();
-  for (auto r = root_.begin(); r != root_.end(); ++r, ++p) {
-    if (r->empty()) continue;  // trailing separator
-    if (p == normal.end() || *r != *p) return false;
+  if (IsWithin(normal, root_)) return true;
+  if (packages_root_ == root_ || !IsWithin(normal, packages_root_)) {
+    return false;
   }
-  return true;
+  for (const fs::path& part : normal.lexically_relative(packages_root_)) {
+    if (part == "node_modules") return true;
+  }
+  return false;
 }
 
-bool ModuleLoader::InsideRoot(const fs::path& path) const {
-  return LexicallyInsideRoot(Canonical(path));
+bool ModuleLoader::FileReadable(const fs::path& path) const {
+  return Readable(path) && IsFile(path) && Readable(Canonical(path));
 }
 
-bool ModuleLoader::FileInRoot(const fs::path& path) const {
-  return LexicallyInsideRoot(path) && IsFile(path) && InsideRoot(path);
-}
-
-bool ModuleLoader::DirectoryInRoot(const fs::path& path) const {
-  return LexicallyInsideRoot(path) && IsDirectory(path) && InsideRoot(path);
+bool ModuleLoader::DirectoryReadable(const fs::path& path) const {
+  return Readable(path) && IsDirectory(path) && Readable(Canonical(path));
 }
 
 absl::StatusOr<v8::Local<v8::Value>> ModuleLoader::ReadJson(
@@ -293,19 +421,39 @@ absl::StatusOr<v8::Local<v8::Value>> ModuleLoader::ReadJson(
   return value;
 }
 
+absl::StatusOr<v8::Local<v8::Value>> ModuleLoader::PackageJson(
+    const fs::path& file) {
+  auto it = package_jsons_.find(file.string());
+  if (it != package_jsons_.end()) return it->second.Get(isolate_);
+  DUET_ASSIGN_OR_RETURN(v8::Local<v8::Value> json, ReadJson(file));
+  package_jsons_[file.string()].Reset(isolate_, json);
+  return json;
+}
+
+std::optional<fs::path> ModuleLoader::PackageScope(const fs::path& file) {
+  for (fs::path dir = file.parent_path(); Readable(dir);
+       dir = dir.parent_path()) {
+    if (dir.filename() == "node_modules") break;
+    if (FileReadable(dir / "package.json")) return dir;
+    if (dir == dir.parent_path()) break;
+  }
+  return std::nullopt;
+}
+
 std::optional<fs::path> ModuleLoader::ResolveFileOrDirectory(
     const fs::path& path, int depth) {
-  if (FileInRoot(path)) return path;
+  if (FileReadable(path)) return path;
   for (const char* extension : {".js", ".mjs", ".cjs", ".json"}) {
     fs::path candidate = path;
     candidate += extension;
-    if (FileInRoot(candidate)) return candidate;
+    if (FileReadable(candidate)) return candidate;
   }
-  if (!DirectoryInRoot(path)) return std::nullopt;
+  if (!DirectoryReadable(path)) return std::nullopt;
   fs::path package_json = path / "package.json";
-  if (depth == 0 && FileInRoot(package_json)) {
-    absl::StatusOr<v8::Local<v8::Value>> json = ReadJson(package_json);
+  if (depth == 0 && FileReadable(package_json)) {
+    absl::StatusOr<v8::Local<v8::Value>> json = PackageJson(package_json);
     if (json.ok()) {
+      // "main" only: Node never reads "module" (nor "browser").
       v8::Local<v8::Value> main = GetProperty(context(), *json, "main");
       if (main->IsString()) {
         if (auto found = ResolveFileOrDirectory(
@@ -317,36 +465,48 @@ std::optional<fs::path> ModuleLoader::ResolveFileOrDirectory(
   }
   for (const char* index :
        {"index.js", "index.mjs", "index.cjs", "index.json"}) {
-    if (FileInRoot(path / index)) return path / index;
+    if (FileReadable(path / index)) return path / index;
   }
   return std::nullopt;
+}
+
+absl::StatusOr<fs::path> ModuleLoader::TargetFile(const fs::path& package_dir,
+                                                  const std::string& target,
+                                                  const fs::path& package_json,
+                                                  std::string_view field) {
+  fs::path file = (package_dir / target).lexically_normal();
+  if (!IsWithin(file, package_dir) || !FileReadable(file)) {
+    return absl::NotFoundError(absl::StrCat(
+        "Cannot find module '", file.string(), "' (\"", internal::ToAbsl(field),
+        "\" of ", package_json.string(), ")"));
+  }
+  return file;
 }
 
 absl::StatusOr<fs::path> ModuleLoader::ResolvePackage(
     const fs::path& package_dir, const std::string& subpath, bool esm,
     std::string_view specifier) {
   fs::path package_json = package_dir / "package.json";
-  if (FileInRoot(package_json)) {
-    DUET_ASSIGN_OR_RETURN(v8::Local<v8::Value> json, ReadJson(package_json));
+  if (FileReadable(package_json)) {
+    DUET_ASSIGN_OR_RETURN(v8::Local<v8::Value> json, PackageJson(package_json));
     v8::Local<v8::Value> exports = GetProperty(context(), json, "exports");
     if (!exports->IsUndefined() && !exports->IsNull()) {
-      std::optional<std::string> target =
-          ResolveExports(context(), exports, subpath, esm);
-      if (!target) {
+      Target target =
+          ResolveWithConditions(context(), exports, subpath, false, esm);
+      if (target.kind == Target::kInvalid) {
+        return absl::NotFoundError(
+            absl::StrCat("Cannot find module '", internal::ToAbsl(specifier),
+                         "': invalid \"exports\" target for '", subpath,
+                         "' in ", package_json.string()));
+      }
+      if (target.kind != Target::kFound) {
         return absl::NotFoundError(absl::StrCat(
             "Cannot find module '", internal::ToAbsl(specifier),
             "': package subpath '", subpath,
             "' is not defined by \"exports\" in ", package_json.string(),
-            esm ? " (conditions: import, default)"
-                : " (conditions: require, default)"));
+            " (conditions: ", Conditions{esm, false}.Text(), ")"));
       }
-      fs::path file = (package_dir / *target).lexically_normal();
-      if (!FileInRoot(file)) {
-        return absl::NotFoundError(
-            absl::StrCat("Cannot find module '", file.string(),
-                         "' (\"exports\" of ", package_json.string(), ")"));
-      }
-      return file;
+      return TargetFile(package_dir, target.path, package_json, "exports");
     }
   }
   std::optional<fs::path> found =
@@ -360,8 +520,48 @@ absl::StatusOr<fs::path> ModuleLoader::ResolvePackage(
   return *found;
 }
 
+absl::StatusOr<ModuleLoader::Resolved> ModuleLoader::ResolveImports(
+    const std::string& specifier, const fs::path& from_file, bool esm,
+    int depth) {
+  auto not_found = [&](std::string_view why) {
+    return absl::NotFoundError(absl::StrCat("Cannot find module '", specifier,
+                                            "' from '", from_file.string(),
+                                            "': ", internal::ToAbsl(why)));
+  };
+  if (specifier == "#" || StartsWith(specifier, "#/")) {
+    return not_found("not a valid package import specifier");
+  }
+  std::optional<fs::path> scope = PackageScope(from_file);
+  if (!scope) return not_found("no package.json with \"imports\" above it");
+  fs::path package_json = *scope / "package.json";
+  DUET_ASSIGN_OR_RETURN(v8::Local<v8::Value> json, PackageJson(package_json));
+  v8::Local<v8::Value> imports = GetProperty(context(), json, "imports");
+  Target target;
+  if (imports->IsObject() && !imports->IsArray()) {
+    target = ResolveWithConditions(context(), imports, specifier, true, esm);
+  }
+  if (target.kind == Target::kInvalid) {
+    return not_found(
+        absl::StrCat("invalid \"imports\" target in ", package_json.string()));
+  }
+  if (target.kind != Target::kFound) {
+    return not_found(
+        absl::StrCat("not defined by \"imports\" in ", package_json.string(),
+                     " (conditions: ", Conditions{esm, false}.Text(), ")"));
+  }
+  if (target.bare) {
+    // Resolved as if imported by the package's own package.json.
+    if (depth > 8) return not_found("\"imports\" targets loop");
+    return Resolve(target.path, package_json, esm, depth + 1);
+  }
+  DUET_ASSIGN_OR_RETURN(
+      fs::path file, TargetFile(*scope, target.path, package_json, "imports"));
+  return Resolved{false, Canonical(file), {}};
+}
+
 absl::StatusOr<ModuleLoader::Resolved> ModuleLoader::Resolve(
-    std::string_view specifier, const fs::path& from_file, bool esm) {
+    std::string_view specifier, const fs::path& from_file, bool esm,
+    int depth) {
   if (specifier == "duet") return Resolved{true, {}, {}};
   // A built-in duet provides wins over node_modules, as in Node.
   const bool node_prefixed = StartsWith(specifier, "node:");
@@ -383,8 +583,8 @@ absl::StatusOr<ModuleLoader::Resolved> ModuleLoader::Resolve(
         ": a single-file plugin imports nothing but \"duet\" (make it a "
         "folder with a plugin.toml to import files of its own)");
   }
-  // The importing file is inside the root; its folder, symlinks resolved,
-  // is what relative specifiers are read against.
+  // The importing file is readable; its folder, symlinks resolved, is what
+  // relative specifiers are read against.
   const fs::path from_dir = Canonical(from_file.parent_path());
   if (spec == "." || spec == ".." || StartsWith(spec, "./") ||
       StartsWith(spec, "../") || StartsWith(spec, "/")) {
@@ -392,18 +592,15 @@ absl::StatusOr<ModuleLoader::Resolved> ModuleLoader::Resolve(
                           .lexically_normal();
     // Refused by its text, before any file is looked at: the answer is the
     // same whether or not the file exists.
-    if (!LexicallyInsideRoot(target)) {
+    if (!Readable(target)) {
       return not_found(absl::StrCat(": it is outside the plugin directory ",
                                     root_.string()));
     }
     std::optional<fs::path> found = ResolveFileOrDirectory(target);
     if (!found) return not_found("");
-    if (!InsideRoot(*found)) {
-      return not_found(absl::StrCat(": it is outside the plugin directory ",
-                                    root_.string()));
-    }
     return Resolved{false, Canonical(*found), {}};
   }
+  if (StartsWith(spec, "#")) return ResolveImports(spec, from_file, esm, depth);
   // A bare name: the package (with @scope/) and an optional subpath.
   size_t slash = spec.find('/');
   if (!spec.empty() && spec[0] == '@' && slash != std::string::npos) {
@@ -412,22 +609,36 @@ absl::StatusOr<ModuleLoader::Resolved> ModuleLoader::Resolve(
   std::string name = spec.substr(0, slash);
   std::string subpath =
       slash == std::string::npos ? "." : "." + spec.substr(slash);
-  for (fs::path dir = from_dir; InsideRoot(dir); dir = dir.parent_path()) {
-    fs::path package_dir = dir / "node_modules" / name;
-    if (IsDirectory(package_dir)) {
+  // A package importing itself by its own name, through its "exports".
+  if (std::optional<fs::path> scope = PackageScope(from_file)) {
+    absl::StatusOr<v8::Local<v8::Value>> json =
+        PackageJson(*scope / "package.json");
+    v8::Local<v8::Value> own_name =
+        json.ok() ? GetProperty(context(), *json, "name")
+                  : v8::Undefined(isolate_).As<v8::Value>();
+    if (own_name->IsString() && Utf8Lossy(isolate_, own_name) == name &&
+        !GetProperty(context(), *json, "exports")->IsNullOrUndefined()) {
       DUET_ASSIGN_OR_RETURN(fs::path file,
-                            ResolvePackage(package_dir, subpath, esm, spec));
-      if (!InsideRoot(file)) {
-        return not_found(absl::StrCat(": it is outside the plugin directory ",
-                                      root_.string()));
-      }
+                            ResolvePackage(*scope, subpath, esm, spec));
       return Resolved{false, Canonical(file), {}};
     }
-    if (Canonical(dir) == root_ || dir == dir.parent_path()) break;
+  }
+  // node_modules from the importing file's folder upward, as far as the
+  // packages root and never beyond it.
+  for (fs::path dir = from_dir; IsWithin(dir, packages_root_);
+       dir = dir.parent_path()) {
+    fs::path package_dir = dir / "node_modules" / name;
+    if (dir.filename() != "node_modules" && DirectoryReadable(package_dir)) {
+      DUET_ASSIGN_OR_RETURN(fs::path file,
+                            ResolvePackage(package_dir, subpath, esm, spec));
+      return Resolved{false, Canonical(file), {}};
+    }
+    if (dir == packages_root_ || dir == dir.parent_path()) break;
   }
   if (IsBuiltin(name)) return absl::NotFoundError(BuiltinError(spec));
-  return not_found(absl::StrCat(" (no node_modules/", name,
-                                " inside the plugin directory)"));
+  return not_found(absl::StrCat(" (no node_modules/", name, " in ",
+                                from_dir.string(), " or above it up to ",
+                                packages_root_.string(), ")"));
 }
 
 ModuleLoader::Format ModuleLoader::FormatOf(const fs::path& file) {
@@ -435,14 +646,16 @@ ModuleLoader::Format ModuleLoader::FormatOf(const fs::path& file) {
   if (extension == ".mjs") return Format::kEsm;
   if (extension == ".cjs") return Format::kCommonJs;
   if (extension == ".json") return Format::kJson;
-  for (fs::path dir = file.parent_path(); InsideRoot(dir);
+  // The nearest package.json decides, as PackageScope finds it.
+  for (fs::path dir = file.parent_path(); Readable(dir);
        dir = dir.parent_path()) {
+    if (dir.filename() == "node_modules") break;
     auto [it, inserted] = package_types_.try_emplace(dir.string());
     if (inserted) {
       fs::path package_json = dir / "package.json";
-      if (IsFile(package_json)) {
+      if (FileReadable(package_json)) {
         std::string type;
-        absl::StatusOr<v8::Local<v8::Value>> json = ReadJson(package_json);
+        absl::StatusOr<v8::Local<v8::Value>> json = PackageJson(package_json);
         if (json.ok()) {
           v8::Local<v8::Value> value = GetProperty(context(), *json, "type");
           if (value->IsString()) type = Utf8Lossy(isolate_, value);
@@ -455,7 +668,7 @@ ModuleLoader::Format ModuleLoader::FormatOf(const fs::path& file) {
       if (*it->second == "commonjs") return Format::kCommonJs;
       return Format::kDetect;
     }
-    if (Canonical(dir) == root_ || dir == dir.parent_path()) break;
+    if (dir == dir.parent_path()) break;
   }
   return Format::kDetect;
 }
@@ -494,7 +707,7 @@ absl::Status ModuleLoader::CompileEsm(Record* record,
 }
 
 absl::StatusOr<ModuleLoader::Record*> ModuleLoader::GetRecord(
-    const fs::path& file) {
+    const fs::path& file, const std::string& parent) {
   std::string key = file.string();
   if (auto it = records_.find(key); it != records_.end()) {
     return it->second.get();
@@ -517,6 +730,7 @@ absl::StatusOr<ModuleLoader::Record*> ModuleLoader::GetRecord(
   auto record = std::make_unique<Record>();
   record->path = file;
   record->key = key;
+  record->parent = parent;
   record->format = FormatOf(file);
   v8::Local<v8::Context> context = this->context();
   if (record->format == Format::kJson) {
@@ -581,10 +795,10 @@ absl::StatusOr<ModuleLoader::Record*> ModuleLoader::BuiltinRecord(
 }
 
 absl::StatusOr<ModuleLoader::Record*> ModuleLoader::RecordFor(
-    const Resolved& resolved) {
+    const Resolved& resolved, const std::string& parent) {
   if (resolved.duet) return DuetRecord();
   if (!resolved.builtin.empty()) return BuiltinRecord(resolved.builtin);
-  return GetRecord(resolved.path);
+  return GetRecord(resolved.path, parent);
 }
 
 v8::Maybe<bool> ModuleLoader::RunBuiltin(Record* record) {
@@ -732,15 +946,21 @@ v8::Maybe<bool> ModuleLoader::Link(Record* record) {
         requests->Get(context, i).As<v8::ModuleRequest>();
     std::string specifier = Utf8Lossy(isolate_, request->GetSpecifier());
     absl::StatusOr<Resolved> resolved = Resolve(specifier, record->path, true);
-    if (!resolved.ok()) {
+    auto fail_here = [&](const absl::Status& status) {
       v8::Location location =
           module->SourceOffsetToLocation(request->GetSourceOffset());
       return Fail(absl::InvalidArgumentError(absl::StrCat(
           record->key, ":", location.GetLineNumber() + 1, ":",
-          location.GetColumnNumber() + 1, ": ", resolved.status().message())));
+          location.GetColumnNumber() + 1, ": ", status.message())));
+    };
+    if (!resolved.ok()) {
+      return fail_here(WithRequireStack(resolved.status(), record->key));
     }
-    absl::StatusOr<Record*> dependency = RecordFor(*resolved);
+    absl::StatusOr<Record*> dependency = RecordFor(*resolved, record->key);
     if (!dependency.ok()) return Fail(dependency.status());
+    absl::Status type_checked = CheckImportType(
+        **dependency, AssertedType(context, request->GetImportAssertions(), 3));
+    if (!type_checked.ok()) return fail_here(type_checked);
     if ((*dependency)->format == Format::kEsm &&
         Link(*dependency).IsNothing()) {
       return v8::Nothing<bool>();
@@ -865,9 +1085,17 @@ ModuleLoader::ModuleLoader(Engine& engine, const fs::path& root)
   if (!root.empty()) root_ = fs::weakly_canonical(root, error);
   if (error) root_ = root.lexically_normal();
   root_is_file_ = !root_.empty() && fs::is_regular_file(root_, error);
+  packages_root_ = root_;
+}
+
+void ModuleLoader::SetPackagesRoot(const fs::path& packages_root) {
+  if (packages_root.empty() || root_is_file_) return;
+  fs::path canonical = Canonical(packages_root);
+  if (IsWithin(root_, canonical)) packages_root_ = canonical;
 }
 
 ModuleLoader::~ModuleLoader() {
+  package_jsons_.clear();
   links_.clear();
   by_hash_.clear();
   records_.clear();
@@ -891,8 +1119,53 @@ v8::Local<v8::Context> ModuleLoader::context() const {
 void ModuleLoader::UseSourceFor(const fs::path& file, std::string source) {
   root_ = Canonical(file);
   root_is_file_ = true;
+  packages_root_ = root_;
   in_memory_key_ = root_.string();
   in_memory_source_ = std::move(source);
+}
+
+std::vector<std::string> ModuleLoader::RequireStack(
+    const std::string& key) const {
+  std::vector<std::string> stack;
+  // Parents are older records, so the chain ends; the bound is a guard.
+  for (std::string at = key; !at.empty() && stack.size() < 64;) {
+    stack.push_back(at);
+    auto it = records_.find(at);
+    if (it == records_.end()) break;
+    at = it->second->parent;
+  }
+  return stack;
+}
+
+absl::Status ModuleLoader::WithRequireStack(const absl::Status& status,
+                                            const std::string& key) const {
+  std::vector<std::string> stack = RequireStack(key);
+  if (stack.empty()) return status;
+  std::string message(status.message());
+  absl::StrAppend(&message, "\nRequire stack:");
+  for (const std::string& file : stack) absl::StrAppend(&message, "\n- ", file);
+  return absl::Status(status.code(), message);
+}
+
+absl::Status ModuleLoader::CheckImportType(const Record& record,
+                                           std::string_view type) {
+  if (type.empty() || type == "json") {
+    bool json = record.format == Format::kJson;
+    if (json && type.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("Module '", record.key,
+                       "' needs an import assertion of type \"json\" (import "
+                       "data from \"./file.json\" assert { type: \"json\" })"));
+    }
+    if (!json && !type.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("Module '", record.key, "' is not of type \"json\""));
+    }
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("Import assertion type \"", internal::ToAbsl(type),
+                   "\" is unsupported (only \"json\" is)"));
 }
 
 // ---- require() and import() ----
@@ -917,12 +1190,23 @@ v8::Local<v8::Function> ModuleLoader::MakeRequire(const fs::path& file) {
 
 namespace {
 
-void ThrowModuleNotFound(v8::Isolate* isolate, const absl::Status& status) {
+// As Node's: code MODULE_NOT_FOUND, and requireStack (RequireStack) when
+// there is one.
+void ThrowModuleNotFound(v8::Isolate* isolate, const absl::Status& status,
+                         const std::vector<std::string>& require_stack) {
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
   v8::Local<v8::Value> error =
       v8::Exception::Error(Str(isolate, internal::ToStd(status.message())));
-  IgnoreResult(error.As<v8::Object>()->Set(context, Str(isolate, "code"),
-                                           Str(isolate, "MODULE_NOT_FOUND")));
+  v8::Local<v8::Object> object = error.As<v8::Object>();
+  IgnoreResult(object->Set(context, Str(isolate, "code"),
+                           Str(isolate, "MODULE_NOT_FOUND")));
+  if (!require_stack.empty()) {
+    v8::Local<v8::Array> stack = v8::Array::New(isolate);
+    for (uint32_t i = 0; i < require_stack.size(); ++i) {
+      IgnoreResult(stack->Set(context, i, Str(isolate, require_stack[i])));
+    }
+    IgnoreResult(object->Set(context, Str(isolate, "requireStack"), stack));
+  }
   isolate->ThrowException(error);
 }
 
@@ -936,11 +1220,14 @@ std::optional<ModuleLoader::Resolved> ModuleLoader::ResolveRequired(
         Str(isolate, "require() expects a module name (a string)")));
     return std::nullopt;
   }
-  fs::path from = Utf8Lossy(isolate, info.Data());
+  ModuleLoader& loader = From(isolate);
+  std::string from = Utf8Lossy(isolate, info.Data());
   absl::StatusOr<Resolved> resolved =
-      From(isolate).Resolve(Utf8Lossy(isolate, info[0]), from, false);
+      loader.Resolve(Utf8Lossy(isolate, info[0]), from, false);
   if (!resolved.ok()) {
-    ThrowModuleNotFound(isolate, resolved.status());
+    ThrowModuleNotFound(isolate,
+                        loader.WithRequireStack(resolved.status(), from),
+                        loader.RequireStack(from));
     return std::nullopt;
   }
   return *std::move(resolved);
@@ -951,7 +1238,8 @@ void ModuleLoader::RequireCallback(
   ModuleLoader* loader = &From(info.GetIsolate());
   std::optional<Resolved> resolved = ResolveRequired(info);
   if (!resolved) return;
-  absl::StatusOr<Record*> record = loader->RecordFor(*resolved);
+  absl::StatusOr<Record*> record =
+      loader->RecordFor(*resolved, Utf8Lossy(info.GetIsolate(), info.Data()));
   if (!record.ok()) {
     loader->engine_.ThrowStatus(record.status());
     return;
@@ -988,14 +1276,21 @@ v8::MaybeLocal<v8::Promise> ModuleLoader::ImportDynamically(
     try_catch.Reset();
     IgnoreResult(resolver->Reject(context, exception));
   };
-  fs::path from = Utf8Lossy(isolate, resource_name);
+  std::string from = Utf8Lossy(isolate, resource_name);
   absl::StatusOr<Resolved> resolved =
       loader->Resolve(Utf8Lossy(isolate, specifier), from, true);
   if (!resolved.ok()) {
-    ThrowModuleNotFound(isolate, resolved.status());
+    ThrowModuleNotFound(isolate,
+                        loader->WithRequireStack(resolved.status(), from),
+                        loader->RequireStack(from));
     reject();
   } else {
-    absl::StatusOr<Record*> record = loader->RecordFor(*resolved);
+    absl::StatusOr<Record*> record = loader->RecordFor(*resolved, from);
+    if (record.ok()) {
+      absl::Status type_checked = CheckImportType(
+          **record, AssertedType(context, import_assertions, 2));
+      if (!type_checked.ok()) record = type_checked;
+    }
     if (!record.ok()) loader->engine_.ThrowStatus(record.status());
     if (!record.ok() || loader->InstantiateAndEvaluate(*record).IsNothing()) {
       reject();

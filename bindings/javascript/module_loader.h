@@ -49,6 +49,12 @@ class ModuleLoader {
     // ESM: the namespace; CommonJS: module.exports.
     v8::Local<v8::Value> exports;
   };
+  // Where package resolution stops: node_modules folders are searched
+  // upward from the importing file as far as `packages_root` (the plugins
+  // directory the host was given), and files in node_modules folders under
+  // it may be read. Ignored unless it is the root or a folder above it.
+  // Before LoadEntry.
+  void SetPackagesRoot(const std::filesystem::path& packages_root);
   // Loads the implementation's entry file. The status is ready to return
   // from Runtime::Load.
   absl::StatusOr<Loaded> LoadEntry(const std::filesystem::path& entry);
@@ -71,6 +77,7 @@ class ModuleLoader {
     v8::Global<v8::Object> cjs_module;  // CommonJS `module`, once run
     v8::Global<v8::Value> value;        // JSON value / duet object / built-in
     std::vector<std::string> synthetic_names;
+    std::string parent;  // key of the file that first loaded this one
     bool linked = false;
     bool started = false;
   };
@@ -80,34 +87,64 @@ class ModuleLoader {
     std::filesystem::path path;
     std::string builtin;  // a Node built-in served from the library: "path"
   };
+  // `depth` counts "imports" targets that name another package.
   absl::StatusOr<Resolved> Resolve(std::string_view specifier,
                                    const std::filesystem::path& from_file,
-                                   bool esm);
+                                   bool esm, int depth = 0);
+  // A "#name" specifier, through the "imports" of the importing file's
+  // package.json.
+  absl::StatusOr<Resolved> ResolveImports(
+      const std::string& specifier, const std::filesystem::path& from_file,
+      bool esm, int depth);
   absl::StatusOr<std::filesystem::path> ResolvePackage(
       const std::filesystem::path& package_dir, const std::string& subpath,
       bool esm, std::string_view specifier);
+  // An "exports" or "imports" target ("./x.js") as a readable file in
+  // `package_dir`; `field` names the field in messages.
+  absl::StatusOr<std::filesystem::path> TargetFile(
+      const std::filesystem::path& package_dir, const std::string& target,
+      const std::filesystem::path& package_json, std::string_view field);
   std::optional<std::filesystem::path> ResolveFileOrDirectory(
       const std::filesystem::path& path, int depth = 0);
   absl::StatusOr<v8::Local<v8::Value>> ReadJson(
       const std::filesystem::path& file);
+  // A package.json, parsed once.
+  absl::StatusOr<v8::Local<v8::Value>> PackageJson(
+      const std::filesystem::path& file);
+  // The folder of the package.json nearest above `file` (not crossing a
+  // node_modules folder), if a readable one exists.
+  std::optional<std::filesystem::path> PackageScope(
+      const std::filesystem::path& file);
   Format FormatOf(const std::filesystem::path& file);
-  // Whether `path`, symlinks resolved, is the root or below it.
-  bool InsideRoot(const std::filesystem::path& path) const;
-  // The same by the path's text alone, without touching the file system.
-  bool LexicallyInsideRoot(const std::filesystem::path& path) const;
-  // Whether `path` is a file (a directory) inside the root. Nothing outside
-  // the root is looked at, and a symlink out of it counts as missing, so a
-  // plugin cannot learn what exists outside.
-  bool FileInRoot(const std::filesystem::path& path) const;
-  bool DirectoryInRoot(const std::filesystem::path& path) const;
+  // Whether the plugin may read `path`, by its text alone: a path in the
+  // plugin's folder, or in a node_modules folder under the packages root.
+  bool Readable(const std::filesystem::path& path) const;
+  // Whether `path` is a readable file (directory), by its text and again
+  // with symlinks resolved. Nothing outside is looked at, and a symlink out
+  // counts as missing, so a plugin cannot learn what exists outside.
+  bool FileReadable(const std::filesystem::path& path) const;
+  bool DirectoryReadable(const std::filesystem::path& path) const;
+  // The files that loaded `key`: itself, the file that first loaded it,
+  // and so on up to the entry file.
+  std::vector<std::string> RequireStack(const std::string& key) const;
+  // Appends RequireStack(key) to a "Cannot find module" message.
+  absl::Status WithRequireStack(const absl::Status& status,
+                                const std::string& key) const;
+  // A static or dynamic import of `record` with `type` asserted ("" for
+  // none): JSON needs { type: "json" }, and only JSON may have it.
+  static absl::Status CheckImportType(const Record& record,
+                                      std::string_view type);
 
-  absl::StatusOr<Record*> GetRecord(const std::filesystem::path& file);
+  // `parent`: the key of the file loading it (for RequireStack).
+  absl::StatusOr<Record*> GetRecord(const std::filesystem::path& file,
+                                    const std::string& parent = "");
   absl::StatusOr<Record*> DuetRecord();
   // Node built-in `name` ("path", "timers/promises"), run on first use;
   // the status carries the built-in's exception when it threw.
   absl::StatusOr<Record*> BuiltinRecord(const std::string& name);
-  // The record of what Resolve returned.
-  absl::StatusOr<Record*> RecordFor(const Resolved& resolved);
+  // The record of what Resolve returned; `parent` as GetRecord's.
+  absl::StatusOr<Record*> RecordFor(const Resolved& resolved,
+                                    const std::string& parent = "");
   // Whether built-in `name` is served to this plugin (library module
   // "node/NAME" exists).
   bool BuiltinProvided(std::string_view name) const;
@@ -154,6 +191,8 @@ class ModuleLoader {
   Engine& engine_;
   v8::Isolate* const isolate_;
   std::filesystem::path root_;
+  // SetPackagesRoot; root_ unless set.
+  std::filesystem::path packages_root_;
   // A single-file plugin: root_ is the file, which imports nothing but duet.
   bool root_is_file_ = false;
   // UseSourceFor: the record key of the file given as text, and the text.
@@ -165,6 +204,7 @@ class ModuleLoader {
   // (referrer path, specifier) -> resolved module, filled by Link().
   std::map<std::pair<std::string, std::string>, v8::Global<v8::Module>> links_;
   std::map<std::string, std::optional<std::string>> package_types_;  // by dir
+  std::map<std::string, v8::Global<v8::Value>> package_jsons_;       // by path
 };
 
 }  // namespace duet::js

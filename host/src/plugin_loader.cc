@@ -264,6 +264,16 @@ absl::StatusOr<LoadReport> PluginLoader::LoadDirectory(
         dir.string(), ": cannot list the directory: ", error.message()));
   }
   std::sort(entries.begin(), entries.end());
+  {
+    absl::MutexLock lock(&mutex_);
+    std::filesystem::path absolute =
+        std::filesystem::absolute(dir, error).lexically_normal();
+    if (absolute.filename().empty()) absolute = absolute.parent_path();
+    if (std::find(plugin_directories_.begin(), plugin_directories_.end(),
+                  absolute) == plugin_directories_.end()) {
+      plugin_directories_.push_back(absolute);
+    }
+  }
 
   LoadReport report;
   for (const std::filesystem::path& entry : entries) {
@@ -366,7 +376,8 @@ absl::StatusOr<std::unique_ptr<ModuleState>> PluginLoader::ReadPlugin(
     *name = parsed.manifest.name;
     DUET_RETURN_IF_ERROR(CheckName(*name, location.string(), reloading));
     state->manifest = std::move(parsed.manifest);
-    DUET_RETURN_IF_ERROR(PlanDirectoryImplementations(*state));
+    DUET_RETURN_IF_ERROR(
+        PlanDirectoryImplementations(*state, PackagesRootFor(location)));
     for (std::string& note : PermissionNotes(*state)) {
       Log(LogLevel::kWarning, note);
       if (warnings != nullptr) warnings->push_back(std::move(note));
@@ -569,8 +580,21 @@ absl::StatusOr<std::unique_ptr<ModuleState>> PluginLoader::ReadSource(
   return state;
 }
 
+std::filesystem::path PluginLoader::PackagesRootFor(
+    const std::filesystem::path& location) const {
+  std::error_code error;
+  std::filesystem::path plugin =
+      std::filesystem::absolute(location, error).lexically_normal();
+  if (plugin.filename().empty()) plugin = plugin.parent_path();
+  std::filesystem::path parent = plugin.parent_path();
+  for (const std::filesystem::path& dir : plugin_directories_) {
+    if (dir == parent) return dir;
+  }
+  return plugin;
+}
+
 absl::Status PluginLoader::PlanDirectoryImplementations(
-    ModuleState& state) const {
+    ModuleState& state, const std::filesystem::path& packages_root) const {
   const Manifest& manifest = *state.manifest;
   state.version = manifest.version;
   state.description = manifest.description;
@@ -620,6 +644,7 @@ absl::Status PluginLoader::PlanDirectoryImplementations(
                                        /*single_file=*/false, manifest.limits);
     spec.permissions = AbsolutePermissions(manifest.permissions, root);
     spec.node = language == Language::kJavaScript && manifest.javascript.node;
+    spec.packages_root = packages_root;
     state.start_specs[LanguageIndex(language)] = std::move(spec);
   }
   std::vector<Language> languages = state.Languages();

@@ -79,7 +79,13 @@ class PluginLoader : public ImplementationStarter {
                          const Module* reloading) const;
   // Checks a plugin's implementations without starting an engine and
   // records how to start each (ModuleState::start_specs).
-  absl::Status PlanDirectoryImplementations(ModuleState& state) const;
+  // `packages_root`: ImplementationSpec::packages_root for its specs.
+  absl::Status PlanDirectoryImplementations(
+      ModuleState& state, const std::filesystem::path& packages_root) const;
+  // The plugins directory `location` was found in by LoadDirectory, else
+  // the plugin's own folder (ImplementationSpec::packages_root).
+  std::filesystem::path PackagesRootFor(const std::filesystem::path& location)
+      const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   absl::Status PlanSingleFileImplementation(const std::string& name,
                                             ModuleState& state) const;
   // What a new state starts before it is published: everything under
@@ -112,6 +118,11 @@ class PluginLoader : public ImplementationStarter {
   // Held while an implementation starts on first use. Recursive: a plugin's
   // top-level code may call a module that starts then, on the same thread.
   mutable std::recursive_mutex start_mutex_;
+  // Every folder LoadDirectory was given (absolute), so a plugin in one
+  // keeps that folder as its packages root when watch mode loads it or
+  // Reload reads it again.
+  std::vector<std::filesystem::path> plugin_directories_
+      ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace duet::internal

@@ -1,5 +1,7 @@
 // Loading: ES modules, CommonJS, format detection, relative files,
-// node_modules packages, built-ins refused, caching, exports rules.
+// node_modules packages, built-ins refused, caching, "exports" and
+// "imports" rules, the packages root, JSON modules, the require stack
+// (docs/javascript.md, "Packages and resolution").
 #include <string>
 #include <vector>
 
@@ -78,7 +80,7 @@ TEST_F(JsTest, RelativeImportsEsm) {
         "module.exports = { plus(a, b) { return a + b; } };\n");
   ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("main.mjs", R"JS(
 import { twice } from './lib/util.js';
-import data from './lib/data.json';
+import data from './lib/data.json' assert { type: 'json' };
 import legacy, { plus } from './lib/legacy.cjs';
 export function run(x) { return plus(twice(x), data.factor) + legacy.plus(0, 1); }
 export function meta() { return import.meta.url; }
@@ -330,7 +332,7 @@ TEST_F(JsTest, PackagesFromNodeModules) {
     "name": "cond",
     "exports": {
       ".": { "import": "./esm.mjs", "require": "./cjs.js" },
-      "./sub": { "node": "./nope.js", "default": "./sub.js" },
+      "./sub": { "browser": "./browser.js", "default": "./sub.js" },
       "./features/*": "./features/*.js",
       "./hidden": null
     }
@@ -375,6 +377,275 @@ export function kinds() { return [kind, plain.kind]; }
 )JS"));
   EXPECT_EQ(*CallByName(*esm, "kinds", {}),
             Value(Value::List{"import", "index"}));
+}
+
+// Node's order: a conditions object is read in its own key order, and
+// "node", "import"/"require" and "default" are in force; "browser" only when
+// nothing else matches; "module" is never read.
+TEST_F(JsTest, ExportConditionsInNodesOrder) {
+  Write("node_modules/uuidish/package.json", R"({
+    "main": "./main.js",
+    "module": "./module.mjs",
+    "exports": {
+      ".": {
+        "browser": { "import": "./browser.mjs", "require": "./browser.js" },
+        "node": { "import": "./node.mjs", "require": "./node.js" },
+        "default": "./default.js"
+      },
+      "./nested": { "types": "./x.d.ts", "require": { "node": "./nested.js" },
+                    "import": [ "bad:target", "./nested.mjs" ] },
+      "./web": { "browser": "./browser.js" },
+      "./array": [ { "worker": "./worker.js" }, "./array.js" ],
+      "./features/*.js": "./lib/features/*.js",
+      "./features/private/*": null,
+      "./deep/*": "./lib/*/index.js",
+      "./escape/*": "./lib/../../*.js"
+    }
+  })");
+  for (const char* file :
+       {"browser.js", "node.js", "default.js", "nested.js", "array.js",
+        "worker.js", "main.js", "lib/features/a.js",
+        "lib/features/private/b.js", "lib/x/index.js"}) {
+    Write(std::string("node_modules/uuidish/") + file,
+          std::string("exports.kind = '") + file + "';\n");
+  }
+  for (const char* file :
+       {"browser.mjs", "node.mjs", "nested.mjs", "module.mjs"}) {
+    Write(std::string("node_modules/uuidish/") + file,
+          std::string("export const kind = '") + file + "';\n");
+  }
+  ASSERT_OK_AND_ASSIGN(auto cjs, LoadSource("main.js", R"JS(
+const attempt = (s) => { try { return require(s).kind; } catch (e) { return e.message; } };
+exports.kind = (s) => attempt(s);
+)JS"));
+  auto kind = [&](const char* specifier) {
+    absl::StatusOr<Value> out = CallByName(*cjs, "kind", {Value(specifier)});
+    return out.ok() && out->is_string() ? out->as_string()
+                                        : std::string(out.status().message());
+  };
+  EXPECT_EQ(kind("uuidish"), "node.js");
+  EXPECT_EQ(kind("uuidish/nested"), "nested.js");
+  EXPECT_EQ(kind("uuidish/web"), "browser.js");  // the browser fallback
+  EXPECT_EQ(kind("uuidish/array"), "array.js");
+  EXPECT_EQ(kind("uuidish/features/a.js"), "lib/features/a.js");
+  EXPECT_EQ(kind("uuidish/deep/x"), "lib/x/index.js");
+  EXPECT_THAT(kind("uuidish/features/private/b.js"),
+              HasSubstr("package subpath './features/private/b.js' is not "
+                        "defined by \"exports\""));
+  EXPECT_THAT(kind("uuidish/features/a"), HasSubstr("not defined by"));
+  EXPECT_THAT(kind("uuidish/escape/outside_here"),
+              HasSubstr("invalid \"exports\" target"));
+  EXPECT_THAT(kind("uuidish/main.js"), HasSubstr("not defined by"));
+
+  ASSERT_OK_AND_ASSIGN(auto esm, LoadSource("main.mjs", R"JS(
+import { kind } from 'uuidish';
+import { kind as nested } from 'uuidish/nested';
+export function kinds() { return [kind, nested]; }
+)JS"));
+  EXPECT_EQ(*CallByName(*esm, "kinds", {}),
+            Value(Value::List{"node.mjs", "nested.mjs"}));
+}
+
+TEST_F(JsTest, PackageImportsField) {
+  Write("node_modules/dep/index.js", "exports.kind = 'dep';\n");
+  Write("node_modules/chalkish/package.json", R"({
+    "type": "module",
+    "exports": "./source/index.js",
+    "imports": {
+      "#ansi": "./source/vendor/ansi.js",
+      "#color": { "node": "./source/color-node.js",
+                  "default": "./source/color-browser.js" },
+      "#util/*": "./source/util/*.js",
+      "#dep": "dep",
+      "#missing": "./source/missing.js"
+    }
+  })");
+  Write("node_modules/chalkish/source/index.js", R"JS(
+import ansi from '#ansi';
+import color from '#color';
+import { pad } from '#util/pad';
+import dep from '#dep';
+export const kinds = [ansi, color, pad('x'), dep.kind];
+export async function attempt(s) {
+  try { await import(s); return 'found'; } catch (e) { return e.message; }
+}
+)JS");
+  Write("node_modules/chalkish/source/vendor/ansi.js",
+        "export default 'ansi';\n");
+  Write("node_modules/chalkish/source/color-node.js",
+        "export default 'color-node';\n");
+  Write("node_modules/chalkish/source/color-browser.js",
+        "export default 'color-browser';\n");
+  Write("node_modules/chalkish/source/util/pad.js",
+        "export const pad = (s) => `[${s}]`;\n");
+  // The plugin's own "imports", and its own name through its "exports".
+  Write("package.json", R"({"name": "selfpkg",
+                            "exports": {"./local": "./lib/local.js"},
+                            "imports": {"#local": "./lib/local.js"}})");
+  Write("lib/local.js", "exports.kind = 'local';\n");
+  ASSERT_OK_AND_ASSIGN(auto esm, LoadSource("main.mjs", R"JS(
+import { kinds, attempt } from 'chalkish';
+import local from '#local';
+import self from 'selfpkg/local';
+export function all() { return [...kinds, local.kind, self.kind]; }
+export { attempt };
+)JS"));
+  EXPECT_EQ(
+      *CallByName(*esm, "all", {}),
+      Value(Value::List{"ansi", "color-node", "[x]", "dep", "local", "local"}));
+  ASSERT_OK_AND_ASSIGN(Value missing,
+                       CallByName(*esm, "attempt", {Value("#missing")}));
+  EXPECT_THAT(missing.as_string(), HasSubstr("Cannot find module"));
+  ASSERT_OK_AND_ASSIGN(Value undefined,
+                       CallByName(*esm, "attempt", {Value("#nothing")}));
+  EXPECT_THAT(
+      undefined.as_string(),
+      HasSubstr("'#nothing' from '" +
+                (root_ / "node_modules/chalkish/source/index.js").string() +
+                "': not defined by \"imports\" in " +
+                (root_ / "node_modules/chalkish/package.json").string()));
+  // A package's "imports" are its own: the plugin's are not visible there.
+  ASSERT_OK_AND_ASSIGN(Value other,
+                       CallByName(*esm, "attempt", {Value("#local")}));
+  EXPECT_THAT(other.as_string(), HasSubstr("not defined by \"imports\""));
+}
+
+// node_modules is searched upward from the importing file through the
+// plugin folder to the packages root, and never above it.
+TEST_F(JsTest, PackagesFromAboveThePluginUpToThePackagesRoot) {
+  Write("node_modules/beyond/index.js", "exports.kind = 'beyond';\n");
+  Write("plugins/node_modules/shared/package.json",
+        R"({"exports": {".": "./index.js", "./data": "./data.json"}})");
+  Write("plugins/node_modules/shared/index.js",
+        "exports.kind = 'shared:' + require('./helper').h;\n");
+  Write("plugins/node_modules/shared/helper.js", "exports.h = 'helper';\n");
+  Write("plugins/node_modules/shared/data.json", R"({"n": 1})");
+  Write("plugins/other/secret.js", "exports.secret = 1;\n");
+  Write("plugins/p/node_modules/own/index.js", "exports.kind = 'own';\n");
+  // A package that is a symlink out of the packages root counts as missing.
+  std::filesystem::create_directory_symlink(
+      root_ / "node_modules" / "beyond",
+      root_ / "plugins" / "node_modules" / "linked");
+  ImplementationSpec spec;
+  spec.module = "p";
+  spec.root = root_ / "plugins" / "p";
+  spec.packages_root = root_ / "plugins";
+  spec.entry = Write("plugins/p/lib/main.js", R"JS(
+const attempt = (f) => { try { return f(); } catch (e) { return e.message; } };
+exports.kinds = () => [require('own').kind, require('shared').kind,
+                       require('shared/data').n];
+exports.require = (s) => attempt(() => require(s).kind || 'loaded');
+)JS");
+  ASSERT_OK_AND_ASSIGN(auto impl, runtime_->Load(spec));
+  EXPECT_EQ(*CallByName(*impl, "kinds", {}),
+            Value(Value::List{"own", "shared:helper", 1}));
+  ASSERT_OK_AND_ASSIGN(Value beyond,
+                       CallByName(*impl, "require", {Value("beyond")}));
+  EXPECT_THAT(beyond.as_string(),
+              HasSubstr("Cannot find module 'beyond' from '" +
+                        spec.entry.string() + "' (no node_modules/beyond in " +
+                        (root_ / "plugins/p/lib").string() +
+                        " or above it up to " + (root_ / "plugins").string()));
+  ASSERT_OK_AND_ASSIGN(Value linked,
+                       CallByName(*impl, "require", {Value("linked")}));
+  EXPECT_THAT(linked.as_string(),
+              HasSubstr("Cannot find module 'linked' from '"));
+  // Packages under the root may be read; other plugins' files may not.
+  for (const char* outside :
+       {"../../other/secret.js", "../../node_modules/shared/helper.js"}) {
+    ASSERT_OK_AND_ASSIGN(Value answer,
+                         CallByName(*impl, "require", {Value(outside)}));
+    if (std::string(outside).find("node_modules") != std::string::npos) {
+      EXPECT_EQ(answer, Value("loaded"));
+    } else {
+      EXPECT_THAT(answer.as_string(),
+                  HasSubstr("outside the plugin directory"));
+    }
+  }
+  // Without a packages root the plugin folder is the root.
+  spec.packages_root.clear();
+  spec.entry = Write("plugins/p/top.js", "require('shared');\n");
+  EXPECT_THAT(runtime_->Load(spec),
+              StatusIs(absl::StatusCode::kUnknown,
+                       HasSubstr("Cannot find module 'shared'")));
+}
+
+TEST_F(JsTest, JsonModulesNeedTheJsonAssertion) {
+  Write("data.json", R"({"answer": 42})");
+  Write("code.mjs", "export default 1;\n");
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("m.mjs", R"JS(
+import data from './data.json' assert { type: 'json' };
+export function answer() { return data.answer; }
+export async function attempt(s, type) {
+  try {
+    const m = await import(s, type ? { assert: { type } } : undefined);
+    return m.default.answer;
+  } catch (e) { return e.message; }
+}
+)JS"));
+  EXPECT_EQ(*CallByName(*impl, "answer", {}), Value(42));
+  EXPECT_EQ(
+      *CallByName(*impl, "attempt", {Value("./data.json"), Value("json")}),
+      Value(42));
+  EXPECT_THAT(CallByName(*impl, "attempt", {Value("./data.json"), Value()}),
+              IsOkAndHolds(StringValue(HasSubstr(
+                  "data.json' needs an import assertion of type \"json\""))));
+  EXPECT_THAT(
+      CallByName(*impl, "attempt", {Value("./code.mjs"), Value("json")}),
+      IsOkAndHolds(
+          StringValue(HasSubstr("code.mjs' is not of type \"json\""))));
+  EXPECT_THAT(
+      CallByName(*impl, "attempt", {Value("./data.json"), Value("css")}),
+      IsOkAndHolds(StringValue(
+          HasSubstr("Import assertion type \"css\" is unsupported"))));
+  EXPECT_THAT(LoadSource("bare.mjs", "import d from './data.json';\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("bare.mjs:1:15: Module '" +
+                                 (root_ / "data.json").string() +
+                                 "' needs an import assertion")));
+  // V8 10.2 predates import attributes: `with` is a syntax error.
+  EXPECT_THAT(
+      LoadSource("with.mjs",
+                 "import d from './data.json' with { type: 'json' };\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("SyntaxError")));
+  // require() reads JSON as before.
+  ASSERT_OK_AND_ASSIGN(
+      auto cjs,
+      LoadSource("r.js", "exports.a = () => require('./data').answer;\n"));
+  EXPECT_EQ(*CallByName(*cjs, "a", {}), Value(42));
+}
+
+TEST_F(JsTest, CannotFindModuleCarriesTheRequireStack) {
+  Write("a.js", "require('./b');\n");
+  Write("b.js", "require('./lib/c');\n");
+  Write("lib/c.js", "require('missing-package');\n");
+  absl::StatusOr<std::unique_ptr<Implementation>> loaded =
+      LoadSource("main.js", "require('./a');\n");
+  EXPECT_THAT(
+      loaded,
+      StatusIs(absl::StatusCode::kUnknown,
+               HasSubstr("Cannot find module 'missing-package' from '" +
+                         (root_ / "lib/c.js").string() +
+                         "' (no node_modules/missing-package in " +
+                         (root_ / "lib").string() + " or above it up to " +
+                         root_.string() + ")\nRequire stack:\n- " +
+                         (root_ / "lib/c.js").string() + "\n- " +
+                         (root_ / "b.js").string() + "\n- " +
+                         (root_ / "a.js").string() + "\n- " +
+                         (root_ / "main.js").string())));
+  ASSERT_OK_AND_ASSIGN(auto caught, LoadSource("d.js", R"JS(
+exports.stack = () => { try { require('./nothing'); } catch (e) { return e.requireStack; } };
+)JS"));
+  EXPECT_EQ(*CallByName(*caught, "stack", {}),
+            Value(Value::List{(root_ / "d.js").string()}));
+  Write("e.mjs", "import './f.mjs';\n");
+  Write("f.mjs", "import 'nope';\n");
+  EXPECT_THAT(
+      LoadSource("g.mjs", "import './e.mjs';\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("\nRequire stack:\n- " + (root_ / "f.mjs").string() +
+                         "\n- " + (root_ / "e.mjs").string() + "\n- " +
+                         (root_ / "g.mjs").string())));
 }
 
 TEST_F(JsTest, DynamicImport) {

@@ -161,6 +161,13 @@ struct ImplementationSpec {
   /// plugin imports nothing but "duet".
   std::filesystem::path root;
   bool single_file = false;  ///< a plugin of one file, no plugin.toml
+  /// Where package lookups stop: the plugins directory the host was given
+  /// (Host::LoadPlugins) when the plugin's folder is directly in it, else
+  /// `root` itself (a plugin elsewhere loaded by path, a single file, one
+  /// given in memory). Engines search node_modules folders upward from the
+  /// importing file as far as this folder and never beyond; empty means
+  /// `root`.
+  std::filesystem::path packages_root;
   /// The implementation's source text, for a plugin given in memory rather
   /// than on disk. When non-empty the engine compiles this instead of reading
   /// `entry`, which then only names the code in stacks and messages; such a
