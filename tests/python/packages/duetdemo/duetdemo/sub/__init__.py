@@ -1,0 +1,5 @@
+import duetdemo.helpers
+
+
+def version():
+    return duetdemo.helpers.VERSION
