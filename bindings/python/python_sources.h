@@ -456,8 +456,12 @@ class _InMemoryLoader:
 # reaches its copy through builtins.__import__, importlib.import_module and
 # importlib.util.find_spec, which look at the importing module's name: a module
 # of the plugin (`_duet_plugins.<module>_<serial>...`) or of a package it
-# carries (`_duet_vendor.<module>_<serial>...`). Installed only once a plugin
-# with such a folder loads; everything else imports as before.
+# carries (`_duet_vendor.<module>_<serial>...`); where no importing module is
+# given (importlib.import_module, __import__ called without globals, as
+# pickle and logging.config do), at the nearest such module up the calling
+# stack. Installed only once a plugin with such a folder loads; an import
+# statement elsewhere, or of a name the plugin does not carry, then costs
+# about what it did (the __import__ hook decides those in C: import_hook.h).
 
 _VENDOR_ROOT = "_duet_vendor"
 # Never taken from a plugin's folders: the standard library (as in a virtual
@@ -469,30 +473,33 @@ _SHARED_NAMES = (frozenset(sys.stdlib_module_names) |
 class _PluginImports:
     """The packages one plugin load carries, and which top-level names they hold."""
 
-    __slots__ = ("prefix", "paths", "_owned")
+    __slots__ = ("prefix", "paths", "owned")
 
     def __init__(self, prefix, paths):
         self.prefix = prefix  # "_duet_vendor.<module>_<serial>"
         self.paths = paths
-        self._owned = {}
+        self.owned = {}  # top-level name -> carried; the C hook reads it too
 
     def owns(self, top):
         """Whether `import top` means the plugin's copy (looked up once per load)."""
-        owned = self._owned.get(top)
+        owned = self.owned.get(top)
         if owned is None:
             owned = (top not in _SHARED_NAMES and not top.startswith("_duet") and
                      importlib.machinery.PathFinder.find_spec(top, self.paths)
                      is not None)
-            self._owned[top] = owned
+            self.owned[top] = owned
         return owned
 
 
 # Keyed by the plugin's package and by its private package alike.
 _plugin_imports = {}
+# The same keys, to each one's .owned: what the C hook reads (import_hook.h).
+_plugin_owned = {}
 # The functions the hooks replaced (and call for everything not a plugin's).
 _next_import = None
 _next_import_module = None
 _next_find_spec = None
+_import_hook = None  # builtins.__import__ while installed
 
 
 def _plugin_of(module_globals):
@@ -507,6 +514,16 @@ def _plugin_of(module_globals):
     return _plugin_imports.get(head + "." + rest.partition(".")[0])
 
 
+def _calling_plugin(frame):
+    """The _PluginImports of the nearest plugin module from `frame` up."""
+    while frame is not None:
+        imports = _plugin_of(frame.f_globals)
+        if imports is not None:
+            return imports
+        frame = frame.f_back
+    return None
+
+
 def _plain_names(error, prefix):
     """Takes the private prefix out of an ImportError's message and name."""
     cut = prefix + "."
@@ -517,9 +534,10 @@ def _plain_names(error, prefix):
 
 
 def _import(name, globals=None, locals=None, fromlist=(), level=0):
-    if level == 0 and name:
-        imports = _plugin_of(
-            globals if globals is not None else sys._getframe(1).f_globals)
+    """builtins.__import__ for what the C hook does not pass on itself."""
+    if level == 0 and type(name) is str and name:
+        imports = (_plugin_of(globals) if globals is not None
+                   else _calling_plugin(sys._getframe(1)))
         top = name.partition(".")[0]
         if imports is not None and imports.owns(top):
             try:
@@ -533,10 +551,10 @@ def _import(name, globals=None, locals=None, fromlist=(), level=0):
     return _next_import(name, globals, locals, fromlist, level)
 
 
-def _private_name(name, caller_globals):
+def _private_name(name, frame):
     """(name as the calling plugin imports it, its _PluginImports or None)."""
     if isinstance(name, str) and name and not name.startswith("."):
-        imports = _plugin_of(caller_globals)
+        imports = _calling_plugin(frame)
         if imports is not None and imports.owns(name.partition(".")[0]):
             return imports.prefix + "." + name, imports
     return name, None
@@ -544,7 +562,7 @@ def _private_name(name, caller_globals):
 
 def _import_module(name, package=None):
     """importlib.import_module, finding a plugin's own packages for it."""
-    private, imports = _private_name(name, sys._getframe(1).f_globals)
+    private, imports = _private_name(name, sys._getframe(1))
     if imports is None:
         return _next_import_module(name, package)
     try:
@@ -556,7 +574,7 @@ def _import_module(name, package=None):
 
 def _find_spec(name, package=None):
     """importlib.util.find_spec, finding a plugin's own packages for it."""
-    private, imports = _private_name(name, sys._getframe(1).f_globals)
+    private, imports = _private_name(name, sys._getframe(1))
     if imports is None:
         return _next_find_spec(name, package)
     return _next_find_spec(private)
@@ -575,27 +593,23 @@ class _PluginDistributions:
     def find_distributions(cls, context=None):
         if context is None or "path" in vars(context):
             return ()  # asked about given folders: not ours to answer
-        frame = sys._getframe(1)
-        while frame is not None:
-            imports = _plugin_of(frame.f_globals)
-            if imports is not None:
-                from importlib.metadata import (DistributionFinder,
-                                                MetadataPathFinder)
-                return MetadataPathFinder.find_distributions(
-                    DistributionFinder.Context(name=context.name,
-                                               path=imports.paths))
-            frame = frame.f_back
-        return ()
+        imports = _calling_plugin(sys._getframe(1))
+        if imports is None:
+            return ()
+        from importlib.metadata import DistributionFinder, MetadataPathFinder
+        return MetadataPathFinder.find_distributions(
+            DistributionFinder.Context(name=context.name, path=imports.paths))
 
 
 def _install_import_hooks():
-    global _next_import, _next_import_module, _next_find_spec
+    global _next_import, _next_import_module, _next_find_spec, _import_hook
     if _next_import is not None:
         return
     _next_import = builtins.__import__
     _next_import_module = importlib.import_module
     _next_find_spec = importlib.util.find_spec
-    builtins.__import__ = _import
+    _import_hook = _native.import_hook(_import, _next_import, _plugin_owned)
+    builtins.__import__ = _import_hook
     importlib.import_module = _import_module
     importlib.util.find_spec = _find_spec
     sys.meta_path.insert(0, _PluginDistributions)
@@ -607,10 +621,10 @@ def _install_import_hooks():
 def remove_import_hooks():
     """Puts back what _install_import_hooks replaced, where it is still ours
     (an application's interpreter outlives duet)."""
-    global _next_import, _next_import_module, _next_find_spec
+    global _next_import, _next_import_module, _next_find_spec, _import_hook
     if _next_import is None:
         return
-    if builtins.__import__ is _import:
+    if builtins.__import__ is _import_hook:
         builtins.__import__ = _next_import
     if importlib.import_module is _import_module:
         importlib.import_module = _next_import_module
@@ -619,7 +633,7 @@ def remove_import_hooks():
     if _PluginDistributions in sys.meta_path:
         sys.meta_path.remove(_PluginDistributions)
     sys.modules.pop(_VENDOR_ROOT, None)
-    _next_import = _next_import_module = _next_find_spec = None
+    _next_import = _next_import_module = _next_find_spec = _import_hook = None
 
 
 def _pth_paths(directory):
@@ -674,6 +688,7 @@ def _add_plugin_packages(package, root):
     sys.modules[prefix] = importlib.util.module_from_spec(spec)
     imports = _PluginImports(prefix, paths)
     _plugin_imports[package] = _plugin_imports[prefix] = imports
+    _plugin_owned[package] = _plugin_owned[prefix] = imports.owned
 
 
 def set_executable(built_with):
@@ -727,6 +742,7 @@ def unload(package, collect=False):
     imports = _plugin_imports.pop(package, None)
     if imports is not None:
         del _plugin_imports[imports.prefix]
+        del _plugin_owned[package], _plugin_owned[imports.prefix]
         packages.append(imports.prefix)
         for path in imports.paths:
             sys.path_importer_cache.pop(path, None)

@@ -4,10 +4,13 @@
 // sys.executable is the interpreter duet embeds. The package is duetdemo
 // (tests/python/packages), installed as 1.0 and 2.0 into the build tree by
 // pip at build time (tests/python/CMakeLists.txt).
+// Python.h first, as CPython asks.
+#include <Python.h>
 #include <stdlib.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <utility>
@@ -15,6 +18,7 @@
 #include "duet/duet.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/child_process.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 
@@ -22,7 +26,9 @@ namespace duet {
 namespace {
 
 namespace fs = std::filesystem;
+using ::duet::testing::ChildRun;
 using ::duet::testing::IsOkAndHolds;
+using ::duet::testing::RunTestsInChild;
 using ::duet::testing::TempDir;
 
 // Where pip installed duetdemo VERSION (a --target folder).
@@ -30,10 +36,18 @@ fs::path Installed(const std::string& version) {
   return fs::path(DUET_DEMO_PACKAGES) / ("duetdemo-" + version);
 }
 
+// What versions() returns when every part of duetdemo is `version`.
+Value AllVersions(const std::string& version) {
+  std::string all = version;
+  for (int i = 1; i < 9; ++i) all += " " + version;
+  return Value(all);
+}
+
 // The functions every test plugin has.
 constexpr char kPluginSource[] = R"PY(
 import importlib
 import importlib.metadata
+import importlib.resources
 import importlib.util
 import sys
 
@@ -48,6 +62,10 @@ def versions():
         duetdemo.sub.version(),
         importlib.import_module("duetdemo.helpers").VERSION,
         importlib.metadata.version("duetdemo"),
+        __import__("duetdemo").__version__,
+        # importlib.resources imports the package on the plugin's behalf.
+        (importlib.resources.files("duetdemo") / "helpers.py")
+        .read_text().split('"')[1],
     ])
 
 
@@ -79,6 +97,28 @@ def loaded_copies():
     return [len(holders), "duetdemo" in sys.modules]
 )PY";
 
+void WriteFile(const fs::path& file, const std::string& content) {
+  fs::create_directories(file.parent_path());
+  std::ofstream(file, std::ios::binary) << content;
+}
+
+// Writes plugin NAME (plugin.toml and main.py) into `dir`.
+void WritePlugin(const fs::path& dir, const std::string& name) {
+  WriteFile(
+      dir / name / "plugin.toml",
+      "name = \"" + name + "\"\n[implementations]\npython = \"main.py\"\n");
+  WriteFile(dir / name / "main.py", kPluginSource);
+}
+
+// Copies duetdemo VERSION into `where` inside plugin NAME in `dir`.
+void Vendor(const fs::path& dir, const std::string& name,
+            const std::string& version, const fs::path& where = "vendor") {
+  fs::path target = dir / name / where;
+  fs::remove_all(target);
+  fs::create_directories(target.parent_path());
+  fs::copy(Installed(version), target, fs::copy_options::recursive);
+}
+
 class PythonPackagesTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -87,22 +127,14 @@ class PythonPackagesTest : public ::testing::Test {
     ASSERT_OK_AND_ASSIGN(host_, Host::Create());
   }
 
-  // Writes plugin NAME (plugin.toml and main.py) into the temp folder.
   fs::path WritePlugin(const std::string& name) {
-    dir_.Write(
-        name + "/plugin.toml",
-        "name = \"" + name + "\"\n[implementations]\npython = \"main.py\"\n");
-    dir_.Write(name + "/main.py", kPluginSource);
+    duet::WritePlugin(dir_.path(), name);
     return dir_.path() / name;
   }
 
-  // Copies duetdemo VERSION into `where` inside plugin NAME.
   void Vendor(const std::string& name, const std::string& version,
               const fs::path& where = "vendor") {
-    fs::path target = dir_.path() / name / where;
-    fs::remove_all(target);
-    fs::create_directories(target.parent_path());
-    fs::copy(Installed(version), target, fs::copy_options::recursive);
+    duet::Vendor(dir_.path(), name, version, where);
   }
 
   TempDir dir_;
@@ -116,8 +148,8 @@ TEST_F(PythonPackagesTest, TwoPluginsUseTheirOwnVersionsSideBySide) {
   Vendor("new_user", "2.0");
   ASSERT_OK(host_->LoadPlugins(dir_.path()).status());
 
-  const Value all_1 = Value("1.0 1.0 1.0 1.0 1.0 1.0 1.0");
-  const Value all_2 = Value("2.0 2.0 2.0 2.0 2.0 2.0 2.0");
+  const Value all_1 = AllVersions("1.0");
+  const Value all_2 = AllVersions("2.0");
   EXPECT_THAT(host_->Call("old_user", "versions", {}), IsOkAndHolds(all_1));
   EXPECT_THAT(host_->Call("new_user", "versions", {}), IsOkAndHolds(all_2));
   // Neither replaced the other's: both copies are loaded, none as plain
@@ -137,9 +169,9 @@ TEST_F(PythonPackagesTest, AVirtualEnvironmentsSitePackagesIsThePluginsToo) {
   ASSERT_OK(host_->LoadPlugins(dir_.path()).status());
 
   EXPECT_THAT(host_->Call("venv_user", "versions", {}),
-              IsOkAndHolds(Value("2.0 2.0 2.0 2.0 2.0 2.0 2.0")));
+              IsOkAndHolds(AllVersions("2.0")));
   EXPECT_THAT(host_->Call("vendor_user", "versions", {}),
-              IsOkAndHolds(Value("1.0 1.0 1.0 1.0 1.0 1.0 1.0")));
+              IsOkAndHolds(AllVersions("1.0")));
 }
 
 TEST_F(PythonPackagesTest, AReloadAfterVendorChangedImportsTheNewVersion) {
@@ -147,12 +179,12 @@ TEST_F(PythonPackagesTest, AReloadAfterVendorChangedImportsTheNewVersion) {
   Vendor("upgraded", "1.0");
   ASSERT_OK(host_->LoadPlugins(dir_.path()).status());
   EXPECT_THAT(host_->Call("upgraded", "versions", {}),
-              IsOkAndHolds(Value("1.0 1.0 1.0 1.0 1.0 1.0 1.0")));
+              IsOkAndHolds(AllVersions("1.0")));
 
   Vendor("upgraded", "2.0");
   ASSERT_OK(host_->Reload("upgraded"));
   EXPECT_THAT(host_->Call("upgraded", "versions", {}),
-              IsOkAndHolds(Value("2.0 2.0 2.0 2.0 2.0 2.0 2.0")));
+              IsOkAndHolds(AllVersions("2.0")));
   // The 1.0 modules went with the code that loaded them.
   EXPECT_THAT(host_->Call("upgraded", "loaded_copies", {}),
               IsOkAndHolds(Value(Value::List{1, false})));
@@ -169,7 +201,7 @@ TEST_F(PythonPackagesTest, APluginWithoutVendorImportsAsBefore) {
                  "def helper_value():\n    return helper.VALUE\n");
   ASSERT_OK(host_->LoadPlugins(dir_.path()).status());
   ASSERT_THAT(host_->Call("carrier", "versions", {}),
-              IsOkAndHolds(Value("1.0 1.0 1.0 1.0 1.0 1.0 1.0")));
+              IsOkAndHolds(AllVersions("1.0")));
 
   // Another plugin's packages are not this one's.
   EXPECT_THAT(
@@ -303,6 +335,70 @@ TEST_F(PythonPackagesTest, SysExecutableIsNotThePython3OnPath) {
   ASSERT_OK(versions.status());
   ASSERT_EQ(versions->as_list().size(), 2u);
   EXPECT_EQ(versions->as_list()[0], versions->as_list()[1]);
+}
+
+// --- in an application's interpreter, in a child process -------------------
+
+constexpr char kChildEnv[] = "DUET_PYTHON_PACKAGES_CHILD";
+
+// The application initialised CPython and hooked __import__ itself. While
+// duet is attached, a plugin's packages are its own and the application's
+// hook still sees the other imports; once the Host is gone, what duet
+// installed is gone and the application's hook and sys.executable are as
+// they were.
+TEST(PythonPackagesChild, AttachedInterpreterGetsItsImportsBack) {
+  const char* dir = std::getenv(kChildEnv);
+  if (dir == nullptr) GTEST_SKIP() << "runs only as a child process";
+  WritePlugin(dir, "carrier");
+  Vendor(dir, "carrier", "1.0");
+  Py_InitializeEx(0);
+  ASSERT_EQ(PyRun_SimpleString(R"PY(
+import builtins, importlib, importlib.util, sys
+app_imports = []
+builtin_import = builtins.__import__
+def app_import(name, *args, **kwargs):
+    app_imports.append(name)
+    return builtin_import(name, *args, **kwargs)
+builtins.__import__ = app_import
+app_executable = sys.executable = "/opt/app/bin/app"
+originals = (importlib.import_module, importlib.util.find_spec,
+             list(sys.meta_path))
+)PY"),
+            0);
+  PyThreadState* main_thread = PyEval_SaveThread();
+  {
+    HostOptions options;
+    options.languages = {Language::kPython};
+    options.python.use_running_interpreter = true;
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Host> host,
+                         Host::Create(std::move(options)));
+    ASSERT_OK(host->LoadPlugins(dir).status());
+    EXPECT_THAT(host->Call("carrier", "versions", {}),
+                IsOkAndHolds(AllVersions("1.0")));
+    EXPECT_THAT(host->Call("carrier", "attribute", {"sys", "executable"}),
+                IsOkAndHolds(Value("'/opt/app/bin/app'")));
+  }
+  PyEval_RestoreThread(main_thread);
+  EXPECT_EQ(PyRun_SimpleString(R"PY(
+assert builtins.__import__ is app_import, builtins.__import__
+assert (importlib.import_module, importlib.util.find_spec,
+        list(sys.meta_path)) == originals
+assert not [name for name in sys.modules if name.startswith("_duet")], \
+    [name for name in sys.modules if name.startswith("_duet")]
+assert sys.executable == app_executable
+# The application's hook saw the plugin's imports it does not carry.
+assert "importlib.metadata" in app_imports, app_imports
+)PY"),
+            0);
+  EXPECT_EQ(Py_FinalizeEx(), 0);
+}
+
+TEST(PythonPackagesAttachedTest, AttachedInterpreterGetsItsImportsBack) {
+  TempDir dir;
+  ChildRun run = RunTestsInChild(
+      "PythonPackagesChild.AttachedInterpreterGetsItsImportsBack", kChildEnv,
+      dir.path().string(), dir.path());
+  EXPECT_TRUE(run.passed()) << run.Describe();
 }
 
 }  // namespace
