@@ -9,7 +9,7 @@ namespace duet::js {
 
 inline constexpr char kBootstrapResourceName[] = "duet:bootstrap";
 
-// Returns {duet, console, inspect, format, moduleProxy}.
+// Returns {duet, console, inspect, moduleProxy, requireLibrary}.
 inline constexpr char kBootstrapSource[] = R"JS(
 'use strict';
 const ObjectPrototype = Object.prototype;
@@ -565,7 +565,29 @@ const duet = Object.freeze({
   Error: DuetError,
 });
 
-return { duet, console, inspect, moduleProxy };
+// duet's JavaScript library (library.h): modules run once, on first
+// require, each as a function (exports, require, module, native).
+const libraryModules = new Map([
+  ['internal/inspect', { exports: { inspect, format } }],
+]);
+function requireLibrary(name) {
+  let module = libraryModules.get(name);
+  if (module !== undefined) return module.exports;
+  const body = native.compileLibrary(name);
+  if (body === undefined) throw new Error(`duet: no library module '${name}'`);
+  module = { exports: {} };
+  libraryModules.set(name, module);
+  try {
+    body.call(module.exports, module.exports, requireLibrary, module, native);
+  } catch (error) {
+    libraryModules.delete(name);
+    throw error;
+  }
+  return module.exports;
+}
+requireLibrary('internal/globals');
+
+return { duet, console, inspect, moduleProxy, requireLibrary };
 )JS";
 
 }  // namespace duet::js

@@ -24,6 +24,7 @@
 #include "javascript/bootstrap.h"
 #include "javascript/convert.h"
 #include "javascript/duet_api.h"
+#include "javascript/library.h"
 #include "javascript/module_loader.h"
 #include "libplatform/libplatform.h"
 
@@ -284,6 +285,12 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
   return engine;
 }
 
+v8::MaybeLocal<v8::Value> Engine::RequireLibrary(std::string_view name) {
+  v8::Local<v8::Value> argument = Str(isolate_, name);
+  return require_library_.Get(isolate_)->Call(
+      context(), v8::Undefined(isolate_), 1, &argument);
+}
+
 Engine* Engine::From(v8::Isolate* isolate) {
   return static_cast<Engine*>(isolate->GetData(0));
 }
@@ -325,7 +332,8 @@ absl::Status Engine::Init(bool repl) {
   }
 
   v8::Local<v8::Object> native = v8::Object::New(isolate_);
-  bool ok = InstallNativeApi(context, native, cap_bytes_);
+  bool ok = InstallNativeApi(context, native, cap_bytes_) &&
+            InstallLibraryNatives(context, native);
   if (!ok) return absl::InternalError("could not set up the duet bindings");
 
   v8::ScriptOrigin origin(isolate_, Str(isolate_, kBootstrapResourceName));
@@ -344,16 +352,20 @@ absl::Status Engine::Init(bool repl) {
                      FormatError(StatusFromTryCatch(try_catch))));
   }
   v8::Local<v8::Object> api = result.As<v8::Object>();
-  v8::Local<v8::Value> duet, console, inspect, module_proxy;
+  v8::Local<v8::Value> duet, console, inspect, module_proxy, require_library;
   if (!api->Get(context, Str(isolate_, "duet")).ToLocal(&duet) ||
       !api->Get(context, Str(isolate_, "console")).ToLocal(&console) ||
       !api->Get(context, Str(isolate_, "inspect")).ToLocal(&inspect) ||
-      !api->Get(context, Str(isolate_, "moduleProxy")).ToLocal(&module_proxy)) {
+      !api->Get(context, Str(isolate_, "moduleProxy")).ToLocal(&module_proxy) ||
+      !api->Get(context, Str(isolate_, "requireLibrary"))
+           .ToLocal(&require_library) ||
+      !require_library->IsFunction()) {
     return absl::InternalError("the duet bootstrap returned no API");
   }
   duet_.Reset(isolate_, duet.As<v8::Object>());
   inspect_.Reset(isolate_, inspect.As<v8::Function>());
   module_proxy_.Reset(isolate_, module_proxy.As<v8::Function>());
+  require_library_.Reset(isolate_, require_library.As<v8::Function>());
 
   v8::Local<v8::Object> global = context->Global();
   if (!EventLoop::InstallGlobals(context) ||
@@ -392,6 +404,7 @@ Engine::~Engine() {
     duet_.Reset();
     inspect_.Reset();
     module_proxy_.Reset();
+    require_library_.Reset();
     error_classes_.clear();
     status_key_.Reset();
     callable_key_.Reset();

@@ -253,6 +253,9 @@ class Engine {
   ModuleLoader& loader() { return *loader_; }
   // The object the "duet" module exports.
   v8::Local<v8::Object> duet_api() const { return duet_.Get(isolate_); }
+  // The exports of library module `name` (library.h), run on first use;
+  // empty with an exception pending when it throws or does not exist.
+  v8::MaybeLocal<v8::Value> RequireLibrary(std::string_view name);
 
   // ---- calls out (the duet API, duet_api.h) ----
 
@@ -348,6 +351,7 @@ class Engine {
   v8::Global<v8::Object> duet_;
   v8::Global<v8::Function> inspect_;
   v8::Global<v8::Function> module_proxy_;
+  v8::Global<v8::Function> require_library_;
   // The built-in error classes (Error, TypeError, ...) as the context made
   // them, before any script could replace them.
   struct ErrorClass {

@@ -7,7 +7,9 @@
 //    package.json "type" inside the plugin; without one it is compiled as
 //    CommonJS first and retried as ESM when that fails with an ESM-only
 //    syntax error (import/export, import.meta, top-level await).
-//  * Node.js built-ins are refused with a clear message; resolution never
+//  * Node.js built-ins are served from duet's library (library.h) where one
+//    exists as "node/NAME", and win over node_modules as in Node; the
+//    others are refused with a clear message. Resolution never
 //    leaves the plugin root, and never looks at a file outside it (a path
 //    outside is refused by its text, a symlink out of the root counts as
 //    missing), so a plugin learns nothing about files outside. A
@@ -27,6 +29,7 @@
 #include "duet/internal/utf8.h"
 #include "javascript/convert.h"
 #include "javascript/engine.h"
+#include "javascript/library.h"
 
 namespace duet::js {
 namespace {
@@ -359,10 +362,14 @@ absl::StatusOr<fs::path> ModuleLoader::ResolvePackage(
 
 absl::StatusOr<ModuleLoader::Resolved> ModuleLoader::Resolve(
     std::string_view specifier, const fs::path& from_file, bool esm) {
-  if (specifier == "duet") return Resolved{true, {}};
-  if (StartsWith(specifier, "node:")) {
-    return absl::NotFoundError(BuiltinError(specifier));
+  if (specifier == "duet") return Resolved{true, {}, {}};
+  // A built-in duet provides wins over node_modules, as in Node.
+  const bool node_prefixed = StartsWith(specifier, "node:");
+  std::string_view builtin = specifier.substr(node_prefixed ? 5 : 0);
+  if ((node_prefixed || IsBuiltin(builtin)) && BuiltinProvided(builtin)) {
+    return Resolved{false, {}, std::string(builtin)};
   }
+  if (node_prefixed) return absl::NotFoundError(BuiltinError(specifier));
   const std::string spec(specifier);
   auto not_found = [&](std::string_view why) {
     return absl::NotFoundError(absl::StrCat("Cannot find module '", spec,
@@ -395,7 +402,7 @@ absl::StatusOr<ModuleLoader::Resolved> ModuleLoader::Resolve(
       return not_found(absl::StrCat(": it is outside the plugin directory ",
                                     root_.string()));
     }
-    return Resolved{false, Canonical(*found)};
+    return Resolved{false, Canonical(*found), {}};
   }
   // A bare name: the package (with @scope/) and an optional subpath.
   size_t slash = spec.find('/');
@@ -414,7 +421,7 @@ absl::StatusOr<ModuleLoader::Resolved> ModuleLoader::Resolve(
         return not_found(absl::StrCat(": it is outside the plugin directory ",
                                       root_.string()));
       }
-      return Resolved{false, Canonical(file)};
+      return Resolved{false, Canonical(file), {}};
     }
     if (Canonical(dir) == root_ || dir == dir.parent_path()) break;
   }
@@ -554,6 +561,46 @@ absl::StatusOr<ModuleLoader::Record*> ModuleLoader::GetRecord(
   return raw;
 }
 
+bool ModuleLoader::BuiltinProvided(std::string_view name) const {
+  return LibrarySource(absl::StrCat("node/", internal::ToAbsl(name)))
+      .has_value();
+}
+
+absl::StatusOr<ModuleLoader::Record*> ModuleLoader::BuiltinRecord(
+    const std::string& name) {
+  std::string key = absl::StrCat("node:", name);
+  if (auto it = records_.find(key); it != records_.end()) {
+    return it->second.get();
+  }
+  auto record = std::make_unique<Record>();
+  record->format = Format::kBuiltin;
+  record->key = key;
+  Record* raw = record.get();
+  records_[key] = std::move(record);
+  return raw;
+}
+
+absl::StatusOr<ModuleLoader::Record*> ModuleLoader::RecordFor(
+    const Resolved& resolved) {
+  if (resolved.duet) return DuetRecord();
+  if (!resolved.builtin.empty()) return BuiltinRecord(resolved.builtin);
+  return GetRecord(resolved.path);
+}
+
+v8::Maybe<bool> ModuleLoader::RunBuiltin(Record* record) {
+  if (record->started) return v8::Just(true);
+  record->started = true;
+  v8::Local<v8::Value> exports;
+  if (!engine_.RequireLibrary(absl::StrCat("node/", record->key.substr(5)))
+           .ToLocal(&exports)) {
+    std::string key = record->key;
+    records_.erase(key);
+    return v8::Nothing<bool>();
+  }
+  record->value.Reset(isolate_, exports);
+  return v8::Just(true);
+}
+
 absl::StatusOr<ModuleLoader::Record*> ModuleLoader::DuetRecord() {
   if (auto it = records_.find("duet"); it != records_.end()) {
     return it->second.get();
@@ -613,10 +660,17 @@ v8::MaybeLocal<v8::Module> ModuleLoader::ModuleFor(Record* record) {
   if (!record->module.IsEmpty()) return record->module.Get(isolate_);
   v8::Local<v8::Context> context = this->context();
   std::vector<std::string> names = {"default"};
-  if (record->format == Format::kCommonJs) {
-    if (RunCommonJs(record).IsNothing()) return {};
-    v8::Local<v8::Value> exports =
-        GetProperty(context, record->cjs_module.Get(isolate_), "exports");
+  if (record->format == Format::kCommonJs ||
+      record->format == Format::kBuiltin) {
+    v8::Local<v8::Value> exports;
+    if (record->format == Format::kCommonJs) {
+      if (RunCommonJs(record).IsNothing()) return {};
+      exports =
+          GetProperty(context, record->cjs_module.Get(isolate_), "exports");
+    } else {
+      if (RunBuiltin(record).IsNothing()) return {};
+      exports = record->value.Get(isolate_);
+    }
     for (const std::string& key : OwnKeys(context, exports)) {
       if (key != "default" && IsJsIdentifier(key)) names.push_back(key);
     }
@@ -685,8 +739,7 @@ v8::Maybe<bool> ModuleLoader::Link(Record* record) {
           record->key, ":", location.GetLineNumber() + 1, ":",
           location.GetColumnNumber() + 1, ": ", resolved.status().message())));
     }
-    absl::StatusOr<Record*> dependency =
-        resolved->duet ? DuetRecord() : GetRecord(resolved->path);
+    absl::StatusOr<Record*> dependency = RecordFor(*resolved);
     if (!dependency.ok()) return Fail(dependency.status());
     if ((*dependency)->format == Format::kEsm &&
         Link(*dependency).IsNothing()) {
@@ -768,6 +821,9 @@ v8::MaybeLocal<v8::Value> ModuleLoader::RequireRecord(Record* record) {
       if (InstantiateAndEvaluate(record).IsNothing()) return {};
       return record->module.Get(isolate_)->GetModuleNamespace();
     }
+    case Format::kBuiltin:
+      if (RunBuiltin(record).IsNothing()) return {};
+      return record->value.Get(isolate_);
     default:
       return record->value.Get(isolate_);
   }
@@ -895,8 +951,7 @@ void ModuleLoader::RequireCallback(
   ModuleLoader* loader = &From(info.GetIsolate());
   std::optional<Resolved> resolved = ResolveRequired(info);
   if (!resolved) return;
-  absl::StatusOr<Record*> record =
-      resolved->duet ? loader->DuetRecord() : loader->GetRecord(resolved->path);
+  absl::StatusOr<Record*> record = loader->RecordFor(*resolved);
   if (!record.ok()) {
     loader->engine_.ThrowStatus(record.status());
     return;
@@ -911,8 +966,10 @@ void ModuleLoader::RequireResolveCallback(
   v8::Isolate* isolate = info.GetIsolate();
   std::optional<Resolved> resolved = ResolveRequired(info);
   if (!resolved) return;
-  info.GetReturnValue().Set(
-      Str(isolate, resolved->duet ? "duet" : resolved->path.string()));
+  std::string name = resolved->duet               ? "duet"
+                     : !resolved->builtin.empty() ? resolved->builtin
+                                                  : resolved->path.string();
+  info.GetReturnValue().Set(Str(isolate, name));
 }
 
 v8::MaybeLocal<v8::Promise> ModuleLoader::ImportDynamically(
@@ -938,9 +995,7 @@ v8::MaybeLocal<v8::Promise> ModuleLoader::ImportDynamically(
     ThrowModuleNotFound(isolate, resolved.status());
     reject();
   } else {
-    absl::StatusOr<Record*> record = resolved->duet
-                                         ? loader->DuetRecord()
-                                         : loader->GetRecord(resolved->path);
+    absl::StatusOr<Record*> record = loader->RecordFor(*resolved);
     if (!record.ok()) loader->engine_.ThrowStatus(record.status());
     if (!record.ok() || loader->InstantiateAndEvaluate(*record).IsNothing()) {
       reject();

@@ -58,16 +58,16 @@ class ModuleLoader {
   void UseSourceFor(const std::filesystem::path& file, std::string source);
 
  private:
-  enum class Format { kEsm, kCommonJs, kJson, kDetect, kDuet };
+  enum class Format { kEsm, kCommonJs, kJson, kDetect, kDuet, kBuiltin };
   // One file (or the "duet" module) in the per-isolate module cache.
   struct Record {
     Format format = Format::kEsm;
     std::filesystem::path path;
-    std::string key;                    // path string; "duet" for the API
+    std::string key;  // path string; "duet" for the API; "node:X" built-ins
     v8::Global<v8::Module> module;      // ESM, or a synthetic wrapper
     v8::Global<v8::Function> compiled;  // CommonJS body, until run
     v8::Global<v8::Object> cjs_module;  // CommonJS `module`, once run
-    v8::Global<v8::Value> value;        // JSON value / the duet object
+    v8::Global<v8::Value> value;        // JSON value / duet object / built-in
     std::vector<std::string> synthetic_names;
     bool linked = false;
     bool started = false;
@@ -76,6 +76,7 @@ class ModuleLoader {
   struct Resolved {
     bool duet = false;
     std::filesystem::path path;
+    std::string builtin;  // a Node built-in served from the library: "path"
   };
   absl::StatusOr<Resolved> Resolve(std::string_view specifier,
                                    const std::filesystem::path& from_file,
@@ -100,9 +101,19 @@ class ModuleLoader {
 
   absl::StatusOr<Record*> GetRecord(const std::filesystem::path& file);
   absl::StatusOr<Record*> DuetRecord();
+  // Node built-in `name` ("path", "timers/promises"), run on first use;
+  // the status carries the built-in's exception when it threw.
+  absl::StatusOr<Record*> BuiltinRecord(const std::string& name);
+  // The record of what Resolve returned.
+  absl::StatusOr<Record*> RecordFor(const Resolved& resolved);
+  // Whether built-in `name` is served to this plugin (library module
+  // "node/NAME" exists).
+  bool BuiltinProvided(std::string_view name) const;
   absl::Status CompileEsm(Record* record, v8::Local<v8::String> source);
   // Steps that run module code (see the convention above).
   v8::Maybe<bool> RunCommonJs(Record* record);
+  // Runs a built-in's library module; not cached when it throws.
+  v8::Maybe<bool> RunBuiltin(Record* record);
   v8::Maybe<bool> Link(Record* record);
   v8::Maybe<bool> InstantiateAndEvaluate(Record* record);
   v8::MaybeLocal<v8::Module> ModuleFor(Record* record);

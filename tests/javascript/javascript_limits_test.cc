@@ -614,6 +614,8 @@ const kStandard = new Set([
   // duet: console, and the event loop's timers (they reach nothing)
   'console', 'setTimeout', 'setInterval', 'clearTimeout', 'clearInterval',
   'queueMicrotask',
+  // duet's library (lib/internal/globals.js): each grants no authority
+  'setImmediate', 'clearImmediate',
 ]);
 export function extraGlobals() {
   return Object.getOwnPropertyNames(globalThis).filter((n) => !kStandard.has(n));

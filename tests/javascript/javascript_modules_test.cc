@@ -167,16 +167,72 @@ TEST_F(JsTest, BuiltinsAreRefused) {
                                  "modules are not available to duet plugins")));
   EXPECT_THAT(
       LoadSource("b.mjs",
-                 "import path from 'node:path';\nexport function f() {}\n"),
+                 "import net from 'node:net';\nexport function f() {}\n"),
       StatusIs(absl::StatusCode::kInvalidArgument,
-               HasSubstr("b.mjs:1:18: Cannot find module 'node:path': "
+               HasSubstr("b.mjs:1:17: Cannot find module 'node:net': "
                          "Node.js built-in modules")));
   ASSERT_OK_AND_ASSIGN(auto caught, LoadSource("c.js", R"JS(
 let code = null;
-try { require('node:crypto'); } catch (e) { code = e.code; }
+try { require('node:child_process'); } catch (e) { code = e.code; }
 exports.code = () => code;
 )JS"));
   EXPECT_EQ(*CallByName(*caught, "code", {}), Value("MODULE_NOT_FOUND"));
+}
+
+// Built-ins duet provides come from its JavaScript library (library.h), as
+// `X` and `node:X`, by require, import and import(), and win over a package
+// of the same name in node_modules, as in Node.
+TEST_F(JsTest, BuiltinsFromTheLibrary) {
+  Write("node_modules/timers/package.json", R"({"main": "index.js"})");
+  Write("node_modules/timers/index.js", "module.exports = 'the package';\n");
+  ASSERT_OK_AND_ASSIGN(auto cjs, LoadSource("a.js", R"JS(
+const timers = require('timers');
+exports.same = () => timers === require('node:timers');
+exports.kinds = () => [typeof timers.setTimeout, typeof timers.setImmediate,
+                       typeof timers.promises.setTimeout];
+exports.resolved = () => [require.resolve('timers'),
+                          require.resolve('node:timers/promises')];
+exports.later = () => require('timers/promises').setTimeout(1, 'waited');
+)JS"));
+  EXPECT_EQ(*CallByName(*cjs, "same", {}), Value(true));
+  EXPECT_EQ(*CallByName(*cjs, "kinds", {}),
+            Value(Value::List{"function", "function", "function"}));
+  EXPECT_EQ(*CallByName(*cjs, "resolved", {}),
+            Value(Value::List{"timers", "timers/promises"}));
+  EXPECT_EQ(*CallByName(*cjs, "later", {}), Value("waited"));
+
+  ASSERT_OK_AND_ASSIGN(auto esm, LoadSource("b.mjs", R"JS(
+import timers, { setImmediate } from 'node:timers';
+import { setTimeout as sleep } from 'timers/promises';
+export function named() { return setImmediate === timers.setImmediate; }
+export async function immediate() {
+  return await new Promise((resolve) => setImmediate(resolve, 'soon'));
+}
+export async function dynamic() {
+  const loaded = await import('node:timers/promises');
+  return [loaded.setTimeout === sleep, await sleep(0, 'slept')];
+}
+)JS"));
+  EXPECT_EQ(*CallByName(*esm, "named", {}), Value(true));
+  EXPECT_EQ(*CallByName(*esm, "immediate", {}), Value("soon"));
+  EXPECT_EQ(*CallByName(*esm, "dynamic", {}),
+            Value(Value::List{true, "slept"}));
+}
+
+// Globals beyond ECMAScript are installed lazily (lib/internal/globals.js):
+// present, not enumerable, and replaceable like any global.
+TEST_F(JsTest, LibraryGlobalsAreLazyAndReplaceable) {
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("m.mjs", R"JS(
+export function check() {
+  const listed = Object.keys(globalThis).includes('setImmediate');
+  const kind = typeof setImmediate;
+  const stable = setImmediate === globalThis.setImmediate;
+  globalThis.setImmediate = 5;
+  return [listed, kind, stable, setImmediate];
+}
+)JS"));
+  EXPECT_EQ(*CallByName(*impl, "check", {}),
+            Value(Value::List{false, "function", true, 5}));
 }
 
 TEST_F(JsTest, ResolutionStaysInsideThePlugin) {
