@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what duet needs to build, and nothing when it is all there already.
 #   * Debian packages (compiler, CMake, Python headers, pybind11, abseil, toml++,
-#     GoogleTest, Google Benchmark, libedit, OpenSSL's libcrypto; mypy for the stubs test).
+#     GoogleTest, Google Benchmark, libedit, OpenSSL's libcrypto; mypy for the
+#     stubs test; pip, setuptools and wheel for the Python packages test).
 #   * V8 10.2 from Debian's libnode108 + libnode-dev. They conflict with a
 #     NodeSource `nodejs`, so the .debs are downloaded and unpacked into
 #     third_party/libnode/ instead of installed. A system libnode-dev is used when
@@ -22,6 +23,7 @@ packages=(
   libabsl-dev libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev
   libedit-dev libssl-dev clang-format python3-mypy
   libuv1-dev node-acorn node-cjs-module-lexer node-undici
+  python3-pip python3-setuptools python3-wheel
 )
 # `bootstrap.sh --fuzz`: also clang and its libFuzzer/sanitizer runtimes.
 if [ "${1:-}" = "--fuzz" ]; then

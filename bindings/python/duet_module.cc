@@ -22,6 +22,7 @@
 #include "duet/manifest.h"
 #include "entry.h"
 #include "errors.h"
+#include "import_hook.h"
 
 namespace duet::python {
 namespace {
@@ -438,6 +439,7 @@ void DefineNativeFunctions(py::module_& native) {
   native.def("log", &Log);
   native.def("write", &Write);
   DefineErrorFunctions(native);
+  DefineImportHook(native);
   // Whether this thread is inside a call into a plugin (so print() is the
   // plugin's, for the log sink).
   native.def("in_entry", [] { return CallContext::Current() != nullptr; });

@@ -145,6 +145,8 @@ std::unique_ptr<Globals> InstallModules(const PythonOptions& options,
 
   // An application's own output outside plugin calls stays where it went.
   out->internal.attr("install_streams")(/*keep_outside=*/attached);
+  // sys.executable is the application's business in its own interpreter.
+  if (!attached) out->internal.attr("set_executable")(DUET_PYTHON_EXECUTABLE);
   return out;
 }
 
@@ -155,6 +157,11 @@ void RemoveModules(Globals& installed) {
     installed.internal.attr("restore_streams")();
   } catch (py::error_already_set& e) {
     // The streams then go on forwarding outside calls, where they wrote.
+  }
+  try {
+    installed.internal.attr("remove_import_hooks")();
+  } catch (py::error_already_set& e) {
+    // A hook left in place passes every import outside a plugin through.
   }
   try {
     py::module_ sys = py::module_::import("sys");

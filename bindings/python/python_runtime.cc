@@ -5,8 +5,9 @@
 // `_duet_plugins.<module>_<serial>`, whose __path__ is the plugin's root, so
 // `from . import util` works and two plugins' util.py never meet; the entry
 // file is the submodule named after its stem. The plugin directory is never
-// put on sys.path. Every entry (Load, Call, Evaluate) is an Entry
-// (entry.h): it pushes a CallContext for the `duet` API, takes the GIL
+// put on sys.path; the packages in its vendor/ and .venv are the plugin's
+// own (python_sources.h, `load`). Every entry (Load, Call, Evaluate) is an
+// Entry (entry.h): it pushes a CallContext for the `duet` API, takes the GIL
 // (ScopedGil, a py::gil_scoped_acquire that keeps the thread state between
 // calls) and registers itself so a deadline or Interrupt() can stop it.
 #include "python_runtime.h"

@@ -300,6 +300,7 @@ import inspect
 import io
 import keyword
 import linecache
+import os
 import re
 import sys
 import types
@@ -445,12 +446,276 @@ class _InMemoryLoader:
              vars(mod))
 
 
+# --- the packages a plugin carries ------------------------------------------
+#
+# A plugin folder's vendor/ and .venv/lib/python3.X/site-packages are that
+# plugin's own import path (docs/python.md). Their packages are imported under
+# a private package per plugin load, `_duet_vendor.<module>_<serial>`, so two
+# plugins carrying different versions of one package each get theirs, and an
+# unload (or reload) drops them with the plugin. A plugin's `import mylib`
+# reaches its copy through builtins.__import__, importlib.import_module and
+# importlib.util.find_spec, which look at the importing module's name: a module
+# of the plugin (`_duet_plugins.<module>_<serial>...`) or of a package it
+# carries (`_duet_vendor.<module>_<serial>...`); where no importing module is
+# given (importlib.import_module, __import__ called without globals, as
+# pickle and logging.config do), at the nearest such module up the calling
+# stack. Installed only once a plugin with such a folder loads; an import
+# statement elsewhere, or of a name the plugin does not carry, then costs
+# about what it did (the __import__ hook decides those in C: import_hook.h).
+
+_VENDOR_ROOT = "_duet_vendor"
+# Never taken from a plugin's folders: the standard library (as in a virtual
+# environment, where it comes first on sys.path) and duet's own modules.
+_SHARED_NAMES = (frozenset(sys.stdlib_module_names) |
+                 frozenset(sys.builtin_module_names) | {"duet"})
+
+
+class _PluginImports:
+    """The packages one plugin load carries, and which top-level names they hold."""
+
+    __slots__ = ("prefix", "paths", "owned")
+
+    def __init__(self, prefix, paths):
+        self.prefix = prefix  # "_duet_vendor.<module>_<serial>"
+        self.paths = paths
+        self.owned = {}  # top-level name -> carried; the C hook reads it too
+
+    def owns(self, top):
+        """Whether `import top` means the plugin's copy (looked up once per load)."""
+        owned = self.owned.get(top)
+        if owned is None:
+            owned = (top not in _SHARED_NAMES and not top.startswith("_duet") and
+                     importlib.machinery.PathFinder.find_spec(top, self.paths)
+                     is not None)
+            self.owned[top] = owned
+        return owned
+
+
+# Keyed by the plugin's package and by its private package alike.
+_plugin_imports = {}
+# The same keys, to each one's .owned: what the C hook reads (import_hook.h).
+_plugin_owned = {}
+# The functions the hooks replaced (and call for everything not a plugin's).
+_next_import = None
+_next_import_module = None
+_next_find_spec = None
+_import_hook = None  # builtins.__import__ while installed
+
+
+def _plugin_of(module_globals):
+    """The _PluginImports of the module whose globals these are, or None."""
+    if type(module_globals) is not dict:
+        return None
+    name = module_globals.get("__name__")
+    if (type(name) is not str or
+            not name.startswith(("_duet_plugins.", "_duet_vendor."))):
+        return None
+    head, _, rest = name.partition(".")
+    return _plugin_imports.get(head + "." + rest.partition(".")[0])
+
+
+def _calling_plugin(frame):
+    """The _PluginImports of the nearest plugin module from `frame` up."""
+    while frame is not None:
+        imports = _plugin_of(frame.f_globals)
+        if imports is not None:
+            return imports
+        frame = frame.f_back
+    return None
+
+
+def _plain_names(error, prefix):
+    """Takes the private prefix out of an ImportError's message and name."""
+    cut = prefix + "."
+    if isinstance(error.msg, str):
+        error.msg = error.msg.replace(cut, "")
+    if isinstance(error.name, str) and error.name.startswith(cut):
+        error.name = error.name[len(cut):]
+
+
+def _import(name, globals=None, locals=None, fromlist=(), level=0):
+    """builtins.__import__ for what the C hook does not pass on itself."""
+    if level == 0 and type(name) is str and name:
+        imports = (_plugin_of(globals) if globals is not None
+                   else _calling_plugin(sys._getframe(1)))
+        top = name.partition(".")[0]
+        if imports is not None and imports.owns(top):
+            try:
+                module = _next_import(imports.prefix + "." + name, None, None,
+                                      fromlist, 0)
+            except ImportError as error:
+                _plain_names(error, imports.prefix)
+                raise
+            # `import a.b` binds a; `from a.b import c` takes c from a.b.
+            return module if fromlist else sys.modules[imports.prefix + "." + top]
+    return _next_import(name, globals, locals, fromlist, level)
+
+
+def _private_name(name, frame):
+    """(name as the calling plugin imports it, its _PluginImports or None)."""
+    if isinstance(name, str) and name and not name.startswith("."):
+        imports = _calling_plugin(frame)
+        if imports is not None and imports.owns(name.partition(".")[0]):
+            return imports.prefix + "." + name, imports
+    return name, None
+
+
+def _import_module(name, package=None):
+    """importlib.import_module, finding a plugin's own packages for it."""
+    private, imports = _private_name(name, sys._getframe(1))
+    if imports is None:
+        return _next_import_module(name, package)
+    try:
+        return _next_import_module(private)
+    except ImportError as error:
+        _plain_names(error, imports.prefix)
+        raise
+
+
+def _find_spec(name, package=None):
+    """importlib.util.find_spec, finding a plugin's own packages for it."""
+    private, imports = _private_name(name, sys._getframe(1))
+    if imports is None:
+        return _next_find_spec(name, package)
+    return _next_find_spec(private)
+
+
+class _PluginDistributions:
+    """importlib.metadata, asked from a plugin's code (or a package it
+    carries), finds the distributions the plugin carries before the shared
+    ones: importlib.metadata.version("mylib") is the plugin's copy's."""
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        return None
+
+    @classmethod
+    def find_distributions(cls, context=None):
+        if context is None or "path" in vars(context):
+            return ()  # asked about given folders: not ours to answer
+        imports = _calling_plugin(sys._getframe(1))
+        if imports is None:
+            return ()
+        from importlib.metadata import DistributionFinder, MetadataPathFinder
+        return MetadataPathFinder.find_distributions(
+            DistributionFinder.Context(name=context.name, path=imports.paths))
+
+
+def _install_import_hooks():
+    global _next_import, _next_import_module, _next_find_spec, _import_hook
+    if _next_import is not None:
+        return
+    _next_import = builtins.__import__
+    _next_import_module = importlib.import_module
+    _next_find_spec = importlib.util.find_spec
+    _import_hook = _native.import_hook(_import, _next_import, _plugin_owned)
+    builtins.__import__ = _import_hook
+    importlib.import_module = _import_module
+    importlib.util.find_spec = _find_spec
+    sys.meta_path.insert(0, _PluginDistributions)
+    spec = importlib.machinery.ModuleSpec(_VENDOR_ROOT, None, is_package=True)
+    spec.submodule_search_locations = []
+    sys.modules[_VENDOR_ROOT] = importlib.util.module_from_spec(spec)
+
+
+def remove_import_hooks():
+    """Puts back what _install_import_hooks replaced, where it is still ours
+    (an application's interpreter outlives duet)."""
+    global _next_import, _next_import_module, _next_find_spec, _import_hook
+    if _next_import is None:
+        return
+    if builtins.__import__ is _import_hook:
+        builtins.__import__ = _next_import
+    if importlib.import_module is _import_module:
+        importlib.import_module = _next_import_module
+    if importlib.util.find_spec is _find_spec:
+        importlib.util.find_spec = _next_find_spec
+    if _PluginDistributions in sys.meta_path:
+        sys.meta_path.remove(_PluginDistributions)
+    sys.modules.pop(_VENDOR_ROOT, None)
+    _next_import = _next_import_module = _next_find_spec = _import_hook = None
+
+
+def _pth_paths(directory):
+    """The folders the .pth files in `directory` name, as site.py reads them,
+    except that `import` lines are skipped: they would run code for the whole
+    interpreter, not for one plugin."""
+    try:
+        names = sorted(name for name in os.listdir(directory)
+                       if name.endswith(".pth") and not name.startswith("."))
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        try:
+            with open(os.path.join(directory, name), encoding="utf-8") as file:
+                lines = file.read().splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        for line in lines:
+            line = line.strip()
+            if not line or line.startswith(("#", "import ", "import\t")):
+                continue
+            path = os.path.normpath(os.path.join(directory, line))
+            if os.path.isdir(path):
+                found.append(path)
+    return found
+
+
+def _plugin_package_paths(root):
+    """The plugin's own import path: vendor/, then a .venv's site-packages
+    for this Python version, then the folders their .pth files add."""
+    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    paths = [path for path in (
+        os.path.join(root, "vendor"),
+        os.path.join(root, ".venv", "lib", version, "site-packages"))
+        if os.path.isdir(path)]
+    for directory in list(paths):
+        for path in _pth_paths(directory):
+            if path not in paths:
+                paths.append(path)
+    return paths
+
+
+def _add_plugin_packages(package, root):
+    paths = _plugin_package_paths(root)
+    if not paths:
+        return
+    _install_import_hooks()
+    prefix = _VENDOR_ROOT + package[package.index("."):]
+    spec = importlib.machinery.ModuleSpec(prefix, None, is_package=True)
+    spec.submodule_search_locations = list(paths)
+    sys.modules[prefix] = importlib.util.module_from_spec(spec)
+    imports = _PluginImports(prefix, paths)
+    _plugin_imports[package] = _plugin_imports[prefix] = imports
+    _plugin_owned[package] = _plugin_owned[prefix] = imports.owned
+
+
+def set_executable(built_with):
+    """Points sys.executable at the python binary of this interpreter's
+    installation, for multiprocessing, subprocess and debuggers to run:
+    PREFIX/bin/python3.X (a virtual environment's, when one decided
+    sys.prefix), else BASE_PREFIX/bin/python3.X, else `built_with`, the
+    interpreter duet was built against. CPython alone would name the first
+    python3 on PATH, which may be another Python."""
+    name = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    base = os.path.join(sys.base_prefix, "bin", name)
+    for candidate in (os.path.join(sys.prefix, "bin", name), base, built_with):
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            sys.executable = candidate
+            sys._base_executable = base if os.path.isfile(base) else candidate
+            return
+
+
 def load(package, root, entry, submodule, source=None):
     """Imports `entry` as `package.submodule`, `package` having __path__ [root] ([] for "").
 
     With `source` (a str), that text is the module and `entry` only its name.
+    The packages the plugin carries (vendor/, .venv) are its own.
     """
     importlib.invalidate_caches()
+    if root:
+        _add_plugin_packages(package, root)
     spec = importlib.machinery.ModuleSpec(package, None, is_package=True)
     # A single-file plugin (root "") has no folder to import from.
     spec.submodule_search_locations = [root] if root else []
@@ -472,8 +737,18 @@ def load(package, root, entry, submodule, source=None):
 
 
 def unload(package, collect=False):
-    prefix = package + "."
-    for name in [n for n in sys.modules if n == package or n.startswith(prefix)]:
+    """Drops the plugin's modules, and those of the packages it carries."""
+    packages = [package]
+    imports = _plugin_imports.pop(package, None)
+    if imports is not None:
+        del _plugin_imports[imports.prefix]
+        del _plugin_owned[package], _plugin_owned[imports.prefix]
+        packages.append(imports.prefix)
+        for path in imports.paths:
+            sys.path_importer_cache.pop(path, None)
+    prefixes = tuple(name + "." for name in packages)
+    for name in [n for n in sys.modules
+                 if n in packages or n.startswith(prefixes)]:
         del sys.modules[name]
     if collect:
         # A module's namespace is in a cycle with its functions: collect it

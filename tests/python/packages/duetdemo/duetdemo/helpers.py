@@ -1,0 +1,1 @@
+VERSION = "@DEMO_VERSION@"
