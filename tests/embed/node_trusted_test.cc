@@ -134,7 +134,12 @@ export async function tryFs() {
     return 'refused';
   }
 }
-export function processType() { return typeof process; }
+// duet's sandboxed process: no environment, no exit.
+export function processEnvAndExit() {
+  let exit = 'exited';
+  try { process.exit(1); } catch (e) { exit = e.code; }
+  return [Object.keys(process.env).length, exit];
+}
 )JS";
 
 // An ES module entry (the package says "type": "module"): Node's ES loader
@@ -308,8 +313,8 @@ TEST_F(NodeTrustedTest, ASandboxedPluginBesideItStillHasNoNodeBuiltIns) {
               IsOkAndHolds(Value("x")));
   EXPECT_THAT(host_->Call("sandboxed", "tryFs", {}),
               IsOkAndHolds(Value("refused")));
-  EXPECT_THAT(host_->Call("sandboxed", "processType", {}),
-              IsOkAndHolds(Value("undefined")));
+  EXPECT_THAT(host_->Call("sandboxed", "processEnvAndExit", {}),
+              IsOkAndHolds(Value(Value::List{0, "ERR_DUET_PROCESS_REFUSED"})));
 }
 
 TEST_F(NodeTrustedTest, LoadsAnEsModuleEntryWithNodesLoader) {

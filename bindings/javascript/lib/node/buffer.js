@@ -1,13 +1,14 @@
 // node:buffer: Buffer (a Uint8Array subclass, as in Node) with Node's
 // encodings (utf8, hex, base64, base64url, latin1/binary, ascii,
 // utf16le/ucs2), the integer/float/BigInt readers and writers, search,
-// compare, fill and copy. Pure JavaScript over typed arrays: no natives.
+// compare, fill and copy. Pure JavaScript over typed arrays, but for UTF-8.
 'use strict';
 
 const kMaxLength = 2 ** 32;
 const kStringMaxLength = (1 << 29) - 24;
 
 const { nodeError, received, invalidArgType, outOfRange } = require('internal/node_errors');
+const webNatives = require('web/natives');
 
 function typeError(code, message) {
   return nodeError(TypeError, code, message);
@@ -58,17 +59,17 @@ function checkEncoding(encoding) {
 // written as U+FFFD, and decoding replaces each maximal invalid
 // subsequence with one U+FFFD.
 function utf8Encode(string) {
-  const out = new Uint8Array(native.utf8Length(string));
-  native.encodeUtf8Into(string, out);
+  const out = new Uint8Array(webNatives.utf8Length(string));
+  webNatives.encodeUtf8Into(string, out);
   return out;
 }
 
 function utf8Length(string) {
-  return native.utf8Length(string);
+  return webNatives.utf8Length(string);
 }
 
 function utf8Decode(bytes, start, end) {
-  return native.decodeUtf8(new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start),
+  return webNatives.decodeUtf8(new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start),
                            false);
 }
 
