@@ -471,6 +471,18 @@ v8::Local<v8::String> Str(v8::Isolate* isolate, std::string_view utf8) {
   return out;
 }
 
+bool SetFunction(v8::Local<v8::Context> context, v8::Local<v8::Object> target,
+                 const char* name, v8::FunctionCallback callback,
+                 v8::Local<v8::Value> data) {
+  v8::Isolate* isolate = context->GetIsolate();
+  v8::Local<v8::Function> function;
+  if (!v8::Function::New(context, callback, data).ToLocal(&function)) {
+    return false;
+  }
+  function->SetName(Str(isolate, name));
+  return target->Set(context, Str(isolate, name), function).FromMaybe(false);
+}
+
 v8::Local<v8::ArrayBuffer> NewArrayBuffer(v8::Isolate* isolate,
                                           std::string_view data) {
   if (data.empty()) return v8::ArrayBuffer::New(isolate, 0);

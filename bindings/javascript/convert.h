@@ -65,6 +65,12 @@ v8::MaybeLocal<v8::String> NewString(v8::Isolate* isolate,
 // Same, for a string that must exist (short literals, names).
 v8::Local<v8::String> Str(v8::Isolate* isolate, std::string_view utf8);
 
+// Sets `target[name]` to a function named `name` that runs `callback` (with
+// `data` as FunctionCallbackInfo::Data). False with an exception pending.
+bool SetFunction(v8::Local<v8::Context> context, v8::Local<v8::Object> target,
+                 const char* name, v8::FunctionCallback callback,
+                 v8::Local<v8::Value> data = {});
+
 // An ArrayBuffer holding a copy of `data`, in memory of its own rather than
 // from the isolate's allocator: v8::ArrayBuffer::New aborts the process when
 // the allocator refuses (as an isolate over its budget does).

@@ -196,46 +196,46 @@ void PromiseStateCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
 bool InstallNativeApi(v8::Local<v8::Context> context,
                       v8::Local<v8::Object> native, size_t cap_bytes) {
   v8::Isolate* isolate = context->GetIsolate();
-  auto add = [&](const char* name, v8::FunctionCallback callback) {
-    v8::Local<v8::Function> function;
-    if (!v8::Function::New(context, callback).ToLocal(&function)) return false;
-    function->SetName(Str(isolate, name));
-    return native->Set(context, Str(isolate, name), function).FromMaybe(false);
-  };
   bool ok =
-      add("moduleFunction", &MakeModuleFunction) &&
-      add("hostFunction", &MakeHostFunction) && add("call", &CallCallback) &&
-      add("moduleNames", &ModuleNamesCallback) &&
-      add("moduleFunctions", &ModuleFunctionsCallback) &&
-      add("hostFunctionNames", &HostFunctionNamesCallback) &&
-      add("log", &LogCallback) && add("promiseState", &PromiseStateCallback) &&
-      add("statusCodeProblem", &StatusCodeProblemCallback) &&
-      add("carriesStatus", &CarriesStatusCallback) &&
-      add("isPromise",
-          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-            info.GetReturnValue().Set(info[0]->IsPromise());
-          }) &&
-      add("isDate",
-          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-            info.GetReturnValue().Set(info[0]->IsDate());
-          }) &&
-      add("isRegExp",
-          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-            info.GetReturnValue().Set(info[0]->IsRegExp());
-          }) &&
-      add("isError",
-          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-            info.GetReturnValue().Set(info[0]->IsNativeError());
-          }) &&
-      add("isProxy",
-          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-            info.GetReturnValue().Set(info[0]->IsProxy());
-          }) &&
+      SetFunction(context, native, "moduleFunction", &MakeModuleFunction) &&
+      SetFunction(context, native, "hostFunction", &MakeHostFunction) &&
+      SetFunction(context, native, "call", &CallCallback) &&
+      SetFunction(context, native, "moduleNames", &ModuleNamesCallback) &&
+      SetFunction(context, native, "moduleFunctions",
+                  &ModuleFunctionsCallback) &&
+      SetFunction(context, native, "hostFunctionNames",
+                  &HostFunctionNamesCallback) &&
+      SetFunction(context, native, "log", &LogCallback) &&
+      SetFunction(context, native, "promiseState", &PromiseStateCallback) &&
+      SetFunction(context, native, "statusCodeProblem",
+                  &StatusCodeProblemCallback) &&
+      SetFunction(context, native, "carriesStatus", &CarriesStatusCallback) &&
+      SetFunction(context, native, "isPromise",
+                  [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+                    info.GetReturnValue().Set(info[0]->IsPromise());
+                  }) &&
+      SetFunction(context, native, "isDate",
+                  [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+                    info.GetReturnValue().Set(info[0]->IsDate());
+                  }) &&
+      SetFunction(context, native, "isRegExp",
+                  [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+                    info.GetReturnValue().Set(info[0]->IsRegExp());
+                  }) &&
+      SetFunction(context, native, "isError",
+                  [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+                    info.GetReturnValue().Set(info[0]->IsNativeError());
+                  }) &&
+      SetFunction(context, native, "isProxy",
+                  [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+                    info.GetReturnValue().Set(info[0]->IsProxy());
+                  }) &&
       // The allocation guards (bootstrap.h) refuse a builtin call
       // that would pass the heap cap: stopped like a heap-limit hit.
-      add("outOfMemory", [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-        Engine::From(info.GetIsolate())->MarkExhausted();
-      });
+      SetFunction(context, native, "outOfMemory",
+                  [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+                    Engine::From(info.GetIsolate())->MarkExhausted();
+                  });
   // At 8 bytes an element (a pointer or a double), more elements than this
   // cannot fit under the cap.
   ok = ok &&

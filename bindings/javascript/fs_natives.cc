@@ -916,20 +916,15 @@ void PermissionsCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 bool InstallFsNatives(v8::Local<v8::Context> context,
                       v8::Local<v8::Object> native) {
-  v8::Isolate* isolate = context->GetIsolate();
-  auto add = [&](const char* name, v8::FunctionCallback callback) {
-    v8::Local<v8::Function> function;
-    if (!v8::Function::New(context, callback).ToLocal(&function)) return false;
-    function->SetName(Str(isolate, name));
-    return native->Set(context, Str(isolate, name), function).FromMaybe(false);
-  };
-  return add("fsGranted", &GrantedCallback) &&
-         add("fsReadFile", &ReadFileCallback) &&
-         add("fsWriteFile", &WriteFileCallback) &&
-         add("fsStat", &StatCallback) && add("fsExists", &ExistsCallback) &&
-         add("fsReaddir", &ReaddirCallback) && add("fsMkdir", &MkdirCallback) &&
-         add("fsRemove", &RemoveCallback) &&
-         add("permissions", &PermissionsCallback);
+  return SetFunction(context, native, "fsGranted", &GrantedCallback) &&
+         SetFunction(context, native, "fsReadFile", &ReadFileCallback) &&
+         SetFunction(context, native, "fsWriteFile", &WriteFileCallback) &&
+         SetFunction(context, native, "fsStat", &StatCallback) &&
+         SetFunction(context, native, "fsExists", &ExistsCallback) &&
+         SetFunction(context, native, "fsReaddir", &ReaddirCallback) &&
+         SetFunction(context, native, "fsMkdir", &MkdirCallback) &&
+         SetFunction(context, native, "fsRemove", &RemoveCallback) &&
+         SetFunction(context, native, "permissions", &PermissionsCallback);
 }
 
 }  // namespace duet::js

@@ -165,21 +165,11 @@ void ProcessInfoCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
 bool InstallNodeNatives(v8::Local<v8::Context> context,
                         v8::Local<v8::Object> native) {
   v8::Isolate* isolate = context->GetIsolate();
-  auto add = [&](const char* name, v8::FunctionCallback callback,
-                 v8::Local<v8::Value> data) {
-    v8::Local<v8::Function> function;
-    if (!v8::Function::New(context, callback, data).ToLocal(&function)) {
-      return false;
-    }
-    function->SetName(Str(isolate, name));
-    return native->Set(context, Str(isolate, name), function).FromMaybe(false);
-  };
-  v8::Local<v8::Value> none;
-  return add("nodeDigest", &DigestCallback, none) &&
-         add("nodeHrtime", &HrtimeCallback, none) &&
+  return SetFunction(context, native, "nodeDigest", &DigestCallback) &&
+         SetFunction(context, native, "nodeHrtime", &HrtimeCallback) &&
          // process.uptime() counts from when the isolate got its natives.
-         add("nodeProcessInfo", &ProcessInfoCallback,
-             v8::BigInt::New(isolate, MonotonicNanoseconds()));
+         SetFunction(context, native, "nodeProcessInfo", &ProcessInfoCallback,
+                     v8::BigInt::New(isolate, MonotonicNanoseconds()));
 }
 
 }  // namespace duet::js

@@ -293,19 +293,15 @@ void WebNatives(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
   v8::Local<v8::Object> natives = v8::Object::New(isolate);
-  auto add = [&](const char* name, v8::FunctionCallback callback) {
-    v8::Local<v8::Function> function;
-    if (!v8::Function::New(context, callback).ToLocal(&function)) return false;
-    function->SetName(Str(isolate, name));
-    return natives->Set(context, Str(isolate, name), function).FromMaybe(false);
-  };
-  if (add("randomBytes", &RandomBytes) &&
-      add("monotonicMilliseconds", &MonotonicMilliseconds) &&
-      add("wallClockMilliseconds", &WallClockMilliseconds) &&
-      add("structuredClone", &StructuredClone) &&
-      add("utf8Length", &Utf8Length) &&
-      add("encodeUtf8Into", &EncodeUtf8Into) &&
-      add("decodeUtf8", &DecodeUtf8)) {
+  if (SetFunction(context, natives, "randomBytes", &RandomBytes) &&
+      SetFunction(context, natives, "monotonicMilliseconds",
+                  &MonotonicMilliseconds) &&
+      SetFunction(context, natives, "wallClockMilliseconds",
+                  &WallClockMilliseconds) &&
+      SetFunction(context, natives, "structuredClone", &StructuredClone) &&
+      SetFunction(context, natives, "utf8Length", &Utf8Length) &&
+      SetFunction(context, natives, "encodeUtf8Into", &EncodeUtf8Into) &&
+      SetFunction(context, natives, "decodeUtf8", &DecodeUtf8)) {
     info.GetReturnValue().Set(natives);
   }
 }
