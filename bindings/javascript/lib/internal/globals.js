@@ -1,9 +1,9 @@
 'use strict';
 // The globals duet adds beyond ECMAScript, console and the timers: each is
-// installed as an accessor that loads its library module on first use and
-// then becomes a plain data property (writable, configurable, not
-// enumerable, as Web IDL globals are), so a plugin that never touches one
-// pays nothing for it.
+// a lazy data property (library.cc) that runs its library module when first
+// read and then holds the value (writable, configurable, not enumerable, as
+// Web IDL globals are), so a plugin that never touches one pays for one
+// property entry, not a module.
 
 // global name -> [library module, export name (none: the module itself)]
 const lazyGlobals = {
@@ -28,22 +28,4 @@ const lazyGlobals = {
   DOMException: ['web/dom_exception', 'DOMException'],
 };
 
-function settle(name, value) {
-  Object.defineProperty(globalThis, name, {
-    value, writable: true, enumerable: false, configurable: true,
-  });
-}
-
-for (const name of Object.keys(lazyGlobals)) {
-  const [from, key] = lazyGlobals[name];
-  Object.defineProperty(globalThis, name, {
-    get() {
-      const value = key === undefined ? require(from) : require(from)[key];
-      settle(name, value);
-      return value;
-    },
-    set(value) { settle(name, value); },
-    enumerable: false,
-    configurable: true,
-  });
-}
+native.defineLazyGlobals(require, lazyGlobals);
