@@ -16,6 +16,7 @@
 #include "duet/duet.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/quiet_host.h"
 #include "testing/status_matchers.h"
 
 namespace duet {
@@ -162,7 +163,7 @@ void WriteFile(const fs::path& file, const std::string& text) {
   std::ofstream(file) << text;
 }
 
-class NodeTrustedTest : public ::testing::Test {
+class NodeTrustedTest : public testing::QuietHostTest {
  protected:
   static void SetUpTestSuite() {
     plugins_ = new fs::path(fs::temp_directory_path() /
@@ -199,11 +200,7 @@ javascript = "index.mjs"
   }
 
   void SetUp() override {
-    HostOptions options;
-    options.log_sink = [](LogLevel, std::string_view, std::string_view) {};
-    absl::StatusOr<std::unique_ptr<Host>> host = Host::Create(options);
-    ASSERT_TRUE(host.ok()) << host.status();
-    host_ = *std::move(host);
+    QuietHostTest::SetUp();
     ASSERT_OK(host_->RegisterFunction(
         "arrive", [this](absl::Span<const Value>) -> absl::StatusOr<Value> {
           arrived_.Notify();
@@ -214,7 +211,6 @@ javascript = "index.mjs"
   }
 
   static fs::path* plugins_;
-  std::unique_ptr<Host> host_;
   absl::Notification arrived_;
 };
 
