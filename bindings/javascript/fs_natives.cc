@@ -912,18 +912,28 @@ void PermissionsCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(out);
 }
 
+// fsNatives(): the fs functions, made when `fs` is first required (lib/
+// node/fs.js keeps them), so an isolate that never uses fs makes none.
+void FsNativesCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Local<v8::Context> context = info.GetIsolate()->GetCurrentContext();
+  v8::Local<v8::Object> natives = v8::Object::New(info.GetIsolate());
+  if (SetFunction(context, natives, "fsGranted", &GrantedCallback) &&
+      SetFunction(context, natives, "fsReadFile", &ReadFileCallback) &&
+      SetFunction(context, natives, "fsWriteFile", &WriteFileCallback) &&
+      SetFunction(context, natives, "fsStat", &StatCallback) &&
+      SetFunction(context, natives, "fsExists", &ExistsCallback) &&
+      SetFunction(context, natives, "fsReaddir", &ReaddirCallback) &&
+      SetFunction(context, natives, "fsMkdir", &MkdirCallback) &&
+      SetFunction(context, natives, "fsRemove", &RemoveCallback)) {
+    info.GetReturnValue().Set(natives);
+  }
+}
+
 }  // namespace
 
 bool InstallFsNatives(v8::Local<v8::Context> context,
                       v8::Local<v8::Object> native) {
-  return SetFunction(context, native, "fsGranted", &GrantedCallback) &&
-         SetFunction(context, native, "fsReadFile", &ReadFileCallback) &&
-         SetFunction(context, native, "fsWriteFile", &WriteFileCallback) &&
-         SetFunction(context, native, "fsStat", &StatCallback) &&
-         SetFunction(context, native, "fsExists", &ExistsCallback) &&
-         SetFunction(context, native, "fsReaddir", &ReaddirCallback) &&
-         SetFunction(context, native, "fsMkdir", &MkdirCallback) &&
-         SetFunction(context, native, "fsRemove", &RemoveCallback) &&
+  return SetFunction(context, native, "fsNatives", &FsNativesCallback) &&
          SetFunction(context, native, "permissions", &PermissionsCallback);
 }
 

@@ -8,8 +8,9 @@
 
 namespace duet::js {
 
-// Adds fsGranted, fsReadFile, fsWriteFile, fsStat, fsExists, fsReaddir,
-// fsMkdir, fsRemove and permissions to `native`. Every path is resolved
+// Adds permissions and fsNatives to `native`; fsNatives() makes fsGranted,
+// fsReadFile, fsWriteFile, fsStat, fsExists, fsReaddir, fsMkdir and
+// fsRemove on first use. Every path is resolved
 // against the plugin folder with `..` and symlinks followed, then must lie
 // inside a granted read (reads) or write (writes) path of the calling
 // engine's [permissions]; the file is reached through a directory handle

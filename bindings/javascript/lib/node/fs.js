@@ -5,9 +5,11 @@
 // the operation on a later microtask, on the plugin's thread.
 'use strict';
 
+const natives = native.fsNatives();
+
 // Refused as every built-in that grants authority is (today's message and
 // code), naming how a plugin asks for it.
-if (!native.fsGranted()) {
+if (!natives.fsGranted()) {
   const error = new Error(
       "Cannot find module 'fs': Node.js built-in modules are not available " +
       "to duet plugins (a plugin gets 'fs' by asking for files in " +
@@ -103,10 +105,10 @@ function readFileSync(path, options) {
   const encoding = encodingOf(options);
   const file = toPath(path);
   if (encoding === null || encoding === 'buffer') {
-    return bufferFrom(native.fsReadFile(file, false));
+    return bufferFrom(natives.fsReadFile(file, false));
   }
-  if (isUtf8(encoding)) return native.fsReadFile(file, true);
-  return decode(native.fsReadFile(file, false), encoding);
+  if (isUtf8(encoding)) return natives.fsReadFile(file, true);
+  return decode(natives.fsReadFile(file, false), encoding);
 }
 
 // The bytes or text to write: Node takes strings (in `encoding`),
@@ -144,12 +146,12 @@ function modeOf(options, fallback) {
 }
 
 function writeFileSync(path, data, options) {
-  native.fsWriteFile(toPath(path), toData(data, encodingOf(options)),
+  natives.fsWriteFile(toPath(path), toData(data, encodingOf(options)),
                      writeFlag(options, 'w'), modeOf(options, 0o666));
 }
 
 function appendFileSync(path, data, options) {
-  native.fsWriteFile(toPath(path), toData(data, encodingOf(options)),
+  natives.fsWriteFile(toPath(path), toData(data, encodingOf(options)),
                      writeFlag(options, 'a'), modeOf(options, 0o666));
 }
 
@@ -160,7 +162,7 @@ function existsSync(path) {
   } catch {
     return false;
   }
-  return native.fsExists(file);
+  return natives.fsExists(file);
 }
 
 const S_IFMT = 0o170000;
@@ -192,7 +194,7 @@ class Stats {
 function statWith(follow, path, options) {
   const file = toPath(path);
   try {
-    return new Stats(native.fsStat(file, follow));
+    return new Stats(natives.fsStat(file, follow));
   } catch (error) {
     if (error.code === 'ENOENT' && options?.throwIfNoEntry === false) return undefined;
     throw error;
@@ -205,7 +207,7 @@ function lstatSync(path, options) { return statWith(false, path, options); }
 // `access` succeeds when the path exists under a read grant, whatever the
 // mode asks: writability shows only by writing.
 function accessSync(path) {
-  native.fsStat(toPath(path), true);
+  natives.fsStat(toPath(path), true);
 }
 
 class Dirent {
@@ -236,7 +238,7 @@ function readdirSync(path, options) {
                     options.recursive === true;
   const out = [];
   const visit = (folder, prefix) => {
-    for (const [name, type] of native.fsReaddir(folder)) {
+    for (const [name, type] of natives.fsReaddir(folder)) {
       const relative = prefix === '' ? name : `${prefix}/${name}`;
       out.push(withFileTypes ? new Dirent(name, type, folder) : relative);
       if (recursive && type === 'directory') visit(joinPath(folder, name), relative);
@@ -255,19 +257,19 @@ function mkdirSync(path, options) {
   const recursive = options !== null && typeof options === 'object' && options.recursive === true;
   const mode = typeof options === 'number' || typeof options === 'string'
       ? modeOf({mode: options}, 0o777) : modeOf(options ?? null, 0o777);
-  return native.fsMkdir(toPath(path), recursive, mode);
+  return natives.fsMkdir(toPath(path), recursive, mode);
 }
 
 function rmSync(path, options) {
-  native.fsRemove(toPath(path), 'rm', options?.recursive === true, options?.force === true);
+  natives.fsRemove(toPath(path), 'rm', options?.recursive === true, options?.force === true);
 }
 
 function unlinkSync(path) {
-  native.fsRemove(toPath(path), 'unlink', false, false);
+  natives.fsRemove(toPath(path), 'unlink', false, false);
 }
 
 function rmdirSync(path, options) {
-  native.fsRemove(toPath(path), 'rmdir', options?.recursive === true, false);
+  natives.fsRemove(toPath(path), 'rmdir', options?.recursive === true, false);
 }
 
 // Node's callback form: the operation runs on a later microtask, then
