@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "duet/duet.h"
 #include "gmock/gmock.h"
@@ -98,9 +99,11 @@ exports.callSandboxed = () => duet.modules.sandboxed.double(21);
 
 exports.language = () => 'javascript';
 
-exports.hogLoop = () => {
+// Signals through a file, not a host call: a host call releases the
+// isolate, and the test's next call could slip in before the loop.
+exports.hogLoop = (marker) => {
   setTimeout(() => {
-    duet.host.arrive();
+    fs.writeFileSync(marker, 'looping');
     for (;;) {}
   }, 0);
   return 'scheduled';
@@ -122,7 +125,7 @@ def fail(): raise ValueError("python")
 def callSandboxed(): return 0
 def language(): return "python"
 def exit(): return None
-def hogLoop(): return None
+def hogLoop(marker): return None
 )PY";
 
 constexpr char kSandboxedJs[] = R"JS(
@@ -336,9 +339,12 @@ TEST_F(NodeTrustedTest, InterruptStopsACall) {
 // limit, as duet's own timer visits are; Node cannot go on after a callback
 // cut short, so the environment ends (exit code 124) and the host lives.
 TEST_F(NodeTrustedTest, AnEndlessTimerCallbackIsStoppedAtTheTimeLimit) {
-  EXPECT_THAT(host_->Call("trusted", "hogLoop", {}),
+  const fs::path marker = *plugins_ / "hog-loop-started";
+  fs::remove(marker);
+  EXPECT_THAT(host_->Call("trusted", "hogLoop", {Value(marker.string())}),
               IsOkAndHolds(Value("scheduled")));
-  arrived_.WaitForNotification();  // the callback runs, holding the isolate
+  // The callback runs, holding the isolate from the write on.
+  while (!fs::exists(marker)) absl::SleepFor(absl::Milliseconds(1));
   CallOptions patient;
   patient.timeout = absl::Seconds(60);
   EXPECT_THAT(host_->Call("trusted", "add", {Value(2), Value(2)}, patient),
