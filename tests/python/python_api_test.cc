@@ -126,5 +126,41 @@ def catch():
                                      {"is_exception", true}}));
 }
 
+// duet.modules.M.F is a native callable, not a Python function: it still
+// reads like one (name, repr), refuses keywords by name, binds as a method
+// when a class holds it (the instance is passed first), and keeps what
+// _describe sets on it.
+TEST_F(PythonRuntimeTest, ModuleFunctionBehavesLikeAFunction) {
+  services_.AddModuleFunction(
+      "js", "count", [](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+        return Value(static_cast<int64_t>(args.size()));
+      });
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("caller", R"PY(
+import duet
+
+class Holder(dict):  # an instance converts (to a map)
+    count = duet.modules.js.count
+
+def probe():
+    count = duet.modules.js.count
+    try:
+        count(1, key=2)
+        keyword = "accepted"
+    except TypeError as e:
+        keyword = str(e)
+    count.extra = "kept"
+    return [count.__name__, count.__qualname__, repr(count), keyword,
+            count(), count(*range(9)), Holder().count(1), Holder.count(1),
+            count.extra, count is duet.modules.js.count]
+)PY"));
+  ASSERT_OK_AND_ASSIGN(Value result, CallByName(*plugin, "probe", {}));
+  ASSERT_TRUE(result.is_list());
+  EXPECT_EQ(result,
+            Value(Value::List{"count", "js.count", "<duet function js.count>",
+                              "js.count() takes positional arguments only (got "
+                              "keyword argument 'key')",
+                              0, 9, 2, 1, "kept", true}));
+}
+
 }  // namespace
 }  // namespace duet::testing
