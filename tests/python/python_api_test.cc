@@ -1,6 +1,7 @@
 // Python-only parts of what crosses the boundary and of the duet module (the
 // shared ones are contract rows): Python's own container types, print's
 // rendering, and duet.ScriptError's Python attributes.
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -160,6 +161,44 @@ def probe():
                               "js.count() takes positional arguments only (got "
                               "keyword argument 'key')",
                               0, 9, 2, 1, "kept", true}));
+}
+
+// None, bools, ints and floats take a shorter way into a module call's
+// arguments; ints past 64 bits and int subclasses take the general one,
+// with its rules and its error path.
+TEST_F(PythonRuntimeTest, ScalarArgumentsConvertAsAnyArgument) {
+  services_.AddModuleFunction(
+      "js", "echo", [](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+        return Value(Value::List(args.begin(), args.end()));
+      });
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("caller", R"PY(
+import duet
+import enum
+
+class Small(enum.IntEnum):
+    ONE = 1
+
+def scalars():
+    return duet.modules.js.echo(None, True, False, 0, -2**63, 2**63 - 1, 1.5,
+                                Small.ONE)
+
+def too_big():
+    try:
+        duet.modules.js.echo(1, 2**63)
+    except duet.Error as e:
+        return [e.code, str(e)]
+)PY"));
+  ASSERT_OK_AND_ASSIGN(Value scalars, CallByName(*plugin, "scalars", {}));
+  EXPECT_EQ(scalars,
+            Value(Value::List{Value(), true, false, 0,
+                              std::numeric_limits<int64_t>::min(),
+                              std::numeric_limits<int64_t>::max(), 1.5, 1}));
+  ASSERT_OK_AND_ASSIGN(Value too_big, CallByName(*plugin, "too_big", {}));
+  ASSERT_TRUE(too_big.is_list());
+  ASSERT_EQ(too_big.as_list().size(), 2u);
+  EXPECT_EQ(too_big.as_list()[0], Value("INVALID_ARGUMENT"));
+  EXPECT_THAT(too_big.as_list()[1].as_string(),
+              HasSubstr("int does not fit in 64 bits at args[1]"));
 }
 
 }  // namespace
