@@ -9,6 +9,7 @@
 #include <mutex>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
@@ -1374,14 +1375,15 @@ void Engine::CallModuleOut(const v8::FunctionCallbackInfo<v8::Value>& info,
 
 void Engine::CallOut(
     const v8::FunctionCallbackInfo<v8::Value>& info, int first_arg,
-    const std::function<absl::StatusOr<Value>(absl::Span<const Value>)>& fn,
+    absl::FunctionRef<absl::StatusOr<Value>(absl::Span<const Value>)> fn,
     const std::shared_ptr<EventLoop::Foreign>& foreign) {
   v8::Local<v8::Context> context = isolate_->GetCurrentContext();
   const Frame* frame = CurrentFrame();
   engine::CallerLimits limits;
   limits.deadline = frame != nullptr ? frame->deadline : absl::InfiniteFuture();
   limits.value_budget_bytes = value_budget_bytes_;
-  std::vector<Value> args;
+  // In place for the few arguments most calls pass.
+  absl::InlinedVector<Value, 4> args;
   absl::Status conversion;
   {
     v8::TryCatch try_catch(isolate_);
@@ -1390,6 +1392,12 @@ void Engine::CallOut(
     int count = info.Length() > first_arg ? info.Length() - first_arg : 0;
     args.reserve(count);
     for (int i = 0; i < count && conversion.ok(); ++i) {
+      // A number, boolean or null costs the guard nothing and cannot fail.
+      Value scalar;
+      if (ScalarToValue(info[first_arg + i], &scalar)) {
+        args.push_back(std::move(scalar));
+        continue;
+      }
       internal::ScopedPathElement element(path, static_cast<size_t>(i));
       absl::StatusOr<Value> value =
           ToValue(context, info[first_arg + i], path, guard);
@@ -1426,6 +1434,11 @@ void Engine::CallOut(
   if (out.stopped != StopReason::kNone) return;
   if (!out.result.ok()) {
     ThrowStatus(out.result.status());
+    return;
+  }
+  v8::Local<v8::Value> scalar;
+  if (ScalarToV8(isolate_, *out.result, &scalar)) {
+    info.GetReturnValue().Set(scalar);
     return;
   }
   internal::ValuePath path("result");

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -283,7 +284,7 @@ class Engine {
   // Promise for it instead.
   void CallOut(
       const v8::FunctionCallbackInfo<v8::Value>& info, int first_arg,
-      const std::function<absl::StatusOr<Value>(absl::Span<const Value>)>& fn,
+      absl::FunctionRef<absl::StatusOr<Value>(absl::Span<const Value>)> fn,
       const std::shared_ptr<EventLoop::Foreign>& foreign = nullptr);
   // Calls `module.function` with the callback's arguments from `first_arg`
   // (HostServices::CallModuleOrStart): an async function gives the script

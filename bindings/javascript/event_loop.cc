@@ -365,10 +365,18 @@ void EventLoop::Cancel(uint64_t call) {
 // ---- calls to other modules' async functions ----
 
 std::shared_ptr<EventLoop::Foreign> EventLoop::NewForeign() {
-  auto foreign = std::make_shared<Foreign>();
+  // Most module calls start nothing (the function called is not async):
+  // their Foreign, untouched and held by no one else once the call is
+  // over, serves the next call, which saves two allocations and a
+  // CallCancellation (whose mutex is costly to destroy) per call.
+  std::shared_ptr<Foreign> foreign = spare_foreign_;
+  if (foreign == nullptr || foreign.use_count() != 2 || foreign->started) {
+    foreign = std::make_shared<Foreign>();
+    foreign->loop = weak_from_this();
+    spare_foreign_ = foreign;
+  }
   foreign->id = next_foreign_++;
   foreign->owner = owner_;
-  foreign->loop = weak_from_this();
   return foreign;
 }
 

@@ -203,6 +203,8 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   std::set<std::pair<absl::Time, uint64_t>> queue_;  // (due, timer id)
   std::map<uint64_t, PendingCall> calls_;
   uint64_t next_foreign_ = 1;
+  // The last Foreign NewForeign made, for reuse while it never started.
+  std::shared_ptr<Foreign> spare_foreign_;
   struct AdoptedForeign {
     v8::Global<v8::Promise::Resolver> resolver;
     std::shared_ptr<Foreign> call;

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -23,6 +24,7 @@
 #include "entry.h"
 #include "errors.h"
 #include "import_hook.h"
+#include "structmember.h"
 
 namespace duet::python {
 namespace {
@@ -30,13 +32,20 @@ namespace {
 namespace py = pybind11;
 using internal::ValuePath;
 
-CallContext& RequireContext() {
+// The current context, or null with duet.Error set outside any entry.
+CallContext* ContextOrError() {
   CallContext* context = CallContext::Current();
   if (context == nullptr) {
-    RaiseStatus(absl::FailedPreconditionError(
+    SetPythonError(absl::FailedPreconditionError(
         "the duet API is only available while duet runs Python code on this "
         "thread (not from threads a plugin starts itself)"));
   }
+  return context;
+}
+
+CallContext& RequireContext() {
+  CallContext* context = ContextOrError();
+  if (context == nullptr) throw py::error_already_set();
   return *context;
 }
 
@@ -80,24 +89,78 @@ class GilRelease : public engine::EngineLock {
   PyThreadState* state_ = nullptr;
 };
 
-std::vector<Value> ArgumentsToValues(const py::tuple& args) {
-  std::vector<Value> values(args.size());
+// A call's arguments, in place for the few most calls pass.
+using Arguments = absl::InlinedVector<Value, 4>;
+
+// None, a bool, an int that fits 64 bits or a float, converted as
+// FromPython converts them (they cost the guard nothing and cannot fail)
+// without building a ValuePath; false for anything else, which FromPython
+// then converts.
+bool ScalarFromPython(PyObject* object, Value* out) {
+  if (object == Py_None) {
+    *out = Value();
+    return true;
+  }
+  if (object == Py_True || object == Py_False) {
+    *out = Value(object == Py_True);
+    return true;
+  }
+  if (PyLong_CheckExact(object)) {
+    int overflow = 0;
+    const long long n = PyLong_AsLongLongAndOverflow(object, &overflow);
+    if (overflow != 0) return false;  // FromPython words the error
+    *out = Value(static_cast<int64_t>(n));
+    return true;
+  }
+  if (PyFloat_CheckExact(object)) {
+    *out = Value(PyFloat_AS_DOUBLE(object));
+    return true;
+  }
+  return false;
+}
+
+// Converts `count` positional arguments under one budget (ArgumentGuard).
+// False with duet.Error set when one fails (its path says which).
+bool ArgumentsToValues(PyObject* const* args, size_t count, Arguments* values) {
+  values->resize(count);
   internal::ConversionGuard guard = engine::ArgumentGuard(CurrentLimits());
-  for (size_t i = 0; i < values.size(); ++i) {
-    absl::Status status = FromPython(PyTuple_GET_ITEM(args.ptr(), i), "args", i,
-                                     guard, &values[i]);
-    if (!status.ok()) RaiseStatus(status);
+  for (size_t i = 0; i < count; ++i) {
+    if (ScalarFromPython(args[i], &(*values)[i])) continue;
+    absl::Status status = FromPython(args[i], "args", i, guard, &(*values)[i]);
+    if (!status.ok()) {
+      SetPythonError(status);
+      return false;
+    }
+  }
+  return true;
+}
+
+Arguments ArgumentsToValues(const py::tuple& args) {
+  Arguments values;
+  if (!ArgumentsToValues(&PyTuple_GET_ITEM(args.ptr(), 0), args.size(),
+                         &values)) {
+    throw py::error_already_set();
   }
   return values;
 }
 
-py::object ResultToPython(const absl::StatusOr<Value>& result) {
-  if (!result.ok()) RaiseStatus(result.status());
+// A new reference, or null with the Python error set.
+PyObject* ResultToPythonOrNull(const absl::StatusOr<Value>& result) {
+  if (!result.ok()) {
+    SetPythonError(result.status());
+    return nullptr;
+  }
   ValuePath path("result");
   absl::Status error;
   internal::ConversionGuard guard = engine::ResultGuard(CurrentLimits());
   PyObject* object = ToPython(*result, path, guard, &error);
-  if (object == nullptr) RaiseStatus(error);
+  if (object == nullptr) SetPythonError(error);
+  return object;
+}
+
+py::object ResultToPython(const absl::StatusOr<Value>& result) {
+  PyObject* object = ResultToPythonOrNull(result);
+  if (object == nullptr) throw py::error_already_set();
   return py::reinterpret_steal<py::object>(object);
 }
 
@@ -125,14 +188,19 @@ LogLevel LevelFromIndex(int level) {
 }
 
 // Runs `host_call` with the GIL released (engine::CallOut). Stopped while
-// the host ran the call: stop here, whatever it returned.
-py::object CallOut(absl::FunctionRef<absl::StatusOr<Value>()> host_call) {
+// the host ran the call: stop here, whatever it returned. A new reference,
+// or null with the Python error set.
+PyObject* CallOutOrNull(absl::FunctionRef<absl::StatusOr<Value>()> host_call) {
   GilRelease gil;
   engine::OutboundResult out = engine::CallOut(gil, host_call);
-  if (out.stopped != StopReason::kNone && SetErrorIfStopped()) {
-    throw py::error_already_set();
-  }
-  return ResultToPython(out.result);
+  if (out.stopped != StopReason::kNone && SetErrorIfStopped()) return nullptr;
+  return ResultToPythonOrNull(out.result);
+}
+
+py::object CallOut(absl::FunctionRef<absl::StatusOr<Value>()> host_call) {
+  PyObject* object = CallOutOrNull(host_call);
+  if (object == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::object>(object);
 }
 
 // Runs `host_call` with the GIL released (engine::WithoutEngineLock); an
@@ -147,41 +215,168 @@ void WithoutGil(HostCall&& host_call) {
   }
 }
 
-py::object CallModuleFunction(std::string_view module_name,
-                              std::string_view function_name,
-                              const py::tuple& args) {
-  CallContext& context = RequireContext();
-  std::vector<Value> values = ArgumentsToValues(args);
-  AsyncLoop* loop = context.async_loop();
+// Calls module_name.function_name with `count` positional arguments: a
+// new reference, or null with the Python error set. Never throws, so the
+// vectorcall of duet.modules.M.F needs no exception handling around it.
+PyObject* CallModuleFunction(std::string_view module_name,
+                             std::string_view function_name,
+                             PyObject* const* args, size_t count) {
+  CallContext* context = ContextOrError();
+  if (context == nullptr) return nullptr;
+  Arguments values;
+  if (!ArgumentsToValues(args, count, &values)) return nullptr;
+  HostServices& services = context->services();
+  AsyncLoop* loop = context->async_loop();
   if (loop == nullptr) {
-    return CallOut([&] {
-      return context.services().CallModule(module_name, function_name, values);
+    return CallOutOrNull([&] {
+      return services.CallModule(module_name, function_name, values);
     });
   }
   // A coroutine's step: an async function gives it an awaitable.
   std::shared_ptr<AsyncLoop::Awaited> awaited = loop->NewAwaited();
   bool started = false;
-  py::object result;
-  try {
-    result = CallOut([&] {
-      return context.services().CallModuleOrStart(
-          module_name, function_name, values,
-          [&] { return AsyncLoop::AwaitedCompletion(awaited); },
-          awaited->cancellation, &started);
-    });
-  } catch (py::error_already_set&) {
-    if (started) awaited->cancellation->Cancel();
-    throw;
+  PyObject* result = CallOutOrNull([&] {
+    return services.CallModuleOrStart(
+        module_name, function_name, values,
+        [&] { return AsyncLoop::AwaitedCompletion(awaited); },
+        awaited->cancellation, &started);
+  });
+  if (!started) return result;
+  if (result == nullptr) {
+    awaited->cancellation->Cancel();
+    return nullptr;
   }
-  return started ? loop->Adopt(awaited) : result;
+  Py_DECREF(result);  // None: the awaitable is the result
+  try {
+    return loop->Adopt(awaited).release().ptr();
+  } catch (py::error_already_set& error) {
+    error.restore();
+    return nullptr;
+  }
 }
 
-// duet.modules.<module>.<function>(...).
+py::object CallModuleFunction(std::string_view module_name,
+                              std::string_view function_name,
+                              const py::tuple& args) {
+  PyObject* result =
+      CallModuleFunction(module_name, function_name,
+                         &PyTuple_GET_ITEM(args.ptr(), 0), args.size());
+  if (result == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::object>(result);
+}
+
+// duet.modules.<module>.<function>(...) by its names (the proxies make
+// ModuleFunction objects instead; this stays for their fallback).
 py::object CallModule(py::handle module, py::handle function,
                       const py::tuple& args) {
   std::string module_name = NameArgument(module, "module name");
   std::string function_name = NameArgument(function, "function name");
   return CallModuleFunction(module_name, function_name, args);
+}
+
+// duet.modules.<module>.<function>: a native callable (vectorcall), so a
+// call runs no Python frame, no pybind11 dispatch and converts no names.
+// It has a __dict__ for what _describe sets (__signature__, __doc__) and
+// binds as a method when stored in a class, as the Python function it
+// replaces did.
+struct ModuleFunctionObject {
+  PyObject_HEAD vectorcallfunc vectorcall;
+  PyObject* dict;
+  std::string* module;
+  std::string* function;
+};
+
+PyObject* CallModuleFunctionObject(PyObject* self, PyObject* const* args,
+                                   size_t nargsf, PyObject* kwnames) {
+  auto* object = reinterpret_cast<ModuleFunctionObject*>(self);
+  if (kwnames != nullptr && PyTuple_GET_SIZE(kwnames) > 0) {
+    PyErr_Format(PyExc_TypeError,
+                 "%s.%s() takes positional arguments only (got keyword "
+                 "argument '%U')",
+                 object->module->c_str(), object->function->c_str(),
+                 PyTuple_GET_ITEM(kwnames, 0));
+    return nullptr;
+  }
+  return CallModuleFunction(*object->module, *object->function, args,
+                            static_cast<size_t>(PyVectorcall_NARGS(nargsf)));
+}
+
+int TraverseModuleFunction(PyObject* self, visitproc visit, void* arg) {
+  Py_VISIT(reinterpret_cast<ModuleFunctionObject*>(self)->dict);
+  Py_VISIT(Py_TYPE(self));
+  return 0;
+}
+
+int ClearModuleFunction(PyObject* self) {
+  Py_CLEAR(reinterpret_cast<ModuleFunctionObject*>(self)->dict);
+  return 0;
+}
+
+void DeallocModuleFunction(PyObject* self) {
+  auto* object = reinterpret_cast<ModuleFunctionObject*>(self);
+  PyTypeObject* type = Py_TYPE(self);
+  PyObject_GC_UnTrack(self);
+  ClearModuleFunction(self);
+  delete object->module;
+  delete object->function;
+  type->tp_free(self);
+  Py_DECREF(type);
+}
+
+PyObject* BindModuleFunction(PyObject* self, PyObject* instance,
+                             PyObject* /*owner*/) {
+  if (instance == nullptr || instance == Py_None) return Py_NewRef(self);
+  return PyMethod_New(self, instance);
+}
+
+PyObject* ModuleFunctionRepr(PyObject* self) {
+  auto* object = reinterpret_cast<ModuleFunctionObject*>(self);
+  return PyUnicode_FromFormat("<duet function %s.%s>", object->module->c_str(),
+                              object->function->c_str());
+}
+
+PyMemberDef kModuleFunctionMembers[] = {
+    {"__vectorcalloffset__", T_PYSSIZET,
+     offsetof(ModuleFunctionObject, vectorcall), READONLY, nullptr},
+    {"__dictoffset__", T_PYSSIZET, offsetof(ModuleFunctionObject, dict),
+     READONLY, nullptr},
+    {nullptr, 0, 0, 0, nullptr}};
+
+PyGetSetDef kModuleFunctionGetSet[] = {
+    {"__dict__", PyObject_GenericGetDict, PyObject_GenericSetDict, nullptr,
+     nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr}};
+
+PyType_Slot kModuleFunctionSlots[] = {
+    {Py_tp_call, reinterpret_cast<void*>(&PyVectorcall_Call)},
+    {Py_tp_dealloc, reinterpret_cast<void*>(&DeallocModuleFunction)},
+    {Py_tp_traverse, reinterpret_cast<void*>(&TraverseModuleFunction)},
+    {Py_tp_clear, reinterpret_cast<void*>(&ClearModuleFunction)},
+    {Py_tp_descr_get, reinterpret_cast<void*>(&BindModuleFunction)},
+    {Py_tp_repr, reinterpret_cast<void*>(&ModuleFunctionRepr)},
+    {Py_tp_members, kModuleFunctionMembers},
+    {Py_tp_getset, kModuleFunctionGetSet},
+    {0, nullptr}};
+
+PyType_Spec kModuleFunctionSpec = {
+    "duet.ModuleFunction", sizeof(ModuleFunctionObject), 0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    kModuleFunctionSlots};
+
+// _native.module_function(type, module, function): a new ModuleFunction.
+py::object NewModuleFunction(py::handle type, py::handle module,
+                             py::handle function) {
+  std::string module_name = NameArgument(module, "module name");
+  std::string function_name = NameArgument(function, "function name");
+  auto* type_object = reinterpret_cast<PyTypeObject*>(type.ptr());
+  PyObject* self = type_object->tp_alloc(type_object, 0);
+  if (self == nullptr) throw py::error_already_set();
+  auto* object = reinterpret_cast<ModuleFunctionObject*>(self);
+  object->vectorcall = &CallModuleFunctionObject;
+  object->dict = nullptr;
+  object->module = new std::string(std::move(module_name));
+  object->function = new std::string(std::move(function_name));
+  return py::reinterpret_steal<py::object>(self);
 }
 
 // duet.call("module.function", ...), split as the host splits it.
@@ -195,7 +390,7 @@ py::object CallQualified(py::handle qualified, const py::tuple& args) {
 py::object CallHost(py::handle name, const py::tuple& args) {
   CallContext& context = RequireContext();
   std::string function_name = NameArgument(name, "host function name");
-  std::vector<Value> values = ArgumentsToValues(args);
+  Arguments values = ArgumentsToValues(args);
   HostCallContext caller;
   caller.module = context.source();
   caller.language = Language::kPython;
@@ -359,7 +554,7 @@ struct FunctionObject {
 py::object CallFunctionObject(const FunctionObject& self,
                               const py::args& args) {
   RequireContext();
-  std::vector<Value> values = ArgumentsToValues(args);
+  Arguments values = ArgumentsToValues(args);
   const absl::Time deadline = CurrentLimits().deadline;
   const Value::CallablePtr callable = self.callable;
   return CallOut([&] { return callable->Call(values, deadline); });
@@ -430,6 +625,11 @@ void DefineFunctionType(py::module_& native) {
 void DefineNativeFunctions(py::module_& native) {
   DefineFunctionType(native);
   native.def("call_module", &CallModule);
+  PyObject* module_function_type = PyType_FromSpec(&kModuleFunctionSpec);
+  if (module_function_type == nullptr) throw py::error_already_set();
+  native.attr("ModuleFunction") =
+      py::reinterpret_steal<py::object>(module_function_type);
+  native.def("module_function", &NewModuleFunction);
   native.def("call_qualified", &CallQualified);
   native.def("call_host", &CallHost);
   native.def("module_names", &ModuleNames);

@@ -124,11 +124,8 @@ def _is_dunder(name):
 
 
 def _make_function(module, function):
-    call_module = _native.call_module
-
-    def fn(*args):
-        return call_module(module, function, args)
-
+    # A native callable: a call runs no Python frame of its own.
+    fn = _native.module_function(_native.ModuleFunction, module, function)
     fn.__name__ = function
     fn.__qualname__ = f"{module}.{function}"
     _describe(fn, module, function)

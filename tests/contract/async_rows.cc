@@ -97,6 +97,30 @@ export async function f() {
 )JS"))
           .Call("f")
           .Returns(Value(Value::List{Value(1), Value(2), Value(2)})),
+      // Calls that start nothing and calls that start one, interleaved: a
+      // call's bookkeeping is reused only while no started call holds it.
+      Row("sync_and_async_module_calls_interleave")
+          .Sources(Py(R"PY(
+async def f():
+    first = duet.modules.awaited.later(50, 1)
+    total = duet.modules.math.add(1, 2)
+    second = duet.modules.awaited.later(10, 2)
+    total += duet.modules.math.add(3, 4)
+    a, b = await asyncio.gather(first, second)
+    return [a, b, total, duet.modules.math.add(a, b)]
+)PY"),
+                   Js(R"JS(
+export async function f() {
+  const first = duet.modules.awaited.later(50, 1);
+  let total = duet.modules.math.add(1, 2);
+  const second = duet.modules.awaited.later(10, 2);
+  total += duet.modules.math.add(3, 4);
+  const [a, b] = await Promise.all([first, second]);
+  return [a, b, total, duet.modules.math.add(a, b)];
+}
+)JS"))
+          .Call("f")
+          .Returns(Value(Value::List{Value(1), Value(2), Value(10), Value(3)})),
       Row("awaited_failure_is_raised_at_the_await")
           .Sources(Py(R"PY(
 async def f():

@@ -463,6 +463,35 @@ export function f() {
 )JS"))
           .Call("f")
           .Returns(Value("INVALID_ARGUMENT")),
+      // Module calls pass their arguments in a small inline buffer: none,
+      // and more than it holds, arrive in order.
+      Row("module_call_with_no_and_with_many_arguments")
+          .Sources(Py(R"PY(
+def f():
+    describe = duet.modules.math.describe
+    return [describe(), describe(1, "two", 3.5, None, [5], {"six": 6}, b"7")]
+)PY"),
+                   Js(R"JS(
+export function f() {
+  const describe = duet.modules.math.describe;
+  return [describe(),
+          describe(1, 'two', 3.5, null, [5], { six: 6 },
+                   new Uint8Array([55]))];
+}
+)JS"))
+          .Call("f")
+          .Returns(
+              Value(Value::List{DebugString(Value(Value::List{})),
+                                DebugString(Value(Value::List{
+                                    1, "two", 3.5, Value(), Value::List{5},
+                                    Value::Map{{"six", 6}}, Bytes("7")}))})),
+      Row("unconvertible_argument_past_the_inline_ones_names_the_path")
+          .Sources(Py("def f():\n    return duet.modules.math.describe(1, 2, "
+                      "3, 4, 5, [0, {'a': {1, 2}}])\n"),
+                   Js("export function f() { return duet.modules.math."
+                      "describe(1, 2, 3, 4, 5, [0, { a: new Set([1]) }]); }\n"))
+          .Call("f")
+          .Fails(Code::kInvalidArgument, {"at args[5][1].a"}),
       Row("argument_over_the_value_budget_is_refused")
           .Sources(Py("def f():\n    return duet.modules.math.describe('x' * "
                       "100000)\n"),

@@ -1,6 +1,7 @@
 // Python-only parts of what crosses the boundary and of the duet module (the
 // shared ones are contract rows): Python's own container types, print's
 // rendering, and duet.ScriptError's Python attributes.
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -124,6 +125,80 @@ def catch():
                                      {"file", "/plugins/js/js.js"},
                                      {"line", 3},
                                      {"is_exception", true}}));
+}
+
+// duet.modules.M.F is a native callable, not a Python function: it still
+// reads like one (name, repr), refuses keywords by name, binds as a method
+// when a class holds it (the instance is passed first), and keeps what
+// _describe sets on it.
+TEST_F(PythonRuntimeTest, ModuleFunctionBehavesLikeAFunction) {
+  services_.AddModuleFunction(
+      "js", "count", [](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+        return Value(static_cast<int64_t>(args.size()));
+      });
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("caller", R"PY(
+import duet
+
+class Holder(dict):  # an instance converts (to a map)
+    count = duet.modules.js.count
+
+def probe():
+    count = duet.modules.js.count
+    try:
+        count(1, key=2)
+        keyword = "accepted"
+    except TypeError as e:
+        keyword = str(e)
+    count.extra = "kept"
+    return [count.__name__, count.__qualname__, repr(count), keyword,
+            count(), count(*range(9)), Holder().count(1), Holder.count(1),
+            count.extra, count is duet.modules.js.count]
+)PY"));
+  ASSERT_OK_AND_ASSIGN(Value result, CallByName(*plugin, "probe", {}));
+  ASSERT_TRUE(result.is_list());
+  EXPECT_EQ(result,
+            Value(Value::List{"count", "js.count", "<duet function js.count>",
+                              "js.count() takes positional arguments only (got "
+                              "keyword argument 'key')",
+                              0, 9, 2, 1, "kept", true}));
+}
+
+// None, bools, ints and floats take a shorter way into a module call's
+// arguments; ints past 64 bits and int subclasses take the general one,
+// with its rules and its error path.
+TEST_F(PythonRuntimeTest, ScalarArgumentsConvertAsAnyArgument) {
+  services_.AddModuleFunction(
+      "js", "echo", [](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+        return Value(Value::List(args.begin(), args.end()));
+      });
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("caller", R"PY(
+import duet
+import enum
+
+class Small(enum.IntEnum):
+    ONE = 1
+
+def scalars():
+    return duet.modules.js.echo(None, True, False, 0, -2**63, 2**63 - 1, 1.5,
+                                Small.ONE)
+
+def too_big():
+    try:
+        duet.modules.js.echo(1, 2**63)
+    except duet.Error as e:
+        return [e.code, str(e)]
+)PY"));
+  ASSERT_OK_AND_ASSIGN(Value scalars, CallByName(*plugin, "scalars", {}));
+  EXPECT_EQ(scalars,
+            Value(Value::List{Value(), true, false, 0,
+                              std::numeric_limits<int64_t>::min(),
+                              std::numeric_limits<int64_t>::max(), 1.5, 1}));
+  ASSERT_OK_AND_ASSIGN(Value too_big, CallByName(*plugin, "too_big", {}));
+  ASSERT_TRUE(too_big.is_list());
+  ASSERT_EQ(too_big.as_list().size(), 2u);
+  EXPECT_EQ(too_big.as_list()[0], Value("INVALID_ARGUMENT"));
+  EXPECT_THAT(too_big.as_list()[1].as_string(),
+              HasSubstr("int does not fit in 64 bits at args[1]"));
 }
 
 }  // namespace
