@@ -49,7 +49,7 @@ struct Globals {
   py::object load;
   py::object unload;
   py::object exports;
-  py::object is_coroutine_function;  // inspect.iscoroutinefunction
+  py::object is_coroutine_function;  // as inspect.iscoroutinefunction
   py::object describe;
   py::object repl_namespace;
   py::object repl_refresh;

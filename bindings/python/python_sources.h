@@ -289,23 +289,24 @@ def log(*args, level="info"):
 )PY";
 
 inline constexpr char kInternalModuleSource[] = R"PY(
-import ast
+# ast, codeop, inspect, linecache and re (with what they import) would
+# double the interpreter's start: they are imported where used, by the REPL,
+# a plugin given as text or a completion.
 import builtins
-import codeop
 import gc
 import importlib
 import importlib.machinery
 import importlib.util
-import inspect
 import io
 import keyword
-import linecache
 import os
-import re
 import sys
 import types
 
 duet = sys.modules["duet"]
+
+# inspect.CO_COROUTINE, a code flag of every CPython 3.
+_CO_COROUTINE = 0x80
 
 
 class _LogStream(io.TextIOBase):
@@ -440,6 +441,7 @@ class _InMemoryLoader:
 
     def exec_module(self, mod):
         # Tracebacks show its lines as they show a file's.
+        import linecache
         linecache.cache[self._path] = (
             len(self._source), None, self._source.splitlines(True), self._path)
         exec(compile(self._source, self._path, "exec", dont_inherit=True),
@@ -757,6 +759,16 @@ def unload(package, collect=False):
         gc.collect()
 
 
+def is_coroutine_function(obj):
+    """inspect.iscoroutinefunction(obj); a plain function is read directly,
+    so that loading a plugin does not import inspect. (Marking a function as
+    a coroutine function takes inspect, so without it none is marked.)"""
+    if type(obj) is types.FunctionType and "inspect" not in sys.modules:
+        return bool(obj.__code__.co_flags & _CO_COROUTINE)
+    import inspect
+    return inspect.iscoroutinefunction(obj)
+
+
 def exports(mod, file):
     """Sorted [(name, callable)], or a str saying what is wrong."""
     namespace = vars(mod)
@@ -764,7 +776,7 @@ def exports(mod, file):
     if names is None:
         found = {
             name: obj for name, obj in namespace.items()
-            if not name.startswith("_") and inspect.isfunction(obj)
+            if not name.startswith("_") and isinstance(obj, types.FunctionType)
             and obj.__module__ == mod.__name__
         }
         return sorted(found.items())
@@ -973,6 +985,7 @@ def repl_refresh(namespace, names, bound):
 def repl_compile(code):
     """(code object, is_expression); awaiting at the top level is allowed,
     as in `python -m asyncio`."""
+    import ast
     flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
     try:
         return compile(code, "<repl>", "eval", flags), True
@@ -984,7 +997,7 @@ def repl_compile(code):
 def repl_run(namespace, code, is_expression):
     """What to show, or, for code that awaits, a coroutine that gives it
     (the engine runs it on the runtime's asyncio loop)."""
-    if code.co_flags & inspect.CO_COROUTINE:
+    if code.co_flags & _CO_COROUTINE:
         return _repl_await(namespace, eval(code, namespace), is_expression)
     if is_expression:
         return _repl_show(namespace, eval(code, namespace))
@@ -1015,6 +1028,8 @@ def repl_incomplete(code):
         code = code[:-2]
     elif code.endswith("\n"):
         code = code[:-1]
+    import ast
+    import codeop
     compiler = codeop.CommandCompiler()
     compiler.compiler.flags |= ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
     try:
@@ -1024,7 +1039,7 @@ def repl_incomplete(code):
 
 
 # A dotted name at the end of a line: "x = greeter.gr" -> "greeter.gr".
-_DOTTED_NAME_AT_END = re.compile(r"(?:[^\W\d]\w*\.)*(?:[^\W\d]\w*)?\Z")
+_DOTTED_NAME_AT_END = r"(?:[^\W\d]\w*\.)*(?:[^\W\d]\w*)?\Z"
 _mro_of = type.__dict__["__mro__"].__get__
 _dict_of = type.__dict__["__dict__"].__get__
 _BUILTIN_DESCRIPTORS = (types.GetSetDescriptorType, types.MemberDescriptorType)
@@ -1046,6 +1061,7 @@ def _static_attribute(obj, name):
         return duet.modules[name]
     if kind is duet._ModuleProxy or kind is duet._Host:
         raise LookupError(name)  # functions: nothing worth completing below
+    import inspect
     try:
         value = inspect.getattr_static(obj, name)
     except AttributeError:
@@ -1088,7 +1104,8 @@ def _static_names(obj):
 
 def repl_complete(namespace, line):
     """Sorted whole dotted names completing the one that ends `line`."""
-    match = _DOTTED_NAME_AT_END.search(line)
+    import re  # caches the compiled pattern
+    match = re.search(_DOTTED_NAME_AT_END, line)
     text = match.group() if match else ""
     start = match.start() if match else 0
     if not text or (start > 0 and (line[start - 1] == "." or
