@@ -153,7 +153,7 @@ std::unique_ptr<Globals> InstallModules(const PythonOptions& options,
                  bytecode_usable, native);
   out->error_class = out->duet.attr("Error");
   out->script_error_class = out->duet.attr("ScriptError");
-  out->frame_class = out->duet.attr("Frame");
+  out->frame_class = out->internal.attr("make_frame");
   out->deadline_class = out->duet.attr("DeadlineExceeded");
   out->drain = out->internal.attr("drain");
   out->load = out->internal.attr("load");

@@ -42,8 +42,6 @@ host interrupts gets KeyboardInterrupt; both are BaseExceptions, which
 `except Exception` does not catch.
 """
 
-from collections import namedtuple as _namedtuple
-
 __all__ = ["modules", "host", "call", "log", "Error", "ScriptError", "Frame",
            "DeadlineExceeded", "Function"]
 
@@ -51,7 +49,17 @@ __all__ = ["modules", "host", "call", "log", "Error", "ScriptError", "Frame",
 # function crosses as itself).
 Function = _native.Function
 
-Frame = _namedtuple("Frame", "language file line column function")
+
+
+def __getattr__(name):
+    """Makes duet.Frame, a namedtuple, when first asked for: importing
+    collections would add a tenth to the interpreter's start."""
+    if name == "Frame":
+        global Frame
+        from collections import namedtuple
+        Frame = namedtuple("Frame", "language file line column function")
+        return Frame
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _check_code(code, where):
@@ -289,14 +297,16 @@ def log(*args, level="info"):
 )PY";
 
 inline constexpr char kInternalModuleSource[] = R"PY(
-# ast, codeop, inspect, linecache and re (with what they import) would
-# double the interpreter's start: they are imported where used, by the REPL,
-# a plugin given as text or a completion.
+# ast, codeop, inspect, linecache, re and importlib.util (with what they
+# import) would double the interpreter's start: they are imported where
+# used, by the REPL, a plugin given as text or carrying packages, or a
+# completion. What importlib.util offers for loading is importlib's own.
 import builtins
 import gc
 import importlib
+import importlib._bootstrap
+import importlib._bootstrap_external
 import importlib.machinery
-import importlib.util
 import io
 import keyword
 import os
@@ -466,6 +476,9 @@ class _InMemoryLoader:
 # about what it did (the __import__ hook decides those in C: import_hook.h).
 
 _VENDOR_ROOT = "_duet_vendor"
+# importlib.util.module_from_spec and spec_from_file_location are these.
+_module_from_spec = importlib._bootstrap.module_from_spec
+_spec_from_file_location = importlib._bootstrap_external.spec_from_file_location
 # Never taken from a plugin's folders: the standard library (as in a virtual
 # environment, where it comes first on sys.path) and duet's own modules.
 _SHARED_NAMES = (frozenset(sys.stdlib_module_names) |
@@ -607,6 +620,7 @@ def _install_import_hooks():
     global _next_import, _next_import_module, _next_find_spec, _import_hook
     if _next_import is not None:
         return
+    import importlib.util
     _next_import = builtins.__import__
     _next_import_module = importlib.import_module
     _next_find_spec = importlib.util.find_spec
@@ -617,7 +631,7 @@ def _install_import_hooks():
     sys.meta_path.insert(0, _PluginDistributions)
     spec = importlib.machinery.ModuleSpec(_VENDOR_ROOT, None, is_package=True)
     spec.submodule_search_locations = []
-    sys.modules[_VENDOR_ROOT] = importlib.util.module_from_spec(spec)
+    sys.modules[_VENDOR_ROOT] = _module_from_spec(spec)
 
 
 def remove_import_hooks():
@@ -626,6 +640,7 @@ def remove_import_hooks():
     global _next_import, _next_import_module, _next_find_spec, _import_hook
     if _next_import is None:
         return
+    import importlib.util
     if builtins.__import__ is _import_hook:
         builtins.__import__ = _next_import
     if importlib.import_module is _import_module:
@@ -687,7 +702,7 @@ def _add_plugin_packages(package, root):
     prefix = _VENDOR_ROOT + package[package.index("."):]
     spec = importlib.machinery.ModuleSpec(prefix, None, is_package=True)
     spec.submodule_search_locations = list(paths)
-    sys.modules[prefix] = importlib.util.module_from_spec(spec)
+    sys.modules[prefix] = _module_from_spec(spec)
     imports = _PluginImports(prefix, paths)
     _plugin_imports[package] = _plugin_imports[prefix] = imports
     _plugin_owned[package] = _plugin_owned[prefix] = imports.owned
@@ -721,7 +736,7 @@ def load(package, root, entry, submodule, source=None):
     spec = importlib.machinery.ModuleSpec(package, None, is_package=True)
     # A single-file plugin (root "") has no folder to import from.
     spec.submodule_search_locations = [root] if root else []
-    pkg = importlib.util.module_from_spec(spec)
+    pkg = _module_from_spec(spec)
     sys.modules[package] = pkg
     name = package + "." + submodule
     # On failure the engine unloads the package: a handler here could be
@@ -730,8 +745,8 @@ def load(package, root, entry, submodule, source=None):
         loader = importlib.machinery.SourceFileLoader(name, entry)
     else:
         loader = _InMemoryLoader(source, entry)
-    mod_spec = importlib.util.spec_from_file_location(name, entry, loader=loader)
-    mod = importlib.util.module_from_spec(mod_spec)
+    mod_spec = _spec_from_file_location(name, entry, loader=loader)
+    mod = _module_from_spec(mod_spec)
     sys.modules[name] = mod
     setattr(pkg, submodule, mod)
     loader.exec_module(mod)
@@ -757,6 +772,11 @@ def unload(package, collect=False):
         # now, while its finalisers can still be stopped, not in some later
         # call or at interpreter shutdown.
         gc.collect()
+
+
+def make_frame(language, file, line, column, function):
+    """A duet.Frame (made on first use)."""
+    return duet.Frame(language, file, line, column, function)
 
 
 def is_coroutine_function(obj):

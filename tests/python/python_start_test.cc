@@ -121,5 +121,41 @@ def returns_awaitable(x):
               IsOkAndHolds(Value(6)));
 }
 
+// duet.Frame is made on first use (collections is not imported at start),
+// and is the same namedtuple however it is reached.
+TEST_F(PythonRuntimeTest, FrameIsANamedTupleMadeOnFirstUse) {
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("frames", R"PY(
+import duet
+
+
+def describe():
+    from duet import Frame
+    star = {}
+    exec("from duet import *", star)
+    frame = duet.Frame("python", "f.py", 1, 2, "g")
+    return {
+        "same": Frame is duet.Frame and star["Frame"] is Frame,
+        "fields": list(Frame._fields),
+        "repr": repr(frame),
+        "line": frame.line,
+        "module": Frame.__module__,
+        "replaced": frame._replace(line=9).line,
+        "missing": hasattr(duet, "NoSuchName"),
+    }
+)PY"));
+  EXPECT_THAT(CallByName(*plugin, "describe", {}),
+              IsOkAndHolds(Value(Value::Map{
+                  {"same", true},
+                  {"fields", Value::List{"language", "file", "line", "column",
+                                         "function"}},
+                  {"repr",
+                   "Frame(language='python', file='f.py', line=1, column=2, "
+                   "function='g')"},
+                  {"line", 1},
+                  {"module", "duet"},
+                  {"replaced", 9},
+                  {"missing", false}})));
+}
+
 }  // namespace
 }  // namespace duet::testing
