@@ -4,6 +4,8 @@
 #include <Python.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +17,7 @@
 #include "python/python_sources.h"
 #include "python_bytecode.h"
 #include "python_test_fixture.h"
+#include "testing/child_process.h"
 
 // Not part of Python.h, and needs it first.
 #include "marshal.h"
@@ -155,6 +158,51 @@ def describe():
                   {"module", "duet"},
                   {"replaced", 9},
                   {"missing", false}})));
+}
+
+// Asked to optimise (-O, here PYTHONOPTIMIZE in a non-isolated start), the
+// interpreter compiles duet's modules from their text, as the bytecode
+// built with asserts kept is not what -O would make; duet works the same.
+TEST(PythonStartTest, OptimisedInterpreterCompilesTheModulesFromText) {
+  TempDir dir;
+  ChildRun run = RunTestsInChild("PythonStartChild.OptimisedStart",
+                                 "PYTHONOPTIMIZE", "1", dir.path());
+  EXPECT_TRUE(run.passed()) << run.Describe();
+}
+
+TEST(PythonStartChild, OptimisedStart) {
+  const char* optimize = std::getenv("PYTHONOPTIMIZE");
+  if (optimize == nullptr || std::string(optimize) != "1") {
+    GTEST_SKIP() << "runs only as a child process (see above)";
+  }
+  RecordingServices services;
+  PythonOptions options;
+  options.isolated = false;  // reads PYTHONOPTIMIZE
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Runtime> runtime,
+                       PythonRuntimeFactory(options)(services));
+  TempDir plugins;
+  std::filesystem::path entry = plugins.Write("opt/opt.py", R"PY(
+import sys
+import duet
+
+
+def check():
+    try:
+        raise duet.Error("no such user", "NOT_FOUND")
+    except duet.Error as e:
+        code = e.code
+    return {"optimize": sys.flags.optimize, "code": code,
+            "frame": duet.Frame("python", "f.py", 1, 2, "g").line}
+)PY");
+  ImplementationSpec spec;
+  spec.module = "opt";
+  spec.entry = entry;
+  spec.root = entry.parent_path();
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Implementation> plugin,
+                       runtime->Load(spec));
+  EXPECT_THAT(CallByName(*plugin, "check", {}),
+              IsOkAndHolds(Value(Value::Map{
+                  {"optimize", 1}, {"code", "NOT_FOUND"}, {"frame", 1}})));
 }
 
 }  // namespace
