@@ -27,7 +27,11 @@
 #include "duet_module.h"
 #include "entry.h"
 #include "pybind11/embed.h"
+#include "python_bytecode.h"
 #include "python_sources.h"
+
+// Not part of Python.h, and needs it first.
+#include "marshal.h"
 
 namespace duet::python {
 namespace {
@@ -66,16 +70,40 @@ struct KeptThreadState {
 };
 thread_local KeptThreadState kept_thread_state;
 
-py::module_ ExecModule(const char* name, const char* source, const char* file,
+// One of duet's Python modules: its text, and that text compiled at build
+// time (python_bytecode.h).
+struct ModuleSource {
+  const char* name;
+  const char* source;
+  const char* file;
+  const unsigned char* bytecode;
+  size_t bytecode_size;
+};
+
+// Whether the bytecode compiled at build time is what Py_CompileString would
+// make here: the same bytecode format, and no optimisation asked for (-O
+// would drop asserts).
+bool BuildBytecodeUsable(const py::module_& sys) {
+  return PyImport_GetMagicNumber() == kBytecodeMagic &&
+         sys.attr("flags").attr("optimize").cast<long>() == 0;
+}
+
+py::module_ ExecModule(const ModuleSource& module_source, bool bytecode_usable,
                        const py::module_& native) {
-  py::module_ module = py::reinterpret_steal<py::module_>(PyModule_New(name));
+  py::module_ module =
+      py::reinterpret_steal<py::module_>(PyModule_New(module_source.name));
   if (!module) throw py::error_already_set();
   py::dict namespace_dict =
       py::reinterpret_borrow<py::dict>(PyModule_GetDict(module.ptr()));
   namespace_dict["_native"] = native;
   namespace_dict["__builtins__"] = py::handle(PyEval_GetBuiltins());
   py::object code = py::reinterpret_steal<py::object>(
-      Py_CompileString(source, file, Py_file_input));
+      bytecode_usable
+          ? PyMarshal_ReadObjectFromString(
+                reinterpret_cast<const char*>(module_source.bytecode),
+                static_cast<Py_ssize_t>(module_source.bytecode_size))
+          : Py_CompileString(module_source.source, module_source.file,
+                             Py_file_input));
   if (!code) throw py::error_already_set();
   py::object result = py::reinterpret_steal<py::object>(
       PyEval_EvalCode(code.ptr(), namespace_dict.ptr(), namespace_dict.ptr()));
@@ -114,20 +142,24 @@ std::unique_ptr<Globals> InstallModules(const PythonOptions& options,
   if (!native) throw py::error_already_set();
   DefineNativeFunctions(native);
 
-  out->duet = ExecModule("duet", kDuetModuleSource, kDuetModuleFile, native);
+  const bool bytecode_usable = BuildBytecodeUsable(sys);
+  out->duet = ExecModule({"duet", kDuetModuleSource, kDuetModuleFile,
+                          kDuetModuleCode, sizeof(kDuetModuleCode)},
+                         bytecode_usable, native);
   modules["duet"] = out->duet;
-  out->internal = ExecModule("_duet_internal", kInternalModuleSource,
-                             kInternalModuleFile, native);
+  out->internal =
+      ExecModule({"_duet_internal", kInternalModuleSource, kInternalModuleFile,
+                  kInternalModuleCode, sizeof(kInternalModuleCode)},
+                 bytecode_usable, native);
   out->error_class = out->duet.attr("Error");
   out->script_error_class = out->duet.attr("ScriptError");
-  out->frame_class = out->duet.attr("Frame");
+  out->frame_class = out->internal.attr("make_frame");
   out->deadline_class = out->duet.attr("DeadlineExceeded");
   out->drain = out->internal.attr("drain");
   out->load = out->internal.attr("load");
   out->unload = out->internal.attr("unload");
   out->exports = out->internal.attr("exports");
-  out->is_coroutine_function =
-      py::module_::import("inspect").attr("iscoroutinefunction");
+  out->is_coroutine_function = out->internal.attr("is_coroutine_function");
   out->describe = out->internal.attr("describe");
   out->repl_namespace = out->internal.attr("repl_namespace");
   out->repl_refresh = out->internal.attr("repl_refresh");

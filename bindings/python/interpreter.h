@@ -43,13 +43,13 @@ struct Globals {
   py::module_ internal;  // python_sources.h, kInternalModuleSource
   py::object error_class;
   py::object script_error_class;
-  py::object frame_class;
+  py::object frame_class;     // makes a duet.Frame
   py::object deadline_class;  // duet.DeadlineExceeded
   py::object drain;           // a no-op, run to take a pending async exception
   py::object load;
   py::object unload;
   py::object exports;
-  py::object is_coroutine_function;  // inspect.iscoroutinefunction
+  py::object is_coroutine_function;  // as inspect.iscoroutinefunction
   py::object describe;
   py::object repl_namespace;
   py::object repl_refresh;

@@ -42,8 +42,6 @@ host interrupts gets KeyboardInterrupt; both are BaseExceptions, which
 `except Exception` does not catch.
 """
 
-from collections import namedtuple as _namedtuple
-
 __all__ = ["modules", "host", "call", "log", "Error", "ScriptError", "Frame",
            "DeadlineExceeded", "Function"]
 
@@ -51,7 +49,17 @@ __all__ = ["modules", "host", "call", "log", "Error", "ScriptError", "Frame",
 # function crosses as itself).
 Function = _native.Function
 
-Frame = _namedtuple("Frame", "language file line column function")
+
+
+def __getattr__(name):
+    """Makes duet.Frame, a namedtuple, when first asked for: importing
+    collections would add a tenth to the interpreter's start."""
+    if name == "Frame":
+        global Frame
+        from collections import namedtuple
+        Frame = namedtuple("Frame", "language file line column function")
+        return Frame
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _check_code(code, where):
@@ -286,23 +294,26 @@ def log(*args, level="info"):
 )PY";
 
 inline constexpr char kInternalModuleSource[] = R"PY(
-import ast
+# ast, codeop, inspect, linecache, re and importlib.util (with what they
+# import) would double the interpreter's start: they are imported where
+# used, by the REPL, a plugin given as text or carrying packages, or a
+# completion. What importlib.util offers for loading is importlib's own.
 import builtins
-import codeop
 import gc
 import importlib
+import importlib._bootstrap
+import importlib._bootstrap_external
 import importlib.machinery
-import importlib.util
-import inspect
 import io
 import keyword
-import linecache
 import os
-import re
 import sys
 import types
 
 duet = sys.modules["duet"]
+
+# inspect.CO_COROUTINE, a code flag of every CPython 3.
+_CO_COROUTINE = 0x80
 
 
 class _LogStream(io.TextIOBase):
@@ -437,6 +448,7 @@ class _InMemoryLoader:
 
     def exec_module(self, mod):
         # Tracebacks show its lines as they show a file's.
+        import linecache
         linecache.cache[self._path] = (
             len(self._source), None, self._source.splitlines(True), self._path)
         exec(compile(self._source, self._path, "exec", dont_inherit=True),
@@ -461,6 +473,9 @@ class _InMemoryLoader:
 # about what it did (the __import__ hook decides those in C: import_hook.h).
 
 _VENDOR_ROOT = "_duet_vendor"
+# importlib.util.module_from_spec and spec_from_file_location are these.
+_module_from_spec = importlib._bootstrap.module_from_spec
+_spec_from_file_location = importlib._bootstrap_external.spec_from_file_location
 # Never taken from a plugin's folders: the standard library (as in a virtual
 # environment, where it comes first on sys.path) and duet's own modules.
 _SHARED_NAMES = (frozenset(sys.stdlib_module_names) |
@@ -602,6 +617,7 @@ def _install_import_hooks():
     global _next_import, _next_import_module, _next_find_spec, _import_hook
     if _next_import is not None:
         return
+    import importlib.util
     _next_import = builtins.__import__
     _next_import_module = importlib.import_module
     _next_find_spec = importlib.util.find_spec
@@ -612,7 +628,7 @@ def _install_import_hooks():
     sys.meta_path.insert(0, _PluginDistributions)
     spec = importlib.machinery.ModuleSpec(_VENDOR_ROOT, None, is_package=True)
     spec.submodule_search_locations = []
-    sys.modules[_VENDOR_ROOT] = importlib.util.module_from_spec(spec)
+    sys.modules[_VENDOR_ROOT] = _module_from_spec(spec)
 
 
 def remove_import_hooks():
@@ -621,6 +637,7 @@ def remove_import_hooks():
     global _next_import, _next_import_module, _next_find_spec, _import_hook
     if _next_import is None:
         return
+    import importlib.util
     if builtins.__import__ is _import_hook:
         builtins.__import__ = _next_import
     if importlib.import_module is _import_module:
@@ -682,7 +699,7 @@ def _add_plugin_packages(package, root):
     prefix = _VENDOR_ROOT + package[package.index("."):]
     spec = importlib.machinery.ModuleSpec(prefix, None, is_package=True)
     spec.submodule_search_locations = list(paths)
-    sys.modules[prefix] = importlib.util.module_from_spec(spec)
+    sys.modules[prefix] = _module_from_spec(spec)
     imports = _PluginImports(prefix, paths)
     _plugin_imports[package] = _plugin_imports[prefix] = imports
     _plugin_owned[package] = _plugin_owned[prefix] = imports.owned
@@ -716,7 +733,7 @@ def load(package, root, entry, submodule, source=None):
     spec = importlib.machinery.ModuleSpec(package, None, is_package=True)
     # A single-file plugin (root "") has no folder to import from.
     spec.submodule_search_locations = [root] if root else []
-    pkg = importlib.util.module_from_spec(spec)
+    pkg = _module_from_spec(spec)
     sys.modules[package] = pkg
     name = package + "." + submodule
     # On failure the engine unloads the package: a handler here could be
@@ -725,8 +742,8 @@ def load(package, root, entry, submodule, source=None):
         loader = importlib.machinery.SourceFileLoader(name, entry)
     else:
         loader = _InMemoryLoader(source, entry)
-    mod_spec = importlib.util.spec_from_file_location(name, entry, loader=loader)
-    mod = importlib.util.module_from_spec(mod_spec)
+    mod_spec = _spec_from_file_location(name, entry, loader=loader)
+    mod = _module_from_spec(mod_spec)
     sys.modules[name] = mod
     setattr(pkg, submodule, mod)
     loader.exec_module(mod)
@@ -754,6 +771,21 @@ def unload(package, collect=False):
         gc.collect()
 
 
+def make_frame(language, file, line, column, function):
+    """A duet.Frame (made on first use)."""
+    return duet.Frame(language, file, line, column, function)
+
+
+def is_coroutine_function(obj):
+    """inspect.iscoroutinefunction(obj); a plain function is read directly,
+    so that loading a plugin does not import inspect. (Marking a function as
+    a coroutine function takes inspect, so without it none is marked.)"""
+    if type(obj) is types.FunctionType and "inspect" not in sys.modules:
+        return bool(obj.__code__.co_flags & _CO_COROUTINE)
+    import inspect
+    return inspect.iscoroutinefunction(obj)
+
+
 def exports(mod, file):
     """Sorted [(name, callable)], or a str saying what is wrong."""
     namespace = vars(mod)
@@ -761,7 +793,7 @@ def exports(mod, file):
     if names is None:
         found = {
             name: obj for name, obj in namespace.items()
-            if not name.startswith("_") and inspect.isfunction(obj)
+            if not name.startswith("_") and isinstance(obj, types.FunctionType)
             and obj.__module__ == mod.__name__
         }
         return sorted(found.items())
@@ -970,6 +1002,7 @@ def repl_refresh(namespace, names, bound):
 def repl_compile(code):
     """(code object, is_expression); awaiting at the top level is allowed,
     as in `python -m asyncio`."""
+    import ast
     flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
     try:
         return compile(code, "<repl>", "eval", flags), True
@@ -981,7 +1014,7 @@ def repl_compile(code):
 def repl_run(namespace, code, is_expression):
     """What to show, or, for code that awaits, a coroutine that gives it
     (the engine runs it on the runtime's asyncio loop)."""
-    if code.co_flags & inspect.CO_COROUTINE:
+    if code.co_flags & _CO_COROUTINE:
         return _repl_await(namespace, eval(code, namespace), is_expression)
     if is_expression:
         return _repl_show(namespace, eval(code, namespace))
@@ -1012,6 +1045,8 @@ def repl_incomplete(code):
         code = code[:-2]
     elif code.endswith("\n"):
         code = code[:-1]
+    import ast
+    import codeop
     compiler = codeop.CommandCompiler()
     compiler.compiler.flags |= ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
     try:
@@ -1021,7 +1056,7 @@ def repl_incomplete(code):
 
 
 # A dotted name at the end of a line: "x = greeter.gr" -> "greeter.gr".
-_DOTTED_NAME_AT_END = re.compile(r"(?:[^\W\d]\w*\.)*(?:[^\W\d]\w*)?\Z")
+_DOTTED_NAME_AT_END = r"(?:[^\W\d]\w*\.)*(?:[^\W\d]\w*)?\Z"
 _mro_of = type.__dict__["__mro__"].__get__
 _dict_of = type.__dict__["__dict__"].__get__
 _BUILTIN_DESCRIPTORS = (types.GetSetDescriptorType, types.MemberDescriptorType)
@@ -1043,6 +1078,7 @@ def _static_attribute(obj, name):
         return duet.modules[name]
     if kind is duet._ModuleProxy or kind is duet._Host:
         raise LookupError(name)  # functions: nothing worth completing below
+    import inspect
     try:
         value = inspect.getattr_static(obj, name)
     except AttributeError:
@@ -1085,7 +1121,8 @@ def _static_names(obj):
 
 def repl_complete(namespace, line):
     """Sorted whole dotted names completing the one that ends `line`."""
-    match = _DOTTED_NAME_AT_END.search(line)
+    import re  # caches the compiled pattern
+    match = re.search(_DOTTED_NAME_AT_END, line)
     text = match.group() if match else ""
     start = match.start() if match else 0
     if not text or (start > 0 and (line[start - 1] == "." or
