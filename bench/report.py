@@ -28,8 +28,10 @@ _UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 
 def case_name(run_name):
-    """BM_Cross/js_to_python/add/real_time -> BM_Cross/js_to_python/add."""
-    return "/".join(p for p in run_name.split("/") if not _HOW_IT_RAN.match(p))
+    """BM_Cross/js_to_python/add/real_time -> BM_Cross/js_to_python/add;
+    BENCHMARK_CAPTURE's "python / add" -> "python/add"."""
+    parts = (p.strip() for p in run_name.split("/"))
+    return "/".join(p for p in parts if not _HOW_IT_RAN.match(p))
 
 
 class Result:

@@ -48,6 +48,8 @@ class ReportTest(unittest.TestCase):
         self.assertEqual(
             report.case_name("BM_Startup/eager/100/process_time/real_time"),
             "BM_Startup/eager/100")
+        self.assertEqual(report.case_name("BM_HostCall/python / add"),
+                         "BM_HostCall/python/add")
 
     def test_median_per_call_ratio_and_target(self):
         with tempfile.TemporaryDirectory() as d:
