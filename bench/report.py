@@ -43,9 +43,31 @@ class Result:
         self.error = error
 
 
+def _median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _median_of(found):
+    """One Result from a case's results in several files (several processes,
+    as the memory cases run): the median of each figure; an error wins."""
+    for result in found:
+        if result.error is not None:
+            return result
+    counters = {}
+    for key in found[0].counters:
+        values = [r.counters[key] for r in found if key in r.counters]
+        counters[key] = _median(values)
+    return Result(ns=_median([r.ns for r in found]), counters=counters)
+
+
 def load_results(results_dir):
-    """Every case in RESULTS_DIR/*.json by case name; the medians."""
-    results = {}
+    """Every case in RESULTS_DIR/*.json by case name; the medians (of the
+    repetitions in a file, then of the files a case is in)."""
+    by_file = []
     loads = []
     for path in sorted(glob.glob(os.path.join(results_dir, "*.json"))):
         with open(path, encoding="utf-8") as f:
@@ -58,6 +80,7 @@ def load_results(results_dir):
         load = data.get("context", {}).get("load_avg")
         if load:
             loads.append((os.path.basename(path), load))
+        results = {}
         single = {}
         for run in data.get("benchmarks", []):
             name = case_name(run.get("run_name", run.get("name", "")))
@@ -84,7 +107,12 @@ def load_results(results_dir):
         # A run without repetitions has no aggregates: its one result counts.
         for name, result in single.items():
             results.setdefault(name, result)
-    return results, loads
+        by_file.append(results)
+    found = {}
+    for results in by_file:
+        for name, result in results.items():
+            found.setdefault(name, []).append(result)
+    return {name: _median_of(r) for name, r in found.items()}, loads
 
 
 def format_ns(ns):
@@ -334,9 +362,10 @@ def main(argv):
     print(render(PEER_ROWS if peers else BENCH_ROWS, results))
     print()
     print("Medians of 3 repetitions; per call where a case loops n calls.")
-    for name, load in loads:
-        print(f"load average when {name} started: "
-              + " ".join(f"{x:.2f}" for x in load))
+    if loads:
+        ones = [load[0] for _, load in loads]
+        print(f"load average (1 min) as the {len(loads)} benchmark runs "
+              f"started: {min(ones):.2f} to {max(ones):.2f}")
     print(f"load average now: {machine_load()} ({os.cpu_count()} cores)")
     return 0
 

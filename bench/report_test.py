@@ -132,6 +132,18 @@ class ReportTest(unittest.TestCase):
         self.assertEqual(cells[1], "1.00 MB")
         self.assertEqual(cells[5], "yes")
 
+    def test_a_case_in_several_files_is_their_median(self):
+        with tempfile.TemporaryDirectory() as d:
+            for i, rss in enumerate([100.0, 90.0, 300.0]):
+                self.write(d, f"startup-{i}.json", [
+                    aggregate("BM_Startup/eager/100", 2000.0 + i, unit="ms",
+                              rss_mb=rss)])
+            results, loads = report.load_results(d)
+        self.assertEqual(len(loads), 3)
+        self.assertEqual(results["BM_Startup/eager/100"].counters["rss_mb"],
+                         100.0)
+        self.assertAlmostEqual(results["BM_Startup/eager/100"].ns, 2001e6)
+
     def test_peer_rows(self):
         with tempfile.TemporaryDirectory() as d:
             self.write(d, "duet.json", [
