@@ -58,13 +58,14 @@ repl: build
 	$(BUILD_DIR)/samples/repl/duet repl --plugins $(PLUGINS)
 
 # Issue 13's rows, each beside its raw-engine reference in the same run
-# (3 repetitions, medians), as one table: bench/report.py. The JSON is in
+# (3 repetitions, interleaved at random so that a change of the machine's
+# load falls on both; medians), as one table: bench/report.py. The JSON is in
 # $(BUILD_DIR)/bench/results. Memory per JavaScript implementation is
 # measured in fresh processes, one start each (a second start in one process
 # reuses the first one's freed memory), three of each count.
 BENCH_RESULTS = $(BUILD_DIR)/bench/results
 BENCH_FLAGS = --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
-	--benchmark_out_format=json
+	--benchmark_enable_random_interleaving=true --benchmark_out_format=json
 
 bench: bootstrap $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) --target call_benchmark cross_benchmark \

@@ -361,7 +361,8 @@ def main(argv):
         return 1
     print(render(PEER_ROWS if peers else BENCH_ROWS, results))
     print()
-    print("Medians of 3 repetitions; per call where a case loops n calls.")
+    print("Medians of 3 runs (repetitions, or processes); per call where a "
+          "case loops n calls.")
     if loads:
         ones = [load[0] for _, load in loads]
         print(f"load average (1 min) as the {len(loads)} benchmark runs "
