@@ -8,15 +8,16 @@
 #include <libplatform/libplatform.h>
 #include <v8.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 
 namespace {
 
 // add(1, 2) in Python, or -1.
-long CallPythonAdd() {
+int64_t CallPythonAdd() {
   Py_InitializeEx(0);  // no signal handlers, as duet
-  long sum = -1;
+  int64_t sum = -1;
   PyObject* globals = PyDict_New();
   PyObject* ran = PyRun_String("def add(a, b):\n    return a + b\n",
                                Py_file_input, globals, globals);
@@ -24,7 +25,7 @@ long CallPythonAdd() {
                                  : nullptr;  // borrowed
   PyObject* result =
       add != nullptr ? PyObject_CallFunction(add, "ii", 1, 2) : nullptr;
-  if (result != nullptr) sum = PyLong_AsLong(result);
+  if (result != nullptr) sum = PyLong_AsLongLong(result);
   if (PyErr_Occurred()) PyErr_Print();
   Py_XDECREF(result);
   Py_XDECREF(ran);
@@ -74,10 +75,10 @@ int64_t CallJavaScriptAdd() {
 }  // namespace
 
 int main() {
-  const long python_sum = CallPythonAdd();
+  const int64_t python_sum = CallPythonAdd();
   if (python_sum != 3) {
-    std::fprintf(stderr, "minimal_engines: Python add(1, 2) gave %ld\n",
-                 python_sum);
+    std::fprintf(stderr, "minimal_engines: Python add(1, 2) gave %lld\n",
+                 static_cast<long long>(python_sum));
     return 1;
   }
   const int64_t javascript_sum = CallJavaScriptAdd();
@@ -86,6 +87,7 @@ int main() {
                  static_cast<long long>(javascript_sum));
     return 1;
   }
-  std::printf("%ld %lld\n", python_sum, static_cast<long long>(javascript_sum));
+  std::printf("%lld %lld\n", static_cast<long long>(python_sum),
+              static_cast<long long>(javascript_sum));
   return 0;
 }
