@@ -28,8 +28,6 @@
 #include <iostream>
 #include <memory>
 #include <string>
-#include <type_traits>
-#include <utility>
 #include <vector>
 
 #include "duet/duet.h"
@@ -316,23 +314,12 @@ BENCHMARK(BM_RawV8CallLockedPerCall)->Name("BM_RawV8CallLockedPerCall/add");
 
 // Calls through a resolved handle inside a held-lock scope
 // (Function::Hold), whose references are BM_RawPybind11Call and
-// BM_RawV8Call: those, too, take the engine lock once. The scope is being
-// added beside this benchmark; until duet::Function has Hold() these cases
-// are not registered (bench/report.py then says "not built yet"), which is
-// why they are templates on the handle type.
-template <typename Handle, typename = void>
-struct HasHeldScope : std::false_type {};
-template <typename Handle>
-struct HasHeldScope<Handle,
-                    std::void_t<decltype(std::declval<const Handle&>().Hold())>>
-    : std::true_type {};
-
-template <typename Handle>
+// BM_RawV8Call: those, too, take the engine lock once.
 void BM_HeldLockCall(benchmark::State& state, duet::Language language) {
   Check(host->Use("arith", language), "Use");
-  absl::StatusOr<Handle> function = host->Function("arith.add");
+  absl::StatusOr<duet::Function> function = host->Function("arith.add");
   Check(function.status(), "Host::Function");
-  auto held = function->Hold();
+  absl::StatusOr<duet::HeldFunction> held = function->Hold();
   if (!held.ok()) {
     state.SkipWithError(std::string(held.status().message()).c_str());
     return;
@@ -348,18 +335,9 @@ void BM_HeldLockCall(benchmark::State& state, duet::Language language) {
     benchmark::DoNotOptimize(result);
   }
 }
-
-template <typename Handle>
-void RegisterHeldLockCalls() {
-  if constexpr (HasHeldScope<Handle>::value) {
-    benchmark::RegisterBenchmark("BM_HeldLockCall/python/add",
-                                 BM_HeldLockCall<Handle>,
-                                 duet::Language::kPython);
-    benchmark::RegisterBenchmark("BM_HeldLockCall/javascript/add",
-                                 BM_HeldLockCall<Handle>,
-                                 duet::Language::kJavaScript);
-  }
-}
+BENCHMARK_CAPTURE(BM_HeldLockCall, python / add, duet::Language::kPython);
+BENCHMARK_CAPTURE(BM_HeldLockCall, javascript / add,
+                  duet::Language::kJavaScript);
 
 }  // namespace
 
@@ -384,7 +362,6 @@ int main(int argc, char** argv) {
                                BM_HostCallEchoMap, duet::Language::kPython);
   benchmark::RegisterBenchmark("BM_HostCall/javascript/echo_map16",
                                BM_HostCallEchoMap, duet::Language::kJavaScript);
-  RegisterHeldLockCalls<duet::Function>();
 
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
