@@ -465,12 +465,9 @@ absl::StatusOr<Value> CallDispatcher::Run(const Module& module,
                                           std::string_view function,
                                           const ResolvedCall& call,
                                           absl::Span<const Value> args) {
-  absl::StatusOr<Value> result;
-  {
-    NestedDeadline nested(call.deadline);
-    result = call.implementation->Call(call.index, args, call.deadline);
-  }
-  return Conclude(module, function, call, std::move(result));
+  NestedDeadline nested(call.deadline);
+  return Conclude(module, function, call,
+                  call.implementation->Call(call.index, args, call.deadline));
 }
 
 void CallDispatcher::CallAsync(std::string_view module_name,
