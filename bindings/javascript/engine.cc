@@ -662,7 +662,8 @@ v8::Isolate* EngineScope::Prepare(Engine& engine, ThreadRecord** record) {
 EngineHold::EngineHold(Engine& engine)
     : locker_(
           (EnterThread(engine.isolate(), engine.parked_), engine.isolate())),
-      isolate_scope_(engine.isolate()) {
+      isolate_scope_(engine.isolate()),
+      handles_(engine.isolate()) {
   engine::EngineLockTaken();
 }
 

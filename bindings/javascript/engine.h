@@ -439,8 +439,9 @@ class HostCallScope : public engine::EngineLock {
 
 // An engine's lock kept by a thread between entries (Implementation::
 // HoldLock): the Locker and the isolate entered, so each EngineScope the
-// thread opens meanwhile takes them again cheaply. Counts as an engine lock
-// (engine::EngineLockTaken).
+// thread opens meanwhile takes them again cheaply, and a HandleScope, so
+// theirs reuse its block of handles instead of allocating one each. Counts
+// as an engine lock (engine::EngineLockTaken).
 class EngineHold {
  public:
   explicit EngineHold(Engine& engine);
@@ -451,6 +452,7 @@ class EngineHold {
  private:
   v8::Locker locker_;
   v8::Isolate::Scope isolate_scope_;
+  v8::HandleScope handles_;
 };
 
 // Enters an engine: Locker, Isolate::Scope, HandleScope, Context::Scope, and

@@ -247,9 +247,7 @@ class JsImplementation : public Implementation {
     v8::Local<v8::Promise> pending;
     absl::StatusOr<Value> out = engine.CallFunction(
         scope, target.function.Get(isolate), target.receiver.Get(isolate), args,
-        deadline,
-        absl::StrCat("function '", spec_.module, ".", exports_[function], "'"),
-        &pending);
+        deadline, described_[function], &pending);
     if (out.ok() && !pending.IsEmpty()) {
       engine.loop().Await(call, pending, deadline, spec_.value_budget_bytes,
                           make_completion());
@@ -347,6 +345,8 @@ class JsImplementation : public Implementation {
       if (first) {
         for (const auto& entry : functions) {
           exports_.push_back(entry.first);
+          described_.push_back(
+              absl::StrCat("function '", spec_.module, ".", entry.first, "'"));
           async_.push_back(entry.second.first->IsAsyncFunction());
         }
       }
@@ -545,7 +545,9 @@ class JsImplementation : public Implementation {
   std::shared_ptr<js::EngineRegistry> registry_;
   const ImplementationSpec spec_;
   std::vector<std::string> exports_;  // sorted; fixed by the first load
-  std::vector<bool> async_;           // parallel to exports_
+  // Parallel to exports_: "function 'module.name'", for messages.
+  std::vector<std::string> described_;
+  std::vector<bool> async_;  // parallel to exports_
 
   // The current Generation and the calls that entered it; 0: renew on the
   // next call. Changed only under mutex_.

@@ -128,7 +128,11 @@ std::shared_ptr<const ModuleState> EnterCurrent(const Module& module,
 // ---- held scopes ----
 
 // The engine locks this thread keeps for held scopes, innermost last.
-thread_local std::vector<std::shared_ptr<HoldRecord>> thread_holds;
+// Those still kept when the thread ends are let go then.
+struct ThreadHolds : std::vector<std::shared_ptr<HoldRecord>> {
+  ~ThreadHolds();
+};
+thread_local ThreadHolds thread_holds;
 // Stands for this thread in HeldScope::thread_.
 thread_local char thread_marker = 0;
 
@@ -136,6 +140,7 @@ thread_local char thread_marker = 0;
 void Release(HoldRecord& record) {
   if (record.released) return;
   record.released = true;
+  if (record.lock == nullptr) return;  // kept nothing, counted nothing
   record.lock.reset();  // the lock first: the state may take it to unload
   record.state.reset();
   record.implementation = nullptr;
@@ -161,6 +166,8 @@ void PopDownTo(size_t index) {
     Release(*top);
   }
 }
+
+ThreadHolds::~ThreadHolds() { PopDownTo(0); }
 
 // Whether this thread is inside an engine (running a duet call, a load, a
 // REPL input, or a host function a script called): held scopes then
@@ -235,6 +242,12 @@ void HeldScope::Keep(const std::shared_ptr<const ModuleState>& state,
   record->implementation = implementation;
   record->target->held_locks.fetch_add(1, std::memory_order_acq_rel);
   record->lock = implementation->HoldLock();
+  if (record->lock == nullptr) {
+    // Nothing worth keeping (a Node plugin): the record only remembers
+    // that, so the next call does not ask again; the host need not wait.
+    record->state.reset();
+    record->target->held_locks.fetch_sub(1, std::memory_order_acq_rel);
+  }
   thread_holds.push_back(record);
   record_ = std::move(record);
 }
@@ -465,12 +478,9 @@ absl::StatusOr<Value> CallDispatcher::Run(const Module& module,
                                           std::string_view function,
                                           const ResolvedCall& call,
                                           absl::Span<const Value> args) {
-  absl::StatusOr<Value> result;
-  {
-    NestedDeadline nested(call.deadline);
-    result = call.implementation->Call(call.index, args, call.deadline);
-  }
-  return Conclude(module, function, call, std::move(result));
+  NestedDeadline nested(call.deadline);
+  return Conclude(module, function, call,
+                  call.implementation->Call(call.index, args, call.deadline));
 }
 
 void CallDispatcher::CallAsync(std::string_view module_name,

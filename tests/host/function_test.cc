@@ -405,6 +405,22 @@ TEST_F(FunctionTest, AHeldScopeDestroyedOnAnotherThreadLetsGoOnItsOwn) {
   EXPECT_EQ(FakeHeldLockThreadMismatches(), 0);
 }
 
+TEST_F(FunctionTest, AThreadThatEndsLetsGoOfTheLocksItKept) {
+  ASSERT_OK_AND_ASSIGN(Function greet, host_->Function("greeter.greet"));
+  HeldFunction outlived;
+  std::thread([&] {
+    absl::StatusOr<HeldFunction> held = greet.Hold();
+    ASSERT_OK(held.status());
+    EXPECT_EQ(FakeHeldLocks(), 1);
+    outlived = *std::move(held);
+  }).join();
+  EXPECT_EQ(FakeHeldLocks(), 0);
+  EXPECT_EQ(FakeHeldLockThreadMismatches(), 0);
+  EXPECT_THAT(outlived.Call({"x"}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("made on another thread")));
+}
+
 TEST_F(FunctionTest, AModuleWithStateHooksKeepsNoLock) {
   TempDir dir;
   dir.Write("keeper/plugin.toml", R"(name = "keeper"

@@ -417,8 +417,11 @@ class Function {
 /// kFailedPrecondition.
 class HeldFunction {
  public:
+  /// An empty scope; Call returns kFailedPrecondition.
   HeldFunction();
+  /// Takes over `other`'s scope (same thread); `other` is left empty.
   HeldFunction(HeldFunction&& other) noexcept;
+  /// Ends this scope, as the destructor does, and takes over `other`'s.
   HeldFunction& operator=(HeldFunction&& other) noexcept;
   /// Lets the lock go (on the thread that made the scope).
   ~HeldFunction();
