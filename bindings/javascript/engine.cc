@@ -660,6 +660,16 @@ v8::Isolate* EngineScope::Prepare(Engine& engine, ThreadRecord** record) {
   return engine.isolate();
 }
 
+EngineHold::EngineHold(Engine& engine)
+    : locker_(
+          (EnterThread(engine.isolate(), engine.parked_), engine.isolate())),
+      isolate_scope_(engine.isolate()),
+      handles_(engine.isolate()) {
+  engine::EngineLockTaken();
+}
+
+EngineHold::~EngineHold() { engine::EngineLockReleased(); }
+
 EngineScope::EngineScope(Engine& engine, absl::Time deadline)
     : engine_(engine),
       locker_(Prepare(engine, &record_)),

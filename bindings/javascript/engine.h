@@ -319,6 +319,7 @@ class Engine {
   absl::Status Init(bool repl);
 
   friend class EngineScope;
+  friend class EngineHold;
   friend class HostCallScope;
   void EnterFrame(Frame* frame);
   void LeaveFrame(Frame* frame);
@@ -437,6 +438,24 @@ class HostCallScope : public engine::EngineLock {
   std::optional<v8::Unlocker> unlocker_;
 };
 
+// An engine's lock kept by a thread between entries (Implementation::
+// HoldLock): the Locker and the isolate entered, so each EngineScope the
+// thread opens meanwhile takes them again cheaply, and a HandleScope, so
+// theirs reuse its block of handles instead of allocating one each. Counts
+// as an engine lock (engine::EngineLockTaken).
+class EngineHold {
+ public:
+  explicit EngineHold(Engine& engine);
+  ~EngineHold();
+  EngineHold(const EngineHold&) = delete;
+  EngineHold& operator=(const EngineHold&) = delete;
+
+ private:
+  v8::Locker locker_;
+  v8::Isolate::Scope isolate_scope_;
+  v8::HandleScope handles_;
+};
+
 // Enters an engine: Locker, Isolate::Scope, HandleScope, Context::Scope, and
 // a Frame that can be stopped; arms the watchdog for `deadline`. Sets the
 // thread's JavaScript stack limit from the real remaining thread stack.
@@ -458,6 +477,7 @@ class EngineScope {
  private:
   static v8::Isolate* Prepare(Engine& engine, ThreadRecord** record);
 
+  engine::OpenEntry open_;  // counts this entry as open on its thread
   Engine& engine_;
   ThreadRecord* record_ = nullptr;
   v8::Locker locker_;

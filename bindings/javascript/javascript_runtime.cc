@@ -90,9 +90,27 @@ class JsImplementation : public Implementation {
     absl::StatusOr<Value> out = CallIn(
         *generation->engine, function, args, deadline,
         [&awaited] { return awaited.Completion(); }, &awaiting);
-    if (awaiting) out = awaited.Wait();
+    if (awaiting) {
+      // A held scope (HoldLock) may keep the isolate locked on this thread;
+      // the scheduler needs it to settle the Promise.
+      v8::Isolate* isolate = generation->engine->isolate();
+      if (v8::Locker::IsLocked(isolate)) {
+        v8::Unlocker unlocker(isolate);
+        out = awaited.Wait();
+      } else {
+        out = awaited.Wait();
+      }
+    }
     Exit(generation);
     return out;
+  }
+
+  std::unique_ptr<HeldEngineLock> HoldLock() override {
+    // A trusted engine's Node loop thread needs the isolate between calls.
+    if (spec_.node) return nullptr;
+    absl::StatusOr<Generation*> entered = EnterCurrent();
+    if (!entered.ok()) return nullptr;  // the next call reports it
+    return std::make_unique<HeldIsolate>(*this, *entered);
   }
 
   void CallAsync(size_t function, absl::Span<const Value> args,
@@ -125,6 +143,25 @@ class JsImplementation : public Implementation {
  private:
   struct Generation;
 
+  // The isolate of a generation kept locked by a held scope; the
+  // generation stays counted, so its engine outlives the lock.
+  class HeldIsolate : public HeldEngineLock {
+   public:
+    HeldIsolate(JsImplementation& owner, Generation* generation)
+        : owner_(owner), generation_(generation) {
+      hold_.emplace(*generation->engine);
+    }
+    ~HeldIsolate() override {
+      hold_.reset();
+      owner_.Exit(generation_);
+    }
+
+   private:
+    JsImplementation& owner_;
+    Generation* const generation_;
+    std::optional<js::EngineHold> hold_;
+  };
+
   // Counts a call in the current generation (renewing an exhausted one).
   absl::StatusOr<Generation*> Enter(size_t function) {
     if (function >= exports_.size()) {
@@ -132,6 +169,11 @@ class JsImplementation : public Implementation {
           absl::StrCat("JavaScript module '", spec_.module,
                        "' has no export number ", function));
     }
+    return EnterCurrent();
+  }
+
+  // Enter, for no function in particular.
+  absl::StatusOr<Generation*> EnterCurrent() {
     for (int attempt = 0;; ++attempt) {
       uint64_t entered = word_.fetch_add(kOneCall, std::memory_order_acq_rel);
       Generation* generation = At(entered);
@@ -205,9 +247,7 @@ class JsImplementation : public Implementation {
     v8::Local<v8::Promise> pending;
     absl::StatusOr<Value> out = engine.CallFunction(
         scope, target.function.Get(isolate), target.receiver.Get(isolate), args,
-        deadline,
-        absl::StrCat("function '", spec_.module, ".", exports_[function], "'"),
-        &pending);
+        deadline, described_[function], &pending);
     if (out.ok() && !pending.IsEmpty()) {
       engine.loop().Await(call, pending, deadline, spec_.value_budget_bytes,
                           make_completion());
@@ -305,6 +345,8 @@ class JsImplementation : public Implementation {
       if (first) {
         for (const auto& entry : functions) {
           exports_.push_back(entry.first);
+          described_.push_back(
+              absl::StrCat("function '", spec_.module, ".", entry.first, "'"));
           async_.push_back(entry.second.first->IsAsyncFunction());
         }
       }
@@ -503,7 +545,9 @@ class JsImplementation : public Implementation {
   std::shared_ptr<js::EngineRegistry> registry_;
   const ImplementationSpec spec_;
   std::vector<std::string> exports_;  // sorted; fixed by the first load
-  std::vector<bool> async_;           // parallel to exports_
+  // Parallel to exports_: "function 'module.name'", for messages.
+  std::vector<std::string> described_;
+  std::vector<bool> async_;  // parallel to exports_
 
   // The current Generation and the calls that entered it; 0: renew on the
   // next call. Changed only under mutex_.

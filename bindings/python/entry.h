@@ -157,6 +157,7 @@ class Entry {
 
   // Destroyed bottom-up: finish under the GIL, release it, then disarm,
   // then forward partial output lines.
+  engine::OpenEntry open_;  // counts this entry as open on its thread
   CallContext context_;
   RunningEntries& running_;  // a shared_ptr copy only when armed: cheaper
   const uint64_t serial_;    // names the entry in stop requests

@@ -127,7 +127,12 @@ std::shared_ptr<PyFunctionOwner> PyFunctionOwner::Create(
 
 void PyFunctionOwner::DrainEveryOwner() {
   OwnerRegistry& registry = Registry();
-  if (!registry.queued.exchange(false, std::memory_order_acq_rel)) return;
+  // A plain load first: the exchange is a locked instruction, and most
+  // entries find nothing queued.
+  if (!registry.queued.load(std::memory_order_relaxed) ||
+      !registry.queued.exchange(false, std::memory_order_acq_rel)) {
+    return;
+  }
   std::vector<std::shared_ptr<PyFunctionOwner>> owners;
   {
     absl::MutexLock lock(&registry.mutex);

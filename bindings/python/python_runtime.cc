@@ -84,6 +84,12 @@ py::object CallPython(const py::object& function, const Args&... args) {
       function.ptr(), args.ptr()..., static_cast<PyObject*>(nullptr)));
 }
 
+// The GIL kept by a thread for a held scope (Implementation::HoldLock).
+class HeldGil : public HeldEngineLock {
+ private:
+  ScopedGil gil_;
+};
+
 class PythonImplementation : public Implementation {
  public:
   PythonImplementation(std::shared_ptr<Interpreter> interpreter,
@@ -154,7 +160,18 @@ class PythonImplementation : public Implementation {
         &awaiting,
         /*caller_waits=*/true);
     if (!awaiting) return out;
-    return awaited.Wait();
+    // A held scope (HoldLock) may keep the GIL on this thread; the loop
+    // needs it to run the coroutine.
+    PyThreadState* held = _PyThreadState_UncheckedGet();
+    if (held == nullptr) return awaited.Wait();
+    PyEval_SaveThread();
+    out = awaited.Wait();
+    PyEval_RestoreThread(held);
+    return out;
+  }
+
+  std::unique_ptr<HeldEngineLock> HoldLock() override {
+    return std::make_unique<HeldGil>();
   }
 
   void CallAsync(size_t function, absl::Span<const Value> args,

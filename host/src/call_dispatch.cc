@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "duet/engine/frames.h"
 #include "duet/internal/stack.h"
 #include "duet/internal/status_macros.h"
 #include "duet/internal/strings.h"
@@ -124,12 +125,154 @@ std::shared_ptr<const ModuleState> EnterCurrent(const Module& module,
   return module.state();
 }
 
+// ---- held scopes ----
+
+// The engine locks this thread keeps for held scopes, innermost last.
+// Those still kept when the thread ends are let go then.
+struct ThreadHolds : std::vector<std::shared_ptr<HoldRecord>> {
+  ~ThreadHolds();
+};
+thread_local ThreadHolds thread_holds;
+// Stands for this thread in HeldScope::thread_.
+thread_local char thread_marker = 0;
+
+// Lets go of `record`'s lock and state; owning thread.
+void Release(HoldRecord& record) {
+  if (record.released) return;
+  record.released = true;
+  if (record.lock == nullptr) return;  // kept nothing, counted nothing
+  record.lock.reset();  // the lock first: the state may take it to unload
+  record.state.reset();
+  record.implementation = nullptr;
+  record.target->held_locks.fetch_sub(1, std::memory_order_acq_rel);
+}
+
+// Lets go of the records on top of this thread's stack whose scopes ended.
+void PopEnded() {
+  while (!thread_holds.empty() &&
+         thread_holds.back()->ended.load(std::memory_order_acquire)) {
+    std::shared_ptr<HoldRecord> top = std::move(thread_holds.back());
+    thread_holds.pop_back();
+    Release(*top);
+  }
+}
+
+// Lets go of every record from the top of this thread's stack down to and
+// including the one at `index`.
+void PopDownTo(size_t index) {
+  while (thread_holds.size() > index) {
+    std::shared_ptr<HoldRecord> top = std::move(thread_holds.back());
+    thread_holds.pop_back();
+    Release(*top);
+  }
+}
+
+ThreadHolds::~ThreadHolds() { PopDownTo(0); }
+
+// Whether this thread is inside an engine (running a duet call, a load, a
+// REPL input, or a host function a script called): held scopes then
+// neither keep nor let go of locks, since the engine's own scopes are open
+// above theirs.
+bool InsideEngine() { return engine::OpenEntry::Any(); }
+
+// Lets go of every lock this thread keeps for held scopes, before it may
+// wait for another thread that needs one (a [state] switch, a start); the
+// scopes take them again at their next call. Not from inside an engine.
+void ReleaseAllThreadHolds() {
+  if (thread_holds.empty() || InsideEngine()) return;
+  PopDownTo(0);
+}
+
 // BoundFunction's cache word: a state id and a slot in it.
 constexpr int kSlotBits = 24;
 constexpr uint64_t kMaxCachedSlot = (uint64_t{1} << kSlotBits) - 1;
 constexpr uint64_t kMaxCachedStateId = (uint64_t{1} << (64 - kSlotBits)) - 1;
 
 }  // namespace
+
+void ReleaseThreadHolds(const CallTarget* target) {
+  for (size_t i = 0; i < thread_holds.size(); ++i) {
+    if (thread_holds[i]->target.get() == target) {
+      PopDownTo(i);
+      return;
+    }
+  }
+}
+
+HeldScope::HeldScope(std::shared_ptr<const BoundFunction> bound)
+    : bound_(std::move(bound)), thread_(&thread_marker) {}
+
+HeldScope::~HeldScope() {
+  if (record_ == nullptr) return;
+  record_->ended.store(true, std::memory_order_release);
+  if (OnOwnThread() && !InsideEngine()) PopEnded();
+}
+
+bool HeldScope::OnOwnThread() const { return thread_ == &thread_marker; }
+
+absl::Status HeldScope::HoldNow() {
+  const BoundFunction& bound = *bound_;
+  CallGate::Pass pass(bound.target().gate);
+  DUET_RETURN_IF_ERROR(bound.CheckOpen(pass));
+  if (InsideEngine()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot hold ", bound.module_name(), ".", bound.function(),
+        ": this thread is inside a duet call (a host function, a plugin's "
+        "top-level code); hold it outside, before calling in"));
+  }
+  const Module& module = bound.module();
+  std::shared_ptr<const ModuleState> state = module.state();
+  if (state->state_hooks) return absl::OkStatus();  // keeps no lock
+  Implementation* implementation = state->Get(module.active());
+  if (implementation != nullptr) Keep(state, implementation);
+  return absl::OkStatus();
+}
+
+void HeldScope::Keep(const std::shared_ptr<const ModuleState>& state,
+                     Implementation* implementation) {
+  if (record_ != nullptr && !record_->released &&
+      record_->implementation == implementation) {
+    return;
+  }
+  if (record_ != nullptr) record_->ended.store(true, std::memory_order_release);
+  PopEnded();
+  auto record = std::make_shared<HoldRecord>();
+  record->target = bound_->target_ptr();
+  record->state = state;
+  record->implementation = implementation;
+  record->target->held_locks.fetch_add(1, std::memory_order_acq_rel);
+  record->lock = implementation->HoldLock();
+  if (record->lock == nullptr) {
+    // Nothing worth keeping (a Node plugin): the record only remembers
+    // that, so the next call does not ask again; the host need not wait.
+    record->state.reset();
+    record->target->held_locks.fetch_sub(1, std::memory_order_acq_rel);
+  }
+  thread_holds.push_back(record);
+  record_ = std::move(record);
+}
+
+absl::StatusOr<Value> HeldScope::Call(absl::Span<const Value> args,
+                                      const CallOptions& options) {
+  const BoundFunction& bound = *bound_;
+  if (!OnOwnThread()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot call ", bound.module_name(), ".", bound.function(),
+        " through this duet::HeldFunction: it was made on another thread, "
+        "whose engine lock it keeps (make one per thread with "
+        "Function::Hold)"));
+  }
+  const bool top = !InsideEngine();
+  if (top) PopEnded();
+  CallGate::Pass pass(bound.target().gate);
+  if (absl::Status open = bound.CheckOpen(pass); !open.ok()) {
+    // The host waits for this thread's locks to go.
+    if (top) ReleaseThreadHolds(&bound.target());
+    return open;
+  }
+  return bound.target().dispatcher->Call(bound, args, options,
+                                         top ? this : nullptr);
+}
 
 const ModuleState::Function* BoundFunction::Find(
     const ModuleState& state) const {
@@ -148,17 +291,20 @@ const ModuleState::Function* BoundFunction::Find(
   return entry;
 }
 
+absl::Status BoundFunction::CheckOpen(const CallGate::Pass& pass) const {
+  absl::Status open = pass.Check();
+  if (!open.ok() && target_->host_destroyed.load(std::memory_order_acquire)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot call ", module_name_, ".", function_,
+                     ": the host is gone (this duet::Function outlived it)"));
+  }
+  return open;
+}
+
 absl::StatusOr<Value> BoundFunction::Call(absl::Span<const Value> args,
                                           const CallOptions& options) const {
   CallGate::Pass pass(target_->gate);
-  if (absl::Status open = pass.Check(); !open.ok()) {
-    if (target_->host_destroyed.load(std::memory_order_acquire)) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("cannot call ", module_name_, ".", function_,
-                       ": the host is gone (this duet::Function outlived it)"));
-    }
-    return open;
-  }
+  DUET_RETURN_IF_ERROR(CheckOpen(pass));
   return target_->dispatcher->Call(*this, args, options);
 }
 
@@ -167,13 +313,21 @@ absl::StatusOr<Value> CallDispatcher::CallCurrent(const Module& module,
                                                   std::string_view function,
                                                   absl::Span<const Value> args,
                                                   const CallOptions& options,
-                                                  const FindEntry& find) const {
+                                                  const FindEntry& find,
+                                                  HeldScope* keep) const {
   StateGate::Entry gate_entry;
-  std::shared_ptr<const ModuleState> state = EnterCurrent(module, &gate_entry);
+  std::shared_ptr<const ModuleState> state = module.state();
+  if (state->state_hooks) {
+    // A [state] switch may be waiting for this thread's engine lock.
+    ReleaseAllThreadHolds();
+    keep = nullptr;
+    gate_entry = module.state_gate().Enter();
+    state = module.state();
+  }
   // Module calls this one makes on this thread pass a closing gate.
   std::optional<StateGate::Inside> inside;
   if (state->state_hooks) inside.emplace(&module.state_gate());
-  return CallIn(module, state, find(*state), function, args, options);
+  return CallIn(module, state, find(*state), function, args, options, keep);
 }
 
 absl::StatusOr<Value> CallDispatcher::Call(std::string_view module_name,
@@ -189,10 +343,11 @@ absl::StatusOr<Value> CallDispatcher::Call(std::string_view module_name,
 
 absl::StatusOr<Value> CallDispatcher::Call(const BoundFunction& bound,
                                            absl::Span<const Value> args,
-                                           const CallOptions& options) const {
+                                           const CallOptions& options,
+                                           HeldScope* keep) const {
   return CallCurrent(
       bound.module(), bound.function(), args, options,
-      [&bound](const ModuleState& state) { return bound.Find(state); });
+      [&bound](const ModuleState& state) { return bound.Find(state); }, keep);
 }
 
 absl::StatusOr<Value> CallDispatcher::CallDirect(
@@ -239,7 +394,9 @@ absl::Status CallDispatcher::Resolve(
   const Language language = options.implementation.value_or(module.active());
   if (started->Get(language) == nullptr) {
     // Its first use (or none in that language: Started says so). Once
-    // started, calls never come here.
+    // started, calls never come here. Starting may wait for a start on
+    // another thread that needs an engine lock this thread keeps.
+    ReleaseAllThreadHolds();
     DUET_ASSIGN_OR_RETURN(started, modules_.Started(module, language));
     entry = FindFunction(*started, function);
   }
@@ -307,11 +464,13 @@ absl::StatusOr<Value> CallDispatcher::Conclude(const Module& module,
 absl::StatusOr<Value> CallDispatcher::CallIn(
     const Module& module, std::shared_ptr<const ModuleState>& state,
     const ModuleState::Function* entry, std::string_view function,
-    absl::Span<const Value> args, const CallOptions& options) const {
+    absl::Span<const Value> args, const CallOptions& options,
+    HeldScope* keep) const {
   CallDepthScope depth;
   ResolvedCall call;
   DUET_RETURN_IF_ERROR(
       Resolve(module, state, entry, function, args, options, &call));
+  if (keep != nullptr) keep->Keep(state, call.implementation);
   return Run(module, function, call, args);
 }
 
@@ -319,12 +478,9 @@ absl::StatusOr<Value> CallDispatcher::Run(const Module& module,
                                           std::string_view function,
                                           const ResolvedCall& call,
                                           absl::Span<const Value> args) {
-  absl::StatusOr<Value> result;
-  {
-    NestedDeadline nested(call.deadline);
-    result = call.implementation->Call(call.index, args, call.deadline);
-  }
-  return Conclude(module, function, call, std::move(result));
+  NestedDeadline nested(call.deadline);
+  return Conclude(module, function, call,
+                  call.implementation->Call(call.index, args, call.deadline));
 }
 
 void CallDispatcher::CallAsync(std::string_view module_name,

@@ -73,7 +73,15 @@ struct CallTarget {
   const CallDispatcher* dispatcher = nullptr;
   // Set once the host is destroyed, so a handle can say so.
   std::atomic<bool> host_destroyed{false};
+  // Engine locks kept by held scopes (HeldScope), on any thread: the host
+  // waits for them to be let go before its engines go.
+  std::atomic<int64_t> held_locks{0};
 };
+
+// Lets go every engine lock this thread keeps for a held scope of `target`
+// (and those kept above them on this thread); their scopes take them again
+// at their next call. For a host being destroyed on this thread.
+void ReleaseThreadHolds(const CallTarget* target);
 
 // What a duet::Function holds: a module and a function name, resolved to an
 // entry of the module's current state at most once per state.
@@ -89,6 +97,12 @@ class BoundFunction {
   // duet::Function::Call.
   absl::StatusOr<Value> Call(absl::Span<const Value> args,
                              const CallOptions& options) const;
+
+  // OK while `pass` (of target().gate) lets calls in; else kCancelled, or
+  // kFailedPrecondition once the host is gone.
+  absl::Status CheckOpen(const CallGate::Pass& pass) const;
+  CallTarget& target() const { return *target_; }
+  const std::shared_ptr<CallTarget>& target_ptr() const { return target_; }
 
   // Valid while a pass of the host's gate checks out.
   const Module& module() const { return module_; }
@@ -114,6 +128,56 @@ class BoundFunction {
   mutable std::atomic<uint64_t> cached_slot_{0};
 };
 
+// One engine lock a thread keeps for a held scope, with the module state
+// whose implementation it is (kept alive with it). Records live on their
+// thread's stack of holds and are let go from its top, so engine scopes
+// (V8's Locker and Isolate::Scope) end in the reverse order of their making
+// however the scopes end.
+struct HoldRecord {
+  std::shared_ptr<CallTarget> target;
+  std::shared_ptr<const ModuleState> state;
+  Implementation* implementation = nullptr;
+  std::unique_ptr<HeldEngineLock> lock;
+  // Owning thread only: the lock was let go (its scope holds again at its
+  // next call).
+  bool released = false;
+  // Its scope is done with it; set on any thread, honoured by the owning
+  // thread when the record reaches the top of its stack.
+  std::atomic<bool> ended{false};
+};
+
+// What a duet::HeldFunction holds: a resolved function and this thread's
+// record of the engine lock its calls keep.
+class HeldScope {
+ public:
+  explicit HeldScope(std::shared_ptr<const BoundFunction> bound);
+  ~HeldScope();
+  HeldScope(const HeldScope&) = delete;
+  HeldScope& operator=(const HeldScope&) = delete;
+
+  // duet::HeldFunction::Call.
+  absl::StatusOr<Value> Call(absl::Span<const Value> args,
+                             const CallOptions& options);
+  // Function::Hold: takes the active implementation's lock now (when it
+  // has started and keeps locks).
+  absl::Status HoldNow();
+
+  // The dispatcher's: the call about to run goes to `implementation` of
+  // `state`; keeps that implementation's lock unless it is kept already.
+  void Keep(const std::shared_ptr<const ModuleState>& state,
+            Implementation* implementation);
+
+  const BoundFunction& bound() const { return *bound_; }
+
+ private:
+  // Whether this is the thread that made the scope.
+  bool OnOwnThread() const;
+
+  const std::shared_ptr<const BoundFunction> bound_;
+  const void* const thread_;  // the making thread's marker
+  std::shared_ptr<HoldRecord> record_;
+};
+
 class CallDispatcher {
  public:
   // `default_timeout`: HostOptions::default_timeout.
@@ -126,10 +190,13 @@ class CallDispatcher {
                              absl::Span<const Value> args,
                              const CallOptions& options) const;
   // The same through a handle: the module's current state and active
-  // implementation, without looking names up.
+  // implementation, without looking names up. `keep` (may be null): the
+  // held scope making the call at the top of this thread's calls, which
+  // keeps the lock of the implementation the call goes to.
   absl::StatusOr<Value> Call(const BoundFunction& bound,
                              absl::Span<const Value> args,
-                             const CallOptions& options) const;
+                             const CallOptions& options,
+                             HeldScope* keep = nullptr) const;
 
   // Host::CallAsync's contract: the caller holds a CallGate::Pass until
   // `done` has run.
@@ -208,15 +275,17 @@ class CallDispatcher {
                                     std::string_view function,
                                     absl::Span<const Value> args,
                                     const CallOptions& options,
-                                    const FindEntry& find) const;
+                                    const FindEntry& find,
+                                    HeldScope* keep = nullptr) const;
   // One call of `entry` (null: the function is missing) in `state`, which
-  // Resolve may replace.
+  // Resolve may replace; `keep` as for Call.
   absl::StatusOr<Value> CallIn(const Module& module,
                                std::shared_ptr<const ModuleState>& state,
                                const ModuleState::Function* entry,
                                std::string_view function,
                                absl::Span<const Value> args,
-                               const CallOptions& options) const;
+                               const CallOptions& options,
+                               HeldScope* keep = nullptr) const;
 
   const ModuleRegistry& modules_;
   const absl::Duration default_timeout_;

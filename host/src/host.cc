@@ -129,13 +129,22 @@ class Host::Impl : public HostServices {
     if (watcher_ != nullptr) watcher_->RequestStop();
     CallGate& gate = target_->gate;
     gate.Close();
-    for (int round = 0; gate.in_flight() > 0; ++round) {
+    // Engine locks this thread keeps for held scopes go now; those kept on
+    // other threads go at their next call (or as their scopes end).
+    internal::ReleaseThreadHolds(target_.get());
+    for (int round = 0; gate.in_flight() > 0 ||
+                        target_->held_locks.load(std::memory_order_acquire) > 0;
+         ++round) {
       runtimes_.InterruptAll();
       absl::SleepFor(absl::Milliseconds(1));
       if (round == 5000) {
         Log(LogLevel::kWarning, "duet",
-            "the host is waiting for calls that do not stop (a Python call "
-            "blocked in native code cannot be interrupted)");
+            gate.in_flight() > 0
+                ? "the host is waiting for calls that do not stop (a Python "
+                  "call blocked in native code cannot be interrupted)"
+                : "the host is waiting for duet::HeldFunction scopes on other "
+                  "threads to let their engine locks go (their next call, or "
+                  "destroying them, does)");
       }
     }
     // Joined before the pointer goes: the thread may still be registering a
@@ -479,6 +488,44 @@ std::string_view Function::module() const {
 
 std::string_view Function::function() const {
   return bound_ == nullptr ? std::string_view() : bound_->function();
+}
+
+absl::StatusOr<HeldFunction> Function::Hold() const {
+  if (bound_ == nullptr) {
+    return absl::FailedPreconditionError(
+        "cannot hold an empty duet::Function (default-constructed or moved "
+        "from); get one from Host::Function");
+  }
+  auto scope = std::make_unique<internal::HeldScope>(bound_);
+  DUET_RETURN_IF_ERROR(scope->HoldNow());
+  return HeldFunction(std::move(scope));
+}
+
+// ---- HeldFunction ---------------------------------------------------------
+
+HeldFunction::HeldFunction() = default;
+HeldFunction::HeldFunction(std::unique_ptr<internal::HeldScope> scope)
+    : scope_(std::move(scope)) {}
+HeldFunction::HeldFunction(HeldFunction&& other) noexcept = default;
+HeldFunction& HeldFunction::operator=(HeldFunction&& other) noexcept = default;
+HeldFunction::~HeldFunction() = default;
+
+absl::StatusOr<Value> HeldFunction::Call(absl::Span<const Value> args,
+                                         const CallOptions& options) {
+  if (scope_ == nullptr) {
+    return absl::FailedPreconditionError(
+        "this duet::HeldFunction is empty (default-constructed or moved "
+        "from); get one from Function::Hold");
+  }
+  return scope_->Call(args, options);
+}
+
+std::string_view HeldFunction::module() const {
+  return scope_ == nullptr ? std::string_view() : scope_->bound().module_name();
+}
+
+std::string_view HeldFunction::function() const {
+  return scope_ == nullptr ? std::string_view() : scope_->bound().function();
 }
 
 // ---- Host, continued ------------------------------------------------------

@@ -985,6 +985,69 @@ var tricky = { get prop() { ++calls; return {}; }, plain: 1 };
                  Complete({"await f()", "x = await f()\n", "await f(1 2)"},
                           {"await f()", "const x = await f()", "await f(1 2)",
                            "await"})}),
+      // ---- calls made with the engine lock held (duet::HeldFunction) ----
+      Row("a_call_holding_the_lock_returns_what_a_plain_call_does")
+          .Sources("def add(a, b):\n    return [a + b, 'é', a, b]\n",
+                   "export function add(a, b) {\n"
+                   "  return [a + b, 'é', a, b];\n}\n")
+          .Call("add", {Value(1), Value(2)})
+          .HoldingTheLock()
+          .Returns(
+              Value(Value::List{Value(3), Value("é"), Value(1), Value(2)})),
+      Row("a_call_holding_the_lock_fails_as_a_plain_call_does")
+          .Sources(
+              "def f():\n    raise ValueError('nope')\n",
+              "export function f() {\n  throw new RangeError('nope');\n}\n")
+          .Call("f")
+          .HoldingTheLock()
+          .Fails(Code::kUnknown, {"ValueError: nope"}, {"RangeError: nope"}),
+      // The script's host calls let the lock go: another thread's call into
+      // the same module runs meanwhile.
+      Row("host_calls_release_a_held_lock")
+          .Sources(Py(R"PY(
+def inner(n):
+    return n + 1
+def outer(n):
+    return duet.modules.self.call_elsewhere('inner', n) * 10
+)PY"),
+                   Js(R"JS(
+export function inner(n) { return n + 1; }
+export function outer(n) {
+  return duet.modules.self.call_elsewhere('inner', n) * 10;
+}
+)JS"))
+          .Call("outer", {Value(4)})
+          .HoldingTheLock()
+          .Returns(Value(50)),
+      Stopper("a_deadline_stops_a_call_holding_the_lock", R"PY(
+def spin():
+    while True:
+        pass
+)PY",
+              R"JS(
+export function spin() {
+  while (true) {}
+}
+)JS")
+          .Call("spin")
+          .Deadline(absl::Milliseconds(100))
+          .HoldingTheLock()
+          .Fails(Code::kDeadlineExceeded, {"stopped at its deadline"}),
+      Stopper("interrupt_stops_a_call_holding_the_lock", R"PY(
+def spin():
+    duet.host.started()
+    while True:
+        pass
+)PY",
+              R"JS(
+export function spin() {
+  duet.host.started();
+  while (true) {}
+}
+)JS")
+          .Interrupt("spin")
+          .HoldingTheLock()
+          .Fails(Code::kCancelled, {"execution interrupted"}),
   };
 }
 

@@ -29,6 +29,8 @@
 //                                        inner"
 //   foreign.missing()                    kNotFound "no such thing"
 //   self.apply(fn, args...)              calls the function value fn
+//   self.call_elsewhere(name, ...)       self.call on another thread, waited
+//                                        for: needs the engine lock free
 //   host: now() -> 42, one_ms_later(time) -> time + 1 ms,
 //         started() (Interrupt rows wait for it),
 //         wait_for_interrupt() returns once the row has interrupted,
@@ -151,6 +153,9 @@ struct Row {
   // The call (Call and Interrupt scenarios) goes through
   // Implementation::CallAsync; the row waits for its completion.
   Row& ThroughCallAsync();
+  // The call is made with the implementation's lock kept by the calling
+  // thread (Implementation::HoldLock), as a duet::HeldFunction makes it.
+  Row& HoldingTheLock();
   Row& ValueBudget(size_t bytes);
   Row& Load();
   Row& LoadMissingFile();
@@ -208,6 +213,7 @@ struct Row {
   bool missing_file = false;
   bool in_memory = false;
   bool through_call_async = false;
+  bool holding_lock = false;
   absl::Duration deadline = absl::InfiniteDuration();
   size_t value_budget_bytes = 0;
   Text repl_input;

@@ -107,6 +107,10 @@ Row& Row::ThroughCallAsync() {
   through_call_async = true;
   return *this;
 }
+Row& Row::HoldingTheLock() {
+  holding_lock = true;
+  return *this;
+}
 Row& Row::ValueBudget(size_t bytes) {
   value_budget_bytes = bytes;
   return *this;
@@ -424,6 +428,23 @@ class Contract : public ::testing::TestWithParam<Param> {
         "foreign", "fail", [this](Args) -> absl::StatusOr<Value> {
           return MakeScriptError(ForeignError(language()));
         });
+    // A call into the row's module from another thread, while this one
+    // waits: it can only run when the script's host call let the engine
+    // lock go.
+    services_.AddModuleFunction(
+        "self", "call_elsewhere", [this](Args args) -> absl::StatusOr<Value> {
+          if (args.empty() || !args[0].is_string()) {
+            return absl::InvalidArgumentError(
+                "self.call_elsewhere takes a name first");
+          }
+          absl::StatusOr<Value> result;
+          std::thread elsewhere([&] {
+            result = CallByName(*impl_, args[0].as_string(), args.subspan(1),
+                                call_deadline_);
+          });
+          elsewhere.join();
+          return result;
+        });
     // self.apply(fn, x...): calls a function value (function_rows.cc).
     services_.AddModuleFunction(
         "self", "apply", [](Args args) -> absl::StatusOr<Value> {
@@ -668,6 +689,11 @@ class Contract : public ::testing::TestWithParam<Param> {
                                     ? absl::InfiniteFuture()
                                     : absl::Now() + row().deadline;
     call_deadline_ = deadline;
+    std::unique_ptr<HeldEngineLock> held;
+    if (row().holding_lock) {
+      held = impl.HoldLock();
+      Check(held != nullptr, "HoldLock kept no lock");
+    }
     if (row().past_the_exports) {
       return impl.Call(impl.exports().size(), row().args, deadline);
     }

@@ -20,6 +20,8 @@
 namespace duet {
 namespace {
 
+using ::duet::testing::FakeHeldLocks;
+using ::duet::testing::FakeHeldLockThreadMismatches;
 using ::duet::testing::FakeRuntimeFactory;
 using ::duet::testing::IsOkAndHolds;
 using ::duet::testing::StatusIs;
@@ -288,6 +290,191 @@ TEST(FunctionLifetimeTest, DestroyingTheHostStopsHandleCallsInFlight) {
               absl::IsFailedPrecondition(result.status()))
       << result.status();
   testing::ClearFakeHooks();
+}
+
+// ---- HeldFunction (Function::Hold) ------------------------------------------
+
+TEST_F(FunctionTest, AHeldScopeReturnsWhatPlainCallsReturnAndKeepsOneLock) {
+  ASSERT_OK_AND_ASSIGN(Function greet, host_->Function("greeter.greet"));
+  ASSERT_OK_AND_ASSIGN(Function count, host_->Function("greeter.count"));
+  {
+    ASSERT_OK_AND_ASSIGN(HeldFunction held, greet.Hold());
+    EXPECT_EQ(held.module(), "greeter");
+    EXPECT_EQ(held.function(), "greet");
+    EXPECT_EQ(FakeHeldLocks(), 1);  // taken by Hold, before any call
+    for (int i = 0; i < 20; ++i) {
+      std::string name = absl::StrCat("n", i);
+      ASSERT_THAT(held.Call({Value(name)}),
+                  IsOkAndHolds(*greet.Call({Value(name)})));
+    }
+    EXPECT_EQ(FakeHeldLocks(), 1);  // kept, not taken per call
+    // Errors are those of a plain call.
+    EXPECT_THAT(held.Call({Value(1)}),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("args[0] must be")));
+    // Other functions and modules are called as usual meanwhile.
+    ASSERT_OK_AND_ASSIGN(HeldFunction counting, count.Hold());
+    EXPECT_THAT(counting.Call({}), IsOkAndHolds(Value(1)));
+    EXPECT_THAT(count.Call({}), IsOkAndHolds(Value(2)));
+    EXPECT_THAT(host_->Call("slow", "quick", {}), IsOkAndHolds(Value("slept")));
+  }
+  EXPECT_EQ(FakeHeldLocks(), 0);
+  EXPECT_EQ(FakeHeldLockThreadMismatches(), 0);
+}
+
+TEST_F(FunctionTest, AHeldScopeRefusesOtherThreadsAndStaysUsableOnItsOwn) {
+  ASSERT_OK_AND_ASSIGN(Function greet, host_->Function("greeter.greet"));
+  ASSERT_OK_AND_ASSIGN(HeldFunction held, greet.Hold());
+  absl::StatusOr<Value> elsewhere;
+  std::thread other([&] { elsewhere = held.Call({"x"}); });
+  other.join();
+  EXPECT_THAT(elsewhere, StatusIs(absl::StatusCode::kFailedPrecondition,
+                                  HasSubstr("made on another thread")));
+  EXPECT_THAT(held.Call({"x"}), IsOkAndHolds(Value("Hello, x!")));
+  // Moved, it is the same scope; the moved-from one is empty.
+  HeldFunction moved = std::move(held);
+  EXPECT_THAT(moved.Call({"y"}), IsOkAndHolds(Value("Hello, y!")));
+  EXPECT_THAT(
+      held.Call({"y"}),  // NOLINT(bugprone-use-after-move)
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("empty")));
+  EXPECT_THAT(HeldFunction().Call({}),
+              StatusIs(absl::StatusCode::kFailedPrecondition, ::testing::_));
+  EXPECT_THAT(Function().Hold(), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                          HasSubstr("empty")));
+}
+
+TEST_F(FunctionTest, AHeldScopeFollowsUseAndReloadAndKeepsOnlyTheNewLock) {
+  ASSERT_OK_AND_ASSIGN(Function which, host_->Function("greeter.which"));
+  ASSERT_OK_AND_ASSIGN(HeldFunction held, which.Hold());
+  EXPECT_THAT(held.Call({}), IsOkAndHolds(Value("python")));
+  ASSERT_OK(host_->Use("greeter", Language::kJavaScript));
+  EXPECT_THAT(held.Call({}), IsOkAndHolds(Value("javascript")));
+  EXPECT_EQ(FakeHeldLocks(), 1);  // the Python lock went as the JS one came
+  dir_.Write("greeter/greeter.js",
+             "def greet: format Hi, {0}!\ndef which: return \"reloaded\"\n");
+  ASSERT_OK(host_->Reload("greeter"));
+  EXPECT_THAT(held.Call({}), IsOkAndHolds(Value("reloaded")));
+  EXPECT_EQ(FakeHeldLocks(), 1);
+}
+
+TEST_F(FunctionTest, DeadlinesAndInterruptStopCallsInsideAHeldScope) {
+  ASSERT_OK_AND_ASSIGN(Function sleep, host_->Function("slow.sleep"));
+  ASSERT_OK_AND_ASSIGN(HeldFunction held, sleep.Hold());
+  CallOptions options;
+  options.timeout = absl::Milliseconds(30);
+  EXPECT_THAT(held.Call({}, options),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, ::testing::_));
+  std::atomic<bool> done{false};
+  std::thread interrupter([&] {
+    while (!done.load()) {
+      host_->Interrupt();
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+  });
+  EXPECT_THAT(held.Call({}),
+              StatusIs(absl::StatusCode::kCancelled, ::testing::_));
+  done.store(true);
+  interrupter.join();
+  // The scope goes on after a stop.
+  ASSERT_OK_AND_ASSIGN(Function quick, host_->Function("slow.quick"));
+  ASSERT_OK_AND_ASSIGN(HeldFunction quickly, quick.Hold());
+  EXPECT_THAT(quickly.Call({}), IsOkAndHolds(Value("slept")));
+}
+
+TEST_F(FunctionTest, NestedHeldScopesMayEndInAnyOrder) {
+  ASSERT_OK_AND_ASSIGN(Function greet, host_->Function("greeter.greet"));
+  ASSERT_OK_AND_ASSIGN(Function quick, host_->Function("slow.quick"));
+  auto outer = std::make_unique<HeldFunction>(*greet.Hold());
+  auto inner = std::make_unique<HeldFunction>(*quick.Hold());
+  EXPECT_EQ(FakeHeldLocks(), 2);
+  outer.reset();  // not the innermost: its lock waits for the inner one
+  EXPECT_EQ(FakeHeldLocks(), 2);
+  EXPECT_THAT(inner->Call({}), IsOkAndHolds(Value("slept")));
+  inner.reset();
+  EXPECT_EQ(FakeHeldLocks(), 0);
+  EXPECT_EQ(FakeHeldLockThreadMismatches(), 0);
+}
+
+TEST_F(FunctionTest, AHeldScopeDestroyedOnAnotherThreadLetsGoOnItsOwn) {
+  ASSERT_OK_AND_ASSIGN(Function greet, host_->Function("greeter.greet"));
+  auto held = std::make_unique<HeldFunction>(*greet.Hold());
+  std::thread([&] { held.reset(); }).join();
+  EXPECT_EQ(FakeHeldLocks(), 1);  // only its thread can let it go...
+  ASSERT_OK_AND_ASSIGN(HeldFunction next, greet.Hold());  // ...which it does
+  EXPECT_EQ(FakeHeldLocks(), 1);
+  EXPECT_EQ(FakeHeldLockThreadMismatches(), 0);
+}
+
+TEST_F(FunctionTest, AThreadThatEndsLetsGoOfTheLocksItKept) {
+  ASSERT_OK_AND_ASSIGN(Function greet, host_->Function("greeter.greet"));
+  HeldFunction outlived;
+  std::thread([&] {
+    absl::StatusOr<HeldFunction> held = greet.Hold();
+    ASSERT_OK(held.status());
+    EXPECT_EQ(FakeHeldLocks(), 1);
+    outlived = *std::move(held);
+  }).join();
+  EXPECT_EQ(FakeHeldLocks(), 0);
+  EXPECT_EQ(FakeHeldLockThreadMismatches(), 0);
+  EXPECT_THAT(outlived.Call({"x"}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("made on another thread")));
+}
+
+TEST_F(FunctionTest, AModuleWithStateHooksKeepsNoLock) {
+  TempDir dir;
+  dir.Write("keeper/plugin.toml", R"(name = "keeper"
+[implementations]
+python = "keeper.py"
+javascript = "keeper.js"
+[state]
+snapshot = "save"
+restore = "load"
+)");
+  dir.Write("keeper/keeper.py",
+            "def which: language\ndef save: return 1\ndef load: return 0\n");
+  dir.Write("keeper/keeper.js",
+            "def which: language\ndef save: return 1\ndef load: return 0\n");
+  ASSERT_OK(host_->LoadPlugins(dir.path()));
+  ASSERT_OK_AND_ASSIGN(Function which, host_->Function("keeper.which"));
+  ASSERT_OK_AND_ASSIGN(HeldFunction held, which.Hold());
+  EXPECT_THAT(held.Call({}), IsOkAndHolds(Value("python")));
+  EXPECT_EQ(FakeHeldLocks(), 0);
+  ASSERT_OK(host_->Use("keeper", Language::kJavaScript));
+  EXPECT_THAT(held.Call({}), IsOkAndHolds(Value("javascript")));
+  EXPECT_EQ(FakeHeldLocks(), 0);
+}
+
+TEST_F(FunctionTest, DestroyingTheHostLetsGoOfThisThreadsHeldScopes) {
+  ASSERT_OK_AND_ASSIGN(Function greet, host_->Function("greeter.greet"));
+  ASSERT_OK_AND_ASSIGN(HeldFunction held, greet.Hold());
+  host_.reset();
+  EXPECT_EQ(FakeHeldLocks(), 0);
+  EXPECT_THAT(held.Call({"x"}), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                         HasSubstr("the host is gone")));
+  EXPECT_THAT(greet.Hold(), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                     HasSubstr("the host is gone")));
+}
+
+TEST_F(FunctionTest, DestroyingTheHostWaitsForHeldScopesOnOtherThreads) {
+  ASSERT_OK_AND_ASSIGN(Function greet, host_->Function("greeter.greet"));
+  ASSERT_OK_AND_ASSIGN(HeldFunction held, greet.Hold());
+  std::atomic<bool> destroyed{false};
+  std::thread destroyer([&] {
+    host_.reset();
+    destroyed.store(true);
+  });
+  absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_FALSE(destroyed.load());  // it waits for this thread's lock
+  // The next call finds the host closing and lets the lock go.
+  absl::StatusOr<Value> refused = held.Call({"x"});
+  EXPECT_TRUE(absl::IsCancelled(refused.status()) ||
+              absl::IsFailedPrecondition(refused.status()))
+      << refused.status();
+  destroyer.join();
+  EXPECT_TRUE(destroyed.load());
+  EXPECT_EQ(FakeHeldLocks(), 0);
+  EXPECT_EQ(FakeHeldLockThreadMismatches(), 0);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <string>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -47,6 +49,24 @@ struct Function {
 // Bumped by FakeRuntime::Interrupt; a sleeping call stops when it changes.
 std::atomic<int> interrupt_epoch{0};
 
+std::atomic<int> held_locks{0};
+std::atomic<int> held_lock_thread_mismatches{0};
+
+// A held scope's lock: counted while it lives, checked to end on its thread.
+class FakeHeldLock : public HeldEngineLock {
+ public:
+  FakeHeldLock() { held_locks.fetch_add(1); }
+  ~FakeHeldLock() override {
+    if (std::this_thread::get_id() != thread_) {
+      held_lock_thread_mismatches.fetch_add(1);
+    }
+    held_locks.fetch_sub(1);
+  }
+
+ private:
+  const std::thread::id thread_ = std::this_thread::get_id();
+};
+
 class FakeImplementation : public Implementation {
  public:
   FakeImplementation(Language language, HostServices& services,
@@ -64,6 +84,9 @@ class FakeImplementation : public Implementation {
 
   Language language() const override { return language_; }
   const std::vector<std::string>& exports() const override { return exports_; }
+  std::unique_ptr<HeldEngineLock> HoldLock() override {
+    return std::make_unique<FakeHeldLock>();
+  }
 
   absl::StatusOr<Value> Call(size_t index, absl::Span<const Value> args,
                              absl::Time deadline) override {
@@ -276,6 +299,11 @@ class FakeRuntime : public Runtime {
 void SetFakeHook(const std::string& key, FakeHook hook) {
   absl::MutexLock lock(&hooks_mutex);
   Hooks()[key] = std::move(hook);
+}
+
+int FakeHeldLocks() { return held_locks.load(); }
+int FakeHeldLockThreadMismatches() {
+  return held_lock_thread_mismatches.load();
 }
 
 void ClearFakeHooks() {

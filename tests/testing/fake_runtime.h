@@ -38,6 +38,12 @@ using FakeHook =
 void SetFakeHook(const std::string& key, FakeHook hook);
 void ClearFakeHooks();
 
+// Engine locks fake implementations keep for held scopes now
+// (Implementation::HoldLock), process-wide; each is let go on the thread
+// that took it (a FakeHeldLockThreadMismatches otherwise).
+int FakeHeldLocks();
+int FakeHeldLockThreadMismatches();
+
 // A factory for CreateHostWithRuntimes.
 RuntimeFactory FakeRuntimeFactory(Language language);
 

@@ -47,7 +47,10 @@ namespace duet {
 namespace internal {
 struct HostAccess;
 class BoundFunction;
+class HeldScope;
 }  // namespace internal
+
+class HeldFunction;
 
 /// Who called a host function: a script of plugin `module` running in
 /// `language`, inside a call (or load) that must finish by `deadline`
@@ -357,10 +360,86 @@ class Function {
   /// The function name it was resolved with; empty for an empty handle.
   std::string_view function() const;
 
+  /// A held-lock scope for calling this function many times from this
+  /// thread (HeldFunction): the callee's engine lock is taken now and kept
+  /// between calls, as pybind11's gil_scoped_acquire keeps the GIL.
+  /// kFailedPrecondition for an empty handle, when the host is gone, or when
+  /// this thread is inside a duet call (a host function, a plugin's
+  /// top-level code); kCancelled while the host is being destroyed; the
+  /// errors of Host::Start when the active implementation fails to start.
+  absl::StatusOr<HeldFunction> Hold() const;
+
  private:
   friend class Host;
   explicit Function(std::shared_ptr<const internal::BoundFunction> bound);
   std::shared_ptr<const internal::BoundFunction> bound_;
+};
+
+/// A duet::Function called from one thread with its engine's lock kept
+/// between calls (Function::Hold), for a loop of many small calls:
+///
+///     absl::StatusOr<duet::HeldFunction> add = function->Hold();
+///     if (!add.ok()) return add.status();
+///     for (int i = 0; i < n; ++i) total = add->Call({total, i});
+///
+/// Each call returns what Function::Call would return, with the same
+/// options, limits and errors: its deadline and Host::Interrupt still stop
+/// it, and a script's calls to the host and to other modules still release
+/// the lock. What the scope keeps is the lock of the implementation its
+/// last call ran (the GIL for Python, which serves every Python module; the
+/// module's isolate for JavaScript), taken at the first call or at Hold and
+/// again whenever the active implementation changes (Host::Use, Host::Reload:
+/// the scope's calls see the new one, as a Function's calls do). While it
+/// is kept, other threads' calls into that engine (Python) or that module
+/// (JavaScript, including its timers and awaited Promises) wait until the
+/// scope is destroyed, and so does a Use or Reload that needs that lock,
+/// unless the scope's thread runs Python meanwhile (CPython hands the GIL
+/// over between bytecodes). Calls to other modules and engines from inside
+/// the scope work (taking their own locks per call). A module with [state]
+/// hooks keeps no lock (a Use carrying its state must be able to run), nor
+/// does a trusted Node.js plugin (its Node loop thread needs the isolate):
+/// their calls through the scope take the lock per call. A call made from
+/// inside another duet call on this thread (a host function) takes the
+/// lock per call too.
+///
+/// A scope belongs to the thread that made it: Call from another thread
+/// returns kFailedPrecondition. Scopes on one thread may nest; destroy each
+/// on its thread (destroyed elsewhere, its lock is let go only when its
+/// thread next makes, calls or ends a scope). Do not block on other work of
+/// the same engine (a CallAsync future, a lock another thread's call holds)
+/// while a scope keeps its lock. Destroying the host lets go the locks of
+/// scopes on the destroying thread and waits for those kept on other
+/// threads to be let go: their next call returns kCancelled and lets go, as
+/// does destroying them. A scope outliving its host is harmless, as a
+/// Function is: its calls return kFailedPrecondition.
+///
+/// Move-only. An empty scope (default-made, moved from) returns
+/// kFailedPrecondition.
+class HeldFunction {
+ public:
+  /// An empty scope; Call returns kFailedPrecondition.
+  HeldFunction();
+  /// Takes over `other`'s scope (same thread); `other` is left empty.
+  HeldFunction(HeldFunction&& other) noexcept;
+  /// Ends this scope, as the destructor does, and takes over `other`'s.
+  HeldFunction& operator=(HeldFunction&& other) noexcept;
+  /// Lets the lock go (on the thread that made the scope).
+  ~HeldFunction();
+
+  /// Calls the function with `args` as Function::Call does, on the thread
+  /// that made the scope (kFailedPrecondition on another).
+  absl::StatusOr<Value> Call(absl::Span<const Value> args,
+                             const CallOptions& options = {});
+
+  /// The module name of the Function it was made from; empty when empty.
+  std::string_view module() const;
+  /// The function name of the Function it was made from; empty when empty.
+  std::string_view function() const;
+
+ private:
+  friend class Function;
+  explicit HeldFunction(std::unique_ptr<internal::HeldScope> scope);
+  std::unique_ptr<internal::HeldScope> scope_;
 };
 
 /// The application's entry point: owns both engines and every loaded

@@ -202,6 +202,16 @@ struct ImplementationSpec {
   bool node = false;
 };
 
+/// An engine lock a thread keeps across many calls (duet::HeldFunction),
+/// made by Implementation::HoldLock. Destroying it, on the thread that made
+/// it, lets the lock go. The host destroys the locks one thread keeps in
+/// the reverse order of their making, and never while that thread is inside
+/// an engine.
+class HeldEngineLock {
+ public:
+  virtual ~HeldEngineLock() = default;
+};
+
 /// One plugin module loaded into one engine. Call is thread-safe; the
 /// implementation serialises or parallelises as its engine allows.
 class Implementation {
@@ -234,6 +244,17 @@ class Implementation {
   virtual absl::StatusOr<Value> Call(size_t function,
                                      absl::Span<const Value> args,
                                      absl::Time deadline) = 0;
+
+  /// Takes the engine lock Call takes (the GIL; the isolate's v8::Locker
+  /// with the isolate entered) on the calling thread and keeps it until the
+  /// returned object is destroyed there, so the calls this thread makes
+  /// meanwhile take it again cheaply. Called with no engine lock held by
+  /// this thread's duet calls. Call keeps its contract while the lock is
+  /// kept: it still stops at its deadline and at Runtime::Interrupt, and
+  /// still releases the lock for every HostServices call and while it
+  /// awaits. The implementation stays alive while the lock is kept. Null
+  /// when there is nothing worth keeping (the default).
+  virtual std::unique_ptr<HeldEngineLock> HoldLock() { return nullptr; }
 
   /// What CallAsync runs when the call ends.
   using Completion = std::function<void(absl::StatusOr<Value>)>;

@@ -3,10 +3,15 @@
 // loop), for a caller that blocks until it is there: Implementation::Call and
 // a function value's Call. The caller keeps the object alive until Wait
 // returns.
+//
+// Free to make and drop when nothing awaits: the notification (an
+// absl::Mutex, whose destructor takes absl's global deadlock-graph lock in
+// debug builds of absl) is made only when Completion is asked for.
 #ifndef DUET_ENGINE_AWAITED_RESULT_H_
 #define DUET_ENGINE_AWAITED_RESULT_H_
 
 #include <functional>
+#include <optional>
 #include <utility>
 
 #include "absl/status/statusor.h"
@@ -23,19 +28,21 @@ class AwaitedResult {
 
   // What to hand the awaiting machinery; run exactly once.
   std::function<void(absl::StatusOr<Value>)> Completion() {
+    settled_.emplace();
     return [this](absl::StatusOr<Value> result) {
       result_ = std::move(result);
-      settled_.Notify();
+      settled_->Notify();
     };
   }
-  // Blocks until the completion ran, with no engine lock held; its result.
+  // Blocks until the completion ran (Completion must have been asked for), with
+  // no engine lock held; its result.
   absl::StatusOr<Value> Wait() {
-    settled_.WaitForNotification();
+    settled_->WaitForNotification();
     return std::move(result_);
   }
 
  private:
-  absl::Notification settled_;
+  std::optional<absl::Notification> settled_;  // made by Completion
   absl::StatusOr<Value> result_;
 };
 

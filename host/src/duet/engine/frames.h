@@ -89,6 +89,24 @@ class ThreadFrames {
   static inline thread_local Frame* innermost_ = nullptr;
 };
 
+// Counts the entries open on this thread in every engine (a call, a load,
+// a REPL input), running or waiting in a host call: each engine's entry
+// holds one. A held scope (duet::HeldFunction) keeps or lets go of locks
+// only where none is open, since an engine's own scopes are then above it.
+class OpenEntry {
+ public:
+  OpenEntry() { ++open_; }
+  ~OpenEntry() { --open_; }
+  OpenEntry(const OpenEntry&) = delete;
+  OpenEntry& operator=(const OpenEntry&) = delete;
+
+  // Whether some entry is open on this thread.
+  static bool Any() { return open_ > 0; }
+
+ private:
+  static inline thread_local int open_ = 0;
+};
+
 }  // namespace duet::engine
 
 #endif  // DUET_ENGINE_FRAMES_H_

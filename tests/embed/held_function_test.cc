@@ -1,0 +1,184 @@
+// duet::HeldFunction (Function::Hold) in the real engines: results equal
+// to plain calls, awaiting calls release the kept lock while they wait,
+// other engines and modules are reachable from inside the scope, another
+// thread gets into the engine while the scope's script calls the host, a
+// Reload is followed, and a scope cannot be made inside a duet call.
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "duet/duet.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/status_matchers.h"
+
+namespace duet {
+namespace {
+
+using ::duet::testing::IsOkAndHolds;
+using ::duet::testing::StatusIs;
+using ::testing::HasSubstr;
+
+constexpr char kPython[] = R"PY(
+import asyncio
+import duet
+def add(a, b):
+    return a + b
+def text(s):
+    return s + "é"
+async def later(x):
+    await asyncio.sleep(0.01)
+    return x * 2
+def via_other(x):
+    return duet.modules.other.twice(x) + 1
+def via_host(x):
+    return duet.host.elsewhere(x)
+)PY";
+
+constexpr char kJavaScript[] = R"JS(
+import duet from 'duet';
+export function add(a, b) { return a + b; }
+export function text(s) { return s + "é"; }
+export async function later(x) {
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  return x * 2;
+}
+export function via_other(x) { return duet.modules.other.twice(x) + 1; }
+export function via_host(x) { return duet.host.elsewhere(x); }
+)JS";
+
+class HeldFunctionTest : public ::testing::TestWithParam<Language> {
+ protected:
+  void SetUp() override {
+    HostOptions options;
+    options.log_sink = [](LogLevel, std::string_view, std::string_view) {};
+    absl::StatusOr<std::unique_ptr<Host>> host = Host::Create(options);
+    ASSERT_TRUE(host.ok()) << host.status();
+    host_ = *std::move(host);
+    // Another thread's call into the held module while its script waits
+    // here: it can only run if the script's host call let the lock go.
+    ASSERT_OK(host_->RegisterFunction(
+        "elsewhere",
+        [this](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+          absl::StatusOr<Value> result;
+          std::thread other([&] {
+            result = host_->Call("held", "add", {args[0], Value(100)});
+          });
+          other.join();
+          return result;
+        }));
+    // A host function that tries to hold from inside a call.
+    ASSERT_OK(host_->RegisterFunction(
+        "hold_inside",
+        [this](absl::Span<const Value>) -> absl::StatusOr<Value> {
+          absl::StatusOr<Function> add = host_->Function("held.add");
+          if (!add.ok()) return add.status();
+          absl::StatusOr<HeldFunction> held = add->Hold();
+          if (!held.ok()) return held.status();
+          return Value("held");
+        }));
+    PluginSource held;
+    held.module = "held";
+    held.implementations = {{Language::kPython, kPython, "held.py"},
+                            {Language::kJavaScript, kJavaScript, "held.mjs"}};
+    held.default_language = GetParam();
+    ASSERT_OK(host_->LoadPlugin(held).status());
+    // The other module runs in the other engine.
+    PluginSource other;
+    other.module = "other";
+    other.implementations = {
+        {GetParam() == Language::kPython ? Language::kJavaScript
+                                         : Language::kPython,
+         GetParam() == Language::kPython
+             ? "export function twice(x) { return 2 * x; }\n"
+             : "def twice(x):\n    return 2 * x\n",
+         ""}};
+    ASSERT_OK(host_->LoadPlugin(other).status());
+    PluginSource asker;
+    asker.module = "asker";
+    asker.implementations = {
+        {GetParam(),
+         GetParam() == Language::kPython
+             ? "import duet\ndef ask():\n    return duet.host.hold_inside()\n"
+             : "import duet from 'duet';\n"
+               "export function ask() { return duet.host.hold_inside(); }\n",
+         ""}};
+    ASSERT_OK(host_->LoadPlugin(asker).status());
+  }
+
+  HeldFunction Hold(const std::string& name) {
+    absl::StatusOr<Function> function = host_->Function(name);
+    EXPECT_OK(function.status());
+    absl::StatusOr<HeldFunction> held = function->Hold();
+    EXPECT_OK(held.status());
+    return held.ok() ? *std::move(held) : HeldFunction();
+  }
+
+  std::unique_ptr<Host> host_;
+};
+
+TEST_P(HeldFunctionTest, ReturnsWhatPlainCallsReturn) {
+  HeldFunction add = Hold("held.add");
+  HeldFunction text = Hold("held.text");
+  for (int64_t i = 0; i < 100; ++i) {
+    ASSERT_THAT(add.Call({Value(i), Value(2)}), IsOkAndHolds(Value(i + 2)));
+  }
+  EXPECT_THAT(text.Call({Value("ü")}), IsOkAndHolds(Value("üé")));
+  // Plain calls on this thread go on meanwhile.
+  EXPECT_THAT(host_->Call("held", "add", {Value(1), Value(2)}),
+              IsOkAndHolds(Value(3)));
+}
+
+TEST_P(HeldFunctionTest, AnAwaitingCallReleasesTheKeptLockWhileItWaits) {
+  HeldFunction later = Hold("held.later");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_THAT(later.Call({Value(21)}), IsOkAndHolds(Value(42)));
+  }
+}
+
+TEST_P(HeldFunctionTest, OtherEnginesAndThreadsGetInDuringHostCalls) {
+  HeldFunction via_other = Hold("held.via_other");
+  EXPECT_THAT(via_other.Call({Value(5)}), IsOkAndHolds(Value(11)));
+  HeldFunction via_host = Hold("held.via_host");
+  EXPECT_THAT(via_host.Call({Value(5)}), IsOkAndHolds(Value(105)));
+  // A call into the other engine from the scope's thread.
+  EXPECT_THAT(host_->Call("other", "twice", {Value(4)}),
+              IsOkAndHolds(Value(8)));
+}
+
+TEST_P(HeldFunctionTest, AReloadIsFollowed) {
+  HeldFunction add = Hold("held.add");
+  EXPECT_THAT(add.Call({Value(1), Value(2)}), IsOkAndHolds(Value(3)));
+  ASSERT_OK(host_->Reload("held"));
+  EXPECT_THAT(add.Call({Value(1), Value(2)}), IsOkAndHolds(Value(3)));
+  const Language other = GetParam() == Language::kPython ? Language::kJavaScript
+                                                         : Language::kPython;
+  ASSERT_OK(host_->Use("held", other));
+  EXPECT_THAT(add.Call({Value(1), Value(2)}), IsOkAndHolds(Value(3)));
+}
+
+TEST_P(HeldFunctionTest, HoldingInsideADuetCallIsRefused) {
+  EXPECT_THAT(host_->Call("asker", "ask", {}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("inside a duet call")));
+}
+
+TEST_P(HeldFunctionTest, TheHostGoesWhileAScopeIsHeldOnThisThread) {
+  HeldFunction add = Hold("held.add");
+  EXPECT_THAT(add.Call({Value(1), Value(2)}), IsOkAndHolds(Value(3)));
+  host_.reset();
+  EXPECT_THAT(add.Call({Value(1), Value(2)}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("the host is gone")));
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, HeldFunctionTest,
+                         ::testing::Values(Language::kPython,
+                                           Language::kJavaScript),
+                         [](const auto& info) {
+                           return std::string(LanguageName(info.param));
+                         });
+
+}  // namespace
+}  // namespace duet
