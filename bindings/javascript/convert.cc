@@ -28,10 +28,13 @@ constexpr int64_t kMaxSafeInt64 = 9007199254740991;
 // A Date holds at most 10^8 days either side of 1970 (ECMA-262 TimeClip).
 constexpr int64_t kMaxDateMillis = 8640000000000000;
 
+// An integral number within 2^53 - 1 (not -0) is an int; any other a float.
 Value NumberToValue(double d) {
-  if (std::isfinite(d) && std::trunc(d) == d &&
-      std::fabs(d) <= kMaxSafeInteger && !(d == 0 && std::signbit(d))) {
-    return Value(static_cast<int64_t>(d));
+  if (d >= -kMaxSafeInteger && d <= kMaxSafeInteger) {  // false for NaN
+    const int64_t n = static_cast<int64_t>(d);
+    if (static_cast<double>(n) == d && (n != 0 || !std::signbit(d))) {
+      return Value(n);
+    }
   }
   return Value(d);
 }
@@ -523,8 +526,39 @@ class FromJs {
   v8::Local<v8::Value> object_prototype_;
 };
 
+// Strings and byte buffers at least this large, in a Value the conversion
+// may consume, are handed to V8 instead of copied.
+constexpr size_t kMinAdoptedBytes = 64 * 1024;
+
+// An ASCII std::string V8 reads in place as an external one-byte string; V8
+// deletes it once the string is garbage.
+class AdoptedAscii final : public v8::String::ExternalOneByteStringResource {
+ public:
+  explicit AdoptedAscii(std::string text) : text_(std::move(text)) {}
+  const char* data() const override { return text_.data(); }
+  size_t length() const override { return text_.size(); }
+
+ private:
+  std::string text_;
+};
+
+// An ArrayBuffer over `data`'s own storage, which it takes.
+v8::Local<v8::ArrayBuffer> AdoptArrayBuffer(v8::Isolate* isolate,
+                                            std::string&& data) {
+  auto* owned = new std::string(std::move(data));
+  std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(
+      owned->data(), owned->size(),
+      [](void*, size_t, void* owner) {
+        delete static_cast<std::string*>(owner);
+      },
+      owned);
+  return v8::ArrayBuffer::New(isolate, std::move(store));
+}
+
+// `consume`: the caller gave up `value` (ToV8 of an rvalue), so its large
+// strings and buffers move into V8 rather than being copied.
 absl::Status ToV8Impl(v8::Local<v8::Context> context, const Value& value,
-                      LazyPath& path, ConversionGuard& guard,
+                      LazyPath& path, ConversionGuard& guard, bool consume,
                       v8::Local<v8::Value>* out) {
   v8::Isolate* isolate = context->GetIsolate();
   switch (value.kind()) {
@@ -549,15 +583,34 @@ absl::Status ToV8Impl(v8::Local<v8::Context> context, const Value& value,
       *out = v8::Number::New(isolate, value.as_float());
       return absl::OkStatus();
     case Value::Kind::kString: {
+      const std::string& text = value.as_string();
       v8::Local<v8::String> string;
-      DUET_RETURN_IF_ERROR(
-          Utf8ToV8(isolate, value.as_string(), path, "string", &string));
+      if (consume && text.size() >= kMinAdoptedBytes &&
+          text.size() <= static_cast<size_t>(v8::String::kMaxLength) &&
+          internal::AsciiPrefixLength(text) == text.size()) {
+        // Owned by the caller, who gave it up: see ToV8(Value&&).
+        auto* adopted =
+            new AdoptedAscii(std::move(const_cast<std::string&>(text)));
+        if (!v8::String::NewExternalOneByte(isolate, adopted)
+                 .ToLocal(&string)) {
+          delete adopted;  // refused (too long), so not V8's to dispose
+          return path.Error("string too long for JavaScript");
+        }
+      } else {
+        DUET_RETURN_IF_ERROR(Utf8ToV8(isolate, text, path, "string", &string));
+      }
       *out = string;
       return absl::OkStatus();
     }
     case Value::Kind::kBytes: {
       const std::string& data = value.as_bytes().data();
-      *out = v8::Uint8Array::New(NewArrayBuffer(isolate, data), 0, data.size());
+      const size_t size = data.size();
+      v8::Local<v8::ArrayBuffer> buffer =
+          consume && size >= kMinAdoptedBytes
+              ? AdoptArrayBuffer(isolate,
+                                 std::move(const_cast<std::string&>(data)))
+              : NewArrayBuffer(isolate, data);
+      *out = v8::Uint8Array::New(buffer, 0, size);
       return absl::OkStatus();
     }
     case Value::Kind::kTime: {
@@ -587,7 +640,7 @@ absl::Status ToV8Impl(v8::Local<v8::Context> context, const Value& value,
         LazyPath::Element element(path, i);
         if (!guard.CountNode()) return path.GuardError(guard);
         DUET_RETURN_IF_ERROR(
-            ToV8Impl(context, list[i], path, guard, &items[i]));
+            ToV8Impl(context, list[i], path, guard, consume, &items[i]));
       }
       *out = v8::Array::New(isolate, items.data(), items.size());
       return absl::OkStatus();
@@ -604,7 +657,8 @@ absl::Status ToV8Impl(v8::Local<v8::Context> context, const Value& value,
         v8::Local<v8::String> name;
         DUET_RETURN_IF_ERROR(Utf8ToV8(isolate, key, path, "map key", &name));
         v8::Local<v8::Value> converted;
-        DUET_RETURN_IF_ERROR(ToV8Impl(context, item, path, guard, &converted));
+        DUET_RETURN_IF_ERROR(
+            ToV8Impl(context, item, path, guard, consume, &converted));
         // CreateDataProperty defines an own property even for "__proto__".
         if (object->CreateDataProperty(context, name, converted).IsNothing()) {
           return path.Error("could not set a property");
@@ -652,7 +706,18 @@ absl::StatusOr<v8::Local<v8::Value>> ToV8(v8::Local<v8::Context> context,
                                           ConversionGuard& guard) {
   v8::Local<v8::Value> out;
   LazyPath lazy_path(path);
-  DUET_RETURN_IF_ERROR(ToV8Impl(context, value, lazy_path, guard, &out));
+  DUET_RETURN_IF_ERROR(
+      ToV8Impl(context, value, lazy_path, guard, /*consume=*/false, &out));
+  return out;
+}
+
+absl::StatusOr<v8::Local<v8::Value>> ToV8(v8::Local<v8::Context> context,
+                                          Value&& value, ValuePath& path,
+                                          ConversionGuard& guard) {
+  v8::Local<v8::Value> out;
+  LazyPath lazy_path(path);
+  DUET_RETURN_IF_ERROR(
+      ToV8Impl(context, value, lazy_path, guard, /*consume=*/true, &out));
   return out;
 }
 

@@ -564,6 +564,39 @@ std::vector<Row> FastPathRows() {
            "new Uint8Array(Uint8Array.from({ length: 16 }, (_, i) => i)"
            ".buffer, 4, 4)")
           .Returns(Value(Bytes(std::string("\x04\x05\x06\x07", 4)))),
+      // A call's result moves into the calling script (large ASCII strings
+      // and buffers are handed over, not copied): it arrives whole, twice.
+      Row("large_results_cross_back_into_a_script")
+          .Sources(R"PY(
+import duet
+
+
+def big():
+    return {'text': 'a' * 100000 + 'z', 'data': bytes(range(256)) * 400}
+
+
+def relay():
+    first = duet.modules.self.call("big")
+    second = duet.modules.self.call("big")
+    return [len(first['text']), first['text'][-2:], len(first['data']),
+            first['data'][1000], first == second]
+)PY",
+                   R"JS(
+import duet from "duet";
+export function big() {
+  return { text: 'a'.repeat(100000) + 'z',
+           data: Uint8Array.from({ length: 102400 }, (_, i) => i % 256) };
+}
+export function relay() {
+  const first = duet.modules.self.call('big');
+  const second = duet.modules.self.call('big');
+  first.data[0] = 1;  // the caller's own buffer: the second is untouched
+  return [first.text.length, first.text.slice(-2), first.data.length,
+          first.data[1000], first.text === second.text && second.data[0] === 0];
+}
+)JS")
+          .Call("relay")
+          .Returns(Value(Value::List{100001, "az", 102400, 232, true})),
       Echo("bytes_argument_over_the_value_budget",
            Value(Bytes(std::string(100000, 'b'))))
           .ValueBudget(1000)
