@@ -16,7 +16,7 @@ SANITIZER_ENV = \
 	UBSAN_OPTIONS=print_stacktrace=1:suppressions=$(CURDIR)/tests/sanitizers/ubsan.supp
 
 .PHONY: all bootstrap configure build test test-consumers package repl bench \
-	format clean fuzz test-asan docs
+	bench-peers format clean fuzz test-asan docs
 
 all: build
 
@@ -57,8 +57,41 @@ docs:
 repl: build
 	$(BUILD_DIR)/samples/repl/duet repl --plugins $(PLUGINS)
 
-bench: build
-	$(BUILD_DIR)/bench/call_benchmark
+# Issue 13's rows, each beside its raw-engine reference in the same run
+# (3 repetitions, interleaved at random so that a change of the machine's
+# load falls on both; medians), as one table: bench/report.py. The JSON is in
+# $(BUILD_DIR)/bench/results. Memory per JavaScript implementation is
+# measured in fresh processes, one start each (a second start in one process
+# reuses the first one's freed memory), three of each count.
+BENCH_RESULTS = $(BUILD_DIR)/bench/results
+BENCH_FLAGS = --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+	--benchmark_enable_random_interleaving=true --benchmark_out_format=json
+
+bench: bootstrap $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) --target call_benchmark cross_benchmark \
+		coldstart_benchmark startup_benchmark
+	rm -rf $(BENCH_RESULTS) && mkdir -p $(BENCH_RESULTS)
+	$(BUILD_DIR)/bench/call_benchmark $(BENCH_FLAGS) \
+		--benchmark_out=$(BENCH_RESULTS)/call.json
+	$(BUILD_DIR)/bench/cross_benchmark $(BENCH_FLAGS) \
+		--benchmark_out=$(BENCH_RESULTS)/cross.json
+	$(BUILD_DIR)/bench/coldstart_benchmark $(BENCH_FLAGS) \
+		--benchmark_out=$(BENCH_RESULTS)/coldstart.json
+	for run in 1 2 3; do for count in 1 100; do \
+		$(BUILD_DIR)/bench/startup_benchmark --benchmark_min_time=0.001 \
+			--benchmark_filter="^BM_Startup/eager/$$count/" \
+			--benchmark_out_format=json \
+			--benchmark_out=$(BENCH_RESULTS)/startup-$$count-$$run.json \
+			|| exit 1; \
+	done; done
+	$(PYTHON) bench/report.py $(BENCH_RESULTS) | tee $(BENCH_RESULTS)/report.md
+
+# The JavaScript -> Python rows in duet and in node-calls-python (installed
+# by npm into $(BUILD_DIR)/bench/peers), duet/peer ratios. Needs node and
+# npm; not part of `make test`.
+bench-peers: bootstrap $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) --target cross_benchmark
+	bash bench/peers/run.sh $(BUILD_DIR)
 
 # libFuzzer targets, built with clang + ASan/UBSan, each run FUZZ_SECONDS.
 fuzz:
