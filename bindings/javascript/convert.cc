@@ -274,9 +274,18 @@ class FromJs {
     if (v->IsProxy()) return path_.Error("cannot convert a Proxy");
     if (v->IsArrayBufferView()) {
       v8::Local<v8::ArrayBufferView> view = v.As<v8::ArrayBufferView>();
-      if (!guard_.ChargePayload(view->ByteLength())) return Exceeded();
-      std::string data(view->ByteLength(), '\0');
-      if (!data.empty()) view->CopyContents(data.data(), data.size());
+      const size_t size = view->ByteLength();  // 0 once detached
+      if (!guard_.ChargePayload(size)) return Exceeded();
+      if (size != 0 && view->HasBuffer()) {
+        // Copied once from where it lies (no zero-filled buffer first).
+        const char* data = static_cast<const char*>(view->Buffer()->Data());
+        *out = Value(Bytes(data + view->ByteOffset(), size));
+        return absl::OkStatus();
+      }
+      // A small typed array inside the V8 heap: asking for its buffer
+      // would make one, so it is copied out instead.
+      std::string data(size, '\0');
+      if (size != 0) view->CopyContents(data.data(), size);
       *out = Value(Bytes(std::move(data)));
       return absl::OkStatus();
     }

@@ -469,6 +469,13 @@ std::vector<Row> ConversionErrorRows() {
   };
 }
 
+// The bytes i % 256 for i in [start, start + count).
+std::string OffsetBytes(int start, int count) {
+  std::string out;
+  for (int i = start; i < start + count; ++i) out += static_cast<char>(i % 256);
+  return out;
+}
+
 // Each conversion's fast paths (long number arrays, ASCII and one-byte
 // strings, large buffers) and where they hand over to the general one.
 std::vector<Row> FastPathRows() {
@@ -597,6 +604,16 @@ export function relay() {
 )JS")
           .Call("relay")
           .Returns(Value(Value::List{100001, "az", 102400, 232, true})),
+      Made("large_bytes_view_with_an_offset",
+           "memoryview(bytes(i % 256 for i in range(1000)))[100:300]",
+           "new Uint8Array(Uint8Array.from({ length: 1000 }, (_, i) => i % "
+           "256).buffer, 100, 200)")
+          .Returns(Value(Bytes(OffsetBytes(100, 200)))),
+      Made("bytes_from_a_typed_array_of_wider_elements",
+           "memoryview(bytes(range(1, 9))).cast('H')[1:3]",
+           "new Uint16Array(Uint8Array.from({ length: 8 }, (_, i) => i + 1)"
+           ".buffer, 2, 2)")
+          .Returns(Value(Bytes(std::string("\x03\x04\x05\x06", 4)))),
       Echo("bytes_argument_over_the_value_budget",
            Value(Bytes(std::string(100000, 'b'))))
           .ValueBudget(1000)
