@@ -1,7 +1,9 @@
 #include "javascript/convert.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <optional>
 #include <utility>
@@ -19,7 +21,6 @@ namespace duet::js {
 namespace {
 
 using internal::ConversionGuard;
-using internal::ScopedPathElement;
 using internal::ValuePath;
 
 constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1
@@ -27,47 +28,213 @@ constexpr int64_t kMaxSafeInt64 = 9007199254740991;
 // A Date holds at most 10^8 days either side of 1970 (ECMA-262 TimeClip).
 constexpr int64_t kMaxDateMillis = 8640000000000000;
 
+// An integral number within 2^53 - 1 (not -0) is an int; any other a float.
 Value NumberToValue(double d) {
-  if (std::isfinite(d) && std::trunc(d) == d &&
-      std::fabs(d) <= kMaxSafeInteger && !(d == 0 && std::signbit(d))) {
-    return Value(static_cast<int64_t>(d));
+  if (d >= -kMaxSafeInteger && d <= kMaxSafeInteger) {  // false for NaN
+    const int64_t n = static_cast<int64_t>(d);
+    if (static_cast<double>(n) == d && (n != 0 || !std::signbit(d))) {
+      return Value(n);
+    }
   }
   return Value(d);
 }
 
-absl::Status DepthError(const ValuePath& path) {
-  return path.Error(absl::StrCat("value nested deeper than ",
-                                 internal::kMaxValueDepth, " levels"));
+// Where a conversion is inside its value: one frame per container level on
+// the C++ stack, so an element costs no allocation and no ValuePath push;
+// the path is written out only to word an error.
+class LazyPath {
+ public:
+  explicit LazyPath(const ValuePath& base)
+      : base_(base), depth_(base.depth()) {}
+  LazyPath(const LazyPath&) = delete;
+  LazyPath& operator=(const LazyPath&) = delete;
+
+ private:
+  struct Frame {
+    const Frame* parent;
+    std::string_view key;
+    size_t index;
+    bool is_key;
+  };
+
+ public:
+  // The path below the base, for the element in scope.
+  class Element {
+   public:
+    Element(LazyPath& path, size_t index)
+        : path_(path), frame_{path.top_, {}, index, false} {
+      Enter();
+    }
+    Element(LazyPath& path, std::string_view key)
+        : path_(path), frame_{path.top_, key, 0, true} {
+      Enter();
+    }
+    ~Element() {
+      path_.top_ = frame_.parent;
+      --path_.depth_;
+    }
+    Element(const Element&) = delete;
+    Element& operator=(const Element&) = delete;
+
+   private:
+    void Enter() {
+      path_.top_ = &frame_;
+      ++path_.depth_;
+    }
+    LazyPath& path_;
+    Frame frame_;
+  };
+
+  int depth() const { return depth_; }
+
+  ValuePath Full() const {
+    std::vector<const Frame*> frames;
+    for (const Frame* frame = top_; frame != nullptr; frame = frame->parent) {
+      frames.push_back(frame);
+    }
+    ValuePath full = base_;
+    for (auto it = frames.rbegin(); it != frames.rend(); ++it) {
+      if ((*it)->is_key) {
+        full.PushKey((*it)->key);
+      } else {
+        full.PushIndex((*it)->index);
+      }
+    }
+    return full;
+  }
+
+  // kInvalidArgument "<what> at <path>".
+  absl::Status Error(std::string_view what) const { return Full().Error(what); }
+
+  absl::Status DepthError() const {
+    return Error(absl::StrCat("value nested deeper than ",
+                              internal::kMaxValueDepth, " levels"));
+  }
+
+  // The guard's error: the stack names where the conversion was, the budget
+  // and the deadline the whole value (the base, where the conversion began).
+  absl::Status GuardError(const ConversionGuard& guard) const {
+    return guard.Error(Full().ToString(), base_.ToString());
+  }
+
+ private:
+  const ValuePath& base_;
+  const Frame* top_ = nullptr;
+  int depth_;
+};
+
+// A lone surrogate's message, or "" when `string` converted into *out.
+std::string StringToUtf8OrError(v8::Isolate* isolate,
+                                v8::Local<v8::String> string,
+                                std::string* out) {
+  const int length = string->Length();
+  if (string->IsOneByte()) {
+    // Copied straight into *out; only non-ASCII Latin-1 then grows it.
+    out->resize(static_cast<size_t>(length));
+    if (length > 0) {
+      string->WriteOneByte(isolate, reinterpret_cast<uint8_t*>(out->data()), 0,
+                           length, v8::String::NO_NULL_TERMINATION);
+    }
+    internal::Latin1ToUtf8InPlace(out);
+    return "";
+  }
+  std::unique_ptr<uint16_t[]> buffer(new uint16_t[length]);
+  string->Write(isolate, buffer.get(), 0, length,
+                v8::String::NO_NULL_TERMINATION);
+  size_t bad = 0;
+  if (!internal::Utf16ToUtf8(buffer.get(), static_cast<size_t>(length), out,
+                             &bad)) {
+    return absl::StrFormat("string has a lone surrogate (U+%04X at index %d)",
+                           buffer[bad], bad);
+  }
+  return "";
 }
 
-// The guard's error: the stack names where the conversion was, the budget
-// and the deadline the whole value (the path as the conversion began).
-absl::Status GuardError(const ConversionGuard& guard, const ValuePath& path,
-                        int value_depth) {
-  return guard.Error(path.ToString(), path.ToString(value_depth));
+// A JS string from valid UTF-8 whose first `ascii_prefix` bytes are ASCII:
+// wholly ASCII text is copied as one-byte characters without decoding.
+v8::MaybeLocal<v8::String> NewStringFromUtf8(v8::Isolate* isolate,
+                                             std::string_view utf8,
+                                             size_t ascii_prefix) {
+  if (utf8.size() > static_cast<size_t>(v8::String::kMaxLength)) return {};
+  if (ascii_prefix == utf8.size()) {
+    return v8::String::NewFromOneByte(
+        isolate, reinterpret_cast<const uint8_t*>(utf8.data()),
+        v8::NewStringType::kNormal, static_cast<int>(utf8.size()));
+  }
+  return v8::String::NewFromUtf8(isolate, utf8.data(),
+                                 v8::NewStringType::kNormal,
+                                 static_cast<int>(utf8.size()));
 }
+
+// A JS string for a duet string, which must be valid UTF-8; an error at
+// `path` otherwise. `what` names it in messages ("string", "map key").
+absl::Status Utf8ToV8(v8::Isolate* isolate, std::string_view utf8,
+                      const LazyPath& path, std::string_view what,
+                      v8::Local<v8::String>* out) {
+  const size_t ascii = internal::AsciiPrefixLength(utf8);
+  if (ascii != utf8.size()) {
+    if (std::optional<size_t> bad =
+            internal::FindInvalidUtf8(utf8.substr(ascii))) {
+      return path.Error(absl::StrCat(internal::ToAbsl(what),
+                                     " is not valid UTF-8 (byte ", ascii + *bad,
+                                     ")"));
+    }
+  }
+  if (!NewStringFromUtf8(isolate, utf8, ascii).ToLocal(out)) {
+    return path.Error(
+        absl::StrCat(internal::ToAbsl(what), " too long for JavaScript"));
+  }
+  return absl::OkStatus();
+}
+
+// Reads array[start..end) into numbers[i - start] while the elements are
+// numbers; numbers[end - start] holds the index being read. Returns
+// `numbers` when every element was a number, else the first other element
+// (at index numbers[end - start]). Strict, so no caller sees its frame.
+constexpr char kNumberReaderSource[] = R"JS('use strict';
+for (let i = start; i < end; i++) {
+  numbers[end - start] = i;
+  const item = array[i];
+  if (typeof item !== 'number') return item;
+  numbers[i - start] = item;
+}
+return numbers;)JS";
+constexpr char kNumberReaderKey[] = "duet.numberReader";
+// Shorter arrays are read element by element: a reader call costs about
+// as much as a few Object::Gets.
+constexpr uint32_t kMinLengthForReader = 64;
+constexpr uint32_t kReaderChunk = 4096;
 
 class FromJs {
  public:
-  FromJs(v8::Local<v8::Context> context, ValuePath& path,
+  FromJs(v8::Local<v8::Context> context, const ValuePath& path,
          ConversionGuard& guard)
       : context_(context),
         isolate_(context->GetIsolate()),
         path_(path),
-        value_depth_(path.depth()),
         guard_(guard) {}
 
+  // Object.prototype, made in the caller's HandleScope (the element scopes
+  // below would free it) and only for a value that may need it.
+  void PrepareFor(v8::Local<v8::Value> value) {
+    if (value->IsObject() && !value->IsArrayBufferView() &&
+        !value->IsFunction()) {
+      object_prototype_ = v8::Object::New(isolate_)->GetPrototype();
+    }
+  }
+
   absl::Status Convert(v8::Local<v8::Value> v, Value* out) {
+    // The most common kinds first: a number in an int array is a Smi.
+    if (v->IsInt32()) {
+      *out = Value(static_cast<int64_t>(v.As<v8::Int32>()->Value()));
+      return absl::OkStatus();
+    }
     if (v->IsNullOrUndefined()) {
       *out = Value();
       return absl::OkStatus();
     }
     if (v->IsBoolean()) {
       *out = Value(v->IsTrue());
-      return absl::OkStatus();
-    }
-    if (v->IsInt32()) {
-      *out = Value(static_cast<int64_t>(v.As<v8::Int32>()->Value()));
       return absl::OkStatus();
     }
     if (v->IsNumber()) {
@@ -107,9 +274,18 @@ class FromJs {
     if (v->IsProxy()) return path_.Error("cannot convert a Proxy");
     if (v->IsArrayBufferView()) {
       v8::Local<v8::ArrayBufferView> view = v.As<v8::ArrayBufferView>();
-      if (!guard_.ChargePayload(view->ByteLength())) return Exceeded();
-      std::string data(view->ByteLength(), '\0');
-      if (!data.empty()) view->CopyContents(data.data(), data.size());
+      const size_t size = view->ByteLength();  // 0 once detached
+      if (!guard_.ChargePayload(size)) return Exceeded();
+      if (size != 0 && view->HasBuffer()) {
+        // Copied once from where it lies (no zero-filled buffer first).
+        const char* data = static_cast<const char*>(view->Buffer()->Data());
+        *out = Value(Bytes(data + view->ByteOffset(), size));
+        return absl::OkStatus();
+      }
+      // A small typed array inside the V8 heap: asking for its buffer
+      // would make one, so it is copied out instead.
+      std::string data(size, '\0');
+      if (size != 0) view->CopyContents(data.data(), size);
       *out = Value(Bytes(std::move(data)));
       return absl::OkStatus();
     }
@@ -131,7 +307,7 @@ class FromJs {
       return absl::OkStatus();
     }
     v8::Local<v8::Object> object = v.As<v8::Object>();
-    if (path_.depth() >= internal::kMaxValueDepth) return DepthError(path_);
+    if (path_.depth() >= internal::kMaxValueDepth) return path_.DepthError();
     for (const v8::Local<v8::Object>& ancestor : stack_) {
       if (ancestor == object)
         return path_.Error("cannot convert a cyclic structure");
@@ -144,22 +320,7 @@ class FromJs {
 
  private:
   absl::Status ConvertObject(v8::Local<v8::Object> object, Value* out) {
-    if (object->IsArray()) {
-      v8::Local<v8::Array> array = object.As<v8::Array>();
-      uint32_t length = array->Length();
-      if (!guard_.EnterContainer(length, sizeof(Value))) return Exceeded();
-      Value::List list(length);
-      for (uint32_t i = 0; i < length; ++i) {
-        v8::HandleScope scope(isolate_);
-        ScopedPathElement element(path_, i);
-        if (!guard_.CountNode()) return Exceeded();
-        v8::Local<v8::Value> item;
-        if (!array->Get(context_, i).ToLocal(&item)) return Thrown();
-        DUET_RETURN_IF_ERROR(Convert(item, &list[i]));
-      }
-      *out = Value(std::move(list));
-      return absl::OkStatus();
-    }
+    if (object->IsArray()) return ConvertArray(object.As<v8::Array>(), out);
     if (object->IsMap()) {
       v8::Local<v8::Array> pairs = object.As<v8::Map>()->AsArray();
       uint32_t length = pairs->Length();
@@ -184,7 +345,7 @@ class FromJs {
         }
         std::string key_utf8;
         DUET_RETURN_IF_ERROR(ConvertString(key.As<v8::String>(), &key_utf8));
-        ScopedPathElement element(path_, key_utf8);
+        LazyPath::Element element(path_, key_utf8);
         Value converted;
         DUET_RETURN_IF_ERROR(Convert(item, &converted));
         map.Set(std::move(key_utf8), std::move(converted));
@@ -223,7 +384,7 @@ class FromJs {
       if (!keys->Get(context_, i).ToLocal(&key)) return Thrown();
       std::string key_utf8;
       DUET_RETURN_IF_ERROR(ConvertString(key.As<v8::String>(), &key_utf8));
-      ScopedPathElement element(path_, key_utf8);
+      LazyPath::Element element(path_, key_utf8);
       if (!object->Get(context_, key).ToLocal(&item)) return Thrown();
       Value converted;
       DUET_RETURN_IF_ERROR(Convert(item, &converted));
@@ -233,10 +394,117 @@ class FromJs {
     return absl::OkStatus();
   }
 
-  bool IsObjectPrototype(v8::Local<v8::Value> proto) {
-    if (object_prototype_.IsEmpty()) {
-      object_prototype_ = v8::Object::New(isolate_)->GetPrototype();
+  absl::Status ConvertArray(v8::Local<v8::Array> array, Value* out) {
+    const uint32_t length = array->Length();
+    if (!guard_.EnterContainer(length, sizeof(Value))) return Exceeded();
+    Value::List list(length);
+    uint32_t done = 0;
+    v8::Local<v8::Function> reader;
+    if (length >= kMinLengthForReader && NumberReader().ToLocal(&reader)) {
+      DUET_RETURN_IF_ERROR(ReadNumbers(array, reader, list, &done));
     }
+    // One HandleScope per run of elements rather than per element.
+    constexpr uint32_t kElementsPerScope = 256;
+    for (uint32_t start = done; start < length; start += kElementsPerScope) {
+      v8::HandleScope scope(isolate_);
+      const uint32_t end = std::min(length, start + kElementsPerScope);
+      for (uint32_t i = start; i < end; ++i) {
+        LazyPath::Element element(path_, i);
+        if (!guard_.CountNode()) return Exceeded();
+        v8::Local<v8::Value> item;
+        if (!array->Get(context_, i).ToLocal(&item)) return Thrown();
+        DUET_RETURN_IF_ERROR(Convert(item, &list[i]));
+      }
+    }
+    *out = Value(std::move(list));
+    return absl::OkStatus();
+  }
+
+  // Reads the leading numbers of `array` into `list` a chunk per call of
+  // `reader` (see kNumberReaderSource), which reads elements exactly as
+  // Object::Get does (holes, getters and the prototype chain included) at
+  // the speed of compiled JavaScript. Stops after the first element that is
+  // not a number, converted here; *done is the index to go on from.
+  absl::Status ReadNumbers(v8::Local<v8::Array> array,
+                           v8::Local<v8::Function> reader, Value::List& list,
+                           uint32_t* done) {
+    const uint32_t length = static_cast<uint32_t>(list.size());
+    const uint32_t chunk = std::min(length, kReaderChunk);
+    // The numbers and, after them, the index being read (for the path of an
+    // exception), in memory of its own (see NewArrayBuffer).
+    const size_t bytes = (chunk + 1) * sizeof(double);
+    double* numbers = new double[chunk + 1];
+    std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(
+        numbers, bytes,
+        [](void* data, size_t, void*) { delete[] static_cast<double*>(data); },
+        nullptr);
+    v8::Local<v8::Float64Array> typed = v8::Float64Array::New(
+        v8::ArrayBuffer::New(isolate_, std::move(store)), 0, chunk + 1);
+    uint32_t start = 0;
+    while (start < length) {
+      v8::HandleScope scope(isolate_);
+      const uint32_t end = std::min(length, start + chunk);
+      v8::Local<v8::Value> argv[] = {
+          array, v8::Integer::NewFromUnsigned(isolate_, start),
+          v8::Integer::NewFromUnsigned(isolate_, end), typed};
+      v8::Local<v8::Value> result;
+      if (!reader->Call(context_, v8::Undefined(isolate_), 4, argv)
+               .ToLocal(&result)) {
+        LazyPath::Element element(path_,
+                                  static_cast<size_t>(numbers[end - start]));
+        return Thrown();
+      }
+      const uint32_t stop =
+          result == typed ? end : static_cast<uint32_t>(numbers[end - start]);
+      for (uint32_t i = start; i < stop; ++i) {
+        if (!guard_.CountNode()) {
+          LazyPath::Element element(path_, i);
+          return Exceeded();
+        }
+        list[i] = NumberToValue(numbers[i - start]);
+      }
+      if (stop < end) {
+        LazyPath::Element element(path_, stop);
+        if (!guard_.CountNode()) return Exceeded();
+        DUET_RETURN_IF_ERROR(Convert(result, &list[stop]));
+        *done = stop + 1;
+        return absl::OkStatus();
+      }
+      start = end;
+    }
+    *done = length;
+    return absl::OkStatus();
+  }
+
+  // The context's number reader, compiled on first use and kept on its
+  // global object under a private key; empty when it cannot be made (the
+  // caller then reads element by element).
+  v8::MaybeLocal<v8::Function> NumberReader() {
+    v8::Local<v8::Object> global = context_->Global();
+    v8::Local<v8::Private> key =
+        v8::Private::ForApi(isolate_, Str(isolate_, kNumberReaderKey));
+    v8::Local<v8::Value> cached;
+    if (global->GetPrivate(context_, key).ToLocal(&cached) &&
+        cached->IsFunction()) {
+      return cached.As<v8::Function>();
+    }
+    v8::TryCatch try_catch(isolate_);
+    v8::ScriptCompiler::Source source(Str(isolate_, kNumberReaderSource));
+    v8::Local<v8::String> params[] = {
+        Str(isolate_, "array"), Str(isolate_, "start"), Str(isolate_, "end"),
+        Str(isolate_, "numbers")};
+    v8::Local<v8::Function> reader;
+    if (!v8::ScriptCompiler::CompileFunction(context_, &source, 4, params)
+             .ToLocal(&reader)) {
+      if (try_catch.HasTerminated()) try_catch.ReThrow();
+      return {};
+    }
+    IgnoreResult(global->SetPrivate(context_, key, reader));
+    if (try_catch.HasTerminated()) try_catch.ReThrow();
+    return reader;
+  }
+
+  bool IsObjectPrototype(v8::Local<v8::Value> proto) const {
     return proto == object_prototype_;
   }
 
@@ -244,14 +512,15 @@ class FromJs {
     return path_.Error("a JavaScript exception was thrown while reading");
   }
 
-  absl::Status Exceeded() { return GuardError(guard_, path_, value_depth_); }
+  absl::Status Exceeded() const { return path_.GuardError(guard_); }
 
   // Charged before the copy at one byte per UTF-16 unit (a lower bound on
   // its UTF-8 size), the rest once its size is known.
   absl::Status ConvertString(v8::Local<v8::String> string, std::string* out) {
     const size_t length = static_cast<size_t>(string->Length());
     if (!guard_.ChargePayload(length)) return Exceeded();
-    DUET_RETURN_IF_ERROR(StringToUtf8(isolate_, string, out, path_));
+    std::string error = StringToUtf8OrError(isolate_, string, out);
+    if (!error.empty()) return path_.Error(error);
     if (out->size() > length && !guard_.ChargePayload(out->size() - length)) {
       return Exceeded();
     }
@@ -260,15 +529,45 @@ class FromJs {
 
   v8::Local<v8::Context> context_;
   v8::Isolate* isolate_;
-  ValuePath& path_;
-  const int value_depth_;  // the path's depth at the value being converted
+  LazyPath path_;
   ConversionGuard& guard_;
   std::vector<v8::Local<v8::Object>> stack_;  // ancestors, for cycles
   v8::Local<v8::Value> object_prototype_;
 };
 
+// Strings and byte buffers at least this large, in a Value the conversion
+// may consume, are handed to V8 instead of copied.
+constexpr size_t kMinAdoptedBytes = 64 * 1024;
+
+// An ASCII std::string V8 reads in place as an external one-byte string; V8
+// deletes it once the string is garbage.
+class AdoptedAscii final : public v8::String::ExternalOneByteStringResource {
+ public:
+  explicit AdoptedAscii(std::string text) : text_(std::move(text)) {}
+  const char* data() const override { return text_.data(); }
+  size_t length() const override { return text_.size(); }
+
+ private:
+  std::string text_;
+};
+
+// An ArrayBuffer over `data`'s own storage, which it takes.
+v8::Local<v8::ArrayBuffer> AdoptArrayBuffer(v8::Isolate* isolate,
+                                            std::string&& data) {
+  auto* owned = new std::string(std::move(data));
+  std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(
+      owned->data(), owned->size(),
+      [](void*, size_t, void* owner) {
+        delete static_cast<std::string*>(owner);
+      },
+      owned);
+  return v8::ArrayBuffer::New(isolate, std::move(store));
+}
+
+// `consume`: the caller gave up `value` (ToV8 of an rvalue), so its large
+// strings and buffers move into V8 rather than being copied.
 absl::Status ToV8Impl(v8::Local<v8::Context> context, const Value& value,
-                      ValuePath& path, int value_depth, ConversionGuard& guard,
+                      LazyPath& path, ConversionGuard& guard, bool consume,
                       v8::Local<v8::Value>* out) {
   v8::Isolate* isolate = context->GetIsolate();
   switch (value.kind()) {
@@ -280,7 +579,9 @@ absl::Status ToV8Impl(v8::Local<v8::Context> context, const Value& value,
       return absl::OkStatus();
     case Value::Kind::kInt: {
       int64_t n = value.as_int();
-      if (n >= -kMaxSafeInt64 && n <= kMaxSafeInt64) {
+      if (n >= INT32_MIN && n <= INT32_MAX) {
+        *out = v8::Integer::New(isolate, static_cast<int32_t>(n));
+      } else if (n >= -kMaxSafeInt64 && n <= kMaxSafeInt64) {
         *out = v8::Number::New(isolate, static_cast<double>(n));
       } else {
         *out = v8::BigInt::New(isolate, n);
@@ -291,21 +592,34 @@ absl::Status ToV8Impl(v8::Local<v8::Context> context, const Value& value,
       *out = v8::Number::New(isolate, value.as_float());
       return absl::OkStatus();
     case Value::Kind::kString: {
-      const std::string& s = value.as_string();
-      if (std::optional<size_t> bad = internal::FindInvalidUtf8(s)) {
-        return path.Error(
-            absl::StrCat("string is not valid UTF-8 (byte ", *bad, ")"));
-      }
+      const std::string& text = value.as_string();
       v8::Local<v8::String> string;
-      if (!NewString(isolate, s).ToLocal(&string)) {
-        return path.Error("string too long for JavaScript");
+      if (consume && text.size() >= kMinAdoptedBytes &&
+          text.size() <= static_cast<size_t>(v8::String::kMaxLength) &&
+          internal::AsciiPrefixLength(text) == text.size()) {
+        // Owned by the caller, who gave it up: see ToV8(Value&&).
+        auto* adopted =
+            new AdoptedAscii(std::move(const_cast<std::string&>(text)));
+        if (!v8::String::NewExternalOneByte(isolate, adopted)
+                 .ToLocal(&string)) {
+          delete adopted;  // refused (too long), so not V8's to dispose
+          return path.Error("string too long for JavaScript");
+        }
+      } else {
+        DUET_RETURN_IF_ERROR(Utf8ToV8(isolate, text, path, "string", &string));
       }
       *out = string;
       return absl::OkStatus();
     }
     case Value::Kind::kBytes: {
       const std::string& data = value.as_bytes().data();
-      *out = v8::Uint8Array::New(NewArrayBuffer(isolate, data), 0, data.size());
+      const size_t size = data.size();
+      v8::Local<v8::ArrayBuffer> buffer =
+          consume && size >= kMinAdoptedBytes
+              ? AdoptArrayBuffer(isolate,
+                                 std::move(const_cast<std::string&>(data)))
+              : NewArrayBuffer(isolate, data);
+      *out = v8::Uint8Array::New(buffer, 0, size);
       return absl::OkStatus();
     }
     case Value::Kind::kTime: {
@@ -327,40 +641,33 @@ absl::Status ToV8Impl(v8::Local<v8::Context> context, const Value& value,
       return absl::OkStatus();
     }
     case Value::Kind::kList: {
-      if (path.depth() >= internal::kMaxValueDepth) return DepthError(path);
+      if (path.depth() >= internal::kMaxValueDepth) return path.DepthError();
       const Value::List& list = value.as_list();
-      if (!guard.EnterContainer(list.size(), 0)) {
-        return GuardError(guard, path, value_depth);
-      }
+      if (!guard.EnterContainer(list.size(), 0)) return path.GuardError(guard);
       std::vector<v8::Local<v8::Value>> items(list.size());
       for (size_t i = 0; i < list.size(); ++i) {
-        ScopedPathElement element(path, i);
-        if (!guard.CountNode()) return GuardError(guard, path, value_depth);
+        LazyPath::Element element(path, i);
+        if (!guard.CountNode()) return path.GuardError(guard);
         DUET_RETURN_IF_ERROR(
-            ToV8Impl(context, list[i], path, value_depth, guard, &items[i]));
+            ToV8Impl(context, list[i], path, guard, consume, &items[i]));
       }
       *out = v8::Array::New(isolate, items.data(), items.size());
       return absl::OkStatus();
     }
     case Value::Kind::kMap: {
-      if (path.depth() >= internal::kMaxValueDepth) return DepthError(path);
+      if (path.depth() >= internal::kMaxValueDepth) return path.DepthError();
       if (!guard.EnterContainer(value.as_map().size(), 0)) {
-        return GuardError(guard, path, value_depth);
+        return path.GuardError(guard);
       }
       v8::Local<v8::Object> object = v8::Object::New(isolate);
       for (const auto& [key, item] : value.as_map()) {
-        ScopedPathElement element(path, key);
-        if (!guard.CountNode()) return GuardError(guard, path, value_depth);
-        if (internal::FindInvalidUtf8(key)) {
-          return path.Error("map key is not valid UTF-8");
-        }
+        LazyPath::Element element(path, key);
+        if (!guard.CountNode()) return path.GuardError(guard);
         v8::Local<v8::String> name;
-        if (!NewString(isolate, key).ToLocal(&name)) {
-          return path.Error("map key too long for JavaScript");
-        }
+        DUET_RETURN_IF_ERROR(Utf8ToV8(isolate, key, path, "map key", &name));
         v8::Local<v8::Value> converted;
         DUET_RETURN_IF_ERROR(
-            ToV8Impl(context, item, path, value_depth, guard, &converted));
+            ToV8Impl(context, item, path, guard, consume, &converted));
         // CreateDataProperty defines an own property even for "__proto__".
         if (object->CreateDataProperty(context, name, converted).IsNothing()) {
           return path.Error("could not set a property");
@@ -393,6 +700,7 @@ absl::StatusOr<Value> ToValue(v8::Local<v8::Context> context,
   try {
     Value out;
     FromJs converter(context, path, guard);
+    converter.PrepareFor(value);
     DUET_RETURN_IF_ERROR(converter.Convert(value, &out));
     return out;
   } catch (const std::bad_alloc&) {
@@ -406,36 +714,26 @@ absl::StatusOr<v8::Local<v8::Value>> ToV8(v8::Local<v8::Context> context,
                                           const Value& value, ValuePath& path,
                                           ConversionGuard& guard) {
   v8::Local<v8::Value> out;
+  LazyPath lazy_path(path);
   DUET_RETURN_IF_ERROR(
-      ToV8Impl(context, value, path, path.depth(), guard, &out));
+      ToV8Impl(context, value, lazy_path, guard, /*consume=*/false, &out));
+  return out;
+}
+
+absl::StatusOr<v8::Local<v8::Value>> ToV8(v8::Local<v8::Context> context,
+                                          Value&& value, ValuePath& path,
+                                          ConversionGuard& guard) {
+  v8::Local<v8::Value> out;
+  LazyPath lazy_path(path);
+  DUET_RETURN_IF_ERROR(
+      ToV8Impl(context, value, lazy_path, guard, /*consume=*/true, &out));
   return out;
 }
 
 absl::Status StringToUtf8(v8::Isolate* isolate, v8::Local<v8::String> string,
                           std::string* out, const ValuePath& path) {
-  const int length = string->Length();
-  if (string->IsOneByte()) {
-    // Latin-1: common ASCII strings take the short path.
-    uint8_t stack_buffer[256];
-    std::vector<uint8_t> heap_buffer;
-    uint8_t* buffer = stack_buffer;
-    if (length > static_cast<int>(sizeof(stack_buffer))) {
-      heap_buffer.resize(length);
-      buffer = heap_buffer.data();
-    }
-    string->WriteOneByte(isolate, buffer, 0, length,
-                         v8::String::NO_NULL_TERMINATION);
-    internal::Latin1ToUtf8(buffer, length, out);
-    return absl::OkStatus();
-  }
-  std::vector<uint16_t> buffer(length);
-  string->Write(isolate, buffer.data(), 0, length,
-                v8::String::NO_NULL_TERMINATION);
-  size_t bad = 0;
-  if (!internal::Utf16ToUtf8(buffer.data(), buffer.size(), out, &bad)) {
-    return path.Error(absl::StrFormat(
-        "string has a lone surrogate (U+%04X at index %d)", buffer[bad], bad));
-  }
+  std::string error = StringToUtf8OrError(isolate, string, out);
+  if (!error.empty()) return path.Error(error);
   return absl::OkStatus();
 }
 
@@ -458,10 +756,7 @@ std::string Utf8Lossy(v8::Isolate* isolate, v8::Local<v8::Value> value) {
 
 v8::MaybeLocal<v8::String> NewString(v8::Isolate* isolate,
                                      std::string_view utf8) {
-  if (utf8.size() > static_cast<size_t>(v8::String::kMaxLength)) return {};
-  return v8::String::NewFromUtf8(isolate, utf8.data(),
-                                 v8::NewStringType::kNormal,
-                                 static_cast<int>(utf8.size()));
+  return NewStringFromUtf8(isolate, utf8, internal::AsciiPrefixLength(utf8));
 }
 
 v8::Local<v8::String> Str(v8::Isolate* isolate, std::string_view utf8) {

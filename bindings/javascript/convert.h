@@ -34,6 +34,14 @@ absl::StatusOr<v8::Local<v8::Value>> ToV8(v8::Local<v8::Context> context,
                                           const Value& value,
                                           internal::ValuePath& path,
                                           internal::ConversionGuard& guard);
+// The same for a value the caller gives up (a call's result): its large
+// ASCII strings and byte buffers move into V8 (an external string, an
+// ArrayBuffer over the same storage) instead of being copied. `value` is
+// left valid but unspecified.
+absl::StatusOr<v8::Local<v8::Value>> ToV8(v8::Local<v8::Context> context,
+                                          Value&& value,
+                                          internal::ValuePath& path,
+                                          internal::ConversionGuard& guard);
 
 // Fast paths for the call path: null, bool, int and float only (the same
 // mapping as ToValue / ToV8, without building a ValuePath). False for any

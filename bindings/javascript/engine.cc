@@ -1454,7 +1454,7 @@ void Engine::CallOut(
   internal::ValuePath path("result");
   internal::ConversionGuard guard = engine::ResultGuard(limits);
   absl::StatusOr<v8::Local<v8::Value>> converted =
-      ToV8(context, *out.result, path, guard);
+      ToV8(context, *std::move(out.result), path, guard);
   if (!converted.ok()) {
     ThrowStatus(converted.status());
     return;

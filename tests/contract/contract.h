@@ -242,6 +242,7 @@ struct Row {
 
 std::vector<Row> ValueRows();
 std::vector<Row> ConversionErrorRows();
+std::vector<Row> FastPathRows();
 std::vector<Row> ErrorRows();
 std::vector<Row> TypedErrorRows();
 std::vector<Row> LoadRows();

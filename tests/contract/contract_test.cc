@@ -980,6 +980,7 @@ std::string RowName(const ::testing::TestParamInfo<Param>& info) {
 
 DUET_CONTRACT_ROWS(Values, ValueRows);
 DUET_CONTRACT_ROWS(ConversionErrors, ConversionErrorRows);
+DUET_CONTRACT_ROWS(FastPaths, FastPathRows);
 DUET_CONTRACT_ROWS(Errors, ErrorRows);
 DUET_CONTRACT_ROWS(TypedErrors, TypedErrorRows);
 DUET_CONTRACT_ROWS(Loading, LoadRows);

@@ -469,4 +469,156 @@ std::vector<Row> ConversionErrorRows() {
   };
 }
 
+// The bytes i % 256 for i in [start, start + count).
+std::string OffsetBytes(int start, int count) {
+  std::string out;
+  for (int i = start; i < start + count; ++i) out += static_cast<char>(i % 256);
+  return out;
+}
+
+// Each conversion's fast paths (long number arrays, ASCII and one-byte
+// strings, large buffers) and where they hand over to the general one.
+std::vector<Row> FastPathRows() {
+  Value::List hundred;
+  for (int i = 0; i < 100; ++i) hundred.emplace_back(i);
+  Value::List many;
+  for (int i = 0; i < 10000; ++i) many.emplace_back(i * 3);
+  Value::List halves;
+  for (int i = 0; i < 100; ++i) halves.emplace_back(i + 0.5);
+  Value::List holey = hundred;
+  holey[50] = Value();
+  for (int i = 0; i < 20; ++i) holey.emplace_back();
+  Value::List mixed(hundred.begin(), hundred.begin() + 70);
+  for (Value item :
+       {Value("x"), Value(), Value(Value::List{1}), Value(2.5), Value(7)}) {
+    mixed.push_back(item);
+  }
+  Value::List getter = hundred;
+  getter[70] = Value("read 1");
+  std::string latin1;
+  for (int i = 0; i < 1000; ++i) latin1 += "caf\xc3\xa9 ";
+  std::string astral;
+  for (int i = 0; i < 1000; ++i) astral += "\xf0\x9f\x98\x80\xe2\x82\xac";
+  std::string megabyte(1 << 20, '\0');
+  for (size_t i = 0; i < megabyte.size(); ++i) {
+    megabyte[i] = static_cast<char>(i * 7);
+  }
+  return {
+      Made("long_int_array", "list(range(100))",
+           "Array.from({ length: 100 }, (_, i) => i)")
+          .Returns(Value(hundred)),
+      Made("int_array_over_several_chunks", "list(range(0, 30000, 3))",
+           "Array.from({ length: 10000 }, (_, i) => i * 3)")
+          .Returns(Value(many)),
+      Made("long_float_array", "[i + 0.5 for i in range(100)]",
+           "Array.from({ length: 100 }, (_, i) => i + 0.5)")
+          .Returns(Value(halves)),
+      Made("long_holey_array",
+           "list(range(50)) + [None] + list(range(51, 100)) + [None] * 20",
+           "(() => { const a = Array.from({ length: 100 }, (_, i) => i); "
+           "delete a[50]; a.length = 120; return a; })()")
+          .Returns(Value(holey)),
+      Made("numbers_then_other_kinds",
+           "list(range(70)) + ['x', None, [1], 2.5, 7]",
+           "[...Array.from({ length: 70 }, (_, i) => i), 'x', null, [1], 2.5, "
+           "7]")
+          .Returns(Value(mixed)),
+      // The element with a getter is read once, as any other.
+      Made("long_array_with_a_getter",
+           "list(range(70)) + ['read 1'] + list(range(71, 100))",
+           "(() => { const a = Array.from({ length: 100 }, (_, i) => i); "
+           "let reads = 0; Object.defineProperty(a, 70, { get() { reads++; "
+           "return 'read ' + reads; }, enumerable: true }); return a; })()")
+          .Returns(Value(getter)),
+      Made("unsafe_integer_in_a_long_array", "list(range(99)) + [2**53]",
+           "[...Array.from({ length: 99 }, (_, i) => i), 2 ** 53]")
+          .ReturnsMatching("ends with 2**53, an int or a float",
+                           [](const Value& made) {
+                             return made.is_list() &&
+                                    made.as_list().size() == 100 &&
+                                    made.as_list()[99].is_number() &&
+                                    made.as_list()[99].as_number() ==
+                                        9007199254740992.0;
+                           }),
+      Made("long_array_with_a_bad_element", "list(range(99)) + [{1, 2}]",
+           "[...Array.from({ length: 99 }, (_, i) => i), Symbol('s')]")
+          .Fails(Code::kInvalidArgument, {"at result[99]"}),
+      Made("long_array_over_the_value_budget", "[1] * 100000",
+           "new Array(100000).fill(1)")
+          .ValueBudget(1000)
+          .Fails(Code::kResourceExhausted, {"result is too large"}),
+      Echo("long_int_list_argument", Value(many)),
+      Made("empty_string", "''", "''").Returns(Value("")),
+      Made("long_one_byte_string", "'caf\\u00e9 ' * 1000",
+           "'caf\\u00e9 '.repeat(1000)")
+          .Returns(Value(latin1)),
+      Made("long_astral_string", "'\\U0001F600\\u20ac' * 1000",
+           "'\\u{1F600}\\u20ac'.repeat(1000)")
+          .Returns(Value(astral)),
+      Made("lone_surrogate_after_a_long_prefix", "'a' * 1000 + '\\ud800'",
+           "'a'.repeat(1000) + '\\uD800'")
+          .Fails(Code::kInvalidArgument,
+                 {"lone surrogate", "U+D800", "index 1000", "at result"}),
+      Echo("long_ascii_string_argument", Value(std::string(100000, 'a'))),
+      Echo("long_non_ascii_string_argument", Value(latin1 + astral)),
+      Echo("non_ascii_map_key", Value(Value::Map{{"cl\xc3\xa9", 1}})),
+      Echo("invalid_utf8_after_an_ascii_prefix", Value())
+          .Call("echo", {Value(std::string(100, 'a') + "\xff")})
+          .Fails(Code::kInvalidArgument, {"UTF-8 (byte 100)", "at args[0]"}),
+      Echo("empty_bytes", Value(Bytes(""))),
+      Echo("megabyte_of_bytes", Value(Bytes(megabyte))),
+      Made("bytes_view_with_an_offset", "memoryview(bytes(range(16)))[4:8]",
+           "new Uint8Array(Uint8Array.from({ length: 16 }, (_, i) => i)"
+           ".buffer, 4, 4)")
+          .Returns(Value(Bytes(std::string("\x04\x05\x06\x07", 4)))),
+      // A call's result moves into the calling script (large ASCII strings
+      // and buffers are handed over, not copied): it arrives whole, twice.
+      Row("large_results_cross_back_into_a_script")
+          .Sources(R"PY(
+import duet
+
+
+def big():
+    return {'text': 'a' * 100000 + 'z', 'data': bytes(range(256)) * 400}
+
+
+def relay():
+    first = duet.modules.self.call("big")
+    second = duet.modules.self.call("big")
+    return [len(first['text']), first['text'][-2:], len(first['data']),
+            first['data'][1000], first == second]
+)PY",
+                   R"JS(
+import duet from "duet";
+export function big() {
+  return { text: 'a'.repeat(100000) + 'z',
+           data: Uint8Array.from({ length: 102400 }, (_, i) => i % 256) };
+}
+export function relay() {
+  const first = duet.modules.self.call('big');
+  const second = duet.modules.self.call('big');
+  first.data[0] = 1;  // the caller's own buffer: the second is untouched
+  return [first.text.length, first.text.slice(-2), first.data.length,
+          first.data[1000], first.text === second.text && second.data[0] === 0];
+}
+)JS")
+          .Call("relay")
+          .Returns(Value(Value::List{100001, "az", 102400, 232, true})),
+      Made("large_bytes_view_with_an_offset",
+           "memoryview(bytes(i % 256 for i in range(1000)))[100:300]",
+           "new Uint8Array(Uint8Array.from({ length: 1000 }, (_, i) => i % "
+           "256).buffer, 100, 200)")
+          .Returns(Value(Bytes(OffsetBytes(100, 200)))),
+      Made("bytes_from_a_typed_array_of_wider_elements",
+           "memoryview(bytes(range(1, 9))).cast('H')[1:3]",
+           "new Uint16Array(Uint8Array.from({ length: 8 }, (_, i) => i + 1)"
+           ".buffer, 2, 2)")
+          .Returns(Value(Bytes(std::string("\x03\x04\x05\x06", 4)))),
+      Echo("bytes_argument_over_the_value_budget",
+           Value(Bytes(std::string(100000, 'b'))))
+          .ValueBudget(1000)
+          .Fails(Code::kResourceExhausted, {"result is too large"}),
+  };
+}
+
 }  // namespace duet::contract

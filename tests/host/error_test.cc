@@ -238,5 +238,49 @@ TEST(Utf8Test, Utf16RefusesLoneSurrogates) {
   EXPECT_FALSE(internal::Utf16ToUtf8(trailing, 1, &out, &bad));
 }
 
+// The word-at-a-time ASCII scans stop at the right byte wherever it falls
+// (inside or after a 32- or 8-byte block).
+TEST(Utf8Test, FindsTheFirstNonAsciiByteAnywhere) {
+  for (size_t at : {0, 1, 7, 8, 31, 32, 33, 63, 64, 100}) {
+    std::string text(120, 'a');
+    text[at] = '\xff';
+    EXPECT_EQ(internal::AsciiPrefixLength(text), at);
+    EXPECT_EQ(internal::FindInvalidUtf8(text), at);
+    text[at] = 'a';
+    text.replace(at, 2, "\xc3\xa9");
+    EXPECT_EQ(internal::AsciiPrefixLength(text), at);
+    EXPECT_FALSE(internal::FindInvalidUtf8(text).has_value());
+  }
+  EXPECT_EQ(internal::AsciiPrefixLength(""), 0u);
+  EXPECT_EQ(internal::AsciiPrefixLength(std::string(100, 'z')), 100u);
+}
+
+TEST(Utf8Test, Latin1BecomesUtf8InPlace) {
+  std::string text = "plain";
+  internal::Latin1ToUtf8InPlace(&text);
+  EXPECT_EQ(text, "plain");
+  text = std::string(40, 'a') + "caf\xe9 \xff\x80";
+  internal::Latin1ToUtf8InPlace(&text);
+  EXPECT_EQ(text, std::string(40, 'a') + "caf\xc3\xa9 \xc3\xbf\xc2\x80");
+  text = "";
+  internal::Latin1ToUtf8InPlace(&text);
+  EXPECT_EQ(text, "");
+}
+
+TEST(Utf8Test, Utf16OfEveryLength) {
+  std::u16string text = u"abc\u00e9\u20ac";
+  text += std::u16string(40, u'x');
+  text += u"\U0001F600";
+  std::string out;
+  size_t bad = 0;
+  ASSERT_TRUE(internal::Utf16ToUtf8(
+      reinterpret_cast<const uint16_t*>(text.data()), text.size(), &out, &bad));
+  EXPECT_EQ(out, "abc\xc3\xa9\xe2\x82\xac" + std::string(40, 'x') +
+                     "\xf0\x9f\x98\x80");
+  const uint16_t high_at_end[] = {'a', 'b', 0xD83D};
+  EXPECT_FALSE(internal::Utf16ToUtf8(high_at_end, 3, &out, &bad));
+  EXPECT_EQ(bad, 2u);
+}
+
 }  // namespace
 }  // namespace duet

@@ -63,6 +63,21 @@ export function make(what) {
     case 'deep': { let v = 0; for (let i = 0; i < 100; i++) v = [v]; return v; }
     case 'toodeep': { let v = 0; for (let i = 0; i < 1100; i++) v = [v]; return v; }
     case 'getter': return { get x() { throw new RangeError('no x'); } };
+    case 'longgetter': {
+      const a = Array.from({ length: 100 }, (_, i) => i);
+      Object.defineProperty(a, 90, { get() { throw new RangeError('no 90'); } });
+      return a;
+    }
+    case 'longgrows': {
+      const a = Array.from({ length: 100 }, (_, i) => i);
+      Object.defineProperty(a, 5, { get() { a.push(1, 2, 3); return 5; } });
+      return a;
+    }
+    case 'longnested': {
+      const inner = Array.from({ length: 80 }, (_, i) => i);
+      inner[75] = [1, 2, Symbol('s')];
+      return { items: [...Array.from({ length: 70 }, (_, i) => i), inner] };
+    }
   }
   throw new Error('unknown ' + what);
 }
@@ -170,6 +185,29 @@ TEST_F(ConversionTest, ThrowingGetterIsAScriptError) {
   ASSERT_TRUE(error.has_value()) << out.status();
   EXPECT_EQ(error->type, "RangeError");
   EXPECT_EQ(error->message, "no x");
+}
+
+// Long arrays are read in chunks (convert.cc's number reader): a getter
+// there still throws through, the length is the one the conversion began
+// with, and an error's path names the element, however deep.
+TEST_F(ConversionTest, LongArraysReadAsShortOnes) {
+  absl::StatusOr<Value> thrown = Make("longgetter");
+  ASSERT_FALSE(thrown.ok());
+  std::optional<ScriptError> error = GetScriptError(thrown.status());
+  ASSERT_TRUE(error.has_value()) << thrown.status();
+  EXPECT_EQ(error->type, "RangeError");
+  EXPECT_EQ(error->message, "no 90");
+
+  absl::StatusOr<Value> grown = Make("longgrows");
+  ASSERT_TRUE(grown.ok()) << grown.status();
+  ASSERT_TRUE(grown->is_list());
+  EXPECT_EQ(grown->as_list().size(), 100u);
+  EXPECT_EQ(grown->as_list()[99], Value(99));
+
+  EXPECT_THAT(
+      Make("longnested"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("Symbol (Symbol(s)) at result.items[70][75][2]")));
 }
 
 }  // namespace
