@@ -161,10 +161,10 @@ class PythonImplementation : public Implementation {
         /*caller_waits=*/true);
     if (!awaiting) return out;
     // A held scope (HoldLock) may keep the GIL on this thread; the loop
-    // needs it to run the coroutine.
-    PyThreadState* held = _PyThreadState_UncheckedGet();
-    if (held == nullptr) return awaited.Wait();
-    PyEval_SaveThread();
+    // needs it to run the coroutine. (Not _PyThreadState_UncheckedGet: in
+    // 3.11 that is whichever thread holds the GIL, maybe another one.)
+    if (!PyGILState_Check()) return awaited.Wait();
+    PyThreadState* held = PyEval_SaveThread();
     out = awaited.Wait();
     PyEval_RestoreThread(held);
     return out;
