@@ -175,22 +175,24 @@ def _describe(fn, module, function):
 class _ModuleProxy:
     """duet.modules.<name>: attribute access yields callables."""
 
-    __slots__ = ("_name", "_functions")
+    # Each callable made is kept in the instance __dict__, so the next
+    # lookup finds it there in C: __getattr__ runs only on a miss, after
+    # Python has built an AttributeError for it (a cost per call otherwise).
+    __slots__ = ("_name", "__dict__")
 
     def __init__(self, name):
         object.__setattr__(self, "_name", name)
-        object.__setattr__(self, "_functions", {})
 
     def __getattr__(self, function):
         if _is_dunder(function):
             raise AttributeError(function)
-        fn = self._functions.get(function)
-        if fn is None:
-            fn = self._functions[function] = _make_function(self._name, function)
+        fn = _make_function(self._name, function)
+        object.__setattr__(self, function, fn)
         return fn
 
     def __getitem__(self, function):
-        return self.__getattr__(function)
+        fn = self.__dict__.get(function)
+        return fn if fn is not None else self.__getattr__(function)
 
     def __setattr__(self, name, value):
         raise AttributeError("duet module proxies are read-only")
@@ -205,10 +207,9 @@ class _ModuleProxy:
 class _Modules:
     """duet.modules: every module loaded in the host."""
 
-    __slots__ = ("_proxies",)
-
-    def __init__(self):
-        object.__setattr__(self, "_proxies", {})
+    # Proxies are kept in the instance __dict__, found there in C by the
+    # next lookup (see _ModuleProxy).
+    __slots__ = ("__dict__",)
 
     def __getattr__(self, name):
         if _is_dunder(name):
@@ -218,9 +219,10 @@ class _Modules:
     def __getitem__(self, name):
         if not isinstance(name, str):
             raise TypeError(f"module names are str, not {type(name).__name__}")
-        proxy = self._proxies.get(name)
+        proxy = self.__dict__.get(name)
         if proxy is None:
-            proxy = self._proxies[name] = _ModuleProxy(name)
+            proxy = _ModuleProxy(name)
+            object.__setattr__(self, name, proxy)
         return proxy
 
     def __setattr__(self, name, value):
