@@ -257,7 +257,9 @@ v8::MaybeLocal<v8::Value> NodeEnvironment::LoadEntry(
       absl::Duration left = deadline - absl::Now();
       if (left <= absl::ZeroDuration()) break;
       int timeout = uv_backend_timeout(loop_);
-      int64_t left_ms = absl::ToInt64Milliseconds(left) + 1;
+      // Rounded up, and saturating when the load has no deadline.
+      const int64_t left_ms =
+          absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1)));
       if (timeout < 0 || timeout > left_ms)
         timeout = static_cast<int>(std::min<int64_t>(left_ms, 1 << 30));
       pollfd ready = {fd, POLLIN, 0};
