@@ -224,6 +224,36 @@ PyObject* ToPythonAt(const Value& value, ValuePath* path, int depth,
   return Py_NewRef(Py_None);
 }
 
+// None, a bool, an int that fits 64 bits or a float into *out: these need
+// no path, charge no budget and cannot fail. False for anything else
+// (an int past 64 bits included, which the converter words).
+bool ScalarFromPython(PyObject* object, Value* out) {
+  if (object == Py_None) {
+    *out = Value();
+    return true;
+  }
+  if (object == Py_True || object == Py_False) {  // before int: bool is one
+    *out = Value(object == Py_True);
+    return true;
+  }
+  if (PyLong_Check(object)) {
+    int overflow = 0;
+    const long long n = PyLong_AsLongLongAndOverflow(object, &overflow);
+    if (overflow != 0) return false;
+    if (n == -1 && PyErr_Occurred()) {
+      PyErr_Clear();
+      return false;
+    }
+    *out = Value(static_cast<int64_t>(n));
+    return true;
+  }
+  if (PyFloat_Check(object)) {
+    *out = Value(PyFloat_AS_DOUBLE(object));
+    return true;
+  }
+  return false;
+}
+
 // Python -> duet. Containers on the current branch are kept in `active_` so
 // a cycle is reported instead of recursing until the depth limit.
 class FromPythonConverter {
@@ -232,24 +262,13 @@ class FromPythonConverter {
       : path_(path), guard_(guard) {}
 
   absl::Status Convert(PyObject* object, Value* out, int depth) {
-    if (object == Py_None) {
-      *out = Value();
-      return absl::OkStatus();
-    }
-    if (object == Py_True || object == Py_False) {  // before int: bool is one
-      *out = Value(object == Py_True);
-      return absl::OkStatus();
-    }
-    if (PyLong_Check(object)) {
+    if (ScalarFromPython(object, out)) return absl::OkStatus();
+    if (PyLong_Check(object)) {  // one ScalarFromPython declined
       int overflow = 0;
       long long n = PyLong_AsLongLongAndOverflow(object, &overflow);
       if (overflow != 0) return PathError(path_, "int does not fit in 64 bits");
       if (n == -1 && PyErr_Occurred()) return TakeError("int");
       *out = Value(static_cast<int64_t>(n));
-      return absl::OkStatus();
-    }
-    if (PyFloat_Check(object)) {
-      *out = Value(PyFloat_AS_DOUBLE(object));
       return absl::OkStatus();
     }
     if (PyUnicode_Check(object)) return ConvertString(object, out, depth);
@@ -586,6 +605,8 @@ absl::Status FromPython(PyObject* object, const char* root,
 
 absl::Status FromPython(PyObject* object, const char* root, size_t index,
                         ConversionGuard& guard, Value* out) {
+  // The path is built only for what may fail: most arguments are scalars.
+  if (ScalarFromPython(object, out)) return absl::OkStatus();
   ValuePath path(root);
   ScopedPathElement element(path, index);
   return ConvertFromPython(object, path, guard, out);

@@ -92,40 +92,12 @@ class GilRelease : public engine::EngineLock {
 // A call's arguments, in place for the few most calls pass.
 using Arguments = absl::InlinedVector<Value, 4>;
 
-// None, a bool, an int that fits 64 bits or a float, converted as
-// FromPython converts them (they cost the guard nothing and cannot fail)
-// without building a ValuePath; false for anything else, which FromPython
-// then converts.
-bool ScalarFromPython(PyObject* object, Value* out) {
-  if (object == Py_None) {
-    *out = Value();
-    return true;
-  }
-  if (object == Py_True || object == Py_False) {
-    *out = Value(object == Py_True);
-    return true;
-  }
-  if (PyLong_CheckExact(object)) {
-    int overflow = 0;
-    const long long n = PyLong_AsLongLongAndOverflow(object, &overflow);
-    if (overflow != 0) return false;  // FromPython words the error
-    *out = Value(static_cast<int64_t>(n));
-    return true;
-  }
-  if (PyFloat_CheckExact(object)) {
-    *out = Value(PyFloat_AS_DOUBLE(object));
-    return true;
-  }
-  return false;
-}
-
 // Converts `count` positional arguments under one budget (ArgumentGuard).
 // False with duet.Error set when one fails (its path says which).
 bool ArgumentsToValues(PyObject* const* args, size_t count, Arguments* values) {
   values->resize(count);
   internal::ConversionGuard guard = engine::ArgumentGuard(CurrentLimits());
   for (size_t i = 0; i < count; ++i) {
-    if (ScalarFromPython(args[i], &(*values)[i])) continue;
     absl::Status status = FromPython(args[i], "args", i, guard, &(*values)[i]);
     if (!status.ok()) {
       SetPythonError(status);
