@@ -1,5 +1,6 @@
 #include "async_loop.h"
 
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -242,6 +243,13 @@ void AsyncLoop::Submit(py::object coroutine, HostServices& services,
     absl::MutexLock lock(&mutex_);
     awaiting_[id] = call;
   }
+  // A stop of the submitting entry (an Interrupt, its deadline) must not
+  // be raised inside submit(): the coroutine may be scheduled already while
+  // its future is not known yet. It is recorded, and stops the call once
+  // submitted (below).
+  Entry* entry = Entry::Current();
+  std::optional<Entry::Quiet> quiet;
+  if (entry != nullptr) quiet.emplace(*entry);
   try {
     py::capsule token(new CallPtr(call), [](void* pointer) {
       delete static_cast<CallPtr*>(pointer);
@@ -265,6 +273,16 @@ void AsyncLoop::Submit(py::object coroutine, HostServices& services,
     }
     return refuse(TakePythonErrorAs(absl::StatusCode::kInternal,
                                     "could not submit the coroutine"));
+  }
+  if (engine::StopReason stop =
+          entry != nullptr ? entry->Stopped() : engine::StopReason::kNone;
+      stop != engine::StopReason::kNone) {
+    // Stopped before or while it was submitted: the Interrupt may have
+    // looked for awaiting calls before this one was listed.
+    std::weak_ptr<AsyncLoop> weak = weak_from_this();
+    engine::Scheduler::Shared().Post(absl::InfinitePast(), [weak, id, stop] {
+      if (std::shared_ptr<AsyncLoop> loop = weak.lock()) loop->Stop(id, stop);
+    });
   }
   std::weak_ptr<AsyncLoop> weak = weak_from_this();
   if (cancellation != nullptr) {

@@ -254,6 +254,29 @@ void Entry::Withdraw() {
 
 Entry* Entry::Current() { return engine::ThreadFrames<Entry>::Innermost(); }
 
+Entry::Quiet::Quiet(Entry& innermost) : innermost_(innermost) {
+  for (Entry* entry = &innermost; entry != nullptr;
+       entry = entry->links.outer) {
+    was_quiet_.push_back(std::exchange(entry->quiet_, true));
+  }
+  // The exception and the trace function belong to the thread.
+  if (innermost.Stopped() != StopReason::kNone) innermost.Withdraw();
+}
+
+Entry::Quiet::~Quiet() {
+  Entry* stopped = nullptr;
+  size_t i = 0;
+  for (Entry* entry = &innermost_; entry != nullptr;
+       entry = entry->links.outer, ++i) {
+    entry->quiet_ = was_quiet_[i];
+    if (stopped == nullptr && !entry->quiet_ &&
+        entry->stop_ != StopReason::kNone) {
+      stopped = entry;
+    }
+  }
+  if (stopped != nullptr) stopped->Raise();
+}
+
 StopReason Entry::Stopped() const {
   for (const Entry* entry = this; entry != nullptr;
        entry = entry->links.outer) {

@@ -49,6 +49,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "call_context.h"
@@ -127,6 +128,24 @@ class Entry {
 
   // The innermost entry on this thread (nullptr outside any); GIL held.
   static Entry* Current();
+
+  // While one lives, the engine runs Python of its own on this thread (it
+  // submits a coroutine to the asyncio loop): a stop of this thread's
+  // entries is recorded but not raised inside that code, and one raised
+  // already is withdrawn first. At its end a stop recorded meanwhile is
+  // raised again, for the scripts' own code. GIL held; on the entry's
+  // thread.
+  class Quiet {
+   public:
+    explicit Quiet(Entry& innermost);
+    ~Quiet();
+    Quiet(const Quiet&) = delete;
+    Quiet& operator=(const Quiet&) = delete;
+
+   private:
+    Entry& innermost_;
+    absl::InlinedVector<bool, 4> was_quiet_;  // innermost first
+  };
 
   absl::Time deadline() const { return deadline_; }
   size_t value_budget_bytes() const { return value_budget_bytes_; }
