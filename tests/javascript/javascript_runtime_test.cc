@@ -103,6 +103,50 @@ exports.badName = () => { try { duet.call('nodot'); } catch (e) { return e.code;
   EXPECT_EQ(*CallByName(*impl, "badName", {}), Value("INVALID_ARGUMENT"));
 }
 
+// A module call converts its leading scalar arguments without a TryCatch
+// (Engine::CallOut); what follows them still converts in order, a getter's
+// exception still reaches the script, and a failure still names its index.
+TEST_F(JsTest, ModuleCallArgumentsAfterScalars) {
+  int calls = 0;
+  services_.AddModuleFunction(
+      "math", "list",
+      [&calls](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+        ++calls;
+        return Value(Value::List(args.begin(), args.end()));
+      });
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("after_scalars.mjs", R"JS(
+import duet from 'duet';
+export function mixed() {
+  return duet.modules.math.list(1, 2.5, { k: [true] }, null, 'x', false);
+}
+export function getterThrows() {
+  try {
+    duet.modules.math.list(1, 2, { get x() { throw new RangeError('no x'); } });
+  } catch (e) { return [e.name, e.message]; }
+}
+export function unconvertible() {
+  try { duet.modules.math.list(1, true, new Set([1])); } catch (e) {
+    return [e.code, e.message];
+  }
+}
+)JS"));
+  EXPECT_THAT(
+      CallByName(*impl, "mixed", {}),
+      IsOkAndHolds(Value(Value::List{
+          1, 2.5, Value::Map{{"k", Value::List{true}}}, Value(), "x", false})));
+  EXPECT_EQ(calls, 1);
+  EXPECT_THAT(CallByName(*impl, "getterThrows", {}),
+              IsOkAndHolds(Value(Value::List{"RangeError", "no x"})));
+  ASSERT_OK_AND_ASSIGN(Value unconvertible,
+                       CallByName(*impl, "unconvertible", {}));
+  ASSERT_TRUE(unconvertible.is_list());
+  ASSERT_EQ(unconvertible.as_list().size(), 2u);
+  EXPECT_EQ(unconvertible.as_list()[0], Value("INVALID_ARGUMENT"));
+  EXPECT_THAT(unconvertible.as_list()[1].as_string(),
+              ::testing::HasSubstr("at args[2]"));
+  EXPECT_EQ(calls, 1);  // neither failed call reached the host
+}
+
 TEST_F(JsTest, AnErrorFromAnotherLanguageShowsItsOwnStackInEStack) {
   services_.AddModuleFunction(
       "py", "fail", [](absl::Span<const Value>) -> absl::StatusOr<Value> {
