@@ -8,6 +8,9 @@
 //
 //   BM_Cross/js_to_python/add         jsdriver: pymath.add(1, 2), n times
 //   BM_Cross/js_to_js/add             jsdriver: jsmath.add(1, 2)
+//   BM_Cross/js_to_js_looked_up_once/add
+//                                     the same with jsmath.add read once
+//                                     before the loop (the lookups' share)
 //   BM_Cross/js_local/add             jsdriver: a JavaScript function (ref)
 //   BM_Cross/python_to_js/add         pydriver: jsmath.add(1, 2)
 //   BM_Cross/python_to_python/add     pydriver: pymath.add(1, 2)
@@ -199,6 +202,14 @@ void Register() {
       {"BM_Cross/js_to_js/add",
        "jsdriver",
        "js_add",
+       {},
+       kSmallCalls,
+       nullptr,
+       {},
+       benchmark::kMicrosecond},
+      {"BM_Cross/js_to_js_looked_up_once/add",
+       "jsdriver",
+       "js_add_looked_up_once",
        {},
        kSmallCalls,
        nullptr,

@@ -737,6 +737,9 @@ HostCallScope::HostCallScope(Engine& engine, bool release)
   if (release) Release();
 }
 
+HostCallScope::HostCallScope(Engine& engine, Engine::Frame* frame)
+    : engine_(engine), frame_(frame) {}
+
 HostCallScope::~HostCallScope() { Reacquire(); }
 
 void HostCallScope::Release() {
@@ -1383,39 +1386,26 @@ void Engine::CallModuleOut(const v8::FunctionCallbackInfo<v8::Value>& info,
       foreign);
 }
 
-void Engine::CallOut(
-    const v8::FunctionCallbackInfo<v8::Value>& info, int first_arg,
-    absl::FunctionRef<absl::StatusOr<Value>(absl::Span<const Value>)> fn,
-    const std::shared_ptr<EventLoop::Foreign>& foreign) {
+bool Engine::ConvertArguments(const v8::FunctionCallbackInfo<v8::Value>& info,
+                              int first_arg, int from,
+                              const engine::CallerLimits& limits,
+                              absl::InlinedVector<Value, 4>& args) {
   v8::Local<v8::Context> context = isolate_->GetCurrentContext();
-  const Frame* frame = CurrentFrame();
-  engine::CallerLimits limits;
-  limits.deadline = frame != nullptr ? frame->deadline : absl::InfiniteFuture();
-  limits.value_budget_bytes = value_budget_bytes_;
-  // In place for the few arguments most calls pass.
-  absl::InlinedVector<Value, 4> args;
   absl::Status conversion;
   {
     v8::TryCatch try_catch(isolate_);
     internal::ValuePath path("args");
     internal::ConversionGuard guard = engine::ArgumentGuard(limits);
-    int count = info.Length() > first_arg ? info.Length() - first_arg : 0;
-    args.reserve(count);
-    for (int i = 0; i < count && conversion.ok(); ++i) {
-      // A number, boolean or null costs the guard nothing and cannot fail.
-      Value scalar;
-      if (ScalarToValue(info[first_arg + i], &scalar)) {
-        args.push_back(std::move(scalar));
-        continue;
-      }
-      internal::ScopedPathElement element(path, static_cast<size_t>(i));
-      absl::StatusOr<Value> value =
-          ToValue(context, info[first_arg + i], path, guard);
+    for (size_t i = from; i < args.size() && conversion.ok(); ++i) {
+      v8::Local<v8::Value> arg = info[first_arg + static_cast<int>(i)];
+      if (ScalarToValue(arg, &args[i])) continue;
+      internal::ScopedPathElement element(path, i);
+      absl::StatusOr<Value> value = ToValue(context, arg, path, guard);
       if (value.ok()) {
-        args.push_back(*std::move(value));
+        args[i] = *std::move(value);
       } else if (try_catch.HasCaught()) {
         try_catch.ReThrow();  // a getter threw: let its exception through
-        return;
+        return false;
       } else {
         conversion = value.status();
       }
@@ -1423,9 +1413,35 @@ void Engine::CallOut(
   }
   if (!conversion.ok()) {
     ThrowStatus(conversion);  // outside the TryCatch above
+    return false;
+  }
+  return true;
+}
+
+void Engine::CallOut(
+    const v8::FunctionCallbackInfo<v8::Value>& info, int first_arg,
+    absl::FunctionRef<absl::StatusOr<Value>(absl::Span<const Value>)> fn,
+    const std::shared_ptr<EventLoop::Foreign>& foreign) {
+  Frame* frame = CurrentFrame();
+  engine::CallerLimits limits;
+  limits.deadline = frame != nullptr ? frame->deadline : absl::InfiniteFuture();
+  limits.value_budget_bytes = value_budget_bytes_;
+  // In place for the few arguments most calls pass.
+  absl::InlinedVector<Value, 4> args;
+  const int count = info.Length() > first_arg ? info.Length() - first_arg : 0;
+  args.resize(count);
+  // Numbers, booleans and null cost the guard nothing, cannot fail and run
+  // no JavaScript: converted in place, with no TryCatch or context.
+  int scalars = 0;
+  while (scalars < count &&
+         ScalarToValue(info[first_arg + scalars], &args[scalars])) {
+    ++scalars;
+  }
+  if (scalars < count &&
+      !ConvertArguments(info, first_arg, scalars, limits, args)) {
     return;
   }
-  HostCallScope lock(*this, /*release=*/false);
+  HostCallScope lock(*this, frame);
   engine::OutboundResult out = engine::CallOut(lock, [&] { return fn(args); });
   if (foreign != nullptr && foreign->started) {
     // A call started elsewhere: the script gets a Promise for it; one
@@ -1454,7 +1470,7 @@ void Engine::CallOut(
   internal::ValuePath path("result");
   internal::ConversionGuard guard = engine::ResultGuard(limits);
   absl::StatusOr<v8::Local<v8::Value>> converted =
-      ToV8(context, *std::move(out.result), path, guard);
+      ToV8(isolate_->GetCurrentContext(), *std::move(out.result), path, guard);
   if (!converted.ok()) {
     ThrowStatus(converted.status());
     return;

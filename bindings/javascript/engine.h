@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -316,6 +317,13 @@ class Engine {
 
  private:
   Engine(HostServices& services, std::string log_source);
+  // CallOut's arguments from `from` on (those before are scalars, done):
+  // false with an exception pending (a getter's, or the failed
+  // conversion's status) when one fails.
+  bool ConvertArguments(const v8::FunctionCallbackInfo<v8::Value>& info,
+                        int first_arg, int from,
+                        const engine::CallerLimits& limits,
+                        absl::InlinedVector<Value, 4>& args);
   absl::Status Init(bool repl);
 
   friend class EngineScope;
@@ -425,6 +433,9 @@ class HostCallScope : public engine::EngineLock {
  public:
   // `release`: release the lock now (for a scope around a host call).
   explicit HostCallScope(Engine& engine, bool release = true);
+  // Not released yet, for `frame`: the thread's current frame in `engine`
+  // (Engine::CurrentFrame), which the caller found already.
+  HostCallScope(Engine& engine, Engine::Frame* frame);
   ~HostCallScope() override;
   HostCallScope(const HostCallScope&) = delete;
   HostCallScope& operator=(const HostCallScope&) = delete;

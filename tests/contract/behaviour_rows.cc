@@ -327,6 +327,37 @@ export function f() {
                           "refuse", "slow", "started", "throw_int",
                           "wait_for_interrupt", "which"},
               true, false})),
+      // Both levels of duet.modules refuse assignment (Python:
+      // AttributeError; JavaScript: a TypeError in strict code), and the
+      // functions still call afterwards.
+      Row("module_proxies_refuse_assignment")
+          .Sources(Py(R"PY(
+def f():
+    out = []
+    for target, name in ((duet.modules.math, "add"), (duet.modules, "other")):
+        try:
+            setattr(target, name, 1)
+            out.append("allowed")
+        except AttributeError:
+            out.append("refused")
+    out.append(duet.modules.math.add(1, 2))
+    return out
+)PY"),
+                   Js(R"JS(
+export function f() {
+  const out = [];
+  for (const [target, name] of [[duet.modules.math, 'add'],
+                                [duet.modules, 'other']]) {
+    try { target[name] = 1; out.push('allowed'); } catch (e) {
+      out.push(e instanceof TypeError ? 'refused' : 'other');
+    }
+  }
+  out.push(duet.modules.math.add(1, 2));
+  return out;
+}
+)JS"))
+          .Call("f")
+          .Returns(Value(Value::List{"refused", "refused", 3})),
       Row("arguments_arrive_as_duet_values")
           .Sources(Py("def f():\n    return duet.modules.math.describe(None, "
                       "(1, 2.5), b'x', {'k': [True]})\n"),

@@ -103,6 +103,111 @@ exports.badName = () => { try { duet.call('nodot'); } catch (e) { return e.code;
   EXPECT_EQ(*CallByName(*impl, "badName", {}), Value("INVALID_ARGUMENT"));
 }
 
+// A module call converts its leading scalar arguments without a TryCatch
+// (Engine::CallOut); what follows them still converts in order, a getter's
+// exception still reaches the script, and a failure still names its index.
+TEST_F(JsTest, ModuleCallArgumentsAfterScalars) {
+  int calls = 0;
+  services_.AddModuleFunction(
+      "math", "list",
+      [&calls](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+        ++calls;
+        return Value(Value::List(args.begin(), args.end()));
+      });
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("after_scalars.mjs", R"JS(
+import duet from 'duet';
+export function mixed() {
+  return duet.modules.math.list(1, 2.5, { k: [true] }, null, 'x', false);
+}
+export function getterThrows() {
+  try {
+    duet.modules.math.list(1, 2, { get x() { throw new RangeError('no x'); } });
+  } catch (e) { return [e.name, e.message]; }
+}
+export function unconvertible() {
+  try { duet.modules.math.list(1, true, new Set([1])); } catch (e) {
+    return [e.code, e.message];
+  }
+}
+)JS"));
+  EXPECT_THAT(
+      CallByName(*impl, "mixed", {}),
+      IsOkAndHolds(Value(Value::List{
+          1, 2.5, Value::Map{{"k", Value::List{true}}}, Value(), "x", false})));
+  EXPECT_EQ(calls, 1);
+  EXPECT_THAT(CallByName(*impl, "getterThrows", {}),
+              IsOkAndHolds(Value(Value::List{"RangeError", "no x"})));
+  ASSERT_OK_AND_ASSIGN(Value unconvertible,
+                       CallByName(*impl, "unconvertible", {}));
+  ASSERT_TRUE(unconvertible.is_list());
+  ASSERT_EQ(unconvertible.as_list().size(), 2u);
+  EXPECT_EQ(unconvertible.as_list()[0], Value("INVALID_ARGUMENT"));
+  EXPECT_THAT(unconvertible.as_list()[1].as_string(), HasSubstr("at args[2]"));
+  EXPECT_EQ(calls, 1);  // neither failed call reached the host
+}
+
+// What a faster duet.modules must keep (bootstrap.h): names are looked up
+// live, await/JSON probes see no `then`/`toJSON`, and nothing can be set,
+// defined or deleted on either level.
+TEST_F(JsTest, ModuleProxiesStayLiveAndReadOnly) {
+  auto add = [](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+    return args[0].as_int() + args[1].as_int();
+  };
+  services_.AddModuleFunction("math", "add", add);
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("shape.mjs", R"JS(
+import duet from 'duet';
+const math = duet.modules.math;
+export async function probes() {
+  return [(await math) === math, (await duet.modules) === duet.modules,
+          math.then === undefined, math.toJSON === undefined,
+          duet.modules.then === undefined, JSON.stringify(math),
+          math[Symbol.iterator] === undefined, duet.modules.math === math,
+          typeof duet.modules.nope.f];
+}
+export function readOnly() {
+  const refused = (f) => { try { f(); return 'allowed'; } catch (e) {
+    return e instanceof TypeError ? 'refused' : 'other'; } };
+  return [refused(() => { math.add = 1; }),
+          refused(() => { duet.modules.other = 1; }),
+          refused(() => { delete math.add; }),
+          refused(() => { delete duet.modules.math; }),
+          refused(() => Object.defineProperty(math, 'x', { value: 1 })),
+          refused(() => Object.defineProperty(duet.modules, 'x', { value: 1 })),
+          math.add(1, 2)];
+}
+export function names() {
+  return [Object.keys(duet.modules), Object.keys(math), 'add' in math,
+          'sub' in math, 'math' in duet.modules, 'text' in duet.modules];
+}
+export function sub() { return math.sub(5, 3); }
+)JS"));
+  EXPECT_THAT(CallByName(*impl, "probes", {}),
+              IsOkAndHolds(Value(Value::List{true, true, true, true, true, "{}",
+                                             true, true, "function"})));
+  EXPECT_THAT(
+      CallByName(*impl, "readOnly", {}),
+      IsOkAndHolds(Value(Value::List{"refused", "refused", "refused", "refused",
+                                     "refused", "refused", 3})));
+  EXPECT_THAT(
+      CallByName(*impl, "names", {}),
+      IsOkAndHolds(Value(Value::List{Value::List{"math"}, Value::List{"add"},
+                                     true, false, true, false})));
+  EXPECT_THAT(CallByName(*impl, "sub", {}),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("sub")));
+  // Functions and modules that appear later are seen, through the same
+  // objects the script already holds.
+  services_.AddModuleFunction(
+      "math", "sub", [](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+        return args[0].as_int() - args[1].as_int();
+      });
+  services_.AddModuleFunction("text", "add", add);
+  EXPECT_THAT(CallByName(*impl, "names", {}),
+              IsOkAndHolds(Value(Value::List{Value::List{"math", "text"},
+                                             Value::List{"add", "sub"}, true,
+                                             true, true, true})));
+  EXPECT_THAT(CallByName(*impl, "sub", {}), IsOkAndHolds(Value(2)));
+}
+
 TEST_F(JsTest, AnErrorFromAnotherLanguageShowsItsOwnStackInEStack) {
   services_.AddModuleFunction(
       "py", "fail", [](absl::Span<const Value>) -> absl::StatusOr<Value> {

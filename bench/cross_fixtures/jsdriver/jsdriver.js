@@ -51,6 +51,16 @@ function js_add(n) {
   return n;
 }
 
+// The same calls with the function looked up once: the difference from
+// js_add is what the two duet.modules property lookups cost per call.
+function js_add_looked_up_once(n) {
+  const jsmathAdd = duet.modules.jsmath.add;
+  for (let i = 0; i < n; i++) {
+    if (jsmathAdd(1, 2) !== 3) fail("jsmath.add(1, 2)");
+  }
+  return n;
+}
+
 function python_echo_text(kind, n) {
   const text = texts[kind];
   for (let i = 0; i < n; i++) {
@@ -95,6 +105,7 @@ module.exports = {
   local_add,
   python_add,
   js_add,
+  js_add_looked_up_once,
   python_echo_text,
   check_python_echo_text,
   python_sum_ints,
