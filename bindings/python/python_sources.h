@@ -197,6 +197,9 @@ class _ModuleProxy:
     def __setattr__(self, name, value):
         raise AttributeError("duet module proxies are read-only")
 
+    def __delattr__(self, name):
+        raise AttributeError("duet module proxies are read-only")
+
     def __dir__(self):
         return sorted(_native.module_functions(self._name))
 
@@ -226,6 +229,9 @@ class _Modules:
         return proxy
 
     def __setattr__(self, name, value):
+        raise AttributeError("duet.modules is read-only")
+
+    def __delattr__(self, name):
         raise AttributeError("duet.modules is read-only")
 
     def __contains__(self, name):

@@ -330,26 +330,33 @@ export function f() {
       // Both levels of duet.modules refuse assignment (Python:
       // AttributeError; JavaScript: a TypeError in strict code), and the
       // functions still call afterwards.
-      Row("module_proxies_refuse_assignment")
+      Row("module_proxies_refuse_assignment_and_deletion")
           .Sources(Py(R"PY(
 def f():
     out = []
-    for target, name in ((duet.modules.math, "add"), (duet.modules, "other")):
-        try:
-            setattr(target, name, 1)
-            out.append("allowed")
-        except AttributeError:
-            out.append("refused")
+    duet.modules.math.add  # looked up (and kept) before the deletion
+    for target, name in ((duet.modules.math, "add"), (duet.modules, "math")):
+        for change in (lambda: setattr(target, name, 1),
+                       lambda: delattr(target, name)):
+            try:
+                change()
+                out.append("allowed")
+            except AttributeError:
+                out.append("refused")
     out.append(duet.modules.math.add(1, 2))
     return out
 )PY"),
                    Js(R"JS(
 export function f() {
   const out = [];
+  duet.modules.math.add;  // looked up (and kept) before the deletion
   for (const [target, name] of [[duet.modules.math, 'add'],
-                                [duet.modules, 'other']]) {
-    try { target[name] = 1; out.push('allowed'); } catch (e) {
-      out.push(e instanceof TypeError ? 'refused' : 'other');
+                                [duet.modules, 'math']]) {
+    for (const change of [() => { target[name] = 1; },
+                          () => { delete target[name]; }]) {
+      try { change(); out.push('allowed'); } catch (e) {
+        out.push(e instanceof TypeError ? 'refused' : 'other');
+      }
     }
   }
   out.push(duet.modules.math.add(1, 2));
@@ -357,7 +364,8 @@ export function f() {
 }
 )JS"))
           .Call("f")
-          .Returns(Value(Value::List{"refused", "refused", 3})),
+          .Returns(Value(
+              Value::List{"refused", "refused", "refused", "refused", 3})),
       Row("arguments_arrive_as_duet_values")
           .Sources(Py("def f():\n    return duet.modules.math.describe(None, "
                       "(1, 2.5), b'x', {'k': [True]})\n"),
