@@ -661,22 +661,30 @@ v8::Isolate* EngineScope::Prepare(Engine& engine, ThreadRecord** record) {
 }
 
 EngineHold::EngineHold(Engine& engine)
-    : locker_(
-          (EnterThread(engine.isolate(), engine.parked_), engine.isolate())),
+    : locker_(EngineScope::Prepare(engine, &record_)),
       isolate_scope_(engine.isolate()),
-      handles_(engine.isolate()) {
+      handles_(engine.isolate()),
+      context_(engine.context()),
+      context_scope_(context_) {
+  ++record_->held_contexts;
   engine::EngineLockTaken();
 }
 
-EngineHold::~EngineHold() { engine::EngineLockReleased(); }
+EngineHold::~EngineHold() {
+  --record_->held_contexts;
+  engine::EngineLockReleased();
+}
 
 EngineScope::EngineScope(Engine& engine, absl::Time deadline)
     : engine_(engine),
       locker_(Prepare(engine, &record_)),
       isolate_scope_(engine.isolate()),
       handles_(engine.isolate()),
-      context_(engine.context()),
-      context_scope_(context_) {
+      context_(engine.context()) {
+  if (record_->held_contexts == 0 || record_->open_scopes != 0) {
+    context_scope_.emplace(context_);
+  }
+  ++record_->open_scopes;
   // V8 derives the stack limit from where the thread first entered the
   // isolate; an entry from deep inside a JS -> Python -> JS chain (or a
   // thread with a small stack) needs it from here and the real stack end.
@@ -712,6 +720,7 @@ EngineScope::~EngineScope() {
   if (engine_.node_ != nullptr && !engine_.node_->OnLoopThread()) {
     engine_.node_->Wake();
   }
+  --record_->open_scopes;
   engine::EngineLockReleased();
 }
 

@@ -451,9 +451,11 @@ class HostCallScope : public engine::EngineLock {
 
 // An engine's lock kept by a thread between entries (Implementation::
 // HoldLock): the Locker and the isolate entered, so each EngineScope the
-// thread opens meanwhile takes them again cheaply, and a HandleScope, so
-// theirs reuse its block of handles instead of allocating one each. Counts
-// as an engine lock (engine::EngineLockTaken).
+// thread opens meanwhile takes them again cheaply; a HandleScope holding a
+// handle, so theirs reuse its block of handles instead of allocating one
+// each; and the engine's context entered, which an EngineScope opened
+// straight under the hold (none open below it) need not enter again.
+// Counts as an engine lock (engine::EngineLockTaken).
 class EngineHold {
  public:
   explicit EngineHold(Engine& engine);
@@ -462,9 +464,12 @@ class EngineHold {
   EngineHold& operator=(const EngineHold&) = delete;
 
  private:
+  ThreadRecord* record_ = nullptr;
   v8::Locker locker_;
   v8::Isolate::Scope isolate_scope_;
   v8::HandleScope handles_;
+  v8::Local<v8::Context> context_;
+  v8::Context::Scope context_scope_;
 };
 
 // Enters an engine: Locker, Isolate::Scope, HandleScope, Context::Scope, and
@@ -486,6 +491,7 @@ class EngineScope {
   absl::Status stop_status() const;
 
  private:
+  friend class EngineHold;
   static v8::Isolate* Prepare(Engine& engine, ThreadRecord** record);
 
   engine::OpenEntry open_;  // counts this entry as open on its thread
@@ -495,7 +501,10 @@ class EngineScope {
   v8::Isolate::Scope isolate_scope_;
   v8::HandleScope handles_;
   v8::Local<v8::Context> context_;
-  v8::Context::Scope context_scope_;
+  // Empty when an EngineHold of this thread entered the context and no
+  // other scope is open on the isolate here: entering it again would
+  // change nothing.
+  std::optional<v8::Context::Scope> context_scope_;
   Engine::Frame frame_;
   internal::Watchdog::Ticket ticket_;
 };

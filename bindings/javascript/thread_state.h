@@ -61,6 +61,11 @@ struct ThreadRecord {
   v8::Isolate* isolate = nullptr;
   bool parked = false;
   uintptr_t stack_limit = 0;  // last value given to SetStackLimit, 0: none
+  // EngineHolds this thread keeps on the isolate, each with the context
+  // entered, and the EngineScopes open on it (engine.h): an entry with a
+  // hold and no scope below it finds the context entered already.
+  int held_contexts = 0;
+  int open_scopes = 0;
   alignas(v8::Locker) unsigned char locker[sizeof(v8::Locker)];
   alignas(v8::Unlocker) unsigned char unlocker[sizeof(v8::Unlocker)];
 };

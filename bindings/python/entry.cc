@@ -199,10 +199,15 @@ Entry::Entry(HostServices& services, std::string_view source,
              PyFunctionOwner* functions)
     : context_(services, source),
       running_(*running),
-      serial_(next_entry_serial.fetch_add(1, std::memory_order_seq_cst)),
       deadline_(deadline),
       value_budget_bytes_(value_budget_bytes),
       functions_(functions) {
+  // Numbered under the GIL, which every entry takes first: entries are
+  // numbered one at a time, so a plain increment does, without the locked
+  // instruction (and store-buffer drain) of an atomic one. Interrupt()
+  // reads the counter from any thread.
+  serial_ = next_entry_serial.load(std::memory_order_relaxed);
+  next_entry_serial.store(serial_ + 1, std::memory_order_release);
   thread_state_ = PyThreadState_Get();
   engine::ThreadFrames<Entry>::Push(this);
   running_.entries_.Add(this);

@@ -179,7 +179,7 @@ class Entry {
   engine::OpenEntry open_;  // counts this entry as open on its thread
   CallContext context_;
   RunningEntries& running_;  // a shared_ptr copy only when armed: cheaper
-  const uint64_t serial_;    // names the entry in stop requests
+  uint64_t serial_ = 0;      // names the entry in stop requests
   // The thread's previous innermost entry (links.outer), and the links in
   // running_.
   engine::FrameLinks<Entry> links;

@@ -688,16 +688,23 @@ uint64_t InterpreterGeneration() {
 
 ScopedGil::ScopedGil() {
   engine::EngineLockTaken();  // the GIL is an engine lock (function_owner.h)
-  PyThreadState* state = PyThreadState_Get();
   uint64_t now = current_generation.load(std::memory_order_acquire);
   KeptThreadState& kept = kept_thread_state;
+  // In 3.11 the unchecked current state is that of whichever thread holds
+  // the GIL: when it is this thread's own kept state, this thread holds it.
+  if (kept.state != nullptr && kept.generation == now &&
+      _PyThreadState_UncheckedGet() == kept.state) {
+    return;
+  }
+  gil_.emplace();
+  PyThreadState* state = PyThreadState_Get();
   if (kept.state == state && kept.generation == now) return;
   // Keep only states pybind11 made for this thread: the main thread's and
   // those of threads Python started belong to Python.
   if (PYBIND11_TLS_GET_VALUE(py::detail::get_internals().tstate) != state) {
     return;
   }
-  gil_.inc_ref();  // never reaches zero, so the state outlives this scope
+  gil_->inc_ref();  // never reaches zero, so the state outlives this scope
   kept.state = state;
   kept.generation = now;
 }

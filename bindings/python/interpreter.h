@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "absl/status/statusor.h"
 #include "duet/host.h"
@@ -95,7 +96,9 @@ uint64_t InterpreterGeneration();
 // made for this thread, for the thread's next call: creating and deleting
 // one per call costs ~100 us. The kept state is deleted when the thread
 // exits while a lease is held; otherwise finalisation frees it (duet's, or
-// for an attached interpreter the application's). Needs a lease.
+// for an attached interpreter the application's). Needs a lease. A thread
+// already holding the GIL with its kept state (a held scope's calls) takes
+// nothing: pybind11's acquire would only count the state's use.
 class ScopedGil {
  public:
   ScopedGil();
@@ -104,7 +107,7 @@ class ScopedGil {
   ScopedGil& operator=(const ScopedGil&) = delete;
 
  private:
-  py::gil_scoped_acquire gil_;
+  std::optional<py::gil_scoped_acquire> gil_;
 };
 
 }  // namespace duet::python

@@ -159,11 +159,15 @@ class PythonImplementation : public Implementation {
         function, args, deadline, [&awaited] { return awaited.Completion(); },
         &awaiting,
         /*caller_waits=*/true);
+    // One object returned on every path, so it is not moved on the way out.
     if (!awaiting) return out;
     // A held scope (HoldLock) may keep the GIL on this thread; the loop
     // needs it to run the coroutine. (Not _PyThreadState_UncheckedGet: in
     // 3.11 that is whichever thread holds the GIL, maybe another one.)
-    if (!PyGILState_Check()) return awaited.Wait();
+    if (!PyGILState_Check()) {
+      out = awaited.Wait();
+      return out;
+    }
     PyThreadState* held = PyEval_SaveThread();
     out = awaited.Wait();
     PyEval_RestoreThread(held);

@@ -230,10 +230,15 @@ absl::Status HeldScope::HoldNow() {
 
 void HeldScope::Keep(const std::shared_ptr<const ModuleState>& state,
                      Implementation* implementation) {
+  // A record that keeps a lock keeps the state it was taken in, which a
+  // call in a successor state (another language started) no longer is:
+  // that lock is taken again with the current state.
   if (record_ != nullptr && !record_->released &&
-      record_->implementation == implementation) {
+      record_->implementation == implementation &&
+      (record_->lock == nullptr || record_->state == state)) {
     return;
   }
+  kept_call_ = KeptCall();
   if (record_ != nullptr) record_->ended.store(true, std::memory_order_release);
   PopEnded();
   auto record = std::make_shared<HoldRecord>();
@@ -252,6 +257,26 @@ void HeldScope::Keep(const std::shared_ptr<const ModuleState>& state,
   record_ = std::move(record);
 }
 
+void HeldScope::Remember(const ModuleState* state, const KeptCall& call) {
+  if (record_ == nullptr || record_->released || record_->lock == nullptr ||
+      record_->state.get() != state ||
+      record_->implementation != call.implementation) {
+    return;
+  }
+  kept_call_ = call;
+  kept_call_.state = state;
+}
+
+bool HeldScope::KeptCallHolds(const CallOptions& options) const {
+  if (kept_call_.state == nullptr || record_->released) return false;
+  const Module& module = bound_->module();
+  // record_->state keeps kept_call_.state alive, so the comparison cannot
+  // be fooled by a new state at a freed one's address.
+  return module.IsCurrent(kept_call_.state) &&
+         options.implementation.value_or(module.active()) ==
+             kept_call_.language;
+}
+
 absl::StatusOr<Value> HeldScope::Call(absl::Span<const Value> args,
                                       const CallOptions& options) {
   const BoundFunction& bound = *bound_;
@@ -263,7 +288,16 @@ absl::StatusOr<Value> HeldScope::Call(absl::Span<const Value> args,
         "Function::Hold)"));
   }
   const bool top = !InsideEngine();
-  if (top) PopEnded();
+  if (top) {
+    PopEnded();
+    // The kept lock is counted in held_locks, which the closing host waits
+    // for before anything the call uses goes; a closing host gets the full
+    // path below, which lets the lock go.
+    if (KeptCallHolds(options) && !bound.target().gate.closing()) {
+      return bound.target().dispatcher->CallKept(bound, kept_call_, args,
+                                                 options);
+    }
+  }
   CallGate::Pass pass(bound.target().gate);
   if (absl::Status open = bound.CheckOpen(pass); !open.ok()) {
     // The host waits for this thread's locks to go.
@@ -410,6 +444,17 @@ absl::Status CallDispatcher::Resolve(
     DUET_RETURN_IF_ERROR(CheckArguments(module, *declared, args));
   }
 
+  SetDeadline(state, options, out);
+  out->implementation = state.Get(language);
+  out->index = index;
+  out->language = language;
+  out->declared = declared;
+  return absl::OkStatus();
+}
+
+void CallDispatcher::SetDeadline(const ModuleState& state,
+                                 const CallOptions& options,
+                                 ResolvedCall* out) const {
   // A nested call never outlives the call that made it.
   const absl::Time outer = current_deadline;
   std::optional<absl::Duration> timeout =
@@ -426,12 +471,27 @@ absl::Status CallDispatcher::Resolve(
       out->own_deadline = true;
     }
   }
-  out->implementation = state.Get(language);
-  out->index = index;
-  out->language = language;
   out->timeout = timeout;
-  out->declared = declared;
-  return absl::OkStatus();
+}
+
+absl::StatusOr<Value> CallDispatcher::CallKept(
+    const BoundFunction& bound, const KeptCall& kept,
+    absl::Span<const Value> args, const CallOptions& options) const {
+  // Resolve's checks, in its order, less what cannot change while the
+  // state and language do: the function's position, its [exports] entry.
+  const Module& module = bound.module();
+  CallDepthScope depth;
+  DUET_RETURN_IF_ERROR(CallDepthScope::Check(module.name(), bound.function()));
+  if (kept.declared != nullptr) {
+    DUET_RETURN_IF_ERROR(CheckArguments(module, *kept.declared, args));
+  }
+  ResolvedCall call;
+  SetDeadline(*kept.state, options, &call);
+  call.implementation = kept.implementation;
+  call.index = kept.index;
+  call.language = kept.language;
+  call.declared = kept.declared;
+  return Run(module, bound.function(), call, args);
 }
 
 absl::StatusOr<Value> CallDispatcher::Conclude(const Module& module,
@@ -470,7 +530,15 @@ absl::StatusOr<Value> CallDispatcher::CallIn(
   ResolvedCall call;
   DUET_RETURN_IF_ERROR(
       Resolve(module, state, entry, function, args, options, &call));
-  if (keep != nullptr) keep->Keep(state, call.implementation);
+  if (keep != nullptr) {
+    keep->Keep(state, call.implementation);
+    KeptCall kept;
+    kept.language = call.language;
+    kept.implementation = call.implementation;
+    kept.index = call.index;
+    kept.declared = call.declared;
+    keep->Remember(state.get(), kept);
+  }
   return Run(module, function, call, args);
 }
 
@@ -479,8 +547,14 @@ absl::StatusOr<Value> CallDispatcher::Run(const Module& module,
                                           const ResolvedCall& call,
                                           absl::Span<const Value> args) {
   NestedDeadline nested(call.deadline);
-  return Conclude(module, function, call,
-                  call.implementation->Call(call.index, args, call.deadline));
+  absl::StatusOr<Value> result =
+      call.implementation->Call(call.index, args, call.deadline);
+  // Most calls have nothing to conclude, and the result is returned as it
+  // is (one object on every path, so it is not moved on the way out).
+  if (!result.ok() || call.declared != nullptr) {
+    result = Conclude(module, function, call, std::move(result));
+  }
+  return result;
 }
 
 void CallDispatcher::CallAsync(std::string_view module_name,

@@ -52,6 +52,7 @@ class CallGate {
   };
 
   void Close() { closing_.store(true, std::memory_order_seq_cst); }
+  bool closing() const { return closing_.load(std::memory_order_seq_cst); }
   int64_t in_flight() const {
     return in_flight_.load(std::memory_order_seq_cst);
   }
@@ -146,6 +147,16 @@ struct HoldRecord {
   std::atomic<bool> ended{false};
 };
 
+// What a held scope's last call resolved to, in a state whose
+// implementation's lock the scope keeps (and so keeps the state alive).
+struct KeptCall {
+  const ModuleState* state = nullptr;  // null: nothing kept
+  Language language = Language::kPython;
+  Implementation* implementation = nullptr;
+  int index = -1;
+  const ExportSpec* declared = nullptr;  // [exports] entry, if any
+};
+
 // What a duet::HeldFunction holds: a resolved function and this thread's
 // record of the engine lock its calls keep.
 class HeldScope {
@@ -166,16 +177,29 @@ class HeldScope {
   // `state`; keeps that implementation's lock unless it is kept already.
   void Keep(const std::shared_ptr<const ModuleState>& state,
             Implementation* implementation);
+  // The dispatcher's, after Keep: `call` (resolved in `state`) may be
+  // repeated without resolving it again while this scope keeps that
+  // state's lock (see kept_call_).
+  void Remember(const ModuleState* state, const KeptCall& call);
 
   const BoundFunction& bound() const { return *bound_; }
 
  private:
   // Whether this is the thread that made the scope.
   bool OnOwnThread() const;
+  // Whether the next call, with `options`, goes where the last one went:
+  // the lock is still kept, the module's state and the language it runs
+  // in are the same. Owning thread, outside any engine.
+  bool KeptCallHolds(const CallOptions& options) const;
 
   const std::shared_ptr<const BoundFunction> bound_;
   const void* const thread_;  // the making thread's marker
   std::shared_ptr<HoldRecord> record_;
+  // The last call's resolution, valid while record_ keeps its lock and
+  // kept_call_.state (record_->state) is the module's current state: a
+  // Use or Reload publishes another state, or changes the active language,
+  // and the next call resolves afresh.
+  KeptCall kept_call_;
 };
 
 class CallDispatcher {
@@ -197,6 +221,15 @@ class CallDispatcher {
                              absl::Span<const Value> args,
                              const CallOptions& options,
                              HeldScope* keep = nullptr) const;
+
+  // The same through a held scope whose last call resolved to `kept`
+  // (HeldScope::Remember), while that holds: no state copy, no lookups.
+  // The scope's kept lock, counted in CallTarget::held_locks, stands in
+  // for a CallGate::Pass: the host waits for it before its parts go.
+  absl::StatusOr<Value> CallKept(const BoundFunction& bound,
+                                 const KeptCall& kept,
+                                 absl::Span<const Value> args,
+                                 const CallOptions& options) const;
 
   // Host::CallAsync's contract: the caller holds a CallGate::Pass until
   // `done` has run.
@@ -243,6 +276,10 @@ class CallDispatcher {
   // and fills *out; counts towards the nesting limit (the caller holds a
   // CallDepthScope). When the implementation called has not started, starts
   // it and replaces `state` with the module's state that has it.
+  // Sets out->deadline, own_deadline and timeout for a call in `state`
+  // with `options`, nested in this thread's current call, if any.
+  void SetDeadline(const ModuleState& state, const CallOptions& options,
+                   ResolvedCall* out) const;
   absl::Status Resolve(const Module& module,
                        std::shared_ptr<const ModuleState>& state,
                        const ModuleState::Function* entry,

@@ -118,6 +118,7 @@ class Module {
       std::shared_ptr<const ModuleState> state) {
     SpinLockHolder guard(&state_lock_);
     std::swap(state_, state);
+    current_.store(state_.get(), std::memory_order_release);
     return state;
   }
   // Publishes `state` only while `expected` is still the current state
@@ -127,7 +128,14 @@ class Module {
     SpinLockHolder guard(&state_lock_);
     if (state_ != expected) return false;
     std::swap(state_, state);  // the replaced one goes outside the lock
+    current_.store(state_.get(), std::memory_order_release);
     return true;
+  }
+  // Whether `state` is the current state, without copying the pointer that
+  // owns it. Exact only while the caller keeps `state` alive, so that no
+  // later state can have been made at its address.
+  bool IsCurrent(const ModuleState* state) const {
+    return current_.load(std::memory_order_acquire) == state;
   }
 
   // What calls of a module with [state] pass (StateGate).
@@ -139,6 +147,8 @@ class Module {
   // Held for a pointer copy only.
   mutable SpinLock state_lock_;
   std::shared_ptr<const ModuleState> state_ ABSL_GUARDED_BY(state_lock_);
+  // state_.get(), for IsCurrent; written under state_lock_.
+  std::atomic<const ModuleState*> current_{nullptr};
   mutable StateGate state_gate_;
 };
 

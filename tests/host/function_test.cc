@@ -381,6 +381,70 @@ TEST_F(FunctionTest, DeadlinesAndInterruptStopCallsInsideAHeldScope) {
   EXPECT_THAT(quickly.Call({}), IsOkAndHolds(Value("slept")));
 }
 
+// A held scope's calls after its first reuse what that one resolved; each
+// is still checked and limited as the first was.
+TEST_F(FunctionTest, RepeatedHeldCallsKeepTheirDeadlineAndNestingLimit) {
+  ASSERT_OK_AND_ASSIGN(Function sleep, host_->Function("slow.sleep"));
+  ASSERT_OK_AND_ASSIGN(HeldFunction held_sleep, sleep.Hold());
+  CallOptions options;
+  options.timeout = absl::Milliseconds(30);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_THAT(held_sleep.Call({}, options),
+                StatusIs(absl::StatusCode::kDeadlineExceeded,
+                         "slow.sleep (python) did not finish within its time "
+                         "limit of 30ms"));
+  }
+
+  // Each call counts towards the limit of 200 nested calls: the held call
+  // is the first of them.
+  int hops = 0;
+  testing::SetFakeHook("again",
+                       [&](absl::Span<const Value>) -> absl::StatusOr<Value> {
+                         ++hops;
+                         return host_->Call("deep", "again", {});
+                       });
+  dir_.Write("deep.py", "def again: hook again\n");
+  ASSERT_OK(host_->LoadPlugin(dir_.path() / "deep.py").status());
+  ASSERT_OK_AND_ASSIGN(Function again, host_->Function("deep.again"));
+  ASSERT_OK_AND_ASSIGN(HeldFunction held_again, again.Hold());
+  for (int i = 0; i < 3; ++i) {
+    hops = 0;
+    EXPECT_THAT(held_again.Call({}),
+                StatusIs(absl::StatusCode::kResourceExhausted,
+                         HasSubstr("would nest 201 module calls deep")));
+    EXPECT_EQ(hops, 200);
+  }
+}
+
+TEST_F(FunctionTest, HeldCallsFollowTheLanguageAskedForAndStartedMeanwhile) {
+  ASSERT_OK_AND_ASSIGN(Function which, host_->Function("greeter.which"));
+  ASSERT_OK_AND_ASSIGN(HeldFunction held, which.Hold());
+  EXPECT_THAT(held.Call({}), IsOkAndHolds(Value("python")));
+  EXPECT_THAT(held.Call({}), IsOkAndHolds(Value("python")));
+  // Another caller starts the JavaScript implementation: a new state of
+  // the module, sharing the Python one this scope keeps the lock of.
+  CallOptions javascript;
+  javascript.implementation = Language::kJavaScript;
+  EXPECT_THAT(which.Call({}, javascript), IsOkAndHolds(Value("javascript")));
+  EXPECT_THAT(held.Call({}), IsOkAndHolds(Value("python")));
+  EXPECT_THAT(held.Call({}), IsOkAndHolds(Value("python")));
+  EXPECT_EQ(FakeHeldLocks(), 1);
+  // Options name a language per call; the next call without them goes
+  // back to the active one.
+  EXPECT_THAT(held.Call({}, javascript), IsOkAndHolds(Value("javascript")));
+  EXPECT_THAT(held.Call({}), IsOkAndHolds(Value("python")));
+  EXPECT_THAT(held.Call({}, javascript), IsOkAndHolds(Value("javascript")));
+  EXPECT_THAT(held.Call({}, javascript), IsOkAndHolds(Value("javascript")));
+  EXPECT_EQ(FakeHeldLocks(), 1);
+  // Use between two calls is seen by the second, then Use back.
+  ASSERT_OK(host_->Use("greeter", Language::kJavaScript));
+  EXPECT_THAT(held.Call({}), IsOkAndHolds(Value("javascript")));
+  ASSERT_OK(host_->Use("greeter", Language::kPython));
+  EXPECT_THAT(held.Call({}), IsOkAndHolds(Value("python")));
+  EXPECT_EQ(FakeHeldLocks(), 1);
+  EXPECT_EQ(FakeHeldLockThreadMismatches(), 0);
+}
+
 TEST_F(FunctionTest, NestedHeldScopesMayEndInAnyOrder) {
   ASSERT_OK_AND_ASSIGN(Function greet, host_->Function("greeter.greet"));
   ASSERT_OK_AND_ASSIGN(Function quick, host_->Function("slow.quick"));
