@@ -307,6 +307,17 @@ PyObject* ModuleFunctionRepr(PyObject* self) {
                               object->function->c_str());
 }
 
+// copy.copy and copy.deepcopy give the object itself, as for the Python
+// function it replaced (the default reduction cannot pickle it).
+PyObject* ModuleFunctionCopy(PyObject* self, PyObject* /*memo*/) {
+  return Py_NewRef(self);
+}
+
+PyMethodDef kModuleFunctionMethods[] = {
+    {"__copy__", &ModuleFunctionCopy, METH_NOARGS, nullptr},
+    {"__deepcopy__", &ModuleFunctionCopy, METH_O, nullptr},
+    {nullptr, nullptr, 0, nullptr}};
+
 PyMemberDef kModuleFunctionMembers[] = {
     {"__vectorcalloffset__", T_PYSSIZET,
      offsetof(ModuleFunctionObject, vectorcall), READONLY, nullptr},
@@ -326,13 +337,17 @@ PyType_Slot kModuleFunctionSlots[] = {
     {Py_tp_clear, reinterpret_cast<void*>(&ClearModuleFunction)},
     {Py_tp_descr_get, reinterpret_cast<void*>(&BindModuleFunction)},
     {Py_tp_repr, reinterpret_cast<void*>(&ModuleFunctionRepr)},
+    {Py_tp_methods, kModuleFunctionMethods},
     {Py_tp_members, kModuleFunctionMembers},
     {Py_tp_getset, kModuleFunctionGetSet},
     {0, nullptr}};
 
+// Made only by NewModuleFunction: an instance Python made itself would
+// have no names (its repr would read null pointers) and no vectorcall.
 PyType_Spec kModuleFunctionSpec = {
     "duet.ModuleFunction", sizeof(ModuleFunctionObject), 0,
-    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL |
+        Py_TPFLAGS_DISALLOW_INSTANTIATION,
     kModuleFunctionSlots};
 
 // _native.module_function(type, module, function): a new ModuleFunction.

@@ -18,7 +18,7 @@ run() {
   "${build}/tests/fuzz/${fuzzer}" "${work}" -max_total_time="${seconds}" \
     -print_final_stats=1 -artifact_prefix="${build}/fuzz-artifacts-${fuzzer}-" \
     "$@" >"${log}" 2>&1 || code=$?
-  grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::new_units_added|SUMMARY|==[0-9]+==ERROR)" "${log}" || true
+  grep -E "^(#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::new_units_added|SUMMARY|==[0-9]+==ERROR)" "${log}" || true
   if [ "${code}" -ne 0 ]; then
     echo "!! ${fuzzer} found a problem (exit ${code}); see ${log}"
   fi

@@ -163,6 +163,34 @@ def probe():
                               0, 9, 2, 1, "kept", true}));
 }
 
+// Only duet makes a duet.modules.M.F: Python cannot make an empty one
+// (whose repr read null pointers), and copy.copy / copy.deepcopy give the
+// callable itself, as for the Python function it replaced (they raised
+// "cannot pickle").
+TEST_F(PythonRuntimeTest, ModuleFunctionIsMadeOnlyByDuet) {
+  services_.AddModuleFunction(
+      "js", "count", [](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+        return Value(static_cast<int64_t>(args.size()));
+      });
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("caller", R"PY(
+import copy
+import duet
+
+def probe():
+    count = duet.modules.js.count
+    try:
+        type(count)()
+        made = "made"
+    except TypeError:
+        made = "refused"
+    copied = copy.copy(count)
+    deep = copy.deepcopy({"f": count})["f"]
+    return [made, copied is count, deep is count]
+)PY"));
+  EXPECT_THAT(CallByName(*plugin, "probe", {}),
+              IsOkAndHolds(Value(Value::List{"refused", true, true})));
+}
+
 // None, bools, ints and floats take a shorter way into a module call's
 // arguments; ints past 64 bits and int subclasses take the general one,
 // with its rules and its error path.
