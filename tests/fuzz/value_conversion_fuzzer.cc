@@ -26,24 +26,52 @@ namespace {
 
 constexpr size_t kMaxRepeatedBytes = size_t{1} << 20;
 constexpr int64_t kMaxRepeatedItems = 4096;
+// What all the markers of one input may make together, so nested repeats
+// cannot multiply into gigabytes.
+constexpr size_t kMaxMarkedBytes = size_t{8} << 20;
 
-// `text` `times` times over, at most kMaxRepeatedBytes long.
-std::string Repeated(const std::string& text, int64_t times) {
+// About how many bytes `value` takes (strings and bytes by length, 16 a
+// node), counting no further than `limit`.
+size_t ApproximateBytes(const duet::Value& value, size_t limit) {
+  size_t total = 16;
+  if (value.is_string()) total += value.as_string().size();
+  if (value.is_bytes()) total += value.as_bytes().size();
+  if (value.is_list()) {
+    for (const duet::Value& item : value.as_list()) {
+      if (total >= limit) break;
+      total += ApproximateBytes(item, limit - total);
+    }
+  }
+  if (value.is_map()) {
+    for (const auto& [key, item] : value.as_map()) {
+      if (total >= limit) break;
+      total += key.size() + ApproximateBytes(item, limit - total);
+    }
+  }
+  return total;
+}
+
+// `text` `times` times over, at most kMaxRepeatedBytes long and what is
+// left of `*budget`, which it uses up.
+std::string Repeated(const std::string& text, int64_t times, size_t* budget) {
   std::string out;
   if (text.empty() || times <= 0) return out;
-  const size_t count = std::min<size_t>(static_cast<size_t>(times),
-                                        kMaxRepeatedBytes / text.size());
+  const size_t count =
+      std::min<size_t>(static_cast<size_t>(times),
+                       std::min(kMaxRepeatedBytes, *budget) / text.size());
   out.reserve(count * text.size());
   for (size_t i = 0; i < count; ++i) out += text;
+  *budget -= out.size();
   return out;
 }
 
 // `value` with each {"$time": <int>} replaced by that time and each
-// {"$repeat": [V, <int>]} by V repeated (see the top of this file).
-duet::Value WithMarkers(duet::Value value) {
+// {"$repeat": [V, <int>]} by V repeated (see the top of this file), all
+// repeats together within `*budget` bytes.
+duet::Value WithMarkers(duet::Value value, size_t* budget) {
   if (value.is_list()) {
     for (duet::Value& item : value.as_list()) {
-      item = WithMarkers(std::move(item));
+      item = WithMarkers(std::move(item), budget);
     }
   } else if (value.is_map()) {
     duet::Value::Map& map = value.as_map();
@@ -54,21 +82,26 @@ duet::Value WithMarkers(duet::Value value) {
       }
       if (key == "$repeat" && marked.is_list() &&
           marked.as_list().size() == 2 && marked.as_list()[1].is_int()) {
-        duet::Value item = WithMarkers(marked.as_list()[0]);
+        duet::Value item = WithMarkers(marked.as_list()[0], budget);
         const int64_t times = marked.as_list()[1].as_int();
-        if (item.is_string()) return Repeated(item.as_string(), times);
+        if (item.is_string()) return Repeated(item.as_string(), times, budget);
         if (item.is_bytes()) {
-          return duet::Bytes(Repeated(item.as_bytes().data(), times));
+          return duet::Bytes(Repeated(item.as_bytes().data(), times, budget));
         }
-        duet::Value::List copies(static_cast<size_t>(std::clamp<int64_t>(
-                                     times, 0, kMaxRepeatedItems)),
-                                 item);
-        return copies;
+        const size_t each = ApproximateBytes(item, *budget + 1);
+        const size_t count =
+            std::min<size_t>(static_cast<size_t>(std::clamp<int64_t>(
+                                 times, 0, kMaxRepeatedItems)),
+                             *budget / each);
+        *budget -= count * each;
+        return duet::Value::List(count, item);
       }
     }
     duet::Value::Map replaced;
     replaced.reserve(map.size());
-    for (const auto& [key, item] : map) replaced.Set(key, WithMarkers(item));
+    for (const auto& [key, item] : map) {
+      replaced.Set(key, WithMarkers(item, budget));
+    }
     return replaced;
   }
   return value;
@@ -126,7 +159,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   absl::StatusOr<duet::Value> value = duet::ParseJson(text);
   if (!value.ok()) return 0;
-  *value = WithMarkers(*std::move(value));
+  size_t budget = kMaxMarkedBytes;
+  *value = WithMarkers(*std::move(value), &budget);
   for (duet::Language language : duet::kAllLanguages) {
     const bool javascript = language == duet::Language::kJavaScript;
     duet::CallOptions in_language{std::nullopt, language};
