@@ -257,14 +257,14 @@ void HeldScope::Keep(const std::shared_ptr<const ModuleState>& state,
   record_ = std::move(record);
 }
 
-void HeldScope::Remember(const ModuleState* state, const KeptCall& call) {
+void HeldScope::Remember(const ModuleState* state, const ResolvedCall& call) {
   if (record_ == nullptr || record_->released || record_->lock == nullptr ||
       record_->state.get() != state ||
       record_->implementation != call.implementation) {
     return;
   }
-  kept_call_ = call;
   kept_call_.state = state;
+  kept_call_.call = call;
 }
 
 bool HeldScope::KeptCallHolds(const CallOptions& options) const {
@@ -274,7 +274,7 @@ bool HeldScope::KeptCallHolds(const CallOptions& options) const {
   // be fooled by a new state at a freed one's address.
   return module.IsCurrent(kept_call_.state) &&
          options.implementation.value_or(module.active()) ==
-             kept_call_.language;
+             kept_call_.call.language;
 }
 
 absl::StatusOr<Value> HeldScope::Call(absl::Span<const Value> args,
@@ -482,15 +482,11 @@ absl::StatusOr<Value> CallDispatcher::CallKept(
   const Module& module = bound.module();
   CallDepthScope depth;
   DUET_RETURN_IF_ERROR(CallDepthScope::Check(module.name(), bound.function()));
-  if (kept.declared != nullptr) {
-    DUET_RETURN_IF_ERROR(CheckArguments(module, *kept.declared, args));
+  if (kept.call.declared != nullptr) {
+    DUET_RETURN_IF_ERROR(CheckArguments(module, *kept.call.declared, args));
   }
-  ResolvedCall call;
+  ResolvedCall call = kept.call;
   SetDeadline(*kept.state, options, &call);
-  call.implementation = kept.implementation;
-  call.index = kept.index;
-  call.language = kept.language;
-  call.declared = kept.declared;
   return Run(module, bound.function(), call, args);
 }
 
@@ -532,12 +528,7 @@ absl::StatusOr<Value> CallDispatcher::CallIn(
       Resolve(module, state, entry, function, args, options, &call));
   if (keep != nullptr) {
     keep->Keep(state, call.implementation);
-    KeptCall kept;
-    kept.language = call.language;
-    kept.implementation = call.implementation;
-    kept.index = call.index;
-    kept.declared = call.declared;
-    keep->Remember(state.get(), kept);
+    keep->Remember(state.get(), call);
   }
   return Run(module, function, call, args);
 }

@@ -147,14 +147,22 @@ struct HoldRecord {
   std::atomic<bool> ended{false};
 };
 
+// A call resolved to an implementation's export, with its deadline.
+struct ResolvedCall {
+  Implementation* implementation = nullptr;
+  int index = -1;
+  Language language = Language::kPython;
+  absl::Time deadline = absl::InfiniteFuture();
+  bool own_deadline = false;  // earlier than the enclosing call's
+  std::optional<absl::Duration> timeout;
+  const ExportSpec* declared = nullptr;  // [exports] entry, if any
+};
+
 // What a held scope's last call resolved to, in a state whose
 // implementation's lock the scope keeps (and so keeps the state alive).
 struct KeptCall {
   const ModuleState* state = nullptr;  // null: nothing kept
-  Language language = Language::kPython;
-  Implementation* implementation = nullptr;
-  int index = -1;
-  const ExportSpec* declared = nullptr;  // [exports] entry, if any
+  ResolvedCall call;  // its deadline is set afresh for each repeat
 };
 
 // What a duet::HeldFunction holds: a resolved function and this thread's
@@ -180,7 +188,7 @@ class HeldScope {
   // The dispatcher's, after Keep: `call` (resolved in `state`) may be
   // repeated without resolving it again while this scope keeps that
   // state's lock (see kept_call_).
-  void Remember(const ModuleState* state, const KeptCall& call);
+  void Remember(const ModuleState* state, const ResolvedCall& call);
 
   const BoundFunction& bound() const { return *bound_; }
 
@@ -262,24 +270,14 @@ class CallDispatcher {
       std::string_view function) const;
 
  private:
-  // A call resolved to an implementation's export, with its deadline.
-  struct ResolvedCall {
-    Implementation* implementation = nullptr;
-    int index = -1;
-    Language language = Language::kPython;
-    absl::Time deadline = absl::InfiniteFuture();
-    bool own_deadline = false;  // earlier than the enclosing call's
-    std::optional<absl::Duration> timeout;
-    const ExportSpec* declared = nullptr;  // [exports] entry, if any
-  };
-  // Checks a call of `entry` (null: the function is missing) in `state`
-  // and fills *out; counts towards the nesting limit (the caller holds a
-  // CallDepthScope). When the implementation called has not started, starts
-  // it and replaces `state` with the module's state that has it.
   // Sets out->deadline, own_deadline and timeout for a call in `state`
   // with `options`, nested in this thread's current call, if any.
   void SetDeadline(const ModuleState& state, const CallOptions& options,
                    ResolvedCall* out) const;
+  // Checks a call of `entry` (null: the function is missing) in `state`
+  // and fills *out; counts towards the nesting limit (the caller holds a
+  // CallDepthScope). When the implementation called has not started, starts
+  // it and replaces `state` with the module's state that has it.
   absl::Status Resolve(const Module& module,
                        std::shared_ptr<const ModuleState>& state,
                        const ModuleState::Function* entry,
