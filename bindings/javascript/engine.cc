@@ -485,9 +485,14 @@ void Engine::Terminate(Frame* frame) {
   isolate_->TerminateExecution();
 }
 
+void Engine::RecordStop(Frame* frame, StopReason reason) {
+  engine::RecordStop(frame->stop, reason);
+  frame->stopped.store(true, std::memory_order_release);
+}
+
 void Engine::Stop(Frame* frame, StopReason reason) {
   SpinLockHolder lock(&stop_mutex_);
-  engine::RecordStop(frame->stop, reason);
+  RecordStop(frame, reason);
   // Only the frame holding the lock is running JavaScript; a waiting frame
   // is terminated when it takes the lock back (HostCallScope).
   if (frame->in_js && !frame->terminated) RequestStop(frame);
@@ -497,7 +502,7 @@ void Engine::Interrupt() {
   {
     SpinLockHolder lock(&stop_mutex_);
     frames_.ForEach([this](Frame* frame) {
-      engine::RecordStop(frame->stop, StopReason::kInterrupt);
+      RecordStop(frame, StopReason::kInterrupt);
       if (frame->in_js && !frame->terminated) RequestStop(frame);
     });
   }
@@ -556,14 +561,20 @@ absl::Status Engine::StopStatus(StopReason reason,
 absl::Status Engine::CurrentFrameStopStatus() {
   Frame* frame = CurrentFrame();
   if (frame == nullptr) return absl::OkStatus();
+  return FrameStopStatus(*frame);
+}
+
+absl::Status Engine::FrameStopStatus(const Frame& frame) const {
+  // Every call asks, nearly always of a frame that was not stopped. A stop
+  // recorded after this load is seen by the next check, as one recorded
+  // just after the lock was let go would be.
+  if (!frame.stopped.load(std::memory_order_acquire)) return absl::OkStatus();
   StopReason reason;
   std::vector<StackFrame> stopped_at;
   {
     SpinLockHolder lock(&stop_mutex_);
-    reason = frame->stop;
-    // Every call asks, nearly always of a frame that was not stopped.
-    if (reason == StopReason::kNone) return absl::OkStatus();
-    stopped_at = frame->stopped_at;
+    reason = frame.stop;
+    stopped_at = frame.stopped_at;
   }
   return StopStatus(reason, std::move(stopped_at));
 }
@@ -573,7 +584,7 @@ void Engine::MarkExhausted() {
   {
     SpinLockHolder lock(&stop_mutex_);
     frames_.ForEach([this](Frame* frame) {
-      engine::RecordStop(frame->stop, StopReason::kMemory);
+      RecordStop(frame, StopReason::kMemory);
       if (frame->in_js && !frame->terminated) Terminate(frame);
     });
   }
@@ -639,7 +650,7 @@ void Engine::EnterFrame(Frame* frame) {
   SpinLockHolder lock(&stop_mutex_);
   frames_.Add(frame);
   if (exhausted()) {
-    frame->stop = StopReason::kMemory;
+    RecordStop(frame, StopReason::kMemory);
     Terminate(frame);
   }
 }
@@ -675,10 +686,20 @@ EngineHold::~EngineHold() {
   engine::EngineLockReleased();
 }
 
+EngineScope::EntryLock::EntryLock(Engine& engine, ThreadRecord** record) {
+  v8::Isolate* isolate = Prepare(engine, record);
+  const ThreadRecord& here = **record;
+  if (here.held_contexts > 0 && here.open_scopes == 0 &&
+      v8::Isolate::TryGetCurrent() == isolate) {
+    return;
+  }
+  locker.emplace(isolate);
+  isolate_scope.emplace(isolate);
+}
+
 EngineScope::EngineScope(Engine& engine, absl::Time deadline)
     : engine_(engine),
-      locker_(Prepare(engine, &record_)),
-      isolate_scope_(engine.isolate()),
+      lock_(engine, &record_),
       handles_(engine.isolate()),
       context_(engine.context()) {
   if (record_->held_contexts == 0 || record_->open_scopes != 0) {
@@ -688,12 +709,19 @@ EngineScope::EngineScope(Engine& engine, absl::Time deadline)
   // V8 derives the stack limit from where the thread first entered the
   // isolate; an entry from deep inside a JS -> Python -> JS chain (or a
   // thread with a small stack) needs it from here and the real stack end.
-  uintptr_t limit =
-      StackLimitFor(reinterpret_cast<uintptr_t>(__builtin_frame_address(0)));
-  uintptr_t last = record_->stack_limit;
-  if (last == 0 || (last > limit ? last - limit : limit - last) > 64 * 1024) {
-    engine.isolate()->SetStackLimit(limit);
-    record_->stack_limit = limit;
+  // The limit moves no more than the entry point does, so an entry within
+  // 64 KB of the one that set it needs no new one (nor StackLimitFor).
+  const uintptr_t sp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+  const uintptr_t last_sp = record_->stack_limit_sp;
+  if (last_sp == 0 ||
+      (last_sp > sp ? last_sp - sp : sp - last_sp) > 64 * 1024) {
+    uintptr_t limit = StackLimitFor(sp);
+    uintptr_t last = record_->stack_limit;
+    if (last == 0 || (last > limit ? last - limit : limit - last) > 64 * 1024) {
+      engine.isolate()->SetStackLimit(limit);
+      record_->stack_limit = limit;
+      record_->stack_limit_sp = sp;
+    }
   }
   frame_.deadline = deadline;
   frame_.node_loop = engine.node_ != nullptr && engine.node_->OnLoopThread();
@@ -712,7 +740,8 @@ EngineScope::EngineScope(Engine& engine, absl::Time deadline)
 }
 
 EngineScope::~EngineScope() {
-  ticket_.Disarm();  // waits for a running callback: the frame is still live
+  // Waits for a running callback: the frame is still live.
+  if (ticket_.has_value()) ticket_->Disarm();
   engine_.LeaveFrame(&frame_);
   engine_.functions_->Drain();  // those the entry itself dropped
   engine_.SettleExternalMemory();
@@ -725,20 +754,13 @@ EngineScope::~EngineScope() {
 }
 
 StopReason EngineScope::stop_reason() const {
+  if (!frame_.stopped.load(std::memory_order_acquire)) return StopReason::kNone;
   SpinLockHolder lock(&engine_.stop_mutex_);
   return frame_.stop;
 }
 
 absl::Status EngineScope::stop_status() const {
-  StopReason reason;
-  std::vector<StackFrame> stopped_at;
-  {
-    SpinLockHolder lock(&engine_.stop_mutex_);
-    reason = frame_.stop;
-    stopped_at = frame_.stopped_at;
-  }
-  if (reason == StopReason::kNone) return absl::OkStatus();
-  return engine_.StopStatus(reason, std::move(stopped_at));
+  return engine_.FrameStopStatus(frame_);
 }
 
 HostCallScope::HostCallScope(Engine& engine, bool release)
@@ -1354,8 +1376,10 @@ absl::StatusOr<Value> Engine::CallFunction(EngineScope& scope,
     return stopped(StatusFromTryCatch(try_catch));
   }
   // An endless microtask chain is stopped like an endless loop: the call
-  // did not finish, whatever it returned.
-  absl::Status drained = RunMicrotasks();
+  // did not finish, whatever it returned. (RunMicrotasks, with the frame
+  // at hand.)
+  isolate_->PerformMicrotaskCheckpoint();
+  absl::Status drained = scope.stop_status();
   if (!drained.ok()) return drained;
   if (pending != nullptr && result->IsPromise() &&
       result.As<v8::Promise>()->State() == v8::Promise::kPending) {

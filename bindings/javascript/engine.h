@@ -145,6 +145,9 @@ class Engine {
     Engine* engine = nullptr;
     engine::FrameLinks<Frame> links;
     StopReason stop = StopReason::kNone;
+    // Set with `stop` (under stop_mutex_), read without it: nearly every
+    // check finds no stop and so skips the lock.
+    std::atomic<bool> stopped{false};
     bool in_js = true;        // holds the lock (not in a host call)
     bool terminated = false;  // TerminateExecution was requested for it
     // Where the frame's JavaScript was when the stop reached it.
@@ -329,6 +332,12 @@ class Engine {
   friend class EngineScope;
   friend class EngineHold;
   friend class HostCallScope;
+  // Records `reason` as `frame`'s stop (the first reason wins).
+  void RecordStop(Frame* frame, StopReason reason)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(stop_mutex_);
+  // The status `frame`, this thread's, returns for its stop; OK when it
+  // was not stopped.
+  absl::Status FrameStopStatus(const Frame& frame) const;
   void EnterFrame(Frame* frame);
   void LeaveFrame(Frame* frame);
   void Terminate(Frame* frame) ABSL_EXCLUSIVE_LOCKS_REQUIRED(stop_mutex_);
@@ -421,7 +430,7 @@ class Engine {
   int64_t foreign_freed_bytes_ = 0;
   // Gives V8 back the external memory of collected wrappers. Lock held.
   void SettleExternalMemory();
-  SpinLock stop_mutex_;
+  mutable SpinLock stop_mutex_;
   engine::FrameList<Frame> frames_ ABSL_GUARDED_BY(stop_mutex_);
 };
 
@@ -494,11 +503,20 @@ class EngineScope {
   friend class EngineHold;
   static v8::Isolate* Prepare(Engine& engine, ThreadRecord** record);
 
+  // The Locker and the isolate entered for one entry. Both are left out
+  // straight under an EngineHold of this thread (no scope of the engine
+  // open below, so no Unlocker of it either) while its isolate is the
+  // thread's current one: they would only count a nested take.
+  struct EntryLock {
+    EntryLock(Engine& engine, ThreadRecord** record);
+    std::optional<v8::Locker> locker;
+    std::optional<v8::Isolate::Scope> isolate_scope;
+  };
+
   engine::OpenEntry open_;  // counts this entry as open on its thread
   Engine& engine_;
   ThreadRecord* record_ = nullptr;
-  v8::Locker locker_;
-  v8::Isolate::Scope isolate_scope_;
+  EntryLock lock_;
   v8::HandleScope handles_;
   v8::Local<v8::Context> context_;
   // Empty when an EngineHold of this thread entered the context and no
@@ -506,7 +524,9 @@ class EngineScope {
   // change nothing.
   std::optional<v8::Context::Scope> context_scope_;
   Engine::Frame frame_;
-  internal::Watchdog::Ticket ticket_;
+  // Only for a finite deadline: most entries have none, and a Ticket's
+  // out-of-line Disarm would run twice for each.
+  std::optional<internal::Watchdog::Ticket> ticket_;
 };
 
 }  // namespace duet::js

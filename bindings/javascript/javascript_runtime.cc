@@ -82,7 +82,15 @@ class JsImplementation : public Implementation {
 
   absl::StatusOr<Value> Call(size_t function, absl::Span<const Value> args,
                              absl::Time deadline) override {
-    DUET_ASSIGN_OR_RETURN(Generation * generation, Enter(function));
+    // A held scope of this thread that counts the current generation keeps
+    // it alive for the call: the call needs no count of its own.
+    Generation* generation = HeldCurrent();
+    const bool counted = generation == nullptr;
+    if (counted) {
+      DUET_ASSIGN_OR_RETURN(generation, Enter(function));
+    } else {
+      DUET_RETURN_IF_ERROR(CheckFunction(function));
+    }
     // A pending Promise is awaited here, without the isolate's lock: its
     // timers run on the scheduler meanwhile (event_loop.h).
     engine::AwaitedResult awaited;
@@ -101,7 +109,11 @@ class JsImplementation : public Implementation {
         out = awaited.Wait();
       }
     }
-    Exit(generation);
+    if (counted) {
+      Exit(generation);
+    } else if (generation->engine->exhausted()) {
+      Retire(generation);  // the hold's count goes when the hold does
+    }
     return out;
   }
 
@@ -150,8 +162,10 @@ class JsImplementation : public Implementation {
     HeldIsolate(JsImplementation& owner, Generation* generation)
         : owner_(owner), generation_(generation) {
       hold_.emplace(*generation->engine);
+      listed_ = HeldGenerations::Add(generation);
     }
     ~HeldIsolate() override {
+      if (listed_) HeldGenerations::Remove(generation_);
       hold_.reset();
       owner_.Exit(generation_);
     }
@@ -160,15 +174,64 @@ class JsImplementation : public Implementation {
     JsImplementation& owner_;
     Generation* const generation_;
     std::optional<js::EngineHold> hold_;
+    bool listed_ = false;
   };
 
-  // Counts a call in the current generation (renewing an exhausted one).
-  absl::StatusOr<Generation*> Enter(size_t function) {
+  // The generations this thread's held scopes count (HeldIsolate), up to a
+  // few: a generation listed here is alive, so one found here by address
+  // is that generation, never a new one at a freed one's address.
+  class HeldGenerations {
+   public:
+    static bool Add(const Generation* generation) {
+      if (count_ == kMax) return false;
+      listed_[count_++] = generation;
+      return true;
+    }
+    static void Remove(const Generation* generation) {
+      for (int i = 0; i < count_; ++i) {
+        if (listed_[i] == generation) {
+          listed_[i] = listed_[--count_];
+          return;
+        }
+      }
+    }
+    static bool Listed(const Generation* generation) {
+      for (int i = 0; i < count_; ++i) {
+        if (listed_[i] == generation) return true;
+      }
+      return false;
+    }
+
+   private:
+    static constexpr int kMax = 8;
+    static inline thread_local const Generation* listed_[kMax] = {};
+    static inline thread_local int count_ = 0;
+  };
+
+  // The current generation when a held scope of this thread counts it and
+  // it is not exhausted; else null (the call counts itself).
+  Generation* HeldCurrent() const {
+    Generation* current = At(word_.load(std::memory_order_acquire));
+    // Only a listed generation is known alive here: compare first.
+    if (current == nullptr || !HeldGenerations::Listed(current) ||
+        current->engine->exhausted()) {
+      return nullptr;
+    }
+    return current;
+  }
+
+  absl::Status CheckFunction(size_t function) const {
     if (function >= exports_.size()) {
       return absl::NotFoundError(
           absl::StrCat("JavaScript module '", spec_.module,
                        "' has no export number ", function));
     }
+    return absl::OkStatus();
+  }
+
+  // Counts a call in the current generation (renewing an exhausted one).
+  absl::StatusOr<Generation*> Enter(size_t function) {
+    DUET_RETURN_IF_ERROR(CheckFunction(function));
     return EnterCurrent();
   }
 

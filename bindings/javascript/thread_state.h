@@ -60,7 +60,8 @@ struct ThreadRecord {
   std::shared_ptr<ParkedThreads> control;
   v8::Isolate* isolate = nullptr;
   bool parked = false;
-  uintptr_t stack_limit = 0;  // last value given to SetStackLimit, 0: none
+  uintptr_t stack_limit = 0;     // last value given to SetStackLimit, 0: none
+  uintptr_t stack_limit_sp = 0;  // the entry point it was set for
   // EngineHolds this thread keeps on the isolate, each with the context
   // entered, and the EngineScopes open on it (engine.h): an entry with a
   // hold and no scope below it finds the context entered already.

@@ -147,6 +147,66 @@ TEST_P(HeldFunctionTest, OtherEnginesAndThreadsGetInDuringHostCalls) {
               IsOkAndHolds(Value(8)));
 }
 
+// Two scopes kept on one thread, of two modules in the same engine: in
+// JavaScript two isolates, each locked, the later one the thread's current
+// isolate. A call through the first must enter its own isolate again (only
+// a call into the current one may skip that), also from inside the second's
+// script, whose host call leaves the second isolate current.
+TEST_P(HeldFunctionTest, ScopesOfTwoModulesOfOneEngineInterleave) {
+  PluginSource peer;
+  peer.module = "peer";
+  peer.implementations = {
+      {GetParam(),
+       GetParam() == Language::kPython
+           ? "import duet\ndef add_via(a, b):\n"
+             "    return duet.modules.held.add(a, b) * 10\n"
+           : "import duet from 'duet';\n"
+             "export function add_via(a, b) {\n"
+             "  return duet.modules.held.add(a, b) * 10;\n}\n",
+       ""}};
+  ASSERT_OK(host_->LoadPlugin(peer).status());
+  HeldFunction add = Hold("held.add");
+  HeldFunction add_via = Hold("peer.add_via");
+  for (int64_t i = 0; i < 20; ++i) {
+    ASSERT_THAT(add.Call({Value(i), Value(2)}), IsOkAndHolds(Value(i + 2)));
+    ASSERT_THAT(add_via.Call({Value(i), Value(2)}),
+                IsOkAndHolds(Value((i + 2) * 10)));
+    ASSERT_THAT(add_via.Call({Value(i), Value(3)}),
+                IsOkAndHolds(Value((i + 3) * 10)));
+  }
+  // Plain calls of both on this thread meanwhile.
+  EXPECT_THAT(host_->Call("held", "add", {Value(1), Value(2)}),
+              IsOkAndHolds(Value(3)));
+  EXPECT_THAT(host_->Call("peer", "add_via", {Value(1), Value(2)}),
+              IsOkAndHolds(Value(30)));
+}
+
+// A held call whose script calls the host, which calls the same held
+// function again: the nested call takes the lock per call, inside the
+// first call's entry.
+TEST_P(HeldFunctionTest, AHeldCallReentersItsEngineThroughTheHost) {
+  HeldFunction add = Hold("held.add");
+  ASSERT_OK(host_->RegisterFunction(
+      "again", [&add](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+        return add.Call({args[0], Value(1000)});
+      }));
+  PluginSource caller;
+  caller.module = "caller";
+  caller.implementations = {
+      {GetParam(),
+       GetParam() == Language::kPython
+           ? "import duet\ndef go(x):\n    return duet.host.again(x) + 1\n"
+           : "import duet from 'duet';\n"
+             "export function go(x) { return duet.host.again(x) + 1; }\n",
+       ""}};
+  ASSERT_OK(host_->LoadPlugin(caller).status());
+  HeldFunction go = Hold("caller.go");
+  for (int64_t i = 0; i < 5; ++i) {
+    ASSERT_THAT(go.Call({Value(i)}), IsOkAndHolds(Value(i + 1001)));
+    ASSERT_THAT(add.Call({Value(i), Value(1)}), IsOkAndHolds(Value(i + 1)));
+  }
+}
+
 TEST_P(HeldFunctionTest, AReloadIsFollowed) {
   HeldFunction add = Hold("held.add");
   EXPECT_THAT(add.Call({Value(1), Value(2)}), IsOkAndHolds(Value(3)));

@@ -103,6 +103,34 @@ TEST_F(JsLimitsTest, HeapLimitIsResourceExhaustedAndTheModuleReloads) {
   EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(1)));
 }
 
+// Calls made while this thread keeps the isolate locked (HoldLock) count
+// on the hold's entry of the isolate: one that exhausts the heap still
+// retires it, the next call gets a fresh isolate, and the exhausted one
+// goes when the hold does.
+TEST_F(JsLimitsTest, HeapLimitUnderAHeldLockRetiresTheIsolate) {
+  ASSERT_OK_AND_ASSIGN(auto impl,
+                       LoadLimited("bomb.mjs", kBomb, "bomber", /*mb=*/64));
+  const int64_t loaded = LiveJavaScriptIsolatesForTesting();
+  {
+    std::unique_ptr<HeldEngineLock> held = impl->HoldLock();
+    ASSERT_NE(held, nullptr);
+    EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(1)));
+    EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(2)));
+    EXPECT_THAT(CallByName(*impl, "bomb", {}),
+                StatusIs(absl::StatusCode::kResourceExhausted,
+                         HasSubstr("heap limit of 64 MB")));
+    EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(1)));
+    // The exhausted isolate stays while the hold keeps it.
+    EXPECT_EQ(LiveJavaScriptIsolatesForTesting(), loaded + 1);
+    EXPECT_THAT(CallByName(*impl, "bomb", {}),
+                StatusIs(absl::StatusCode::kResourceExhausted, ::testing::_));
+    EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(1)));
+    EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(2)));
+  }
+  EXPECT_EQ(LiveJavaScriptIsolatesForTesting(), loaded);
+  EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(3)));
+}
+
 TEST_F(JsLimitsTest, HeapLimitDuringModuleLoad) {
   EXPECT_THAT(LoadLimited("load_bomb.js", R"JS(
 const a = [];
