@@ -46,6 +46,7 @@ export async function later(x) {
 }
 export function via_other(x) { return duet.modules.other.twice(x) + 1; }
 export function via_host(x) { return duet.host.elsewhere(x); }
+export async function quick(x) { return x * 2; }
 )JS";
 
 class HeldFunctionTest : public ::testing::TestWithParam<Language> {
@@ -204,6 +205,32 @@ TEST_P(HeldFunctionTest, AHeldCallReentersItsEngineThroughTheHost) {
   for (int64_t i = 0; i < 5; ++i) {
     ASSERT_THAT(go.Call({Value(i)}), IsOkAndHolds(Value(i + 1001)));
     ASSERT_THAT(add.Call({Value(i), Value(1)}), IsOkAndHolds(Value(i + 1)));
+  }
+}
+
+// In JavaScript, a call through a scope kept on an isolate that is not the
+// thread's current one (a later scope's is) runs with its own isolate
+// entered: its script's call of another module's async function makes its
+// Promise in the isolate that is current (EventLoop::AdoptForeign).
+TEST_P(HeldFunctionTest, AHeldIsolateNotCurrentIsEnteredForItsCall) {
+  if (GetParam() != Language::kJavaScript) GTEST_SKIP() << "V8 isolates";
+  PluginSource peer;
+  peer.module = "peer";
+  peer.implementations = {
+      {Language::kJavaScript,
+       "import duet from 'duet';\n"
+       "export async function quick_via(x) {\n"
+       "  return (await duet.modules.held.quick(x)) + 1;\n}\n",
+       ""}};
+  ASSERT_OK(host_->LoadPlugin(peer).status());
+  HeldFunction quick_via = Hold("peer.quick_via");
+  HeldFunction add = Hold("held.add");  // its isolate is now the current one
+  CallOptions bounded;  // a Promise made in the wrong isolate never settles
+  bounded.timeout = absl::Seconds(10);
+  for (int64_t i = 0; i < 5; ++i) {
+    ASSERT_THAT(quick_via.Call({Value(i)}, bounded),
+                IsOkAndHolds(Value(2 * i + 1)));
+    ASSERT_THAT(add.Call({Value(i), Value(2)}), IsOkAndHolds(Value(i + 2)));
   }
 }
 
