@@ -129,13 +129,24 @@ std::string StringToUtf8OrError(v8::Isolate* isolate,
                                 std::string* out) {
   const int length = string->Length();
   if (string->IsOneByte()) {
-    // Copied straight into *out; only non-ASCII Latin-1 then grows it.
-    out->resize(static_cast<size_t>(length));
-    if (length > 0) {
-      string->WriteOneByte(isolate, reinterpret_cast<uint8_t*>(out->data()), 0,
-                           length, v8::String::NO_NULL_TERMINATION);
+    // Read through a buffer that stays in the L1 cache and appended: *out
+    // is written once (not zero-filled first) and each piece is checked for
+    // non-ASCII while it is hot. Only non-ASCII Latin-1 then grows *out.
+    constexpr int kPiece = 8192;
+    uint8_t piece[kPiece];
+    out->clear();
+    out->reserve(static_cast<size_t>(length));
+    bool ascii = true;
+    for (int start = 0; start < length; start += kPiece) {
+      const int size = std::min(kPiece, length - start);
+      string->WriteOneByte(isolate, piece, start, size,
+                           v8::String::NO_NULL_TERMINATION);
+      const std::string_view read(reinterpret_cast<const char*>(piece),
+                                  static_cast<size_t>(size));
+      ascii = ascii && internal::AsciiPrefixLength(read) == read.size();
+      out->append(read);
     }
-    internal::Latin1ToUtf8InPlace(out);
+    if (!ascii) internal::Latin1ToUtf8InPlace(out);
     return "";
   }
   std::unique_ptr<uint16_t[]> buffer(new uint16_t[length]);
@@ -540,14 +551,26 @@ class FromJs {
 constexpr size_t kMinAdoptedBytes = 64 * 1024;
 
 // An ASCII std::string V8 reads in place as an external one-byte string; V8
-// deletes it once the string is garbage.
+// deletes it once the string is garbage. Its size is reported to V8 as
+// external memory, as ArrayBuffers' are: V8 does not count an external
+// string's payload itself, so without it nothing would collect the strings
+// of a loop that makes no other garbage (2.3 GB after 1,800 1 MiB echoes).
 class AdoptedAscii final : public v8::String::ExternalOneByteStringResource {
  public:
-  explicit AdoptedAscii(std::string text) : text_(std::move(text)) {}
+  AdoptedAscii(v8::Isolate* isolate, std::string text)
+      : isolate_(isolate), text_(std::move(text)) {
+    isolate_->AdjustAmountOfExternalAllocatedMemory(
+        static_cast<int64_t>(text_.size()));
+  }
+  ~AdoptedAscii() override {
+    isolate_->AdjustAmountOfExternalAllocatedMemory(
+        -static_cast<int64_t>(text_.size()));
+  }
   const char* data() const override { return text_.data(); }
   size_t length() const override { return text_.size(); }
 
  private:
+  v8::Isolate* isolate_;
   std::string text_;
 };
 
@@ -598,8 +621,8 @@ absl::Status ToV8Impl(v8::Local<v8::Context> context, const Value& value,
           text.size() <= static_cast<size_t>(v8::String::kMaxLength) &&
           internal::AsciiPrefixLength(text) == text.size()) {
         // Owned by the caller, who gave it up: see ToV8(Value&&).
-        auto* adopted =
-            new AdoptedAscii(std::move(const_cast<std::string&>(text)));
+        auto* adopted = new AdoptedAscii(
+            isolate, std::move(const_cast<std::string&>(text)));
         if (!v8::String::NewExternalOneByte(isolate, adopted)
                  .ToLocal(&string)) {
           delete adopted;  // refused (too long), so not V8's to dispose

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <new>
 #include <optional>
 #include <utility>
@@ -106,6 +107,16 @@ PyObject* TimeToPython(absl::Time time, const ValuePath* path,
 
 PyObject* StringToPython(const std::string& s, const ValuePath* path,
                          absl::Status* error) {
+  if (internal::AsciiPrefixLength(s) == s.size()) {
+    // ASCII: found by a vectorised scan and copied whole, where the
+    // decoder checks and copies 8 bytes at a time.
+    PyObject* out = PyUnicode_New(static_cast<Py_ssize_t>(s.size()), 127);
+    if (out != nullptr) {
+      std::memcpy(PyUnicode_1BYTE_DATA(out), s.data(), s.size());
+      return out;
+    }
+    PyErr_Clear();  // out of memory: the decoder below meets it too
+  }
   PyObject* out = PyUnicode_DecodeUTF8(
       s.data(), static_cast<Py_ssize_t>(s.size()), nullptr);
   if (out == nullptr) {

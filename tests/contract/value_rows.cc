@@ -552,6 +552,19 @@ std::vector<Row> FastPathRows() {
       Made("long_one_byte_string", "'caf\\u00e9 ' * 1000",
            "'caf\\u00e9 '.repeat(1000)")
           .Returns(Value(latin1)),
+      // JavaScript reads a one-byte string in pieces of 8192: Latin-1 on
+      // both sides of a piece boundary, and only after a wholly ASCII piece.
+      Made("one_byte_string_over_several_pieces",
+           "'a' * 8191 + '\\u00e9\\u00ff' + 'b' * 20000",
+           "'a'.repeat(8191) + '\\u00e9\\u00ff' + 'b'.repeat(20000)")
+          .Returns(Value(std::string(8191, 'a') + "\xc3\xa9\xc3\xbf" +
+                         std::string(20000, 'b'))),
+      Made("latin1_only_after_ascii_pieces", "'a' * 30000 + '\\u00ff'",
+           "'a'.repeat(30000) + '\\u00ff'")
+          .Returns(Value(std::string(30000, 'a') + "\xc3\xbf")),
+      Echo(
+          "latin1_argument_over_several_pieces",
+          Value(std::string(20000, 'c') + "\xc3\xa9" + std::string(9000, 'd'))),
       Made("long_astral_string", "'\\U0001F600\\u20ac' * 1000",
            "'\\u{1F600}\\u20ac'.repeat(1000)")
           .Returns(Value(astral)),

@@ -238,11 +238,12 @@ TEST(Utf8Test, Utf16RefusesLoneSurrogates) {
   EXPECT_FALSE(internal::Utf16ToUtf8(trailing, 1, &out, &bad));
 }
 
-// The word-at-a-time ASCII scans stop at the right byte wherever it falls
-// (inside or after a 32- or 8-byte block).
+// The block-at-a-time ASCII scans stop at the right byte wherever it falls
+// (inside or after a 64-, 32- or 8-byte block).
 TEST(Utf8Test, FindsTheFirstNonAsciiByteAnywhere) {
-  for (size_t at : {0, 1, 7, 8, 31, 32, 33, 63, 64, 100}) {
-    std::string text(120, 'a');
+  for (size_t at : {0, 1, 7, 8, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129, 160,
+                    191, 198}) {
+    std::string text(200, 'a');
     text[at] = '\xff';
     EXPECT_EQ(internal::AsciiPrefixLength(text), at);
     EXPECT_EQ(internal::FindInvalidUtf8(text), at);
