@@ -692,8 +692,10 @@ ScopedGil::ScopedGil() {
   KeptThreadState& kept = kept_thread_state;
   // In 3.11 the unchecked current state is that of whichever thread holds
   // the GIL: when it is this thread's own kept state, this thread holds it.
-  if (kept.state != nullptr && kept.generation == now &&
-      _PyThreadState_UncheckedGet() == kept.state) {
+  if (kept.state != nullptr && kept.generation == now) {
+    if (_PyThreadState_UncheckedGet() == kept.state) return;
+    PyEval_RestoreThread(kept.state);
+    restored_ = true;
     return;
   }
   gil_.emplace();
@@ -709,6 +711,9 @@ ScopedGil::ScopedGil() {
   kept.generation = now;
 }
 
-ScopedGil::~ScopedGil() { engine::EngineLockReleased(); }
+ScopedGil::~ScopedGil() {
+  engine::EngineLockReleased();
+  if (restored_) PyEval_SaveThread();
+}
 
 }  // namespace duet::python

@@ -108,6 +108,10 @@ class ScopedGil {
 
  private:
   std::optional<py::gil_scoped_acquire> gil_;
+  // Took the GIL with this thread's kept state directly: pybind11's acquire
+  // would look the same state up in its internals and thread-local storage
+  // first, on every call.
+  bool restored_ = false;
 };
 
 }  // namespace duet::python

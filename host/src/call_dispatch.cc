@@ -1,5 +1,6 @@
 #include "call_dispatch.h"
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
@@ -113,6 +114,88 @@ const ModuleState::Function* FindFunction(const ModuleState& state,
   auto it = state.functions.find(ToAbsl(function));
   return it == state.functions.end() ? nullptr : &it->second;
 }
+
+// This thread's last few calls by name (Host::Call, a script's module
+// calls): the module each pair of names went to, and the function's slot in
+// the state it last ran in, so a repeat compares two short strings instead
+// of hashing both names. A registry never removes or renames a module, so
+// the module found stays right for its name; the slot is used only in the
+// state it was found in (state ids are unique), so a Reload or a language
+// started meanwhile resolves the function afresh, and Use is read by
+// Resolve on every call. Keyed by the registry's id: another host, even at
+// the same address, never hits. Names that fail are not kept, so a module
+// loaded later is found.
+struct NamedCall {
+  uint64_t stamp = 0;  // which fill of the entry this is; 0: empty
+  uint64_t registry = 0;
+  Module* module = nullptr;
+  uint64_t state_id = 0;  // where `slot` was found; 0: nowhere yet
+  int slot = 0;
+  std::string module_name;
+  std::string function;
+};
+
+struct NamedCalls {
+  static constexpr size_t kSize = 4;
+  std::array<NamedCall, kSize> entries;
+  uint64_t last_stamp = 0;
+  size_t next = 0;  // the entry the next miss replaces
+};
+thread_local NamedCalls named_calls;
+
+// One call's look-up of its names through named_calls. A nested call on
+// this thread may replace the entry meanwhile; the stamp tells.
+class NamedCallTicket {
+ public:
+  // The module `module_name` in `modules`, as ModuleRegistry::Get gives it.
+  absl::StatusOr<Module*> Find(const ModuleRegistry& modules,
+                               std::string_view module_name,
+                               std::string_view function) {
+    NamedCalls& calls = named_calls;
+    const uint64_t registry = modules.id();
+    for (NamedCall& call : calls.entries) {
+      if (call.registry == registry && call.function == function &&
+          call.module_name == module_name) {
+        entry_ = &call;
+        stamp_ = call.stamp;
+        return call.module;
+      }
+    }
+    DUET_ASSIGN_OR_RETURN(Module * module, modules.Get(module_name));
+    NamedCall& call = calls.entries[calls.next];
+    calls.next = (calls.next + 1) % NamedCalls::kSize;
+    call.stamp = ++calls.last_stamp;
+    call.registry = registry;
+    call.module = module;
+    call.state_id = 0;
+    call.module_name.assign(module_name.data(), module_name.size());
+    call.function.assign(function.data(), function.size());
+    entry_ = &call;
+    stamp_ = call.stamp;
+    return module;
+  }
+
+  // `function`'s entry in `state` (a state of the module Find gave), or
+  // null.
+  const ModuleState::Function* FindIn(const ModuleState& state,
+                                      std::string_view function) const {
+    NamedCall& call = *entry_;
+    const bool mine = call.stamp == stamp_;
+    if (mine && call.state_id == state.id) {
+      return state.function_slots[call.slot];
+    }
+    const ModuleState::Function* entry = FindFunction(state, function);
+    if (entry != nullptr && mine) {
+      call.state_id = state.id;
+      call.slot = entry->slot;
+    }
+    return entry;
+  }
+
+ private:
+  NamedCall* entry_ = nullptr;
+  uint64_t stamp_ = 0;
+};
 
 // The module's current state, and when it carries state ([state] hooks),
 // an entry of its StateGate: a switch waits for the call to leave, and the
@@ -368,10 +451,12 @@ absl::StatusOr<Value> CallDispatcher::Call(std::string_view module_name,
                                            std::string_view function,
                                            absl::Span<const Value> args,
                                            const CallOptions& options) const {
-  DUET_ASSIGN_OR_RETURN(Module * module, modules_.Get(module_name));
+  NamedCallTicket names;
+  DUET_ASSIGN_OR_RETURN(Module * module,
+                        names.Find(modules_, module_name, function));
   return CallCurrent(*module, function, args, options,
-                     [function](const ModuleState& state) {
-                       return FindFunction(state, function);
+                     [&names, function](const ModuleState& state) {
+                       return names.FindIn(state, function);
                      });
 }
 
@@ -553,7 +638,8 @@ void CallDispatcher::CallAsync(std::string_view module_name,
                                absl::Span<const Value> args,
                                const CallOptions& options,
                                AsyncCompletion done) const {
-  absl::StatusOr<Module*> module = modules_.Get(module_name);
+  NamedCallTicket names;
+  absl::StatusOr<Module*> module = names.Find(modules_, module_name, function);
   if (!module.ok()) {
     done(module.status());
     return;
@@ -566,7 +652,7 @@ void CallDispatcher::CallAsync(std::string_view module_name,
   CallDepthScope depth;
   ResolvedCall call;
   absl::Status resolved =
-      Resolve(**module, state, FindFunction(*state, function), function, args,
+      Resolve(**module, state, names.FindIn(*state, function), function, args,
               options, &call);
   if (!resolved.ok()) {
     done(resolved);
@@ -581,12 +667,14 @@ absl::StatusOr<Value> CallDispatcher::CallOrStart(
     absl::Span<const Value> args, absl::FunctionRef<AsyncCompletion()> done,
     std::shared_ptr<CallCancellation> cancellation, bool* started) const {
   *started = false;
-  DUET_ASSIGN_OR_RETURN(Module * module, modules_.Get(module_name));
+  NamedCallTicket names;
+  DUET_ASSIGN_OR_RETURN(Module * module,
+                        names.Find(modules_, module_name, function));
   StateGate::Entry gate_entry;
   std::shared_ptr<const ModuleState> state = EnterCurrent(*module, &gate_entry);
   CallDepthScope depth;
   ResolvedCall call;
-  DUET_RETURN_IF_ERROR(Resolve(*module, state, FindFunction(*state, function),
+  DUET_RETURN_IF_ERROR(Resolve(*module, state, names.FindIn(*state, function),
                                function, args, CallOptions(), &call));
   if (!call.implementation->IsAsync(call.index)) {
     std::optional<StateGate::Inside> inside;

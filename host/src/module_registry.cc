@@ -55,6 +55,11 @@ ModuleInfo DescribeModule(const Module& module) {
   return info;
 }
 
+uint64_t NextRegistryId() {
+  static std::atomic<uint64_t> last_id{0};
+  return last_id.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
 }  // namespace
 
 std::vector<Language> ModuleState::Languages() const {
@@ -108,7 +113,7 @@ absl::Status NoImplementation(const Module& module, const ModuleState& state,
       " implementation (it has: ", LanguageList(state.Languages()), ")"));
 }
 
-ModuleRegistry::ModuleRegistry() {
+ModuleRegistry::ModuleRegistry() : id_(NextRegistryId()) {
   absl::MutexLock lock(&mutex_);
   tables_.push_back(std::make_unique<const Table>());
   table_.store(tables_.back().get());

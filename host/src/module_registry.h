@@ -176,7 +176,12 @@ class ModuleRegistry {
  public:
   ModuleRegistry();
 
-  // Null for an unknown module.
+  // Unique among the registries of the process, and never 0: a pointer to
+  // one of its modules, cached with it, is never taken for another's.
+  uint64_t id() const { return id_; }
+
+  // Null for an unknown module. A module found stays this registry's, under
+  // the same name, for as long as the registry lives: none is ever removed.
   Module* Find(std::string_view name) const;
   // kNotFound for an unknown module, saying why it failed to load when it
   // did (RecordFailure), else listing the loaded modules.
@@ -229,6 +234,7 @@ class ModuleRegistry {
     std::vector<std::string> sorted_names;
   };
 
+  const uint64_t id_;
   const ImplementationStarter* starter_ = nullptr;
   absl::Mutex mutex_;  // serialises Add and ReleaseAll
   std::atomic<const Table*> table_;

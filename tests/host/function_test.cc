@@ -292,6 +292,115 @@ TEST(FunctionLifetimeTest, DestroyingTheHostStopsHandleCallsInFlight) {
   testing::ClearFakeHooks();
 }
 
+// ---- Host::Call by names -------------------------------------------------
+// Host::Call remembers, per thread, the module its last few name pairs went
+// to and where the function was in that module's state: what it remembers
+// must never outlive a Use, a Reload, a new plugin, a failure or its host.
+
+TEST_F(FunctionTest, RepeatedCallsByNameFollowUseAndReload) {
+  EXPECT_THAT(host_->Call("greeter", "which", {}),
+              IsOkAndHolds(Value("python")));
+  ASSERT_OK(host_->Use("greeter", Language::kJavaScript));
+  EXPECT_THAT(host_->Call("greeter", "which", {}),
+              IsOkAndHolds(Value("javascript")));
+  EXPECT_THAT(host_->Call("greeter", "python_only", {}),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("(javascript) has no function")));
+  ASSERT_OK(host_->Use("greeter", Language::kPython));
+  EXPECT_THAT(host_->Call("greeter", "python_only", {}),
+              IsOkAndHolds(Value(1)));
+  // The function at another position among many after the Reload: a call
+  // that kept the old position would run another function.
+  EXPECT_THAT(host_->Call("greeter", "greet", {"x"}),
+              IsOkAndHolds(Value("Hello, x!")));
+  std::string python = "def greet: format Hi again, {0}!\n";
+  for (int i = 0; i < 20; ++i) {
+    python += absl::StrCat("def f", i, ": return ", i, "\n");
+  }
+  dir_.Write("greeter/greeter.py", python);
+  ASSERT_OK(host_->Reload("greeter"));
+  EXPECT_THAT(host_->Call("greeter", "greet", {"x"}),
+              IsOkAndHolds(Value("Hi again, x!")));
+  EXPECT_THAT(host_->Call("greeter", "f7", {}), IsOkAndHolds(Value(7)));
+  EXPECT_THAT(host_->Call("greeter", "f19", {}), IsOkAndHolds(Value(19)));
+  dir_.Write("greeter/greeter.py",
+             "def greet: format Hi, {0}!\ndef f7: return \"seven\"\n");
+  ASSERT_OK(host_->Reload("greeter"));
+  EXPECT_THAT(host_->Call("greeter", "f7", {}), IsOkAndHolds(Value("seven")));
+  EXPECT_THAT(host_->Call("greeter", "f19", {}),
+              StatusIs(absl::StatusCode::kNotFound,
+                       "module 'greeter' (python) has no function 'f19'; "
+                       "it exports: f7, greet"));
+}
+
+TEST_F(FunctionTest, RepeatedCallsByNameSeePluginsLoadedAndFailedMeanwhile) {
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_THAT(host_->Call("late", "which", {}),
+                StatusIs(absl::StatusCode::kNotFound,
+                         HasSubstr("no module named 'late'")));
+  }
+  TempDir more;
+  more.Write("late.py", "def which: language\n");
+  more.Write("broken.py", "syntax error\n");
+  ASSERT_OK(host_->LoadPlugins(more.path()));
+  EXPECT_THAT(host_->Call("late", "which", {}), IsOkAndHolds(Value("python")));
+  // A module that fails when it starts fails the same way on every call.
+  absl::Status failed = host_->Call("broken", "f", {}).status();
+  EXPECT_THAT(failed, StatusIs(absl::StatusCode::kNotFound,
+                               HasSubstr("module 'broken' failed to load")));
+  EXPECT_EQ(host_->Call("broken", "f", {}).status(), failed);
+  // More name pairs than are remembered, in turns: each still goes to its
+  // own function.
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_THAT(host_->Call("greeter", "which", {}),
+                IsOkAndHolds(Value("python")));
+    EXPECT_THAT(host_->Call("greeter", "greet", {"y"}),
+                IsOkAndHolds(Value("Hello, y!")));
+    EXPECT_THAT(host_->Call("late", "which", {}),
+                IsOkAndHolds(Value("python")));
+    EXPECT_THAT(host_->Call("greeter", "python_only", {}),
+                IsOkAndHolds(Value(1)));
+    EXPECT_THAT(
+        host_->Call("greeter", "nope", {}),
+        StatusIs(absl::StatusCode::kNotFound, HasSubstr("no function")));
+    EXPECT_THAT(host_->Call("greeter.count", {}),
+                IsOkAndHolds(Value(round + 1)));
+  }
+}
+
+TEST_F(FunctionTest, RepeatedCallsByNameNeverReachAnotherHost) {
+  // Hosts made one after another may reuse each other's memory; the same
+  // names must still reach each host's own module.
+  for (int i = 0; i < 3; ++i) {
+    auto other =
+        *CreateHostWithRuntimes({}, {FakeRuntimeFactory(Language::kPython)});
+    TempDir dir;
+    dir.Write("greeter.py", absl::StrCat("def which: return ", i, "\n"));
+    ASSERT_OK(other->LoadPlugins(dir.path()));
+    EXPECT_THAT(other->Call("greeter", "which", {}), IsOkAndHolds(Value(i)));
+    EXPECT_THAT(host_->Call("greeter", "which", {}),
+                IsOkAndHolds(Value("python")));
+    EXPECT_THAT(other->Call("greeter", "which", {}), IsOkAndHolds(Value(i)));
+  }
+}
+
+TEST_F(FunctionTest, NestedCallsByNameOnOneThreadReachTheirOwnFunctions) {
+  // A module calling others by name, on the thread of the call that runs
+  // it: each level resolves its own names, more levels than are
+  // remembered.
+  TempDir more;
+  more.Write("n1.py", "def go: call n2.go\ndef which: return 1\n");
+  more.Write("n2.py", "def go: call n3.go\ndef which: return 2\n");
+  more.Write("n3.py", "def go: call n4.go\ndef which: return 3\n");
+  more.Write("n4.py", "def go: call n5.go\ndef which: return 4\n");
+  more.Write("n5.py", "def go: call greeter.which\n");
+  ASSERT_OK(host_->LoadPlugins(more.path()));
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_THAT(host_->Call("n1", "go", {}), IsOkAndHolds(Value("python")));
+    EXPECT_THAT(host_->Call("n3", "which", {}), IsOkAndHolds(Value(3)));
+  }
+}
+
 // ---- HeldFunction (Function::Hold) ------------------------------------------
 
 TEST_F(FunctionTest, AHeldScopeReturnsWhatPlainCallsReturnAndKeepsOneLock) {
