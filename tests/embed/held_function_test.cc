@@ -86,26 +86,28 @@ class HeldFunctionTest : public ::testing::TestWithParam<Language> {
     held.default_language = GetParam();
     ASSERT_OK(host_->LoadPlugin(held).status());
     // The other module runs in the other engine.
-    PluginSource other;
-    other.module = "other";
-    other.implementations = {
-        {GetParam() == Language::kPython ? Language::kJavaScript
-                                         : Language::kPython,
-         GetParam() == Language::kPython
-             ? "export function twice(x) { return 2 * x; }\n"
-             : "def twice(x):\n    return 2 * x\n",
-         ""}};
-    ASSERT_OK(host_->LoadPlugin(other).status());
-    PluginSource asker;
-    asker.module = "asker";
-    asker.implementations = {
-        {GetParam(),
-         GetParam() == Language::kPython
-             ? "import duet\ndef ask():\n    return duet.host.hold_inside()\n"
-             : "import duet from 'duet';\n"
-               "export function ask() { return duet.host.hold_inside(); }\n",
-         ""}};
-    ASSERT_OK(host_->LoadPlugin(asker).status());
+    ASSERT_NO_FATAL_FAILURE(
+        LoadScript("other",
+                   GetParam() == Language::kPython ? Language::kJavaScript
+                                                   : Language::kPython,
+                   "def twice(x):\n    return 2 * x\n",
+                   "export function twice(x) { return 2 * x; }\n"));
+    ASSERT_NO_FATAL_FAILURE(LoadScript(
+        "asker", GetParam(),
+        "import duet\ndef ask():\n    return duet.host.hold_inside()\n",
+        "import duet from 'duet';\n"
+        "export function ask() { return duet.host.hold_inside(); }\n"));
+  }
+
+  // Loads module `name` with one implementation in `language`: `python` or
+  // `javascript`, whichever is that language's source.
+  void LoadScript(const std::string& name, Language language,
+                  const std::string& python, const std::string& javascript) {
+    PluginSource source;
+    source.module = name;
+    source.implementations = {
+        {language, language == Language::kPython ? python : javascript, ""}};
+    ASSERT_OK(host_->LoadPlugin(source).status());
   }
 
   HeldFunction Hold(const std::string& name) {
@@ -154,18 +156,13 @@ TEST_P(HeldFunctionTest, OtherEnginesAndThreadsGetInDuringHostCalls) {
 // a call into the current one may skip that), also from inside the second's
 // script, whose host call leaves the second isolate current.
 TEST_P(HeldFunctionTest, ScopesOfTwoModulesOfOneEngineInterleave) {
-  PluginSource peer;
-  peer.module = "peer";
-  peer.implementations = {
-      {GetParam(),
-       GetParam() == Language::kPython
-           ? "import duet\ndef add_via(a, b):\n"
-             "    return duet.modules.held.add(a, b) * 10\n"
-           : "import duet from 'duet';\n"
-             "export function add_via(a, b) {\n"
-             "  return duet.modules.held.add(a, b) * 10;\n}\n",
-       ""}};
-  ASSERT_OK(host_->LoadPlugin(peer).status());
+  ASSERT_NO_FATAL_FAILURE(
+      LoadScript("peer", GetParam(),
+                 "import duet\ndef add_via(a, b):\n"
+                 "    return duet.modules.held.add(a, b) * 10\n",
+                 "import duet from 'duet';\n"
+                 "export function add_via(a, b) {\n"
+                 "  return duet.modules.held.add(a, b) * 10;\n}\n"));
   HeldFunction add = Hold("held.add");
   HeldFunction add_via = Hold("peer.add_via");
   for (int64_t i = 0; i < 20; ++i) {
@@ -191,16 +188,11 @@ TEST_P(HeldFunctionTest, AHeldCallReentersItsEngineThroughTheHost) {
       "again", [&add](absl::Span<const Value> args) -> absl::StatusOr<Value> {
         return add.Call({args[0], Value(1000)});
       }));
-  PluginSource caller;
-  caller.module = "caller";
-  caller.implementations = {
-      {GetParam(),
-       GetParam() == Language::kPython
-           ? "import duet\ndef go(x):\n    return duet.host.again(x) + 1\n"
-           : "import duet from 'duet';\n"
-             "export function go(x) { return duet.host.again(x) + 1; }\n",
-       ""}};
-  ASSERT_OK(host_->LoadPlugin(caller).status());
+  ASSERT_NO_FATAL_FAILURE(
+      LoadScript("caller", GetParam(),
+                 "import duet\ndef go(x):\n    return duet.host.again(x) + 1\n",
+                 "import duet from 'duet';\n"
+                 "export function go(x) { return duet.host.again(x) + 1; }\n"));
   HeldFunction go = Hold("caller.go");
   for (int64_t i = 0; i < 5; ++i) {
     ASSERT_THAT(go.Call({Value(i)}), IsOkAndHolds(Value(i + 1001)));
@@ -214,15 +206,11 @@ TEST_P(HeldFunctionTest, AHeldCallReentersItsEngineThroughTheHost) {
 // Promise in the isolate that is current (EventLoop::AdoptForeign).
 TEST_P(HeldFunctionTest, AHeldIsolateNotCurrentIsEnteredForItsCall) {
   if (GetParam() != Language::kJavaScript) GTEST_SKIP() << "V8 isolates";
-  PluginSource peer;
-  peer.module = "peer";
-  peer.implementations = {
-      {Language::kJavaScript,
-       "import duet from 'duet';\n"
-       "export async function quick_via(x) {\n"
-       "  return (await duet.modules.held.quick(x)) + 1;\n}\n",
-       ""}};
-  ASSERT_OK(host_->LoadPlugin(peer).status());
+  ASSERT_NO_FATAL_FAILURE(
+      LoadScript("peer", Language::kJavaScript, "",
+                 "import duet from 'duet';\n"
+                 "export async function quick_via(x) {\n"
+                 "  return (await duet.modules.held.quick(x)) + 1;\n}\n"));
   HeldFunction quick_via = Hold("peer.quick_via");
   HeldFunction add = Hold("held.add");  // its isolate is now the current one
   CallOptions bounded;  // a Promise made in the wrong isolate never settles
