@@ -197,6 +197,9 @@ absl::StatusOr<Value> CallInEntry(Entry& entry, PyObject* function,
                                   absl::Time deadline,
                                   size_t value_budget_bytes,
                                   std::string_view what, PyObject** coroutine) {
+  // Every path returns `out`, so the result is built in the caller's
+  // object and never moved on the way out.
+  absl::StatusOr<Value> out(absl::in_place);
   // Vectorcall with one spare slot in front (PY_VECTORCALL_ARGUMENTS_OFFSET)
   // saves building a tuple.
   absl::InlinedVector<PyObject*, 8> argv(args.size() + 1, nullptr);
@@ -217,28 +220,35 @@ absl::StatusOr<Value> CallInEntry(Entry& entry, PyObject* function,
   }
   // Finalisers of the arguments and the result run inside the entry.
   for (size_t i = 0; i < converted; ++i) Py_DECREF(argv[i + 1]);
-  if (!error.ok()) return error;
-  if (result == nullptr) return entry.TakeError(ErrorContext::kRun, what);
+  if (!error.ok()) {
+    out = std::move(error);
+    return out;
+  }
+  if (result == nullptr) {
+    out = entry.TakeError(ErrorContext::kRun, what);
+    return out;
+  }
   if (coroutine != nullptr && PyCoro_CheckExact(result)) {
     // The entry ends here: from then on the asyncio loop's own stop (the
     // Task cancelled) covers the call.
     if (StopReason stop = entry.Finish(); stop != StopReason::kNone) {
       CloseCoroutine(result);
-      return StopStatus(stop);
+      out = StopStatus(stop);
+      return out;
     }
     *coroutine = result;
-    return Value();
+    return out;  // an empty Value
   }
-  Value out;
   internal::ConversionGuard result_guard(deadline, value_budget_bytes);
-  absl::Status status = FromPython(result, "result", result_guard, &out);
+  absl::Status status = FromPython(result, "result", result_guard, &*out);
   Py_DECREF(result);
   // Stopped, yet it returned (say, it caught the exception): it still
   // overran, and says so.
   if (StopReason stop = entry.Finish(); stop != StopReason::kNone) {
-    return StopStatus(stop);
+    out = StopStatus(stop);
+  } else if (!status.ok()) {
+    out = std::move(status);
   }
-  if (!status.ok()) return status;
   return out;
 }
 

@@ -155,10 +155,13 @@ class PythonImplementation : public Implementation {
     // asyncio loop (async_loop.h).
     engine::AwaitedResult awaited;
     bool awaiting = false;
-    absl::StatusOr<Value> out = CallIn(
-        function, args, deadline, [&awaited] { return awaited.Completion(); },
-        &awaiting,
-        /*caller_waits=*/true);
+    absl::StatusOr<Value> out =
+        function < functions_.size()
+            ? CallIn(
+                  function, args, deadline,
+                  [&awaited] { return awaited.Completion(); }, &awaiting,
+                  /*caller_waits=*/true)
+            : MissingFunction(function);
     // One object returned on every path, so it is not moved on the way out.
     if (!awaiting) return out;
     // A held scope (HoldLock) may keep the GIL on this thread; the loop
@@ -182,28 +185,34 @@ class PythonImplementation : public Implementation {
                  absl::Time deadline, Completion done,
                  std::shared_ptr<CallCancellation> cancellation) override {
     bool awaiting = false;
-    absl::StatusOr<Value> out = CallIn(
-        function, args, deadline, [&done] { return std::move(done); },
-        &awaiting, /*caller_waits=*/false, std::move(cancellation));
+    absl::StatusOr<Value> out =
+        function < functions_.size()
+            ? CallIn(
+                  function, args, deadline, [&done] { return std::move(done); },
+                  &awaiting, /*caller_waits=*/false, std::move(cancellation))
+            : MissingFunction(function);
     if (!awaiting) done(std::move(out));
   }
 
  private:
-  // The call up to its result; a coroutine result is submitted to the
-  // asyncio loop with the Completion `make_completion()` returns, and
-  // `*awaiting` is set (the Value returned then means nothing).
-  // `caller_waits`: the caller blocks until the coroutine ends, which it
-  // must not do on the loop's own thread.
+  absl::StatusOr<Value> MissingFunction(size_t function) const {
+    return absl::NotFoundError(absl::StrCat(
+        "module '", module_name_, "' has no function #", function,
+        " in its Python implementation (it exports ", exports_.size(), ")"));
+  }
+
+  // The call up to its result (of `function` < functions_.size()); a
+  // coroutine result is submitted to the asyncio loop with the Completion
+  // `make_completion()` returns, and `*awaiting` is set (the Value returned
+  // then means nothing). `caller_waits`: the caller blocks until the
+  // coroutine ends, which it must not do on the loop's own thread. Every
+  // path returns `out`, so the result is built in the caller's object and
+  // never moved on the way out.
   template <typename MakeCompletion>
   absl::StatusOr<Value> CallIn(
       size_t function, absl::Span<const Value> args, absl::Time deadline,
       MakeCompletion&& make_completion, bool* awaiting, bool caller_waits,
       std::shared_ptr<CallCancellation> cancellation = nullptr) {
-    if (function >= functions_.size()) {
-      return absl::NotFoundError(absl::StrCat(
-          "module '", module_name_, "' has no function #", function,
-          " in its Python implementation (it exports ", exports_.size(), ")"));
-    }
     Entry entry(services_, module_name_, running_, deadline,
                 value_budget_bytes_, function_values_.get());
     PyObject* coroutine = nullptr;
@@ -214,7 +223,8 @@ class PythonImplementation : public Implementation {
       if (absl::Status here = async_loop_->CanWaitHere(described_);
           !here.ok() && caller_waits) {
         CloseCoroutine(coroutine);
-        return here;
+        out = std::move(here);
+        return out;
       }
       async_loop_->Submit(py::reinterpret_steal<py::object>(coroutine),
                           services_, module_name_, deadline,
