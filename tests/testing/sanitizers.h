@@ -23,6 +23,15 @@ inline constexpr size_t kStackScale = 4;
 inline constexpr size_t kStackScale = 1;
 #endif
 
+// Memory AddressSanitizer keeps resident after it is freed: its
+// quarantine, 256 MB by default, delays reuse to catch use-after-free. A
+// test bounding resident growth allows for it.
+#ifdef DUET_TESTING_ASAN
+inline constexpr size_t kQuarantineBytes = size_t{256} << 20;
+#else
+inline constexpr size_t kQuarantineBytes = 0;
+#endif
+
 }  // namespace duet::testing
 
 #endif  // DUET_TESTS_TESTING_SANITIZERS_H_
