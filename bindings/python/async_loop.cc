@@ -123,6 +123,18 @@ using CallPtr = std::shared_ptr<AsyncLoop::Call>;
 
 AsyncLoop::~AsyncLoop() {
   if (!loop_) return;  // never started: no Python object to release
+  Shutdown();
+  ScopedGil gil;
+  loop_ = py::object();
+  submit_ = py::object();
+  await_call_ = py::object();
+  settle_ = py::object();
+  run_ = py::object();
+  futures_ = py::object();
+}
+
+void AsyncLoop::Shutdown() {
+  if (!loop_ || !thread_.joinable()) return;
   {
     ScopedGil gil;
     try {
@@ -131,14 +143,7 @@ AsyncLoop::~AsyncLoop() {
       PyErr_Clear();
     }
   }
-  if (thread_.joinable()) thread_.join();
-  ScopedGil gil;
-  loop_ = py::object();
-  submit_ = py::object();
-  await_call_ = py::object();
-  settle_ = py::object();
-  run_ = py::object();
-  futures_ = py::object();
+  thread_.join();
 }
 
 absl::Status AsyncLoop::Start() {

@@ -49,6 +49,13 @@ class AsyncLoop : public std::enable_shared_from_this<AsyncLoop> {
   AsyncLoop(const AsyncLoop&) = delete;
   AsyncLoop& operator=(const AsyncLoop&) = delete;
 
+  // Stops the loop thread as the destructor does, for the owner to call
+  // before letting go: otherwise the last reference may go on the loop
+  // thread itself (a call's completion running there while the host
+  // closes), and a thread cannot join itself (std::terminate, "Resource
+  // deadlock avoided"). Without the GIL; once the owner's calls have ended.
+  void Shutdown();
+
   // GIL held (inside the call's Entry). Runs `coroutine` as a Task on the
   // loop, starting the loop first if needed; `done` runs once, on a
   // scheduler thread without the GIL, with its result converted (within

@@ -401,6 +401,9 @@ class PythonRuntime : public Runtime {
         services_(services),
         running_(std::make_shared<RunningEntries>()),
         async_loop_(std::make_shared<AsyncLoop>(interpreter_)) {}
+  // The loop thread ends here, on the closing thread, whoever else still
+  // holds the loop (AsyncLoop::Shutdown).
+  ~PythonRuntime() override { async_loop_->Shutdown(); }
 
   Language language() const override { return Language::kPython; }
   std::vector<std::string> file_extensions() const override { return {".py"}; }
