@@ -172,6 +172,23 @@ TEST_P(CallAsyncTest, DestroyingTheHostEndsWaitingCalls) {
               StatusIs(absl::StatusCode::kCancelled, ::testing::_));
 }
 
+// The module is reloaded while a call awaits: the call finishes on the
+// engine it started in (its last step then lets go of that engine, on the
+// engine's own event loop), and the next call runs on the fresh one.
+TEST_P(CallAsyncTest, ReloadingWhileACallAwaitsLetsItFinish) {
+  for (int round = 1; round <= 3; ++round) {
+    std::future<absl::StatusOr<Value>> waiting =
+        host_->CallAsync("waiter", "wait_and_count", {});
+    WaitForArrivals(2 * round - 1);
+    ASSERT_OK(host_->Reload("waiter"));
+    EXPECT_THAT(waiting.get(), IsOkAndHolds(Value(2 * round - 1)));
+    EXPECT_THAT(host_->Call("waiter", "plain", {Value(round)}),
+                IsOkAndHolds(Value(round + 1)));
+    EXPECT_THAT(host_->Call("waiter", "wait_and_count", {}),
+                IsOkAndHolds(Value(2 * round)));
+  }
+}
+
 // A module in one language awaiting the async functions of a module in the
 // other: a JavaScript caller gets a Promise, a Python coroutine an
 // awaitable; stopping the caller cancels the callee.

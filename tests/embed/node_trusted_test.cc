@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <string>
 #include <thread>
@@ -84,6 +85,24 @@ exports.ticks = () => new Promise((resolve) => process.nextTick(() => resolve('t
 
 exports.add = (a, b) => a + b;
 
+exports.busy = (ms) => {
+  duet.host.arrive();
+  const end = Date.now() + ms;
+  while (Date.now() < end) {}
+  return ms;
+};
+
+// A timer callback on the loop thread calls this module through the host.
+exports.callSelfFromTheLoop = (ms) => {
+  setTimeout(() => duet.modules.trusted.busy(ms), 0);
+  return 'scheduled';
+};
+
+exports.arriveAndWait = (ms, value) => {
+  duet.host.arrive();
+  return new Promise((resolve) => setTimeout(() => resolve(value), ms));
+};
+
 exports.spin = () => { for (;;) {} };
 
 exports.arriveAndSpin = () => {
@@ -119,6 +138,9 @@ def echo(word): return word
 def resolved(): return "python"
 def ticks(): return "python"
 def add(a, b): return a + b
+def arriveAndWait(ms, value): return value
+def busy(ms): return ms
+def callSelfFromTheLoop(ms): return None
 def spin(): return None
 def arriveAndSpin(): return None
 def fail(): raise ValueError("python")
@@ -289,6 +311,32 @@ TEST_F(NodeTrustedTest, AnExceptionNamesItsFileAndLine) {
               source.begin(),
               source.begin() + source.find("throw new TypeError"), '\n'));
   EXPECT_EQ(error->stack[0].line, throw_line);
+}
+
+// Reloaded while a call awaits a timer: the call's last step, on the old
+// environment's loop thread, lets go of that environment, which must not
+// end its own loop thread from within it.
+TEST_F(NodeTrustedTest, ReloadingWhileACallAwaitsLetsItFinish) {
+  std::future<absl::StatusOr<Value>> waiting =
+      host_->CallAsync("trusted", "arriveAndWait", {Value(300), Value("late")});
+  ASSERT_TRUE(arrived_.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  ASSERT_OK(host_->Reload("trusted"));
+  EXPECT_THAT(waiting.get(), IsOkAndHolds(Value("late")));
+  EXPECT_THAT(host_->Call("trusted", "add", {Value(2), Value(3)}),
+              IsOkAndHolds(Value(5)));
+}
+
+// Reloaded while the loop thread is in a call of the old environment (a
+// timer callback calling its own module through the host): that call's end
+// lets go of the old environment on the old loop thread.
+TEST_F(NodeTrustedTest, ReloadingWhileItsLoopThreadCallsLetsTheCallFinish) {
+  EXPECT_THAT(host_->Call("trusted", "callSelfFromTheLoop", {Value(300)}),
+              IsOkAndHolds(Value("scheduled")));
+  ASSERT_TRUE(arrived_.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  ASSERT_OK(host_->Reload("trusted"));
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_THAT(host_->Call("trusted", "add", {Value(2), Value(3)}),
+              IsOkAndHolds(Value(5)));
 }
 
 TEST_F(NodeTrustedTest, CallsAnotherModule) {
