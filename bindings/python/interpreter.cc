@@ -21,6 +21,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "arena_cache.h"
 #include "convert.h"
 #include "duet/engine/function_owner.h"
 #include "duet/internal/status_macros.h"
@@ -315,6 +316,7 @@ absl::Status InitializeCPython(const PythonOptions& options)
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   Py_SetPath(nullptr);
 #pragma GCC diagnostic pop
+  InstallArenaCache();
   PyConfig config;
   if (options.isolated) {
     PyConfig_InitIsolatedConfig(&config);
