@@ -37,6 +37,13 @@ class CallContext {
   void set_async_loop(AsyncLoop* loop) { async_loop_ = loop; }
   std::string_view source() const { return source_; }
 
+  // Whether some output waits for its line's end (the destructor sends it).
+  bool has_partial_lines() const {
+    return !pending_[0].empty() || !pending_[1].empty();
+  }
+  // Sends the output waiting for its line's end to the log sink now.
+  void FlushPartialLines();
+
   // Buffers `text` written to sys.stdout / sys.stderr and moves each
   // completed line into *lines.
   void Write(OutputStream stream, std::string_view text,

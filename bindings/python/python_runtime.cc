@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <system_error>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -550,6 +551,13 @@ class PythonRuntime : public Runtime {
 };
 
 }  // namespace
+
+bool IsPythonImplementation(const Implementation& implementation) {
+  // A class local to this file: its type_info is unique, so this compares
+  // two pointers.
+  return typeid(implementation) == typeid(PythonImplementation);
+}
+
 }  // namespace python
 
 namespace python {
