@@ -20,8 +20,9 @@ enum class OutputStream { kStdout = 0, kStderr = 1 };
 class CallContext {
  public:
   // `source` names the module in log lines; both must outlive the context.
-  // Construct and destroy WITHOUT holding the GIL: the destructor forwards
-  // any partial output line to the log sink.
+  // Destroy it WITHOUT holding the GIL, or after FlushPartialLines with the
+  // GIL released (an Entry nested in a held GIL does): the destructor
+  // forwards any partial output line to the log sink.
   CallContext(HostServices& services, std::string_view source);
   ~CallContext();
   CallContext(const CallContext&) = delete;
