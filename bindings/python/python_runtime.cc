@@ -553,9 +553,12 @@ class PythonRuntime : public Runtime {
 }  // namespace
 
 bool IsPythonImplementation(const Implementation& implementation) {
-  // A class local to this file: its type_info is unique, so this compares
-  // two pointers.
-  return typeid(implementation) == typeid(PythonImplementation);
+  // The language first: a virtual call the dispatcher's call of the
+  // implementation makes hot, where reading the type_info of a JavaScript
+  // callee cost ~1% of a Python -> JavaScript call. Then the class (local
+  // to this file: its type_info is unique, so two pointers compare).
+  return implementation.language() == Language::kPython &&
+         typeid(implementation) == typeid(PythonImplementation);
 }
 
 }  // namespace python
