@@ -16,10 +16,15 @@ CallContext::CallContext(HostServices& services, std::string_view source)
 
 CallContext::~CallContext() {
   current_context = previous_;
+  FlushPartialLines();
+}
+
+void CallContext::FlushPartialLines() {
   for (int i = 0; i < 2; ++i) {
     if (!pending_[i].empty()) {
       services_.Log(LevelFor(static_cast<OutputStream>(i)), source_,
                     pending_[i]);
+      pending_[i].clear();
     }
   }
 }

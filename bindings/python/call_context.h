@@ -20,8 +20,9 @@ enum class OutputStream { kStdout = 0, kStderr = 1 };
 class CallContext {
  public:
   // `source` names the module in log lines; both must outlive the context.
-  // Construct and destroy WITHOUT holding the GIL: the destructor forwards
-  // any partial output line to the log sink.
+  // Destroy it WITHOUT holding the GIL, or after FlushPartialLines with the
+  // GIL released (an Entry nested in a held GIL does): the destructor
+  // forwards any partial output line to the log sink.
   CallContext(HostServices& services, std::string_view source);
   ~CallContext();
   CallContext(const CallContext&) = delete;
@@ -36,6 +37,13 @@ class CallContext {
   AsyncLoop* async_loop() const { return async_loop_; }
   void set_async_loop(AsyncLoop* loop) { async_loop_ = loop; }
   std::string_view source() const { return source_; }
+
+  // Whether some output waits for its line's end (the destructor sends it).
+  bool has_partial_lines() const {
+    return !pending_[0].empty() || !pending_[1].empty();
+  }
+  // Sends the output waiting for its line's end to the log sink now.
+  void FlushPartialLines();
 
   // Buffers `text` written to sys.stdout / sys.stderr and moves each
   // completed line into *lines.

@@ -24,6 +24,7 @@
 #include "entry.h"
 #include "errors.h"
 #include "import_hook.h"
+#include "python_runtime.h"
 #include "structmember.h"
 
 namespace duet::python {
@@ -71,22 +72,29 @@ engine::CallerLimits CurrentLimits() {
   return limits;
 }
 
-// The GIL, released for a host call (engine/call_out.h).
-class GilRelease : public engine::EngineLock {
+// The GIL, released for a host call (engine/call_out.h): at once
+// (CallOut), or by the host once something could wait (CallOutDeferred).
+class GilRelease : public engine::DeferrableEngineLock {
  public:
   void Release() override {
     engine::EngineLockReleased();
     state_ = PyEval_SaveThread();
   }
   StopReason Reacquire() override {
-    PyEval_RestoreThread(state_);
-    engine::EngineLockTaken();
+    if (state_ != nullptr) {
+      PyEval_RestoreThread(std::exchange(state_, nullptr));
+      engine::EngineLockTaken();
+    }
     const Entry* entry = Entry::Current();
     return entry != nullptr ? entry->Stopped() : StopReason::kNone;
   }
+  // Every Python implementation runs in the one interpreter, on its GIL.
+  bool Covers(const Implementation& callee) const override {
+    return IsPythonImplementation(callee);
+  }
 
  private:
-  PyThreadState* state_ = nullptr;
+  PyThreadState* state_ = nullptr;  // null while the GIL is held
 };
 
 // A call's arguments, in place for the few most calls pass.
@@ -159,12 +167,17 @@ LogLevel LevelFromIndex(int level) {
   }
 }
 
-// Runs `host_call` with the GIL released (engine::CallOut). Stopped while
-// the host ran the call: stop here, whatever it returned. A new reference,
-// or null with the Python error set.
-PyObject* CallOutOrNull(absl::FunctionRef<absl::StatusOr<Value>()> host_call) {
+// Runs `host_call` with the GIL released (engine::CallOut), or for a module
+// call the host settles (`deferred`) released only once something could
+// wait (engine::CallOutDeferred). Stopped while the host ran the call: stop
+// here, whatever it returned. A new reference, or null with the Python
+// error set.
+PyObject* CallOutOrNull(absl::FunctionRef<absl::StatusOr<Value>()> host_call,
+                        bool deferred = false) {
   GilRelease gil;
-  engine::OutboundResult out = engine::CallOut(gil, host_call);
+  engine::OutboundResult out = deferred
+                                   ? engine::CallOutDeferred(gil, host_call)
+                                   : engine::CallOut(gil, host_call);
   if (out.stopped != StopReason::kNone && SetErrorIfStopped()) return nullptr;
   return ResultToPythonOrNull(out.result);
 }
@@ -200,9 +213,9 @@ PyObject* CallModuleFunction(std::string_view module_name,
   HostServices& services = context->services();
   AsyncLoop* loop = context->async_loop();
   if (loop == nullptr) {
-    return CallOutOrNull([&] {
-      return services.CallModule(module_name, function_name, values);
-    });
+    return CallOutOrNull(
+        [&] { return services.CallModule(module_name, function_name, values); },
+        engine::SettlesDeferredLocks(services));
   }
   // A coroutine's step: an async function gives it an awaitable.
   std::shared_ptr<AsyncLoop::Awaited> awaited = loop->NewAwaited();

@@ -10,6 +10,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "duet/engine/function_owner.h"
 #include "duet/internal/strings.h"
 #include "functions.h"
 
@@ -255,6 +256,19 @@ void Entry::Withdraw() {
     PyEval_SetTrace(nullptr, nullptr);
   }
   DropPendingStop();
+}
+
+Entry::PartialLines::~PartialLines() {
+  // Held by this thread: the GIL's holder is its state (3.11).
+  if (!context.has_partial_lines() ||
+      _PyThreadState_UncheckedGet() != PyGILState_GetThisThreadState()) {
+    return;
+  }
+  engine::EngineLockReleased();
+  PyThreadState* state = PyEval_SaveThread();
+  context.FlushPartialLines();
+  PyEval_RestoreThread(state);
+  engine::EngineLockTaken();
 }
 
 Entry* Entry::Current() { return engine::ThreadFrames<Entry>::Innermost(); }

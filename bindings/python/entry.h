@@ -178,6 +178,14 @@ class Entry {
   // then forward partial output lines.
   engine::OpenEntry open_;  // counts this entry as open on its thread
   CallContext context_;
+  // An entry nested in a GIL its thread kept (a Python caller's module
+  // call, a held scope) ends with the GIL still held: its last partial
+  // output line goes to the log sink with the GIL released here, as the
+  // sink runs with no engine lock.
+  struct PartialLines {
+    CallContext& context;
+    ~PartialLines();
+  } partial_lines_{context_};
   RunningEntries& running_;  // a shared_ptr copy only when armed: cheaper
   uint64_t serial_ = 0;      // names the entry in stop requests
   // The thread's previous innermost entry (links.outer), and the links in

@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <system_error>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -550,6 +551,16 @@ class PythonRuntime : public Runtime {
 };
 
 }  // namespace
+
+bool IsPythonImplementation(const Implementation& implementation) {
+  // The language first: a virtual call the dispatcher's call of the
+  // implementation makes hot, where reading the type_info of a JavaScript
+  // callee cost ~1% of a Python -> JavaScript call. Then the class (local
+  // to this file: its type_info is unique, so two pointers compare).
+  return implementation.language() == Language::kPython &&
+         typeid(implementation) == typeid(PythonImplementation);
+}
+
 }  // namespace python
 
 namespace python {

@@ -72,6 +72,13 @@ absl::StatusOr<std::unique_ptr<Runtime>> CreatePythonRuntime(
     HostServices& services);
 RuntimeFactory PythonRuntimeFactory(PythonOptions options);
 
+namespace python {
+
+// Whether `implementation` is a module's Python implementation (all run in
+// the one interpreter, on its GIL).
+bool IsPythonImplementation(const Implementation& implementation);
+
+}  // namespace python
 }  // namespace duet
 
 #endif  // DUET_BINDINGS_PYTHON_PYTHON_RUNTIME_H_

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "duet/engine/call_out.h"
 #include "duet/engine/frames.h"
 #include "duet/internal/stack.h"
 #include "duet/internal/status_macros.h"
@@ -436,6 +437,7 @@ absl::StatusOr<Value> CallDispatcher::CallCurrent(const Module& module,
   std::shared_ptr<const ModuleState> state = module.state();
   if (state->state_hooks) {
     // A [state] switch may be waiting for this thread's engine lock.
+    engine::SettleDeferredLock();
     ReleaseAllThreadHolds();
     keep = nullptr;
     gate_entry = module.state_gate().Enter();
@@ -515,6 +517,7 @@ absl::Status CallDispatcher::Resolve(
     // Its first use (or none in that language: Started says so). Once
     // started, calls never come here. Starting may wait for a start on
     // another thread that needs an engine lock this thread keeps.
+    engine::SettleDeferredLock();
     ReleaseAllThreadHolds();
     DUET_ASSIGN_OR_RETURN(started, modules_.Started(module, language));
     entry = FindFunction(*started, function);
@@ -627,6 +630,9 @@ absl::StatusOr<Value> CallDispatcher::Run(const Module& module,
                                           const ResolvedCall& call,
                                           absl::Span<const Value> args) {
   NestedDeadline nested(call.deadline);
+  // A Python caller's GIL, still held, goes on with a Python callee (the
+  // rest of this function never waits).
+  engine::DeferredLockCallee callee(*call.implementation);
   absl::StatusOr<Value> result =
       call.implementation->Call(call.index, args, call.deadline);
   // Most calls have nothing to conclude, and the result is returned as it
@@ -697,6 +703,7 @@ void CallDispatcher::Start(const Module& module,
                            absl::Span<const Value> args,
                            StateGate::Entry gate_entry, AsyncCompletion done,
                            std::shared_ptr<CallCancellation> cancellation) {
+  engine::SettleDeferredLock();  // the callee may wait for its completion
   NestedDeadline nested(call.deadline);
   std::optional<StateGate::Inside> inside;
   if (state->state_hooks) inside.emplace(&module.state_gate());

@@ -20,11 +20,13 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <typeinfo>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "call_dispatch.h"
+#include "duet/engine/call_out.h"
 #include "duet/internal/status_macros.h"
 #include "duet/internal/strings.h"
 #include "duet/runtime.h"
@@ -118,6 +120,10 @@ class Host::Impl : public HostServices {
         transfer_(dispatcher_, options_),
         consoles_(target_->gate) {
     target_->dispatcher = &dispatcher_;
+    // Its module calls release a script's deferred engine lock before they
+    // can wait (call_dispatch.cc), so Python -> Python calls may keep the
+    // GIL.
+    engine::SetSettlingServices(typeid(Impl));
   }
 
   // The shutdown order: stop what is running and let it return before

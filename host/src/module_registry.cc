@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "duet/engine/call_out.h"
 #include "duet/internal/status_macros.h"
 #include "duet/internal/strings.h"
 
@@ -61,6 +62,8 @@ uint64_t NextRegistryId() {
 }
 
 }  // namespace
+
+ModuleState::~ModuleState() { engine::SettleDeferredLock(); }
 
 std::vector<Language> ModuleState::Languages() const {
   std::vector<Language> out;

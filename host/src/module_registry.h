@@ -44,6 +44,14 @@ struct ModuleState {
     int slot = 0;  // position in function_slots
   };
 
+  ModuleState() = default;
+  ModuleState(const ModuleState&) = default;
+  ModuleState& operator=(const ModuleState&) = default;
+  // Releases first a Python caller's GIL still held for a module call on
+  // this thread (engine::SettleDeferredLock): the implementations going
+  // with the last state may wait for other locks as they unload.
+  ~ModuleState();
+
   // Unique among the states of every host in the process, and never 0, so
   // a function resolved in one state is never mistaken for one of another
   // (BoundFunction's cache).

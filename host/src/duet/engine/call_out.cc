@@ -1,6 +1,19 @@
 #include "duet/engine/call_out.h"
 
+#include <atomic>
+#include <utility>
+
 namespace duet::engine {
+namespace {
+
+// The deferred lock of this thread's call out in progress, until settled,
+// or while a callee it covers runs (DeferredLockCallee).
+thread_local DeferrableEngineLock* pending_lock = nullptr;
+
+// The class of the HostServices that settles deferred locks.
+std::atomic<const std::type_info*> settling_services{nullptr};
+
+}  // namespace
 
 internal::ConversionGuard ArgumentGuard(const CallerLimits& limits) {
   return internal::ConversionGuard(limits.deadline, limits.value_budget_bytes);
@@ -18,6 +31,50 @@ OutboundResult CallOut(EngineLock& lock,
   // An entry stopped while it waited stops now, whatever the host returned.
   out.stopped = lock.Reacquire();
   return out;
+}
+
+OutboundResult CallOutDeferred(
+    DeferrableEngineLock& lock,
+    absl::FunctionRef<absl::StatusOr<Value>()> host_call) {
+  OutboundResult out;
+  // Nothing is pending while a script runs (DeferredLockCallee), so
+  // `outer` is null; kept for the symmetry of nesting.
+  DeferrableEngineLock* outer = std::exchange(pending_lock, &lock);
+  out.result = host_call();
+  pending_lock = outer;
+  out.stopped = lock.Reacquire();
+  return out;
+}
+
+bool SettlesDeferredLocks(const HostServices& services) {
+  const std::type_info* type =
+      settling_services.load(std::memory_order_relaxed);
+  return type != nullptr && typeid(services) == *type;
+}
+
+void SetSettlingServices(const std::type_info& type) {
+  settling_services.store(&type, std::memory_order_relaxed);
+}
+
+void SettleDeferredLock() {
+  if (DeferrableEngineLock* lock = std::exchange(pending_lock, nullptr)) {
+    lock->Release();
+  }
+}
+
+DeferredLockCallee::DeferredLockCallee(const Implementation& callee) {
+  DeferrableEngineLock* lock = pending_lock;
+  if (lock == nullptr) return;
+  if (!lock->Covers(callee)) {
+    SettleDeferredLock();
+    return;
+  }
+  covering_ = lock;
+  pending_lock = nullptr;
+}
+
+DeferredLockCallee::~DeferredLockCallee() {
+  if (covering_ != nullptr) pending_lock = covering_;
 }
 
 void LogLines(HostServices& services, LogLevel level, std::string_view source,

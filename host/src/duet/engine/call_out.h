@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <string_view>
+#include <typeinfo>
 #include <utility>
 
 #include "absl/functional/function_ref.h"
@@ -63,6 +64,55 @@ struct OutboundResult {
 // Runs `host_call` with the engine lock released (steps 2 and 3 above).
 OutboundResult CallOut(EngineLock& lock,
                        absl::FunctionRef<absl::StatusOr<Value>()> host_call);
+
+// An engine lock whose release for a module call can wait until something
+// on the way could wait (CallOutDeferred). Release and Reacquire as above;
+// Reacquire also follows a call that never released it (it then takes
+// nothing and only reports a stop).
+class DeferrableEngineLock : public EngineLock {
+ public:
+  // Whether `callee` runs on this thread within this lock: its entry nests
+  // in the lock the thread holds (the GIL, for a Python implementation).
+  virtual bool Covers(const Implementation& callee) const = 0;
+};
+
+// CallOut for a module call (duet.modules.M.F) that leaves the engine lock
+// held until something could wait with it: the host releases it
+// (SettleDeferredLock) before it waits (a [state] gate, a start), before a
+// callee the lock does not cover, and before a module state goes (its
+// implementations may take other locks to unload). A callee it covers runs
+// with it (DeferredLockCallee). Why: the project's lock rule (never wait for
+// another lock while holding an engine's) holds as with CallOut, and a
+// Python -> Python call skips four GIL hand-offs. Only for `services` that
+// settle (SettlesDeferredLocks): another HostServices gets CallOut.
+OutboundResult CallOutDeferred(
+    DeferrableEngineLock& lock,
+    absl::FunctionRef<absl::StatusOr<Value>()> host_call);
+
+// Whether `services` settles a deferred lock as CallOutDeferred says: it is
+// of the class named by SetSettlingServices (duet's host, host.cc).
+bool SettlesDeferredLocks(const HostServices& services);
+void SetSettlingServices(const std::type_info& type);
+
+// The host's, before anything that can wait: releases the lock a call out
+// on this thread still holds (none: does nothing).
+void SettleDeferredLock();
+
+// The host's, around running `callee`: a callee the pending lock covers runs
+// with it (its entry nests in it; nothing is pending meanwhile, so the
+// callee's own calls out start afresh); any other callee runs after it is
+// released. The lock is pending again after the callee, until settled or
+// taken back by its call out.
+class DeferredLockCallee {
+ public:
+  explicit DeferredLockCallee(const Implementation& callee);
+  ~DeferredLockCallee();
+  DeferredLockCallee(const DeferredLockCallee&) = delete;
+  DeferredLockCallee& operator=(const DeferredLockCallee&) = delete;
+
+ private:
+  DeferrableEngineLock* covering_ = nullptr;
+};
 
 // The same for host calls that return something other than a Value (module
 // names, logging): the lock is released around `host_call`; returns why
