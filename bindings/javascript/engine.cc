@@ -15,6 +15,7 @@
 #include "absl/synchronization/notification.h"
 #include "duet/engine/awaited_result.h"
 #include "duet/engine/call_out.h"
+#include "duet/engine/scheduler.h"
 #include "duet/engine/status_carrier.h"
 #include "duet/engine/status_codes.h"
 #include "duet/host.h"
@@ -468,6 +469,21 @@ void EngineRegistry::Remove(Engine* engine) {
 void EngineRegistry::InterruptAll() {
   absl::MutexLock lock(&mutex_);
   for (Engine* engine : engines_) engine->Interrupt();
+}
+
+void DestroyEngine(std::unique_ptr<Engine> engine) {
+  if (engine == nullptr) return;
+  if (!engine->InsideOnThisThread()) return;  // destroyed here, as it goes
+  // Another scheduler thread may take it while this thread is still inside:
+  // ~Engine stops and waits for what runs in it, as from any other thread.
+  std::shared_ptr<Engine> doomed(engine.release());
+  engine::Scheduler::Shared().Post(absl::InfinitePast(),
+                                   [doomed = std::move(doomed)] {});
+}
+
+bool Engine::InsideOnThisThread() const {
+  return CurrentFrame() != nullptr ||
+         (node_ != nullptr && node_->OnLoopThread());
 }
 
 Engine::Frame* Engine::CurrentFrame() const {

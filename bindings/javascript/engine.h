@@ -159,6 +159,9 @@ class Engine {
   };
   // The innermost frame of this engine on the calling thread, or null.
   Frame* CurrentFrame() const;
+  // Whether the calling thread is inside this engine: a frame of it is on
+  // the thread, or the thread is its Node.js loop thread.
+  bool InsideOnThisThread() const;
   // Stops `frame` (first reason wins). Any thread; `frame` must be live.
   void Stop(Frame* frame, StopReason reason);
   // Stops every live frame with kInterrupt. Any thread.
@@ -433,6 +436,13 @@ class Engine {
   mutable SpinLock stop_mutex_;
   engine::FrameList<Frame> frames_ ABSL_GUARDED_BY(stop_mutex_);
 };
+
+// Destroys `engine` now, or on a scheduler thread when this thread is inside
+// it (a frame of it on this thread, or its Node.js loop thread): a timer
+// callback that calls its own module through the host, while the module is
+// reloaded, ends that call holding the last reference. An engine cannot
+// join its own loop thread, nor free its isolate under its own frames.
+void DestroyEngine(std::unique_ptr<Engine> engine);
 
 // The engine lock for a host call (engine/call_out.h): Release marks the
 // thread's frame as waiting and unlocks; Reacquire (or the destructor) takes

@@ -429,6 +429,8 @@ class JsImplementation : public Implementation {
   struct Generation {
     Generation(std::unique_ptr<Engine> e, JsImplementation* o, int s)
         : engine(std::move(e)), owner(o), slot(s) {}
+    // The last call of a generation may end inside its engine (engine.h).
+    ~Generation() { js::DestroyEngine(std::move(engine)); }
     std::unique_ptr<Engine> engine;
     JsImplementation* owner;
     int slot;

@@ -150,8 +150,18 @@ def exit(): return None
 def hogLoop(marker): return None
 )PY";
 
-constexpr char kSandboxedJs[] = R"JS(
+constexpr char kSandboxedJs[] = R"JS(import duet from 'duet';
 export function double(x) { return 2 * x; }
+export function busy(ms) {
+  duet.host.arrive();
+  const end = Date.now() + ms;
+  while (Date.now() < end) {}
+  return ms;
+}
+export function callSelfFromATimer(ms) {
+  setTimeout(() => duet.modules.sandboxed.busy(ms), 0);
+  return 'scheduled';
+}
 export async function tryFs() {
   try {
     await import('fs');
@@ -337,6 +347,17 @@ TEST_F(NodeTrustedTest, ReloadingWhileItsLoopThreadCallsLetsTheCallFinish) {
   absl::SleepFor(absl::Milliseconds(500));
   EXPECT_THAT(host_->Call("trusted", "add", {Value(2), Value(3)}),
               IsOkAndHolds(Value(5)));
+}
+
+// The same for a sandboxed module, whose timers run on a scheduler thread.
+TEST_F(NodeTrustedTest, ReloadingWhileATimerCallsItsModuleLetsTheCallFinish) {
+  EXPECT_THAT(host_->Call("sandboxed", "callSelfFromATimer", {Value(300)}),
+              IsOkAndHolds(Value("scheduled")));
+  ASSERT_TRUE(arrived_.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  ASSERT_OK(host_->Reload("sandboxed"));
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_THAT(host_->Call("sandboxed", "double", {Value(21)}),
+              IsOkAndHolds(Value(42)));
 }
 
 TEST_F(NodeTrustedTest, CallsAnotherModule) {
