@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "javascript/javascript_runtime.h"
 #include "python/python_runtime.h"
+#include "testing/language_param.h"
 #include "testing/sanitizers.h"
 #include "testing/status_matchers.h"
 
@@ -214,9 +215,7 @@ TEST_P(ConformanceTest, AFunctionHandleTakesCallOptionsInEitherEngine) {
 INSTANTIATE_TEST_SUITE_P(Engines, ConformanceTest,
                          ::testing::Values(Language::kPython,
                                            Language::kJavaScript),
-                         [](const ::testing::TestParamInfo<Language>& info) {
-                           return std::string(LanguageName(info.param));
-                         });
+                         ::duet::testing::LanguageParamName);
 
 }  // namespace
 }  // namespace duet

@@ -23,6 +23,7 @@
 #include "duet/runtime.h"
 #include "gtest/gtest.h"
 #include "testing/engines.h"
+#include "testing/language_param.h"
 #include "testing/recording_services.h"
 #include "testing/runtime_testing.h"
 #include "testing/temp_dir.h"
@@ -401,9 +402,7 @@ TEST_P(FunctionLifetime, CycleThroughCppIsFreedAtUnload) {
 
 INSTANTIATE_TEST_SUITE_P(Engines, FunctionLifetime,
                          ::testing::ValuesIn(kAllLanguages),
-                         [](const ::testing::TestParamInfo<Language>& info) {
-                           return std::string(LanguageName(info.param));
-                         });
+                         ::duet::testing::LanguageParamName);
 
 }  // namespace
 }  // namespace duet::contract

@@ -14,6 +14,7 @@
 #include "duet/duet.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/language_param.h"
 #include "testing/status_matchers.h"
 
 namespace duet {
@@ -313,16 +314,12 @@ TEST_P(CrossLanguageAwaitTest, StoppingTheCallerCancelsTheCallee) {
 INSTANTIATE_TEST_SUITE_P(Callers, CrossLanguageAwaitTest,
                          ::testing::Values(Language::kPython,
                                            Language::kJavaScript),
-                         [](const ::testing::TestParamInfo<Language>& info) {
-                           return std::string(LanguageName(info.param));
-                         });
+                         ::duet::testing::LanguageParamName);
 
 INSTANTIATE_TEST_SUITE_P(Engines, CallAsyncTest,
                          ::testing::Values(Language::kPython,
                                            Language::kJavaScript),
-                         [](const ::testing::TestParamInfo<Language>& info) {
-                           return std::string(LanguageName(info.param));
-                         });
+                         ::duet::testing::LanguageParamName);
 
 }  // namespace
 }  // namespace duet

@@ -19,6 +19,7 @@
 #include "duet/duet.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/language_param.h"
 #include "testing/status_matchers.h"
 
 namespace duet {
@@ -310,11 +311,7 @@ TEST_P(NestedCallTest, ANestedCallWaitingAtAStateGateLetsOtherThreadsRun) {
 INSTANTIATE_TEST_SUITE_P(BothEngines, NestedCallTest,
                          ::testing::Values(Language::kPython,
                                            Language::kJavaScript),
-                         [](const ::testing::TestParamInfo<Language>& info) {
-                           return info.param == Language::kPython
-                                      ? "python"
-                                      : "javascript";
-                         });
+                         ::duet::testing::LanguageParamName);
 
 // Python only: a JavaScript script's console output is whole lines.
 class NestedPythonOutputTest : public NestedCallTest {};
@@ -342,9 +339,7 @@ TEST_P(NestedPythonOutputTest, ANestedCallsPartialLineIsLoggedWithoutTheGil) {
 
 INSTANTIATE_TEST_SUITE_P(Python, NestedPythonOutputTest,
                          ::testing::Values(Language::kPython),
-                         [](const ::testing::TestParamInfo<Language>&) {
-                           return "python";
-                         });
+                         ::duet::testing::LanguageParamName);
 
 }  // namespace
 }  // namespace duet

@@ -18,6 +18,7 @@
 #include "duet/duet.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/language_param.h"
 #include "testing/quiet_host.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
@@ -488,11 +489,7 @@ TEST_F(StateOnDiskTest, AMissingHookIsReportedWhenThatSideStarts) {
 INSTANTIATE_TEST_SUITE_P(BothEngines, StateTest,
                          ::testing::Values(Language::kPython,
                                            Language::kJavaScript),
-                         [](const ::testing::TestParamInfo<Language>& info) {
-                           return info.param == Language::kPython
-                                      ? "python"
-                                      : "javascript";
-                         });
+                         ::duet::testing::LanguageParamName);
 
 }  // namespace
 }  // namespace duet
