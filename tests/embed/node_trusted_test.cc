@@ -245,6 +245,18 @@ javascript = "index.mjs"
     ASSERT_TRUE(report.ok()) << report.status();
   }
 
+  // `schedule` makes a timer of `module` call the module's busy(300)
+  // through the host; `module` is reloaded while that call runs, and the
+  // call is given time to end (the old engine's last reference goes then).
+  void ReloadWhileATimerCallsIt(const std::string& module,
+                                const std::string& schedule) {
+    EXPECT_THAT(host_->Call(module, schedule, {Value(300)}),
+                IsOkAndHolds(Value("scheduled")));
+    ASSERT_TRUE(arrived_.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    ASSERT_OK(host_->Reload(module));
+    absl::SleepFor(absl::Milliseconds(500));
+  }
+
   static fs::path* plugins_;
   absl::Notification arrived_;
 };
@@ -340,22 +352,16 @@ TEST_F(NodeTrustedTest, ReloadingWhileACallAwaitsLetsItFinish) {
 // timer callback calling its own module through the host): that call's end
 // lets go of the old environment on the old loop thread.
 TEST_F(NodeTrustedTest, ReloadingWhileItsLoopThreadCallsLetsTheCallFinish) {
-  EXPECT_THAT(host_->Call("trusted", "callSelfFromTheLoop", {Value(300)}),
-              IsOkAndHolds(Value("scheduled")));
-  ASSERT_TRUE(arrived_.WaitForNotificationWithTimeout(absl::Seconds(10)));
-  ASSERT_OK(host_->Reload("trusted"));
-  absl::SleepFor(absl::Milliseconds(500));
+  ASSERT_NO_FATAL_FAILURE(
+      ReloadWhileATimerCallsIt("trusted", "callSelfFromTheLoop"));
   EXPECT_THAT(host_->Call("trusted", "add", {Value(2), Value(3)}),
               IsOkAndHolds(Value(5)));
 }
 
 // The same for a sandboxed module, whose timers run on a scheduler thread.
 TEST_F(NodeTrustedTest, ReloadingWhileATimerCallsItsModuleLetsTheCallFinish) {
-  EXPECT_THAT(host_->Call("sandboxed", "callSelfFromATimer", {Value(300)}),
-              IsOkAndHolds(Value("scheduled")));
-  ASSERT_TRUE(arrived_.WaitForNotificationWithTimeout(absl::Seconds(10)));
-  ASSERT_OK(host_->Reload("sandboxed"));
-  absl::SleepFor(absl::Milliseconds(500));
+  ASSERT_NO_FATAL_FAILURE(
+      ReloadWhileATimerCallsIt("sandboxed", "callSelfFromATimer"));
   EXPECT_THAT(host_->Call("sandboxed", "double", {Value(21)}),
               IsOkAndHolds(Value(42)));
 }
