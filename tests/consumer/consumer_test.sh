@@ -182,4 +182,7 @@ case "${mode}" in
     fail "unknown mode (install, pkgconfig, deb, buildtree, subproject, fetchcontent)"
     ;;
 esac
+# Passed: what it installed, packaged and built (up to 700 MB a mode) goes.
+# A failure leaves it in place to look at.
+rm -rf "${scratch}"
 echo "consumer_test ${mode}: ok"
