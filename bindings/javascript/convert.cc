@@ -52,6 +52,20 @@ void AppendNumber(Value::List& list, double d) {
   list.emplace_back(d);
 }
 
+// Appends NumberToValue of each of `numbers[0..count)` to `list`, counting
+// each as a node of `guard`. Returns how many it appended: fewer than
+// `count` when the guard stopped it. Kept out of line so that its loop
+// keeps its state in registers.
+[[gnu::noinline]] size_t AppendNumbers(const double* numbers, size_t count,
+                                       ConversionGuard& guard,
+                                       Value::List& list) {
+  for (size_t i = 0; i < count; ++i) {
+    if (!guard.CountNode()) return i;
+    AppendNumber(list, numbers[i]);
+  }
+  return count;
+}
+
 // Where a conversion is inside its value: one frame per container level on
 // the C++ stack, so an element costs no allocation and no ValuePath push;
 // the path is written out only to word an error.
@@ -212,15 +226,22 @@ absl::Status Utf8ToV8(v8::Isolate* isolate, std::string_view utf8,
 }
 
 // Reads array[start..end) into numbers[i - start] while the elements are
-// numbers; numbers[end - start] holds the index being read. Returns
-// `numbers` when every element was a number, else the first other element
-// (at index numbers[end - start]). Strict, so no caller sees its frame.
+// numbers. Returns `numbers` when every element was a number, else the
+// first other element; numbers[end - start] then holds its index, as it
+// does the index of an element whose read threw. Written once, on the way
+// out (`finally` rethrows with the exception's own message and location),
+// not per element. Strict, so no caller sees its frame.
 constexpr char kNumberReaderSource[] = R"JS('use strict';
-for (let i = start; i < end; i++) {
+let i = start;
+numbers[end - start] = start;
+try {
+  for (; i < end; i++) {
+    const item = array[i];
+    if (typeof item !== 'number') return item;
+    numbers[i - start] = item;
+  }
+} finally {
   numbers[end - start] = i;
-  const item = array[i];
-  if (typeof item !== 'number') return item;
-  numbers[i - start] = item;
 }
 return numbers;)JS";
 constexpr char kNumberReaderKey[] = "duet.numberReader";
@@ -482,12 +503,11 @@ class FromJs {
       }
       const uint32_t stop =
           result == typed ? end : static_cast<uint32_t>(numbers[end - start]);
-      for (uint32_t i = start; i < stop; ++i) {
-        if (!guard_.CountNode()) {
-          LazyPath::Element element(path_, i);
-          return Exceeded();
-        }
-        AppendNumber(list, numbers[i - start]);
+      const size_t appended =
+          AppendNumbers(numbers, stop - start, guard_, list);
+      if (appended < stop - start) {
+        LazyPath::Element element(path_, start + appended);
+        return Exceeded();
       }
       if (stop < end) {
         LazyPath::Element element(path_, stop);
