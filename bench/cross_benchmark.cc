@@ -27,6 +27,10 @@
 //   BM_Raw/pybind11_list_build/100000 py::cast of a vector of 100,000 ints
 //   BM_Raw/v8_element_reads/100000    Object::Get + IntegerValue of each of
 //                                     a JavaScript array's 100,000 ints
+//   BM_Raw/value_list/100000          a duet::Value list of 100,000 ints
+//                                     built in place, read once and freed:
+//                                     what the list between the engines
+//                                     costs the int sum
 //
 // Every case checks its answer: the drivers throw on a wrong one, and the
 // whole value is compared once before the timing.
@@ -177,6 +181,25 @@ void BM_V8ElementReads(benchmark::State& state) {
   state.counters["calls"] = 1;
 }
 
+// The duet::Value list a JavaScript array of ints becomes on its way to
+// Python, on its own: appended in place (as the JavaScript conversion
+// does), read once (as the Python one does) and freed.
+void BM_ValueList(benchmark::State& state) {
+  for (auto _ : state) {
+    duet::Value::List list;
+    list.reserve(kIntCount);
+    for (int i = 0; i < kIntCount; ++i) list.emplace_back(int64_t{i});
+    benchmark::ClobberMemory();
+    int64_t sum = 0;
+    for (const duet::Value& item : list) sum += item.as_int();
+    if (sum != kIntSum) {
+      state.SkipWithError("the list does not add up to 4999950000");
+      return;
+    }
+  }
+  state.counters["calls"] = 1;
+}
+
 void Register() {
   constexpr int kSmallCalls = 1000;
   constexpr int kLargeCalls = 4;
@@ -296,6 +319,9 @@ void Register() {
       ->UseRealTime();
   benchmark::RegisterBenchmark("BM_Raw/v8_element_reads/100000",
                                BM_V8ElementReads)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark("BM_Raw/value_list/100000", BM_ValueList)
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
 }

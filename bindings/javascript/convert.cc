@@ -39,6 +39,33 @@ Value NumberToValue(double d) {
   return Value(d);
 }
 
+// NumberToValue's Value appended to `list`, built in place: no temporary to
+// move and no null element to replace (the array path reserves the list).
+void AppendNumber(Value::List& list, double d) {
+  if (d >= -kMaxSafeInteger && d <= kMaxSafeInteger) {  // false for NaN
+    const int64_t n = static_cast<int64_t>(d);
+    if (static_cast<double>(n) == d && (n != 0 || !std::signbit(d))) {
+      list.emplace_back(n);
+      return;
+    }
+  }
+  list.emplace_back(d);
+}
+
+// Appends NumberToValue of each of `numbers[0..count)` to `list`, counting
+// each as a node of `guard`. Returns how many it appended: fewer than
+// `count` when the guard stopped it. Kept out of line so that its loop
+// keeps its state in registers.
+[[gnu::noinline]] size_t AppendNumbers(const double* numbers, size_t count,
+                                       ConversionGuard& guard,
+                                       Value::List& list) {
+  for (size_t i = 0; i < count; ++i) {
+    if (!guard.CountNode()) return i;
+    AppendNumber(list, numbers[i]);
+  }
+  return count;
+}
+
 // Where a conversion is inside its value: one frame per container level on
 // the C++ stack, so an element costs no allocation and no ValuePath push;
 // the path is written out only to word an error.
@@ -199,15 +226,22 @@ absl::Status Utf8ToV8(v8::Isolate* isolate, std::string_view utf8,
 }
 
 // Reads array[start..end) into numbers[i - start] while the elements are
-// numbers; numbers[end - start] holds the index being read. Returns
-// `numbers` when every element was a number, else the first other element
-// (at index numbers[end - start]). Strict, so no caller sees its frame.
+// numbers. Returns `numbers` when every element was a number, else the
+// first other element; numbers[end - start] then holds its index, as it
+// does the index of an element whose read threw. Written once, on the way
+// out (`finally` rethrows with the exception's own message and location),
+// not per element. Strict, so no caller sees its frame.
 constexpr char kNumberReaderSource[] = R"JS('use strict';
-for (let i = start; i < end; i++) {
+let i = start;
+numbers[end - start] = start;
+try {
+  for (; i < end; i++) {
+    const item = array[i];
+    if (typeof item !== 'number') return item;
+    numbers[i - start] = item;
+  }
+} finally {
   numbers[end - start] = i;
-  const item = array[i];
-  if (typeof item !== 'number') return item;
-  numbers[i - start] = item;
 }
 return numbers;)JS";
 constexpr char kNumberReaderKey[] = "duet.numberReader";
@@ -405,18 +439,20 @@ class FromJs {
     return absl::OkStatus();
   }
 
+  // The list is reserved once and built in order, each element in place.
   absl::Status ConvertArray(v8::Local<v8::Array> array, Value* out) {
     const uint32_t length = array->Length();
     if (!guard_.EnterContainer(length, sizeof(Value))) return Exceeded();
-    Value::List list(length);
-    uint32_t done = 0;
+    Value::List list;
+    list.reserve(length);
     v8::Local<v8::Function> reader;
     if (length >= kMinLengthForReader && NumberReader().ToLocal(&reader)) {
-      DUET_RETURN_IF_ERROR(ReadNumbers(array, reader, list, &done));
+      DUET_RETURN_IF_ERROR(ReadNumbers(array, reader, length, list));
     }
     // One HandleScope per run of elements rather than per element.
     constexpr uint32_t kElementsPerScope = 256;
-    for (uint32_t start = done; start < length; start += kElementsPerScope) {
+    for (uint32_t start = static_cast<uint32_t>(list.size()); start < length;
+         start += kElementsPerScope) {
       v8::HandleScope scope(isolate_);
       const uint32_t end = std::min(length, start + kElementsPerScope);
       for (uint32_t i = start; i < end; ++i) {
@@ -424,22 +460,22 @@ class FromJs {
         if (!guard_.CountNode()) return Exceeded();
         v8::Local<v8::Value> item;
         if (!array->Get(context_, i).ToLocal(&item)) return Thrown();
-        DUET_RETURN_IF_ERROR(Convert(item, &list[i]));
+        DUET_RETURN_IF_ERROR(Convert(item, &list.emplace_back()));
       }
     }
     *out = Value(std::move(list));
     return absl::OkStatus();
   }
 
-  // Reads the leading numbers of `array` into `list` a chunk per call of
-  // `reader` (see kNumberReaderSource), which reads elements exactly as
-  // Object::Get does (holes, getters and the prototype chain included) at
-  // the speed of compiled JavaScript. Stops after the first element that is
-  // not a number, converted here; *done is the index to go on from.
+  // Appends the leading numbers of `array` (of `length` elements) to the
+  // empty `list`, a chunk per call of `reader` (see kNumberReaderSource),
+  // which reads elements exactly as Object::Get does (holes, getters and
+  // the prototype chain included) at the speed of compiled JavaScript.
+  // Stops after the first element that is not a number, converted here;
+  // the caller goes on from list.size().
   absl::Status ReadNumbers(v8::Local<v8::Array> array,
-                           v8::Local<v8::Function> reader, Value::List& list,
-                           uint32_t* done) {
-    const uint32_t length = static_cast<uint32_t>(list.size());
+                           v8::Local<v8::Function> reader, uint32_t length,
+                           Value::List& list) {
     const uint32_t chunk = std::min(length, kReaderChunk);
     // The numbers and, after them, the index being read (for the path of an
     // exception), in memory of its own (see NewArrayBuffer).
@@ -467,23 +503,19 @@ class FromJs {
       }
       const uint32_t stop =
           result == typed ? end : static_cast<uint32_t>(numbers[end - start]);
-      for (uint32_t i = start; i < stop; ++i) {
-        if (!guard_.CountNode()) {
-          LazyPath::Element element(path_, i);
-          return Exceeded();
-        }
-        list[i] = NumberToValue(numbers[i - start]);
+      const size_t appended =
+          AppendNumbers(numbers, stop - start, guard_, list);
+      if (appended < stop - start) {
+        LazyPath::Element element(path_, start + appended);
+        return Exceeded();
       }
       if (stop < end) {
         LazyPath::Element element(path_, stop);
         if (!guard_.CountNode()) return Exceeded();
-        DUET_RETURN_IF_ERROR(Convert(result, &list[stop]));
-        *done = stop + 1;
-        return absl::OkStatus();
+        return Convert(result, &list.emplace_back());
       }
       start = end;
     }
-    *done = length;
     return absl::OkStatus();
   }
 

@@ -166,15 +166,24 @@ PyObject* ToPythonAt(const Value& value, ValuePath* path, int depth,
         *error = GuardError(guard, path, depth);
         return nullptr;
       }
-      PyObject* list = PyList_New(static_cast<Py_ssize_t>(items.size()));
+      const size_t size = items.size();
+      PyObject* list = PyList_New(static_cast<Py_ssize_t>(size));
       if (list == nullptr) return nullptr;
-      for (size_t i = 0; i < items.size(); ++i) {
-        PathElement element(path, i);
+      for (size_t i = 0; i < size; ++i) {
+        const Value& element_value = items[i];
         PyObject* item = nullptr;
-        if (guard.CountNode()) {
-          item = ToPythonAt(items[i], path, depth + 1, guard, error);
-        } else {
+        if (!guard.CountNode()) {
+          PathElement element(path, i);
           *error = GuardError(guard, path, depth + 1);
+        } else if (element_value.is_int()) {
+          // Ints and floats inline: they need no path and fail only on
+          // memory, which the caller reports at the value.
+          item = PyLong_FromLongLong(element_value.as_int());
+        } else if (element_value.is_float()) {
+          item = PyFloat_FromDouble(element_value.as_float());
+        } else {
+          PathElement element(path, i);
+          item = ToPythonAt(element_value, path, depth + 1, guard, error);
         }
         if (item == nullptr) {
           Py_DECREF(list);

@@ -493,6 +493,14 @@ std::vector<Row> FastPathRows() {
        {Value("x"), Value(), Value(Value::List{1}), Value(2.5), Value(7)}) {
     mixed.push_back(item);
   }
+  Value::List mixed_argument = hundred;
+  for (Value item : {Value(0.5), Value(), Value(true), Value("text"),
+                     Value(Value::List{1, 2.5}), Value(-3)}) {
+    mixed_argument.push_back(item);
+  }
+  Value::List bad_after_numbers = hundred;
+  for (int i = 0; i < 50; ++i) bad_after_numbers.emplace_back(i + 0.25);
+  bad_after_numbers.emplace_back(std::string("a\xff"));
   Value::List getter = hundred;
   getter[70] = Value("read 1");
   std::string latin1;
@@ -548,6 +556,12 @@ std::vector<Row> FastPathRows() {
           .ValueBudget(1000)
           .Fails(Code::kResourceExhausted, {"result is too large"}),
       Echo("long_int_list_argument", Value(many)),
+      // An engine builds a list of numbers inline and hands every other
+      // kind to the general conversion, which names the element it fails on.
+      Echo("long_mixed_list_argument", Value(mixed_argument)),
+      Echo("long_number_list_then_a_bad_element", Value())
+          .Call("echo", {Value(bad_after_numbers)})
+          .Fails(Code::kInvalidArgument, {"UTF-8", "at args[0][150]"}),
       Made("empty_string", "''", "''").Returns(Value("")),
       Made("long_one_byte_string", "'caf\\u00e9 ' * 1000",
            "'caf\\u00e9 '.repeat(1000)")

@@ -201,6 +201,9 @@ TEST_F(ConversionTest, LongArraysReadAsShortOnes) {
   ASSERT_TRUE(error.has_value()) << thrown.status();
   EXPECT_EQ(error->type, "RangeError");
   EXPECT_EQ(error->message, "no 90");
+  // Thrown where the getter threw, not where the reader passed it on.
+  ASSERT_FALSE(error->stack.empty());
+  EXPECT_EQ(error->stack[0].function, "get");
 
   absl::StatusOr<Value> grown = Make("longgrows");
   ASSERT_TRUE(grown.ok()) << grown.status();
