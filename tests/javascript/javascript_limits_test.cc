@@ -226,6 +226,91 @@ TEST_F(JsLimitsTest, DeadlineStopsAnEndlessMicrotaskChain) {
   }
 }
 
+// An async function's result is read once its promise settles
+// (EventLoop::Settled), and reading a long array runs its getters: that
+// read is part of the call, so the call's deadline and Interrupt stop it
+// and the call ends with the stop's status, as a synchronous call's read
+// does (slowElementNow).
+constexpr char kSlowElement[] = R"JS(
+import duet from 'duet';
+function slowArray() {
+  const a = Array.from({ length: 100 }, (_, i) => i);
+  Object.defineProperty(a, 90, {
+    get() { duet.host.started(); for (;;) {} }
+  });
+  return a;
+}
+export async function slowElement() {
+  await new Promise((resolve) => setTimeout(resolve, 1));
+  return slowArray();
+}
+export function slowElementNow() { return slowArray(); }
+export function add(a, b) { return a + b; }
+)JS";
+
+class JsAwaitedReadTest : public JsLimitsTest {
+ protected:
+  void SetUp() override {
+    JsLimitsTest::SetUp();
+    services_.AddHostFunction(
+        "started", [this](absl::Span<const Value>) -> absl::StatusOr<Value> {
+          if (!started_.HasBeenNotified()) started_.Notify();
+          return Value();
+        });
+  }
+  // Runs `fn` on its own thread; after 5 s interrupts it until it ends
+  // (then the test has failed).
+  void RunForAtMost5s(const std::function<void()>& fn) {
+    absl::Notification done;
+    std::thread thread([&] {
+      fn();
+      done.Notify();
+    });
+    EXPECT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(5)))
+        << "still running 5 s after a 300 ms deadline";
+    while (!done.WaitForNotificationWithTimeout(absl::Milliseconds(10))) {
+      runtime_->Interrupt();
+    }
+    thread.join();
+  }
+  absl::Notification started_;
+};
+
+TEST_F(JsAwaitedReadTest, DeadlineStopsTheReadOfAnAwaitedResult) {
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("slow.mjs", kSlowElement));
+  for (const char* name : {"slowElementNow", "slowElement"}) {
+    absl::StatusOr<Value> out;
+    RunForAtMost5s([&] {
+      out = CallByName(*impl, name, {}, In(absl::Milliseconds(300)));
+    });
+    EXPECT_THAT(out, StatusIs(absl::StatusCode::kDeadlineExceeded,
+                              HasSubstr("stopped at its deadline")))
+        << name;
+  }
+  EXPECT_THAT(CallByName(*impl, "add", {Value(1), Value(2)}),
+              IsOkAndHolds(Value(3)));
+}
+
+TEST_F(JsAwaitedReadTest, InterruptStopsTheReadOfAnAwaitedResult) {
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("slow.mjs", kSlowElement));
+  absl::StatusOr<Value> out;
+  RunForAtMost5s([&] {
+    std::thread interrupter([&] {
+      started_.WaitForNotification();
+      runtime_->Interrupt();
+    });
+    out = CallByName(*impl, "slowElement", {});
+    if (!started_.HasBeenNotified()) started_.Notify();
+    interrupter.join();
+  });
+  // Before e7b8473 this was kInvalidArgument "a JavaScript exception was
+  // thrown while reading at result[90]"; since, "... at result[0]" (the
+  // reader's finally does not run when execution is terminated).
+  EXPECT_THAT(out, StatusIs(absl::StatusCode::kCancelled, ::testing::_));
+  EXPECT_THAT(CallByName(*impl, "add", {Value(1), Value(2)}),
+              IsOkAndHolds(Value(3)));
+}
+
 TEST_F(JsLimitsTest, InterruptStopsAnEndlessMicrotaskChain) {
   absl::Notification started;
   services_.AddHostFunction(
