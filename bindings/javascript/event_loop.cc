@@ -319,7 +319,9 @@ void EventLoop::Settled(const v8::FunctionCallbackInfo<v8::Value>& info,
     internal::ValuePath path("result");
     internal::ConversionGuard guard(pending.deadline, pending.budget_bytes);
     result = ToValue(isolate->GetCurrentContext(), value, path, guard);
-    if (!result.ok() && try_catch.HasCaught() && !try_catch.HasTerminated()) {
+    // A getter's exception, or a stop (Interrupt, the task's time limit,
+    // memory) with its own status, as a synchronous call's read ends.
+    if (!result.ok() && try_catch.HasCaught()) {
       result = engine->StatusFromTryCatch(try_catch);
     }
   }
