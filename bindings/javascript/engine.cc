@@ -1493,7 +1493,8 @@ absl::StatusOr<Value> Engine::CallFunction(EngineScope& scope,
 void Engine::CallModuleOut(const v8::FunctionCallbackInfo<v8::Value>& info,
                            int first_arg, std::string_view module,
                            std::string_view function) {
-  std::shared_ptr<EventLoop::Foreign> foreign = loop_->NewForeign();
+  std::shared_ptr<EventLoop::Foreign> own;
+  const std::shared_ptr<EventLoop::Foreign>& foreign = loop_->TakeForeign(&own);
   CallOut(
       info, first_arg,
       [&](absl::Span<const Value> args) {
@@ -1503,6 +1504,7 @@ void Engine::CallModuleOut(const v8::FunctionCallbackInfo<v8::Value>& info,
             foreign->cancellation, &foreign->started);
       },
       foreign);
+  foreign->in_use = false;  // CallOut returns with the isolate locked
 }
 
 bool Engine::ConvertArguments(const v8::FunctionCallbackInfo<v8::Value>& info,
