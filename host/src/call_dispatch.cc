@@ -675,7 +675,8 @@ void CallDispatcher::CallAsync(std::string_view module_name,
 absl::StatusOr<Value> CallDispatcher::CallOrStart(
     std::string_view module_name, std::string_view function,
     absl::Span<const Value> args, absl::FunctionRef<AsyncCompletion()> done,
-    std::shared_ptr<CallCancellation> cancellation, bool* started) const {
+    const std::shared_ptr<CallCancellation>& cancellation,
+    bool* started) const {
   *started = false;
   NamedCallTicket names;
   DUET_ASSIGN_OR_RETURN(Module * module,
@@ -693,7 +694,7 @@ absl::StatusOr<Value> CallDispatcher::CallOrStart(
   }
   *started = true;
   Start(*module, std::move(state), function, std::move(call), args,
-        std::move(gate_entry), done(), std::move(cancellation));
+        std::move(gate_entry), done(), cancellation);
   return Value();
 }
 
