@@ -207,8 +207,8 @@ absl::StatusOr<Value> CallInEntry(Entry& entry, PyObject* function,
   internal::ConversionGuard args_guard(deadline, 0);
   size_t converted = 0;
   for (; converted < args.size(); ++converted) {
-    PyObject* arg =
-        ToPython(args[converted], "args", converted, args_guard, &error);
+    PyObject* arg = ArgumentToPython(args[converted], "args", converted,
+                                     args_guard, &error);
     if (arg == nullptr) break;
     argv[converted + 1] = arg;
   }
