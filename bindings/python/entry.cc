@@ -258,10 +258,9 @@ void Entry::Withdraw() {
   DropPendingStop();
 }
 
-Entry::PartialLines::~PartialLines() {
+void Entry::PartialLines::Flush() {
   // Held by this thread: the GIL's holder is its state (3.11).
-  if (!context.has_partial_lines() ||
-      _PyThreadState_UncheckedGet() != PyGILState_GetThisThreadState()) {
+  if (_PyThreadState_UncheckedGet() != PyGILState_GetThisThreadState()) {
     return;
   }
   engine::EngineLockReleased();

@@ -184,7 +184,10 @@ class Entry {
   // sink runs with no engine lock.
   struct PartialLines {
     CallContext& context;
-    ~PartialLines();
+    ~PartialLines() {
+      if (context.has_partial_lines()) Flush();
+    }
+    void Flush();
   } partial_lines_{context_};
   RunningEntries& running_;  // a shared_ptr copy only when armed: cheaper
   uint64_t serial_ = 0;      // names the entry in stop requests
