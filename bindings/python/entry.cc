@@ -227,8 +227,7 @@ Entry::Entry(HostServices& services, std::string_view source,
   PyFunctionOwner::DrainEveryOwner();
 }
 
-StopReason Entry::Finish() {
-  if (!registered_) return stop_;
+StopReason Entry::FinishRegistered() {
   registered_ = false;
   running_.entries_.Remove(this);
   engine::ThreadFrames<Entry>::Pop(this);
