@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -51,9 +53,18 @@ class CallDepthScope {
   CallDepthScope(const CallDepthScope&) = delete;
   CallDepthScope& operator=(const CallDepthScope&) = delete;
 
-  // Checked after entering, so call_depth counts this call.
+  // Checked after entering, so call_depth counts this call. A call at the
+  // top of its thread (most) passes with one comparison; only a nested one
+  // asks how much stack is left.
   static absl::Status Check(std::string_view module,
                             std::string_view function) {
+    if (ABSL_PREDICT_TRUE(call_depth <= 1)) return absl::OkStatus();
+    return CheckNested(module, function);
+  }
+
+ private:
+  ABSL_ATTRIBUTE_NOINLINE static absl::Status CheckNested(
+      std::string_view module, std::string_view function) {
     if (call_depth > kMaxCallDepth) {
       return absl::ResourceExhaustedError(absl::StrCat(
           "calling ", ToAbsl(module), ".", ToAbsl(function), " would nest ",
