@@ -471,19 +471,89 @@ void EngineRegistry::InterruptAll() {
   for (Engine* engine : engines_) engine->Interrupt();
 }
 
+void EngineRegistry::PostDestruction(std::unique_ptr<Engine> engine) {
+  uint64_t id;
+  {
+    absl::MutexLock lock(&doomed_mutex_);
+    id = next_doomed_++;
+    const Engine* address = engine.get();
+    const NodeEnvironment* node = engine->node();
+    doomed_.push_back(Doomed{id, std::move(engine), address, node});
+  }
+  engine::Scheduler::Shared().Post(
+      absl::InfinitePast(),
+      [registry = shared_from_this(), id] { registry->DestroyPosted(id); });
+}
+
+void EngineRegistry::DestroyPosted(uint64_t id) {
+  absl::MutexLock lock(&doomed_mutex_);
+  auto doomed = std::find_if(doomed_.begin(), doomed_.end(),
+                             [id](const Doomed& d) { return d.id == id; });
+  // Gone, or taken by FinishDestructions.
+  if (doomed == doomed_.end() || doomed->engine == nullptr) return;
+  DestroyDoomed(doomed);
+}
+
+void EngineRegistry::DestroyDoomed(std::list<Doomed>::iterator doomed) {
+  std::unique_ptr<Engine> engine = std::move(doomed->engine);
+  doomed_mutex_.Unlock();
+  engine.reset();
+  doomed_mutex_.Lock();
+  doomed_.erase(doomed);  // a list's other entries may come and go meanwhile
+  doomed_gone_.SignalAll();
+}
+
+void EngineRegistry::FinishDestructions() {
+  absl::MutexLock lock(&doomed_mutex_);
+  for (;;) {
+    auto next = doomed_.end();
+    bool under_way = false;
+    for (auto doomed = doomed_.begin(); doomed != doomed_.end(); ++doomed) {
+      // Its destruction waits for this thread to leave it.
+      if (Engine::InsideOnThisThread(doomed->address, doomed->node)) continue;
+      if (doomed->engine == nullptr) {
+        under_way = true;
+      } else {
+        next = doomed;
+        break;
+      }
+    }
+    // Done here rather than waited for: every scheduler thread may be busy
+    // (this one among them).
+    if (next != doomed_.end()) {
+      DestroyDoomed(next);
+    } else if (under_way) {
+      doomed_gone_.Wait(&doomed_mutex_);
+    } else {
+      return;
+    }
+  }
+}
+
 void DestroyEngine(std::unique_ptr<Engine> engine) {
   if (engine == nullptr) return;
   if (!engine->InsideOnThisThread()) return;  // destroyed here, as it goes
   // Another scheduler thread may take it while this thread is still inside:
   // ~Engine stops and waits for what runs in it, as from any other thread.
+  if (std::shared_ptr<EngineRegistry> registry = engine->registry_) {
+    registry->PostDestruction(std::move(engine));
+    return;
+  }
   std::shared_ptr<Engine> doomed(engine.release());
   engine::Scheduler::Shared().Post(absl::InfinitePast(),
                                    [doomed = std::move(doomed)] {});
 }
 
 bool Engine::InsideOnThisThread() const {
-  return CurrentFrame() != nullptr ||
-         (node_ != nullptr && node_->OnLoopThread());
+  return InsideOnThisThread(this, node_.get());
+}
+
+bool Engine::InsideOnThisThread(const Engine* engine,
+                                const NodeEnvironment* node) {
+  return engine::ThreadFrames<Frame>::Find([engine](const Frame* frame) {
+           return frame->engine == engine;
+         }) != nullptr ||
+         NodeEnvironment::IsLoopThreadOf(node);
 }
 
 Engine::Frame* Engine::CurrentFrame() const {
@@ -1423,7 +1493,8 @@ absl::StatusOr<Value> Engine::CallFunction(EngineScope& scope,
 void Engine::CallModuleOut(const v8::FunctionCallbackInfo<v8::Value>& info,
                            int first_arg, std::string_view module,
                            std::string_view function) {
-  std::shared_ptr<EventLoop::Foreign> foreign = loop_->NewForeign();
+  std::shared_ptr<EventLoop::Foreign> own;
+  const std::shared_ptr<EventLoop::Foreign>& foreign = loop_->TakeForeign(&own);
   CallOut(
       info, first_arg,
       [&](absl::Span<const Value> args) {
@@ -1433,6 +1504,7 @@ void Engine::CallModuleOut(const v8::FunctionCallbackInfo<v8::Value>& info,
             foreign->cancellation, &foreign->started);
       },
       foreign);
+  foreign->in_use = false;  // CallOut returns with the isolate locked
 }
 
 bool Engine::ConvertArguments(const v8::FunctionCallbackInfo<v8::Value>& info,

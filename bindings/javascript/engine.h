@@ -25,6 +25,7 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -90,18 +91,49 @@ using engine::StopReason;
 using internal::SpinLock;
 using internal::SpinLockHolder;
 
-// The live engines of one runtime, for Runtime::Interrupt. Shared by the
-// runtime and its engines, so either may go first.
-class EngineRegistry {
+// The live engines of one runtime, for Runtime::Interrupt, and the
+// destructions of its engines posted to the scheduler (DestroyEngine), for
+// the runtime's end. Shared by the runtime and its engines, so either may
+// go first.
+class EngineRegistry : public std::enable_shared_from_this<EngineRegistry> {
  public:
   void Add(Engine* engine);
   void Remove(Engine* engine);
   // Interrupts every frame running in any engine now.
   void InterruptAll();
 
+  // Destroys `engine` on a scheduler thread, listed until it is gone.
+  void PostDestruction(std::unique_ptr<Engine> engine);
+  // Returns once every destruction posted so far has ended: one no
+  // scheduler thread has begun is done here, one under way is waited for.
+  // Except those of an engine this thread is inside: they wait for it.
+  // The runtime's destructor calls it, so no engine outlives the host's
+  // services (its log sink) that a Node.js teardown may still use.
+  void FinishDestructions();
+
  private:
+  struct Doomed {
+    uint64_t id;
+    // Null once a thread is destroying it.
+    std::unique_ptr<Engine> engine;
+    // For Engine::InsideOnThisThread(engine, node) once it is being
+    // destroyed: compared, never followed.
+    const Engine* address;
+    const NodeEnvironment* node;
+  };
+  // Destroys posted destruction `id` unless another thread took it.
+  void DestroyPosted(uint64_t id);
+  // Takes `doomed`'s engine, destroys it with the mutex released, and
+  // drops the entry.
+  void DestroyDoomed(std::list<Doomed>::iterator doomed)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(doomed_mutex_);
+
   absl::Mutex mutex_;
   std::vector<Engine*> engines_ ABSL_GUARDED_BY(mutex_);
+  absl::Mutex doomed_mutex_;
+  std::list<Doomed> doomed_ ABSL_GUARDED_BY(doomed_mutex_);
+  absl::CondVar doomed_gone_;
+  uint64_t next_doomed_ ABSL_GUARDED_BY(doomed_mutex_) = 0;
 };
 
 class Engine {
@@ -162,6 +194,11 @@ class Engine {
   // Whether the calling thread is inside this engine: a frame of it is on
   // the thread, or the thread is its Node.js loop thread.
   bool InsideOnThisThread() const;
+  // The same for the engine at `engine` with Node.js environment `node`
+  // (or null), which may be being destroyed: the addresses are only
+  // compared.
+  static bool InsideOnThisThread(const Engine* engine,
+                                 const NodeEnvironment* node);
   // Stops `frame` (first reason wins). Any thread; `frame` must be live.
   void Stop(Frame* frame, StopReason reason);
   // Stops every live frame with kInterrupt. Any thread.
@@ -335,6 +372,7 @@ class Engine {
   friend class EngineScope;
   friend class EngineHold;
   friend class HostCallScope;
+  friend void DestroyEngine(std::unique_ptr<Engine> engine);
   // Records `reason` as `frame`'s stop (the first reason wins).
   void RecordStop(Frame* frame, StopReason reason)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(stop_mutex_);

@@ -366,20 +366,29 @@ void EventLoop::Cancel(uint64_t call) {
 
 // ---- calls to other modules' async functions ----
 
-std::shared_ptr<EventLoop::Foreign> EventLoop::NewForeign() {
+const std::shared_ptr<EventLoop::Foreign>& EventLoop::TakeForeign(
+    std::shared_ptr<Foreign>* own) {
   // Most module calls start nothing (the function called is not async):
-  // their Foreign, untouched and held by no one else once the call is
-  // over, serves the next call, which saves two allocations and a
-  // CallCancellation (whose mutex is costly to destroy) per call.
-  std::shared_ptr<Foreign> foreign = spare_foreign_;
-  if (foreign == nullptr || foreign.use_count() != 2 || foreign->started) {
-    foreign = std::make_shared<Foreign>();
-    foreign->loop = weak_from_this();
-    spare_foreign_ = foreign;
+  // the spare Foreign, untouched once such a call is over, serves the next
+  // call, which saves two allocations and a CallCancellation (whose mutex
+  // is costly to destroy) per call, and the reference counting of a copy.
+  // A started one belongs to its Promise now; one in use (by a call whose
+  // host call this call is nested in) stays the spare.
+  std::shared_ptr<Foreign>* slot = &spare_foreign_;
+  if (spare_foreign_ != nullptr && spare_foreign_->in_use) {
+    slot = own;
+  } else if (spare_foreign_ != nullptr && spare_foreign_->started) {
+    spare_foreign_ = nullptr;
   }
-  foreign->id = next_foreign_++;
-  foreign->owner = owner_;
-  return foreign;
+  if (*slot == nullptr) {
+    *slot = std::make_shared<Foreign>();
+    (*slot)->loop = weak_from_this();
+  }
+  Foreign& foreign = **slot;
+  foreign.in_use = true;
+  foreign.id = next_foreign_++;
+  foreign.owner = owner_;
+  return *slot;
 }
 
 Completion EventLoop::ForeignCompletion(std::shared_ptr<Foreign> foreign) {

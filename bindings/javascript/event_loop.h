@@ -97,6 +97,7 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
     uint64_t id = 0;
     uint64_t owner = 0;    // the call it belongs to, as a timer does
     bool started = false;  // set by HostServices::CallModuleOrStart
+    bool in_use = false;   // isolate locked: taken by a call not returned
     std::shared_ptr<CallCancellation> cancellation =
         std::make_shared<CallCancellation>();
     std::weak_ptr<EventLoop> loop;
@@ -105,8 +106,10 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
     std::optional<absl::StatusOr<Value>> result;
     bool abandoned = false;
   };
-  // Isolate locked: a call about to be made, owned by the current call.
-  std::shared_ptr<Foreign> NewForeign();
+  // Isolate locked: a call about to be made, owned by the current call:
+  // the loop's spare, or a new one in `*own`. Given back with
+  // foreign.in_use = false (isolate locked) once the call returned.
+  const std::shared_ptr<Foreign>& TakeForeign(std::shared_ptr<Foreign>* own);
   // What the host runs when the started call ends (any thread): the
   // Promise is settled on a scheduler visit.
   static Completion ForeignCompletion(std::shared_ptr<Foreign> foreign);
@@ -203,7 +206,7 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   std::set<std::pair<absl::Time, uint64_t>> queue_;  // (due, timer id)
   std::map<uint64_t, PendingCall> calls_;
   uint64_t next_foreign_ = 1;
-  // The last Foreign NewForeign made, for reuse while it never started.
+  // The last Foreign TakeForeign made, for reuse while it never started.
   std::shared_ptr<Foreign> spare_foreign_;
   struct AdoptedForeign {
     v8::Global<v8::Promise::Resolver> resolver;

@@ -1182,6 +1182,9 @@ class JsReplSession : public ReplSession {
 class JavaScriptRuntime : public Runtime {
  public:
   explicit JavaScriptRuntime(HostServices& services) : services_(services) {}
+  // Engines let go inside themselves are destroyed on the scheduler
+  // (js::DestroyEngine); none may outlive `services_`.
+  ~JavaScriptRuntime() override { registry_->FinishDestructions(); }
 
   Language language() const override { return Language::kJavaScript; }
   std::vector<std::string> file_extensions() const override {

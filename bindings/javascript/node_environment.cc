@@ -188,7 +188,9 @@ void NodeEnvironment::RunLoop(Engine* engine, absl::Duration visit_limit) {
   loop_thread_of = nullptr;
 }
 
-bool NodeEnvironment::OnLoopThread() const { return loop_thread_of == this; }
+bool NodeEnvironment::IsLoopThreadOf(const NodeEnvironment* environment) {
+  return environment != nullptr && loop_thread_of == environment;
+}
 
 void NodeEnvironment::RunOnce() {
   uv_run(loop_, UV_RUN_NOWAIT);

@@ -73,7 +73,9 @@ class NodeEnvironment {
   // Any thread: the loop looks for work now.
   void Wake();
   // Whether the calling thread is this environment's loop thread.
-  bool OnLoopThread() const;
+  bool OnLoopThread() const { return IsLoopThreadOf(this); }
+  // The same for `environment`, which may be gone (only compared).
+  static bool IsLoopThreadOf(const NodeEnvironment* environment);
   // The exit code once the script ended the environment (process.exit(),
   // an uncaught exception); its code no longer runs.
   std::optional<int> exit_code() const;

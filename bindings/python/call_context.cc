@@ -3,21 +3,6 @@
 #include <vector>
 
 namespace duet::python {
-namespace {
-
-thread_local CallContext* current_context = nullptr;
-
-}  // namespace
-
-CallContext::CallContext(HostServices& services, std::string_view source)
-    : services_(services), source_(source), previous_(current_context) {
-  current_context = this;
-}
-
-CallContext::~CallContext() {
-  current_context = previous_;
-  FlushPartialLines();
-}
 
 void CallContext::FlushPartialLines() {
   for (int i = 0; i < 2; ++i) {
@@ -28,8 +13,6 @@ void CallContext::FlushPartialLines() {
     }
   }
 }
-
-CallContext* CallContext::Current() { return current_context; }
 
 void CallContext::Write(OutputStream stream, std::string_view text,
                         std::vector<std::string>* lines) {

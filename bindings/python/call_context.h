@@ -23,13 +23,20 @@ class CallContext {
   // Destroy it WITHOUT holding the GIL, or after FlushPartialLines with the
   // GIL released (an Entry nested in a held GIL does): the destructor
   // forwards any partial output line to the log sink.
-  CallContext(HostServices& services, std::string_view source);
-  ~CallContext();
+  // Inline: every entry into Python makes one.
+  CallContext(HostServices& services, std::string_view source)
+      : services_(services), source_(source), previous_(current_) {
+    current_ = this;
+  }
+  ~CallContext() {
+    current_ = previous_;
+    if (has_partial_lines()) FlushPartialLines();
+  }
   CallContext(const CallContext&) = delete;
   CallContext& operator=(const CallContext&) = delete;
 
   // The innermost context on this thread, or nullptr outside any entry.
-  static CallContext* Current();
+  static CallContext* Current() { return current_; }
 
   HostServices& services() const { return services_; }
   // The asyncio loop when this context is a coroutine's step on it (calls
@@ -56,6 +63,8 @@ class CallContext {
   std::string pending_[2];
   CallContext* previous_;
   AsyncLoop* async_loop_ = nullptr;
+
+  static inline thread_local CallContext* current_ = nullptr;
 };
 
 // stdout lines are info, stderr lines warnings.

@@ -619,6 +619,8 @@ absl::Status FromPython(PyObject* object, ValuePath& path,
 
 absl::Status FromPython(PyObject* object, const char* root,
                         ConversionGuard& guard, Value* out) {
+  // As below: a scalar result (most are) needs no path.
+  if (ScalarFromPython(object, out)) return absl::OkStatus();
   ValuePath path(root);
   return ConvertFromPython(object, path, guard, out);
 }

@@ -34,6 +34,34 @@ PyObject* ToPython(const Value& value, internal::ValuePath& path,
 PyObject* ToPython(const Value& value, const char* root, size_t index,
                    internal::ConversionGuard& guard, absl::Status* error);
 
+// ToPython(value, root, index, ...) for a call's argument, with the
+// scalars most arguments are (an int, a float, a bool, None) made inline,
+// without two calls through the converter. The converter makes the rest,
+// and words every failure.
+inline PyObject* ArgumentToPython(const Value& value, const char* root,
+                                  size_t index,
+                                  internal::ConversionGuard& guard,
+                                  absl::Status* error) {
+  PyObject* out = nullptr;
+  switch (value.kind()) {
+    case Value::Kind::kNull:
+      return Py_NewRef(Py_None);
+    case Value::Kind::kBool:
+      return Py_NewRef(value.as_bool() ? Py_True : Py_False);
+    case Value::Kind::kInt:
+      out = PyLong_FromLongLong(value.as_int());
+      break;
+    case Value::Kind::kFloat:
+      out = PyFloat_FromDouble(value.as_float());
+      break;
+    default:
+      return ToPython(value, root, index, guard, error);
+  }
+  if (out != nullptr) return out;
+  PyErr_Clear();  // out of memory: the converter tries again and says so
+  return ToPython(value, root, index, guard, error);
+}
+
 // Converts `object` (borrowed) into *out. InvalidArgument naming the type and
 // the path for anything unconvertible; kResourceExhausted past the stack or
 // the size budget of `guard` (shared by the values converted with it),

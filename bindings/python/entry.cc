@@ -227,8 +227,7 @@ Entry::Entry(HostServices& services, std::string_view source,
   PyFunctionOwner::DrainEveryOwner();
 }
 
-StopReason Entry::Finish() {
-  if (!registered_) return stop_;
+StopReason Entry::FinishRegistered() {
   registered_ = false;
   running_.entries_.Remove(this);
   engine::ThreadFrames<Entry>::Pop(this);
@@ -258,10 +257,9 @@ void Entry::Withdraw() {
   DropPendingStop();
 }
 
-Entry::PartialLines::~PartialLines() {
+void Entry::PartialLines::Flush() {
   // Held by this thread: the GIL's holder is its state (3.11).
-  if (!context.has_partial_lines() ||
-      _PyThreadState_UncheckedGet() != PyGILState_GetThisThreadState()) {
+  if (_PyThreadState_UncheckedGet() != PyGILState_GetThisThreadState()) {
     return;
   }
   engine::EngineLockReleased();

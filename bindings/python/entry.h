@@ -115,8 +115,13 @@ class Entry {
 
   // Ends the entry, still under the GIL: it can no longer be stopped, and a
   // stop exception (or trace function) still pending for it is dropped.
-  // Returns why it was stopped (kNone when it was not). Idempotent.
-  StopReason Finish();
+  // Returns why it was stopped (kNone when it was not). Idempotent: a
+  // finished entry returns inline (every call path finishes its entry, and
+  // then the entry's end finishes it again).
+  StopReason Finish() {
+    if (!registered_) return stop_;
+    return FinishRegistered();
+  }
 
   // Takes the pending Python exception as this entry's status:
   // kDeadlineExceeded / kCancelled when it (or an entry enclosing it on this
@@ -163,6 +168,7 @@ class Entry {
     ~Registration() { entry->Finish(); }
   };
 
+  StopReason FinishRegistered();
   absl::Status TakeErrorQuietly(StopReason stop, std::string_view what,
                                 ErrorContext context);
   void Raise();  // GIL held: the stop exception now, and at every line
@@ -184,7 +190,10 @@ class Entry {
   // sink runs with no engine lock.
   struct PartialLines {
     CallContext& context;
-    ~PartialLines();
+    ~PartialLines() {
+      if (context.has_partial_lines()) Flush();
+    }
+    void Flush();
   } partial_lines_{context_};
   RunningEntries& running_;  // a shared_ptr copy only when armed: cheaper
   uint64_t serial_ = 0;      // names the entry in stop requests

@@ -90,8 +90,6 @@ std::string CallableName(PyObject* callable) {
 struct OwnerRegistry {
   absl::Mutex mutex;
   std::vector<std::weak_ptr<PyFunctionOwner>> owners ABSL_GUARDED_BY(mutex);
-  // Some owner queued a handle since the last drain.
-  std::atomic<bool> queued{false};
 };
 
 OwnerRegistry& Registry() {
@@ -125,14 +123,9 @@ std::shared_ptr<PyFunctionOwner> PyFunctionOwner::Create(
   return owner;
 }
 
-void PyFunctionOwner::DrainEveryOwner() {
+void PyFunctionOwner::DrainQueued() {
+  if (!any_queued_.exchange(false, std::memory_order_acq_rel)) return;
   OwnerRegistry& registry = Registry();
-  // A plain load first: the exchange is a locked instruction, and most
-  // entries find nothing queued.
-  if (!registry.queued.load(std::memory_order_relaxed) ||
-      !registry.queued.exchange(false, std::memory_order_acq_rel)) {
-    return;
-  }
   std::vector<std::shared_ptr<PyFunctionOwner>> owners;
   {
     absl::MutexLock lock(&registry.mutex);
@@ -152,7 +145,7 @@ void PyFunctionOwner::DrainEveryOwner() {
 }
 
 void PyFunctionOwner::Queued() {
-  Registry().queued.store(true, std::memory_order_release);
+  any_queued_.store(true, std::memory_order_release);
 }
 
 Value::CallablePtr PyFunctionOwner::MakeFunction(PyObject* callable) {
@@ -207,8 +200,8 @@ absl::StatusOr<Value> CallInEntry(Entry& entry, PyObject* function,
   internal::ConversionGuard args_guard(deadline, 0);
   size_t converted = 0;
   for (; converted < args.size(); ++converted) {
-    PyObject* arg =
-        ToPython(args[converted], "args", converted, args_guard, &error);
+    PyObject* arg = ArgumentToPython(args[converted], "args", converted,
+                                     args_guard, &error);
     if (arg == nullptr) break;
     argv[converted + 1] = arg;
   }

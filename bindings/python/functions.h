@@ -4,6 +4,7 @@
 #ifndef DUET_BINDINGS_PYTHON_FUNCTIONS_H_
 #define DUET_BINDINGS_PYTHON_FUNCTIONS_H_
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -49,8 +50,11 @@ class PyFunctionOwner : public engine::FunctionOwner {
         async_loop_(std::move(async_loop)) {}
 
   // Every entry into Python (any module: they share the GIL) releases the
-  // handles queued in any owner. GIL held.
-  static void DrainEveryOwner();
+  // handles queued in any owner. GIL held. Inline, a plain load: most
+  // entries find nothing queued (the exchange is a locked instruction).
+  static void DrainEveryOwner() {
+    if (any_queued_.load(std::memory_order_relaxed)) DrainQueued();
+  }
 
   // Valid while a call counted by Enter() runs.
   HostServices& services() const { return services_; }
@@ -63,6 +67,11 @@ class PyFunctionOwner : public engine::FunctionOwner {
   Value::CallablePtr MakeFunction(PyObject* callable);
 
  private:
+  static void DrainQueued();
+
+  // Some owner queued a handle since the last drain.
+  static inline std::atomic<bool> any_queued_{false};
+
   void ReleaseHandle(void* handle) override;
   void DrainUnderLock() override;
   void Queued() override;

@@ -153,27 +153,31 @@ class PythonImplementation : public Implementation {
   absl::StatusOr<Value> Call(size_t function, absl::Span<const Value> args,
                              absl::Time deadline) override {
     // A coroutine is awaited here, without the GIL, while it runs on the
-    // asyncio loop (async_loop.h).
-    engine::AwaitedResult awaited;
+    // asyncio loop (async_loop.h). Made only then: its empty result (a
+    // status) costs an out-of-line construction on every call.
+    std::optional<engine::AwaitedResult> awaited;
     bool awaiting = false;
-    absl::StatusOr<Value> out =
-        function < functions_.size()
-            ? CallIn(
-                  function, args, deadline,
-                  [&awaited] { return awaited.Completion(); }, &awaiting,
-                  /*caller_waits=*/true)
-            : MissingFunction(function);
+    absl::StatusOr<Value> out = function < functions_.size()
+                                    ? CallIn(
+                                          function, args, deadline,
+                                          [&awaited] {
+                                            awaited.emplace();
+                                            return awaited->Completion();
+                                          },
+                                          &awaiting,
+                                          /*caller_waits=*/true)
+                                    : MissingFunction(function);
     // One object returned on every path, so it is not moved on the way out.
     if (!awaiting) return out;
     // A held scope (HoldLock) may keep the GIL on this thread; the loop
     // needs it to run the coroutine. (Not _PyThreadState_UncheckedGet: in
     // 3.11 that is whichever thread holds the GIL, maybe another one.)
     if (!PyGILState_Check()) {
-      out = awaited.Wait();
+      out = awaited->Wait();
       return out;
     }
     PyThreadState* held = PyEval_SaveThread();
-    out = awaited.Wait();
+    out = awaited->Wait();
     PyEval_RestoreThread(held);
     return out;
   }

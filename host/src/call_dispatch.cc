@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -51,9 +53,18 @@ class CallDepthScope {
   CallDepthScope(const CallDepthScope&) = delete;
   CallDepthScope& operator=(const CallDepthScope&) = delete;
 
-  // Checked after entering, so call_depth counts this call.
+  // Checked after entering, so call_depth counts this call. A call at the
+  // top of its thread (most) passes with one comparison; only a nested one
+  // asks how much stack is left.
   static absl::Status Check(std::string_view module,
                             std::string_view function) {
+    if (ABSL_PREDICT_TRUE(call_depth <= 1)) return absl::OkStatus();
+    return CheckNested(module, function);
+  }
+
+ private:
+  ABSL_ATTRIBUTE_NOINLINE static absl::Status CheckNested(
+      std::string_view module, std::string_view function) {
     if (call_depth > kMaxCallDepth) {
       return absl::ResourceExhaustedError(absl::StrCat(
           "calling ", ToAbsl(module), ".", ToAbsl(function), " would nest ",
@@ -675,7 +686,8 @@ void CallDispatcher::CallAsync(std::string_view module_name,
 absl::StatusOr<Value> CallDispatcher::CallOrStart(
     std::string_view module_name, std::string_view function,
     absl::Span<const Value> args, absl::FunctionRef<AsyncCompletion()> done,
-    std::shared_ptr<CallCancellation> cancellation, bool* started) const {
+    const std::shared_ptr<CallCancellation>& cancellation,
+    bool* started) const {
   *started = false;
   NamedCallTicket names;
   DUET_ASSIGN_OR_RETURN(Module * module,
@@ -693,7 +705,7 @@ absl::StatusOr<Value> CallDispatcher::CallOrStart(
   }
   *started = true;
   Start(*module, std::move(state), function, std::move(call), args,
-        std::move(gate_entry), done(), std::move(cancellation));
+        std::move(gate_entry), done(), cancellation);
   return Value();
 }
 

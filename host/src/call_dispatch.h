@@ -251,7 +251,8 @@ class CallDispatcher {
   absl::StatusOr<Value> CallOrStart(
       std::string_view module, std::string_view function,
       absl::Span<const Value> args, absl::FunctionRef<AsyncCompletion()> done,
-      std::shared_ptr<CallCancellation> cancellation, bool* started) const;
+      const std::shared_ptr<CallCancellation>& cancellation,
+      bool* started) const;
 
   // Calls `function` on `state`'s `language` implementation within
   // `timeout`, bypassing the module's StateGate and active language: the

@@ -305,12 +305,13 @@ class Host::Impl : public HostServices {
   absl::StatusOr<Value> CallModuleOrStart(
       std::string_view module, std::string_view function,
       absl::Span<const Value> args, absl::FunctionRef<ModuleCallDone()> done,
-      std::shared_ptr<CallCancellation> cancellation, bool* started) override {
+      const std::shared_ptr<CallCancellation>& cancellation,
+      bool* started) override {
     *started = false;
     return Gated([&] {
       return dispatcher_.CallOrStart(
-          module, function, args, [&] { return Counted(done()); },
-          std::move(cancellation), started);
+          module, function, args, [&] { return Counted(done()); }, cancellation,
+          started);
     });
   }
   absl::StatusOr<Value> CallHostFunction(

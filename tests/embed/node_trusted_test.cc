@@ -18,6 +18,7 @@
 #include "duet/duet.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "javascript/javascript_runtime.h"
 #include "testing/quiet_host.h"
 #include "testing/status_matchers.h"
 
@@ -257,6 +258,22 @@ javascript = "index.mjs"
     absl::SleepFor(absl::Milliseconds(500));
   }
 
+  // The same, with the host destroyed right after the reload: the call is
+  // stopped, and its end lets go of the old engine inside it (a frame of it
+  // on that thread), so the engine's destruction is posted to the scheduler.
+  // The host waits for it: no isolate of the host outlives it (a Node.js
+  // environment's teardown, or a sandboxed engine's, may still use the
+  // host's services).
+  void DestroyWhileATimerCallsIt(const std::string& module,
+                                 const std::string& schedule) {
+    EXPECT_THAT(host_->Call(module, schedule, {Value(300)}),
+                IsOkAndHolds(Value("scheduled")));
+    ASSERT_TRUE(arrived_.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    ASSERT_OK(host_->Reload(module));
+    host_.reset();
+    EXPECT_EQ(LiveJavaScriptIsolatesForTesting(), 0);
+  }
+
   static fs::path* plugins_;
   absl::Notification arrived_;
 };
@@ -364,6 +381,14 @@ TEST_F(NodeTrustedTest, ReloadingWhileATimerCallsItsModuleLetsTheCallFinish) {
       ReloadWhileATimerCallsIt("sandboxed", "callSelfFromATimer"));
   EXPECT_THAT(host_->Call("sandboxed", "double", {Value(21)}),
               IsOkAndHolds(Value(42)));
+}
+
+TEST_F(NodeTrustedTest, DestroyingTheHostWaitsForAnEngineItsLoopThreadLetGo) {
+  DestroyWhileATimerCallsIt("trusted", "callSelfFromTheLoop");
+}
+
+TEST_F(NodeTrustedTest, DestroyingTheHostWaitsForAnEngineItsTimerLetGo) {
+  DestroyWhileATimerCallsIt("sandboxed", "callSelfFromATimer");
 }
 
 TEST_F(NodeTrustedTest, CallsAnotherModule) {

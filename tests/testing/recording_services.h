@@ -111,15 +111,15 @@ class RecordingServices : public HostServices {
   absl::StatusOr<Value> CallModuleOrStart(
       std::string_view module, std::string_view function,
       absl::Span<const Value> args, absl::FunctionRef<ModuleCallDone()> done,
-      std::shared_ptr<CallCancellation> cancellation, bool* started) override {
+      const std::shared_ptr<CallCancellation>& cancellation,
+      bool* started) override {
     AsyncFunction async = FindAsync(std::string(module), std::string(function));
     if (!async) {
       *started = false;
       return CallModule(module, function, args);
     }
     *started = true;
-    async(std::vector<Value>(args.begin(), args.end()), done(),
-          std::move(cancellation));
+    async(std::vector<Value>(args.begin(), args.end()), done(), cancellation);
     return Value();
   }
   absl::StatusOr<Value> CallHostFunction(

@@ -113,13 +113,15 @@ class HostServices {
   /// call, under the calling entry's deadline: `*started` is set, `done()`
   /// is asked for the completion (without the engine lock held), the Value
   /// returned means nothing, and `cancellation` (when given) ends the callee
-  /// early. Otherwise it is CallModule. The default, for hosts that cannot
-  /// start calls, is CallModule.
+  /// early: the host keeps a copy only of a started call's, so a synchronous
+  /// call costs no reference count. Otherwise it is CallModule. The default,
+  /// for hosts that cannot start calls, is CallModule.
   virtual absl::StatusOr<Value> CallModuleOrStart(
       std::string_view module, std::string_view function,
       absl::Span<const Value> args,
       absl::FunctionRef<ModuleCallDone()> /*done*/,
-      std::shared_ptr<CallCancellation> /*cancellation*/, bool* started) {
+      const std::shared_ptr<CallCancellation>& /*cancellation*/,
+      bool* started) {
     *started = false;
     return CallModule(module, function, args);
   }

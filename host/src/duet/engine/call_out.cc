@@ -6,10 +6,6 @@
 namespace duet::engine {
 namespace {
 
-// The deferred lock of this thread's call out in progress, until settled,
-// or while a callee it covers runs (DeferredLockCallee).
-thread_local DeferrableEngineLock* pending_lock = nullptr;
-
 // The class of the HostServices that settles deferred locks.
 std::atomic<const std::type_info*> settling_services{nullptr};
 
@@ -39,9 +35,10 @@ OutboundResult CallOutDeferred(
   OutboundResult out;
   // Nothing is pending while a script runs (DeferredLockCallee), so
   // `outer` is null; kept for the symmetry of nesting.
-  DeferrableEngineLock* outer = std::exchange(pending_lock, &lock);
+  DeferrableEngineLock*& pending = DeferredLockCallee::pending_lock_;
+  DeferrableEngineLock* outer = std::exchange(pending, &lock);
   out.result = host_call();
-  pending_lock = outer;
+  pending = outer;
   out.stopped = lock.Reacquire();
   return out;
 }
@@ -57,24 +54,20 @@ void SetSettlingServices(const std::type_info& type) {
 }
 
 void SettleDeferredLock() {
-  if (DeferrableEngineLock* lock = std::exchange(pending_lock, nullptr)) {
+  if (DeferrableEngineLock* lock =
+          std::exchange(DeferredLockCallee::pending_lock_, nullptr)) {
     lock->Release();
   }
 }
 
-DeferredLockCallee::DeferredLockCallee(const Implementation& callee) {
-  DeferrableEngineLock* lock = pending_lock;
-  if (lock == nullptr) return;
+void DeferredLockCallee::Settle(const Implementation& callee) {
+  DeferrableEngineLock* lock = pending_lock_;
   if (!lock->Covers(callee)) {
     SettleDeferredLock();
     return;
   }
   covering_ = lock;
-  pending_lock = nullptr;
-}
-
-DeferredLockCallee::~DeferredLockCallee() {
-  if (covering_ != nullptr) pending_lock = covering_;
+  pending_lock_ = nullptr;
 }
 
 void LogLines(HostServices& services, LogLevel level, std::string_view source,

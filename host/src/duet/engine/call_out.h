@@ -103,14 +103,33 @@ void SettleDeferredLock();
 // callee's own calls out start afresh); any other callee runs after it is
 // released. The lock is pending again after the callee, until settled or
 // taken back by its call out.
+//
+// Inline, and one thread-local read when nothing is pending: every call the
+// host runs makes one, and most (C++ callers) have no lock pending.
 class DeferredLockCallee {
  public:
-  explicit DeferredLockCallee(const Implementation& callee);
-  ~DeferredLockCallee();
+  explicit DeferredLockCallee(const Implementation& callee) {
+    if (pending_lock_ != nullptr) Settle(callee);
+  }
+  ~DeferredLockCallee() {
+    if (covering_ != nullptr) pending_lock_ = covering_;
+  }
   DeferredLockCallee(const DeferredLockCallee&) = delete;
   DeferredLockCallee& operator=(const DeferredLockCallee&) = delete;
 
  private:
+  friend OutboundResult CallOutDeferred(
+      DeferrableEngineLock& lock,
+      absl::FunctionRef<absl::StatusOr<Value>()> host_call);
+  friend void SettleDeferredLock();
+
+  // A lock is pending: `callee` runs with it or after it is released.
+  void Settle(const Implementation& callee);
+
+  // The deferred lock of this thread's call out in progress, until settled,
+  // or while a callee it covers runs.
+  static inline thread_local DeferrableEngineLock* pending_lock_ = nullptr;
+
   DeferrableEngineLock* covering_ = nullptr;
 };
 

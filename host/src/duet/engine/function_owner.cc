@@ -10,16 +10,11 @@
 namespace duet::engine {
 namespace {
 
-thread_local int engine_locks_held = 0;
 std::atomic<int64_t> live_handles{0};
 
 }  // namespace
 
 int64_t LiveFunctionHandles() { return live_handles.load(); }
-
-bool HoldsEngineLock() { return engine_locks_held > 0; }
-void EngineLockTaken() { ++engine_locks_held; }
-void EngineLockReleased() { --engine_locks_held; }
 
 FunctionOwner::FunctionOwner(Language language, std::string module)
     : language_(language), module_(std::move(module)) {}

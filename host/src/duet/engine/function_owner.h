@@ -40,13 +40,17 @@ namespace duet::engine {
 // not yet released), for tests and benchmarks.
 int64_t LiveFunctionHandles();
 
+// The engine locks the calling thread holds now (EngineLockTaken).
+inline thread_local int engine_locks_held = 0;
+
 // Whether the calling thread holds some engine's lock now.
-bool HoldsEngineLock();
+inline bool HoldsEngineLock() { return engine_locks_held > 0; }
 
 // Engines call these as they take and give back their lock (nested takes
-// count: a thread may hold several engines' locks, or one twice).
-void EngineLockTaken();
-void EngineLockReleased();
+// count: a thread may hold several engines' locks, or one twice). Inline:
+// every entry into an engine takes one.
+inline void EngineLockTaken() { ++engine_locks_held; }
+inline void EngineLockReleased() { --engine_locks_held; }
 
 // Marks the calling thread as holding an engine lock for its lifetime: for
 // code that runs under a lock no entry took (a GC finaliser, a Python

@@ -43,7 +43,10 @@ class Watchdog {
     Ticket() = default;
     Ticket(Ticket&& other) noexcept;
     Ticket& operator=(Ticket&& other) noexcept;
-    ~Ticket() { Disarm(); }
+    // Inline: most tickets were never armed (an infinite deadline).
+    ~Ticket() {
+      if (watchdog_ != nullptr) Disarm();
+    }
 
     // Whether a callback is armed (and not yet disarmed) for this ticket.
     bool armed() const { return watchdog_ != nullptr; }
