@@ -230,10 +230,11 @@ absl::Status Utf8ToV8(v8::Isolate* isolate, std::string_view utf8,
 // first other element; numbers[end - start] then holds its index, as it
 // does the index of an element whose read threw. Written once, on the way
 // out (`finally` rethrows with the exception's own message and location),
-// not per element. Strict, so no caller sees its frame.
+// not per element; a terminated read runs no `finally` and leaves the
+// chunk's start, which the caller wrote. Strict, so no caller sees its
+// frame.
 constexpr char kNumberReaderSource[] = R"JS('use strict';
 let i = start;
-numbers[end - start] = start;
 try {
   for (; i < end; i++) {
     const item = array[i];
@@ -495,6 +496,7 @@ class FromJs {
           array, v8::Integer::NewFromUnsigned(isolate_, start),
           v8::Integer::NewFromUnsigned(isolate_, end), typed};
       v8::Local<v8::Value> result;
+      numbers[end - start] = start;  // also when the reader cannot start
       if (!reader->Call(context_, v8::Undefined(isolate_), 4, argv)
                .ToLocal(&result)) {
         LazyPath::Element element(path_,

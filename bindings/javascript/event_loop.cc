@@ -315,10 +315,15 @@ void EventLoop::Settled(const v8::FunctionCallbackInfo<v8::Value>& info,
   } else if (Value scalar; ScalarToValue(value, &scalar)) {
     result = std::move(scalar);
   } else {
+    // Reading may run getters: it is part of the call, so it runs as an
+    // entry of its own under the call's deadline, as a synchronous call's
+    // read does (the deadline's ticket above only ends a call still
+    // waiting for its promise).
+    EngineScope read(*engine, pending.deadline);
     v8::TryCatch try_catch(isolate);
     internal::ValuePath path("result");
     internal::ConversionGuard guard(pending.deadline, pending.budget_bytes);
-    result = ToValue(isolate->GetCurrentContext(), value, path, guard);
+    result = ToValue(read.context(), value, path, guard);
     // A getter's exception, or a stop (Interrupt, the task's time limit,
     // memory) with its own status, as a synchronous call's read ends.
     if (!result.ok() && try_catch.HasCaught()) {
