@@ -140,13 +140,10 @@ PyObject* ToPythonAt(const Value& value, ValuePath* path, int depth,
                      ConversionGuard& guard, absl::Status* error) {
   switch (value.kind()) {
     case Value::Kind::kNull:
-      return Py_NewRef(Py_None);
     case Value::Kind::kBool:
-      return Py_NewRef(value.as_bool() ? Py_True : Py_False);
     case Value::Kind::kInt:
-      return PyLong_FromLongLong(value.as_int());
     case Value::Kind::kFloat:
-      return PyFloat_FromDouble(value.as_float());
+      return ScalarToPython(value);
     case Value::Kind::kString:
       return StringToPython(value.as_string(), path, error);
     case Value::Kind::kTime:

@@ -34,6 +34,22 @@ PyObject* ToPython(const Value& value, internal::ValuePath& path,
 PyObject* ToPython(const Value& value, const char* root, size_t index,
                    internal::ConversionGuard& guard, absl::Status* error);
 
+// The Python object for a null, bool, int or float Value: a new reference,
+// or nullptr with Python's error set when it cannot be allocated. Only for
+// those kinds.
+inline PyObject* ScalarToPython(const Value& value) {
+  switch (value.kind()) {
+    case Value::Kind::kBool:
+      return Py_NewRef(value.as_bool() ? Py_True : Py_False);
+    case Value::Kind::kInt:
+      return PyLong_FromLongLong(value.as_int());
+    case Value::Kind::kFloat:
+      return PyFloat_FromDouble(value.as_float());
+    default:
+      return Py_NewRef(Py_None);
+  }
+}
+
 // ToPython(value, root, index, ...) for a call's argument, with the
 // scalars most arguments are (an int, a float, a bool, None) made inline,
 // without two calls through the converter. The converter makes the rest,
@@ -42,23 +58,17 @@ inline PyObject* ArgumentToPython(const Value& value, const char* root,
                                   size_t index,
                                   internal::ConversionGuard& guard,
                                   absl::Status* error) {
-  PyObject* out = nullptr;
   switch (value.kind()) {
     case Value::Kind::kNull:
-      return Py_NewRef(Py_None);
     case Value::Kind::kBool:
-      return Py_NewRef(value.as_bool() ? Py_True : Py_False);
     case Value::Kind::kInt:
-      out = PyLong_FromLongLong(value.as_int());
-      break;
     case Value::Kind::kFloat:
-      out = PyFloat_FromDouble(value.as_float());
+      if (PyObject* out = ScalarToPython(value)) return out;
+      PyErr_Clear();  // out of memory: the converter tries again and says so
       break;
     default:
-      return ToPython(value, root, index, guard, error);
+      break;
   }
-  if (out != nullptr) return out;
-  PyErr_Clear();  // out of memory: the converter tries again and says so
   return ToPython(value, root, index, guard, error);
 }
 
