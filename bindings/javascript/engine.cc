@@ -548,18 +548,24 @@ bool Engine::InsideOnThisThread() const {
   return InsideOnThisThread(this, node_.get());
 }
 
+namespace {
+
+// The innermost frame of the engine at `engine` on the calling thread, or
+// null. The address is only compared: the engine may be being destroyed.
+Engine::Frame* FrameOnThisThread(const Engine* engine) {
+  return engine::ThreadFrames<Engine::Frame>::Find(
+      [engine](const Engine::Frame* frame) { return frame->engine == engine; });
+}
+
+}  // namespace
+
 bool Engine::InsideOnThisThread(const Engine* engine,
                                 const NodeEnvironment* node) {
-  return engine::ThreadFrames<Frame>::Find([engine](const Frame* frame) {
-           return frame->engine == engine;
-         }) != nullptr ||
+  return FrameOnThisThread(engine) != nullptr ||
          NodeEnvironment::IsLoopThreadOf(node);
 }
 
-Engine::Frame* Engine::CurrentFrame() const {
-  return engine::ThreadFrames<Frame>::Find(
-      [this](const Frame* frame) { return frame->engine == this; });
-}
+Engine::Frame* Engine::CurrentFrame() const { return FrameOnThisThread(this); }
 
 void Engine::Terminate(Frame* frame) {
   frame->terminated = true;

@@ -270,10 +270,13 @@ ThreadHolds::~ThreadHolds() { PopDownTo(0); }
 // above theirs.
 bool InsideEngine() { return engine::OpenEntry::Any(); }
 
-// Lets go of every lock this thread keeps for held scopes, before it may
-// wait for another thread that needs one (a [state] switch, a start); the
-// scopes take them again at their next call. Not from inside an engine.
-void ReleaseAllThreadHolds() {
+// Lets go of every engine lock this thread keeps, before it may wait for
+// another thread that needs one (a [state] switch, a start): a Python
+// caller's GIL kept for this module call (engine::SettleDeferredLock), and
+// the locks of its held scopes, which take them again at their next call
+// (not from inside an engine: its own scopes are open above theirs).
+void ReleaseKeptLocks() {
+  engine::SettleDeferredLock();
   if (thread_holds.empty() || InsideEngine()) return;
   PopDownTo(0);
 }
@@ -448,8 +451,7 @@ absl::StatusOr<Value> CallDispatcher::CallCurrent(const Module& module,
   std::shared_ptr<const ModuleState> state = module.state();
   if (state->state_hooks) {
     // A [state] switch may be waiting for this thread's engine lock.
-    engine::SettleDeferredLock();
-    ReleaseAllThreadHolds();
+    ReleaseKeptLocks();
     keep = nullptr;
     gate_entry = module.state_gate().Enter();
     state = module.state();
@@ -528,8 +530,7 @@ absl::Status CallDispatcher::Resolve(
     // Its first use (or none in that language: Started says so). Once
     // started, calls never come here. Starting may wait for a start on
     // another thread that needs an engine lock this thread keeps.
-    engine::SettleDeferredLock();
-    ReleaseAllThreadHolds();
+    ReleaseKeptLocks();
     DUET_ASSIGN_OR_RETURN(started, modules_.Started(module, language));
     entry = FindFunction(*started, function);
   }
