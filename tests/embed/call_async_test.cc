@@ -15,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/language_param.h"
+#include "testing/quiet_host.h"
 #include "testing/status_matchers.h"
 
 namespace duet {
@@ -61,11 +62,7 @@ export function plain(x) { return x + 1; }
 class CallAsyncTest : public ::testing::TestWithParam<Language> {
  protected:
   void SetUp() override {
-    HostOptions options;
-    options.log_sink = [](LogLevel, std::string_view, std::string_view) {};
-    absl::StatusOr<std::unique_ptr<Host>> host = Host::Create(options);
-    ASSERT_TRUE(host.ok()) << host.status();
-    host_ = *std::move(host);
+    ASSERT_NO_FATAL_FAILURE(testing::MakeQuietHost(HostOptions(), &host_));
     ASSERT_OK(host_->RegisterFunction(
         "arrive", [this](absl::Span<const Value>) -> absl::StatusOr<Value> {
           absl::MutexLock lock(&mutex_);

@@ -20,6 +20,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/language_param.h"
+#include "testing/quiet_host.h"
 #include "testing/status_matchers.h"
 
 namespace duet {
@@ -152,12 +153,7 @@ class NestedCallTest : public ::testing::TestWithParam<Language> {
   void SetUp() override { MakeHost(HostOptions()); }
 
   void MakeHost(HostOptions options) {
-    if (!options.log_sink) {
-      options.log_sink = [](LogLevel, std::string_view, std::string_view) {};
-    }
-    absl::StatusOr<std::unique_ptr<Host>> host = Host::Create(options);
-    ASSERT_TRUE(host.ok()) << host.status();
-    host_ = *std::move(host);
+    ASSERT_NO_FATAL_FAILURE(testing::MakeQuietHost(std::move(options), &host_));
     ASSERT_OK(host_->RegisterFunction(
         "started", [this](absl::Span<const Value>) -> absl::StatusOr<Value> {
           ++starts_;

@@ -247,18 +247,24 @@ javascript = "index.mjs"
   }
 
   // `schedule` makes a timer of `module` call the module's busy(300)
-  // through the host; `module` is reloaded while that call runs, and the
-  // call is given time to end (the old engine's last reference goes then).
-  void ReloadWhileATimerCallsIt(const std::string& module,
-                                const std::string& schedule) {
+  // through the host; `module` is reloaded while that call runs.
+  void ReloadDuringATimerCall(const std::string& module,
+                              const std::string& schedule) {
     EXPECT_THAT(host_->Call(module, schedule, {Value(300)}),
                 IsOkAndHolds(Value("scheduled")));
     ASSERT_TRUE(arrived_.WaitForNotificationWithTimeout(absl::Seconds(10)));
     ASSERT_OK(host_->Reload(module));
+  }
+
+  // The same, and the call is given time to end (the old engine's last
+  // reference goes then).
+  void ReloadWhileATimerCallsIt(const std::string& module,
+                                const std::string& schedule) {
+    ASSERT_NO_FATAL_FAILURE(ReloadDuringATimerCall(module, schedule));
     absl::SleepFor(absl::Milliseconds(500));
   }
 
-  // The same, with the host destroyed right after the reload: the call is
+  // ReloadDuringATimerCall, then the host destroyed at once: the call is
   // stopped, and its end lets go of the old engine inside it (a frame of it
   // on that thread), so the engine's destruction is posted to the scheduler.
   // The host waits for it: no isolate of the host outlives it (a Node.js
@@ -266,10 +272,7 @@ javascript = "index.mjs"
   // host's services).
   void DestroyWhileATimerCallsIt(const std::string& module,
                                  const std::string& schedule) {
-    EXPECT_THAT(host_->Call(module, schedule, {Value(300)}),
-                IsOkAndHolds(Value("scheduled")));
-    ASSERT_TRUE(arrived_.WaitForNotificationWithTimeout(absl::Seconds(10)));
-    ASSERT_OK(host_->Reload(module));
+    ASSERT_NO_FATAL_FAILURE(ReloadDuringATimerCall(module, schedule));
     host_.reset();
     EXPECT_EQ(LiveJavaScriptIsolatesForTesting(), 0);
   }

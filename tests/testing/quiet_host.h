@@ -18,15 +18,20 @@
 
 namespace duet::testing {
 
+// Makes *host from `options`, its log lines going nowhere unless `options`
+// names a sink. A fatal test failure when the host cannot start.
+inline void MakeQuietHost(HostOptions options, std::unique_ptr<Host>* host) {
+  if (!options.log_sink) {
+    options.log_sink = [](LogLevel, std::string_view, std::string_view) {};
+  }
+  absl::StatusOr<std::unique_ptr<Host>> made = Host::Create(options);
+  ASSERT_TRUE(made.ok()) << made.status();
+  *host = *std::move(made);
+}
+
 class QuietHostTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    HostOptions options;
-    options.log_sink = [](LogLevel, std::string_view, std::string_view) {};
-    absl::StatusOr<std::unique_ptr<Host>> host = Host::Create(options);
-    ASSERT_TRUE(host.ok()) << host.status();
-    host_ = *std::move(host);
-  }
+  void SetUp() override { MakeQuietHost(HostOptions(), &host_); }
 
   // Loads a plugin with one implementation given as `text`. Stacks name it
   // `display_name`; empty: the module name with ".py" or ".js".
