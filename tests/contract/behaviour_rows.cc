@@ -327,6 +327,28 @@ export function f() {
                           "refuse", "slow", "started", "throw_int",
                           "wait_for_interrupt", "which"},
               true, false})),
+      // A name looked up (and so kept) that no module serves is still not
+      // listed, at either level.
+      Row("names_looked_up_but_not_served_are_not_listed")
+          .Sources(Py(R"PY(
+def f():
+    duet.modules.math.nope
+    duet.modules.nope_module
+    return [dir(duet.modules), dir(duet.modules.math),
+            "nope_module" in duet.modules, "math" in duet.modules]
+)PY"),
+                   Js(R"JS(
+export function f() {
+  duet.modules.math.nope;
+  duet.modules.nope_module;
+  return [Object.keys(duet.modules), Object.keys(duet.modules.math),
+          'nope_module' in duet.modules, 'math' in duet.modules];
+}
+)JS"))
+          .Call("f")
+          .Returns(Value(
+              Value::List{Value::List{"awaited", "foreign", "math", "self"},
+                          Value::List{"add", "describe"}, false, true})),
       // Both levels of duet.modules refuse assignment (Python:
       // AttributeError; JavaScript: a TypeError in strict code), and the
       // functions still call afterwards.

@@ -208,6 +208,112 @@ export function sub() { return math.sub(5, 3); }
   EXPECT_THAT(CallByName(*impl, "sub", {}), IsOkAndHolds(Value(2)));
 }
 
+// The rest of what a script can see of duet.modules: every way of listing
+// or describing a name follows the live names (removed ones disappear, even
+// after they were looked up), a function looked up before its removal fails
+// as a fresh lookup does, a name keeps its object, and sloppy code is refused
+// without a throw.
+TEST_F(JsTest, ModuleObjectsDescribeOnlyTheLiveNames) {
+  auto add = [](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+    return args[0].as_int() + args[1].as_int();
+  };
+  services_.AddModuleFunction("math", "add", add);
+  services_.AddModuleFunction("math", "sub", add);
+  services_.AddModuleFunction("text", "add", add);
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("described.mjs", R"JS(
+import duet from 'duet';
+const math = duet.modules.math;
+const sub = math.sub;  // looked up before its removal
+const text = duet.modules.text;
+const forIn = (object) => { const keys = []; for (const k in object) keys.push(k); return keys; };
+export function shape() {
+  const described = Object.getOwnPropertyDescriptor(math, 'add');
+  return [Reflect.ownKeys(duet.modules), Reflect.ownKeys(math),
+          Object.getOwnPropertyNames(math), forIn(duet.modules), forIn(math),
+          Object.keys(Object.getOwnPropertyDescriptors(math)),
+          typeof described.value, described.writable, described.enumerable,
+          described.configurable, described.value === math.add,
+          Object.getOwnPropertyDescriptor(duet.modules, 'math').value === math,
+          Object.getOwnPropertyDescriptor(math, 'nope') === undefined,
+          Object.getOwnPropertyDescriptor(math, 'then') === undefined,
+          math.sub === sub, duet.modules.text === text,
+          Reflect.set(math, 'add', 1), Reflect.deleteProperty(math, 'add'),
+          Reflect.set(duet.modules, 'math', 1),
+          Reflect.deleteProperty(duet.modules, 'math'), JSON.stringify(duet.modules)];
+}
+export function live() {
+  return [Object.keys(duet.modules), Reflect.ownKeys(math), forIn(math),
+          'sub' in math, 'text' in duet.modules,
+          Object.getOwnPropertyDescriptor(math, 'sub') === undefined,
+          Object.getOwnPropertyDescriptor(duet.modules, 'text') === undefined,
+          Object.getOwnPropertyNames(duet.modules), math.sub === sub,
+          duet.modules.text === text];
+}
+const failure = (f) => { try { f(); return 'allowed'; } catch (e) {
+  return `${e.constructor.name} ${e.code} ${e.message}`; } };
+export function removedCalls() {
+  return [failure(() => sub(5, 3)), failure(() => duet.modules.math.sub(5, 3)),
+          failure(() => text.add(1, 2)), failure(() => duet.modules.text.add(1, 2))];
+}
+)JS"));
+  ASSERT_OK_AND_ASSIGN(auto sloppy, LoadSource("sloppy.js", R"JS(
+const duet = require('duet');
+const math = duet.modules.math;
+function refused() {
+  math.add = 1;
+  duet.modules.math = 1;
+  return [delete math.add, delete duet.modules.math, typeof math.add,
+          duet.modules.math === math];
+}
+module.exports = { refused };
+)JS"));
+  EXPECT_THAT(CallByName(*impl, "shape", {}),
+              IsOkAndHolds(Value(Value::List{Value::List{"math", "text"},
+                                             Value::List{"add", "sub"},
+                                             Value::List{"add", "sub"},
+                                             Value::List{"math", "text"},
+                                             Value::List{"add", "sub"},
+                                             Value::List{"add", "sub"},
+                                             "function",
+                                             false,
+                                             true,
+                                             true,
+                                             true,
+                                             true,
+                                             true,
+                                             true,
+                                             true,
+                                             true,
+                                             false,
+                                             false,
+                                             false,
+                                             false,
+                                             "{\"math\":{},\"text\":{}}"})));
+  EXPECT_THAT(CallByName(*sloppy, "refused", {}),
+              IsOkAndHolds(Value(Value::List{false, false, "function", true})));
+  EXPECT_THAT(CallByName(*impl, "removedCalls", {}),
+              IsOkAndHolds(Value(
+                  Value::List{"allowed", "allowed", "allowed", "allowed"})));
+  services_.RemoveModuleFunction("math", "sub");
+  services_.RemoveModuleFunction("text", "add");
+  EXPECT_THAT(CallByName(*impl, "live", {}),
+              IsOkAndHolds(Value(Value::List{
+                  Value::List{"math"}, Value::List{"add"}, Value::List{"add"},
+                  false, false, true, true, Value::List{"math"}, true, true})));
+  absl::StatusOr<Value> removed = CallByName(*impl, "removedCalls", {});
+  ASSERT_OK(removed.status());
+  ASSERT_TRUE(removed->is_list());
+  const Value::List& calls = removed->as_list();
+  ASSERT_EQ(calls.size(), 4u);
+  // The kept function and a fresh lookup fail alike, and name what is gone.
+  EXPECT_EQ(calls[0], calls[1]);
+  EXPECT_EQ(calls[2], calls[3]);
+  EXPECT_THAT(calls[0], StringValue(HasSubstr("NOT_FOUND")));
+  EXPECT_THAT(calls[0], StringValue(HasSubstr("sub")));
+  EXPECT_THAT(calls[2], StringValue(HasSubstr("NOT_FOUND")));
+  EXPECT_THAT(calls[2], StringValue(HasSubstr("text")));
+}
+
 TEST_F(JsTest, AnErrorFromAnotherLanguageShowsItsOwnStackInEStack) {
   services_.AddModuleFunction(
       "py", "fail", [](absl::Span<const Value>) -> absl::StatusOr<Value> {

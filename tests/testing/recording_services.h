@@ -35,6 +35,16 @@ class RecordingServices : public HostServices {
     absl::MutexLock lock(&mutex_);
     modules_[module][function] = std::move(fn);
   }
+  // Stops serving one function (the module stays while it has others), as a
+  // reload that drops it does.
+  void RemoveModuleFunction(const std::string& module,
+                            const std::string& function) {
+    absl::MutexLock lock(&mutex_);
+    auto m = modules_.find(module);
+    if (m == modules_.end()) return;
+    m->second.erase(function);
+    if (m->second.empty()) modules_.erase(m);
+  }
   // Serves duet.modules.MODULE.FUNCTION as an async function: `fn` gets the
   // arguments, the completion and the caller's cancellation (null from a
   // caller that blocks), and returns at once. A caller that cannot await
