@@ -471,6 +471,13 @@ class Engine {
   int64_t foreign_freed_bytes_ = 0;
   // Gives V8 back the external memory of collected wrappers. Lock held.
   void SettleExternalMemory();
+  // External memory (V8's count) when results last asked for a collection,
+  // or less if V8 collected since (CollectExternalResults).
+  int64_t external_bytes_collected_at_ = 0;
+  // After a result converted to a non-scalar: when V8's external memory
+  // (large strings the results hand over) grew by kExternalResultBytes since
+  // the last collection, collects garbage. Lock held.
+  void CollectExternalResults();
   mutable SpinLock stop_mutex_;
   engine::FrameList<Frame> frames_ ABSL_GUARDED_BY(stop_mutex_);
 };
