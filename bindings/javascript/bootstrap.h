@@ -20,52 +20,61 @@ function hiddenKey(key) {
   return typeof key !== 'string' || key === 'then' || key === 'toJSON';
 }
 
+// duet.modules and each duet.modules.M are live-names objects
+// (native.liveNames, duet_api.cc): `in`, the listings and descriptions ask
+// `list()` each time, and nothing can be set, defined or deleted. A read
+// runs no code once its name is resolved: `resolve(key)`'s value is kept as
+// a read-only data property of `cache`, the object's prototype, where V8's
+// inline caches find it; a miss (or a hidden key) reaches the Proxy under
+// it. A name no longer listed is dropped from `cache` when `in` or a
+// description asks for it (`resolve` returns the same value again).
+function liveNames(list, resolve) {
+  const cache = Object.create(new Proxy(Object.create(null), {
+    get(target, key) {
+      if (hiddenKey(key)) return undefined;
+      const value = resolve(key);
+      Object.defineProperty(cache, key, {
+        value, writable: false, enumerable: false, configurable: true,
+      });
+      return value;
+    },
+    has() { return false; },
+    ownKeys() { return []; },
+    getOwnPropertyDescriptor() { return undefined; },
+    set() { return false; },
+    defineProperty() { return false; },
+    deleteProperty() { return false; },
+  }));
+  return native.liveNames({
+    has(key) {
+      if (list().includes(key)) return true;
+      delete cache[key];
+      return false;
+    },
+    keys: list,
+    value: resolve,
+  }, cache);
+}
+
 const moduleProxies = new Map();
 function moduleProxy(name) {
   let proxy = moduleProxies.get(name);
   if (proxy !== undefined) return proxy;
   const functions = new Map();
-  const lookup = (key) => {
+  proxy = liveNames(() => native.moduleFunctions(name), (key) => {
     let fn = functions.get(key);
     if (fn === undefined) {
       fn = native.moduleFunction(name, key);
       functions.set(key, fn);
     }
     return fn;
-  };
-  proxy = new Proxy(Object.create(null), {
-    get(target, key) { return hiddenKey(key) ? undefined : lookup(key); },
-    has(target, key) {
-      return typeof key === 'string' && native.moduleFunctions(name).includes(key);
-    },
-    ownKeys() { return native.moduleFunctions(name); },
-    getOwnPropertyDescriptor(target, key) {
-      if (typeof key !== 'string' || !native.moduleFunctions(name).includes(key)) {
-        return undefined;
-      }
-      return { value: lookup(key), writable: false, enumerable: true, configurable: true };
-    },
-    set() { return false; },
-    defineProperty() { return false; },
-    deleteProperty() { return false; },
   });
   proxyNames.set(proxy, name);
   moduleProxies.set(name, proxy);
   return proxy;
 }
 
-const modules = new Proxy(Object.create(null), {
-  get(target, key) { return hiddenKey(key) ? undefined : moduleProxy(key); },
-  has(target, key) { return typeof key === 'string' && native.moduleNames().includes(key); },
-  ownKeys() { return native.moduleNames(); },
-  getOwnPropertyDescriptor(target, key) {
-    if (typeof key !== 'string' || !native.moduleNames().includes(key)) return undefined;
-    return { value: moduleProxy(key), writable: false, enumerable: true, configurable: true };
-  },
-  set() { return false; },
-  defineProperty() { return false; },
-  deleteProperty() { return false; },
-});
+const modules = liveNames(() => native.moduleNames(), moduleProxy);
 proxyNames.set(modules, '');
 
 const hostFunctions = new Map();

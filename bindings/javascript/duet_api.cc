@@ -191,12 +191,153 @@ void PromiseStateCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(v8::Array::New(isolate, items, 2));
 }
 
+// ---- live-names objects: duet.modules and each duet.modules.M ----
+//
+// Such an object has no own properties of its own making: an interceptor
+// with no getter answers `in`, the listings, descriptions and refusals from
+// its hooks (internal field 0: { has(key), keys(), value(key) }, which read
+// the live names), while a read passes it by and finds a name already
+// resolved as a plain data property of its prototype, which V8's inline
+// caches load like any other (bootstrap.h's liveNames keeps that cache,
+// resolving a miss in the prototype's prototype).
+
+constexpr int kHooksField = 0;
+
+// hooks[hook](key), or empty when it threw (the exception is pending).
+v8::MaybeLocal<v8::Value> CallHook(v8::Local<v8::Object> holder,
+                                   const char* hook, v8::Local<v8::Value> key) {
+  v8::Isolate* isolate = holder->GetIsolate();
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::Value> hooks = holder->GetInternalField(kHooksField);
+  v8::Local<v8::Value> function;
+  if (!hooks->IsObject() ||
+      !hooks.As<v8::Object>()
+           ->Get(context, Str(isolate, hook))
+           .ToLocal(&function) ||
+      !function->IsFunction()) {
+    return {};
+  }
+  return function.As<v8::Function>()->Call(context, hooks,
+                                           key.IsEmpty() ? 0 : 1, &key);
+}
+
+// True when `key` is a name the hooks list now.
+bool IsLiveName(v8::Local<v8::Object> holder, v8::Local<v8::Name> key) {
+  v8::Local<v8::Value> live;
+  return key->IsString() && CallHook(holder, "has", key).ToLocal(&live) &&
+         live->IsTrue();
+}
+
+void LiveNameQuery(v8::Local<v8::Name> key,
+                   const v8::PropertyCallbackInfo<v8::Integer>& info) {
+  // Not intercepted: the lookup goes on to the prototypes, which answer
+  // false (the cache forgot a name no longer listed).
+  if (!IsLiveName(info.Holder(), key)) return;
+  info.GetReturnValue().Set(v8::Integer::New(info.GetIsolate(), v8::ReadOnly));
+}
+
+void LiveNameDescriptor(v8::Local<v8::Name> key,
+                        const v8::PropertyCallbackInfo<v8::Value>& info) {
+  if (!IsLiveName(info.Holder(), key)) return;
+  v8::Isolate* isolate = info.GetIsolate();
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::Value> value;
+  if (!CallHook(info.Holder(), "value", key).ToLocal(&value)) return;
+  v8::Local<v8::Object> descriptor = v8::Object::New(isolate);
+  if (descriptor->Set(context, Str(isolate, "value"), value).IsNothing() ||
+      descriptor->Set(context, Str(isolate, "writable"), v8::False(isolate))
+          .IsNothing() ||
+      descriptor->Set(context, Str(isolate, "enumerable"), v8::True(isolate))
+          .IsNothing() ||
+      descriptor->Set(context, Str(isolate, "configurable"), v8::True(isolate))
+          .IsNothing()) {
+    return;
+  }
+  info.GetReturnValue().Set(descriptor);
+}
+
+void LiveNameEnumerator(const v8::PropertyCallbackInfo<v8::Array>& info) {
+  v8::Local<v8::Value> keys;
+  if (!CallHook(info.Holder(), "keys", {}).ToLocal(&keys) || !keys->IsArray()) {
+    return;
+  }
+  info.GetReturnValue().Set(keys.As<v8::Array>());
+}
+
+// The message a Proxy trap's refusal gave before these objects were one.
+void ThrowRefused(v8::Isolate* isolate, const char* trap,
+                  v8::Local<v8::Name> key) {
+  std::string name =
+      key->IsString()
+          ? Utf8Lossy(isolate, key)
+          : "Symbol(" +
+                Utf8Lossy(isolate, key.As<v8::Symbol>()->Description(isolate)) +
+                ")";
+  isolate->ThrowException(v8::Exception::TypeError(
+      Str(isolate, "'" + std::string(trap) +
+                       "' on proxy: trap returned falsish for property '" +
+                       name + "'")));
+}
+
+void LiveNameDeleter(v8::Local<v8::Name> key,
+                     const v8::PropertyCallbackInfo<v8::Boolean>& info) {
+  if (info.ShouldThrowOnError()) {
+    ThrowRefused(info.GetIsolate(), "deleteProperty", key);
+    return;
+  }
+  info.GetReturnValue().Set(false);
+}
+
+// V8 takes an intercepted definition as done, so a refusal can only throw,
+// also where Reflect.defineProperty would have returned false.
+void LiveNameDefiner(v8::Local<v8::Name> key, const v8::PropertyDescriptor&,
+                     const v8::PropertyCallbackInfo<v8::Value>& info) {
+  ThrowRefused(info.GetIsolate(), "defineProperty", key);
+}
+
+// native.liveNames(hooks, cache): a new live-names object over `cache`.
+void MakeLiveNames(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::Function> constructor = info.Data().As<v8::Function>();
+  v8::Local<v8::Object> object;
+  // Its prototype is fixed when it is made: the template's objects have an
+  // immutable one.
+  if (!info[0]->IsObject() || !info[1]->IsObject() ||
+      constructor->Set(context, Str(isolate, "prototype"), info[1])
+          .IsNothing() ||
+      !constructor->NewInstance(context).ToLocal(&object)) {
+    return;
+  }
+  object->SetInternalField(kHooksField, info[0]);
+  info.GetReturnValue().Set(object);
+}
+
+bool InstallLiveNames(v8::Local<v8::Context> context,
+                      v8::Local<v8::Object> native) {
+  v8::Isolate* isolate = context->GetIsolate();
+  v8::Local<v8::FunctionTemplate> type = v8::FunctionTemplate::New(isolate);
+  // Named in the error of a conversion, which refuses them (their prototype
+  // is not Object.prototype), as it refused the Proxies they were.
+  type->SetClassName(Str(isolate, "duet.modules"));
+  v8::Local<v8::ObjectTemplate> instance = type->InstanceTemplate();
+  instance->SetInternalFieldCount(1);
+  instance->SetImmutableProto();
+  instance->SetHandler(v8::NamedPropertyHandlerConfiguration(
+      /*getter=*/nullptr, /*setter=*/nullptr, &LiveNameQuery, &LiveNameDeleter,
+      &LiveNameEnumerator, &LiveNameDefiner, &LiveNameDescriptor));
+  v8::Local<v8::Function> constructor;
+  return type->GetFunction(context).ToLocal(&constructor) &&
+         SetFunction(context, native, "liveNames", &MakeLiveNames, constructor);
+}
+
 }  // namespace
 
 bool InstallNativeApi(v8::Local<v8::Context> context,
                       v8::Local<v8::Object> native, size_t cap_bytes) {
   v8::Isolate* isolate = context->GetIsolate();
   bool ok =
+      InstallLiveNames(context, native) &&
       SetFunction(context, native, "moduleFunction", &MakeModuleFunction) &&
       SetFunction(context, native, "hostFunction", &MakeHostFunction) &&
       SetFunction(context, native, "call", &CallCallback) &&

@@ -251,6 +251,7 @@ export function live() {
 }
 const failure = (f) => { try { f(); return 'allowed'; } catch (e) {
   return `${e.constructor.name} ${e.code} ${e.message}`; } };
+export function returned() { return { modules: [duet.modules.math] }; }
 export function removedCalls() {
   return [failure(() => sub(5, 3)), failure(() => duet.modules.math.sub(5, 3)),
           failure(() => text.add(1, 2)), failure(() => duet.modules.text.add(1, 2))];
@@ -294,6 +295,10 @@ module.exports = { refused };
   EXPECT_THAT(CallByName(*impl, "removedCalls", {}),
               IsOkAndHolds(Value(
                   Value::List{"allowed", "allowed", "allowed", "allowed"})));
+  // A module object is not a value: refused where it stands.
+  EXPECT_THAT(CallByName(*impl, "returned", {}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("at result.modules[0]")));
   services_.RemoveModuleFunction("math", "sub");
   services_.RemoveModuleFunction("text", "add");
   EXPECT_THAT(CallByName(*impl, "live", {}),
