@@ -251,6 +251,12 @@ export function live() {
 }
 const failure = (f) => { try { f(); return 'allowed'; } catch (e) {
   return `${e.constructor.name} ${e.code} ${e.message}`; } };
+// A module no longer served: asking its object for names fails as its
+// calls do.
+export function goneModule() {
+  return [failure(() => 'add' in text), failure(() => Object.keys(text)),
+          failure(() => Object.getOwnPropertyDescriptor(text, 'add'))];
+}
 export function returned() { return { modules: [duet.modules.math] }; }
 export function removedCalls() {
   return [failure(() => sub(5, 3)), failure(() => duet.modules.math.sub(5, 3)),
@@ -305,6 +311,13 @@ module.exports = { refused };
               IsOkAndHolds(Value(Value::List{
                   Value::List{"math"}, Value::List{"add"}, Value::List{"add"},
                   false, false, true, true, Value::List{"math"}, true, true})));
+  absl::StatusOr<Value> gone = CallByName(*impl, "goneModule", {});
+  ASSERT_OK(gone.status());
+  ASSERT_TRUE(gone->is_list());
+  for (const Value& failed : gone->as_list()) {
+    EXPECT_THAT(failed,
+                StringValue(HasSubstr("NOT_FOUND no module named 'text'")));
+  }
   absl::StatusOr<Value> removed = CallByName(*impl, "removedCalls", {});
   ASSERT_OK(removed.status());
   ASSERT_TRUE(removed->is_list());
