@@ -105,9 +105,17 @@ PyObject* TimeToPython(absl::Time time, const ValuePath* path,
       PyDateTime_TimeZone_UTC, PyDateTimeAPI->DateTimeType);
 }
 
+// The str for a duet string `s` (which may be invalid UTF-8 from C++:
+// an error at `path` then).
 PyObject* StringToPython(const std::string& s, const ValuePath* path,
                          absl::Status* error) {
-  if (internal::AsciiPrefixLength(s) == s.size()) {
+  const auto invalid = [&] {
+    std::optional<size_t> bad = internal::FindInvalidUtf8(s);
+    *error = PathError(path, absl::StrCat("string is not valid UTF-8 (byte ",
+                                          bad ? *bad : 0, ")"));
+  };
+  const size_t ascii = internal::AsciiPrefixLength(s);
+  if (ascii == s.size()) {
     // ASCII: found by a vectorised scan and copied whole, where the
     // decoder checks and copies 8 bytes at a time.
     PyObject* out = PyUnicode_New(static_cast<Py_ssize_t>(s.size()), 127);
@@ -116,14 +124,40 @@ PyObject* StringToPython(const std::string& s, const ValuePath* path,
       return out;
     }
     PyErr_Clear();  // out of memory: the decoder below meets it too
+  } else {
+    // Other text: made at its final width and decoded into it in one pass
+    // that also validates (CPython's decoder widens as it meets wider
+    // characters: a third of a 1 MiB non-ASCII echo).
+    const internal::Utf8Shape shape =
+        internal::MeasureUtf8(std::string_view(s).substr(ascii));
+    const size_t count = ascii + shape.characters;
+    PyObject* out = PyUnicode_New(static_cast<Py_ssize_t>(count),
+                                  static_cast<Py_UCS4>(shape.max_code_point));
+    if (out != nullptr) {
+      std::optional<size_t> written;
+      switch (PyUnicode_KIND(out)) {
+        case PyUnicode_1BYTE_KIND:
+          written = internal::Utf8ToLatin1(s, PyUnicode_1BYTE_DATA(out), count);
+          break;
+        case PyUnicode_2BYTE_KIND:
+          written = internal::Utf8ToUcs2(s, PyUnicode_2BYTE_DATA(out), count);
+          break;
+        default:
+          written = internal::Utf8ToUcs4(s, PyUnicode_4BYTE_DATA(out), count);
+          break;
+      }
+      if (written == count) return out;
+      Py_DECREF(out);
+      invalid();  // valid text has exactly `count` code points
+      return nullptr;
+    }
+    PyErr_Clear();  // out of memory: the decoder below meets it too
   }
   PyObject* out = PyUnicode_DecodeUTF8(
       s.data(), static_cast<Py_ssize_t>(s.size()), nullptr);
   if (out == nullptr) {
     PyErr_Clear();
-    std::optional<size_t> bad = internal::FindInvalidUtf8(s);
-    *error = PathError(path, absl::StrCat("string is not valid UTF-8 (byte ",
-                                          bad ? *bad : 0, ")"));
+    invalid();
   }
   return out;
 }
@@ -339,6 +373,40 @@ class FromPythonConverter {
 
  private:
   absl::Status ConvertString(PyObject* object, Value* out, int depth) {
+    // A compact non-ASCII str without cached UTF-8 is encoded from its own
+    // characters straight into the Value's string: CPython's encoder would
+    // build it in an over-sized buffer, copy it into the str's cache, and
+    // the Value copy it again. One with a surrogate goes the way below,
+    // which names it.
+    if (PyUnicode_IS_COMPACT(object) && !PyUnicode_IS_ASCII(object) &&
+        reinterpret_cast<PyCompactUnicodeObject*>(object)->utf8 == nullptr) {
+      const size_t length = static_cast<size_t>(PyUnicode_GET_LENGTH(object));
+      const int kind = PyUnicode_KIND(object);
+      std::optional<size_t> size;
+      if (kind == PyUnicode_1BYTE_KIND) {
+        size = internal::Utf8SizeOfLatin1(PyUnicode_1BYTE_DATA(object), length);
+      } else if (kind == PyUnicode_2BYTE_KIND) {
+        size = internal::Utf8SizeOfUcs2(PyUnicode_2BYTE_DATA(object), length);
+      } else {
+        size = internal::Utf8SizeOfUcs4(PyUnicode_4BYTE_DATA(object), length);
+      }
+      if (size.has_value()) {
+        if (!guard_.ChargePayload(*size)) return Exceeded(depth);
+        std::string text(*size, '\0');
+        if (kind == PyUnicode_1BYTE_KIND) {
+          internal::WriteUtf8(PyUnicode_1BYTE_DATA(object), length,
+                              text.data());
+        } else if (kind == PyUnicode_2BYTE_KIND) {
+          internal::WriteUtf8(PyUnicode_2BYTE_DATA(object), length,
+                              text.data());
+        } else {
+          internal::WriteUtf8(PyUnicode_4BYTE_DATA(object), length,
+                              text.data());
+        }
+        *out = Value(std::move(text));
+        return absl::OkStatus();
+      }
+    }
     Py_ssize_t size = 0;
     const char* data = PyUnicode_AsUTF8AndSize(object, &size);
     if (data != nullptr) {

@@ -507,6 +507,24 @@ std::vector<Row> FastPathRows() {
   for (int i = 0; i < 1000; ++i) latin1 += "caf\xc3\xa9 ";
   std::string astral;
   for (int i = 0; i < 1000; ++i) astral += "\xf0\x9f\x98\x80\xe2\x82\xac";
+  // 1-, 2-, 3- and 4-byte characters, 16 bytes a repeat, past the size from
+  // which JavaScript adopts a decoded string (64 KiB).
+  std::string mixed_text;
+  for (int i = 0; i < 6000; ++i) {
+    mixed_text +=
+        "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"
+        "bcdefg";
+  }
+  // Latin-1 only (a one-byte JavaScript string) and below U+10000 only (a
+  // Python UCS2 string), each past 64 KiB.
+  std::string latin1_only;
+  for (int i = 0; i < 20000; ++i) latin1_only += "caf\xc3\xa9\xc3\xbf";
+  std::string ucs2_only;
+  for (int i = 0; i < 12000; ++i) ucs2_only += "\xe2\x82\xac\xc3\xa9\xd0\x96z";
+  // JavaScript reads a two-byte string in pieces of 4096 units: after one
+  // ASCII unit, every pair straddles a piece boundary in turn.
+  std::string pairs = "a";
+  for (int i = 0; i < 5000; ++i) pairs += "\xf0\x9f\x98\x80";
   std::string megabyte(1 << 20, '\0');
   for (size_t i = 0; i < megabyte.size(); ++i) {
     megabyte[i] = static_cast<char>(i * 7);
@@ -586,6 +604,46 @@ std::vector<Row> FastPathRows() {
            "'a'.repeat(1000) + '\\uD800'")
           .Fails(Code::kInvalidArgument,
                  {"lone surrogate", "U+D800", "index 1000", "at result"}),
+      Made("long_mixed_utf8_string",
+           "'a\\u00e9\\u20ac\\U0001F600bcdefg' * 6000",
+           "'a\\u00e9\\u20ac\\u{1F600}bcdefg'.repeat(6000)")
+          .Returns(Value(mixed_text)),
+      Echo("long_mixed_utf8_string_argument", Value(mixed_text)),
+      Made("long_latin1_only_string", "'caf\\u00e9\\u00ff' * 20000",
+           "'caf\\u00e9\\u00ff'.repeat(20000)")
+          .Returns(Value(latin1_only)),
+      Echo("long_latin1_only_string_argument", Value(latin1_only)),
+      Made("long_string_below_u10000", "'\\u20ac\\u00e9\\u0416z' * 12000",
+           "'\\u20ac\\u00e9\\u0416z'.repeat(12000)")
+          .Returns(Value(ucs2_only)),
+      Echo("long_string_below_u10000_argument", Value(ucs2_only)),
+      Made("surrogate_pairs_across_piece_boundaries",
+           "'a' + '\\U0001F600' * 5000", "'a' + '\\u{1F600}'.repeat(5000)")
+          .Returns(Value(pairs)),
+      Echo("surrogate_pairs_argument", Value(pairs)),
+      Made("lone_high_surrogate_ending_a_piece", "'a' * 4095 + '\\ud800b'",
+           "'a'.repeat(4095) + '\\uD800b'")
+          .Fails(Code::kInvalidArgument,
+                 {"lone surrogate", "U+D800", "index 4095", "at result"}),
+      Made("lone_low_surrogate_starting_a_piece",
+           "'\\u00e9' * 4096 + '\\udc00'", "'\\u00e9'.repeat(4096) + '\\uDC00'")
+          .Fails(Code::kInvalidArgument,
+                 {"lone surrogate", "U+DC00", "index 4096", "at result"}),
+      Made("lone_high_surrogate_at_the_end", "'\\u20ac' * 9000 + '\\ud83d'",
+           "'\\u20ac'.repeat(9000) + '\\uD83D'")
+          .Fails(Code::kInvalidArgument,
+                 {"lone surrogate", "U+D83D", "index 9000", "at result"}),
+      Echo("invalid_utf8_after_long_non_ascii_text", Value())
+          .Call("echo", {Value(mixed_text + "\xe2\x82")})
+          .Fails(Code::kInvalidArgument,
+                 {absl::StrCat("UTF-8 (byte ", mixed_text.size(), ")"),
+                  "at args[0]"}),
+      Echo("encoded_surrogate_inside_long_non_ascii_text", Value())
+          .Call("echo", {Value(Value::List{
+                            Value(latin1_only + "\xed\xa0\x80" + mixed_text)})})
+          .Fails(Code::kInvalidArgument,
+                 {absl::StrCat("UTF-8 (byte ", latin1_only.size(), ")"),
+                  "at args[0][0]"}),
       Echo("long_ascii_string_argument", Value(std::string(100000, 'a'))),
       Echo("long_non_ascii_string_argument", Value(latin1 + astral)),
       Echo("non_ascii_map_key", Value(Value::Map{{"cl\xc3\xa9", 1}})),
@@ -631,6 +689,45 @@ export function relay() {
 )JS")
           .Call("relay")
           .Returns(Value(Value::List{100001, "az", 102400, 232, true})),
+      // Large non-ASCII results become strings over their decoded storage
+      // in the calling script: whole, comparable, and each its own.
+      Row("large_non_ascii_results_cross_back_into_a_script")
+          .Sources(R"PY(
+import duet
+
+
+def big():
+    return ['\u20ac' * 50000 + '\U0001F600', '\u00e9' * 70000 + 'z']
+
+
+def relay():
+    first = duet.modules.self.call("big")
+    second = duet.modules.self.call("big")
+    return [len(first[0]), first[0][-2:], len(first[1]), first[1][-2:],
+            first == second, first[0][:3] + first[1][:3]]
+)PY",
+                   R"JS(
+import duet from "duet";
+export function big() {
+  return ['\u20ac'.repeat(50000) + '\u{1F600}', '\u00e9'.repeat(70000) + 'z'];
+}
+export function relay() {
+  const first = duet.modules.self.call('big');
+  const second = duet.modules.self.call('big');
+  return [first[0].length, first[0].slice(-3), first[1].length,
+          first[1].slice(-2), first[0] === second[0] && first[1] === second[1],
+          first[0].slice(0, 3) + first[1].slice(0, 3)];
+}
+)JS")
+          .Call("relay")
+          .Returns({Value(Value::List{50001, "\xe2\x82\xac\xf0\x9f\x98\x80",
+                                      70001, "\xc3\xa9z", true,
+                                      "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+                                      "\xc3\xa9\xc3\xa9\xc3\xa9"}),
+                    Value(Value::List{50002, "\xe2\x82\xac\xf0\x9f\x98\x80",
+                                      70001, "\xc3\xa9z", true,
+                                      "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+                                      "\xc3\xa9\xc3\xa9\xc3\xa9"})}),
       Made("large_bytes_view_with_an_offset",
            "memoryview(bytes(i % 256 for i in range(1000)))[100:300]",
            "new Uint8Array(Uint8Array.from({ length: 1000 }, (_, i) => i % "

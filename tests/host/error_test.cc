@@ -1,10 +1,15 @@
 #include "duet/error.h"
 
+#include <algorithm>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "duet/internal/utf8.h"
 #include "duet/internal/value_path.h"
@@ -281,6 +286,204 @@ TEST(Utf8Test, Utf16OfEveryLength) {
   const uint16_t high_at_end[] = {'a', 'b', 0xD83D};
   EXPECT_FALSE(internal::Utf16ToUtf8(high_at_end, 3, &out, &bad));
   EXPECT_EQ(bad, 2u);
+}
+
+// Every code point decodes to its UTF-16, alone and after ASCII that ends
+// inside, at or after a 16-byte block.
+TEST(Utf8Test, Utf8ToUtf16DecodesEveryCodePoint) {
+  std::vector<uint16_t> units(64);
+  for (uint32_t c = 0; c <= 0x10FFFF; ++c) {
+    if (c >= 0xD800 && c <= 0xDFFF) continue;
+    std::string text;
+    internal::AppendUtf8(&text, c);
+    bool latin1 = false;
+    std::optional<size_t> length =
+        internal::Utf8ToUtf16(text, units.data(), &latin1);
+    ASSERT_TRUE(length.has_value()) << c;
+    EXPECT_EQ(latin1, c < 0x100) << c;
+    if (c < 0x10000) {
+      ASSERT_EQ(*length, 1u) << c;
+      EXPECT_EQ(units[0], c);
+    } else {
+      ASSERT_EQ(*length, 2u) << c;
+      EXPECT_EQ(units[0], 0xD800 + ((c - 0x10000) >> 10)) << c;
+      EXPECT_EQ(units[1], 0xDC00 + ((c - 0x10000) & 0x3FF)) << c;
+    }
+  }
+  for (size_t prefix : {0, 1, 15, 16, 17, 31, 32, 40}) {
+    std::string text = std::string(prefix, 'q') + "\xc3\xa9\xe2\x82\xac" +
+                       "\xf0\x9f\x98\x80" + std::string(20, 'z');
+    bool latin1 = true;
+    std::optional<size_t> length =
+        internal::Utf8ToUtf16(text, units.data(), &latin1);
+    ASSERT_TRUE(length.has_value());
+    EXPECT_FALSE(latin1);
+    std::u16string expected = std::u16string(prefix, u'q') +
+                              u"\u00e9\u20ac\U0001F600" +
+                              std::u16string(20, u'z');
+    ASSERT_EQ(*length, expected.size());
+    EXPECT_EQ(std::u16string(units.begin(), units.begin() + *length), expected);
+  }
+}
+
+// Valid exactly when FindInvalidUtf8 says so, wherever the bad sequence
+// falls; valid text comes back through Utf16ToUtf8 unchanged.
+TEST(Utf8Test, Utf8ToUtf16RefusesWhatFindInvalidUtf8Finds) {
+  const std::vector<std::string> bad = {"\xff",
+                                        "\x80",
+                                        "\xc0\xaf",
+                                        "\xc1\xbf",
+                                        "\xc3",
+                                        "\xc3\x41",
+                                        "\xe0\x80\x80",
+                                        "\xe0\x9f\xbf",
+                                        "\xed\xa0\x80",
+                                        "\xed\xbf\xbf",
+                                        "\xe2\x82",
+                                        "\xe2\x28\xac",
+                                        "\xf0\x80\x80\x80",
+                                        "\xf0\x8f\xbf\xbf",
+                                        "\xf4\x90\x80\x80",
+                                        "\xf5\x80\x80\x80",
+                                        "\xf0\x9f\x98",
+                                        "\xf0\x9f\x98\x41"};
+  std::vector<uint16_t> units(128);
+  for (const std::string& sequence : bad) {
+    for (size_t prefix : {0, 1, 14, 15, 16, 17, 33}) {
+      for (const std::string& tail : {std::string(), std::string(20, 'z')}) {
+        const std::string text = std::string(prefix, 'a') + sequence + tail;
+        bool latin1 = false;
+        EXPECT_FALSE(
+            internal::Utf8ToUtf16(text, units.data(), &latin1).has_value())
+            << prefix << " " << absl::CHexEscape(sequence);
+        EXPECT_EQ(internal::FindInvalidUtf8(text), prefix);
+      }
+    }
+  }
+  // A pseudo-random mix of valid and invalid text, both ways.
+  uint32_t state = 12345;
+  const std::vector<std::string> pieces = {"a",
+                                           "bcdefghijklmnopq",
+                                           "\xc3\xa9",
+                                           "\xe2\x82\xac",
+                                           "\xf0\x9f\x98\x80",
+                                           "\xed\x9f\xbf",
+                                           "\xee\x80\x80",
+                                           "\xf4\x8f\xbf\xbf",
+                                           "\xc2\x80",
+                                           "\xff",
+                                           "\xe2\x82",
+                                           "\xed\xa0\x80"};
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    const int count = static_cast<int>(state % 12);
+    for (int k = 0; k < count; ++k) {
+      state = state * 1103515245 + 12345;
+      // Mostly valid pieces, so that valid text is common too.
+      const size_t pick = (state >> 16) % 40;
+      text += pieces[pick < pieces.size() ? pick : pick % 9];
+    }
+    state = state * 1103515245 + 12345;
+    units.assign(text.size() + 16, 0);
+    bool latin1 = false;
+    std::optional<size_t> length =
+        internal::Utf8ToUtf16(text, units.data(), &latin1);
+    ASSERT_EQ(length.has_value(), !internal::FindInvalidUtf8(text).has_value())
+        << absl::CHexEscape(text);
+    if (!length.has_value()) continue;
+    std::string back;
+    size_t lone = 0;
+    ASSERT_TRUE(internal::Utf16ToUtf8(units.data(), *length, &back, &lone));
+    EXPECT_EQ(back, text);
+  }
+}
+
+// The widths a Python str holds, both ways: measured and decoded at the
+// width MeasureUtf8 picks, and sized and written back to the same UTF-8
+// (long enough for every block loop's flush: 255 x 16 bytes and more).
+TEST(Utf8Test, PythonWidthsBothWays) {
+  const std::vector<std::pair<std::string, uint32_t>> texts = {
+      {"caf\xc3\xa9 \xc3\xbf", 0xFF},
+      {"\xe2\x82\xac\xc3\xa9\xd0\x96z", 0xFFFF},
+      {"a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"
+       "bcdefg",
+       0x10FFFF}};
+  for (const auto& [piece, widest] : texts) {
+    std::string text = "ascii first ";
+    for (int i = 0; i < 700; ++i) text += piece;
+    const internal::Utf8Shape shape = internal::MeasureUtf8(text);
+    EXPECT_EQ(shape.max_code_point, widest);
+    std::u32string code_points;
+    for (size_t i = 0; i < text.size();) {
+      bool latin1 = false;
+      uint16_t units[4];
+      const size_t length = (static_cast<unsigned char>(text[i]) < 0x80)   ? 1
+                            : (static_cast<unsigned char>(text[i]) < 0xE0) ? 2
+                            : (static_cast<unsigned char>(text[i]) < 0xF0) ? 3
+                                                                           : 4;
+      ASSERT_TRUE(internal::Utf8ToUtf16(text.substr(i, length), units, &latin1)
+                      .has_value());
+      code_points +=
+          length == 4
+              ? static_cast<char32_t>(0x10000 + ((units[0] - 0xD800) << 10) +
+                                      (units[1] - 0xDC00))
+              : static_cast<char32_t>(units[0]);
+      i += length;
+    }
+    ASSERT_EQ(shape.characters, code_points.size());
+    std::string back;
+    if (widest == 0xFF) {
+      std::vector<uint8_t> chars(shape.characters);
+      ASSERT_EQ(internal::Utf8ToLatin1(text, chars.data(), chars.size()),
+                chars.size());
+      EXPECT_TRUE(std::equal(chars.begin(), chars.end(), code_points.begin()));
+      back.resize(internal::Utf8SizeOfLatin1(chars.data(), chars.size()));
+      internal::WriteUtf8(chars.data(), chars.size(), back.data());
+    } else if (widest == 0xFFFF) {
+      std::vector<uint16_t> chars(shape.characters);
+      ASSERT_EQ(internal::Utf8ToUcs2(text, chars.data(), chars.size()),
+                chars.size());
+      EXPECT_TRUE(std::equal(chars.begin(), chars.end(), code_points.begin()));
+      back.resize(
+          internal::Utf8SizeOfUcs2(chars.data(), chars.size()).value_or(0));
+      internal::WriteUtf8(chars.data(), chars.size(), back.data());
+    } else {
+      std::vector<uint32_t> chars(shape.characters);
+      ASSERT_EQ(internal::Utf8ToUcs4(text, chars.data(), chars.size()),
+                chars.size());
+      EXPECT_TRUE(std::equal(chars.begin(), chars.end(), code_points.begin()));
+      back.resize(
+          internal::Utf8SizeOfUcs4(chars.data(), chars.size()).value_or(0));
+      internal::WriteUtf8(chars.data(), chars.size(), back.data());
+    }
+    EXPECT_EQ(back, text);
+    // Too narrow a width refuses the text, as invalid.
+    std::vector<uint8_t> narrow(shape.characters);
+    if (widest > 0xFF) {
+      EXPECT_FALSE(internal::Utf8ToLatin1(text, narrow.data(), narrow.size())
+                       .has_value());
+    }
+    std::vector<uint16_t> ucs2(shape.characters);
+    if (widest > 0xFFFF) {
+      EXPECT_FALSE(
+          internal::Utf8ToUcs2(text, ucs2.data(), ucs2.size()).has_value());
+    }
+  }
+  // A surrogate anywhere, even past the vector blocks, cannot be UTF-8.
+  std::vector<uint16_t> ucs2(5000, 0x20AC);
+  std::vector<uint32_t> ucs4(5000, 0x1F600);
+  EXPECT_TRUE(internal::Utf8SizeOfUcs2(ucs2.data(), ucs2.size()).has_value());
+  EXPECT_TRUE(internal::Utf8SizeOfUcs4(ucs4.data(), ucs4.size()).has_value());
+  for (size_t at : {0, 3, 4998, 4999}) {
+    ucs2[at] = 0xDC00;
+    ucs4[at] = 0xD800;
+    EXPECT_FALSE(
+        internal::Utf8SizeOfUcs2(ucs2.data(), ucs2.size()).has_value());
+    EXPECT_FALSE(
+        internal::Utf8SizeOfUcs4(ucs4.data(), ucs4.size()).has_value());
+    ucs2[at] = 0x20AC;
+    ucs4[at] = 0x1F600;
+  }
 }
 
 }  // namespace
