@@ -295,6 +295,11 @@ void LiveNameDefiner(v8::Local<v8::Name> key, const v8::PropertyDescriptor&,
   ThrowRefused(info.GetIsolate(), "defineProperty", key);
 }
 
+// Marks the live-names objects: a script can neither see nor set it.
+v8::Local<v8::Private> LiveNamesMark(v8::Isolate* isolate) {
+  return v8::Private::ForApi(isolate, Str(isolate, "duet.liveNames"));
+}
+
 // native.liveNames(hooks, cache): a new live-names object over `cache`.
 void MakeLiveNames(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
@@ -310,6 +315,10 @@ void MakeLiveNames(const v8::FunctionCallbackInfo<v8::Value>& info) {
     return;
   }
   object->SetInternalField(kHooksField, info[0]);
+  if (object->SetPrivate(context, LiveNamesMark(isolate), v8::True(isolate))
+          .IsNothing()) {
+    return;
+  }
   info.GetReturnValue().Set(object);
 }
 
@@ -332,6 +341,11 @@ bool InstallLiveNames(v8::Local<v8::Context> context,
 }
 
 }  // namespace
+
+bool IsLiveNames(v8::Local<v8::Context> context, v8::Local<v8::Object> object) {
+  return object->HasPrivate(context, LiveNamesMark(context->GetIsolate()))
+      .FromMaybe(false);
+}
 
 bool InstallNativeApi(v8::Local<v8::Context> context,
                       v8::Local<v8::Object> native, size_t cap_bytes) {

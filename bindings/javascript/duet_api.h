@@ -16,6 +16,10 @@ namespace duet::js {
 bool InstallNativeApi(v8::Local<v8::Context> context,
                       v8::Local<v8::Object> native, size_t cap_bytes);
 
+// True for duet.modules and each duet.modules.M (bootstrap.h's liveNames):
+// their own names are the live ones; their prototype only caches lookups.
+bool IsLiveNames(v8::Local<v8::Context> context, v8::Local<v8::Object> object);
+
 }  // namespace duet::js
 
 #endif  // DUET_BINDINGS_JAVASCRIPT_DUET_API_H_

@@ -33,6 +33,7 @@
 #include "duet/internal/utf8.h"
 #include "duet/internal/value_path.h"
 #include "javascript/convert.h"
+#include "javascript/duet_api.h"
 #include "javascript/engine.h"
 #include "javascript/node_environment.h"
 #include "javascript/repl_await.h"
@@ -811,13 +812,6 @@ class JsReplSession : public ReplSession {
     if (!name || nothing_typed || engine_->exhausted()) return {};
     // Host lists, fetched before taking the lock.
     std::vector<std::string> modules = services_.ModuleNames();
-    std::vector<std::string> module_functions;
-    if (name->path.size() == 1 && std::find(modules.begin(), modules.end(),
-                                            name->path[0]) != modules.end()) {
-      absl::StatusOr<std::vector<std::string>> functions =
-          services_.ModuleFunctions(name->path[0]);
-      if (functions.ok()) module_functions = *std::move(functions);
-    }
     EngineScope scope(*engine_);
     v8::Isolate* isolate = engine_->isolate();
     v8::Local<v8::Context> context = scope.context();
@@ -835,17 +829,9 @@ class JsReplSession : public ReplSession {
       for (size_t i = 1; value && i < name->path.size(); ++i) {
         value = DataProperty(context, *value, name->path[i]);
       }
-      if (!value) return {};
-      if ((*value)->IsProxy()) {
-        // Only duet's module proxies are read (from the host's list); a
-        // user Proxy's traps are user code.
-        if (name->path.size() == 1 &&
-            *value == engine_->ModuleProxy(name->path[0])) {
-          names.insert(module_functions.begin(), module_functions.end());
-        }
-      } else {
-        CollectNames(context, *value, &names);
-      }
+      // A Proxy's traps are user code: it completes to nothing.
+      if (!value || (*value)->IsProxy()) return {};
+      CollectNames(context, *value, &names);
     }
     std::string base;
     for (const std::string& part : name->path)
@@ -1167,6 +1153,9 @@ class JsReplSession : public ReplSession {
           }
         }
       }
+      // duet.modules and its modules list the names served now (from the
+      // host); their prototypes keep every name ever looked up.
+      if (js::IsLiveNames(context, object)) return;
       v8::Local<v8::Value> proto = object->GetPrototype();
       if (!proto->IsObject()) return;
       object = proto.As<v8::Object>();

@@ -961,6 +961,15 @@ std::vector<Row> ReplRows() {
                  Completes({"my_values.ap", "my_values.pu"},
                            {"my_values.append"}, {"my_values.push"}),
                  Completes("nosuch.x", {}), Completes("math.add.x", {})}),
+      // Only what the host serves now: a name a script looked up that the
+      // module does not serve is not offered.
+      Row("completes_only_what_the_modules_serve")
+          .Repl({Evaluate({"0 if hasattr(math, 'nosuch') else 0",
+                           "(math.nosuch, 0)"},
+                          "0"),
+                 Completes("math.", {"math.add", "math.describe"}),
+                 Completes("duet.modules.ma", {"duet.modules.math"}),
+                 Completes("duet.modules.math.a", {"duet.modules.math.add"})}),
       Row("an_empty_line_completes_to_nothing").Repl({Completes("", {})}),
       Row("completion_runs_no_user_code")
           .Repl({Evaluate({R"PY(
