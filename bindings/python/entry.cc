@@ -197,12 +197,13 @@ bool RunningEntries::RaiseAgain() {
 Entry::Entry(HostServices& services, std::string_view source,
              const std::shared_ptr<RunningEntries>& running,
              absl::Time deadline, size_t value_budget_bytes,
-             PyFunctionOwner* functions)
+             PyFunctionOwner* functions, bool gil_kept_by_thread)
     : context_(services, source),
       running_(*running),
       deadline_(deadline),
       value_budget_bytes_(value_budget_bytes),
-      functions_(functions) {
+      functions_(functions),
+      gil_(gil_kept_by_thread) {
   // Numbered under the GIL, which every entry takes first: entries are
   // numbered one at a time, so a plain increment does, without the locked
   // instruction (and store-buffer drain) of an atomic one. Interrupt()

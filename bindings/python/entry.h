@@ -105,10 +105,13 @@ class Entry {
   // and `value_budget_bytes` (0: no budget).
   // `functions` (may be null) holds the Python functions the entry hands
   // out as Values. Releases queued in any owner are done here.
+  // `gil_kept_by_thread`: this thread keeps the GIL for a held scope (see
+  // ScopedGil); the entry then neither takes nor releases it.
   Entry(HostServices& services, std::string_view source,
         const std::shared_ptr<RunningEntries>& running,
         absl::Time deadline = absl::InfiniteFuture(),
-        size_t value_budget_bytes = 0, PyFunctionOwner* functions = nullptr);
+        size_t value_budget_bytes = 0, PyFunctionOwner* functions = nullptr,
+        bool gil_kept_by_thread = false);
   ~Entry() = default;  // Finish(), release the GIL, disarm, pop the context
   Entry(const Entry&) = delete;
   Entry& operator=(const Entry&) = delete;

@@ -222,44 +222,56 @@ std::shared_ptr<const ModuleState> EnterCurrent(const Module& module,
 
 // ---- held scopes ----
 
-// The engine locks this thread keeps for held scopes, innermost last.
-// Those still kept when the thread ends are let go then.
-struct ThreadHolds : std::vector<std::shared_ptr<HoldRecord>> {
-  ~ThreadHolds();
-};
-thread_local ThreadHolds thread_holds;
-// Stands for this thread in HeldScope::thread_.
-thread_local char thread_marker = 0;
-
 // Lets go of `record`'s lock and state; owning thread.
 void Release(HoldRecord& record) {
   if (record.released) return;
   record.released = true;
   if (record.lock == nullptr) return;  // kept nothing, counted nothing
+  record.calling = nullptr;
   record.lock.reset();  // the lock first: the state may take it to unload
   record.state.reset();
   record.implementation = nullptr;
   record.target->held_locks.fetch_sub(1, std::memory_order_acq_rel);
 }
 
+// The engine locks this thread keeps for held scopes, innermost last.
+// Those still kept when the thread ends are let go then.
+struct ThreadHolds : std::vector<std::shared_ptr<HoldRecord>> {
+  ~ThreadHolds();
+};
+thread_local ThreadHolds thread_holds;
+// thread_holds' top record (null when empty), for the check before each
+// held call: a plain thread_local is read without the guard of one with a
+// destructor.
+thread_local HoldRecord* top_hold = nullptr;
+// Stands for this thread in HeldScope::thread_.
+thread_local char thread_marker = 0;
+
+void PushHold(std::shared_ptr<HoldRecord> record) {
+  top_hold = record.get();
+  thread_holds.push_back(std::move(record));
+}
+
+// Takes the top record off this thread's stack and lets it go.
+void PopHold() {
+  std::shared_ptr<HoldRecord> top = std::move(thread_holds.back());
+  thread_holds.pop_back();
+  top_hold = thread_holds.empty() ? nullptr : thread_holds.back().get();
+  Release(*top);
+}
+
 // Lets go of the records on top of this thread's stack whose scopes ended.
 void PopEnded() {
-  while (!thread_holds.empty() &&
-         thread_holds.back()->ended.load(std::memory_order_acquire)) {
-    std::shared_ptr<HoldRecord> top = std::move(thread_holds.back());
-    thread_holds.pop_back();
-    Release(*top);
+  while (top_hold != nullptr &&
+         top_hold->ended.load(std::memory_order_acquire)) {
+    PopHold();
   }
 }
 
 // Lets go of every record from the top of this thread's stack down to and
 // including the one at `index`.
 void PopDownTo(size_t index) {
-  while (thread_holds.size() > index) {
-    std::shared_ptr<HoldRecord> top = std::move(thread_holds.back());
-    thread_holds.pop_back();
-    Release(*top);
-  }
+  while (thread_holds.size() > index) PopHold();
 }
 
 ThreadHolds::~ThreadHolds() { PopDownTo(0); }
@@ -345,13 +357,14 @@ void HeldScope::Keep(const std::shared_ptr<const ModuleState>& state,
   record->implementation = implementation;
   record->target->held_locks.fetch_add(1, std::memory_order_acq_rel);
   record->lock = implementation->HoldLock();
+  record->calling = dynamic_cast<engine::CallingHeldLock*>(record->lock.get());
   if (record->lock == nullptr) {
     // Nothing worth keeping (a Node plugin): the record only remembers
     // that, so the next call does not ask again; the host need not wait.
     record->state.reset();
     record->target->held_locks.fetch_sub(1, std::memory_order_acq_rel);
   }
-  thread_holds.push_back(record);
+  PushHold(record);
   record_ = std::move(record);
 }
 
@@ -365,7 +378,8 @@ void HeldScope::Remember(const ModuleState* state, const ResolvedCall& call) {
   kept_call_.call = call;
 }
 
-bool HeldScope::KeptCallHolds(const CallOptions& options) const {
+ABSL_ATTRIBUTE_ALWAYS_INLINE bool HeldScope::KeptCallHolds(
+    const CallOptions& options) const {
   if (kept_call_.state == nullptr || record_->released) return false;
   const Module& module = bound_->module();
   // record_->state keeps kept_call_.state alive, so the comparison cannot
@@ -378,7 +392,7 @@ bool HeldScope::KeptCallHolds(const CallOptions& options) const {
 absl::StatusOr<Value> HeldScope::Call(absl::Span<const Value> args,
                                       const CallOptions& options) {
   const BoundFunction& bound = *bound_;
-  if (!OnOwnThread()) {
+  if (ABSL_PREDICT_FALSE(thread_ != &thread_marker)) {  // OnOwnThread, inline
     return absl::FailedPreconditionError(absl::StrCat(
         "cannot call ", bound.module_name(), ".", bound.function(),
         " through this duet::HeldFunction: it was made on another thread, "
@@ -387,13 +401,14 @@ absl::StatusOr<Value> HeldScope::Call(absl::Span<const Value> args,
   }
   const bool top = !InsideEngine();
   if (top) {
-    PopEnded();
+    // Nothing above this scope's own record can have ended.
+    if (top_hold != record_.get()) PopEnded();
     // The kept lock is counted in held_locks, which the closing host waits
     // for before anything the call uses goes; a closing host gets the full
     // path below, which lets the lock go.
     if (KeptCallHolds(options) && !bound.target().gate.closing()) {
-      return bound.target().dispatcher->CallKept(bound, kept_call_, args,
-                                                 options);
+      return bound.target().dispatcher->CallKept(
+          bound, kept_call_, record_->calling, args, options);
     }
   }
   CallGate::Pass pass(bound.target().gate);
@@ -580,18 +595,44 @@ void CallDispatcher::SetDeadline(const ModuleState& state,
 
 absl::StatusOr<Value> CallDispatcher::CallKept(
     const BoundFunction& bound, const KeptCall& kept,
-    absl::Span<const Value> args, const CallOptions& options) const {
+    engine::CallingHeldLock* calling, absl::Span<const Value> args,
+    const CallOptions& options) const {
   // Resolve's checks, in its order, less what cannot change while the
   // state and language do: the function's position, its [exports] entry.
   const Module& module = bound.module();
   CallDepthScope depth;
   DUET_RETURN_IF_ERROR(CallDepthScope::Check(module.name(), bound.function()));
-  if (kept.call.declared != nullptr) {
-    DUET_RETURN_IF_ERROR(CheckArguments(module, *kept.call.declared, args));
+  const ResolvedCall& resolved = kept.call;
+  if (resolved.declared != nullptr) {
+    DUET_RETURN_IF_ERROR(CheckArguments(module, *resolved.declared, args));
   }
-  ResolvedCall call = kept.call;
-  SetDeadline(*kept.state, options, &call);
-  return Run(module, bound.function(), call, args);
+  if (ABSL_PREDICT_FALSE(options.timeout || kept.state->timeout ||
+                         default_timeout_ != absl::InfiniteDuration() ||
+                         current_deadline != absl::InfiniteFuture() ||
+                         calling == nullptr)) {
+    ResolvedCall call = resolved;
+    SetDeadline(*kept.state, options, &call);
+    return Run(module, bound.function(), call, args, calling);
+  }
+  return RunUnlimited(module, bound.function(), resolved, args, *calling);
+}
+
+absl::StatusOr<Value> CallDispatcher::RunUnlimited(
+    const Module& module, std::string_view function,
+    const ResolvedCall& resolved, absl::Span<const Value> args,
+    engine::CallingHeldLock& calling) {
+  // The deadline stays infinite, so nested calls inherit none.
+  engine::DeferredLockCallee callee(*resolved.implementation);
+  absl::StatusOr<Value> result =
+      calling.Call(resolved.index, args, absl::InfiniteFuture());
+  if (ABSL_PREDICT_FALSE(!result.ok() || resolved.declared != nullptr)) {
+    ResolvedCall call = resolved;
+    call.deadline = absl::InfiniteFuture();
+    call.own_deadline = false;
+    call.timeout.reset();
+    result = Conclude(module, function, call, std::move(result));
+  }
+  return result;  // one object on every path: not moved on the way out
 }
 
 absl::StatusOr<Value> CallDispatcher::Conclude(const Module& module,
@@ -640,13 +681,16 @@ absl::StatusOr<Value> CallDispatcher::CallIn(
 absl::StatusOr<Value> CallDispatcher::Run(const Module& module,
                                           std::string_view function,
                                           const ResolvedCall& call,
-                                          absl::Span<const Value> args) {
+                                          absl::Span<const Value> args,
+                                          engine::CallingHeldLock* calling) {
   NestedDeadline nested(call.deadline);
   // A Python caller's GIL, still held, goes on with a Python callee (the
   // rest of this function never waits).
   engine::DeferredLockCallee callee(*call.implementation);
   absl::StatusOr<Value> result =
-      call.implementation->Call(call.index, args, call.deadline);
+      calling != nullptr
+          ? calling->Call(call.index, args, call.deadline)
+          : call.implementation->Call(call.index, args, call.deadline);
   // Most calls have nothing to conclude, and the result is returned as it
   // is (one object on every path, so it is not moved on the way out).
   if (!result.ok() || call.declared != nullptr) {

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "duet/engine/held_lock.h"
 #include "duet/host.h"
 #include "duet/runtime.h"
 #include "duet/value.h"
@@ -139,6 +140,8 @@ struct HoldRecord {
   std::shared_ptr<const ModuleState> state;
   Implementation* implementation = nullptr;
   std::unique_ptr<HeldEngineLock> lock;
+  // `lock`, when it makes the scope's calls itself (else null).
+  engine::CallingHeldLock* calling = nullptr;
   // Owning thread only: the lock was let go (its scope holds again at its
   // next call).
   bool released = false;
@@ -198,7 +201,7 @@ class HeldScope {
   // Whether the next call, with `options`, goes where the last one went:
   // the lock is still kept, the module's state and the language it runs
   // in are the same. Owning thread, outside any engine.
-  bool KeptCallHolds(const CallOptions& options) const;
+  inline bool KeptCallHolds(const CallOptions& options) const;
 
   const std::shared_ptr<const BoundFunction> bound_;
   const void* const thread_;  // the making thread's marker
@@ -234,8 +237,10 @@ class CallDispatcher {
   // (HeldScope::Remember), while that holds: no state copy, no lookups.
   // The scope's kept lock, counted in CallTarget::held_locks, stands in
   // for a CallGate::Pass: the host waits for it before its parts go.
+  // `calling` (may be null): that lock, when it makes the calls itself.
   absl::StatusOr<Value> CallKept(const BoundFunction& bound,
                                  const KeptCall& kept,
+                                 engine::CallingHeldLock* calling,
                                  absl::Span<const Value> args,
                                  const CallOptions& options) const;
 
@@ -298,11 +303,22 @@ class CallDispatcher {
                     absl::Span<const Value> args, StateGate::Entry gate_entry,
                     AsyncCompletion done,
                     std::shared_ptr<CallCancellation> cancellation);
-  // Runs `call` (resolved in `module`) on this thread and concludes it.
+  // Run for a kept call with no time limit anywhere (`resolved`'s own
+  // deadline and timeout are ignored): no clock read, and no copy of the
+  // resolution unless there is something to conclude.
+  static absl::StatusOr<Value> RunUnlimited(const Module& module,
+                                            std::string_view function,
+                                            const ResolvedCall& resolved,
+                                            absl::Span<const Value> args,
+                                            engine::CallingHeldLock& calling);
+  // Runs `call` (resolved in `module`) on this thread and concludes it;
+  // through `calling` when given (the lock this thread keeps for the
+  // implementation, making its calls).
   static absl::StatusOr<Value> Run(const Module& module,
                                    std::string_view function,
                                    const ResolvedCall& call,
-                                   absl::Span<const Value> args);
+                                   absl::Span<const Value> args,
+                                   engine::CallingHeldLock* calling = nullptr);
   // One call of `function` on `module`'s current state, through its
   // StateGate when the state has [state] hooks; `find` gives the function's
   // entry in a state.
