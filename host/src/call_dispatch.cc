@@ -368,7 +368,8 @@ void HeldScope::Keep(const std::shared_ptr<const ModuleState>& state,
   record_ = std::move(record);
 }
 
-void HeldScope::Remember(const ModuleState* state, const ResolvedCall& call) {
+void HeldScope::Remember(const ModuleState* state, const ResolvedCall& call,
+                         bool unlimited) {
   if (record_ == nullptr || record_->released || record_->lock == nullptr ||
       record_->state.get() != state ||
       record_->implementation != call.implementation) {
@@ -376,6 +377,8 @@ void HeldScope::Remember(const ModuleState* state, const ResolvedCall& call) {
   }
   kept_call_.state = state;
   kept_call_.call = call;
+  kept_call_.unlimited = unlimited;
+  kept_call_.calling = record_->calling;
 }
 
 ABSL_ATTRIBUTE_ALWAYS_INLINE bool HeldScope::KeptCallHolds(
@@ -407,8 +410,13 @@ absl::StatusOr<Value> HeldScope::Call(absl::Span<const Value> args,
     // for before anything the call uses goes; a closing host gets the full
     // path below, which lets the lock go.
     if (KeptCallHolds(options) && !bound.target().gate.closing()) {
-      return bound.target().dispatcher->CallKept(
-          bound, kept_call_, record_->calling, args, options);
+      if (kept_call_.unlimited && !options.timeout &&
+          kept_call_.calling != nullptr &&
+          current_deadline == absl::InfiniteFuture()) {
+        return CallKeptUnlimited(args);
+      }
+      return bound.target().dispatcher->CallKept(bound, kept_call_, args,
+                                                 options);
     }
   }
   CallGate::Pass pass(bound.target().gate);
@@ -595,44 +603,49 @@ void CallDispatcher::SetDeadline(const ModuleState& state,
 
 absl::StatusOr<Value> CallDispatcher::CallKept(
     const BoundFunction& bound, const KeptCall& kept,
-    engine::CallingHeldLock* calling, absl::Span<const Value> args,
-    const CallOptions& options) const {
+    absl::Span<const Value> args, const CallOptions& options) const {
   // Resolve's checks, in its order, less what cannot change while the
   // state and language do: the function's position, its [exports] entry.
   const Module& module = bound.module();
   CallDepthScope depth;
   DUET_RETURN_IF_ERROR(CallDepthScope::Check(module.name(), bound.function()));
-  const ResolvedCall& resolved = kept.call;
-  if (resolved.declared != nullptr) {
-    DUET_RETURN_IF_ERROR(CheckArguments(module, *resolved.declared, args));
+  if (kept.call.declared != nullptr) {
+    DUET_RETURN_IF_ERROR(CheckArguments(module, *kept.call.declared, args));
   }
-  if (ABSL_PREDICT_FALSE(options.timeout || kept.state->timeout ||
-                         default_timeout_ != absl::InfiniteDuration() ||
-                         current_deadline != absl::InfiniteFuture() ||
-                         calling == nullptr)) {
-    ResolvedCall call = resolved;
-    SetDeadline(*kept.state, options, &call);
-    return Run(module, bound.function(), call, args, calling);
-  }
-  return RunUnlimited(module, bound.function(), resolved, args, *calling);
+  ResolvedCall call = kept.call;
+  SetDeadline(*kept.state, options, &call);
+  return Run(module, bound.function(), call, args, kept.calling);
 }
 
-absl::StatusOr<Value> CallDispatcher::RunUnlimited(
-    const Module& module, std::string_view function,
-    const ResolvedCall& resolved, absl::Span<const Value> args,
-    engine::CallingHeldLock& calling) {
-  // The deadline stays infinite, so nested calls inherit none.
+absl::StatusOr<Value> HeldScope::CallKeptUnlimited(
+    absl::Span<const Value> args) {
+  const BoundFunction& bound = *bound_;
+  const Module& module = bound.module();
+  const ResolvedCall& resolved = kept_call_.call;
+  // CallKept's checks, in its order.
+  CallDepthScope depth;
+  absl::Status checked = CallDepthScope::Check(module.name(), bound.function());
+  if (checked.ok() && resolved.declared != nullptr) {
+    checked = CheckArguments(module, *resolved.declared, args);
+  }
+  // The deadline stays infinite, so nested calls inherit none (Run's
+  // NestedDeadline would change nothing). The result is made in place and
+  // returned as it is on every path: never moved on the way out.
   engine::DeferredLockCallee callee(*resolved.implementation);
   absl::StatusOr<Value> result =
-      calling.Call(resolved.index, args, absl::InfiniteFuture());
+      ABSL_PREDICT_TRUE(checked.ok())
+          ? kept_call_.calling->Call(resolved.index, args,
+                                     absl::InfiniteFuture())
+          : absl::StatusOr<Value>(std::move(checked));
   if (ABSL_PREDICT_FALSE(!result.ok() || resolved.declared != nullptr)) {
     ResolvedCall call = resolved;
     call.deadline = absl::InfiniteFuture();
     call.own_deadline = false;
     call.timeout.reset();
-    result = Conclude(module, function, call, std::move(result));
+    result = CallDispatcher::Conclude(module, bound.function(), call,
+                                      std::move(result));
   }
-  return result;  // one object on every path: not moved on the way out
+  return result;
 }
 
 absl::StatusOr<Value> CallDispatcher::Conclude(const Module& module,
@@ -673,7 +686,9 @@ absl::StatusOr<Value> CallDispatcher::CallIn(
       Resolve(module, state, entry, function, args, options, &call));
   if (keep != nullptr) {
     keep->Keep(state, call.implementation);
-    keep->Remember(state.get(), call);
+    keep->Remember(
+        state.get(), call,
+        !state->timeout && default_timeout_ == absl::InfiniteDuration());
   }
   return Run(module, function, call, args);
 }

@@ -166,6 +166,11 @@ struct ResolvedCall {
 struct KeptCall {
   const ModuleState* state = nullptr;  // null: nothing kept
   ResolvedCall call;  // its deadline is set afresh for each repeat
+  // The state and the host set no time limit: a repeat with no timeout of
+  // its own, outside any deadline, has none either.
+  bool unlimited = false;
+  // The kept lock, when it makes the calls itself (HoldRecord::calling).
+  engine::CallingHeldLock* calling = nullptr;
 };
 
 // What a duet::HeldFunction holds: a resolved function and this thread's
@@ -190,8 +195,9 @@ class HeldScope {
             Implementation* implementation);
   // The dispatcher's, after Keep: `call` (resolved in `state`) may be
   // repeated without resolving it again while this scope keeps that
-  // state's lock (see kept_call_).
-  void Remember(const ModuleState* state, const ResolvedCall& call);
+  // state's lock (see kept_call_). `unlimited` as for KeptCall.
+  void Remember(const ModuleState* state, const ResolvedCall& call,
+                bool unlimited);
 
   const BoundFunction& bound() const { return *bound_; }
 
@@ -202,6 +208,10 @@ class HeldScope {
   // the lock is still kept, the module's state and the language it runs
   // in are the same. Owning thread, outside any engine.
   inline bool KeptCallHolds(const CallOptions& options) const;
+  // A call of kept_call_ through kept_call_.calling with no time limit
+  // anywhere: CallDispatcher::CallKept's work with no clock read and no
+  // copy of the resolution unless there is something to conclude.
+  absl::StatusOr<Value> CallKeptUnlimited(absl::Span<const Value> args);
 
   const std::shared_ptr<const BoundFunction> bound_;
   const void* const thread_;  // the making thread's marker
@@ -237,10 +247,9 @@ class CallDispatcher {
   // (HeldScope::Remember), while that holds: no state copy, no lookups.
   // The scope's kept lock, counted in CallTarget::held_locks, stands in
   // for a CallGate::Pass: the host waits for it before its parts go.
-  // `calling` (may be null): that lock, when it makes the calls itself.
+  // Through kept.calling when it is set.
   absl::StatusOr<Value> CallKept(const BoundFunction& bound,
                                  const KeptCall& kept,
-                                 engine::CallingHeldLock* calling,
                                  absl::Span<const Value> args,
                                  const CallOptions& options) const;
 
@@ -289,6 +298,8 @@ class CallDispatcher {
                        const ModuleState::Function* entry,
                        std::string_view function, absl::Span<const Value> args,
                        const CallOptions& options, ResolvedCall* out) const;
+  friend class HeldScope;  // CallKeptUnlimited concludes as Run does
+
   // The call's result as the caller sees it: a deadline of its own named,
   // the [exports] return type checked.
   static absl::StatusOr<Value> Conclude(const Module& module,
@@ -303,14 +314,6 @@ class CallDispatcher {
                     absl::Span<const Value> args, StateGate::Entry gate_entry,
                     AsyncCompletion done,
                     std::shared_ptr<CallCancellation> cancellation);
-  // Run for a kept call with no time limit anywhere (`resolved`'s own
-  // deadline and timeout are ignored): no clock read, and no copy of the
-  // resolution unless there is something to conclude.
-  static absl::StatusOr<Value> RunUnlimited(const Module& module,
-                                            std::string_view function,
-                                            const ResolvedCall& resolved,
-                                            absl::Span<const Value> args,
-                                            engine::CallingHeldLock& calling);
   // Runs `call` (resolved in `module`) on this thread and concludes it;
   // through `calling` when given (the lock this thread keeps for the
   // implementation, making its calls).

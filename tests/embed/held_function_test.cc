@@ -3,6 +3,7 @@
 // other engines and modules are reachable from inside the scope, another
 // thread gets into the engine while the scope's script calls the host, a
 // Reload is followed, and a scope cannot be made inside a duet call.
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -34,6 +35,11 @@ def via_other(x):
     return duet.modules.other.twice(x) + 1
 def via_host(x):
     return duet.host.elsewhere(x)
+def spin():
+    while True:
+        pass
+def fail():
+    raise ValueError("nope")
 )PY";
 
 constexpr char kJavaScript[] = R"JS(
@@ -47,6 +53,8 @@ export async function later(x) {
 export function via_other(x) { return duet.modules.other.twice(x) + 1; }
 export function via_host(x) { return duet.host.elsewhere(x); }
 export async function quick(x) { return x * 2; }
+export function spin() { while (true) {} }
+export function fail() { throw new RangeError("nope"); }
 )JS";
 
 class HeldFunctionTest : public ::testing::TestWithParam<Language> {
@@ -231,6 +239,47 @@ TEST_P(HeldFunctionTest, AReloadIsFollowed) {
                                                          : Language::kPython;
   ASSERT_OK(host_->Use("held", other));
   EXPECT_THAT(add.Call({Value(1), Value(2)}), IsOkAndHolds(Value(3)));
+}
+
+// Repeats of a kept call with no time limit take a shorter path than those
+// with one: both keep the checks and the errors of a plain call.
+TEST_P(HeldFunctionTest, RepeatsKeepErrorsAndTimeLimits) {
+  HeldFunction add = Hold("held.add");
+  HeldFunction spin = Hold("held.spin");
+  ASSERT_THAT(add.Call({Value(1), Value(2)}), IsOkAndHolds(Value(3)));
+  // Script errors, then a call that succeeds: the errors did not stick.
+  HeldFunction fail = Hold("held.fail");
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_THAT(fail.Call({}),
+                StatusIs(absl::StatusCode::kUnknown, HasSubstr("nope")));
+  }
+  EXPECT_THAT(add.Call({Value(2), Value(2)}), IsOkAndHolds(Value(4)));
+  // A timeout of its own: stopped, and the message names the limit.
+  CallOptions limited;
+  limited.timeout = absl::Milliseconds(100);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_THAT(spin.Call({}, limited),
+                StatusIs(absl::StatusCode::kDeadlineExceeded,
+                         HasSubstr("did not finish within its time limit")));
+  }
+  // The kept calls after it run with no limit, and succeed.
+  EXPECT_THAT(add.Call({Value(5), Value(2)}), IsOkAndHolds(Value(7)));
+  // Interrupt stops an unlimited repeat, and only the call it was made in.
+  ASSERT_THAT(spin.Call({}, limited),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, ::testing::_));
+  std::atomic<bool> stopped{false};
+  std::thread interrupter([this, &stopped] {
+    // Again until it took: one made before the call began stops nothing.
+    while (!stopped.load()) {
+      absl::SleepFor(absl::Milliseconds(50));
+      host_->Interrupt();
+    }
+  });
+  EXPECT_THAT(spin.Call({}),
+              StatusIs(absl::StatusCode::kCancelled, ::testing::_));
+  stopped.store(true);
+  interrupter.join();
+  EXPECT_THAT(add.Call({Value(1), Value(1)}), IsOkAndHolds(Value(2)));
 }
 
 TEST_P(HeldFunctionTest, HoldingInsideADuetCallIsRefused) {
