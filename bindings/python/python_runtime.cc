@@ -148,7 +148,7 @@ class PythonImplementation : public Implementation {
 
   absl::StatusOr<Value> Call(size_t function, absl::Span<const Value> args,
                              absl::Time deadline) override {
-    return CallAndAwait</*gil_kept=*/false>(function, args, deadline);
+    return CallAndAwait(/*kept=*/nullptr, function, args, deadline);
   }
 
   std::unique_ptr<HeldEngineLock> HoldLock() override {
@@ -161,42 +161,50 @@ class PythonImplementation : public Implementation {
     bool awaiting = false;
     absl::StatusOr<Value> out =
         function < functions_.size()
-            ? CallIn</*gil_kept=*/false>(
-                  function, args, deadline, [&done] { return std::move(done); },
-                  &awaiting, /*caller_waits=*/false, std::move(cancellation))
+            ? CallIn(
+                  /*kept=*/nullptr, function, args, deadline,
+                  [&done] { return std::move(done); }, &awaiting,
+                  /*caller_waits=*/false, std::move(cancellation))
             : MissingFunction(function);
     if (!awaiting) done(std::move(out));
   }
 
  private:
-  // The GIL kept by a thread for a held scope (HoldLock). Its calls' entries
-  // take nothing: the GIL is this thread's while it is kept.
+  // The GIL kept by a thread for a held scope (HoldLock), with the kept
+  // entry its calls run in (Entry::Kept): what an entry sets up that does
+  // not change between calls is set up once.
   class HeldGil : public engine::CallingHeldLock {
    public:
-    explicit HeldGil(PythonImplementation& owner) : owner_(owner) {}
+    explicit HeldGil(PythonImplementation& owner)
+        : owner_(owner),
+          entry_(Entry::Kept(), owner.services_, owner.module_name_,
+                 owner.running_, owner.value_budget_bytes_,
+                 owner.function_values_.get()) {}
     absl::StatusOr<Value> Call(size_t function, absl::Span<const Value> args,
                                absl::Time deadline) override {
-      return owner_.CallAndAwait</*gil_kept=*/true>(function, args, deadline);
+      return owner_.CallAndAwait(&entry_, function, args, deadline);
     }
 
    private:
     PythonImplementation& owner_;  // kept alive with the lock
     ScopedGil gil_;
+    Entry entry_;  // made and ended with the GIL held
   };
 
-  // Call; `gil_kept`: this thread keeps the GIL for a held scope. Inlined
-  // into both callers: one layer less on a held scope's calls.
-  template <bool gil_kept>
+  // Call, in the kept entry `kept` when given (this thread keeps the GIL
+  // for a held scope), else in an entry of its own. Inlined into both
+  // callers: one layer less on a held scope's calls.
   ABSL_ATTRIBUTE_ALWAYS_INLINE absl::StatusOr<Value> CallAndAwait(
-      size_t function, absl::Span<const Value> args, absl::Time deadline) {
+      Entry* kept, size_t function, absl::Span<const Value> args,
+      absl::Time deadline) {
     // A coroutine is awaited here, without the GIL, while it runs on the
     // asyncio loop (async_loop.h). Made only then: its empty result (a
     // status) costs an out-of-line construction on every call.
     std::optional<engine::AwaitedResult> awaited;
     bool awaiting = false;
     absl::StatusOr<Value> out = function < functions_.size()
-                                    ? CallIn<gil_kept>(
-                                          function, args, deadline,
+                                    ? CallIn(
+                                          kept, function, args, deadline,
                                           [&awaited] {
                                             awaited.emplace();
                                             return awaited->Completion();
@@ -231,14 +239,44 @@ class PythonImplementation : public Implementation {
   // then means nothing). `caller_waits`: the caller blocks until the
   // coroutine ends, which it must not do on the loop's own thread. Every
   // path returns `out`, so the result is built in the caller's object and
-  // never moved on the way out. `gil_kept` as for CallAndAwait.
-  template <bool gil_kept, typename MakeCompletion>
+  // never moved on the way out. `kept` as for CallAndAwait.
+  template <typename MakeCompletion>
   absl::StatusOr<Value> CallIn(
-      size_t function, absl::Span<const Value> args, absl::Time deadline,
-      MakeCompletion&& make_completion, bool* awaiting, bool caller_waits,
+      Entry* kept, size_t function, absl::Span<const Value> args,
+      absl::Time deadline, MakeCompletion&& make_completion, bool* awaiting,
+      bool caller_waits,
       std::shared_ptr<CallCancellation> cancellation = nullptr) {
+    if (kept != nullptr) {
+      KeptEntryCall call(*kept, deadline);
+      return CallInOpen(*kept, function, args, deadline, make_completion,
+                        awaiting, caller_waits, std::move(cancellation));
+    }
     Entry entry(services_, module_name_, running_, deadline,
-                value_budget_bytes_, function_values_.get(), gil_kept);
+                value_budget_bytes_, function_values_.get());
+    return CallInOpen(entry, function, args, deadline, make_completion,
+                      awaiting, caller_waits, std::move(cancellation));
+  }
+
+  // One call of a kept entry (Entry::Begin to Entry::End).
+  class KeptEntryCall {
+   public:
+    KeptEntryCall(Entry& entry, absl::Time deadline) : entry_(entry) {
+      entry_.Begin(deadline);
+    }
+    ~KeptEntryCall() { entry_.End(); }
+    KeptEntryCall(const KeptEntryCall&) = delete;
+    KeptEntryCall& operator=(const KeptEntryCall&) = delete;
+
+   private:
+    Entry& entry_;
+  };
+
+  // CallIn's work inside `entry`, open.
+  template <typename MakeCompletion>
+  absl::StatusOr<Value> CallInOpen(
+      Entry& entry, size_t function, absl::Span<const Value> args,
+      absl::Time deadline, MakeCompletion& make_completion, bool* awaiting,
+      bool caller_waits, std::shared_ptr<CallCancellation> cancellation) {
     PyObject* coroutine = nullptr;
     absl::StatusOr<Value> out =
         CallInEntry(entry, functions_[function].ptr(), args, deadline,

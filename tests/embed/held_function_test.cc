@@ -40,6 +40,11 @@ def spin():
         pass
 def fail():
     raise ValueError("nope")
+def busy(n):
+    total = 0
+    for i in range(n):
+        total += i
+    return total
 )PY";
 
 constexpr char kJavaScript[] = R"JS(
@@ -55,6 +60,11 @@ export function via_host(x) { return duet.host.elsewhere(x); }
 export async function quick(x) { return x * 2; }
 export function spin() { while (true) {} }
 export function fail() { throw new RangeError("nope"); }
+export function busy(n) {
+  let total = 0;
+  for (let i = 0; i < n; ++i) total += i;
+  return total;
+}
 )JS";
 
 class HeldFunctionTest : public ::testing::TestWithParam<Language> {
@@ -280,6 +290,21 @@ TEST_P(HeldFunctionTest, RepeatsKeepErrorsAndTimeLimits) {
   stopped.store(true);
   interrupter.join();
   EXPECT_THAT(add.Call({Value(1), Value(1)}), IsOkAndHolds(Value(2)));
+  // A plain call made meanwhile on this thread finds no stop either.
+  EXPECT_THAT(host_->Call("held", "add", {Value(2), Value(1)}),
+              IsOkAndHolds(Value(3)));
+}
+
+// An Interrupt stops the calls running when it is made: not a held
+// scope's next call, though the scope's lock stayed with this thread.
+TEST_P(HeldFunctionTest, AnInterruptBetweenHeldCallsStopsNeither) {
+  HeldFunction busy = Hold("held.busy");
+  ASSERT_THAT(busy.Call({Value(10)}), IsOkAndHolds(Value(45)));
+  host_->Interrupt();
+  // Long enough for the interrupt's request to be handled during it.
+  const int64_t n = 3'000'000;
+  EXPECT_THAT(busy.Call({Value(n)}), IsOkAndHolds(Value(n * (n - 1) / 2)));
+  EXPECT_THAT(busy.Call({Value(10)}), IsOkAndHolds(Value(45)));
 }
 
 TEST_P(HeldFunctionTest, HoldingInsideADuetCallIsRefused) {
