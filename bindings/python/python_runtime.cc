@@ -271,9 +271,9 @@ class PythonImplementation : public Implementation {
     Entry& entry_;
   };
 
-  // CallIn's work inside `entry`, open.
+  // CallIn's work inside `entry`, open. Inlined: one layer less.
   template <typename MakeCompletion>
-  absl::StatusOr<Value> CallInOpen(
+  ABSL_ATTRIBUTE_ALWAYS_INLINE absl::StatusOr<Value> CallInOpen(
       Entry& entry, size_t function, absl::Span<const Value> args,
       absl::Time deadline, MakeCompletion& make_completion, bool* awaiting,
       bool caller_waits, std::shared_ptr<CallCancellation> cancellation) {
