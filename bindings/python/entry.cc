@@ -198,11 +198,13 @@ Entry::Entry(HostServices& services, std::string_view source,
              const std::shared_ptr<RunningEntries>& running,
              absl::Time deadline, size_t value_budget_bytes,
              PyFunctionOwner* functions)
-    : context_(services, source),
+    : open_(/*count=*/true),
+      context_(services, source),
       running_(*running),
       deadline_(deadline),
       value_budget_bytes_(value_budget_bytes),
-      functions_(functions) {
+      functions_(functions),
+      gil_(/*kept_by_thread=*/false) {
   // Numbered under the GIL, which every entry takes first: entries are
   // numbered one at a time, so a plain increment does, without the locked
   // instruction (and store-buffer drain) of an atomic one. Interrupt()
@@ -227,18 +229,71 @@ Entry::Entry(HostServices& services, std::string_view source,
   PyFunctionOwner::DrainEveryOwner();
 }
 
-StopReason Entry::FinishRegistered() {
-  registered_ = false;
+Entry::Entry(Kept, HostServices& services, std::string_view source,
+             const std::shared_ptr<RunningEntries>& running,
+             size_t value_budget_bytes, PyFunctionOwner* functions)
+    : open_(/*count=*/false),
+      context_(services, source),
+      running_(*running),
+      serial_(kIdleSerial),
+      deadline_(absl::InfiniteFuture()),
+      value_budget_bytes_(value_budget_bytes),
+      functions_(functions),
+      kept_running_(running),
+      kept_(true),
+      gil_(/*kept_by_thread=*/true) {
+  thread_state_ = PyThreadState_Get();
+  engine::ThreadFrames<Entry>::Push(this);
+  running_.entries_.Add(this);
+}
+
+void Entry::Begin(absl::Time deadline) {
+  engine::OpenEntry::Open();
+  serial_ = next_entry_serial.load(std::memory_order_relaxed);
+  next_entry_serial.store(serial_ + 1, std::memory_order_release);
+  deadline_ = deadline;
+  stop_ = StopReason::kNone;
+  registered_ = true;
+  if (deadline != absl::InfiniteFuture()) {
+    ticket_ = internal::Watchdog::Shared().Arm(
+        deadline, [running = kept_running_, serial = serial_] {
+          Stopper::Get().Request(running, serial, 0, StopReason::kDeadline);
+        });
+  }
+  PyFunctionOwner::DrainEveryOwner();
+}
+
+void Entry::End() {
+  Finish();
+  if (ticket_.armed()) ticket_.Disarm();
+  if (context_.has_partial_lines()) partial_lines_.Flush();
+  engine::OpenEntry::Close();
+}
+
+void Entry::Unkeep() {
   running_.entries_.Remove(this);
   engine::ThreadFrames<Entry>::Pop(this);
+}
+
+StopReason Entry::FinishRegistered() {
+  registered_ = false;
+  const StopReason stop = stop_;
+  if (kept_) {
+    serial_ = kIdleSerial;  // no stop reaches it until its next call
+    // Entries made above it while it is idle must not find its stop.
+    stop_ = StopReason::kNone;
+  } else {
+    running_.entries_.Remove(this);
+    engine::ThreadFrames<Entry>::Pop(this);
+  }
   const Entry* enclosing = links.outer;
   // An enclosing entry that was stopped too still wants its exception (the
   // stopper raises it again).
-  if (stop_ != StopReason::kNone &&
+  if (stop != StopReason::kNone &&
       (enclosing == nullptr || enclosing->Stopped() == StopReason::kNone)) {
     Withdraw();
   }
-  return stop_;
+  return stop;
 }
 
 void Entry::Raise() {

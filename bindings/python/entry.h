@@ -109,15 +109,32 @@ class Entry {
         const std::shared_ptr<RunningEntries>& running,
         absl::Time deadline = absl::InfiniteFuture(),
         size_t value_budget_bytes = 0, PyFunctionOwner* functions = nullptr);
+  // A kept entry, made by a held scope's lock on the thread keeping the GIL
+  // (see ScopedGil) for the scope's life: it pushes its context and
+  // registers once, and each call runs as the entry between Begin and End.
+  // Between calls it is idle: no stop reaches it (Interrupt, a late
+  // deadline), and it does not count as open (engine::OpenEntry).
+  struct Kept {};
+  Entry(Kept, HostServices& services, std::string_view source,
+        const std::shared_ptr<RunningEntries>& running,
+        size_t value_budget_bytes, PyFunctionOwner* functions);
   ~Entry() = default;  // Finish(), release the GIL, disarm, pop the context
   Entry(const Entry&) = delete;
   Entry& operator=(const Entry&) = delete;
+
+  // A kept entry's call: starts it as the constructor starts an entry
+  // (numbered now, so an Interrupt made before it does not stop it), and
+  // ends it as the destructor ends one (Finish, disarm, partial lines).
+  void Begin(absl::Time deadline);
+  void End();
 
   // Ends the entry, still under the GIL: it can no longer be stopped, and a
   // stop exception (or trace function) still pending for it is dropped.
   // Returns why it was stopped (kNone when it was not). Idempotent: a
   // finished entry returns inline (every call path finishes its entry, and
-  // then the entry's end finishes it again).
+  // then the entry's end finishes it again); a kept entry's call returns
+  // kNone then, its stop dropped so entries made above it while it is idle
+  // do not find it.
   StopReason Finish() {
     if (!registered_) return stop_;
     return FinishRegistered();
@@ -162,11 +179,29 @@ class Entry {
   StopReason Stopped() const;
 
  private:
-  // Runs Finish() before the GIL is released.
+  // Runs Finish() before the GIL is released; a kept entry leaves its
+  // thread's frames and its runtime's list then.
   struct Registration {
     Entry* entry;
-    ~Registration() { entry->Finish(); }
+    ~Registration() {
+      entry->Finish();
+      if (entry->kept_) entry->Unkeep();
+    }
   };
+  // Counts an entry as open on its thread (engine::OpenEntry) for its life,
+  // unless it is kept (Begin and End count each call).
+  struct Open {
+    explicit Open(bool count) : counted(count) {
+      if (counted) engine::OpenEntry::Open();
+    }
+    ~Open() {
+      if (counted) engine::OpenEntry::Close();
+    }
+    const bool counted;
+  };
+  // The serial of a kept entry between calls: no stop request matches it.
+  static constexpr uint64_t kIdleSerial = ~uint64_t{0};
+  void Unkeep();
 
   StopReason FinishRegistered();
   absl::Status TakeErrorQuietly(StopReason stop, std::string_view what,
@@ -182,7 +217,7 @@ class Entry {
 
   // Destroyed bottom-up: finish under the GIL, release it, then disarm,
   // then forward partial output lines.
-  engine::OpenEntry open_;  // counts this entry as open on its thread
+  const Open open_;
   CallContext context_;
   // An entry nested in a GIL its thread kept (a Python caller's module
   // call, a held scope) ends with the GIL still held: its last partial
@@ -201,9 +236,12 @@ class Entry {
   // running_.
   engine::FrameLinks<Entry> links;
   PyThreadState* thread_state_ = nullptr;
-  const absl::Time deadline_;
+  absl::Time deadline_;  // a kept entry's changes with each call
   const size_t value_budget_bytes_;
   PyFunctionOwner* const functions_;
+  // A kept entry's runtime list, for arming its calls' deadlines.
+  std::shared_ptr<RunningEntries> kept_running_;
+  const bool kept_ = false;
   bool registered_ = false;
   // Set while the engine itself runs Python for the entry (describing its
   // error): a stop is recorded but not raised.

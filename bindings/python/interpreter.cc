@@ -688,7 +688,7 @@ uint64_t InterpreterGeneration() {
   return current_generation.load(std::memory_order_acquire);
 }
 
-ScopedGil::ScopedGil() {
+void ScopedGil::Take() {
   engine::EngineLockTaken();  // the GIL is an engine lock (function_owner.h)
   uint64_t now = current_generation.load(std::memory_order_acquire);
   KeptThreadState& kept = kept_thread_state;
@@ -713,7 +713,7 @@ ScopedGil::ScopedGil() {
   kept.generation = now;
 }
 
-ScopedGil::~ScopedGil() {
+void ScopedGil::Release() {
   engine::EngineLockReleased();
   if (restored_) PyEval_SaveThread();
 }

@@ -101,12 +101,23 @@ uint64_t InterpreterGeneration();
 // nothing: pybind11's acquire would only count the state's use.
 class ScopedGil {
  public:
-  ScopedGil();
-  ~ScopedGil();
+  ScopedGil() : ScopedGil(/*kept_by_thread=*/false) {}
+  // `kept_by_thread`: this thread keeps the GIL for a held scope, whose own
+  // ScopedGil took and counted it; this one then does neither.
+  explicit ScopedGil(bool kept_by_thread) : taken_(!kept_by_thread) {
+    if (taken_) Take();
+  }
+  ~ScopedGil() {
+    if (taken_) Release();
+  }
   ScopedGil(const ScopedGil&) = delete;
   ScopedGil& operator=(const ScopedGil&) = delete;
 
  private:
+  void Take();
+  void Release();
+
+  const bool taken_;
   std::optional<py::gil_scoped_acquire> gil_;
   // Took the GIL with this thread's kept state directly: pybind11's acquire
   // would look the same state up in its internals and thread-local storage

@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -34,6 +35,7 @@
 #include "call_context.h"
 #include "convert.h"
 #include "duet/engine/awaited_result.h"
+#include "duet/engine/held_lock.h"
 #include "duet/error.h"
 #include "duet/internal/conversion_guard.h"
 #include "duet/internal/status_macros.h"
@@ -84,12 +86,6 @@ py::object CallPython(const py::object& function, const Args&... args) {
   return py::reinterpret_steal<py::object>(PyObject_CallFunctionObjArgs(
       function.ptr(), args.ptr()..., static_cast<PyObject*>(nullptr)));
 }
-
-// The GIL kept by a thread for a held scope (Implementation::HoldLock).
-class HeldGil : public HeldEngineLock {
- private:
-  ScopedGil gil_;
-};
 
 class PythonImplementation : public Implementation {
  public:
@@ -152,6 +148,55 @@ class PythonImplementation : public Implementation {
 
   absl::StatusOr<Value> Call(size_t function, absl::Span<const Value> args,
                              absl::Time deadline) override {
+    return CallAndAwait(/*kept=*/nullptr, function, args, deadline);
+  }
+
+  std::unique_ptr<HeldEngineLock> HoldLock() override {
+    return std::make_unique<HeldGil>(*this);
+  }
+
+  void CallAsync(size_t function, absl::Span<const Value> args,
+                 absl::Time deadline, Completion done,
+                 std::shared_ptr<CallCancellation> cancellation) override {
+    bool awaiting = false;
+    absl::StatusOr<Value> out =
+        function < functions_.size()
+            ? CallIn(
+                  /*kept=*/nullptr, function, args, deadline,
+                  [&done] { return std::move(done); }, &awaiting,
+                  /*caller_waits=*/false, std::move(cancellation))
+            : MissingFunction(function);
+    if (!awaiting) done(std::move(out));
+  }
+
+ private:
+  // The GIL kept by a thread for a held scope (HoldLock), with the kept
+  // entry its calls run in (Entry::Kept): what an entry sets up that does
+  // not change between calls is set up once.
+  class HeldGil : public engine::CallingHeldLock {
+   public:
+    explicit HeldGil(PythonImplementation& owner)
+        : owner_(owner),
+          entry_(Entry::Kept(), owner.services_, owner.module_name_,
+                 owner.running_, owner.value_budget_bytes_,
+                 owner.function_values_.get()) {}
+    absl::StatusOr<Value> Call(size_t function, absl::Span<const Value> args,
+                               absl::Time deadline) override {
+      return owner_.CallAndAwait(&entry_, function, args, deadline);
+    }
+
+   private:
+    PythonImplementation& owner_;  // kept alive with the lock
+    ScopedGil gil_;
+    Entry entry_;  // made and ended with the GIL held
+  };
+
+  // Call, in the kept entry `kept` when given (this thread keeps the GIL
+  // for a held scope), else in an entry of its own. Inlined into both
+  // callers: one layer less on a held scope's calls.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE absl::StatusOr<Value> CallAndAwait(
+      Entry* kept, size_t function, absl::Span<const Value> args,
+      absl::Time deadline) {
     // A coroutine is awaited here, without the GIL, while it runs on the
     // asyncio loop (async_loop.h). Made only then: its empty result (a
     // status) costs an out-of-line construction on every call.
@@ -159,7 +204,7 @@ class PythonImplementation : public Implementation {
     bool awaiting = false;
     absl::StatusOr<Value> out = function < functions_.size()
                                     ? CallIn(
-                                          function, args, deadline,
+                                          kept, function, args, deadline,
                                           [&awaited] {
                                             awaited.emplace();
                                             return awaited->Completion();
@@ -182,24 +227,6 @@ class PythonImplementation : public Implementation {
     return out;
   }
 
-  std::unique_ptr<HeldEngineLock> HoldLock() override {
-    return std::make_unique<HeldGil>();
-  }
-
-  void CallAsync(size_t function, absl::Span<const Value> args,
-                 absl::Time deadline, Completion done,
-                 std::shared_ptr<CallCancellation> cancellation) override {
-    bool awaiting = false;
-    absl::StatusOr<Value> out =
-        function < functions_.size()
-            ? CallIn(
-                  function, args, deadline, [&done] { return std::move(done); },
-                  &awaiting, /*caller_waits=*/false, std::move(cancellation))
-            : MissingFunction(function);
-    if (!awaiting) done(std::move(out));
-  }
-
- private:
   absl::StatusOr<Value> MissingFunction(size_t function) const {
     return absl::NotFoundError(absl::StrCat(
         "module '", module_name_, "' has no function #", function,
@@ -212,14 +239,44 @@ class PythonImplementation : public Implementation {
   // then means nothing). `caller_waits`: the caller blocks until the
   // coroutine ends, which it must not do on the loop's own thread. Every
   // path returns `out`, so the result is built in the caller's object and
-  // never moved on the way out.
+  // never moved on the way out. `kept` as for CallAndAwait.
   template <typename MakeCompletion>
   absl::StatusOr<Value> CallIn(
-      size_t function, absl::Span<const Value> args, absl::Time deadline,
-      MakeCompletion&& make_completion, bool* awaiting, bool caller_waits,
+      Entry* kept, size_t function, absl::Span<const Value> args,
+      absl::Time deadline, MakeCompletion&& make_completion, bool* awaiting,
+      bool caller_waits,
       std::shared_ptr<CallCancellation> cancellation = nullptr) {
+    if (kept != nullptr) {
+      KeptEntryCall call(*kept, deadline);
+      return CallInOpen(*kept, function, args, deadline, make_completion,
+                        awaiting, caller_waits, std::move(cancellation));
+    }
     Entry entry(services_, module_name_, running_, deadline,
                 value_budget_bytes_, function_values_.get());
+    return CallInOpen(entry, function, args, deadline, make_completion,
+                      awaiting, caller_waits, std::move(cancellation));
+  }
+
+  // One call of a kept entry (Entry::Begin to Entry::End).
+  class KeptEntryCall {
+   public:
+    KeptEntryCall(Entry& entry, absl::Time deadline) : entry_(entry) {
+      entry_.Begin(deadline);
+    }
+    ~KeptEntryCall() { entry_.End(); }
+    KeptEntryCall(const KeptEntryCall&) = delete;
+    KeptEntryCall& operator=(const KeptEntryCall&) = delete;
+
+   private:
+    Entry& entry_;
+  };
+
+  // CallIn's work inside `entry`, open. Inlined: one layer less.
+  template <typename MakeCompletion>
+  ABSL_ATTRIBUTE_ALWAYS_INLINE absl::StatusOr<Value> CallInOpen(
+      Entry& entry, size_t function, absl::Span<const Value> args,
+      absl::Time deadline, MakeCompletion& make_completion, bool* awaiting,
+      bool caller_waits, std::shared_ptr<CallCancellation> cancellation) {
     PyObject* coroutine = nullptr;
     absl::StatusOr<Value> out =
         CallInEntry(entry, functions_[function].ptr(), args, deadline,

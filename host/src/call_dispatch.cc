@@ -222,44 +222,56 @@ std::shared_ptr<const ModuleState> EnterCurrent(const Module& module,
 
 // ---- held scopes ----
 
-// The engine locks this thread keeps for held scopes, innermost last.
-// Those still kept when the thread ends are let go then.
-struct ThreadHolds : std::vector<std::shared_ptr<HoldRecord>> {
-  ~ThreadHolds();
-};
-thread_local ThreadHolds thread_holds;
-// Stands for this thread in HeldScope::thread_.
-thread_local char thread_marker = 0;
-
 // Lets go of `record`'s lock and state; owning thread.
 void Release(HoldRecord& record) {
   if (record.released) return;
   record.released = true;
   if (record.lock == nullptr) return;  // kept nothing, counted nothing
+  record.calling = nullptr;
   record.lock.reset();  // the lock first: the state may take it to unload
   record.state.reset();
   record.implementation = nullptr;
   record.target->held_locks.fetch_sub(1, std::memory_order_acq_rel);
 }
 
+// The engine locks this thread keeps for held scopes, innermost last.
+// Those still kept when the thread ends are let go then.
+struct ThreadHolds : std::vector<std::shared_ptr<HoldRecord>> {
+  ~ThreadHolds();
+};
+thread_local ThreadHolds thread_holds;
+// thread_holds' top record (null when empty), for the check before each
+// held call: a plain thread_local is read without the guard of one with a
+// destructor.
+thread_local HoldRecord* top_hold = nullptr;
+// Stands for this thread in HeldScope::thread_.
+thread_local char thread_marker = 0;
+
+void PushHold(std::shared_ptr<HoldRecord> record) {
+  top_hold = record.get();
+  thread_holds.push_back(std::move(record));
+}
+
+// Takes the top record off this thread's stack and lets it go.
+void PopHold() {
+  std::shared_ptr<HoldRecord> top = std::move(thread_holds.back());
+  thread_holds.pop_back();
+  top_hold = thread_holds.empty() ? nullptr : thread_holds.back().get();
+  Release(*top);
+}
+
 // Lets go of the records on top of this thread's stack whose scopes ended.
 void PopEnded() {
-  while (!thread_holds.empty() &&
-         thread_holds.back()->ended.load(std::memory_order_acquire)) {
-    std::shared_ptr<HoldRecord> top = std::move(thread_holds.back());
-    thread_holds.pop_back();
-    Release(*top);
+  while (top_hold != nullptr &&
+         top_hold->ended.load(std::memory_order_acquire)) {
+    PopHold();
   }
 }
 
 // Lets go of every record from the top of this thread's stack down to and
 // including the one at `index`.
 void PopDownTo(size_t index) {
-  while (thread_holds.size() > index) {
-    std::shared_ptr<HoldRecord> top = std::move(thread_holds.back());
-    thread_holds.pop_back();
-    Release(*top);
-  }
+  while (thread_holds.size() > index) PopHold();
 }
 
 ThreadHolds::~ThreadHolds() { PopDownTo(0); }
@@ -345,17 +357,19 @@ void HeldScope::Keep(const std::shared_ptr<const ModuleState>& state,
   record->implementation = implementation;
   record->target->held_locks.fetch_add(1, std::memory_order_acq_rel);
   record->lock = implementation->HoldLock();
+  record->calling = dynamic_cast<engine::CallingHeldLock*>(record->lock.get());
   if (record->lock == nullptr) {
     // Nothing worth keeping (a Node plugin): the record only remembers
     // that, so the next call does not ask again; the host need not wait.
     record->state.reset();
     record->target->held_locks.fetch_sub(1, std::memory_order_acq_rel);
   }
-  thread_holds.push_back(record);
+  PushHold(record);
   record_ = std::move(record);
 }
 
-void HeldScope::Remember(const ModuleState* state, const ResolvedCall& call) {
+void HeldScope::Remember(const ModuleState* state, const ResolvedCall& call,
+                         bool unlimited) {
   if (record_ == nullptr || record_->released || record_->lock == nullptr ||
       record_->state.get() != state ||
       record_->implementation != call.implementation) {
@@ -363,9 +377,12 @@ void HeldScope::Remember(const ModuleState* state, const ResolvedCall& call) {
   }
   kept_call_.state = state;
   kept_call_.call = call;
+  kept_call_.unlimited = unlimited;
+  kept_call_.calling = record_->calling;
 }
 
-bool HeldScope::KeptCallHolds(const CallOptions& options) const {
+ABSL_ATTRIBUTE_ALWAYS_INLINE bool HeldScope::KeptCallHolds(
+    const CallOptions& options) const {
   if (kept_call_.state == nullptr || record_->released) return false;
   const Module& module = bound_->module();
   // record_->state keeps kept_call_.state alive, so the comparison cannot
@@ -378,7 +395,7 @@ bool HeldScope::KeptCallHolds(const CallOptions& options) const {
 absl::StatusOr<Value> HeldScope::Call(absl::Span<const Value> args,
                                       const CallOptions& options) {
   const BoundFunction& bound = *bound_;
-  if (!OnOwnThread()) {
+  if (ABSL_PREDICT_FALSE(thread_ != &thread_marker)) {  // OnOwnThread, inline
     return absl::FailedPreconditionError(absl::StrCat(
         "cannot call ", bound.module_name(), ".", bound.function(),
         " through this duet::HeldFunction: it was made on another thread, "
@@ -387,11 +404,17 @@ absl::StatusOr<Value> HeldScope::Call(absl::Span<const Value> args,
   }
   const bool top = !InsideEngine();
   if (top) {
-    PopEnded();
+    // Nothing above this scope's own record can have ended.
+    if (top_hold != record_.get()) PopEnded();
     // The kept lock is counted in held_locks, which the closing host waits
     // for before anything the call uses goes; a closing host gets the full
     // path below, which lets the lock go.
     if (KeptCallHolds(options) && !bound.target().gate.closing()) {
+      if (kept_call_.unlimited && !options.timeout &&
+          kept_call_.calling != nullptr &&
+          current_deadline == absl::InfiniteFuture()) {
+        return CallKeptUnlimited(args);
+      }
       return bound.target().dispatcher->CallKept(bound, kept_call_, args,
                                                  options);
     }
@@ -591,7 +614,38 @@ absl::StatusOr<Value> CallDispatcher::CallKept(
   }
   ResolvedCall call = kept.call;
   SetDeadline(*kept.state, options, &call);
-  return Run(module, bound.function(), call, args);
+  return Run(module, bound.function(), call, args, kept.calling);
+}
+
+absl::StatusOr<Value> HeldScope::CallKeptUnlimited(
+    absl::Span<const Value> args) {
+  const BoundFunction& bound = *bound_;
+  const Module& module = bound.module();
+  const ResolvedCall& resolved = kept_call_.call;
+  // CallKept's checks, in its order.
+  CallDepthScope depth;
+  absl::Status checked = CallDepthScope::Check(module.name(), bound.function());
+  if (checked.ok() && resolved.declared != nullptr) {
+    checked = CheckArguments(module, *resolved.declared, args);
+  }
+  // The deadline stays infinite, so nested calls inherit none (Run's
+  // NestedDeadline would change nothing). The result is made in place and
+  // returned as it is on every path: never moved on the way out.
+  engine::DeferredLockCallee callee(*resolved.implementation);
+  absl::StatusOr<Value> result =
+      ABSL_PREDICT_TRUE(checked.ok())
+          ? kept_call_.calling->Call(resolved.index, args,
+                                     absl::InfiniteFuture())
+          : absl::StatusOr<Value>(std::move(checked));
+  if (ABSL_PREDICT_FALSE(!result.ok() || resolved.declared != nullptr)) {
+    ResolvedCall call = resolved;
+    call.deadline = absl::InfiniteFuture();
+    call.own_deadline = false;
+    call.timeout.reset();
+    result = CallDispatcher::Conclude(module, bound.function(), call,
+                                      std::move(result));
+  }
+  return result;
 }
 
 absl::StatusOr<Value> CallDispatcher::Conclude(const Module& module,
@@ -632,7 +686,9 @@ absl::StatusOr<Value> CallDispatcher::CallIn(
       Resolve(module, state, entry, function, args, options, &call));
   if (keep != nullptr) {
     keep->Keep(state, call.implementation);
-    keep->Remember(state.get(), call);
+    keep->Remember(
+        state.get(), call,
+        !state->timeout && default_timeout_ == absl::InfiniteDuration());
   }
   return Run(module, function, call, args);
 }
@@ -640,13 +696,16 @@ absl::StatusOr<Value> CallDispatcher::CallIn(
 absl::StatusOr<Value> CallDispatcher::Run(const Module& module,
                                           std::string_view function,
                                           const ResolvedCall& call,
-                                          absl::Span<const Value> args) {
+                                          absl::Span<const Value> args,
+                                          engine::CallingHeldLock* calling) {
   NestedDeadline nested(call.deadline);
   // A Python caller's GIL, still held, goes on with a Python callee (the
   // rest of this function never waits).
   engine::DeferredLockCallee callee(*call.implementation);
   absl::StatusOr<Value> result =
-      call.implementation->Call(call.index, args, call.deadline);
+      calling != nullptr
+          ? calling->Call(call.index, args, call.deadline)
+          : call.implementation->Call(call.index, args, call.deadline);
   // Most calls have nothing to conclude, and the result is returned as it
   // is (one object on every path, so it is not moved on the way out).
   if (!result.ok() || call.declared != nullptr) {

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "duet/engine/held_lock.h"
 #include "duet/host.h"
 #include "duet/runtime.h"
 #include "duet/value.h"
@@ -139,6 +140,8 @@ struct HoldRecord {
   std::shared_ptr<const ModuleState> state;
   Implementation* implementation = nullptr;
   std::unique_ptr<HeldEngineLock> lock;
+  // `lock`, when it makes the scope's calls itself (else null).
+  engine::CallingHeldLock* calling = nullptr;
   // Owning thread only: the lock was let go (its scope holds again at its
   // next call).
   bool released = false;
@@ -163,6 +166,11 @@ struct ResolvedCall {
 struct KeptCall {
   const ModuleState* state = nullptr;  // null: nothing kept
   ResolvedCall call;  // its deadline is set afresh for each repeat
+  // The state and the host set no time limit: a repeat with no timeout of
+  // its own, outside any deadline, has none either.
+  bool unlimited = false;
+  // The kept lock, when it makes the calls itself (HoldRecord::calling).
+  engine::CallingHeldLock* calling = nullptr;
 };
 
 // What a duet::HeldFunction holds: a resolved function and this thread's
@@ -187,8 +195,9 @@ class HeldScope {
             Implementation* implementation);
   // The dispatcher's, after Keep: `call` (resolved in `state`) may be
   // repeated without resolving it again while this scope keeps that
-  // state's lock (see kept_call_).
-  void Remember(const ModuleState* state, const ResolvedCall& call);
+  // state's lock (see kept_call_). `unlimited` as for KeptCall.
+  void Remember(const ModuleState* state, const ResolvedCall& call,
+                bool unlimited);
 
   const BoundFunction& bound() const { return *bound_; }
 
@@ -198,7 +207,11 @@ class HeldScope {
   // Whether the next call, with `options`, goes where the last one went:
   // the lock is still kept, the module's state and the language it runs
   // in are the same. Owning thread, outside any engine.
-  bool KeptCallHolds(const CallOptions& options) const;
+  inline bool KeptCallHolds(const CallOptions& options) const;
+  // A call of kept_call_ through kept_call_.calling with no time limit
+  // anywhere: CallDispatcher::CallKept's work with no clock read and no
+  // copy of the resolution unless there is something to conclude.
+  absl::StatusOr<Value> CallKeptUnlimited(absl::Span<const Value> args);
 
   const std::shared_ptr<const BoundFunction> bound_;
   const void* const thread_;  // the making thread's marker
@@ -234,6 +247,7 @@ class CallDispatcher {
   // (HeldScope::Remember), while that holds: no state copy, no lookups.
   // The scope's kept lock, counted in CallTarget::held_locks, stands in
   // for a CallGate::Pass: the host waits for it before its parts go.
+  // Through kept.calling when it is set.
   absl::StatusOr<Value> CallKept(const BoundFunction& bound,
                                  const KeptCall& kept,
                                  absl::Span<const Value> args,
@@ -284,6 +298,8 @@ class CallDispatcher {
                        const ModuleState::Function* entry,
                        std::string_view function, absl::Span<const Value> args,
                        const CallOptions& options, ResolvedCall* out) const;
+  friend class HeldScope;  // CallKeptUnlimited concludes as Run does
+
   // The call's result as the caller sees it: a deadline of its own named,
   // the [exports] return type checked.
   static absl::StatusOr<Value> Conclude(const Module& module,
@@ -298,11 +314,14 @@ class CallDispatcher {
                     absl::Span<const Value> args, StateGate::Entry gate_entry,
                     AsyncCompletion done,
                     std::shared_ptr<CallCancellation> cancellation);
-  // Runs `call` (resolved in `module`) on this thread and concludes it.
+  // Runs `call` (resolved in `module`) on this thread and concludes it;
+  // through `calling` when given (the lock this thread keeps for the
+  // implementation, making its calls).
   static absl::StatusOr<Value> Run(const Module& module,
                                    std::string_view function,
                                    const ResolvedCall& call,
-                                   absl::Span<const Value> args);
+                                   absl::Span<const Value> args,
+                                   engine::CallingHeldLock* calling = nullptr);
   // One call of `function` on `module`'s current state, through its
   // StateGate when the state has [state] hooks; `find` gives the function's
   // entry in a state.

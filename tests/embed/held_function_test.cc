@@ -3,6 +3,7 @@
 // other engines and modules are reachable from inside the scope, another
 // thread gets into the engine while the scope's script calls the host, a
 // Reload is followed, and a scope cannot be made inside a duet call.
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -34,6 +35,16 @@ def via_other(x):
     return duet.modules.other.twice(x) + 1
 def via_host(x):
     return duet.host.elsewhere(x)
+def spin():
+    while True:
+        pass
+def fail():
+    raise ValueError("nope")
+def busy(n):
+    total = 0
+    for i in range(n):
+        total += i
+    return total
 )PY";
 
 constexpr char kJavaScript[] = R"JS(
@@ -47,6 +58,13 @@ export async function later(x) {
 export function via_other(x) { return duet.modules.other.twice(x) + 1; }
 export function via_host(x) { return duet.host.elsewhere(x); }
 export async function quick(x) { return x * 2; }
+export function spin() { while (true) {} }
+export function fail() { throw new RangeError("nope"); }
+export function busy(n) {
+  let total = 0;
+  for (let i = 0; i < n; ++i) total += i;
+  return total;
+}
 )JS";
 
 class HeldFunctionTest : public ::testing::TestWithParam<Language> {
@@ -231,6 +249,62 @@ TEST_P(HeldFunctionTest, AReloadIsFollowed) {
                                                          : Language::kPython;
   ASSERT_OK(host_->Use("held", other));
   EXPECT_THAT(add.Call({Value(1), Value(2)}), IsOkAndHolds(Value(3)));
+}
+
+// Repeats of a kept call with no time limit take a shorter path than those
+// with one: both keep the checks and the errors of a plain call.
+TEST_P(HeldFunctionTest, RepeatsKeepErrorsAndTimeLimits) {
+  HeldFunction add = Hold("held.add");
+  HeldFunction spin = Hold("held.spin");
+  ASSERT_THAT(add.Call({Value(1), Value(2)}), IsOkAndHolds(Value(3)));
+  // Script errors, then a call that succeeds: the errors did not stick.
+  HeldFunction fail = Hold("held.fail");
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_THAT(fail.Call({}),
+                StatusIs(absl::StatusCode::kUnknown, HasSubstr("nope")));
+  }
+  EXPECT_THAT(add.Call({Value(2), Value(2)}), IsOkAndHolds(Value(4)));
+  // A timeout of its own: stopped, and the message names the limit.
+  CallOptions limited;
+  limited.timeout = absl::Milliseconds(100);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_THAT(spin.Call({}, limited),
+                StatusIs(absl::StatusCode::kDeadlineExceeded,
+                         HasSubstr("did not finish within its time limit")));
+  }
+  // The kept calls after it run with no limit, and succeed.
+  EXPECT_THAT(add.Call({Value(5), Value(2)}), IsOkAndHolds(Value(7)));
+  // Interrupt stops an unlimited repeat, and only the call it was made in.
+  ASSERT_THAT(spin.Call({}, limited),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, ::testing::_));
+  std::atomic<bool> stopped{false};
+  std::thread interrupter([this, &stopped] {
+    // Again until it took: one made before the call began stops nothing.
+    while (!stopped.load()) {
+      absl::SleepFor(absl::Milliseconds(50));
+      host_->Interrupt();
+    }
+  });
+  EXPECT_THAT(spin.Call({}),
+              StatusIs(absl::StatusCode::kCancelled, ::testing::_));
+  stopped.store(true);
+  interrupter.join();
+  EXPECT_THAT(add.Call({Value(1), Value(1)}), IsOkAndHolds(Value(2)));
+  // A plain call made meanwhile on this thread finds no stop either.
+  EXPECT_THAT(host_->Call("held", "add", {Value(2), Value(1)}),
+              IsOkAndHolds(Value(3)));
+}
+
+// An Interrupt stops the calls running when it is made: not a held
+// scope's next call, though the scope's lock stayed with this thread.
+TEST_P(HeldFunctionTest, AnInterruptBetweenHeldCallsStopsNeither) {
+  HeldFunction busy = Hold("held.busy");
+  ASSERT_THAT(busy.Call({Value(10)}), IsOkAndHolds(Value(45)));
+  host_->Interrupt();
+  // Long enough for the interrupt's request to be handled during it.
+  const int64_t n = 3'000'000;
+  EXPECT_THAT(busy.Call({Value(n)}), IsOkAndHolds(Value(n * (n - 1) / 2)));
+  EXPECT_THAT(busy.Call({Value(10)}), IsOkAndHolds(Value(45)));
 }
 
 TEST_P(HeldFunctionTest, HoldingInsideADuetCallIsRefused) {

@@ -102,6 +102,10 @@ class OpenEntry {
 
   // Whether some entry is open on this thread.
   static bool Any() { return open_ > 0; }
+  // For an entry made once and opened for each of its calls (a held
+  // scope's), which counts itself between these.
+  static void Open() { ++open_; }
+  static void Close() { --open_; }
 
  private:
   static inline thread_local int open_ = 0;
