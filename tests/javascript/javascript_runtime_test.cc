@@ -332,6 +332,34 @@ module.exports = { refused };
   EXPECT_THAT(calls[2], StringValue(HasSubstr("text")));
 }
 
+// A function whose name is an array index ("0") is a name like any other:
+// listed, described, spread, and neither deleted nor shadowed by a script.
+TEST_F(JsTest, ModuleObjectsTreatIndexNamesLikeOtherNames) {
+  auto zero = [](absl::Span<const Value>) -> absl::StatusOr<Value> {
+    return Value(0);
+  };
+  services_.AddModuleFunction("math", "0", zero);
+  services_.AddModuleFunction("math", "add", zero);
+  ASSERT_OK_AND_ASSIGN(auto impl, LoadSource("indexed.mjs", R"JS(
+import duet from 'duet';
+export function indexNames() {
+  const math = duet.modules.math;
+  let defined;
+  try { Object.defineProperty(math, '1', { value: 1 }); defined = 'defined'; }
+  catch (e) { defined = e.constructor.name; }
+  return ['0' in math, Object.hasOwn(math, '0'),
+          Object.getOwnPropertyDescriptor(math, '0') !== undefined,
+          Object.keys({ ...math }), Object.entries(math).map(([k]) => k),
+          Reflect.deleteProperty(math, '0'), defined, Object.hasOwn(math, '1'),
+          math[0]()];
+}
+)JS"));
+  EXPECT_THAT(CallByName(*impl, "indexNames", {}),
+              IsOkAndHolds(Value(Value::List{
+                  true, true, true, Value::List{"0", "add"},
+                  Value::List{"0", "add"}, false, "TypeError", false, 0})));
+}
+
 TEST_F(JsTest, AnErrorFromAnotherLanguageShowsItsOwnStackInEStack) {
   services_.AddModuleFunction(
       "py", "fail", [](absl::Span<const Value>) -> absl::StatusOr<Value> {
