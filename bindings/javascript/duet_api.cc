@@ -295,6 +295,32 @@ void LiveNameDefiner(v8::Local<v8::Name> key, const v8::PropertyDescriptor&,
   ThrowRefused(info.GetIsolate(), "defineProperty", key);
 }
 
+// An array-index name ("0") reaches indexed interceptors only: each answers
+// as its named one for the name's string.
+v8::Local<v8::Name> IndexName(v8::Isolate* isolate, uint32_t index) {
+  return Str(isolate, std::to_string(index));
+}
+
+void LiveIndexQuery(uint32_t index,
+                    const v8::PropertyCallbackInfo<v8::Integer>& info) {
+  LiveNameQuery(IndexName(info.GetIsolate(), index), info);
+}
+
+void LiveIndexDescriptor(uint32_t index,
+                         const v8::PropertyCallbackInfo<v8::Value>& info) {
+  LiveNameDescriptor(IndexName(info.GetIsolate(), index), info);
+}
+
+void LiveIndexDeleter(uint32_t index,
+                      const v8::PropertyCallbackInfo<v8::Boolean>& info) {
+  LiveNameDeleter(IndexName(info.GetIsolate(), index), info);
+}
+
+void LiveIndexDefiner(uint32_t index, const v8::PropertyDescriptor& descriptor,
+                      const v8::PropertyCallbackInfo<v8::Value>& info) {
+  LiveNameDefiner(IndexName(info.GetIsolate(), index), descriptor, info);
+}
+
 // Marks the live-names objects: a script can neither see nor set it.
 v8::Local<v8::Private> LiveNamesMark(v8::Isolate* isolate) {
   return v8::Private::ForApi(isolate, Str(isolate, "duet.liveNames"));
@@ -335,6 +361,11 @@ bool InstallLiveNames(v8::Local<v8::Context> context,
   instance->SetHandler(v8::NamedPropertyHandlerConfiguration(
       /*getter=*/nullptr, /*setter=*/nullptr, &LiveNameQuery, &LiveNameDeleter,
       &LiveNameEnumerator, &LiveNameDefiner, &LiveNameDescriptor));
+  // No enumerator: the named one lists index names too.
+  instance->SetHandler(v8::IndexedPropertyHandlerConfiguration(
+      /*getter=*/nullptr, /*setter=*/nullptr, &LiveIndexQuery,
+      &LiveIndexDeleter, /*enumerator=*/nullptr, &LiveIndexDefiner,
+      &LiveIndexDescriptor));
   v8::Local<v8::Function> constructor;
   return type->GetFunction(context).ToLocal(&constructor) &&
          SetFunction(context, native, "liveNames", &MakeLiveNames, constructor);
