@@ -10,6 +10,7 @@
 #include <limits>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -101,6 +102,36 @@ TEST_F(JsLimitsTest, HeapLimitIsResourceExhaustedAndTheModuleReloads) {
   EXPECT_THAT(CallByName(*impl, "bomb", {}),
               StatusIs(absl::StatusCode::kResourceExhausted, ::testing::_));
   EXPECT_THAT(CallByName(*impl, "inc", {}), IsOkAndHolds(Value(1)));
+}
+
+// Strings a script keeps count against its heap cap, whatever their
+// characters: 300 results of 1 MiB of U+00E9 (Latin-1) or U+20AC (UCS2)
+// kept in an array do not fit 64 MB (fd80742 stopped both; lead's external
+// decoded strings, outside V8's heap, let them grow to 1.2 GB).
+TEST_F(JsLimitsTest, KeptNonAsciiStringResultsCountAgainstTheHeapCap) {
+  constexpr size_t kMiB = size_t{1} << 20;
+  for (const auto& [name, character] :
+       {std::pair{"latin1", "\xc3\xa9"}, std::pair{"ucs2", "\xe2\x82\xac"}}) {
+    services_.AddModuleFunction(
+        "big", name, [character = character](absl::Span<const Value>) {
+          std::string text;
+          while (text.size() < kMiB) text += character;
+          return absl::StatusOr<Value>(Value(std::move(text)));
+        });
+    ASSERT_OK_AND_ASSIGN(auto impl, LoadLimited("keep.mjs", R"JS(
+import duet from 'duet';
+const kept = [];
+export function keep(name, n) {
+  for (let i = 0; i < n; i++) kept.push(duet.modules.big[name]());
+  return kept.length;
+}
+)JS",
+                                                "keeper", /*memory_mb=*/64));
+    EXPECT_THAT(CallByName(*impl, "keep", {Value(name), Value(300)}),
+                StatusIs(absl::StatusCode::kResourceExhausted,
+                         HasSubstr("heap limit of 64 MB")))
+        << name;
+  }
 }
 
 // Calls made while this thread keeps the isolate locked (HoldLock) count
