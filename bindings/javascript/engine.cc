@@ -689,9 +689,18 @@ void Engine::GcEpilogue(v8::Isolate* isolate, v8::GCType type,
   // live, so over the cap the isolate is done.
   Engine* engine = static_cast<Engine*>(data);
   if (engine->exhausted()) return;
+  if (engine->HeldBytes() > engine->cap_bytes_) engine->MarkExhausted();
+}
+
+size_t Engine::HeldBytes() const {
   v8::HeapStatistics stats;
-  isolate->GetHeapStatistics(&stats);
-  if (stats.used_heap_size() > engine->cap_bytes_) engine->MarkExhausted();
+  isolate_->GetHeapStatistics(&stats);
+  // Large strings are external (convert.cc): their characters are outside
+  // V8's heap, reported to it as external memory, as the wrappers of other
+  // engines' functions are. A script that keeps them holds that memory.
+  const int64_t external = isolate_->AdjustAmountOfExternalAllocatedMemory(0);
+  return stats.used_heap_size() +
+         static_cast<size_t>(std::max<int64_t>(external, 0));
 }
 
 void Engine::MarkingStarts(v8::Isolate* isolate, v8::GCType type,
@@ -702,9 +711,7 @@ void Engine::MarkingStarts(v8::Isolate* isolate, v8::GCType type,
   // the entry ends (CheckHeapIfSuspect), whichever comes first.
   Engine* engine = static_cast<Engine*>(data);
   if (engine->exhausted()) return;
-  v8::HeapStatistics stats;
-  isolate->GetHeapStatistics(&stats);
-  if (stats.used_heap_size() <= engine->cap_bytes_) return;
+  if (engine->HeldBytes() <= engine->cap_bytes_) return;
   if (engine->over_cap_suspect_.exchange(true, std::memory_order_relaxed)) {
     return;
   }

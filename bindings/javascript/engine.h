@@ -478,6 +478,9 @@ class Engine {
   // (large strings the results hand over) grew by kExternalResultBytes since
   // the last collection, collects garbage. Lock held.
   void CollectExternalResults();
+  // What the script's heap holds against cap_bytes_: V8's heap plus the
+  // external memory reported to it. Lock held.
+  size_t HeldBytes() const;
   mutable SpinLock stop_mutex_;
   engine::FrameList<Frame> frames_ ABSL_GUARDED_BY(stop_mutex_);
 };
