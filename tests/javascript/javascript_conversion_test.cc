@@ -226,16 +226,40 @@ size_t ResidentBytes() {
   return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
 }
 
+// Loops of calls out that return large strings: what they made must not
+// stay resident.
+class ResultMemoryTest : public JsTest {
+ protected:
+  static constexpr size_t kMiB = size_t{1} << 20;
+
+  // Runs `many(calls)` of `source`, which must return `total`; resident
+  // memory must grow by far less than the calls' results.
+  void ExpectCollected(const char* source, int calls, int64_t total) {
+    auto impl = LoadSource("many.mjs", source, "many");
+    ASSERT_TRUE(impl.ok()) << impl.status();
+    const size_t before = ResidentBytes();
+    absl::StatusOr<Value> result = CallByName(**impl, "many", {Value(calls)});
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(*result, Value(total));
+    const size_t after = ResidentBytes();
+    EXPECT_LT(after, before + 256 * kMiB + kQuarantineBytes)
+        << "resident memory grew by " << (after - before) / kMiB << " MiB";
+  }
+
+  void AddAsciiText() {
+    services_.AddModuleFunction("big", "text", [](absl::Span<const Value>) {
+      return absl::StatusOr<Value>(Value(std::string(kMiB, 'a')));
+    });
+  }
+};
+
 // A large ASCII result is handed to V8 as an external string; V8 is told
 // its size, so a loop that makes no other garbage still collects them: 600
 // calls returning 1 MiB each keep far less than 600 MiB (before, all of
-// them stayed until the isolate closed).
-TEST_F(ConversionTest, LargeStringResultsAreCollected) {
-  constexpr size_t kMiB = size_t{1} << 20;
-  services_.AddModuleFunction("big", "text", [](absl::Span<const Value>) {
-    return absl::StatusOr<Value>(Value(std::string(kMiB, 'a')));
-  });
-  auto impl = LoadSource("many.mjs", R"JS(
+// them stayed until the isolate closed; 602 MiB, more under ASan).
+TEST_F(ResultMemoryTest, LargeStringResultsAreCollected) {
+  AddAsciiText();
+  ExpectCollected(R"JS(
 import duet from "duet";
 export function many(n) {
   let total = 0;
@@ -243,28 +267,16 @@ export function many(n) {
   return total;
 }
 )JS",
-                         "many");
-  ASSERT_TRUE(impl.ok()) << impl.status();
-  const size_t before = ResidentBytes();
-  absl::StatusOr<Value> total = CallByName(**impl, "many", {Value(600)});
-  ASSERT_TRUE(total.ok()) << total.status();
-  EXPECT_EQ(*total, Value(static_cast<int64_t>(600 * kMiB)));
-  const size_t after = ResidentBytes();
-  // Without the fix it grew by 602 MiB (more under ASan).
-  EXPECT_LT(after, before + 256 * kMiB + kQuarantineBytes)
-      << "resident memory grew by " << (after - before) / kMiB << " MiB";
+                  600, static_cast<int64_t>(600 * kMiB));
 }
 
 // The same with the function read once before the loop, so that the loop
 // allocates nothing in V8's heap but the results: V8's own external-memory
 // trigger never finished a collection then (602 MiB); the engine collects
 // every 64 MiB of such results (Engine::CollectExternalResults).
-TEST_F(ConversionTest, LargeStringResultsOfAGarbageFreeLoopAreCollected) {
-  constexpr size_t kMiB = size_t{1} << 20;
-  services_.AddModuleFunction("big", "text", [](absl::Span<const Value>) {
-    return absl::StatusOr<Value>(Value(std::string(kMiB, 'a')));
-  });
-  auto impl = LoadSource("once.mjs", R"JS(
+TEST_F(ResultMemoryTest, LargeStringResultsOfAGarbageFreeLoopAreCollected) {
+  AddAsciiText();
+  ExpectCollected(R"JS(
 import duet from "duet";
 export function many(n) {
   const text = duet.modules.big.text;
@@ -273,22 +285,13 @@ export function many(n) {
   return total;
 }
 )JS",
-                         "many");
-  ASSERT_TRUE(impl.ok()) << impl.status();
-  const size_t before = ResidentBytes();
-  absl::StatusOr<Value> total = CallByName(**impl, "many", {Value(600)});
-  ASSERT_TRUE(total.ok()) << total.status();
-  EXPECT_EQ(*total, Value(static_cast<int64_t>(600 * kMiB)));
-  const size_t after = ResidentBytes();
-  EXPECT_LT(after, before + 256 * kMiB + kQuarantineBytes)
-      << "resident memory grew by " << (after - before) / kMiB << " MiB";
+                  600, static_cast<int64_t>(600 * kMiB));
 }
 
 // Large non-ASCII results become external strings over their decoded
 // UTF-16 or Latin-1, also reported to V8: 300 calls of each returning 1 MiB
 // of UTF-8 keep far less than the 300 MiB they made.
-TEST_F(ConversionTest, LargeNonAsciiStringResultsAreCollected) {
-  constexpr size_t kMiB = size_t{1} << 20;
+TEST_F(ResultMemoryTest, LargeNonAsciiStringResultsAreCollected) {
   services_.AddModuleFunction("big", "latin1", [](absl::Span<const Value>) {
     std::string text;
     text.reserve(kMiB);
@@ -301,7 +304,8 @@ TEST_F(ConversionTest, LargeNonAsciiStringResultsAreCollected) {
     while (text.size() < kMiB) text += "\xe2\x82\xac\xf0\x9f\x98\x80";
     return absl::StatusOr<Value>(Value(std::move(text)));
   });
-  auto impl = LoadSource("many.mjs", R"JS(
+  // 512 Ki Latin-1 characters; 149,797 repeats of 3 UTF-16 units.
+  ExpectCollected(R"JS(
 import duet from "duet";
 export function many(n) {
   let total = 0;
@@ -316,16 +320,7 @@ export function many(n) {
   return total;
 }
 )JS",
-                         "many");
-  ASSERT_TRUE(impl.ok()) << impl.status();
-  const size_t before = ResidentBytes();
-  absl::StatusOr<Value> total = CallByName(**impl, "many", {Value(300)});
-  ASSERT_TRUE(total.ok()) << total.status();
-  // 512 Ki Latin-1 characters; 149,797 repeats of 3 UTF-16 units.
-  EXPECT_EQ(*total, Value(static_cast<int64_t>(300 * (kMiB / 2 + 149797 * 3))));
-  const size_t after = ResidentBytes();
-  EXPECT_LT(after, before + 256 * kMiB + kQuarantineBytes)
-      << "resident memory grew by " << (after - before) / kMiB << " MiB";
+                  300, static_cast<int64_t>(300 * (kMiB / 2 + 149797 * 3)));
 }
 
 }  // namespace
