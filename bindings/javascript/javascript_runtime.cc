@@ -22,10 +22,12 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/optimization.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "duet/engine/awaited_result.h"
+#include "duet/engine/held_lock.h"
 #include "duet/internal/conversion_guard.h"
 #include "duet/internal/identifier.h"
 #include "duet/internal/status_macros.h"
@@ -157,8 +159,9 @@ class JsImplementation : public Implementation {
   struct Generation;
 
   // The isolate of a generation kept locked by a held scope; the
-  // generation stays counted, so its engine outlives the lock.
-  class HeldIsolate : public HeldEngineLock {
+  // generation stays counted, so its engine outlives the lock. Makes the
+  // scope's calls itself (CallHeld).
+  class HeldIsolate : public engine::CallingHeldLock {
    public:
     HeldIsolate(JsImplementation& owner, Generation* generation)
         : owner_(owner), generation_(generation) {
@@ -171,12 +174,50 @@ class JsImplementation : public Implementation {
       owner_.Exit(generation_);
     }
 
+    absl::StatusOr<Value> Call(size_t function, absl::Span<const Value> args,
+                               absl::Time deadline) override {
+      return owner_.CallHeld(*this, function, args, deadline);
+    }
+
    private:
+    friend class JsImplementation;
     JsImplementation& owner_;
     Generation* const generation_;
     std::optional<js::EngineHold> hold_;
     bool listed_ = false;
   };
+
+  // Call, through `held`, this thread's kept lock: while its generation is
+  // the current one and alive, the call needs no count of its own, and its
+  // entry takes the thread's record from the hold instead of looking it up.
+  // Otherwise (renewed after the heap limit, or not listed) as Call.
+  absl::StatusOr<Value> CallHeld(HeldIsolate& held, size_t function,
+                                 absl::Span<const Value> args,
+                                 absl::Time deadline) {
+    Generation* generation = held.generation_;
+    if (ABSL_PREDICT_FALSE(!held.listed_ || function >= exports_.size() ||
+                           At(word_.load(std::memory_order_acquire)) !=
+                               generation ||
+                           generation->engine->exhausted())) {
+      return Call(function, args, deadline);
+    }
+    engine::AwaitedResult awaited;
+    bool awaiting = false;
+    absl::StatusOr<Value> out = CallIn(
+        *generation->engine, function, args, deadline,
+        [&awaited] { return awaited.Completion(); }, &awaiting,
+        /*cancellation=*/nullptr, &*held.hold_);
+    if (awaiting) {
+      // The hold keeps the isolate locked; the scheduler needs it to settle
+      // the Promise.
+      v8::Unlocker unlocker(generation->engine->isolate());
+      out = awaited.Wait();
+    }
+    if (generation->engine->exhausted()) {
+      Retire(generation);  // the hold's count goes when the hold does
+    }
+    return out;
+  }
 
   // The generations this thread's held scopes count (HeldIsolate), up to a
   // few: a generation listed here is alive, so one found here by address
@@ -276,7 +317,8 @@ class JsImplementation : public Implementation {
   ABSL_ATTRIBUTE_NOINLINE absl::StatusOr<Value> CallIn(
       Engine& engine, size_t function, absl::Span<const Value> args,
       absl::Time deadline, MakeCompletion&& make_completion, bool* awaiting,
-      const std::shared_ptr<CallCancellation>& cancellation = nullptr) {
+      const std::shared_ptr<CallCancellation>& cancellation = nullptr,
+      const js::EngineHold* hold = nullptr) {
     const Engine::Export& target = engine.exports()[function];
     if (target.function.IsEmpty()) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -284,7 +326,7 @@ class JsImplementation : public Implementation {
           exports_[function], "' after it was reloaded"));
     }
     DUET_RETURN_IF_ERROR(NodeExited(engine));
-    EngineScope scope(engine, deadline);
+    EngineScope scope(engine, deadline, hold);
     absl::StatusOr<Value> out =
         CallInScope(engine, scope, target, function, args, deadline,
                     make_completion, awaiting, cancellation);
