@@ -195,23 +195,31 @@ class JsImplementation : public Implementation {
                                  absl::Span<const Value> args,
                                  absl::Time deadline) {
     Generation* generation = held.generation_;
-    if (ABSL_PREDICT_FALSE(!held.listed_ || function >= exports_.size() ||
-                           At(word_.load(std::memory_order_acquire)) !=
-                               generation ||
-                           generation->engine->exhausted())) {
-      return Call(function, args, deadline);
-    }
-    engine::AwaitedResult awaited;
+    // A pending Promise is awaited below; made only then (its empty result
+    // costs an out-of-line construction on every call).
+    std::optional<engine::AwaitedResult> awaited;
     bool awaiting = false;
-    absl::StatusOr<Value> out = CallIn(
-        *generation->engine, function, args, deadline,
-        [&awaited] { return awaited.Completion(); }, &awaiting,
-        /*cancellation=*/nullptr, &*held.hold_);
+    const bool through_hold =
+        held.listed_ && function < exports_.size() &&
+        At(word_.load(std::memory_order_acquire)) == generation &&
+        !generation->engine->exhausted();
+    // One object on every path, not moved on the way out.
+    absl::StatusOr<Value> out =
+        ABSL_PREDICT_TRUE(through_hold)
+            ? CallIn(
+                  *generation->engine, function, args, deadline,
+                  [&awaited] {
+                    awaited.emplace();
+                    return awaited->Completion();
+                  },
+                  &awaiting, /*cancellation=*/nullptr, &*held.hold_)
+            : Call(function, args, deadline);
+    if (!through_hold) return out;
     if (awaiting) {
       // The hold keeps the isolate locked; the scheduler needs it to settle
       // the Promise.
       v8::Unlocker unlocker(generation->engine->isolate());
-      out = awaited.Wait();
+      out = awaited->Wait();
     }
     if (generation->engine->exhausted()) {
       Retire(generation);  // the hold's count goes when the hold does
@@ -320,32 +328,36 @@ class JsImplementation : public Implementation {
       const std::shared_ptr<CallCancellation>& cancellation = nullptr,
       const js::EngineHold* hold = nullptr) {
     const Engine::Export& target = engine.exports()[function];
-    if (target.function.IsEmpty()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "JavaScript module '", spec_.module, "' no longer exports '",
-          exports_[function], "' after it was reloaded"));
-    }
-    DUET_RETURN_IF_ERROR(NodeExited(engine));
-    EngineScope scope(engine, deadline, hold);
+    absl::Status refused = target.function.IsEmpty()
+                               ? NoLongerExported(function)
+                               : NodeExited(engine);
+    // One object on every path: the result is built in the caller's
+    // object, never moved on the way out.
     absl::StatusOr<Value> out =
-        CallInScope(engine, scope, target, function, args, deadline,
-                    make_completion, awaiting, cancellation);
-    if (!*awaiting) DUET_RETURN_IF_ERROR(NodeExited(engine));
-    // A large object may have taken the heap over the cap without a full GC
-    // since (engine.h CheckHeapIfSuspect).
-    if (engine.over_cap_suspect()) {
-      engine.CheckHeapIfSuspect();
-      if (engine.exhausted()) return engine.StopStatus(js::StopReason::kMemory);
-    }
+        ABSL_PREDICT_TRUE(refused.ok())
+            ? CallInScope(engine, target, function, args, deadline,
+                          make_completion, awaiting, cancellation, hold)
+            : absl::StatusOr<Value>(std::move(refused));
     return out;
   }
 
+  absl::Status NoLongerExported(size_t function) const {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "JavaScript module '", spec_.module, "' no longer exports '",
+        exports_[function], "' after it was reloaded"));
+  }
+
+  // CallIn's entry: the scope (taking the thread's record from `hold`, when
+  // given), the call, a pending Promise handed to the event loop, and the
+  // checks after the call, still inside the isolate.
   template <typename MakeCompletion>
   ABSL_ATTRIBUTE_NOINLINE absl::StatusOr<Value> CallInScope(
-      Engine& engine, EngineScope& scope, const Engine::Export& target,
-      size_t function, absl::Span<const Value> args, absl::Time deadline,
+      Engine& engine, const Engine::Export& target, size_t function,
+      absl::Span<const Value> args, absl::Time deadline,
       MakeCompletion& make_completion, bool* awaiting,
-      const std::shared_ptr<CallCancellation>& cancellation) {
+      const std::shared_ptr<CallCancellation>& cancellation,
+      const js::EngineHold* hold) {
+    EngineScope scope(engine, deadline, hold);
     v8::Isolate* isolate = engine.isolate();
     // Timers the call starts are its own: they go if it is stopped.
     const uint64_t call = engine.loop().NewCall();
@@ -366,6 +378,16 @@ class JsImplementation : public Implementation {
           }
         });
       }
+    }
+    if (!*awaiting) {
+      absl::Status exited = NodeExited(engine);
+      if (!exited.ok()) out = std::move(exited);
+    }
+    // A large object may have taken the heap over the cap without a full GC
+    // since (engine.h CheckHeapIfSuspect).
+    if (engine.over_cap_suspect()) {
+      engine.CheckHeapIfSuspect();
+      if (engine.exhausted()) out = engine.StopStatus(js::StopReason::kMemory);
     }
     return out;
   }
