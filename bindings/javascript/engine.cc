@@ -799,7 +799,8 @@ EngineScope::EngineScope(Engine& engine, absl::Time deadline,
     : engine_(engine),
       lock_(engine, &record_, hold),
       handles_(engine.isolate()),
-      context_(engine.context()) {
+      // The hold's handle to the context lives as long as the hold.
+      context_(hold != nullptr ? hold->context_ : engine.context()) {
   if (record_->held_contexts == 0 || record_->open_scopes != 0) {
     context_scope_.emplace(context_);
   }

@@ -199,15 +199,20 @@ class JsImplementation : public Implementation {
     // costs an out-of-line construction on every call).
     std::optional<engine::AwaitedResult> awaited;
     bool awaiting = false;
+    Engine& engine = *generation->engine;
+    // Straight into the entry (CallIn's refusals cannot apply: the export is
+    // there, and a held engine has no Node.js environment), else as Call,
+    // which reports them.
     const bool through_hold =
         held.listed_ && function < exports_.size() &&
         At(word_.load(std::memory_order_acquire)) == generation &&
-        !generation->engine->exhausted();
+        !engine.exhausted() && engine.node() == nullptr &&
+        !engine.exports()[function].function.IsEmpty();
     // One object on every path, not moved on the way out.
     absl::StatusOr<Value> out =
         ABSL_PREDICT_TRUE(through_hold)
-            ? CallIn(
-                  *generation->engine, function, args, deadline,
+            ? CallInScope(
+                  engine, engine.exports()[function], function, args, deadline,
                   [&awaited] {
                     awaited.emplace();
                     return awaited->Completion();
@@ -218,10 +223,10 @@ class JsImplementation : public Implementation {
     if (awaiting) {
       // The hold keeps the isolate locked; the scheduler needs it to settle
       // the Promise.
-      v8::Unlocker unlocker(generation->engine->isolate());
+      v8::Unlocker unlocker(engine.isolate());
       out = awaited->Wait();
     }
-    if (generation->engine->exhausted()) {
+    if (engine.exhausted()) {
       Retire(generation);  // the hold's count goes when the hold does
     }
     return out;
@@ -354,7 +359,7 @@ class JsImplementation : public Implementation {
   ABSL_ATTRIBUTE_NOINLINE absl::StatusOr<Value> CallInScope(
       Engine& engine, const Engine::Export& target, size_t function,
       absl::Span<const Value> args, absl::Time deadline,
-      MakeCompletion& make_completion, bool* awaiting,
+      MakeCompletion&& make_completion, bool* awaiting,
       const std::shared_ptr<CallCancellation>& cancellation,
       const js::EngineHold* hold) {
     EngineScope scope(engine, deadline, hold);
