@@ -785,8 +785,13 @@ EngineHold::~EngineHold() {
   engine::EngineLockReleased();
 }
 
-EngineScope::EntryLock::EntryLock(Engine& engine, ThreadRecord** record) {
-  v8::Isolate* isolate = Prepare(engine, record);
+EngineScope::EntryLock::EntryLock(Engine& engine, ThreadRecord** record,
+                                  const EngineHold* hold) {
+  // A hold's record is this thread's for the isolate while it is kept:
+  // no thread-local lookup.
+  v8::Isolate* isolate = hold != nullptr
+                             ? (*record = hold->record_, engine.isolate())
+                             : Prepare(engine, record);
   const ThreadRecord& here = **record;
   if (here.held_contexts > 0 && here.open_scopes == 0 &&
       v8::Isolate::TryGetCurrent() == isolate) {
@@ -796,11 +801,13 @@ EngineScope::EntryLock::EntryLock(Engine& engine, ThreadRecord** record) {
   isolate_scope.emplace(isolate);
 }
 
-EngineScope::EngineScope(Engine& engine, absl::Time deadline)
+EngineScope::EngineScope(Engine& engine, absl::Time deadline,
+                         const EngineHold* hold)
     : engine_(engine),
-      lock_(engine, &record_),
+      lock_(engine, &record_, hold),
       handles_(engine.isolate()),
-      context_(engine.context()) {
+      // The hold's handle to the context lives as long as the hold.
+      context_(hold != nullptr ? hold->context_ : engine.context()) {
   if (record_->held_contexts == 0 || record_->open_scopes != 0) {
     context_scope_.emplace(context_);
   }

@@ -531,6 +531,7 @@ class EngineHold {
   EngineHold& operator=(const EngineHold&) = delete;
 
  private:
+  friend class EngineScope;
   ThreadRecord* record_ = nullptr;
   v8::Locker locker_;
   v8::Isolate::Scope isolate_scope_;
@@ -544,8 +545,11 @@ class EngineHold {
 // thread's JavaScript stack limit from the real remaining thread stack.
 class EngineScope {
  public:
+  // `hold` (may be null): this thread's EngineHold of `engine`, whose
+  // thread record the entry uses instead of looking it up.
   explicit EngineScope(Engine& engine,
-                       absl::Time deadline = absl::InfiniteFuture());
+                       absl::Time deadline = absl::InfiniteFuture(),
+                       const EngineHold* hold = nullptr);
   ~EngineScope();
   EngineScope(const EngineScope&) = delete;
   EngineScope& operator=(const EngineScope&) = delete;
@@ -566,7 +570,7 @@ class EngineScope {
   // open below, so no Unlocker of it either) while its isolate is the
   // thread's current one: they would only count a nested take.
   struct EntryLock {
-    EntryLock(Engine& engine, ThreadRecord** record);
+    EntryLock(Engine& engine, ThreadRecord** record, const EngineHold* hold);
     std::optional<v8::Locker> locker;
     std::optional<v8::Isolate::Scope> isolate_scope;
   };

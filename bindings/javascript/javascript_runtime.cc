@@ -22,10 +22,12 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/optimization.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "duet/engine/awaited_result.h"
+#include "duet/engine/held_lock.h"
 #include "duet/internal/conversion_guard.h"
 #include "duet/internal/identifier.h"
 #include "duet/internal/status_macros.h"
@@ -157,8 +159,9 @@ class JsImplementation : public Implementation {
   struct Generation;
 
   // The isolate of a generation kept locked by a held scope; the
-  // generation stays counted, so its engine outlives the lock.
-  class HeldIsolate : public HeldEngineLock {
+  // generation stays counted, so its engine outlives the lock. Makes the
+  // scope's calls itself (CallHeld).
+  class HeldIsolate : public engine::CallingHeldLock {
    public:
     HeldIsolate(JsImplementation& owner, Generation* generation)
         : owner_(owner), generation_(generation) {
@@ -171,12 +174,63 @@ class JsImplementation : public Implementation {
       owner_.Exit(generation_);
     }
 
+    absl::StatusOr<Value> Call(size_t function, absl::Span<const Value> args,
+                               absl::Time deadline) override {
+      return owner_.CallHeld(*this, function, args, deadline);
+    }
+
    private:
+    friend class JsImplementation;
     JsImplementation& owner_;
     Generation* const generation_;
     std::optional<js::EngineHold> hold_;
     bool listed_ = false;
   };
+
+  // Call, through `held`, this thread's kept lock: while its generation is
+  // the current one and alive, the call needs no count of its own, and its
+  // entry takes the thread's record from the hold instead of looking it up.
+  // Otherwise (renewed after the heap limit, or not listed) as Call.
+  absl::StatusOr<Value> CallHeld(HeldIsolate& held, size_t function,
+                                 absl::Span<const Value> args,
+                                 absl::Time deadline) {
+    Generation* generation = held.generation_;
+    // A pending Promise is awaited below; made only then (its empty result
+    // costs an out-of-line construction on every call).
+    std::optional<engine::AwaitedResult> awaited;
+    bool awaiting = false;
+    Engine& engine = *generation->engine;
+    // Straight into the entry (CallIn's refusals cannot apply: the export is
+    // there, and a held engine has no Node.js environment), else as Call,
+    // which reports them.
+    const bool through_hold =
+        held.listed_ && function < exports_.size() &&
+        At(word_.load(std::memory_order_acquire)) == generation &&
+        !engine.exhausted() && engine.node() == nullptr &&
+        !engine.exports()[function].function.IsEmpty();
+    // One object on every path, not moved on the way out.
+    absl::StatusOr<Value> out =
+        ABSL_PREDICT_TRUE(through_hold)
+            ? CallInScope(
+                  engine, engine.exports()[function], function, args, deadline,
+                  [&awaited] {
+                    awaited.emplace();
+                    return awaited->Completion();
+                  },
+                  &awaiting, /*cancellation=*/nullptr, &*held.hold_)
+            : Call(function, args, deadline);
+    if (!through_hold) return out;
+    if (awaiting) {
+      // The hold keeps the isolate locked; the scheduler needs it to settle
+      // the Promise.
+      v8::Unlocker unlocker(engine.isolate());
+      out = awaited->Wait();
+    }
+    if (engine.exhausted()) {
+      Retire(generation);  // the hold's count goes when the hold does
+    }
+    return out;
+  }
 
   // The generations this thread's held scopes count (HeldIsolate), up to a
   // few: a generation listed here is alive, so one found here by address
@@ -276,34 +330,39 @@ class JsImplementation : public Implementation {
   ABSL_ATTRIBUTE_NOINLINE absl::StatusOr<Value> CallIn(
       Engine& engine, size_t function, absl::Span<const Value> args,
       absl::Time deadline, MakeCompletion&& make_completion, bool* awaiting,
-      const std::shared_ptr<CallCancellation>& cancellation = nullptr) {
+      const std::shared_ptr<CallCancellation>& cancellation = nullptr,
+      const js::EngineHold* hold = nullptr) {
     const Engine::Export& target = engine.exports()[function];
-    if (target.function.IsEmpty()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "JavaScript module '", spec_.module, "' no longer exports '",
-          exports_[function], "' after it was reloaded"));
-    }
-    DUET_RETURN_IF_ERROR(NodeExited(engine));
-    EngineScope scope(engine, deadline);
+    absl::Status refused = target.function.IsEmpty()
+                               ? NoLongerExported(function)
+                               : NodeExited(engine);
+    // One object on every path: the result is built in the caller's
+    // object, never moved on the way out.
     absl::StatusOr<Value> out =
-        CallInScope(engine, scope, target, function, args, deadline,
-                    make_completion, awaiting, cancellation);
-    if (!*awaiting) DUET_RETURN_IF_ERROR(NodeExited(engine));
-    // A large object may have taken the heap over the cap without a full GC
-    // since (engine.h CheckHeapIfSuspect).
-    if (engine.over_cap_suspect()) {
-      engine.CheckHeapIfSuspect();
-      if (engine.exhausted()) return engine.StopStatus(js::StopReason::kMemory);
-    }
+        ABSL_PREDICT_TRUE(refused.ok())
+            ? CallInScope(engine, target, function, args, deadline,
+                          make_completion, awaiting, cancellation, hold)
+            : absl::StatusOr<Value>(std::move(refused));
     return out;
   }
 
+  absl::Status NoLongerExported(size_t function) const {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "JavaScript module '", spec_.module, "' no longer exports '",
+        exports_[function], "' after it was reloaded"));
+  }
+
+  // CallIn's entry: the scope (taking the thread's record from `hold`, when
+  // given), the call, a pending Promise handed to the event loop, and the
+  // checks after the call, still inside the isolate.
   template <typename MakeCompletion>
   ABSL_ATTRIBUTE_NOINLINE absl::StatusOr<Value> CallInScope(
-      Engine& engine, EngineScope& scope, const Engine::Export& target,
-      size_t function, absl::Span<const Value> args, absl::Time deadline,
-      MakeCompletion& make_completion, bool* awaiting,
-      const std::shared_ptr<CallCancellation>& cancellation) {
+      Engine& engine, const Engine::Export& target, size_t function,
+      absl::Span<const Value> args, absl::Time deadline,
+      MakeCompletion&& make_completion, bool* awaiting,
+      const std::shared_ptr<CallCancellation>& cancellation,
+      const js::EngineHold* hold) {
+    EngineScope scope(engine, deadline, hold);
     v8::Isolate* isolate = engine.isolate();
     // Timers the call starts are its own: they go if it is stopped.
     const uint64_t call = engine.loop().NewCall();
@@ -324,6 +383,16 @@ class JsImplementation : public Implementation {
           }
         });
       }
+    }
+    if (!*awaiting) {
+      absl::Status exited = NodeExited(engine);
+      if (!exited.ok()) out = std::move(exited);
+    }
+    // A large object may have taken the heap over the cap without a full GC
+    // since (engine.h CheckHeapIfSuspect).
+    if (engine.over_cap_suspect()) {
+      engine.CheckHeapIfSuspect();
+      if (engine.exhausted()) out = engine.StopStatus(js::StopReason::kMemory);
     }
     return out;
   }

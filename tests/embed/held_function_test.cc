@@ -307,6 +307,40 @@ TEST_P(HeldFunctionTest, AnInterruptBetweenHeldCallsStopsNeither) {
   EXPECT_THAT(busy.Call({Value(10)}), IsOkAndHolds(Value(45)));
 }
 
+// A held call that takes the isolate over its heap cap retires it: the
+// scope's next calls (the kept isolate no longer the current one) run on a
+// fresh isolate, with the module's state lost as for plain calls.
+TEST_P(HeldFunctionTest, AHeldCallOverTheHeapCapLeavesTheNextToAFreshIsolate) {
+  if (GetParam() != Language::kJavaScript) {
+    GTEST_SKIP() << "the heap cap is JavaScript's";
+  }
+  PluginSource source;
+  source.module = "bomber";
+  source.implementations = {{Language::kJavaScript, R"JS(
+let count = 0;
+export function inc() { return ++count; }
+export function bomb() {
+  const a = [];
+  while (true) a.push(new Array(1e6).fill(1));
+}
+)JS",
+                             "bomber.mjs"}};
+  source.limits.memory_mb = 64;
+  ASSERT_OK(host_->LoadPlugin(source).status());
+  HeldFunction inc = Hold("bomber.inc");
+  HeldFunction bomb = Hold("bomber.bomb");
+  EXPECT_THAT(inc.Call({}), IsOkAndHolds(Value(1)));
+  EXPECT_THAT(inc.Call({}), IsOkAndHolds(Value(2)));
+  EXPECT_THAT(bomb.Call({}), StatusIs(absl::StatusCode::kResourceExhausted,
+                                      HasSubstr("heap limit of 64 MB")));
+  for (int64_t expected = 1; expected <= 2; ++expected) {
+    EXPECT_THAT(inc.Call({}), IsOkAndHolds(Value(expected)));
+  }
+  EXPECT_THAT(bomb.Call({}),
+              StatusIs(absl::StatusCode::kResourceExhausted, ::testing::_));
+  EXPECT_THAT(inc.Call({}), IsOkAndHolds(Value(1)));
+}
+
 TEST_P(HeldFunctionTest, HoldingInsideADuetCallIsRefused) {
   EXPECT_THAT(host_->Call("asker", "ask", {}),
               StatusIs(absl::StatusCode::kFailedPrecondition,
