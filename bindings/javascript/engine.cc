@@ -725,7 +725,10 @@ void Engine::MarkingStarts(v8::Isolate* isolate, v8::GCType type,
 void Engine::CheckHeapIfSuspect() {
   if (!over_cap_suspect_.exchange(false, std::memory_order_relaxed)) return;
   if (exhausted()) return;
-  // A full GC; GcEpilogue decides on what survives it.
+  CollectGarbage();  // GcEpilogue decides on what survives it
+}
+
+void Engine::CollectGarbage() {
   isolate_->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
   isolate_->MemoryPressureNotification(v8::MemoryPressureLevel::kNone);
 }
@@ -1633,8 +1636,7 @@ void Engine::CollectExternalResults() {
     return;
   }
   if (external - external_bytes_collected_at_ < kExternalResultBytes) return;
-  isolate_->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
-  isolate_->MemoryPressureNotification(v8::MemoryPressureLevel::kNone);
+  CollectGarbage();
   external_bytes_collected_at_ =
       isolate_->AdjustAmountOfExternalAllocatedMemory(0);
 }

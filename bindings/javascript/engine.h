@@ -478,6 +478,8 @@ class Engine {
   // (large strings the results hand over) grew by kExternalResultBytes since
   // the last collection, collects garbage. Lock held.
   void CollectExternalResults();
+  // A full GC, now (a critical memory-pressure notification). Lock held.
+  void CollectGarbage();
   // What the script's heap holds against cap_bytes_: V8's heap plus the
   // external memory reported to it. Lock held.
   size_t HeldBytes() const;
