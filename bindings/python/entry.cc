@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -205,28 +206,10 @@ Entry::Entry(HostServices& services, std::string_view source,
       value_budget_bytes_(value_budget_bytes),
       functions_(functions),
       gil_(/*kept_by_thread=*/false) {
-  // Numbered under the GIL, which every entry takes first: entries are
-  // numbered one at a time, so a plain increment does, without the locked
-  // instruction (and store-buffer drain) of an atomic one. Interrupt()
-  // reads the counter from any thread.
-  serial_ = next_entry_serial.load(std::memory_order_relaxed);
-  next_entry_serial.store(serial_ + 1, std::memory_order_release);
-  thread_state_ = PyThreadState_Get();
-  engine::ThreadFrames<Entry>::Push(this);
-  running_.entries_.Add(this);
+  Number();
+  List();
   registered_ = true;
-  if (deadline != absl::InfiniteFuture()) {
-    // Runs on the watchdog thread: only queues the stop, never waits for
-    // the GIL, so other engines' deadlines are not held up.
-    ticket_ =
-        internal::Watchdog::Shared().Arm(deadline, [running, serial = serial_] {
-          Stopper::Get().Request(running, serial, 0, StopReason::kDeadline);
-        });
-  }
-  // Functions dropped while a thread held an engine lock are released now
-  // (those of every module: all share the GIL), their finalisers inside
-  // this entry.
-  PyFunctionOwner::DrainEveryOwner();
+  ArmAndDrain(deadline, running);
 }
 
 Entry::Entry(Kept, HostServices& services, std::string_view source,
@@ -242,25 +225,47 @@ Entry::Entry(Kept, HostServices& services, std::string_view source,
       kept_running_(running),
       kept_(true),
       gil_(/*kept_by_thread=*/true) {
+  List();
+}
+
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Entry::Number() {
+  // Numbered under the GIL, which every entry takes first: entries are
+  // numbered one at a time, so a plain increment does, without the locked
+  // instruction (and store-buffer drain) of an atomic one. Interrupt()
+  // reads the counter from any thread.
+  serial_ = next_entry_serial.load(std::memory_order_relaxed);
+  next_entry_serial.store(serial_ + 1, std::memory_order_release);
+}
+
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Entry::List() {
   thread_state_ = PyThreadState_Get();
   engine::ThreadFrames<Entry>::Push(this);
   running_.entries_.Add(this);
 }
 
-void Entry::Begin(absl::Time deadline) {
-  engine::OpenEntry::Open();
-  serial_ = next_entry_serial.load(std::memory_order_relaxed);
-  next_entry_serial.store(serial_ + 1, std::memory_order_release);
-  deadline_ = deadline;
-  stop_ = StopReason::kNone;
-  registered_ = true;
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Entry::ArmAndDrain(
+    absl::Time deadline, const std::shared_ptr<RunningEntries>& running) {
   if (deadline != absl::InfiniteFuture()) {
-    ticket_ = internal::Watchdog::Shared().Arm(
-        deadline, [running = kept_running_, serial = serial_] {
+    // Runs on the watchdog thread: only queues the stop, never waits for
+    // the GIL, so other engines' deadlines are not held up.
+    ticket_ =
+        internal::Watchdog::Shared().Arm(deadline, [running, serial = serial_] {
           Stopper::Get().Request(running, serial, 0, StopReason::kDeadline);
         });
   }
+  // Functions dropped while a thread held an engine lock are released now
+  // (those of every module: all share the GIL), their finalisers inside
+  // this entry.
   PyFunctionOwner::DrainEveryOwner();
+}
+
+void Entry::Begin(absl::Time deadline) {
+  engine::OpenEntry::Open();
+  Number();
+  deadline_ = deadline;
+  stop_ = StopReason::kNone;
+  registered_ = true;
+  ArmAndDrain(deadline, kept_running_);
 }
 
 void Entry::End() {
@@ -268,11 +273,6 @@ void Entry::End() {
   if (ticket_.armed()) ticket_.Disarm();
   if (context_.has_partial_lines()) partial_lines_.Flush();
   engine::OpenEntry::Close();
-}
-
-void Entry::Unkeep() {
-  running_.entries_.Remove(this);
-  engine::ThreadFrames<Entry>::Pop(this);
 }
 
 StopReason Entry::FinishRegistered() {
@@ -283,8 +283,7 @@ StopReason Entry::FinishRegistered() {
     // Entries made above it while it is idle must not find its stop.
     stop_ = StopReason::kNone;
   } else {
-    running_.entries_.Remove(this);
-    engine::ThreadFrames<Entry>::Pop(this);
+    Unlist();
   }
   const Entry* enclosing = links.outer;
   // An enclosing entry that was stopped too still wants its exception (the

@@ -185,7 +185,7 @@ class Entry {
     Entry* entry;
     ~Registration() {
       entry->Finish();
-      if (entry->kept_) entry->Unkeep();
+      if (entry->kept_) entry->Unlist();
     }
   };
   // Counts an entry as open on its thread (engine::OpenEntry) for its life,
@@ -201,7 +201,17 @@ class Entry {
   };
   // The serial of a kept entry between calls: no stop request matches it.
   static constexpr uint64_t kIdleSerial = ~uint64_t{0};
-  void Unkeep();
+  // Steps every entry takes, a kept one at its making or at each Begin.
+  void Number();  // a new serial_
+  void List();    // on its thread's frames and in its runtime's list
+  void Unlist() {
+    running_.entries_.Remove(this);
+    engine::ThreadFrames<Entry>::Pop(this);
+  }
+  // Arms the deadline (if finite) for a stop request through `running`,
+  // then releases functions dropped under an engine lock.
+  void ArmAndDrain(absl::Time deadline,
+                   const std::shared_ptr<RunningEntries>& running);
 
   StopReason FinishRegistered();
   absl::Status TakeErrorQuietly(StopReason stop, std::string_view what,
