@@ -193,9 +193,10 @@ class JsImplementation : public Implementation {
   // the heap limit, not listed, or a call of the hold already running) as
   // Call. CallInScope's work, for this case: a held engine has no Node.js
   // environment, and no cancellation.
-  absl::StatusOr<Value> CallHeld(HeldIsolate& held, size_t function,
-                                 absl::Span<const Value> args,
-                                 absl::Time deadline) {
+  // Inlined into HeldIsolate::Call: one layer less.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE absl::StatusOr<Value> CallHeld(
+      HeldIsolate& held, size_t function, absl::Span<const Value> args,
+      absl::Time deadline) {
     Generation* generation = held.generation_;
     Engine& engine = *generation->engine;
     js::EngineHold& hold = *held.hold_;
