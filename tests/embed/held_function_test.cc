@@ -345,6 +345,45 @@ TEST_P(HeldFunctionTest, InterruptsRacingHeldCallsLeaveNoStopBehind) {
               IsOkAndHolds(Value(45)));
 }
 
+// A held call's conversion failures are a plain call's: the same status,
+// naming where in the value it failed, and the value budget (the plugin's
+// memory allowance) applied to its result.
+TEST_P(HeldFunctionTest, HeldCallsFailConversionsAsPlainCallsDo) {
+  PluginSource source;
+  source.module = "checker";
+  source.implementations = {{Language::kPython, R"PY(
+def odd():
+    return [1, {"k": object()}]
+def big():
+    return list(range(2_000_000))
+def ok():
+    return [1, {"k": 2}]
+)PY",
+                             "checker.py"},
+                            {Language::kJavaScript, R"JS(
+export function odd() { return [1, {k: Symbol("s")}]; }
+export function big() { return new Array(2e6).fill(1); }
+export function ok() { return [1, {k: 2}]; }
+)JS",
+                             "checker.mjs"}};
+  source.default_language = GetParam();
+  source.limits.memory_mb = 64;
+  ASSERT_OK(host_->LoadPlugin(source).status());
+  for (const char* name : {"odd", "big"}) {
+    SCOPED_TRACE(name);
+    HeldFunction held = Hold(std::string("checker.") + name);
+    for (int i = 0; i < 2; ++i) {
+      absl::StatusOr<Value> plain = host_->Call("checker", name, {});
+      ASSERT_FALSE(plain.ok());
+      EXPECT_THAT(plain.status().message(), HasSubstr("result"));
+      EXPECT_EQ(held.Call({}).status(), plain.status());
+    }
+  }
+  HeldFunction ok = Hold("checker.ok");
+  EXPECT_THAT(ok.Call({}), IsOkAndHolds(Value(Value::List{
+                               Value(1), Value(ValueMap{{"k", Value(2)}})})));
+}
+
 // A held call that takes the isolate over its heap cap retires it: the
 // scope's next calls (the kept isolate no longer the current one) run on a
 // fresh isolate, with the module's state lost as for plain calls.
