@@ -355,8 +355,7 @@ class JsImplementation : public Implementation {
   ABSL_ATTRIBUTE_NOINLINE absl::StatusOr<Value> CallIn(
       Engine& engine, size_t function, absl::Span<const Value> args,
       absl::Time deadline, MakeCompletion&& make_completion, bool* awaiting,
-      const std::shared_ptr<CallCancellation>& cancellation = nullptr,
-      const js::EngineHold* hold = nullptr) {
+      const std::shared_ptr<CallCancellation>& cancellation = nullptr) {
     const Engine::Export& target = engine.exports()[function];
     absl::Status refused = target.function.IsEmpty()
                                ? NoLongerExported(function)
@@ -366,7 +365,7 @@ class JsImplementation : public Implementation {
     absl::StatusOr<Value> out =
         ABSL_PREDICT_TRUE(refused.ok())
             ? CallInScope(engine, target, function, args, deadline,
-                          make_completion, awaiting, cancellation, hold)
+                          make_completion, awaiting, cancellation)
             : absl::StatusOr<Value>(std::move(refused));
     return out;
   }
@@ -377,17 +376,16 @@ class JsImplementation : public Implementation {
         exports_[function], "' after it was reloaded"));
   }
 
-  // CallIn's entry: the scope (taking the thread's record from `hold`, when
-  // given), the call, a pending Promise handed to the event loop, and the
-  // checks after the call, still inside the isolate.
+  // CallIn's entry: the scope, the call, a pending Promise handed to the
+  // event loop, and the checks after the call, still inside the isolate.
+  // (A held scope's calls have their own, CallInHold.)
   template <typename MakeCompletion>
   ABSL_ATTRIBUTE_NOINLINE absl::StatusOr<Value> CallInScope(
       Engine& engine, const Engine::Export& target, size_t function,
       absl::Span<const Value> args, absl::Time deadline,
       MakeCompletion&& make_completion, bool* awaiting,
-      const std::shared_ptr<CallCancellation>& cancellation,
-      const js::EngineHold* hold) {
-    EngineScope scope(engine, deadline, hold);
+      const std::shared_ptr<CallCancellation>& cancellation) {
+    EngineScope scope(engine, deadline);
     v8::Isolate* isolate = engine.isolate();
     // Timers the call starts are its own: they go if it is stopped.
     const uint64_t call = engine.loop().NewCall();
