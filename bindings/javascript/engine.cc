@@ -594,6 +594,9 @@ void Engine::Interrupt() {
   {
     SpinLockHolder lock(&stop_mutex_);
     frames_.ForEach([this](Frame* frame) {
+      // A held scope's frame between its calls: the next call is not
+      // stopped by an interrupt made before it.
+      if (frame->idle.load(std::memory_order_acquire)) return;
       RecordStop(frame, StopReason::kInterrupt);
       if (frame->in_js && !frame->terminated) RequestStop(frame);
     });
@@ -676,6 +679,8 @@ void Engine::MarkExhausted() {
   {
     SpinLockHolder lock(&stop_mutex_);
     frames_.ForEach([this](Frame* frame) {
+      // An idle held frame: its next call finds the engine exhausted.
+      if (frame->idle.load(std::memory_order_acquire)) return;
       RecordStop(frame, StopReason::kMemory);
       if (frame->in_js && !frame->terminated) Terminate(frame);
     });
@@ -768,23 +773,120 @@ void Engine::LeaveFrame(Frame* frame) {
   engine::ThreadFrames<Frame>::Pop(frame);
 }
 
+void Engine::ListKeptFrame(Frame* frame) {
+  frame->engine = this;
+  frame->idle.store(true, std::memory_order_relaxed);
+  SpinLockHolder lock(&stop_mutex_);
+  frames_.Add(frame);
+}
+
+void Engine::UnlistKeptFrame(Frame* frame) {
+  SpinLockHolder lock(&stop_mutex_);
+  frames_.Remove(frame);
+}
+
+void Engine::BeginKeptFrame(Frame* frame) {
+  // Recorded by an Interrupt() that found the last call still running but
+  // came after its end's look (EndKeptFrame): not this call's. Checked
+  // before the frame stops being idle, so a stop recorded after that is.
+  if (frame->stopped.load(std::memory_order_acquire)) ClearKeptStop(frame);
+  frame->idle.store(false, std::memory_order_release);
+  engine::ThreadFrames<Frame>::Push(frame);
+  // Only this thread, holding the lock, can exhaust the engine; the caller
+  // looked before, but an entry of this thread may have since.
+  if (ABSL_PREDICT_FALSE(exhausted())) {
+    SpinLockHolder lock(&stop_mutex_);
+    RecordStop(frame, StopReason::kMemory);
+    Terminate(frame);
+  }
+}
+
+void Engine::EndKeptFrame(Frame* frame) {
+  engine::ThreadFrames<Frame>::Pop(frame);
+  frame->idle.store(true, std::memory_order_release);
+  // Only this thread terminates a frame, after recording its stop: a
+  // termination this call received is seen here and cancelled. A stop
+  // recorded after this look only requested an interrupt, which finds no
+  // stop once the next call dropped it (BeginKeptFrame).
+  if (frame->stopped.load(std::memory_order_acquire)) ClearKeptStop(frame);
+}
+
+void Engine::ClearKeptStop(Frame* frame) {
+  SpinLockHolder lock(&stop_mutex_);
+  if (frame->terminated) isolate_->CancelTerminateExecution();
+  frame->terminated = false;
+  frame->stop = StopReason::kNone;
+  frame->stopped.store(false, std::memory_order_relaxed);
+  frame->stopped_at.clear();
+}
+
 v8::Isolate* EngineScope::Prepare(Engine& engine, ThreadRecord** record) {
   *record = EnterThread(engine.isolate(), engine.parked_);
   return engine.isolate();
 }
 
 EngineHold::EngineHold(Engine& engine)
-    : locker_(EngineScope::Prepare(engine, &record_)),
+    : engine_(engine),
+      locker_(EngineScope::Prepare(engine, &record_)),
       isolate_scope_(engine.isolate()),
       handles_(engine.isolate()),
       context_(engine.context()),
       context_scope_(context_) {
   ++record_->held_contexts;
   engine::EngineLockTaken();
+  engine.ListKeptFrame(&frame_);
 }
 
 EngineHold::~EngineHold() {
+  engine_.UnlistKeptFrame(&frame_);
   --record_->held_contexts;
+  engine::EngineLockReleased();
+}
+
+HeldCallScope::HeldCallScope(EngineHold& hold, absl::Time deadline)
+    : hold_(hold),
+      lock_(hold.engine_, &record_, &hold),
+      handles_(hold.engine_.isolate()) {
+  Engine& engine = hold.engine_;
+  if (record_->open_scopes != 0) context_scope_.emplace(hold.context_);
+  ++record_->open_scopes;
+  // As EngineScope: the stack limit follows the entry point.
+  const uintptr_t sp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+  const uintptr_t last_sp = record_->stack_limit_sp;
+  if (last_sp == 0 ||
+      (last_sp > sp ? last_sp - sp : sp - last_sp) > 64 * 1024) {
+    uintptr_t limit = StackLimitFor(sp);
+    uintptr_t last = record_->stack_limit;
+    if (last == 0 || (last > limit ? last - limit : limit - last) > 64 * 1024) {
+      engine.isolate()->SetStackLimit(limit);
+      record_->stack_limit = limit;
+      record_->stack_limit_sp = sp;
+    }
+  }
+  hold.busy_ = true;
+  Engine::Frame* frame = &hold.frame_;
+  frame->deadline = deadline;
+  engine::EngineLockTaken();
+  engine.functions_->Drain();
+  engine.SettleExternalMemory();
+  engine.BeginKeptFrame(frame);
+  if (deadline != absl::InfiniteFuture()) {
+    Engine* target = &engine;
+    ticket_ = internal::Watchdog::Shared().Arm(deadline, [target, frame] {
+      target->Stop(frame, StopReason::kDeadline);
+    });
+  }
+}
+
+HeldCallScope::~HeldCallScope() {
+  Engine& engine = hold_.engine_;
+  // Waits for a running callback: no deadline stop comes after this.
+  if (ticket_.has_value()) ticket_->Disarm();
+  engine.EndKeptFrame(&hold_.frame_);
+  hold_.busy_ = false;
+  engine.functions_->Drain();  // those the call itself dropped
+  engine.SettleExternalMemory();
+  --record_->open_scopes;
   engine::EngineLockReleased();
 }
 
@@ -1448,7 +1550,8 @@ size_t Engine::FunctionHandleCount() const {
   return functions_->HandleCount() + foreign_.size();
 }
 
-absl::StatusOr<Value> Engine::CallFunction(EngineScope& scope,
+template <typename Scope>
+absl::StatusOr<Value> Engine::CallFunction(Scope& scope,
                                            v8::Local<v8::Function> function,
                                            v8::Local<v8::Value> receiver,
                                            absl::Span<const Value> args,
@@ -1510,6 +1613,17 @@ absl::StatusOr<Value> Engine::CallFunction(EngineScope& scope,
   if (!value.ok()) return stopped(value.status());
   return value;
 }
+
+template absl::StatusOr<Value> Engine::CallFunction(
+    EngineScope& scope, v8::Local<v8::Function> function,
+    v8::Local<v8::Value> receiver, absl::Span<const Value> args,
+    absl::Time deadline, std::string_view what,
+    v8::Local<v8::Promise>* pending);
+template absl::StatusOr<Value> Engine::CallFunction(
+    HeldCallScope& scope, v8::Local<v8::Function> function,
+    v8::Local<v8::Value> receiver, absl::Span<const Value> args,
+    absl::Time deadline, std::string_view what,
+    v8::Local<v8::Promise>* pending);
 
 // ---- calls out of the engine ----
 

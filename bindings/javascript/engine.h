@@ -188,6 +188,10 @@ class Engine {
     absl::Time deadline = absl::InfiniteFuture();
     // A visit of a trusted engine's Node.js loop (node_environment.h).
     bool node_loop = false;
+    // An EngineHold's kept frame between its calls (HeldCallScope): it
+    // stays listed, but no stop (Interrupt, the heap limit) reaches it.
+    // Written by its thread, read under stop_mutex_.
+    std::atomic<bool> idle{false};
   };
   // The innermost frame of this engine on the calling thread, or null.
   Frame* CurrentFrame() const;
@@ -289,7 +293,9 @@ class Engine {
   // Promise still pending goes to `*pending` when it is given (the caller
   // awaits it on the event loop, and the Value returned means nothing);
   // without it, it is settled by a microtask checkpoint only.
-  absl::StatusOr<Value> CallFunction(EngineScope& scope,
+  // `scope` is an EngineScope or a HeldCallScope.
+  template <typename Scope>
+  absl::StatusOr<Value> CallFunction(Scope& scope,
                                      v8::Local<v8::Function> function,
                                      v8::Local<v8::Value> receiver,
                                      absl::Span<const Value> args,
@@ -371,6 +377,7 @@ class Engine {
 
   friend class EngineScope;
   friend class EngineHold;
+  friend class HeldCallScope;
   friend class HostCallScope;
   friend void DestroyEngine(std::unique_ptr<Engine> engine);
   // Records `reason` as `frame`'s stop (the first reason wins).
@@ -381,6 +388,15 @@ class Engine {
   absl::Status FrameStopStatus(const Frame& frame) const;
   void EnterFrame(Frame* frame);
   void LeaveFrame(Frame* frame);
+  // An EngineHold's kept frame: listed once for the hold's life, and made
+  // the thread's current frame for each call (HeldCallScope).
+  void ListKeptFrame(Frame* frame);
+  void UnlistKeptFrame(Frame* frame);
+  void BeginKeptFrame(Frame* frame);
+  void EndKeptFrame(Frame* frame);
+  // Drops the stop recorded for a kept frame (and cancels the termination
+  // it received), so it reaches no later call.
+  void ClearKeptStop(Frame* frame);
   void Terminate(Frame* frame) ABSL_EXCLUSIVE_LOCKS_REQUIRED(stop_mutex_);
   // Has `frame`, which runs JavaScript now, look where it is and terminate
   // at its next interrupt check (TerminateAtInterrupt).
@@ -525,6 +541,9 @@ class HostCallScope : public engine::EngineLock {
 // each; and the engine's context entered, which an EngineScope opened
 // straight under the hold (none open below it) need not enter again.
 // Counts as an engine lock (engine::EngineLockTaken).
+//
+// It also keeps the frame its calls run in (HeldCallScope), listed in the
+// engine once for the hold's life.
 class EngineHold {
  public:
   explicit EngineHold(Engine& engine);
@@ -532,14 +551,21 @@ class EngineHold {
   EngineHold(const EngineHold&) = delete;
   EngineHold& operator=(const EngineHold&) = delete;
 
+  Engine& engine() const { return engine_; }
+
  private:
   friend class EngineScope;
+  friend class HeldCallScope;
+  Engine& engine_;
   ThreadRecord* record_ = nullptr;
   v8::Locker locker_;
   v8::Isolate::Scope isolate_scope_;
   v8::HandleScope handles_;
   v8::Local<v8::Context> context_;
   v8::Context::Scope context_scope_;
+  Engine::Frame frame_;
+  // A call of this hold is running (HeldCallScope).
+  bool busy_ = false;
 };
 
 // Enters an engine: Locker, Isolate::Scope, HandleScope, Context::Scope, and
@@ -567,6 +593,8 @@ class EngineScope {
   friend class EngineHold;
   static v8::Isolate* Prepare(Engine& engine, ThreadRecord** record);
 
+  friend class HeldCallScope;
+
   // The Locker and the isolate entered for one entry. Both are left out
   // straight under an EngineHold of this thread (no scope of the engine
   // open below, so no Unlocker of it either) while its isolate is the
@@ -590,6 +618,47 @@ class EngineScope {
   Engine::Frame frame_;
   // Only for a finite deadline: most entries have none, and a Ticket's
   // out-of-line Disarm would run twice for each.
+  std::optional<internal::Watchdog::Ticket> ticket_;
+};
+
+// One call through an EngineHold (a held scope's kept lock), entered as an
+// EngineScope straight under the hold enters, but in the hold's frame: it
+// stays in the engine's list of frames for the hold's life instead of being
+// listed and unlisted per call (two spin-lock takes). Per call it is made
+// the thread's current frame (so Engine::InsideOnThisThread and
+// DestroyEngine see the call, and only while it runs), its deadline armed
+// when finite, and a stop recorded as the last call ended is dropped.
+// Between calls the frame is idle: Interrupt() and the heap limit pass it
+// by, so a stop made between two calls stops neither. Only when the hold's
+// frame is not busy (Usable): a call of the hold made while one runs (from
+// inside the engine) takes an ordinary EngineScope.
+class HeldCallScope {
+ public:
+  HeldCallScope(EngineHold& hold, absl::Time deadline);
+  ~HeldCallScope();
+  HeldCallScope(const HeldCallScope&) = delete;
+  HeldCallScope& operator=(const HeldCallScope&) = delete;
+
+  static bool Usable(const EngineHold& hold) { return !hold.busy_; }
+
+  v8::Local<v8::Context> context() const { return hold_.context_; }
+  // As EngineScope's.
+  absl::Status stop_status() const {
+    if (!hold_.frame_.stopped.load(std::memory_order_acquire)) {
+      return absl::OkStatus();
+    }
+    return hold_.engine_.FrameStopStatus(hold_.frame_);
+  }
+
+ private:
+  engine::OpenEntry open_;  // counts this call as open on its thread
+  EngineHold& hold_;
+  ThreadRecord* record_ = nullptr;
+  EngineScope::EntryLock lock_;
+  v8::HandleScope handles_;
+  // Entered only when another scope is open on the isolate here (the
+  // hold entered it for those straight under it).
+  std::optional<v8::Context::Scope> context_scope_;
   std::optional<internal::Watchdog::Ticket> ticket_;
 };
 

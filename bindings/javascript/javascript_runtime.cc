@@ -188,46 +188,71 @@ class JsImplementation : public Implementation {
   };
 
   // Call, through `held`, this thread's kept lock: while its generation is
-  // the current one and alive, the call needs no count of its own, and its
-  // entry takes the thread's record from the hold instead of looking it up.
-  // Otherwise (renewed after the heap limit, or not listed) as Call.
-  absl::StatusOr<Value> CallHeld(HeldIsolate& held, size_t function,
-                                 absl::Span<const Value> args,
-                                 absl::Time deadline) {
+  // the current one and alive, the call needs no count of its own and runs
+  // in the hold's kept frame (js::HeldCallScope). Otherwise (renewed after
+  // the heap limit, not listed, or a call of the hold already running) as
+  // Call. CallInScope's work, for this case: a held engine has no Node.js
+  // environment, and no cancellation.
+  // Inlined into HeldIsolate::Call: one layer less.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE absl::StatusOr<Value> CallHeld(
+      HeldIsolate& held, size_t function, absl::Span<const Value> args,
+      absl::Time deadline) {
     Generation* generation = held.generation_;
+    Engine& engine = *generation->engine;
+    js::EngineHold& hold = *held.hold_;
+    const bool in_hold =
+        held.listed_ && function < exports_.size() &&
+        At(word_.load(std::memory_order_acquire)) == generation &&
+        !engine.exhausted() && js::HeldCallScope::Usable(hold) &&
+        !engine.exports()[function].function.IsEmpty();
     // A pending Promise is awaited below; made only then (its empty result
     // costs an out-of-line construction on every call).
     std::optional<engine::AwaitedResult> awaited;
-    bool awaiting = false;
-    Engine& engine = *generation->engine;
-    // Straight into the entry (CallIn's refusals cannot apply: the export is
-    // there, and a held engine has no Node.js environment), else as Call,
-    // which reports them.
-    const bool through_hold =
-        held.listed_ && function < exports_.size() &&
-        At(word_.load(std::memory_order_acquire)) == generation &&
-        !engine.exhausted() && engine.node() == nullptr &&
-        !engine.exports()[function].function.IsEmpty();
     // One object on every path, not moved on the way out.
     absl::StatusOr<Value> out =
-        ABSL_PREDICT_TRUE(through_hold)
-            ? CallInScope(
-                  engine, engine.exports()[function], function, args, deadline,
-                  [&awaited] {
-                    awaited.emplace();
-                    return awaited->Completion();
-                  },
-                  &awaiting, /*cancellation=*/nullptr, &*held.hold_)
+        ABSL_PREDICT_TRUE(in_hold)
+            ? CallInHold(hold, function, args, deadline, &awaited)
             : Call(function, args, deadline);
-    if (!through_hold) return out;
-    if (awaiting) {
+    if (!in_hold) return out;
+    if (ABSL_PREDICT_FALSE(awaited.has_value())) {
       // The hold keeps the isolate locked; the scheduler needs it to settle
       // the Promise.
       v8::Unlocker unlocker(engine.isolate());
       out = awaited->Wait();
     }
-    if (engine.exhausted()) {
+    if (ABSL_PREDICT_FALSE(engine.exhausted())) {
       Retire(generation);  // the hold's count goes when the hold does
+    }
+    return out;
+  }
+
+  // CallHeld's entry, up to the result or a pending Promise handed to the
+  // event loop (then `*awaited` is made and waits for it, and the Value
+  // returned means nothing).
+  ABSL_ATTRIBUTE_ALWAYS_INLINE absl::StatusOr<Value> CallInHold(
+      js::EngineHold& hold, size_t function, absl::Span<const Value> args,
+      absl::Time deadline, std::optional<engine::AwaitedResult>* awaited) {
+    Engine& engine = hold.engine();
+    js::HeldCallScope scope(hold, deadline);
+    v8::Isolate* isolate = engine.isolate();
+    const Engine::Export& target = engine.exports()[function];
+    // Timers the call starts are its own: they go if it is stopped.
+    const uint64_t call = engine.loop().NewCall();
+    js::EventLoop::OwnerScope owner(engine.loop(), call);
+    v8::Local<v8::Promise> pending;
+    absl::StatusOr<Value> out = engine.CallFunction(
+        scope, target.function.Get(isolate), target.receiver.Get(isolate), args,
+        deadline, described_[function], &pending);
+    if (ABSL_PREDICT_FALSE(out.ok() && !pending.IsEmpty())) {
+      awaited->emplace();
+      engine.loop().Await(call, pending, deadline, spec_.value_budget_bytes,
+                          (*awaited)->Completion());
+    }
+    // A large object may have taken the heap over the cap without a full GC
+    // since (engine.h CheckHeapIfSuspect).
+    if (ABSL_PREDICT_FALSE(engine.over_cap_suspect())) {
+      engine.CheckHeapIfSuspect();
+      if (engine.exhausted()) out = engine.StopStatus(js::StopReason::kMemory);
     }
     return out;
   }
@@ -330,8 +355,7 @@ class JsImplementation : public Implementation {
   ABSL_ATTRIBUTE_NOINLINE absl::StatusOr<Value> CallIn(
       Engine& engine, size_t function, absl::Span<const Value> args,
       absl::Time deadline, MakeCompletion&& make_completion, bool* awaiting,
-      const std::shared_ptr<CallCancellation>& cancellation = nullptr,
-      const js::EngineHold* hold = nullptr) {
+      const std::shared_ptr<CallCancellation>& cancellation = nullptr) {
     const Engine::Export& target = engine.exports()[function];
     absl::Status refused = target.function.IsEmpty()
                                ? NoLongerExported(function)
@@ -341,7 +365,7 @@ class JsImplementation : public Implementation {
     absl::StatusOr<Value> out =
         ABSL_PREDICT_TRUE(refused.ok())
             ? CallInScope(engine, target, function, args, deadline,
-                          make_completion, awaiting, cancellation, hold)
+                          make_completion, awaiting, cancellation)
             : absl::StatusOr<Value>(std::move(refused));
     return out;
   }
@@ -352,17 +376,16 @@ class JsImplementation : public Implementation {
         exports_[function], "' after it was reloaded"));
   }
 
-  // CallIn's entry: the scope (taking the thread's record from `hold`, when
-  // given), the call, a pending Promise handed to the event loop, and the
-  // checks after the call, still inside the isolate.
+  // CallIn's entry: the scope, the call, a pending Promise handed to the
+  // event loop, and the checks after the call, still inside the isolate.
+  // (A held scope's calls have their own, CallInHold.)
   template <typename MakeCompletion>
   ABSL_ATTRIBUTE_NOINLINE absl::StatusOr<Value> CallInScope(
       Engine& engine, const Engine::Export& target, size_t function,
       absl::Span<const Value> args, absl::Time deadline,
       MakeCompletion&& make_completion, bool* awaiting,
-      const std::shared_ptr<CallCancellation>& cancellation,
-      const js::EngineHold* hold) {
-    EngineScope scope(engine, deadline, hold);
+      const std::shared_ptr<CallCancellation>& cancellation) {
+    EngineScope scope(engine, deadline);
     v8::Isolate* isolate = engine.isolate();
     // Timers the call starts are its own: they go if it is stopped.
     const uint64_t call = engine.loop().NewCall();

@@ -307,6 +307,87 @@ TEST_P(HeldFunctionTest, AnInterruptBetweenHeldCallsStopsNeither) {
   EXPECT_THAT(busy.Call({Value(10)}), IsOkAndHolds(Value(45)));
 }
 
+// Interrupts made while held calls start and end, over and over: each
+// call either finishes or is cancelled, and once they stop, no stop is
+// left behind for the scope's next calls or a plain call (JavaScript: the
+// kept frame drops a stop recorded as a call ended, and cancels the
+// termination it received).
+TEST_P(HeldFunctionTest, InterruptsRacingHeldCallsLeaveNoStopBehind) {
+  HeldFunction busy = Hold("held.busy");
+  std::atomic<bool> done{false};
+  std::thread interrupter([this, &done] {
+    while (!done.load()) {
+      host_->Interrupt();
+      std::this_thread::yield();
+    }
+  });
+  // Python's stopper needs the GIL, which it gets only while a call runs
+  // Python: longer calls.
+  const bool python = GetParam() == Language::kPython;
+  const int64_t n = python ? 20'000 : 100;
+  // Until enough calls were cancelled (a loaded machine may run many
+  // before the interrupter gets a turn), within a time cap.
+  const int calls = python ? 300 : 2000;
+  const absl::Time cap = absl::Now() + absl::Seconds(20);
+  int cancelled = 0;
+  for (int i = 0; (i < calls || cancelled < 20) && absl::Now() < cap; ++i) {
+    absl::StatusOr<Value> result = busy.Call({Value(n)});
+    if (result.ok()) {
+      ASSERT_EQ(*result, Value(n * (n - 1) / 2));
+    } else {
+      ASSERT_THAT(result, StatusIs(absl::StatusCode::kCancelled, ::testing::_));
+      ++cancelled;
+    }
+  }
+  done.store(true);
+  interrupter.join();
+  EXPECT_GT(cancelled, 0) << "no call was interrupted: the test proved nothing";
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_THAT(busy.Call({Value(10)}), IsOkAndHolds(Value(45)));
+  }
+  EXPECT_THAT(host_->Call("held", "busy", {Value(10)}),
+              IsOkAndHolds(Value(45)));
+}
+
+// A held call's conversion failures are a plain call's: the same status,
+// naming where in the value it failed, and the value budget (the plugin's
+// memory allowance) applied to its result.
+TEST_P(HeldFunctionTest, HeldCallsFailConversionsAsPlainCallsDo) {
+  PluginSource source;
+  source.module = "checker";
+  source.implementations = {{Language::kPython, R"PY(
+def odd():
+    return [1, {"k": object()}]
+def big():
+    return list(range(2_000_000))
+def ok():
+    return [1, {"k": 2}]
+)PY",
+                             "checker.py"},
+                            {Language::kJavaScript, R"JS(
+export function odd() { return [1, {k: Symbol("s")}]; }
+export function big() { return new Array(2e6).fill(1); }
+export function ok() { return [1, {k: 2}]; }
+)JS",
+                             "checker.mjs"}};
+  source.default_language = GetParam();
+  source.limits.memory_mb = 64;
+  ASSERT_OK(host_->LoadPlugin(source).status());
+  for (const char* name : {"odd", "big"}) {
+    SCOPED_TRACE(name);
+    HeldFunction held = Hold(std::string("checker.") + name);
+    for (int i = 0; i < 2; ++i) {
+      absl::StatusOr<Value> plain = host_->Call("checker", name, {});
+      ASSERT_FALSE(plain.ok());
+      EXPECT_THAT(plain.status().message(), HasSubstr("result"));
+      EXPECT_EQ(held.Call({}).status(), plain.status());
+    }
+  }
+  HeldFunction ok = Hold("checker.ok");
+  EXPECT_THAT(ok.Call({}), IsOkAndHolds(Value(Value::List{
+                               Value(1), Value(ValueMap{{"k", Value(2)}})})));
+}
+
 // A held call that takes the isolate over its heap cap retires it: the
 // scope's next calls (the kept isolate no longer the current one) run on a
 // fresh isolate, with the module's state lost as for plain calls.
