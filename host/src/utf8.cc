@@ -304,16 +304,19 @@ DUET_AVX512_TARGET bool ValidUtf8(const unsigned char* s, size_t n) {
   return _mm512_test_epi8_mask(errors, errors) == 0;
 }
 
-// Decodes whole characters of valid UTF-8 `s` (n bytes) from *i while a
-// 64-byte window fits, into *o (up to `end`): up to 16 characters a step,
-// those starting in the window's first 48 bytes. Stops before a code point
-// too wide for `Char` without `kPairs`, leaving it to the scalar decoder,
-// which refuses it.
+// Decodes valid UTF-8 `s` (n bytes) from *i, a character start, into *o
+// (up to `end`), 64 bytes a step: the characters that start in them, 16
+// per group of lanes (their last bytes may lie in the next 64). The step
+// is fixed, so the loop's dependency chain is short. Leaves *i at a
+// character start: before a code point too wide for `Char` without
+// `kPairs`, which the scalar decoder then refuses.
 template <typename Char, bool kPairs>
 DUET_AVX512_TARGET void DecodeUtf8Blocks(const unsigned char* s, size_t n,
                                          size_t* i_io, Char** o_io,
                                          Char* const end, uint32_t* ored) {
-  constexpr uint32_t kMaxCodePoint = sizeof(Char) == 2 ? 0xFFFF : 0xFF;
+  // The smallest first byte of a code point too wide for a narrow `Char`.
+  constexpr int kTooWideFrom = sizeof(Char) == 2 ? 0xF0 : 0xC4;
+  constexpr bool kNarrow = !kPairs && sizeof(Char) < 4;
   size_t i = *i_io;
   Char* o = *o_io;
   const __m512i byte_positions = _mm512_set_epi8(
@@ -327,17 +330,18 @@ DUET_AVX512_TARGET void DecodeUtf8Blocks(const unsigned char* s, size_t n,
       11, 11, 10, 10, 10, 10, 9, 9, 9, 9, 8, 8, 8, 8, 7, 7, 7, 7, 6, 6, 6, 6, 5,
       5, 5, 5, 4, 4, 4, 4, 3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
   const __m512i next_three = _mm512_set1_epi32(0x03020100);
+  const __m512i sixteen = _mm512_set1_epi8(16);
   // A sequence's length from its first byte's top five bits (index bits
   // past the fifth are ignored): 1 below 0x80, 2 from 0xC0, 3 from 0xE0, 4
-  // from 0xF0, 5 (refused) from 0xF8; continuation bytes never start one.
+  // from 0xF0 (valid text has no other first bytes).
   const __m512i length_low = _mm512_set1_epi32(1);
   const __m512i length_high =
-      _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 3, 3, 4, 5);
+      _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 3, 3, 4, 4);
   __m512i ored_lanes = _mm512_setzero_si512();
-  while (i + 64 <= n && end - o >= 64) {
+  // Room for a step's 64 characters and a group's whole-vector store.
+  while (i + 64 <= n && end - o >= 128) {
     const __m512i bytes = _mm512_loadu_si512(s + i);
-    const uint64_t high = _mm512_movepi8_mask(bytes);
-    if (high == 0) {  // 64 ASCII characters
+    if (_mm512_movepi8_mask(bytes) == 0) {  // 64 ASCII characters
       if constexpr (sizeof(Char) == 1) {
         _mm512_storeu_si512(o, bytes);
       } else if constexpr (sizeof(Char) == 2) {
@@ -359,84 +363,87 @@ DUET_AVX512_TARGET void DecodeUtf8Blocks(const unsigned char* s, size_t n,
       o += 64;
       continue;
     }
-    // 0x80-0xBF continue a sequence; a character starts at every other byte.
-    const uint64_t continuations =
-        _mm512_cmplt_epi8_mask(bytes, _mm512_set1_epi8(-64));
-    // The next step starts at the first start after the 16 taken (or after
-    // those among the first 48 bytes).
-    const uint64_t all_starts = ~continuations;
-    const uint64_t first48 = (uint64_t{1} << 48) - 1;
-    const uint64_t starts = all_starts & first48;
-    int count = __builtin_popcountll(starts);
-    uint64_t after;  // a mask whose lowest bit is the next step's start
-    if (count > 16) {
-      count = 16;
-      after = _pdep_u64(uint64_t{1} << 16, all_starts);
-    } else {
-      after = all_starts & ~first48;
-    }
-    const int next = after == 0 ? 64 : __builtin_ctzll(after);
-    const __mmask16 live = static_cast<__mmask16>((1u << count) - 1);
-    // Lane j: the positions of character j's first four bytes, then the
-    // bytes themselves (first byte lowest).
-    const __m512i at = _mm512_add_epi8(
-        _mm512_permutexvar_epi8(
-            fours, _mm512_maskz_compress_epi8(starts, byte_positions)),
-        next_three);
-    const __m512i lanes = _mm512_permutexvar_epi8(at, bytes);
-    const __m512i length = _mm512_permutex2var_epi32(
-        length_low, _mm512_srli_epi32(lanes, 3), length_high);
-    // Payload bits: 64 * first + second and 64 * third + fourth as 16-bit
-    // sums, then 4096 * the first sum + the second, shifted to the length.
-    const __m512i payload = _mm512_and_si512(
-        lanes, ByLength(length, 0x7F, 0x3F3F3F1F, 0x3F3F3F0F, 0x3F3F3F07));
-    const __m512i code_points = _mm512_srlv_epi32(
-        _mm512_madd_epi16(
-            _mm512_maddubs_epi16(payload, _mm512_set1_epi16(0x0140)),
-            _mm512_set1_epi32(0x00011000)),
-        ByLength(length, 18, 12, 6, 0));
-    if constexpr (!kPairs && sizeof(Char) < 4) {
-      if (_mm512_mask_cmpgt_epu32_mask(live, code_points,
-                                       _mm512_set1_epi32(kMaxCodePoint)) != 0) {
+    // 0x80-0xBF continue a sequence; a character starts at every other
+    // byte. Leading continuations end the previous step's last character.
+    const uint64_t starts =
+        ~_mm512_cmplt_epi8_mask(bytes, _mm512_set1_epi8(-64));
+    if constexpr (kNarrow) {
+      const uint64_t too_wide = _mm512_cmpge_epu8_mask(
+          bytes, _mm512_set1_epi8(static_cast<char>(kTooWideFrom)));
+      if (too_wide != 0) {
+        i += static_cast<size_t>(__builtin_ctzll(starts));
         break;
       }
     }
-    ored_lanes =
-        _mm512_mask_or_epi32(ored_lanes, live, ored_lanes, code_points);
-    if constexpr (kPairs) {
-      // Four-byte sequences, from their first bytes (a short dependency
-      // chain for `o`).
-      const __mmask16 wide =
-          _mm512_mask_cmpeq_epi32_mask(live, length, _mm512_set1_epi32(4));
-      const __m512i offset =
-          _mm512_sub_epi32(code_points, _mm512_set1_epi32(0x10000));
-      // High surrogate in the low half, low surrogate in the high half.
-      const __m512i surrogates = _mm512_add_epi32(
-          _mm512_ternarylogic_epi32(_mm512_srli_epi32(offset, 10),
-                                    _mm512_slli_epi32(offset, 16),
-                                    _mm512_set1_epi32(0x03FF0000), 0xF8),
-          _mm512_set1_epi32(static_cast<int>(0xDC00D800)));
-      const __m512i units =
-          _mm512_mask_mov_epi32(code_points, wide, surrogates);
-      // One unit from each live lane, a second from each wide one.
-      const __mmask32 unit_mask = static_cast<__mmask32>(
-          _pdep_u32(live, 0x55555555) | _pdep_u32(wide, 0xAAAAAAAA));
-      _mm512_storeu_si512(o, _mm512_maskz_compress_epi16(unit_mask, units));
-      o += __builtin_popcount(unit_mask);
-    } else if constexpr (sizeof(Char) == 4) {
-      _mm512_storeu_si512(o, code_points);
-      o += count;
-    } else if constexpr (sizeof(Char) == 2) {
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(o),
-                          _mm512_cvtepi32_epi16(code_points));
-      o += count;
-    } else {
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(o),
-                       _mm512_cvtepi32_epi8(code_points));
-      o += count;
+    // The bytes after the 64, for characters that end there: in the text,
+    // as it is valid.
+    const size_t rest = n - i - 64;
+    const __m512i after = rest >= 64
+                              ? _mm512_loadu_si512(s + i + 64)
+                              : _mm512_maskz_loadu_epi8(
+                                    _bzhi_u64(~uint64_t{0}, rest), s + i + 64);
+    const int count = __builtin_popcountll(starts);
+    // Each start's position, 16 per group.
+    __m512i positions = _mm512_maskz_compress_epi8(starts, byte_positions);
+    for (int group = 0; group < count; group += 16) {
+      const int lanes_used = std::min(count - group, 16);
+      const __mmask16 live = static_cast<__mmask16>((1u << lanes_used) - 1);
+      // Lane j: the positions of character j's first four bytes, then the
+      // bytes themselves (first byte lowest).
+      const __m512i at = _mm512_add_epi8(
+          _mm512_permutexvar_epi8(fours, positions), next_three);
+      positions = _mm512_permutexvar_epi8(
+          _mm512_add_epi8(byte_positions, sixteen), positions);
+      const __m512i lanes = _mm512_permutex2var_epi8(bytes, at, after);
+      const __m512i length = _mm512_permutex2var_epi32(
+          length_low, _mm512_srli_epi32(lanes, 3), length_high);
+      // Payload bits: 64 * first + second and 64 * third + fourth as
+      // 16-bit sums, then 4096 * the first sum + the second, shifted to
+      // the length.
+      const __m512i payload = _mm512_and_si512(
+          lanes, ByLength(length, 0x7F, 0x3F3F3F1F, 0x3F3F3F0F, 0x3F3F3F07));
+      const __m512i code_points = _mm512_srlv_epi32(
+          _mm512_madd_epi16(
+              _mm512_maddubs_epi16(payload, _mm512_set1_epi16(0x0140)),
+              _mm512_set1_epi32(0x00011000)),
+          ByLength(length, 18, 12, 6, 0));
+      ored_lanes =
+          _mm512_mask_or_epi32(ored_lanes, live, ored_lanes, code_points);
+      if constexpr (kPairs) {
+        const __mmask16 wide =
+            _mm512_mask_cmpeq_epi32_mask(live, length, _mm512_set1_epi32(4));
+        const __m512i offset =
+            _mm512_sub_epi32(code_points, _mm512_set1_epi32(0x10000));
+        // High surrogate in the low half, low surrogate in the high half.
+        const __m512i surrogates = _mm512_add_epi32(
+            _mm512_ternarylogic_epi32(_mm512_srli_epi32(offset, 10),
+                                      _mm512_slli_epi32(offset, 16),
+                                      _mm512_set1_epi32(0x03FF0000), 0xF8),
+            _mm512_set1_epi32(static_cast<int>(0xDC00D800)));
+        const __m512i units =
+            _mm512_mask_mov_epi32(code_points, wide, surrogates);
+        // One unit from each live lane, a second from each wide one.
+        const __mmask32 unit_mask = static_cast<__mmask32>(
+            _pdep_u32(live, 0x55555555) | _pdep_u32(wide, 0xAAAAAAAA));
+        _mm512_storeu_si512(o, _mm512_maskz_compress_epi16(unit_mask, units));
+        o += __builtin_popcount(unit_mask);
+      } else if constexpr (sizeof(Char) == 4) {
+        _mm512_storeu_si512(o, code_points);
+        o += lanes_used;
+      } else if constexpr (sizeof(Char) == 2) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o),
+                            _mm512_cvtepi32_epi16(code_points));
+        o += lanes_used;
+      } else {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o),
+                         _mm512_cvtepi32_epi8(code_points));
+        o += lanes_used;
+      }
     }
-    i += static_cast<size_t>(next);
+    i += 64;
   }
+  // Past the last character's continuation bytes, to a start.
+  while (i < n && (s[i] & 0xC0) == 0x80) ++i;
   *ored |= static_cast<uint32_t>(_mm512_reduce_or_epi32(ored_lanes));
   *i_io = i;
   *o_io = o;
