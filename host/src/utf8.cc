@@ -461,28 +461,45 @@ DUET_AVX512_TARGET inline __m512i Utf8Lengths(__m512i code_points) {
                                    for_16_to_31);
 }
 
+// A code point that EncodeUtf8Lanes writes nothing for (its leading zero
+// count, 9, is no UTF-8 length's).
+constexpr int kWriteNothing = 0x400000;
+
+// A per-lane constant picked by a code point's leading zero count (0-31;
+// 32, for U+0000, wraps to 0): `one` for a one-byte code point, `two`,
+// `three` and `four` for longer ones, `none` for kWriteNothing.
+DUET_AVX512_TARGET inline __m512i ByLeadingZeros(__m512i zeros, int one,
+                                                 int two, int three, int four,
+                                                 int none) {
+  return _mm512_permutex2var_epi32(
+      _mm512_setr_epi32(one, four, four, four, four, four, four, four, four,
+                        none, four, four, four, four, four, four),
+      zeros,
+      _mm512_setr_epi32(three, three, three, three, three, two, two, two, two,
+                        one, one, one, one, one, one, one));
+}
+
 // Writes 16 code points (none a surrogate) as UTF-8 at `o`, leaving out
-// lanes whose `length` is 0; returns how many bytes it wrote.
+// lanes holding kWriteNothing; returns how many bytes it wrote.
 DUET_AVX512_TARGET inline size_t EncodeUtf8Lanes(__m512i code_points,
-                                                 __m512i length,
                                                  unsigned char* o) {
+  const __m512i zeros = _mm512_lzcnt_epi32(code_points);
   // Each lane's four-byte form, first byte lowest: its bits from 18, 12, 6
-  // and 0 (the next lane's from 50, 44, 38 and 32), each length's payload
-  // bits kept and marker bits added as if it were that long, then shifted
-  // down to its length.
+  // and 0 (the next lane's from 50, 44, 38 and 32); a shorter code point
+  // keeps its last bytes of it, with its payload bits and markers.
   const __m512i fields = _mm512_multishift_epi64_epi8(
       _mm512_set1_epi64(0x20262C3200060C12), code_points);
-  const __m512i utf8 = _mm512_srlv_epi32(
-      _mm512_ternarylogic_epi32(
-          fields,
-          ByLength(length, 0x7F000000, 0x3F3F0000, 0x3F3F3F00, 0x3F3F3F07),
-          ByLength(length, 0, 0x80C00000, 0x8080E000, 0x808080F0),
-          0xEA),  // fields & payload | markers
-      ByLength(length, 24, 16, 8, 0));
-  // Byte k of a lane is kept when k < its length.
-  const __mmask64 kept = _mm512_cmplt_epu8_mask(
+  const __m512i utf8 = _mm512_ternarylogic_epi32(
+      fields,
+      ByLeadingZeros(zeros, 0x7F000000, 0x3F3F0000, 0x3F3F3F00, 0x3F3F3F07, 0),
+      ByLeadingZeros(zeros, 0, static_cast<int>(0x80C00000),
+                     static_cast<int>(0x8080E000), static_cast<int>(0x808080F0),
+                     0),
+      0xEA);  // fields & payload | markers
+  // Byte k of a lane is kept from its first byte on.
+  const __mmask64 kept = _mm512_cmpge_epu8_mask(
       _mm512_set1_epi32(0x03020100),
-      ByLength(length, 0x01010101, 0x02020202, 0x03030303, 0x04040404));
+      ByLeadingZeros(zeros, 0x03030303, 0x02020202, 0x01010101, 0, 0x04040404));
   const unsigned written = static_cast<unsigned>(__builtin_popcountll(kept));
   _mm512_mask_storeu_epi8(o, _bzhi_u64(~uint64_t{0}, written),
                           _mm512_maskz_compress_epi8(kept, utf8));
@@ -510,20 +527,23 @@ DUET_AVX512_TARGET unsigned char* WriteUtf8Blocks(const Char* data,
       o += 16;
       continue;
     }
-    o += EncodeUtf8Lanes(code_points, Utf8Lengths(code_points), o);
+    o += EncodeUtf8Lanes(code_points, o);
   }
   *i_io = i;
   return o;
 }
 
-// AppendUtf16AsUtf8's encoding of 16 units at a time from *i (15 when the
-// last is a high surrogate, left for the next step), until one of them is
-// a lone surrogate, which the scalar encoder then finds and names.
+// AppendUtf16AsUtf8's encoding of 16 units a step from *i while the unit
+// after them exists, until one of them is a lone surrogate, which the
+// scalar encoder then finds and names. A pair across steps is written by
+// the first step (from that unit).
 DUET_AVX512_TARGET unsigned char* Utf16ToUtf8Blocks(const uint16_t* data,
                                                     size_t length, size_t* i_io,
                                                     unsigned char* o) {
   size_t i = *i_io;
-  while (i + 16 <= length) {
+  // Whether the unit at i is the low half of a pair already written.
+  uint32_t written_low = 0;
+  for (; i + 17 <= length; i += 16) {
     __m512i units = _mm512_cvtepu16_epi32(
         _mm256_loadu_si256(reinterpret_cast<const __m256i*>(data + i)));
     const __m512i kind = _mm512_and_si512(units, _mm512_set1_epi32(0xFC00));
@@ -531,35 +551,39 @@ DUET_AVX512_TARGET unsigned char* Utf16ToUtf8Blocks(const uint16_t* data,
         _mm512_cmpeq_epi32_mask(kind, _mm512_set1_epi32(0xD800));
     const __mmask16 lows =
         _mm512_cmpeq_epi32_mask(kind, _mm512_set1_epi32(0xDC00));
-    if ((highs | lows) == 0) {
+    if ((highs | lows) == 0) {  // then written_low is 0 too
       if (_mm512_cmpgt_epu32_mask(units, _mm512_set1_epi32(0x7F)) == 0) {
         _mm_storeu_si128(reinterpret_cast<__m128i*>(o),
                          _mm512_cvtepi32_epi8(units));
         o += 16;
       } else {
-        o += EncodeUtf8Lanes(units, Utf8Lengths(units), o);
+        o += EncodeUtf8Lanes(units, o);
       }
-      i += 16;
       continue;
     }
-    // Every low surrogate follows a high one, and every high one but a
-    // last is followed by a low one.
-    if (lows != static_cast<__mmask16>(highs << 1)) break;
-    const bool split = (highs & 0x8000) != 0;
+    // Every low surrogate follows a high one, and every high one is
+    // followed by a low one (the last by the unit after the 16).
+    const uint32_t after = data[i + 16];
+    const uint32_t last_high = (highs >> 15) & 1;
+    if (lows != static_cast<__mmask16>((highs << 1) | written_low) ||
+        (last_high != 0 && (after & 0xFC00) != 0xDC00)) {
+      break;
+    }
     // A pair's code point in its high lane; its low lane writes nothing.
-    const __m512i next = _mm512_alignr_epi32(_mm512_setzero_si512(), units, 1);
+    const __m512i next = _mm512_alignr_epi32(
+        _mm512_set1_epi32(static_cast<int>(after)), units, 1);
     units = _mm512_mask_sub_epi32(
         units, highs, _mm512_add_epi32(_mm512_slli_epi32(units, 10), next),
         _mm512_set1_epi32(0x35FDC00));  // (0xD800 << 10) + 0xDC00 - 0x10000
-    const __m512i lengths = _mm512_maskz_mov_epi32(
-        static_cast<__mmask16>(~lows & (split ? 0x7FFF : 0xFFFF)),
-        Utf8Lengths(units));
-    o += EncodeUtf8Lanes(units, lengths, o);
-    i += split ? 15 : 16;
+    units =
+        _mm512_mask_mov_epi32(units, lows, _mm512_set1_epi32(kWriteNothing));
+    o += EncodeUtf8Lanes(units, o);
+    written_low = last_high;
   }
-  *i_io = i;
+  *i_io = i + written_low;
   return o;
 }
+
 // Utf8Size's count of *i's units on, 32 per step while they last: as many
 // bytes as units, one more from 0x80 and one more from 0x800, one fewer
 // for a surrogate; *surrogate_found when there is one.
