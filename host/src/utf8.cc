@@ -366,7 +366,7 @@ DUET_AVX512_TARGET void DecodeUtf8Blocks(const unsigned char* s, size_t n,
     // 0x80-0xBF continue a sequence; a character starts at every other
     // byte. Leading continuations end the previous step's last character.
     const uint64_t starts =
-        ~_mm512_cmplt_epi8_mask(bytes, _mm512_set1_epi8(-64));
+        _mm512_cmpge_epi8_mask(bytes, _mm512_set1_epi8(-64));
     if constexpr (kNarrow) {
       const uint64_t too_wide = _mm512_cmpge_epu8_mask(
           bytes, _mm512_set1_epi8(static_cast<char>(kTooWideFrom)));
@@ -517,9 +517,12 @@ DUET_AVX512_TARGET unsigned char* WriteUtf8Blocks(const Char* data,
     __m512i code_points;
     if constexpr (sizeof(Char) == 4) {
       code_points = _mm512_loadu_si512(data + i);
-    } else {
+    } else if constexpr (sizeof(Char) == 2) {
       code_points = _mm512_cvtepu16_epi32(
           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(data + i)));
+    } else {
+      code_points = _mm512_cvtepu8_epi32(
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i)));
     }
     if (_mm512_cmpgt_epu32_mask(code_points, _mm512_set1_epi32(0x7F)) == 0) {
       _mm_storeu_si128(reinterpret_cast<__m128i*>(o),
@@ -1023,9 +1026,7 @@ template <typename Char>
 void WriteCodePoints(const Char* data, size_t length, unsigned char* o) {
   size_t i = 0;
 #ifdef DUET_UTF8_AVX512
-  if constexpr (sizeof(Char) > 1) {
-    if (UseWideVectors()) o = WriteUtf8Blocks(data, length, &i, o);
-  }
+  if (UseWideVectors()) o = WriteUtf8Blocks(data, length, &i, o);
 #endif
   for (; i < length; ++i) {
     const uint32_t c = data[i];

@@ -104,6 +104,10 @@ void ExpectConvertsBothWays(const std::string& text,
     ASSERT_EQ(internal::Utf8ToLatin1(text, chars.data(), chars.size()),
               expected.size());
     EXPECT_TRUE(std::equal(expected.begin(), expected.end(), chars.begin()));
+    ASSERT_EQ(internal::Utf8SizeOfLatin1(chars.data(), chars.size()),
+              text.size());
+    internal::WriteUtf8(chars.data(), chars.size(), written.data());
+    EXPECT_EQ(written, text);
   } else {
     std::vector<uint8_t> chars(expected.size());
     EXPECT_FALSE(internal::Utf8ToLatin1(text, chars.data(), chars.size()));
