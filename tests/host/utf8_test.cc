@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -417,14 +418,14 @@ TEST(Utf8VectorTest, NothingReadsOrWritesPastAPageEnd) {
         // The other way: UCS4 and UTF-16 ending at the page end, UTF-8
         // written to end there.
         uint32_t* ucs4_in = input.EndingAtGuard<uint32_t>(code_points.size());
-        std::memcpy(ucs4_in, code_points.data(), code_points.size() * 4);
+        std::copy(code_points.begin(), code_points.end(), ucs4_in);
         EXPECT_EQ(internal::Utf8SizeOfUcs4(ucs4_in, code_points.size()),
                   text.size());
         char* written = output.EndingAtGuard<char>(text.size());
         internal::WriteUtf8(ucs4_in, code_points.size(), written);
         EXPECT_EQ(std::string(written, text.size()), text);
         uint16_t* utf16_in = input.EndingAtGuard<uint16_t>(utf16.size());
-        std::memcpy(utf16_in, utf16.data(), utf16.size() * 2);
+        std::copy(utf16.begin(), utf16.end(), utf16_in);
         std::string back;
         size_t lone = 0;
         EXPECT_TRUE(
