@@ -656,8 +656,8 @@ std::optional<size_t> DecodeUtf8(std::string_view text, Char* out,
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();
   Char* o = out;
-  Char* const end = out + capacity;
-  uint32_t ored = 0;  // every code point ORed
+  [[maybe_unused]] Char* const end = out + capacity;  // vector paths only
+  uint32_t ored = 0;                                  // every code point ORed
   size_t i = 0;
 #ifdef DUET_UTF8_AVX512
   if (n >= 64 && UseWideVectors()) {
