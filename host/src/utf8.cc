@@ -42,7 +42,8 @@ bool CpuHasWideVectors() {
          __builtin_cpu_supports("avx512cd") &&
          __builtin_cpu_supports("avx512vbmi") &&
          __builtin_cpu_supports("avx512vbmi2") &&
-         __builtin_cpu_supports("bmi2");
+         __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") &&
+         __builtin_cpu_supports("popcnt");
 #else
   return false;
 #endif
@@ -177,15 +178,13 @@ void StoreAscii(__m128i bytes, uint32_t* o) {
 #endif
 
 #ifdef DUET_UTF8_AVX512
-// Per-lane constants picked by a sequence's length: 1-4, or 5 for a first
-// byte from 0xF8 on (which no sequence has); lane 0 unused.
+// Per-lane constants picked by a UTF-8 sequence's length (1-4).
 DUET_AVX512_TARGET inline __m512i ByLength(__m512i length, uint32_t for1,
                                            uint32_t for2, uint32_t for3,
-                                           uint32_t for4, uint32_t for5 = 0) {
-  const __m512i table =
-      _mm512_setr_epi32(0, static_cast<int>(for1), static_cast<int>(for2),
-                        static_cast<int>(for3), static_cast<int>(for4),
-                        static_cast<int>(for5), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+                                           uint32_t for4) {
+  const __m512i table = _mm512_setr_epi32(
+      0, static_cast<int>(for1), static_cast<int>(for2), static_cast<int>(for3),
+      static_cast<int>(for4), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
   return _mm512_permutexvar_epi32(length, table);
 }
 
@@ -370,10 +369,7 @@ DUET_AVX512_TARGET void DecodeUtf8Blocks(const unsigned char* s, size_t n,
     if constexpr (kNarrow) {
       const uint64_t too_wide = _mm512_cmpge_epu8_mask(
           bytes, _mm512_set1_epi8(static_cast<char>(kTooWideFrom)));
-      if (too_wide != 0) {
-        i += static_cast<size_t>(__builtin_ctzll(starts));
-        break;
-      }
+      if (too_wide != 0) break;  // from the first start, below
     }
     // The bytes after the 64, for characters that end there: in the text,
     // as it is valid.
