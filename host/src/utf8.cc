@@ -7,8 +7,57 @@
 #include <emmintrin.h>
 #endif
 
+// x86-64 with GCC or Clang: a second path for CPUs with AVX-512 VBMI2,
+// chosen at run time (the build's baseline stays SSE2).
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define DUET_UTF8_AVX512 1
+// GCC 12's AVX-512 headers start some intrinsics from a deliberately
+// undefined vector, which its flow analysis reports as uninitialized.
+#if !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
+#if !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#define DUET_AVX512_TARGET                                    \
+  __attribute__((                                             \
+      target("avx512f,avx512bw,avx512vl,avx512cd,avx512vbmi," \
+             "avx512vbmi2,bmi,bmi2,popcnt")))
+#endif
+
+#include <atomic>
+
 namespace duet::internal {
 namespace {
+
+bool CpuHasWideVectors() {
+#ifdef DUET_UTF8_AVX512
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") &&
+         __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vl") &&
+         __builtin_cpu_supports("avx512cd") &&
+         __builtin_cpu_supports("avx512vbmi") &&
+         __builtin_cpu_supports("avx512vbmi2") &&
+         __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") &&
+         __builtin_cpu_supports("popcnt");
+#else
+  return false;
+#endif
+}
+
+const bool kCpuHasWideVectors = CpuHasWideVectors();
+std::atomic<bool> wide_vectors_enabled{true};
+
+// Whether the AVX-512 paths run: the CPU has them and no test turned them
+// off.
+bool UseWideVectors() {
+  return kCpuHasWideVectors &&
+         wide_vectors_enabled.load(std::memory_order_relaxed);
+}
 
 constexpr uint64_t kHighBits = 0x8080808080808080ull;
 
@@ -48,6 +97,12 @@ size_t AsciiRun(const unsigned char* s, size_t n) {
 }
 
 }  // namespace
+
+bool HasWideVectors() { return kCpuHasWideVectors; }
+
+bool EnableWideVectors(bool enabled) {
+  return wide_vectors_enabled.exchange(enabled, std::memory_order_relaxed);
+}
 
 size_t AsciiPrefixLength(std::string_view text) {
   return AsciiRun(reinterpret_cast<const unsigned char*>(text.data()),
@@ -122,6 +177,468 @@ void StoreAscii(__m128i bytes, uint32_t* o) {
 }
 #endif
 
+#ifdef DUET_UTF8_AVX512
+// Per-lane constants picked by a UTF-8 sequence's length (1-4).
+DUET_AVX512_TARGET inline __m512i ByLength(__m512i length, uint32_t for1,
+                                           uint32_t for2, uint32_t for3,
+                                           uint32_t for4) {
+  const __m512i table = _mm512_setr_epi32(
+      0, static_cast<int>(for1), static_cast<int>(for2), static_cast<int>(for3),
+      static_cast<int>(for4), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+  return _mm512_permutexvar_epi32(length, table);
+}
+
+// A 16-entry byte table in each 128-bit lane, for _mm512_shuffle_epi8.
+DUET_AVX512_TARGET inline __m512i Table16(uint8_t v0, uint8_t v1, uint8_t v2,
+                                          uint8_t v3, uint8_t v4, uint8_t v5,
+                                          uint8_t v6, uint8_t v7, uint8_t v8,
+                                          uint8_t v9, uint8_t v10, uint8_t v11,
+                                          uint8_t v12, uint8_t v13, uint8_t v14,
+                                          uint8_t v15) {
+  return _mm512_broadcast_i32x4(_mm_setr_epi8(
+      static_cast<char>(v0), static_cast<char>(v1), static_cast<char>(v2),
+      static_cast<char>(v3), static_cast<char>(v4), static_cast<char>(v5),
+      static_cast<char>(v6), static_cast<char>(v7), static_cast<char>(v8),
+      static_cast<char>(v9), static_cast<char>(v10), static_cast<char>(v11),
+      static_cast<char>(v12), static_cast<char>(v13), static_cast<char>(v14),
+      static_cast<char>(v15)));
+}
+
+// Indexes for _mm512_permutex2var_epi8(block, indexes, block before): byte
+// j becomes byte j - k of the block, or of the block before for j < k.
+DUET_AVX512_TARGET inline __m512i BytesBack(int k) {
+  alignas(64) uint8_t indexes[64];
+  for (int j = 0; j < 64; ++j) {
+    indexes[j] = static_cast<uint8_t>(j >= k ? j - k : 128 + j - k);
+  }
+  return _mm512_load_si512(indexes);
+}
+
+// Whether `s` (n bytes) is valid UTF-8 by FindInvalidUtf8's rules, 64
+// bytes a step: each byte is checked against the one to three before it
+// (Keiser and Lemire's method). Three 16-entry tables, looked up by the
+// previous byte's high and low nibble and this byte's high nibble, each
+// give the errors possible for that nibble; an error is one all three
+// allow. A continuation byte after a continuation byte is an error unless
+// it is the third or fourth byte of a sequence. The text is followed by
+// zeros, so a sequence cut off at the end is an error too.
+DUET_AVX512_TARGET bool ValidUtf8(const unsigned char* s, size_t n) {
+  constexpr uint8_t kTooShort = 1 << 0;  // a first byte, then no continuation
+  constexpr uint8_t kTooLong = 1 << 1;   // ASCII, then a continuation
+  constexpr uint8_t kOverlong3 = 1 << 2;
+  constexpr uint8_t kTooLarge = 1 << 3;
+  constexpr uint8_t kSurrogate = 1 << 4;
+  constexpr uint8_t kOverlong2 = 1 << 5;
+  constexpr uint8_t kTooLarge1000 = 1 << 6;  // F5-FF, then 80-8F
+  constexpr uint8_t kOverlong4 = 1 << 6;     // F0, then 80-8F
+  constexpr uint8_t kTwoContinuations = 1 << 7;
+  constexpr uint8_t kCarry = kTooShort | kTooLong | kTwoContinuations;
+  // By the previous byte's high nibble.
+  const __m512i previous_high =
+      Table16(kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong,
+              kTooLong, kTooLong, kTwoContinuations, kTwoContinuations,
+              kTwoContinuations, kTwoContinuations, kTooShort | kOverlong2,
+              kTooShort, kTooShort | kOverlong3 | kSurrogate,
+              kTooShort | kTooLarge | kTooLarge1000 | kOverlong4);
+  // By the previous byte's low nibble.
+  const __m512i previous_low = Table16(
+      kCarry | kOverlong3 | kOverlong2 | kOverlong4, kCarry | kOverlong2,
+      kCarry, kCarry, kCarry | kTooLarge, kCarry | kTooLarge | kTooLarge1000,
+      kCarry | kTooLarge | kTooLarge1000, kCarry | kTooLarge | kTooLarge1000,
+      kCarry | kTooLarge | kTooLarge1000, kCarry | kTooLarge | kTooLarge1000,
+      kCarry | kTooLarge | kTooLarge1000, kCarry | kTooLarge | kTooLarge1000,
+      kCarry | kTooLarge | kTooLarge1000,
+      kCarry | kTooLarge | kTooLarge1000 | kSurrogate,
+      kCarry | kTooLarge | kTooLarge1000, kCarry | kTooLarge | kTooLarge1000);
+  // By this byte's high nibble.
+  constexpr uint8_t kAfter8 = kTooLong | kOverlong2 | kTwoContinuations |
+                              kOverlong3 | kTooLarge1000 | kOverlong4;
+  constexpr uint8_t kAfter9 =
+      kTooLong | kOverlong2 | kTwoContinuations | kOverlong3 | kTooLarge;
+  constexpr uint8_t kAfterAB =
+      kTooLong | kOverlong2 | kTwoContinuations | kSurrogate | kTooLarge;
+  const __m512i current_high =
+      Table16(kTooShort, kTooShort, kTooShort, kTooShort, kTooShort, kTooShort,
+              kTooShort, kTooShort, kAfter8, kAfter9, kAfterAB, kAfterAB,
+              kTooShort, kTooShort, kTooShort, kTooShort);
+  const __m512i back1 = BytesBack(1);
+  const __m512i back2 = BytesBack(2);
+  const __m512i back3 = BytesBack(3);
+  const __m512i low_nibble = _mm512_set1_epi8(0x0F);
+  __m512i before = _mm512_setzero_si512();
+  __m512i errors = _mm512_setzero_si512();
+  size_t i = 0;
+  for (;; i += 64) {
+    const bool last = i + 64 > n;
+    // The last step reads what is left, zeros after it (masked: nothing
+    // past the end is touched); it runs also when nothing is left.
+    const __m512i bytes =
+        last ? _mm512_maskz_loadu_epi8(_bzhi_u64(~uint64_t{0}, n - i), s + i)
+             : _mm512_loadu_si512(s + i);
+    const __m512i previous1 = _mm512_permutex2var_epi8(bytes, back1, before);
+    const __m512i special = _mm512_ternarylogic_epi32(
+        _mm512_shuffle_epi8(
+            previous_high,
+            _mm512_and_si512(_mm512_srli_epi16(previous1, 4), low_nibble)),
+        _mm512_shuffle_epi8(previous_low,
+                            _mm512_and_si512(previous1, low_nibble)),
+        _mm512_shuffle_epi8(
+            current_high,
+            _mm512_and_si512(_mm512_srli_epi16(bytes, 4), low_nibble)),
+        0x80);  // all three
+    // The third or fourth byte of a sequence must be a continuation.
+    const __mmask64 third_or_fourth =
+        _mm512_cmpge_epu8_mask(_mm512_permutex2var_epi8(bytes, back2, before),
+                               _mm512_set1_epi8(static_cast<char>(0xE0))) |
+        _mm512_cmpge_epu8_mask(_mm512_permutex2var_epi8(bytes, back3, before),
+                               _mm512_set1_epi8(static_cast<char>(0xF0)));
+    errors = _mm512_ternarylogic_epi32(
+        errors, special,
+        _mm512_maskz_mov_epi8(third_or_fourth,
+                              _mm512_set1_epi8(static_cast<char>(0x80))),
+        0xF6);  // errors | (special ^ expected)
+    if (last) break;
+    before = bytes;
+  }
+  return _mm512_test_epi8_mask(errors, errors) == 0;
+}
+
+// Decodes valid UTF-8 `s` (n bytes) from *i, a character start, into *o
+// (up to `end`), 64 bytes a step: the characters that start in them, 16
+// per group of lanes (their last bytes may lie in the next 64). The step
+// is fixed, so the loop's dependency chain is short. Leaves *i at a
+// character start: before a code point too wide for `Char` without
+// `kPairs`, which the scalar decoder then refuses.
+template <typename Char, bool kPairs>
+DUET_AVX512_TARGET void DecodeUtf8Blocks(const unsigned char* s, size_t n,
+                                         size_t* i_io, Char** o_io,
+                                         Char* const end, uint32_t* ored) {
+  // The smallest first byte of a code point too wide for a narrow `Char`.
+  constexpr int kTooWideFrom = sizeof(Char) == 2 ? 0xF0 : 0xC4;
+  constexpr bool kNarrow = !kPairs && sizeof(Char) < 4;
+  size_t i = *i_io;
+  Char* o = *o_io;
+  const __m512i byte_positions = _mm512_set_epi8(
+      63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46,
+      45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28,
+      27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9,
+      8, 7, 6, 5, 4, 3, 2, 1, 0);
+  // Byte k of lane j is byte j of a vector: four copies of each.
+  const __m512i fours = _mm512_set_epi8(
+      15, 15, 15, 15, 14, 14, 14, 14, 13, 13, 13, 13, 12, 12, 12, 12, 11, 11,
+      11, 11, 10, 10, 10, 10, 9, 9, 9, 9, 8, 8, 8, 8, 7, 7, 7, 7, 6, 6, 6, 6, 5,
+      5, 5, 5, 4, 4, 4, 4, 3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
+  const __m512i next_three = _mm512_set1_epi32(0x03020100);
+  const __m512i sixteen = _mm512_set1_epi8(16);
+  // A sequence's length from its first byte's top five bits (index bits
+  // past the fifth are ignored): 1 below 0x80, 2 from 0xC0, 3 from 0xE0, 4
+  // from 0xF0 (valid text has no other first bytes).
+  const __m512i length_low = _mm512_set1_epi32(1);
+  const __m512i length_high =
+      _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 3, 3, 4, 4);
+  __m512i ored_lanes = _mm512_setzero_si512();
+  // Room for a step's 64 characters and a group's whole-vector store.
+  while (i + 64 <= n && end - o >= 128) {
+    const __m512i bytes = _mm512_loadu_si512(s + i);
+    if (_mm512_movepi8_mask(bytes) == 0) {  // 64 ASCII characters
+      if constexpr (sizeof(Char) == 1) {
+        _mm512_storeu_si512(o, bytes);
+      } else if constexpr (sizeof(Char) == 2) {
+        _mm512_storeu_si512(
+            o, _mm512_cvtepu8_epi16(_mm512_castsi512_si256(bytes)));
+        _mm512_storeu_si512(
+            o + 32, _mm512_cvtepu8_epi16(_mm512_extracti64x4_epi64(bytes, 1)));
+      } else {
+        _mm512_storeu_si512(
+            o, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(bytes, 0)));
+        _mm512_storeu_si512(
+            o + 16, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(bytes, 1)));
+        _mm512_storeu_si512(
+            o + 32, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(bytes, 2)));
+        _mm512_storeu_si512(
+            o + 48, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(bytes, 3)));
+      }
+      i += 64;
+      o += 64;
+      continue;
+    }
+    // 0x80-0xBF continue a sequence; a character starts at every other
+    // byte. Leading continuations end the previous step's last character.
+    const uint64_t starts =
+        _mm512_cmpge_epi8_mask(bytes, _mm512_set1_epi8(-64));
+    if constexpr (kNarrow) {
+      const uint64_t too_wide = _mm512_cmpge_epu8_mask(
+          bytes, _mm512_set1_epi8(static_cast<char>(kTooWideFrom)));
+      if (too_wide != 0) break;  // from the first start, below
+    }
+    // The bytes after the 64, for characters that end there: in the text,
+    // as it is valid.
+    const size_t rest = n - i - 64;
+    const __m512i after = rest >= 64
+                              ? _mm512_loadu_si512(s + i + 64)
+                              : _mm512_maskz_loadu_epi8(
+                                    _bzhi_u64(~uint64_t{0}, rest), s + i + 64);
+    const int count = __builtin_popcountll(starts);
+    // Each start's position, 16 per group.
+    __m512i positions = _mm512_maskz_compress_epi8(starts, byte_positions);
+    for (int group = 0; group < count; group += 16) {
+      const int lanes_used = std::min(count - group, 16);
+      const __mmask16 live = static_cast<__mmask16>((1u << lanes_used) - 1);
+      // Lane j: the positions of character j's first four bytes, then the
+      // bytes themselves (first byte lowest).
+      const __m512i at = _mm512_add_epi8(
+          _mm512_permutexvar_epi8(fours, positions), next_three);
+      positions = _mm512_permutexvar_epi8(
+          _mm512_add_epi8(byte_positions, sixteen), positions);
+      const __m512i lanes = _mm512_permutex2var_epi8(bytes, at, after);
+      const __m512i length = _mm512_permutex2var_epi32(
+          length_low, _mm512_srli_epi32(lanes, 3), length_high);
+      // Payload bits: 64 * first + second and 64 * third + fourth as
+      // 16-bit sums, then 4096 * the first sum + the second, shifted to
+      // the length.
+      const __m512i payload = _mm512_and_si512(
+          lanes, ByLength(length, 0x7F, 0x3F3F3F1F, 0x3F3F3F0F, 0x3F3F3F07));
+      const __m512i code_points = _mm512_srlv_epi32(
+          _mm512_madd_epi16(
+              _mm512_maddubs_epi16(payload, _mm512_set1_epi16(0x0140)),
+              _mm512_set1_epi32(0x00011000)),
+          ByLength(length, 18, 12, 6, 0));
+      ored_lanes =
+          _mm512_mask_or_epi32(ored_lanes, live, ored_lanes, code_points);
+      if constexpr (kPairs) {
+        const __mmask16 wide =
+            _mm512_mask_cmpeq_epi32_mask(live, length, _mm512_set1_epi32(4));
+        const __m512i offset =
+            _mm512_sub_epi32(code_points, _mm512_set1_epi32(0x10000));
+        // High surrogate in the low half, low surrogate in the high half.
+        const __m512i surrogates = _mm512_add_epi32(
+            _mm512_ternarylogic_epi32(_mm512_srli_epi32(offset, 10),
+                                      _mm512_slli_epi32(offset, 16),
+                                      _mm512_set1_epi32(0x03FF0000), 0xF8),
+            _mm512_set1_epi32(static_cast<int>(0xDC00D800)));
+        const __m512i units =
+            _mm512_mask_mov_epi32(code_points, wide, surrogates);
+        // One unit from each live lane, a second from each wide one.
+        const __mmask32 unit_mask = static_cast<__mmask32>(
+            _pdep_u32(live, 0x55555555) | _pdep_u32(wide, 0xAAAAAAAA));
+        _mm512_storeu_si512(o, _mm512_maskz_compress_epi16(unit_mask, units));
+        o += __builtin_popcount(unit_mask);
+      } else if constexpr (sizeof(Char) == 4) {
+        _mm512_storeu_si512(o, code_points);
+        o += lanes_used;
+      } else if constexpr (sizeof(Char) == 2) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o),
+                            _mm512_cvtepi32_epi16(code_points));
+        o += lanes_used;
+      } else {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o),
+                         _mm512_cvtepi32_epi8(code_points));
+        o += lanes_used;
+      }
+    }
+    i += 64;
+  }
+  // Past the last character's continuation bytes, to a start.
+  while (i < n && (s[i] & 0xC0) == 0x80) ++i;
+  *ored |= static_cast<uint32_t>(_mm512_reduce_or_epi32(ored_lanes));
+  *i_io = i;
+  *o_io = o;
+}
+
+// UTF-8 lengths of code points below U+110000, from their leading zeros.
+DUET_AVX512_TARGET inline __m512i Utf8Lengths(__m512i code_points) {
+  // By leading zeros 0-31 (32, for 0, wraps to 0): 4 for 11-15, 3 for
+  // 16-20, 2 for 21-24, else 1.
+  const __m512i for_0_to_15 =
+      _mm512_setr_epi32(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 4, 4, 4, 4, 4);
+  const __m512i for_16_to_31 =
+      _mm512_setr_epi32(3, 3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1);
+  return _mm512_permutex2var_epi32(for_0_to_15, _mm512_lzcnt_epi32(code_points),
+                                   for_16_to_31);
+}
+
+// A code point that EncodeUtf8Lanes writes nothing for (its leading zero
+// count, 9, is no UTF-8 length's).
+constexpr int kWriteNothing = 0x400000;
+
+// A per-lane constant picked by a code point's leading zero count (0-31;
+// 32, for U+0000, wraps to 0): `one` for a one-byte code point, `two`,
+// `three` and `four` for longer ones, `none` for kWriteNothing.
+DUET_AVX512_TARGET inline __m512i ByLeadingZeros(__m512i zeros, int one,
+                                                 int two, int three, int four,
+                                                 int none) {
+  return _mm512_permutex2var_epi32(
+      _mm512_setr_epi32(one, four, four, four, four, four, four, four, four,
+                        none, four, four, four, four, four, four),
+      zeros,
+      _mm512_setr_epi32(three, three, three, three, three, two, two, two, two,
+                        one, one, one, one, one, one, one));
+}
+
+// Writes 16 code points (none a surrogate) as UTF-8 at `o`, leaving out
+// lanes holding kWriteNothing; returns how many bytes it wrote.
+DUET_AVX512_TARGET inline size_t EncodeUtf8Lanes(__m512i code_points,
+                                                 unsigned char* o) {
+  const __m512i zeros = _mm512_lzcnt_epi32(code_points);
+  // Each lane's four-byte form, first byte lowest: its bits from 18, 12, 6
+  // and 0 (the next lane's from 50, 44, 38 and 32); a shorter code point
+  // keeps its last bytes of it, with its payload bits and markers.
+  const __m512i fields = _mm512_multishift_epi64_epi8(
+      _mm512_set1_epi64(0x20262C3200060C12), code_points);
+  const __m512i utf8 = _mm512_ternarylogic_epi32(
+      fields,
+      ByLeadingZeros(zeros, 0x7F000000, 0x3F3F0000, 0x3F3F3F00, 0x3F3F3F07, 0),
+      ByLeadingZeros(zeros, 0, static_cast<int>(0x80C00000),
+                     static_cast<int>(0x8080E000), static_cast<int>(0x808080F0),
+                     0),
+      0xEA);  // fields & payload | markers
+  // Byte k of a lane is kept from its first byte on.
+  const __mmask64 kept = _mm512_cmpge_epu8_mask(
+      _mm512_set1_epi32(0x03020100),
+      ByLeadingZeros(zeros, 0x03030303, 0x02020202, 0x01010101, 0, 0x04040404));
+  const unsigned written = static_cast<unsigned>(__builtin_popcountll(kept));
+  _mm512_mask_storeu_epi8(o, _bzhi_u64(~uint64_t{0}, written),
+                          _mm512_maskz_compress_epi8(kept, utf8));
+  return written;
+}
+
+// WriteUtf8 of 16 code points at a time from *i while they last; returns
+// where the output went to.
+template <typename Char>
+DUET_AVX512_TARGET unsigned char* WriteUtf8Blocks(const Char* data,
+                                                  size_t length, size_t* i_io,
+                                                  unsigned char* o) {
+  size_t i = *i_io;
+  for (; i + 16 <= length; i += 16) {
+    __m512i code_points;
+    if constexpr (sizeof(Char) == 4) {
+      code_points = _mm512_loadu_si512(data + i);
+    } else if constexpr (sizeof(Char) == 2) {
+      code_points = _mm512_cvtepu16_epi32(
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(data + i)));
+    } else {
+      code_points = _mm512_cvtepu8_epi32(
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i)));
+    }
+    if (_mm512_cmpgt_epu32_mask(code_points, _mm512_set1_epi32(0x7F)) == 0) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(o),
+                       _mm512_cvtepi32_epi8(code_points));
+      o += 16;
+      continue;
+    }
+    o += EncodeUtf8Lanes(code_points, o);
+  }
+  *i_io = i;
+  return o;
+}
+
+// AppendUtf16AsUtf8's encoding of 16 units a step from *i while the unit
+// after them exists, until one of them is a lone surrogate, which the
+// scalar encoder then finds and names. A pair across steps is written by
+// the first step (from that unit).
+DUET_AVX512_TARGET unsigned char* Utf16ToUtf8Blocks(const uint16_t* data,
+                                                    size_t length, size_t* i_io,
+                                                    unsigned char* o) {
+  size_t i = *i_io;
+  // Whether the unit at i is the low half of a pair already written.
+  uint32_t written_low = 0;
+  for (; i + 17 <= length; i += 16) {
+    __m512i units = _mm512_cvtepu16_epi32(
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(data + i)));
+    const __m512i kind = _mm512_and_si512(units, _mm512_set1_epi32(0xFC00));
+    const __mmask16 highs =
+        _mm512_cmpeq_epi32_mask(kind, _mm512_set1_epi32(0xD800));
+    const __mmask16 lows =
+        _mm512_cmpeq_epi32_mask(kind, _mm512_set1_epi32(0xDC00));
+    if ((highs | lows) == 0) {  // then written_low is 0 too
+      if (_mm512_cmpgt_epu32_mask(units, _mm512_set1_epi32(0x7F)) == 0) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o),
+                         _mm512_cvtepi32_epi8(units));
+        o += 16;
+      } else {
+        o += EncodeUtf8Lanes(units, o);
+      }
+      continue;
+    }
+    // Every low surrogate follows a high one, and every high one is
+    // followed by a low one (the last by the unit after the 16).
+    const uint32_t after = data[i + 16];
+    const uint32_t last_high = (highs >> 15) & 1;
+    if (lows != static_cast<__mmask16>((highs << 1) | written_low) ||
+        (last_high != 0 && (after & 0xFC00) != 0xDC00)) {
+      break;
+    }
+    // A pair's code point in its high lane; its low lane writes nothing.
+    const __m512i next = _mm512_alignr_epi32(
+        _mm512_set1_epi32(static_cast<int>(after)), units, 1);
+    units = _mm512_mask_sub_epi32(
+        units, highs, _mm512_add_epi32(_mm512_slli_epi32(units, 10), next),
+        _mm512_set1_epi32(0x35FDC00));  // (0xD800 << 10) + 0xDC00 - 0x10000
+    units =
+        _mm512_mask_mov_epi32(units, lows, _mm512_set1_epi32(kWriteNothing));
+    o += EncodeUtf8Lanes(units, o);
+    written_low = last_high;
+  }
+  *i_io = i + written_low;
+  return o;
+}
+
+// Utf8Size's count of *i's units on, 32 per step while they last: as many
+// bytes as units, one more from 0x80 and one more from 0x800, one fewer
+// for a surrogate; *surrogate_found when there is one.
+DUET_AVX512_TARGET size_t Utf16Utf8SizeBlocks(const uint16_t* data,
+                                              size_t length, size_t* i_io,
+                                              bool* surrogate_found) {
+  size_t i = *i_io;
+  size_t size = 0;
+  uint32_t surrogates = 0;
+  for (; i + 32 <= length; i += 32) {
+    const __m512i units = _mm512_loadu_si512(data + i);
+    const __mmask32 two =
+        _mm512_cmpge_epu16_mask(units, _mm512_set1_epi16(0x80));
+    const __mmask32 three =
+        _mm512_cmpge_epu16_mask(units, _mm512_set1_epi16(0x800));
+    const __mmask32 surrogate = _mm512_cmpeq_epi16_mask(
+        _mm512_and_si512(units, _mm512_set1_epi16(static_cast<short>(0xF800))),
+        _mm512_set1_epi16(static_cast<short>(0xD800)));
+    size += 32 + static_cast<size_t>(__builtin_popcount(two)) +
+            static_cast<size_t>(__builtin_popcount(three)) -
+            static_cast<size_t>(__builtin_popcount(surrogate));
+    surrogates |= surrogate;
+  }
+  *surrogate_found = surrogates != 0;
+  *i_io = i;
+  return size;
+}
+
+// Utf8SizeOfUcs4's count of *i's code points on, 16 per step while they
+// last; *surrogate_found when one is a surrogate.
+DUET_AVX512_TARGET size_t Ucs4Utf8SizeBlocks(const uint32_t* data,
+                                             size_t length, size_t* i_io,
+                                             bool* surrogate_found) {
+  size_t i = *i_io;
+  size_t size = 0;
+  __mmask16 surrogates = 0;
+  while (i + 16 <= length) {
+    // Each lane adds at most 4 a step: 2^24 steps fit its 32 bits.
+    __m512i sizes = _mm512_setzero_si512();
+    const size_t steps = std::min<size_t>((length - i) / 16, size_t{1} << 24);
+    for (size_t step = 0; step < steps; ++step, i += 16) {
+      const __m512i code_points = _mm512_loadu_si512(data + i);
+      sizes = _mm512_add_epi32(sizes, Utf8Lengths(code_points));
+      surrogates |= _mm512_cmpeq_epi32_mask(
+          _mm512_and_si512(code_points,
+                           _mm512_set1_epi32(static_cast<int>(0xFFFFF800))),
+          _mm512_set1_epi32(0xD800));
+    }
+    size += static_cast<uint32_t>(_mm512_reduce_add_epi32(sizes));
+  }
+  *surrogate_found = surrogates != 0;
+  *i_io = i;
+  return size;
+}
+#endif  // DUET_UTF8_AVX512
+
 // Decodes `text` into characters of `Char` at `out` (room for `capacity`),
 // validating as it goes; nullopt at the first invalid sequence. Code points
 // past U+FFFF become surrogate pairs when `kPairs`, else are refused, as
@@ -135,9 +652,16 @@ std::optional<size_t> DecodeUtf8(std::string_view text, Char* out,
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();
   Char* o = out;
-  Char* const end = out + capacity;
-  uint32_t ored = 0;  // every code point ORed
+  [[maybe_unused]] Char* const end = out + capacity;  // vector paths only
+  uint32_t ored = 0;                                  // every code point ORed
   size_t i = 0;
+#ifdef DUET_UTF8_AVX512
+  if (n >= 64 && UseWideVectors()) {
+    // Validated first, 64 bytes a step, then decoded without checks.
+    if (!ValidUtf8(s, n)) return {};
+    DecodeUtf8Blocks<Char, kPairs>(s, n, &i, &o, end, &ored);
+  }
+#endif
   while (i < n) {
     const uint32_t c = s[i];
     if (c < 0x80) {
@@ -292,6 +816,11 @@ size_t Utf8Size(const uint16_t* data, size_t length, bool* surrogate_found) {
   size_t size = 0;
   bool found = false;
   size_t i = 0;
+#ifdef DUET_UTF8_AVX512
+  if (UseWideVectors()) {
+    size = Utf16Utf8SizeBlocks(data, length, &i, &found);
+  }
+#endif
 #ifdef __SSE2__
   const __m128i zero = _mm_setzero_si128();
   const __m128i below_0x80 = _mm_set1_epi16(0x7F);
@@ -348,6 +877,9 @@ bool AppendUtf16AsUtf8(const uint16_t* data, size_t length, std::string* out,
   out->resize(start + size);
   auto* o = reinterpret_cast<unsigned char*>(out->data()) + start;
   size_t i = 0;
+#ifdef DUET_UTF8_AVX512
+  if (UseWideVectors()) o = Utf16ToUtf8Blocks(data, length, &i, o);
+#endif
   while (i < length) {
     uint32_t c = data[i];
     if (c < 0x80) {
@@ -438,6 +970,11 @@ std::optional<size_t> Utf8SizeOfUcs4(const uint32_t* data, size_t length) {
   size_t size = length;
   bool found = false;
   size_t i = 0;
+#ifdef DUET_UTF8_AVX512
+  if (UseWideVectors()) {
+    size = Ucs4Utf8SizeBlocks(data, length, &i, &found) + (length - i);
+  }
+#endif
 #ifdef __SSE2__
   const __m128i zero = _mm_setzero_si128();
   const __m128i above_0x7f = _mm_set1_epi32(0x7F);
@@ -483,7 +1020,11 @@ namespace {
 // Writes code points (no surrogates) as UTF-8 at `o`.
 template <typename Char>
 void WriteCodePoints(const Char* data, size_t length, unsigned char* o) {
-  for (size_t i = 0; i < length; ++i) {
+  size_t i = 0;
+#ifdef DUET_UTF8_AVX512
+  if (UseWideVectors()) o = WriteUtf8Blocks(data, length, &i, o);
+#endif
+  for (; i < length; ++i) {
     const uint32_t c = data[i];
     if (c < 0x80) {
       *o++ = static_cast<unsigned char>(c);

@@ -11,6 +11,14 @@
 
 namespace duet::internal {
 
+// Whether this CPU takes the converters' AVX-512 paths (it has AVX-512
+// VBMI2); other CPUs, and other architectures, take the portable ones.
+bool HasWideVectors();
+
+// Turns those paths off or back on, for tests that check them against the
+// portable ones; returns whether they were on.
+bool EnableWideVectors(bool enabled);
+
 // How many bytes at the start of `text` are ASCII (below 0x80), checked
 // several bytes at a time.
 size_t AsciiPrefixLength(std::string_view text);
