@@ -570,6 +570,7 @@ absl::Status CallDispatcher::Resolve(
   SetDeadline(state, options, out);
   out->implementation = state.Get(language);
   out->index = index;
+  out->async = entry->async[LanguageIndex(language)];
   out->language = language;
   out->declared = declared;
   return absl::OkStatus();
@@ -758,7 +759,7 @@ absl::StatusOr<Value> CallDispatcher::CallOrStart(
   ResolvedCall call;
   DUET_RETURN_IF_ERROR(Resolve(*module, state, names.FindIn(*state, function),
                                function, args, CallOptions(), &call));
-  if (!call.implementation->IsAsync(call.index)) {
+  if (!call.async) {
     std::optional<StateGate::Inside> inside;
     if (state->state_hooks) inside.emplace(&module->state_gate());
     return Run(*module, function, call, args);
