@@ -1687,10 +1687,18 @@ void Engine::CallOut(
   // In place for the few arguments most calls pass.
   absl::InlinedVector<Value, 4> args;
   const int count = info.Length() > first_arg ? info.Length() - first_arg : 0;
+  // Small ints, most arguments, are made in place (ScalarToValue's first
+  // case): no null Value made first and then replaced.
+  int scalars = 0;
+  args.reserve(count);
+  while (scalars < count && info[first_arg + scalars]->IsInt32()) {
+    args.emplace_back(static_cast<int64_t>(
+        info[first_arg + scalars].As<v8::Int32>()->Value()));
+    ++scalars;
+  }
   args.resize(count);
   // Numbers, booleans and null cost the guard nothing, cannot fail and run
   // no JavaScript: converted in place, with no TryCatch or context.
-  int scalars = 0;
   while (scalars < count &&
          ScalarToValue(info[first_arg + scalars], &args[scalars])) {
     ++scalars;

@@ -45,6 +45,11 @@ constexpr int kMaxCallDepth = 200;
 constexpr uintptr_t kNestedCallStackReserve = uintptr_t{1} << 20;
 
 thread_local int call_depth = 0;
+// The lowest stack address at which a nested call still has
+// kNestedCallStackReserve left (0: not known yet, or no limit), so a nested
+// call checks its stack with one comparison instead of asking how much is
+// left.
+thread_local uintptr_t nested_call_stack_floor = 0;
 
 class CallDepthScope {
  public:
@@ -59,6 +64,12 @@ class CallDepthScope {
   static absl::Status Check(std::string_view module,
                             std::string_view function) {
     if (ABSL_PREDICT_TRUE(call_depth <= 1)) return absl::OkStatus();
+    char marker;
+    if (ABSL_PREDICT_TRUE(
+            call_depth <= kMaxCallDepth && nested_call_stack_floor != 0 &&
+            reinterpret_cast<uintptr_t>(&marker) >= nested_call_stack_floor)) {
+      return absl::OkStatus();
+    }
     return CheckNested(module, function);
   }
 
@@ -70,6 +81,9 @@ class CallDepthScope {
           "calling ", ToAbsl(module), ".", ToAbsl(function), " would nest ",
           call_depth, " module calls deep (the limit is ", kMaxCallDepth,
           "): is there a recursion without end across modules?"));
+    }
+    if (nested_call_stack_floor == 0 && StackLow() != 0) {
+      nested_call_stack_floor = StackLow() + kNestedCallStackReserve;
     }
     if (call_depth > 1 && StackRemaining() < kNestedCallStackReserve) {
       return absl::ResourceExhaustedError(absl::StrCat(
@@ -570,6 +584,7 @@ absl::Status CallDispatcher::Resolve(
   SetDeadline(state, options, out);
   out->implementation = state.Get(language);
   out->index = index;
+  out->async = entry->async[LanguageIndex(language)];
   out->language = language;
   out->declared = declared;
   return absl::OkStatus();
@@ -758,7 +773,7 @@ absl::StatusOr<Value> CallDispatcher::CallOrStart(
   ResolvedCall call;
   DUET_RETURN_IF_ERROR(Resolve(*module, state, names.FindIn(*state, function),
                                function, args, CallOptions(), &call));
-  if (!call.implementation->IsAsync(call.index)) {
+  if (!call.async) {
     std::optional<StateGate::Inside> inside;
     if (state->state_hooks) inside.emplace(&module->state_gate());
     return Run(*module, function, call, args);

@@ -5,6 +5,7 @@
 #define DUET_HOST_SRC_CALL_DISPATCH_H_
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -52,6 +53,43 @@ class CallGate {
     CallGate& gate_;
   };
 
+  // A Pass on the stack of one thread. A call nested in another of the same
+  // gate on this thread (a script's module call inside a Host::Call) is
+  // counted by the enclosing pass, which outlives it: it only checks the
+  // gate, saving two locked instructions per nested call.
+  class ThreadPass {
+   public:
+    explicit ThreadPass(CallGate& gate)
+        : gate_(gate), outer_(innermost_), counted_(outer_ != &gate) {
+      if (counted_) {
+        gate_.in_flight_.fetch_add(1, std::memory_order_seq_cst);
+        innermost_ = &gate;
+      }
+    }
+    ~ThreadPass() {
+      if (counted_) {
+        innermost_ = outer_;
+        gate_.in_flight_.fetch_sub(1, std::memory_order_seq_cst);
+      }
+    }
+    ThreadPass(const ThreadPass&) = delete;
+    ThreadPass& operator=(const ThreadPass&) = delete;
+    static void* operator new(size_t) = delete;  // its thread's stack only
+
+    // As Pass::Check.
+    absl::Status Check() const {
+      if (gate_.closing_.load(std::memory_order_seq_cst)) {
+        return absl::CancelledError("the host is shutting down");
+      }
+      return absl::OkStatus();
+    }
+
+   private:
+    CallGate& gate_;
+    const CallGate* const outer_;
+    const bool counted_;
+  };
+
   void Close() { closing_.store(true, std::memory_order_seq_cst); }
   bool closing() const { return closing_.load(std::memory_order_seq_cst); }
   int64_t in_flight() const {
@@ -61,6 +99,8 @@ class CallGate {
  private:
   std::atomic<int64_t> in_flight_{0};
   std::atomic<bool> closing_{false};
+  // The gate of this thread's innermost counted ThreadPass, if any.
+  static inline thread_local const CallGate* innermost_ = nullptr;
 };
 
 class CallDispatcher;
@@ -154,6 +194,7 @@ struct HoldRecord {
 struct ResolvedCall {
   Implementation* implementation = nullptr;
   int index = -1;
+  bool async = false;  // Implementation::IsAsync(index)
   Language language = Language::kPython;
   absl::Time deadline = absl::InfiniteFuture();
   bool own_deadline = false;  // earlier than the enclosing call's

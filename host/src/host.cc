@@ -202,7 +202,7 @@ class Host::Impl : public HostServices {
   // Runs `work` counted as in flight, or refuses it once the host closes.
   template <typename Work>
   auto Gated(Work work) -> decltype(work()) {
-    CallGate::Pass pass(target_->gate);
+    CallGate::ThreadPass pass(target_->gate);
     DUET_RETURN_IF_ERROR(pass.Check());
     return work();
   }

@@ -95,6 +95,7 @@ void ModuleState::IndexFunctions() {
       auto [it, inserted] = functions.try_emplace(exports[i]);
       if (inserted) it->second.index.fill(-1);
       it->second.index[LanguageIndex(language)] = static_cast<int>(i);
+      it->second.async[LanguageIndex(language)] = Get(language)->IsAsync(i);
     }
   }
   function_slots.clear();

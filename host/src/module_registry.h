@@ -41,6 +41,9 @@ struct ModuleState {
     const ExportSpec* declared = nullptr;  // from [exports], when declared
     // Position in each implementation's exports(), -1 where it is missing.
     std::array<int, kLanguageCount> index;
+    // Implementation::IsAsync of each, read once (it is fixed after
+    // loading): a call asks without a virtual call.
+    std::array<bool, kLanguageCount> async{};
     int slot = 0;  // position in function_slots
   };
 

@@ -1,7 +1,10 @@
 // duet::Function, the resolved handle from Host::Function, against the fake
 // engines: it follows Use and Reload, fails as Host::Call does, takes
 // CallOptions, runs on many threads, and outlives its host safely.
+#include <pthread.h>
+
 #include <atomic>
+#include <functional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -523,6 +526,56 @@ TEST_F(FunctionTest, RepeatedHeldCallsKeepTheirDeadlineAndNestingLimit) {
                          HasSubstr("would nest 201 module calls deep")));
     EXPECT_EQ(hops, 200);
   }
+}
+
+// Runs `body` on a thread whose whole stack is `stack_bytes`.
+void RunOnThreadWithStack(size_t stack_bytes, std::function<void()> body) {
+  pthread_attr_t attributes;
+  ASSERT_EQ(pthread_attr_init(&attributes), 0);
+  ASSERT_EQ(pthread_attr_setstacksize(&attributes, stack_bytes), 0);
+  pthread_t thread;
+  ASSERT_EQ(pthread_create(
+                &thread, &attributes,
+                [](void* argument) -> void* {
+                  (*static_cast<std::function<void()>*>(argument))();
+                  return nullptr;
+                },
+                &body),
+            0);
+  pthread_attr_destroy(&attributes);
+  pthread_join(thread, nullptr);
+}
+
+// The nesting limit's other half: a nested call is refused while less than
+// 1 MB of its thread's stack is left, long before 200 calls deep on a small
+// stack; again on the same thread (which remembers where that is), and the
+// thread's next call at the top runs.
+TEST_F(FunctionTest, NestedCallsStopBeforeTheThreadsStackRunsOut) {
+  int hops = 0;
+  testing::SetFakeHook("again",
+                       [&](absl::Span<const Value>) -> absl::StatusOr<Value> {
+                         ++hops;
+                         return host_->Call("deep", "again", {});
+                       });
+  dir_.Write("deep.py", "def again: hook again\n");
+  ASSERT_OK(host_->LoadPlugin(dir_.path() / "deep.py").status());
+  std::vector<int> hops_seen;
+  RunOnThreadWithStack(size_t{1280} << 10, [&] {
+    for (int i = 0; i < 2; ++i) {
+      hops = 0;
+      EXPECT_THAT(host_->Call("deep", "again", {}),
+                  StatusIs(absl::StatusCode::kResourceExhausted,
+                           HasSubstr("nested module calls would overflow "
+                                     "this thread's stack")));
+      hops_seen.push_back(hops);
+    }
+    EXPECT_THAT(host_->Call("greeter", "which", {}),
+                IsOkAndHolds(Value("python")));
+  });
+  ASSERT_EQ(hops_seen.size(), 2u);
+  EXPECT_GT(hops_seen[0], 1);
+  EXPECT_LT(hops_seen[0], 200);
+  EXPECT_EQ(hops_seen[1], hops_seen[0]);
 }
 
 TEST_F(FunctionTest, HeldCallsFollowTheLanguageAskedForAndStartedMeanwhile) {

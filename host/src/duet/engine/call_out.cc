@@ -21,9 +21,9 @@ internal::ConversionGuard ResultGuard(const CallerLimits& limits) {
 
 OutboundResult CallOut(EngineLock& lock,
                        absl::FunctionRef<absl::StatusOr<Value>()> host_call) {
-  OutboundResult out;
   lock.Release();
-  out.result = host_call();
+  // The result is made in place: no StatusOr moved and destroyed per call.
+  OutboundResult out{host_call()};
   // An entry stopped while it waited stops now, whatever the host returned.
   out.stopped = lock.Reacquire();
   return out;
@@ -32,12 +32,11 @@ OutboundResult CallOut(EngineLock& lock,
 OutboundResult CallOutDeferred(
     DeferrableEngineLock& lock,
     absl::FunctionRef<absl::StatusOr<Value>()> host_call) {
-  OutboundResult out;
   // Nothing is pending while a script runs (DeferredLockCallee), so
   // `outer` is null; kept for the symmetry of nesting.
   DeferrableEngineLock*& pending = DeferredLockCallee::pending_lock_;
   DeferrableEngineLock* outer = std::exchange(pending, &lock);
-  out.result = host_call();
+  OutboundResult out{host_call()};
   pending = outer;
   out.stopped = lock.Reacquire();
   return out;
