@@ -130,6 +130,18 @@ PyObject* ResultToPythonOrNull(const absl::StatusOr<Value>& result) {
     SetPythonError(result.status());
     return nullptr;
   }
+  // Most results are scalars: made inline, with no limits, path or guard.
+  switch (result->kind()) {
+    case Value::Kind::kNull:
+    case Value::Kind::kBool:
+    case Value::Kind::kInt:
+    case Value::Kind::kFloat:
+      if (PyObject* scalar = ScalarToPython(*result)) return scalar;
+      PyErr_Clear();  // out of memory: the converter tries again and says so
+      break;
+    default:
+      break;
+  }
   ValuePath path("result");
   absl::Status error;
   internal::ConversionGuard guard = engine::ResultGuard(CurrentLimits());
