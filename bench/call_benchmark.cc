@@ -6,6 +6,9 @@
 //   BM_HostCall/javascript/add    the same in JavaScript
 //   BM_RawV8Call/add              v8::Function::Call, isolate entered
 //   BM_RawV8CallLockedPerCall     the same, taking v8::Locker per call
+//   BM_RawV8CallParkedPerCall     the same on a thread that parks its V8
+//                                 state (a kept Locker + Unlocker), as duet
+//                                 does: each call's Locker is a nested one
 //   BM_QualifiedCall/python/add   Host::Call("arith.add", {1, 2})
 //   BM_FunctionCall/python/add    the same through a duet::Function resolved
 //                                 once (host->Function("arith.add")), which
@@ -332,6 +335,90 @@ void BM_RawV8CallLockedPerCall(benchmark::State& state) {
   isolate->Dispose();
 }
 BENCHMARK(BM_RawV8CallLockedPerCall)->Name("BM_RawV8CallLockedPerCall/add");
+
+// The same per-call scopes on a thread that parks its V8 state, as duet does
+// (bindings/javascript/thread_state.h): a Locker and an Unlocker kept across
+// the loop make each call's Locker a nested one, which restores the thread's
+// archived state instead of creating and freeing it. The honest floor for
+// Host::Call in JavaScript from a thread that has called before.
+void BM_RawV8CallParkedPerCall(benchmark::State& state) {
+  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator(
+      v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+  v8::Isolate::CreateParams params;
+  params.array_buffer_allocator = allocator.get();
+  v8::Isolate* isolate = v8::Isolate::New(params);
+  v8::Global<v8::Context> global_context;
+  v8::Global<v8::Function> global_add;
+  {
+    v8::Locker locker(isolate);
+    v8::Isolate::Scope isolate_scope(isolate);
+    v8::HandleScope handle_scope(isolate);
+    v8::Local<v8::Context> context = v8::Context::New(isolate);
+    v8::Context::Scope context_scope(context);
+    v8::Local<v8::Script> script;
+    v8::Local<v8::Value> compiled;
+    if (v8::Script::Compile(
+            context, v8::String::NewFromUtf8Literal(
+                         isolate, "(function add(a, b) { return a + b; })"))
+            .ToLocal(&script) &&
+        script->Run(context).ToLocal(&compiled)) {
+      global_context.Reset(isolate, context);
+      global_add.Reset(isolate, compiled.As<v8::Function>());
+    } else {
+      state.SkipWithError("could not compile add");
+    }
+  }
+  {
+    // The parked pair: this thread's state stays archived between calls.
+    v8::Locker parked_locker(isolate);
+    v8::Unlocker parked_unlocker(isolate);
+    bool checked = false;
+    for (int i = 0; i < 1000 && !global_add.IsEmpty(); ++i) {  // warm-up
+      v8::Locker locker(isolate);
+      v8::Isolate::Scope isolate_scope(isolate);
+      v8::HandleScope handle_scope(isolate);
+      v8::Local<v8::Context> context = global_context.Get(isolate);
+      v8::Context::Scope context_scope(context);
+      v8::Local<v8::Value> argv[] = {v8::Integer::New(isolate, 1),
+                                     v8::Integer::New(isolate, 2)};
+      v8::Local<v8::Value> result;
+      checked = global_add.Get(isolate)
+                    ->Call(context, v8::Undefined(isolate), 2, argv)
+                    .ToLocal(&result) &&
+                result->IntegerValue(context).FromMaybe(0) == 3;
+      if (!checked) break;
+    }
+    if (!checked) {
+      if (!global_add.IsEmpty()) state.SkipWithError("add(1, 2) is not 3");
+    } else {
+      for (auto _ : state) {
+        v8::Locker locker(isolate);
+        v8::Isolate::Scope isolate_scope(isolate);
+        v8::HandleScope handle_scope(isolate);
+        v8::Local<v8::Context> context = global_context.Get(isolate);
+        v8::Context::Scope context_scope(context);
+        v8::TryCatch try_catch(isolate);
+        v8::Local<v8::Value> argv[] = {v8::Integer::New(isolate, 1),
+                                       v8::Integer::New(isolate, 2)};
+        v8::Local<v8::Value> result;
+        if (!global_add.Get(isolate)
+                 ->Call(context, v8::Undefined(isolate), 2, argv)
+                 .ToLocal(&result)) {
+          break;
+        }
+        int64_t sum = result->IntegerValue(context).FromMaybe(0);
+        benchmark::DoNotOptimize(sum);
+      }
+    }
+  }
+  {
+    v8::Locker locker(isolate);
+    global_add.Reset();
+    global_context.Reset();
+  }
+  isolate->Dispose();
+}
+BENCHMARK(BM_RawV8CallParkedPerCall)->Name("BM_RawV8CallParkedPerCall/add");
 
 // Calls through a resolved handle inside a held-lock scope
 // (Function::Hold), whose references are BM_RawPybind11Call and

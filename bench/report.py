@@ -244,6 +244,11 @@ BENCH_ROWS = [
         Target("≤ 1.5× bare V8 with a Locker per call", max_ratio=1.5)),
     Row("C++ → JS `add(1, 2)`, Host::Call",
         Measure("", "BM_HostCall/javascript/add"),
+        Measure("V8, Locker per call on a thread that parks its state "
+                "(as duet does)", "BM_RawV8CallParkedPerCall/add"),
+        NO_TARGET),
+    Row("C++ → JS `add(1, 2)`, Host::Call",
+        Measure("", "BM_HostCall/javascript/add"),
         Measure("V8, entered", "BM_RawV8Call/add"), NO_TARGET),
     Row("C++ → Python, resolved handle in a held-lock scope",
         Measure("", "BM_HeldLockCall/python/add", missing=_NOT_BUILT),

@@ -117,6 +117,23 @@ class ReportTest(unittest.TestCase):
             if row.case == "C++ → Python `add(1, 2)`, Host::Call":
                 self.assertEqual(row.cells(results)[1], "skipped: no arith")
 
+    def test_host_call_beside_both_v8_floors(self):
+        with tempfile.TemporaryDirectory() as d:
+            self.write(d, "call.json", [
+                aggregate("BM_HostCall/javascript / add", 450.0),
+                aggregate("BM_RawV8CallLockedPerCall/add", 400.0),
+                aggregate("BM_RawV8CallParkedPerCall/add", 250.0),
+            ])
+            results, _ = report.load_results(d)
+        rows = [row.cells(results) for row in report.BENCH_ROWS
+                if row.case == "C++ → JS `add(1, 2)`, Host::Call"]
+        ratios = sorted(cells[3] for cells in rows if cells[3] != "—")
+        self.assertEqual(ratios, ["1.12×", "1.80×"])
+        parked = [cells for cells in rows if "parks its state" in cells[2]]
+        self.assertEqual(len(parked), 1)
+        self.assertEqual(parked[0][3], "1.80×")
+        self.assertEqual(parked[0][5], "—")
+
     def test_memory_per_implementation(self):
         with tempfile.TemporaryDirectory() as d:
             self.write(d, "startup.json", [

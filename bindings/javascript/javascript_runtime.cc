@@ -95,21 +95,26 @@ class JsImplementation : public Implementation {
       DUET_RETURN_IF_ERROR(CheckFunction(function));
     }
     // A pending Promise is awaited here, without the isolate's lock: its
-    // timers run on the scheduler meanwhile (event_loop.h).
-    engine::AwaitedResult awaited;
+    // timers run on the scheduler meanwhile (event_loop.h). Made only then:
+    // its empty result costs an out-of-line construction.
+    std::optional<engine::AwaitedResult> awaited;
     bool awaiting = false;
     absl::StatusOr<Value> out = CallIn(
         *generation->engine, function, args, deadline,
-        [&awaited] { return awaited.Completion(); }, &awaiting);
+        [&awaited] {
+          awaited.emplace();
+          return awaited->Completion();
+        },
+        &awaiting);
     if (awaiting) {
       // A held scope (HoldLock) may keep the isolate locked on this thread;
       // the scheduler needs it to settle the Promise.
       v8::Isolate* isolate = generation->engine->isolate();
       if (v8::Locker::IsLocked(isolate)) {
         v8::Unlocker unlocker(isolate);
-        out = awaited.Wait();
+        out = awaited->Wait();
       } else {
-        out = awaited.Wait();
+        out = awaited->Wait();
       }
     }
     if (counted) {

@@ -110,6 +110,7 @@ void ThreadRecord::Unpark() {
     // The isolate is not disposed while a pair is parked in it (counted in
     // control->parked), whether its engine lives or not.
     std::launder(reinterpret_cast<v8::Unlocker*>(unlocker))->~Unlocker();
+    std::launder(reinterpret_cast<v8::HandleScope*>(handles))->~HandleScope();
     std::launder(reinterpret_cast<v8::Locker*>(locker))->~Locker();
     int left = --control->parked;
     control->parked_hint.store(left, std::memory_order_relaxed);
@@ -129,6 +130,8 @@ ThreadRecord* EnterThread(v8::Isolate* isolate,
   ThreadRecord* record = records.Add(isolate, control);
   if (!v8::Locker::IsLocked(isolate)) {
     new (record->locker) v8::Locker(isolate);
+    ::new (record->handles) v8::HandleScope(isolate);
+    v8::Integer::New(isolate, 0);  // its block stays allocated while parked
     new (record->unlocker) v8::Unlocker(isolate);
     absl::MutexLock lock(&control->mutex);
     record->parked = true;

@@ -8,6 +8,10 @@
 // i.e. not even copied while no other thread takes the lock), and every
 // later per-call Locker on that thread is a nested one that just restores
 // it. A parked Unlocker holds no lock, so other threads and Dispose proceed.
+// Between the two, the pair keeps a HandleScope holding one handle: the
+// thread's archived handle data then points into a block with room, so each
+// entry's HandleScope bumps within it instead of extending into a fresh
+// block (HandleScope::Extend) and giving it back on exit.
 //
 // Lifetime rules:
 //  * A parked pair is destroyed only on its own thread: at thread exit, on
@@ -68,6 +72,7 @@ struct ThreadRecord {
   int held_contexts = 0;
   int open_scopes = 0;
   alignas(v8::Locker) unsigned char locker[sizeof(v8::Locker)];
+  alignas(v8::HandleScope) unsigned char handles[sizeof(v8::HandleScope)];
   alignas(v8::Unlocker) unsigned char unlocker[sizeof(v8::Unlocker)];
 };
 

@@ -130,6 +130,18 @@ PyObject* ResultToPythonOrNull(const absl::StatusOr<Value>& result) {
     SetPythonError(result.status());
     return nullptr;
   }
+  // Most results are scalars: made inline, with no limits, path or guard.
+  switch (result->kind()) {
+    case Value::Kind::kNull:
+    case Value::Kind::kBool:
+    case Value::Kind::kInt:
+    case Value::Kind::kFloat:
+      if (PyObject* scalar = ScalarToPython(*result)) return scalar;
+      PyErr_Clear();  // out of memory: the converter tries again and says so
+      break;
+    default:
+      break;
+  }
   ValuePath path("result");
   absl::Status error;
   internal::ConversionGuard guard = engine::ResultGuard(CurrentLimits());
@@ -377,6 +389,47 @@ py::object NewModuleFunction(py::handle type, py::handle module,
   object->module = new std::string(std::move(module_name));
   object->function = new std::string(std::move(function_name));
   return py::reinterpret_steal<py::object>(self);
+}
+
+// duet.modules and its module objects keep each object they made in their
+// instance __dict__. As their classes define __getattr__, CPython reads
+// every attribute through slot_tp_getattr_hook, which looks __getattr__ and
+// __getattribute__ up on the type before the generic lookup, for each of
+// the two reads in duet.modules.M.F(). This reader runs the generic lookup
+// at once (the same one the hook runs: data descriptors, the instance
+// __dict__, the class) and gives a miss to the hook it replaced, which runs
+// the lookup again and then __getattr__, so misses and errors are as before.
+getattrofunc replaced_getattro = nullptr;
+
+PyObject* GenericFirstGetAttr(PyObject* self, PyObject* name) {
+  PyObject* found = _PyObject_GenericGetAttrWithDict(self, name, nullptr,
+                                                     /*suppress=*/1);
+  if (found != nullptr || PyErr_Occurred()) return found;
+  return replaced_getattro(self, name);
+}
+
+// _native.read_generic_first(cls): cls, a class defining __getattr__ but
+// not __getattribute__, reads through GenericFirstGetAttr.
+void ReadGenericFirst(py::handle cls) {
+  if (!PyType_Check(cls.ptr())) throw py::type_error("a class is needed");
+  auto* type = reinterpret_cast<PyTypeObject*>(cls.ptr());
+  if (type->tp_getattro == &GenericFirstGetAttr) return;
+  py::str getattribute("__getattribute__");
+  py::str getattr("__getattr__");
+  const bool fits =
+      type->tp_getattro != nullptr &&
+      type->tp_getattro != PyObject_GenericGetAttr &&
+      _PyType_Lookup(type, getattr.ptr()) != nullptr &&
+      _PyType_Lookup(type, getattribute.ptr()) ==
+          _PyType_Lookup(&PyBaseObject_Type, getattribute.ptr()) &&
+      (replaced_getattro == nullptr || type->tp_getattro == replaced_getattro);
+  if (!fits) {
+    throw py::type_error(
+        "read_generic_first: not a class defining __getattr__ only");
+  }
+  replaced_getattro = type->tp_getattro;
+  type->tp_getattro = &GenericFirstGetAttr;
+  PyType_Modified(type);
 }
 
 // duet.call("module.function", ...), split as the host splits it.
@@ -630,6 +683,7 @@ void DefineNativeFunctions(py::module_& native) {
   native.attr("ModuleFunction") =
       py::reinterpret_steal<py::object>(module_function_type);
   native.def("module_function", &NewModuleFunction);
+  native.def("read_generic_first", &ReadGenericFirst);
   native.def("call_qualified", &CallQualified);
   native.def("call_host", &CallHost);
   native.def("module_names", &ModuleNames);

@@ -279,6 +279,10 @@ class _Host:
         return "<duet host>"
 
 
+# Names already made are read without the __getattr__ hook's type lookups
+# (duet_module.cc GenericFirstGetAttr).
+_native.read_generic_first(_ModuleProxy)
+_native.read_generic_first(_Modules)
 modules = _Modules()
 host = _Host()
 

@@ -191,6 +191,39 @@ def probe():
               IsOkAndHolds(Value(Value::List{"refused", true, true})));
 }
 
+// duet.modules and its module objects read names without the __getattr__
+// hook's type lookups (duet_module.cc GenericFirstGetAttr), still in the
+// generic lookup's order: a data descriptor of the class (the _name slot)
+// before the __dict__, the __dict__ before __getattr__, and a miss (or a
+// str subclass) through __getattr__ as before.
+TEST_F(PythonRuntimeTest, ModuleObjectsReadInTheGenericOrder) {
+  services_.AddModuleFunction(
+      "js", "count", [](absl::Span<const Value> args) -> absl::StatusOr<Value> {
+        return Value(static_cast<int64_t>(args.size()));
+      });
+  ASSERT_OK_AND_ASSIGN(auto plugin, LoadSource("caller", R"PY(
+import duet
+
+class Name(str):
+    pass
+
+def probe():
+    js = duet.modules.js
+    count = js.count
+    js.__dict__["_name"] = "shadowed"
+    js.__dict__["extra"] = 5
+    return [js is duet.modules.js, js.count is count, count(1, 2),
+            js._name, js.extra, getattr(js, Name("count")) is count,
+            type(js.other).__name__, js.other is js.other,
+            hasattr(js, "__wrapped__"), hasattr(duet.modules, "__wrapped__"),
+            getattr(duet.modules, Name("js")) is js]
+)PY"));
+  EXPECT_THAT(CallByName(*plugin, "probe", {}),
+              IsOkAndHolds(Value(Value::List{true, true, 2, "js", 5, true,
+                                             "ModuleFunction", true, false,
+                                             false, true})));
+}
+
 // None, bools, ints and floats take a shorter way into a module call's
 // arguments; ints past 64 bits and int subclasses take the general one,
 // with its rules and its error path.
