@@ -906,13 +906,11 @@ EngineScope::EntryLock::EntryLock(Engine& engine, ThreadRecord** record,
   isolate_scope.emplace(isolate);
 }
 
-EngineScope::EngineScope(Engine& engine, absl::Time deadline,
-                         const EngineHold* hold)
+EngineScope::EngineScope(Engine& engine, absl::Time deadline)
     : engine_(engine),
-      lock_(engine, &record_, hold),
+      lock_(engine, &record_, /*hold=*/nullptr),
       handles_(engine.isolate()),
-      // The hold's handle to the context lives as long as the hold.
-      context_(hold != nullptr ? hold->context_ : engine.context()) {
+      context_(engine.context()) {
   if (record_->held_contexts == 0 || record_->open_scopes != 0) {
     context_scope_.emplace(context_);
   }

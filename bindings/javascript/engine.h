@@ -573,11 +573,8 @@ class EngineHold {
 // thread's JavaScript stack limit from the real remaining thread stack.
 class EngineScope {
  public:
-  // `hold` (may be null): this thread's EngineHold of `engine`, whose
-  // thread record the entry uses instead of looking it up.
   explicit EngineScope(Engine& engine,
-                       absl::Time deadline = absl::InfiniteFuture(),
-                       const EngineHold* hold = nullptr);
+                       absl::Time deadline = absl::InfiniteFuture());
   ~EngineScope();
   EngineScope(const EngineScope&) = delete;
   EngineScope& operator=(const EngineScope&) = delete;
