@@ -498,6 +498,34 @@ TEST_P(HeldFunctionTest, ScopesOnShortLivedThreadsWithInterrupts) {
               IsOkAndHolds(Value(3)));
 }
 
+// The host is destroyed on one thread while another keeps a scope between
+// its calls: the destruction waits until that thread's next call, which
+// returns kCancelled and lets the lock go; the scope then outlives the host.
+TEST_P(HeldFunctionTest, TheHostGoesWhileAnotherThreadKeepsAScope) {
+  std::atomic<int> step{0};
+  absl::StatusOr<Value> after_close;
+  absl::StatusOr<Value> after_gone;
+  std::thread keeper([&] {
+    HeldFunction add = Hold("held.add");
+    EXPECT_THAT(add.Call({Value(1), Value(2)}), IsOkAndHolds(Value(3)));
+    step = 1;
+    while (step.load() != 2) std::this_thread::yield();
+    absl::SleepFor(absl::Milliseconds(300));  // the destruction waits
+    after_close = add.Call({Value(1), Value(2)});
+    while (step.load() != 3) std::this_thread::yield();
+    after_gone = add.Call({Value(1), Value(2)});
+  });
+  while (step.load() != 1) std::this_thread::yield();
+  step = 2;
+  host_.reset();
+  step = 3;
+  keeper.join();
+  EXPECT_THAT(after_close,
+              StatusIs(absl::StatusCode::kCancelled, ::testing::_));
+  EXPECT_THAT(after_gone, StatusIs(absl::StatusCode::kFailedPrecondition,
+                                   HasSubstr("the host is gone")));
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, HeldFunctionTest,
                          ::testing::Values(Language::kPython,
                                            Language::kJavaScript),
