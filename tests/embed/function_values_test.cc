@@ -3,6 +3,10 @@
 // C++ function through both, and what a reload does to functions a module
 // handed out. The behaviour of one engine at a time is in the contract
 // suite (tests/contract/function_rows.cc).
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 
@@ -83,6 +87,35 @@ TEST_F(FunctionValuesTest, AReloadReleasesTheHandlesAndKillsTheFunctions) {
     EXPECT_THAT(made->Call({}), StatusIs(absl::StatusCode::kFailedPrecondition,
                                          HasSubstr("unloaded or reloaded")));
   }
+}
+
+// A JavaScript module keeps a duet.modules function object across a
+// reload of its target that turns the function from sync to async and back:
+// each call runs the current implementation, awaited when it is async.
+TEST_F(FunctionValuesTest, AKeptFunctionObjectFollowsAReloadToAsync) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() /
+      ("duet_review_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto write = [&](const std::string& text) {
+    std::ofstream(dir / "target.py") << text;
+  };
+  write("def f():\n    return 1\n");
+  ASSERT_OK(host_->LoadPlugin(dir / "target.py").status());
+  Load("keeper", Language::kJavaScript,
+       "import duet from 'duet';\n"
+       "const f = duet.modules.target.f;\n"
+       "export async function go() { return await f(); }\n");
+  EXPECT_THAT(host_->Call("keeper", "go", {}), IsOkAndHolds(Value(1)));
+  write(
+      "import asyncio\nasync def f():\n    await asyncio.sleep(0)\n"
+      "    return 2\n");
+  ASSERT_OK(host_->Reload("target"));
+  EXPECT_THAT(host_->Call("keeper", "go", {}), IsOkAndHolds(Value(2)));
+  write("def f():\n    return 3\n");
+  ASSERT_OK(host_->Reload("target"));
+  EXPECT_THAT(host_->Call("keeper", "go", {}), IsOkAndHolds(Value(3)));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -437,6 +437,176 @@ TEST_P(HeldFunctionTest, TheHostGoesWhileAScopeIsHeldOnThisThread) {
                        HasSubstr("the host is gone")));
 }
 
+// A held call that interrupts the host from inside (its host call):
+// the stop lands on the kept frame while it waits in the host call, stops
+// it when it takes the lock back, and stays with that call only.
+TEST_P(HeldFunctionTest, AStopMadeDuringAHeldCallsHostCallStaysThere) {
+  ASSERT_OK(host_->RegisterFunction(
+      "interrupt_me", [this](absl::Span<const Value>) -> absl::StatusOr<Value> {
+        host_->Interrupt();
+        return Value(1);
+      }));
+  ASSERT_NO_FATAL_FAILURE(LoadScript(
+      "selfstop", GetParam(),
+      "import duet\ndef go(n):\n    duet.host.interrupt_me()\n"
+      "    total = 0\n    for i in range(n):\n        total += i\n"
+      "    return total\ndef add(a, b):\n    return a + b\n",
+      "import duet from 'duet';\nexport function go(n) {\n"
+      "  duet.host.interrupt_me();\n  let total = 0;\n"
+      "  for (let i = 0; i < n; ++i) total += i;\n  return total;\n}\n"
+      "export function add(a, b) { return a + b; }\n"));
+  HeldFunction go = Hold("selfstop.go");
+  HeldFunction add = Hold("selfstop.add");
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_THAT(go.Call({Value(int64_t{10'000'000})}),
+                StatusIs(absl::StatusCode::kCancelled, ::testing::_));
+    EXPECT_THAT(add.Call({Value(i), Value(1)}), IsOkAndHolds(Value(i + 1)));
+    // Long enough to meet a leftover stop's interrupt request.
+    EXPECT_THAT(add.Call({Value(i), Value(2)}), IsOkAndHolds(Value(i + 2)));
+  }
+  EXPECT_THAT(host_->Call("selfstop", "add", {Value(2), Value(1)}),
+              IsOkAndHolds(Value(3)));
+}
+
+// Inside a held call, a nested plain call of the same module (through
+// the host) hits its own time limit: only that nested entry stops; the held
+// call goes on and ends well, and so do the next ones.
+TEST_P(HeldFunctionTest, ANestedEntrysDeadlineStopsOnlyIt) {
+  ASSERT_OK(host_->RegisterFunction(
+      "spin_limited", [this](absl::Span<const Value>) -> absl::StatusOr<Value> {
+        CallOptions limited;
+        limited.timeout = absl::Milliseconds(50);
+        absl::StatusOr<Value> result = host_->Call("nest", "spin", {}, limited);
+        return Value(result.ok() ? std::string("ran")
+                                 : std::string(result.status().message()));
+      }));
+  ASSERT_NO_FATAL_FAILURE(LoadScript(
+      "nest", GetParam(),
+      "import duet\ndef spin():\n    while True:\n        pass\n"
+      "def outer(n):\n    said = duet.host.spin_limited()\n"
+      "    total = 0\n    for i in range(n):\n        total += i\n"
+      "    return [said, total]\n",
+      "import duet from 'duet';\nexport function spin() { while (true) {} }\n"
+      "export function outer(n) {\n  const said = duet.host.spin_limited();\n"
+      "  let total = 0;\n  for (let i = 0; i < n; ++i) total += i;\n"
+      "  return [said, total];\n}\n"));
+  HeldFunction outer = Hold("nest.outer");
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<Value> result = outer.Call({Value(int64_t{200'000})});
+    ASSERT_TRUE(result.ok()) << result.status();
+    ASSERT_TRUE(result->is_list());
+    EXPECT_THAT(result->as_list()[0].as_string(),
+                HasSubstr("did not finish within its time limit"));
+    EXPECT_EQ(result->as_list()[1], Value(int64_t{199'999} * 200'000 / 2));
+  }
+}
+
+// An Interrupt while a held call awaits a Promise (the kept frame
+// idle, the lock let go) ends that call, and only it.
+TEST_P(HeldFunctionTest, AnInterruptWhileAHeldCallAwaitsEndsOnlyIt) {
+  ASSERT_NO_FATAL_FAILURE(
+      LoadScript("waiter", GetParam(),
+                 "import asyncio\nasync def wait(ms):\n"
+                 "    await asyncio.sleep(ms / 1000)\n    return 1\n",
+                 "export async function wait(ms) {\n"
+                 "  await new Promise((resolve) => setTimeout(resolve, ms));\n"
+                 "  return 1;\n}\n"));
+  HeldFunction wait = Hold("waiter.wait");
+  for (int i = 0; i < 3; ++i) {
+    std::atomic<bool> done{false};
+    std::thread interrupter([this, &done] {
+      while (!done.load()) {
+        absl::SleepFor(absl::Milliseconds(100));
+        host_->Interrupt();
+      }
+    });
+    EXPECT_THAT(wait.Call({Value(int64_t{5000})}),
+                StatusIs(absl::StatusCode::kCancelled, ::testing::_));
+    done.store(true);
+    interrupter.join();
+    EXPECT_THAT(wait.Call({Value(int64_t{1})}), IsOkAndHolds(Value(1)));
+  }
+}
+
+// Scopes made, used and ended on many short-lived threads at once
+// (each waits for the others' kept lock; each exits with its thread state
+// parked), with Interrupt() racing them: every call ends well or is
+// cancelled, and afterwards nothing is left stopped.
+TEST_P(HeldFunctionTest, ScopesOnShortLivedThreadsWithInterrupts) {
+  std::atomic<bool> done{false};
+  std::thread interrupter([this, &done] {
+    while (!done.load()) {
+      host_->Interrupt();
+      absl::SleepFor(absl::Microseconds(200));
+    }
+  });
+  std::atomic<int> wrong{0};
+  std::atomic<int> cancelled{0};
+  for (int round = 0; round < 10; ++round) {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 3; ++t) {
+      threads.emplace_back([&, t] {
+        {
+          HeldFunction busy = Hold("held.busy");
+          for (int i = 0; i < 30; ++i) {
+            absl::StatusOr<Value> result = busy.Call({Value(int64_t{1000})});
+            if (result.ok()) {
+              if (*result != Value(int64_t{999 * 1000 / 2})) ++wrong;
+            } else if (result.status().code() == absl::StatusCode::kCancelled) {
+              ++cancelled;
+            } else {
+              ++wrong;
+            }
+          }
+        }
+        absl::StatusOr<Value> plain =
+            host_->Call("held", "add", {Value(t), Value(1)});
+        if (!plain.ok() &&
+            plain.status().code() != absl::StatusCode::kCancelled)
+          ++wrong;
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+  }
+  done.store(true);
+  interrupter.join();
+  EXPECT_EQ(wrong.load(), 0);
+  HeldFunction busy = Hold("held.busy");
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_THAT(busy.Call({Value(10)}), IsOkAndHolds(Value(45)));
+  }
+  EXPECT_THAT(host_->Call("held", "add", {Value(2), Value(1)}),
+              IsOkAndHolds(Value(3)));
+}
+
+// The host is destroyed on one thread while another keeps a scope between
+// its calls: the destruction waits until that thread's next call, which
+// returns kCancelled and lets the lock go; the scope then outlives the host.
+TEST_P(HeldFunctionTest, TheHostGoesWhileAnotherThreadKeepsAScope) {
+  std::atomic<int> step{0};
+  absl::StatusOr<Value> after_close;
+  absl::StatusOr<Value> after_gone;
+  std::thread keeper([&] {
+    HeldFunction add = Hold("held.add");
+    EXPECT_THAT(add.Call({Value(1), Value(2)}), IsOkAndHolds(Value(3)));
+    step = 1;
+    while (step.load() != 2) std::this_thread::yield();
+    absl::SleepFor(absl::Milliseconds(300));  // the destruction waits
+    after_close = add.Call({Value(1), Value(2)});
+    while (step.load() != 3) std::this_thread::yield();
+    after_gone = add.Call({Value(1), Value(2)});
+  });
+  while (step.load() != 1) std::this_thread::yield();
+  step = 2;
+  host_.reset();
+  step = 3;
+  keeper.join();
+  EXPECT_THAT(after_close,
+              StatusIs(absl::StatusCode::kCancelled, ::testing::_));
+  EXPECT_THAT(after_gone, StatusIs(absl::StatusCode::kFailedPrecondition,
+                                   HasSubstr("the host is gone")));
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, HeldFunctionTest,
                          ::testing::Values(Language::kPython,
                                            Language::kJavaScript),
