@@ -1,7 +1,10 @@
 #include "duet/internal/utf8.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -28,8 +31,6 @@
              "avx512vbmi2,bmi,bmi2,popcnt")))
 #endif
 
-#include <atomic>
-
 namespace duet::internal {
 namespace {
 
@@ -49,8 +50,16 @@ bool CpuHasWideVectors() {
 #endif
 }
 
+// DUET_PORTABLE_STRINGS=1 starts with the AVX-512 paths off: so that a
+// machine that has them can still run the whole suite on the paths every
+// other CPU takes, and a user can rule them out when chasing a string bug.
+bool PortableStringsRequested() {
+  const char* value = std::getenv("DUET_PORTABLE_STRINGS");
+  return value != nullptr && value[0] != '\0' && std::string_view(value) != "0";
+}
+
 const bool kCpuHasWideVectors = CpuHasWideVectors();
-std::atomic<bool> wide_vectors_enabled{true};
+std::atomic<bool> wide_vectors_enabled{!PortableStringsRequested()};
 
 // Whether the AVX-512 paths run: the CPU has them and no test turned them
 // off.

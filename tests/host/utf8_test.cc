@@ -10,10 +10,12 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -436,6 +438,18 @@ TEST(Utf8VectorTest, NothingReadsOrWritesPastAPageEnd) {
       }
     }
   });
+}
+
+// The suite's second pass (ctest: host_core_test_portable_strings) sets
+// DUET_PORTABLE_STRINGS, and must really run on the portable paths.
+TEST(Utf8VectorTest, PortableStringsEnvironmentStartsThePathsOff) {
+  const char* value = std::getenv("DUET_PORTABLE_STRINGS");
+  if (value == nullptr || std::string_view(value) != "1") {
+    GTEST_SKIP() << "only with DUET_PORTABLE_STRINGS=1";
+  }
+  const bool were_on = internal::EnableWideVectors(false);
+  EXPECT_FALSE(were_on);
+  internal::EnableWideVectors(were_on);
 }
 
 }  // namespace

@@ -16,7 +16,8 @@ namespace duet::internal {
 bool HasWideVectors();
 
 // Turns those paths off or back on, for tests that check them against the
-// portable ones; returns whether they were on.
+// portable ones; returns whether they were on. They start off when the
+// environment sets DUET_PORTABLE_STRINGS (to anything but 0).
 bool EnableWideVectors(bool enabled);
 
 // How many bytes at the start of `text` are ASCII (below 0x80), checked
