@@ -30,6 +30,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -271,152 +272,98 @@ void BM_RawV8Call(benchmark::State& state) {
 }
 BENCHMARK(BM_RawV8Call)->Name("BM_RawV8Call/add");
 
-// The same call taking the V8 lock and scopes on every call, as any embedder
-// must when several threads share an isolate: the floor for Host::Call.
-void BM_RawV8CallLockedPerCall(benchmark::State& state) {
+// One add(1, 2) taking the V8 lock and scopes, as any embedder must when
+// several threads share an isolate; the sum, or none when the call failed.
+std::optional<int64_t> CallAddLocked(v8::Isolate* isolate,
+                                     const v8::Global<v8::Context>& context,
+                                     const v8::Global<v8::Function>& add) {
+  v8::Locker locker(isolate);
+  v8::Isolate::Scope isolate_scope(isolate);
+  v8::HandleScope handle_scope(isolate);
+  v8::Local<v8::Context> here = context.Get(isolate);
+  v8::Context::Scope context_scope(here);
+  v8::TryCatch try_catch(isolate);
+  v8::Local<v8::Value> argv[] = {v8::Integer::New(isolate, 1),
+                                 v8::Integer::New(isolate, 2)};
+  v8::Local<v8::Value> result;
+  if (!add.Get(isolate)
+           ->Call(here, v8::Undefined(isolate), 2, argv)
+           .ToLocal(&result)) {
+    return std::nullopt;
+  }
+  return result->IntegerValue(here).FromMaybe(0);
+}
+
+// CallAddLocked per call. `park`: a Locker and an Unlocker kept across the
+// loop, as duet keeps them per thread (bindings/javascript/thread_state.h),
+// make each call's Locker a nested one, which restores the thread's archived
+// state instead of creating and freeing it.
+void RawV8CallLockedPerCall(benchmark::State& state, bool park) {
   std::unique_ptr<v8::ArrayBuffer::Allocator> allocator(
       v8::ArrayBuffer::Allocator::NewDefaultAllocator());
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = allocator.get();
   v8::Isolate* isolate = v8::Isolate::New(params);
-  v8::Global<v8::Context> global_context;
-  v8::Global<v8::Function> global_add;
+  v8::Global<v8::Context> context;
+  v8::Global<v8::Function> add;
   {
     v8::Locker locker(isolate);
     v8::Isolate::Scope isolate_scope(isolate);
     v8::HandleScope handle_scope(isolate);
-    v8::Local<v8::Context> context = v8::Context::New(isolate);
-    v8::Context::Scope context_scope(context);
+    v8::Local<v8::Context> here = v8::Context::New(isolate);
+    v8::Context::Scope context_scope(here);
     v8::Local<v8::Script> script;
     v8::Local<v8::Value> compiled;
     if (v8::Script::Compile(
-            context, v8::String::NewFromUtf8Literal(
-                         isolate, "(function add(a, b) { return a + b; })"))
+            here, v8::String::NewFromUtf8Literal(
+                      isolate, "(function add(a, b) { return a + b; })"))
             .ToLocal(&script) &&
-        script->Run(context).ToLocal(&compiled)) {
-      global_context.Reset(isolate, context);
-      global_add.Reset(isolate, compiled.As<v8::Function>());
-      v8::Local<v8::Value> argv[] = {v8::Integer::New(isolate, 1),
-                                     v8::Integer::New(isolate, 2)};
-      v8::Local<v8::Value> checked;
-      if (!compiled.As<v8::Function>()
-               ->Call(context, v8::Undefined(isolate), 2, argv)
-               .ToLocal(&checked) ||
-          checked->IntegerValue(context).FromMaybe(0) != 3) {
-        state.SkipWithError("add(1, 2) is not 3");
-      }
-    } else {
-      state.SkipWithError("could not compile add");
+        script->Run(here).ToLocal(&compiled)) {
+      context.Reset(isolate, here);
+      add.Reset(isolate, compiled.As<v8::Function>());
     }
   }
-  for (auto _ : state) {
-    v8::Locker locker(isolate);
-    v8::Isolate::Scope isolate_scope(isolate);
-    v8::HandleScope handle_scope(isolate);
-    v8::Local<v8::Context> context = global_context.Get(isolate);
-    v8::Context::Scope context_scope(context);
-    v8::TryCatch try_catch(isolate);
-    v8::Local<v8::Value> argv[] = {v8::Integer::New(isolate, 1),
-                                   v8::Integer::New(isolate, 2)};
-    v8::Local<v8::Value> result;
-    if (!global_add.Get(isolate)
-             ->Call(context, v8::Undefined(isolate), 2, argv)
-             .ToLocal(&result)) {
-      break;
+  {
+    std::optional<v8::Locker> parked_locker;
+    std::optional<v8::Unlocker> parked_unlocker;
+    if (park) {
+      parked_locker.emplace(isolate);
+      parked_unlocker.emplace(isolate);
     }
-    int64_t sum = result->IntegerValue(context).FromMaybe(0);
-    benchmark::DoNotOptimize(sum);
+    bool checked = !add.IsEmpty();
+    // Warm-up: the first timed calls do not pay for cold caches.
+    for (int i = 0; i < 1000 && checked; ++i) {
+      checked = CallAddLocked(isolate, context, add) == 3;
+    }
+    if (!checked) {
+      state.SkipWithError(add.IsEmpty() ? "could not compile add"
+                                        : "add(1, 2) is not 3");
+    } else {
+      for (auto _ : state) {
+        std::optional<int64_t> sum = CallAddLocked(isolate, context, add);
+        if (!sum) break;
+        benchmark::DoNotOptimize(*sum);
+      }
+    }
   }
   {
     v8::Locker locker(isolate);
-    global_add.Reset();
-    global_context.Reset();
+    add.Reset();
+    context.Reset();
   }
   isolate->Dispose();
 }
+
+// The floor for Host::Call in JavaScript as any embedder meets it.
+void BM_RawV8CallLockedPerCall(benchmark::State& state) {
+  RawV8CallLockedPerCall(state, /*park=*/false);
+}
 BENCHMARK(BM_RawV8CallLockedPerCall)->Name("BM_RawV8CallLockedPerCall/add");
 
-// The same per-call scopes on a thread that parks its V8 state, as duet does
-// (bindings/javascript/thread_state.h): a Locker and an Unlocker kept across
-// the loop make each call's Locker a nested one, which restores the thread's
-// archived state instead of creating and freeing it. The honest floor for
-// Host::Call in JavaScript from a thread that has called before.
+// The honest floor for Host::Call in JavaScript from a thread that has
+// called before, whose V8 state duet keeps parked.
 void BM_RawV8CallParkedPerCall(benchmark::State& state) {
-  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator(
-      v8::ArrayBuffer::Allocator::NewDefaultAllocator());
-  v8::Isolate::CreateParams params;
-  params.array_buffer_allocator = allocator.get();
-  v8::Isolate* isolate = v8::Isolate::New(params);
-  v8::Global<v8::Context> global_context;
-  v8::Global<v8::Function> global_add;
-  {
-    v8::Locker locker(isolate);
-    v8::Isolate::Scope isolate_scope(isolate);
-    v8::HandleScope handle_scope(isolate);
-    v8::Local<v8::Context> context = v8::Context::New(isolate);
-    v8::Context::Scope context_scope(context);
-    v8::Local<v8::Script> script;
-    v8::Local<v8::Value> compiled;
-    if (v8::Script::Compile(
-            context, v8::String::NewFromUtf8Literal(
-                         isolate, "(function add(a, b) { return a + b; })"))
-            .ToLocal(&script) &&
-        script->Run(context).ToLocal(&compiled)) {
-      global_context.Reset(isolate, context);
-      global_add.Reset(isolate, compiled.As<v8::Function>());
-    } else {
-      state.SkipWithError("could not compile add");
-    }
-  }
-  {
-    // The parked pair: this thread's state stays archived between calls.
-    v8::Locker parked_locker(isolate);
-    v8::Unlocker parked_unlocker(isolate);
-    bool checked = false;
-    for (int i = 0; i < 1000 && !global_add.IsEmpty(); ++i) {  // warm-up
-      v8::Locker locker(isolate);
-      v8::Isolate::Scope isolate_scope(isolate);
-      v8::HandleScope handle_scope(isolate);
-      v8::Local<v8::Context> context = global_context.Get(isolate);
-      v8::Context::Scope context_scope(context);
-      v8::Local<v8::Value> argv[] = {v8::Integer::New(isolate, 1),
-                                     v8::Integer::New(isolate, 2)};
-      v8::Local<v8::Value> result;
-      checked = global_add.Get(isolate)
-                    ->Call(context, v8::Undefined(isolate), 2, argv)
-                    .ToLocal(&result) &&
-                result->IntegerValue(context).FromMaybe(0) == 3;
-      if (!checked) break;
-    }
-    if (!checked) {
-      if (!global_add.IsEmpty()) state.SkipWithError("add(1, 2) is not 3");
-    } else {
-      for (auto _ : state) {
-        v8::Locker locker(isolate);
-        v8::Isolate::Scope isolate_scope(isolate);
-        v8::HandleScope handle_scope(isolate);
-        v8::Local<v8::Context> context = global_context.Get(isolate);
-        v8::Context::Scope context_scope(context);
-        v8::TryCatch try_catch(isolate);
-        v8::Local<v8::Value> argv[] = {v8::Integer::New(isolate, 1),
-                                       v8::Integer::New(isolate, 2)};
-        v8::Local<v8::Value> result;
-        if (!global_add.Get(isolate)
-                 ->Call(context, v8::Undefined(isolate), 2, argv)
-                 .ToLocal(&result)) {
-          break;
-        }
-        int64_t sum = result->IntegerValue(context).FromMaybe(0);
-        benchmark::DoNotOptimize(sum);
-      }
-    }
-  }
-  {
-    v8::Locker locker(isolate);
-    global_add.Reset();
-    global_context.Reset();
-  }
-  isolate->Dispose();
+  RawV8CallLockedPerCall(state, /*park=*/true);
 }
 BENCHMARK(BM_RawV8CallParkedPerCall)->Name("BM_RawV8CallParkedPerCall/add");
 

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <utility>
 
+#include "absl/base/attributes.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
@@ -843,6 +844,31 @@ EngineHold::~EngineHold() {
   engine::EngineLockReleased();
 }
 
+namespace {
+
+// V8 derives the stack limit from where the thread first entered the
+// isolate; an entry from deep inside a JS -> Python -> JS chain (or a thread
+// with a small stack) needs it from its own entry point `sp` and the real
+// stack end. The limit moves no more than the entry point does, so an entry
+// within 64 KB of the one that set it needs no new one (nor StackLimitFor).
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void FollowEntryPoint(v8::Isolate* isolate,
+                                                          ThreadRecord* record,
+                                                          uintptr_t sp) {
+  const uintptr_t last_sp = record->stack_limit_sp;
+  if (last_sp == 0 ||
+      (last_sp > sp ? last_sp - sp : sp - last_sp) > 64 * 1024) {
+    uintptr_t limit = StackLimitFor(sp);
+    uintptr_t last = record->stack_limit;
+    if (last == 0 || (last > limit ? last - limit : limit - last) > 64 * 1024) {
+      isolate->SetStackLimit(limit);
+      record->stack_limit = limit;
+      record->stack_limit_sp = sp;
+    }
+  }
+}
+
+}  // namespace
+
 HeldCallScope::HeldCallScope(EngineHold& hold, absl::Time deadline)
     : hold_(hold),
       lock_(hold.engine_, &record_, &hold),
@@ -850,19 +876,8 @@ HeldCallScope::HeldCallScope(EngineHold& hold, absl::Time deadline)
   Engine& engine = hold.engine_;
   if (record_->open_scopes != 0) context_scope_.emplace(hold.context_);
   ++record_->open_scopes;
-  // As EngineScope: the stack limit follows the entry point.
-  const uintptr_t sp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
-  const uintptr_t last_sp = record_->stack_limit_sp;
-  if (last_sp == 0 ||
-      (last_sp > sp ? last_sp - sp : sp - last_sp) > 64 * 1024) {
-    uintptr_t limit = StackLimitFor(sp);
-    uintptr_t last = record_->stack_limit;
-    if (last == 0 || (last > limit ? last - limit : limit - last) > 64 * 1024) {
-      engine.isolate()->SetStackLimit(limit);
-      record_->stack_limit = limit;
-      record_->stack_limit_sp = sp;
-    }
-  }
+  FollowEntryPoint(engine.isolate(), record_,
+                   reinterpret_cast<uintptr_t>(__builtin_frame_address(0)));
   hold.busy_ = true;
   Engine::Frame* frame = &hold.frame_;
   frame->deadline = deadline;
@@ -915,23 +930,8 @@ EngineScope::EngineScope(Engine& engine, absl::Time deadline)
     context_scope_.emplace(context_);
   }
   ++record_->open_scopes;
-  // V8 derives the stack limit from where the thread first entered the
-  // isolate; an entry from deep inside a JS -> Python -> JS chain (or a
-  // thread with a small stack) needs it from here and the real stack end.
-  // The limit moves no more than the entry point does, so an entry within
-  // 64 KB of the one that set it needs no new one (nor StackLimitFor).
-  const uintptr_t sp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
-  const uintptr_t last_sp = record_->stack_limit_sp;
-  if (last_sp == 0 ||
-      (last_sp > sp ? last_sp - sp : sp - last_sp) > 64 * 1024) {
-    uintptr_t limit = StackLimitFor(sp);
-    uintptr_t last = record_->stack_limit;
-    if (last == 0 || (last > limit ? last - limit : limit - last) > 64 * 1024) {
-      engine.isolate()->SetStackLimit(limit);
-      record_->stack_limit = limit;
-      record_->stack_limit_sp = sp;
-    }
-  }
+  FollowEntryPoint(engine.isolate(), record_,
+                   reinterpret_cast<uintptr_t>(__builtin_frame_address(0)));
   frame_.deadline = deadline;
   frame_.node_loop = engine.node_ != nullptr && engine.node_->OnLoopThread();
   engine::EngineLockTaken();
