@@ -42,12 +42,7 @@ class CallGate {
 
     // kCancelled once the host is closing. Checked after counting, so the
     // closing host either sees this pass or this pass sees it closing.
-    absl::Status Check() const {
-      if (gate_.closing_.load(std::memory_order_seq_cst)) {
-        return absl::CancelledError("the host is shutting down");
-      }
-      return absl::OkStatus();
-    }
+    absl::Status Check() const { return gate_.CheckOpen(); }
 
    private:
     CallGate& gate_;
@@ -77,12 +72,7 @@ class CallGate {
     static void* operator new(size_t) = delete;  // its thread's stack only
 
     // As Pass::Check.
-    absl::Status Check() const {
-      if (gate_.closing_.load(std::memory_order_seq_cst)) {
-        return absl::CancelledError("the host is shutting down");
-      }
-      return absl::OkStatus();
-    }
+    absl::Status Check() const { return gate_.CheckOpen(); }
 
    private:
     CallGate& gate_;
@@ -91,6 +81,13 @@ class CallGate {
   };
 
   void Close() { closing_.store(true, std::memory_order_seq_cst); }
+  // kCancelled once Close() ran: a pass's Check, after it counted itself.
+  absl::Status CheckOpen() const {
+    if (closing_.load(std::memory_order_seq_cst)) {
+      return absl::CancelledError("the host is shutting down");
+    }
+    return absl::OkStatus();
+  }
   bool closing() const { return closing_.load(std::memory_order_seq_cst); }
   int64_t in_flight() const {
     return in_flight_.load(std::memory_order_seq_cst);
