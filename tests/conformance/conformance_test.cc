@@ -6,9 +6,6 @@
 // Eval(code) evaluates `code` in the engine under test (through the probe
 // plugin's evaluate()); ExpectRoundTrip(value) sends a value through echo()
 // and back.
-#include <pthread.h>
-
-#include <functional>
 
 #include "absl/strings/str_cat.h"
 #include "duet/host.h"
@@ -19,6 +16,7 @@
 #include "python/python_runtime.h"
 #include "testing/language_param.h"
 #include "testing/sanitizers.h"
+#include "testing/stack_thread.h"
 #include "testing/status_matchers.h"
 
 namespace duet {
@@ -46,25 +44,6 @@ Host& SharedHost() {
     return made;
   }();
   return *host;
-}
-
-// Runs `body` on a thread whose whole stack is `stack_bytes`, as an
-// embedder's worker thread may be.
-void RunOnThreadWithStack(size_t stack_bytes, std::function<void()> body) {
-  pthread_attr_t attributes;
-  ASSERT_EQ(pthread_attr_init(&attributes), 0);
-  ASSERT_EQ(pthread_attr_setstacksize(&attributes, stack_bytes), 0);
-  pthread_t thread;
-  ASSERT_EQ(pthread_create(
-                &thread, &attributes,
-                [](void* argument) -> void* {
-                  (*static_cast<std::function<void()>*>(argument))();
-                  return nullptr;
-                },
-                &body),
-            0);
-  pthread_attr_destroy(&attributes);
-  pthread_join(thread, nullptr);
 }
 
 // [[[...]]] nested `depth` lists deep, built without recursion.
@@ -120,7 +99,7 @@ TEST_P(ConformanceTest, DeepValuesOnASmallStackAreErrorsNotCrashes) {
   // Copied here: copying a deep Value recurses too, and the test's own code
   // may be built without optimisation (larger frames).
   const std::vector<Value> deep_args = {deep};
-  RunOnThreadWithStack(256 * 1024 * testing::kStackScale, [&] {
+  testing::RunOnThreadWithStack(256 * 1024 * testing::kStackScale, [&] {
     returned =
         Eval("__import__('functools').reduce(lambda a, _: [a], range(998), [])",
              "(() => { let a = []; for (let i = 0; i < 998; i++) a = [a]; "

@@ -1,10 +1,8 @@
 // duet::Function, the resolved handle from Host::Function, against the fake
 // engines: it follows Use and Reload, fails as Host::Call does, takes
 // CallOptions, runs on many threads, and outlives its host safely.
-#include <pthread.h>
 
 #include <atomic>
-#include <functional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -17,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/fake_runtime.h"
+#include "testing/stack_thread.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 
@@ -60,6 +59,19 @@ class FunctionTest : public ::testing::Test {
     ASSERT_OK(host_->LoadPlugins(dir_.path()));
   }
   void TearDown() override { testing::ClearFakeHooks(); }
+
+  // Loads deep.again, which calls itself through the host until refused,
+  // counting its calls in `hops`.
+  void LoadSelfCallingPlugin(int* hops) {
+    testing::SetFakeHook(
+        "again",
+        [this, hops](absl::Span<const Value>) -> absl::StatusOr<Value> {
+          ++*hops;
+          return host_->Call("deep", "again", {});
+        });
+    dir_.Write("deep.py", "def again: hook again\n");
+    ASSERT_OK(host_->LoadPlugin(dir_.path() / "deep.py").status());
+  }
 
   TempDir dir_;
   std::unique_ptr<Host> host_;
@@ -510,13 +522,7 @@ TEST_F(FunctionTest, RepeatedHeldCallsKeepTheirDeadlineAndNestingLimit) {
   // Each call counts towards the limit of 200 nested calls: the held call
   // is the first of them.
   int hops = 0;
-  testing::SetFakeHook("again",
-                       [&](absl::Span<const Value>) -> absl::StatusOr<Value> {
-                         ++hops;
-                         return host_->Call("deep", "again", {});
-                       });
-  dir_.Write("deep.py", "def again: hook again\n");
-  ASSERT_OK(host_->LoadPlugin(dir_.path() / "deep.py").status());
+  ASSERT_NO_FATAL_FAILURE(LoadSelfCallingPlugin(&hops));
   ASSERT_OK_AND_ASSIGN(Function again, host_->Function("deep.again"));
   ASSERT_OK_AND_ASSIGN(HeldFunction held_again, again.Hold());
   for (int i = 0; i < 3; ++i) {
@@ -528,39 +534,15 @@ TEST_F(FunctionTest, RepeatedHeldCallsKeepTheirDeadlineAndNestingLimit) {
   }
 }
 
-// Runs `body` on a thread whose whole stack is `stack_bytes`.
-void RunOnThreadWithStack(size_t stack_bytes, std::function<void()> body) {
-  pthread_attr_t attributes;
-  ASSERT_EQ(pthread_attr_init(&attributes), 0);
-  ASSERT_EQ(pthread_attr_setstacksize(&attributes, stack_bytes), 0);
-  pthread_t thread;
-  ASSERT_EQ(pthread_create(
-                &thread, &attributes,
-                [](void* argument) -> void* {
-                  (*static_cast<std::function<void()>*>(argument))();
-                  return nullptr;
-                },
-                &body),
-            0);
-  pthread_attr_destroy(&attributes);
-  pthread_join(thread, nullptr);
-}
-
 // The nesting limit's other half: a nested call is refused while less than
 // 1 MB of its thread's stack is left, long before 200 calls deep on a small
 // stack; again on the same thread (which remembers where that is), and the
 // thread's next call at the top runs.
 TEST_F(FunctionTest, NestedCallsStopBeforeTheThreadsStackRunsOut) {
   int hops = 0;
-  testing::SetFakeHook("again",
-                       [&](absl::Span<const Value>) -> absl::StatusOr<Value> {
-                         ++hops;
-                         return host_->Call("deep", "again", {});
-                       });
-  dir_.Write("deep.py", "def again: hook again\n");
-  ASSERT_OK(host_->LoadPlugin(dir_.path() / "deep.py").status());
+  ASSERT_NO_FATAL_FAILURE(LoadSelfCallingPlugin(&hops));
   std::vector<int> hops_seen;
-  RunOnThreadWithStack(size_t{1280} << 10, [&] {
+  testing::RunOnThreadWithStack(size_t{1280} << 10, [&] {
     for (int i = 0; i < 2; ++i) {
       hops = 0;
       EXPECT_THAT(host_->Call("deep", "again", {}),
